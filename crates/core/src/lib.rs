@@ -1,0 +1,38 @@
+//! atalaia-core: the pure domain core of Atalaia.
+//!
+//! Value types parsed once at the edge (CSV cell, form field, configuration) and trusted everywhere after:
+//! periods ([`Month`], [`Quarter`]), identifiers ([`IbgeCode`], [`Uf`], [`Cpf`], [`Registration`],
+//! [`BoNumber`], [`TerritoryCode`], [`UnitCode`]), coordinates ([`Wgs84`]), territory kinds, institutions,
+//! crime codes and the crime catalog, date parsing for input files, and the rate arithmetic of
+//! Decreto 7.872/2013.
+//!
+//! Invariants: this crate does no I/O and never reads the clock (callers pass "today" in); no input makes
+//! it panic; every parse error has a Portuguese message saying what was expected, to which the caller
+//! prefixes the file, line, column and value.
+
+#![deny(missing_docs)]
+
+mod serde_str;
+
+pub mod crime;
+pub mod dates;
+pub mod geo_point;
+pub mod ids;
+pub mod institution;
+pub mod period;
+pub mod rate;
+pub mod territory;
+
+pub use crime::{
+    CATALOG, CatalogEntry, CrimeCode, CrimeCodeError, CrimeGroup, catalog_entry, default_cap,
+};
+pub use dates::{DateError, parse_date, parse_datetime};
+pub use geo_point::{GeoPointError, Wgs84};
+pub use ids::{
+    BoNumber, CodeError, Cpf, CpfError, IBGE_CHECK_DIGIT_EXCEPTIONS, IbgeCode, IbgeCodeError,
+    Registration, TerritoryCode, Uf, UfError, UnitCode,
+};
+pub use institution::{Institution, InstitutionError, OtherInstitution};
+pub use period::{MAX_YEAR, MIN_YEAR, Month, PeriodError, Quarter};
+pub use rate::{Rate, RateError, cap_index};
+pub use territory::{OtherKind, TerritoryKind, TerritoryKindError};

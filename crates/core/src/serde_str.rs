@@ -1,0 +1,66 @@
+//! Private helpers: (de)serialising domain values as strings through `Display` and `FromStr`.
+//!
+//! Deserialising always goes through the type's parser, so a value read from JSON is held to the
+//! same rules as one read from a CSV cell or a form.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::str::FromStr;
+
+/// A serde visitor that accepts a string and parses it with `T::from_str`.
+pub(crate) struct FromStrVisitor<T> {
+    expecting: &'static str,
+    marker: PhantomData<T>,
+}
+
+impl<T> FromStrVisitor<T> {
+    /// A visitor whose "invalid type" message says it expected `expecting`.
+    pub(crate) const fn new(expecting: &'static str) -> Self {
+        Self {
+            expecting,
+            marker: PhantomData,
+        }
+    }
+}
+
+impl<T> serde::de::Visitor<'_> for FromStrVisitor<T>
+where
+    T: FromStr,
+    T::Err: fmt::Display,
+{
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.expecting)
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<T, E> {
+        v.parse().map_err(E::custom)
+    }
+}
+
+/// Implements `Deserialize` for a `FromStr` type (reading a string).
+macro_rules! deserialize_from_str {
+    ($ty:ty, $expecting:literal) => {
+        impl<'de> ::serde::Deserialize<'de> for $ty {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                d.deserialize_str($crate::serde_str::FromStrVisitor::<$ty>::new($expecting))
+            }
+        }
+    };
+}
+
+/// Implements `Serialize` (through `Display`) and `Deserialize` (through `FromStr`) as a string.
+macro_rules! serde_as_str {
+    ($ty:ty, $expecting:literal) => {
+        impl ::serde::Serialize for $ty {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+        $crate::serde_str::deserialize_from_str!($ty, $expecting);
+    };
+}
+
+pub(crate) use deserialize_from_str;
+pub(crate) use serde_as_str;

@@ -1,0 +1,3 @@
+//! Integration tests of atalaia-core against real data (one test binary for the crate).
+
+mod ibge;

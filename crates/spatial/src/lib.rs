@@ -1,0 +1,13 @@
+//! Spatial algorithms of Atalaia, in pure Rust (geo, rstar): point-in-polygon assignment of occurrences
+//! to the areas in force at their date. Later: projection, grids, Gi*, KDE.
+//!
+//! Coordinates are WGS84 longitude/latitude degrees; containment is planar on those degrees, which is
+//! exact for the question "which polygon holds this point" (the polygons are drawn on the same plane).
+
+#![deny(missing_docs)]
+
+pub mod areas;
+pub mod pip;
+
+pub use areas::{AreaIndex, AreaVersion};
+pub use pip::PreparedArea;

@@ -1,0 +1,25 @@
+-- The built-in crime catalog of contracts.md §2 (names in pt-BR). A test checks it equals
+-- atalaia_core::crime::CATALOG, code by code.
+INSERT INTO crimes (code, name, crime_group, builtin) VALUES
+    ('homicidio_doloso', 'Homicídio doloso', 'cvli', TRUE),
+    ('feminicidio', 'Feminicídio', 'cvli', TRUE),
+    ('latrocinio', 'Latrocínio', 'cvli', TRUE),
+    ('lesao_corporal_seguida_de_morte', 'Lesão corporal seguida de morte', 'cvli', TRUE),
+    ('tentativa_homicidio', 'Tentativa de homicídio', 'violento', TRUE),
+    ('roubo_veiculo', 'Roubo de veículo', 'roubo', TRUE),
+    ('furto_veiculo', 'Furto de veículo', 'furto', TRUE),
+    ('roubo_carga', 'Roubo de carga', 'roubo', TRUE),
+    ('roubo_transeunte', 'Roubo a transeunte', 'roubo', TRUE),
+    ('roubo_celular', 'Roubo de celular', 'roubo', TRUE),
+    ('roubo_comercio', 'Roubo a comércio', 'roubo', TRUE),
+    ('roubo_residencia', 'Roubo a residência', 'roubo', TRUE),
+    ('roubo_instituicao_financeira', 'Roubo a instituição financeira', 'roubo', TRUE),
+    ('furto_transeunte', 'Furto a transeunte', 'furto', TRUE),
+    ('furto_celular', 'Furto de celular', 'furto', TRUE),
+    ('furto_comercio', 'Furto a comércio', 'furto', TRUE),
+    ('furto_residencia', 'Furto a residência', 'furto', TRUE),
+    ('estupro', 'Estupro', 'violento', TRUE),
+    ('trafico_drogas', 'Tráfico de drogas', 'drogas_armas', TRUE),
+    ('porte_ilegal_arma', 'Porte ilegal de arma de fogo', 'drogas_armas', TRUE),
+    ('violencia_domestica', 'Violência doméstica', 'violento', TRUE),
+    ('outros', 'Outros', 'outros', TRUE);

@@ -1,0 +1,186 @@
+//! Monthly totals (`counts` kind) and the indicator read that joins them with the daily aggregate.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use sqlx::Row;
+
+use crate::territories::Upsert;
+use crate::{Db, Result, Tx, on_db, on_tx};
+
+/// How a crime is counted (goias-cidadao-seguro.md §2, parameter `count_by`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CountBy {
+    /// One per occurrence (default).
+    Occurrences,
+    /// One per victim.
+    Victims,
+}
+
+impl Tx {
+    /// Upserts a monthly total; `month` is the month's first day.
+    pub async fn put_monthly_count(
+        &mut self,
+        territory_code: &str,
+        crime: &str,
+        month: NaiveDate,
+        count: i64,
+        import_id: i64,
+        synthetic: bool,
+    ) -> Result<Upsert> {
+        let current: Option<i64> = on_tx!(self, |c| {
+            sqlx::query_scalar(
+                "SELECT count FROM monthly_counts WHERE territory_code = $1 AND crime = $2 AND month = $3",
+            )
+            .bind(territory_code)
+            .bind(crime)
+            .bind(month)
+            .fetch_optional(&mut *c)
+            .await?
+        });
+        match current {
+            Some(n) if n == count => Ok(Upsert::Unchanged),
+            Some(_) => {
+                on_tx!(self, |c| {
+                    sqlx::query(
+                        "UPDATE monthly_counts SET count = $4, import_id = $5
+                         WHERE territory_code = $1 AND crime = $2 AND month = $3",
+                    )
+                    .bind(territory_code)
+                    .bind(crime)
+                    .bind(month)
+                    .bind(count)
+                    .bind(import_id)
+                    .execute(c)
+                    .await?;
+                });
+                Ok(Upsert::Updated)
+            }
+            None => {
+                on_tx!(self, |c| {
+                    sqlx::query(
+                        "INSERT INTO monthly_counts (territory_code, crime, month, count, import_id, synthetic)
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(territory_code)
+                    .bind(crime)
+                    .bind(month)
+                    .bind(count)
+                    .bind(import_id)
+                    .bind(synthetic)
+                    .execute(c)
+                    .await?;
+                });
+                Ok(Upsert::Inserted)
+            }
+        }
+    }
+}
+
+impl Db {
+    /// Count of `crime` in area `territory_code` over the days `from..=to`: occurrences (or victims)
+    /// from the daily aggregate plus the monthly totals of months that lie wholly inside the range.
+    /// Monthly totals carry no victims column: they are counted as given whatever `count_by` says
+    /// (the source decides what it counts; ISP-RJ counts homicide victims).
+    pub async fn count_in_period(
+        &self,
+        territory_code: &str,
+        crime: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+        count_by: CountBy,
+    ) -> Result<i64> {
+        let sql = match count_by {
+            CountBy::Occurrences => {
+                "SELECT CAST(COALESCE((SELECT SUM(occurrences) FROM daily_counts
+                         WHERE territory_code = $1 AND crime = $2 AND day >= $3 AND day <= $4), 0)
+                      + COALESCE((SELECT SUM(count) FROM monthly_counts
+                         WHERE territory_code = $1 AND crime = $2 AND month >= $3 AND month <= $4), 0)
+                      AS BIGINT) AS n"
+            }
+            CountBy::Victims => {
+                "SELECT CAST(COALESCE((SELECT SUM(victims) FROM daily_counts
+                         WHERE territory_code = $1 AND crime = $2 AND day >= $3 AND day <= $4), 0)
+                      + COALESCE((SELECT SUM(count) FROM monthly_counts
+                         WHERE territory_code = $1 AND crime = $2 AND month >= $3 AND month <= $4), 0)
+                      AS BIGINT) AS n"
+            }
+        };
+        // A month counts when its first day is inside the range: callers pass whole months.
+        on_db!(self, |c| {
+            let r = sqlx::query(sql)
+                .bind(territory_code)
+                .bind(crime)
+                .bind(from)
+                .bind(to)
+                .fetch_one(c)
+                .await?;
+            // SUM over BIGINT is NUMERIC on PostgreSQL, hence the CAST in the SQL.
+            Ok(r.try_get::<i64, _>("n")?)
+        })
+    }
+
+    /// The population of an area for `year`, or the latest earlier year's (with that year), if any.
+    pub async fn population_for(
+        &self,
+        territory_code: &str,
+        year: i32,
+    ) -> Result<Option<(i32, i64)>> {
+        on_db!(self, |c| {
+            let r = sqlx::query(
+                "SELECT year, population FROM populations WHERE territory_code = $1 AND year <= $2
+                 ORDER BY year DESC LIMIT 1",
+            )
+            .bind(territory_code)
+            .bind(i64::from(year))
+            .fetch_optional(c)
+            .await?;
+            match r {
+                Some(r) => Ok(Some((
+                    r.try_get::<i64, _>("year")? as i32,
+                    r.try_get("population")?,
+                ))),
+                None => Ok(None),
+            }
+        })
+    }
+
+    /// Monthly series of one area and crime (daily aggregate plus monthly totals), month → count.
+    pub async fn monthly_series(
+        &self,
+        territory_code: &str,
+        crime: &str,
+    ) -> Result<BTreeMap<NaiveDate, i64>> {
+        let mut out = BTreeMap::new();
+        on_db!(self, |c| {
+            let rows = sqlx::query(
+                "SELECT day, occurrences FROM daily_counts WHERE territory_code = $1 AND crime = $2",
+            )
+            .bind(territory_code)
+            .bind(crime)
+            .fetch_all(c)
+            .await?;
+            for r in rows {
+                let d: NaiveDate = r.try_get("day")?;
+                let m = NaiveDate::from_ymd_opt(
+                    chrono::Datelike::year(&d),
+                    chrono::Datelike::month(&d),
+                    1,
+                )
+                .unwrap_or(d);
+                *out.entry(m).or_insert(0) += r.try_get::<i64, _>("occurrences")?;
+            }
+            let rows = sqlx::query(
+                "SELECT month, count FROM monthly_counts WHERE territory_code = $1 AND crime = $2",
+            )
+            .bind(territory_code)
+            .bind(crime)
+            .fetch_all(c)
+            .await?;
+            for r in rows {
+                *out.entry(r.try_get("month")?).or_insert(0) += r.try_get::<i64, _>("count")?;
+            }
+        });
+        Ok(out)
+    }
+}

@@ -1,0 +1,150 @@
+//! Import runs: who imported which file (by content hash), when, and what it did.
+
+use chrono::NaiveDateTime;
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::{Db, Result, Tx, on_db, on_tx};
+
+/// What an import run is about, recorded before any row is written.
+#[derive(Debug, Clone)]
+pub struct NewImport<'a> {
+    /// Import kind (`occurrences`, `territories`, …).
+    pub kind: &'a str,
+    /// The file's name as given by the user.
+    pub file_name: &'a str,
+    /// SHA-256 of the file's bytes, hex.
+    pub file_sha256: &'a str,
+    /// Who ran it (a user name, or `cli:<os user>`).
+    pub actor: &'a str,
+    /// Whether the records are synthetic (the demo data set).
+    pub synthetic: bool,
+    /// When it started (UTC).
+    pub started_at: NaiveDateTime,
+}
+
+/// Row counts of an import (contracts.md §3).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ImportCounts {
+    /// Data rows read.
+    pub read: u64,
+    /// Rows that created a record.
+    pub inserted: u64,
+    /// Rows that changed a record.
+    pub updated: u64,
+    /// Rows equal to what was stored.
+    pub unchanged: u64,
+    /// Rows rejected (written to the rejects file).
+    pub rejected: u64,
+    /// Occurrences with valid coordinates outside every known area.
+    pub unassigned: u64,
+}
+
+/// A recorded import run.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportRecord {
+    /// Identifier.
+    pub id: i64,
+    /// Kind.
+    pub kind: String,
+    /// File name.
+    pub file_name: String,
+    /// SHA-256 of the file.
+    pub file_sha256: String,
+    /// Who ran it.
+    pub actor: String,
+    /// Synthetic data.
+    pub synthetic: bool,
+    /// Start (UTC).
+    pub started_at: NaiveDateTime,
+    /// End (UTC).
+    pub finished_at: Option<NaiveDateTime>,
+    /// Counts.
+    pub counts: ImportCounts,
+}
+
+impl Tx {
+    /// Records the start of an import and returns its id.
+    pub async fn create_import(&mut self, new: &NewImport<'_>) -> Result<i64> {
+        let id: i64 = on_tx!(self, |c| {
+            sqlx::query_scalar(
+                "INSERT INTO imports (kind, file_name, file_sha256, actor, synthetic, started_at)
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(new.kind)
+            .bind(new.file_name)
+            .bind(new.file_sha256)
+            .bind(new.actor)
+            .bind(new.synthetic)
+            .bind(new.started_at)
+            .fetch_one(c)
+            .await?
+        });
+        Ok(id)
+    }
+
+    /// Records the end of an import with its counts.
+    pub async fn finish_import(
+        &mut self,
+        id: i64,
+        counts: &ImportCounts,
+        finished_at: NaiveDateTime,
+    ) -> Result<()> {
+        on_tx!(self, |c| {
+            sqlx::query(
+                "UPDATE imports SET finished_at = $1, read_rows = $2, inserted = $3, updated = $4,
+                        unchanged = $5, rejected = $6, unassigned = $7 WHERE id = $8",
+            )
+            .bind(finished_at)
+            .bind(counts.read as i64)
+            .bind(counts.inserted as i64)
+            .bind(counts.updated as i64)
+            .bind(counts.unchanged as i64)
+            .bind(counts.rejected as i64)
+            .bind(counts.unassigned as i64)
+            .bind(id)
+            .execute(c)
+            .await?;
+        });
+        Ok(())
+    }
+}
+
+impl Db {
+    /// The most recent import runs, newest first.
+    pub async fn recent_imports(&self, limit: i64) -> Result<Vec<ImportRecord>> {
+        let rows = on_db!(self, |c| {
+            sqlx::query(
+                "SELECT id, kind, file_name, file_sha256, actor, synthetic, started_at, finished_at,
+                        read_rows, inserted, updated, unchanged, rejected, unassigned
+                 FROM imports ORDER BY id DESC LIMIT $1",
+            )
+            .bind(limit)
+            .fetch_all(c)
+            .await?
+            .into_iter()
+            .map(|r| -> Result<ImportRecord> {
+                Ok(ImportRecord {
+                    id: r.try_get("id")?,
+                    kind: r.try_get("kind")?,
+                    file_name: r.try_get("file_name")?,
+                    file_sha256: r.try_get("file_sha256")?,
+                    actor: r.try_get("actor")?,
+                    synthetic: r.try_get("synthetic")?,
+                    started_at: r.try_get("started_at")?,
+                    finished_at: r.try_get("finished_at")?,
+                    counts: ImportCounts {
+                        read: r.try_get::<i64, _>("read_rows")? as u64,
+                        inserted: r.try_get::<i64, _>("inserted")? as u64,
+                        updated: r.try_get::<i64, _>("updated")? as u64,
+                        unchanged: r.try_get::<i64, _>("unchanged")? as u64,
+                        rejected: r.try_get::<i64, _>("rejected")? as u64,
+                        unassigned: r.try_get::<i64, _>("unassigned")? as u64,
+                    },
+                })
+            })
+            .collect::<Result<Vec<_>>>()?
+        });
+        Ok(rows)
+    }
+}

@@ -1,0 +1,272 @@
+//! Persistence for Atalaia on SQLite (the embedded default) and PostgreSQL (the multi-user deployment).
+//!
+//! One schema, one migrations folder per backend (`migrations/sqlite`, `migrations/postgres`), and the same
+//! hand-written SQL on both wherever the dialects agree (`$n` placeholders, `ON CONFLICT … DO UPDATE`,
+//! `UPDATE … FROM (VALUES …)`). The two pools live behind [`Db`]; a transaction behind [`Tx`]. Functions
+//! are written once and expanded for each backend by the `on_db!`/`on_tx!` macros.
+//!
+//! Invariants this crate keeps:
+//! - `daily_counts` (area × crime × day) always equals what the stored occurrences and their assigned
+//!   areas imply: every write of an occurrence moves its contribution in the same transaction.
+//! - Territory and unit versions are never overwritten: a redraw is a new version (Decreto 7.872/2013,
+//!   Art. 2 §ú); only an open version may be closed by a later one.
+//! - Every change a re-import makes to an occurrence is kept in `occurrence_changes`.
+
+#![deny(missing_docs)]
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+pub mod counts;
+pub mod imports;
+pub mod occurrences;
+pub mod reference;
+pub mod territories;
+
+/// Expands `$body` once per backend with `$c` bound to the pool (`&SqlitePool` or `&PgPool`).
+macro_rules! on_db {
+    ($db:expr, |$c:ident| $body:expr) => {
+        match $db {
+            $crate::Db::Sqlite(p) => {
+                let $c = p;
+                $body
+            }
+            $crate::Db::Pg(p) => {
+                let $c = p;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_db;
+
+/// Expands `$body` once per backend with `$c` bound to the transaction's connection.
+macro_rules! on_tx {
+    ($tx:expr, |$c:ident| $body:expr) => {
+        match $tx {
+            $crate::Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::Tx::Pg(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_tx;
+
+/// Errors of the store. Messages are Portuguese: they reach users through the CLI and the web.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database URL is neither `sqlite:` nor `postgres:`.
+    #[error(
+        "endereço de banco de dados inválido `{0}`: esperado sqlite://ARQUIVO ou postgres://USUÁRIO@HOST/BANCO"
+    )]
+    BadUrl(String),
+    /// An error reported by the database driver.
+    #[error("erro do banco de dados: {0}")]
+    Db(#[from] sqlx::Error),
+    /// Migrations could not be applied.
+    #[error("falha ao aplicar as migrações do banco: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A stored value could not be read back into its domain type.
+    #[error("valor inválido no banco ({0})")]
+    Corrupt(String),
+}
+
+/// Result of store operations.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which database engine a [`Db`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite file.
+    Sqlite,
+    /// PostgreSQL server.
+    Postgres,
+}
+
+/// A connection pool to one of the two supported backends.
+#[derive(Clone, Debug)]
+pub enum Db {
+    /// SQLite (embedded default).
+    Sqlite(SqlitePool),
+    /// PostgreSQL.
+    Pg(PgPool),
+}
+
+/// An open transaction on either backend. Dropping it without [`Tx::commit`] rolls it back.
+pub enum Tx {
+    /// SQLite transaction.
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    /// PostgreSQL transaction.
+    Pg(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+impl Db {
+    /// Opens (creating and migrating when needed) the database at `url`: `sqlite://FILE`,
+    /// `sqlite::memory:` or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Db> {
+        let db = if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)
+                .map_err(|_| StoreError::BadUrl(redact(url)))?
+                .create_if_missing(true)
+                .foreign_keys(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(30))
+                // 64 MiB of page cache: imports update large B-trees in random order.
+                .pragma("cache_size", "-65536")
+                .pragma("temp_store", "memory");
+            let in_memory = url.contains(":memory:");
+            let pool = SqlitePoolOptions::new()
+                // An in-memory database exists once per connection: keep exactly one.
+                .max_connections(if in_memory { 1 } else { 4 })
+                .connect_with(opts)
+                .await?;
+            Db::Sqlite(pool)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let opts =
+                PgConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(redact(url)))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(8)
+                .connect_with(opts)
+                .await?;
+            Db::Pg(pool)
+        } else {
+            return Err(StoreError::BadUrl(redact(url)));
+        };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    /// Applies the embedded migrations of this backend.
+    pub async fn migrate(&self) -> Result<()> {
+        match self {
+            Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Db::Pg(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// The backend in use.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Pg(_) => Backend::Postgres,
+        }
+    }
+
+    /// Starts a transaction.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Db::Pg(p) => Tx::Pg(p.begin().await?),
+        })
+    }
+
+    /// Checks that the database answers (for `/health`).
+    pub async fn ping(&self) -> Result<()> {
+        on_db!(self, |c| {
+            sqlx::query("SELECT 1").execute(c).await?;
+        });
+        Ok(())
+    }
+
+    /// Closes every connection of the pool.
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(p) => p.close().await,
+            Db::Pg(p) => p.close().await,
+        }
+    }
+}
+
+impl Tx {
+    /// Commits the transaction.
+    pub async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Pg(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+
+    /// Rolls the transaction back.
+    pub async fn rollback(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.rollback().await?,
+            Tx::Pg(t) => t.rollback().await?,
+        }
+        Ok(())
+    }
+}
+
+/// Removes a password from a database URL before it is shown or logged.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(colon) => format!("{}{}:***{}", &url[..s + 3], &creds[..colon], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Builds `($1,$2,…),($k,…)` for a multi-row statement: `rows` tuples of `width` placeholders,
+/// numbered from `first`.
+pub(crate) fn placeholders(rows: usize, width: usize, first: usize) -> String {
+    let mut s = String::with_capacity(rows * width * 6);
+    let mut n = first;
+    for r in 0..rows {
+        if r > 0 {
+            s.push(',');
+        }
+        s.push('(');
+        for w in 0..width {
+            if w > 0 {
+                s.push(',');
+            }
+            s.push('$');
+            s.push_str(&n.to_string());
+            n += 1;
+        }
+        s.push(')');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_hides_password_only() {
+        assert_eq!(
+            redact("postgres://atalaia:s3cret@localhost:5432/atalaia"),
+            "postgres://atalaia:***@localhost:5432/atalaia"
+        );
+        assert_eq!(redact("sqlite://atalaia.db"), "sqlite://atalaia.db");
+        assert_eq!(
+            redact("postgres://u@h/db"),
+            "postgres://u@h/db",
+            "no password, nothing to hide"
+        );
+    }
+
+    #[test]
+    fn placeholders_are_numbered_in_order() {
+        assert_eq!(placeholders(2, 3, 1), "($1,$2,$3),($4,$5,$6)");
+        assert_eq!(placeholders(1, 2, 5), "($5,$6)");
+    }
+}

@@ -1,0 +1,655 @@
+//! Occurrences (BO/REDS), the area × crime × day aggregate they feed, and the log of reclassifications.
+//!
+//! Writes go through an [`OccurrenceWriter`] that works in batches inside the import's transaction:
+//! one look-up of the batch's ids, multi-row inserts for new occurrences, and the aggregate moved by the
+//! difference between each occurrence's old and new contribution. A re-import that changes a crime, a
+//! date or a place moves the count from the old (area, crime, day) cells to the new ones and writes an
+//! `occurrence_changes` row saying when, from what, to what, and by which import.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::Serialize;
+use sqlx::{AssertSqlSafe, Row};
+
+use crate::{Db, Result, Tx, on_db, on_tx, placeholders};
+
+/// An occurrence ready to be stored: parsed, its crime resolved to a catalog code, its areas assigned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OccurrenceRecord {
+    /// Line of the source file (header = 1).
+    pub line: u64,
+    /// BO/REDS number: the occurrence's unique id.
+    pub source_id: String,
+    /// Date and time of the fact (local wall time, America/Sao_Paulo).
+    pub occurred_at: NaiveDateTime,
+    /// Catalog crime code.
+    pub crime: String,
+    /// The source code when the crime map translated it.
+    pub source_crime: Option<String>,
+    /// Latitude (WGS84).
+    pub lat: Option<f64>,
+    /// Longitude (WGS84).
+    pub lon: Option<f64>,
+    /// Territory code given in the file.
+    pub territory_code: Option<String>,
+    /// Number of victims (≥ 1).
+    pub victims: i64,
+    /// Unit that registered it.
+    pub unit_code: Option<String>,
+    /// Codes of every area the occurrence belongs to, sorted, without repeats.
+    pub areas: Vec<String>,
+}
+
+/// What happened to one record of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowOutcome {
+    /// New occurrence.
+    Inserted,
+    /// Existing occurrence changed (and the change logged).
+    Updated,
+    /// Same as stored.
+    Unchanged,
+    /// The id appeared earlier in the same file, at this line: the row is rejected.
+    DuplicateInFile {
+        /// Line of the first appearance.
+        first_line: u64,
+    },
+}
+
+#[derive(Debug)]
+struct Existing {
+    id: i64,
+    occurred_at: NaiveDateTime,
+    crime: String,
+    source_crime: Option<String>,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    territory_code: Option<String>,
+    victims: i64,
+    unit_code: Option<String>,
+    areas: String,
+    seen_import_id: i64,
+    line: i64,
+}
+
+/// Interned aggregate key: (territory, crime, day).
+type CellKey = (u32, u32, i32);
+
+/// Writes occurrence batches for one import, keeping `daily_counts` exact.
+#[derive(Debug)]
+pub struct OccurrenceWriter {
+    import_id: i64,
+    synthetic: bool,
+    now: NaiveDateTime,
+    names: Vec<String>,
+    ids: HashMap<String, u32>,
+    deltas: HashMap<CellKey, (i64, i64)>,
+    decremented: bool,
+}
+
+/// Rows per multi-row INSERT (14 parameters each; SQLite allows 32 766 per statement).
+const INSERT_ROWS: usize = 500;
+/// Ids per look-up.
+const LOOKUP_ROWS: usize = 1000;
+/// Flush the aggregate deltas when this many cells are pending.
+const MAX_PENDING_CELLS: usize = 200_000;
+
+impl OccurrenceWriter {
+    /// A writer for import `import_id`.
+    pub fn new(import_id: i64, synthetic: bool, now: NaiveDateTime) -> Self {
+        OccurrenceWriter {
+            import_id,
+            synthetic,
+            now,
+            names: Vec::new(),
+            ids: HashMap::new(),
+            deltas: HashMap::new(),
+            decremented: false,
+        }
+    }
+
+    fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.ids.get(s) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        self.names.push(s.to_string());
+        self.ids.insert(s.to_string(), i);
+        i
+    }
+
+    fn add(&mut self, areas: &[&str], crime: &str, day: NaiveDate, sign: i64, victims: i64) {
+        if sign < 0 {
+            self.decremented = true;
+        }
+        let c = self.intern(crime);
+        let d = day_number(day);
+        for a in areas {
+            let t = self.intern(a);
+            let e = self.deltas.entry((t, c, d)).or_insert((0, 0));
+            e.0 += sign;
+            e.1 += sign * victims;
+        }
+    }
+
+    /// Stores a batch. Returns one outcome per record, in order. Ids repeated inside the batch, or seen
+    /// earlier in the same import, come back as [`RowOutcome::DuplicateInFile`] and are not stored.
+    pub async fn write(
+        &mut self,
+        tx: &mut Tx,
+        batch: &[OccurrenceRecord],
+    ) -> Result<Vec<RowOutcome>> {
+        let mut existing: HashMap<String, Existing> = HashMap::with_capacity(batch.len());
+        for chunk in batch.chunks(LOOKUP_ROWS) {
+            lookup(tx, chunk, &mut existing).await?;
+        }
+        let mut outcomes = Vec::with_capacity(batch.len());
+        let mut first_in_batch: HashMap<&str, u64> = HashMap::with_capacity(batch.len());
+        let mut new_rows: Vec<&OccurrenceRecord> = Vec::new();
+        let mut seen_rows: Vec<(i64, i64)> = Vec::new();
+        let mut changed: Vec<(&OccurrenceRecord, Existing)> = Vec::new();
+        for rec in batch {
+            if let Some(&first) = first_in_batch.get(rec.source_id.as_str()) {
+                outcomes.push(RowOutcome::DuplicateInFile { first_line: first });
+                continue;
+            }
+            first_in_batch.insert(&rec.source_id, rec.line);
+            match existing.remove(&rec.source_id) {
+                None => {
+                    let areas: Vec<&str> = rec.areas.iter().map(String::as_str).collect();
+                    self.add(&areas, &rec.crime, rec.occurred_at.date(), 1, rec.victims);
+                    new_rows.push(rec);
+                    outcomes.push(RowOutcome::Inserted);
+                }
+                Some(old) if old.seen_import_id == self.import_id => {
+                    outcomes.push(RowOutcome::DuplicateInFile {
+                        first_line: old.line as u64,
+                    });
+                }
+                Some(old) => {
+                    let new_areas = rec.areas.join("|");
+                    let same = old.occurred_at == rec.occurred_at
+                        && old.crime == rec.crime
+                        && old.source_crime == rec.source_crime
+                        && old.lat == rec.lat
+                        && old.lon == rec.lon
+                        && old.territory_code == rec.territory_code
+                        && old.victims == rec.victims
+                        && old.unit_code == rec.unit_code
+                        && old.areas == new_areas;
+                    if same {
+                        seen_rows.push((old.id, rec.line as i64));
+                        outcomes.push(RowOutcome::Unchanged);
+                    } else {
+                        let old_areas: Vec<&str> = split_areas(&old.areas);
+                        self.add(
+                            &old_areas,
+                            &old.crime,
+                            old.occurred_at.date(),
+                            -1,
+                            old.victims,
+                        );
+                        let areas: Vec<&str> = rec.areas.iter().map(String::as_str).collect();
+                        self.add(&areas, &rec.crime, rec.occurred_at.date(), 1, rec.victims);
+                        changed.push((rec, old));
+                        outcomes.push(RowOutcome::Updated);
+                    }
+                }
+            }
+        }
+        for chunk in new_rows.chunks(INSERT_ROWS) {
+            self.insert(tx, chunk).await?;
+        }
+        for chunk in seen_rows.chunks(INSERT_ROWS) {
+            self.mark_seen(tx, chunk).await?;
+        }
+        for (rec, old) in &changed {
+            self.update(tx, rec, old).await?;
+        }
+        if self.deltas.len() > MAX_PENDING_CELLS {
+            self.flush(tx).await?;
+        }
+        Ok(outcomes)
+    }
+
+    async fn insert(&self, tx: &mut Tx, rows: &[&OccurrenceRecord]) -> Result<()> {
+        let sql = format!(
+            "INSERT INTO occurrences (source_id, occurred_at, crime, source_crime, lat, lon, territory_code,
+                 victims, unit_code, areas, synthetic, import_id, seen_import_id, line) VALUES {}",
+            placeholders(rows.len(), 14, 1)
+        );
+        on_tx!(tx, |c| {
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for r in rows {
+                q = q
+                    .bind(&r.source_id)
+                    .bind(r.occurred_at)
+                    .bind(&r.crime)
+                    .bind(&r.source_crime)
+                    .bind(r.lat)
+                    .bind(r.lon)
+                    .bind(&r.territory_code)
+                    .bind(r.victims)
+                    .bind(&r.unit_code)
+                    .bind(r.areas.join("|"))
+                    .bind(self.synthetic)
+                    .bind(self.import_id)
+                    .bind(self.import_id)
+                    .bind(r.line as i64);
+            }
+            q.execute(c).await?;
+        });
+        Ok(())
+    }
+
+    async fn mark_seen(&self, tx: &mut Tx, rows: &[(i64, i64)]) -> Result<()> {
+        let sql = format!(
+            "UPDATE occurrences SET seen_import_id = $1, line = v.column2
+             FROM (VALUES {}) AS v WHERE occurrences.id = v.column1",
+            placeholders(rows.len(), 2, 2)
+        );
+        on_tx!(tx, |c| {
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(self.import_id);
+            for (id, line) in rows {
+                q = q.bind(*id).bind(*line);
+            }
+            q.execute(c).await?;
+        });
+        Ok(())
+    }
+
+    async fn update(&self, tx: &mut Tx, rec: &OccurrenceRecord, old: &Existing) -> Result<()> {
+        let new_areas = rec.areas.join("|");
+        let mut fields = Vec::new();
+        if old.crime != rec.crime || old.source_crime != rec.source_crime {
+            fields.push("crime");
+        }
+        if old.occurred_at != rec.occurred_at {
+            fields.push("occurred_at");
+        }
+        if old.lat != rec.lat || old.lon != rec.lon || old.territory_code != rec.territory_code {
+            fields.push("location");
+        }
+        if old.areas != new_areas {
+            fields.push("areas");
+        }
+        if old.victims != rec.victims {
+            fields.push("victims");
+        }
+        if old.unit_code != rec.unit_code {
+            fields.push("unit_code");
+        }
+        on_tx!(tx, |c| {
+            sqlx::query(
+                "UPDATE occurrences SET occurred_at = $1, crime = $2, source_crime = $3, lat = $4, lon = $5,
+                     territory_code = $6, victims = $7, unit_code = $8, areas = $9, import_id = $10,
+                     seen_import_id = $10, line = $11
+                 WHERE id = $12",
+            )
+            .bind(rec.occurred_at)
+            .bind(&rec.crime)
+            .bind(&rec.source_crime)
+            .bind(rec.lat)
+            .bind(rec.lon)
+            .bind(&rec.territory_code)
+            .bind(rec.victims)
+            .bind(&rec.unit_code)
+            .bind(&new_areas)
+            .bind(self.import_id)
+            .bind(rec.line as i64)
+            .bind(old.id)
+            .execute(&mut *c)
+            .await?;
+            sqlx::query(
+                "INSERT INTO occurrence_changes (source_id, import_id, changed_at, changed_fields,
+                     old_crime, new_crime, old_occurred_at, new_occurred_at, old_areas, new_areas,
+                     old_victims, new_victims, old_lat, old_lon, new_lat, new_lon)
+                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)",
+            )
+            .bind(&rec.source_id)
+            .bind(self.import_id)
+            .bind(self.now)
+            .bind(fields.join(","))
+            .bind(&old.crime)
+            .bind(&rec.crime)
+            .bind(old.occurred_at)
+            .bind(rec.occurred_at)
+            .bind(&old.areas)
+            .bind(&new_areas)
+            .bind(old.victims)
+            .bind(rec.victims)
+            .bind(old.lat)
+            .bind(old.lon)
+            .bind(rec.lat)
+            .bind(rec.lon)
+            .execute(&mut *c)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Applies the pending aggregate deltas.
+    pub async fn flush(&mut self, tx: &mut Tx) -> Result<()> {
+        let deltas: Vec<(CellKey, (i64, i64))> = self
+            .deltas
+            .drain()
+            .filter(|(_, (n, v))| *n != 0 || *v != 0)
+            .collect();
+        apply_deltas(tx, &self.names, &deltas).await
+    }
+
+    /// Flushes what is pending and removes aggregate cells that fell to zero. Call once, at the end.
+    pub async fn finish(mut self, tx: &mut Tx) -> Result<()> {
+        self.flush(tx).await?;
+        if self.decremented {
+            on_tx!(tx, |c| {
+                sqlx::query("DELETE FROM daily_counts WHERE occurrences = 0 AND victims = 0")
+                    .execute(c)
+                    .await?;
+            });
+        }
+        Ok(())
+    }
+}
+
+async fn apply_deltas(
+    tx: &mut Tx,
+    names: &[String],
+    deltas: &[(CellKey, (i64, i64))],
+) -> Result<()> {
+    const ROWS: usize = 1000;
+    for chunk in deltas.chunks(ROWS) {
+        let sql = format!(
+            "INSERT INTO daily_counts (territory_code, crime, day, occurrences, victims) VALUES {}
+             ON CONFLICT (territory_code, crime, day) DO UPDATE SET
+                 occurrences = daily_counts.occurrences + excluded.occurrences,
+                 victims = daily_counts.victims + excluded.victims",
+            placeholders(chunk.len(), 5, 1)
+        );
+        on_tx!(tx, |c| {
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for ((t, cr, d), (n, v)) in chunk {
+                q = q
+                    .bind(&names[*t as usize])
+                    .bind(&names[*cr as usize])
+                    .bind(day_from_number(*d))
+                    .bind(*n)
+                    .bind(*v);
+            }
+            q.execute(c).await?;
+        });
+    }
+    Ok(())
+}
+
+fn day_number(d: NaiveDate) -> i32 {
+    use chrono::Datelike;
+    d.num_days_from_ce()
+}
+
+fn day_from_number(n: i32) -> NaiveDate {
+    NaiveDate::from_num_days_from_ce_opt(n).unwrap_or(NaiveDate::MIN)
+}
+
+fn split_areas(s: &str) -> Vec<&str> {
+    if s.is_empty() {
+        Vec::new()
+    } else {
+        s.split('|').collect()
+    }
+}
+
+async fn lookup(
+    tx: &mut Tx,
+    chunk: &[OccurrenceRecord],
+    out: &mut HashMap<String, Existing>,
+) -> Result<()> {
+    let sql = format!(
+        "SELECT id, source_id, occurred_at, crime, source_crime, lat, lon, territory_code, victims,
+                unit_code, areas, seen_import_id, line
+         FROM occurrences WHERE source_id IN ({})",
+        (1..=chunk.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    on_tx!(tx, |c| {
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for r in chunk {
+            q = q.bind(&r.source_id);
+        }
+        for r in q.fetch_all(c).await? {
+            out.insert(
+                r.try_get("source_id")?,
+                Existing {
+                    id: r.try_get("id")?,
+                    occurred_at: r.try_get("occurred_at")?,
+                    crime: r.try_get("crime")?,
+                    source_crime: r.try_get("source_crime")?,
+                    lat: r.try_get("lat")?,
+                    lon: r.try_get("lon")?,
+                    territory_code: r.try_get("territory_code")?,
+                    victims: r.try_get("victims")?,
+                    unit_code: r.try_get("unit_code")?,
+                    areas: r.try_get("areas")?,
+                    seen_import_id: r.try_get("seen_import_id")?,
+                    line: r.try_get("line")?,
+                },
+            );
+        }
+    });
+    Ok(())
+}
+
+/// An occurrence with coordinates, for re-assigning areas after territories change.
+#[derive(Debug, Clone)]
+pub struct Located {
+    /// Row id.
+    pub id: i64,
+    /// Date of the fact.
+    pub day: NaiveDate,
+    /// Crime.
+    pub crime: String,
+    /// Victims.
+    pub victims: i64,
+    /// Latitude.
+    pub lat: f64,
+    /// Longitude.
+    pub lon: f64,
+    /// Current areas (`|`-separated).
+    pub areas: String,
+}
+
+impl Tx {
+    /// Occurrences with coordinates inside `bbox` (`[min_lon, min_lat, max_lon, max_lat]`) and id above
+    /// `after`, in id order, at most `limit` of them (for paging through a re-assignment).
+    pub async fn located_in(
+        &mut self,
+        bbox: [f64; 4],
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<Located>> {
+        on_tx!(self, |c| {
+            let rows = sqlx::query(
+                "SELECT id, occurred_at, crime, victims, lat, lon, areas FROM occurrences
+                 WHERE id > $1 AND lat IS NOT NULL AND lon >= $2 AND lat >= $3 AND lon <= $4 AND lat <= $5
+                 ORDER BY id LIMIT $6",
+            )
+            .bind(after)
+            .bind(bbox[0])
+            .bind(bbox[1])
+            .bind(bbox[2])
+            .bind(bbox[3])
+            .bind(limit)
+            .fetch_all(c)
+            .await?;
+            rows.iter()
+                .map(|r| -> Result<Located> {
+                    Ok(Located {
+                        id: r.try_get("id")?,
+                        day: r.try_get::<NaiveDateTime, _>("occurred_at")?.date(),
+                        crime: r.try_get("crime")?,
+                        victims: r.try_get("victims")?,
+                        lat: r.try_get("lat")?,
+                        lon: r.try_get("lon")?,
+                        areas: r.try_get("areas")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Moves occurrences to new areas (after territories were added or redrawn) and their counts with
+    /// them. `moves` holds (occurrence, its new `|`-joined areas).
+    pub async fn reassign(&mut self, moves: &[(&Located, String)]) -> Result<()> {
+        let mut w = OccurrenceWriter::new(0, false, NaiveDateTime::MIN);
+        for (o, new_areas) in moves {
+            w.add(&split_areas(&o.areas), &o.crime, o.day, -1, o.victims);
+            w.add(&split_areas(new_areas), &o.crime, o.day, 1, o.victims);
+            on_tx!(self, |c| {
+                sqlx::query("UPDATE occurrences SET areas = $1 WHERE id = $2")
+                    .bind(new_areas)
+                    .bind(o.id)
+                    .execute(c)
+                    .await?;
+            });
+        }
+        w.finish(self).await
+    }
+}
+
+/// One recorded reclassification.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangeRecord {
+    /// BO/REDS number.
+    pub source_id: String,
+    /// Import that changed it.
+    pub import_id: i64,
+    /// When (UTC).
+    pub changed_at: NaiveDateTime,
+    /// Which fields changed (`crime`, `occurred_at`, `location`, `areas`, `victims`, `unit_code`).
+    pub changed_fields: String,
+    /// Crime before.
+    pub old_crime: String,
+    /// Crime after.
+    pub new_crime: String,
+    /// Date before.
+    pub old_occurred_at: NaiveDateTime,
+    /// Date after.
+    pub new_occurred_at: NaiveDateTime,
+    /// Areas before.
+    pub old_areas: String,
+    /// Areas after.
+    pub new_areas: String,
+}
+
+/// A cell of the daily aggregate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DailyCount {
+    /// Area.
+    pub territory_code: String,
+    /// Crime.
+    pub crime: String,
+    /// Day.
+    pub day: NaiveDate,
+    /// Occurrences.
+    pub occurrences: i64,
+    /// Victims.
+    pub victims: i64,
+}
+
+impl Db {
+    /// Reclassifications of one occurrence (or of all, newest first, when `source_id` is `None`).
+    pub async fn occurrence_changes(
+        &self,
+        source_id: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<ChangeRecord>> {
+        on_db!(self, |c| {
+            let rows = sqlx::query(
+                "SELECT source_id, import_id, changed_at, changed_fields, old_crime, new_crime,
+                        old_occurred_at, new_occurred_at, old_areas, new_areas
+                 FROM occurrence_changes WHERE ($1 IS NULL OR source_id = $1)
+                 ORDER BY id DESC LIMIT $2",
+            )
+            .bind(source_id)
+            .bind(limit)
+            .fetch_all(c)
+            .await?;
+            rows.iter()
+                .map(|r| -> Result<ChangeRecord> {
+                    Ok(ChangeRecord {
+                        source_id: r.try_get("source_id")?,
+                        import_id: r.try_get("import_id")?,
+                        changed_at: r.try_get("changed_at")?,
+                        changed_fields: r.try_get("changed_fields")?,
+                        old_crime: r.try_get("old_crime")?,
+                        new_crime: r.try_get("new_crime")?,
+                        old_occurred_at: r.try_get("old_occurred_at")?,
+                        new_occurred_at: r.try_get("new_occurred_at")?,
+                        old_areas: r.try_get("old_areas")?,
+                        new_areas: r.try_get("new_areas")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Every non-zero cell of the daily aggregate, ordered (for tests and exports).
+    pub async fn daily_counts(&self) -> Result<Vec<DailyCount>> {
+        on_db!(self, |c| {
+            let rows = sqlx::query(
+                "SELECT territory_code, crime, day, occurrences, victims FROM daily_counts
+                 WHERE occurrences <> 0 OR victims <> 0 ORDER BY territory_code, crime, day",
+            )
+            .fetch_all(c)
+            .await?;
+            rows.iter()
+                .map(|r| -> Result<DailyCount> {
+                    Ok(DailyCount {
+                        territory_code: r.try_get("territory_code")?,
+                        crime: r.try_get("crime")?,
+                        day: r.try_get("day")?,
+                        occurrences: r.try_get("occurrences")?,
+                        victims: r.try_get("victims")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// The daily aggregate recomputed from the stored occurrences (what `daily_counts` must equal).
+    pub async fn daily_counts_recomputed(&self) -> Result<Vec<DailyCount>> {
+        let mut cells: std::collections::BTreeMap<(String, String, NaiveDate), (i64, i64)> =
+            Default::default();
+        on_db!(self, |c| {
+            let rows = sqlx::query("SELECT occurred_at, crime, victims, areas FROM occurrences")
+                .fetch_all(c)
+                .await?;
+            for r in rows {
+                let day = r.try_get::<NaiveDateTime, _>("occurred_at")?.date();
+                let crime: String = r.try_get("crime")?;
+                let victims: i64 = r.try_get("victims")?;
+                let areas: String = r.try_get("areas")?;
+                for a in split_areas(&areas) {
+                    let e = cells
+                        .entry((a.to_string(), crime.clone(), day))
+                        .or_insert((0, 0));
+                    e.0 += 1;
+                    e.1 += victims;
+                }
+            }
+        });
+        Ok(cells
+            .into_iter()
+            .map(|((t, c, d), (n, v))| DailyCount {
+                territory_code: t,
+                crime: c,
+                day: d,
+                occurrences: n,
+                victims: v,
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,585 @@
+//! Reference data: populations, units and their circunscrição, operators, assignments, absences, and the
+//! crime catalog with its map from source codes.
+
+use std::collections::HashMap;
+
+use chrono::{Days, NaiveDate};
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::territories::{Upsert, VersionedOutcome};
+use crate::{Db, Result, Tx, on_db, on_tx};
+
+/// A unit version as imported (`units` kind).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitInput {
+    /// Unit code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Institution code (PM, PC, BM, SPTC, PP, …).
+    pub institution: String,
+    /// Area codes of the circunscrição (sorted, no repeats).
+    pub territory_codes: Vec<String>,
+    /// First day of validity.
+    pub valid_from: NaiveDate,
+    /// Last day (inclusive), `None` = open.
+    pub valid_to: Option<NaiveDate>,
+}
+
+/// An operator (`operators` kind).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OperatorInput {
+    /// Matrícula.
+    pub registration: String,
+    /// Name.
+    pub name: String,
+    /// Institution code.
+    pub institution: String,
+    /// CPF digits (11), when given.
+    pub cpf: Option<String>,
+}
+
+/// An assignment (`assignments` kind): lotação or à disposição (Decreto 7.872/2013 Art. 9 §ú).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssignmentInput {
+    /// Matrícula.
+    pub registration: String,
+    /// Unit code.
+    pub unit_code: String,
+    /// First day.
+    pub from: NaiveDate,
+    /// Last day (inclusive), `None` = still there.
+    pub to: Option<NaiveDate>,
+    /// `lotacao` or `disposicao`.
+    pub kind: String,
+}
+
+/// An absence (`absences` kind), inclusive dates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AbsenceInput {
+    /// Matrícula.
+    pub registration: String,
+    /// First day.
+    pub from: NaiveDate,
+    /// Last day (inclusive).
+    pub to: NaiveDate,
+    /// Reason.
+    pub reason: String,
+}
+
+/// A catalog crime.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CrimeRow {
+    /// Code.
+    pub code: String,
+    /// Name (pt-BR).
+    pub name: String,
+    /// Group.
+    pub group: String,
+    /// Part of the built-in catalog.
+    pub builtin: bool,
+}
+
+/// Counts of reference records, for the home page.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Overview {
+    /// Territory versions.
+    pub territories: i64,
+    /// Unit versions.
+    pub units: i64,
+    /// Operators.
+    pub operators: i64,
+    /// Occurrences.
+    pub occurrences: i64,
+    /// Occurrences with coordinates outside every area.
+    pub unassigned: i64,
+    /// Monthly count rows.
+    pub monthly_counts: i64,
+    /// Reclassifications recorded.
+    pub changes: i64,
+    /// Whether any synthetic (demo) record is stored.
+    pub synthetic: bool,
+    /// First and last day with occurrences.
+    pub first_day: Option<String>,
+    /// Last day with occurrences.
+    pub last_day: Option<String>,
+}
+
+impl Tx {
+    /// Upserts the population of a territory for a year (IBGE revises estimates: a new value updates).
+    pub async fn put_population(
+        &mut self,
+        code: &str,
+        year: i32,
+        population: i64,
+        import_id: i64,
+        synthetic: bool,
+    ) -> Result<Upsert> {
+        let current: Option<i64> = on_tx!(self, |c| {
+            sqlx::query_scalar(
+                "SELECT population FROM populations WHERE territory_code = $1 AND year = $2",
+            )
+            .bind(code)
+            .bind(i64::from(year))
+            .fetch_optional(&mut *c)
+            .await?
+        });
+        match current {
+            Some(p) if p == population => Ok(Upsert::Unchanged),
+            Some(_) => {
+                on_tx!(self, |c| {
+                    sqlx::query(
+                        "UPDATE populations SET population = $1, import_id = $2
+                         WHERE territory_code = $3 AND year = $4",
+                    )
+                    .bind(population)
+                    .bind(import_id)
+                    .bind(code)
+                    .bind(i64::from(year))
+                    .execute(c)
+                    .await?;
+                });
+                Ok(Upsert::Updated)
+            }
+            None => {
+                on_tx!(self, |c| {
+                    sqlx::query(
+                        "INSERT INTO populations (territory_code, year, population, synthetic, import_id)
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(code)
+                    .bind(i64::from(year))
+                    .bind(population)
+                    .bind(synthetic)
+                    .bind(import_id)
+                    .execute(c)
+                    .await?;
+                });
+                Ok(Upsert::Inserted)
+            }
+        }
+    }
+
+    /// Stores a unit version with its circunscrição, with the same versioning rules as territories
+    /// (Art. 2 §ú: "fixação da circunscrição de cada Unidade Operacional" by act of the Secretary).
+    pub async fn put_unit(
+        &mut self,
+        u: &UnitInput,
+        import_id: i64,
+        synthetic: bool,
+    ) -> Result<VersionedOutcome> {
+        let versions: Vec<(i64, String, String, NaiveDate, Option<NaiveDate>, String)> =
+            on_tx!(self, |c| {
+                let rows = sqlx::query(
+                    "SELECT u.id, u.name, u.institution, u.valid_from, u.valid_to,
+                        COALESCE((SELECT string_agg(territory_code, '|' ORDER BY territory_code)
+                                  FROM unit_areas a WHERE a.unit_id = u.id), '') AS areas
+                 FROM units u WHERE u.code = $1 ORDER BY u.valid_from",
+                )
+                .bind(&u.code)
+                .fetch_all(&mut *c)
+                .await?;
+                rows.iter()
+                    .map(|r| -> Result<_> {
+                        Ok((
+                            r.try_get("id")?,
+                            r.try_get("name")?,
+                            r.try_get("institution")?,
+                            r.try_get("valid_from")?,
+                            r.try_get("valid_to")?,
+                            r.try_get("areas")?,
+                        ))
+                    })
+                    .collect::<Result<Vec<_>>>()?
+            });
+        let areas = u.territory_codes.join("|");
+        if let Some(v) = versions.iter().find(|v| v.3 == u.valid_from) {
+            if v.1 != u.name || v.2 != u.institution || v.5 != areas {
+                return Ok(Err(format!(
+                    "unidade `{}` já tem uma versão desde {} com outro conteúdo; uma nova circunscrição deve vir \
+                     como nova versão, com outra data em `valid_from` (Decreto 7.872/2013, art. 2º, parágrafo único)",
+                    u.code,
+                    u.valid_from.format("%d/%m/%Y")
+                )));
+            }
+            if v.4 == u.valid_to {
+                return Ok(Ok(Upsert::Unchanged));
+            }
+            if v.4.is_some() && u.valid_to.is_some() {
+                return Ok(Err(format!(
+                    "unidade `{}` (versão desde {}) já foi encerrada; uma versão encerrada não é reescrita",
+                    u.code,
+                    u.valid_from.format("%d/%m/%Y")
+                )));
+            }
+            self.set_unit_end(v.0, u.valid_to).await?;
+            return Ok(Ok(Upsert::Updated));
+        }
+        let new_end = u.valid_to.unwrap_or(NaiveDate::MAX);
+        let mut to_close = None;
+        for v in &versions {
+            let v_end = v.4.unwrap_or(NaiveDate::MAX);
+            if !(v.3 <= new_end && u.valid_from <= v_end) {
+                continue;
+            }
+            if v.4.is_none() && v.3 < u.valid_from {
+                to_close = Some(v.0);
+            } else {
+                return Ok(Err(format!(
+                    "a vigência da unidade `{}` desde {} sobrepõe a versão vigente desde {}",
+                    u.code,
+                    u.valid_from.format("%d/%m/%Y"),
+                    v.3.format("%d/%m/%Y")
+                )));
+            }
+        }
+        if let Some(id) = to_close {
+            self.set_unit_end(id, u.valid_from.checked_sub_days(Days::new(1)))
+                .await?;
+        }
+        on_tx!(self, |c| {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO units (code, name, institution, valid_from, valid_to, synthetic, import_id)
+                 VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING id",
+            )
+            .bind(&u.code)
+            .bind(&u.name)
+            .bind(&u.institution)
+            .bind(u.valid_from)
+            .bind(u.valid_to)
+            .bind(synthetic)
+            .bind(import_id)
+            .fetch_one(&mut *c)
+            .await?;
+            for t in &u.territory_codes {
+                sqlx::query("INSERT INTO unit_areas (unit_id, territory_code) VALUES ($1, $2)")
+                    .bind(id)
+                    .bind(t)
+                    .execute(&mut *c)
+                    .await?;
+            }
+        });
+        Ok(Ok(Upsert::Inserted))
+    }
+
+    async fn set_unit_end(&mut self, id: i64, end: Option<NaiveDate>) -> Result<()> {
+        on_tx!(self, |c| {
+            sqlx::query("UPDATE units SET valid_to = $1 WHERE id = $2")
+                .bind(end)
+                .bind(id)
+                .execute(c)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Codes of every unit ever stored.
+    pub async fn unit_codes(&mut self) -> Result<std::collections::HashSet<String>> {
+        on_tx!(self, |c| {
+            let v: Vec<String> = sqlx::query_scalar("SELECT DISTINCT code FROM units")
+                .fetch_all(c)
+                .await?;
+            Ok(v.into_iter().collect())
+        })
+    }
+
+    /// Upserts an operator by registration.
+    pub async fn put_operator(
+        &mut self,
+        o: &OperatorInput,
+        import_id: i64,
+        synthetic: bool,
+    ) -> Result<Upsert> {
+        let current: Option<(String, String, Option<String>)> = on_tx!(self, |c| {
+            sqlx::query("SELECT name, institution, cpf FROM operators WHERE registration = $1")
+                .bind(&o.registration)
+                .fetch_optional(&mut *c)
+                .await?
+                .map(|r| -> Result<_> {
+                    Ok((
+                        r.try_get("name")?,
+                        r.try_get("institution")?,
+                        r.try_get("cpf")?,
+                    ))
+                })
+                .transpose()?
+        });
+        match current {
+            Some((n, i, cpf)) if n == o.name && i == o.institution && cpf == o.cpf => {
+                Ok(Upsert::Unchanged)
+            }
+            Some(_) => {
+                on_tx!(self, |c| {
+                    sqlx::query(
+                        "UPDATE operators SET name = $1, institution = $2, cpf = $3, import_id = $4
+                         WHERE registration = $5",
+                    )
+                    .bind(&o.name)
+                    .bind(&o.institution)
+                    .bind(&o.cpf)
+                    .bind(import_id)
+                    .bind(&o.registration)
+                    .execute(c)
+                    .await?;
+                });
+                Ok(Upsert::Updated)
+            }
+            None => {
+                on_tx!(self, |c| {
+                    sqlx::query(
+                        "INSERT INTO operators (registration, name, institution, cpf, synthetic, import_id)
+                         VALUES ($1,$2,$3,$4,$5,$6)",
+                    )
+                    .bind(&o.registration)
+                    .bind(&o.name)
+                    .bind(&o.institution)
+                    .bind(&o.cpf)
+                    .bind(synthetic)
+                    .bind(import_id)
+                    .execute(c)
+                    .await?;
+                });
+                Ok(Upsert::Inserted)
+            }
+        }
+    }
+
+    /// Whether an operator with this registration exists.
+    pub async fn operator_exists(&mut self, registration: &str) -> Result<bool> {
+        on_tx!(self, |c| {
+            let n: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM operators WHERE registration = $1")
+                    .bind(registration)
+                    .fetch_one(c)
+                    .await?;
+            Ok(n > 0)
+        })
+    }
+
+    /// Upserts an assignment keyed by (registration, unit, start, kind); a new end date updates it.
+    pub async fn put_assignment(
+        &mut self,
+        a: &AssignmentInput,
+        import_id: i64,
+        synthetic: bool,
+    ) -> Result<Upsert> {
+        let current: Option<(i64, Option<NaiveDate>)> = on_tx!(self, |c| {
+            sqlx::query(
+                "SELECT id, date_to FROM assignments
+                 WHERE registration = $1 AND unit_code = $2 AND date_from = $3 AND kind = $4",
+            )
+            .bind(&a.registration)
+            .bind(&a.unit_code)
+            .bind(a.from)
+            .bind(&a.kind)
+            .fetch_optional(&mut *c)
+            .await?
+            .map(|r| -> Result<_> { Ok((r.try_get("id")?, r.try_get("date_to")?)) })
+            .transpose()?
+        });
+        match current {
+            Some((_, to)) if to == a.to => Ok(Upsert::Unchanged),
+            Some((id, _)) => {
+                on_tx!(self, |c| {
+                    sqlx::query(
+                        "UPDATE assignments SET date_to = $1, import_id = $2 WHERE id = $3",
+                    )
+                    .bind(a.to)
+                    .bind(import_id)
+                    .bind(id)
+                    .execute(c)
+                    .await?;
+                });
+                Ok(Upsert::Updated)
+            }
+            None => {
+                on_tx!(self, |c| {
+                    sqlx::query(
+                        "INSERT INTO assignments (registration, unit_code, date_from, date_to, kind, synthetic, import_id)
+                         VALUES ($1,$2,$3,$4,$5,$6,$7)",
+                    )
+                    .bind(&a.registration)
+                    .bind(&a.unit_code)
+                    .bind(a.from)
+                    .bind(a.to)
+                    .bind(&a.kind)
+                    .bind(synthetic)
+                    .bind(import_id)
+                    .execute(c)
+                    .await?;
+                });
+                Ok(Upsert::Inserted)
+            }
+        }
+    }
+
+    /// Upserts an absence keyed by (registration, from, to); a new reason updates it.
+    pub async fn put_absence(
+        &mut self,
+        a: &AbsenceInput,
+        import_id: i64,
+        synthetic: bool,
+    ) -> Result<Upsert> {
+        let current: Option<(i64, String)> = on_tx!(self, |c| {
+            sqlx::query(
+                "SELECT id, reason FROM absences WHERE registration = $1 AND date_from = $2 AND date_to = $3",
+            )
+            .bind(&a.registration)
+            .bind(a.from)
+            .bind(a.to)
+            .fetch_optional(&mut *c)
+            .await?
+            .map(|r| -> Result<_> { Ok((r.try_get("id")?, r.try_get("reason")?)) })
+            .transpose()?
+        });
+        match current {
+            Some((_, reason)) if reason == a.reason => Ok(Upsert::Unchanged),
+            Some((id, _)) => {
+                on_tx!(self, |c| {
+                    sqlx::query("UPDATE absences SET reason = $1, import_id = $2 WHERE id = $3")
+                        .bind(&a.reason)
+                        .bind(import_id)
+                        .bind(id)
+                        .execute(c)
+                        .await?;
+                });
+                Ok(Upsert::Updated)
+            }
+            None => {
+                on_tx!(self, |c| {
+                    sqlx::query(
+                        "INSERT INTO absences (registration, date_from, date_to, reason, synthetic, import_id)
+                         VALUES ($1,$2,$3,$4,$5,$6)",
+                    )
+                    .bind(&a.registration)
+                    .bind(a.from)
+                    .bind(a.to)
+                    .bind(&a.reason)
+                    .bind(synthetic)
+                    .bind(import_id)
+                    .execute(c)
+                    .await?;
+                });
+                Ok(Upsert::Inserted)
+            }
+        }
+    }
+
+    /// Upserts a crime-map entry (source code → catalog code).
+    pub async fn put_crime_map(
+        &mut self,
+        source_code: &str,
+        crime: &str,
+        import_id: i64,
+    ) -> Result<Upsert> {
+        let current: Option<String> = on_tx!(self, |c| {
+            sqlx::query_scalar("SELECT crime FROM crime_map WHERE source_code = $1")
+                .bind(source_code)
+                .fetch_optional(&mut *c)
+                .await?
+        });
+        let sql = match current {
+            Some(c) if c == crime => return Ok(Upsert::Unchanged),
+            Some(_) => "UPDATE crime_map SET crime = $2, import_id = $3 WHERE source_code = $1",
+            None => "INSERT INTO crime_map (source_code, crime, import_id) VALUES ($1, $2, $3)",
+        };
+        on_tx!(self, |c| {
+            sqlx::query(sql)
+                .bind(source_code)
+                .bind(crime)
+                .bind(import_id)
+                .execute(c)
+                .await?;
+        });
+        Ok(if current.is_some() {
+            Upsert::Updated
+        } else {
+            Upsert::Inserted
+        })
+    }
+
+    /// The crime catalog (codes → rows).
+    pub async fn crimes(&mut self) -> Result<Vec<CrimeRow>> {
+        on_tx!(self, |c| crimes_query(c).await)
+    }
+
+    /// The crime map (source code → catalog code).
+    pub async fn crime_map(&mut self) -> Result<HashMap<String, String>> {
+        on_tx!(self, |c| {
+            let rows = sqlx::query("SELECT source_code, crime FROM crime_map")
+                .fetch_all(c)
+                .await?;
+            rows.iter()
+                .map(|r| -> Result<_> { Ok((r.try_get("source_code")?, r.try_get("crime")?)) })
+                .collect()
+        })
+    }
+}
+
+async fn crimes_query<'c, E>(c: E) -> Result<Vec<CrimeRow>>
+where
+    E: sqlx::Executor<'c>,
+    for<'a> &'a str: sqlx::ColumnIndex<<E::Database as sqlx::Database>::Row>,
+    for<'a> String: sqlx::Decode<'a, E::Database> + sqlx::Type<E::Database>,
+    for<'a> bool: sqlx::Decode<'a, E::Database> + sqlx::Type<E::Database>,
+    for<'q> <E::Database as sqlx::Database>::Arguments: sqlx::IntoArguments<E::Database>,
+{
+    let rows = sqlx::query::<E::Database>(
+        "SELECT code, name, crime_group, builtin FROM crimes ORDER BY builtin DESC, code",
+    )
+    .fetch_all(c)
+    .await?;
+    rows.iter()
+        .map(|r| -> Result<_> {
+            Ok(CrimeRow {
+                code: r.try_get("code")?,
+                name: r.try_get("name")?,
+                group: r.try_get("crime_group")?,
+                builtin: r.try_get("builtin")?,
+            })
+        })
+        .collect()
+}
+
+impl Db {
+    /// The crime catalog.
+    pub async fn crimes(&self) -> Result<Vec<CrimeRow>> {
+        on_db!(self, |c| crimes_query(c).await)
+    }
+
+    /// Counts for the home page.
+    pub async fn overview(&self) -> Result<Overview> {
+        on_db!(self, |c| {
+            let r = sqlx::query(
+                "SELECT (SELECT COUNT(*) FROM territories) AS territories,
+                        (SELECT COUNT(*) FROM units) AS units,
+                        (SELECT COUNT(*) FROM operators) AS operators,
+                        (SELECT COUNT(*) FROM occurrences) AS occurrences,
+                        (SELECT COUNT(*) FROM occurrences WHERE areas = '' AND lat IS NOT NULL) AS unassigned,
+                        (SELECT COUNT(*) FROM monthly_counts) AS monthly_counts,
+                        (SELECT COUNT(*) FROM occurrence_changes) AS changes,
+                        (SELECT COUNT(*) FROM territories WHERE synthetic)
+                          + (SELECT COUNT(*) FROM occurrences WHERE synthetic) AS synthetic,
+                        (SELECT MIN(occurred_at) FROM occurrences) AS first_day,
+                        (SELECT MAX(occurred_at) FROM occurrences) AS last_day",
+            )
+            .fetch_one(c)
+            .await?;
+            let day =
+                |v: Option<chrono::NaiveDateTime>| v.map(|d| d.format("%d/%m/%Y").to_string());
+            Ok(Overview {
+                territories: r.try_get("territories")?,
+                units: r.try_get("units")?,
+                operators: r.try_get("operators")?,
+                occurrences: r.try_get("occurrences")?,
+                unassigned: r.try_get("unassigned")?,
+                monthly_counts: r.try_get("monthly_counts")?,
+                changes: r.try_get("changes")?,
+                synthetic: r.try_get::<i64, _>("synthetic")? > 0,
+                first_day: day(r.try_get("first_day")?),
+                last_day: day(r.try_get("last_day")?),
+            })
+        })
+    }
+}
