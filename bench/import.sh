@@ -80,6 +80,10 @@ check() {
   rm -f "$RUNS/check.tmp"
 }
 
+yard_ok() { # LABEL: records the last yardstick's exit status as a check
+  if [ "$M_RC" -eq 0 ]; then echo "PASS yardstick $1 exit 0" >>"$CHECKS"; else echo "FAIL yardstick $1 exit $M_RC" | tee -a "$CHECKS"; fi
+}
+
 # ---- inputs ----------------------------------------------------------------------------------------------
 if [ ! -s $OUT/go_municipios.geojson ] || [ ! -s $OUT/go_population.csv ]; then
   python3 bench/territories_go.py --out-dir $OUT || exit 1
@@ -180,6 +184,7 @@ atalaia_suite() { # BACKEND N
 DUCK_PLAIN=$(cat <<'PY'
 import sys, duckdb
 con = duckdb.connect(sys.argv[1])
+con.execute("SET enable_progress_bar = false")
 path = sys.argv[2].replace("'", "''")
 con.execute(f"CREATE TABLE occ AS SELECT * FROM read_csv('{path}')")
 print(con.execute("SELECT count(*) FROM occ").fetchone()[0])
@@ -188,6 +193,7 @@ PY
 DUCK_TYPED=$(cat <<'PY'
 import sys, duckdb
 con = duckdb.connect(sys.argv[1])
+con.execute("SET enable_progress_bar = false")
 path = sys.argv[2].replace("'", "''")
 con.execute(f"""CREATE TABLE occ AS SELECT * FROM read_csv('{path}', header = true, ignore_errors = true,
     columns = {{'id': 'VARCHAR', 'occurred_at': 'TIMESTAMP', 'crime': 'VARCHAR', 'lat': 'DOUBLE',
@@ -211,6 +217,7 @@ for n in $ROWS; do
     rm -f $OUT/yard.db
     measure "sqlite3 .import (csv, untyped)" "$n" "$n.sqlite3" sqlite3 $OUT/yard.db -cmd ".mode csv" ".import $DATA occ"
     cnt=$(sqlite3 $OUT/yard.db 'SELECT count(*) FROM occ' 2>/dev/null)
+    yard_ok "sqlite3 .import ($n)"
     note "sqlite3 .import of $n rows: exit $M_RC, $cnt rows in table occ"
     # an independent CSV reader agrees with the manifest on where the wrong-field-count rows are
     python3 - "$MAN" "$RUNS/$n.sqlite3.err" "$n" >>"$CHECKS" <<'PY'
@@ -227,11 +234,13 @@ PY
   if [ "$HAVE_DUCKDB" = 1 ]; then
     rm -f $OUT/yard.duckdb $OUT/yard.duckdb.wal
     measure "duckdb read_csv (auto-detected)" "$n" "$n.duckdb" $VENV/bin/python -c "$DUCK_PLAIN" $OUT/yard.duckdb "$DATA"
-    note "duckdb read_csv of $n rows: exit $M_RC, $(cat "$M_OUT" 2>/dev/null) rows in table occ"
+    yard_ok "duckdb read_csv ($n)"
+    note "duckdb read_csv of $n rows: exit $M_RC, $(tail -n 1 "$M_OUT" 2>/dev/null) rows in table occ"
     rm -f $OUT/yard.duckdb $OUT/yard.duckdb.wal
     # typed and validating: closer to what the importer does (rows that do not parse are dropped)
     measure "duckdb read_csv (typed, ignore_errors)" "$n" "$n.duckdb-typed" $VENV/bin/python -c "$DUCK_TYPED" $OUT/yard.duckdb "$DATA"
-    note "duckdb typed read_csv of $n rows: exit $M_RC, $(cat "$M_OUT" 2>/dev/null) rows kept"
+    yard_ok "duckdb typed read_csv ($n)"
+    note "duckdb typed read_csv of $n rows: exit $M_RC, $(tail -n 1 "$M_OUT" 2>/dev/null) rows kept"
     rm -f $OUT/yard.duckdb $OUT/yard.duckdb.wal
   fi
 done

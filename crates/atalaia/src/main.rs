@@ -1,1 +1,281 @@
-fn main() {}
+//! `atalaia` — the command line (contracts.md §1): `serve`, `demo`, `import`.
+//!
+//! Exit status: 0 success; 1 failure (nothing was changed); 2 bad usage; 3 completed with rejected rows.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use atalaia_ingest::{ImportOptions, ImportSummary, Kind, Progress};
+use atalaia_store::Db;
+use chrono::{FixedOffset, NaiveDate, NaiveDateTime, Utc};
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "atalaia",
+    version,
+    about = "Atalaia — gestão da segurança pública por resultados (Igesp, Goiás Cidadão Seguro)"
+)]
+struct Cli {
+    /// Database URL: sqlite://FILE (default sqlite://atalaia.db) or postgres://…
+    #[arg(
+        long,
+        global = true,
+        env = "ATALAIA_DATABASE_URL",
+        default_value = "sqlite://atalaia.db"
+    )]
+    database: String,
+    /// Output format for data on stdout.
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Table)]
+    format: OutputFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+enum OutputFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Runs the web application.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        /// Load the demo data set first when the database is empty.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Loads the deterministic demo data set (synthetic, marked as such).
+    Demo {
+        /// Random seed.
+        #[arg(long, default_value_t = 7872)]
+        seed: u64,
+        /// The data set covers the three years up to this day (default: today).
+        #[arg(long)]
+        today: Option<NaiveDate>,
+    },
+    /// Imports a file (CSV, XLSX or GeoJSON).
+    Import {
+        /// territories, population, units, operators, assignments, absences, occurrences, counts, crime-map
+        kind: String,
+        /// The file.
+        file: PathBuf,
+        /// Where rejected rows go (default FILE.rejects.csv).
+        #[arg(long)]
+        rejects: Option<PathBuf>,
+    },
+}
+
+/// Now in America/Sao_Paulo: UTC−3 all year since daylight saving time ended in 2019.
+fn now_sao_paulo() -> NaiveDateTime {
+    match FixedOffset::west_opt(3 * 3600) {
+        Some(offset) => Utc::now().with_timezone(&offset).naive_local(),
+        None => Utc::now().naive_utc(),
+    }
+}
+
+struct Bar(indicatif::ProgressBar);
+
+impl Progress for Bar {
+    fn start(&self, total: u64) {
+        self.0.set_length(total);
+    }
+    fn position(&self, bytes: u64) {
+        self.0.set_position(bytes);
+    }
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+fn progress_bar() -> Arc<dyn Progress> {
+    if !std::io::stderr().is_terminal() {
+        return Arc::new(atalaia_ingest::load::NoProgress);
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({eta})",
+    ) {
+        bar.set_style(style);
+    }
+    Arc::new(Bar(bar))
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
+                _ => ExitCode::from(2),
+            };
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ATALAIA_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("erro: não foi possível iniciar o runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("erro: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Import {
+            kind,
+            file,
+            rejects,
+        } => {
+            let Some(kind) = Kind::parse(&kind) else {
+                eprintln!(
+                    "erro: tipo de importação desconhecido `{kind}`; esperado um de: {}",
+                    Kind::ALL.map(|k| k.as_str()).join(", ")
+                );
+                return Ok(ExitCode::from(2));
+            };
+            let db = connect(&cli.database).await?;
+            let now = now_sao_paulo();
+            let opts = ImportOptions {
+                actor: format!(
+                    "cli:{}",
+                    std::env::var("USER").unwrap_or_else(|_| "desconhecido".into())
+                ),
+                synthetic: false,
+                rejects,
+                today: now.date(),
+                now: Utc::now().naive_utc(),
+            };
+            let summary = atalaia_ingest::import_file(&db, kind, &file, &opts, progress_bar())
+                .await
+                .with_context(|| format!("importação de {} falhou", file.display()))?;
+            db.close().await;
+            print_summary(&summary, cli.format)?;
+            Ok(if summary.rejected > 0 {
+                ExitCode::from(3)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Demo { seed, today } => {
+            let db = connect(&cli.database).await?;
+            let today = today.unwrap_or_else(|| now_sao_paulo().date());
+            let report = atalaia_demo::load(&db, seed, today)
+                .await
+                .context("a carga dos dados de demonstração falhou")?;
+            db.close().await;
+            match cli.format {
+                OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+                _ => println!("{report}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { addr, demo } => {
+            let db = connect(&cli.database).await?;
+            if demo {
+                if db.overview().await?.territories == 0 {
+                    eprintln!("carregando os dados de demonstração (sintéticos)…");
+                    let report = atalaia_demo::load(&db, 7872, now_sao_paulo().date())
+                        .await
+                        .context("a carga dos dados de demonstração falhou")?;
+                    eprintln!("{report}");
+                } else {
+                    eprintln!(
+                        "o banco já tem dados; os dados de demonstração não foram recarregados"
+                    );
+                }
+            }
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("não foi possível escutar em {addr}"))?;
+            eprintln!("Atalaia em http://{addr}/ (Ctrl+C para encerrar)");
+            let app = atalaia_web::router(atalaia_web::AppState { db: db.clone() });
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await
+                .context("o servidor web parou com erro")?;
+            db.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn connect(url: &str) -> anyhow::Result<Db> {
+    Db::connect(url).await.with_context(|| {
+        format!(
+            "não foi possível abrir o banco {}",
+            atalaia_store::redact(url)
+        )
+    })
+}
+
+fn print_summary(s: &ImportSummary, format: OutputFormat) -> anyhow::Result<()> {
+    match format {
+        OutputFormat::Json => println!("{}", serde_json::to_string(s)?),
+        OutputFormat::Csv => {
+            println!("kind,read,inserted,updated,unchanged,rejected,unassigned,rejects_file");
+            println!(
+                "{},{},{},{},{},{},{},{}",
+                s.kind,
+                s.read,
+                s.inserted,
+                s.updated,
+                s.unchanged,
+                s.rejected,
+                s.unassigned.map(|u| u.to_string()).unwrap_or_default(),
+                s.rejects_file
+            );
+        }
+        OutputFormat::Table => {
+            println!("importação de {} (#{})", s.kind, s.import_id);
+            println!("  lidas         {:>10}", s.read);
+            println!("  incluídas     {:>10}", s.inserted);
+            println!("  alteradas     {:>10}", s.updated);
+            println!("  sem mudança   {:>10}", s.unchanged);
+            println!("  rejeitadas    {:>10}", s.rejected);
+            if let Some(u) = s.unassigned {
+                println!("  fora de áreas {:>10}", u);
+            }
+            if let Some(r) = s.reassigned {
+                println!("  reatribuídas  {:>10}", r);
+            }
+            if s.rejected > 0 {
+                println!("  linhas rejeitadas e motivos em {}", s.rejects_file);
+            }
+        }
+    }
+    for w in &s.warnings {
+        eprintln!("aviso: {w}");
+    }
+    Ok(())
+}

@@ -88,12 +88,42 @@ const CENTRAL: (&str, &str) = ("AISP1", "Região Central");
 
 /// The six outer sectors, tiling the full circle, in AISP-number order.
 const SECTORS: [Sector; 6] = [
-    Sector { code: "AISP2", name: "Noroeste", start_deg: 292.5, end_deg: 337.5 },
-    Sector { code: "AISP3", name: "Norte", start_deg: 337.5, end_deg: 397.5 },
-    Sector { code: "AISP4", name: "Sudoeste", start_deg: 210.0, end_deg: 247.5 },
-    Sector { code: "AISP5", name: "Oeste", start_deg: 247.5, end_deg: 292.5 },
-    Sector { code: "AISP6", name: "Sul", start_deg: 105.0, end_deg: 210.0 },
-    Sector { code: "AISP7", name: "Leste", start_deg: 37.5, end_deg: 105.0 },
+    Sector {
+        code: "AISP2",
+        name: "Noroeste",
+        start_deg: 292.5,
+        end_deg: 337.5,
+    },
+    Sector {
+        code: "AISP3",
+        name: "Norte",
+        start_deg: 337.5,
+        end_deg: 397.5,
+    },
+    Sector {
+        code: "AISP4",
+        name: "Sudoeste",
+        start_deg: 210.0,
+        end_deg: 247.5,
+    },
+    Sector {
+        code: "AISP5",
+        name: "Oeste",
+        start_deg: 247.5,
+        end_deg: 292.5,
+    },
+    Sector {
+        code: "AISP6",
+        name: "Sul",
+        start_deg: 105.0,
+        end_deg: 210.0,
+    },
+    Sector {
+        code: "AISP7",
+        name: "Leste",
+        start_deg: 37.5,
+        end_deg: 105.0,
+    },
 ];
 
 /// Local equirectangular frame around a centre point.
@@ -107,7 +137,11 @@ struct Frame {
 impl Frame {
     fn new(center: Coord<f64>) -> Self {
         let k = center.y.to_radians().cos().abs().max(1e-3);
-        Self { lon0: center.x, lat0: center.y, k }
+        Self {
+            lon0: center.x,
+            lat0: center.y,
+            k,
+        }
     }
 
     /// Projected distance of a lon/lat coordinate from the centre.
@@ -121,19 +155,26 @@ impl Frame {
     /// (clockwise from north).
     fn at(&self, bearing_deg: f64, r: f64) -> Coord<f64> {
         let b = bearing_deg.to_radians();
-        Coord { x: self.lon0 + r * b.sin() / self.k, y: self.lat0 + r * b.cos() }
+        Coord {
+            x: self.lon0 + r * b.sin() / self.k,
+            y: self.lat0 + r * b.cos(),
+        }
     }
 
     fn center(&self) -> Coord<f64> {
-        Coord { x: self.lon0, y: self.lat0 }
+        Coord {
+            x: self.lon0,
+            y: self.lat0,
+        }
     }
 
     /// Regular `DISC_SEGMENTS`-gon of circumradius `r` around the centre.
     fn disc(&self, r: f64) -> Polygon<f64> {
         let step = 360.0 / DISC_SEGMENTS as f64;
         // Walk bearings downwards (counter-clockwise in lon/lat).
-        let coords: Vec<Coord<f64>> =
-            (0..DISC_SEGMENTS).map(|i| self.at(360.0 - i as f64 * step, r)).collect();
+        let coords: Vec<Coord<f64>> = (0..DISC_SEGMENTS)
+            .map(|i| self.at(360.0 - i as f64 * step, r))
+            .collect();
         Polygon::new(LineString::from(coords), vec![])
     }
 
@@ -193,11 +234,10 @@ fn choose_center(m: &Polygon<f64>) -> Option<Coord<f64>> {
 
 /// Keep only polygons with positive area and orient them RFC 7946-style.
 fn clean(mp: MultiPolygon<f64>) -> MultiPolygon<f64> {
-    let polys: Vec<Polygon<f64>> = mp
-        .0
-        .into_iter()
-        .filter(|p| p.exterior().0.len() >= 4 && p.unsigned_area() > 0.0)
-        .collect();
+    let polys: Vec<Polygon<f64>> =
+        mp.0.into_iter()
+            .filter(|p| p.exterior().0.len() >= 4 && p.unsigned_area() > 0.0)
+            .collect();
     MultiPolygon(polys).orient(Direction::Default)
 }
 
@@ -306,5 +346,9 @@ pub fn to_feature_collection(areas: &[DerivedArea], parent_code: &str) -> Featur
             }
         })
         .collect();
-    FeatureCollection { bbox: None, features, foreign_members: None }
+    FeatureCollection {
+        bbox: None,
+        features,
+        foreign_members: None,
+    }
 }

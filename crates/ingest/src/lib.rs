@@ -1,1 +1,125 @@
-//! atalaia-ingest
+//! Imports (contracts.md §2): CSV/XLSX/GeoJSON files read as streams, each row parsed into a typed
+//! record or rejected with a Portuguese reason naming the column, the value and what was expected; good
+//! rows stored through `atalaia-store` in one transaction per import (a failed import changes nothing).
+//!
+//! The importer is split in two stages that run side by side: a reader thread that decodes, parses and
+//! assigns areas (point-in-polygon), and the async loader that writes batches. Memory stays flat in
+//! the file's size: batches are bounded and the channel between the stages holds at most a few.
+
+#![deny(missing_docs)]
+
+pub mod fields;
+pub mod kinds;
+pub mod load;
+pub mod read;
+pub mod territories;
+
+pub use load::{ImportOptions, ImportSummary, Progress, import_file};
+
+/// The import kinds of contracts.md §2 handled by this crate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// GeoJSON FeatureCollection of territories.
+    Territories,
+    /// Population per territory and year.
+    Population,
+    /// Operational units and their circunscrição.
+    Units,
+    /// Security operators.
+    Operators,
+    /// Lotação and à disposição.
+    Assignments,
+    /// Absences.
+    Absences,
+    /// Occurrences (BO/REDS).
+    Occurrences,
+    /// Monthly totals.
+    Counts,
+    /// Source crime code → catalog code.
+    CrimeMap,
+}
+
+impl Kind {
+    /// Every kind, in the order a full load needs them.
+    pub const ALL: [Kind; 9] = [
+        Kind::Territories,
+        Kind::Population,
+        Kind::Units,
+        Kind::Operators,
+        Kind::Assignments,
+        Kind::Absences,
+        Kind::CrimeMap,
+        Kind::Occurrences,
+        Kind::Counts,
+    ];
+
+    /// The kind's name on the command line and in summaries.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Territories => "territories",
+            Kind::Population => "population",
+            Kind::Units => "units",
+            Kind::Operators => "operators",
+            Kind::Assignments => "assignments",
+            Kind::Absences => "absences",
+            Kind::Occurrences => "occurrences",
+            Kind::Counts => "counts",
+            Kind::CrimeMap => "crime-map",
+        }
+    }
+
+    /// Parses a kind name.
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// Why an import failed as a whole (exit status 1: nothing was changed).
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The file could not be opened or read.
+    #[error("{0}: não foi possível ler o arquivo: {1}")]
+    Io(String, #[source] std::io::Error),
+    /// The file is not a readable table or GeoJSON.
+    #[error("{file}, linha {line}: arquivo ilegível: {detail}")]
+    Unreadable {
+        /// File.
+        file: String,
+        /// Line (0 when unknown).
+        line: u64,
+        /// What went wrong.
+        detail: String,
+    },
+    /// The file has no header line.
+    #[error("{0}: arquivo vazio; esperado um cabeçalho na linha 1")]
+    NoHeader(String),
+    /// Required columns are missing: probably another kind of file.
+    #[error(
+        "{file}, linha 1: faltam as colunas obrigatórias {missing}; cabeçalho encontrado: {found}"
+    )]
+    MissingColumns {
+        /// File.
+        file: String,
+        /// Missing columns.
+        missing: String,
+        /// Header found.
+        found: String,
+    },
+    /// A column appears twice in the header.
+    #[error("{file}, linha 1: a coluna `{column}` aparece duas vezes no cabeçalho")]
+    DuplicateColumn {
+        /// File.
+        file: String,
+        /// Column.
+        column: String,
+    },
+    /// The rejects file could not be written.
+    #[error("{0}: não foi possível gravar o arquivo de rejeitados: {1}")]
+    Rejects(String, #[source] std::io::Error),
+    /// The database failed; the import was rolled back.
+    #[error("importação desfeita; nada foi alterado: {0}")]
+    Store(#[from] atalaia_store::StoreError),
+    /// The reader thread stopped unexpectedly.
+    #[error("importação interrompida: {0}")]
+    Interrupted(String),
+}

@@ -83,6 +83,18 @@ impl Tx {
         Ok(id)
     }
 
+    /// Records the SHA-256 of the imported file (computed while the file was read).
+    pub async fn set_import_hash(&mut self, id: i64, sha256: &str) -> Result<()> {
+        on_tx!(self, |c| {
+            sqlx::query("UPDATE imports SET file_sha256 = $1 WHERE id = $2")
+                .bind(sha256)
+                .bind(id)
+                .execute(c)
+                .await?;
+        });
+        Ok(())
+    }
+
     /// Records the end of an import with its counts.
     pub async fn finish_import(
         &mut self,

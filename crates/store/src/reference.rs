@@ -345,6 +345,16 @@ impl Tx {
         }
     }
 
+    /// Every operator registration.
+    pub async fn operator_registrations(&mut self) -> Result<std::collections::HashSet<String>> {
+        on_tx!(self, |c| {
+            let v: Vec<String> = sqlx::query_scalar("SELECT registration FROM operators")
+                .fetch_all(c)
+                .await?;
+            Ok(v.into_iter().collect())
+        })
+    }
+
     /// Whether an operator with this registration exists.
     pub async fn operator_exists(&mut self, registration: &str) -> Result<bool> {
         on_tx!(self, |c| {

@@ -1,0 +1,279 @@
+//! Header matching and field access with Portuguese rejection reasons that name the column, the value
+//! and what was expected (contracts.md §2).
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+
+use crate::ImportError;
+use crate::read::RawRecord;
+
+/// Where each known column sits in the file's header.
+#[derive(Debug, Clone)]
+pub struct Columns {
+    index: HashMap<&'static str, usize>,
+    width: usize,
+    /// Header names not used by this kind (reported once).
+    pub unknown: Vec<String>,
+    /// Whether numbers may use a decimal comma.
+    pub decimal_comma: bool,
+}
+
+impl Columns {
+    /// Matches `header` (case-insensitively, trimmed, any order) against the kind's columns.
+    /// A missing required column is fatal: the file is of another kind or broken.
+    pub fn new(
+        file: &str,
+        header: &[String],
+        required: &[&'static str],
+        optional: &[&'static str],
+        decimal_comma: bool,
+    ) -> Result<Columns, ImportError> {
+        let mut index = HashMap::new();
+        let mut unknown = Vec::new();
+        for (i, h) in header.iter().enumerate() {
+            let name = h.trim().trim_start_matches('\u{feff}').to_lowercase();
+            match required.iter().chain(optional).find(|c| **c == name) {
+                Some(c) => {
+                    if index.insert(*c, i).is_some() {
+                        return Err(ImportError::DuplicateColumn {
+                            file: file.to_string(),
+                            column: c.to_string(),
+                        });
+                    }
+                }
+                None => unknown.push(h.trim().to_string()),
+            }
+        }
+        let missing: Vec<&str> = required
+            .iter()
+            .filter(|c| !index.contains_key(*c))
+            .copied()
+            .collect();
+        if !missing.is_empty() {
+            return Err(ImportError::MissingColumns {
+                file: file.to_string(),
+                missing: missing.join(", "),
+                found: header
+                    .iter()
+                    .map(|h| h.trim())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+        Ok(Columns {
+            index,
+            width: header.len(),
+            unknown,
+            decimal_comma,
+        })
+    }
+
+    /// Accessor for one record. Rejects a record whose field count differs from the header's.
+    pub fn row<'a>(&'a self, rec: &'a RawRecord) -> Result<Row<'a>, String> {
+        if rec.fields.len() != self.width {
+            return Err(format!(
+                "a linha tem {} campos; esperado {}, como no cabeçalho",
+                rec.fields.len(),
+                self.width
+            ));
+        }
+        Ok(Row { cols: self, rec })
+    }
+}
+
+/// One record seen through its header.
+#[derive(Debug, Clone, Copy)]
+pub struct Row<'a> {
+    cols: &'a Columns,
+    rec: &'a RawRecord,
+}
+
+/// Shortens a value for a message (a broken file can hold a megabyte in one field).
+pub fn shown(v: &str) -> String {
+    let v = v.trim();
+    if v.chars().count() > 60 {
+        format!("{}…", v.chars().take(60).collect::<String>())
+    } else {
+        v.to_string()
+    }
+}
+
+/// Builds the standard reason: "coluna `c`: valor `v` inválido: <why>".
+pub fn bad(column: &str, value: &str, why: impl std::fmt::Display) -> String {
+    format!(
+        "coluna `{column}`: valor `{}` inválido: {why}",
+        shown(value)
+    )
+}
+
+impl<'a> Row<'a> {
+    /// The trimmed value of `column`, `None` when the column is absent or the field empty.
+    pub fn opt(&self, column: &str) -> Option<&'a str> {
+        let i = *self.cols.index.get(column)?;
+        let v = self.rec.fields.get(i)?.trim();
+        (!v.is_empty()).then_some(v)
+    }
+
+    /// The value of a required column.
+    pub fn req(&self, column: &str) -> Result<&'a str, String> {
+        self.opt(column)
+            .ok_or_else(|| format!("coluna `{column}`: valor vazio; o campo é obrigatório"))
+    }
+
+    /// Parses a required value with a domain parser whose error says what was expected.
+    pub fn parse<T, E: std::fmt::Display>(
+        &self,
+        column: &str,
+        f: impl Fn(&str) -> Result<T, E>,
+    ) -> Result<T, String> {
+        let v = self.req(column)?;
+        f(v).map_err(|e| bad(column, v, e))
+    }
+
+    /// Parses an optional value.
+    pub fn parse_opt<T, E: std::fmt::Display>(
+        &self,
+        column: &str,
+        f: impl Fn(&str) -> Result<T, E>,
+    ) -> Result<Option<T>, String> {
+        match self.opt(column) {
+            None => Ok(None),
+            Some(v) => f(v).map(Some).map_err(|e| bad(column, v, e)),
+        }
+    }
+
+    /// A required date (`YYYY-MM-DD` or `DD/MM/YYYY`).
+    pub fn date(&self, column: &str) -> Result<NaiveDate, String> {
+        self.parse(column, atalaia_core::dates::parse_date)
+    }
+
+    /// An optional date.
+    pub fn date_opt(&self, column: &str) -> Result<Option<NaiveDate>, String> {
+        self.parse_opt(column, atalaia_core::dates::parse_date)
+    }
+
+    /// A required date-time.
+    pub fn datetime(&self, column: &str) -> Result<NaiveDateTime, String> {
+        self.parse(column, atalaia_core::dates::parse_datetime)
+    }
+
+    /// An optional decimal number (decimal comma accepted in `;` files).
+    pub fn f64_opt(&self, column: &str) -> Result<Option<f64>, String> {
+        let comma = self.cols.decimal_comma;
+        self.parse_opt(column, |v| parse_decimal(v, comma))
+    }
+
+    /// A required whole number within `[min, max]`.
+    pub fn int(&self, column: &str, min: i64, max: i64) -> Result<i64, String> {
+        self.parse(column, |v| parse_int(v, min, max))
+    }
+
+    /// An optional whole number within `[min, max]`.
+    pub fn int_opt(&self, column: &str, min: i64, max: i64) -> Result<Option<i64>, String> {
+        self.parse_opt(column, |v| parse_int(v, min, max))
+    }
+
+    /// The record's original fields (for the rejects file).
+    pub fn fields(&self) -> &'a [String] {
+        &self.rec.fields
+    }
+}
+
+/// Parses a decimal number; with `decimal_comma`, `-16,6869` is accepted too. Thousands separators
+/// are not accepted (ambiguous: `1.234` is 1.234 or 1234), nor are NaN or infinities.
+pub fn parse_decimal(v: &str, decimal_comma: bool) -> Result<f64, String> {
+    let s = v.trim();
+    let owned;
+    let s = if decimal_comma && s.contains(',') {
+        if s.contains('.') {
+            return Err("esperado número com vírgula decimal, sem separador de milhar".into());
+        }
+        owned = s.replacen(',', ".", 1);
+        owned.as_str()
+    } else {
+        s
+    };
+    let ok = !s.is_empty()
+        && s.bytes().all(|b| {
+            b.is_ascii_digit() || b == b'.' || b == b'-' || b == b'+' || b == b'e' || b == b'E'
+        })
+        && s.bytes().any(|b| b.is_ascii_digit());
+    match s.parse::<f64>() {
+        Ok(x) if ok && x.is_finite() => Ok(x),
+        _ if decimal_comma => Err("esperado número decimal (ex.: -16,6869 ou -16.6869)".into()),
+        _ => Err("esperado número decimal com ponto (ex.: -16.6869)".into()),
+    }
+}
+
+/// Parses a whole number within `[min, max]` (`12.0` from a spreadsheet is accepted as 12).
+pub fn parse_int(v: &str, min: i64, max: i64) -> Result<i64, String> {
+    let s = v.trim();
+    let s = s.strip_suffix(".0").unwrap_or(s);
+    match s.parse::<i64>() {
+        Ok(n) if n >= min && n <= max => Ok(n),
+        Ok(_) => Err(format!("esperado número inteiro entre {min} e {max}")),
+        Err(_) => Err("esperado número inteiro".into()),
+    }
+}
+
+/// Parses a yes/no value (`sim`/`não`, `true`/`false`, `s`/`n`, `1`/`0`).
+pub fn parse_bool(v: &str) -> Result<bool, String> {
+    match v.trim().to_lowercase().as_str() {
+        "sim" | "s" | "true" | "verdadeiro" | "1" | "yes" => Ok(true),
+        "não" | "nao" | "n" | "false" | "falso" | "0" | "no" => Ok(false),
+        _ => Err("esperado sim/não ou true/false".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn decimals() {
+        assert_eq!(parse_decimal("-16.6869", false), Ok(-16.6869));
+        assert_eq!(parse_decimal("-16,6869", true), Ok(-16.6869));
+        assert!(parse_decimal("-16,6869", false).is_err());
+        assert!(parse_decimal("1.234,5", true).is_err());
+        assert!(parse_decimal("NaN", false).is_err());
+        assert!(parse_decimal("inf", false).is_err());
+        assert!(parse_decimal("-49,2x", true).is_err());
+        assert!(parse_decimal("-", false).is_err());
+    }
+
+    #[test]
+    fn ints() {
+        assert_eq!(parse_int("3", 1, 10), Ok(3));
+        assert_eq!(parse_int("3.0", 1, 10), Ok(3));
+        assert!(parse_int("0", 1, 10).is_err());
+        assert!(parse_int("dois", 1, 10).is_err());
+    }
+
+    #[test]
+    fn header_matching_is_case_insensitive_and_reports_missing() {
+        let h: Vec<String> = ["ID", " Crime ", "extra"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let c = Columns::new("f.csv", &h, &["id", "crime"], &["lat"], false).unwrap();
+        assert_eq!(c.unknown, vec!["extra".to_string()]);
+        let err = Columns::new("f.csv", &h, &["id", "occurred_at"], &[], false).unwrap_err();
+        assert!(err.to_string().contains("occurred_at"), "{err}");
+    }
+
+    proptest! {
+        #[test]
+        fn decimal_parse_never_panics(s in ".*", comma in any::<bool>()) {
+            let _ = parse_decimal(&s, comma);
+        }
+
+        #[test]
+        fn decimal_comma_twin_equals_point(x in -180.0f64..180.0) {
+            let point = format!("{x}");
+            let comma = point.replace('.', ",");
+            prop_assert_eq!(parse_decimal(&point, false), parse_decimal(&comma, true));
+        }
+    }
+}

@@ -1,0 +1,647 @@
+//! The import driver: reader thread → bounded channel → loader, one transaction, rejects file, summary.
+
+use std::fs::File;
+use std::io::{BufWriter, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use atalaia_spatial::{AreaIndex, AreaVersion};
+use atalaia_store::imports::{ImportCounts, NewImport};
+use atalaia_store::occurrences::{OccurrenceRecord, OccurrenceWriter, RowOutcome};
+use atalaia_store::territories::Upsert;
+use atalaia_store::{Db, Tx};
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::fields::Columns;
+use crate::kinds::{self, Context, Parsed};
+use crate::read::{RawRecord, read_table};
+use crate::{ImportError, Kind};
+
+/// Options of one import.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// Who imports (user name or `cli:<os user>`).
+    pub actor: String,
+    /// Mark every record synthetic (the demo data set).
+    pub synthetic: bool,
+    /// Where to write rejected rows (default `FILE.rejects.csv`).
+    pub rejects: Option<PathBuf>,
+    /// Today's date in America/Sao_Paulo (occurrences cannot be in the future).
+    pub today: NaiveDate,
+    /// Now, UTC (recorded on the import and on reclassifications).
+    pub now: NaiveDateTime,
+}
+
+/// Progress of a long import (the CLI shows a bar on a terminal; tests and the web use their own).
+pub trait Progress: Send + Sync {
+    /// The file's size in bytes.
+    fn start(&self, total_bytes: u64);
+    /// Bytes consumed so far.
+    fn position(&self, bytes: u64);
+    /// Done.
+    fn finish(&self);
+}
+
+/// A progress sink that shows nothing.
+#[derive(Debug, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn start(&self, _: u64) {}
+    fn position(&self, _: u64) {}
+    fn finish(&self) {}
+}
+
+/// The import summary of contracts.md §3.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ImportSummary {
+    /// Kind.
+    pub kind: &'static str,
+    /// Data rows (or features) read.
+    pub read: u64,
+    /// Inserted.
+    pub inserted: u64,
+    /// Updated.
+    pub updated: u64,
+    /// Unchanged.
+    pub unchanged: u64,
+    /// Rejected.
+    pub rejected: u64,
+    /// Path of the rejects file.
+    pub rejects_file: String,
+    /// Occurrences with coordinates outside every area (occurrences only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unassigned: Option<u64>,
+    /// Occurrences whose areas changed because territories changed (territories only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reassigned: Option<u64>,
+    /// Notes that did not reject anything (ignored columns, geometry problems).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// The import run's id.
+    pub import_id: i64,
+}
+
+struct Item {
+    line: u64,
+    fields: Vec<String>,
+    parsed: Result<Parsed, String>,
+}
+
+struct Batch {
+    items: Vec<Item>,
+    offset: u64,
+}
+
+const BATCH_ROWS: usize = 4096;
+
+struct Rejects {
+    path: PathBuf,
+    partial: PathBuf,
+    writer: csv::Writer<BufWriter<File>>,
+}
+
+impl Rejects {
+    fn create(path: PathBuf) -> Result<Rejects, ImportError> {
+        let mut partial = path.clone().into_os_string();
+        partial.push(".partial");
+        let partial = PathBuf::from(partial);
+        let file = File::create(&partial)
+            .map_err(|e| ImportError::Rejects(partial.display().to_string(), e))?;
+        Ok(Rejects {
+            path,
+            partial,
+            writer: csv::Writer::from_writer(BufWriter::new(file)),
+        })
+    }
+
+    fn err(&self, e: impl Into<std::io::Error>) -> ImportError {
+        ImportError::Rejects(self.path.display().to_string(), e.into())
+    }
+
+    fn header(&mut self, header: &[String]) -> Result<(), ImportError> {
+        let mut row = vec!["line".to_string(), "reason".to_string()];
+        row.extend(header.iter().cloned());
+        self.writer.write_record(&row).map_err(|e| self.err(e))
+    }
+
+    fn write(&mut self, line: u64, reason: &str, fields: &[String]) -> Result<(), ImportError> {
+        let line = line.to_string();
+        let mut row: Vec<&str> = vec![&line, reason];
+        row.extend(fields.iter().map(String::as_str));
+        self.writer.write_record(&row).map_err(|e| self.err(e))
+    }
+
+    fn commit(mut self) -> Result<(), ImportError> {
+        self.writer.flush().map_err(|e| self.err(e))?;
+        std::fs::rename(&self.partial, &self.path).map_err(|e| self.err(e))
+    }
+
+    fn discard(self) {
+        let _ = std::fs::remove_file(&self.partial);
+    }
+}
+
+fn sha256_file(path: &Path) -> std::io::Result<String> {
+    let mut f = File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
+fn default_rejects(path: &Path) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(".rejects.csv");
+    PathBuf::from(p)
+}
+
+/// Imports `path` as `kind` into `db`. Good rows are stored, bad rows go to the rejects file with
+/// their line and reason; the whole import is one transaction, so an error leaves the database as it
+/// was. Re-importing the same file changes nothing and reports every row unchanged.
+pub async fn import_file(
+    db: &Db,
+    kind: Kind,
+    path: &Path,
+    opts: &ImportOptions,
+    progress: Arc<dyn Progress>,
+) -> Result<ImportSummary, ImportError> {
+    let meta =
+        std::fs::metadata(path).map_err(|e| ImportError::Io(path.display().to_string(), e))?;
+    if meta.is_dir() {
+        return Err(ImportError::Io(
+            path.display().to_string(),
+            std::io::Error::other("é um diretório, não um arquivo"),
+        ));
+    }
+    let hash_path = path.to_path_buf();
+    let hasher = std::thread::spawn(move || sha256_file(&hash_path));
+    let rejects_path = opts
+        .rejects
+        .clone()
+        .unwrap_or_else(|| default_rejects(path));
+    let mut rejects = Rejects::create(rejects_path)?;
+    progress.start(meta.len());
+    let result = run(
+        db,
+        kind,
+        path,
+        opts,
+        progress.as_ref(),
+        &mut rejects,
+        hasher,
+    )
+    .await;
+    progress.finish();
+    match result {
+        Ok((tx, summary)) => {
+            rejects.commit()?;
+            tx.commit().await?;
+            Ok(summary)
+        }
+        Err(e) => {
+            rejects.discard();
+            Err(e)
+        }
+    }
+}
+
+async fn run(
+    db: &Db,
+    kind: Kind,
+    path: &Path,
+    opts: &ImportOptions,
+    progress: &dyn Progress,
+    rejects: &mut Rejects,
+    hasher: std::thread::JoinHandle<std::io::Result<String>>,
+) -> Result<(Tx, ImportSummary), ImportError> {
+    let file_name = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut tx = db.begin().await?;
+    let import_id = tx
+        .create_import(&NewImport {
+            kind: kind.as_str(),
+            file_name: &file_name,
+            file_sha256: "",
+            actor: &opts.actor,
+            synthetic: opts.synthetic,
+            started_at: opts.now,
+        })
+        .await?;
+    let mut summary = ImportSummary {
+        kind: kind.as_str(),
+        read: 0,
+        inserted: 0,
+        updated: 0,
+        unchanged: 0,
+        rejected: 0,
+        rejects_file: rejects.path.display().to_string(),
+        unassigned: (kind == Kind::Occurrences).then_some(0),
+        reassigned: None,
+        warnings: Vec::new(),
+        import_id,
+    };
+    if kind == Kind::Territories {
+        crate::load::territories(&mut tx, path, opts, import_id, rejects, &mut summary).await?;
+    } else {
+        tabular(
+            &mut tx,
+            kind,
+            path,
+            opts,
+            import_id,
+            progress,
+            rejects,
+            &mut summary,
+        )
+        .await?;
+    }
+    let sha = hasher
+        .join()
+        .map_err(|_| ImportError::Interrupted("cálculo do hash do arquivo".into()))?
+        .map_err(|e| ImportError::Io(path.display().to_string(), e))?;
+    let counts = ImportCounts {
+        read: summary.read,
+        inserted: summary.inserted,
+        updated: summary.updated,
+        unchanged: summary.unchanged,
+        rejected: summary.rejected,
+        unassigned: summary.unassigned.unwrap_or(0),
+    };
+    tx.finish_import(import_id, &counts, opts.now).await?;
+    tx.set_import_hash(import_id, &sha).await?;
+    Ok((tx, summary))
+}
+
+fn count(summary: &mut ImportSummary, u: Upsert) {
+    match u {
+        Upsert::Inserted => summary.inserted += 1,
+        Upsert::Updated => summary.updated += 1,
+        Upsert::Unchanged => summary.unchanged += 1,
+    }
+}
+
+async fn load_context(tx: &mut Tx, kind: Kind, today: NaiveDate) -> Result<Context, ImportError> {
+    let mut ctx = Context {
+        today,
+        ..Context::default()
+    };
+    ctx.crimes = tx.crimes().await?.into_iter().map(|c| c.code).collect();
+    ctx.crime_map = tx.crime_map().await?;
+    ctx.territories = tx.territory_codes().await?;
+    ctx.units = tx.unit_codes().await?;
+    if matches!(kind, Kind::Assignments | Kind::Absences) {
+        ctx.registrations = tx.operator_registrations().await?;
+    }
+    if kind == Kind::Occurrences {
+        ctx.areas = area_index(tx).await?;
+    }
+    Ok(ctx)
+}
+
+/// Builds the point-in-polygon index over every stored territory version with a geometry.
+pub async fn area_index(tx: &mut Tx) -> Result<AreaIndex, ImportError> {
+    let mut versions = Vec::new();
+    for v in tx.territories_with_geometry().await? {
+        let Some(text) = &v.geometry else { continue };
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+            atalaia_store::StoreError::Corrupt(format!("geometria de {}: {e}", v.code))
+        })?;
+        let mp = crate::territories::to_multipolygon(&value).map_err(|e| {
+            atalaia_store::StoreError::Corrupt(format!("geometria de {}: {e}", v.code))
+        })?;
+        versions.push(AreaVersion {
+            code: v.code,
+            valid_from: v.valid_from,
+            valid_to: v.valid_to,
+            geometry: mp,
+        });
+    }
+    Ok(AreaIndex::new(versions))
+}
+
+enum Msg {
+    Header {
+        header: Vec<String>,
+        unknown: Vec<String>,
+    },
+    Batch(Batch),
+    Fatal(ImportError),
+}
+
+/// The reader stage: decode, parse and assign areas; send bounded batches.
+fn read_stage(kind: Kind, path: PathBuf, ctx: Arc<Context>, send: tokio::sync::mpsc::Sender<Msg>) {
+    let file = path.display().to_string();
+    let (required, optional) = kinds::columns(kind);
+    let columns: std::cell::OnceCell<Columns> = std::cell::OnceCell::new();
+    let mut batch = Batch {
+        items: Vec::with_capacity(BATCH_ROWS),
+        offset: 0,
+    };
+    let stopped = || ImportError::Interrupted("a gravação parou antes do fim da leitura".into());
+    let result = read_table(
+        &path,
+        &mut |format, header| {
+            let c = Columns::new(&file, &header, required, optional, format.decimal_comma())?;
+            let unknown = c.unknown.clone();
+            let _ = columns.set(c);
+            send.blocking_send(Msg::Header { header, unknown })
+                .map_err(|_| stopped())
+        },
+        &mut |rec: RawRecord| {
+            let Some(cols) = columns.get() else {
+                return Err(ImportError::NoHeader(file.clone()));
+            };
+            let parsed = cols
+                .row(&rec)
+                .and_then(|row| kinds::parse(kind, &row, &ctx));
+            batch.offset = rec.offset;
+            batch.items.push(Item {
+                line: rec.line,
+                fields: rec.fields,
+                parsed,
+            });
+            if batch.items.len() >= BATCH_ROWS {
+                let full = std::mem::replace(
+                    &mut batch,
+                    Batch {
+                        items: Vec::with_capacity(BATCH_ROWS),
+                        offset: 0,
+                    },
+                );
+                send.blocking_send(Msg::Batch(full))
+                    .map_err(|_| stopped())?;
+            }
+            Ok(())
+        },
+    );
+    match result {
+        Ok(()) => {
+            if !batch.items.is_empty() {
+                let _ = send.blocking_send(Msg::Batch(batch));
+            }
+        }
+        Err(e) => {
+            let _ = send.blocking_send(Msg::Fatal(e));
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn tabular(
+    tx: &mut Tx,
+    kind: Kind,
+    path: &Path,
+    opts: &ImportOptions,
+    import_id: i64,
+    progress: &dyn Progress,
+    rejects: &mut Rejects,
+    summary: &mut ImportSummary,
+) -> Result<(), ImportError> {
+    let ctx = Arc::new(load_context(tx, kind, opts.today).await?);
+    let (send, mut recv) = tokio::sync::mpsc::channel::<Msg>(4);
+    let reader_path = path.to_path_buf();
+    let reader = std::thread::spawn(move || read_stage(kind, reader_path, ctx, send));
+    let mut writer = OccurrenceWriter::new(import_id, opts.synthetic, opts.now);
+    let mut outcome = Ok(());
+    while let Some(msg) = recv.recv().await {
+        let step = match msg {
+            Msg::Header { header, unknown } => {
+                if !unknown.is_empty() {
+                    summary.warnings.push(format!(
+                        "colunas ignoradas (não fazem parte do tipo `{}`): {}",
+                        kind.as_str(),
+                        unknown.join(", ")
+                    ));
+                }
+                rejects.header(&header)
+            }
+            Msg::Batch(batch) => {
+                progress.position(batch.offset);
+                write_batch(tx, &mut writer, opts, import_id, batch, rejects, summary).await
+            }
+            Msg::Fatal(e) => Err(e),
+        };
+        if let Err(e) = step {
+            outcome = Err(e);
+            break;
+        }
+    }
+    // Dropping the receiver stops the reader at its next send.
+    drop(recv);
+    reader
+        .join()
+        .map_err(|_| ImportError::Interrupted("a leitura do arquivo falhou".into()))?;
+    outcome?;
+    if kind == Kind::Occurrences {
+        writer.finish(tx).await?;
+    }
+    Ok(())
+}
+
+async fn write_batch(
+    tx: &mut Tx,
+    writer: &mut OccurrenceWriter,
+    opts: &ImportOptions,
+    import_id: i64,
+    batch: Batch,
+    rejects: &mut Rejects,
+    summary: &mut ImportSummary,
+) -> Result<(), ImportError> {
+    summary.read += batch.items.len() as u64;
+    // Occurrences go to the store in one call per batch; the other kinds row by row.
+    let mut occurrences: Vec<OccurrenceRecord> = Vec::new();
+    for item in &batch.items {
+        if let Ok(Parsed::Occurrence(o)) = &item.parsed {
+            let mut o = o.clone();
+            o.line = item.line;
+            occurrences.push(o);
+        }
+    }
+    let mut occ_outcomes = if occurrences.is_empty() {
+        Vec::new()
+    } else {
+        writer.write(tx, &occurrences).await?
+    }
+    .into_iter()
+    .zip(occurrences.iter());
+    for item in batch.items {
+        let result: Result<Upsert, String> = match item.parsed {
+            Err(reason) => Err(reason),
+            Ok(Parsed::Occurrence(_)) => match occ_outcomes.next() {
+                Some((RowOutcome::Inserted, o)) => {
+                    unassigned(summary, o);
+                    Ok(Upsert::Inserted)
+                }
+                Some((RowOutcome::Updated, o)) => {
+                    unassigned(summary, o);
+                    Ok(Upsert::Updated)
+                }
+                Some((RowOutcome::Unchanged, o)) => {
+                    unassigned(summary, o);
+                    Ok(Upsert::Unchanged)
+                }
+                Some((RowOutcome::DuplicateInFile { first_line }, o)) => Err(format!(
+                    "coluna `id`: valor `{}` repetido no arquivo (já lido na linha {first_line}); cada ocorrência deve aparecer uma vez",
+                    o.source_id
+                )),
+                None => Err("ocorrência sem resultado de gravação".into()),
+            },
+            Ok(Parsed::Population {
+                code,
+                year,
+                population,
+            }) => Ok(tx
+                .put_population(&code, year, population, import_id, opts.synthetic)
+                .await?),
+            Ok(Parsed::Unit(u)) => tx.put_unit(&u, import_id, opts.synthetic).await?,
+            Ok(Parsed::Operator(o)) => Ok(tx.put_operator(&o, import_id, opts.synthetic).await?),
+            Ok(Parsed::Assignment(a)) => {
+                Ok(tx.put_assignment(&a, import_id, opts.synthetic).await?)
+            }
+            Ok(Parsed::Absence(a)) => Ok(tx.put_absence(&a, import_id, opts.synthetic).await?),
+            Ok(Parsed::Count {
+                code,
+                crime,
+                month,
+                count,
+            }) => Ok(tx
+                .put_monthly_count(&code, &crime, month, count, import_id, opts.synthetic)
+                .await?),
+            Ok(Parsed::CrimeMap { source, crime }) => {
+                Ok(tx.put_crime_map(&source, &crime, import_id).await?)
+            }
+        };
+        match result {
+            Ok(u) => count(summary, u),
+            Err(reason) => {
+                summary.rejected += 1;
+                rejects.write(item.line, &reason, &item.fields)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn unassigned(summary: &mut ImportSummary, o: &OccurrenceRecord) {
+    if o.lat.is_some() && o.areas.is_empty() {
+        *summary.unassigned.get_or_insert(0) += 1;
+    }
+}
+
+async fn territories(
+    tx: &mut Tx,
+    path: &Path,
+    opts: &ImportOptions,
+    import_id: i64,
+    rejects: &mut Rejects,
+    summary: &mut ImportSummary,
+) -> Result<(), ImportError> {
+    let file = path.display().to_string();
+    let text = std::fs::read(path).map_err(|e| ImportError::Io(file.clone(), e))?;
+    let value: serde_json::Value =
+        serde_json::from_slice(&text).map_err(|e| ImportError::Unreadable {
+            file: file.clone(),
+            line: e.line() as u64,
+            detail: format!("JSON inválido: {e}"),
+        })?;
+    let features = match (
+        value.get("type").and_then(|t| t.as_str()),
+        value.get("features"),
+    ) {
+        (Some("FeatureCollection"), Some(serde_json::Value::Array(f))) => f,
+        _ => {
+            return Err(ImportError::Unreadable {
+                file,
+                line: 1,
+                detail: "esperado um GeoJSON FeatureCollection (tipo `territories`)".into(),
+            });
+        }
+    };
+    rejects.header(&["feature".to_string()])?;
+    let mut changed_bboxes: Vec<[f64; 4]> = Vec::new();
+    for (i, f) in features.iter().enumerate() {
+        summary.read += 1;
+        let n = i as u64 + 1;
+        let parsed = crate::territories::parse_feature(f);
+        let result = match parsed {
+            Err(reason) => Err(reason),
+            Ok(p) => {
+                summary.warnings.extend(p.warnings.iter().cloned());
+                let r = tx
+                    .put_territory(&p.input, import_id, opts.synthetic || p.synthetic)
+                    .await?;
+                if let (Ok(Upsert::Inserted | Upsert::Updated), Some(b)) = (&r, p.input.bbox) {
+                    changed_bboxes.push(b);
+                }
+                r
+            }
+        };
+        match result {
+            Ok(u) => count(summary, u),
+            Err(reason) => {
+                summary.rejected += 1;
+                let shown = f.to_string();
+                let shown = if shown.len() > 500 {
+                    format!("{}…", &shown[..shown.floor_char_boundary(500)])
+                } else {
+                    shown
+                };
+                rejects.write(n, &format!("feição {n}: {reason}"), &[shown])?;
+            }
+        }
+    }
+    summary.reassigned = Some(reassign(tx, &changed_bboxes).await?);
+    Ok(())
+}
+
+/// Re-assigns the occurrences inside the boxes of changed territories, moving their counts.
+async fn reassign(tx: &mut Tx, boxes: &[[f64; 4]]) -> Result<u64, ImportError> {
+    if boxes.is_empty() {
+        return Ok(0);
+    }
+    let index = area_index(tx).await?;
+    let union = boxes.iter().fold(
+        [
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        ],
+        |a, b| {
+            [
+                a[0].min(b[0]),
+                a[1].min(b[1]),
+                a[2].max(b[2]),
+                a[3].max(b[3]),
+            ]
+        },
+    );
+    let mut moved = 0u64;
+    let mut after = 0i64;
+    loop {
+        let page = tx.located_in(union, after, 10_000).await?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        let moves: Vec<_> = page
+            .iter()
+            .filter_map(|o| {
+                let new = index.areas_at(o.lon, o.lat, o.day).join("|");
+                (new != o.areas).then_some((o, new))
+            })
+            .collect();
+        moved += moves.len() as u64;
+        tx.reassign(&moves).await?;
+    }
+    Ok(moved)
+}

@@ -1,0 +1,311 @@
+//! Reading tabular files record by record, streaming: CSV (`,` or `;`, detected; UTF-8 or
+//! Windows-1252/Latin-1, detected) and XLSX (first sheet). Each record keeps its line number in the
+//! original file (header = line 1; for XLSX, the sheet's row number).
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+use calamine::{DataRef, Reader, Xlsx};
+use encoding_rs::WINDOWS_1252;
+
+use crate::ImportError;
+
+/// Text encoding of a CSV file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// UTF-8 (a BOM, if any, is skipped).
+    Utf8,
+    /// Windows-1252, the superset of Latin-1 that Brazilian spreadsheets export.
+    Windows1252,
+}
+
+/// How a file was read, reported to the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Format {
+    /// `csv` or `xlsx`.
+    pub container: &'static str,
+    /// Field delimiter (CSV).
+    pub delimiter: u8,
+    /// Encoding (CSV).
+    pub encoding: Encoding,
+}
+
+impl Format {
+    /// Whether numbers may use a decimal comma (`;`-separated files, contracts.md §2).
+    pub fn decimal_comma(&self) -> bool {
+        self.delimiter == b';'
+    }
+}
+
+/// One data record.
+#[derive(Debug, Clone, Default)]
+pub struct RawRecord {
+    /// Line of the record's start in the original file (header = 1).
+    pub line: u64,
+    /// Fields, decoded and untrimmed.
+    pub fields: Vec<String>,
+    /// Bytes of the file consumed so far (for progress).
+    pub offset: u64,
+}
+
+/// Reads `path` and calls `on_header` once with the header fields, then `on_record` for each data
+/// record, in order. Stops early when a callback returns an error.
+pub fn read_table(
+    path: &Path,
+    on_header: &mut dyn FnMut(&Format, Vec<String>) -> Result<(), ImportError>,
+    on_record: &mut dyn FnMut(RawRecord) -> Result<(), ImportError>,
+) -> Result<(), ImportError> {
+    let mut file = File::open(path).map_err(|e| ImportError::Io(path.display().to_string(), e))?;
+    let mut magic = [0u8; 4];
+    let n = file
+        .read(&mut magic)
+        .map_err(|e| ImportError::Io(path.display().to_string(), e))?;
+    drop(file);
+    if n == 4 && magic == *b"PK\x03\x04" {
+        read_xlsx(path, on_header, on_record)
+    } else {
+        read_csv(path, on_header, on_record)
+    }
+}
+
+fn sniff(sample: &[u8]) -> (u8, Encoding) {
+    let encoding = match std::str::from_utf8(sample) {
+        Ok(_) => Encoding::Utf8,
+        // A sample cut inside a multi-byte character is still UTF-8.
+        Err(e) if e.error_len().is_none() => Encoding::Utf8,
+        Err(_) => Encoding::Windows1252,
+    };
+    // The delimiter is the more frequent of `;` and `,` on the header line, outside quotes.
+    let header_end = sample
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap_or(sample.len());
+    let (mut semis, mut commas, mut quoted) = (0, 0, false);
+    for &b in &sample[..header_end] {
+        match b {
+            b'"' => quoted = !quoted,
+            b';' if !quoted => semis += 1,
+            b',' if !quoted => commas += 1,
+            _ => {}
+        }
+    }
+    (if semis > commas { b';' } else { b',' }, encoding)
+}
+
+fn decode(bytes: &[u8], enc: Encoding) -> String {
+    match enc {
+        Encoding::Utf8 => match std::str::from_utf8(bytes) {
+            Ok(s) => s.to_string(),
+            // A stray Latin-1 byte in a UTF-8 file: decode that field as Windows-1252 rather than lose it.
+            Err(_) => WINDOWS_1252
+                .decode_without_bom_handling(bytes)
+                .0
+                .into_owned(),
+        },
+        Encoding::Windows1252 => WINDOWS_1252
+            .decode_without_bom_handling(bytes)
+            .0
+            .into_owned(),
+    }
+}
+
+fn read_csv(
+    path: &Path,
+    on_header: &mut dyn FnMut(&Format, Vec<String>) -> Result<(), ImportError>,
+    on_record: &mut dyn FnMut(RawRecord) -> Result<(), ImportError>,
+) -> Result<(), ImportError> {
+    let io = |e| ImportError::Io(path.display().to_string(), e);
+    let mut file = File::open(path).map_err(io)?;
+    let mut sample = vec![0u8; 64 * 1024];
+    let mut filled = 0;
+    while filled < sample.len() {
+        let n = file.read(&mut sample[filled..]).map_err(io)?;
+        if n == 0 {
+            break;
+        }
+        filled += n;
+    }
+    sample.truncate(filled);
+    let bom = sample.starts_with(&[0xEF, 0xBB, 0xBF]);
+    let (delimiter, encoding) = sniff(if bom { &sample[3..] } else { &sample });
+    let format = Format {
+        container: "csv",
+        delimiter,
+        encoding,
+    };
+    let file = File::open(path).map_err(io)?;
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    if bom {
+        let mut skip = [0u8; 3];
+        reader.read_exact(&mut skip).map_err(io)?;
+    }
+    let mut csv = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .buffer_capacity(1 << 20)
+        .from_reader(reader);
+    let mut rec = csv::ByteRecord::new();
+    let mut header_seen = false;
+    let bom_len = if bom { 3 } else { 0 };
+    loop {
+        match csv.read_byte_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                return Err(ImportError::Unreadable {
+                    file: path.display().to_string(),
+                    line,
+                    detail: e.to_string(),
+                });
+            }
+        }
+        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        let fields: Vec<String> = rec.iter().map(|f| decode(f, encoding)).collect();
+        if !header_seen {
+            header_seen = true;
+            on_header(&format, fields)?;
+            continue;
+        }
+        // Skip wholly blank lines (a trailing newline, a spreadsheet's empty rows).
+        if fields.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        on_record(RawRecord {
+            line,
+            fields,
+            offset: csv.position().byte() + bom_len,
+        })?;
+    }
+    if !header_seen {
+        return Err(ImportError::NoHeader(path.display().to_string()));
+    }
+    Ok(())
+}
+
+fn cell_text(c: &DataRef<'_>) -> String {
+    match c {
+        DataRef::Int(i) => i.to_string(),
+        DataRef::Float(f) => {
+            if f.fract() == 0.0 && f.abs() < 1e15 {
+                format!("{}", *f as i64)
+            } else {
+                f.to_string()
+            }
+        }
+        DataRef::String(s) => s.clone(),
+        DataRef::SharedString(s) => s.to_string(),
+        DataRef::Bool(b) => b.to_string(),
+        DataRef::DateTime(dt) => match dt.as_datetime() {
+            Some(d) if d.time() == chrono::NaiveTime::MIN => {
+                d.date().format("%Y-%m-%d").to_string()
+            }
+            Some(d) => d.format("%Y-%m-%dT%H:%M:%S").to_string(),
+            None => dt.as_f64().to_string(),
+        },
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+        DataRef::Error(e) => format!("#{e:?}"),
+        DataRef::Empty => String::new(),
+    }
+}
+
+fn read_xlsx(
+    path: &Path,
+    on_header: &mut dyn FnMut(&Format, Vec<String>) -> Result<(), ImportError>,
+    on_record: &mut dyn FnMut(RawRecord) -> Result<(), ImportError>,
+) -> Result<(), ImportError> {
+    let unreadable = |detail: String| ImportError::Unreadable {
+        file: path.display().to_string(),
+        line: 0,
+        detail,
+    };
+    let mut wb: Xlsx<_> = calamine::open_workbook(path).map_err(|e| unreadable(format!("{e}")))?;
+    let sheet = wb
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(|| unreadable("a planilha não tem nenhuma aba".into()))?;
+    let format = Format {
+        container: "xlsx",
+        delimiter: b',',
+        encoding: Encoding::Utf8,
+    };
+    let mut cells = wb
+        .worksheet_cells_reader(&sheet)
+        .map_err(|e| unreadable(format!("{e}")))?;
+    let mut header: Option<usize> = None;
+    let mut row: Vec<String> = Vec::new();
+    let mut row_no: Option<u32> = None;
+    let mut flush = |row_no: u32,
+                     row: &mut Vec<String>,
+                     header: &mut Option<usize>|
+     -> Result<(), ImportError> {
+        let fields = std::mem::take(row);
+        match header {
+            None => {
+                *header = Some(fields.len());
+                on_header(&format, fields)
+            }
+            Some(_) if fields.iter().all(|f| f.trim().is_empty()) => Ok(()),
+            Some(_) => on_record(RawRecord {
+                line: u64::from(row_no) + 1,
+                fields,
+                offset: 0,
+            }),
+        }
+    };
+    loop {
+        let cell = cells.next_cell().map_err(|e| unreadable(format!("{e}")))?;
+        let Some(cell) = cell else { break };
+        let (r, c) = cell.get_position();
+        if row_no != Some(r) {
+            if let Some(prev) = row_no {
+                flush(prev, &mut row, &mut header)?;
+            }
+            row_no = Some(r);
+        }
+        let c = c as usize;
+        if c >= 16_384 {
+            continue;
+        }
+        if row.len() <= c {
+            row.resize(c + 1, String::new());
+        }
+        row[c] = cell_text(cell.get_value());
+    }
+    if let Some(prev) = row_no {
+        flush(prev, &mut row, &mut header)?;
+    }
+    if header.is_none() {
+        return Err(ImportError::NoHeader(path.display().to_string()));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_delimiter_and_encoding() {
+        assert_eq!(sniff(b"id;crime;lat\n1;x;-16,5\n"), (b';', Encoding::Utf8));
+        assert_eq!(sniff(b"id,crime,lat\n1,x,-16.5\n"), (b',', Encoding::Utf8));
+        assert_eq!(
+            sniff(b"id;bairro\n1;S\xe3o Jos\xe9\n"),
+            (b';', Encoding::Windows1252)
+        );
+        // A sample cut in the middle of "ã" is still UTF-8.
+        assert_eq!(sniff(b"id,bairro\n1,S\xc3"), (b',', Encoding::Utf8));
+        // Quoted delimiters in the header do not count.
+        assert_eq!(sniff(b"\"a;b;c\",d,e\n"), (b',', Encoding::Utf8));
+    }
+
+    #[test]
+    fn decodes_latin1_fields() {
+        assert_eq!(decode(b"S\xe3o Jos\xe9", Encoding::Windows1252), "São José");
+        assert_eq!(decode("São".as_bytes(), Encoding::Utf8), "São");
+        assert_eq!(decode(b"S\xe3o", Encoding::Utf8), "São");
+    }
+}

@@ -1,0 +1,208 @@
+//! The `territories` kind: a GeoJSON FeatureCollection (WGS84) whose features carry `code`, `name`,
+//! `kind`, and optionally `parent`, `ibge`, `valid_from`, `valid_to` (contracts.md §2). Features are
+//! numbered from 1 in rejects and messages ("feição N").
+
+use atalaia_core::{IbgeCode, TerritoryCode, TerritoryKind};
+use atalaia_store::territories::TerritoryInput;
+use geo::{BoundingRect, CoordsIter, MultiPolygon, Validation};
+use serde_json::{Map, Value};
+
+pub use atalaia_store::territories::SINCE_ALWAYS;
+
+use crate::fields::bad;
+
+/// A parsed feature: the version to store, whether it says it is synthetic, and warnings.
+#[derive(Debug, Clone)]
+pub struct ParsedFeature {
+    /// The territory version.
+    pub input: TerritoryInput,
+    /// The geometry, parsed.
+    pub geometry: Option<MultiPolygon<f64>>,
+    /// `synthetic: true` in the properties.
+    pub synthetic: bool,
+    /// Problems that do not reject the feature (e.g. a self-intersecting ring).
+    pub warnings: Vec<String>,
+}
+
+fn prop_str<'a>(props: &'a Map<String, Value>, key: &str) -> Result<Option<String>, String> {
+    match props.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.trim().to_string())),
+        Some(Value::Number(n)) => Ok(Some(n.to_string())),
+        Some(other) => Err(bad(key, &other.to_string(), "esperado texto")),
+    }
+}
+
+fn req(props: &Map<String, Value>, key: &str) -> Result<String, String> {
+    prop_str(props, key)?
+        .ok_or_else(|| format!("propriedade `{key}`: valor vazio; o campo é obrigatório"))
+}
+
+/// Parses one feature (already known to be a JSON object).
+pub fn parse_feature(feature: &Value) -> Result<ParsedFeature, String> {
+    let empty = Map::new();
+    let props = match feature.get("properties") {
+        Some(Value::Object(m)) => m,
+        None | Some(Value::Null) => &empty,
+        Some(_) => return Err("`properties` deve ser um objeto".into()),
+    };
+    let code = req(props, "code")?;
+    let code = TerritoryCode::parse(&code).map_err(|e| bad("code", &code, e))?;
+    let name = req(props, "name")?;
+    let kind_raw = req(props, "kind")?;
+    let kind =
+        TerritoryKind::parse(&kind_raw.to_lowercase()).map_err(|e| bad("kind", &kind_raw, e))?;
+    let parent = match prop_str(props, "parent")? {
+        Some(p) => Some(
+            TerritoryCode::parse(&p)
+                .map_err(|e| bad("parent", &p, e))?
+                .as_str()
+                .to_string(),
+        ),
+        None => None,
+    };
+    let ibge = match prop_str(props, "ibge")? {
+        Some(i) => Some(
+            IbgeCode::parse(&i)
+                .map_err(|e| bad("ibge", &i, e))?
+                .as_str()
+                .to_string(),
+        ),
+        None => None,
+    };
+    let date = |key: &str| -> Result<Option<chrono::NaiveDate>, String> {
+        match prop_str(props, key)? {
+            Some(v) => atalaia_core::dates::parse_date(&v)
+                .map(Some)
+                .map_err(|e| bad(key, &v, e)),
+            None => Ok(None),
+        }
+    };
+    let valid_from = date("valid_from")?.unwrap_or(SINCE_ALWAYS);
+    let valid_to = date("valid_to")?;
+    if let Some(t) = valid_to
+        && t < valid_from
+    {
+        return Err(bad(
+            "valid_to",
+            &t.to_string(),
+            "a data final é anterior à inicial (`valid_from`)",
+        ));
+    }
+    let synthetic = matches!(props.get("synthetic"), Some(Value::Bool(true)));
+    let mut warnings = Vec::new();
+    let (geometry, text, bbox) = match feature.get("geometry") {
+        None | Some(Value::Null) => (None, None, None),
+        Some(g) => {
+            let mp = to_multipolygon(g)?;
+            check_coordinates(&mp)?;
+            let problems = mp.validation_errors();
+            if !problems.is_empty() {
+                warnings.push(format!(
+                    "território `{}`: geometria com {} problema(s) topológico(s) (ex.: {}); importada assim mesmo",
+                    code.as_str(),
+                    problems.len(),
+                    problems[0]
+                ));
+            }
+            let rect = mp
+                .bounding_rect()
+                .ok_or_else(|| "geometria vazia".to_string())?;
+            let bbox = [rect.min().x, rect.min().y, rect.max().x, rect.max().y];
+            (Some(mp), Some(g.to_string()), Some(bbox))
+        }
+    };
+    Ok(ParsedFeature {
+        input: TerritoryInput {
+            code: code.as_str().to_string(),
+            name,
+            kind: kind.as_str().to_string(),
+            parent_code: parent,
+            ibge,
+            valid_from,
+            valid_to,
+            geometry: text,
+            bbox,
+        },
+        geometry,
+        synthetic,
+        warnings,
+    })
+}
+
+/// Converts a GeoJSON geometry (Polygon or MultiPolygon) to a `MultiPolygon`.
+pub fn to_multipolygon(g: &Value) -> Result<MultiPolygon<f64>, String> {
+    let geom = geojson::Geometry::from_json_value(g.clone())
+        .map_err(|e| format!("geometria GeoJSON inválida: {e}"))?;
+    let geo: geo::Geometry<f64> = geom
+        .try_into()
+        .map_err(|e| format!("geometria GeoJSON inválida: {e}"))?;
+    match geo {
+        geo::Geometry::Polygon(p) => Ok(MultiPolygon(vec![p])),
+        geo::Geometry::MultiPolygon(mp) => Ok(mp),
+        other => Err(format!(
+            "geometria do tipo {} não é uma área; esperado Polygon ou MultiPolygon",
+            geometry_type(&other)
+        )),
+    }
+}
+
+fn geometry_type(g: &geo::Geometry<f64>) -> &'static str {
+    match g {
+        geo::Geometry::Point(_) => "Point",
+        geo::Geometry::Line(_) | geo::Geometry::LineString(_) => "LineString",
+        geo::Geometry::MultiLineString(_) => "MultiLineString",
+        geo::Geometry::MultiPoint(_) => "MultiPoint",
+        geo::Geometry::GeometryCollection(_) => "GeometryCollection",
+        _ => "desconhecido",
+    }
+}
+
+fn check_coordinates(mp: &MultiPolygon<f64>) -> Result<(), String> {
+    if mp.0.is_empty() {
+        return Err("geometria vazia".into());
+    }
+    for c in mp.coords_iter() {
+        if !c.x.is_finite() || !c.y.is_finite() || c.x.abs() > 180.0 || c.y.abs() > 90.0 {
+            return Err(format!(
+                "coordenada ({}, {}) fora de longitude/latitude WGS84; esperado graus em [-180, 180] × [-90, 90]",
+                c.x, c.y
+            ));
+        }
+    }
+    for p in &mp.0 {
+        if p.exterior().0.len() < 4 {
+            return Err("anel com menos de 4 pontos; esperado polígono fechado".into());
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn parses_a_feature_and_rejects_bad_ones() {
+        let f = json!({"type": "Feature", "properties": {"code": "AISP1", "name": "Central", "kind": "AISP",
+              "valid_from": "01/01/2024"},
+              "geometry": {"type": "Polygon", "coordinates": [[[0,0],[1,0],[1,1],[0,1],[0,0]]]}});
+        let p = parse_feature(&f).unwrap();
+        assert_eq!(p.input.kind, "aisp");
+        assert_eq!(
+            p.input.valid_from,
+            chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap()
+        );
+        assert_eq!(p.input.bbox, Some([0.0, 0.0, 1.0, 1.0]));
+        let no_code = json!({"type": "Feature", "properties": {"name": "x", "kind": "ais"}, "geometry": null});
+        assert!(parse_feature(&no_code).unwrap_err().contains("`code`"));
+        let point = json!({"type": "Feature", "properties": {"code": "A", "name": "x", "kind": "ais"},
+              "geometry": {"type": "Point", "coordinates": [0, 1]}});
+        assert!(parse_feature(&point).unwrap_err().contains("Point"));
+        let far = json!({"type": "Feature", "properties": {"code": "A", "name": "x", "kind": "ais"},
+              "geometry": {"type": "Polygon", "coordinates": [[[0,0],[500,0],[1,1],[0,0]]]}});
+        assert!(parse_feature(&far).unwrap_err().contains("WGS84"));
+    }
+}
