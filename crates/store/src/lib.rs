@@ -27,6 +27,7 @@ pub mod imports;
 pub mod occurrences;
 pub mod reference;
 pub mod territories;
+pub mod testing;
 
 /// Expands `$body` once per backend with `$c` bound to the pool (`&SqlitePool` or `&PgPool`).
 macro_rules! on_db {
@@ -114,6 +115,13 @@ impl Db {
     /// Opens (creating and migrating when needed) the database at `url`: `sqlite://FILE`,
     /// `sqlite::memory:` or `postgres://…`.
     pub async fn connect(url: &str) -> Result<Db> {
+        let db = Db::connect_unmigrated(url).await?;
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    /// Opens the database at `url` without touching its schema.
+    pub async fn connect_unmigrated(url: &str) -> Result<Db> {
         let db = if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url)
                 .map_err(|_| StoreError::BadUrl(redact(url)))?
@@ -143,7 +151,6 @@ impl Db {
         } else {
             return Err(StoreError::BadUrl(redact(url)));
         };
-        db.migrate().await?;
         Ok(db)
     }
 
