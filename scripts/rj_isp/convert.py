@@ -227,8 +227,6 @@ def convert_territories(src: Path, dst: Path, only: list[int] | None, data_aisps
         if n in geo_aisps:
             fail(f"{src}: AISP {n} appears twice")
         geo_aisps.add(n)
-        if only is not None and n not in only:
-            continue
         features.append({
             "type": "Feature",
             "properties": {
@@ -237,14 +235,24 @@ def convert_territories(src: Path, dst: Path, only: list[int] | None, data_aisps
                 "kind": "aisp",
                 "source": "ISP-RJ",
             },
-            "geometry": feat["geometry"],
+            # Outside the selection the AISP is still listed (so its counts and population are
+            # known territories) but without its polygon, to keep the fixture small.
+            "geometry": feat["geometry"] if only is None or n in only else None,
         })
     if only is not None:
         absent = sorted(set(only) - geo_aisps)
         if absent:
             fail(f"{src}: no polygon for AISP(s) {absent}")
     if data_aisps - geo_aisps:
-        log(f"warning: AISP(s) {sorted(data_aisps - geo_aisps)} have counts but no polygon in {src.name}")
+        log(f"warning: AISP(s) {sorted(data_aisps - geo_aisps)} have counts but no polygon in {src.name};"
+            " listed without geometry")
+        for n in sorted(data_aisps - geo_aisps):
+            features.append({
+                "type": "Feature",
+                "properties": {"code": territory_code(n), "name": f"AISP {n} (RJ)", "kind": "aisp",
+                               "source": "ISP-RJ"},
+                "geometry": None,
+            })
     if geo_aisps - data_aisps:
         log(f"warning: AISP(s) {sorted(geo_aisps - data_aisps)} have a polygon but no counts in the chosen years")
     features.sort(key=lambda ft: ft["properties"]["code"])

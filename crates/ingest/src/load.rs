@@ -113,7 +113,9 @@ impl Rejects {
         Ok(Rejects {
             path,
             partial,
-            writer: csv::Writer::from_writer(BufWriter::new(file)),
+            writer: csv::WriterBuilder::new()
+                .flexible(true)
+                .from_writer(BufWriter::new(file)),
         })
     }
 
@@ -569,7 +571,9 @@ async fn territories(
         }
     };
     rejects.header(&["feature".to_string()])?;
-    let mut changed_bboxes: Vec<[f64; 4]> = Vec::new();
+    // Codes whose versions changed: a new version also closes the previous one, so every version's box
+    // is re-examined, not only the new polygon's.
+    let mut changed_codes: Vec<String> = Vec::new();
     for (i, f) in features.iter().enumerate() {
         summary.read += 1;
         let n = i as u64 + 1;
@@ -581,8 +585,8 @@ async fn territories(
                 let r = tx
                     .put_territory(&p.input, import_id, opts.synthetic || p.synthetic)
                     .await?;
-                if let (Ok(Upsert::Inserted | Upsert::Updated), Some(b)) = (&r, p.input.bbox) {
-                    changed_bboxes.push(b);
+                if matches!(r, Ok(Upsert::Inserted | Upsert::Updated)) {
+                    changed_codes.push(p.input.code.clone());
                 }
                 r
             }
@@ -600,6 +604,17 @@ async fn territories(
                 rejects.write(n, &format!("feição {n}: {reason}"), &[shown])?;
             }
         }
+    }
+    changed_codes.sort();
+    changed_codes.dedup();
+    let mut changed_bboxes: Vec<[f64; 4]> = Vec::new();
+    for code in &changed_codes {
+        changed_bboxes.extend(
+            tx.territory_versions(code)
+                .await?
+                .iter()
+                .filter_map(|v| v.bbox),
+        );
     }
     summary.reassigned = Some(reassign(tx, &changed_bboxes).await?);
     Ok(())

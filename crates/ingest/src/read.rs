@@ -110,6 +110,27 @@ fn decode(bytes: &[u8], enc: Encoding) -> String {
     }
 }
 
+/// Counts the lines of the bytes the CSV parser reads, so that each record gets the line where it
+/// starts. (The `csv` crate's own line numbers lag by one after a CRLF terminator, and Brazilian
+/// spreadsheet exports use CRLF.)
+struct LineCounter<R> {
+    inner: R,
+    offset: u64,
+    newlines: std::rc::Rc<std::cell::RefCell<std::collections::VecDeque<u64>>>,
+}
+
+impl<R: Read> Read for LineCounter<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut q = self.newlines.borrow_mut();
+        for i in memchr::memchr_iter(b'\n', &buf[..n]) {
+            q.push_back(self.offset + i as u64);
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
 fn read_csv(
     path: &Path,
     on_header: &mut dyn FnMut(&Format, Vec<String>) -> Result<(), ImportError>,
@@ -134,12 +155,18 @@ fn read_csv(
         delimiter,
         encoding,
     };
-    let file = File::open(path).map_err(io)?;
-    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let mut file = BufReader::with_capacity(1 << 20, File::open(path).map_err(io)?);
     if bom {
         let mut skip = [0u8; 3];
-        reader.read_exact(&mut skip).map_err(io)?;
+        file.read_exact(&mut skip).map_err(io)?;
     }
+    let newlines = std::rc::Rc::new(std::cell::RefCell::new(std::collections::VecDeque::new()));
+    let reader = LineCounter {
+        inner: file,
+        offset: 0,
+        newlines: std::rc::Rc::clone(&newlines),
+    };
+    let mut lines_before = 0u64;
     let mut csv = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
@@ -162,7 +189,16 @@ fn read_csv(
                 });
             }
         }
-        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        let start = rec.position().map(|p| p.byte()).unwrap_or(0);
+        {
+            let mut q = newlines.borrow_mut();
+            // After a CRLF the parser reports the record as starting on the `\n`: count it as before.
+            while q.front().is_some_and(|&nl| nl <= start) {
+                q.pop_front();
+                lines_before += 1;
+            }
+        }
+        let line = lines_before + 1;
         let fields: Vec<String> = rec.iter().map(|f| decode(f, encoding)).collect();
         if !header_seen {
             header_seen = true;
@@ -242,7 +278,16 @@ fn read_xlsx(
                      row: &mut Vec<String>,
                      header: &mut Option<usize>|
      -> Result<(), ImportError> {
-        let fields = std::mem::take(row);
+        let mut fields = std::mem::take(row);
+        // A sheet stores no trailing empty cells: pad to the header's width, and drop empty cells
+        // beyond it (only a filled cell outside the header is an extra field).
+        if let Some(width) = *header {
+            if fields.len() < width {
+                fields.resize(width, String::new());
+            } else if fields[width..].iter().all(|f| f.trim().is_empty()) {
+                fields.truncate(width);
+            }
+        }
         match header {
             None => {
                 *header = Some(fields.len());

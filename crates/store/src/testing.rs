@@ -62,8 +62,13 @@ impl TestDb {
         }
         admin.close().await;
         let url = match admin_url.rfind('/') {
-            Some(i) if admin_url[..i].contains("://") && i > admin_url.find("://").unwrap_or(0) + 2 => {
-                let query = admin_url[i..].find('?').map(|q| &admin_url[i + q..]).unwrap_or("");
+            Some(i)
+                if admin_url[..i].contains("://") && i > admin_url.find("://").unwrap_or(0) + 2 =>
+            {
+                let query = admin_url[i..]
+                    .find('?')
+                    .map(|q| &admin_url[i + q..])
+                    .unwrap_or("");
                 format!("{}/{name}{query}", &admin_url[..i])
             }
             _ => format!("{admin_url}/{name}"),
@@ -106,9 +111,11 @@ impl TestDb {
             Cleanup::PgDatabase { admin_url, name } => {
                 let admin = Db::connect_unmigrated(&admin_url).await?;
                 if let Db::Pg(p) = &admin {
-                    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}")))
-                        .execute(p)
-                        .await?;
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name}"
+                    )))
+                    .execute(p)
+                    .await?;
                 }
                 admin.close().await;
             }

@@ -47,32 +47,65 @@ async fn territory_story(db: &Db) {
     let mut tx = db.begin().await.unwrap();
     let imp = new_import(&mut tx, "territories").await;
     let v1 = territory("AISP1", SINCE_ALWAYS, None, "Central");
-    assert_eq!(tx.put_territory(&v1, imp, false).await.unwrap(), Ok(Upsert::Inserted));
-    assert_eq!(tx.put_territory(&v1, imp, false).await.unwrap(), Ok(Upsert::Unchanged));
+    assert_eq!(
+        tx.put_territory(&v1, imp, false).await.unwrap(),
+        Ok(Upsert::Inserted)
+    );
+    assert_eq!(
+        tx.put_territory(&v1, imp, false).await.unwrap(),
+        Ok(Upsert::Unchanged)
+    );
     // Same version, other content: refused (Art. 2 §ú, never overwrite).
     let changed = territory("AISP1", SINCE_ALWAYS, None, "Centro expandido");
-    let reason = tx.put_territory(&changed, imp, false).await.unwrap().unwrap_err();
+    let reason = tx
+        .put_territory(&changed, imp, false)
+        .await
+        .unwrap()
+        .unwrap_err();
     assert!(reason.contains("nova versão"), "{reason}");
     // A redraw from 2024-01-01 closes the open version on 2023-12-31.
     let v2 = territory("AISP1", d(2024, 1, 1), None, "Central (redesenhada)");
-    assert_eq!(tx.put_territory(&v2, imp, false).await.unwrap(), Ok(Upsert::Inserted));
+    assert_eq!(
+        tx.put_territory(&v2, imp, false).await.unwrap(),
+        Ok(Upsert::Inserted)
+    );
     let versions = tx.territory_versions("AISP1").await.unwrap();
     assert_eq!(versions.len(), 2);
     assert_eq!(versions[0].valid_to, Some(d(2023, 12, 31)));
-    assert_eq!(versions[0].name, "Central", "the old version keeps its content");
+    assert_eq!(
+        versions[0].name, "Central",
+        "the old version keeps its content"
+    );
     assert_eq!(versions[1].valid_to, None);
     // A version inside the closed one overlaps: refused.
     let overlap = territory("AISP1", d(2020, 1, 1), Some(d(2020, 12, 31)), "x");
-    let reason = tx.put_territory(&overlap, imp, false).await.unwrap().unwrap_err();
+    let reason = tx
+        .put_territory(&overlap, imp, false)
+        .await
+        .unwrap()
+        .unwrap_err();
     assert!(reason.contains("sobrepõe"), "{reason}");
     // Closing the open version is an update.
-    let closed = territory("AISP1", d(2024, 1, 1), Some(d(2025, 6, 30)), "Central (redesenhada)");
-    assert_eq!(tx.put_territory(&closed, imp, false).await.unwrap(), Ok(Upsert::Updated));
+    let closed = territory(
+        "AISP1",
+        d(2024, 1, 1),
+        Some(d(2025, 6, 30)),
+        "Central (redesenhada)",
+    );
+    assert_eq!(
+        tx.put_territory(&closed, imp, false).await.unwrap(),
+        Ok(Upsert::Updated)
+    );
     tx.commit().await.unwrap();
     let all = db.territory("AISP1").await.unwrap();
     assert_eq!(
-        all.iter().map(|v| (v.valid_from, v.valid_to)).collect::<Vec<_>>(),
-        vec![(SINCE_ALWAYS, Some(d(2023, 12, 31))), (d(2024, 1, 1), Some(d(2025, 6, 30)))]
+        all.iter()
+            .map(|v| (v.valid_from, v.valid_to))
+            .collect::<Vec<_>>(),
+        vec![
+            (SINCE_ALWAYS, Some(d(2023, 12, 31))),
+            (d(2024, 1, 1), Some(d(2025, 6, 30)))
+        ]
     );
     assert!(all[0].valid_on(d(2023, 12, 31)) && !all[0].valid_on(d(2024, 1, 1)));
 }
@@ -86,7 +119,14 @@ async fn territories_are_versioned_never_overwritten() {
     }
 }
 
-fn occ(id: &str, at: NaiveDateTime, crime: &str, areas: &[&str], victims: i64, line: u64) -> OccurrenceRecord {
+fn occ(
+    id: &str,
+    at: NaiveDateTime,
+    crime: &str,
+    areas: &[&str],
+    victims: i64,
+    line: u64,
+) -> OccurrenceRecord {
     OccurrenceRecord {
         line,
         source_id: id.into(),
@@ -121,10 +161,38 @@ async fn occurrence_story(db: &Db) {
     let imp1 = new_import(&mut tx, "occurrences").await;
     let mut w = OccurrenceWriter::new(imp1, false, dt(2024, 5, 1, 12));
     let batch = vec![
-        occ("BO-1", dt(2024, 3, 1, 10), "roubo_veiculo", &["5208707", "AISP1"], 1, 2),
-        occ("BO-2", dt(2024, 3, 1, 22), "roubo_veiculo", &["5208707", "AISP1"], 1, 3),
-        occ("BO-3", dt(2024, 3, 2, 8), "homicidio_doloso", &["5208707", "AISP2"], 2, 4),
-        occ("BO-1", dt(2024, 3, 1, 10), "roubo_veiculo", &["5208707", "AISP1"], 1, 5),
+        occ(
+            "BO-1",
+            dt(2024, 3, 1, 10),
+            "roubo_veiculo",
+            &["5208707", "AISP1"],
+            1,
+            2,
+        ),
+        occ(
+            "BO-2",
+            dt(2024, 3, 1, 22),
+            "roubo_veiculo",
+            &["5208707", "AISP1"],
+            1,
+            3,
+        ),
+        occ(
+            "BO-3",
+            dt(2024, 3, 2, 8),
+            "homicidio_doloso",
+            &["5208707", "AISP2"],
+            2,
+            4,
+        ),
+        occ(
+            "BO-1",
+            dt(2024, 3, 1, 10),
+            "roubo_veiculo",
+            &["5208707", "AISP1"],
+            1,
+            5,
+        ),
     ];
     let out = w.write(&mut tx, &batch).await.unwrap();
     assert_eq!(
@@ -138,7 +206,17 @@ async fn occurrence_story(db: &Db) {
     );
     // The same id in a later batch of the same import is still a duplicate.
     let again = w
-        .write(&mut tx, &[occ("BO-2", dt(2024, 3, 1, 22), "roubo_veiculo", &["AISP1"], 1, 9)])
+        .write(
+            &mut tx,
+            &[occ(
+                "BO-2",
+                dt(2024, 3, 1, 22),
+                "roubo_veiculo",
+                &["AISP1"],
+                1,
+                9,
+            )],
+        )
         .await
         .unwrap();
     assert_eq!(again, vec![RowOutcome::DuplicateInFile { first_line: 3 }]);
@@ -163,14 +241,42 @@ async fn occurrence_story(db: &Db) {
         .write(
             &mut tx,
             &[
-                occ("BO-1", dt(2024, 3, 1, 10), "roubo_veiculo", &["5208707", "AISP1"], 1, 2),
-                occ("BO-2", dt(2024, 3, 2, 1), "furto_transeunte", &["5208707", "AISP1"], 1, 3),
-                occ("BO-3", dt(2024, 3, 2, 8), "homicidio_doloso", &["5208707", "AISP1"], 2, 4),
+                occ(
+                    "BO-1",
+                    dt(2024, 3, 1, 10),
+                    "roubo_veiculo",
+                    &["5208707", "AISP1"],
+                    1,
+                    2,
+                ),
+                occ(
+                    "BO-2",
+                    dt(2024, 3, 2, 1),
+                    "furto_transeunte",
+                    &["5208707", "AISP1"],
+                    1,
+                    3,
+                ),
+                occ(
+                    "BO-3",
+                    dt(2024, 3, 2, 8),
+                    "homicidio_doloso",
+                    &["5208707", "AISP1"],
+                    2,
+                    4,
+                ),
             ],
         )
         .await
         .unwrap();
-    assert_eq!(out, vec![RowOutcome::Unchanged, RowOutcome::Updated, RowOutcome::Updated]);
+    assert_eq!(
+        out,
+        vec![
+            RowOutcome::Unchanged,
+            RowOutcome::Updated,
+            RowOutcome::Updated
+        ]
+    );
     w.finish(&mut tx).await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!(
@@ -192,16 +298,26 @@ async fn occurrence_story(db: &Db) {
         .into_iter()
         .map(|c| (c.territory_code, c.crime, c.day, c.occurrences, c.victims))
         .collect();
-    assert_eq!(cells(db).await, recomputed, "the aggregate equals what the occurrences imply");
+    assert_eq!(
+        cells(db).await,
+        recomputed,
+        "the aggregate equals what the occurrences imply"
+    );
     let changes = db.occurrence_changes(None, 10).await.unwrap();
     assert_eq!(changes.len(), 2);
     let bo2 = changes.iter().find(|c| c.source_id == "BO-2").unwrap();
     assert_eq!(bo2.import_id, imp2);
-    assert_eq!((bo2.old_crime.as_str(), bo2.new_crime.as_str()), ("roubo_veiculo", "furto_transeunte"));
+    assert_eq!(
+        (bo2.old_crime.as_str(), bo2.new_crime.as_str()),
+        ("roubo_veiculo", "furto_transeunte")
+    );
     assert_eq!(bo2.changed_fields, "crime,occurred_at");
     assert_eq!(bo2.changed_at, dt(2024, 6, 1, 9));
     let bo3 = changes.iter().find(|c| c.source_id == "BO-3").unwrap();
-    assert_eq!((bo3.old_areas.as_str(), bo3.new_areas.as_str()), ("5208707|AISP2", "5208707|AISP1"));
+    assert_eq!(
+        (bo3.old_areas.as_str(), bo3.new_areas.as_str()),
+        ("5208707|AISP2", "5208707|AISP1")
+    );
     assert_eq!(bo3.changed_fields, "areas");
 }
 
@@ -209,7 +325,10 @@ async fn occurrence_story(db: &Db) {
 async fn aggregate_follows_every_reclassification_and_keeps_the_log() {
     for t in TestDb::all().await.unwrap() {
         occurrence_story(&t.db).await;
-        println!("backend {}: occurrence aggregate and reclassification log ok", t.label);
+        println!(
+            "backend {}: occurrence aggregate and reclassification log ok",
+            t.label
+        );
         t.cleanup().await.unwrap();
     }
 }
@@ -217,22 +336,53 @@ async fn aggregate_follows_every_reclassification_and_keeps_the_log() {
 async fn counts_story(db: &Db) {
     let mut tx = db.begin().await.unwrap();
     let imp = new_import(&mut tx, "counts").await;
-    assert_eq!(tx.put_population("AISP1", 2022, 200_000, imp, false).await.unwrap(), Upsert::Inserted);
-    assert_eq!(tx.put_population("AISP1", 2022, 200_000, imp, false).await.unwrap(), Upsert::Unchanged);
-    assert_eq!(tx.put_population("AISP1", 2022, 201_000, imp, false).await.unwrap(), Upsert::Updated);
+    assert_eq!(
+        tx.put_population("AISP1", 2022, 200_000, imp, false)
+            .await
+            .unwrap(),
+        Upsert::Inserted
+    );
+    assert_eq!(
+        tx.put_population("AISP1", 2022, 200_000, imp, false)
+            .await
+            .unwrap(),
+        Upsert::Unchanged
+    );
+    assert_eq!(
+        tx.put_population("AISP1", 2022, 201_000, imp, false)
+            .await
+            .unwrap(),
+        Upsert::Updated
+    );
     for (m, n) in [(1, 3), (2, 4), (3, 5), (4, 100)] {
         let month = d(2024, m, 1);
         assert_eq!(
-            tx.put_monthly_count("AISP1", "roubo_veiculo", month, n, imp, false).await.unwrap(),
+            tx.put_monthly_count("AISP1", "roubo_veiculo", month, n, imp, false)
+                .await
+                .unwrap(),
             Upsert::Inserted
         );
     }
     assert_eq!(
-        tx.put_monthly_count("AISP1", "roubo_veiculo", d(2024, 3, 1), 5, imp, false).await.unwrap(),
+        tx.put_monthly_count("AISP1", "roubo_veiculo", d(2024, 3, 1), 5, imp, false)
+            .await
+            .unwrap(),
         Upsert::Unchanged
     );
     let mut w = OccurrenceWriter::new(imp, false, dt(2024, 5, 1, 0));
-    w.write(&mut tx, &[occ("X-1", dt(2024, 2, 10, 3), "roubo_veiculo", &["AISP1"], 3, 2)]).await.unwrap();
+    w.write(
+        &mut tx,
+        &[occ(
+            "X-1",
+            dt(2024, 2, 10, 3),
+            "roubo_veiculo",
+            &["AISP1"],
+            3,
+            2,
+        )],
+    )
+    .await
+    .unwrap();
     w.finish(&mut tx).await.unwrap();
     tx.commit().await.unwrap();
     use atalaia_store::counts::CountBy;
@@ -241,8 +391,14 @@ async fn counts_story(db: &Db) {
     assert_eq!(q1(CountBy::Occurrences).await.unwrap(), 13);
     assert_eq!(q1(CountBy::Victims).await.unwrap(), 15);
     // Population: the year's, else the latest earlier one; none before the first.
-    assert_eq!(db.population_for("AISP1", 2024).await.unwrap(), Some((2022, 201_000)));
-    assert_eq!(db.population_for("AISP1", 2022).await.unwrap(), Some((2022, 201_000)));
+    assert_eq!(
+        db.population_for("AISP1", 2024).await.unwrap(),
+        Some((2022, 201_000))
+    );
+    assert_eq!(
+        db.population_for("AISP1", 2022).await.unwrap(),
+        Some((2022, 201_000))
+    );
     assert_eq!(db.population_for("AISP1", 2021).await.unwrap(), None);
 }
 
@@ -259,7 +415,8 @@ async fn monthly_counts_and_populations() {
 async fn crime_catalog_matches_the_core_catalog() {
     for t in TestDb::all().await.unwrap() {
         let stored = t.db.crimes().await.unwrap();
-        let mut stored: Vec<(String, String)> = stored.into_iter().map(|c| (c.code, c.name)).collect();
+        let mut stored: Vec<(String, String)> =
+            stored.into_iter().map(|c| (c.code, c.name)).collect();
         stored.sort();
         let mut core: Vec<(String, String)> = atalaia_core::crime::CATALOG
             .iter()
@@ -283,7 +440,9 @@ async fn both_backends_have_the_same_logical_schema() {
         return;
     };
     let lite = TestDb::sqlite().await.unwrap();
-    let Db::Sqlite(sp) = &lite.db else { unreachable!() };
+    let Db::Sqlite(sp) = &lite.db else {
+        unreachable!()
+    };
     let Db::Pg(pp) = &pg.db else { unreachable!() };
     let tables: Vec<String> = sqlx::query_scalar(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%' ORDER BY name",
@@ -314,7 +473,10 @@ async fn both_backends_have_the_same_logical_schema() {
         .unwrap();
         assert_eq!(cols, pg_cols, "columns of {t}");
     }
-    println!("backend sqlite+postgres: same logical schema ({} tables)", tables.len());
+    println!(
+        "backend sqlite+postgres: same logical schema ({} tables)",
+        tables.len()
+    );
     lite.cleanup().await.unwrap();
     pg.cleanup().await.unwrap();
 }

@@ -1,0 +1,76 @@
+//! The real data path: ISP-RJ series converted to the public import kinds by
+//! `scripts/rj_isp/convert.py`, and the quarterly CAP index (Decreto 7.872/2013, Art. 8) of a few
+//! AISP-quarters computed independently from ISP's original file by `scripts/rj_isp/expected.py`.
+
+use atalaia_core::{Quarter, Rate, cap_index};
+use atalaia_ingest::Kind;
+use atalaia_store::counts::CountBy;
+use atalaia_store::testing::TestDb;
+
+use crate::import;
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/rj-isp");
+
+#[tokio::test]
+async fn isp_rj_quarterly_cap_index_matches_independent_computation() {
+    let expected = std::fs::read_to_string(format!("{FIXTURES}/expected_cap_index.csv")).unwrap();
+    for t in TestDb::all().await.unwrap() {
+        for (kind, file) in [
+            (Kind::Territories, "territories.geojson"),
+            (Kind::Population, "population.csv"),
+            (Kind::Counts, "counts.csv"),
+        ] {
+            let s = import(
+                &t.db,
+                kind,
+                std::path::Path::new(&format!("{FIXTURES}/{file}")),
+            )
+            .await;
+            assert_eq!(s.rejected, 0, "{file}: {s:?}");
+        }
+        let mut checked = 0;
+        for line in expected.lines().skip(1) {
+            let f: Vec<&str> = line.split(',').collect();
+            let (code, quarter) = (f[0], Quarter::parse(f[1]).unwrap());
+            let counts: Vec<i64> = f[2..5].iter().map(|v| v.parse().unwrap()).collect();
+            let population: i64 = f[5].parse().unwrap();
+            let index: f64 = f[6].parse().unwrap();
+            let mut rates = Vec::new();
+            for (crime, want) in ["homicidio_doloso", "roubo_veiculo", "furto_veiculo"]
+                .iter()
+                .zip(&counts)
+            {
+                let n =
+                    t.db.count_in_period(
+                        code,
+                        crime,
+                        quarter.first_day(),
+                        quarter.last_day(),
+                        CountBy::Occurrences,
+                    )
+                    .await
+                    .unwrap();
+                assert_eq!(n, *want, "{code} {quarter} {crime}");
+                let (_, pop) =
+                    t.db.population_for(code, quarter.year())
+                        .await
+                        .unwrap()
+                        .unwrap();
+                assert_eq!(pop, population, "{code} {quarter}");
+                rates.push(Rate::per_100k(n as u64, pop as u64).unwrap());
+            }
+            let got = cap_index(&rates).unwrap();
+            assert!(
+                ((got - index) / index).abs() < 1e-12,
+                "{code} {quarter}: {got} vs {index}"
+            );
+            checked += 1;
+        }
+        assert_eq!(checked, 8);
+        println!(
+            "backend {}: ISP-RJ CAP index of {checked} AISP-quarters ok",
+            t.label
+        );
+        t.cleanup().await.unwrap();
+    }
+}
