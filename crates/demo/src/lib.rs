@@ -660,9 +660,13 @@ pub async fn load(db: &Db, seed: u64, today: NaiveDate) -> Result<DemoReport, De
                 }
             }
             // A few long sick leaves straddling the 60 % line in the last complete quarter.
-            if n % 23 == 0 {
+            if n.is_multiple_of(23) {
                 let limit = (last_quarter.days() as f64 * 0.6).ceil() as u64;
-                let days = if n % 46 == 0 { limit } else { limit - 1 };
+                let days = if n.is_multiple_of(46) {
+                    limit
+                } else {
+                    limit - 1
+                };
                 let from = last_quarter.first_day() + Days::new(3);
                 let _ = writeln!(
                     abs,
@@ -671,7 +675,7 @@ pub async fn load(db: &Db, seed: u64, today: NaiveDate) -> Result<DemoReport, De
                 );
             }
             // Some loans (à disposição, Art. 9 §ú) for the last complete quarter.
-            if n % 17 == 0 && *code != "PM-1BPM" {
+            if n.is_multiple_of(17) && *code != "PM-1BPM" {
                 let _ = writeln!(
                     asg,
                     "{reg},PM-1BPM,{},{},disposicao",

@@ -49,12 +49,17 @@ pub struct RawRecord {
     pub offset: u64,
 }
 
+/// Called once with the file's format and header fields.
+pub type HeaderFn<'a> = dyn FnMut(&Format, Vec<String>) -> Result<(), ImportError> + 'a;
+/// Called for each data record, in order.
+pub type RecordFn<'a> = dyn FnMut(RawRecord) -> Result<(), ImportError> + 'a;
+
 /// Reads `path` and calls `on_header` once with the header fields, then `on_record` for each data
 /// record, in order. Stops early when a callback returns an error.
 pub fn read_table(
     path: &Path,
-    on_header: &mut dyn FnMut(&Format, Vec<String>) -> Result<(), ImportError>,
-    on_record: &mut dyn FnMut(RawRecord) -> Result<(), ImportError>,
+    on_header: &mut HeaderFn<'_>,
+    on_record: &mut RecordFn<'_>,
 ) -> Result<(), ImportError> {
     let mut file = File::open(path).map_err(|e| ImportError::Io(path.display().to_string(), e))?;
     let mut magic = [0u8; 4];
@@ -133,8 +138,8 @@ impl<R: Read> Read for LineCounter<R> {
 
 fn read_csv(
     path: &Path,
-    on_header: &mut dyn FnMut(&Format, Vec<String>) -> Result<(), ImportError>,
-    on_record: &mut dyn FnMut(RawRecord) -> Result<(), ImportError>,
+    on_header: &mut HeaderFn<'_>,
+    on_record: &mut RecordFn<'_>,
 ) -> Result<(), ImportError> {
     let io = |e| ImportError::Io(path.display().to_string(), e);
     let mut file = File::open(path).map_err(io)?;
@@ -249,8 +254,8 @@ fn cell_text(c: &DataRef<'_>) -> String {
 
 fn read_xlsx(
     path: &Path,
-    on_header: &mut dyn FnMut(&Format, Vec<String>) -> Result<(), ImportError>,
-    on_record: &mut dyn FnMut(RawRecord) -> Result<(), ImportError>,
+    on_header: &mut HeaderFn<'_>,
+    on_record: &mut RecordFn<'_>,
 ) -> Result<(), ImportError> {
     let unreadable = |detail: String| ImportError::Unreadable {
         file: path.display().to_string(),

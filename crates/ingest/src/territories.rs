@@ -24,7 +24,7 @@ pub struct ParsedFeature {
     pub warnings: Vec<String>,
 }
 
-fn prop_str<'a>(props: &'a Map<String, Value>, key: &str) -> Result<Option<String>, String> {
+fn prop_str(props: &Map<String, Value>, key: &str) -> Result<Option<String>, String> {
     match props.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.trim().is_empty() => Ok(None),

@@ -12,6 +12,7 @@ use atalaia_ingest::{ImportOptions, ImportSummary, Kind};
 use atalaia_store::Db;
 use chrono::NaiveDate;
 
+/// Options of a test import (today = 2025-06-30).
 pub fn opts(rejects: Option<PathBuf>) -> ImportOptions {
     ImportOptions {
         actor: "test".into(),
@@ -25,6 +26,7 @@ pub fn opts(rejects: Option<PathBuf>) -> ImportOptions {
     }
 }
 
+/// Imports `path`, panicking on a whole-file failure.
 pub async fn import(db: &Db, kind: Kind, path: &Path) -> ImportSummary {
     atalaia_ingest::import_file(
         db,

@@ -6,6 +6,15 @@ use atalaia_store::testing::TestDb;
 
 use crate::{import, rejects, squares_geojson};
 
+/// (file, kind, content, expected (inserted, rejected), rejected lines with a fragment of each reason).
+type Case = (
+    &'static str,
+    Kind,
+    &'static str,
+    (u64, u64),
+    Vec<(u64, &'static str)>,
+);
+
 #[tokio::test]
 async fn reference_kinds_import_reject_and_reimport() {
     for t in TestDb::all().await.unwrap() {
@@ -18,8 +27,7 @@ async fn reference_kinds_import_reject_and_reimport() {
         let terr = p("t.geojson", &squares_geojson());
         import(&t.db, Kind::Territories, &terr).await;
 
-        // (file, kind, content, expected (inserted, rejected), rejected lines and a fragment of each reason)
-        let cases: Vec<(&str, Kind, &str, (u64, u64), Vec<(u64, &str)>)> = vec![
+        let cases: Vec<Case> = vec![
             (
                 "pop.csv",
                 Kind::Population,
