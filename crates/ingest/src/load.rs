@@ -461,66 +461,82 @@ async fn write_batch(
     summary: &mut ImportSummary,
 ) -> Result<(), ImportError> {
     summary.read += batch.items.len() as u64;
-    // Occurrences go to the store in one call per batch; the other kinds row by row.
-    let mut occurrences: Vec<OccurrenceRecord> = Vec::new();
-    for item in &batch.items {
-        if let Ok(Parsed::Occurrence(o)) = &item.parsed {
-            let mut o = o.clone();
-            o.line = item.line;
-            occurrences.push(o);
-        }
+    // Occurrences go to the store in one call per batch (moved out, not copied); the other kinds row by
+    // row. `slots` keeps the file's order for the rejects.
+    enum Slot {
+        Occurrence(usize),
+        Other(Result<Parsed, String>),
     }
-    let mut occ_outcomes = if occurrences.is_empty() {
+    let mut occurrences: Vec<OccurrenceRecord> = Vec::new();
+    let mut slots: Vec<(u64, Vec<String>, Slot)> = Vec::with_capacity(batch.items.len());
+    for item in batch.items {
+        let slot = match item.parsed {
+            Ok(Parsed::Occurrence(mut o)) => {
+                o.line = item.line;
+                occurrences.push(o);
+                Slot::Occurrence(occurrences.len() - 1)
+            }
+            other => Slot::Other(other),
+        };
+        slots.push((item.line, item.fields, slot));
+    }
+    let occ_outcomes = if occurrences.is_empty() {
         Vec::new()
     } else {
         writer.write(tx, &occurrences).await?
-    }
-    .into_iter()
-    .zip(occurrences.iter());
-    for item in batch.items {
-        let result: Result<Upsert, String> = match item.parsed {
-            Err(reason) => Err(reason),
-            Ok(Parsed::Occurrence(_)) => match occ_outcomes.next() {
-                Some((RowOutcome::Inserted, o)) => {
-                    unassigned(summary, o);
-                    Ok(Upsert::Inserted)
+    };
+    for (line, fields, slot) in slots {
+        let result: Result<Upsert, String> = match slot {
+            Slot::Occurrence(i) => {
+                let o = &occurrences[i];
+                match occ_outcomes.get(i) {
+                    Some(RowOutcome::Inserted) => {
+                        unassigned(summary, o);
+                        Ok(Upsert::Inserted)
+                    }
+                    Some(RowOutcome::Updated) => {
+                        unassigned(summary, o);
+                        Ok(Upsert::Updated)
+                    }
+                    Some(RowOutcome::Unchanged) => {
+                        unassigned(summary, o);
+                        Ok(Upsert::Unchanged)
+                    }
+                    Some(RowOutcome::DuplicateInFile { first_line }) => Err(format!(
+                        "coluna `id`: valor `{}` repetido no arquivo (já lido na linha {first_line}); cada ocorrência deve aparecer uma vez",
+                        o.source_id
+                    )),
+                    None => Err("ocorrência sem resultado de gravação".into()),
                 }
-                Some((RowOutcome::Updated, o)) => {
-                    unassigned(summary, o);
-                    Ok(Upsert::Updated)
-                }
-                Some((RowOutcome::Unchanged, o)) => {
-                    unassigned(summary, o);
-                    Ok(Upsert::Unchanged)
-                }
-                Some((RowOutcome::DuplicateInFile { first_line }, o)) => Err(format!(
-                    "coluna `id`: valor `{}` repetido no arquivo (já lido na linha {first_line}); cada ocorrência deve aparecer uma vez",
-                    o.source_id
-                )),
-                None => Err("ocorrência sem resultado de gravação".into()),
-            },
-            Ok(Parsed::Population {
+            }
+            Slot::Other(Err(reason)) => Err(reason),
+            Slot::Other(Ok(Parsed::Occurrence(_))) => Err("ocorrência fora do lote".into()),
+            Slot::Other(Ok(Parsed::Population {
                 code,
                 year,
                 population,
-            }) => Ok(tx
+            })) => Ok(tx
                 .put_population(&code, year, population, import_id, opts.synthetic)
                 .await?),
-            Ok(Parsed::Unit(u)) => tx.put_unit(&u, import_id, opts.synthetic).await?,
-            Ok(Parsed::Operator(o)) => Ok(tx.put_operator(&o, import_id, opts.synthetic).await?),
-            Ok(Parsed::Assignment(a)) => {
+            Slot::Other(Ok(Parsed::Unit(u))) => tx.put_unit(&u, import_id, opts.synthetic).await?,
+            Slot::Other(Ok(Parsed::Operator(o))) => {
+                Ok(tx.put_operator(&o, import_id, opts.synthetic).await?)
+            }
+            Slot::Other(Ok(Parsed::Assignment(a))) => {
                 Ok(tx.put_assignment(&a, import_id, opts.synthetic).await?)
             }
-            Ok(Parsed::Absence(a)) => Ok(tx.put_absence(&a, import_id, opts.synthetic).await?),
-            Ok(Parsed::Count {
+            Slot::Other(Ok(Parsed::Absence(a))) => {
+                Ok(tx.put_absence(&a, import_id, opts.synthetic).await?)
+            }
+            Slot::Other(Ok(Parsed::Count {
                 code,
                 crime,
                 month,
                 count,
-            }) => Ok(tx
+            })) => Ok(tx
                 .put_monthly_count(&code, &crime, month, count, import_id, opts.synthetic)
                 .await?),
-            Ok(Parsed::CrimeMap { source, crime }) => {
+            Slot::Other(Ok(Parsed::CrimeMap { source, crime })) => {
                 Ok(tx.put_crime_map(&source, &crime, import_id).await?)
             }
         };
@@ -528,7 +544,7 @@ async fn write_batch(
             Ok(u) => count(summary, u),
             Err(reason) => {
                 summary.rejected += 1;
-                rejects.write(item.line, &reason, &item.fields)?;
+                rejects.write(line, &reason, &fields)?;
             }
         }
     }
