@@ -12,7 +12,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 use sqlx::{AssertSqlSafe, Row};
 
-use crate::{Db, Result, Tx, on_db, on_tx, placeholders};
+use crate::{Db, Result, Tx, on_db, on_tx, param, placeholders};
 
 /// An occurrence ready to be stored: parsed, its crime resolved to a catalog code, its areas assigned.
 #[derive(Debug, Clone, PartialEq)]
@@ -217,7 +217,7 @@ impl OccurrenceWriter {
         let sql = format!(
             "INSERT INTO occurrences (source_id, occurred_at, crime, source_crime, lat, lon, territory_code,
                  victims, unit_code, areas, synthetic, import_id, seen_import_id, line) VALUES {}",
-            placeholders(rows.len(), 14, 1)
+            placeholders(tx.backend(), rows.len(), 14, 1)
         );
         on_tx!(tx, |c| {
             let mut q = sqlx::query(AssertSqlSafe(sql));
@@ -245,9 +245,10 @@ impl OccurrenceWriter {
 
     async fn mark_seen(&self, tx: &mut Tx, rows: &[(i64, i64)]) -> Result<()> {
         let sql = format!(
-            "UPDATE occurrences SET seen_import_id = $1, line = v.column2
+            "UPDATE occurrences SET seen_import_id = {}, line = v.column2
              FROM (VALUES {}) AS v WHERE occurrences.id = v.column1",
-            placeholders(rows.len(), 2, 2)
+            param(tx.backend(), 1),
+            placeholders(tx.backend(), rows.len(), 2, 2)
         );
         on_tx!(tx, |c| {
             let mut q = sqlx::query(AssertSqlSafe(sql)).bind(self.import_id);
@@ -365,7 +366,7 @@ async fn apply_deltas(
              ON CONFLICT (territory_code, crime, day) DO UPDATE SET
                  occurrences = daily_counts.occurrences + excluded.occurrences,
                  victims = daily_counts.victims + excluded.victims",
-            placeholders(chunk.len(), 5, 1)
+            placeholders(tx.backend(), chunk.len(), 5, 1)
         );
         on_tx!(tx, |c| {
             let mut q = sqlx::query(AssertSqlSafe(sql));
@@ -410,7 +411,7 @@ async fn lookup(
                 unit_code, areas, seen_import_id, line
          FROM occurrences WHERE source_id IN ({})",
         (1..=chunk.len())
-            .map(|i| format!("${i}"))
+            .map(|i| param(tx.backend(), i))
             .collect::<Vec<_>>()
             .join(",")
     );
