@@ -4,7 +4,7 @@
 
 use atalaia_core::{IbgeCode, TerritoryCode, TerritoryKind};
 use atalaia_store::territories::TerritoryInput;
-use geo::{BoundingRect, CoordsIter, MultiPolygon, Validation};
+use geo::{CoordsIter, MultiPolygon, Validation};
 use serde_json::{Map, Value};
 
 pub use atalaia_store::territories::SINCE_ALWAYS;
@@ -106,8 +106,7 @@ pub fn parse_feature(feature: &Value) -> Result<ParsedFeature, String> {
                     problems[0]
                 ));
             }
-            let rect = mp
-                .bounding_rect()
+            let rect = atalaia_spatial::pip::all_rings_rect(&mp)
                 .ok_or_else(|| "geometria vazia".to_string())?;
             let bbox = [rect.min().x, rect.min().y, rect.max().x, rect.max().y];
             (Some(mp), Some(g.to_string()), Some(bbox))

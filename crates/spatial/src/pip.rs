@@ -5,7 +5,25 @@
 //! The rule is half-open (an edge counts when `y_i > y` differs from `y_j > y`), so a point on an edge
 //! shared by two neighbouring areas belongs to exactly one of them: nothing is counted twice or lost.
 
-use geo::{BoundingRect, CoordsIter, MultiPolygon};
+use geo::{CoordsIter, MultiPolygon, Rect};
+
+/// Bounding box of every coordinate of every ring (exteriors and interiors).
+pub fn all_rings_rect(mp: &MultiPolygon<f64>) -> Option<Rect<f64>> {
+    let mut it = mp
+        .0
+        .iter()
+        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+        .flat_map(|r| r.0.iter());
+    let first = *it.next()?;
+    let (mut min, mut max) = (first, first);
+    for c in it {
+        min.x = min.x.min(c.x);
+        min.y = min.y.min(c.y);
+        max.x = max.x.max(c.x);
+        max.y = max.y.max(c.y);
+    }
+    Some(Rect::new(min, max))
+}
 
 /// A polygon (or multipolygon) prepared for fast containment tests.
 #[derive(Debug, Clone)]
@@ -23,8 +41,13 @@ pub struct PreparedArea {
 
 impl PreparedArea {
     /// Prepares `mp`. Returns `None` for an empty geometry.
+    ///
+    /// The box and the edges come from every ring, holes included: real boundary files hold
+    /// "holes" that lie outside their exterior (IBGE's Mineiros, 5213103, is one: a digitising error
+    /// for a second part), and the even-odd rule over all rings counts such a ring as part of the area,
+    /// which is what the data meant. geo's `bounding_rect` looks at exteriors only and would cut them off.
     pub fn new(mp: &MultiPolygon<f64>) -> Option<Self> {
-        let rect = mp.bounding_rect()?;
+        let rect = all_rings_rect(mp)?;
         let mut edges = Vec::new();
         for poly in &mp.0 {
             for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
@@ -108,6 +131,20 @@ mod tests {
         assert!(!p.contains(5.0, 5.0), "inside the hole");
         assert!(!p.contains(11.0, 5.0));
         assert!(!p.contains(-0.1, 5.0));
+    }
+
+    /// A "hole" drawn outside the exterior (as in IBGE's Mineiros) counts as a second part.
+    #[test]
+    fn a_ring_outside_the_exterior_is_part_of_the_area() {
+        let mp = MultiPolygon(vec![polygon!(
+            exterior: [(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0), (x: 0.0, y: 1.0)],
+            interiors: [[(x: 5.0, y: 5.0), (x: 8.0, y: 5.0), (x: 8.0, y: 8.0), (x: 5.0, y: 8.0)]],
+        )]);
+        let p = PreparedArea::new(&mp).unwrap();
+        assert_eq!(p.bbox(), [0.0, 0.0, 8.0, 8.0]);
+        assert!(p.contains(6.0, 6.0));
+        assert!(p.contains(0.5, 0.5));
+        assert!(!p.contains(3.0, 3.0));
     }
 
     #[test]
