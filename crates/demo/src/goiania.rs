@@ -13,14 +13,17 @@
 //! * **AISP2..AISP7**: the rest of the municipality cut into six angular
 //!   sectors around the same centre, with bearings (clockwise from north)
 //!   matching the names: Noroeste `[292.5°, 337.5°)`, Norte `[337.5°, 37.5°)`,
-//!   Leste `[37.5°, 105°)`, Sul `[105°, 210°)`, Sudoeste `[210°, 247.5°)` and
+//!   Leste `[37.5°, 105°)`, Sul `[105°, 185°)`, Sudoeste `[185°, 247.5°)` and
 //!   Oeste `[247.5°, 292.5°)`. The six wedges tile the full circle.
 //!
-//! The east and south wedges are wider than the nominal 45°/90° because
-//! Goiânia's boundary runs close to Praça Cívica to the east and south
-//! (Aparecida de Goiânia, Senador Canedo): with a plain `[135°, 202.5°)` Sul
-//! would hold under 3% of the municipality. With the bearings above every
-//! area holds at least ~6% of the municipality's area.
+//! Leste and Sul are wider than the nominal 90°/67.5° wedges because the
+//! municipal boundary runs close to Praça Cívica to the east and south: with
+//! a plain Sul `[135°, 202.5°)` that area would hold under 3% of the
+//! municipality. Sudoeste starts at 185° so the small piece of land just west
+//! of the point where the boundary nearly touches the central disc joins
+//! Sudoeste (its neighbour) instead of becoming a detached fragment of Sul.
+//! With these bearings every area of Goiânia is a single polygon holding at
+//! least ~6% of the municipality's area.
 //!
 //! Disc and sector wedges are built in a local equirectangular projection
 //! (`x = Δlon·cos(lat0)`, `y = Δlat`) and mapped back to lon/lat, where the
@@ -103,7 +106,7 @@ const SECTORS: [Sector; 6] = [
     Sector {
         code: "AISP4",
         name: "Sudoeste",
-        start_deg: 210.0,
+        start_deg: 185.0,
         end_deg: 247.5,
     },
     Sector {
@@ -116,7 +119,7 @@ const SECTORS: [Sector; 6] = [
         code: "AISP6",
         name: "Sul",
         start_deg: 105.0,
-        end_deg: 210.0,
+        end_deg: 185.0,
     },
     Sector {
         code: "AISP7",

@@ -263,16 +263,25 @@ impl Files {
     }
 }
 
+/// Whether an import's records are synthetic (the real IBGE boundaries and estimates are not; synthetic
+/// territories carry their own `synthetic` property).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    Real,
+    Synthetic,
+}
+
 async fn import(
     db: &Db,
     kind: Kind,
     path: &Path,
+    origin: Origin,
     today: NaiveDate,
     report: &mut DemoReport,
 ) -> Result<(), DemoError> {
     let opts = ImportOptions {
         actor: "demo".into(),
-        synthetic: true,
+        synthetic: origin == Origin::Synthetic,
         rejects: None,
         today,
         now: today.and_time(NaiveTime::MIN),
@@ -299,6 +308,16 @@ async fn import(
 
 /// Loads the demo data set covering the three years up to `today`.
 pub async fn load(db: &Db, seed: u64, today: NaiveDate) -> Result<DemoReport, DemoError> {
+    load_scaled(db, seed, today, 1.0).await
+}
+
+/// [`load`] with the volume of occurrences multiplied by `scale` (tests use a small fraction).
+pub async fn load_scaled(
+    db: &Db,
+    seed: u64,
+    today: NaiveDate,
+    scale: f64,
+) -> Result<DemoReport, DemoError> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let files = Files {
         dir: tempfile::tempdir()?,
@@ -417,7 +436,15 @@ pub async fn load(db: &Db, seed: u64, today: NaiveDate) -> Result<DemoReport, De
         .collect();
     let fc = serde_json::json!({"type": "FeatureCollection", "features": features});
     let path = files.write("territorios.geojson", &fc.to_string())?;
-    import(db, Kind::Territories, &path, today, &mut report).await?;
+    import(
+        db,
+        Kind::Territories,
+        &path,
+        Origin::Real,
+        today,
+        &mut report,
+    )
+    .await?;
 
     // 2. Populations: real IBGE estimates to 2021, then a synthetic 1.2 % a year; areas by share.
     let pops = populations();
@@ -429,6 +456,7 @@ pub async fn load(db: &Db, seed: u64, today: NaiveDate) -> Result<DemoReport, De
         db,
         Kind::Population,
         &files.write("populacao_ibge.csv", &real)?,
+        Origin::Real,
         today,
         &mut report,
     )
@@ -462,6 +490,7 @@ pub async fn load(db: &Db, seed: u64, today: NaiveDate) -> Result<DemoReport, De
         db,
         Kind::Population,
         &files.write("populacao_projetada.csv", &synth)?,
+        Origin::Synthetic,
         today,
         &mut report,
     )
@@ -570,6 +599,7 @@ pub async fn load(db: &Db, seed: u64, today: NaiveDate) -> Result<DemoReport, De
         db,
         Kind::Units,
         &files.write("unidades.csv", &csv)?,
+        Origin::Synthetic,
         today,
         &mut report,
     )
@@ -689,6 +719,7 @@ pub async fn load(db: &Db, seed: u64, today: NaiveDate) -> Result<DemoReport, De
         db,
         Kind::Operators,
         &files.write("operadores.csv", &ops)?,
+        Origin::Synthetic,
         today,
         &mut report,
     )
@@ -697,6 +728,7 @@ pub async fn load(db: &Db, seed: u64, today: NaiveDate) -> Result<DemoReport, De
         db,
         Kind::Assignments,
         &files.write("lotacoes.csv", &asg)?,
+        Origin::Synthetic,
         today,
         &mut report,
     )
@@ -705,6 +737,7 @@ pub async fn load(db: &Db, seed: u64, today: NaiveDate) -> Result<DemoReport, De
         db,
         Kind::Absences,
         &files.write("afastamentos.csv", &abs)?,
+        Origin::Synthetic,
         today,
         &mut report,
     )
@@ -719,6 +752,7 @@ pub async fn load(db: &Db, seed: u64, today: NaiveDate) -> Result<DemoReport, De
         db,
         Kind::CrimeMap,
         &files.write("mapa_crimes.csv", &map)?,
+        Origin::Synthetic,
         today,
         &mut report,
     )
@@ -750,7 +784,7 @@ pub async fn load(db: &Db, seed: u64, today: NaiveDate) -> Result<DemoReport, De
             let factor =
                 season * a.trend.powf(years_from_start) * days_in as f64 / month.days() as f64;
             for (crime, rate) in RATES {
-                let n = poisson(&mut rng, rate * pop / 100_000.0 * factor * 0.6);
+                let n = poisson(&mut rng, rate * pop / 100_000.0 * factor * 0.6 * scale);
                 for _ in 0..n {
                     seq += 1;
                     let day = month.first_day() + Days::new(rng.random_range(0..days_in) as u64);
@@ -838,6 +872,7 @@ pub async fn load(db: &Db, seed: u64, today: NaiveDate) -> Result<DemoReport, De
         db,
         Kind::Occurrences,
         &files.write("ocorrencias.csv", &occ)?,
+        Origin::Synthetic,
         today,
         &mut report,
     )
@@ -853,6 +888,7 @@ pub async fn load(db: &Db, seed: u64, today: NaiveDate) -> Result<DemoReport, De
         db,
         Kind::Occurrences,
         &files.write("ocorrencias_reexportadas.csv", &re)?,
+        Origin::Synthetic,
         today,
         &mut report,
     )

@@ -9,11 +9,10 @@ use geo::{CoordsIter, MultiPolygon, Rect};
 
 /// Bounding box of every coordinate of every ring (exteriors and interiors).
 pub fn all_rings_rect(mp: &MultiPolygon<f64>) -> Option<Rect<f64>> {
-    let mut it = mp
-        .0
-        .iter()
-        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-        .flat_map(|r| r.0.iter());
+    let mut it =
+        mp.0.iter()
+            .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+            .flat_map(|r| r.0.iter());
     let first = *it.next()?;
     let (mut min, mut max) = (first, first);
     for c in it {
