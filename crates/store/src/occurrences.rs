@@ -6,7 +6,7 @@
 //! date or a place moves the count from the old (area, crime, day) cells to the new ones and writes an
 //! `occurrence_changes` row saying when, from what, to what, and by which import.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
@@ -135,105 +135,71 @@ impl OccurrenceWriter {
 
     /// Stores a batch. Returns one outcome per record, in order. Ids repeated inside the batch, or seen
     /// earlier in the same import, come back as [`RowOutcome::DuplicateInFile`] and are not stored.
-    ///
-    /// New occurrences are inserted straight away (`ON CONFLICT DO NOTHING`); only the ids that were
-    /// already stored are looked up and compared, so a first import pays no look-up.
     pub async fn write(
         &mut self,
         tx: &mut Tx,
         batch: &[OccurrenceRecord],
     ) -> Result<Vec<RowOutcome>> {
-        let mut outcomes = vec![RowOutcome::Unchanged; batch.len()];
+        let mut existing: HashMap<String, Existing> = HashMap::with_capacity(batch.len());
+        for chunk in batch.chunks(LOOKUP_ROWS) {
+            lookup(tx, chunk, &mut existing).await?;
+        }
+        let mut outcomes = Vec::with_capacity(batch.len());
         let mut first_in_batch: HashMap<&str, u64> = HashMap::with_capacity(batch.len());
-        let mut candidates: Vec<&OccurrenceRecord> = Vec::with_capacity(batch.len());
-        let mut candidate_index: Vec<usize> = Vec::with_capacity(batch.len());
-        for (i, rec) in batch.iter().enumerate() {
+        let mut new_rows: Vec<&OccurrenceRecord> = Vec::new();
+        let mut seen_rows: Vec<(i64, i64)> = Vec::new();
+        let mut changed: Vec<(&OccurrenceRecord, Existing)> = Vec::new();
+        for rec in batch {
             if let Some(&first) = first_in_batch.get(rec.source_id.as_str()) {
-                outcomes[i] = RowOutcome::DuplicateInFile { first_line: first };
+                outcomes.push(RowOutcome::DuplicateInFile { first_line: first });
                 continue;
             }
             first_in_batch.insert(&rec.source_id, rec.line);
-            candidates.push(rec);
-            candidate_index.push(i);
-        }
-        let mut inserted: HashSet<i64> = HashSet::with_capacity(candidates.len());
-        for chunk in candidates.chunks(INSERT_ROWS) {
-            self.insert_new(tx, chunk, &mut inserted).await?;
-        }
-        let mut others: Vec<(usize, &OccurrenceRecord)> = Vec::new();
-        for (&i, rec) in candidate_index.iter().zip(&candidates) {
-            if inserted.contains(&(rec.line as i64)) {
-                let areas: Vec<&str> = rec.areas.iter().map(String::as_str).collect();
-                self.add(&areas, &rec.crime, rec.occurred_at.date(), 1, rec.victims);
-                outcomes[i] = RowOutcome::Inserted;
-            } else {
-                others.push((i, rec));
+            match existing.remove(&rec.source_id) {
+                None => {
+                    let areas: Vec<&str> = rec.areas.iter().map(String::as_str).collect();
+                    self.add(&areas, &rec.crime, rec.occurred_at.date(), 1, rec.victims);
+                    new_rows.push(rec);
+                    outcomes.push(RowOutcome::Inserted);
+                }
+                Some(old) if old.seen_import_id == self.import_id => {
+                    outcomes.push(RowOutcome::DuplicateInFile {
+                        first_line: old.line as u64,
+                    });
+                }
+                Some(old) => {
+                    let new_areas = rec.areas.join("|");
+                    let same = old.occurred_at == rec.occurred_at
+                        && old.crime == rec.crime
+                        && old.source_crime == rec.source_crime
+                        && old.lat == rec.lat
+                        && old.lon == rec.lon
+                        && old.territory_code == rec.territory_code
+                        && old.victims == rec.victims
+                        && old.unit_code == rec.unit_code
+                        && old.areas == new_areas;
+                    if same {
+                        seen_rows.push((old.id, rec.line as i64));
+                        outcomes.push(RowOutcome::Unchanged);
+                    } else {
+                        let old_areas: Vec<&str> = split_areas(&old.areas);
+                        self.add(
+                            &old_areas,
+                            &old.crime,
+                            old.occurred_at.date(),
+                            -1,
+                            old.victims,
+                        );
+                        let areas: Vec<&str> = rec.areas.iter().map(String::as_str).collect();
+                        self.add(&areas, &rec.crime, rec.occurred_at.date(), 1, rec.victims);
+                        changed.push((rec, old));
+                        outcomes.push(RowOutcome::Updated);
+                    }
+                }
             }
         }
-        if !others.is_empty() {
-            self.write_existing(tx, &others, &mut outcomes).await?;
-        }
-        if self.deltas.len() > MAX_PENDING_CELLS {
-            self.flush(tx).await?;
-        }
-        Ok(outcomes)
-    }
-
-    /// Compares the rows whose id was already stored: repeated in this import, unchanged, or changed
-    /// (moving the counts and logging the change).
-    async fn write_existing(
-        &mut self,
-        tx: &mut Tx,
-        others: &[(usize, &OccurrenceRecord)],
-        outcomes: &mut [RowOutcome],
-    ) -> Result<()> {
-        let mut existing: HashMap<String, Existing> = HashMap::with_capacity(others.len());
-        for chunk in others.chunks(LOOKUP_ROWS) {
-            let ids: Vec<&str> = chunk.iter().map(|(_, r)| r.source_id.as_str()).collect();
-            lookup(tx, &ids, &mut existing).await?;
-        }
-        let mut seen_rows: Vec<(i64, i64)> = Vec::new();
-        let mut changed: Vec<(&OccurrenceRecord, Existing)> = Vec::new();
-        for &(i, rec) in others {
-            let Some(old) = existing.remove(&rec.source_id) else {
-                return Err(crate::StoreError::Corrupt(format!(
-                    "ocorrência {} não foi gravada nem encontrada",
-                    rec.source_id
-                )));
-            };
-            if old.seen_import_id == self.import_id {
-                outcomes[i] = RowOutcome::DuplicateInFile {
-                    first_line: old.line as u64,
-                };
-                continue;
-            }
-            let new_areas = rec.areas.join("|");
-            let same = old.occurred_at == rec.occurred_at
-                && old.crime == rec.crime
-                && old.source_crime == rec.source_crime
-                && old.lat == rec.lat
-                && old.lon == rec.lon
-                && old.territory_code == rec.territory_code
-                && old.victims == rec.victims
-                && old.unit_code == rec.unit_code
-                && old.areas == new_areas;
-            if same {
-                seen_rows.push((old.id, rec.line as i64));
-                outcomes[i] = RowOutcome::Unchanged;
-            } else {
-                let old_areas: Vec<&str> = split_areas(&old.areas);
-                self.add(
-                    &old_areas,
-                    &old.crime,
-                    old.occurred_at.date(),
-                    -1,
-                    old.victims,
-                );
-                let areas: Vec<&str> = rec.areas.iter().map(String::as_str).collect();
-                self.add(&areas, &rec.crime, rec.occurred_at.date(), 1, rec.victims);
-                changed.push((rec, old));
-                outcomes[i] = RowOutcome::Updated;
-            }
+        for chunk in new_rows.chunks(INSERT_ROWS) {
+            self.insert(tx, chunk).await?;
         }
         for chunk in seen_rows.chunks(INSERT_ROWS) {
             self.mark_seen(tx, chunk).await?;
@@ -241,65 +207,39 @@ impl OccurrenceWriter {
         for (rec, old) in &changed {
             self.update(tx, rec, old).await?;
         }
-        Ok(())
+        if self.deltas.len() > MAX_PENDING_CELLS {
+            self.flush(tx).await?;
+        }
+        Ok(outcomes)
     }
 
-    /// Inserts the rows whose id is not stored yet; adds the lines of those inserted to `inserted`.
-    ///
-    /// SQLite receives the whole chunk as one JSON parameter (`json_each`): binding thousands of
-    /// parameters one by one costs more than SQLite's JSON parser. PostgreSQL gets a multi-row VALUES.
-    async fn insert_new(
-        &self,
-        tx: &mut Tx,
-        rows: &[&OccurrenceRecord],
-        inserted: &mut HashSet<i64>,
-    ) -> Result<()> {
-        let lines: Vec<i64> = match tx {
-            Tx::Sqlite(t) => {
-                sqlx::query_scalar(
-                    "INSERT INTO occurrences (source_id, occurred_at, crime, source_crime, lat, lon,
-                         territory_code, victims, unit_code, areas, synthetic, import_id, seen_import_id, line)
-                     SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6,
-                         value->>7, value->>8, value->>9, ?, ?, ?, value->>10
-                     FROM json_each(?) WHERE true
-                     ON CONFLICT (source_id) DO NOTHING RETURNING line",
-                )
-                .bind(self.synthetic)
-                .bind(self.import_id)
-                .bind(self.import_id)
-                .bind(rows_json(rows))
-                .fetch_all(&mut **t)
-                .await?
+    async fn insert(&self, tx: &mut Tx, rows: &[&OccurrenceRecord]) -> Result<()> {
+        let sql = format!(
+            "INSERT INTO occurrences (source_id, occurred_at, crime, source_crime, lat, lon, territory_code,
+                 victims, unit_code, areas, synthetic, import_id, seen_import_id, line) VALUES {}",
+            placeholders(tx.backend(), rows.len(), 14, 1)
+        );
+        on_tx!(tx, |c| {
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for r in rows {
+                q = q
+                    .bind(&r.source_id)
+                    .bind(r.occurred_at)
+                    .bind(&r.crime)
+                    .bind(&r.source_crime)
+                    .bind(r.lat)
+                    .bind(r.lon)
+                    .bind(&r.territory_code)
+                    .bind(r.victims)
+                    .bind(&r.unit_code)
+                    .bind(r.areas.join("|"))
+                    .bind(self.synthetic)
+                    .bind(self.import_id)
+                    .bind(self.import_id)
+                    .bind(r.line as i64);
             }
-            Tx::Pg(t) => {
-                let sql = format!(
-                    "INSERT INTO occurrences (source_id, occurred_at, crime, source_crime, lat, lon,
-                         territory_code, victims, unit_code, areas, synthetic, import_id, seen_import_id, line)
-                     VALUES {} ON CONFLICT (source_id) DO NOTHING RETURNING line",
-                    placeholders(crate::Backend::Postgres, rows.len(), 14, 1)
-                );
-                let mut q = sqlx::query_scalar(AssertSqlSafe(sql));
-                for r in rows {
-                    q = q
-                        .bind(&r.source_id)
-                        .bind(r.occurred_at)
-                        .bind(&r.crime)
-                        .bind(&r.source_crime)
-                        .bind(r.lat)
-                        .bind(r.lon)
-                        .bind(&r.territory_code)
-                        .bind(r.victims)
-                        .bind(&r.unit_code)
-                        .bind(r.areas.join("|"))
-                        .bind(self.synthetic)
-                        .bind(self.import_id)
-                        .bind(self.import_id)
-                        .bind(r.line as i64);
-                }
-                q.fetch_all(&mut **t).await?
-            }
-        };
-        inserted.extend(lines);
+            q.execute(c).await?;
+        });
         Ok(())
     }
 
@@ -419,107 +359,29 @@ async fn apply_deltas(
     names: &[String],
     deltas: &[(CellKey, (i64, i64))],
 ) -> Result<()> {
-    const ROWS: usize = 2000;
+    const ROWS: usize = 1000;
     for chunk in deltas.chunks(ROWS) {
-        match tx {
-            // One JSON parameter per chunk on SQLite (see `insert_new`).
-            Tx::Sqlite(t) => {
-                let rows: Vec<(&str, &str, String, i64, i64)> = chunk
-                    .iter()
-                    .map(|((tc, cr, d), (n, v))| {
-                        (
-                            names[*tc as usize].as_str(),
-                            names[*cr as usize].as_str(),
-                            day_from_number(*d).format("%Y-%m-%d").to_string(),
-                            *n,
-                            *v,
-                        )
-                    })
-                    .collect();
-                let json = serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into());
-                sqlx::query(
-                    "INSERT INTO daily_counts (territory_code, crime, day, occurrences, victims)
-                     SELECT value->>0, value->>1, value->>2, value->>3, value->>4 FROM json_each(?) WHERE true
-                     ON CONFLICT (territory_code, crime, day) DO UPDATE SET
-                         occurrences = daily_counts.occurrences + excluded.occurrences,
-                         victims = daily_counts.victims + excluded.victims",
-                )
-                .bind(json)
-                .execute(&mut **t)
-                .await?;
+        let sql = format!(
+            "INSERT INTO daily_counts (territory_code, crime, day, occurrences, victims) VALUES {}
+             ON CONFLICT (territory_code, crime, day) DO UPDATE SET
+                 occurrences = daily_counts.occurrences + excluded.occurrences,
+                 victims = daily_counts.victims + excluded.victims",
+            placeholders(tx.backend(), chunk.len(), 5, 1)
+        );
+        on_tx!(tx, |c| {
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for ((t, cr, d), (n, v)) in chunk {
+                q = q
+                    .bind(&names[*t as usize])
+                    .bind(&names[*cr as usize])
+                    .bind(day_from_number(*d))
+                    .bind(*n)
+                    .bind(*v);
             }
-            Tx::Pg(t) => {
-                let sql = format!(
-                    "INSERT INTO daily_counts (territory_code, crime, day, occurrences, victims) VALUES {}
-                     ON CONFLICT (territory_code, crime, day) DO UPDATE SET
-                         occurrences = daily_counts.occurrences + excluded.occurrences,
-                         victims = daily_counts.victims + excluded.victims",
-                    placeholders(crate::Backend::Postgres, chunk.len(), 5, 1)
-                );
-                let mut q = sqlx::query(AssertSqlSafe(sql));
-                for ((tc, cr, d), (n, v)) in chunk {
-                    q = q
-                        .bind(&names[*tc as usize])
-                        .bind(&names[*cr as usize])
-                        .bind(day_from_number(*d))
-                        .bind(*n)
-                        .bind(*v);
-                }
-                q.execute(&mut **t).await?;
-            }
-        }
+            q.execute(c).await?;
+        });
     }
     Ok(())
-}
-
-/// The text SQLite stores for a date-time (what sqlx writes for a `NaiveDateTime` without fraction).
-fn sqlite_datetime(t: NaiveDateTime) -> String {
-    use chrono::{Datelike, Timelike};
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-        t.year(),
-        t.month(),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
-}
-
-/// A chunk of occurrences as a JSON array of arrays, in the column order of `insert_new`.
-fn rows_json(rows: &[&OccurrenceRecord]) -> String {
-    type Row<'a> = (
-        &'a str,
-        String,
-        &'a str,
-        Option<&'a str>,
-        Option<f64>,
-        Option<f64>,
-        Option<&'a str>,
-        i64,
-        Option<&'a str>,
-        String,
-        i64,
-    );
-    let v: Vec<Row<'_>> = rows
-        .iter()
-        .map(|r| {
-            (
-                r.source_id.as_str(),
-                sqlite_datetime(r.occurred_at),
-                r.crime.as_str(),
-                r.source_crime.as_deref(),
-                r.lat,
-                r.lon,
-                r.territory_code.as_deref(),
-                r.victims,
-                r.unit_code.as_deref(),
-                r.areas.join("|"),
-                r.line as i64,
-            )
-        })
-        .collect();
-    serde_json::to_string(&v).unwrap_or_else(|_| "[]".into())
 }
 
 fn day_number(d: NaiveDate) -> i32 {
@@ -539,7 +401,11 @@ fn split_areas(s: &str) -> Vec<&str> {
     }
 }
 
-async fn lookup(tx: &mut Tx, chunk: &[&str], out: &mut HashMap<String, Existing>) -> Result<()> {
+async fn lookup(
+    tx: &mut Tx,
+    chunk: &[OccurrenceRecord],
+    out: &mut HashMap<String, Existing>,
+) -> Result<()> {
     let sql = format!(
         "SELECT id, source_id, occurred_at, crime, source_crime, lat, lon, territory_code, victims,
                 unit_code, areas, seen_import_id, line
@@ -551,8 +417,8 @@ async fn lookup(tx: &mut Tx, chunk: &[&str], out: &mut HashMap<String, Existing>
     );
     on_tx!(tx, |c| {
         let mut q = sqlx::query(AssertSqlSafe(sql));
-        for id in chunk {
-            q = q.bind(*id);
+        for r in chunk {
+            q = q.bind(&r.source_id);
         }
         for r in q.fetch_all(c).await? {
             out.insert(
