@@ -208,6 +208,8 @@ fn feature(
         props["ibge"] = i.into();
     }
     if synthetic {
+        // The AISPs of Goiânia exist since Decreto 7.872 of 30 April 2013 (Art. 2).
+        props["valid_from"] = "2013-04-30".into();
         props["synthetic"] = true.into();
         props["note"] = "Área sintética de demonstração; não é a delimitação oficial".into();
     }
