@@ -100,7 +100,7 @@ async fn home(State(st): State<AppState>) -> Result<Html<String>, AppError> {
         })
         .collect::<Vec<_>>();
     let mut areas = areas;
-    areas.sort_by(|a, b| natural_key(&a.code).cmp(&natural_key(&b.code)));
+    areas.sort_by_key(|a| natural_key(&a.code));
     let imports = st
         .db
         .recent_imports(10)
@@ -195,7 +195,7 @@ fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push('.');
         }
         out.push(c);
