@@ -220,6 +220,20 @@ fn kind_label(kind: &str) -> String {
     .to_string()
 }
 
+async fn health(State(st): State<AppState>) -> Response {
+    match st.db.ping().await {
+        Ok(()) => Json(serde_json::json!({"status": "ok", "database": "ok"})).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({"status": "error", "database": "indisponível"})),
+            )
+                .into_response()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,19 +255,5 @@ mod tests {
             validity(d(2024, 1, 1), Some(d(2025, 6, 30))),
             "de 01/01/2024 a 30/06/2025"
         );
-    }
-}
-
-async fn health(State(st): State<AppState>) -> Response {
-    match st.db.ping().await {
-        Ok(()) => Json(serde_json::json!({"status": "ok", "database": "ok"})).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "health check failed");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(serde_json::json!({"status": "error", "database": "indisponível"})),
-            )
-                .into_response()
-        }
     }
 }
