@@ -125,28 +125,22 @@ fn serve_answers_health_and_home() {
     let mut child = atalaia(dir.path())
         .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // The server says where it listens once the socket is bound: wait for that line, no sleeping.
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stderr));
+    let ready = lines.by_ref().map_while(Result::ok).any(|l| l.contains("Atalaia em http://"));
+    assert!(ready, "the server did not announce its address");
     let get = |path: &str| -> Option<String> {
         let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-        write!(
-            s,
-            "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-        )
-        .ok()?;
+        write!(s, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").ok()?;
         let mut body = String::new();
         s.read_to_string(&mut body).ok()?;
         Some(body)
     };
-    let mut health = None;
-    for _ in 0..200 {
-        if let Some(r) = get("/health") {
-            health = Some(r);
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    let health = get("/health");
     let home = get("/");
     let _ = child.kill();
     let _ = child.wait();
