@@ -257,7 +257,8 @@ fn print_summary(s: &ImportSummary, format: OutputFormat) -> anyhow::Result<()> 
             );
         }
         OutputFormat::Table => {
-            println!("importação de {} (#{})", s.kind, s.import_id);
+            let label = Kind::parse(s.kind).map(Kind::label_pt).unwrap_or(s.kind);
+            println!("importação de {label} (#{})", s.import_id);
             println!("  lidas         {:>10}", s.read);
             println!("  incluídas     {:>10}", s.inserted);
             println!("  alteradas     {:>10}", s.updated);

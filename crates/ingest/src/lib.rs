@@ -68,6 +68,21 @@ impl Kind {
         }
     }
 
+    /// The kind's name for people (pt-BR).
+    pub fn label_pt(self) -> &'static str {
+        match self {
+            Kind::Territories => "territórios",
+            Kind::Population => "população",
+            Kind::Units => "unidades",
+            Kind::Operators => "operadores",
+            Kind::Assignments => "lotações",
+            Kind::Absences => "afastamentos",
+            Kind::Occurrences => "ocorrências",
+            Kind::Counts => "contagens mensais",
+            Kind::CrimeMap => "mapa de crimes",
+        }
+    }
+
     /// Parses a kind name.
     pub fn parse(s: &str) -> Option<Kind> {
         Kind::ALL.into_iter().find(|k| k.as_str() == s)

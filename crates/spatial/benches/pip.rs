@@ -7,19 +7,31 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use geo::MultiPolygon;
 
 fn municipalities() -> Vec<AreaVersion> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../demo/data/geojs-52-mun.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../demo/data/geojs-52-mun.json"
+    );
     let fc: geojson::FeatureCollection = std::fs::read_to_string(path).unwrap().parse().unwrap();
     fc.features
         .into_iter()
         .map(|f| {
-            let code = f.property("id").and_then(|v| v.as_str()).unwrap().to_string();
+            let code = f
+                .property("id")
+                .and_then(|v| v.as_str())
+                .unwrap()
+                .to_string();
             let g: geo::Geometry<f64> = f.geometry.unwrap().try_into().unwrap();
             let geometry = match g {
                 geo::Geometry::Polygon(p) => MultiPolygon(vec![p]),
                 geo::Geometry::MultiPolygon(mp) => mp,
                 _ => unreachable!(),
             };
-            AreaVersion { code, valid_from: NaiveDate::MIN, valid_to: None, geometry }
+            AreaVersion {
+                code,
+                valid_from: NaiveDate::MIN,
+                valid_to: None,
+                geometry,
+            }
         })
         .collect()
 }
@@ -28,10 +40,14 @@ fn points(n: usize) -> Vec<(f64, f64)> {
     // A small deterministic LCG: no extra dependency, same points every run.
     let mut s: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut next = || {
-        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (s >> 11) as f64 / (1u64 << 53) as f64
     };
-    (0..n).map(|_| (-53.3 + next() * 7.4, -19.5 + next() * 7.1)).collect()
+    (0..n)
+        .map(|_| (-53.3 + next() * 7.4, -19.5 + next() * 7.1))
+        .collect()
 }
 
 fn bench(c: &mut Criterion) {
@@ -50,7 +66,9 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.finish();
-    c.bench_function("build_index_246_municipalities", |b| b.iter(|| AreaIndex::new(municipalities())));
+    c.bench_function("build_index_246_municipalities", |b| {
+        b.iter(|| AreaIndex::new(municipalities()))
+    });
 }
 
 criterion_group!(benches, bench);

@@ -205,19 +205,9 @@ fn thousands(n: u64) -> String {
 
 /// Import kinds in Portuguese.
 fn kind_label(kind: &str) -> String {
-    match kind {
-        "territories" => "territórios",
-        "population" => "população",
-        "units" => "unidades",
-        "operators" => "operadores",
-        "assignments" => "lotações",
-        "absences" => "afastamentos",
-        "occurrences" => "ocorrências",
-        "counts" => "contagens mensais",
-        "crime-map" => "mapa de crimes",
-        other => other,
-    }
-    .to_string()
+    atalaia_ingest::Kind::parse(kind)
+        .map(|k| k.label_pt().to_string())
+        .unwrap_or_else(|| kind.to_string())
 }
 
 async fn health(State(st): State<AppState>) -> Response {
