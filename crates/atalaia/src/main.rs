@@ -20,7 +20,7 @@ use clap::{Parser, Subcommand, ValueEnum};
     about = "Atalaia — gestão da segurança pública por resultados (Igesp, Goiás Cidadão Seguro)"
 )]
 struct Cli {
-    /// Database URL: sqlite://FILE (default sqlite://atalaia.db) or postgres://…
+    /// Banco de dados: sqlite://ARQUIVO (padrão sqlite://atalaia.db) ou postgres://…
     #[arg(
         long,
         global = true,
@@ -28,7 +28,7 @@ struct Cli {
         default_value = "sqlite://atalaia.db"
     )]
     database: String,
-    /// Output format for data on stdout.
+    /// Formato da saída de dados (stdout): table, json ou csv.
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Table)]
     format: OutputFormat,
     #[command(subcommand)]
@@ -44,31 +44,31 @@ enum OutputFormat {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Runs the web application.
+    /// Inicia a aplicação web.
     Serve {
-        /// Address to listen on.
+        /// Endereço em que escutar.
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: std::net::SocketAddr,
-        /// Load the demo data set first when the database is empty.
+        /// Carrega antes os dados de demonstração, se o banco estiver vazio.
         #[arg(long)]
         demo: bool,
     },
-    /// Loads the deterministic demo data set (synthetic, marked as such).
+    /// Carrega os dados de demonstração (sintéticos e marcados como tal), determinísticos para a semente e a data.
     Demo {
-        /// Random seed.
+        /// Semente aleatória.
         #[arg(long, default_value_t = 7872)]
         seed: u64,
-        /// The data set covers the three years up to this day (default: today).
+        /// Os dados cobrem os três anos até este dia (padrão: hoje), AAAA-MM-DD.
         #[arg(long)]
         today: Option<NaiveDate>,
     },
-    /// Imports a file (CSV, XLSX or GeoJSON).
+    /// Importa um arquivo (CSV, XLSX ou GeoJSON).
     Import {
-        /// territories, population, units, operators, assignments, absences, occurrences, counts, crime-map
+        /// Tipo: territories, population, units, operators, assignments, absences, occurrences, counts, crime-map.
         kind: String,
-        /// The file.
+        /// O arquivo.
         file: PathBuf,
-        /// Where rejected rows go (default FILE.rejects.csv).
+        /// Arquivo das linhas rejeitadas (padrão ARQUIVO.rejects.csv).
         #[arg(long)]
         rejects: Option<PathBuf>,
     },
