@@ -345,6 +345,20 @@ async fn setup(db: &Db, dir: &Path) {
     assert_eq!(import(db, Kind::CrimeMap, &m).await.inserted, 1);
 }
 
+/// The whole-file error of an occurrences import that must fail, as users read it.
+async fn import_error(db: &Db, path: &Path) -> String {
+    atalaia_ingest::import_file(
+        db,
+        Kind::Occurrences,
+        path,
+        &crate::opts(None),
+        std::sync::Arc::new(atalaia_ingest::load::NoProgress),
+    )
+    .await
+    .unwrap_err()
+    .to_string()
+}
+
 fn d(m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2024, m, day).unwrap()
 }
@@ -489,16 +503,7 @@ async fn a_file_that_cannot_be_read_changes_nothing() {
             "id,occurred_at,lat,lon\nBO-1,2024-03-01,-16.65,-49.25\n",
         )
         .unwrap();
-        let err = atalaia_ingest::import_file(
-            &t.db,
-            Kind::Occurrences,
-            &file,
-            &crate::opts(None),
-            std::sync::Arc::new(atalaia_ingest::load::NoProgress),
-        )
-        .await
-        .unwrap_err()
-        .to_string();
+        let err = import_error(&t.db, &file).await;
         assert!(
             err.contains("sem_crime.csv") && err.contains("linha 1") && err.contains("crime"),
             "{err}"
@@ -510,16 +515,7 @@ async fn a_file_that_cannot_be_read_changes_nothing() {
         );
         assert!(t.db.daily_counts().await.unwrap().is_empty());
         let missing = dir.path().join("nao_existe.csv");
-        let err = atalaia_ingest::import_file(
-            &t.db,
-            Kind::Occurrences,
-            &missing,
-            &crate::opts(None),
-            std::sync::Arc::new(atalaia_ingest::load::NoProgress),
-        )
-        .await
-        .unwrap_err()
-        .to_string();
+        let err = import_error(&t.db, &missing).await;
         assert!(err.contains("nao_existe.csv"), "{err}");
         println!("backend {}: unreadable files change nothing ok", t.label);
         t.cleanup().await.unwrap();
