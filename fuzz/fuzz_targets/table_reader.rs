@@ -16,15 +16,15 @@ fuzz_target!(|data: &[u8]| {
             continue;
         }
         let (required, optional) = kinds::columns(kind);
-        let mut cols: Option<Columns> = None;
+        let cols: std::cell::OnceCell<Columns> = std::cell::OnceCell::new();
         let _ = atalaia_ingest::read::read_table(
             &path,
             &mut |format, header| {
-                cols = Some(Columns::new("fuzz", &header, required, optional, format.decimal_comma())?);
+                let _ = cols.set(Columns::new("fuzz", &header, required, optional, format.decimal_comma())?);
                 Ok(())
             },
             &mut |rec| {
-                if let Some(c) = &cols {
+                if let Some(c) = cols.get() {
                     if let Ok(row) = c.row(&rec) {
                         let _ = kinds::parse(kind, &row, &ctx);
                     }
