@@ -413,7 +413,12 @@ async fn tabular(
     let ctx = Arc::new(load_context(tx, kind, opts.today).await?);
     let (send, mut recv) = tokio::sync::mpsc::channel::<Msg>(4);
     let reader_path = path.to_path_buf();
-    let reader = std::thread::spawn(move || read_stage(kind, reader_path, ctx, send));
+    let reader = std::thread::Builder::new()
+        .name("atalaia-reader".into())
+        .spawn(move || read_stage(kind, reader_path, ctx, send))
+        .map_err(|e| {
+            ImportError::Interrupted(format!("não foi possível iniciar a leitura: {e}"))
+        })?;
     let mut writer = OccurrenceWriter::new(import_id, opts.synthetic, opts.now);
     let mut outcome = Ok(());
     while let Some(msg) = recv.recv().await {
