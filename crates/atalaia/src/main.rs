@@ -142,7 +142,7 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("erro: {e:#}");
+            eprintln!("erro: {}", one_line(&e));
             ExitCode::from(1)
         }
     }
@@ -176,7 +176,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let summary = atalaia_ingest::import_file(&db, kind, &file, &opts, progress_bar())
                 .await
-                .with_context(|| format!("importação de {} falhou", file.display()))?;
+                .context("importação não realizada")?;
             db.close().await;
             print_summary(&summary, cli.format)?;
             Ok(if summary.rejected > 0 {
@@ -228,6 +228,23 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The error and its causes on one line, skipping a cause whose text the message already carries
+/// (our error types print their cause in their own message, as users need it in one line).
+fn one_line(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
 }
 
 async fn connect(url: &str) -> anyhow::Result<Db> {

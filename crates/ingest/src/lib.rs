@@ -89,12 +89,25 @@ impl Kind {
     }
 }
 
+/// The reason of an I/O failure in Portuguese (the operating system's own text is English).
+pub fn io_reason(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::NotFound => "arquivo ou pasta não encontrado".into(),
+        K::PermissionDenied => "sem permissão de acesso".into(),
+        K::IsADirectory => "é uma pasta, não um arquivo".into(),
+        K::StorageFull => "disco cheio".into(),
+        K::InvalidData | K::UnexpectedEof => "conteúdo ilegível".into(),
+        _ => e.to_string(),
+    }
+}
+
 /// Why an import failed as a whole (exit status 1: nothing was changed).
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     /// The file could not be opened or read.
-    #[error("{0}: não foi possível ler o arquivo: {1}")]
-    Io(String, #[source] std::io::Error),
+    #[error("{0}: não foi possível ler o arquivo: {reason}", reason = io_reason(.1))]
+    Io(String, std::io::Error),
     /// The file is not a readable table or GeoJSON.
     #[error("{file}, linha {line}: arquivo ilegível: {detail}")]
     Unreadable {
@@ -129,8 +142,8 @@ pub enum ImportError {
         column: String,
     },
     /// The rejects file could not be written.
-    #[error("{0}: não foi possível gravar o arquivo de rejeitados: {1}")]
-    Rejects(String, #[source] std::io::Error),
+    #[error("{0}: não foi possível gravar o arquivo de rejeitados: {reason}", reason = io_reason(.1))]
+    Rejects(String, std::io::Error),
     /// The database failed; the import was rolled back.
     #[error("importação desfeita; nada foi alterado: {0}")]
     Store(#[from] atalaia_store::StoreError),

@@ -181,7 +181,7 @@ pub async fn import_file(
     if meta.is_dir() {
         return Err(ImportError::Io(
             path.display().to_string(),
-            std::io::Error::other("é um diretório, não um arquivo"),
+            std::io::Error::from(std::io::ErrorKind::IsADirectory),
         ));
     }
     let hash_path = path.to_path_buf();
