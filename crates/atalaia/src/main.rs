@@ -201,16 +201,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve { addr, demo } => {
             let db = connect(&cli.database).await?;
             if demo {
-                if db.overview().await?.territories == 0 {
-                    eprintln!("carregando os dados de demonstração (sintéticos)…");
-                    let report = atalaia_demo::load(&db, 7872, now_sao_paulo().date())
-                        .await
-                        .context("a carga dos dados de demonstração falhou")?;
-                    eprintln!("{report}");
-                } else {
-                    eprintln!(
-                        "o banco já tem dados; os dados de demonstração não foram recarregados"
-                    );
+                eprintln!("carregando os dados de demonstração (sintéticos)…");
+                match atalaia_demo::load(&db, 7872, now_sao_paulo().date()).await {
+                    Ok(report) => eprintln!("{report}"),
+                    Err(atalaia_demo::DemoError::NotEmpty) => {
+                        eprintln!(
+                            "o banco já tem dados; os dados de demonstração não foram recarregados"
+                        )
+                    }
+                    Err(e) => {
+                        return Err(anyhow::Error::new(e)
+                            .context("a carga dos dados de demonstração falhou"));
+                    }
                 }
             }
             let listener = tokio::net::TcpListener::bind(addr)

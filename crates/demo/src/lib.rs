@@ -37,6 +37,15 @@ const RIO_VERDE: &str = "5218805";
 /// Errors of the demo loader.
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
+    /// The database already holds data: loading again would replay the demo's re-export (and log its
+    /// reclassifications twice), so the demo only goes into an empty database.
+    #[error(
+        "o banco já tem dados; os dados de demonstração só são carregados num banco vazio (use outro --database)"
+    )]
+    NotEmpty,
+    /// Reading the database failed.
+    #[error(transparent)]
+    Store(#[from] atalaia_store::StoreError),
     /// The embedded reference data could not be read (a build problem).
     #[error("dados de referência embutidos inválidos: {0}")]
     Embedded(String),
@@ -320,6 +329,9 @@ pub async fn load_scaled(
     today: NaiveDate,
     scale: f64,
 ) -> Result<DemoReport, DemoError> {
+    if db.overview().await?.territories > 0 {
+        return Err(DemoError::NotEmpty);
+    }
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let files = Files {
         dir: tempfile::tempdir()?,

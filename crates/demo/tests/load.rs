@@ -77,6 +77,15 @@ async fn demo_is_deterministic_complete_and_marked_synthetic() {
             assert_eq!(prev, &cells, "demo differs between runs");
         }
         previous = Some(cells);
+        // A second load is refused and changes nothing.
+        assert!(matches!(
+            atalaia_demo::load_scaled(&t.db, 7872, today, 0.05).await,
+            Err(atalaia_demo::DemoError::NotEmpty)
+        ));
+        assert_eq!(
+            t.db.occurrence_changes(None, 1000).await.unwrap().len() as u64,
+            re.updated
+        );
         println!("backend {}: demo ok", t.label);
         t.cleanup().await.unwrap();
     }
