@@ -34,6 +34,18 @@ fn prop_str(props: &Map<String, Value>, key: &str) -> Result<Option<String>, Str
     }
 }
 
+/// An optional property parsed by a domain parser; its error becomes the row's reason.
+fn parse_opt<T, E: std::fmt::Display>(
+    props: &Map<String, Value>,
+    key: &str,
+    parse: impl Fn(&str) -> Result<T, E>,
+) -> Result<Option<T>, String> {
+    match prop_str(props, key)? {
+        Some(v) => parse(&v).map(Some).map_err(|e| bad(key, &v, e)),
+        None => Ok(None),
+    }
+}
+
 fn req(props: &Map<String, Value>, key: &str) -> Result<String, String> {
     prop_str(props, key)?
         .ok_or_else(|| format!("propriedade `{key}`: valor vazio; o campo é obrigatório"))
@@ -53,32 +65,13 @@ pub fn parse_feature(feature: &Value) -> Result<ParsedFeature, String> {
     let kind_raw = req(props, "kind")?;
     let kind =
         TerritoryKind::parse(&kind_raw.to_lowercase()).map_err(|e| bad("kind", &kind_raw, e))?;
-    let parent = match prop_str(props, "parent")? {
-        Some(p) => Some(
-            TerritoryCode::parse(&p)
-                .map_err(|e| bad("parent", &p, e))?
-                .as_str()
-                .to_string(),
-        ),
-        None => None,
-    };
-    let ibge = match prop_str(props, "ibge")? {
-        Some(i) => Some(
-            IbgeCode::parse(&i)
-                .map_err(|e| bad("ibge", &i, e))?
-                .as_str()
-                .to_string(),
-        ),
-        None => None,
-    };
-    let date = |key: &str| -> Result<Option<chrono::NaiveDate>, String> {
-        match prop_str(props, key)? {
-            Some(v) => atalaia_core::dates::parse_date(&v)
-                .map(Some)
-                .map_err(|e| bad(key, &v, e)),
-            None => Ok(None),
-        }
-    };
+    let parent = parse_opt(props, "parent", |v| {
+        TerritoryCode::parse(v).map(|c| c.as_str().to_string())
+    })?;
+    let ibge = parse_opt(props, "ibge", |v| {
+        IbgeCode::parse(v).map(|c| c.as_str().to_string())
+    })?;
+    let date = |key: &str| parse_opt(props, key, atalaia_core::dates::parse_date);
     let valid_from = date("valid_from")?.unwrap_or(SINCE_ALWAYS);
     let valid_to = date("valid_to")?;
     if let Some(t) = valid_to

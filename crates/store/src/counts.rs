@@ -1,7 +1,5 @@
 //! Monthly totals (`counts` kind) and the indicator read that joins them with the daily aggregate.
 
-use std::collections::BTreeMap;
-
 use chrono::NaiveDate;
 use sqlx::Row;
 
@@ -143,44 +141,5 @@ impl Db {
                 None => Ok(None),
             }
         })
-    }
-
-    /// Monthly series of one area and crime (daily aggregate plus monthly totals), month → count.
-    pub async fn monthly_series(
-        &self,
-        territory_code: &str,
-        crime: &str,
-    ) -> Result<BTreeMap<NaiveDate, i64>> {
-        let mut out = BTreeMap::new();
-        on_db!(self, |c| {
-            let rows = sqlx::query(
-                "SELECT day, occurrences FROM daily_counts WHERE territory_code = $1 AND crime = $2",
-            )
-            .bind(territory_code)
-            .bind(crime)
-            .fetch_all(c)
-            .await?;
-            for r in rows {
-                let d: NaiveDate = r.try_get("day")?;
-                let m = NaiveDate::from_ymd_opt(
-                    chrono::Datelike::year(&d),
-                    chrono::Datelike::month(&d),
-                    1,
-                )
-                .unwrap_or(d);
-                *out.entry(m).or_insert(0) += r.try_get::<i64, _>("occurrences")?;
-            }
-            let rows = sqlx::query(
-                "SELECT month, count FROM monthly_counts WHERE territory_code = $1 AND crime = $2",
-            )
-            .bind(territory_code)
-            .bind(crime)
-            .fetch_all(c)
-            .await?;
-            for r in rows {
-                *out.entry(r.try_get("month")?).or_insert(0) += r.try_get::<i64, _>("count")?;
-            }
-        });
-        Ok(out)
     }
 }

@@ -355,18 +355,6 @@ impl Tx {
         })
     }
 
-    /// Whether an operator with this registration exists.
-    pub async fn operator_exists(&mut self, registration: &str) -> Result<bool> {
-        on_tx!(self, |c| {
-            let n: i64 =
-                sqlx::query_scalar("SELECT COUNT(*) FROM operators WHERE registration = $1")
-                    .bind(registration)
-                    .fetch_one(c)
-                    .await?;
-            Ok(n > 0)
-        })
-    }
-
     /// Upserts an assignment keyed by (registration, unit, start, kind); a new end date updates it.
     pub async fn put_assignment(
         &mut self,
