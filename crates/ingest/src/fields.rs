@@ -1,7 +1,7 @@
 //! Header matching and field access with Portuguese rejection reasons that name the column, the value
 //! and what was expected (contracts.md §2).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
 
@@ -29,7 +29,7 @@ impl Columns {
         optional: &[&'static str],
         decimal_comma: bool,
     ) -> Result<Columns, ImportError> {
-        let mut index = HashMap::new();
+        let mut index = HashMap::default();
         let mut unknown = Vec::new();
         for (i, h) in header.iter().enumerate() {
             let name = h.trim().trim_start_matches('\u{feff}').to_lowercase();

@@ -1,7 +1,7 @@
 //! Row parsers of the tabular kinds (contracts.md §2): each turns a record into a typed value ready
 //! for the store, or a reason to reject it.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use atalaia_core::{
     BoNumber, CrimeCode, Institution, Month, Registration, TerritoryCode, UnitCode, Wgs84,

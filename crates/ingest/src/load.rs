@@ -299,11 +299,11 @@ async fn load_context(tx: &mut Tx, kind: Kind, today: NaiveDate) -> Result<Conte
         ..Context::default()
     };
     ctx.crimes = tx.crimes().await?.into_iter().map(|c| c.code).collect();
-    ctx.crime_map = tx.crime_map().await?;
-    ctx.territories = tx.territory_codes().await?;
-    ctx.units = tx.unit_codes().await?;
+    ctx.crime_map = tx.crime_map().await?.into_iter().collect();
+    ctx.territories = tx.territory_codes().await?.into_iter().collect();
+    ctx.units = tx.unit_codes().await?.into_iter().collect();
     if matches!(kind, Kind::Assignments | Kind::Absences) {
-        ctx.registrations = tx.operator_registrations().await?;
+        ctx.registrations = tx.operator_registrations().await?.into_iter().collect();
     }
     if kind == Kind::Occurrences {
         ctx.areas = area_index(tx).await?;

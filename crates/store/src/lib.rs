@@ -23,6 +23,7 @@ use sqlx::sqlite::{
 };
 
 pub mod counts;
+mod direct;
 pub mod imports;
 pub mod occurrences;
 pub mod reference;
@@ -74,6 +75,9 @@ pub enum StoreError {
     /// An error reported by the database driver.
     #[error("erro do banco de dados: {0}")]
     Db(#[from] sqlx::Error),
+    /// An error reported by SQLite on the direct (bulk) path.
+    #[error("erro do banco de dados: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     /// Migrations could not be applied.
     #[error("falha ao aplicar as migrações do banco: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),

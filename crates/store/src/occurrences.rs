@@ -8,11 +8,13 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 use sqlx::{AssertSqlSafe, Row};
 
-use crate::{Db, Result, Tx, on_db, on_tx, param, placeholders};
+use crate::{Db, Result, Tx, direct, on_db, on_tx, param, placeholders};
 
 /// An occurrence ready to be stored: parsed, its crime resolved to a catalog code, its areas assigned.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,17 +85,25 @@ pub struct OccurrenceWriter {
     synthetic: bool,
     now: NaiveDateTime,
     names: Vec<String>,
-    ids: HashMap<String, u32>,
-    deltas: HashMap<CellKey, (i64, i64)>,
+    ids: FxHashMap<String, u32>,
+    deltas: FxHashMap<CellKey, (i64, i64)>,
     decremented: bool,
+    /// SQLite path: most ids of the last chunk were already stored (see `write_direct`).
+    mostly_known: bool,
 }
 
 /// Rows per multi-row INSERT (14 parameters each; SQLite allows 32 766 per statement).
 const INSERT_ROWS: usize = 500;
+/// Rows per multi-row INSERT on the SQLite path (14 parameters each).
+const DIRECT_ROWS: usize = 64;
+/// Cells per multi-row upsert of the aggregate on the SQLite path (5 parameters each).
+const DIRECT_CELLS: usize = 128;
 /// Ids per look-up.
 const LOOKUP_ROWS: usize = 1000;
-/// Flush the aggregate deltas when this many cells are pending.
-const MAX_PENDING_CELLS: usize = 200_000;
+/// Flush the aggregate deltas when this many cells are pending: 900k cells fit a hash table of 2^20
+/// buckets (~35 MB), and every flush re-touches cells an earlier flush wrote (a million rows of the
+/// benchmark make 584k cells; flushing every 200k made 850k upserts).
+const MAX_PENDING_CELLS: usize = 900_000;
 
 impl OccurrenceWriter {
     /// A writer for import `import_id`.
@@ -103,9 +113,10 @@ impl OccurrenceWriter {
             synthetic,
             now,
             names: Vec::new(),
-            ids: HashMap::new(),
-            deltas: HashMap::new(),
+            ids: FxHashMap::default(),
+            deltas: FxHashMap::default(),
             decremented: false,
+            mostly_known: false,
         }
     }
 
@@ -119,7 +130,14 @@ impl OccurrenceWriter {
         i
     }
 
-    fn add(&mut self, areas: &[&str], crime: &str, day: NaiveDate, sign: i64, victims: i64) {
+    fn add<'a>(
+        &mut self,
+        areas: impl IntoIterator<Item = &'a str>,
+        crime: &str,
+        day: NaiveDate,
+        sign: i64,
+        victims: i64,
+    ) {
         if sign < 0 {
             self.decremented = true;
         }
@@ -136,6 +154,213 @@ impl OccurrenceWriter {
     /// Stores a batch. Returns one outcome per record, in order. Ids repeated inside the batch, or seen
     /// earlier in the same import, come back as [`RowOutcome::DuplicateInFile`] and are not stored.
     pub async fn write(
+        &mut self,
+        tx: &mut Tx,
+        batch: &[OccurrenceRecord],
+    ) -> Result<Vec<RowOutcome>> {
+        let outcomes = match tx {
+            Tx::Sqlite(t) => {
+                let mut handle = t.lock_handle().await?;
+                direct::with_connection(&mut handle, |conn| self.write_direct(conn, batch))?
+            }
+            Tx::Pg(_) => self.write_batched(tx, batch).await?,
+        };
+        if self.deltas.len() > MAX_PENDING_CELLS {
+            self.flush(tx).await?;
+        }
+        Ok(outcomes)
+    }
+
+    /// Decides what a record does to the occurrence stored under its id.
+    fn classify(&mut self, rec: &OccurrenceRecord, old: &Existing) -> Verdict {
+        if old.seen_import_id == self.import_id {
+            return Verdict::Duplicate(old.line as u64);
+        }
+        let same_areas = old.areas.len() == areas_len(&rec.areas)
+            && split_areas(&old.areas).eq(rec.areas.iter().map(String::as_str));
+        let same = same_areas
+            && old.occurred_at == rec.occurred_at
+            && old.crime == rec.crime
+            && old.source_crime == rec.source_crime
+            && old.lat == rec.lat
+            && old.lon == rec.lon
+            && old.territory_code == rec.territory_code
+            && old.victims == rec.victims
+            && old.unit_code == rec.unit_code;
+        if same {
+            return Verdict::Unchanged;
+        }
+        self.add(
+            split_areas(&old.areas),
+            &old.crime,
+            old.occurred_at.date(),
+            -1,
+            old.victims,
+        );
+        self.count_new(rec);
+        Verdict::Changed
+    }
+
+    fn count_new(&mut self, rec: &OccurrenceRecord) {
+        self.add(
+            rec.areas.iter().map(String::as_str),
+            &rec.crime,
+            rec.occurred_at.date(),
+            1,
+            rec.victims,
+        );
+    }
+
+    /// SQLite, on the calling thread. New ids go in multi-row INSERTs that skip ids already stored
+    /// (`ON CONFLICT DO NOTHING`); when a chunk skipped some, its rows are read back one by one: a row
+    /// carrying this import and this record's line was just written by it, any other is an earlier
+    /// version (or an earlier line of this file) and is classified. While most ids turn out to be
+    /// known (a re-import) rows go one at a time, which spares the failed multi-row attempt.
+    fn write_direct(
+        &mut self,
+        conn: &rusqlite::Connection,
+        batch: &[OccurrenceRecord],
+    ) -> Result<Vec<RowOutcome>> {
+        let mut outcomes = Vec::with_capacity(batch.len());
+        let mut text = RowText::default();
+        for chunk in batch.chunks(DIRECT_ROWS) {
+            if !self.mostly_known {
+                let inserted = insert_many(conn, chunk, self.synthetic, self.import_id, &mut text)?;
+                if inserted == chunk.len() {
+                    for rec in chunk {
+                        self.count_new(rec);
+                        outcomes.push(RowOutcome::Inserted);
+                    }
+                    continue;
+                }
+                self.mostly_known = inserted * 2 < chunk.len();
+                for rec in chunk {
+                    let old = select_one(conn, &rec.source_id)?.ok_or_else(|| {
+                        crate::StoreError::Corrupt(format!("ocorrência `{}` sumiu", rec.source_id))
+                    })?;
+                    if old.seen_import_id == self.import_id && old.line == rec.line as i64 {
+                        self.count_new(rec);
+                        outcomes.push(RowOutcome::Inserted);
+                    } else {
+                        outcomes.push(self.resolve_direct(conn, rec, &old)?);
+                    }
+                }
+            } else {
+                let mut inserted = 0;
+                for rec in chunk {
+                    if insert_many(
+                        conn,
+                        std::slice::from_ref(rec),
+                        self.synthetic,
+                        self.import_id,
+                        &mut text,
+                    )? == 1
+                    {
+                        inserted += 1;
+                        self.count_new(rec);
+                        outcomes.push(RowOutcome::Inserted);
+                        continue;
+                    }
+                    let old = select_one(conn, &rec.source_id)?.ok_or_else(|| {
+                        crate::StoreError::Corrupt(format!("ocorrência `{}` sumiu", rec.source_id))
+                    })?;
+                    outcomes.push(self.resolve_direct(conn, rec, &old)?);
+                }
+                self.mostly_known = inserted * 2 < chunk.len();
+            }
+        }
+        Ok(outcomes)
+    }
+
+    /// A record whose id is already stored: a repeat in this file, the same occurrence, or a change.
+    fn resolve_direct(
+        &mut self,
+        conn: &rusqlite::Connection,
+        rec: &OccurrenceRecord,
+        old: &Existing,
+    ) -> Result<RowOutcome> {
+        Ok(match self.classify(rec, old) {
+            Verdict::Duplicate(first_line) => RowOutcome::DuplicateInFile { first_line },
+            Verdict::Unchanged => {
+                conn.prepare_cached(
+                    "UPDATE occurrences SET seen_import_id = ?1, line = ?2 WHERE id = ?3",
+                )?
+                .execute(rusqlite::params![
+                    self.import_id,
+                    rec.line as i64,
+                    old.id
+                ])?;
+                RowOutcome::Unchanged
+            }
+            Verdict::Changed => {
+                self.update_direct(conn, rec, old)?;
+                RowOutcome::Updated
+            }
+        })
+    }
+
+    fn update_direct(
+        &self,
+        conn: &rusqlite::Connection,
+        rec: &OccurrenceRecord,
+        old: &Existing,
+    ) -> Result<()> {
+        let new_areas = rec.areas.join("|");
+        let mut when = String::new();
+        let mut old_when = String::new();
+        let mut now = String::new();
+        direct::datetime_text(rec.occurred_at, &mut when);
+        direct::datetime_text(old.occurred_at, &mut old_when);
+        direct::datetime_text(self.now, &mut now);
+        conn.prepare_cached(
+            "UPDATE occurrences SET occurred_at = ?1, crime = ?2, source_crime = ?3, lat = ?4, lon = ?5,
+                 territory_code = ?6, victims = ?7, unit_code = ?8, areas = ?9, import_id = ?10,
+                 seen_import_id = ?10, line = ?11
+             WHERE id = ?12",
+        )?
+        .execute(rusqlite::params![
+            when,
+            rec.crime,
+            rec.source_crime,
+            rec.lat,
+            rec.lon,
+            rec.territory_code,
+            rec.victims,
+            rec.unit_code,
+            new_areas,
+            self.import_id,
+            rec.line as i64,
+            old.id,
+        ])?;
+        conn.prepare_cached(
+            "INSERT INTO occurrence_changes (source_id, import_id, changed_at, changed_fields,
+                 old_crime, new_crime, old_occurred_at, new_occurred_at, old_areas, new_areas,
+                 old_victims, new_victims, old_lat, old_lon, new_lat, new_lon)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        )?
+        .execute(rusqlite::params![
+            rec.source_id,
+            self.import_id,
+            now,
+            changed_fields(rec, old, &new_areas),
+            old.crime,
+            rec.crime,
+            old_when,
+            when,
+            old.areas,
+            new_areas,
+            old.victims,
+            rec.victims,
+            old.lat,
+            old.lon,
+            rec.lat,
+            rec.lon,
+        ])?;
+        Ok(())
+    }
+
+    /// PostgreSQL: a look-up of the batch's ids, multi-row inserts, then updates.
+    async fn write_batched(
         &mut self,
         tx: &mut Tx,
         batch: &[OccurrenceRecord],
@@ -157,45 +382,21 @@ impl OccurrenceWriter {
             first_in_batch.insert(&rec.source_id, rec.line);
             match existing.remove(&rec.source_id) {
                 None => {
-                    let areas: Vec<&str> = rec.areas.iter().map(String::as_str).collect();
-                    self.add(&areas, &rec.crime, rec.occurred_at.date(), 1, rec.victims);
+                    self.count_new(rec);
                     new_rows.push(rec);
                     outcomes.push(RowOutcome::Inserted);
                 }
-                Some(old) if old.seen_import_id == self.import_id => {
-                    outcomes.push(RowOutcome::DuplicateInFile {
-                        first_line: old.line as u64,
-                    });
-                }
-                Some(old) => {
-                    let new_areas = rec.areas.join("|");
-                    let same = old.occurred_at == rec.occurred_at
-                        && old.crime == rec.crime
-                        && old.source_crime == rec.source_crime
-                        && old.lat == rec.lat
-                        && old.lon == rec.lon
-                        && old.territory_code == rec.territory_code
-                        && old.victims == rec.victims
-                        && old.unit_code == rec.unit_code
-                        && old.areas == new_areas;
-                    if same {
+                Some(old) => outcomes.push(match self.classify(rec, &old) {
+                    Verdict::Duplicate(first_line) => RowOutcome::DuplicateInFile { first_line },
+                    Verdict::Unchanged => {
                         seen_rows.push((old.id, rec.line as i64));
-                        outcomes.push(RowOutcome::Unchanged);
-                    } else {
-                        let old_areas: Vec<&str> = split_areas(&old.areas);
-                        self.add(
-                            &old_areas,
-                            &old.crime,
-                            old.occurred_at.date(),
-                            -1,
-                            old.victims,
-                        );
-                        let areas: Vec<&str> = rec.areas.iter().map(String::as_str).collect();
-                        self.add(&areas, &rec.crime, rec.occurred_at.date(), 1, rec.victims);
-                        changed.push((rec, old));
-                        outcomes.push(RowOutcome::Updated);
+                        RowOutcome::Unchanged
                     }
-                }
+                    Verdict::Changed => {
+                        changed.push((rec, old));
+                        RowOutcome::Updated
+                    }
+                }),
             }
         }
         for chunk in new_rows.chunks(INSERT_ROWS) {
@@ -206,9 +407,6 @@ impl OccurrenceWriter {
         }
         for (rec, old) in &changed {
             self.update(tx, rec, old).await?;
-        }
-        if self.deltas.len() > MAX_PENDING_CELLS {
-            self.flush(tx).await?;
         }
         Ok(outcomes)
     }
@@ -262,25 +460,7 @@ impl OccurrenceWriter {
 
     async fn update(&self, tx: &mut Tx, rec: &OccurrenceRecord, old: &Existing) -> Result<()> {
         let new_areas = rec.areas.join("|");
-        let mut fields = Vec::new();
-        if old.crime != rec.crime || old.source_crime != rec.source_crime {
-            fields.push("crime");
-        }
-        if old.occurred_at != rec.occurred_at {
-            fields.push("occurred_at");
-        }
-        if old.lat != rec.lat || old.lon != rec.lon || old.territory_code != rec.territory_code {
-            fields.push("location");
-        }
-        if old.areas != new_areas {
-            fields.push("areas");
-        }
-        if old.victims != rec.victims {
-            fields.push("victims");
-        }
-        if old.unit_code != rec.unit_code {
-            fields.push("unit_code");
-        }
+        let fields = changed_fields(rec, old, &new_areas);
         on_tx!(tx, |c| {
             sqlx::query(
                 "UPDATE occurrences SET occurred_at = $1, crime = $2, source_crime = $3, lat = $4, lon = $5,
@@ -311,7 +491,7 @@ impl OccurrenceWriter {
             .bind(&rec.source_id)
             .bind(self.import_id)
             .bind(self.now)
-            .bind(fields.join(","))
+            .bind(&fields)
             .bind(&old.crime)
             .bind(&rec.crime)
             .bind(old.occurred_at)
@@ -337,7 +517,15 @@ impl OccurrenceWriter {
             .drain()
             .filter(|(_, (n, v))| *n != 0 || *v != 0)
             .collect();
-        apply_deltas(tx, &self.names, &deltas).await
+        match tx {
+            Tx::Sqlite(t) => {
+                let mut handle = t.lock_handle().await?;
+                direct::with_connection(&mut handle, |conn| {
+                    apply_deltas_direct(conn, &self.names, deltas)
+                })
+            }
+            Tx::Pg(_) => apply_deltas(tx, &self.names, &deltas).await,
+        }
     }
 
     /// Flushes what is pending and removes aggregate cells that fell to zero. Call once, at the end.
@@ -384,6 +572,175 @@ async fn apply_deltas(
     Ok(())
 }
 
+/// Reused text buffers for the values SQLite stores as text.
+#[derive(Default)]
+struct RowText {
+    when: Vec<String>,
+    areas: Vec<String>,
+}
+
+/// Inserts `rows` in one statement, skipping ids already stored; returns how many were inserted.
+fn insert_many(
+    conn: &rusqlite::Connection,
+    rows: &[OccurrenceRecord],
+    synthetic: bool,
+    import_id: i64,
+    text: &mut RowText,
+) -> Result<usize> {
+    let sql = format!(
+        "INSERT INTO occurrences (source_id, occurred_at, crime, source_crime, lat, lon, territory_code,
+             victims, unit_code, areas, synthetic, import_id, seen_import_id, line) VALUES {}
+         ON CONFLICT (source_id) DO NOTHING",
+        vec!["(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"; rows.len()].join(",")
+    );
+    text.when.resize_with(rows.len(), String::new);
+    text.areas.resize_with(rows.len(), String::new);
+    for (i, r) in rows.iter().enumerate() {
+        direct::datetime_text(r.occurred_at, &mut text.when[i]);
+        join_areas(&r.areas, &mut text.areas[i]);
+    }
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut p = 0;
+    let mut bind = |v: &dyn rusqlite::ToSql| -> Result<()> {
+        p += 1;
+        stmt.raw_bind_parameter(p, v)?;
+        Ok(())
+    };
+    for (i, r) in rows.iter().enumerate() {
+        bind(&r.source_id)?;
+        bind(&text.when[i])?;
+        bind(&r.crime)?;
+        bind(&r.source_crime)?;
+        bind(&r.lat)?;
+        bind(&r.lon)?;
+        bind(&r.territory_code)?;
+        bind(&r.victims)?;
+        bind(&r.unit_code)?;
+        bind(&text.areas[i])?;
+        bind(&synthetic)?;
+        bind(&import_id)?;
+        bind(&import_id)?;
+        bind(&(r.line as i64))?;
+    }
+    Ok(stmt.raw_execute()?)
+}
+
+/// The stored occurrence with this id, if any.
+fn select_one(conn: &rusqlite::Connection, source_id: &str) -> Result<Option<Existing>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, occurred_at, crime, source_crime, lat, lon, territory_code, victims,
+                unit_code, areas, seen_import_id, line
+         FROM occurrences WHERE source_id = ?1",
+    )?;
+    let mut rows = stmt.query([source_id])?;
+    let Some(r) = rows.next()? else {
+        return Ok(None);
+    };
+    Ok(Some(Existing {
+        id: r.get(0)?,
+        occurred_at: direct::parse_datetime_text(&r.get::<_, String>(1)?)?,
+        crime: r.get(2)?,
+        source_crime: r.get(3)?,
+        lat: r.get(4)?,
+        lon: r.get(5)?,
+        territory_code: r.get(6)?,
+        victims: r.get(7)?,
+        unit_code: r.get(8)?,
+        areas: r.get(9)?,
+        seen_import_id: r.get(10)?,
+        line: r.get(11)?,
+    }))
+}
+
+/// SQLite: multi-row upserts, in key order (the table is clustered on that key).
+fn apply_deltas_direct(
+    conn: &rusqlite::Connection,
+    names: &[String],
+    mut deltas: Vec<(CellKey, (i64, i64))>,
+) -> Result<()> {
+    // Sort by the names' ranks (integers) rather than by the names.
+    let mut order: Vec<u32> = (0..names.len() as u32).collect();
+    order.sort_unstable_by(|a, b| names[*a as usize].cmp(&names[*b as usize]));
+    let mut rank = vec![0u32; names.len()];
+    for (r, i) in order.into_iter().enumerate() {
+        rank[i as usize] = r as u32;
+    }
+    deltas.sort_unstable_by_key(|((t, c, d), _)| (rank[*t as usize], rank[*c as usize], *d));
+    let mut days: Vec<String> = Vec::new();
+    for chunk in deltas.chunks(DIRECT_CELLS) {
+        let sql = format!(
+            "INSERT INTO daily_counts (territory_code, crime, day, occurrences, victims) VALUES {}
+             ON CONFLICT (territory_code, crime, day) DO UPDATE SET
+                 occurrences = daily_counts.occurrences + excluded.occurrences,
+                 victims = daily_counts.victims + excluded.victims",
+            vec!["(?,?,?,?,?)"; chunk.len()].join(",")
+        );
+        days.resize_with(chunk.len(), String::new);
+        for (i, ((_, _, d), _)) in chunk.iter().enumerate() {
+            direct::date_text(day_from_number(*d), &mut days[i]);
+        }
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let mut p = 0;
+        for (i, ((t, c, _), (n, v))) in chunk.iter().enumerate() {
+            stmt.raw_bind_parameter(p + 1, &names[*t as usize])?;
+            stmt.raw_bind_parameter(p + 2, &names[*c as usize])?;
+            stmt.raw_bind_parameter(p + 3, &days[i])?;
+            stmt.raw_bind_parameter(p + 4, n)?;
+            stmt.raw_bind_parameter(p + 5, v)?;
+            p += 5;
+        }
+        stmt.raw_execute()?;
+    }
+    Ok(())
+}
+
+/// What a record does to the occurrence already stored under its id.
+enum Verdict {
+    /// The id was already in this file, at this line.
+    Duplicate(u64),
+    Unchanged,
+    Changed,
+}
+
+/// Names of the fields a re-import changed, as logged in `occurrence_changes.changed_fields`.
+fn changed_fields(rec: &OccurrenceRecord, old: &Existing, new_areas: &str) -> String {
+    let mut fields = Vec::new();
+    if old.crime != rec.crime || old.source_crime != rec.source_crime {
+        fields.push("crime");
+    }
+    if old.occurred_at != rec.occurred_at {
+        fields.push("occurred_at");
+    }
+    if old.lat != rec.lat || old.lon != rec.lon || old.territory_code != rec.territory_code {
+        fields.push("location");
+    }
+    if old.areas != new_areas {
+        fields.push("areas");
+    }
+    if old.victims != rec.victims {
+        fields.push("victims");
+    }
+    if old.unit_code != rec.unit_code {
+        fields.push("unit_code");
+    }
+    fields.join(",")
+}
+
+/// Length of `areas` joined with `|`.
+fn areas_len(areas: &[String]) -> usize {
+    areas.iter().map(String::len).sum::<usize>() + areas.len().saturating_sub(1)
+}
+
+fn join_areas(areas: &[String], out: &mut String) {
+    out.clear();
+    for (i, a) in areas.iter().enumerate() {
+        if i > 0 {
+            out.push('|');
+        }
+        out.push_str(a);
+    }
+}
+
 fn day_number(d: NaiveDate) -> i32 {
     use chrono::Datelike;
     d.num_days_from_ce()
@@ -393,12 +750,8 @@ fn day_from_number(n: i32) -> NaiveDate {
     NaiveDate::from_num_days_from_ce_opt(n).unwrap_or(NaiveDate::MIN)
 }
 
-fn split_areas(s: &str) -> Vec<&str> {
-    if s.is_empty() {
-        Vec::new()
-    } else {
-        s.split('|').collect()
-    }
+fn split_areas(s: &str) -> impl Iterator<Item = &str> {
+    s.split('|').filter(|a| !a.is_empty())
 }
 
 async fn lookup(
@@ -506,8 +859,8 @@ impl Tx {
     pub async fn reassign(&mut self, moves: &[(&Located, String)]) -> Result<()> {
         let mut w = OccurrenceWriter::new(0, false, NaiveDateTime::MIN);
         for (o, new_areas) in moves {
-            w.add(&split_areas(&o.areas), &o.crime, o.day, -1, o.victims);
-            w.add(&split_areas(new_areas), &o.crime, o.day, 1, o.victims);
+            w.add(split_areas(&o.areas), &o.crime, o.day, -1, o.victims);
+            w.add(split_areas(new_areas), &o.crime, o.day, 1, o.victims);
             on_tx!(self, |c| {
                 sqlx::query("UPDATE occurrences SET areas = $1 WHERE id = $2")
                     .bind(new_areas)

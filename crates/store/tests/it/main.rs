@@ -333,6 +333,117 @@ async fn aggregate_follows_every_reclassification_and_keeps_the_log() {
     }
 }
 
+/// Large batches mixing new ids, repeats inside one batch, repeats across batches, unchanged and
+/// changed rows: the SQLite path inserts 64 rows per statement and falls back to row by row when a
+/// statement skips known ids, so the mixes below cross its chunk boundaries both ways.
+async fn batch_story(db: &Db) {
+    let day = dt(2024, 3, 10, 8);
+    let bo = |i: usize| format!("BO-{i:04}");
+    // Import 1, batch 1: lines 2..=201 hold ids 0..200, except that line 102 (id 100's place)
+    // repeats id 3 of line 5, an earlier chunk (the second 64-row chunk spans lines 66..=129), and
+    // line 150 (id 148's place) repeats id 147 of line 149, inside the same chunk.
+    let mut tx = db.begin().await.unwrap();
+    let imp1 = new_import(&mut tx, "occurrences").await;
+    let mut w = OccurrenceWriter::new(imp1, false, dt(2024, 5, 1, 12));
+    let mut batch: Vec<OccurrenceRecord> = (0..200)
+        .map(|i| occ(&bo(i), day, "furto_transeunte", &["AISP1"], 1, i as u64 + 2))
+        .collect();
+    batch[100].source_id = bo(3);
+    batch[148].source_id = bo(147);
+    let out = w.write(&mut tx, &batch).await.unwrap();
+    let dups: Vec<(usize, RowOutcome)> = out
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| **o != RowOutcome::Inserted)
+        .map(|(i, o)| (i, *o))
+        .collect();
+    assert_eq!(
+        dups,
+        vec![
+            (100, RowOutcome::DuplicateInFile { first_line: 5 }),
+            (148, RowOutcome::DuplicateInFile { first_line: 149 }),
+        ]
+    );
+    // Batch 2 of the same import: id 10 again (line 5 of batch 1 was id 3; id 10 was line 12).
+    let again = vec![occ(&bo(10), day, "furto_transeunte", &["AISP1"], 1, 300)];
+    assert_eq!(
+        w.write(&mut tx, &again).await.unwrap(),
+        vec![RowOutcome::DuplicateInFile { first_line: 12 }]
+    );
+    w.finish(&mut tx).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        cells(db).await,
+        vec![cell("AISP1", "furto_transeunte", d(2024, 3, 10), 198, 198)]
+    );
+
+    // Import 2: the 198 stored ids (0..200 but 100 and 148, whose lines repeated others) unchanged
+    // but for id 150, downgraded to another crime; 100 new ids 1000..1100 come between ids 129 and
+    // 130, so the batch goes from mostly known to mostly new and back.
+    let mut tx = db.begin().await.unwrap();
+    let imp2 = new_import(&mut tx, "occurrences").await;
+    let mut w = OccurrenceWriter::new(imp2, false, dt(2024, 6, 1, 12));
+    let mut batch: Vec<OccurrenceRecord> = Vec::new();
+    let mut line = 2;
+    let mut push = |id: String, crime: &str, batch: &mut Vec<OccurrenceRecord>| {
+        batch.push(occ(&id, day, crime, &["AISP1"], 1, line));
+        line += 1;
+    };
+    for i in (0..130).filter(|i| *i != 100) {
+        push(bo(i), "furto_transeunte", &mut batch);
+    }
+    for i in 1000..1100 {
+        push(bo(i), "furto_transeunte", &mut batch);
+    }
+    for i in (130..200).filter(|i| *i != 148) {
+        let crime = if i == 150 {
+            "furto_celular"
+        } else {
+            "furto_transeunte"
+        };
+        push(bo(i), crime, &mut batch);
+    }
+    let out = w.write(&mut tx, &batch).await.unwrap();
+    let count = |o: RowOutcome| out.iter().filter(|x| **x == o).count();
+    assert_eq!(count(RowOutcome::Unchanged), 129 + 68);
+    assert_eq!(count(RowOutcome::Inserted), 100);
+    assert_eq!(count(RowOutcome::Updated), 1);
+    assert_eq!(out.len(), 298);
+    assert!(out[129..229].iter().all(|o| *o == RowOutcome::Inserted));
+    w.finish(&mut tx).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        cells(db).await,
+        vec![
+            cell("AISP1", "furto_celular", d(2024, 3, 10), 1, 1),
+            cell("AISP1", "furto_transeunte", d(2024, 3, 10), 297, 297),
+        ]
+    );
+    assert_eq!(
+        db.daily_counts().await.unwrap(),
+        db.daily_counts_recomputed().await.unwrap()
+    );
+    let log = db.occurrence_changes(None, 10).await.unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(
+        (
+            log[0].source_id.as_str(),
+            log[0].old_crime.as_str(),
+            log[0].new_crime.as_str()
+        ),
+        ("BO-0150", "furto_transeunte", "furto_celular")
+    );
+}
+
+#[tokio::test]
+async fn large_batches_sort_new_known_repeated_and_changed_rows() {
+    for t in TestDb::all().await.unwrap() {
+        batch_story(&t.db).await;
+        println!("backend {}: large mixed batches ok", t.label);
+        t.cleanup().await.unwrap();
+    }
+}
+
 async fn counts_story(db: &Db) {
     let mut tx = db.begin().await.unwrap();
     let imp = new_import(&mut tx, "counts").await;
