@@ -14,6 +14,7 @@
 
 mod serde_str;
 
+pub mod access;
 pub mod crime;
 pub mod dates;
 pub mod geo_point;

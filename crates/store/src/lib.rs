@@ -22,6 +22,8 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub mod accounts;
+pub mod audit;
 pub mod counts;
 mod direct;
 pub mod imports;

@@ -1,0 +1,228 @@
+//! Roles and permissions (platform.md §1): who may do what, decided in one table.
+//!
+//! A user holds one or more [`Role`]s; a route or an API operation requires one [`Permission`]; the one
+//! function [`allows`] says whether a role grants a permission. The web layer asks it once per request;
+//! nothing else in the program decides access. Scopes (units, municipalities) narrow what a granted
+//! permission shows — they never grant one.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::serde_str::serde_as_str;
+
+/// A role of platform.md §1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    /// Secretariat IT: users, institutions, platform configuration; sees the audit log.
+    Admin,
+    /// Sejusp technical team: imports, territories, populations, crime maps, diagnostics.
+    Analyst,
+    /// Comitê Gestor of Goiás Cidadão Seguro: program configuration, runs, results, appeals, payments.
+    Committee,
+    /// Battalion commander, delegado regional, prison-unit head: their unit(s).
+    UnitHead,
+    /// Igesp coordinator of a municipality: meetings, plans and actions there.
+    Coordinator,
+    /// Partner institution (MP, TJ, Defensoria, Prefeitura, Consep, CDL…): what it takes part in.
+    Partner,
+    /// Internal control, Tribunal de Contas: reads payment matters and the audit log, changes nothing.
+    Auditor,
+}
+
+impl Role {
+    /// Every role, in the order of platform.md §1.
+    pub const ALL: [Role; 7] = [
+        Role::Admin,
+        Role::Analyst,
+        Role::Committee,
+        Role::UnitHead,
+        Role::Coordinator,
+        Role::Partner,
+        Role::Auditor,
+    ];
+
+    /// The role's code (`admin`, `analyst`, `committee`, `unit_head`, `coordinator`, `partner`, `auditor`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Analyst => "analyst",
+            Role::Committee => "committee",
+            Role::UnitHead => "unit_head",
+            Role::Coordinator => "coordinator",
+            Role::Partner => "partner",
+            Role::Auditor => "auditor",
+        }
+    }
+
+    /// The role's name for users (pt-BR).
+    pub fn label_pt(self) -> &'static str {
+        match self {
+            Role::Admin => "Administração",
+            Role::Analyst => "Analista",
+            Role::Committee => "Comitê Gestor",
+            Role::UnitHead => "Chefe de unidade",
+            Role::Coordinator => "Coordenação Igesp",
+            Role::Partner => "Instituição parceira",
+            Role::Auditor => "Auditoria",
+        }
+    }
+
+    /// Roles that handle police-only material: occurrence details (coordinates, BO numbers). igesp.md §7
+    /// keeps that material "with the police and the Secretariat": the Secretariat's analysts (who import
+    /// the BOs), unit heads (police commanders) and Igesp coordinators (who run the internal meetings on
+    /// hot spots with the police). Committee, partners, auditors and IT see aggregates.
+    pub fn is_police(self) -> bool {
+        matches!(self, Role::Analyst | Role::UnitHead | Role::Coordinator)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+serde_as_str!(Role, "a role code such as analyst");
+
+/// A role code that is not one of platform.md §1.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("esperado um papel: admin, analyst, committee, unit_head, coordinator, partner ou auditor")]
+pub struct RoleError;
+
+impl FromStr for Role {
+    type Err = RoleError;
+    fn from_str(s: &str) -> Result<Role, RoleError> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or(RoleError)
+    }
+}
+
+/// Something a request may need. Each route of the web application and of the API names exactly one
+/// (or is public, or needs only a signed-in user); [`allows`] decides it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Permission {
+    /// Indicators per area and territory pages (aggregates only).
+    ViewIndicators,
+    /// Occurrence details: the explorer and its exports (police-only material, igesp.md §7).
+    ViewOccurrences,
+    /// Import files (occurrences, territories, populations, units, operators…).
+    Import,
+    /// Users, their roles and institutions.
+    ManageUsers,
+    /// API keys of institutions.
+    ManageApiKeys,
+    /// The audit log.
+    ViewAudit,
+    /// CPFs in full (everyone else sees them masked, platform.md §2): the committee, which authorizes
+    /// the named payroll, and auditors, who check payees.
+    ViewCpf,
+}
+
+impl Permission {
+    /// Every permission.
+    pub const ALL: [Permission; 7] = [
+        Permission::ViewIndicators,
+        Permission::ViewOccurrences,
+        Permission::Import,
+        Permission::ManageUsers,
+        Permission::ManageApiKeys,
+        Permission::ViewAudit,
+        Permission::ViewCpf,
+    ];
+
+    /// The permission's code (for logs and the OpenAPI document).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Permission::ViewIndicators => "view_indicators",
+            Permission::ViewOccurrences => "view_occurrences",
+            Permission::Import => "import",
+            Permission::ManageUsers => "manage_users",
+            Permission::ManageApiKeys => "manage_api_keys",
+            Permission::ViewAudit => "view_audit",
+            Permission::ViewCpf => "view_cpf",
+        }
+    }
+}
+
+/// Whether `role` grants `permission` — the one access table of the program (platform.md §1).
+pub fn allows(role: Role, permission: Permission) -> bool {
+    use Permission as P;
+    use Role as R;
+    match permission {
+        // Aggregates are for everyone who works in the program.
+        P::ViewIndicators => true,
+        P::ViewOccurrences => role.is_police(),
+        P::Import => role == R::Analyst,
+        P::ManageUsers | P::ManageApiKeys => role == R::Admin,
+        P::ViewAudit => matches!(role, R::Admin | R::Auditor),
+        P::ViewCpf => matches!(role, R::Committee | R::Auditor),
+    }
+}
+
+/// Whether any of `roles` grants `permission`.
+pub fn any_allows(roles: &[Role], permission: Permission) -> bool {
+    roles.iter().any(|r| allows(*r, permission))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_codes_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(r.as_str().parse::<Role>(), Ok(r));
+            assert_eq!(r.as_str().to_uppercase().parse::<Role>(), Ok(r));
+        }
+        assert_eq!("root".parse::<Role>(), Err(RoleError));
+        assert_eq!("".parse::<Role>(), Err(RoleError));
+    }
+
+    /// The table of platform.md §1, written out by hand: one row per permission, one column per role in
+    /// the order admin, analyst, committee, unit_head, coordinator, partner, auditor.
+    #[test]
+    fn access_table() {
+        let table: [(Permission, [bool; 7]); 7] = [
+            (
+                Permission::ViewIndicators,
+                [true, true, true, true, true, true, true],
+            ),
+            (
+                Permission::ViewOccurrences,
+                [false, true, false, true, true, false, false],
+            ),
+            (
+                Permission::Import,
+                [false, true, false, false, false, false, false],
+            ),
+            (
+                Permission::ManageUsers,
+                [true, false, false, false, false, false, false],
+            ),
+            (
+                Permission::ManageApiKeys,
+                [true, false, false, false, false, false, false],
+            ),
+            (
+                Permission::ViewAudit,
+                [true, false, false, false, false, false, true],
+            ),
+            (
+                Permission::ViewCpf,
+                [false, false, true, false, false, false, true],
+            ),
+        ];
+        for (p, row) in table {
+            for (r, expected) in Role::ALL.into_iter().zip(row) {
+                assert_eq!(allows(r, p), expected, "{r} × {}", p.as_str());
+            }
+        }
+        assert!(any_allows(
+            &[Role::Partner, Role::Auditor],
+            Permission::ViewAudit
+        ));
+        assert!(!any_allows(&[], Permission::ViewIndicators));
+    }
+}
