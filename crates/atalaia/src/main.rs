@@ -49,9 +49,17 @@ enum Command {
         /// Endereço em que escutar.
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: std::net::SocketAddr,
-        /// Carrega antes os dados de demonstração, se o banco estiver vazio.
+        /// Carrega antes os dados de demonstração, se o banco estiver vazio, e cria um usuário de demonstração por papel.
         #[arg(long)]
         demo: bool,
+        /// Modelo de URL de um serviço de mapas (ex.: https://tile.openstreetmap.org/{z}/{x}/{y}.png); sem ele os mapas mostram só as camadas do próprio Atalaia.
+        #[arg(long, env = "ATALAIA_TILE_URL")]
+        tile_url: Option<String>,
+    },
+    /// Registro de auditoria.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
     },
     /// Carrega os dados de demonstração (sintéticos e marcados como tal), determinísticos para a semente e a data.
     Demo {
@@ -72,6 +80,12 @@ enum Command {
         #[arg(long)]
         rejects: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCommand {
+    /// Confere a cadeia de hashes do registro de auditoria: sai com 0 se íntegra, 1 nomeando a primeira entrada rompida.
+    Verify,
 }
 
 /// Now in America/Sao_Paulo: UTC−3 all year since daylight saving time ended in 2019.
@@ -178,6 +192,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 rejects,
                 today: now.date(),
                 now: Utc::now().naive_utc(),
+                ip: String::new(),
             };
             let summary = atalaia_ingest::import_file(&db, kind, &file, &opts, progress_bar())
                 .await
@@ -203,8 +218,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { addr, demo } => {
+        Command::Serve {
+            addr,
+            demo,
+            tile_url,
+        } => {
             let db = connect(&cli.database).await?;
+            let loopback = addr.ip().is_loopback();
+            let config = atalaia_web::WebConfig {
+                loopback,
+                // Off loopback the app must sit behind HTTPS (a proxy), so cookies are Secure.
+                secure_cookies: !loopback,
+                tile_url,
+                ..atalaia_web::WebConfig::default()
+            };
             if demo {
                 eprintln!("carregando os dados de demonstração (sintéticos)…");
                 match atalaia_demo::load(&db, 7872, now_sao_paulo().date()).await {
@@ -219,20 +246,74 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                             .context("a carga dos dados de demonstração falhou"));
                     }
                 }
+                let logins = atalaia_web::demo_users::ensure(&db, config.password_cost)
+                    .await
+                    .context("os usuários de demonstração não foram criados")?;
+                eprintln!("usuários de demonstração (senhas públicas; só valem em 127.0.0.1):");
+                for l in &logins {
+                    eprintln!(
+                        "  {:<12} senha {:<24} papel {:<11} ({})",
+                        l.login,
+                        l.password,
+                        l.role.as_str(),
+                        l.note
+                    );
+                }
+                if !loopback {
+                    eprintln!(
+                        "aviso: {addr} não é um endereço local; as senhas de demonstração serão recusadas"
+                    );
+                }
             }
             let listener = tokio::net::TcpListener::bind(addr)
                 .await
                 .with_context(|| format!("não foi possível escutar em {addr}"))?;
             eprintln!("Atalaia em http://{addr}/ (Ctrl+C para encerrar)");
-            let app = atalaia_web::router(atalaia_web::AppState { db: db.clone() });
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = tokio::signal::ctrl_c().await;
-                })
-                .await
-                .context("o servidor web parou com erro")?;
+            let app = atalaia_web::router(atalaia_web::AppState::new(db.clone(), config));
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+            .context("o servidor web parou com erro")?;
             db.close().await;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let db = connect(&cli.database).await?;
+            let check = db
+                .verify_audit_chain()
+                .await
+                .context("não foi possível ler o registro de auditoria")?;
+            db.close().await;
+            let code = match &check {
+                atalaia_store::audit::ChainCheck::Intact { entries } => {
+                    match cli.format {
+                        OutputFormat::Json => println!(
+                            "{}",
+                            serde_json::json!({"intact": true, "entries": entries})
+                        ),
+                        _ => println!("cadeia de auditoria íntegra: {entries} entradas conferidas"),
+                    }
+                    ExitCode::SUCCESS
+                }
+                atalaia_store::audit::ChainCheck::Broken { id, reason } => {
+                    match cli.format {
+                        OutputFormat::Json => println!(
+                            "{}",
+                            serde_json::json!({"intact": false, "first_broken": id, "reason": reason})
+                        ),
+                        _ => println!("cadeia de auditoria ROMPIDA na entrada {id}: {reason}"),
+                    }
+                    ExitCode::from(1)
+                }
+            };
+            Ok(code)
         }
     }
 }

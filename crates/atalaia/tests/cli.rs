@@ -149,15 +149,76 @@ fn serve_answers_health_and_home() {
     };
     let health = get("/health");
     let home = get("/");
+    let login = get("/login");
     let _ = child.kill();
     let _ = child.wait();
     let health = health.expect("server did not answer");
     assert!(health.starts_with("HTTP/1.1 200"), "{health}");
     assert!(health.contains(r#""status":"ok""#), "{health}");
     let home = home.unwrap();
+    assert!(home.starts_with("HTTP/1.1 303"), "{home}");
+    assert!(home.contains("location: /login?proximo=/"), "{home}");
+    let login = login.unwrap();
     assert!(
-        home.starts_with("HTTP/1.1 200")
-            && home.contains("Atalaia")
-            && home.contains("lang=\"pt-BR\"")
+        login.starts_with("HTTP/1.1 200")
+            && login.contains("Atalaia")
+            && login.contains("lang=\"pt-BR\""),
+        "{login}"
     );
+}
+
+#[test]
+fn audit_verify_catches_an_entry_edited_behind_the_programs_back() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("t.geojson"),
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"X","name":"X","kind":"aisp"},"geometry":null}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("p.csv"),
+        "territory_code,year,population\nX,2024,1000\n",
+    )
+    .unwrap();
+    for args in [
+        ["import", "territories", "t.geojson"],
+        ["import", "population", "p.csv"],
+    ] {
+        assert_eq!(
+            atalaia(dir.path()).args(args).status().unwrap().code(),
+            Some(0)
+        );
+    }
+    let out = atalaia(dir.path())
+        .args(["audit", "verify"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "cadeia de auditoria íntegra: 2 entradas conferidas"
+    );
+    // Someone with the file opens it and lowers the population import's rejected count.
+    let conn = rusqlite::Connection::open(dir.path().join("atalaia.db")).unwrap();
+    let details: String = conn
+        .query_row("SELECT details FROM audit_log WHERE id = 2", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert!(details.contains(r#""file_name":"p.csv""#), "{details}");
+    conn.execute_batch(&format!(
+        "DROP TRIGGER audit_log_no_update;
+         UPDATE audit_log SET details = '{}' WHERE id = 2;",
+        details.replace("\"inserted\":1", "\"inserted\":7")
+    ))
+    .unwrap();
+    drop(conn);
+    let out = atalaia(dir.path())
+        .args(["--format", "json", "audit", "verify"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["intact"], false);
+    assert_eq!(v["first_broken"], 2);
 }

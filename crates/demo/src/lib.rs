@@ -296,6 +296,7 @@ async fn import(
         rejects: None,
         today,
         now: today.and_time(NaiveTime::MIN),
+        ip: String::new(),
     };
     let s = atalaia_ingest::import_file(
         db,

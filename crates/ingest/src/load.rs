@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use atalaia_spatial::{AreaIndex, AreaVersion};
+use atalaia_store::audit::AuditEvent;
 use atalaia_store::imports::{ImportCounts, NewImport};
 use atalaia_store::occurrences::{OccurrenceRecord, OccurrenceWriter, RowOutcome};
 use atalaia_store::territories::Upsert;
@@ -32,6 +33,8 @@ pub struct ImportOptions {
     pub today: NaiveDate,
     /// Now, UTC (recorded on the import and on reclassifications).
     pub now: NaiveDateTime,
+    /// Client address of a web upload (empty from the command line), for the audit log.
+    pub ip: String,
 }
 
 /// Progress of a long import (the CLI shows a bar on a terminal; tests and the web use their own).
@@ -282,6 +285,21 @@ async fn run(
     };
     tx.finish_import(import_id, &counts, opts.now).await?;
     tx.set_import_hash(import_id, &sha).await?;
+    // The import and its audit entry commit together (platform.md §2: who, which file, what it did).
+    tx.audit(
+        &AuditEvent::new(opts.actor.clone(), "import.finish")
+            .object(format!("import:{import_id}"))
+            .details(serde_json::json!({
+                "kind": kind.as_str(),
+                "file_name": file_name,
+                "file_sha256": sha,
+                "synthetic": opts.synthetic,
+                "counts": counts,
+            }))
+            .ip(opts.ip.clone()),
+        opts.now,
+    )
+    .await?;
     Ok((tx, summary))
 }
 

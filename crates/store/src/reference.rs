@@ -546,6 +546,17 @@ impl Db {
         on_db!(self, |c| crimes_query(c).await)
     }
 
+    /// Whether any synthetic (demo) data was loaded: every demo record comes through an import marked
+    /// synthetic, and the imports table is small.
+    pub async fn has_synthetic_data(&self) -> Result<bool> {
+        on_db!(self, |c| {
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM imports WHERE synthetic")
+                .fetch_one(c)
+                .await?;
+            Ok(n > 0)
+        })
+    }
+
     /// Counts for the home page.
     pub async fn overview(&self) -> Result<Overview> {
         on_db!(self, |c| {
@@ -557,8 +568,7 @@ impl Db {
                         (SELECT COUNT(*) FROM occurrences WHERE areas = '' AND lat IS NOT NULL) AS unassigned,
                         (SELECT COUNT(*) FROM monthly_counts) AS monthly_counts,
                         (SELECT COUNT(*) FROM occurrence_changes) AS changes,
-                        (SELECT COUNT(*) FROM territories WHERE synthetic)
-                          + (SELECT COUNT(*) FROM occurrences WHERE synthetic) AS synthetic,
+                        (SELECT COUNT(*) FROM imports WHERE synthetic) AS synthetic,
                         (SELECT MIN(occurred_at) FROM occurrences) AS first_day,
                         (SELECT MAX(occurred_at) FROM occurrences) AS last_day",
             )

@@ -1,21 +1,93 @@
-//! The web application (axum): for now the home page and `/health`; the platform (people, roles,
-//! permissions, pages) grows here.
+//! The web application (axum): pt-BR pages rendered on the server, a JSON API under `/api/v1`, sessions,
+//! the one permission check, the audit trail of every act.
+//!
+//! Layout: [`routes`] is the table of every route and what it requires; [`guard`] is the check that runs
+//! before each of them; [`pages`] and [`api`] hold the handlers; [`security`] the secrets and headers;
+//! [`assets`] the embedded front-end files (nothing is fetched from the internet at build or run time).
+//! [`AppError`] is the one mapping from errors to HTTP statuses.
 
 #![deny(missing_docs)]
 
-use askama::Template;
+pub mod api;
+pub mod assets;
+pub mod demo_users;
+pub mod guard;
+pub mod pages;
+pub mod routes;
+pub mod security;
+
 use atalaia_store::Db;
-use axum::extract::State;
+use axum::Router;
+use axum::extract::Request;
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDateTime;
+
+pub use guard::{Access, Identity};
+pub use security::PasswordCost;
+
+/// How the application is deployed.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// The server listens only on a loopback address (demo logins are accepted only then).
+    pub loopback: bool,
+    /// Cookies carry `Secure` (set when served over HTTPS, which any non-loopback deployment must be).
+    pub secure_cookies: bool,
+    /// Session lifetimes.
+    pub session_times: guard::SessionTimes,
+    /// Argon2id cost for new password hashes.
+    pub password_cost: PasswordCost,
+    /// Optional map tile URL template (`https://…/{z}/{x}/{y}.png`); maps work without it.
+    pub tile_url: Option<String>,
+    /// Sign-in failures allowed per login in the window before refusing.
+    pub max_failures_per_login: i64,
+    /// Sign-in failures allowed per address in the window before refusing.
+    pub max_failures_per_ip: i64,
+    /// The rate-limit window.
+    pub failure_window: chrono::Duration,
+    /// Largest request body accepted (uploads included), in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            loopback: true,
+            secure_cookies: false,
+            session_times: guard::SessionTimes::default(),
+            password_cost: PasswordCost::default(),
+            tile_url: None,
+            max_failures_per_login: 5,
+            max_failures_per_ip: 20,
+            failure_window: chrono::Duration::minutes(15),
+            max_body_bytes: 512 * 1024 * 1024,
+        }
+    }
+}
 
 /// Application state shared by handlers.
 #[derive(Clone, Debug)]
 pub struct AppState {
     /// The database.
     pub db: Db,
+    /// Deployment settings.
+    pub config: std::sync::Arc<WebConfig>,
+}
+
+impl AppState {
+    /// State over `db` with `config`.
+    pub fn new(db: Db, config: WebConfig) -> AppState {
+        AppState {
+            db,
+            config: std::sync::Arc::new(config),
+        }
+    }
+}
+
+/// Now, UTC (acts are recorded in UTC).
+pub fn now_utc() -> NaiveDateTime {
+    chrono::Utc::now().naive_utc()
 }
 
 /// The one mapping from errors to HTTP responses: details go to the log, users get Portuguese text.
@@ -27,223 +99,83 @@ pub enum AppError {
     /// A template failure.
     #[error(transparent)]
     Template(#[from] askama::Error),
+    /// Something asked for does not exist.
+    #[error("não encontrado: {0}")]
+    NotFound(String),
+    /// The request is malformed; the message says what was expected (pt-BR).
+    #[error("{0}")]
+    BadRequest(String),
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        tracing::error!(error = %self, "request failed");
-        (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            Html("<!doctype html><html lang=\"pt-BR\"><meta charset=\"utf-8\"><title>Erro</title><p>Erro interno. A equipe foi avisada; tente novamente em instantes.</p></html>"),
-        )
-            .into_response()
+        match self {
+            AppError::NotFound(what) => pages::error_page(
+                StatusCode::NOT_FOUND,
+                "Não encontrado",
+                &format!("Não encontramos {what}."),
+            ),
+            AppError::BadRequest(msg) => {
+                pages::error_page(StatusCode::BAD_REQUEST, "Pedido inválido", &msg)
+            }
+            e => {
+                tracing::error!(error = %e, "request failed");
+                pages::error_page(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Erro interno",
+                    "Algo falhou do nosso lado. Tente novamente em instantes; se persistir, avise a administração do sistema.",
+                )
+            }
+        }
     }
 }
 
-struct AreaRow {
-    code: String,
-    name: String,
-    kind: String,
-    validity: String,
-    synthetic: bool,
-}
-
-struct ImportRow {
-    id: i64,
-    kind: String,
-    file_name: String,
-    read: String,
-    inserted: String,
-    updated: String,
-    unchanged: String,
-    rejected: String,
-}
-
-struct Card {
-    value: String,
-    label: &'static str,
-    note: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "home.html")]
-struct Home {
-    synthetic: bool,
-    cards: Vec<Card>,
-    areas: Vec<AreaRow>,
-    imports: Vec<ImportRow>,
-}
-
-/// Builds the router.
+/// Builds the router from [`routes::routes`]: each route wrapped in the [`guard`] with its access,
+/// then the security headers, the body limit and request tracing for all.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/", get(home))
-        .route("/health", get(health))
+    let mut r: Router<AppState> = Router::new();
+    for route in routes::routes() {
+        let access = route.access;
+        let st = state.clone();
+        let guarded =
+            route
+                .handler
+                .route_layer(middleware::from_fn(move |req: Request, next: Next| {
+                    let st = st.clone();
+                    async move { guard::guard(access, st, req, next).await }
+                }));
+        r = r.route(route.path, guarded);
+    }
+    let tile_origin = state.config.tile_url.as_deref().and_then(origin_of);
+    let headers = security::security_headers(tile_origin.as_deref());
+    let limit = state.config.max_body_bytes;
+    r.fallback(not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(limit))
+        .layer(middleware::from_fn(move |req: Request, next: Next| {
+            let headers = headers.clone();
+            async move {
+                let mut resp = next.run(req).await;
+                for (k, v) in headers {
+                    resp.headers_mut().entry(k).or_insert(v);
+                }
+                resp
+            }
+        }))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
 
-async fn home(State(st): State<AppState>) -> Result<Html<String>, AppError> {
-    let overview = st.db.overview().await?;
-    let areas = st
-        .db
-        .territories()
-        .await?
-        .into_iter()
-        .filter(|t| matches!(t.kind.as_str(), "ais" | "aisp" | "aise" | "intervention"))
-        .map(|t| AreaRow {
-            validity: validity(t.valid_from, t.valid_to),
-            code: t.code,
-            name: t.name,
-            kind: t.kind.to_uppercase(),
-            synthetic: t.synthetic,
-        })
-        .collect::<Vec<_>>();
-    let mut areas = areas;
-    areas.sort_by_key(|a| natural_key(&a.code));
-    let imports = st
-        .db
-        .recent_imports(10)
-        .await?
-        .into_iter()
-        .map(|i| ImportRow {
-            id: i.id,
-            kind: kind_label(&i.kind),
-            file_name: i.file_name,
-            read: thousands(i.counts.read),
-            inserted: thousands(i.counts.inserted),
-            updated: thousands(i.counts.updated),
-            unchanged: thousands(i.counts.unchanged),
-            rejected: thousands(i.counts.rejected),
-        })
-        .collect();
-    let n = |v: i64| thousands(v.max(0) as u64);
-    let period = match (&overview.first_day, &overview.last_day) {
-        (Some(a), Some(b)) => Some(format!("{a} a {b}")),
-        _ => None,
-    };
-    let cards = vec![
-        Card {
-            value: n(overview.territories),
-            label: "versões de territórios",
-            note: None,
-        },
-        Card {
-            value: n(overview.units),
-            label: "versões de unidades",
-            note: None,
-        },
-        Card {
-            value: n(overview.operators),
-            label: "operadores",
-            note: None,
-        },
-        Card {
-            value: n(overview.occurrences),
-            label: "ocorrências",
-            note: period,
-        },
-        Card {
-            value: n(overview.unassigned),
-            label: "ocorrências fora de qualquer área",
-            note: None,
-        },
-        Card {
-            value: n(overview.changes),
-            label: "reclassificações registradas",
-            note: None,
-        },
-    ];
-    Ok(Html(
-        Home {
-            synthetic: overview.synthetic,
-            cards,
-            areas,
-            imports,
-        }
-        .render()?,
-    ))
+/// `https://tiles.example.org/{z}/…` → `https://tiles.example.org`.
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let host = rest.split('/').next()?;
+    Some(format!("{scheme}://{host}"))
 }
 
-/// A validity period as users say it.
-fn validity(from: chrono::NaiveDate, to: Option<chrono::NaiveDate>) -> String {
-    let open_start = from == atalaia_store::territories::SINCE_ALWAYS;
-    let f = |d: chrono::NaiveDate| d.format("%d/%m/%Y").to_string();
-    match (open_start, to) {
-        (true, None) => "vigente (sem data de início)".into(),
-        (false, None) => format!("vigente desde {}", f(from)),
-        (true, Some(to)) => format!("até {}", f(to)),
-        (false, Some(to)) => format!("de {} a {}", f(from), f(to)),
-    }
-}
-
-/// Sort key that puts AIS8 before AIS10.
-fn natural_key(code: &str) -> (String, u64, String) {
-    let digits_at = code
-        .find(|c: char| c.is_ascii_digit())
-        .unwrap_or(code.len());
-    let (prefix, rest) = code.split_at(digits_at);
-    let end = rest
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(rest.len());
-    let n = rest[..end].parse().unwrap_or(0);
-    (prefix.to_string(), n, rest[end..].to_string())
-}
-
-/// 149964 → "149.964".
-fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// Import kinds in Portuguese.
-fn kind_label(kind: &str) -> String {
-    atalaia_ingest::Kind::parse(kind)
-        .map(|k| k.label_pt().to_string())
-        .unwrap_or_else(|| kind.to_string())
-}
-
-async fn health(State(st): State<AppState>) -> Response {
-    match st.db.ping().await {
-        Ok(()) => Json(serde_json::json!({"status": "ok", "database": "ok"})).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "health check failed");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(serde_json::json!({"status": "error", "database": "indisponível"})),
-            )
-                .into_response()
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formats_for_people() {
-        assert_eq!(thousands(149_964), "149.964");
-        assert_eq!(thousands(1_000_000), "1.000.000");
-        assert_eq!(thousands(999), "999");
-        let mut codes = vec!["AIS10", "AISP1", "AIS9", "AIS8"];
-        codes.sort_by_key(|c| natural_key(c));
-        assert_eq!(codes, ["AIS8", "AIS9", "AIS10", "AISP1"]);
-        let d = |y, m, day| chrono::NaiveDate::from_ymd_opt(y, m, day).unwrap();
-        assert_eq!(
-            validity(atalaia_store::territories::SINCE_ALWAYS, None),
-            "vigente (sem data de início)"
-        );
-        assert_eq!(
-            validity(d(2024, 1, 1), Some(d(2025, 6, 30))),
-            "de 01/01/2024 a 30/06/2025"
-        );
-    }
+async fn not_found() -> Response {
+    pages::error_page(
+        StatusCode::NOT_FOUND,
+        "Página não encontrada",
+        "O endereço não existe. Use o menu para encontrar o que procura.",
+    )
 }

@@ -23,6 +23,7 @@ pub fn opts(rejects: Option<PathBuf>) -> ImportOptions {
             .unwrap()
             .and_hms_opt(12, 0, 0)
             .unwrap(),
+        ip: String::new(),
     }
 }
 

@@ -1,0 +1,422 @@
+//! The one permission check. Every route of the router is declared in [`crate::routes::routes`] with an
+//! [`Access`]; [`guard`] runs before its handler, resolves who is asking (session cookie, or API key on
+//! `/api/`), decides with [`atalaia_core::access::any_allows`], checks the CSRF token of state-changing
+//! requests made with a session, and hands the handler an [`Identity`]. Nothing else decides access.
+
+use std::net::SocketAddr;
+
+use atalaia_core::access::{Permission, Role, any_allows};
+use atalaia_store::accounts::{Grant, UserRecord};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{Duration, NaiveDateTime};
+
+use crate::security::{constant_time_eq, token_hash};
+use crate::{AppState, now_utc};
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "atalaia_sessao";
+
+/// What a route requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone (login page, health, static files, the OpenAPI document).
+    Public,
+    /// Any signed-in user or API key.
+    SignedIn,
+    /// A role that grants this permission.
+    Perm(Permission),
+}
+
+/// How the requester proved who they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    /// A browser session; carries the session's token hash and CSRF token.
+    Session {
+        /// SHA-256 of the cookie's token.
+        token_hash: String,
+        /// The session's CSRF token.
+        csrf: String,
+    },
+    /// An institution's API key.
+    ApiKey {
+        /// The key's public prefix.
+        prefix: String,
+    },
+}
+
+/// Who is asking, handed to handlers by the guard.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    /// The user, for sessions.
+    pub user: Option<UserRecord>,
+    /// Display name.
+    pub name: String,
+    /// Roles in force.
+    pub roles: Vec<Role>,
+    /// Roles with scopes (sessions only; an API key's role is unscoped).
+    pub grants: Vec<Grant>,
+    /// Institution code.
+    pub institution: String,
+    /// How they proved it.
+    pub via: Via,
+    /// Client address.
+    pub ip: String,
+}
+
+impl Identity {
+    /// The actor recorded in the audit log: `user:<login>` or `apikey:<prefix>`.
+    pub fn actor(&self) -> String {
+        match (&self.via, &self.user) {
+            (Via::ApiKey { prefix }, _) => format!("apikey:{prefix}"),
+            (Via::Session { .. }, Some(u)) => format!("user:{}", u.login),
+            (Via::Session { .. }, None) => "desconhecido".into(),
+        }
+    }
+
+    /// Whether any of the roles grants `p`.
+    pub fn may(&self, p: Permission) -> bool {
+        any_allows(&self.roles, p)
+    }
+
+    /// The CSRF token forms must carry (sessions only).
+    pub fn csrf(&self) -> &str {
+        match &self.via {
+            Via::Session { csrf, .. } => csrf,
+            Via::ApiKey { .. } => "",
+        }
+    }
+}
+
+/// Session lifetimes: idle (moved on use) and absolute (from sign-in).
+#[derive(Debug, Clone, Copy)]
+pub struct SessionTimes {
+    /// Expire after this long without a request.
+    pub idle: Duration,
+    /// Expire this long after sign-in, whatever happens.
+    pub absolute: Duration,
+}
+
+impl Default for SessionTimes {
+    fn default() -> Self {
+        SessionTimes {
+            idle: Duration::minutes(30),
+            absolute: Duration::hours(10),
+        }
+    }
+}
+
+/// The client's address: the connection's peer (the app is meant to run behind a proxy that the
+/// deployment configures; `X-Forwarded-For` is not trusted by default).
+pub fn client_ip(req: &Request) -> String {
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_default()
+}
+
+/// Reads one cookie.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn is_api(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/")
+}
+
+/// Resolves the requester from the session cookie (pages and API) or a bearer API key (API only).
+pub async fn identify(
+    st: &AppState,
+    path: &str,
+    headers: &HeaderMap,
+    ip: String,
+) -> Result<Option<Identity>, crate::AppError> {
+    let now = now_utc();
+    if is_api(path)
+        && let Some(key) = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+    {
+        return Ok(st
+            .db
+            .api_key_by_hash(&token_hash(key.trim()), now)
+            .await?
+            .map(|k| Identity {
+                user: None,
+                name: k.name.clone(),
+                roles: vec![k.role],
+                grants: Vec::new(),
+                institution: k.institution_code.clone(),
+                via: Via::ApiKey { prefix: k.prefix },
+                ip,
+            }));
+    }
+    let Some(token) = cookie(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let hash = token_hash(token);
+    let Some(s) = st.db.session(&hash, now).await? else {
+        return Ok(None);
+    };
+    let times = st.config.session_times;
+    if now - s.created_at >= times.absolute {
+        st.db.delete_session(&hash).await?;
+        return Ok(None);
+    }
+    // Move the idle expiry at most once a minute, not on every request.
+    let new_expiry = (now + times.idle).min(s.created_at + times.absolute);
+    if new_expiry - s.expires_at > Duration::minutes(1) {
+        st.db.touch_session(&hash, now, new_expiry).await?;
+    }
+    Ok(Some(Identity {
+        name: s.user.name.clone(),
+        roles: s.user.roles(),
+        grants: s.user.grants.clone(),
+        institution: s.user.institution_code.clone(),
+        user: Some(s.user),
+        via: Via::Session {
+            token_hash: hash,
+            csrf: s.csrf_token,
+        },
+        ip,
+    }))
+}
+
+/// Form bodies larger than this are not read for a CSRF token (uploads carry it in a header or the
+/// query string).
+const MAX_FORM_FOR_CSRF: usize = 1 << 20;
+
+/// The guard: runs before every handler with the route's [`Access`].
+pub async fn guard(access: Access, st: AppState, req: Request, next: Next) -> Response {
+    match check(access, &st, req).await {
+        Ok(req) => next.run(req).await,
+        Err(resp) => resp,
+    }
+}
+
+async fn check(access: Access, st: &AppState, mut req: Request) -> Result<Request, Response> {
+    let api = is_api(req.uri().path());
+    let path = req.uri().path().to_string();
+    let headers = req.headers().clone();
+    let identity = identify(st, &path, &headers, client_ip(&req))
+        .await
+        .map_err(|e| e.into_response())?;
+    if access == Access::Public {
+        if let Some(id) = identity {
+            req.extensions_mut().insert(id);
+        }
+        return Ok(req);
+    }
+    let Some(identity) = identity else {
+        return Err(unauthenticated(api, &req));
+    };
+    if let Access::Perm(p) = access
+        && !identity.may(p)
+    {
+        return Err(forbidden(api));
+    }
+    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        && let Via::Session { csrf, .. } = &identity.via
+    {
+        let (ok, rebuilt) = csrf_ok(req, csrf).await;
+        req = rebuilt;
+        if !ok {
+            return Err(csrf_refused(api));
+        }
+    }
+    req.extensions_mut().insert(identity);
+    Ok(req)
+}
+
+/// Checks the CSRF token of a state-changing request: the `X-CSRF-Token` header, the `csrf_token` field
+/// of a url-encoded form, or the `csrf_token` query parameter (multipart uploads). Cross-site requests
+/// (by `Sec-Fetch-Site`) are refused outright. Returns the request with its body restored.
+async fn csrf_ok(req: Request, expected: &str) -> (bool, Request) {
+    let cross_site = req
+        .headers()
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == "cross-site");
+    if cross_site {
+        return (false, req);
+    }
+    let from_header = req
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    if let Some(t) = from_header {
+        return (constant_time_eq(&t, expected), req);
+    }
+    let from_query = req
+        .uri()
+        .query()
+        .and_then(|q| url_form_field(q, "csrf_token"));
+    if let Some(t) = from_query {
+        return (constant_time_eq(&t, expected), req);
+    }
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return (false, req);
+    }
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM_FOR_CSRF).await else {
+        return (false, Request::from_parts(parts, Body::empty()));
+    };
+    let ok = std::str::from_utf8(&bytes)
+        .ok()
+        .and_then(|s| url_form_field(s, "csrf_token"))
+        .is_some_and(|t| constant_time_eq(&t, expected));
+    (ok, Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// The first value of `name` in an `a=1&b=2` string, percent-decoded.
+fn url_form_field(s: &str, name: &str) -> Option<String> {
+    s.split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=')?;
+        (k == name).then(|| percent_decode(v))
+    })
+}
+
+fn percent_decode(s: &str) -> String {
+    fn hex(c: u8) -> Option<u8> {
+        (c as char).to_digit(16).map(|d| d as u8)
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let escaped = match (b[i], b.get(i + 1), b.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) => hex(h).zip(hex(l)).map(|(h, l)| h * 16 + l),
+            _ => None,
+        };
+        match (escaped, b[i]) {
+            (Some(v), _) => {
+                out.push(v);
+                i += 3;
+            }
+            (None, b'+') => {
+                out.push(b' ');
+                i += 1;
+            }
+            (None, c) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn unauthenticated(api: bool, req: &Request) -> Response {
+    if api {
+        let mut r = (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(serde_json::json!({"error": "não autenticado: entre com uma sessão ou envie Authorization: Bearer <chave de API>"})),
+        )
+            .into_response();
+        r.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            axum::http::HeaderValue::from_static("Bearer"),
+        );
+        return r;
+    }
+    let target = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    let next = if req.method() == Method::GET {
+        target
+    } else {
+        "/"
+    };
+    Redirect::to(&format!("/login?proximo={}", percent_encode(next))).into_response()
+}
+
+/// Percent-encodes everything but unreserved characters and `/`.
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn forbidden(api: bool) -> Response {
+    if api {
+        return (
+            StatusCode::FORBIDDEN,
+            axum::Json(
+                serde_json::json!({"error": "acesso negado: seu papel não permite esta operação"}),
+            ),
+        )
+            .into_response();
+    }
+    crate::pages::error_page(
+        StatusCode::FORBIDDEN,
+        "Acesso negado",
+        "Seu papel não dá acesso a esta página. Se precisar dele, fale com a administração do sistema.",
+    )
+}
+
+fn csrf_refused(api: bool) -> Response {
+    if api {
+        return (
+            StatusCode::FORBIDDEN,
+            axum::Json(serde_json::json!({"error": "token CSRF ausente ou inválido"})),
+        )
+            .into_response();
+    }
+    crate::pages::error_page(
+        StatusCode::FORBIDDEN,
+        "Formulário recusado",
+        "O formulário expirou ou não veio desta página. Volte, recarregue a página e envie de novo.",
+    )
+}
+
+/// When a session started and when it would expire, for a new sign-in at `now`.
+pub fn new_session_expiry(now: NaiveDateTime, times: SessionTimes) -> NaiveDateTime {
+    now + times.idle.min(times.absolute)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_fields_and_cookies() {
+        assert_eq!(
+            url_form_field("a=1&csrf_token=ab%2Fc+d&b=2", "csrf_token").as_deref(),
+            Some("ab/c d")
+        );
+        assert_eq!(url_form_field("a=1", "csrf_token"), None);
+        assert_eq!(percent_decode("%zz%4"), "%zz%4");
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            "x=1; atalaia_sessao=tok; y=2".parse().unwrap(),
+        );
+        assert_eq!(cookie(&h, SESSION_COOKIE), Some("tok"));
+        assert_eq!(percent_encode("/a b?c=d"), "/a%20b%3Fc%3Dd");
+    }
+}

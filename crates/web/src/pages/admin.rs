@@ -1,0 +1,600 @@
+//! Administration: users (roles and scopes, activation, passwords) and institutions. Every change is
+//! written to the audit log in the same transaction, and a change of roles or activation ends the user's
+//! sessions so it takes effect at once.
+
+use askama::Template;
+use atalaia_core::Institution;
+use atalaia_core::access::Role;
+use atalaia_store::accounts::{Grant, InstitutionRecord, NewUser, Scope, UserRecord};
+use atalaia_store::audit::AuditEvent;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use serde::Deserialize;
+
+use super::{Chrome, render};
+use crate::guard::Identity;
+use crate::security::hash_password;
+use crate::{AppError, AppState, now_utc};
+
+/// Minimum password length (platform.md §2 asks for strong passwords; length is what matters).
+pub const MIN_PASSWORD: usize = 12;
+
+/// `?ok=` codes after a redirect, and `?erro=` messages.
+#[derive(Debug, Deserialize, Default)]
+pub struct Flash {
+    ok: Option<String>,
+    erro: Option<String>,
+}
+
+impl Flash {
+    fn message(&self) -> Option<String> {
+        self.ok.as_deref().map(|c| {
+            match c {
+                "criado" => "Usuário criado.",
+                "salvo" => "Alterações salvas. As sessões do usuário foram encerradas.",
+                "senha" => "Senha redefinida. As sessões do usuário foram encerradas.",
+                "instituicao" => "Instituição criada.",
+                _ => "Feito.",
+            }
+            .to_string()
+        })
+    }
+}
+
+struct RoleOption {
+    code: &'static str,
+    label: &'static str,
+    checked: bool,
+    scope: String,
+}
+
+struct UserRow {
+    id: i64,
+    login: String,
+    name: String,
+    institution: String,
+    roles: String,
+    active: bool,
+    demo: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin_users.html")]
+struct UsersPage {
+    chrome: Chrome,
+    ok: Option<String>,
+    error: Option<String>,
+    users: Vec<UserRow>,
+    institutions: Vec<InstitutionRecord>,
+    roles: Vec<RoleOption>,
+    min_password: usize,
+}
+
+#[derive(Template)]
+#[template(path = "admin_user.html")]
+struct UserPage {
+    chrome: Chrome,
+    ok: Option<String>,
+    error: Option<String>,
+    user: UserRecord,
+    institutions: Vec<InstitutionRecord>,
+    roles: Vec<RoleOption>,
+    min_password: usize,
+}
+
+fn grants_label(grants: &[Grant]) -> String {
+    grants
+        .iter()
+        .map(|g| match &g.scope {
+            Scope::All => g.role.label_pt().to_string(),
+            s => format!("{} ({})", g.role.label_pt(), s.label_pt()),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn scope_text(grants: &[Grant], role: Role) -> String {
+    grants
+        .iter()
+        .filter(|g| g.role == role)
+        .filter_map(|g| match &g.scope {
+            Scope::All => None,
+            Scope::Unit(c) => Some(format!("unidade:{c}")),
+            Scope::Municipality(c) => Some(format!("municipio:{c}")),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn role_options(grants: &[Grant]) -> Vec<RoleOption> {
+    Role::ALL
+        .into_iter()
+        .map(|r| RoleOption {
+            code: r.as_str(),
+            label: r.label_pt(),
+            checked: grants.iter().any(|g| g.role == r),
+            scope: scope_text(grants, r),
+        })
+        .collect()
+}
+
+/// A form's fields as pairs (check boxes repeat their name).
+type Pairs = Vec<(String, String)>;
+
+fn field<'a>(pairs: &'a Pairs, name: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.trim())
+        .unwrap_or("")
+}
+
+/// Reads the roles and scopes of a user form: check boxes `papel`, and per role a text field
+/// `escopo_<papel>` with entries `unidade:CÓDIGO` or `municipio:CÓDIGO` separated by commas (empty =
+/// unscoped). Unknown units and territories are refused.
+async fn parse_grants(st: &AppState, pairs: &Pairs) -> Result<Vec<Grant>, String> {
+    let mut tx = st.db.begin().await.map_err(|e| e.to_string())?;
+    let units = tx.unit_codes().await.map_err(|e| e.to_string())?;
+    let territories = tx.territory_codes().await.map_err(|e| e.to_string())?;
+    drop(tx);
+    let mut grants = Vec::new();
+    for (k, v) in pairs {
+        if k != "papel" {
+            continue;
+        }
+        let role: Role = v
+            .parse()
+            .map_err(|_| format!("papel `{v}` inválido: esperado um dos papéis da lista"))?;
+        let scopes = field(pairs, &format!("escopo_{}", role.as_str()));
+        if scopes.is_empty() {
+            grants.push(Grant {
+                role,
+                scope: Scope::All,
+            });
+            continue;
+        }
+        for entry in scopes
+            .split([',', ';'])
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+        {
+            let scope = match entry.split_once(':') {
+                Some(("unidade", c)) if units.contains(c.trim()) => Scope::Unit(c.trim().into()),
+                Some(("municipio" | "município", c)) if territories.contains(c.trim()) => {
+                    Scope::Municipality(c.trim().into())
+                }
+                Some(("unidade", c)) => {
+                    return Err(format!("unidade `{}` não cadastrada", c.trim()));
+                }
+                Some(("municipio" | "município", c)) => {
+                    return Err(format!("território `{}` não cadastrado", c.trim()));
+                }
+                _ => {
+                    return Err(format!(
+                        "escopo `{entry}` inválido: esperado unidade:CÓDIGO ou municipio:CÓDIGO"
+                    ));
+                }
+            };
+            grants.push(Grant { role, scope });
+        }
+    }
+    grants.sort();
+    grants.dedup();
+    Ok(grants)
+}
+
+fn valid_login(login: &str) -> bool {
+    (3..=64).contains(&login.len())
+        && login.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+        })
+}
+
+async fn users_page(
+    st: &AppState,
+    id: &Identity,
+    ok: Option<String>,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let users = st
+        .db
+        .users()
+        .await?
+        .into_iter()
+        .map(|u| UserRow {
+            id: u.id,
+            roles: grants_label(&u.grants),
+            login: u.login,
+            name: u.name,
+            institution: u.institution_code,
+            active: u.active,
+            demo: u.demo,
+        })
+        .collect();
+    render(&UsersPage {
+        chrome: Chrome::new(st, id, "Usuários", "/admin/usuarios").await,
+        ok,
+        error,
+        users,
+        institutions: st.db.institutions().await?,
+        roles: role_options(&[]),
+        min_password: MIN_PASSWORD,
+    })
+}
+
+/// `GET /admin/usuarios`.
+pub async fn users(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Query(flash): Query<Flash>,
+) -> Result<Response, AppError> {
+    users_page(&st, &id, flash.message(), flash.erro).await
+}
+
+/// `POST /admin/usuarios`: creates a user with roles.
+pub async fn create_user(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Form(pairs): Form<Pairs>,
+) -> Result<Response, AppError> {
+    let login = field(&pairs, "login").to_lowercase();
+    let name = field(&pairs, "nome").to_string();
+    let email = Some(field(&pairs, "email")).filter(|e| !e.is_empty());
+    let password = pairs
+        .iter()
+        .find(|(k, _)| k == "senha")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    let institution_id: Option<i64> = field(&pairs, "instituicao").parse().ok();
+    let problem = if !valid_login(&login) {
+        Some(format!(
+            "login `{login}` inválido: esperado de 3 a 64 letras minúsculas sem acento, dígitos, ponto, hífen ou sublinhado"
+        ))
+    } else if name.is_empty() {
+        Some("nome vazio: informe o nome completo".into())
+    } else if password.chars().count() < MIN_PASSWORD {
+        Some(format!(
+            "senha curta: use ao menos {MIN_PASSWORD} caracteres"
+        ))
+    } else if institution_id.is_none() {
+        Some("escolha a instituição".into())
+    } else {
+        None
+    };
+    if let Some(p) = problem {
+        return users_page(&st, &id, None, Some(p)).await;
+    }
+    let grants = match parse_grants(&st, &pairs).await {
+        Ok(g) if g.is_empty() => {
+            return users_page(&st, &id, None, Some("marque ao menos um papel".into())).await;
+        }
+        Ok(g) => g,
+        Err(e) => return users_page(&st, &id, None, Some(e)).await,
+    };
+    if st.db.user_by_login(&login).await?.is_some() {
+        return users_page(
+            &st,
+            &id,
+            None,
+            Some(format!("já existe o usuário `{login}`")),
+        )
+        .await;
+    }
+    let now = now_utc();
+    let hash = hash_password(password, st.config.password_cost);
+    let mut tx = st.db.begin().await?;
+    let uid = tx
+        .create_user(
+            &NewUser {
+                login: &login,
+                name: &name,
+                email,
+                institution_id: institution_id.unwrap_or_default(),
+                password_hash: Some(&hash),
+                demo: false,
+            },
+            now,
+        )
+        .await?;
+    tx.set_grants(uid, &grants).await?;
+    tx.audit(
+        &AuditEvent::new(id.actor(), "user.create")
+            .object(format!("user:{login}"))
+            .details(serde_json::json!({"name": name, "institution_id": institution_id, "roles": grants_label(&grants)}))
+            .ip(&id.ip),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/admin/usuarios?ok=criado").into_response())
+}
+
+async fn user_page(
+    st: &AppState,
+    id: &Identity,
+    uid: i64,
+    ok: Option<String>,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let user = st
+        .db
+        .user_by_id(uid)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("o usuário {uid}")))?;
+    let title = format!("Usuário {}", user.login);
+    render(&UserPage {
+        chrome: Chrome::new(st, id, &title, "/admin/usuarios").await,
+        ok,
+        error,
+        roles: role_options(&user.grants),
+        user,
+        institutions: st.db.institutions().await?,
+        min_password: MIN_PASSWORD,
+    })
+}
+
+/// `GET /admin/usuarios/{id}`.
+pub async fn user(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Path(uid): Path<i64>,
+    Query(flash): Query<Flash>,
+) -> Result<Response, AppError> {
+    user_page(&st, &id, uid, flash.message(), flash.erro).await
+}
+
+/// `POST /admin/usuarios/{id}`: name, e-mail, institution, activation and roles.
+pub async fn update_user(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Path(uid): Path<i64>,
+    Form(pairs): Form<Pairs>,
+) -> Result<Response, AppError> {
+    let Some(before) = st.db.user_by_id(uid).await? else {
+        return Err(AppError::NotFound(format!("o usuário {uid}")));
+    };
+    let name = field(&pairs, "nome").to_string();
+    let email = Some(field(&pairs, "email")).filter(|e| !e.is_empty());
+    let active = field(&pairs, "ativo") == "sim";
+    let Some(institution_id) = field(&pairs, "instituicao").parse::<i64>().ok() else {
+        return user_page(&st, &id, uid, None, Some("escolha a instituição".into())).await;
+    };
+    if name.is_empty() {
+        return user_page(
+            &st,
+            &id,
+            uid,
+            None,
+            Some("nome vazio: informe o nome completo".into()),
+        )
+        .await;
+    }
+    let grants = match parse_grants(&st, &pairs).await {
+        Ok(g) if g.is_empty() => {
+            return user_page(&st, &id, uid, None, Some("marque ao menos um papel".into())).await;
+        }
+        Ok(g) => g,
+        Err(e) => return user_page(&st, &id, uid, None, Some(e)).await,
+    };
+    if before.id == id.user.as_ref().map(|u| u.id).unwrap_or(-1)
+        && (!active || !grants.iter().any(|g| g.role == Role::Admin))
+    {
+        return user_page(
+            &st,
+            &id,
+            uid,
+            None,
+            Some(
+                "você não pode tirar de si mesmo o papel de administração nem se desativar".into(),
+            ),
+        )
+        .await;
+    }
+    let now = now_utc();
+    let mut tx = st.db.begin().await?;
+    tx.update_user(uid, &name, email, institution_id, active, now)
+        .await?;
+    tx.set_grants(uid, &grants).await?;
+    let ended = tx.delete_user_sessions(uid).await?;
+    tx.audit(
+        &AuditEvent::new(id.actor(), "user.update")
+            .object(format!("user:{}", before.login))
+            .details(serde_json::json!({
+                "before": {"name": before.name, "email": before.email, "institution_id": before.institution_id,
+                           "active": before.active, "roles": grants_label(&before.grants)},
+                "after": {"name": name, "email": email, "institution_id": institution_id,
+                          "active": active, "roles": grants_label(&grants)},
+                "sessions_ended": ended,
+            }))
+            .ip(&id.ip),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/admin/usuarios/{uid}?ok=salvo")).into_response())
+}
+
+/// The password reset form.
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    senha: String,
+}
+
+/// `POST /admin/usuarios/{id}/senha`.
+pub async fn reset_password(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Path(uid): Path<i64>,
+    Form(f): Form<PasswordForm>,
+) -> Result<Response, AppError> {
+    let Some(user) = st.db.user_by_id(uid).await? else {
+        return Err(AppError::NotFound(format!("o usuário {uid}")));
+    };
+    if f.senha.chars().count() < MIN_PASSWORD {
+        return user_page(
+            &st,
+            &id,
+            uid,
+            None,
+            Some(format!(
+                "senha curta: use ao menos {MIN_PASSWORD} caracteres"
+            )),
+        )
+        .await;
+    }
+    let now = now_utc();
+    let hash = hash_password(&f.senha, st.config.password_cost);
+    let mut tx = st.db.begin().await?;
+    tx.set_password_hash(uid, &hash, now).await?;
+    let ended = tx.delete_user_sessions(uid).await?;
+    tx.audit(
+        &AuditEvent::new(id.actor(), "user.password_reset")
+            .object(format!("user:{}", user.login))
+            .details(serde_json::json!({"sessions_ended": ended}))
+            .ip(&id.ip),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/admin/usuarios/{uid}?ok=senha")).into_response())
+}
+
+struct KindOption {
+    code: &'static str,
+    label: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "admin_institutions.html")]
+struct InstitutionsPage {
+    chrome: Chrome,
+    ok: Option<String>,
+    error: Option<String>,
+    institutions: Vec<InstitutionRecord>,
+    kinds: Vec<KindOption>,
+}
+
+const KINDS: [(&str, &str); 11] = [
+    ("PM", "Polícia Militar"),
+    ("PC", "Polícia Civil"),
+    ("BM", "Corpo de Bombeiros Militar"),
+    ("SPTC", "Polícia Técnico-Científica"),
+    ("PP", "Polícia Penal / sistema prisional"),
+    ("SSP", "Secretaria de Segurança Pública"),
+    ("MP", "Ministério Público"),
+    ("TJ", "Tribunal de Justiça"),
+    ("DP", "Defensoria Pública"),
+    ("PREF", "Prefeitura"),
+    ("OUTRA", "Outra (Conseg/Consep, CDL, controle…)"),
+];
+
+async fn institutions_page(
+    st: &AppState,
+    id: &Identity,
+    ok: Option<String>,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    render(&InstitutionsPage {
+        chrome: Chrome::new(st, id, "Instituições", "/admin/instituicoes").await,
+        ok,
+        error,
+        institutions: st.db.institutions().await?,
+        kinds: KINDS
+            .iter()
+            .map(|(code, label)| KindOption { code, label })
+            .collect(),
+    })
+}
+
+/// `GET /admin/instituicoes`.
+pub async fn institutions(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Query(flash): Query<Flash>,
+) -> Result<Response, AppError> {
+    institutions_page(&st, &id, flash.message(), flash.erro).await
+}
+
+/// The institution form.
+#[derive(Debug, Deserialize)]
+pub struct InstitutionForm {
+    codigo: String,
+    nome: String,
+    tipo: String,
+}
+
+/// `POST /admin/instituicoes`.
+pub async fn create_institution(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Form(f): Form<InstitutionForm>,
+) -> Result<Response, AppError> {
+    let code = f.codigo.trim().to_uppercase();
+    let name = f.nome.trim();
+    let kind = match f.tipo.trim() {
+        "OUTRA" => Ok("OUTRA".to_string()),
+        t => t
+            .parse::<Institution>()
+            .map(|i| i.to_string())
+            .map_err(|e| e.to_string()),
+    };
+    let problem = if code.is_empty()
+        || code.len() > 32
+        || !code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        Some(format!(
+            "código `{code}` inválido: esperado até 32 letras sem acento, dígitos, - ou _ (ex.: PMGO)"
+        ))
+    } else if name.is_empty() {
+        Some("nome vazio: informe o nome da instituição".into())
+    } else if let Err(e) = &kind {
+        Some(format!("tipo `{}` inválido: {e}", f.tipo.trim()))
+    } else {
+        None
+    };
+    if let Some(p) = problem {
+        return institutions_page(&st, &id, None, Some(p)).await;
+    }
+    if st.db.institutions().await?.iter().any(|i| i.code == code) {
+        return institutions_page(
+            &st,
+            &id,
+            None,
+            Some(format!("já existe a instituição `{code}`")),
+        )
+        .await;
+    }
+    let kind = kind.unwrap_or_default();
+    let now = now_utc();
+    let mut tx = st.db.begin().await?;
+    tx.create_institution(&code, name, &kind, false, now)
+        .await?;
+    tx.audit(
+        &AuditEvent::new(id.actor(), "institution.create")
+            .object(format!("institution:{code}"))
+            .details(serde_json::json!({"name": name, "kind": kind}))
+            .ip(&id.ip),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/admin/instituicoes?ok=instituicao").into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logins() {
+        assert!(valid_login("ana.souza"));
+        assert!(valid_login("pm-13bpm_chefe"));
+        assert!(!valid_login("an"));
+        assert!(!valid_login("Ana"));
+        assert!(!valid_login("joão"));
+        assert!(!valid_login("a b c"));
+    }
+}

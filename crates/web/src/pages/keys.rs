@@ -1,0 +1,170 @@
+//! API keys of institutions for machine clients: created by an administrator, shown once, stored as a
+//! SHA-256 digest, revocable; creation and revocation are audited, and each use marks the key.
+
+use askama::Template;
+use atalaia_core::access::Role;
+use atalaia_store::accounts::{ApiKeyRecord, InstitutionRecord};
+use atalaia_store::audit::AuditEvent;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use serde::Deserialize;
+
+use super::{Chrome, local_time, render};
+use crate::guard::Identity;
+use crate::security::{random_token, token_hash};
+use crate::{AppError, AppState, now_utc};
+
+struct KeyRow {
+    id: i64,
+    name: String,
+    prefix: String,
+    institution: String,
+    role: &'static str,
+    created: String,
+    last_used: String,
+    revoked: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "api_keys.html")]
+struct KeysPage {
+    chrome: Chrome,
+    error: Option<String>,
+    new_key: Option<String>,
+    keys: Vec<KeyRow>,
+    institutions: Vec<InstitutionRecord>,
+    roles: Vec<(&'static str, &'static str)>,
+}
+
+fn rows(keys: Vec<ApiKeyRecord>) -> Vec<KeyRow> {
+    keys.into_iter()
+        .map(|k| KeyRow {
+            id: k.id,
+            name: k.name,
+            prefix: k.prefix,
+            institution: k.institution_code,
+            role: k.role.label_pt(),
+            created: local_time(k.created_at),
+            last_used: k
+                .last_used_at
+                .map(local_time)
+                .unwrap_or_else(|| "nunca".into()),
+            revoked: k.revoked_at.map(local_time),
+        })
+        .collect()
+}
+
+async fn page(
+    st: &AppState,
+    id: &Identity,
+    error: Option<String>,
+    new_key: Option<String>,
+) -> Result<Response, AppError> {
+    render(&KeysPage {
+        chrome: Chrome::new(st, id, "Chaves de API", "/admin/chaves-api").await,
+        error,
+        new_key,
+        keys: rows(st.db.api_keys().await?),
+        institutions: st.db.institutions().await?,
+        roles: Role::ALL
+            .iter()
+            .map(|r| (r.as_str(), r.label_pt()))
+            .collect(),
+    })
+}
+
+/// `GET /admin/chaves-api`.
+pub async fn list(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+) -> Result<Response, AppError> {
+    page(&st, &id, None, None).await
+}
+
+/// The new-key form.
+#[derive(Debug, Deserialize)]
+pub struct KeyForm {
+    nome: String,
+    instituicao: String,
+    papel: String,
+}
+
+/// `POST /admin/chaves-api`: creates a key and shows it once.
+pub async fn create(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Form(f): Form<KeyForm>,
+) -> Result<Response, AppError> {
+    let name = f.nome.trim();
+    let role: Option<Role> = f.papel.parse().ok();
+    let institution = f.instituicao.parse::<i64>().ok();
+    let institutions = st.db.institutions().await?;
+    let inst = institution.and_then(|i| institutions.iter().find(|x| x.id == i));
+    let problem = if name.is_empty() {
+        Some("nome vazio: diga para que sistema é a chave".to_string())
+    } else if role.is_none() {
+        Some(format!("papel `{}` inválido", f.papel))
+    } else if role == Some(Role::Admin) {
+        Some("uma chave de API não pode ter o papel de administração".into())
+    } else if inst.is_none() {
+        Some("escolha a instituição".into())
+    } else {
+        None
+    };
+    let (Some(role), Some(inst), None) = (role, inst, &problem) else {
+        return page(&st, &id, problem, None).await;
+    };
+    let secret = random_token();
+    let key = format!("atk_{secret}");
+    let prefix = format!("atk_{}", &secret[..8]);
+    let now = now_utc();
+    let mut tx = st.db.begin().await?;
+    tx.create_api_key(
+        inst.id,
+        name,
+        &prefix,
+        &token_hash(&key),
+        role,
+        id.user.as_ref().map(|u| u.id),
+        now,
+    )
+    .await?;
+    tx.audit(
+        &AuditEvent::new(id.actor(), "apikey.create")
+            .object(format!("apikey:{prefix}"))
+            .details(
+                serde_json::json!({"name": name, "institution": inst.code, "role": role.as_str()}),
+            )
+            .ip(&id.ip),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    page(&st, &id, None, Some(key)).await
+}
+
+/// `POST /admin/chaves-api/{id}/revogar`.
+pub async fn revoke(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Path(key_id): Path<i64>,
+) -> Result<Response, AppError> {
+    let keys = st.db.api_keys().await?;
+    let Some(key) = keys.iter().find(|k| k.id == key_id) else {
+        return Err(AppError::NotFound(format!("a chave {key_id}")));
+    };
+    let now = now_utc();
+    let mut tx = st.db.begin().await?;
+    if tx.revoke_api_key(key_id, now).await? {
+        tx.audit(
+            &AuditEvent::new(id.actor(), "apikey.revoke")
+                .object(format!("apikey:{}", key.prefix))
+                .ip(&id.ip),
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Redirect::to("/admin/chaves-api").into_response())
+}

@@ -1,0 +1,159 @@
+//! Server-rendered pages (pt-BR). Each page template extends `layout.html` and carries a [`Chrome`]: who
+//! is signed in, the menu their roles open, the CSRF token for forms, and the demo-data notice.
+
+pub mod admin;
+pub mod audit;
+pub mod home;
+pub mod keys;
+pub mod login;
+
+use askama::Template;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::guard::{Access, Identity};
+use crate::routes::routes;
+use crate::{AppError, AppState};
+
+/// A menu entry.
+pub struct NavItem {
+    /// Label (pt-BR).
+    pub label: &'static str,
+    /// Target.
+    pub href: &'static str,
+    /// The current page.
+    pub current: bool,
+}
+
+/// What every page's frame needs.
+pub struct Chrome {
+    /// Page title.
+    pub title: String,
+    /// Signed-in user's name.
+    pub user_name: String,
+    /// Their institution.
+    pub institution: String,
+    /// Their roles, for people.
+    pub roles: String,
+    /// The menu.
+    pub nav: Vec<NavItem>,
+    /// CSRF token for forms.
+    pub csrf: String,
+    /// Show the synthetic-data notice.
+    pub synthetic: bool,
+}
+
+/// The menu, in order. Each entry is shown when the route it leads to lets the user in, so the menu
+/// and the permission check cannot disagree.
+const MENU: [(&str, &str); 5] = [
+    ("Início", "/"),
+    ("Usuários", "/admin/usuarios"),
+    ("Instituições", "/admin/instituicoes"),
+    ("Chaves de API", "/admin/chaves-api"),
+    ("Auditoria", "/auditoria"),
+];
+
+fn allowed(id: &Identity, access: Access) -> bool {
+    match access {
+        Access::Public | Access::SignedIn => true,
+        Access::Perm(p) => id.may(p),
+    }
+}
+
+impl Chrome {
+    /// The frame for `id` on the page at `current`.
+    pub async fn new(st: &AppState, id: &Identity, title: &str, current: &str) -> Chrome {
+        let table = routes();
+        let nav = MENU
+            .iter()
+            .filter(|(_, href)| {
+                table
+                    .iter()
+                    .find(|r| r.path == *href && r.method == axum::http::Method::GET)
+                    .is_some_and(|r| allowed(id, r.access))
+            })
+            .map(|(label, href)| NavItem {
+                label,
+                href,
+                current: *href == current,
+            })
+            .collect();
+        let synthetic = st.db.has_synthetic_data().await.unwrap_or(false);
+        Chrome {
+            title: title.to_string(),
+            user_name: id.name.clone(),
+            institution: id.institution.clone(),
+            roles: id
+                .roles
+                .iter()
+                .map(|r| r.label_pt())
+                .collect::<Vec<_>>()
+                .join(", "),
+            nav,
+            csrf: id.csrf().to_string(),
+            synthetic,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    title: &'a str,
+    message: &'a str,
+    status: u16,
+}
+
+/// A standalone error page (no menu: it may be shown to someone not signed in).
+pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
+    let body = ErrorPage {
+        title,
+        message,
+        status: status.as_u16(),
+    }
+    .render()
+    .unwrap_or_else(|_| message.to_string());
+    (status, Html(body)).into_response()
+}
+
+/// Renders a template into a response.
+pub fn render(t: &impl Template) -> Result<Response, AppError> {
+    Ok(Html(t.render()?).into_response())
+}
+
+/// `/health`: the database answers.
+pub async fn health(State(st): State<AppState>) -> Response {
+    match st.db.ping().await {
+        Ok(()) => Json(serde_json::json!({"status": "ok", "database": "ok"})).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({"status": "error", "database": "indisponível"})),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// 149964 → "149.964".
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A UTC instant as people in Goiás read it (UTC−3, no daylight saving since 2019).
+pub fn local_time(utc: chrono::NaiveDateTime) -> String {
+    (utc - chrono::Duration::hours(3))
+        .format("%d/%m/%Y %H:%M")
+        .to_string()
+}

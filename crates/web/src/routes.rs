@@ -1,0 +1,116 @@
+//! Every route of the application, with what it requires. The router is built from this table and only
+//! from it, so a route cannot exist without an [`Access`]; a test walks it against a hand-written table of
+//! who may do what (`tests/it/access.rs`).
+
+use atalaia_core::access::Permission as P;
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::routing::{MethodFilter, MethodRouter, on};
+
+use crate::guard::Access::{self, Perm, Public, SignedIn};
+use crate::{AppState, api, assets, pages};
+
+/// One route: method, path (axum syntax), what it requires, its handler.
+pub struct Route {
+    /// HTTP method.
+    pub method: Method,
+    /// Path pattern.
+    pub path: &'static str,
+    /// What the guard requires.
+    pub access: Access,
+    /// The handler.
+    pub handler: MethodRouter<AppState>,
+}
+
+fn route<H, T>(method: Method, path: &'static str, access: Access, h: H) -> Route
+where
+    H: Handler<T, AppState>,
+    T: 'static,
+{
+    let filter = if method == Method::POST {
+        MethodFilter::POST
+    } else {
+        MethodFilter::GET
+    };
+    Route {
+        method,
+        path,
+        access,
+        handler: on(filter, h),
+    }
+}
+
+fn get<H: Handler<T, AppState>, T: 'static>(path: &'static str, access: Access, h: H) -> Route {
+    route(Method::GET, path, access, h)
+}
+
+fn post<H: Handler<T, AppState>, T: 'static>(path: &'static str, access: Access, h: H) -> Route {
+    route(Method::POST, path, access, h)
+}
+
+/// The table.
+pub fn routes() -> Vec<Route> {
+    vec![
+        get("/health", Public, pages::health),
+        get("/static/{*path}", Public, assets::serve),
+        get("/login", Public, pages::login::form),
+        post("/login", Public, pages::login::submit),
+        post("/logout", SignedIn, pages::login::logout),
+        get("/", Perm(P::ViewIndicators), pages::home::home),
+        get("/admin/usuarios", Perm(P::ManageUsers), pages::admin::users),
+        post(
+            "/admin/usuarios",
+            Perm(P::ManageUsers),
+            pages::admin::create_user,
+        ),
+        get(
+            "/admin/usuarios/{id}",
+            Perm(P::ManageUsers),
+            pages::admin::user,
+        ),
+        post(
+            "/admin/usuarios/{id}",
+            Perm(P::ManageUsers),
+            pages::admin::update_user,
+        ),
+        post(
+            "/admin/usuarios/{id}/senha",
+            Perm(P::ManageUsers),
+            pages::admin::reset_password,
+        ),
+        get(
+            "/admin/instituicoes",
+            Perm(P::ManageUsers),
+            pages::admin::institutions,
+        ),
+        post(
+            "/admin/instituicoes",
+            Perm(P::ManageUsers),
+            pages::admin::create_institution,
+        ),
+        get(
+            "/admin/chaves-api",
+            Perm(P::ManageApiKeys),
+            pages::keys::list,
+        ),
+        post(
+            "/admin/chaves-api",
+            Perm(P::ManageApiKeys),
+            pages::keys::create,
+        ),
+        post(
+            "/admin/chaves-api/{id}/revogar",
+            Perm(P::ManageApiKeys),
+            pages::keys::revoke,
+        ),
+        get("/auditoria", Perm(P::ViewAudit), pages::audit::page),
+        get("/api/v1/openapi.json", Public, api::openapi),
+        get("/api/v1/me", SignedIn, api::me),
+        get(
+            "/api/v1/territories",
+            Perm(P::ViewIndicators),
+            api::territories,
+        ),
+        get("/api/v1/audit", Perm(P::ViewAudit), api::audit),
+    ]
+}

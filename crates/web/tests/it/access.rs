@@ -1,0 +1,145 @@
+//! Every route × every role against a table written by hand (platform.md §1). A route added to the
+//! router without a row here fails `table_covers_every_route`.
+
+use std::collections::BTreeSet;
+
+use atalaia_store::testing::TestDb;
+use atalaia_web::routes::routes;
+
+use super::*;
+
+/// Who asks: nobody, then one demo user per role.
+const WHO: [(&str, &str); 8] = [
+    ("anônimo", ""),
+    ("admin", "demo-admin-7872"),
+    ("analista", "demo-analista-7872"),
+    ("comite", "demo-comite-7872"),
+    ("chefe1bpm", "demo-chefe-7872"),
+    ("coordenador", "demo-coordenador-7872"),
+    ("parceiro", "demo-parceiro-7872"),
+    ("auditor", "demo-auditor-7872"),
+];
+
+/// Y = allowed, n = denied; columns in the order of `WHO`:
+/// anonymous, admin, analyst, committee, unit_head, coordinator, partner, auditor.
+const TABLE: &[(&str, &str, &str)] = &[
+    ("GET", "/health", "YYYYYYYY"),
+    ("GET", "/static/{*path}", "YYYYYYYY"),
+    ("GET", "/login", "YYYYYYYY"),
+    ("POST", "/login", "YYYYYYYY"),
+    ("GET", "/", "nYYYYYYY"),
+    ("GET", "/admin/usuarios", "nYnnnnnn"),
+    ("POST", "/admin/usuarios", "nYnnnnnn"),
+    ("GET", "/admin/usuarios/{id}", "nYnnnnnn"),
+    ("POST", "/admin/usuarios/{id}", "nYnnnnnn"),
+    ("POST", "/admin/usuarios/{id}/senha", "nYnnnnnn"),
+    ("GET", "/admin/instituicoes", "nYnnnnnn"),
+    ("POST", "/admin/instituicoes", "nYnnnnnn"),
+    ("GET", "/admin/chaves-api", "nYnnnnnn"),
+    ("POST", "/admin/chaves-api", "nYnnnnnn"),
+    ("POST", "/admin/chaves-api/{id}/revogar", "nYnnnnnn"),
+    ("GET", "/auditoria", "nYnnnnnY"),
+    ("GET", "/api/v1/openapi.json", "YYYYYYYY"),
+    ("GET", "/api/v1/me", "nYYYYYYY"),
+    ("GET", "/api/v1/territories", "nYYYYYYY"),
+    ("GET", "/api/v1/audit", "nYnnnnnY"),
+    // Last: it ends the session.
+    ("POST", "/logout", "nYYYYYYY"),
+];
+
+#[test]
+fn table_covers_every_route() {
+    let router: BTreeSet<(String, String)> = routes()
+        .iter()
+        .map(|r| (r.method.to_string(), r.path.to_string()))
+        .collect();
+    let table: BTreeSet<(String, String)> = TABLE
+        .iter()
+        .map(|(m, p, _)| (m.to_string(), p.to_string()))
+        .collect();
+    assert_eq!(
+        router.difference(&table).collect::<Vec<_>>(),
+        Vec::<&(String, String)>::new(),
+        "routes without a row in the access table"
+    );
+    assert_eq!(
+        table.difference(&router).collect::<Vec<_>>(),
+        Vec::<&(String, String)>::new(),
+        "rows for routes that do not exist"
+    );
+    assert_eq!(TABLE.len(), routes().len(), "one row per route");
+}
+
+/// A concrete path for a pattern: ids that do not exist (the guard decides before the handler looks).
+fn concrete(path: &str) -> String {
+    path.replace("{*path}", "app.css").replace("{id}", "999999")
+}
+
+/// Whether the guard let the request through: a denial is 401, 403, or a redirect to the login page.
+fn let_through(r: &Reply) -> bool {
+    let to_login = r.status == 303
+        && r.location
+            .as_deref()
+            .is_some_and(|l| l.starts_with("/login?proximo="));
+    !(r.status == 401 || r.status == 403 || to_login)
+}
+
+#[tokio::test]
+async fn every_route_for_every_role() {
+    for t in TestDb::all().await.unwrap() {
+        let app = App::new(t.db.clone(), test_config()).await;
+        let mut checked = 0;
+        for (col, (login, password)) in WHO.iter().enumerate() {
+            let session = if login.starts_with("anônimo") {
+                None
+            } else {
+                Some(app.login(login, password).await.unwrap_or_else(|r| {
+                    panic!("{login} could not sign in: {} {}", r.status, r.body)
+                }))
+            };
+            let csrf = match &session {
+                Some(c) => app.csrf(c).await,
+                None => String::new(),
+            };
+            for (method, path, row) in TABLE {
+                let expected = row.as_bytes()[col] == b'Y';
+                let url = concrete(path);
+                let reply = if *method == "GET" {
+                    app.get(&url, session.as_deref()).await
+                } else {
+                    app.post_form(&url, session.as_deref(), &format!("csrf_token={csrf}"))
+                        .await
+                };
+                assert_eq!(
+                    let_through(&reply),
+                    expected,
+                    "backend {}: {method} {path} as {login}: status {} location {:?}",
+                    t.label,
+                    reply.status,
+                    reply.location
+                );
+                // A signed-in user without the permission gets 403, not a login redirect.
+                if !expected && session.is_some() {
+                    assert_eq!(reply.status, 403, "{method} {path} as {login}");
+                }
+                // Anonymous: pages redirect to the login page, the API answers 401.
+                if !expected && session.is_none() {
+                    if path.starts_with("/api/") {
+                        assert_eq!(reply.status, 401, "{method} {path}");
+                    } else {
+                        assert_eq!(reply.status, 303, "{method} {path}");
+                    }
+                }
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, WHO.len() * TABLE.len());
+        println!(
+            "backend {}: {checked} route × role checks ({} routes, {} identities)",
+            t.label,
+            TABLE.len(),
+            WHO.len()
+        );
+        t.cleanup().await.unwrap();
+    }
+}

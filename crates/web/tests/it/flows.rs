@@ -1,0 +1,309 @@
+//! Sign-in, CSRF, rate limiting, sessions, administration and API keys, with the audit entries each act
+//! must leave.
+
+use atalaia_store::audit::{AuditFilter, ChainCheck};
+use atalaia_store::testing::TestDb;
+use atalaia_web::security::token_hash;
+
+use super::*;
+
+async fn actions(db: &Db) -> Vec<(String, String, String)> {
+    let mut v: Vec<(String, String, String)> = db
+        .audit_entries(&AuditFilter {
+            limit: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.actor, e.action, e.object))
+        .collect();
+    v.reverse();
+    v
+}
+
+#[tokio::test]
+async fn forged_posts_are_refused_and_change_nothing() {
+    let t = TestDb::sqlite().await.unwrap();
+    let app = App::new(t.db.clone(), test_config()).await;
+    let admin = app.login("admin", "demo-admin-7872").await.unwrap();
+    let csrf = app.csrf(&admin).await;
+    let before = app.db.institutions().await.unwrap().len();
+    let form = "codigo=TCE-GO&nome=Tribunal+de+Contas&tipo=OUTRA";
+    // No token, a wrong token, a token from another session.
+    let other = app.login("admin", "demo-admin-7872").await.unwrap();
+    let other_csrf = app.csrf(&other).await;
+    assert_ne!(csrf, other_csrf);
+    for body in [
+        form.to_string(),
+        format!("csrf_token={}&{form}", "0".repeat(64)),
+        format!("csrf_token={other_csrf}&{form}"),
+    ] {
+        let r = app
+            .post_form("/admin/instituicoes", Some(&admin), &body)
+            .await;
+        assert_eq!(r.status, 403, "{body}");
+        assert!(r.body.contains("Formulário recusado"));
+    }
+    // A cross-site request is refused even with the right token.
+    let r = app
+        .send(
+            Request::post("/admin/instituicoes")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::COOKIE, &admin)
+                .header("sec-fetch-site", "cross-site")
+                .body(Body::from(format!("csrf_token={csrf}&{form}")))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    assert_eq!(app.db.institutions().await.unwrap().len(), before);
+    // The real form goes through, and is audited.
+    let r = app
+        .post_form(
+            "/admin/instituicoes",
+            Some(&admin),
+            &format!("csrf_token={csrf}&{form}"),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(app.db.institutions().await.unwrap().len(), before + 1);
+    let last = actions(&app.db).await.pop().unwrap();
+    assert_eq!(
+        last,
+        (
+            "user:admin".into(),
+            "institution.create".into(),
+            "institution:TCE-GO".into()
+        )
+    );
+    t.cleanup().await.unwrap();
+}
+
+#[tokio::test]
+async fn sign_in_is_rate_limited_and_audited() {
+    let t = TestDb::sqlite().await.unwrap();
+    let app = App::new(t.db.clone(), test_config()).await;
+    for _ in 0..5 {
+        let r = app.login("analista", "senha-errada").await.unwrap_err();
+        assert_eq!(r.status, 401);
+        assert!(r.body.contains("Usuário ou senha incorretos"));
+    }
+    // The sixth try is refused before the password is even checked, the right one included.
+    let r = app
+        .login("analista", "demo-analista-7872")
+        .await
+        .unwrap_err();
+    assert_eq!(r.status, 429);
+    assert!(r.body.contains("Muitas tentativas"), "{}", r.body);
+    // Another login still works; an unknown login fails like a wrong password.
+    let r = app.login("ninguem", "x").await.unwrap_err();
+    assert_eq!(r.status, 401);
+    let s = app.login("auditor", "demo-auditor-7872").await.unwrap();
+    let csrf = app.csrf(&s).await;
+    let r = app
+        .post_form("/logout", Some(&s), &format!("csrf_token={csrf}"))
+        .await;
+    assert_eq!(r.location.as_deref(), Some("/login?saiu=1"));
+    assert_eq!(app.get("/", Some(&s)).await.status, 303, "session ended");
+    let acts: Vec<(String, String)> = actions(&app.db)
+        .await
+        .into_iter()
+        .filter(|(_, a, _)| a.starts_with("auth."))
+        .map(|(actor, a, _)| (actor, a))
+        .collect();
+    let mut expected: Vec<(String, String)> = vec![("anon:".into(), "auth.login_failed".into()); 5];
+    expected.push(("anon:".into(), "auth.login_blocked".into()));
+    expected.push(("anon:".into(), "auth.login_failed".into()));
+    expected.push(("user:auditor".into(), "auth.login".into()));
+    expected.push(("user:auditor".into(), "auth.logout".into()));
+    assert_eq!(acts, expected);
+    assert_eq!(
+        app.db.verify_audit_chain().await.unwrap(),
+        ChainCheck::Intact {
+            entries: actions(&app.db).await.len() as u64
+        }
+    );
+    t.cleanup().await.unwrap();
+}
+
+#[tokio::test]
+async fn demo_passwords_are_refused_off_loopback() {
+    let t = TestDb::sqlite().await.unwrap();
+    let app = App::new(
+        t.db.clone(),
+        WebConfig {
+            loopback: false,
+            ..test_config()
+        },
+    )
+    .await;
+    let r = app.login("admin", "demo-admin-7872").await.unwrap_err();
+    assert_eq!(r.status, 401);
+    assert!(r.body.contains("demonstração"), "{}", r.body);
+    t.cleanup().await.unwrap();
+}
+
+#[tokio::test]
+async fn sessions_expire_and_pages_carry_security_headers() {
+    let t = TestDb::sqlite().await.unwrap();
+    let app = App::new(t.db.clone(), test_config()).await;
+    let s = app.login("comite", "demo-comite-7872").await.unwrap();
+    let r = app.get("/", Some(&s)).await;
+    assert_eq!(r.status, 200);
+    let csp = r.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert!(csp.contains("frame-ancestors 'none'"));
+    assert_eq!(r.headers["x-frame-options"], "DENY");
+    assert_eq!(r.headers["x-content-type-options"], "nosniff");
+    assert!(!r.body.contains("<script>"), "no inline script");
+    // The session cookie is HttpOnly and SameSite.
+    let login_form = app.get("/login", None).await;
+    assert!(login_form.set_cookies[0].contains("HttpOnly"));
+    // Expire the session behind the user's back: the next page asks to sign in again.
+    let hash = token_hash(s.split_once('=').unwrap().1);
+    let past = chrono::NaiveDate::from_ymd_opt(2020, 1, 1)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap();
+    app.db.touch_session(&hash, past, past).await.unwrap();
+    let r = app.get("/", Some(&s)).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.location.as_deref(), Some("/login?proximo=/"));
+    t.cleanup().await.unwrap();
+}
+
+#[tokio::test]
+async fn admin_creates_a_user_whose_role_change_ends_their_sessions() {
+    for t in TestDb::all().await.unwrap() {
+        let app = App::new(t.db.clone(), test_config()).await;
+        let admin = app.login("admin", "demo-admin-7872").await.unwrap();
+        let csrf = app.csrf(&admin).await;
+        let inst = app.db.institutions().await.unwrap()[0].id;
+        let form = format!(
+            "csrf_token={csrf}&login=joana.lima&nome=Joana+Lima&email=&instituicao={inst}&senha=uma-senha-longa-1&papel=partner&escopo_partner="
+        );
+        let r = app.post_form("/admin/usuarios", Some(&admin), &form).await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        // A bad login is refused with a message naming the value and what was expected.
+        let bad = form.replace("joana.lima", "Joana Lima");
+        let r = app.post_form("/admin/usuarios", Some(&admin), &bad).await;
+        assert!(r.body.contains("login `joana lima` inválido"), "{}", r.body);
+        let joana = app.login("joana.lima", "uma-senha-longa-1").await.unwrap();
+        assert_eq!(app.get("/admin/usuarios", Some(&joana)).await.status, 403);
+        // Make her an auditor: her session ends, and the new role takes effect on the next sign-in.
+        let uid = app
+            .db
+            .user_by_login("joana.lima")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let r = app
+            .post_form(
+                &format!("/admin/usuarios/{uid}"),
+                Some(&admin),
+                &format!(
+                    "csrf_token={csrf}&nome=Joana+Lima&email=&instituicao={inst}&ativo=sim&papel=auditor&escopo_auditor="
+                ),
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        assert_eq!(app.get("/", Some(&joana)).await.status, 303);
+        let joana = app.login("joana.lima", "uma-senha-longa-1").await.unwrap();
+        assert_eq!(app.get("/auditoria", Some(&joana)).await.status, 200);
+        let acts: Vec<String> = actions(&app.db)
+            .await
+            .into_iter()
+            .filter(|(_, a, _)| a.starts_with("user."))
+            .map(|(_, a, o)| format!("{a} {o}"))
+            .collect();
+        assert_eq!(
+            acts,
+            [
+                "user.create_demo ",
+                "user.create user:joana.lima",
+                "user.update user:joana.lima"
+            ]
+        );
+        println!("backend {}: user administration ok", t.label);
+        t.cleanup().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn api_keys_authenticate_machine_clients_until_revoked() {
+    let t = TestDb::sqlite().await.unwrap();
+    let app = App::new(t.db.clone(), test_config()).await;
+    let admin = app.login("admin", "demo-admin-7872").await.unwrap();
+    let csrf = app.csrf(&admin).await;
+    let inst = app
+        .db
+        .institutions()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|i| i.code == "MPGO")
+        .unwrap()
+        .id;
+    let r = app
+        .post_form(
+            "/admin/chaves-api",
+            Some(&admin),
+            &format!("csrf_token={csrf}&nome=Sistema+do+MP&instituicao={inst}&papel=partner"),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let at = r.body.find("atk_").unwrap();
+    let key: String = r.body[at..].chars().take(4 + 64).collect();
+    let bearer = |path: &str, key: &str| {
+        Request::get(path)
+            .header(header::AUTHORIZATION, format!("Bearer {key}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let me = app.send(bearer("/api/v1/me", &key)).await;
+    assert_eq!(me.status, 200);
+    let me: serde_json::Value = serde_json::from_str(&me.body).unwrap();
+    assert_eq!(me["roles"], serde_json::json!(["partner"]));
+    assert_eq!(me["institution"], "MPGO");
+    assert_eq!(
+        app.send(bearer("/api/v1/territories", &key)).await.status,
+        200
+    );
+    assert_eq!(app.send(bearer("/api/v1/audit", &key)).await.status, 403);
+    assert_eq!(
+        app.send(bearer("/api/v1/me", "atk_wrong")).await.status,
+        401
+    );
+    // Keys only open the API, not the pages.
+    assert_eq!(app.send(bearer("/", &key)).await.status, 303);
+    let id = app.db.api_keys().await.unwrap()[0].id;
+    let r = app
+        .post_form(
+            &format!("/admin/chaves-api/{id}/revogar"),
+            Some(&admin),
+            &format!("csrf_token={csrf}"),
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(app.send(bearer("/api/v1/me", &key)).await.status, 401);
+    let acts: Vec<String> = actions(&app.db)
+        .await
+        .into_iter()
+        .filter(|(_, a, _)| a.starts_with("apikey."))
+        .map(|(_, a, _)| a)
+        .collect();
+    assert_eq!(acts, ["apikey.create", "apikey.revoke"]);
+    // The key is stored only as a hash.
+    assert!(!format!("{:?}", app.db.api_keys().await.unwrap()).contains(&key[4..]));
+    // The OpenAPI document lists every API route.
+    let doc: serde_json::Value =
+        serde_json::from_str(&app.get("/api/v1/openapi.json", None).await.body).unwrap();
+    let paths: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
+    assert_eq!(paths, ["/audit", "/me", "/openapi.json", "/territories"]);
+    t.cleanup().await.unwrap();
+}

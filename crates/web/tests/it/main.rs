@@ -1,0 +1,131 @@
+//! Web tests: the real router over a fresh database (SQLite, and PostgreSQL when configured), requests
+//! sent in process (`tower::ServiceExt::oneshot`).
+
+mod access;
+mod flows;
+
+use atalaia_store::Db;
+use atalaia_web::{AppState, PasswordCost, WebConfig};
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, Response, header};
+use tower::ServiceExt;
+
+/// A test application: the router, its database, and helpers to sign in and send requests.
+pub(crate) struct App {
+    pub(crate) router: Router,
+    pub(crate) db: Db,
+}
+
+/// What a request returned.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) location: Option<String>,
+    pub(crate) set_cookies: Vec<String>,
+    pub(crate) body: String,
+    pub(crate) headers: axum::http::HeaderMap,
+}
+
+pub(crate) fn test_config() -> WebConfig {
+    WebConfig {
+        password_cost: PasswordCost::TEST,
+        ..WebConfig::default()
+    }
+}
+
+impl App {
+    pub(crate) async fn new(db: Db, config: WebConfig) -> App {
+        atalaia_web::demo_users::ensure(&db, PasswordCost::TEST)
+            .await
+            .unwrap();
+        App {
+            router: atalaia_web::router(AppState::new(db.clone(), config)),
+            db,
+        }
+    }
+
+    pub(crate) async fn send(&self, req: Request<Body>) -> Reply {
+        let resp: Response<Body> = self.router.clone().oneshot(req).await.unwrap();
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let location = headers
+            .get(header::LOCATION)
+            .map(|v| v.to_str().unwrap().to_string());
+        let set_cookies = headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect();
+        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        Reply {
+            status,
+            location,
+            set_cookies,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+            headers,
+        }
+    }
+
+    pub(crate) async fn get(&self, path: &str, cookie: Option<&str>) -> Reply {
+        let mut b = Request::get(path);
+        if let Some(c) = cookie {
+            b = b.header(header::COOKIE, c);
+        }
+        self.send(b.body(Body::empty()).unwrap()).await
+    }
+
+    pub(crate) async fn post_form(&self, path: &str, cookie: Option<&str>, form: &str) -> Reply {
+        let mut b =
+            Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(c) = cookie {
+            b = b.header(header::COOKIE, c);
+        }
+        self.send(b.body(Body::from(form.to_string())).unwrap())
+            .await
+    }
+
+    /// Signs in through the login form; returns the session cookie (`name=value`).
+    pub(crate) async fn login(&self, login: &str, password: &str) -> Result<String, Reply> {
+        let form = self.get("/login", None).await;
+        let csrf = hidden(&form.body, "csrf_token");
+        let login_cookie = cookie_pair(&form.set_cookies, "atalaia_entrada");
+        let r = self
+            .post_form(
+                "/login",
+                Some(&login_cookie),
+                &format!("csrf_token={csrf}&login={login}&senha={password}"),
+            )
+            .await;
+        if r.status != 303 {
+            return Err(r);
+        }
+        Ok(cookie_pair(&r.set_cookies, "atalaia_sessao"))
+    }
+
+    /// The session's CSRF token, read from a page's logout form.
+    pub(crate) async fn csrf(&self, cookie: &str) -> String {
+        hidden(&self.get("/", Some(cookie)).await.body, "csrf_token")
+    }
+}
+
+/// The value of a hidden input.
+pub(crate) fn hidden(html: &str, name: &str) -> String {
+    let key = format!("name=\"{name}\" value=\"");
+    let at = html
+        .find(&key)
+        .unwrap_or_else(|| panic!("no {name} in page: {html}"));
+    let rest = &html[at + key.len()..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+/// `name=value` of a Set-Cookie.
+pub(crate) fn cookie_pair(set_cookies: &[String], name: &str) -> String {
+    set_cookies
+        .iter()
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .map(|c| c.split(';').next().unwrap().to_string())
+        .unwrap_or_else(|| panic!("no cookie {name} in {set_cookies:?}"))
+}
