@@ -125,12 +125,22 @@ impl Tx {
 impl Db {
     /// The most recent import runs, newest first.
     pub async fn recent_imports(&self, limit: i64) -> Result<Vec<ImportRecord>> {
+        self.imports_where(None, limit).await
+    }
+
+    /// One import run.
+    pub async fn import_record(&self, id: i64) -> Result<Option<ImportRecord>> {
+        Ok(self.imports_where(Some(id), 1).await?.pop())
+    }
+
+    async fn imports_where(&self, id: Option<i64>, limit: i64) -> Result<Vec<ImportRecord>> {
         let rows = on_db!(self, |c| {
             sqlx::query(
                 "SELECT id, kind, file_name, file_sha256, actor, synthetic, started_at, finished_at,
                         read_rows, inserted, updated, unchanged, rejected, unassigned
-                 FROM imports ORDER BY id DESC LIMIT $1",
+                 FROM imports WHERE (CAST($1 AS BIGINT) IS NULL OR id = $1) ORDER BY id DESC LIMIT $2",
             )
+            .bind(id)
             .bind(limit)
             .fetch_all(c)
             .await?

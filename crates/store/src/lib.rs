@@ -27,6 +27,7 @@ pub mod audit;
 pub mod counts;
 mod direct;
 pub mod imports;
+pub mod indicators;
 pub mod occurrences;
 pub mod reference;
 pub mod territories;

@@ -95,7 +95,7 @@ const SELECT_VERSION: &str =
     "SELECT id, code, name, kind, parent_code, ibge, valid_from, valid_to, geometry,
         min_lon, min_lat, max_lon, max_lat, synthetic FROM territories";
 
-fn version_from_row<R>(r: &R) -> Result<TerritoryVersion>
+pub(crate) fn version_from_row<R>(r: &R) -> Result<TerritoryVersion>
 where
     R: Row,
     for<'a> &'a str: sqlx::ColumnIndex<R>,

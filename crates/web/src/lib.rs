@@ -48,6 +48,10 @@ pub struct WebConfig {
     pub failure_window: chrono::Duration,
     /// Largest request body accepted (uploads included), in bytes.
     pub max_body_bytes: usize,
+    /// Where uploads (while being imported) and rejects files are kept.
+    pub data_dir: std::path::PathBuf,
+    /// Demo mode: the sign-in page lists the demo logins (on loopback only).
+    pub demo: bool,
 }
 
 impl Default for WebConfig {
@@ -62,6 +66,8 @@ impl Default for WebConfig {
             max_failures_per_ip: 20,
             failure_window: chrono::Duration::minutes(15),
             max_body_bytes: 512 * 1024 * 1024,
+            data_dir: std::path::PathBuf::from("atalaia-arquivos"),
+            demo: false,
         }
     }
 }

@@ -57,6 +57,29 @@ pub fn routes() -> Vec<Route> {
         post("/login", Public, pages::login::submit),
         post("/logout", SignedIn, pages::login::logout),
         get("/", Perm(P::ViewIndicators), pages::home::home),
+        get(
+            "/territorios",
+            Perm(P::ViewIndicators),
+            pages::territories::list,
+        ),
+        get(
+            "/territorios/mapa.geojson",
+            Perm(P::ViewIndicators),
+            pages::territories::geojson,
+        ),
+        get(
+            "/territorios/{code}",
+            Perm(P::ViewIndicators),
+            pages::territories::detail,
+        ),
+        get("/importacoes", Perm(P::Import), pages::imports::list),
+        post("/importacoes", Perm(P::Import), pages::imports::upload),
+        get("/importacoes/{id}", Perm(P::Import), pages::imports::detail),
+        get(
+            "/importacoes/{id}/rejeitadas",
+            Perm(P::Import),
+            pages::imports::rejects,
+        ),
         get("/admin/usuarios", Perm(P::ManageUsers), pages::admin::users),
         post(
             "/admin/usuarios",

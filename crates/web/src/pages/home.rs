@@ -127,7 +127,7 @@ pub async fn home(
 }
 
 /// A validity period as users say it.
-fn validity(from: chrono::NaiveDate, to: Option<chrono::NaiveDate>) -> String {
+pub(crate) fn validity(from: chrono::NaiveDate, to: Option<chrono::NaiveDate>) -> String {
     let open_start = from == atalaia_store::territories::SINCE_ALWAYS;
     let f = |d: chrono::NaiveDate| d.format("%d/%m/%Y").to_string();
     match (open_start, to) {
@@ -139,7 +139,7 @@ fn validity(from: chrono::NaiveDate, to: Option<chrono::NaiveDate>) -> String {
 }
 
 /// Sort key that puts AIS8 before AIS10.
-fn natural_key(code: &str) -> (String, u64, String) {
+pub(crate) fn natural_key(code: &str) -> (String, u64, String) {
     let digits_at = code
         .find(|c: char| c.is_ascii_digit())
         .unwrap_or(code.len());

@@ -4,8 +4,10 @@
 pub mod admin;
 pub mod audit;
 pub mod home;
+pub mod imports;
 pub mod keys;
 pub mod login;
+pub mod territories;
 
 use askama::Template;
 use axum::Json;
@@ -47,8 +49,10 @@ pub struct Chrome {
 
 /// The menu, in order. Each entry is shown when the route it leads to lets the user in, so the menu
 /// and the permission check cannot disagree.
-const MENU: [(&str, &str); 5] = [
+const MENU: [(&str, &str); 7] = [
     ("Início", "/"),
+    ("Territórios", "/territorios"),
+    ("Importações", "/importacoes"),
     ("Usuários", "/admin/usuarios"),
     ("Instituições", "/admin/instituicoes"),
     ("Chaves de API", "/admin/chaves-api"),

@@ -28,6 +28,13 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("GET", "/login", "YYYYYYYY"),
     ("POST", "/login", "YYYYYYYY"),
     ("GET", "/", "nYYYYYYY"),
+    ("GET", "/territorios", "nYYYYYYY"),
+    ("GET", "/territorios/mapa.geojson", "nYYYYYYY"),
+    ("GET", "/territorios/{code}", "nYYYYYYY"),
+    ("GET", "/importacoes", "nnYnnnnn"),
+    ("POST", "/importacoes", "nnYnnnnn"),
+    ("GET", "/importacoes/{id}", "nnYnnnnn"),
+    ("GET", "/importacoes/{id}/rejeitadas", "nnYnnnnn"),
     ("GET", "/admin/usuarios", "nYnnnnnn"),
     ("POST", "/admin/usuarios", "nYnnnnnn"),
     ("GET", "/admin/usuarios/{id}", "nYnnnnnn"),
@@ -72,7 +79,9 @@ fn table_covers_every_route() {
 
 /// A concrete path for a pattern: ids that do not exist (the guard decides before the handler looks).
 fn concrete(path: &str) -> String {
-    path.replace("{*path}", "app.css").replace("{id}", "999999")
+    path.replace("{*path}", "app.css")
+        .replace("{id}", "999999")
+        .replace("{code}", "AISP1")
 }
 
 /// Whether the guard let the request through: a denial is 401, 403, or a redirect to the login page.

@@ -2,6 +2,7 @@
 //! sent in process (`tower::ServiceExt::oneshot`).
 
 mod access;
+mod browser;
 mod flows;
 
 use atalaia_store::Db;
@@ -30,9 +31,16 @@ pub(crate) struct Reply {
 pub(crate) fn test_config() -> WebConfig {
     WebConfig {
         password_cost: PasswordCost::TEST,
+        data_dir: std::env::temp_dir().join(format!(
+            "atalaia-web-test-{}-{}",
+            std::process::id(),
+            DIRS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        )),
         ..WebConfig::default()
     }
 }
+
+static DIRS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 impl App {
     pub(crate) async fn new(db: Db, config: WebConfig) -> App {

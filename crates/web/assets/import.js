@@ -1,0 +1,37 @@
+// Upload with a progress bar: the file goes with XMLHttpRequest (the CSRF token in a header), then the
+// server imports it and answers where the summary is. Without JavaScript the form posts normally.
+(function () {
+  "use strict";
+  var form = document.getElementById("envio");
+  if (!form || !window.XMLHttpRequest || !window.FormData) { return; }
+  form.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var box = form.querySelector(".progress");
+    var bar = form.querySelector("progress");
+    var text = form.querySelector(".progress-text");
+    var button = form.querySelector("button[type=submit]");
+    box.hidden = false;
+    button.disabled = true;
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", "/importacoes");
+    xhr.setRequestHeader("X-CSRF-Token", form.getAttribute("data-csrf"));
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.upload.onprogress = function (e) {
+      if (e.lengthComputable) {
+        bar.value = Math.round(100 * e.loaded / e.total);
+        text.textContent = bar.value + "% enviado";
+      }
+    };
+    xhr.upload.onload = function () { bar.removeAttribute("value"); text.textContent = "Arquivo enviado; importando…"; };
+    xhr.onload = function () {
+      var body = {};
+      try { body = JSON.parse(xhr.responseText); } catch (e) { body = {}; }
+      if (xhr.status === 200 && body.location) { window.location.assign(body.location); return; }
+      button.disabled = false;
+      text.textContent = body.error || ("Falha no envio (HTTP " + xhr.status + ").");
+      text.className = "progress-text error";
+    };
+    xhr.onerror = function () { button.disabled = false; text.textContent = "A conexão caiu durante o envio. Tente de novo."; };
+    xhr.send(new FormData(form));
+  });
+})();

@@ -1,0 +1,410 @@
+//! Imports from the browser: upload (streamed to disk, size-limited), the same importer as the command
+//! line (`atalaia_ingest::import_file`: one transaction, rejects file, audit entry), the summary, and the
+//! rejects file for download.
+
+use std::path::{Path as FsPath, PathBuf};
+use std::sync::Arc;
+
+use askama::Template;
+use atalaia_ingest::{ImportOptions, Kind};
+use atalaia_store::imports::ImportRecord;
+use axum::Extension;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use tokio::io::AsyncWriteExt;
+
+use super::{Chrome, local_time, render, thousands};
+use crate::guard::Identity;
+use crate::pages::territories::today_sao_paulo;
+use crate::security::random_token;
+use crate::{AppError, AppState, now_utc};
+
+struct KindOption {
+    code: &'static str,
+    label: &'static str,
+}
+
+struct ImportRow {
+    id: i64,
+    kind: String,
+    file_name: String,
+    actor: String,
+    when: String,
+    read: String,
+    inserted: String,
+    updated: String,
+    unchanged: String,
+    rejected: String,
+}
+
+#[derive(Template)]
+#[template(path = "imports.html")]
+struct ListPage {
+    chrome: Chrome,
+    error: Option<String>,
+    kinds: Vec<KindOption>,
+    imports: Vec<ImportRow>,
+    max_mb: usize,
+}
+
+fn kind_label(kind: &str) -> String {
+    Kind::parse(kind)
+        .map(|k| k.label_pt().to_string())
+        .unwrap_or_else(|| kind.to_string())
+}
+
+fn row(i: ImportRecord) -> ImportRow {
+    ImportRow {
+        id: i.id,
+        kind: kind_label(&i.kind),
+        file_name: i.file_name,
+        actor: i.actor,
+        when: local_time(i.started_at),
+        read: thousands(i.counts.read),
+        inserted: thousands(i.counts.inserted),
+        updated: thousands(i.counts.updated),
+        unchanged: thousands(i.counts.unchanged),
+        rejected: thousands(i.counts.rejected),
+    }
+}
+
+async fn list_page(
+    st: &AppState,
+    id: &Identity,
+    status: StatusCode,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let imports = st
+        .db
+        .recent_imports(50)
+        .await?
+        .into_iter()
+        .map(row)
+        .collect();
+    let mut resp = render(&ListPage {
+        chrome: Chrome::new(st, id, "Importações", "/importacoes").await,
+        error,
+        kinds: Kind::ALL
+            .iter()
+            .map(|k| KindOption {
+                code: k.as_str(),
+                label: k.label_pt(),
+            })
+            .collect(),
+        imports,
+        max_mb: st.config.max_body_bytes / (1024 * 1024),
+    })?;
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+/// `GET /importacoes`.
+pub async fn list(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+) -> Result<Response, AppError> {
+    list_page(&st, &id, StatusCode::OK, None).await
+}
+
+/// Keeps letters, digits, `.`, `-`, `_` of an uploaded file's name (never a path).
+fn safe_file_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = base
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(120)
+        .collect();
+    let cleaned = cleaned.trim_start_matches('.').to_string();
+    if cleaned.is_empty() {
+        "arquivo".into()
+    } else {
+        cleaned
+    }
+}
+
+/// Where the rejects file of an import is kept.
+fn rejects_path(data_dir: &FsPath, import_id: i64) -> PathBuf {
+    data_dir
+        .join("rejeitadas")
+        .join(format!("importacao-{import_id}.csv"))
+}
+
+/// `POST /importacoes` (multipart: `tipo`, `arquivo`).
+pub async fn upload(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    headers: HeaderMap,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
+    let wants_json = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"));
+    let dir = st
+        .config
+        .data_dir
+        .join("envios")
+        .join(&random_token()[..16]);
+    let mut kind: Option<Kind> = None;
+    let mut saved: Option<PathBuf> = None;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                return fail(
+                    &st,
+                    &id,
+                    wants_json,
+                    format!("envio interrompido ou grande demais: {e}"),
+                )
+                .await;
+            }
+        };
+        match field.name() {
+            Some("tipo") => {
+                let v = field.text().await.unwrap_or_default();
+                kind = Kind::parse(v.trim());
+                if kind.is_none() {
+                    return fail(
+                        &st,
+                        &id,
+                        wants_json,
+                        format!(
+                            "tipo de importação `{}` desconhecido; esperado um de: {}",
+                            v.trim(),
+                            Kind::ALL.map(|k| k.as_str()).join(", ")
+                        ),
+                    )
+                    .await;
+                }
+            }
+            Some("arquivo") => {
+                let name = safe_file_name(field.file_name().unwrap_or("arquivo"));
+                if let Err(e) = tokio::fs::create_dir_all(&dir).await {
+                    tracing::error!(error = %e, dir = %dir.display(), "upload directory");
+                    return Err(AppError::BadRequest(
+                        "não foi possível guardar o arquivo no servidor".into(),
+                    ));
+                }
+                let path = dir.join(&name);
+                let mut out = match tokio::fs::File::create(&path).await {
+                    Ok(f) => f,
+                    Err(e) => {
+                        tracing::error!(error = %e, "upload file");
+                        return Err(AppError::BadRequest(
+                            "não foi possível guardar o arquivo no servidor".into(),
+                        ));
+                    }
+                };
+                let mut field = field;
+                loop {
+                    match field.chunk().await {
+                        Ok(Some(bytes)) => {
+                            if out.write_all(&bytes).await.is_err() {
+                                return Err(AppError::BadRequest(
+                                    "não foi possível guardar o arquivo no servidor".into(),
+                                ));
+                            }
+                        }
+                        Ok(None) => break,
+                        Err(e) => {
+                            let _ = tokio::fs::remove_dir_all(&dir).await;
+                            return fail(
+                                &st,
+                                &id,
+                                wants_json,
+                                format!("envio interrompido ou grande demais: {e}"),
+                            )
+                            .await;
+                        }
+                    }
+                }
+                let _ = out.flush().await;
+                saved = Some(path);
+            }
+            _ => {}
+        }
+    }
+    let (Some(kind), Some(path)) = (kind, saved) else {
+        let _ = tokio::fs::remove_dir_all(&dir).await;
+        return fail(&st, &id, wants_json, "escolha o tipo e o arquivo".into()).await;
+    };
+    let rejects_tmp = dir.join("rejeitadas.csv");
+    let opts = ImportOptions {
+        actor: id.actor(),
+        synthetic: false,
+        rejects: Some(rejects_tmp.clone()),
+        today: today_sao_paulo(),
+        now: now_utc(),
+        ip: id.ip.clone(),
+    };
+    // The importer runs on a blocking thread: it is long CPU and disk work (and its future is not
+    // `Send`, so it cannot be a task of its own).
+    let db = st.db.clone();
+    let import_path = path.clone();
+    let handle = tokio::runtime::Handle::current();
+    let result = tokio::task::spawn_blocking(move || {
+        handle.block_on(atalaia_ingest::import_file(
+            &db,
+            kind,
+            &import_path,
+            &opts,
+            Arc::new(atalaia_ingest::load::NoProgress),
+        ))
+    })
+    .await
+    .map_err(|e| AppError::BadRequest(format!("a importação foi interrompida: {e}")))?;
+    let outcome = match result {
+        Ok(summary) => {
+            let keep = rejects_path(&st.config.data_dir, summary.import_id);
+            if let Some(parent) = keep.parent() {
+                let _ = tokio::fs::create_dir_all(parent).await;
+            }
+            if let Err(e) = tokio::fs::rename(&rejects_tmp, &keep).await {
+                tracing::error!(error = %e, "keeping the rejects file");
+            }
+            Ok(summary.import_id)
+        }
+        Err(e) => Err(e.to_string()),
+    };
+    let _ = tokio::fs::remove_dir_all(&dir).await;
+    match outcome {
+        Ok(import_id) => {
+            let location = format!("/importacoes/{import_id}");
+            if wants_json {
+                Ok(axum::Json(serde_json::json!({"location": location})).into_response())
+            } else {
+                Ok(Redirect::to(&location).into_response())
+            }
+        }
+        Err(msg) => {
+            fail(
+                &st,
+                &id,
+                wants_json,
+                format!("importação não realizada: {msg}"),
+            )
+            .await
+        }
+    }
+}
+
+/// A refused upload: JSON for the script, the page with the message otherwise.
+async fn fail(
+    st: &AppState,
+    id: &Identity,
+    wants_json: bool,
+    msg: String,
+) -> Result<Response, AppError> {
+    if wants_json {
+        Ok((
+            StatusCode::BAD_REQUEST,
+            axum::Json(serde_json::json!({"error": msg})),
+        )
+            .into_response())
+    } else {
+        list_page(st, id, StatusCode::BAD_REQUEST, Some(msg)).await
+    }
+}
+
+#[derive(Template)]
+#[template(path = "import.html")]
+struct DetailPage {
+    chrome: Chrome,
+    import: ImportRow,
+    sha256: String,
+    unassigned: String,
+    has_rejects: bool,
+    preview: Vec<Vec<String>>,
+}
+
+/// `GET /importacoes/{id}`.
+pub async fn detail(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Path(import_id): Path<i64>,
+) -> Result<Response, AppError> {
+    let Some(rec) = st.db.import_record(import_id).await? else {
+        return Err(AppError::NotFound(format!("a importação {import_id}")));
+    };
+    let file = rejects_path(&st.config.data_dir, import_id);
+    let has_rejects = rec.counts.rejected > 0 && file.exists();
+    let preview = if has_rejects {
+        read_preview(&file, 20)
+    } else {
+        Vec::new()
+    };
+    let title = format!("Importação {import_id}");
+    render(&DetailPage {
+        chrome: Chrome::new(&st, &id, &title, "/importacoes").await,
+        sha256: rec.file_sha256.clone(),
+        unassigned: thousands(rec.counts.unassigned),
+        import: row(rec),
+        has_rejects,
+        preview,
+    })
+}
+
+fn read_preview(path: &FsPath, rows: usize) -> Vec<Vec<String>> {
+    let Ok(mut r) = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_path(path)
+    else {
+        return Vec::new();
+    };
+    r.records()
+        .take(rows + 1)
+        .filter_map(Result::ok)
+        .map(|rec| rec.iter().map(str::to_string).collect())
+        .collect()
+}
+
+/// `GET /importacoes/{id}/rejeitadas`: the rejects file (CSV).
+pub async fn rejects(
+    State(st): State<AppState>,
+    Path(import_id): Path<i64>,
+) -> Result<Response, AppError> {
+    let file = rejects_path(&st.config.data_dir, import_id);
+    let Ok(bytes) = tokio::fs::read(&file).await else {
+        return Err(AppError::NotFound(format!(
+            "o arquivo de linhas rejeitadas da importação {import_id}"
+        )));
+    };
+    let mut resp = bytes.into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"importacao-{import_id}-rejeitadas.csv\""
+    )) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uploaded_names_never_escape_their_folder() {
+        assert_eq!(safe_file_name("../../etc/passwd"), "passwd");
+        assert_eq!(
+            safe_file_name("C:\\dados\\ocorrências 2024.csv"),
+            "ocorrências_2024.csv"
+        );
+        assert_eq!(safe_file_name(".."), "arquivo");
+        assert_eq!(safe_file_name(""), "arquivo");
+    }
+}

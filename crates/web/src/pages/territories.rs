@@ -1,0 +1,257 @@
+//! Territories: the list of areas with a Leaflet map drawn from our own GeoJSON (no tile service
+//! needed; a tile URL may be configured), and each territory's page with its versions, population
+//! series and monthly occurrences.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use chrono::{Datelike, NaiveDate};
+use serde::Deserialize;
+
+use super::{Chrome, render, thousands};
+use crate::guard::Identity;
+use crate::pages::home::{natural_key, validity};
+use crate::{AppError, AppState};
+
+/// Kinds shown on the map and in the list unless asked otherwise: the program's areas.
+const AREA_KINDS: [&str; 4] = ["aisp", "ais", "aise", "intervention"];
+
+/// Filter by kinds (`?tipos=aisp,municipality`).
+#[derive(Debug, Deserialize, Default)]
+pub struct KindsQuery {
+    tipos: Option<String>,
+}
+
+impl KindsQuery {
+    fn kinds(&self) -> Vec<String> {
+        match self
+            .tipos
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(t) => t
+                .split(',')
+                .map(|k| k.trim().to_lowercase())
+                .filter(|k| !k.is_empty())
+                .take(10)
+                .collect(),
+            None => AREA_KINDS.iter().map(|k| k.to_string()).collect(),
+        }
+    }
+}
+
+pub(crate) fn today_sao_paulo() -> NaiveDate {
+    (chrono::Utc::now() - chrono::Duration::hours(3)).date_naive()
+}
+
+struct Row {
+    code: String,
+    name: String,
+    kind: String,
+    validity: String,
+    population: String,
+    synthetic: bool,
+}
+
+#[derive(Template)]
+#[template(path = "territories.html")]
+struct ListPage {
+    chrome: Chrome,
+    rows: Vec<Row>,
+    kinds: String,
+    map_url: String,
+    tile_url: String,
+    show_municipalities: bool,
+}
+
+/// `GET /territorios`.
+pub async fn list(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Query(q): Query<KindsQuery>,
+) -> Result<Response, AppError> {
+    let kinds = q.kinds();
+    let year = today_sao_paulo().year();
+    let mut rows = Vec::new();
+    for t in st.db.territories().await? {
+        if !kinds.contains(&t.kind) {
+            continue;
+        }
+        let pop = st.db.population_for(&t.code, year).await?;
+        rows.push(Row {
+            validity: validity(t.valid_from, t.valid_to),
+            population: pop
+                .map(|(p, y)| format!("{} ({y})", thousands(p.max(0) as u64)))
+                .unwrap_or_else(|| "—".into()),
+            code: t.code,
+            name: t.name,
+            kind: t.kind.to_uppercase(),
+            synthetic: t.synthetic,
+        });
+    }
+    rows.sort_by_key(|r| natural_key(&r.code));
+    let joined = kinds.join(",");
+    render(&ListPage {
+        chrome: Chrome::new(&st, &id, "Territórios", "/territorios").await,
+        rows,
+        map_url: format!(
+            "/territorios/mapa.geojson?tipos={}",
+            crate::guard::percent_encode(&joined)
+        ),
+        show_municipalities: kinds.iter().any(|k| k == "municipality"),
+        kinds: joined,
+        tile_url: st.config.tile_url.clone().unwrap_or_default(),
+    })
+}
+
+/// The map layer: a GeoJSON FeatureCollection of the versions in force today.
+#[derive(Debug, Deserialize, Default)]
+pub struct MapQuery {
+    tipos: Option<String>,
+    codigo: Option<String>,
+}
+
+/// `GET /territorios/mapa.geojson?tipos=aisp,ais` or `?codigo=AISP1`.
+pub async fn geojson(
+    State(st): State<AppState>,
+    Query(q): Query<MapQuery>,
+) -> Result<Response, AppError> {
+    let today = today_sao_paulo();
+    let versions = match q.codigo.as_deref().filter(|c| !c.is_empty()) {
+        Some(code) => st
+            .db
+            .territory(code)
+            .await?
+            .into_iter()
+            .filter(|v| v.valid_on(today))
+            .collect(),
+        None => {
+            let kinds = KindsQuery { tipos: q.tipos }.kinds();
+            let refs: Vec<&str> = kinds.iter().map(String::as_str).collect();
+            st.db.territories_on(&refs, today).await?
+        }
+    };
+    let features: Vec<serde_json::Value> = versions
+        .into_iter()
+        .filter_map(|v| {
+            let geometry: serde_json::Value = serde_json::from_str(v.geometry.as_deref()?).ok()?;
+            Some(serde_json::json!({
+                "type": "Feature",
+                "properties": {"code": v.code, "name": v.name, "kind": v.kind, "synthetic": v.synthetic},
+                "geometry": geometry,
+            }))
+        })
+        .collect();
+    let mut resp = Json(serde_json::json!({"type": "FeatureCollection", "features": features}))
+        .into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/geo+json"),
+    );
+    Ok(resp)
+}
+
+struct VersionRow {
+    name: String,
+    kind: String,
+    validity: String,
+    parent: String,
+    synthetic: bool,
+}
+
+#[derive(Template)]
+#[template(path = "territory.html")]
+struct DetailPage {
+    chrome: Chrome,
+    code: String,
+    versions: Vec<VersionRow>,
+    has_geometry: bool,
+    map_url: String,
+    tile_url: String,
+    population_labels: String,
+    population_values: String,
+    months_labels: String,
+    months_values: String,
+    population_rows: Vec<(i32, String)>,
+}
+
+/// `GET /territorios/{code}`.
+pub async fn detail(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let versions = st.db.territory(&code).await?;
+    let Some(current) = versions.last() else {
+        return Err(AppError::NotFound(format!("o território `{code}`")));
+    };
+    let title = format!("{} — {}", current.code, current.name);
+    let has_geometry = versions.iter().any(|v| v.geometry.is_some());
+    let pops = st.db.population_series(&code).await?;
+    let today = today_sao_paulo();
+    let end = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today);
+    let start = end
+        .checked_sub_months(chrono::Months::new(24))
+        .unwrap_or(end);
+    let mut by_month: std::collections::BTreeMap<String, i64> = Default::default();
+    let mut m = start;
+    while m < end {
+        by_month.insert(m.format("%Y-%m").to_string(), 0);
+        m = m.checked_add_months(chrono::Months::new(1)).unwrap_or(end);
+    }
+    for t in st.db.monthly_totals(start, end).await? {
+        if t.territory_code == code {
+            *by_month.entry(t.month).or_default() += t.occurrences;
+        }
+    }
+    render(&DetailPage {
+        chrome: Chrome::new(&st, &id, &title, "/territorios").await,
+        versions: versions
+            .iter()
+            .map(|v| VersionRow {
+                name: v.name.clone(),
+                kind: v.kind.to_uppercase(),
+                validity: validity(v.valid_from, v.valid_to),
+                parent: v.parent_code.clone().unwrap_or_default(),
+                synthetic: v.synthetic,
+            })
+            .collect(),
+        has_geometry,
+        map_url: format!(
+            "/territorios/mapa.geojson?codigo={}",
+            crate::guard::percent_encode(&code)
+        ),
+        tile_url: st.config.tile_url.clone().unwrap_or_default(),
+        population_labels: json(&pops.iter().map(|(y, _)| y.to_string()).collect::<Vec<_>>()),
+        population_values: json(&pops.iter().map(|(_, p)| *p).collect::<Vec<_>>()),
+        months_labels: json(&by_month.keys().map(|k| month_label(k)).collect::<Vec<_>>()),
+        months_values: json(&by_month.values().copied().collect::<Vec<_>>()),
+        population_rows: pops
+            .iter()
+            .map(|(y, p)| (*y, thousands((*p).max(0) as u64)))
+            .collect(),
+        code,
+    })
+}
+
+/// `2024-03` → `mar/2024`.
+pub(crate) fn month_label(ym: &str) -> String {
+    const NAMES: [&str; 12] = [
+        "jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez",
+    ];
+    match ym.split_once('-') {
+        Some((y, m)) => match m.parse::<usize>() {
+            Ok(m) if (1..=12).contains(&m) => format!("{}/{y}", NAMES[m - 1]),
+            _ => ym.to_string(),
+        },
+        None => ym.to_string(),
+    }
+}
+
+/// JSON text for a data attribute read by our scripts.
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
+}
