@@ -69,6 +69,9 @@ enum Command {
         /// Os dados cobrem os três anos até este dia (padrão: hoje), AAAA-MM-DD.
         #[arg(long)]
         today: Option<NaiveDate>,
+        /// Multiplica o volume de ocorrências (1 ≈ 150 mil; 13,4 ≈ 2 milhões, para medir desempenho).
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
     },
     /// Importa um arquivo (CSV, XLSX ou GeoJSON).
     Import {
@@ -205,10 +208,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
-        Command::Demo { seed, today } => {
+        Command::Demo { seed, today, scale } => {
+            if !(scale > 0.0 && scale <= 100.0) {
+                eprintln!("erro: --scale {scale} inválido: esperado um número entre 0 e 100");
+                return Ok(ExitCode::from(2));
+            }
             let db = connect(&cli.database).await?;
             let today = today.unwrap_or_else(|| now_sao_paulo().date());
-            let report = atalaia_demo::load(&db, seed, today)
+            let report = atalaia_demo::load_scaled(&db, seed, today, scale)
                 .await
                 .context("a carga dos dados de demonstração falhou")?;
             db.close().await;

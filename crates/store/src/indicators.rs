@@ -44,7 +44,7 @@ impl Db {
     ) -> Result<Vec<MonthlyTotal>> {
         on_db!(self, |c| {
             let rows = sqlx::query(
-                "SELECT territory_code, month, crime, SUM(n) AS n FROM (
+                "SELECT territory_code, month, crime, CAST(SUM(n) AS BIGINT) AS n FROM (
                      SELECT territory_code, substr(CAST(day AS TEXT), 1, 7) AS month, crime, occurrences AS n
                      FROM daily_counts WHERE day >= $1 AND day < $2
                      UNION ALL

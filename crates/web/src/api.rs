@@ -54,16 +54,15 @@ pub async fn territories(
     Query(q): Query<TerritoryQuery>,
 ) -> Result<Response, AppError> {
     let out: Vec<TerritoryOut> = st
-        .db
         .territories()
         .await?
-        .into_iter()
+        .iter()
         .filter(|t| q.kind.as_deref().is_none_or(|k| t.kind == k))
         .map(|t| TerritoryOut {
-            code: t.code,
-            name: t.name,
-            kind: t.kind,
-            parent_code: t.parent_code,
+            code: t.code.clone(),
+            name: t.name.clone(),
+            kind: t.kind.clone(),
+            parent_code: t.parent_code.clone(),
             valid_from: t.valid_from,
             valid_to: t.valid_to,
             synthetic: t.synthetic,

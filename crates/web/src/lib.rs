@@ -79,7 +79,19 @@ pub struct AppState {
     pub db: Db,
     /// Deployment settings.
     pub config: std::sync::Arc<WebConfig>,
+    /// The home page's model, by data version.
+    pub home_cache: std::sync::Arc<pages::home::HomeCache>,
+    /// Territory versions (without geometry), by data version.
+    pub territories_cache: std::sync::Arc<TerritoriesCache>,
 }
+
+/// Cache of the territory list: (data version, versions).
+pub type TerritoriesCache = std::sync::RwLock<
+    Option<(
+        i64,
+        std::sync::Arc<Vec<atalaia_store::territories::TerritoryVersion>>,
+    )>,
+>;
 
 impl AppState {
     /// State over `db` with `config`.
@@ -87,7 +99,28 @@ impl AppState {
         AppState {
             db,
             config: std::sync::Arc::new(config),
+            home_cache: Default::default(),
+            territories_cache: Default::default(),
         }
+    }
+
+    /// Every territory version (no geometry), read once per data version: territories change only
+    /// through imports, and the rows sit beside large geometries the database would read through.
+    pub async fn territories(
+        &self,
+    ) -> Result<std::sync::Arc<Vec<atalaia_store::territories::TerritoryVersion>>, AppError> {
+        let version = self.db.data_version().await?;
+        if let Ok(c) = self.territories_cache.read()
+            && let Some((v, list)) = c.as_ref()
+            && *v == version
+        {
+            return Ok(list.clone());
+        }
+        let list = std::sync::Arc::new(self.db.territories().await?);
+        if let Ok(mut c) = self.territories_cache.write() {
+            *c = Some((version, list.clone()));
+        }
+        Ok(list)
     }
 }
 

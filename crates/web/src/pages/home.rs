@@ -1,30 +1,87 @@
-//! The home page.
+//! The home page: the main indicators per area — last complete month and last complete quarter against
+//! the same period a year before, with arrows and 13-month sparklines — and the state of the base.
+//! Everything comes from the aggregates and is computed once per data version (the last import), so
+//! the page costs a few small queries however many occurrences there are.
+
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use askama::Template;
+use atalaia_core::{Month, default_cap};
 use axum::Extension;
 use axum::extract::State;
 use axum::response::Response;
+use chrono::NaiveDate;
 
-use super::{Chrome, render, thousands};
+use super::{Chrome, local_time, render, thousands};
 use crate::guard::Identity;
+use crate::pages::territories::{month_label, today_sao_paulo};
 use crate::{AppError, AppState};
 
-struct AreaRow {
+/// One area's line on the home page.
+pub struct IndicatorRow {
     code: String,
     name: String,
-    kind: String,
-    validity: String,
     synthetic: bool,
+    month_now: String,
+    month_before: String,
+    month_change: Change,
+    quarter_now: String,
+    quarter_before: String,
+    quarter_change: Change,
+    spark: String,
+    spark_label: String,
+}
+
+/// A change against the year before. More crime is worse: up is red, down is green.
+pub struct Change {
+    text: String,
+    arrow: &'static str,
+    class: &'static str,
+    label: String,
+}
+
+impl Change {
+    fn of(now: i64, before: i64) -> Change {
+        if before == 0 {
+            return Change {
+                text: if now == 0 { "0%".into() } else { "novo".into() },
+                arrow: if now == 0 { "→" } else { "↑" },
+                class: if now == 0 { "flat" } else { "up" },
+                label: if now == 0 {
+                    "sem ocorrências nos dois períodos".into()
+                } else {
+                    "sem ocorrências no ano anterior".into()
+                },
+            };
+        }
+        let pct = (now - before) as f64 / before as f64 * 100.0;
+        let text = format!("{:+.1}%", pct).replace('.', ",");
+        let (arrow, class, word) = if pct > 0.5 {
+            ("↑", "up", "aumento")
+        } else if pct < -0.5 {
+            ("↓", "down", "redução")
+        } else {
+            ("→", "flat", "estável")
+        };
+        Change {
+            label: format!(
+                "{word} de {} em relação ao ano anterior",
+                text.trim_start_matches(['+', '-'])
+            ),
+            text,
+            arrow,
+            class,
+        }
+    }
 }
 
 struct ImportRow {
     id: i64,
     kind: String,
     file_name: String,
+    when: String,
     read: String,
-    inserted: String,
-    updated: String,
-    unchanged: String,
     rejected: String,
 }
 
@@ -34,59 +91,200 @@ struct Card {
     note: Option<String>,
 }
 
+/// What the page shows, computed once per data version and month.
+pub struct HomeModel {
+    /// Areas shown.
+    pub areas: usize,
+    month: String,
+    month_before: String,
+    quarter: String,
+    quarter_before: String,
+    cap: String,
+    rows: Vec<IndicatorRow>,
+    cards: Vec<Card>,
+    imports: Vec<ImportRow>,
+}
+
 #[derive(Template)]
 #[template(path = "home.html")]
 struct Home {
     chrome: Chrome,
-    cards: Vec<Card>,
-    areas: Vec<AreaRow>,
-    imports: Vec<ImportRow>,
+    m: Arc<HomeModel>,
 }
 
-/// `/`: the base at a glance (indicators per area arrive with the dashboards).
+impl std::fmt::Debug for HomeModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HomeModel")
+            .field("month", &self.month)
+            .field("areas", &self.areas)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Cache of the home model: (data version, month it was computed in, model).
+pub type HomeCache = std::sync::RwLock<Option<(i64, NaiveDate, Arc<HomeModel>)>>;
+
+/// `/`.
 pub async fn home(
     State(st): State<AppState>,
     Extension(id): Extension<Identity>,
 ) -> Result<Response, AppError> {
-    let overview = st.db.overview().await?;
-    let areas = st
+    let version = st.db.data_version().await?;
+    let today = today_sao_paulo();
+    let month_start = NaiveDate::from_ymd_opt(
+        chrono::Datelike::year(&today),
+        chrono::Datelike::month(&today),
+        1,
+    )
+    .unwrap_or(today);
+    let cached = st.home_cache.read().ok().and_then(|c| {
+        c.as_ref()
+            .filter(|(v, m, _)| *v == version && *m == month_start)
+            .map(|(_, _, model)| model.clone())
+    });
+    let model = match cached {
+        Some(m) => m,
+        None => {
+            let m = Arc::new(build(&st, today).await?);
+            if let Ok(mut c) = st.home_cache.write() {
+                *c = Some((version, month_start, m.clone()));
+            }
+            m
+        }
+    };
+    render(&Home {
+        chrome: Chrome::new(&st, &id, "Início", "/").await,
+        m: model,
+    })
+}
+
+fn month_of(d: NaiveDate) -> Month {
+    Month::of(d).unwrap_or_else(|_| Month::new(2000, 1).unwrap_or_else(|_| unreachable!()))
+}
+
+async fn build(st: &AppState, today: NaiveDate) -> Result<HomeModel, AppError> {
+    let current = month_of(today);
+    let last = current.pred().unwrap_or(current);
+    let last_year = Month::new(last.year() - 1, last.month()).unwrap_or(last);
+    // The last complete quarter and the same quarter a year before.
+    let mut quarter = current.quarter();
+    quarter = quarter.previous().unwrap_or(quarter);
+    let quarter_before = quarter.same_quarter_previous_year().unwrap_or(quarter);
+    // 25 months: the sparkline's 13 and the year-before comparisons.
+    let from = Month::new(last.year() - 2, last.month())
+        .map(|m| m.first_day())
+        .unwrap_or(last.first_day());
+    let totals = st.db.monthly_totals(from, current.first_day()).await?;
+    let cap: Vec<String> = default_cap().iter().map(|c| c.to_string()).collect();
+    // (area, "YYYY-MM") → (all crimes, CAP crimes)
+    let mut cell: HashMap<(String, String), (i64, i64)> = HashMap::new();
+    for t in totals {
+        let e = cell.entry((t.territory_code, t.month)).or_default();
+        e.0 += t.occurrences;
+        if cap.contains(&t.crime) {
+            e.1 += t.occurrences;
+        }
+    }
+    let ym = |m: Month| format!("{:04}-{:02}", m.year(), m.month());
+    // The state's line is the sum of its municipalities (each occurrence falls in exactly one).
+    let municipalities: Vec<String> = st
         .db
-        .territories()
+        .territories_on(&["municipality"], today)
         .await?
         .into_iter()
-        .filter(|t| matches!(t.kind.as_str(), "ais" | "aisp" | "aise" | "intervention"))
-        .map(|t| AreaRow {
-            validity: validity(t.valid_from, t.valid_to),
-            code: t.code,
-            name: t.name,
-            kind: t.kind.to_uppercase(),
-            synthetic: t.synthetic,
-        })
-        .collect::<Vec<_>>();
-    let mut areas = areas;
-    areas.sort_by_key(|a| natural_key(&a.code));
-    let imports = st
-        .db
-        .recent_imports(10)
-        .await?
-        .into_iter()
-        .map(|i| ImportRow {
-            id: i.id,
-            kind: kind_label(&i.kind),
-            file_name: i.file_name,
-            read: thousands(i.counts.read),
-            inserted: thousands(i.counts.inserted),
-            updated: thousands(i.counts.updated),
-            unchanged: thousands(i.counts.unchanged),
-            rejected: thousands(i.counts.rejected),
-        })
+        .map(|t| t.code)
         .collect();
+    let mut state: HashMap<String, (i64, i64)> = HashMap::new();
+    for ((code, month), v) in &cell {
+        if municipalities.contains(code) {
+            let e = state.entry(month.clone()).or_default();
+            e.0 += v.0;
+            e.1 += v.1;
+        }
+    }
+    let states: Vec<String> = st
+        .db
+        .territories_on(&["state"], today)
+        .await?
+        .into_iter()
+        .map(|t| t.code)
+        .collect();
+    let get = |code: &str, m: Month| {
+        if states.iter().any(|s| s == code) {
+            return state.get(&ym(m)).copied().unwrap_or((0, 0));
+        }
+        cell.get(&(code.to_string(), ym(m)))
+            .copied()
+            .unwrap_or((0, 0))
+    };
+    let mut areas = st
+        .db
+        .territories_on(&["aisp", "ais", "aise", "intervention", "state"], today)
+        .await?;
+    areas.sort_by_key(|a| (a.kind != "state", natural_key(&a.code)));
+    let mut rows = Vec::new();
+    for a in areas {
+        let (m_now, _) = get(&a.code, last);
+        let (m_before, _) = get(&a.code, last_year);
+        let q_now: i64 = quarter.months().iter().map(|m| get(&a.code, *m).1).sum();
+        let q_before: i64 = quarter_before
+            .months()
+            .iter()
+            .map(|m| get(&a.code, *m).1)
+            .sum();
+        let mut series = Vec::new();
+        let mut m = Month::new(last.year() - 1, last.month()).unwrap_or(last);
+        for _ in 0..13 {
+            series.push(get(&a.code, m).0);
+            m = m.succ().unwrap_or(m);
+        }
+        rows.push(IndicatorRow {
+            spark: sparkline(&series),
+            spark_label: format!(
+                "Ocorrências por mês, de {} a {}: {}",
+                month_label(&ym(
+                    Month::new(last.year() - 1, last.month()).unwrap_or(last)
+                )),
+                month_label(&ym(last)),
+                series
+                    .iter()
+                    .map(|v| v.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            month_change: Change::of(m_now, m_before),
+            quarter_change: Change::of(q_now, q_before),
+            month_now: thousands(m_now.max(0) as u64),
+            month_before: thousands(m_before.max(0) as u64),
+            quarter_now: thousands(q_now.max(0) as u64),
+            quarter_before: thousands(q_before.max(0) as u64),
+            code: a.code,
+            name: a.name,
+            synthetic: a.synthetic,
+        });
+    }
+    let overview = st.db.overview().await?;
     let n = |v: i64| thousands(v.max(0) as u64);
     let period = match (&overview.first_day, &overview.last_day) {
         (Some(a), Some(b)) => Some(format!("{a} a {b}")),
         _ => None,
     };
     let cards = vec![
+        Card {
+            value: n(overview.occurrences),
+            label: "ocorrências na base",
+            note: period,
+        },
+        Card {
+            value: n(overview.unassigned),
+            label: "ocorrências fora de qualquer área",
+            note: None,
+        },
+        Card {
+            value: n(overview.changes),
+            label: "reclassificações registradas",
+            note: None,
+        },
         Card {
             value: n(overview.territories),
             label: "versões de territórios",
@@ -102,28 +300,55 @@ pub async fn home(
             label: "operadores",
             note: None,
         },
-        Card {
-            value: n(overview.occurrences),
-            label: "ocorrências",
-            note: period,
-        },
-        Card {
-            value: n(overview.unassigned),
-            label: "ocorrências fora de qualquer área",
-            note: None,
-        },
-        Card {
-            value: n(overview.changes),
-            label: "reclassificações registradas",
-            note: None,
-        },
     ];
-    render(&Home {
-        chrome: Chrome::new(&st, &id, "Início", "/").await,
+    let imports = st
+        .db
+        .recent_imports(8)
+        .await?
+        .into_iter()
+        .map(|i| ImportRow {
+            id: i.id,
+            kind: kind_label(&i.kind),
+            file_name: i.file_name,
+            when: local_time(i.started_at),
+            read: thousands(i.counts.read),
+            rejected: thousands(i.counts.rejected),
+        })
+        .collect();
+    let qlabel = |q: atalaia_core::Quarter| format!("{}º tri/{}", q.number(), q.year());
+    Ok(HomeModel {
+        areas: rows.len(),
+        month: month_label(&ym(last)),
+        month_before: month_label(&ym(last_year)),
+        quarter: qlabel(quarter),
+        quarter_before: qlabel(quarter_before),
+        cap: "homicídio doloso, roubo e furto de veículo (Art. 4)".into(),
+        rows,
         cards,
-        areas,
         imports,
     })
+}
+
+/// A 13-point sparkline as an SVG polyline's points (120 × 28 box), scaled to the series' maximum.
+fn sparkline(values: &[i64]) -> String {
+    let max = values.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let step = if values.len() > 1 {
+        118.0 / (values.len() - 1) as f64
+    } else {
+        0.0
+    };
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            format!(
+                "{:.1},{:.1}",
+                1.0 + i as f64 * step,
+                27.0 - (*v as f64 / max) * 25.0
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A validity period as users say it.
@@ -161,6 +386,19 @@ fn kind_label(kind: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn changes_and_sparklines() {
+        let c = Change::of(110, 100);
+        assert_eq!((c.text.as_str(), c.arrow, c.class), ("+10,0%", "↑", "up"));
+        let c = Change::of(80, 100);
+        assert_eq!((c.text.as_str(), c.arrow, c.class), ("-20,0%", "↓", "down"));
+        assert_eq!(c.label, "redução de 20,0% em relação ao ano anterior");
+        assert_eq!(Change::of(5, 0).text, "novo");
+        assert_eq!(Change::of(0, 0).arrow, "→");
+        assert_eq!(sparkline(&[0, 5, 10]), "1.0,27.0 60.0,14.5 119.0,2.0");
+        assert_eq!(sparkline(&[0, 0]), "1.0,27.0 119.0,27.0");
+    }
 
     #[test]
     fn formats_for_people() {

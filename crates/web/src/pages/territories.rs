@@ -76,7 +76,7 @@ pub async fn list(
     let kinds = q.kinds();
     let year = today_sao_paulo().year();
     let mut rows = Vec::new();
-    for t in st.db.territories().await? {
+    for t in st.territories().await?.iter().cloned() {
         if !kinds.contains(&t.kind) {
             continue;
         }

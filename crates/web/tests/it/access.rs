@@ -96,6 +96,11 @@ fn let_through(r: &Reply) -> bool {
 #[tokio::test]
 async fn every_route_for_every_role() {
     for t in TestDb::all().await.unwrap() {
+        // A small demo data set, so that every page renders real rows on both backends.
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        atalaia_demo::load_scaled(&t.db, 7872, today, 0.02)
+            .await
+            .unwrap();
         let app = App::new(t.db.clone(), test_config()).await;
         let mut checked = 0;
         for (col, (login, password)) in WHO.iter().enumerate() {
@@ -126,6 +131,15 @@ async fn every_route_for_every_role() {
                     t.label,
                     reply.status,
                     reply.location
+                );
+                // What the guard lets through must not fail on the server (the access test covers
+                // every page on both backends).
+                assert!(
+                    reply.status < 500,
+                    "backend {}: {method} {path} as {login}: status {}: {}",
+                    t.label,
+                    reply.status,
+                    reply.body
                 );
                 // A signed-in user without the permission gets 403, not a login redirect.
                 if !expected && session.is_some() {
