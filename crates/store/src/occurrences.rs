@@ -1007,3 +1007,147 @@ impl Db {
             .collect())
     }
 }
+
+/// Filters of the occurrence explorer.
+#[derive(Debug, Clone, Default)]
+pub struct OccurrenceFilter {
+    /// Catalog crime.
+    pub crime: Option<String>,
+    /// First day (inclusive).
+    pub from: Option<NaiveDate>,
+    /// Last day (inclusive).
+    pub to: Option<NaiveDate>,
+    /// Area the occurrence was assigned to.
+    pub area: Option<String>,
+    /// The requester's scope: only occurrences in one of these areas (`None` = no restriction;
+    /// an empty list shows nothing).
+    pub allowed_areas: Option<Vec<String>>,
+    /// Only rows with an id below this one (keyset paging, newest first).
+    pub before_id: Option<i64>,
+    /// At most this many rows.
+    pub limit: i64,
+}
+
+/// An occurrence as the explorer lists it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OccurrenceRow {
+    /// Row id (paging key).
+    pub id: i64,
+    /// BO/REDS number.
+    pub source_id: String,
+    /// Date and time of the fact (local).
+    pub occurred_at: NaiveDateTime,
+    /// Catalog crime.
+    pub crime: String,
+    /// Source crime code, when the crime map translated it.
+    pub source_crime: Option<String>,
+    /// Latitude.
+    pub lat: Option<f64>,
+    /// Longitude.
+    pub lon: Option<f64>,
+    /// Territory code given in the file.
+    pub territory_code: Option<String>,
+    /// Victims.
+    pub victims: i64,
+    /// Registering unit.
+    pub unit_code: Option<String>,
+    /// Assigned areas, `|`-separated.
+    pub areas: String,
+    /// Synthetic (demo).
+    pub synthetic: bool,
+}
+
+impl Db {
+    /// Occurrences matching `f`, newest import first (by id: keyset paging stays fast on millions of
+    /// rows without an extra index that every import would have to maintain).
+    pub async fn occurrences_page(&self, f: &OccurrenceFilter) -> Result<Vec<OccurrenceRow>> {
+        // Bounds as date-times: the last day runs to its end.
+        let from = f.from.map(|d| d.and_time(chrono::NaiveTime::MIN));
+        let to =
+            f.to.and_then(|d| d.succ_opt())
+                .map(|d| d.and_time(chrono::NaiveTime::MIN));
+        let area = f.area.as_ref().map(|a| format!("%|{a}|%"));
+        let scope = match &f.allowed_areas {
+            None => String::new(),
+            Some(list) if list.is_empty() => " AND 1 = 0".to_string(),
+            Some(list) => format!(
+                " AND ({})",
+                (0..list.len())
+                    .map(|i| format!("('|' || areas || '|') LIKE {}", pn(self.backend(), 7 + i)))
+                    .collect::<Vec<_>>()
+                    .join(" OR ")
+            ),
+        };
+        let sql = format!(
+            "SELECT id, source_id, occurred_at, crime, source_crime, lat, lon, territory_code,
+                    victims, unit_code, areas, synthetic
+             FROM occurrences
+             WHERE (CAST({p1} AS TEXT) IS NULL OR crime = {p1})
+               AND (CAST({p2} AS TIMESTAMP) IS NULL OR occurred_at >= {p2})
+               AND (CAST({p3} AS TIMESTAMP) IS NULL OR occurred_at < {p3})
+               AND (CAST({p4} AS TEXT) IS NULL OR ('|' || areas || '|') LIKE {p4})
+               AND (CAST({p5} AS BIGINT) IS NULL OR id < {p5}){scope}
+             ORDER BY id DESC LIMIT {p6}",
+            p1 = pn(self.backend(), 1),
+            p2 = pn(self.backend(), 2),
+            p3 = pn(self.backend(), 3),
+            p4 = pn(self.backend(), 4),
+            p5 = pn(self.backend(), 5),
+            p6 = pn(self.backend(), 6),
+        );
+        on_db!(self, |c| {
+            let mut q = sqlx::query(AssertSqlSafe(sql))
+                .bind(&f.crime)
+                .bind(from)
+                .bind(to)
+                .bind(&area)
+                .bind(f.before_id)
+                .bind(f.limit);
+            for a in f.allowed_areas.iter().flatten() {
+                q = q.bind(format!("%|{a}|%"));
+            }
+            let rows = q.fetch_all(c).await?;
+            rows.iter()
+                .map(|r| -> Result<OccurrenceRow> {
+                    Ok(OccurrenceRow {
+                        id: r.try_get("id")?,
+                        source_id: r.try_get("source_id")?,
+                        occurred_at: r.try_get("occurred_at")?,
+                        crime: r.try_get("crime")?,
+                        source_crime: r.try_get("source_crime")?,
+                        lat: r.try_get("lat")?,
+                        lon: r.try_get("lon")?,
+                        territory_code: r.try_get("territory_code")?,
+                        victims: r.try_get("victims")?,
+                        unit_code: r.try_get("unit_code")?,
+                        areas: r.try_get("areas")?,
+                        synthetic: r.try_get("synthetic")?,
+                    })
+                })
+                .collect()
+        })
+    }
+}
+
+/// `$n` on both backends here: SQLite reuses a numbered parameter where it appears twice, and these
+/// statements have a handful of them (the quadratic cost of `$n` on SQLite is for thousands).
+fn pn(_backend: crate::Backend, n: usize) -> String {
+    format!("${n}")
+}
+
+impl Db {
+    /// Areas of a unit's circunscrição in force on `day`.
+    pub async fn unit_areas_on(&self, unit_code: &str, day: NaiveDate) -> Result<Vec<String>> {
+        on_db!(self, |c| {
+            Ok(sqlx::query_scalar(
+                "SELECT a.territory_code FROM unit_areas a JOIN units u ON u.id = a.unit_id
+                 WHERE u.code = $1 AND u.valid_from <= $2 AND (u.valid_to IS NULL OR u.valid_to >= $2)
+                 ORDER BY a.territory_code",
+            )
+            .bind(unit_code)
+            .bind(day)
+            .fetch_all(c)
+            .await?)
+        })
+    }
+}

@@ -72,6 +72,21 @@ pub fn routes() -> Vec<Route> {
             Perm(P::ViewIndicators),
             pages::territories::detail,
         ),
+        get(
+            "/ocorrencias",
+            Perm(P::ViewOccurrences),
+            pages::occurrences::page,
+        ),
+        get(
+            "/ocorrencias/exportar.csv",
+            Perm(P::ViewOccurrences),
+            pages::occurrences::export_csv,
+        ),
+        get(
+            "/ocorrencias/exportar.xlsx",
+            Perm(P::ViewOccurrences),
+            pages::occurrences::export_xlsx,
+        ),
         get("/importacoes", Perm(P::Import), pages::imports::list),
         post("/importacoes", Perm(P::Import), pages::imports::upload),
         get("/importacoes/{id}", Perm(P::Import), pages::imports::detail),

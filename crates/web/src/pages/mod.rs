@@ -7,6 +7,7 @@ pub mod home;
 pub mod imports;
 pub mod keys;
 pub mod login;
+pub mod occurrences;
 pub mod territories;
 
 use askama::Template;
@@ -49,9 +50,10 @@ pub struct Chrome {
 
 /// The menu, in order. Each entry is shown when the route it leads to lets the user in, so the menu
 /// and the permission check cannot disagree.
-const MENU: [(&str, &str); 7] = [
+const MENU: [(&str, &str); 8] = [
     ("Início", "/"),
     ("Territórios", "/territorios"),
+    ("Ocorrências", "/ocorrencias"),
     ("Importações", "/importacoes"),
     ("Usuários", "/admin/usuarios"),
     ("Instituições", "/admin/instituicoes"),

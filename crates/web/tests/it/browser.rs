@@ -182,7 +182,10 @@ async fn two_roles_navigate_see_the_map_upload_and_are_protected_from_forgery() 
     sign_in(&c, &base, "analista", "demo-analista-7872").await;
     shot(&c, "01-inicio-analista").await;
     let items = menu(&c).await;
-    assert_eq!(items, ["Início", "Territórios", "Importações"]);
+    assert_eq!(
+        items,
+        ["Início", "Territórios", "Ocorrências", "Importações"]
+    );
     c.find(Locator::LinkText("Territórios"))
         .await
         .unwrap()

@@ -307,3 +307,95 @@ async fn api_keys_authenticate_machine_clients_until_revoked() {
     assert_eq!(paths, ["/audit", "/me", "/openapi.json", "/territories"]);
     t.cleanup().await.unwrap();
 }
+
+#[tokio::test]
+async fn occurrence_explorer_scopes_exports_and_logs_views() {
+    let t = TestDb::sqlite().await.unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    atalaia_demo::load_scaled(&t.db, 7872, today, 0.05)
+        .await
+        .unwrap();
+    let app = App::new(t.db.clone(), test_config()).await;
+    let all = app
+        .db
+        .occurrences_page(&atalaia_store::occurrences::OccurrenceFilter {
+            limit: i64::MAX,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let analyst = app.login("analista", "demo-analista-7872").await.unwrap();
+    let r = app.get("/ocorrencias", Some(&analyst)).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body.matches("<tr><td>DEMO-").count(), 50, "a page of 50");
+    assert!(r.body.contains("Próxima página"));
+    // The CSV export of one crime holds exactly that crime's occurrences, with the import's columns.
+    let robberies = all.iter().filter(|o| o.crime == "roubo_veiculo").count();
+    assert!(robberies > 0);
+    let csv = app
+        .get(
+            "/ocorrencias/exportar.csv?crime=roubo_veiculo",
+            Some(&analyst),
+        )
+        .await;
+    assert_eq!(csv.status, 200);
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert_eq!(
+        lines[0],
+        "id,occurred_at,crime,source_crime,lat,lon,territory_code,victims,unit_code,areas,synthetic"
+    );
+    assert_eq!(lines.len() - 1, robberies);
+    assert!(
+        lines[1..]
+            .iter()
+            .all(|l| l.split(',').nth(2) == Some("roubo_veiculo"))
+    );
+    let xlsx = app
+        .get(
+            "/ocorrencias/exportar.xlsx?crime=roubo_veiculo",
+            Some(&analyst),
+        )
+        .await;
+    assert_eq!(xlsx.status, 200);
+    assert!(xlsx.body.starts_with("PK"), "a zip (xlsx) file");
+    // The coordinator scoped to Goiânia sees only occurrences assigned to Goiânia.
+    let coordinator = app
+        .login("coordenador", "demo-coordenador-7872")
+        .await
+        .unwrap();
+    let csv = app
+        .get("/ocorrencias/exportar.csv", Some(&coordinator))
+        .await;
+    let in_goiania = all
+        .iter()
+        .filter(|o| o.areas.split('|').any(|a| a == "5208707"))
+        .count();
+    assert!(in_goiania > 0 && in_goiania < all.len());
+    assert_eq!(csv.body.lines().count() - 1, in_goiania);
+    // A bad date is a message, not an error page.
+    let r = app.get("/ocorrencias?de=31/12/2024", Some(&analyst)).await;
+    assert_eq!(r.status, 200);
+    assert!(
+        r.body
+            .contains("data inicial `31/12/2024` inválida: esperado AAAA-MM-DD")
+    );
+    // Partners never see occurrence details.
+    let partner = app.login("parceiro", "demo-parceiro-7872").await.unwrap();
+    assert_eq!(app.get("/ocorrencias", Some(&partner)).await.status, 403);
+    let acts: Vec<(String, String)> = actions(&app.db)
+        .await
+        .into_iter()
+        .filter(|(_, a, _)| a.starts_with("occurrences."))
+        .map(|(who, a, _)| (who, a))
+        .collect();
+    assert_eq!(
+        acts,
+        [
+            ("user:analista".to_string(), "occurrences.view".to_string()),
+            ("user:analista".into(), "occurrences.export".into()),
+            ("user:analista".into(), "occurrences.export".into()),
+            ("user:coordenador".into(), "occurrences.export".into()),
+        ]
+    );
+    t.cleanup().await.unwrap();
+}
