@@ -237,6 +237,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 // Off loopback the app must sit behind HTTPS (a proxy), so cookies are Secure.
                 secure_cookies: !loopback,
                 tile_url,
+                demo,
                 ..atalaia_web::WebConfig::default()
             };
             if demo {

@@ -109,6 +109,9 @@ pub enum Permission {
     ViewOccurrences,
     /// Import files (occurrences, territories, populations, units, operators…).
     Import,
+    /// The roster of operators (names, registrations, units): the analysts who keep it, the committee
+    /// and auditors (pay rests on it), unit heads (their own units only, by scope).
+    ViewOperators,
     /// Users, their roles and institutions.
     ManageUsers,
     /// API keys of institutions.
@@ -122,10 +125,11 @@ pub enum Permission {
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 7] = [
+    pub const ALL: [Permission; 8] = [
         Permission::ViewIndicators,
         Permission::ViewOccurrences,
         Permission::Import,
+        Permission::ViewOperators,
         Permission::ManageUsers,
         Permission::ManageApiKeys,
         Permission::ViewAudit,
@@ -138,6 +142,7 @@ impl Permission {
             Permission::ViewIndicators => "view_indicators",
             Permission::ViewOccurrences => "view_occurrences",
             Permission::Import => "import",
+            Permission::ViewOperators => "view_operators",
             Permission::ManageUsers => "manage_users",
             Permission::ManageApiKeys => "manage_api_keys",
             Permission::ViewAudit => "view_audit",
@@ -155,6 +160,7 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         P::ViewIndicators => true,
         P::ViewOccurrences => role.is_police(),
         P::Import => role == R::Analyst,
+        P::ViewOperators => matches!(role, R::Analyst | R::Committee | R::UnitHead | R::Auditor),
         P::ManageUsers | P::ManageApiKeys => role == R::Admin,
         P::ViewAudit => matches!(role, R::Admin | R::Auditor),
         P::ViewCpf => matches!(role, R::Committee | R::Auditor),
@@ -184,7 +190,7 @@ mod tests {
     /// the order admin, analyst, committee, unit_head, coordinator, partner, auditor.
     #[test]
     fn access_table() {
-        let table: [(Permission, [bool; 7]); 7] = [
+        let table: [(Permission, [bool; 7]); 8] = [
             (
                 Permission::ViewIndicators,
                 [true, true, true, true, true, true, true],
@@ -196,6 +202,10 @@ mod tests {
             (
                 Permission::Import,
                 [false, true, false, false, false, false, false],
+            ),
+            (
+                Permission::ViewOperators,
+                [false, true, true, true, false, false, true],
             ),
             (
                 Permission::ManageUsers,

@@ -591,3 +591,78 @@ impl Db {
         })
     }
 }
+
+/// An operator as listed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OperatorRecord {
+    /// Matrícula.
+    pub registration: String,
+    /// Name.
+    pub name: String,
+    /// Institution code.
+    pub institution: String,
+    /// CPF digits as stored (callers mask them for roles that may not see them).
+    #[serde(skip)]
+    pub cpf: Option<String>,
+    /// Units of the operator's current assignments (lotação or disposição), `,`-separated.
+    pub units: String,
+    /// Synthetic (demo).
+    pub synthetic: bool,
+}
+
+impl Db {
+    /// Operators by name, with their units on `day`; only those assigned to one of `units` when given.
+    pub async fn operators(
+        &self,
+        day: chrono::NaiveDate,
+        units: Option<&[String]>,
+    ) -> Result<Vec<OperatorRecord>> {
+        let rows: Vec<OperatorRecord> = on_db!(self, |c| {
+            let rows = sqlx::query(
+                "SELECT registration, name, institution, cpf, synthetic FROM operators
+                 ORDER BY name, registration",
+            )
+            .fetch_all(c)
+            .await?;
+            rows.iter()
+                .map(|r| -> Result<OperatorRecord> {
+                    Ok(OperatorRecord {
+                        registration: r.try_get("registration")?,
+                        name: r.try_get("name")?,
+                        institution: r.try_get("institution")?,
+                        cpf: r.try_get("cpf")?,
+                        units: String::new(),
+                        synthetic: r.try_get("synthetic")?,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?
+        });
+        let assignments: Vec<(String, String)> = on_db!(self, |c| {
+            sqlx::query_as(
+                "SELECT registration, unit_code FROM assignments
+                 WHERE date_from <= $1 AND (date_to IS NULL OR date_to >= $1)
+                 ORDER BY registration, unit_code",
+            )
+            .bind(day)
+            .fetch_all(c)
+            .await?
+        });
+        let mut by_reg: HashMap<String, Vec<String>> = HashMap::new();
+        for (reg, unit) in assignments {
+            by_reg.entry(reg).or_default().push(unit);
+        }
+        Ok(rows
+            .into_iter()
+            .filter_map(|mut o| {
+                let mine = by_reg.get(&o.registration).cloned().unwrap_or_default();
+                if let Some(units) = units
+                    && !mine.iter().any(|u| units.contains(u))
+                {
+                    return None;
+                }
+                o.units = mine.join(", ");
+                Some(o)
+            })
+            .collect())
+    }
+}

@@ -87,6 +87,11 @@ pub fn routes() -> Vec<Route> {
             Perm(P::ViewOccurrences),
             pages::occurrences::export_xlsx,
         ),
+        get(
+            "/operadores",
+            Perm(P::ViewOperators),
+            pages::operators::page,
+        ),
         get("/importacoes", Perm(P::Import), pages::imports::list),
         post("/importacoes", Perm(P::Import), pages::imports::upload),
         get("/importacoes/{id}", Perm(P::Import), pages::imports::detail),

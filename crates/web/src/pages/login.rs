@@ -28,6 +28,7 @@ struct LoginPage {
     error: Option<String>,
     notice: Option<String>,
     oidc: bool,
+    demo: Vec<crate::demo_users::DemoLogin>,
 }
 
 /// Query of the sign-in page.
@@ -71,6 +72,12 @@ fn page(
         error,
         notice,
         oidc: false,
+        // Demo logins are public; listing them helps whoever tries the demo (loopback only).
+        demo: if st.config.demo && st.config.loopback {
+            crate::demo_users::logins()
+        } else {
+            Vec::new()
+        },
     }
     .render()?;
     let mut resp = (status, Html(body)).into_response();

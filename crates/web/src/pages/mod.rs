@@ -8,6 +8,7 @@ pub mod imports;
 pub mod keys;
 pub mod login;
 pub mod occurrences;
+pub mod operators;
 pub mod territories;
 
 use askama::Template;
@@ -50,10 +51,11 @@ pub struct Chrome {
 
 /// The menu, in order. Each entry is shown when the route it leads to lets the user in, so the menu
 /// and the permission check cannot disagree.
-const MENU: [(&str, &str); 8] = [
+const MENU: [(&str, &str); 9] = [
     ("Início", "/"),
     ("Territórios", "/territorios"),
     ("Ocorrências", "/ocorrencias"),
+    ("Operadores", "/operadores"),
     ("Importações", "/importacoes"),
     ("Usuários", "/admin/usuarios"),
     ("Instituições", "/admin/instituicoes"),

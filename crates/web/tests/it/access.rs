@@ -34,6 +34,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("GET", "/ocorrencias", "nnYnYYnn"),
     ("GET", "/ocorrencias/exportar.csv", "nnYnYYnn"),
     ("GET", "/ocorrencias/exportar.xlsx", "nnYnYYnn"),
+    ("GET", "/operadores", "nnYYYnnY"),
     ("GET", "/importacoes", "nnYnnnnn"),
     ("POST", "/importacoes", "nnYnnnnn"),
     ("GET", "/importacoes/{id}", "nnYnnnnn"),

@@ -184,7 +184,13 @@ async fn two_roles_navigate_see_the_map_upload_and_are_protected_from_forgery() 
     let items = menu(&c).await;
     assert_eq!(
         items,
-        ["Início", "Territórios", "Ocorrências", "Importações"]
+        [
+            "Início",
+            "Territórios",
+            "Ocorrências",
+            "Operadores",
+            "Importações"
+        ]
     );
     c.find(Locator::LinkText("Territórios"))
         .await

@@ -399,3 +399,45 @@ async fn occurrence_explorer_scopes_exports_and_logs_views() {
     );
     t.cleanup().await.unwrap();
 }
+
+#[tokio::test]
+async fn cpfs_are_masked_except_for_the_committee_and_auditors() {
+    let t = TestDb::sqlite().await.unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    atalaia_demo::load_scaled(&t.db, 7872, today, 0.01)
+        .await
+        .unwrap();
+    let app = App::new(t.db.clone(), test_config()).await;
+    let ops = app.db.operators(today, None).await.unwrap();
+    let first = ops.iter().find(|o| o.cpf.is_some()).unwrap();
+    let cpf: atalaia_core::Cpf = first.cpf.as_deref().unwrap().parse().unwrap();
+    let analyst = app.login("analista", "demo-analista-7872").await.unwrap();
+    let page = app.get("/operadores", Some(&analyst)).await.body;
+    assert!(page.contains(&cpf.masked()));
+    assert!(!page.contains(&cpf.formatted()));
+    assert!(!page.contains(cpf.digits()));
+    let committee = app.login("comite", "demo-comite-7872").await.unwrap();
+    let page = app.get("/operadores", Some(&committee)).await.body;
+    assert!(page.contains(&cpf.formatted()));
+    // The unit head scoped to PM-1BPM sees only its operators.
+    let chief = app.login("chefe1bpm", "demo-chefe-7872").await.unwrap();
+    let page = app.get("/operadores", Some(&chief)).await.body;
+    let in_unit = app
+        .db
+        .operators(today, Some(&["PM-1BPM".to_string()]))
+        .await
+        .unwrap();
+    assert!(!in_unit.is_empty() && in_unit.len() < ops.len());
+    assert_eq!(page.matches("<tr><td>").count(), in_unit.len());
+    let acts: Vec<(String, String)> = actions(&app.db)
+        .await
+        .into_iter()
+        .filter(|(_, a, _)| a.starts_with("operators."))
+        .map(|(who, a, _)| (who, a))
+        .collect();
+    assert_eq!(
+        acts,
+        [("user:comite".to_string(), "operators.view_cpf".to_string())]
+    );
+    t.cleanup().await.unwrap();
+}

@@ -1,0 +1,113 @@
+//! The roster of operators. CPFs are shown masked (`***.456.789-**`, platform.md §2) except to roles that
+//! need them (committee, auditors: pay rests on them); every page shown with full CPFs is written to the
+//! audit log. A unit head scoped to units sees only operators assigned to those units.
+
+use askama::Template;
+use atalaia_core::Cpf;
+use atalaia_core::access::Permission;
+use atalaia_store::accounts::Scope;
+use atalaia_store::audit::AuditEvent;
+use axum::Extension;
+use axum::extract::State;
+use axum::response::Response;
+
+use super::{Chrome, render};
+use crate::guard::Identity;
+use crate::pages::territories::today_sao_paulo;
+use crate::{AppError, AppState, now_utc};
+
+struct Row {
+    registration: String,
+    name: String,
+    institution: String,
+    cpf: String,
+    units: String,
+    synthetic: bool,
+}
+
+#[derive(Template)]
+#[template(path = "operators.html")]
+struct Page {
+    chrome: Chrome,
+    full_cpf: bool,
+    scope_note: Option<String>,
+    rows: Vec<Row>,
+}
+
+/// How a stored CPF is shown: in full for roles that may see it, masked otherwise; a value that is not a
+/// valid CPF is never shown.
+pub fn show_cpf(stored: Option<&str>, full: bool) -> String {
+    match stored.map(str::parse::<Cpf>) {
+        Some(Ok(c)) if full => c.formatted(),
+        Some(Ok(c)) => c.masked(),
+        Some(Err(_)) => "inválido".into(),
+        None => String::new(),
+    }
+}
+
+/// `GET /operadores`.
+pub async fn page(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+) -> Result<Response, AppError> {
+    let full_cpf = id.may(Permission::ViewCpf);
+    // Unit heads see their own units unless another role of theirs reaches everyone.
+    let unscoped = id.grants.iter().any(|g| {
+        atalaia_core::access::allows(g.role, Permission::ViewOperators) && g.scope == Scope::All
+    });
+    let units: Option<Vec<String>> = (!unscoped).then(|| {
+        id.grants
+            .iter()
+            .filter_map(|g| match &g.scope {
+                Scope::Unit(u) => Some(u.clone()),
+                _ => None,
+            })
+            .collect()
+    });
+    let ops = st.db.operators(today_sao_paulo(), units.as_deref()).await?;
+    if full_cpf {
+        st.db
+            .audit(
+                &AuditEvent::new(id.actor(), "operators.view_cpf")
+                    .details(serde_json::json!({"operators": ops.len()}))
+                    .ip(&id.ip),
+                now_utc(),
+            )
+            .await?;
+    }
+    let rows = ops
+        .into_iter()
+        .map(|o| Row {
+            cpf: show_cpf(o.cpf.as_deref(), full_cpf),
+            registration: o.registration,
+            name: o.name,
+            institution: o.institution,
+            units: o.units,
+            synthetic: o.synthetic,
+        })
+        .collect();
+    render(&Page {
+        chrome: Chrome::new(&st, &id, "Operadores", "/operadores").await,
+        full_cpf,
+        scope_note: units.map(|u| {
+            format!(
+                "Mostrando os operadores das suas unidades: {}.",
+                u.join(", ")
+            )
+        }),
+        rows,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpfs_are_masked_unless_allowed() {
+        assert_eq!(show_cpf(Some("52998224725"), false), "***.982.247-**");
+        assert_eq!(show_cpf(Some("52998224725"), true), "529.982.247-25");
+        assert_eq!(show_cpf(Some("52998224724"), true), "inválido");
+        assert_eq!(show_cpf(None, true), "");
+    }
+}
