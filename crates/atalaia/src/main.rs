@@ -55,6 +55,22 @@ enum Command {
         /// Modelo de URL de um serviço de mapas (ex.: https://tile.openstreetmap.org/{z}/{x}/{y}.png); sem ele os mapas mostram só as camadas do próprio Atalaia.
         #[arg(long, env = "ATALAIA_TILE_URL")]
         tile_url: Option<String>,
+        /// Provedor OpenID Connect (ex.: https://sso.acesso.gov.br para o Login Único gov.br).
+        #[cfg(feature = "oidc")]
+        #[arg(long, env = "ATALAIA_OIDC_ISSUER", requires_all = ["oidc_client_id", "oidc_redirect_url"])]
+        oidc_issuer: Option<String>,
+        /// Identificador do cliente registrado no provedor.
+        #[cfg(feature = "oidc")]
+        #[arg(long, env = "ATALAIA_OIDC_CLIENT_ID")]
+        oidc_client_id: Option<String>,
+        /// Segredo do cliente (de preferência pela variável de ambiente; nunca aparece em logs).
+        #[cfg(feature = "oidc")]
+        #[arg(long, env = "ATALAIA_OIDC_CLIENT_SECRET", hide_env_values = true)]
+        oidc_client_secret: Option<String>,
+        /// URL de retorno registrada no provedor: https://SEU-ENDEREÇO/login/govbr/retorno.
+        #[cfg(feature = "oidc")]
+        #[arg(long, env = "ATALAIA_OIDC_REDIRECT_URL")]
+        oidc_redirect_url: Option<String>,
     },
     /// Registro de auditoria.
     Audit {
@@ -229,6 +245,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             addr,
             demo,
             tile_url,
+            #[cfg(feature = "oidc")]
+            oidc_issuer,
+            #[cfg(feature = "oidc")]
+            oidc_client_id,
+            #[cfg(feature = "oidc")]
+            oidc_client_secret,
+            #[cfg(feature = "oidc")]
+            oidc_redirect_url,
         } => {
             let db = connect(&cli.database).await?;
             let loopback = addr.ip().is_loopback();
@@ -277,7 +301,26 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await
                 .with_context(|| format!("não foi possível escutar em {addr}"))?;
             eprintln!("Atalaia em http://{addr}/ (Ctrl+C para encerrar)");
-            let app = atalaia_web::router(atalaia_web::AppState::new(db.clone(), config));
+            #[allow(unused_mut)]
+            let mut state = atalaia_web::AppState::new(db.clone(), config);
+            #[cfg(feature = "oidc")]
+            if let (Some(issuer), Some(client_id), Some(redirect_url)) =
+                (oidc_issuer, oidc_client_id, oidc_redirect_url)
+            {
+                let oidc = atalaia_web::oidc::Oidc::discover(atalaia_web::oidc::OidcConfig {
+                    issuer: issuer.clone(),
+                    client_id,
+                    client_secret: oidc_client_secret,
+                    redirect_url,
+                    label: "Entrar com gov.br".into(),
+                })
+                .await
+                .map_err(anyhow::Error::msg)
+                .context("o login OpenID Connect não foi configurado")?;
+                eprintln!("login OpenID Connect: {issuer}");
+                state = state.with_oidc(oidc);
+            }
+            let app = atalaia_web::router(state);
             axum::serve(
                 listener,
                 app.into_make_service_with_connect_info::<std::net::SocketAddr>(),

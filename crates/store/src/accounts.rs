@@ -754,3 +754,70 @@ enum UserKey<'a> {
     Id(i64),
     Text(&'a str),
 }
+
+/// An OpenID Connect sign-in waiting for the provider's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OidcPending {
+    /// PKCE verifier.
+    pub verifier: String,
+    /// Nonce the ID token must carry.
+    pub nonce: String,
+    /// Where to go after signing in.
+    pub next: String,
+}
+
+impl Db {
+    /// Records a sign-in sent to the provider under `state`.
+    pub async fn put_oidc_pending(
+        &self,
+        state: &str,
+        p: &OidcPending,
+        now: NaiveDateTime,
+    ) -> Result<()> {
+        on_db!(self, |c| {
+            sqlx::query(
+                "INSERT INTO oidc_pending (state, verifier, nonce, next, created_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(state)
+            .bind(&p.verifier)
+            .bind(&p.nonce)
+            .bind(&p.next)
+            .bind(now)
+            .execute(c)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Takes (removes) the sign-in recorded under `state` if it started after `not_before`; also drops
+    /// every expired one. A state can be used once.
+    pub async fn take_oidc_pending(
+        &self,
+        state: &str,
+        not_before: NaiveDateTime,
+    ) -> Result<Option<OidcPending>> {
+        let mut tx = self.begin().await?;
+        let row: Option<(String, String, String, NaiveDateTime)> = on_tx!(&mut tx, |c| {
+            let row = sqlx::query_as(
+                "SELECT verifier, nonce, next, created_at FROM oidc_pending WHERE state = $1",
+            )
+            .bind(state)
+            .fetch_optional(&mut *c)
+            .await?;
+            sqlx::query("DELETE FROM oidc_pending WHERE state = $1 OR created_at < $2")
+                .bind(state)
+                .bind(not_before)
+                .execute(&mut *c)
+                .await?;
+            row
+        });
+        tx.commit().await?;
+        Ok(row
+            .filter(|(_, _, _, at)| *at >= not_before)
+            .map(|(verifier, nonce, next, _)| OidcPending {
+                verifier,
+                nonce,
+                next,
+            }))
+    }
+}

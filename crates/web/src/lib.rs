@@ -12,6 +12,8 @@ pub mod api;
 pub mod assets;
 pub mod demo_users;
 pub mod guard;
+#[cfg(feature = "oidc")]
+pub mod oidc;
 pub mod pages;
 pub mod routes;
 pub mod security;
@@ -83,6 +85,9 @@ pub struct AppState {
     pub home_cache: std::sync::Arc<pages::home::HomeCache>,
     /// Territory versions (without geometry), by data version.
     pub territories_cache: std::sync::Arc<TerritoriesCache>,
+    /// The OpenID Connect provider, when configured.
+    #[cfg(feature = "oidc")]
+    pub oidc: Option<std::sync::Arc<oidc::Oidc>>,
 }
 
 /// Cache of the territory list: (data version, versions).
@@ -101,7 +106,16 @@ impl AppState {
             config: std::sync::Arc::new(config),
             home_cache: Default::default(),
             territories_cache: Default::default(),
+            #[cfg(feature = "oidc")]
+            oidc: None,
         }
+    }
+
+    /// The same state with an OpenID Connect provider.
+    #[cfg(feature = "oidc")]
+    pub fn with_oidc(mut self, oidc: oidc::Oidc) -> AppState {
+        self.oidc = Some(std::sync::Arc::new(oidc));
+        self
     }
 
     /// Every territory version (no geometry), read once per data version: territories change only

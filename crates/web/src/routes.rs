@@ -50,7 +50,8 @@ fn post<H: Handler<T, AppState>, T: 'static>(path: &'static str, access: Access,
 
 /// The table.
 pub fn routes() -> Vec<Route> {
-    vec![
+    #[allow(unused_mut)]
+    let mut table = vec![
         get("/health", Public, pages::health),
         get("/static/{*path}", Public, assets::serve),
         get("/login", Public, pages::login::form),
@@ -155,5 +156,11 @@ pub fn routes() -> Vec<Route> {
             api::territories,
         ),
         get("/api/v1/audit", Perm(P::ViewAudit), api::audit),
-    ]
+    ];
+    #[cfg(feature = "oidc")]
+    table.extend([
+        get("/login/govbr", Public, crate::oidc::start),
+        get("/login/govbr/retorno", Public, crate::oidc::finish),
+    ]);
+    table
 }

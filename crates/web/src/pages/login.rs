@@ -23,11 +23,12 @@ const LOGIN_CSRF_COOKIE: &str = "atalaia_entrada";
 #[template(path = "login.html")]
 struct LoginPage {
     csrf: String,
+    next_q: String,
     next: String,
     login: String,
     error: Option<String>,
     notice: Option<String>,
-    oidc: bool,
+    oidc: Option<String>,
     demo: Vec<crate::demo_users::DemoLogin>,
 }
 
@@ -39,14 +40,14 @@ pub struct LoginQuery {
 }
 
 /// Only a path on this site may be the target after signing in (no open redirect).
-fn safe_next(next: Option<&str>) -> String {
+pub(crate) fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
         _ => "/".to_string(),
     }
 }
 
-fn cookie_header(st: &AppState, name: &str, value: &str, max_age: i64) -> HeaderValue {
+pub(crate) fn cookie_header(st: &AppState, name: &str, value: &str, max_age: i64) -> HeaderValue {
     let secure = if st.config.secure_cookies {
         "; Secure"
     } else {
@@ -54,6 +55,16 @@ fn cookie_header(st: &AppState, name: &str, value: &str, max_age: i64) -> Header
     };
     let v = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}");
     HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+#[cfg(feature = "oidc")]
+fn oidc_label(st: &AppState) -> Option<String> {
+    st.oidc.as_ref().map(|o| o.label().to_string())
+}
+
+#[cfg(not(feature = "oidc"))]
+fn oidc_label(_: &AppState) -> Option<String> {
+    None
 }
 
 fn page(
@@ -67,11 +78,12 @@ fn page(
     let csrf = random_token();
     let body = LoginPage {
         csrf: csrf.clone(),
+        next_q: crate::guard::percent_encode(&next),
         next,
         login,
         error,
         notice,
-        oidc: false,
+        oidc: oidc_label(st),
         // Demo logins are public; listing them helps whoever tries the demo (loopback only).
         demo: if st.config.demo && st.config.loopback {
             crate::demo_users::logins()

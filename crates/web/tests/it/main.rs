@@ -4,6 +4,8 @@
 mod access;
 mod browser;
 mod flows;
+#[cfg(feature = "oidc")]
+mod oidc;
 
 use atalaia_store::Db;
 use atalaia_web::{AppState, PasswordCost, WebConfig};
