@@ -311,8 +311,8 @@ impl Tx {
         })
     }
 
-    /// Links a user to an OpenID Connect subject.
-    pub async fn set_oidc_subject(&mut self, id: i64, subject: &str) -> Result<bool> {
+    /// Links a user to an OpenID Connect subject (`None` unlinks).
+    pub async fn set_oidc_subject(&mut self, id: i64, subject: Option<&str>) -> Result<bool> {
         on_tx!(self, |c| {
             let r = sqlx::query("UPDATE users SET oidc_subject = $1 WHERE id = $2")
                 .bind(subject)

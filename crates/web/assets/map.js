@@ -6,6 +6,18 @@
     var map = L.map(el, { zoomSnap: 0.25, attributionControl: false });
     var tiles = el.getAttribute("data-tiles");
     if (tiles) { L.tileLayer(tiles, { maxZoom: 18 }).addTo(map); }
+    // Context without a tile service: the municipalities' boundaries, light and not clickable.
+    var base = el.getAttribute("data-base");
+    if (base && !tiles) {
+      fetch(base, { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (fc) {
+          if (!fc) { return; }
+          var layer = L.geoJSON(fc, { interactive: false,
+            style: { color: "#9aa7b4", weight: 0.6, fillColor: "#ffffff", fillOpacity: 0.5 } }).addTo(map);
+          layer.bringToBack();
+        });
+    }
     fetch(el.getAttribute("data-geojson"), { credentials: "same-origin" })
       .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
       .then(function (fc) {

@@ -214,6 +214,8 @@ pub fn router(state: AppState) -> Router {
                 resp
             }
         }))
+        // Maps send megabytes of GeoJSON: compress when the browser accepts it.
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

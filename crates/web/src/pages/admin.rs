@@ -357,6 +357,23 @@ pub async fn update_user(
     let name = field(&pairs, "nome").to_string();
     let email = Some(field(&pairs, "email")).filter(|e| !e.is_empty());
     let active = field(&pairs, "ativo") == "sim";
+    // gov.br's subject is the CPF: accept it with or without punctuation, store the digits.
+    let oidc_subject = match field(&pairs, "oidc_subject") {
+        "" => None,
+        v => match v.parse::<atalaia_core::Cpf>() {
+            Ok(c) => Some(c.digits().to_string()),
+            Err(e) => {
+                return user_page(
+                    &st,
+                    &id,
+                    uid,
+                    None,
+                    Some(format!("CPF `{v}` inválido: {e}")),
+                )
+                .await;
+            }
+        },
+    };
     let Some(institution_id) = field(&pairs, "instituicao").parse::<i64>().ok() else {
         return user_page(&st, &id, uid, None, Some("escolha a instituição".into())).await;
     };
@@ -396,6 +413,9 @@ pub async fn update_user(
     tx.update_user(uid, &name, email, institution_id, active, now)
         .await?;
     tx.set_grants(uid, &grants).await?;
+    if oidc_subject != before.oidc_subject {
+        tx.set_oidc_subject(uid, oidc_subject.as_deref()).await?;
+    }
     let ended = tx.delete_user_sessions(uid).await?;
     tx.audit(
         &AuditEvent::new(id.actor(), "user.update")
@@ -405,6 +425,8 @@ pub async fn update_user(
                            "active": before.active, "roles": grants_label(&before.grants)},
                 "after": {"name": name, "email": email, "institution_id": institution_id,
                           "active": active, "roles": grants_label(&grants)},
+                "oidc_linked": oidc_subject.is_some(),
+                "oidc_changed": oidc_subject != before.oidc_subject,
                 "sessions_ended": ended,
             }))
             .ip(&id.ip),

@@ -213,6 +213,30 @@ async fn admin_creates_a_user_whose_role_change_ends_their_sessions() {
             .await;
         assert_eq!(r.status, 303, "{}", r.body);
         assert_eq!(app.get("/", Some(&joana)).await.status, 303);
+        // Linking her gov.br identity: the CPF is checked and stored as digits.
+        let link = |cpf: &str| {
+            format!(
+                "csrf_token={csrf}&nome=Joana+Lima&email=&instituicao={inst}&ativo=sim&papel=auditor&escopo_auditor=&oidc_subject={cpf}"
+            )
+        };
+        let r = app
+            .post_form(
+                &format!("/admin/usuarios/{uid}"),
+                Some(&admin),
+                &link("123"),
+            )
+            .await;
+        assert!(r.body.contains("CPF `123` inválido"), "{}", r.body);
+        let r = app
+            .post_form(
+                &format!("/admin/usuarios/{uid}"),
+                Some(&admin),
+                &link("529.982.247-25"),
+            )
+            .await;
+        assert_eq!(r.status, 303);
+        let linked = app.db.user_by_login("joana.lima").await.unwrap().unwrap();
+        assert_eq!(linked.oidc_subject.as_deref(), Some("52998224725"));
         let joana = app.login("joana.lima", "uma-senha-longa-1").await.unwrap();
         assert_eq!(app.get("/auditoria", Some(&joana)).await.status, 200);
         let acts: Vec<String> = actions(&app.db)
@@ -226,6 +250,7 @@ async fn admin_creates_a_user_whose_role_change_ends_their_sessions() {
             [
                 "user.create_demo ",
                 "user.create user:joana.lima",
+                "user.update user:joana.lima",
                 "user.update user:joana.lima"
             ]
         );

@@ -183,7 +183,7 @@ async fn sign_in_with_an_openid_connect_provider() {
     // The administrator linked the analyst to their gov.br identity (the CPF).
     let uid = t.db.user_by_login("analista").await.unwrap().unwrap().id;
     let mut tx = t.db.begin().await.unwrap();
-    tx.set_oidc_subject(uid, CPF).await.unwrap();
+    tx.set_oidc_subject(uid, Some(CPF)).await.unwrap();
     tx.commit().await.unwrap();
     let oidc = Oidc::discover(OidcConfig {
         issuer: provider.issuer.clone(),
