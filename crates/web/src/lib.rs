@@ -158,6 +158,9 @@ pub enum AppError {
     /// The request is malformed; the message says what was expected (pt-BR).
     #[error("{0}")]
     BadRequest(String),
+    /// Something failed on the server (disk, a worker task): logged, users see a generic message.
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl IntoResponse for AppError {

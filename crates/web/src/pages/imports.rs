@@ -188,32 +188,20 @@ pub async fn upload(
             }
             Some("arquivo") => {
                 let name = safe_file_name(field.file_name().unwrap_or("arquivo"));
-                if let Err(e) = tokio::fs::create_dir_all(&dir).await {
-                    tracing::error!(error = %e, dir = %dir.display(), "upload directory");
-                    return Err(AppError::BadRequest(
-                        "não foi possível guardar o arquivo no servidor".into(),
-                    ));
-                }
+                tokio::fs::create_dir_all(&dir)
+                    .await
+                    .map_err(|e| storage_failed(&dir, e))?;
                 let path = dir.join(&name);
-                let mut out = match tokio::fs::File::create(&path).await {
-                    Ok(f) => f,
-                    Err(e) => {
-                        tracing::error!(error = %e, "upload file");
-                        return Err(AppError::BadRequest(
-                            "não foi possível guardar o arquivo no servidor".into(),
-                        ));
-                    }
-                };
+                let mut out = tokio::fs::File::create(&path)
+                    .await
+                    .map_err(|e| storage_failed(&path, e))?;
                 let mut field = field;
                 loop {
                     match field.chunk().await {
-                        Ok(Some(bytes)) => {
-                            if out.write_all(&bytes).await.is_err() {
-                                return Err(AppError::BadRequest(
-                                    "não foi possível guardar o arquivo no servidor".into(),
-                                ));
-                            }
-                        }
+                        Ok(Some(bytes)) => out
+                            .write_all(&bytes)
+                            .await
+                            .map_err(|e| storage_failed(&path, e))?,
                         Ok(None) => break,
                         Err(e) => {
                             let _ = tokio::fs::remove_dir_all(&dir).await;
@@ -261,7 +249,7 @@ pub async fn upload(
         ))
     })
     .await
-    .map_err(|e| AppError::BadRequest(format!("a importação foi interrompida: {e}")))?;
+    .map_err(|e| AppError::Internal(format!("import task: {e}")))?;
     let outcome = match result {
         Ok(summary) => {
             let keep = rejects_path(&st.config.data_dir, summary.import_id);
@@ -295,6 +283,11 @@ pub async fn upload(
             .await
         }
     }
+}
+
+/// The upload could not be kept on the server's disk.
+fn storage_failed(path: &FsPath, e: std::io::Error) -> AppError {
+    AppError::Internal(format!("upload to {}: {e}", path.display()))
 }
 
 /// A refused upload: JSON for the script, the page with the message otherwise.

@@ -266,6 +266,19 @@ fn attachment(resp: &mut Response, content_type: &'static str, name: &str) {
     }
 }
 
+/// The filter of an export: the page's filters, from the newest row, 5,000 rows per read.
+async fn export_filter(
+    st: &AppState,
+    id: &Identity,
+    q: &ExplorerQuery,
+) -> Result<OccurrenceFilter, AppError> {
+    let mut f = filter(st, id, q, 5000)
+        .await?
+        .map_err(AppError::BadRequest)?;
+    f.before_id = None;
+    Ok(f)
+}
+
 /// `GET /ocorrencias/exportar.csv`: every matching occurrence, streamed page by page (the columns of
 /// the occurrences import, so an export can be re-imported).
 pub async fn export_csv(
@@ -273,11 +286,7 @@ pub async fn export_csv(
     Extension(id): Extension<Identity>,
     Query(q): Query<ExplorerQuery>,
 ) -> Result<Response, AppError> {
-    let mut f = match filter(&st, &id, &q, 5000).await? {
-        Ok(f) => f,
-        Err(e) => return Err(AppError::BadRequest(e)),
-    };
-    f.before_id = None;
+    let mut f = export_filter(&st, &id, &q).await?;
     st.db
         .audit(
             &AuditEvent::new(id.actor(), "occurrences.export")
@@ -336,11 +345,7 @@ pub async fn export_xlsx(
     Extension(id): Extension<Identity>,
     Query(q): Query<ExplorerQuery>,
 ) -> Result<Response, AppError> {
-    let mut f = match filter(&st, &id, &q, 5000).await? {
-        Ok(f) => f,
-        Err(e) => return Err(AppError::BadRequest(e)),
-    };
-    f.before_id = None;
+    let mut f = export_filter(&st, &id, &q).await?;
     let mut rows: Vec<OccurrenceRow> = Vec::new();
     loop {
         let page = st.db.occurrences_page(&f).await?;
@@ -363,8 +368,8 @@ pub async fn export_xlsx(
         .await?;
     let bytes = tokio::task::spawn_blocking(move || xlsx(&rows, truncated))
         .await
-        .map_err(|e| AppError::BadRequest(format!("a exportação falhou: {e}")))?
-        .map_err(|e| AppError::BadRequest(format!("a exportação falhou: {e}")))?;
+        .map_err(|e| AppError::Internal(format!("xlsx task: {e}")))?
+        .map_err(|e| AppError::Internal(format!("xlsx: {e}")))?;
     let mut resp = bytes.into_response();
     attachment(
         &mut resp,

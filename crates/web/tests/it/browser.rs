@@ -116,6 +116,18 @@ async fn shot(c: &Client, name: &str) {
     }
 }
 
+async fn click(c: &Client, l: Locator<'_>) {
+    c.find(l).await.unwrap().click().await.unwrap();
+}
+
+async fn wait_for(c: &Client, css: &str) -> fantoccini::elements::Element {
+    c.wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap()
+}
+
 async fn sign_in(c: &Client, base: &str, login: &str, password: &str) {
     c.goto(&format!("{base}/login")).await.unwrap();
     c.find(Locator::Id("login"))
@@ -130,31 +142,13 @@ async fn sign_in(c: &Client, base: &str, login: &str, password: &str) {
         .send_keys(password)
         .await
         .unwrap();
-    c.find(Locator::Css("form.stack button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("header.top .user"))
-        .await
-        .unwrap();
+    click(c, Locator::Css("form.stack button[type=submit]")).await;
+    wait_for(c, "header.top .user").await;
 }
 
 async fn sign_out(c: &Client) {
-    c.find(Locator::Css("header.top form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Id("login"))
-        .await
-        .unwrap();
+    click(c, Locator::Css("header.top form button")).await;
+    wait_for(c, "#login").await;
 }
 
 async fn menu(c: &Client) -> Vec<String> {
@@ -192,12 +186,7 @@ async fn two_roles_navigate_see_the_map_upload_and_are_protected_from_forgery() 
             "Importações"
         ]
     );
-    c.find(Locator::LinkText("Territórios"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, Locator::LinkText("Territórios")).await;
     let map = c
         .wait()
         .at_most(Duration::from_secs(30))
@@ -229,40 +218,17 @@ async fn two_roles_navigate_see_the_map_upload_and_are_protected_from_forgery() 
         "territory_code;year;population\nAISP1;2031;150000\nAISP1;2032;cento e cinquenta mil\n",
     )
     .unwrap();
-    c.find(Locator::LinkText("Importações"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Id("arquivo"))
-        .await
-        .unwrap();
-    c.find(Locator::Css("#tipo option[value=population]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, Locator::LinkText("Importações")).await;
+    wait_for(&c, "#arquivo").await;
+    click(&c, Locator::Css("#tipo option[value=population]")).await;
     c.find(Locator::Id("arquivo"))
         .await
         .unwrap()
         .send_keys(&file.display().to_string())
         .await
         .unwrap();
-    c.find(Locator::Css("#envio button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css("table.rejects"))
-        .await
-        .unwrap();
+    click(&c, Locator::Css("#envio button[type=submit]")).await;
+    wait_for(&c, "table.rejects").await;
     let cards = c.find(Locator::Css("section.cards")).await.unwrap();
     let text = cards.text().await.unwrap();
     assert!(text.contains("2\nlinhas lidas"), "{text}");
@@ -297,12 +263,7 @@ async fn two_roles_navigate_see_the_map_upload_and_are_protected_from_forgery() 
             "Auditoria"
         ]
     );
-    c.find(Locator::LinkText("Auditoria"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, Locator::LinkText("Auditoria")).await;
     let chain = c
         .wait()
         .at_most(Duration::from_secs(20))
