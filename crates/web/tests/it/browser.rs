@@ -209,6 +209,22 @@ async fn two_roles_navigate_see_the_map_upload_and_are_protected_from_forgery() 
         .len();
     assert_eq!(drawn, 10, "one SVG path per area");
     shot(&c, "02-territorios-mapa").await;
+    // A territory's page: its map and the Chart.js series drawn.
+    c.goto(&format!("{base}/territorios/AISP1")).await.unwrap();
+    wait_for(&c, "#mapa[data-features]").await;
+    let charts = c
+        .execute(
+            "return Array.from(document.querySelectorAll('canvas.chart')).filter(x => Chart.getChart(x)).length",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        charts,
+        serde_json::json!(2),
+        "monthly occurrences and population"
+    );
+    shot(&c, "03-territorio-aisp1").await;
 
     // An upload goes through: a population file with one bad row.
     let file = data_dir.join("populacao-teste.csv");
@@ -242,7 +258,7 @@ async fn two_roles_navigate_see_the_map_upload_and_are_protected_from_forgery() 
         .await
         .unwrap();
     assert!(rejects.contains("cento e cinquenta mil"), "{rejects}");
-    shot(&c, "03-importacao").await;
+    shot(&c, "04-importacao").await;
     assert_eq!(
         t.db.population_series("AISP1").await.unwrap().last(),
         Some(&(2031, 150_000))
@@ -274,7 +290,7 @@ async fn two_roles_navigate_see_the_map_upload_and_are_protected_from_forgery() 
         .await
         .unwrap();
     assert!(chain.starts_with("Cadeia íntegra"), "{chain}");
-    shot(&c, "04-auditoria").await;
+    shot(&c, "05-auditoria").await;
     let before = t.db.institutions().await.unwrap().len();
     // A form without the session's token, posted by the browser (cookies included) as a forged page
     // would do it.
@@ -297,7 +313,7 @@ async fn two_roles_navigate_see_the_map_upload_and_are_protected_from_forgery() 
         .await
         .unwrap();
     assert_eq!(h1, "Formulário recusado");
-    shot(&c, "05-formulario-forjado").await;
+    shot(&c, "06-formulario-forjado").await;
     assert_eq!(t.db.institutions().await.unwrap().len(), before);
     c.close().await.unwrap();
     let _ = std::fs::remove_dir_all(&data_dir);

@@ -239,6 +239,26 @@ async fn admin_creates_a_user_whose_role_change_ends_their_sessions() {
         assert_eq!(linked.oidc_subject.as_deref(), Some("52998224725"));
         let joana = app.login("joana.lima", "uma-senha-longa-1").await.unwrap();
         assert_eq!(app.get("/auditoria", Some(&joana)).await.status, 200);
+        // A password reset ends her sessions; the old password no longer works.
+        let r = app
+            .post_form(
+                &format!("/admin/usuarios/{uid}/senha"),
+                Some(&admin),
+                &format!("csrf_token={csrf}&senha=outra-senha-bem-longa"),
+            )
+            .await;
+        assert_eq!(r.status, 303);
+        assert_eq!(app.get("/auditoria", Some(&joana)).await.status, 303);
+        assert_eq!(
+            app.login("joana.lima", "uma-senha-longa-1")
+                .await
+                .unwrap_err()
+                .status,
+            401
+        );
+        app.login("joana.lima", "outra-senha-bem-longa")
+            .await
+            .unwrap();
         let acts: Vec<String> = actions(&app.db)
             .await
             .into_iter()
@@ -251,7 +271,8 @@ async fn admin_creates_a_user_whose_role_change_ends_their_sessions() {
                 "user.create_demo ",
                 "user.create user:joana.lima",
                 "user.update user:joana.lima",
-                "user.update user:joana.lima"
+                "user.update user:joana.lima",
+                "user.password_reset user:joana.lima"
             ]
         );
         println!("backend {}: user administration ok", t.label);
