@@ -22,6 +22,7 @@ pub mod ids;
 pub mod institution;
 pub mod period;
 pub mod rate;
+pub mod recap;
 pub mod territory;
 
 pub use crime::{

@@ -1,0 +1,699 @@
+//! The RECAP calculation of Decreto 7.872/2013, Arts. 4–8 (goias-cidadao-seguro.md §3): per area, the
+//! rate of each CAP crime per 100 000 inhabitants, the index (their mean, Art. 8), the reduction against
+//! the baseline period, and the level reached (Arts. 5 and 6); per unit acting in several areas, the
+//! mean of its areas' indexes (Art. 7). Every result carries its memória de cálculo.
+//!
+//! Threshold comparisons are exact where the law's money depends on them: for an area, "reduction ≥ t"
+//! is decided in integer arithmetic on the counts and populations (a reduction of exactly 10 % reaches
+//! RECAP2 even where floating point gives 9.999…). For a unit (a mean of fractions with different
+//! denominators) the comparison allows 1e-9 percentage points, as the spec permits.
+
+use serde::Serialize;
+
+use crate::{CrimeCode, TerritoryKind};
+
+/// How a crime is counted (goias-cidadao-seguro.md §2, parameter `count_by`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CountBy {
+    /// One per occurrence (default).
+    Occurrences,
+    /// One per victim (homicide statistics often count victims).
+    Victims,
+}
+
+/// The period a quarter is compared with (parameter `baseline`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Baseline {
+    /// The same quarter a year before (default: removes seasonality).
+    SameQuarterPreviousYear,
+    /// The quarter before.
+    PreviousQuarter,
+}
+
+/// A level of the bonus (Arts. 5 and 6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Level {
+    /// Reduction ≥ `recap2_min_pct` (10 % by decree, Art. 6).
+    #[serde(rename = "RECAP2")]
+    Recap2,
+    /// Reduction ≥ `recap1_min_pct`, only for `recap1_kinds` (Art. 5).
+    #[serde(rename = "RECAP1")]
+    Recap1,
+}
+
+/// Why an area or unit has no level, or reached one by another road.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Reason {
+    /// No population for the period (never silently zero).
+    NoPopulation,
+    /// The baseline index is zero: the reduction is undefined.
+    ZeroBaseline,
+    /// At or below the low-index floor: RECAP2 whatever the reduction.
+    LowIndexFloor,
+    /// The reduction reaches RECAP1 but the area's kind (or one of the unit's areas) may not.
+    Recap1NotForKind,
+    /// A unit with an area whose index is undefined.
+    AreaWithoutIndex,
+}
+
+/// Something to know that does not change the result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Warning {
+    /// The period's year had no population; the latest earlier year's was used.
+    PopulationCarriedForward,
+}
+
+/// A percentage parameter, kept exact in millionths of a percentage point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(into = "f64")]
+pub struct Pct(i64);
+
+impl Pct {
+    /// From a number of percentage points with at most 6 decimals (`10`, `12.5`).
+    pub fn new(points: f64) -> Option<Pct> {
+        let micro = (points * 1_000_000.0).round();
+        (points.is_finite() && (0.0..=100_000.0).contains(&points.abs()))
+            .then_some(Pct(micro as i64))
+    }
+
+    /// The value in percentage points.
+    pub fn points(self) -> f64 {
+        self.0 as f64 / 1_000_000.0
+    }
+}
+
+impl From<Pct> for f64 {
+    fn from(p: Pct) -> f64 {
+        p.points()
+    }
+}
+
+/// The parameters of one program configuration that the calculation reads.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecapParams {
+    /// The CAP crimes (Art. 4) and how each is counted.
+    pub crimes: Vec<(CrimeCode, CountBy)>,
+    /// What a quarter is compared with.
+    pub baseline: Baseline,
+    /// Minimum reduction for RECAP2 (Art. 6: 10).
+    pub recap2_min_pct: Pct,
+    /// Minimum reduction for RECAP1 (Art. 5: "greater" than RECAP2's; default 20).
+    pub recap1_min_pct: Pct,
+    /// Area kinds that may reach RECAP1 (Art. 5 names AISP).
+    pub recap1_kinds: Vec<TerritoryKind>,
+    /// Area kinds the calculation covers.
+    pub area_kinds: Vec<TerritoryKind>,
+    /// Optional index at or below which an area reaches RECAP2 anyway (off by default).
+    pub low_index_floor: Option<f64>,
+}
+
+/// A configuration that cannot be used, and why (pt-BR).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParamsError {
+    /// RECAP1's threshold must be above RECAP2's (Art. 5).
+    #[error("o limiar do RECAP1 ({recap1}%) deve ser maior que o do RECAP2 ({recap2}%) (Art. 5)")]
+    Recap1NotAboveRecap2 {
+        /// RECAP1's threshold.
+        recap1: String,
+        /// RECAP2's threshold.
+        recap2: String,
+    },
+    /// No CAP crime.
+    #[error("a lista de crimes de alta prioridade está vazia (Art. 4)")]
+    NoCrimes,
+    /// A crime listed twice.
+    #[error("o crime `{0}` aparece duas vezes na lista de crimes de alta prioridade")]
+    RepeatedCrime(String),
+    /// A threshold outside 0–100.
+    #[error("limiar de redução {0}% fora do intervalo de 0 a 100")]
+    ThresholdOutOfRange(String),
+    /// A negative floor.
+    #[error("piso de índice {0} inválido: esperado número não negativo")]
+    BadFloor(String),
+}
+
+impl RecapParams {
+    /// The decree's reading with the spec's defaults: CAP = homicídio doloso, roubo and furto de veículo
+    /// counted by occurrence; same quarter of the previous year; RECAP2 at 10 %, RECAP1 at 20 % for AISP;
+    /// areas AIS, AISP and AISE; no floor.
+    pub fn decree_default() -> RecapParams {
+        RecapParams {
+            crimes: crate::default_cap()
+                .into_iter()
+                .map(|c| (c, CountBy::Occurrences))
+                .collect(),
+            baseline: Baseline::SameQuarterPreviousYear,
+            recap2_min_pct: Pct(10_000_000),
+            recap1_min_pct: Pct(20_000_000),
+            recap1_kinds: vec![TerritoryKind::Aisp],
+            area_kinds: vec![TerritoryKind::Ais, TerritoryKind::Aisp, TerritoryKind::Aise],
+            low_index_floor: None,
+        }
+    }
+
+    /// Checks the configuration before it is saved or used.
+    pub fn validate(&self) -> Result<(), ParamsError> {
+        if self.crimes.is_empty() {
+            return Err(ParamsError::NoCrimes);
+        }
+        for (i, (c, _)) in self.crimes.iter().enumerate() {
+            if self.crimes[..i].iter().any(|(d, _)| d == c) {
+                return Err(ParamsError::RepeatedCrime(c.to_string()));
+            }
+        }
+        for t in [self.recap2_min_pct, self.recap1_min_pct] {
+            if !(0..=100_000_000).contains(&t.0) {
+                return Err(ParamsError::ThresholdOutOfRange(t.points().to_string()));
+            }
+        }
+        if self.recap1_min_pct <= self.recap2_min_pct {
+            return Err(ParamsError::Recap1NotAboveRecap2 {
+                recap1: self.recap1_min_pct.points().to_string(),
+                recap2: self.recap2_min_pct.points().to_string(),
+            });
+        }
+        if let Some(f) = self.low_index_floor
+            && !(f.is_finite() && f >= 0.0)
+        {
+            return Err(ParamsError::BadFloor(f.to_string()));
+        }
+        Ok(())
+    }
+}
+
+/// A population for a period: the year's own, carried forward from an earlier year, or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Population {
+    /// The period's year.
+    Exact(u64),
+    /// The latest earlier year's (warning `POPULATION_CARRIED_FORWARD`).
+    CarriedForward {
+        /// Inhabitants.
+        population: u64,
+        /// The year it is from.
+        year: i32,
+    },
+    /// None at all (reason `NO_POPULATION`).
+    Missing,
+}
+
+impl Population {
+    fn value(self) -> Option<u64> {
+        match self {
+            Population::Exact(p) | Population::CarriedForward { population: p, .. } => {
+                Some(p).filter(|p| *p > 0)
+            }
+            Population::Missing => None,
+        }
+    }
+}
+
+/// What the calculation needs of one area.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AreaInput {
+    /// Code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: TerritoryKind,
+    /// Population in the period's year.
+    pub population: Population,
+    /// Population in the baseline's year.
+    pub baseline_population: Population,
+    /// Counts per CAP crime, in the order of [`RecapParams::crimes`], in the period.
+    pub counts: Vec<u64>,
+    /// The same in the baseline period.
+    pub baseline_counts: Vec<u64>,
+}
+
+/// One crime's line of an area's result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CrimeLine {
+    /// Crime.
+    pub crime: String,
+    /// Count in the period.
+    pub count: u64,
+    /// Count in the baseline.
+    pub baseline_count: u64,
+    /// Rate per 100 000 in the period (`None` without population).
+    pub rate: Option<f64>,
+    /// Rate per 100 000 in the baseline.
+    pub baseline_rate: Option<f64>,
+}
+
+/// An area's result (contracts.md §3, `areas[]`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AreaResult {
+    /// Code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: String,
+    /// Population used for the period.
+    pub population: Option<u64>,
+    /// Population used for the baseline.
+    pub baseline_population: Option<u64>,
+    /// Per crime.
+    pub crimes: Vec<CrimeLine>,
+    /// CAP index of the period (Art. 8).
+    pub index: Option<f64>,
+    /// CAP index of the baseline.
+    pub baseline_index: Option<f64>,
+    /// Reduction in percent (positive = fewer crimes); `None` when undefined.
+    pub reduction_pct: Option<f64>,
+    /// Level reached.
+    pub level: Option<Level>,
+    /// Why no level, or why this level.
+    pub reasons: Vec<Reason>,
+    /// Warnings.
+    pub warnings: Vec<Warning>,
+    /// The memória de cálculo, line by line (pt-BR).
+    #[serde(skip)]
+    pub memoria: Vec<String>,
+    /// Whether this area's kind may reach RECAP1.
+    #[serde(skip)]
+    pub recap1_allowed: bool,
+}
+
+/// Numbers the way a Brazilian report prints them: `18,333333`.
+fn br(v: f64, decimals: usize) -> String {
+    format!("{v:.decimals$}").replace('.', ",")
+}
+
+/// Whether `reduction ≥ threshold` for sums `s` (period) and `sb` (baseline) of counts over
+/// populations `p` and `pb`, exactly: reduction = (1 − s·pb/(sb·p)) × 100, so the test is
+/// `100·(sb·p − s·pb) ≥ t·sb·p` with `t` in millionths scaled on both sides. Requires `sb·p > 0`.
+fn reaches(s: u64, sb: u64, p: u64, pb: u64, t: Pct) -> bool {
+    let (s, sb, p, pb) = (s as i128, sb as i128, p as i128, pb as i128);
+    100_000_000 * (sb * p - s * pb) >= t.0 as i128 * sb * p
+}
+
+/// Whether `index ≤ floor` exactly: index = s·100 000 / (p·n).
+fn at_or_below_floor(s: u64, p: u64, n: usize, floor: f64) -> bool {
+    let floor_micro = (floor * 1_000_000.0).round() as i128;
+    (s as i128) * 100_000 * 1_000_000 <= floor_micro * (p as i128) * (n as i128)
+}
+
+/// Computes one area (Arts. 4, 5, 6, 8; goias-cidadao-seguro.md §3).
+pub fn compute_area(params: &RecapParams, input: &AreaInput) -> AreaResult {
+    let n = params.crimes.len();
+    let p = input.population.value();
+    let pb = input.baseline_population.value();
+    let mut warnings = Vec::new();
+    let mut memoria = Vec::new();
+    for (label, pop) in [
+        ("período", input.population),
+        ("base", input.baseline_population),
+    ] {
+        match pop {
+            Population::Exact(v) => memoria.push(format!("População ({label}): {v} habitantes.")),
+            Population::CarriedForward { population, year } => {
+                if !warnings.contains(&Warning::PopulationCarriedForward) {
+                    warnings.push(Warning::PopulationCarriedForward);
+                }
+                memoria.push(format!(
+                    "População ({label}): {population} habitantes, de {year} (ano do período sem estimativa; usado o último anterior)."
+                ));
+            }
+            Population::Missing => memoria.push(format!("População ({label}): não cadastrada.")),
+        }
+    }
+    let count = |v: &Vec<u64>, i: usize| v.get(i).copied().unwrap_or(0);
+    let rate = |c: u64, pop: Option<u64>| pop.map(|pop| c as f64 * 100_000.0 / pop as f64);
+    let mut crimes = Vec::with_capacity(n);
+    for (i, (crime, by)) in params.crimes.iter().enumerate() {
+        let (c, cb) = (count(&input.counts, i), count(&input.baseline_counts, i));
+        let line = CrimeLine {
+            crime: crime.to_string(),
+            count: c,
+            baseline_count: cb,
+            rate: rate(c, p),
+            baseline_rate: rate(cb, pb),
+        };
+        let unit = match by {
+            CountBy::Occurrences => "ocorrências",
+            CountBy::Victims => "vítimas",
+        };
+        memoria.push(format!(
+            "{crime}: {c} {unit} no período, taxa {}; {cb} na base, taxa {} (por 100.000 habitantes).",
+            line.rate.map(|r| br(r, 6)).unwrap_or_else(|| "indefinida".into()),
+            line.baseline_rate.map(|r| br(r, 6)).unwrap_or_else(|| "indefinida".into()),
+        ));
+        crimes.push(line);
+    }
+    let s: u64 = (0..n).map(|i| count(&input.counts, i)).sum();
+    let sb: u64 = (0..n).map(|i| count(&input.baseline_counts, i)).sum();
+    let index = p.map(|p| s as f64 * 100_000.0 / (p as f64 * n as f64));
+    let baseline_index = pb.map(|pb| sb as f64 * 100_000.0 / (pb as f64 * n as f64));
+    let recap1_allowed = params.recap1_kinds.contains(&input.kind);
+    let mut reasons = Vec::new();
+    let mut level = None;
+    let mut reduction_pct = None;
+    match (p, pb) {
+        (Some(p), Some(pb)) => {
+            memoria.push(format!(
+                "Índice CAP (Art. 8) = média das {n} taxas: período {}, base {}.",
+                br(index.unwrap_or(0.0), 6),
+                br(baseline_index.unwrap_or(0.0), 6)
+            ));
+            if sb == 0 {
+                reasons.push(Reason::ZeroBaseline);
+                memoria.push("Índice da base igual a zero: redução indefinida.".into());
+            } else {
+                let r = (1.0 - (s as f64 * pb as f64) / (sb as f64 * p as f64)) * 100.0;
+                reduction_pct = Some(r);
+                memoria.push(format!(
+                    "Redução = (base − período) / base × 100 = {}%.",
+                    br(r, 6)
+                ));
+                if reaches(s, sb, p, pb, params.recap1_min_pct) {
+                    if recap1_allowed {
+                        level = Some(Level::Recap1);
+                    } else {
+                        level = Some(Level::Recap2);
+                        reasons.push(Reason::Recap1NotForKind);
+                    }
+                } else if reaches(s, sb, p, pb, params.recap2_min_pct) {
+                    level = Some(Level::Recap2);
+                }
+            }
+            if let Some(floor) = params.low_index_floor
+                && level.is_none()
+                && at_or_below_floor(s, p, n, floor)
+            {
+                level = Some(Level::Recap2);
+                reasons.push(Reason::LowIndexFloor);
+                memoria.push(format!(
+                    "Índice {} no piso de {} ou abaixo: RECAP2 pelo piso.",
+                    br(index.unwrap_or(0.0), 6),
+                    br(floor, 6)
+                ));
+            }
+        }
+        _ => {
+            reasons.push(Reason::NoPopulation);
+            memoria.push("Sem população: índice indefinido, sem nível.".into());
+        }
+    }
+    memoria.push(format!(
+        "Nível: {} (RECAP2 a partir de {}%, RECAP1 a partir de {}%{}).",
+        match level {
+            Some(Level::Recap1) => "RECAP1",
+            Some(Level::Recap2) => "RECAP2",
+            None => "nenhum",
+        },
+        br(params.recap2_min_pct.points(), 2),
+        br(params.recap1_min_pct.points(), 2),
+        if recap1_allowed {
+            ""
+        } else {
+            "; RECAP1 não se aplica a este tipo de área"
+        }
+    ));
+    AreaResult {
+        code: input.code.clone(),
+        name: input.name.clone(),
+        kind: input.kind.as_str().to_string(),
+        population: p,
+        baseline_population: pb,
+        crimes,
+        index,
+        baseline_index,
+        reduction_pct,
+        level,
+        reasons,
+        warnings,
+        memoria,
+        recap1_allowed,
+    }
+}
+
+/// A unit's result (contracts.md §3, `units[]`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnitResult {
+    /// Code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Its areas at the period's end.
+    pub areas: Vec<String>,
+    /// Mean of its areas' indexes (Art. 7).
+    pub index: Option<f64>,
+    /// Mean of their baseline indexes.
+    pub baseline_index: Option<f64>,
+    /// Reduction in percent.
+    pub reduction_pct: Option<f64>,
+    /// Level reached.
+    pub level: Option<Level>,
+    /// Why.
+    pub reasons: Vec<Reason>,
+}
+
+/// Tolerance of a unit's threshold comparison, in percentage points (goias-cidadao-seguro.md §3).
+const UNIT_TOLERANCE_PP: f64 = 1e-9;
+
+/// Computes a unit acting in several areas (Art. 7): the arithmetic mean of its areas' indexes, the
+/// reduction from the two means, RECAP1 only when every area's kind allows it. A unit with an area whose
+/// index is undefined gets no index: pay is not computed on part of its areas.
+pub fn compute_unit(
+    params: &RecapParams,
+    code: &str,
+    name: &str,
+    areas: &[&AreaResult],
+) -> UnitResult {
+    let mut reasons = Vec::new();
+    let codes = areas.iter().map(|a| a.code.clone()).collect();
+    let mean = |f: &dyn Fn(&AreaResult) -> Option<f64>| -> Option<f64> {
+        let v: Option<Vec<f64>> = areas.iter().map(|a| f(a)).collect();
+        v.filter(|v| !v.is_empty())
+            .map(|v| v.iter().sum::<f64>() / v.len() as f64)
+    };
+    let index = mean(&|a| a.index);
+    let baseline_index = mean(&|a| a.baseline_index);
+    let mut level = None;
+    let mut reduction_pct = None;
+    match (index, baseline_index) {
+        (Some(i), Some(b)) if b > 0.0 => {
+            let r = (b - i) / b * 100.0;
+            reduction_pct = Some(r);
+            let all_recap1 = areas.iter().all(|a| a.recap1_allowed);
+            if r + UNIT_TOLERANCE_PP >= params.recap1_min_pct.points() {
+                if all_recap1 {
+                    level = Some(Level::Recap1);
+                } else {
+                    level = Some(Level::Recap2);
+                    reasons.push(Reason::Recap1NotForKind);
+                }
+            } else if r + UNIT_TOLERANCE_PP >= params.recap2_min_pct.points() {
+                level = Some(Level::Recap2);
+            }
+        }
+        (Some(_), Some(_)) => reasons.push(Reason::ZeroBaseline),
+        _ => reasons.push(Reason::AreaWithoutIndex),
+    }
+    UnitResult {
+        code: code.to_string(),
+        name: name.to_string(),
+        areas: codes,
+        index,
+        baseline_index,
+        reduction_pct,
+        level,
+        reasons,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn area(kind: TerritoryKind, pop: u64, base: &[u64], now: &[u64]) -> AreaInput {
+        AreaInput {
+            code: "X".into(),
+            name: "AISP X".into(),
+            kind,
+            population: Population::Exact(pop),
+            baseline_population: Population::Exact(pop),
+            counts: now.to_vec(),
+            baseline_counts: base.to_vec(),
+        }
+    }
+
+    /// goias-cidadao-seguro.md §3, the worked example: 55/3 → 49/3, 10.909…% → RECAP2.
+    #[test]
+    fn the_worked_example() {
+        let p = RecapParams::decree_default();
+        p.validate().unwrap();
+        let r = compute_area(
+            &p,
+            &area(TerritoryKind::Aisp, 200_000, &[10, 60, 40], &[8, 50, 40]),
+        );
+        let rates: Vec<(f64, f64)> = r
+            .crimes
+            .iter()
+            .map(|c| (c.baseline_rate.unwrap(), c.rate.unwrap()))
+            .collect();
+        assert_eq!(rates, [(5.0, 4.0), (30.0, 25.0), (20.0, 20.0)]);
+        assert!((r.baseline_index.unwrap() - 55.0 / 3.0).abs() < 1e-12);
+        assert!((r.index.unwrap() - 49.0 / 3.0).abs() < 1e-12);
+        assert!((r.reduction_pct.unwrap() - 600.0 / 55.0).abs() < 1e-9);
+        assert_eq!(r.level, Some(Level::Recap2));
+        assert!(r.reasons.is_empty() && r.warnings.is_empty());
+        assert!(
+            r.memoria.iter().any(|l| l.contains("= 10,909091%")),
+            "{:?}",
+            r.memoria
+        );
+    }
+
+    /// Exactly 10 %: 100 → 90 reaches RECAP2 however floating point rounds.
+    #[test]
+    fn exactly_the_threshold_reaches_it() {
+        let p = RecapParams::decree_default();
+        // Populations that make the float computation inexact: 3 × 7 × 11 × 13.
+        let r = compute_area(
+            &p,
+            &area(TerritoryKind::Aisp, 3003, &[30, 40, 30], &[27, 36, 27]),
+        );
+        assert_eq!(r.level, Some(Level::Recap2));
+        let r = compute_area(
+            &p,
+            &area(TerritoryKind::Aisp, 3003, &[30, 40, 30], &[27, 36, 28]),
+        );
+        assert_eq!(r.level, None, "9 % is not 10 %");
+        // Exactly 20 % → RECAP1 for an AISP, capped at RECAP2 for an AIS.
+        let r = compute_area(
+            &p,
+            &area(TerritoryKind::Aisp, 999_999, &[50, 0, 0], &[40, 0, 0]),
+        );
+        assert_eq!(r.level, Some(Level::Recap1));
+        let r = compute_area(
+            &p,
+            &area(TerritoryKind::Ais, 999_999, &[50, 0, 0], &[40, 0, 0]),
+        );
+        assert_eq!(
+            (r.level, r.reasons),
+            (Some(Level::Recap2), vec![Reason::Recap1NotForKind])
+        );
+    }
+
+    #[test]
+    fn zero_baseline_and_missing_population() {
+        let p = RecapParams::decree_default();
+        let r = compute_area(&p, &area(TerritoryKind::Aisp, 1000, &[0, 0, 0], &[1, 0, 0]));
+        assert_eq!((r.reduction_pct, r.level), (None, None));
+        assert_eq!(r.reasons, [Reason::ZeroBaseline]);
+        let mut a = area(TerritoryKind::Aisp, 1000, &[5, 5, 5], &[1, 1, 1]);
+        a.population = Population::Missing;
+        let r = compute_area(&p, &a);
+        assert_eq!((r.index, r.level), (None, None));
+        assert_eq!(r.reasons, [Reason::NoPopulation]);
+        a.population = Population::CarriedForward {
+            population: 1000,
+            year: 2021,
+        };
+        let r = compute_area(&p, &a);
+        assert_eq!(r.warnings, [Warning::PopulationCarriedForward]);
+        assert_eq!(r.level, Some(Level::Recap1), "15 → 3 is an 80 % reduction");
+    }
+
+    #[test]
+    fn low_index_floor() {
+        let mut p = RecapParams::decree_default();
+        // 3 crimes among 100 000 inhabitants over 3 CAP crimes: index 1.0; growing from 2 to 3.
+        let a = area(TerritoryKind::Ais, 100_000, &[2, 0, 0], &[3, 0, 0]);
+        assert_eq!(compute_area(&p, &a).level, None);
+        p.low_index_floor = Some(1.0);
+        let r = compute_area(&p, &a);
+        assert_eq!(
+            (r.level, r.reasons),
+            (Some(Level::Recap2), vec![Reason::LowIndexFloor])
+        );
+        p.low_index_floor = Some(0.999_999);
+        assert_eq!(compute_area(&p, &a).level, None, "just above the floor");
+    }
+
+    #[test]
+    fn units_over_several_areas() {
+        let p = RecapParams::decree_default();
+        // Indexes: A 20 → 15 (AISP), B 10 → 9 (AIS); unit: mean 15 → 12, a 20 % reduction.
+        let a = compute_area(
+            &p,
+            &area(TerritoryKind::Aisp, 100_000, &[60, 0, 0], &[45, 0, 0]),
+        );
+        let b = compute_area(
+            &p,
+            &area(TerritoryKind::Ais, 100_000, &[30, 0, 0], &[27, 0, 0]),
+        );
+        let u = compute_unit(&p, "PM-1BPM", "1º BPM", &[&a, &b]);
+        assert!((u.index.unwrap() - 12.0).abs() < 1e-12);
+        assert!((u.reduction_pct.unwrap() - 20.0).abs() < 1e-9);
+        assert_eq!(
+            (u.level, u.reasons),
+            (Some(Level::Recap2), vec![Reason::Recap1NotForKind])
+        );
+        let u = compute_unit(&p, "PM-1BPM", "1º BPM", &[&a]);
+        assert_eq!(u.level, Some(Level::Recap1));
+        let mut c = area(TerritoryKind::Aisp, 1, &[1, 0, 0], &[0, 0, 0]);
+        c.population = Population::Missing;
+        let c = compute_area(&p, &c);
+        let u = compute_unit(&p, "PM-1BPM", "1º BPM", &[&a, &c]);
+        assert_eq!((u.index, u.level), (None, None));
+        assert_eq!(u.reasons, [Reason::AreaWithoutIndex]);
+    }
+
+    #[test]
+    fn configuration_is_validated() {
+        let mut p = RecapParams::decree_default();
+        p.recap1_min_pct = Pct::new(10.0).unwrap();
+        assert!(matches!(
+            p.validate(),
+            Err(ParamsError::Recap1NotAboveRecap2 { .. })
+        ));
+        p.recap1_min_pct = Pct::new(20.0).unwrap();
+        p.crimes.push(p.crimes[0].clone());
+        assert_eq!(
+            p.validate(),
+            Err(ParamsError::RepeatedCrime("homicidio_doloso".into()))
+        );
+        p.crimes.clear();
+        assert_eq!(p.validate(), Err(ParamsError::NoCrimes));
+        assert_eq!(
+            ParamsError::Recap1NotAboveRecap2 {
+                recap1: "10".into(),
+                recap2: "10".into()
+            }
+            .to_string(),
+            "o limiar do RECAP1 (10%) deve ser maior que o do RECAP2 (10%) (Art. 5)"
+        );
+    }
+
+    proptest::proptest! {
+        /// Scaling every count and both populations by the same factor leaves every reduction and level
+        /// unchanged (rates are per capita).
+        #[test]
+        fn scaling_counts_and_populations_together(
+            base in proptest::collection::vec(0u64..500, 3),
+            now in proptest::collection::vec(0u64..500, 3),
+            pop in 1_000u64..2_000_000,
+            k in 1u64..50,
+        ) {
+            let p = RecapParams::decree_default();
+            let a = compute_area(&p, &area(TerritoryKind::Aisp, pop, &base, &now));
+            let scaled = |v: &Vec<u64>| v.iter().map(|x| x * k).collect::<Vec<_>>();
+            let b = compute_area(&p, &area(TerritoryKind::Aisp, pop * k, &scaled(&base), &scaled(&now)));
+            proptest::prop_assert_eq!(a.level, b.level);
+            proptest::prop_assert_eq!(&a.reasons, &b.reasons);
+            match (a.reduction_pct, b.reduction_pct) {
+                (Some(x), Some(y)) => proptest::prop_assert!((x - y).abs() < 1e-9),
+                (x, y) => proptest::prop_assert_eq!(x, y),
+            }
+        }
+    }
+}
