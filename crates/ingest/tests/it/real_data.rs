@@ -67,6 +67,68 @@ async fn isp_rj_quarterly_cap_index_matches_independent_computation() {
             checked += 1;
         }
         assert_eq!(checked, 8);
+        // RECAP on real data: AISP06, 2017-Q3 against the previous quarter (both rows of the independent
+        // file), through the core calculation with counts and populations read from the store.
+        let idx = |code: &str, q: &str| -> f64 {
+            expected
+                .lines()
+                .find(|l| l.starts_with(&format!("{code},{q},")))
+                .and_then(|l| l.rsplit(',').next())
+                .unwrap()
+                .parse()
+                .unwrap()
+        };
+        let mut params = atalaia_core::recap::RecapParams::decree_default();
+        params.baseline = atalaia_core::recap::Baseline::PreviousQuarter;
+        let period_counts = |q: Quarter| {
+            let db = t.db.clone();
+            async move {
+                let mut v = Vec::new();
+                for crime in ["homicidio_doloso", "roubo_veiculo", "furto_veiculo"] {
+                    v.push(
+                        db.count_in_period(
+                            "RJ-AISP06",
+                            crime,
+                            q.first_day(),
+                            q.last_day(),
+                            CountBy::Occurrences,
+                        )
+                        .await
+                        .unwrap() as u64,
+                    );
+                }
+                v
+            }
+        };
+        let (q, qb) = (
+            Quarter::parse("2017-Q3").unwrap(),
+            Quarter::parse("2017-Q2").unwrap(),
+        );
+        let pop =
+            t.db.population_for("RJ-AISP06", 2017)
+                .await
+                .unwrap()
+                .unwrap()
+                .1 as u64;
+        let r = atalaia_core::recap::compute_area(
+            &params,
+            &atalaia_core::recap::AreaInput {
+                code: "RJ-AISP06".into(),
+                name: "AISP 06".into(),
+                kind: atalaia_core::TerritoryKind::Aisp,
+                population: atalaia_core::recap::Population::Exact(pop),
+                baseline_population: atalaia_core::recap::Population::Exact(pop),
+                counts: period_counts(q).await,
+                baseline_counts: period_counts(qb).await,
+            },
+        );
+        let (want, want_base) = (idx("RJ-AISP06", "2017-Q3"), idx("RJ-AISP06", "2017-Q2"));
+        assert!(((r.index.unwrap() - want) / want).abs() < 1e-12);
+        assert!(((r.baseline_index.unwrap() - want_base) / want_base).abs() < 1e-12);
+        let want_reduction = (want_base - want) / want_base * 100.0;
+        assert!((r.reduction_pct.unwrap() - want_reduction).abs() < 1e-9);
+        assert!(want_reduction < -26.0, "crime rose: {want_reduction}");
+        assert_eq!((r.level, r.reasons.len()), (None, 0));
         println!(
             "backend {}: ISP-RJ CAP index of {checked} AISP-quarters ok",
             t.label
