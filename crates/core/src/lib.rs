@@ -15,6 +15,7 @@
 mod serde_str;
 
 pub mod access;
+pub mod calendar;
 pub mod crime;
 pub mod dates;
 pub mod geo_point;
