@@ -72,6 +72,11 @@ enum Command {
         #[arg(long, env = "ATALAIA_OIDC_REDIRECT_URL")]
         oidc_redirect_url: Option<String>,
     },
+    /// Calendário de dias úteis (feriados nacionais, estaduais e municipais e pontos facultativos).
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
     /// Registro de auditoria.
     Audit {
         #[command(subcommand)]
@@ -99,6 +104,66 @@ enum Command {
         #[arg(long)]
         rejects: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum CalendarCommand {
+    /// Lista os feriados e pontos facultativos dos anos pedidos.
+    Holidays {
+        /// Sigla do estado (ex.: GO).
+        #[arg(long)]
+        state: String,
+        /// Código IBGE do município (ex.: 5208707, Goiânia).
+        #[arg(long)]
+        municipality: Option<String>,
+        /// Primeiro ano.
+        #[arg(long)]
+        from: i32,
+        /// Último ano.
+        #[arg(long)]
+        to: i32,
+    },
+    /// O N-ésimo dia útil de um mês.
+    BusinessDay {
+        /// Sigla do estado (ex.: GO).
+        #[arg(long)]
+        state: String,
+        /// Código IBGE do município (ex.: 5208707, Goiânia).
+        #[arg(long)]
+        municipality: Option<String>,
+        /// Mês, AAAA-MM.
+        #[arg(long)]
+        month: String,
+        /// Qual dia útil (1, 2, …).
+        #[arg(long)]
+        nth: u32,
+    },
+}
+
+/// Builds the calendar of a state (and municipality) from command-line values, or says what is wrong.
+fn calendar_of(
+    state: &str,
+    municipality: Option<&str>,
+) -> Result<atalaia_core::calendar::Calendar, String> {
+    let uf =
+        atalaia_core::Uf::parse(state).map_err(|e| format!("--state `{state}` inválido: {e}"))?;
+    let muni = match municipality {
+        None => None,
+        Some(m) => {
+            let code: atalaia_core::IbgeCode = m
+                .parse()
+                .map_err(|e| format!("--municipality `{m}` inválido: {e}"))?;
+            if code.uf() != uf {
+                return Err(format!(
+                    "--municipality `{m}` é de {}, não de {}",
+                    code.uf().as_str(),
+                    uf.as_str()
+                ));
+            }
+            Some(code)
+        }
+    };
+    Ok(atalaia_core::calendar::Calendar::new(uf, muni))
 }
 
 #[derive(Subcommand, Debug)]
@@ -333,6 +398,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             db.close().await;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Calendar { command } => run_calendar(command, cli.format),
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
@@ -365,6 +431,105 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             };
             Ok(code)
+        }
+    }
+}
+
+/// `atalaia calendar …` (contracts.md §1 and §3). The rule-based calendar; the year table of decrees
+/// kept by administrators joins it when it exists in the database (issue #4).
+fn run_calendar(command: CalendarCommand, format: OutputFormat) -> anyhow::Result<ExitCode> {
+    let usage = |msg: String| {
+        eprintln!("erro: {msg}");
+        Ok(ExitCode::from(2))
+    };
+    match command {
+        CalendarCommand::Holidays {
+            state,
+            municipality,
+            from,
+            to,
+        } => {
+            let cal = match calendar_of(&state, municipality.as_deref()) {
+                Ok(c) => c,
+                Err(e) => return usage(e),
+            };
+            if !(1900..=2200).contains(&from) || !(from..=2200).contains(&to) || to - from > 200 {
+                return usage(format!(
+                    "anos {from}–{to} inválidos: esperado 1900 ≤ --from ≤ --to ≤ 2200"
+                ));
+            }
+            let days: Vec<_> = (from..=to).flat_map(|y| cal.holidays(y)).collect();
+            match format {
+                OutputFormat::Json => println!("{}", serde_json::to_string(&days)?),
+                OutputFormat::Csv => {
+                    let mut w = csv::Writer::from_writer(std::io::stdout());
+                    w.write_record(["date", "name", "scope", "business_day"])?;
+                    for d in &days {
+                        w.write_record([
+                            d.date.to_string(),
+                            d.name.clone(),
+                            serde_json::to_value(d.scope)?
+                                .as_str()
+                                .unwrap_or("")
+                                .to_string(),
+                            d.business_day.to_string(),
+                        ])?;
+                    }
+                    w.flush()?;
+                }
+                OutputFormat::Table => {
+                    for d in &days {
+                        println!(
+                            "{}  {:<9}  {:<14}  {}",
+                            d.date.format("%d/%m/%Y"),
+                            match d.scope {
+                                atalaia_core::calendar::Scope::National => "nacional",
+                                atalaia_core::calendar::Scope::State => "estadual",
+                                atalaia_core::calendar::Scope::Municipal => "municipal",
+                            },
+                            if d.business_day {
+                                "dia útil"
+                            } else {
+                                "sem expediente"
+                            },
+                            d.name
+                        );
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        CalendarCommand::BusinessDay {
+            state,
+            municipality,
+            month,
+            nth,
+        } => {
+            let cal = match calendar_of(&state, municipality.as_deref()) {
+                Ok(c) => c,
+                Err(e) => return usage(e),
+            };
+            let m = match atalaia_core::Month::parse(&month) {
+                Ok(m) => m,
+                Err(e) => return usage(format!("--month `{month}` inválido: {e}")),
+            };
+            let Some(date) = cal.nth_business_day(m, nth) else {
+                eprintln!("erro: {month} não tem {nth}º dia útil");
+                return Ok(ExitCode::from(1));
+            };
+            let month_text = format!("{:04}-{:02}", m.year(), m.month());
+            match format {
+                OutputFormat::Json => println!(
+                    "{}",
+                    serde_json::json!({"month": month_text, "nth": nth, "date": date})
+                ),
+                OutputFormat::Csv => println!("month,nth,date\n{month_text},{nth},{date}"),
+                OutputFormat::Table => println!(
+                    "{nth}º dia útil de {month_text}: {}",
+                    date.format("%d/%m/%Y")
+                ),
+            }
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

@@ -222,3 +222,79 @@ fn audit_verify_catches_an_entry_edited_behind_the_programs_back() {
     assert_eq!(v["intact"], false);
     assert_eq!(v["first_broken"], 2);
 }
+
+#[test]
+fn calendar_commands_answer_as_contracts_md_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = atalaia(dir.path())
+        .args([
+            "--format",
+            "json",
+            "calendar",
+            "business-day",
+            "--state",
+            "GO",
+            "--municipality",
+            "5208707",
+            "--month",
+            "2024-03",
+            "--nth",
+            "5",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!({"month": "2024-03", "nth": 5, "date": "2024-03-07"})
+    );
+    let out = atalaia(dir.path())
+        .args([
+            "--format", "json", "calendar", "holidays", "--state", "GO", "--from", "2024", "--to",
+            "2024",
+        ])
+        .output()
+        .unwrap();
+    let days: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let ash = days
+        .iter()
+        .find(|d| d["date"] == "2024-02-14")
+        .expect("Ash Wednesday listed");
+    assert_eq!(ash["business_day"], true);
+    assert_eq!(ash["scope"], "national");
+    assert!(
+        days.iter().all(|d| d["date"] != "2024-10-24"),
+        "Goiânia's day needs --municipality"
+    );
+    // Bad usage exits 2 naming the value; a month without that many business days exits 1.
+    let out = atalaia(dir.path())
+        .args([
+            "calendar",
+            "business-day",
+            "--state",
+            "XX",
+            "--month",
+            "2024-03",
+            "--nth",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--state `XX` inválido"));
+    let out = atalaia(dir.path())
+        .args([
+            "calendar",
+            "business-day",
+            "--state",
+            "GO",
+            "--month",
+            "2024-02",
+            "--nth",
+            "25",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
