@@ -72,6 +72,11 @@ enum Command {
         #[arg(long, env = "ATALAIA_OIDC_REDIRECT_URL")]
         oidc_redirect_url: Option<String>,
     },
+    /// RECAP: o cálculo trimestral do bônus por redução de crimes (Decreto 7.872/2013, Arts. 4–8).
+    Recap {
+        #[command(subcommand)]
+        command: RecapCommand,
+    },
     /// Calendário de dias úteis (feriados nacionais, estaduais e municipais e pontos facultativos).
     Calendar {
         #[command(subcommand)]
@@ -103,6 +108,19 @@ enum Command {
         /// Arquivo das linhas rejeitadas (padrão ARQUIVO.rejects.csv).
         #[arg(long)]
         rejects: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum RecapCommand {
+    /// Calcula o RECAP de um trimestre com os dados de hoje.
+    Compute {
+        /// Trimestre, AAAA-Tn (ex.: 2024-Q1).
+        #[arg(long)]
+        quarter: String,
+        /// Base de comparação: same_quarter_previous_year (padrão) ou previous_quarter.
+        #[arg(long, default_value = "same_quarter_previous_year")]
+        baseline: String,
     },
 }
 
@@ -399,6 +417,34 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Calendar { command } => run_calendar(command, cli.format),
+        Command::Recap {
+            command: RecapCommand::Compute { quarter, baseline },
+        } => {
+            let Ok(q) = atalaia_core::Quarter::parse(&quarter) else {
+                eprintln!("erro: --quarter `{quarter}` inválido: esperado AAAA-Qn (ex.: 2024-Q1)");
+                return Ok(ExitCode::from(2));
+            };
+            let mut params = atalaia_core::recap::RecapParams::decree_default();
+            params.baseline = match baseline.as_str() {
+                "same_quarter_previous_year" => {
+                    atalaia_core::recap::Baseline::SameQuarterPreviousYear
+                }
+                "previous_quarter" => atalaia_core::recap::Baseline::PreviousQuarter,
+                other => {
+                    eprintln!(
+                        "erro: --baseline `{other}` inválido: esperado same_quarter_previous_year ou previous_quarter"
+                    );
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            let db = connect(&cli.database).await?;
+            let out = recap_compute(&db, &params, q)
+                .await
+                .context("cálculo do RECAP não realizado")?;
+            db.close().await;
+            print_recap(&out, cli.format)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
@@ -433,6 +479,139 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(code)
         }
     }
+}
+
+/// The JSON of `recap compute` (contracts.md §3).
+#[derive(serde::Serialize)]
+struct RecapOut {
+    quarter: String,
+    baseline_quarter: String,
+    parameters: serde_json::Value,
+    areas: Vec<atalaia_core::recap::AreaResult>,
+    units: Vec<atalaia_core::recap::UnitResult>,
+}
+
+/// Reads the inputs from the store and runs the core calculation for every area and unit.
+async fn recap_compute(
+    db: &Db,
+    params: &atalaia_core::recap::RecapParams,
+    q: atalaia_core::Quarter,
+) -> anyhow::Result<RecapOut> {
+    use atalaia_core::recap::{Baseline, compute_area, compute_unit};
+    params.validate()?;
+    let base = match params.baseline {
+        Baseline::SameQuarterPreviousYear => q.same_quarter_previous_year(),
+        Baseline::PreviousQuarter => q.previous(),
+    }
+    .context("o trimestre não tem base de comparação")?;
+    let inputs = db.recap_inputs(params, q, base).await?;
+    let areas: Vec<_> = inputs.iter().map(|a| compute_area(params, a)).collect();
+    // Units (Art. 7): areas outside the computed kinds are computed on demand for their units.
+    let mut extra: Vec<atalaia_core::recap::AreaResult> = Vec::new();
+    let mut units = Vec::new();
+    for u in db.units_on(q.last_day()).await? {
+        let mut mine = Vec::new();
+        for code in &u.areas {
+            if !areas.iter().chain(extra.iter()).any(|a| &a.code == code) {
+                let version = db
+                    .territory(code)
+                    .await?
+                    .into_iter()
+                    .find(|v| v.valid_on(q.last_day()));
+                let Some(v) = version else { continue };
+                let kind = v
+                    .kind
+                    .parse()
+                    .map_err(|_| anyhow::anyhow!("tipo `{}`", v.kind))?;
+                let input = db
+                    .recap_area_input(params, code, &v.name, kind, q, base)
+                    .await?;
+                extra.push(compute_area(params, &input));
+            }
+            if let Some(a) = areas.iter().chain(extra.iter()).find(|a| &a.code == code) {
+                mine.push(a.clone());
+            }
+        }
+        let refs: Vec<&atalaia_core::recap::AreaResult> = mine.iter().collect();
+        units.push(compute_unit(params, &u.code, &u.name, &refs));
+    }
+    Ok(RecapOut {
+        quarter: q.to_string(),
+        baseline_quarter: base.to_string(),
+        parameters: serde_json::json!({
+            "crimes": params.crimes.iter().map(|(c, _)| c.to_string()).collect::<Vec<_>>(),
+            "recap2_min_pct": params.recap2_min_pct.points(),
+            "recap1_min_pct": params.recap1_min_pct.points(),
+            "baseline": params.baseline,
+        }),
+        areas,
+        units,
+    })
+}
+
+fn print_recap(out: &RecapOut, format: OutputFormat) -> anyhow::Result<()> {
+    let level = |l: Option<atalaia_core::recap::Level>| match l {
+        Some(atalaia_core::recap::Level::Recap1) => "RECAP1",
+        Some(atalaia_core::recap::Level::Recap2) => "RECAP2",
+        None => "",
+    };
+    let num = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_default();
+    match format {
+        OutputFormat::Json => println!("{}", serde_json::to_string(out)?),
+        OutputFormat::Csv => {
+            let mut w = csv::Writer::from_writer(std::io::stdout());
+            w.write_record([
+                "code",
+                "name",
+                "kind",
+                "baseline_index",
+                "index",
+                "reduction_pct",
+                "level",
+            ])?;
+            for a in &out.areas {
+                w.write_record([
+                    a.code.clone(),
+                    a.name.clone(),
+                    a.kind.clone(),
+                    a.baseline_index.map(|v| v.to_string()).unwrap_or_default(),
+                    a.index.map(|v| v.to_string()).unwrap_or_default(),
+                    a.reduction_pct.map(|v| v.to_string()).unwrap_or_default(),
+                    level(a.level).to_string(),
+                ])?;
+            }
+            w.flush()?;
+        }
+        OutputFormat::Table => {
+            println!("RECAP {} (base {})", out.quarter, out.baseline_quarter);
+            println!(
+                "{:<10} {:>12} {:>12} {:>10}  nível",
+                "área", "índice base", "índice", "redução %"
+            );
+            for a in &out.areas {
+                println!(
+                    "{:<10} {:>12} {:>12} {:>10}  {}",
+                    a.code,
+                    num(a.baseline_index),
+                    num(a.index),
+                    num(a.reduction_pct),
+                    level(a.level)
+                );
+            }
+            for u in &out.units {
+                println!(
+                    "{:<10} {:>12} {:>12} {:>10}  {}  (unidade: {})",
+                    u.code,
+                    num(u.baseline_index),
+                    num(u.index),
+                    num(u.reduction_pct),
+                    level(u.level),
+                    u.areas.join(", ")
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `atalaia calendar …` (contracts.md §1 and §3). The rule-based calendar; the year table of decrees

@@ -298,3 +298,99 @@ fn calendar_commands_answer_as_contracts_md_says() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// goias-cidadao-seguro.md §3's worked example, end to end: files imported through the public kinds,
+/// `recap compute` answering contracts.md §3's JSON.
+#[test]
+fn recap_compute_gives_the_worked_example() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("t.geojson"),
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"AISPX","name":"AISP X","kind":"aisp"},"geometry":null}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("p.csv"),
+        "territory_code,year,population\nAISPX,2023,200000\nAISPX,2024,200000\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("c.csv"),
+        "territory_code,month,crime,count\n\
+         AISPX,2023-01,homicidio_doloso,10\nAISPX,2023-02,roubo_veiculo,60\nAISPX,2023-03,furto_veiculo,40\n\
+         AISPX,2024-01,homicidio_doloso,8\nAISPX,2024-02,roubo_veiculo,50\nAISPX,2024-03,furto_veiculo,40\n\
+         AISPX,2024-04,homicidio_doloso,99\n",
+    )
+    .unwrap();
+    for (kind, file) in [
+        ("territories", "t.geojson"),
+        ("population", "p.csv"),
+        ("counts", "c.csv"),
+    ] {
+        let out = atalaia(dir.path())
+            .args(["import", kind, file])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = atalaia(dir.path())
+        .args([
+            "--format",
+            "json",
+            "recap",
+            "compute",
+            "--quarter",
+            "2024-Q1",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["quarter"], "2024-Q1");
+    assert_eq!(v["baseline_quarter"], "2023-Q1");
+    assert_eq!(
+        v["parameters"],
+        serde_json::json!({"crimes": ["homicidio_doloso", "roubo_veiculo", "furto_veiculo"],
+                           "recap2_min_pct": 10.0, "recap1_min_pct": 20.0,
+                           "baseline": "same_quarter_previous_year"})
+    );
+    let a = &v["areas"][0];
+    assert_eq!(
+        (a["code"].as_str(), a["kind"].as_str()),
+        (Some("AISPX"), Some("aisp"))
+    );
+    assert_eq!(
+        (a["population"].as_u64(), a["baseline_population"].as_u64()),
+        (Some(200_000), Some(200_000))
+    );
+    assert_eq!(
+        a["crimes"][0],
+        serde_json::json!({"crime": "homicidio_doloso", "count": 8, "baseline_count": 10, "rate": 4.0, "baseline_rate": 5.0})
+    );
+    let f = |k: &str| a[k].as_f64().unwrap();
+    assert!((f("index") - 49.0 / 3.0).abs() < 1e-12);
+    assert!((f("baseline_index") - 55.0 / 3.0).abs() < 1e-12);
+    assert!((f("reduction_pct") - 600.0 / 55.0).abs() < 1e-9);
+    assert_eq!(a["level"], "RECAP2");
+    assert_eq!(
+        (a["reasons"].clone(), a["warnings"].clone()),
+        (serde_json::json!([]), serde_json::json!([]))
+    );
+    assert_eq!(v["units"], serde_json::json!([]));
+    // A quarter that is not one is bad usage.
+    let out = atalaia(dir.path())
+        .args(["recap", "compute", "--quarter", "2024-5"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -29,6 +29,7 @@ mod direct;
 pub mod imports;
 pub mod indicators;
 pub mod occurrences;
+pub mod recap;
 pub mod reference;
 pub mod territories;
 pub mod testing;

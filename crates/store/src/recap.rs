@@ -1,0 +1,127 @@
+//! What the RECAP calculation reads (goias-cidadao-seguro.md §3): the areas of the computed kinds in
+//! force at the period's end, their counts per CAP crime in the period and the baseline (from the
+//! aggregates), their populations (carried forward when the year is missing), and the units with their
+//! circunscrição. The rules themselves are in `atalaia_core::recap`.
+
+use atalaia_core::recap::{AreaInput, CountBy as RecapCountBy, Population, RecapParams};
+use atalaia_core::{Quarter, TerritoryKind};
+use chrono::NaiveDate;
+
+use crate::counts::CountBy;
+use crate::{Db, Result, StoreError, on_db};
+
+/// A unit and the areas it acts in on a day (Art. 7).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitAreas {
+    /// Code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Areas of its circunscrição, sorted.
+    pub areas: Vec<String>,
+}
+
+impl Db {
+    /// Units in force on `day` with their areas.
+    pub async fn units_on(&self, day: NaiveDate) -> Result<Vec<UnitAreas>> {
+        let rows: Vec<(String, String, String)> = on_db!(self, |c| {
+            sqlx::query_as(
+                "SELECT u.code, u.name, a.territory_code FROM units u
+                 JOIN unit_areas a ON a.unit_id = u.id
+                 WHERE u.valid_from <= $1 AND (u.valid_to IS NULL OR u.valid_to >= $1)
+                 ORDER BY u.code, a.territory_code",
+            )
+            .bind(day)
+            .fetch_all(c)
+            .await?
+        });
+        let mut out: Vec<UnitAreas> = Vec::new();
+        for (code, name, area) in rows {
+            match out.last_mut() {
+                Some(u) if u.code == code => u.areas.push(area),
+                _ => out.push(UnitAreas {
+                    code,
+                    name,
+                    areas: vec![area],
+                }),
+            }
+        }
+        Ok(out)
+    }
+
+    async fn population_of(&self, code: &str, year: i32) -> Result<Population> {
+        Ok(match self.population_for(code, year).await? {
+            Some((y, p)) if y == year => Population::Exact(p.max(0) as u64),
+            Some((y, p)) => Population::CarriedForward {
+                population: p.max(0) as u64,
+                year: y,
+            },
+            None => Population::Missing,
+        })
+    }
+
+    async fn quarter_counts(
+        &self,
+        params: &RecapParams,
+        code: &str,
+        q: Quarter,
+    ) -> Result<Vec<u64>> {
+        let mut v = Vec::with_capacity(params.crimes.len());
+        for (crime, by) in &params.crimes {
+            let by = match by {
+                RecapCountBy::Occurrences => CountBy::Occurrences,
+                RecapCountBy::Victims => CountBy::Victims,
+            };
+            let n = self
+                .count_in_period(code, crime.as_str(), q.first_day(), q.last_day(), by)
+                .await?;
+            v.push(n.max(0) as u64);
+        }
+        Ok(v)
+    }
+
+    /// The inputs of one area for `quarter` against `baseline`.
+    pub async fn recap_area_input(
+        &self,
+        params: &RecapParams,
+        code: &str,
+        name: &str,
+        kind: TerritoryKind,
+        quarter: Quarter,
+        baseline: Quarter,
+    ) -> Result<AreaInput> {
+        Ok(AreaInput {
+            code: code.to_string(),
+            name: name.to_string(),
+            kind,
+            population: self.population_of(code, quarter.year()).await?,
+            baseline_population: self.population_of(code, baseline.year()).await?,
+            counts: self.quarter_counts(params, code, quarter).await?,
+            baseline_counts: self.quarter_counts(params, code, baseline).await?,
+        })
+    }
+
+    /// The inputs of every area of `params.area_kinds` in force at the end of `quarter`, by code.
+    pub async fn recap_inputs(
+        &self,
+        params: &RecapParams,
+        quarter: Quarter,
+        baseline: Quarter,
+    ) -> Result<Vec<AreaInput>> {
+        let kinds: Vec<&str> = params.area_kinds.iter().map(|k| k.as_str()).collect();
+        let mut areas = self.territories_on(&kinds, quarter.last_day()).await?;
+        areas.sort_by(|a, b| a.code.cmp(&b.code));
+        let mut out = Vec::with_capacity(areas.len());
+        for a in areas {
+            let kind: TerritoryKind = a
+                .kind
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("tipo de território `{}`", a.kind)))?;
+            out.push(
+                self.recap_area_input(params, &a.code, &a.name, kind, quarter, baseline)
+                    .await?,
+            );
+        }
+        Ok(out)
+    }
+}
