@@ -118,9 +118,10 @@ enum RecapCommand {
         /// Trimestre, AAAA-Tn (ex.: 2024-Q1).
         #[arg(long)]
         quarter: String,
-        /// Base de comparação: same_quarter_previous_year (padrão) ou previous_quarter.
-        #[arg(long, default_value = "same_quarter_previous_year")]
-        baseline: String,
+        /// Base de comparação: same_quarter_previous_year ou previous_quarter (padrão: a da configuração
+        /// do programa vigente no fim do trimestre).
+        #[arg(long)]
+        baseline: Option<String>,
     },
 }
 
@@ -424,20 +425,34 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 eprintln!("erro: --quarter `{quarter}` inválido: esperado AAAA-Qn (ex.: 2024-Q1)");
                 return Ok(ExitCode::from(2));
             };
-            let mut params = atalaia_core::recap::RecapParams::decree_default();
-            params.baseline = match baseline.as_str() {
-                "same_quarter_previous_year" => {
-                    atalaia_core::recap::Baseline::SameQuarterPreviousYear
+            let db = connect(&cli.database).await?;
+            // The configuration in force at the quarter's end (the decree's defaults when none was saved).
+            let mut params = match db.program_config_on(q.last_day()).await? {
+                Some(v) => {
+                    atalaia_core::program::ProgramDocument::from_json(&v.document)
+                        .and_then(|d| d.validate())
+                        .with_context(|| {
+                            format!("configuração do programa de {} inválida", v.valid_from)
+                        })?
+                        .recap
                 }
-                "previous_quarter" => atalaia_core::recap::Baseline::PreviousQuarter,
-                other => {
+                None => atalaia_core::recap::RecapParams::decree_default(),
+            };
+            match baseline.as_deref() {
+                None => {}
+                Some("same_quarter_previous_year") => {
+                    params.baseline = atalaia_core::recap::Baseline::SameQuarterPreviousYear
+                }
+                Some("previous_quarter") => {
+                    params.baseline = atalaia_core::recap::Baseline::PreviousQuarter
+                }
+                Some(other) => {
                     eprintln!(
                         "erro: --baseline `{other}` inválido: esperado same_quarter_previous_year ou previous_quarter"
                     );
                     return Ok(ExitCode::from(2));
                 }
-            };
-            let db = connect(&cli.database).await?;
+            }
             let out = recap_compute(&db, &params, q)
                 .await
                 .context("cálculo do RECAP não realizado")?;

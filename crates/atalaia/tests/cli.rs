@@ -387,10 +387,53 @@ fn recap_compute_gives_the_worked_example() {
         (serde_json::json!([]), serde_json::json!([]))
     );
     assert_eq!(v["units"], serde_json::json!([]));
+    // The committee raised RECAP2's threshold to 11 % from 2024: the configuration in force at the
+    // quarter's end decides, so 10.9 % no longer reaches a level.
+    let mut doc = serde_json::to_value(atalaia_core_default()).unwrap();
+    doc["recap2_min_pct"] = serde_json::json!(11.0);
+    let conn = rusqlite::Connection::open(dir.path().join("atalaia.db")).unwrap();
+    conn.execute(
+        "INSERT INTO program_configs (valid_from, document, note, created_by, created_at)
+         VALUES ('2024-01-01', ?1, 'teste', 'user:comite', '2024-01-01 00:00:00')",
+        [doc.to_string()],
+    )
+    .unwrap();
+    drop(conn);
+    let out = atalaia(dir.path())
+        .args([
+            "--format",
+            "json",
+            "recap",
+            "compute",
+            "--quarter",
+            "2024-Q1",
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["parameters"]["recap2_min_pct"], 11.0);
+    assert_eq!(v["areas"][0]["level"], serde_json::Value::Null);
     // A quarter that is not one is bad usage.
     let out = atalaia(dir.path())
         .args(["recap", "compute", "--quarter", "2024-5"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+fn atalaia_core_default() -> serde_json::Value {
+    // The decree's default document, as `atalaia_core::program::ProgramDocument::decree_default()`
+    // writes it (spelled out: the CLI tests use only the binary).
+    serde_json::json!({
+        "crimes": ["homicidio_doloso", "roubo_veiculo", "furto_veiculo"],
+        "count_by": {},
+        "baseline": "same_quarter_previous_year",
+        "recap2_min_pct": 10.0,
+        "recap1_min_pct": 20.0,
+        "recap1_kinds": ["aisp"],
+        "area_kinds": ["ais", "aisp", "aise"],
+        "low_index_floor": null,
+        "absence_max_pct": 60.0,
+        "payment": {"RECAP1": 0.0, "RECAP2": 0.0}
+    })
 }

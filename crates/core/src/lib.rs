@@ -22,6 +22,7 @@ pub mod geo_point;
 pub mod ids;
 pub mod institution;
 pub mod period;
+pub mod program;
 pub mod rate;
 pub mod recap;
 pub mod territory;

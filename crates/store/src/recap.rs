@@ -125,3 +125,92 @@ impl Db {
         Ok(out)
     }
 }
+
+/// A stored version of the program configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProgramVersion {
+    /// Row id.
+    pub id: i64,
+    /// First day it applies.
+    pub valid_from: NaiveDate,
+    /// The JSON document.
+    pub document: String,
+    /// Why (act, meeting).
+    pub note: String,
+    /// Who saved it.
+    pub created_by: String,
+}
+
+impl crate::Tx {
+    /// Saves a new version of the program configuration from `valid_from`, audited in the same
+    /// transaction. A version never overwrites another: the date must be later than every stored one
+    /// (the past stays as it was computed).
+    pub async fn put_program_config(
+        &mut self,
+        valid_from: NaiveDate,
+        document: &str,
+        note: &str,
+        actor: &str,
+        now: chrono::NaiveDateTime,
+    ) -> Result<std::result::Result<i64, String>> {
+        let latest: Option<NaiveDate> = crate::on_tx!(self, |c| {
+            sqlx::query_scalar("SELECT MAX(valid_from) FROM program_configs")
+                .fetch_one(c)
+                .await?
+        });
+        if let Some(l) = latest
+            && valid_from <= l
+        {
+            return Ok(Err(format!(
+                "a nova versão deve começar depois de {}, início da versão vigente mais recente",
+                l.format("%d/%m/%Y")
+            )));
+        }
+        let id: i64 = crate::on_tx!(self, |c| {
+            sqlx::query_scalar(
+                "INSERT INTO program_configs (valid_from, document, note, created_by, created_at)
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            )
+            .bind(valid_from)
+            .bind(document)
+            .bind(note)
+            .bind(actor)
+            .bind(now)
+            .fetch_one(c)
+            .await?
+        });
+        self.audit(
+            &crate::audit::AuditEvent::new(actor, "config.program")
+                .object(format!("program_config:{id}"))
+                .details(serde_json::json!({"valid_from": valid_from, "note": note,
+                    "document": serde_json::from_str::<serde_json::Value>(document).unwrap_or_default()})),
+            now,
+        )
+        .await?;
+        Ok(Ok(id))
+    }
+}
+
+impl Db {
+    /// The version in force on `day`, if any was saved.
+    pub async fn program_config_on(&self, day: NaiveDate) -> Result<Option<ProgramVersion>> {
+        let row: Option<(i64, NaiveDate, String, String, String)> = on_db!(self, |c| {
+            sqlx::query_as(
+                "SELECT id, valid_from, document, note, created_by FROM program_configs
+                 WHERE valid_from <= $1 ORDER BY valid_from DESC LIMIT 1",
+            )
+            .bind(day)
+            .fetch_optional(c)
+            .await?
+        });
+        Ok(row.map(
+            |(id, valid_from, document, note, created_by)| ProgramVersion {
+                id,
+                valid_from,
+                document,
+                note,
+                created_by,
+            },
+        ))
+    }
+}
