@@ -25,6 +25,7 @@ pub mod period;
 pub mod program;
 pub mod rate;
 pub mod recap;
+pub mod roster;
 pub mod territory;
 
 pub use crime::{
