@@ -122,6 +122,9 @@ enum RecapCommand {
         /// do programa vigente no fim do trimestre).
         #[arg(long)]
         baseline: Option<String>,
+        /// Congela o cálculo como uma execução salva (entradas, configuração, resultado e seus hashes).
+        #[arg(long)]
+        save: bool,
     },
 }
 
@@ -419,7 +422,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Calendar { command } => run_calendar(command, cli.format),
         Command::Recap {
-            command: RecapCommand::Compute { quarter, baseline },
+            command:
+                RecapCommand::Compute {
+                    quarter,
+                    baseline,
+                    save,
+                },
         } => {
             let Ok(q) = atalaia_core::Quarter::parse(&quarter) else {
                 eprintln!("erro: --quarter `{quarter}` inválido: esperado AAAA-Qn (ex.: 2024-Q1)");
@@ -427,17 +435,25 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let db = connect(&cli.database).await?;
             // The configuration in force at the quarter's end (the decree's defaults when none was saved).
-            let mut params = match db.program_config_on(q.last_day()).await? {
-                Some(v) => {
-                    atalaia_core::program::ProgramDocument::from_json(&v.document)
-                        .and_then(|d| d.validate())
-                        .with_context(|| {
-                            format!("configuração do programa de {} inválida", v.valid_from)
-                        })?
-                        .recap
+            let version = db.program_config_on(q.last_day()).await?;
+            let document = match &version {
+                Some(v) => v.document.clone(),
+                None => {
+                    serde_json::to_string(&atalaia_core::program::ProgramDocument::decree_default())?
                 }
-                None => atalaia_core::recap::RecapParams::decree_default(),
             };
+            let mut params = atalaia_core::program::ProgramDocument::from_json(&document)
+                .and_then(|d| d.validate())
+                .with_context(|| {
+                    format!(
+                        "configuração do programa de {} inválida",
+                        version
+                            .as_ref()
+                            .map(|v| v.valid_from.to_string())
+                            .unwrap_or_default()
+                    )
+                })?
+                .recap;
             match baseline.as_deref() {
                 None => {}
                 Some("same_quarter_previous_year") => {
@@ -453,11 +469,40 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     return Ok(ExitCode::from(2));
                 }
             }
-            let out = recap_compute(&db, &params, q)
+            let base = match params.baseline {
+                atalaia_core::recap::Baseline::SameQuarterPreviousYear => {
+                    q.same_quarter_previous_year()
+                }
+                atalaia_core::recap::Baseline::PreviousQuarter => q.previous(),
+            }
+            .context("o trimestre não tem base de comparação")?;
+            let inputs = db
+                .recap_run_inputs(&params, q, base)
                 .await
                 .context("cálculo do RECAP não realizado")?;
+            let report = atalaia_core::recap::report(&params, &inputs);
+            if save {
+                let result = serde_json::to_string(&report)?;
+                let id = db
+                    .save_recap_run(
+                        &report.quarter,
+                        &report.baseline_quarter,
+                        version.as_ref().map(|v| v.id),
+                        &document,
+                        &serde_json::to_string(&inputs)?,
+                        &result,
+                        &format!(
+                            "cli:{}",
+                            std::env::var("USER").unwrap_or_else(|_| "desconhecido".into())
+                        ),
+                        Utc::now().naive_utc(),
+                    )
+                    .await
+                    .context("a execução não foi salva")?;
+                eprintln!("execução #{id} salva (entradas, configuração e resultado congelados)");
+            }
             db.close().await;
-            print_recap(&out, cli.format)?;
+            print_recap(&report, cli.format)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit {
@@ -496,75 +541,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// The JSON of `recap compute` (contracts.md §3).
-#[derive(serde::Serialize)]
-struct RecapOut {
-    quarter: String,
-    baseline_quarter: String,
-    parameters: serde_json::Value,
-    areas: Vec<atalaia_core::recap::AreaResult>,
-    units: Vec<atalaia_core::recap::UnitResult>,
-}
-
-/// Reads the inputs from the store and runs the core calculation for every area and unit.
-async fn recap_compute(
-    db: &Db,
-    params: &atalaia_core::recap::RecapParams,
-    q: atalaia_core::Quarter,
-) -> anyhow::Result<RecapOut> {
-    use atalaia_core::recap::{Baseline, compute_area, compute_unit};
-    params.validate()?;
-    let base = match params.baseline {
-        Baseline::SameQuarterPreviousYear => q.same_quarter_previous_year(),
-        Baseline::PreviousQuarter => q.previous(),
-    }
-    .context("o trimestre não tem base de comparação")?;
-    let inputs = db.recap_inputs(params, q, base).await?;
-    let areas: Vec<_> = inputs.iter().map(|a| compute_area(params, a)).collect();
-    // Units (Art. 7): areas outside the computed kinds are computed on demand for their units.
-    let mut extra: Vec<atalaia_core::recap::AreaResult> = Vec::new();
-    let mut units = Vec::new();
-    for u in db.units_on(q.last_day()).await? {
-        let mut mine = Vec::new();
-        for code in &u.areas {
-            if !areas.iter().chain(extra.iter()).any(|a| &a.code == code) {
-                let version = db
-                    .territory(code)
-                    .await?
-                    .into_iter()
-                    .find(|v| v.valid_on(q.last_day()));
-                let Some(v) = version else { continue };
-                let kind = v
-                    .kind
-                    .parse()
-                    .map_err(|_| anyhow::anyhow!("tipo `{}`", v.kind))?;
-                let input = db
-                    .recap_area_input(params, code, &v.name, kind, q, base)
-                    .await?;
-                extra.push(compute_area(params, &input));
-            }
-            if let Some(a) = areas.iter().chain(extra.iter()).find(|a| &a.code == code) {
-                mine.push(a.clone());
-            }
-        }
-        let refs: Vec<&atalaia_core::recap::AreaResult> = mine.iter().collect();
-        units.push(compute_unit(params, &u.code, &u.name, &refs));
-    }
-    Ok(RecapOut {
-        quarter: q.to_string(),
-        baseline_quarter: base.to_string(),
-        parameters: serde_json::json!({
-            "crimes": params.crimes.iter().map(|(c, _)| c.to_string()).collect::<Vec<_>>(),
-            "recap2_min_pct": params.recap2_min_pct.points(),
-            "recap1_min_pct": params.recap1_min_pct.points(),
-            "baseline": params.baseline,
-        }),
-        areas,
-        units,
-    })
-}
-
-fn print_recap(out: &RecapOut, format: OutputFormat) -> anyhow::Result<()> {
+fn print_recap(out: &atalaia_core::recap::Report, format: OutputFormat) -> anyhow::Result<()> {
     let level = |l: Option<atalaia_core::recap::Level>| match l {
         Some(atalaia_core::recap::Level::Recap1) => "RECAP1",
         Some(atalaia_core::recap::Level::Recap2) => "RECAP2",

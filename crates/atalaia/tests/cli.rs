@@ -413,6 +413,69 @@ fn recap_compute_gives_the_worked_example() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["parameters"]["recap2_min_pct"], 11.0);
     assert_eq!(v["areas"][0]["level"], serde_json::Value::Null);
+    // `--save` freezes the run: its stored result is the printed JSON, and recomputing from the stored
+    // inputs and configuration gives the same bytes.
+    let out = atalaia(dir.path())
+        .args([
+            "--format",
+            "json",
+            "recap",
+            "compute",
+            "--quarter",
+            "2024-Q1",
+            "--save",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("execução #1 salva"));
+    let printed = String::from_utf8(out.stdout).unwrap();
+    let run = |conn: &rusqlite::Connection| -> (String, String, String) {
+        conn.query_row(
+            "SELECT config, inputs, result FROM recap_runs WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap()
+    };
+    let conn = rusqlite::Connection::open(dir.path().join("atalaia.db")).unwrap();
+    let (config, inputs, result) = run(&conn);
+    assert_eq!(printed.trim_end(), result);
+    let params = atalaia_core::program::ProgramDocument::from_json(&config)
+        .unwrap()
+        .validate()
+        .unwrap()
+        .recap;
+    let inputs: atalaia_core::recap::RunInputs = serde_json::from_str(&inputs).unwrap();
+    let again = serde_json::to_string(&atalaia_core::recap::report(&params, &inputs)).unwrap();
+    assert_eq!(again, result, "a saved run reproduces byte for byte");
+    drop(conn);
+    // A later import changes today's answer, never the saved run.
+    std::fs::write(
+        dir.path().join("c2.csv"),
+        "territory_code,month,crime,count\nAISPX,2024-02,homicidio_doloso,5\n",
+    )
+    .unwrap();
+    let out = atalaia(dir.path())
+        .args(["import", "counts", "c2.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let conn = rusqlite::Connection::open(dir.path().join("atalaia.db")).unwrap();
+    assert_eq!(run(&conn).2, result);
+    let out = atalaia(dir.path())
+        .args([
+            "--format",
+            "json",
+            "recap",
+            "compute",
+            "--quarter",
+            "2024-Q1",
+        ])
+        .output()
+        .unwrap();
+    let now: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(now["areas"][0]["crimes"][0]["count"], 13);
     // A quarter that is not one is bad usage.
     let out = atalaia(dir.path())
         .args(["recap", "compute", "--quarter", "2024-5"])

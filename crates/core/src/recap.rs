@@ -8,9 +8,9 @@
 //! RECAP2 even where floating point gives 9.999…). For a unit (a mean of fractions with different
 //! denominators) the comparison allows 1e-9 percentage points, as the spec permits.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::{CrimeCode, TerritoryKind};
+use crate::{CrimeCode, Quarter, TerritoryKind};
 
 /// How a crime is counted (goias-cidadao-seguro.md §2, parameter `count_by`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -186,7 +186,8 @@ impl RecapParams {
 }
 
 /// A population for a period: the year's own, carried forward from an earlier year, or none.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Population {
     /// The period's year.
     Exact(u64),
@@ -213,7 +214,7 @@ impl Population {
 }
 
 /// What the calculation needs of one area.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AreaInput {
     /// Code.
     pub code: String,
@@ -453,6 +454,99 @@ pub struct UnitResult {
     pub level: Option<Level>,
     /// Why.
     pub reasons: Vec<Reason>,
+}
+
+/// A unit and the codes of the areas it acts in (as of the period's end).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitInput {
+    /// Code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Its areas.
+    pub areas: Vec<String>,
+}
+
+/// Everything a quarter's calculation reads, frozen: a saved run keeps it, and [`report`] on it
+/// gives the same bytes again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunInputs {
+    /// The quarter.
+    pub quarter: Quarter,
+    /// Its baseline quarter.
+    pub baseline_quarter: Quarter,
+    /// The RECAP areas, by code.
+    pub areas: Vec<AreaInput>,
+    /// Areas of units outside the RECAP kinds (Art. 7 still averages them).
+    pub unit_areas: Vec<AreaInput>,
+    /// Units.
+    pub units: Vec<UnitInput>,
+}
+
+/// The result of a quarter (contracts.md §3, `recap compute`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    /// The quarter.
+    pub quarter: String,
+    /// Its baseline.
+    pub baseline_quarter: String,
+    /// The parameters that matter to readers.
+    pub parameters: ReportParameters,
+    /// Areas.
+    pub areas: Vec<AreaResult>,
+    /// Units.
+    pub units: Vec<UnitResult>,
+}
+
+/// `parameters` of the report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportParameters {
+    /// CAP crimes.
+    pub crimes: Vec<String>,
+    /// RECAP2 threshold.
+    pub recap2_min_pct: f64,
+    /// RECAP1 threshold.
+    pub recap1_min_pct: f64,
+    /// Baseline rule.
+    pub baseline: Baseline,
+}
+
+/// The whole quarter from its inputs: deterministic, so a saved run reproduces byte for byte.
+pub fn report(params: &RecapParams, inputs: &RunInputs) -> Report {
+    let areas: Vec<AreaResult> = inputs
+        .areas
+        .iter()
+        .map(|a| compute_area(params, a))
+        .collect();
+    let extra: Vec<AreaResult> = inputs
+        .unit_areas
+        .iter()
+        .map(|a| compute_area(params, a))
+        .collect();
+    let units = inputs
+        .units
+        .iter()
+        .map(|u| {
+            let mine: Vec<&AreaResult> = u
+                .areas
+                .iter()
+                .filter_map(|code| areas.iter().chain(extra.iter()).find(|a| &a.code == code))
+                .collect();
+            compute_unit(params, &u.code, &u.name, &mine)
+        })
+        .collect();
+    Report {
+        quarter: inputs.quarter.to_string(),
+        baseline_quarter: inputs.baseline_quarter.to_string(),
+        parameters: ReportParameters {
+            crimes: params.crimes.iter().map(|(c, _)| c.to_string()).collect(),
+            recap2_min_pct: params.recap2_min_pct.points(),
+            recap1_min_pct: params.recap1_min_pct.points(),
+            baseline: params.baseline,
+        },
+        areas,
+        units,
+    }
 }
 
 /// Tolerance of a unit's threshold comparison, in percentage points (goias-cidadao-seguro.md §3).

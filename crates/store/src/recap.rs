@@ -214,3 +214,162 @@ impl Db {
         ))
     }
 }
+
+/// A saved run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecapRun {
+    /// Id.
+    pub id: i64,
+    /// Quarter (`2024-Q1`).
+    pub quarter: String,
+    /// The configuration document used.
+    pub config: String,
+    /// The inputs as read (JSON of `atalaia_core::recap::RunInputs`).
+    pub inputs: String,
+    /// SHA-256 of `inputs`.
+    pub inputs_sha256: String,
+    /// The result's exact bytes (contracts.md §3 JSON).
+    pub result: String,
+    /// SHA-256 of `result`.
+    pub result_sha256: String,
+    /// Who saved it.
+    pub created_by: String,
+}
+
+fn sha256(s: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(s.as_bytes()))
+}
+
+impl Db {
+    /// Reads every input of `quarter` against `baseline`: the RECAP areas, the units in force at the
+    /// quarter's end, and the areas of those units outside the RECAP kinds (Art. 7 averages them too).
+    pub async fn recap_run_inputs(
+        &self,
+        params: &RecapParams,
+        quarter: Quarter,
+        baseline: Quarter,
+    ) -> Result<atalaia_core::recap::RunInputs> {
+        let areas = self.recap_inputs(params, quarter, baseline).await?;
+        let units: Vec<atalaia_core::recap::UnitInput> = self
+            .units_on(quarter.last_day())
+            .await?
+            .into_iter()
+            .map(|u| atalaia_core::recap::UnitInput {
+                code: u.code,
+                name: u.name,
+                areas: u.areas,
+            })
+            .collect();
+        let mut unit_areas: Vec<AreaInput> = Vec::new();
+        for code in units.iter().flat_map(|u| u.areas.iter()) {
+            if areas
+                .iter()
+                .chain(unit_areas.iter())
+                .any(|a| &a.code == code)
+            {
+                continue;
+            }
+            let Some(v) = self
+                .territory(code)
+                .await?
+                .into_iter()
+                .find(|v| v.valid_on(quarter.last_day()))
+            else {
+                continue;
+            };
+            let kind: TerritoryKind = v
+                .kind
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("tipo de território `{}`", v.kind)))?;
+            unit_areas.push(
+                self.recap_area_input(params, code, &v.name, kind, quarter, baseline)
+                    .await?,
+            );
+        }
+        Ok(atalaia_core::recap::RunInputs {
+            quarter,
+            baseline_quarter: baseline,
+            areas,
+            unit_areas,
+            units,
+        })
+    }
+
+    /// Saves a run (audited in the same transaction); returns its id.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn save_recap_run(
+        &self,
+        quarter: &str,
+        baseline: &str,
+        config_id: Option<i64>,
+        config: &str,
+        inputs: &str,
+        result: &str,
+        actor: &str,
+        now: chrono::NaiveDateTime,
+    ) -> Result<i64> {
+        let (inputs_sha, result_sha) = (sha256(inputs), sha256(result));
+        let mut tx = self.begin().await?;
+        let id: i64 = crate::on_tx!(&mut tx, |c| {
+            sqlx::query_scalar(
+                "INSERT INTO recap_runs (quarter, baseline, config_id, config, inputs, inputs_sha256,
+                     result, result_sha256, created_by, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            )
+            .bind(quarter)
+            .bind(baseline)
+            .bind(config_id)
+            .bind(config)
+            .bind(inputs)
+            .bind(&inputs_sha)
+            .bind(result)
+            .bind(&result_sha)
+            .bind(actor)
+            .bind(now)
+            .fetch_one(c)
+            .await?
+        });
+        tx.audit(
+            &crate::audit::AuditEvent::new(actor, "recap.run_saved")
+                .object(format!("recap_run:{id}"))
+                .details(serde_json::json!({"quarter": quarter, "baseline": baseline,
+                    "config_id": config_id, "inputs_sha256": inputs_sha, "result_sha256": result_sha})),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// A saved run.
+    pub async fn recap_run(&self, id: i64) -> Result<Option<RecapRun>> {
+        #[allow(clippy::type_complexity)]
+        let row: Option<(i64, String, String, String, String, String, String, String)> = on_db!(
+            self,
+            |c| {
+                sqlx::query_as(
+                    "SELECT id, quarter, config, inputs, inputs_sha256, result, result_sha256, created_by
+                     FROM recap_runs WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(c)
+                .await?
+            }
+        );
+        Ok(row.map(
+            |(id, quarter, config, inputs, inputs_sha256, result, result_sha256, created_by)| {
+                RecapRun {
+                    id,
+                    quarter,
+                    config,
+                    inputs,
+                    inputs_sha256,
+                    result,
+                    result_sha256,
+                    created_by,
+                }
+            },
+        ))
+    }
+}
