@@ -373,3 +373,93 @@ impl Db {
         ))
     }
 }
+
+/// One operator's line of a quarter's roster (Art. 9).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RosterLine {
+    /// Matrícula.
+    pub registration: String,
+    /// Name.
+    pub name: String,
+    /// Institution.
+    pub institution: String,
+    /// Where they served and whether they are out.
+    pub entry: atalaia_core::roster::RosterEntry,
+}
+
+impl Db {
+    /// The roster of `quarter`: every operator with their assignments and absences in it, through the
+    /// core rule of Art. 9 (`atalaia_core::roster`), by registration.
+    pub async fn roster(
+        &self,
+        quarter: Quarter,
+        absence_max_pct: atalaia_core::recap::Pct,
+    ) -> Result<Vec<RosterLine>> {
+        use atalaia_core::roster::{Absence, Assignment, AssignmentKind, roster_entry};
+        let (q0, q1) = (quarter.first_day(), quarter.last_day());
+        let operators: Vec<(String, String, String)> = on_db!(self, |c| {
+            sqlx::query_as(
+                "SELECT registration, name, institution FROM operators ORDER BY registration",
+            )
+            .fetch_all(c)
+            .await?
+        });
+        let assignments: Vec<(String, String, NaiveDate, Option<NaiveDate>, String)> =
+            on_db!(self, |c| {
+                sqlx::query_as(
+                    "SELECT registration, unit_code, date_from, date_to, kind FROM assignments
+                     WHERE date_from <= $2 AND (date_to IS NULL OR date_to >= $1)
+                     ORDER BY registration, date_from",
+                )
+                .bind(q0)
+                .bind(q1)
+                .fetch_all(c)
+                .await?
+            });
+        let absences: Vec<(String, NaiveDate, NaiveDate)> = on_db!(self, |c| {
+            sqlx::query_as(
+                "SELECT registration, date_from, date_to FROM absences
+                 WHERE date_from <= $2 AND date_to >= $1 ORDER BY registration, date_from",
+            )
+            .bind(q0)
+            .bind(q1)
+            .fetch_all(c)
+            .await?
+        });
+        let mut by_reg: std::collections::HashMap<&str, (Vec<Assignment>, Vec<Absence>)> =
+            Default::default();
+        for (reg, unit, from, to, kind) in &assignments {
+            let kind = match kind.as_str() {
+                "disposicao" => AssignmentKind::Disposicao,
+                _ => AssignmentKind::Lotacao,
+            };
+            by_reg.entry(reg).or_default().0.push(Assignment {
+                unit: unit.clone(),
+                from: *from,
+                to: *to,
+                kind,
+            });
+        }
+        for (reg, from, to) in &absences {
+            by_reg.entry(reg).or_default().1.push(Absence {
+                from: *from,
+                to: *to,
+            });
+        }
+        Ok(operators
+            .into_iter()
+            .map(|(registration, name, institution)| {
+                let (a, b) = by_reg
+                    .get(registration.as_str())
+                    .cloned()
+                    .unwrap_or_default();
+                RosterLine {
+                    entry: roster_entry(quarter, &a, &b, absence_max_pct),
+                    registration,
+                    name,
+                    institution,
+                }
+            })
+            .collect())
+    }
+}

@@ -998,3 +998,103 @@ mod program_config {
         }
     }
 }
+
+mod roster {
+    use super::*;
+    use atalaia_core::recap::Pct;
+    use atalaia_core::roster::RosterReason;
+    use atalaia_store::reference::{AbsenceInput, AssignmentInput, OperatorInput};
+
+    async fn story(db: &Db) {
+        let mut tx = db.begin().await.unwrap();
+        let imp = new_import(&mut tx, "operators").await;
+        for reg in ["A1", "B2", "C3", "D4"] {
+            tx.put_operator(
+                &OperatorInput {
+                    registration: reg.into(),
+                    name: format!("Operador {reg}"),
+                    institution: "PM".into(),
+                    cpf: None,
+                },
+                imp,
+                false,
+            )
+            .await
+            .unwrap();
+        }
+        let assign = |reg: &str, unit: &str, from: NaiveDate, to: Option<NaiveDate>, kind: &str| {
+            AssignmentInput {
+                registration: reg.into(),
+                unit_code: unit.into(),
+                from,
+                to,
+                kind: kind.into(),
+            }
+        };
+        for a in [
+            assign("A1", "PM-1BPM", d(2020, 1, 1), None, "lotacao"),
+            assign("B2", "PM-1BPM", d(2020, 1, 1), None, "lotacao"),
+            assign("C3", "PM-13BPM", d(2020, 1, 1), None, "lotacao"),
+            assign(
+                "C3",
+                "PM-7BPM",
+                d(2024, 4, 1),
+                Some(d(2024, 5, 31)),
+                "disposicao",
+            ),
+        ] {
+            tx.put_assignment(&a, imp, false).await.unwrap();
+        }
+        for (reg, from, to) in [
+            ("A1", d(2024, 4, 1), d(2024, 5, 24)),
+            ("B2", d(2024, 3, 20), d(2024, 4, 30)),
+            ("B2", d(2024, 4, 15), d(2024, 5, 25)),
+        ] {
+            tx.put_absence(
+                &AbsenceInput {
+                    registration: reg.into(),
+                    from,
+                    to,
+                    reason: "férias".into(),
+                },
+                imp,
+                false,
+            )
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+        let q = atalaia_core::Quarter::parse("2024-Q2").unwrap();
+        let lines = db.roster(q, Pct::new(60.0).unwrap()).await.unwrap();
+        let got: Vec<(&str, Option<&str>, u32, Option<RosterReason>)> = lines
+            .iter()
+            .map(|l| {
+                (
+                    l.registration.as_str(),
+                    l.entry.unit.as_deref(),
+                    l.entry.absent_days,
+                    l.entry.excluded.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("A1", Some("PM-1BPM"), 54, None),
+                ("B2", Some("PM-1BPM"), 55, Some(RosterReason::Absence)),
+                ("C3", Some("PM-7BPM"), 0, None),
+                ("D4", None, 0, Some(RosterReason::NoAssignment)),
+            ]
+        );
+        assert_eq!(lines[2].entry.days_by_unit["PM-7BPM"], 61);
+    }
+
+    #[tokio::test]
+    async fn the_roster_of_a_quarter_from_assignments_and_absences() {
+        for t in TestDb::all().await.unwrap() {
+            story(&t.db).await;
+            println!("backend {}: roster (Art. 9) ok", t.label);
+            t.cleanup().await.unwrap();
+        }
+    }
+}
