@@ -26,6 +26,7 @@ pub mod program;
 pub mod rate;
 pub mod recap;
 pub mod roster;
+pub mod stats;
 pub mod territory;
 
 pub use crime::{
