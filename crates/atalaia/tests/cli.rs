@@ -338,17 +338,7 @@ fn recap_compute_gives_the_worked_example() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let out = atalaia(dir.path())
-        .args([
-            "--format",
-            "json",
-            "recap",
-            "compute",
-            "--quarter",
-            "2024-Q1",
-        ])
-        .output()
-        .unwrap();
+    let out = recap_2024q1(dir.path());
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -399,17 +389,7 @@ fn recap_compute_gives_the_worked_example() {
     )
     .unwrap();
     drop(conn);
-    let out = atalaia(dir.path())
-        .args([
-            "--format",
-            "json",
-            "recap",
-            "compute",
-            "--quarter",
-            "2024-Q1",
-        ])
-        .output()
-        .unwrap();
+    let out = recap_2024q1(dir.path());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["parameters"]["recap2_min_pct"], 11.0);
     assert_eq!(v["areas"][0]["level"], serde_json::Value::Null);
@@ -463,17 +443,7 @@ fn recap_compute_gives_the_worked_example() {
     assert_eq!(out.status.code(), Some(0));
     let conn = rusqlite::Connection::open(dir.path().join("atalaia.db")).unwrap();
     assert_eq!(run(&conn).2, result);
-    let out = atalaia(dir.path())
-        .args([
-            "--format",
-            "json",
-            "recap",
-            "compute",
-            "--quarter",
-            "2024-Q1",
-        ])
-        .output()
-        .unwrap();
+    let out = recap_2024q1(dir.path());
     let now: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(now["areas"][0]["crimes"][0]["count"], 13);
     // A quarter that is not one is bad usage.
@@ -499,4 +469,19 @@ fn atalaia_core_default() -> serde_json::Value {
         "absence_max_pct": 60.0,
         "payment": {"RECAP1": 0.0, "RECAP2": 0.0}
     })
+}
+
+/// `atalaia --format json recap compute --quarter 2024-Q1` in `dir`.
+fn recap_2024q1(dir: &std::path::Path) -> std::process::Output {
+    atalaia(dir)
+        .args([
+            "--format",
+            "json",
+            "recap",
+            "compute",
+            "--quarter",
+            "2024-Q1",
+        ])
+        .output()
+        .unwrap()
 }
