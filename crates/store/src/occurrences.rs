@@ -1073,7 +1073,7 @@ impl Db {
             Some(list) => format!(
                 " AND ({})",
                 (0..list.len())
-                    .map(|i| format!("('|' || areas || '|') LIKE {}", pn(self.backend(), 7 + i)))
+                    .map(|i| format!("('|' || areas || '|') LIKE {}", pn(7 + i)))
                     .collect::<Vec<_>>()
                     .join(" OR ")
             ),
@@ -1088,12 +1088,12 @@ impl Db {
                AND (CAST({p4} AS TEXT) IS NULL OR ('|' || areas || '|') LIKE {p4})
                AND (CAST({p5} AS BIGINT) IS NULL OR id < {p5}){scope}
              ORDER BY id DESC LIMIT {p6}",
-            p1 = pn(self.backend(), 1),
-            p2 = pn(self.backend(), 2),
-            p3 = pn(self.backend(), 3),
-            p4 = pn(self.backend(), 4),
-            p5 = pn(self.backend(), 5),
-            p6 = pn(self.backend(), 6),
+            p1 = pn(1),
+            p2 = pn(2),
+            p3 = pn(3),
+            p4 = pn(4),
+            p5 = pn(5),
+            p6 = pn(6),
         );
         on_db!(self, |c| {
             let mut q = sqlx::query(AssertSqlSafe(sql))
@@ -1131,7 +1131,7 @@ impl Db {
 
 /// `$n` on both backends here: SQLite reuses a numbered parameter where it appears twice, and these
 /// statements have a handful of them (the quadratic cost of `$n` on SQLite is for thousands).
-fn pn(_backend: crate::Backend, n: usize) -> String {
+fn pn(n: usize) -> String {
     format!("${n}")
 }
 

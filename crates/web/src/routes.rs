@@ -48,6 +48,22 @@ fn post<H: Handler<T, AppState>, T: 'static>(path: &'static str, access: Access,
     route(Method::POST, path, access, h)
 }
 
+/// What `method path` requires, from the table (read once: pages ask it for their menu).
+pub fn access_of(method: &Method, path: &str) -> Option<Access> {
+    static TABLE: std::sync::OnceLock<Vec<(Method, &'static str, Access)>> =
+        std::sync::OnceLock::new();
+    TABLE
+        .get_or_init(|| {
+            routes()
+                .into_iter()
+                .map(|r| (r.method, r.path, r.access))
+                .collect()
+        })
+        .iter()
+        .find(|(m, p, _)| m == method && *p == path)
+        .map(|(_, _, a)| *a)
+}
+
 /// The table.
 pub fn routes() -> Vec<Route> {
     #[allow(unused_mut)]

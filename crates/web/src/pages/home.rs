@@ -158,12 +158,9 @@ pub async fn home(
     })
 }
 
-fn month_of(d: NaiveDate) -> Month {
-    Month::of(d).unwrap_or_else(|_| Month::new(2000, 1).unwrap_or_else(|_| unreachable!()))
-}
-
 async fn build(st: &AppState, today: NaiveDate) -> Result<HomeModel, AppError> {
-    let current = month_of(today);
+    let current =
+        Month::of(today).map_err(|e| AppError::Internal(format!("today {today}: {e}")))?;
     let last = current.pred().unwrap_or(current);
     let last_year = Month::new(last.year() - 1, last.month()).unwrap_or(last);
     // The last complete quarter and the same quarter a year before.
@@ -186,41 +183,40 @@ async fn build(st: &AppState, today: NaiveDate) -> Result<HomeModel, AppError> {
         }
     }
     let ym = |m: Month| format!("{:04}-{:02}", m.year(), m.month());
+    // Territories in force today, from the cached list (no geometry read).
+    let territories = st.territories().await?;
+    let in_force = |kinds: &[&str]| -> Vec<&atalaia_store::territories::TerritoryVersion> {
+        territories
+            .iter()
+            .filter(|t| kinds.contains(&t.kind.as_str()) && t.valid_on(today))
+            .collect()
+    };
     // The state's line is the sum of its municipalities (each occurrence falls in exactly one).
-    let municipalities: Vec<String> = st
-        .db
-        .territories_on(&["municipality"], today)
-        .await?
+    let municipalities: std::collections::HashSet<&str> = in_force(&["municipality"])
         .into_iter()
-        .map(|t| t.code)
+        .map(|t| t.code.as_str())
         .collect();
     let mut state: HashMap<String, (i64, i64)> = HashMap::new();
     for ((code, month), v) in &cell {
-        if municipalities.contains(code) {
+        if municipalities.contains(code.as_str()) {
             let e = state.entry(month.clone()).or_default();
             e.0 += v.0;
             e.1 += v.1;
         }
     }
-    let states: Vec<String> = st
-        .db
-        .territories_on(&["state"], today)
-        .await?
+    let states: Vec<&str> = in_force(&["state"])
         .into_iter()
-        .map(|t| t.code)
+        .map(|t| t.code.as_str())
         .collect();
     let get = |code: &str, m: Month| {
-        if states.iter().any(|s| s == code) {
+        if states.contains(&code) {
             return state.get(&ym(m)).copied().unwrap_or((0, 0));
         }
         cell.get(&(code.to_string(), ym(m)))
             .copied()
             .unwrap_or((0, 0))
     };
-    let mut areas = st
-        .db
-        .territories_on(&["aisp", "ais", "aise", "intervention", "state"], today)
-        .await?;
+    let mut areas = in_force(&["aisp", "ais", "aise", "intervention", "state"]);
     areas.sort_by_key(|a| (a.kind != "state", natural_key(&a.code)));
     let mut rows = Vec::new();
     for a in areas {
@@ -258,8 +254,8 @@ async fn build(st: &AppState, today: NaiveDate) -> Result<HomeModel, AppError> {
             month_before: thousands(m_before.max(0) as u64),
             quarter_now: thousands(q_now.max(0) as u64),
             quarter_before: thousands(q_before.max(0) as u64),
-            code: a.code,
-            name: a.name,
+            code: a.code.clone(),
+            name: a.name.clone(),
             synthetic: a.synthetic,
         });
     }

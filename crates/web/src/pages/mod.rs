@@ -18,7 +18,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::guard::{Access, Identity};
-use crate::routes::routes;
+use crate::routes::access_of;
 use crate::{AppError, AppState};
 
 /// A menu entry.
@@ -73,14 +73,10 @@ fn allowed(id: &Identity, access: Access) -> bool {
 impl Chrome {
     /// The frame for `id` on the page at `current`.
     pub async fn new(st: &AppState, id: &Identity, title: &str, current: &str) -> Chrome {
-        let table = routes();
         let nav = MENU
             .iter()
             .filter(|(_, href)| {
-                table
-                    .iter()
-                    .find(|r| r.path == *href && r.method == axum::http::Method::GET)
-                    .is_some_and(|r| allowed(id, r.access))
+                access_of(&axum::http::Method::GET, href).is_some_and(|a| allowed(id, a))
             })
             .map(|(label, href)| NavItem {
                 label,
