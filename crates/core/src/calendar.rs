@@ -94,6 +94,11 @@ impl Calendar {
         self
     }
 
+    /// The year table of decrees this calendar applies.
+    pub fn decrees(&self) -> &[Decree] {
+        &self.decrees
+    }
+
     /// Every holiday and optional day of `year`, by date, with the policy's business-day flag and the
     /// decrees applied.
     pub fn holidays(&self, year: i32) -> Vec<Holiday> {
