@@ -25,6 +25,7 @@ use sqlx::sqlite::{
 pub mod accounts;
 pub mod audit;
 pub mod counts;
+pub mod cycles;
 mod direct;
 pub mod imports;
 pub mod indicators;

@@ -1,0 +1,848 @@
+//! The year table of calendar decrees and the program cycles (migration 0007): the store reads a cycle
+//! into the core's [`CycleState`], asks `atalaia_core::cycle` whether an act is allowed and whether it is
+//! late, and writes the act with its audit entry in one transaction. Concurrent acts on one cycle are
+//! serialised: the transaction first takes the cycle row's write lock, then checks that no act was
+//! recorded since the state it judged.
+
+use chrono::{NaiveDate, NaiveDateTime};
+
+use atalaia_core::calendar::{Calendar, Decree};
+use atalaia_core::cycle::{
+    self, CycleKind, CyclePeriod, CycleState, Deadline, Schedule, StepKey, Timing,
+};
+use atalaia_core::payroll::Amendment;
+use atalaia_core::{IbgeCode, Uf};
+
+use crate::audit::AuditEvent;
+use crate::{Db, Result, StoreError, on_db, on_tx};
+
+/// A row of the year table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecreeRow {
+    /// Id.
+    pub id: i64,
+    /// State.
+    pub uf: String,
+    /// Municipality (IBGE), or state-wide.
+    pub municipality: Option<String>,
+    /// The decree as the calendar applies it.
+    pub decree: Decree,
+    /// Who recorded it.
+    pub created_by: String,
+    /// When.
+    pub created_at: NaiveDateTime,
+    /// Revoked: by whom, when, why.
+    pub revoked: Option<(String, NaiveDateTime, String)>,
+}
+
+/// The committee's calendar: Goiás and Goiânia, where it sits (calendar.md).
+pub fn committee_office() -> (Uf, Option<IbgeCode>) {
+    (
+        Uf::parse("GO").unwrap_or_else(|_| unreachable!("GO is a state")),
+        atalaia_core::calendar::GOIANIA.parse().ok(),
+    )
+}
+
+type DecreeTuple = (
+    i64,
+    String,
+    Option<String>,
+    NaiveDate,
+    bool,
+    String,
+    String,
+    String,
+    NaiveDateTime,
+    Option<String>,
+    Option<NaiveDateTime>,
+    Option<String>,
+);
+
+impl Db {
+    /// Every row of the year table of `uf` (revoked ones too), by day.
+    pub async fn calendar_decrees(&self, uf: &str) -> Result<Vec<DecreeRow>> {
+        let rows: Vec<DecreeTuple> = on_db!(self, |c| {
+            sqlx::query_as(
+                "SELECT id, uf, municipality, day, closed, name, act, created_by, created_at,
+                        revoked_by, revoked_at, revoke_reason
+                 FROM calendar_decrees WHERE uf = $1 ORDER BY day, id",
+            )
+            .bind(uf)
+            .fetch_all(c)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, uf, municipality, day, closed, name, act, by, at, rby, rat, rwhy)| {
+                    DecreeRow {
+                        id,
+                        uf,
+                        municipality,
+                        decree: Decree {
+                            date: day,
+                            closed,
+                            name,
+                            act,
+                        },
+                        created_by: by,
+                        created_at: at,
+                        revoked: match (rby, rat) {
+                            (Some(b), Some(a)) => Some((b, a, rwhy.unwrap_or_default())),
+                            _ => None,
+                        },
+                    }
+                },
+            )
+            .collect())
+    }
+
+    /// The calendar of an office: the rules plus the year table's rows in force for the state and, when
+    /// given, the municipality (a municipal decree does not bind the state's other offices).
+    pub async fn calendar(&self, uf: Uf, municipality: Option<IbgeCode>) -> Result<Calendar> {
+        let muni = municipality.map(|m| m.to_string());
+        let decrees = self
+            .calendar_decrees(uf.as_str())
+            .await?
+            .into_iter()
+            .filter(|r| r.revoked.is_none())
+            .filter(|r| r.municipality.is_none() || r.municipality == muni)
+            .map(|r| r.decree)
+            .collect();
+        Ok(Calendar::new(uf, municipality).with_decrees(decrees))
+    }
+
+    /// Adds a row to the year table, audited (`calendar.decree_added`).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn add_calendar_decree(
+        &self,
+        uf: Uf,
+        municipality: Option<IbgeCode>,
+        decree: &Decree,
+        actor: &str,
+        now: NaiveDateTime,
+    ) -> Result<i64> {
+        let muni = municipality.map(|m| m.to_string());
+        let mut tx = self.begin().await?;
+        let id: i64 = on_tx!(&mut tx, |c| {
+            sqlx::query_scalar(
+                "INSERT INTO calendar_decrees (uf, municipality, day, closed, name, act, created_by, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(uf.as_str())
+            .bind(&muni)
+            .bind(decree.date)
+            .bind(decree.closed)
+            .bind(&decree.name)
+            .bind(&decree.act)
+            .bind(actor)
+            .bind(now)
+            .fetch_one(c)
+            .await?
+        });
+        tx.audit(
+            &AuditEvent::new(actor, "calendar.decree_added")
+                .object(format!("calendar_decree:{id}"))
+                .details(serde_json::json!({"uf": uf.as_str(), "municipality": muni,
+                    "day": decree.date, "closed": decree.closed, "name": decree.name, "act": decree.act})),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Revokes a row of the year table (kept, marked), audited (`calendar.decree_revoked`). `false` when
+    /// there is no such row in force.
+    pub async fn revoke_calendar_decree(
+        &self,
+        id: i64,
+        reason: &str,
+        actor: &str,
+        now: NaiveDateTime,
+    ) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let changed = on_tx!(&mut tx, |c| {
+            sqlx::query(
+                "UPDATE calendar_decrees SET revoked_by = $2, revoked_at = $3, revoke_reason = $4
+                 WHERE id = $1 AND revoked_at IS NULL",
+            )
+            .bind(id)
+            .bind(actor)
+            .bind(now)
+            .bind(reason)
+            .execute(c)
+            .await?
+            .rows_affected()
+        });
+        if changed == 0 {
+            return Ok(false);
+        }
+        tx.audit(
+            &AuditEvent::new(actor, "calendar.decree_revoked")
+                .object(format!("calendar_decree:{id}"))
+                .details(serde_json::json!({"reason": reason})),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}
+
+/// One recorded act of a cycle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActRow {
+    /// Id.
+    pub id: i64,
+    /// `close`, `submission`, `appeal`, `appeal_decision` or `decision`.
+    pub act: String,
+    /// The step closed.
+    pub step: Option<StepKey>,
+    /// The unit that acted (submissions, appeals).
+    pub unit: Option<String>,
+    /// The run a result step published.
+    pub run_id: Option<i64>,
+    /// The appeal decided.
+    pub appeal_id: Option<i64>,
+    /// The decision.
+    pub accepted: Option<bool>,
+    /// Text (appeal, decision).
+    pub text: String,
+    /// Justification of a late act.
+    pub justification: String,
+    /// After its deadline.
+    pub late: bool,
+    /// The deadline it was measured against.
+    pub deadline: Option<NaiveDate>,
+    /// JSON (a submission's amendments).
+    pub payload: Option<String>,
+    /// Who.
+    pub actor: String,
+    /// When.
+    pub at: NaiveDateTime,
+}
+
+/// A cycle with its acts, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CycleRecord {
+    /// Id.
+    pub id: i64,
+    /// Program.
+    pub kind: CycleKind,
+    /// Period.
+    pub period: CyclePeriod,
+    /// Its schedule.
+    pub schedule: Schedule,
+    /// Who opened it.
+    pub opened_by: String,
+    /// When.
+    pub opened_at: NaiveDateTime,
+    /// Acts, oldest first.
+    pub acts: Vec<ActRow>,
+}
+
+impl CycleRecord {
+    /// What the rules need.
+    pub fn state(&self) -> CycleState {
+        let closed = self
+            .acts
+            .iter()
+            .filter(|a| a.act == "close")
+            .filter_map(|a| a.step)
+            .collect();
+        let appeals = self.acts.iter().filter(|a| a.act == "appeal").count();
+        let decided = self
+            .acts
+            .iter()
+            .filter(|a| a.act == "appeal_decision")
+            .count();
+        CycleState {
+            kind: self.kind,
+            closed,
+            pending_appeals: appeals.saturating_sub(decided) as u32,
+        }
+    }
+
+    /// Each unit's latest submitted amendments (RECAP: its exclusion list).
+    pub fn amendments_by_unit(&self) -> std::collections::BTreeMap<String, Vec<Amendment>> {
+        let mut out = std::collections::BTreeMap::new();
+        for a in self.acts.iter().filter(|a| a.act == "submission") {
+            if let (Some(unit), Some(p)) = (&a.unit, &a.payload) {
+                let list: Vec<Amendment> = serde_json::from_str::<Vec<AmendmentJson>>(p)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|j| Amendment {
+                        registration: j.registration,
+                        excluded: j.excluded,
+                        reason: j.reason,
+                    })
+                    .collect();
+                out.insert(unit.clone(), list);
+            }
+        }
+        out
+    }
+
+    /// The run the latest close of `step` published.
+    pub fn run_of(&self, step: StepKey) -> Option<i64> {
+        self.acts
+            .iter()
+            .rev()
+            .find(|a| a.act == "close" && a.step == Some(step))
+            .and_then(|a| a.run_id)
+    }
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct AmendmentJson {
+    registration: String,
+    excluded: bool,
+    reason: String,
+}
+
+/// An act someone asks to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActRequest {
+    /// The committee closes the open step (result steps name the run they publish).
+    Close {
+        /// The step.
+        step: StepKey,
+        /// Why late, if late.
+        justification: String,
+        /// The saved run.
+        run_id: Option<i64>,
+    },
+    /// A unit head sends the unit's list (the amendments to the system's proposal).
+    Submit {
+        /// The unit.
+        unit: String,
+        /// Amendments (each with a reason).
+        amendments: Vec<Amendment>,
+        /// Why late, if late.
+        justification: String,
+    },
+    /// A unit head appeals (Art. 14).
+    Appeal {
+        /// The unit.
+        unit: String,
+        /// What is contested and why.
+        text: String,
+        /// Why late, if late.
+        justification: String,
+    },
+    /// The committee decides an appeal.
+    DecideAppeal {
+        /// The appeal's act id.
+        appeal_id: i64,
+        /// Granted or not.
+        accepted: bool,
+        /// The grounds.
+        text: String,
+    },
+    /// A committee decision on a case the decree leaves open (Art. 13).
+    Decision {
+        /// The decision.
+        text: String,
+    },
+}
+
+/// Why an act was refused: the rules' reason, or a conflict with someone else's act.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ActRefused {
+    /// The cycle rules refuse it.
+    #[error(transparent)]
+    Rule(#[from] cycle::CycleError),
+    /// Something else that is not so (pt-BR).
+    #[error("{0}")]
+    Invalid(String),
+    /// Someone acted on the cycle meanwhile.
+    #[error("o ciclo foi alterado por outra pessoa enquanto isto era feito; recarregue e confira")]
+    Conflict,
+}
+
+type ActTuple = (
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    Option<bool>,
+    String,
+    String,
+    bool,
+    Option<NaiveDate>,
+    Option<String>,
+    String,
+    NaiveDateTime,
+);
+
+fn parse_period(kind: CycleKind, s: &str) -> Option<CyclePeriod> {
+    match kind {
+        CycleKind::Recap => atalaia_core::Quarter::parse(s)
+            .ok()
+            .map(CyclePeriod::Quarter),
+        CycleKind::Ipei => atalaia_core::Month::parse(s).ok().map(CyclePeriod::Month),
+    }
+}
+
+impl Db {
+    /// The cycle of `kind` for `period`, if opened.
+    pub async fn cycle(&self, kind: CycleKind, period: CyclePeriod) -> Result<Option<CycleRecord>> {
+        let row: Option<(i64, String, String, NaiveDateTime)> = on_db!(self, |c| {
+            sqlx::query_as(
+                "SELECT id, schedule, opened_by, opened_at FROM cycles WHERE kind = $1 AND period = $2",
+            )
+            .bind(kind.as_str())
+            .bind(period.code())
+            .fetch_optional(c)
+            .await?
+        });
+        let Some((id, schedule, opened_by, opened_at)) = row else {
+            return Ok(None);
+        };
+        let nth: [u32; 6] = serde_json::from_str(&schedule)
+            .map_err(|_| StoreError::Corrupt(format!("cronograma do ciclo {id}: {schedule}")))?;
+        let schedule = Schedule::new(nth)
+            .map_err(|e| StoreError::Corrupt(format!("cronograma do ciclo {id}: {e}")))?;
+        let rows: Vec<ActTuple> = on_db!(self, |c| {
+            sqlx::query_as(
+                "SELECT id, act, step, unit_code, run_id, appeal_id, accepted, text, justification,
+                        late, deadline, payload, actor, at
+                 FROM cycle_acts WHERE cycle_id = $1 ORDER BY id",
+            )
+            .bind(id)
+            .fetch_all(c)
+            .await?
+        });
+        let acts = rows
+            .into_iter()
+            .map(
+                |(
+                    id,
+                    act,
+                    step,
+                    unit,
+                    run_id,
+                    appeal_id,
+                    accepted,
+                    text,
+                    justification,
+                    late,
+                    deadline,
+                    payload,
+                    actor,
+                    at,
+                )| {
+                    ActRow {
+                        id,
+                        act,
+                        step: step.as_deref().and_then(StepKey::parse),
+                        unit,
+                        run_id,
+                        appeal_id,
+                        accepted,
+                        text,
+                        justification,
+                        late,
+                        deadline,
+                        payload,
+                        actor,
+                        at,
+                    }
+                },
+            )
+            .collect();
+        Ok(Some(CycleRecord {
+            id,
+            kind,
+            period,
+            schedule,
+            opened_by,
+            opened_at,
+            acts,
+        }))
+    }
+
+    /// Every cycle of `kind`, newest period first: (period code, id).
+    pub async fn cycles(&self, kind: CycleKind) -> Result<Vec<(String, i64)>> {
+        Ok(on_db!(self, |c| {
+            sqlx::query_as("SELECT period, id FROM cycles WHERE kind = $1 ORDER BY period DESC")
+                .bind(kind.as_str())
+                .fetch_all(c)
+                .await?
+        }))
+    }
+
+    /// Opens the cycle of a period (audited `cycle.opened`); the existing one if already open.
+    pub async fn open_cycle(
+        &self,
+        kind: CycleKind,
+        period: CyclePeriod,
+        schedule: &Schedule,
+        actor: &str,
+        now: NaiveDateTime,
+    ) -> Result<CycleRecord> {
+        if let Some(c) = self.cycle(kind, period).await? {
+            return Ok(c);
+        }
+        let sched = serde_json::to_string(&schedule.nth).unwrap_or_default();
+        let mut tx = self.begin().await?;
+        let id: i64 = on_tx!(&mut tx, |c| {
+            sqlx::query_scalar(
+                "INSERT INTO cycles (kind, period, schedule, opened_by, opened_at)
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            )
+            .bind(kind.as_str())
+            .bind(period.code())
+            .bind(&sched)
+            .bind(actor)
+            .bind(now)
+            .fetch_one(c)
+            .await?
+        });
+        tx.audit(
+            &AuditEvent::new(actor, "cycle.opened")
+                .object(format!("cycle:{id}"))
+                .details(
+                    serde_json::json!({"kind": kind.as_str(), "period": period.code(),
+                    "schedule": schedule.nth}),
+                ),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        self.cycle(kind, period)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("ciclo {id} recém-criado")))
+    }
+
+    /// The deadlines of a cycle on the committee's calendar with today's year table.
+    pub async fn cycle_deadlines(&self, c: &CycleRecord) -> Result<Vec<Deadline>> {
+        let (uf, muni) = committee_office();
+        let cal = self.calendar(uf, muni).await?;
+        cycle::deadlines(c.period, &c.schedule, &cal)
+            .map_err(|e| StoreError::Corrupt(format!("prazos do ciclo {}: {e}", c.id)))
+    }
+
+    /// Records an act on a cycle if the rules allow it today, with its audit entry
+    /// (`cycle.<act>`), in one transaction. The inner error says why not (pt-BR).
+    pub async fn cycle_act(
+        &self,
+        cycle_id: i64,
+        request: &ActRequest,
+        actor: &str,
+        today: NaiveDate,
+        now: NaiveDateTime,
+    ) -> Result<std::result::Result<i64, ActRefused>> {
+        let Some((kind, period)) = self.cycle_key(cycle_id).await? else {
+            return Ok(Err(ActRefused::Invalid(format!(
+                "ciclo {cycle_id} inexistente"
+            ))));
+        };
+        let Some(record) = self.cycle(kind, period).await? else {
+            return Ok(Err(ActRefused::Invalid(format!(
+                "ciclo {cycle_id} inexistente"
+            ))));
+        };
+        let state = record.state();
+        let deadlines = self.cycle_deadlines(&record).await?;
+        let judged = match self
+            .judge(&record, &state, &deadlines, request, today)
+            .await?
+        {
+            Ok(j) => j,
+            Err(e) => return Ok(Err(e)),
+        };
+        let mut tx = self.begin().await?;
+        // Take the cycle's write lock, then check nobody acted since `record` was read.
+        on_tx!(&mut tx, |c| {
+            sqlx::query("UPDATE cycles SET schedule = schedule WHERE id = $1")
+                .bind(cycle_id)
+                .execute(c)
+                .await?
+                .rows_affected()
+        });
+        let count: i64 = on_tx!(&mut tx, |c| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM cycle_acts WHERE cycle_id = $1")
+                .bind(cycle_id)
+                .fetch_one(c)
+                .await?
+        });
+        if count != record.acts.len() as i64 {
+            return Ok(Err(ActRefused::Conflict));
+        }
+        let (act, step, unit, run_id, appeal_id, accepted, text, justification, payload) =
+            match request {
+                ActRequest::Close {
+                    step,
+                    justification,
+                    run_id,
+                } => (
+                    "close",
+                    Some(step.as_str()),
+                    None,
+                    *run_id,
+                    None,
+                    None,
+                    String::new(),
+                    justification.clone(),
+                    None,
+                ),
+                ActRequest::Submit {
+                    unit,
+                    amendments,
+                    justification,
+                } => (
+                    "submission",
+                    None,
+                    Some(unit.clone()),
+                    None,
+                    None,
+                    None,
+                    String::new(),
+                    justification.clone(),
+                    Some(
+                        serde_json::to_string(
+                            &amendments
+                                .iter()
+                                .map(|a| AmendmentJson {
+                                    registration: a.registration.clone(),
+                                    excluded: a.excluded,
+                                    reason: a.reason.clone(),
+                                })
+                                .collect::<Vec<_>>(),
+                        )
+                        .unwrap_or_default(),
+                    ),
+                ),
+                ActRequest::Appeal {
+                    unit,
+                    text,
+                    justification,
+                } => (
+                    "appeal",
+                    None,
+                    Some(unit.clone()),
+                    None,
+                    None,
+                    None,
+                    text.clone(),
+                    justification.clone(),
+                    None,
+                ),
+                ActRequest::DecideAppeal {
+                    appeal_id,
+                    accepted,
+                    text,
+                } => (
+                    "appeal_decision",
+                    None,
+                    None,
+                    None,
+                    Some(*appeal_id),
+                    Some(*accepted),
+                    text.clone(),
+                    String::new(),
+                    None,
+                ),
+                ActRequest::Decision { text } => (
+                    "decision",
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    text.clone(),
+                    String::new(),
+                    None,
+                ),
+            };
+        let (late, deadline) = judged.map_or((false, None), |t| (t.late, Some(t.deadline)));
+        let justification = if late {
+            justification.trim().to_string()
+        } else {
+            String::new()
+        };
+        let id: i64 = on_tx!(&mut tx, |c| {
+            sqlx::query_scalar(
+                "INSERT INTO cycle_acts (cycle_id, act, step, unit_code, run_id, appeal_id, accepted,
+                     text, justification, late, deadline, payload, actor, at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+            )
+            .bind(cycle_id)
+            .bind(act)
+            .bind(step)
+            .bind(&unit)
+            .bind(run_id)
+            .bind(appeal_id)
+            .bind(accepted)
+            .bind(text.trim())
+            .bind(&justification)
+            .bind(late)
+            .bind(deadline)
+            .bind(&payload)
+            .bind(actor)
+            .bind(now)
+            .fetch_one(c)
+            .await?
+        });
+        let mut details = serde_json::json!({"kind": kind.as_str(), "period": period.code(),
+            "step": step, "unit": unit, "run_id": run_id, "appeal_id": appeal_id,
+            "accepted": accepted, "text": text.trim(), "late": late, "deadline": deadline,
+            "justification": justification});
+        if let Some(p) = &payload {
+            details["amendments"] = serde_json::from_str(p).unwrap_or_default();
+        }
+        tx.audit(
+            &AuditEvent::new(actor, format!("cycle.{act}"))
+                .object(format!("cycle:{cycle_id}"))
+                .details(details),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Ok(id))
+    }
+
+    async fn cycle_key(&self, id: i64) -> Result<Option<(CycleKind, CyclePeriod)>> {
+        let row: Option<(String, String)> = on_db!(self, |c| {
+            sqlx::query_as("SELECT kind, period FROM cycles WHERE id = $1")
+                .bind(id)
+                .fetch_optional(c)
+                .await?
+        });
+        let Some((kind, period)) = row else {
+            return Ok(None);
+        };
+        let kind = match kind.as_str() {
+            "recap" => CycleKind::Recap,
+            "ipei" => CycleKind::Ipei,
+            other => return Err(StoreError::Corrupt(format!("tipo de ciclo `{other}`"))),
+        };
+        let period = parse_period(kind, &period)
+            .ok_or_else(|| StoreError::Corrupt(format!("período de ciclo `{period}`")))?;
+        Ok(Some((kind, period)))
+    }
+
+    /// The rules' verdict on a request, plus the checks that need the database (the run exists and is
+    /// of the period; the unit exists; the appeal is an undecided appeal of this cycle).
+    async fn judge(
+        &self,
+        record: &CycleRecord,
+        state: &CycleState,
+        deadlines: &[Deadline],
+        request: &ActRequest,
+        today: NaiveDate,
+    ) -> Result<std::result::Result<Option<Timing>, ActRefused>> {
+        Ok(match request {
+            ActRequest::Close {
+                step,
+                justification,
+                run_id,
+            } => {
+                if let Some(id) = run_id {
+                    match self.recap_run(*id).await? {
+                        Some(run) if run.quarter == record.period.code() => {}
+                        Some(run) => {
+                            return Ok(Err(ActRefused::Invalid(format!(
+                                "a execução {id} é de {}, não de {}",
+                                run.quarter,
+                                record.period.code()
+                            ))));
+                        }
+                        None => {
+                            return Ok(Err(ActRefused::Invalid(format!(
+                                "execução {id} inexistente"
+                            ))));
+                        }
+                    }
+                }
+                let run = run_id
+                    .filter(|_| matches!(step, StepKey::PartialResult | StepKey::FinalResult));
+                cycle::check_close(state, deadlines, *step, today, justification, run)
+                    .map(Some)
+                    .map_err(Into::into)
+            }
+            ActRequest::Submit {
+                unit,
+                amendments,
+                justification,
+            } => {
+                if !self.unit_exists(unit).await? {
+                    return Ok(Err(ActRefused::Invalid(format!(
+                        "unidade `{unit}` inexistente"
+                    ))));
+                }
+                if let Some(a) = amendments.iter().find(|a| a.reason.trim().is_empty()) {
+                    return Ok(Err(ActRefused::Invalid(format!(
+                        "a alteração da matrícula {} precisa de um motivo",
+                        a.registration
+                    ))));
+                }
+                cycle::check_submission(state, deadlines, today, justification)
+                    .map(Some)
+                    .map_err(Into::into)
+            }
+            ActRequest::Appeal {
+                unit,
+                text,
+                justification,
+            } => {
+                if !self.unit_exists(unit).await? {
+                    return Ok(Err(ActRefused::Invalid(format!(
+                        "unidade `{unit}` inexistente"
+                    ))));
+                }
+                cycle::check_appeal(state, deadlines, today, text, justification)
+                    .map(Some)
+                    .map_err(Into::into)
+            }
+            ActRequest::DecideAppeal {
+                appeal_id, text, ..
+            } => {
+                let is_appeal = record
+                    .acts
+                    .iter()
+                    .any(|a| a.id == *appeal_id && a.act == "appeal");
+                if !is_appeal {
+                    return Ok(Err(ActRefused::Invalid(format!(
+                        "recurso {appeal_id} inexistente neste ciclo"
+                    ))));
+                }
+                if record
+                    .acts
+                    .iter()
+                    .any(|a| a.act == "appeal_decision" && a.appeal_id == Some(*appeal_id))
+                {
+                    return Ok(Err(ActRefused::Invalid(format!(
+                        "o recurso {appeal_id} já foi decidido"
+                    ))));
+                }
+                cycle::check_appeal_decision(state, text)
+                    .map(|_| None)
+                    .map_err(Into::into)
+            }
+            ActRequest::Decision { text } => {
+                if text.trim().is_empty() {
+                    Err(ActRefused::Rule(cycle::CycleError::TextRequired(
+                        "a decisão",
+                    )))
+                } else {
+                    Ok(None)
+                }
+            }
+        })
+    }
+
+    async fn unit_exists(&self, code: &str) -> Result<bool> {
+        let n: i64 = on_db!(self, |c| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM units WHERE code = $1")
+                .bind(code)
+                .fetch_one(c)
+                .await?
+        });
+        Ok(n > 0)
+    }
+}
