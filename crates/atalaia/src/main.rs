@@ -420,7 +420,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             db.close().await;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Calendar { command } => run_calendar(command, cli.format),
+        Command::Calendar { command } => run_calendar(command, &cli.database, cli.format).await,
         Command::Recap {
             command:
                 RecapCommand::Compute {
@@ -606,9 +606,42 @@ fn print_recap(out: &atalaia_core::recap::Report, format: OutputFormat) -> anyho
     Ok(())
 }
 
-/// `atalaia calendar …` (contracts.md §1 and §3). The rule-based calendar; the year table of decrees
-/// kept by administrators joins it when it exists in the database (issue #4).
-fn run_calendar(command: CalendarCommand, format: OutputFormat) -> anyhow::Result<ExitCode> {
+/// The year table of decrees for a calendar, read from the database when there is one: a read-only
+/// command must not create an empty SQLite file where none was (calendar.md: the rules plus the year
+/// table are the calendar; without a database, the rules alone).
+async fn with_year_table(
+    cal: atalaia_core::calendar::Calendar,
+    database: &str,
+    uf: &str,
+    municipality: Option<&str>,
+) -> anyhow::Result<atalaia_core::calendar::Calendar> {
+    if let Some(rest) = database.strip_prefix("sqlite:") {
+        let path = rest.trim_start_matches("//");
+        let path = path.split('?').next().unwrap_or(path);
+        if path.contains(":memory:") || !std::path::Path::new(path).exists() {
+            return Ok(cal);
+        }
+    }
+    let db = connect(database).await?;
+    let decrees = db
+        .calendar_decrees(uf)
+        .await?
+        .into_iter()
+        .filter(|r| r.revoked.is_none())
+        .filter(|r| r.municipality.is_none() || r.municipality.as_deref() == municipality)
+        .map(|r| r.decree)
+        .collect();
+    db.close().await;
+    Ok(cal.with_decrees(decrees))
+}
+
+/// `atalaia calendar …` (contracts.md §1 and §3): the rule-based calendar plus the year table of decrees
+/// kept by administrators in the database.
+async fn run_calendar(
+    command: CalendarCommand,
+    database: &str,
+    format: OutputFormat,
+) -> anyhow::Result<ExitCode> {
     let usage = |msg: String| {
         eprintln!("erro: {msg}");
         Ok(ExitCode::from(2))
@@ -624,6 +657,13 @@ fn run_calendar(command: CalendarCommand, format: OutputFormat) -> anyhow::Resul
                 Ok(c) => c,
                 Err(e) => return usage(e),
             };
+            let cal = with_year_table(
+                cal,
+                database,
+                &state.trim().to_uppercase(),
+                municipality.as_deref(),
+            )
+            .await?;
             if !(1900..=2200).contains(&from) || !(from..=2200).contains(&to) || to - from > 200 {
                 return usage(format!(
                     "anos {from}–{to} inválidos: esperado 1900 ≤ --from ≤ --to ≤ 2200"
@@ -680,6 +720,13 @@ fn run_calendar(command: CalendarCommand, format: OutputFormat) -> anyhow::Resul
                 Ok(c) => c,
                 Err(e) => return usage(e),
             };
+            let cal = with_year_table(
+                cal,
+                database,
+                &state.trim().to_uppercase(),
+                municipality.as_deref(),
+            )
+            .await?;
             let m = match atalaia_core::Month::parse(&month) {
                 Ok(m) => m,
                 Err(e) => return usage(format!("--month `{month}` inválido: {e}")),
