@@ -433,64 +433,29 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 eprintln!("erro: --quarter `{quarter}` inválido: esperado AAAA-Qn (ex.: 2024-Q1)");
                 return Ok(ExitCode::from(2));
             };
-            let db = connect(&cli.database).await?;
-            // The configuration in force at the quarter's end (the decree's defaults when none was saved).
-            let version = db.program_config_on(q.last_day()).await?;
-            let document = match &version {
-                Some(v) => v.document.clone(),
-                None => {
-                    serde_json::to_string(&atalaia_core::program::ProgramDocument::decree_default())?
-                }
-            };
-            let mut params = atalaia_core::program::ProgramDocument::from_json(&document)
-                .and_then(|d| d.validate())
-                .with_context(|| {
-                    format!(
-                        "configuração do programa de {} inválida",
-                        version
-                            .as_ref()
-                            .map(|v| v.valid_from.to_string())
-                            .unwrap_or_default()
-                    )
-                })?
-                .recap;
-            match baseline.as_deref() {
-                None => {}
+            let baseline = match baseline.as_deref() {
+                None => None,
                 Some("same_quarter_previous_year") => {
-                    params.baseline = atalaia_core::recap::Baseline::SameQuarterPreviousYear
+                    Some(atalaia_core::recap::Baseline::SameQuarterPreviousYear)
                 }
-                Some("previous_quarter") => {
-                    params.baseline = atalaia_core::recap::Baseline::PreviousQuarter
-                }
+                Some("previous_quarter") => Some(atalaia_core::recap::Baseline::PreviousQuarter),
                 Some(other) => {
                     eprintln!(
                         "erro: --baseline `{other}` inválido: esperado same_quarter_previous_year ou previous_quarter"
                     );
                     return Ok(ExitCode::from(2));
                 }
-            }
-            let base = match params.baseline {
-                atalaia_core::recap::Baseline::SameQuarterPreviousYear => {
-                    q.same_quarter_previous_year()
-                }
-                atalaia_core::recap::Baseline::PreviousQuarter => q.previous(),
-            }
-            .context("o trimestre não tem base de comparação")?;
-            let inputs = db
-                .recap_run_inputs(&params, q, base)
+            };
+            let db = connect(&cli.database).await?;
+            // The configuration in force at the quarter's end (the decree's defaults when none was saved).
+            let computed = db
+                .compute_quarter(q, baseline)
                 .await
                 .context("cálculo do RECAP não realizado")?;
-            let report = atalaia_core::recap::report(&params, &inputs);
             if save {
-                let result = serde_json::to_string(&report)?;
                 let id = db
-                    .save_recap_run(
-                        &report.quarter,
-                        &report.baseline_quarter,
-                        version.as_ref().map(|v| v.id),
-                        &document,
-                        &serde_json::to_string(&inputs)?,
-                        &result,
+                    .save_computed(
+                        &computed,
                         &format!(
                             "cli:{}",
                             std::env::var("USER").unwrap_or_else(|_| "desconhecido".into())
@@ -501,6 +466,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .context("a execução não foi salva")?;
                 eprintln!("execução #{id} salva (entradas, configuração e resultado congelados)");
             }
+            let report = computed.report;
             db.close().await;
             print_recap(&report, cli.format)?;
             Ok(ExitCode::SUCCESS)

@@ -463,3 +463,108 @@ impl Db {
             .collect())
     }
 }
+
+/// A quarter computed with the configuration in force at its end: what `recap compute`, the committee's
+/// page and a saved run all show.
+#[derive(Debug, Clone)]
+pub struct Computed {
+    /// The stored version used (`None`: the decree's defaults, nothing saved yet).
+    pub version: Option<ProgramVersion>,
+    /// The configuration document's exact text.
+    pub document: String,
+    /// The configuration, validated.
+    pub config: atalaia_core::program::ProgramConfig,
+    /// The inputs as read.
+    pub inputs: atalaia_core::recap::RunInputs,
+    /// The result.
+    pub report: atalaia_core::recap::Report,
+}
+
+/// Why a quarter cannot be computed (pt-BR).
+#[derive(Debug, thiserror::Error)]
+pub enum ComputeError {
+    /// The stored configuration does not validate.
+    #[error("configuração do programa em vigor desde {since} inválida: {error}")]
+    Config {
+        /// Its first day.
+        since: String,
+        /// Why.
+        error: atalaia_core::program::ProgramError,
+    },
+    /// No baseline quarter (the first quarter of the calendar's range).
+    #[error("o trimestre {0} não tem base de comparação")]
+    NoBaseline(Quarter),
+    /// The database.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Db {
+    /// Computes `quarter` with the configuration in force at its last day (the decree's defaults when
+    /// none was saved), optionally with another baseline rule.
+    pub async fn compute_quarter(
+        &self,
+        quarter: Quarter,
+        baseline: Option<atalaia_core::recap::Baseline>,
+    ) -> std::result::Result<Computed, ComputeError> {
+        use atalaia_core::program::ProgramDocument;
+        use atalaia_core::recap::Baseline;
+        let version = self.program_config_on(quarter.last_day()).await?;
+        let document = match &version {
+            Some(v) => v.document.clone(),
+            None => serde_json::to_string(&ProgramDocument::decree_default())
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        };
+        let config = ProgramDocument::from_json(&document)
+            .and_then(|d| d.validate())
+            .map_err(|error| ComputeError::Config {
+                since: version
+                    .as_ref()
+                    .map(|v| v.valid_from.format("%d/%m/%Y").to_string())
+                    .unwrap_or_default(),
+                error,
+            })?;
+        let mut params = config.recap.clone();
+        if let Some(b) = baseline {
+            params.baseline = b;
+        }
+        let base = match params.baseline {
+            Baseline::SameQuarterPreviousYear => quarter.same_quarter_previous_year(),
+            Baseline::PreviousQuarter => quarter.previous(),
+        }
+        .ok_or(ComputeError::NoBaseline(quarter))?;
+        let inputs = self.recap_run_inputs(&params, quarter, base).await?;
+        let report = atalaia_core::recap::report(&params, &inputs);
+        Ok(Computed {
+            version,
+            document,
+            config,
+            inputs,
+            report,
+        })
+    }
+
+    /// Saves a computed quarter as a run; returns its id.
+    pub async fn save_computed(
+        &self,
+        c: &Computed,
+        actor: &str,
+        now: chrono::NaiveDateTime,
+    ) -> Result<i64> {
+        let inputs =
+            serde_json::to_string(&c.inputs).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let result =
+            serde_json::to_string(&c.report).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.save_recap_run(
+            &c.report.quarter,
+            &c.report.baseline_quarter,
+            c.version.as_ref().map(|v| v.id),
+            &c.document,
+            &inputs,
+            &result,
+            actor,
+            now,
+        )
+        .await
+    }
+}
