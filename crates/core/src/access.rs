@@ -121,11 +121,19 @@ pub enum Permission {
     /// CPFs in full (everyone else sees them masked, platform.md §2): the committee, which authorizes
     /// the named payroll, and auditors, who check payees.
     ViewCpf,
+    /// RECAP results, runs and their inputs, cycles (committee; unit heads for their units; auditors).
+    ViewRecap,
+    /// Program configuration, calculation runs, cycle steps, appeal decisions (committee).
+    ManageRecap,
+    /// A unit's submissions and appeals (unit heads, for their units).
+    UnitActs,
+    /// The calendar's year table of decrees (administrators: configuration of the platform).
+    ManageCalendar,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 8] = [
+    pub const ALL: [Permission; 12] = [
         Permission::ViewIndicators,
         Permission::ViewOccurrences,
         Permission::Import,
@@ -134,6 +142,10 @@ impl Permission {
         Permission::ManageApiKeys,
         Permission::ViewAudit,
         Permission::ViewCpf,
+        Permission::ViewRecap,
+        Permission::ManageRecap,
+        Permission::UnitActs,
+        Permission::ManageCalendar,
     ];
 
     /// The permission's code (for logs and the OpenAPI document).
@@ -147,6 +159,10 @@ impl Permission {
             Permission::ManageApiKeys => "manage_api_keys",
             Permission::ViewAudit => "view_audit",
             Permission::ViewCpf => "view_cpf",
+            Permission::ViewRecap => "view_recap",
+            Permission::ManageRecap => "manage_recap",
+            Permission::UnitActs => "unit_acts",
+            Permission::ManageCalendar => "manage_calendar",
         }
     }
 }
@@ -164,6 +180,10 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         P::ManageUsers | P::ManageApiKeys => role == R::Admin,
         P::ViewAudit => matches!(role, R::Admin | R::Auditor),
         P::ViewCpf => matches!(role, R::Committee | R::Auditor),
+        P::ViewRecap => matches!(role, R::Committee | R::UnitHead | R::Auditor),
+        P::ManageRecap => role == R::Committee,
+        P::UnitActs => role == R::UnitHead,
+        P::ManageCalendar => role == R::Admin,
     }
 }
 
@@ -190,7 +210,7 @@ mod tests {
     /// the order admin, analyst, committee, unit_head, coordinator, partner, auditor.
     #[test]
     fn access_table() {
-        let table: [(Permission, [bool; 7]); 8] = [
+        let table: [(Permission, [bool; 7]); 12] = [
             (
                 Permission::ViewIndicators,
                 [true, true, true, true, true, true, true],
@@ -222,6 +242,22 @@ mod tests {
             (
                 Permission::ViewCpf,
                 [false, false, true, false, false, false, true],
+            ),
+            (
+                Permission::ViewRecap,
+                [false, false, true, true, false, false, true],
+            ),
+            (
+                Permission::ManageRecap,
+                [false, false, true, false, false, false, false],
+            ),
+            (
+                Permission::UnitActs,
+                [false, false, false, true, false, false, false],
+            ),
+            (
+                Permission::ManageCalendar,
+                [true, false, false, false, false, false, false],
             ),
         ];
         for (p, row) in table {

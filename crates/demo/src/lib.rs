@@ -908,5 +908,26 @@ pub async fn load_scaled(
         &mut report,
     )
     .await?;
+
+    // 8. A program configuration: the decree's rules with illustrative amounts (the decree leaves them to
+    //    the committee), in force from the first day of the demo's data.
+    let mut doc = atalaia_core::program::ProgramDocument::decree_default();
+    doc.payment =
+        std::collections::BTreeMap::from([("RECAP1".into(), 1500.0), ("RECAP2".into(), 750.0)]);
+    let text = serde_json::to_string(&doc).map_err(|e| DemoError::Embedded(e.to_string()))?;
+    let mut tx = db.begin().await?;
+    if let Err(msg) = tx
+        .put_program_config(
+            first_day,
+            &text,
+            "Configuração de demonstração (valores ilustrativos)",
+            "demo",
+            today.and_time(NaiveTime::MIN),
+        )
+        .await?
+    {
+        return Err(DemoError::Embedded(msg));
+    }
+    tx.commit().await?;
     Ok(report)
 }

@@ -234,6 +234,42 @@ pub struct RecapRun {
     pub result_sha256: String,
     /// Who saved it.
     pub created_by: String,
+    /// When (UTC).
+    pub created_at: chrono::NaiveDateTime,
+}
+
+type RunTuple = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    chrono::NaiveDateTime,
+);
+
+macro_rules! run_columns {
+    () => {
+        "id, quarter, config, inputs, inputs_sha256, result, result_sha256, created_by, created_at"
+    };
+}
+
+fn run_of(t: RunTuple) -> RecapRun {
+    let (id, quarter, config, inputs, inputs_sha256, result, result_sha256, created_by, created_at) =
+        t;
+    RecapRun {
+        id,
+        quarter,
+        config,
+        inputs,
+        inputs_sha256,
+        result,
+        result_sha256,
+        created_by,
+        created_at,
+    }
 }
 
 fn sha256(s: &str) -> String {
@@ -344,33 +380,58 @@ impl Db {
 
     /// A saved run.
     pub async fn recap_run(&self, id: i64) -> Result<Option<RecapRun>> {
-        #[allow(clippy::type_complexity)]
-        let row: Option<(i64, String, String, String, String, String, String, String)> = on_db!(
-            self,
-            |c| {
-                sqlx::query_as(
-                    "SELECT id, quarter, config, inputs, inputs_sha256, result, result_sha256, created_by
-                     FROM recap_runs WHERE id = $1",
-                )
-                .bind(id)
-                .fetch_optional(c)
-                .await?
-            }
+        let sql = concat!("SELECT ", run_columns!(), " FROM recap_runs WHERE id = $1");
+        let row: Option<RunTuple> = on_db!(self, |c| {
+            sqlx::query_as(sql).bind(id).fetch_optional(c).await?
+        });
+        Ok(row.map(run_of))
+    }
+
+    /// The saved runs of a quarter, newest first.
+    pub async fn recap_runs(&self, quarter: &str) -> Result<Vec<RecapRun>> {
+        let sql = concat!(
+            "SELECT ",
+            run_columns!(),
+            " FROM recap_runs WHERE quarter = $1 ORDER BY id DESC"
         );
-        Ok(row.map(
-            |(id, quarter, config, inputs, inputs_sha256, result, result_sha256, created_by)| {
-                RecapRun {
+        let rows: Vec<RunTuple> = on_db!(self, |c| {
+            sqlx::query_as(sql).bind(quarter).fetch_all(c).await?
+        });
+        Ok(rows.into_iter().map(run_of).collect())
+    }
+
+    /// Every saved run, newest first.
+    pub async fn recap_runs_all(&self) -> Result<Vec<RecapRun>> {
+        let sql = concat!(
+            "SELECT ",
+            run_columns!(),
+            " FROM recap_runs ORDER BY id DESC"
+        );
+        let rows: Vec<RunTuple> = on_db!(self, |c| sqlx::query_as(sql).fetch_all(c).await?);
+        Ok(rows.into_iter().map(run_of).collect())
+    }
+
+    /// Every version of the program configuration, oldest first.
+    pub async fn program_configs(&self) -> Result<Vec<ProgramVersion>> {
+        let rows: Vec<(i64, NaiveDate, String, String, String)> = on_db!(self, |c| {
+            sqlx::query_as(
+                "SELECT id, valid_from, document, note, created_by FROM program_configs ORDER BY valid_from",
+            )
+            .fetch_all(c)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, valid_from, document, note, created_by)| ProgramVersion {
                     id,
-                    quarter,
-                    config,
-                    inputs,
-                    inputs_sha256,
-                    result,
-                    result_sha256,
+                    valid_from,
+                    document,
+                    note,
                     created_by,
-                }
-            },
-        ))
+                },
+            )
+            .collect())
     }
 }
 

@@ -23,6 +23,10 @@
       .then(function (fc) {
         var layer = L.geoJSON(fc, {
           style: function (f) {
+            // A choropleth feature brings its own colour.
+            if (f.properties && f.properties.fill) {
+              return { color: "#24292f", weight: 1, fillOpacity: 0.75, fillColor: f.properties.fill };
+            }
             var synthetic = f.properties && f.properties.synthetic;
             return { color: synthetic ? "#8a6d00" : "#0b3d5c", weight: 1.5, fillOpacity: 0.18,
                      fillColor: synthetic ? "#f0b429" : "#135e8c", dashArray: synthetic ? "4 3" : null };
@@ -31,7 +35,7 @@
             var p = f.properties || {};
             var a = document.createElement("a");
             a.href = "/territorios/" + encodeURIComponent(p.code);
-            a.textContent = p.code + " — " + p.name + (p.synthetic ? " (sintético)" : "");
+            a.textContent = p.label || (p.code + " — " + p.name + (p.synthetic ? " (sintético)" : ""));
             l.bindTooltip(a.textContent, { sticky: true });
             l.bindPopup(a);
           }

@@ -155,6 +155,9 @@ pub enum AppError {
     /// Something asked for does not exist.
     #[error("não encontrado: {0}")]
     NotFound(String),
+    /// The requester may use the route but not on this object (e.g. a unit outside their scope).
+    #[error("{0}")]
+    Forbidden(String),
     /// The request is malformed; the message says what was expected (pt-BR).
     #[error("{0}")]
     BadRequest(String),
@@ -171,6 +174,9 @@ impl IntoResponse for AppError {
                 "Não encontrado",
                 &format!("Não encontramos {what}."),
             ),
+            AppError::Forbidden(msg) => {
+                pages::error_page(StatusCode::FORBIDDEN, "Acesso negado", &msg)
+            }
             AppError::BadRequest(msg) => {
                 pages::error_page(StatusCode::BAD_REQUEST, "Pedido inválido", &msg)
             }

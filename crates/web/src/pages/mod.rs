@@ -3,13 +3,16 @@
 
 pub mod admin;
 pub mod audit;
+pub mod calendar;
 pub mod home;
 pub mod imports;
 pub mod keys;
 pub mod login;
 pub mod occurrences;
 pub mod operators;
+pub mod recap;
 pub mod territories;
+pub mod unit;
 
 use askama::Template;
 use axum::Json;
@@ -51,15 +54,19 @@ pub struct Chrome {
 
 /// The menu, in order. Each entry is shown when the route it leads to lets the user in, so the menu
 /// and the permission check cannot disagree.
-const MENU: [(&str, &str); 9] = [
+const MENU: [(&str, &str); 13] = [
     ("Início", "/"),
     ("Territórios", "/territorios"),
     ("Ocorrências", "/ocorrencias"),
     ("Operadores", "/operadores"),
+    ("RECAP", "/recap"),
+    ("Minha unidade", "/recap/unidade"),
+    ("Execuções", "/recap/execucoes"),
     ("Importações", "/importacoes"),
     ("Usuários", "/admin/usuarios"),
     ("Instituições", "/admin/instituicoes"),
     ("Chaves de API", "/admin/chaves-api"),
+    ("Calendário", "/admin/calendario"),
     ("Auditoria", "/auditoria"),
 ];
 

@@ -1,0 +1,1053 @@
+//! RECAP pages (issue #4): the committee's quarter page (configuration in force, today's calculation with
+//! its statistical reading, saved runs, the cycle and its acts, a choropleth of the reduction and each
+//! area's index over the years), the runs auditors read, and the configuration versions.
+//!
+//! Every act here goes through `atalaia_store` functions that write it with its audit entry in one
+//! transaction; the rules are `atalaia_core`'s.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use atalaia_core::Quarter;
+use atalaia_core::access::Permission;
+use atalaia_core::cycle::{CycleKind, CyclePeriod, Schedule, StepKey};
+use atalaia_core::recap::{AreaResult, Level, Reason, UnitResult};
+use atalaia_store::cycles::{ActRequest, CycleRecord};
+use atalaia_store::recap::Computed;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form, Json};
+use serde::Deserialize;
+
+use super::territories::today_sao_paulo;
+use super::{Chrome, local_time, render, thousands};
+use crate::guard::Identity;
+use crate::{AppError, AppState, now_utc};
+
+/// 10.909 → "10,91"; `None` → "—".
+pub(crate) fn br2(v: Option<f64>) -> String {
+    match v {
+        Some(v) if v.is_finite() => {
+            let s = format!("{:.2}", v.abs());
+            let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
+            let int: u64 = int.parse().unwrap_or(0);
+            format!(
+                "{}{},{}",
+                if v < 0.0 && s != "0.00" { "−" } else { "" },
+                thousands(int),
+                frac
+            )
+        }
+        Some(_) => "∞".into(),
+        None => "—".into(),
+    }
+}
+
+/// Centavos → "R$ 1.234,56".
+pub(crate) fn reais(cents: i64) -> String {
+    let sign = if cents < 0 { "−" } else { "" };
+    let c = cents.unsigned_abs();
+    format!("{sign}R$ {},{:02}", thousands(c / 100), c % 100)
+}
+
+pub(crate) fn level_pt(l: Option<Level>) -> &'static str {
+    match l {
+        Some(Level::Recap1) => "RECAP1",
+        Some(Level::Recap2) => "RECAP2",
+        None => "—",
+    }
+}
+
+pub(crate) fn reason_pt(r: &Reason) -> &'static str {
+    match r {
+        Reason::NoPopulation => "sem população cadastrada",
+        Reason::ZeroBaseline => "índice da base igual a zero",
+        Reason::LowIndexFloor => "índice no piso (RECAP2 pelo piso)",
+        Reason::Recap1NotForKind => "RECAP1 não previsto para o tipo de área",
+        Reason::AreaWithoutIndex => "área sem índice",
+    }
+}
+
+/// The quarter asked for, or the last quarter that has ended.
+fn quarter_of(q: Option<&str>) -> Result<Quarter, AppError> {
+    match q.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => Quarter::parse(s).map_err(|e| {
+            AppError::BadRequest(format!("trimestre `{s}` inválido: {e} (ex.: 2024-Q1)"))
+        }),
+        None => Quarter::of(today_sao_paulo())
+            .ok()
+            .and_then(|q| q.previous())
+            .ok_or_else(|| AppError::BadRequest("informe o trimestre".into())),
+    }
+}
+
+/// `?trimestre=2024-Q1`.
+#[derive(Debug, Deserialize)]
+pub struct QuarterQuery {
+    trimestre: Option<String>,
+}
+
+struct AreaRow {
+    code: String,
+    name: String,
+    kind: String,
+    population: String,
+    crimes: Vec<(String, u64, u64)>,
+    baseline_index: String,
+    index: String,
+    reduction: String,
+    level: &'static str,
+    reasons: String,
+    warnings: String,
+    /// Statistical reading.
+    p_value: String,
+    ratio_ci: String,
+    within_chance: bool,
+    peak: bool,
+}
+
+pub(crate) struct UnitRow {
+    code: String,
+    name: String,
+    areas: String,
+    baseline_index: String,
+    index: String,
+    reduction: String,
+    level: &'static str,
+    reasons: String,
+}
+
+pub(crate) fn unit_rows(units: &[UnitResult]) -> Vec<UnitRow> {
+    units
+        .iter()
+        .map(|u| UnitRow {
+            code: u.code.clone(),
+            name: u.name.clone(),
+            areas: u.areas.join(", "),
+            baseline_index: br2(u.baseline_index),
+            index: br2(u.index),
+            reduction: br2(u.reduction_pct).replace('—', "indefinida"),
+            level: level_pt(u.level),
+            reasons: u
+                .reasons
+                .iter()
+                .map(reason_pt)
+                .collect::<Vec<_>>()
+                .join("; "),
+        })
+        .collect()
+}
+
+fn area_rows(c: &Computed, history: &BTreeMap<String, Vec<u64>>) -> Vec<AreaRow> {
+    let threshold = c.report.parameters.recap2_min_pct;
+    c.report
+        .areas
+        .iter()
+        .map(|a: &AreaResult| {
+            let (s, sb): (u64, u64) = (
+                a.crimes.iter().map(|l| l.count).sum(),
+                a.crimes.iter().map(|l| l.baseline_count).sum(),
+            );
+            let test = match (a.population, a.baseline_population) {
+                (Some(p), Some(pb)) => atalaia_core::stats::change_test(s, p, sb, pb, threshold),
+                _ => None,
+            };
+            let peak = history
+                .get(&a.code)
+                .is_some_and(|h| atalaia_core::stats::baseline_was_a_peak(sb, h));
+            AreaRow {
+                code: a.code.clone(),
+                name: a.name.clone(),
+                kind: a.kind.to_uppercase(),
+                population: a.population.map(thousands).unwrap_or_else(|| "—".into()),
+                crimes: a
+                    .crimes
+                    .iter()
+                    .map(|l| (l.crime.clone(), l.baseline_count, l.count))
+                    .collect(),
+                baseline_index: br2(a.baseline_index),
+                index: br2(a.index),
+                reduction: a
+                    .reduction_pct
+                    .map(|r| format!("{}%", br2(Some(r))))
+                    .unwrap_or_else(|| "indefinida".into()),
+                level: level_pt(a.level),
+                reasons: a
+                    .reasons
+                    .iter()
+                    .map(reason_pt)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                warnings: if a.warnings.is_empty() {
+                    String::new()
+                } else {
+                    "população do ano anterior usada".into()
+                },
+                p_value: test
+                    .as_ref()
+                    .map(|t| format!("{:.3}", t.p_value).replace('.', ","))
+                    .unwrap_or_else(|| "—".into()),
+                ratio_ci: test
+                    .as_ref()
+                    .and_then(|t| t.ratio_ci95)
+                    .map(|(lo, hi)| format!("{} a {}", br2(Some(lo)), br2(Some(hi))))
+                    .unwrap_or_else(|| "—".into()),
+                within_chance: test.as_ref().is_some_and(|t| t.within_chance),
+                peak,
+            }
+        })
+        .collect()
+}
+
+struct RunRow {
+    id: i64,
+    created_by: String,
+    created_at: String,
+    result_sha: String,
+    differs: bool,
+}
+
+struct StepRow {
+    label: &'static str,
+    flow: &'static str,
+    deadline: String,
+    changed_by: String,
+    closed: Option<String>,
+    late: Option<String>,
+    current: bool,
+    needs_run: bool,
+    key: &'static str,
+}
+
+pub(crate) struct ActView {
+    pub(crate) id: i64,
+    pub(crate) what: String,
+    pub(crate) unit: String,
+    pub(crate) text: String,
+    pub(crate) by: String,
+    pub(crate) at: String,
+    pub(crate) late: Option<String>,
+    pub(crate) decided: Option<String>,
+}
+
+struct CycleView {
+    id: i64,
+    steps: Vec<StepRow>,
+    appeals: Vec<ActView>,
+    decisions: Vec<ActView>,
+    submissions: Vec<ActView>,
+    finished: bool,
+}
+
+pub(crate) fn act_views(c: &CycleRecord, which: &str) -> Vec<ActView> {
+    c.acts
+        .iter()
+        .filter(|a| a.act == which)
+        .map(|a| {
+            let decision = c
+                .acts
+                .iter()
+                .find(|d| d.act == "appeal_decision" && d.appeal_id == Some(a.id));
+            ActView {
+                id: a.id,
+                what: a.act.clone(),
+                unit: a.unit.clone().unwrap_or_default(),
+                text: match &a.payload {
+                    Some(p) if which == "submission" => {
+                        let n = serde_json::from_str::<Vec<serde_json::Value>>(p)
+                            .map(|v| v.len())
+                            .unwrap_or(0);
+                        format!("{n} alteração(ões) à proposta do sistema")
+                    }
+                    _ => a.text.clone(),
+                },
+                by: a.actor.clone(),
+                at: local_time(a.at),
+                late: a.late.then(|| a.justification.clone()),
+                decided: decision.map(|d| {
+                    format!(
+                        "{} em {} por {}: {}",
+                        if d.accepted == Some(true) {
+                            "Deferido"
+                        } else {
+                            "Indeferido"
+                        },
+                        local_time(d.at),
+                        d.actor,
+                        d.text
+                    )
+                }),
+            }
+        })
+        .collect()
+}
+
+async fn cycle_view(st: &AppState, c: &CycleRecord) -> Result<CycleView, AppError> {
+    let deadlines = st.db.cycle_deadlines(c).await?;
+    let state = c.state();
+    let current = state.current();
+    let steps = deadlines
+        .iter()
+        .map(|d| {
+            let close = c
+                .acts
+                .iter()
+                .find(|a| a.act == "close" && a.step == Some(d.step));
+            StepRow {
+                label: d.step.label_pt(c.kind),
+                flow: d.step.flow_pt(),
+                deadline: format!("{}º dia útil — {}", d.nth, d.date.format("%d/%m/%Y")),
+                changed_by: d
+                    .changed_by
+                    .iter()
+                    .map(|x| {
+                        format!(
+                            "{} {} ({})",
+                            x.date.format("%d/%m"),
+                            if x.closed {
+                                "sem expediente"
+                            } else {
+                                "com expediente"
+                            },
+                            x.act
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                closed: close.map(|a| {
+                    format!(
+                        "encerrada em {} por {}{}",
+                        local_time(a.at),
+                        a.actor,
+                        a.run_id
+                            .map(|r| format!(" (execução nº {r})"))
+                            .unwrap_or_default()
+                    )
+                }),
+                late: close.filter(|a| a.late).map(|a| a.justification.clone()),
+                current: current == Some(d.step),
+                needs_run: matches!(d.step, StepKey::PartialResult | StepKey::FinalResult),
+                key: d.step.as_str(),
+            }
+        })
+        .collect();
+    Ok(CycleView {
+        id: c.id,
+        steps,
+        appeals: act_views(c, "appeal"),
+        decisions: act_views(c, "decision"),
+        submissions: act_views(c, "submission"),
+        finished: current.is_none(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "recap.html")]
+struct RecapPage {
+    chrome: Chrome,
+    quarter: String,
+    baseline: String,
+    error: Option<String>,
+    notice: Option<String>,
+    config_since: String,
+    config_summary: Vec<(String, String)>,
+    areas: Vec<AreaRow>,
+    units: Vec<UnitRow>,
+    runs: Vec<RunRow>,
+    cycle: Option<CycleView>,
+    manage: bool,
+    chart_labels: String,
+    chart_series: String,
+    map_url: String,
+}
+
+fn config_summary(c: &Computed) -> Vec<(String, String)> {
+    let p = &c.config.recap;
+    vec![
+        (
+            "Crimes de alta prioridade (Art. 4)".into(),
+            p.crimes
+                .iter()
+                .map(|(c, _)| c.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        (
+            "Base de comparação".into(),
+            match p.baseline {
+                atalaia_core::recap::Baseline::SameQuarterPreviousYear => {
+                    "mesmo trimestre do ano anterior".into()
+                }
+                atalaia_core::recap::Baseline::PreviousQuarter => "trimestre anterior".into(),
+            },
+        ),
+        (
+            "RECAP2 (Art. 6)".into(),
+            format!("redução ≥ {}%", br2(Some(p.recap2_min_pct.points()))),
+        ),
+        (
+            "RECAP1 (Art. 5)".into(),
+            format!(
+                "redução ≥ {}%, só para {}",
+                br2(Some(p.recap1_min_pct.points())),
+                p.recap1_kinds
+                    .iter()
+                    .map(|k| k.as_str().to_uppercase())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ),
+        (
+            "Piso de índice".into(),
+            p.low_index_floor
+                .map(|f| br2(Some(f)))
+                .unwrap_or_else(|| "desligado".into()),
+        ),
+        (
+            "Exclusão por afastamento (Art. 9)".into(),
+            format!(
+                "≥ {}% dos dias",
+                br2(Some(c.config.absence_max_pct.points()))
+            ),
+        ),
+        (
+            "Valores por servidor".into(),
+            format!(
+                "RECAP1 {} · RECAP2 {}",
+                reais((c.config.payment_recap1 * 100.0).round() as i64),
+                reais((c.config.payment_recap2 * 100.0).round() as i64)
+            ),
+        ),
+    ]
+}
+
+fn sha256(s: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(s.as_bytes()))
+}
+
+/// Each RECAP area's index and CAP count over the `n` quarters up to `q` (for the chart and the
+/// regression-to-the-mean flag).
+async fn series(
+    st: &AppState,
+    c: &Computed,
+    q: Quarter,
+    n: usize,
+) -> Result<(Vec<Quarter>, BTreeMap<String, Vec<(Option<f64>, u64)>>), AppError> {
+    let mut quarters = vec![q];
+    while quarters.len() < n {
+        match quarters.last().and_then(|x| x.previous()) {
+            Some(p) => quarters.push(p),
+            None => break,
+        }
+    }
+    quarters.reverse();
+    let mut out: BTreeMap<String, Vec<(Option<f64>, u64)>> = BTreeMap::new();
+    for (i, quarter) in quarters.iter().enumerate() {
+        let base = quarter.previous().unwrap_or(*quarter);
+        let inputs = st.db.recap_inputs(&c.config.recap, *quarter, base).await?;
+        for a in &inputs {
+            let r = atalaia_core::recap::compute_area(&c.config.recap, a);
+            let v = out.entry(a.code.clone()).or_default();
+            v.resize(i, (None, 0));
+            v.push((r.index, a.counts.iter().sum()));
+        }
+    }
+    Ok((quarters, out))
+}
+
+async fn recap_page(
+    st: &AppState,
+    id: &Identity,
+    q: Quarter,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Result<Response, AppError> {
+    let c = st
+        .db
+        .compute_quarter(q, None)
+        .await
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    // Eight years of quarters: the chart of each area's index, and the history the peak flag reads.
+    let (quarters, series) = series(st, &c, q, 32).await?;
+    let base = Quarter::parse(&c.report.baseline_quarter).ok();
+    let history: BTreeMap<String, Vec<u64>> = series
+        .iter()
+        .map(|(code, v)| {
+            let before: Vec<u64> = quarters
+                .iter()
+                .zip(v.iter())
+                .filter(|(qq, _)| base.is_some_and(|b| **qq < b))
+                .map(|(_, (_, n))| *n)
+                .rev()
+                .take(8)
+                .collect();
+            (code.clone(), before)
+        })
+        .collect();
+    let today_inputs = sha256(&serde_json::to_string(&c.inputs).unwrap_or_default());
+    let runs = st
+        .db
+        .recap_runs(&q.to_string())
+        .await?
+        .into_iter()
+        .map(|r| RunRow {
+            id: r.id,
+            created_by: r.created_by,
+            created_at: local_time(r.created_at),
+            result_sha: r.result_sha256[..16].to_string(),
+            differs: r.inputs_sha256 != today_inputs,
+        })
+        .collect();
+    let cycle = match st
+        .db
+        .cycle(CycleKind::Recap, CyclePeriod::Quarter(q))
+        .await?
+    {
+        Some(cy) => Some(cycle_view(st, &cy).await?),
+        None => None,
+    };
+    let chart_labels = serde_json::to_string(
+        &quarters
+            .iter()
+            .map(|q| format!("{}T{}", q.number(), q.year()))
+            .collect::<Vec<_>>(),
+    )
+    .unwrap_or_default();
+    let chart_series = serde_json::to_string(
+        &series
+            .iter()
+            .map(|(code, v)| {
+                serde_json::json!({"label": code,
+                    "values": v.iter().map(|(i, _)| i.map(|x| (x * 100.0).round() / 100.0)).collect::<Vec<_>>()})
+            })
+            .collect::<Vec<_>>(),
+    )
+    .unwrap_or_default();
+    render(&RecapPage {
+        chrome: Chrome::new(st, id, "RECAP — resultado trimestral", "/recap").await,
+        quarter: q.to_string(),
+        baseline: c.report.baseline_quarter.clone(),
+        error,
+        notice,
+        config_since: c
+            .version
+            .as_ref()
+            .map(|v| format!("em vigor desde {}", v.valid_from.format("%d/%m/%Y")))
+            .unwrap_or_else(|| "padrões do decreto (nenhuma versão salva)".into()),
+        config_summary: config_summary(&c),
+        areas: area_rows(&c, &history),
+        units: unit_rows(&c.report.units),
+        runs,
+        cycle,
+        manage: id.may(Permission::ManageRecap),
+        chart_labels,
+        chart_series,
+        map_url: format!("/recap/mapa.geojson?trimestre={q}"),
+    })
+}
+
+/// `GET /recap`.
+pub async fn page(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Query(qq): Query<QuarterQuery>,
+) -> Result<Response, AppError> {
+    let q = quarter_of(qq.trimestre.as_deref())?;
+    recap_page(&st, &id, q, None, None).await
+}
+
+/// `GET /recap/mapa.geojson?trimestre=`: the RECAP areas with today's reduction and level, coloured
+/// for the choropleth.
+pub async fn map(
+    State(st): State<AppState>,
+    Query(qq): Query<QuarterQuery>,
+) -> Result<Response, AppError> {
+    let q = quarter_of(qq.trimestre.as_deref())?;
+    let c = st
+        .db
+        .compute_quarter(q, None)
+        .await
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let territories = st.territories().await?;
+    let mut features = Vec::new();
+    for a in &c.report.areas {
+        let Some(v) = territories
+            .iter()
+            .find(|t| t.code == a.code && t.valid_on(q.last_day()))
+        else {
+            continue;
+        };
+        let Some(geometry) = v.geometry.as_deref() else {
+            continue;
+        };
+        let geometry: serde_json::Value =
+            serde_json::from_str(geometry).unwrap_or(serde_json::Value::Null);
+        // Colours: green for RECAP1, light green RECAP2, grey no level with a reduction, red for an
+        // increase, white when undefined.
+        let fill = match (a.level, a.reduction_pct) {
+            (Some(Level::Recap1), _) => "#1a7f37",
+            (Some(Level::Recap2), _) => "#7cc68d",
+            (None, Some(r)) if r >= 0.0 => "#d0d7de",
+            (None, Some(_)) => "#cf222e",
+            (None, None) => "#ffffff",
+        };
+        features.push(serde_json::json!({
+            "type": "Feature",
+            "geometry": geometry,
+            "properties": {
+                "code": a.code, "name": a.name, "fill": fill,
+                "label": format!("{} — {}: redução {}, {}", a.code, a.name,
+                    a.reduction_pct.map(|r| format!("{}%", br2(Some(r)))).unwrap_or_else(|| "indefinida".into()),
+                    level_pt(a.level)),
+                "reduction_pct": a.reduction_pct, "level": a.level,
+            }
+        }));
+    }
+    Ok(
+        Json(serde_json::json!({"type": "FeatureCollection", "features": features}))
+            .into_response(),
+    )
+}
+
+/// `trimestre` of a form.
+#[derive(Debug, Deserialize)]
+pub struct QuarterForm {
+    trimestre: String,
+}
+
+/// `POST /recap/execucoes`: freezes today's calculation of the quarter as a run (audited).
+pub async fn save_run(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Form(f): Form<QuarterForm>,
+) -> Result<Response, AppError> {
+    let q = quarter_of(Some(&f.trimestre))?;
+    let c = st
+        .db
+        .compute_quarter(q, None)
+        .await
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let run = st.db.save_computed(&c, &id.actor(), now_utc()).await?;
+    Ok(Redirect::to(&format!("/recap/execucoes/{run}")).into_response())
+}
+
+/// `POST /recap/ciclo`: opens the quarter's cycle with the Anexo Único's deadlines.
+pub async fn open_cycle(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Form(f): Form<QuarterForm>,
+) -> Result<Response, AppError> {
+    let q = quarter_of(Some(&f.trimestre))?;
+    st.db
+        .open_cycle(
+            CycleKind::Recap,
+            CyclePeriod::Quarter(q),
+            &Schedule::ANEXO_UNICO,
+            &id.actor(),
+            now_utc(),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/recap?trimestre={q}#ciclo")).into_response())
+}
+
+/// The committee's acts on a cycle.
+#[derive(Debug, Deserialize)]
+pub struct CycleForm {
+    /// `close`, `decide` or `decision`.
+    acao: String,
+    #[serde(default)]
+    etapa: String,
+    #[serde(default)]
+    execucao: String,
+    #[serde(default)]
+    justificativa: String,
+    #[serde(default)]
+    recurso: String,
+    #[serde(default)]
+    deferido: String,
+    #[serde(default)]
+    texto: String,
+}
+
+async fn cycle_quarter(st: &AppState, cycle_id: i64) -> Result<Quarter, AppError> {
+    for (period, id) in st.db.cycles(CycleKind::Recap).await? {
+        if id == cycle_id {
+            return Quarter::parse(&period)
+                .map_err(|_| AppError::Internal(format!("ciclo {id}: período {period}")));
+        }
+    }
+    Err(AppError::NotFound(format!("o ciclo {cycle_id}")))
+}
+
+/// `POST /recap/ciclo/{id}`: closes the open step, decides an appeal, or records a decision (Art. 13).
+pub async fn cycle_act(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Path(cycle_id): Path<i64>,
+    Form(f): Form<CycleForm>,
+) -> Result<Response, AppError> {
+    let q = cycle_quarter(&st, cycle_id).await?;
+    let request =
+        match f.acao.as_str() {
+            "close" => {
+                let step = StepKey::parse(&f.etapa)
+                    .ok_or_else(|| AppError::BadRequest(format!("etapa `{}` inválida", f.etapa)))?;
+                let run_id = match f.execucao.trim() {
+                    "" => None,
+                    s => Some(s.parse::<i64>().map_err(|_| {
+                        AppError::BadRequest(format!("execução `{s}` inválida: esperado o número"))
+                    })?),
+                };
+                ActRequest::Close {
+                    step,
+                    justification: f.justificativa,
+                    run_id,
+                }
+            }
+            "decide" => ActRequest::DecideAppeal {
+                appeal_id: f.recurso.trim().parse().map_err(|_| {
+                    AppError::BadRequest(format!("recurso `{}` inválido", f.recurso))
+                })?,
+                accepted: f.deferido == "sim",
+                text: f.texto,
+            },
+            "decision" => ActRequest::Decision { text: f.texto },
+            other => return Err(AppError::BadRequest(format!("ação `{other}` desconhecida"))),
+        };
+    match st
+        .db
+        .cycle_act(
+            cycle_id,
+            &request,
+            &id.actor(),
+            today_sao_paulo(),
+            now_utc(),
+        )
+        .await?
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/recap?trimestre={q}#ciclo")).into_response()),
+        Err(refused) => recap_page(&st, &id, q, Some(refused.to_string()), None).await,
+    }
+}
+
+struct RunListRow {
+    id: i64,
+    quarter: String,
+    created_by: String,
+    created_at: String,
+    result_sha: String,
+}
+
+#[derive(Template)]
+#[template(path = "recap_runs.html")]
+struct RunsPage {
+    chrome: Chrome,
+    runs: Vec<RunListRow>,
+}
+
+/// `GET /recap/execucoes`: every saved run.
+pub async fn runs(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+) -> Result<Response, AppError> {
+    let runs = st
+        .db
+        .recap_runs_all()
+        .await?
+        .into_iter()
+        .map(|r| RunListRow {
+            id: r.id,
+            quarter: r.quarter,
+            created_by: r.created_by,
+            created_at: local_time(r.created_at),
+            result_sha: r.result_sha256,
+        })
+        .collect();
+    render(&RunsPage {
+        chrome: Chrome::new(&st, &id, "Execuções salvas do RECAP", "/recap/execucoes").await,
+        runs,
+    })
+}
+
+struct InputRow {
+    code: String,
+    name: String,
+    population: String,
+    baseline_population: String,
+    counts: String,
+    baseline_counts: String,
+}
+
+#[derive(Template)]
+#[template(path = "recap_run.html")]
+struct RunPage {
+    chrome: Chrome,
+    id: i64,
+    quarter: String,
+    baseline: String,
+    created_by: String,
+    created_at: String,
+    inputs_sha: String,
+    result_sha: String,
+    reproduces: bool,
+    differs_today: bool,
+    config: String,
+    crimes: Vec<String>,
+    areas: Vec<AreaRow>,
+    units: Vec<UnitRow>,
+    inputs: Vec<InputRow>,
+    memoria: Vec<(String, Vec<String>)>,
+}
+
+fn population_pt(p: &atalaia_core::recap::Population) -> String {
+    use atalaia_core::recap::Population as P;
+    match p {
+        P::Exact(v) => thousands(*v),
+        P::CarriedForward { population, year } => format!("{} (de {year})", thousands(*population)),
+        P::Missing => "—".into(),
+    }
+}
+
+/// A saved run recomputed from what it froze: the report, and whether its bytes are the saved ones.
+pub(crate) fn replay(
+    run: &atalaia_store::recap::RecapRun,
+) -> Result<
+    (
+        atalaia_core::recap::Report,
+        atalaia_core::recap::RunInputs,
+        bool,
+    ),
+    AppError,
+> {
+    let inputs: atalaia_core::recap::RunInputs = serde_json::from_str(&run.inputs)
+        .map_err(|e| AppError::Internal(format!("entradas da execução {}: {e}", run.id)))?;
+    let config = atalaia_core::program::ProgramDocument::from_json(&run.config)
+        .and_then(|d| d.validate())
+        .map_err(|e| AppError::Internal(format!("configuração da execução {}: {e}", run.id)))?;
+    let mut params = config.recap;
+    params.baseline =
+        if Some(inputs.baseline_quarter) == inputs.quarter.same_quarter_previous_year() {
+            atalaia_core::recap::Baseline::SameQuarterPreviousYear
+        } else {
+            atalaia_core::recap::Baseline::PreviousQuarter
+        };
+    let report = atalaia_core::recap::report(&params, &inputs);
+    let same = serde_json::to_string(&report).is_ok_and(|s| s == run.result);
+    Ok((report, inputs, same))
+}
+
+/// `GET /recap/execucoes/{id}`: a saved run, its inputs and memória, whether it reproduces and whether
+/// today's data differ from what it froze.
+pub async fn run(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Path(run_id): Path<i64>,
+) -> Result<Response, AppError> {
+    let run = st
+        .db
+        .recap_run(run_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("a execução {run_id}")))?;
+    let (report, inputs, reproduces) = replay(&run)?;
+    let differs_today = match st
+        .db
+        .compute_quarter(inputs.quarter, Some(replay_baseline(&inputs)))
+        .await
+    {
+        Ok(c) => serde_json::to_string(&c.inputs).unwrap_or_default() != run.inputs,
+        Err(_) => true,
+    };
+    let computed = Computed {
+        version: None,
+        document: run.config.clone(),
+        config: atalaia_core::program::ProgramDocument::from_json(&run.config)
+            .and_then(|d| d.validate())
+            .map_err(|e| AppError::Internal(e.to_string()))?,
+        inputs: inputs.clone(),
+        report: report.clone(),
+    };
+    let rows = area_rows(&computed, &BTreeMap::new());
+    let input_rows = inputs
+        .areas
+        .iter()
+        .chain(inputs.unit_areas.iter())
+        .map(|a| InputRow {
+            code: a.code.clone(),
+            name: a.name.clone(),
+            population: population_pt(&a.population),
+            baseline_population: population_pt(&a.baseline_population),
+            counts: a
+                .counts
+                .iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join(" / "),
+            baseline_counts: a
+                .baseline_counts
+                .iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join(" / "),
+        })
+        .collect();
+    render(&RunPage {
+        chrome: Chrome::new(
+            &st,
+            &id,
+            &format!("Execução nº {run_id} do RECAP"),
+            "/recap/execucoes",
+        )
+        .await,
+        id: run.id,
+        quarter: report.quarter.clone(),
+        baseline: report.baseline_quarter.clone(),
+        created_by: run.created_by.clone(),
+        created_at: local_time(run.created_at),
+        inputs_sha: run.inputs_sha256.clone(),
+        result_sha: run.result_sha256.clone(),
+        reproduces,
+        differs_today,
+        config: serde_json::from_str::<serde_json::Value>(&run.config)
+            .and_then(|v| serde_json::to_string_pretty(&v))
+            .unwrap_or(run.config.clone()),
+        crimes: report.parameters.crimes.clone(),
+        areas: rows,
+        units: unit_rows(&report.units),
+        inputs: input_rows,
+        memoria: report
+            .areas
+            .iter()
+            .map(|a| (format!("{} — {}", a.code, a.name), a.memoria.clone()))
+            .collect(),
+    })
+}
+
+fn replay_baseline(inputs: &atalaia_core::recap::RunInputs) -> atalaia_core::recap::Baseline {
+    if Some(inputs.baseline_quarter) == inputs.quarter.same_quarter_previous_year() {
+        atalaia_core::recap::Baseline::SameQuarterPreviousYear
+    } else {
+        atalaia_core::recap::Baseline::PreviousQuarter
+    }
+}
+
+struct VersionRow {
+    valid_from: String,
+    note: String,
+    created_by: String,
+    document: String,
+}
+
+#[derive(Template)]
+#[template(path = "recap_config.html")]
+struct ConfigPage {
+    chrome: Chrome,
+    error: Option<String>,
+    versions: Vec<VersionRow>,
+    draft: String,
+    valid_from: String,
+    note: String,
+}
+
+async fn config_page(
+    st: &AppState,
+    id: &Identity,
+    error: Option<String>,
+    draft: Option<(String, String, String)>,
+) -> Result<Response, AppError> {
+    let versions = st.db.program_configs().await?;
+    let current = versions
+        .last()
+        .map(|v| v.document.clone())
+        .unwrap_or_else(|| {
+            serde_json::to_string(&atalaia_core::program::ProgramDocument::decree_default())
+                .unwrap_or_default()
+        });
+    let pretty = serde_json::from_str::<serde_json::Value>(&current)
+        .and_then(|v| serde_json::to_string_pretty(&v))
+        .unwrap_or(current);
+    let (draft, valid_from, note) = draft.unwrap_or((pretty, String::new(), String::new()));
+    render(&ConfigPage {
+        chrome: Chrome::new(st, id, "Configuração do programa", "/recap/configuracao").await,
+        error,
+        versions: versions
+            .into_iter()
+            .rev()
+            .map(|v| VersionRow {
+                valid_from: v.valid_from.format("%d/%m/%Y").to_string(),
+                note: v.note,
+                created_by: v.created_by,
+                document: v.document,
+            })
+            .collect(),
+        draft,
+        valid_from,
+        note,
+    })
+}
+
+/// `GET /recap/configuracao`.
+pub async fn config(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+) -> Result<Response, AppError> {
+    config_page(&st, &id, None, None).await
+}
+
+/// The new-version form.
+#[derive(Debug, Deserialize)]
+pub struct ConfigForm {
+    documento: String,
+    vigencia: String,
+    nota: String,
+}
+
+/// `POST /recap/configuracao`: a new version from a date (validated; audited `config.program`).
+pub async fn save_config(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Form(f): Form<ConfigForm>,
+) -> Result<Response, AppError> {
+    let draft = (f.documento.clone(), f.vigencia.clone(), f.nota.clone());
+    let day = match atalaia_core::parse_date(f.vigencia.trim()) {
+        Ok(d) => d,
+        Err(e) => {
+            return config_page(
+                &st,
+                &id,
+                Some(format!("vigência `{}` inválida: {e}", f.vigencia.trim())),
+                Some(draft),
+            )
+            .await;
+        }
+    };
+    if f.nota.trim().is_empty() {
+        return config_page(
+            &st,
+            &id,
+            Some("diga o ato que aprovou a versão (nota)".into()),
+            Some(draft),
+        )
+        .await;
+    }
+    let doc = match atalaia_core::program::ProgramDocument::from_json(&f.documento) {
+        Ok(d) => d,
+        Err(e) => return config_page(&st, &id, Some(e.to_string()), Some(draft)).await,
+    };
+    if let Err(e) = doc.validate() {
+        return config_page(&st, &id, Some(e.to_string()), Some(draft)).await;
+    }
+    // Stored compact and canonical (field order of the document type).
+    let text = serde_json::to_string(&doc).map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut tx = st.db.begin().await?;
+    match tx
+        .put_program_config(day, &text, f.nota.trim(), &id.actor(), now_utc())
+        .await?
+    {
+        Ok(_) => {
+            tx.commit().await?;
+            Ok(Redirect::to("/recap/configuracao").into_response())
+        }
+        Err(msg) => config_page(&st, &id, Some(msg), Some(draft)).await,
+    }
+}

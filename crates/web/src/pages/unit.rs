@@ -1,0 +1,331 @@
+//! The unit head's RECAP page (Art. 9, Art. 14): their units' published result, the exclusion list the
+//! system proposes from the absence records (confirmed or amended, each amendment with a reason), and
+//! appeals. Scoped: a head sees and acts for the units of their grants only.
+
+use askama::Template;
+use atalaia_core::Quarter;
+use atalaia_core::access::Role;
+use atalaia_core::cycle::{CycleKind, CyclePeriod, StepKey};
+use atalaia_core::payroll::{Amendment, Person, exclusion_list};
+use atalaia_store::accounts::Scope;
+use atalaia_store::cycles::ActRequest;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+
+use super::recap::{act_views, level_pt, reason_pt, replay};
+use super::territories::today_sao_paulo;
+use super::{Chrome, render};
+use crate::guard::Identity;
+use crate::{AppError, AppState, now_utc};
+
+/// The units a unit head answers for on `day`: their scoped grants, or every unit for an unscoped one.
+async fn my_units(
+    st: &AppState,
+    id: &Identity,
+    q: Quarter,
+) -> Result<Vec<(String, String)>, AppError> {
+    let all = st.db.units_on(q.last_day()).await?;
+    let grants: Vec<&Scope> = id
+        .grants
+        .iter()
+        .filter(|g| g.role == Role::UnitHead)
+        .map(|g| &g.scope)
+        .collect();
+    let unscoped = grants.iter().any(|s| **s == Scope::All);
+    Ok(all
+        .into_iter()
+        .filter(|u| unscoped || grants.iter().any(|s| **s == Scope::Unit(u.code.clone())))
+        .map(|u| (u.code, u.name))
+        .collect())
+}
+
+struct ListRow {
+    registration: String,
+    name: String,
+    absence: String,
+    proposed: bool,
+    excluded: bool,
+    amendment: String,
+}
+
+struct UnitView {
+    code: String,
+    name: String,
+    result: Option<String>,
+    list: Vec<ListRow>,
+    acts: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "recap_unit.html")]
+struct UnitPage {
+    chrome: Chrome,
+    quarter: String,
+    error: Option<String>,
+    cycle_open: bool,
+    units: Vec<UnitView>,
+}
+
+fn quarter_of(s: Option<&str>) -> Result<Quarter, AppError> {
+    match s.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => Quarter::parse(s)
+            .map_err(|e| AppError::BadRequest(format!("trimestre `{s}` inválido: {e}"))),
+        None => Quarter::of(today_sao_paulo())
+            .ok()
+            .and_then(|q| q.previous())
+            .ok_or_else(|| AppError::BadRequest("informe o trimestre".into())),
+    }
+}
+
+async fn unit_page(
+    st: &AppState,
+    id: &Identity,
+    q: Quarter,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let cycle = st
+        .db
+        .cycle(CycleKind::Recap, CyclePeriod::Quarter(q))
+        .await?;
+    let computed = st
+        .db
+        .compute_quarter(q, None)
+        .await
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let roster = st.db.roster(q, computed.config.absence_max_pct).await?;
+    let people: Vec<Person> = roster
+        .iter()
+        .map(|l| Person {
+            registration: &l.registration,
+            name: &l.name,
+            institution: &l.institution,
+            entry: &l.entry,
+        })
+        .collect();
+    // The published result: the final one if published, else the partial one.
+    let published = match &cycle {
+        Some(c) => match c
+            .run_of(StepKey::FinalResult)
+            .map(|r| (r, "final"))
+            .or_else(|| c.run_of(StepKey::PartialResult).map(|r| (r, "parcial")))
+        {
+            Some((run_id, stage)) => match st.db.recap_run(run_id).await? {
+                Some(run) => Some((replay(&run)?.0, stage, run_id)),
+                None => None,
+            },
+            None => None,
+        },
+        None => None,
+    };
+    let amendments = cycle
+        .as_ref()
+        .map(|c| c.amendments_by_unit())
+        .unwrap_or_default();
+    let none = Vec::new();
+    let mut units = Vec::new();
+    for (code, name) in my_units(st, id, q).await? {
+        let result = published.as_ref().map(|(report, stage, run_id)| {
+            match report.units.iter().find(|u| u.code == code) {
+                Some(u) => format!(
+                    "Resultado {stage} (execução nº {run_id}): índice {} → {}, redução {}, nível {}{}",
+                    super::recap::br2(u.baseline_index),
+                    super::recap::br2(u.index),
+                    u.reduction_pct
+                        .map(|r| format!("{}%", super::recap::br2(Some(r))))
+                        .unwrap_or_else(|| "indefinida".into()),
+                    level_pt(u.level),
+                    if u.reasons.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            " ({})",
+                            u.reasons.iter().map(reason_pt).collect::<Vec<_>>().join("; ")
+                        )
+                    }
+                ),
+                None => format!("A unidade não consta do resultado {stage} (execução nº {run_id})."),
+            }
+        });
+        let list = exclusion_list(&code, &people, amendments.get(&code).unwrap_or(&none))
+            .into_iter()
+            .map(|l| ListRow {
+                absence: format!("{} de {} dias", l.absent_days, l.quarter_days),
+                registration: l.registration,
+                name: l.name,
+                proposed: l.proposed,
+                excluded: l.excluded,
+                amendment: l.amendment.unwrap_or_default(),
+            })
+            .collect();
+        let acts = match &cycle {
+            Some(c) => act_views(c, "submission")
+                .into_iter()
+                .chain(act_views(c, "appeal"))
+                .filter(|a| a.unit == code)
+                .map(|a| {
+                    format!(
+                        "{} em {} por {}: {}{}",
+                        if a.what == "appeal" {
+                            "Recurso"
+                        } else {
+                            "Lista enviada"
+                        },
+                        a.at,
+                        a.by,
+                        a.text,
+                        a.decided.map(|d| format!(" — {d}")).unwrap_or_default()
+                    )
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        units.push(UnitView {
+            code,
+            name,
+            result,
+            list,
+            acts,
+        });
+    }
+    render(&UnitPage {
+        chrome: Chrome::new(st, id, "RECAP — minha unidade", "/recap/unidade").await,
+        quarter: q.to_string(),
+        error,
+        cycle_open: cycle.is_some(),
+        units,
+    })
+}
+
+/// `?trimestre=`.
+#[derive(Debug, serde::Deserialize)]
+pub struct QuarterQuery {
+    trimestre: Option<String>,
+}
+
+/// `GET /recap/unidade`.
+pub async fn page(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Query(qq): Query<QuarterQuery>,
+) -> Result<Response, AppError> {
+    let q = quarter_of(qq.trimestre.as_deref())?;
+    unit_page(&st, &id, q, None).await
+}
+
+fn field<'a>(f: &'a [(String, String)], name: &str) -> &'a str {
+    f.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+/// The cycle of the form's quarter and the unit, checked against the head's scope.
+async fn target(
+    st: &AppState,
+    id: &Identity,
+    f: &[(String, String)],
+) -> Result<(Quarter, i64, String), AppError> {
+    let q = quarter_of(Some(field(f, "trimestre")))?;
+    let unit = field(f, "unidade").trim().to_string();
+    if unit.is_empty() {
+        return Err(AppError::BadRequest("informe a unidade".into()));
+    }
+    if !my_units(st, id, q).await?.iter().any(|(c, _)| *c == unit) {
+        return Err(AppError::Forbidden(format!(
+            "a unidade `{unit}` não está no seu escopo"
+        )));
+    }
+    let cycle = st
+        .db
+        .cycle(CycleKind::Recap, CyclePeriod::Quarter(q))
+        .await?
+        .ok_or_else(|| AppError::BadRequest(format!("o Comitê ainda não abriu o ciclo de {q}")))?;
+    Ok((q, cycle.id, unit))
+}
+
+/// `POST /recap/unidade/lista`: the head's exclusion list — for each operator, a checkbox `excluir_<reg>`
+/// and a reason `motivo_<reg>`; what differs from the system's proposal is an amendment and needs its
+/// reason.
+pub async fn submit_list(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let (q, cycle_id, unit) = target(&st, &id, &f).await?;
+    let computed = st
+        .db
+        .compute_quarter(q, None)
+        .await
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let roster = st.db.roster(q, computed.config.absence_max_pct).await?;
+    let people: Vec<Person> = roster
+        .iter()
+        .map(|l| Person {
+            registration: &l.registration,
+            name: &l.name,
+            institution: &l.institution,
+            entry: &l.entry,
+        })
+        .collect();
+    let mut amendments = Vec::new();
+    for line in exclusion_list(&unit, &people, &[]) {
+        let wanted = field(&f, &format!("excluir_{}", line.registration)) == "sim";
+        if wanted != line.proposed {
+            amendments.push(Amendment {
+                registration: line.registration.clone(),
+                excluded: wanted,
+                reason: field(&f, &format!("motivo_{}", line.registration))
+                    .trim()
+                    .to_string(),
+            });
+        }
+    }
+    let request = ActRequest::Submit {
+        unit,
+        amendments,
+        justification: field(&f, "justificativa").to_string(),
+    };
+    match st
+        .db
+        .cycle_act(
+            cycle_id,
+            &request,
+            &id.actor(),
+            today_sao_paulo(),
+            now_utc(),
+        )
+        .await?
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/recap/unidade?trimestre={q}")).into_response()),
+        Err(e) => unit_page(&st, &id, q, Some(e.to_string())).await,
+    }
+}
+
+/// `POST /recap/unidade/recurso`: an appeal (Art. 14: it corrects material already delivered).
+pub async fn appeal(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let (q, cycle_id, unit) = target(&st, &id, &f).await?;
+    let request = ActRequest::Appeal {
+        unit,
+        text: field(&f, "texto").to_string(),
+        justification: field(&f, "justificativa").to_string(),
+    };
+    match st
+        .db
+        .cycle_act(
+            cycle_id,
+            &request,
+            &id.actor(),
+            today_sao_paulo(),
+            now_utc(),
+        )
+        .await?
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/recap/unidade?trimestre={q}")).into_response()),
+        Err(e) => unit_page(&st, &id, q, Some(e.to_string())).await,
+    }
+}
