@@ -453,6 +453,14 @@ async fn series(
             v.push((r.index, a.counts.iter().sum()));
         }
     }
+    // Quarters before the data begin are not "zero crime": leave them out of the chart and the history.
+    let first = (0..quarters.len())
+        .find(|i| out.values().any(|v| v.get(*i).is_some_and(|(_, n)| *n > 0)))
+        .unwrap_or(quarters.len());
+    let quarters = quarters.split_off(first);
+    for v in out.values_mut() {
+        *v = v.split_off(first.min(v.len()));
+    }
     Ok((quarters, out))
 }
 
@@ -569,13 +577,17 @@ pub async fn map(
         .compute_quarter(q, None)
         .await
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let territories = st.territories().await?;
+    let kinds: Vec<&str> = c
+        .config
+        .recap
+        .area_kinds
+        .iter()
+        .map(|k| k.as_str())
+        .collect();
+    let territories = st.db.territories_on(&kinds, q.last_day()).await?;
     let mut features = Vec::new();
     for a in &c.report.areas {
-        let Some(v) = territories
-            .iter()
-            .find(|t| t.code == a.code && t.valid_on(q.last_day()))
-        else {
+        let Some(v) = territories.iter().find(|t| t.code == a.code) else {
             continue;
         };
         let Some(geometry) = v.geometry.as_deref() else {

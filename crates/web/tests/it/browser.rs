@@ -116,6 +116,24 @@ async fn shot(c: &Client, name: &str) {
     }
 }
 
+/// A screenshot of the whole page: the window grows to the document's height for the shot.
+async fn shot_full(c: &Client, name: &str) {
+    if std::env::var("ATALAIA_SCREENSHOTS").is_err() {
+        return;
+    }
+    let h = c
+        .execute("return document.documentElement.scrollHeight", vec![])
+        .await
+        .unwrap()
+        .as_u64()
+        .unwrap_or(1000)
+        .min(8000) as u32;
+    c.set_window_size(1366, h + 140).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    shot(c, name).await;
+    c.set_window_size(1366, 1000).await.unwrap();
+}
+
 async fn click(c: &Client, l: Locator<'_>) {
     c.find(l).await.unwrap().click().await.unwrap();
 }
@@ -276,6 +294,7 @@ async fn two_roles_navigate_see_the_map_upload_and_are_protected_from_forgery() 
             "Usuários",
             "Instituições",
             "Chaves de API",
+            "Calendário",
             "Auditoria"
         ]
     );
@@ -315,8 +334,264 @@ async fn two_roles_navigate_see_the_map_upload_and_are_protected_from_forgery() 
     assert_eq!(h1, "Formulário recusado");
     shot(&c, "06-formulario-forjado").await;
     assert_eq!(t.db.institutions().await.unwrap().len(), before);
+
+    // The year table: the administrator closes Friday 2 Oct 2026 by decree.
+    c.goto(&format!("{base}/admin/calendario?ano=2026"))
+        .await
+        .unwrap();
+    fill(&c, "#data", "02/10/2026").await;
+    fill(&c, "#nome", "Ponto facultativo — ponte").await;
+    fill(&c, "#ato", "Decreto nº 999/2026").await;
+    click(&c, Locator::Css("form[action='/admin/calendario'] button")).await;
+    let table = wait_for(&c, "table:nth-of-type(2)")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(table.contains("Decreto nº 999/2026"), "{table}");
+    shot_full(&c, "07-calendario").await;
+    sign_out(&c).await;
+
+    recap_cycle(&c, &base, &t.db).await;
     c.close().await.unwrap();
     let _ = std::fs::remove_dir_all(&data_dir);
     t.cleanup().await.unwrap();
     println!("browser: two roles, map with {features} areas, upload, forged form refused");
+}
+
+async fn fill(c: &Client, css: &str, text: &str) {
+    let e = c.find(Locator::Css(css)).await.unwrap();
+    e.clear().await.unwrap();
+    e.send_keys(text).await.unwrap();
+}
+
+/// Clicks a submit button and waits for the next page (the old one is marked first, so no element of it
+/// is mistaken for the new page's).
+async fn submit(c: &Client, l: Locator<'_>) {
+    c.execute("document.body.setAttribute('data-old', '1')", vec![])
+        .await
+        .unwrap();
+    click(c, l).await;
+    wait_for(c, "body:not([data-old])").await;
+}
+
+async fn alert_text(c: &Client) -> String {
+    wait_for(c, "p.error[role=alert]")
+        .await
+        .text()
+        .await
+        .unwrap()
+}
+
+/// The quarterly RECAP cycle of 2026-Q3 across the committee and a unit head: deadlines in October 2026
+/// (moved by the decree above: business days 1, 5, 6, 7, 8 make the 5th Oct 8 instead of Oct 7), acts
+/// after them only with a justification, the unit head's list and appeal, the committee's decision.
+async fn recap_cycle(c: &Client, base: &str, db: &atalaia_store::Db) {
+    use atalaia_core::cycle::{CycleKind, CyclePeriod};
+    let q = CyclePeriod::Quarter(atalaia_core::Quarter::parse("2026-Q3").unwrap());
+    sign_in(c, base, "comite", "demo-comite-7872").await;
+    assert_eq!(
+        menu(c).await,
+        ["Início", "Territórios", "Operadores", "RECAP", "Execuções"]
+    );
+    c.goto(&format!("{base}/recap?trimestre=2026-Q3"))
+        .await
+        .unwrap();
+    let map = wait_for(c, "#mapa[data-features]").await;
+    assert_eq!(
+        map.attr("data-features").await.unwrap().as_deref(),
+        Some("10")
+    );
+    let series = c
+        .execute(
+            "return Chart.getChart(document.querySelector('canvas.chart')).data.datasets.length",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(series, serde_json::json!(10), "one line per RECAP area");
+    shot_full(c, "08-recap-comite").await;
+    submit(c, Locator::Css("form[action='/recap/ciclo'] button")).await;
+    let first = wait_for(c, "#ciclo tbody tr:first-child")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(first.contains("5º dia útil — 08/10/2026"), "{first}");
+    assert!(first.contains("Decreto nº 999/2026"), "{first}");
+    submit(c, Locator::Css("form[action='/recap/execucoes'] button")).await;
+    let facts = wait_for(c, "dl.facts").await.text().await.unwrap();
+    assert!(facts.contains("bytes idênticos"), "{facts}");
+    assert!(facts.contains("iguais às entradas"), "{facts}");
+    shot_full(c, "09-execucao").await;
+    let run = db.recap_runs("2026-Q3").await.unwrap()[0].id;
+    sign_out(c).await;
+
+    // The unit head amends the proposal (excludes someone the system keeps), late, with reasons.
+    sign_in(c, base, "chefe1bpm", "demo-chefe-7872").await;
+    c.goto(&format!("{base}/recap/unidade?trimestre=2026-Q3"))
+        .await
+        .unwrap();
+    let form = "form[action='/recap/unidade/lista']";
+    let boxes = c
+        .find_all(Locator::Css(&format!(
+            "{form} input[type=checkbox]:not(:checked)"
+        )))
+        .await
+        .unwrap();
+    assert!(!boxes.is_empty(), "someone to exclude");
+    let reg = boxes[0]
+        .attr("name")
+        .await
+        .unwrap()
+        .unwrap()
+        .replace("excluir_", "");
+    boxes[0].click().await.unwrap();
+    submit(c, Locator::Css(&format!("{form} button"))).await;
+    assert!(alert_text(c).await.contains("precisa de um motivo"));
+    let boxes = c
+        .find_all(Locator::Css(&format!("{form} input[name='excluir_{reg}']")))
+        .await
+        .unwrap();
+    boxes[0].click().await.unwrap();
+    fill(
+        c,
+        &format!("{form} input[name='motivo_{reg}']"),
+        "Suspensão disciplinar",
+    )
+    .await;
+    submit(c, Locator::Css(&format!("{form} button"))).await;
+    assert!(alert_text(c).await.contains("exige justificativa"));
+    c.find_all(Locator::Css(&format!("{form} input[name='excluir_{reg}']")))
+        .await
+        .unwrap()[0]
+        .click()
+        .await
+        .unwrap();
+    fill(
+        c,
+        &format!("{form} input[name='motivo_{reg}']"),
+        "Suspensão disciplinar",
+    )
+    .await;
+    fill(
+        c,
+        &format!("{form} input[name=justificativa]"),
+        "Escala de operação",
+    )
+    .await;
+    submit(c, Locator::Css(&format!("{form} button"))).await;
+    let acts = wait_for(c, "section ul:last-of-type")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(acts.contains("Lista enviada"), "{acts}");
+    shot_full(c, "10-unidade-lista").await;
+    let cycle = db.cycle(CycleKind::Recap, q).await.unwrap().unwrap();
+    let amendments = cycle.amendments_by_unit();
+    assert_eq!(amendments["PM-1BPM"].len(), 1);
+    assert_eq!(amendments["PM-1BPM"][0].registration, reg);
+    assert!(amendments["PM-1BPM"][0].excluded);
+    sign_out(c).await;
+
+    // The committee closes the lists (late: refused without a reason) and publishes the partial result.
+    sign_in(c, base, "comite", "demo-comite-7872").await;
+    c.goto(&format!("{base}/recap?trimestre=2026-Q3"))
+        .await
+        .unwrap();
+    submit(c, Locator::Css("#ciclo form.stack button")).await;
+    assert!(alert_text(c).await.contains("prazo vencido em 08/10/2026"));
+    fill(
+        c,
+        "#ciclo tr.current input[name=justificativa]",
+        "Reunião do Comitê adiada",
+    )
+    .await;
+    submit(c, Locator::Css("#ciclo tr.current form button")).await;
+    wait_for(c, "#ciclo tr.current").await;
+    click(
+        c,
+        Locator::Css(&format!(
+            "#ciclo tr.current select[name=execucao] option[value='{run}']"
+        )),
+    )
+    .await;
+    fill(
+        c,
+        "#ciclo tr.current input[name=justificativa]",
+        "Reunião do Comitê adiada",
+    )
+    .await;
+    submit(c, Locator::Css("#ciclo tr.current form button")).await;
+    let rows = wait_for(c, "#ciclo tbody").await.text().await.unwrap();
+    assert!(rows.contains(&format!("(execução nº {run})")), "{rows}");
+    assert!(
+        rows.contains("fora do prazo — Reunião do Comitê adiada"),
+        "{rows}"
+    );
+    sign_out(c).await;
+
+    // The unit head sees the partial result and appeals; the committee decides.
+    sign_in(c, base, "chefe1bpm", "demo-chefe-7872").await;
+    c.goto(&format!("{base}/recap/unidade?trimestre=2026-Q3"))
+        .await
+        .unwrap();
+    let result = wait_for(c, "section p").await.text().await.unwrap();
+    assert!(
+        result.starts_with(&format!("Resultado parcial (execução nº {run})")),
+        "{result}"
+    );
+    fill(
+        c,
+        "form[action='/recap/unidade/recurso'] textarea",
+        "O roubo de veículo BO 123/2026 ocorreu fora da AISP1.",
+    )
+    .await;
+    fill(
+        c,
+        "form[action='/recap/unidade/recurso'] input[name=justificativa]",
+        "Ciência tardia do resultado",
+    )
+    .await;
+    submit(
+        c,
+        Locator::Css("form[action='/recap/unidade/recurso'] button"),
+    )
+    .await;
+    wait_for(c, "section ul").await;
+    shot(c, "11-unidade-recurso").await;
+    sign_out(c).await;
+    sign_in(c, base, "comite", "demo-comite-7872").await;
+    c.goto(&format!("{base}/recap?trimestre=2026-Q3"))
+        .await
+        .unwrap();
+    fill(
+        c,
+        "ul.acts textarea[name=texto]",
+        "Georreferenciamento confirma a AISP1.",
+    )
+    .await;
+    submit(c, Locator::Css("ul.acts form button")).await;
+    let appeals = wait_for(c, "ul.acts").await.text().await.unwrap();
+    assert!(appeals.contains("Indeferido"), "{appeals}");
+    assert!(
+        appeals.contains("Georreferenciamento confirma a AISP1."),
+        "{appeals}"
+    );
+    shot_full(c, "12-recap-ciclo").await;
+    sign_out(c).await;
+    let cycle = db.cycle(CycleKind::Recap, q).await.unwrap().unwrap();
+    let acts: Vec<&str> = cycle.acts.iter().map(|a| a.act.as_str()).collect();
+    assert_eq!(
+        acts,
+        ["submission", "close", "close", "appeal", "appeal_decision"]
+    );
+    assert!(
+        cycle
+            .acts
+            .iter()
+            .filter(|a| a.act != "appeal_decision")
+            .all(|a| a.late)
+    );
 }
