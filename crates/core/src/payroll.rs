@@ -24,7 +24,7 @@ pub struct Person<'a> {
 }
 
 /// A head's amendment to the proposal: exclude someone the system kept, or keep someone it excluded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Amendment {
     /// Matrícula.
     pub registration: String,

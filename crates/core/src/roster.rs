@@ -45,7 +45,7 @@ pub struct Absence {
 }
 
 /// Why an operator is out of the roster.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum RosterReason {
     /// Absent for `absence_max_pct` of the quarter or more.
@@ -55,7 +55,7 @@ pub enum RosterReason {
 }
 
 /// One operator's line of the roster.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct RosterEntry {
     /// The unit credited with the operator's service.
     pub unit: Option<String>,

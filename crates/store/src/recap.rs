@@ -236,6 +236,107 @@ pub struct RecapRun {
     pub created_by: String,
     /// When (UTC).
     pub created_at: chrono::NaiveDateTime,
+    /// The frozen roster and amendments (JSON of [`RosterSnapshot`]), for runs that have one.
+    pub roster: Option<String>,
+}
+
+/// What a run freezes of the roster (Art. 9): every operator's line and the heads' amendments.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RosterSnapshot {
+    /// The roster, by registration.
+    pub lines: Vec<FrozenLine>,
+    /// Each unit's amendments received by the time of the run.
+    pub amendments: std::collections::BTreeMap<String, Vec<atalaia_core::payroll::Amendment>>,
+}
+
+/// One operator in a [`RosterSnapshot`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FrozenLine {
+    /// Matrícula.
+    pub registration: String,
+    /// Name.
+    pub name: String,
+    /// Institution.
+    pub institution: String,
+    /// The roster rule's line.
+    pub entry: atalaia_core::roster::RosterEntry,
+}
+
+impl RosterSnapshot {
+    /// The named payroll of `report` over this roster (core::payroll).
+    pub fn payroll(
+        &self,
+        report: &atalaia_core::recap::Report,
+        amounts: atalaia_core::payroll::Amounts,
+    ) -> (
+        Vec<atalaia_core::payroll::PayLine>,
+        Vec<atalaia_core::payroll::UnitSummary>,
+    ) {
+        let people: Vec<atalaia_core::payroll::Person> = self
+            .lines
+            .iter()
+            .map(|l| atalaia_core::payroll::Person {
+                registration: &l.registration,
+                name: &l.name,
+                institution: &l.institution,
+                entry: &l.entry,
+            })
+            .collect();
+        atalaia_core::payroll::payroll(report, &people, &self.amendments, amounts)
+    }
+}
+
+/// A saved run recomputed from what it froze.
+#[derive(Debug, Clone)]
+pub struct Replay {
+    /// The report recomputed from the frozen inputs and configuration.
+    pub report: atalaia_core::recap::Report,
+    /// The frozen inputs.
+    pub inputs: atalaia_core::recap::RunInputs,
+    /// The frozen configuration.
+    pub config: atalaia_core::program::ProgramConfig,
+    /// Whether the recomputed report's bytes are the saved result's.
+    pub reproduces: bool,
+    /// The frozen roster, if the run has one.
+    pub roster: Option<RosterSnapshot>,
+}
+
+impl RecapRun {
+    /// Recomputes the run from its frozen inputs and configuration (the saved result is never trusted
+    /// blindly: `reproduces` says whether the bytes agree).
+    pub fn replay(&self) -> Result<Replay> {
+        let corrupt = |what: &str, e: String| {
+            StoreError::Corrupt(format!("{what} da execução {}: {e}", self.id))
+        };
+        let inputs: atalaia_core::recap::RunInputs =
+            serde_json::from_str(&self.inputs).map_err(|e| corrupt("entradas", e.to_string()))?;
+        let config = atalaia_core::program::ProgramDocument::from_json(&self.config)
+            .and_then(|d| d.validate())
+            .map_err(|e| corrupt("configuração", e.to_string()))?;
+        let mut params = config.recap.clone();
+        params.baseline =
+            if Some(inputs.baseline_quarter) == inputs.quarter.same_quarter_previous_year() {
+                atalaia_core::recap::Baseline::SameQuarterPreviousYear
+            } else {
+                atalaia_core::recap::Baseline::PreviousQuarter
+            };
+        let report = atalaia_core::recap::report(&params, &inputs);
+        let reproduces = serde_json::to_string(&report).is_ok_and(|s| s == self.result);
+        let roster = match &self.roster {
+            Some(r) => Some(
+                serde_json::from_str::<RosterSnapshot>(r)
+                    .map_err(|e| corrupt("quadro de servidores", e.to_string()))?,
+            ),
+            None => None,
+        };
+        Ok(Replay {
+            report,
+            inputs,
+            config,
+            reproduces,
+            roster,
+        })
+    }
 }
 
 type RunTuple = (
@@ -248,17 +349,28 @@ type RunTuple = (
     String,
     String,
     chrono::NaiveDateTime,
+    Option<String>,
 );
 
 macro_rules! run_columns {
     () => {
-        "id, quarter, config, inputs, inputs_sha256, result, result_sha256, created_by, created_at"
+        "id, quarter, config, inputs, inputs_sha256, result, result_sha256, created_by, created_at, roster"
     };
 }
 
 fn run_of(t: RunTuple) -> RecapRun {
-    let (id, quarter, config, inputs, inputs_sha256, result, result_sha256, created_by, created_at) =
-        t;
+    let (
+        id,
+        quarter,
+        config,
+        inputs,
+        inputs_sha256,
+        result,
+        result_sha256,
+        created_by,
+        created_at,
+        roster,
+    ) = t;
     RecapRun {
         id,
         quarter,
@@ -269,6 +381,7 @@ fn run_of(t: RunTuple) -> RecapRun {
         result_sha256,
         created_by,
         created_at,
+        roster,
     }
 }
 
@@ -342,16 +455,18 @@ impl Db {
         config: &str,
         inputs: &str,
         result: &str,
+        roster: Option<&str>,
         actor: &str,
         now: chrono::NaiveDateTime,
     ) -> Result<i64> {
         let (inputs_sha, result_sha) = (sha256(inputs), sha256(result));
+        let roster_sha = roster.map(sha256);
         let mut tx = self.begin().await?;
         let id: i64 = crate::on_tx!(&mut tx, |c| {
             sqlx::query_scalar(
                 "INSERT INTO recap_runs (quarter, baseline, config_id, config, inputs, inputs_sha256,
-                     result, result_sha256, created_by, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                     result, result_sha256, created_by, created_at, roster, roster_sha256)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
             )
             .bind(quarter)
             .bind(baseline)
@@ -363,6 +478,8 @@ impl Db {
             .bind(&result_sha)
             .bind(actor)
             .bind(now)
+            .bind(roster)
+            .bind(&roster_sha)
             .fetch_one(c)
             .await?
         });
@@ -370,7 +487,8 @@ impl Db {
             &crate::audit::AuditEvent::new(actor, "recap.run_saved")
                 .object(format!("recap_run:{id}"))
                 .details(serde_json::json!({"quarter": quarter, "baseline": baseline,
-                    "config_id": config_id, "inputs_sha256": inputs_sha, "result_sha256": result_sha})),
+                    "config_id": config_id, "inputs_sha256": inputs_sha, "result_sha256": result_sha,
+                    "roster_sha256": roster_sha})),
             now,
         )
         .await?;
@@ -616,6 +734,28 @@ impl Db {
             serde_json::to_string(&c.inputs).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let result =
             serde_json::to_string(&c.report).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let quarter = c.inputs.quarter;
+        let lines = self
+            .roster(quarter, c.config.absence_max_pct)
+            .await?
+            .into_iter()
+            .map(|l| FrozenLine {
+                registration: l.registration,
+                name: l.name,
+                institution: l.institution,
+                entry: l.entry,
+            })
+            .collect();
+        let amendments = self
+            .cycle(
+                atalaia_core::cycle::CycleKind::Recap,
+                atalaia_core::cycle::CyclePeriod::Quarter(quarter),
+            )
+            .await?
+            .map(|cy| cy.amendments_by_unit())
+            .unwrap_or_default();
+        let roster = serde_json::to_string(&RosterSnapshot { lines, amendments })
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         self.save_recap_run(
             &c.report.quarter,
             &c.report.baseline_quarter,
@@ -623,6 +763,7 @@ impl Db {
             &c.document,
             &inputs,
             &result,
+            Some(&roster),
             actor,
             now,
         )

@@ -1380,6 +1380,7 @@ mod cycles {
                 "{}",
                 "{}",
                 "{}",
+                None,
                 "user:comite",
                 dt(2024, 4, 9, 9),
             )
@@ -1406,6 +1407,7 @@ mod cycles {
                 "{}",
                 "{}",
                 "{}",
+                None,
                 "user:comite",
                 dt(2024, 4, 9, 9),
             )

@@ -791,9 +791,34 @@ struct InputRow {
     baseline_counts: String,
 }
 
+struct SummaryRow {
+    unit: String,
+    name: String,
+    level: &'static str,
+    eligible: u32,
+    excluded_absence: u32,
+    excluded_by_head: u32,
+    amount: String,
+    total: String,
+}
+
+struct PayRow {
+    registration: String,
+    name: String,
+    institution: String,
+    unit: String,
+    level: &'static str,
+    amount: String,
+}
+
 #[derive(Template)]
 #[template(path = "recap_run.html")]
 struct RunPage {
+    has_roster: bool,
+    summary: Vec<SummaryRow>,
+    payroll: Vec<PayRow>,
+    show_names: bool,
+    grand_total: String,
     chrome: Chrome,
     id: i64,
     quarter: String,
@@ -821,7 +846,8 @@ fn population_pt(p: &atalaia_core::recap::Population) -> String {
     }
 }
 
-/// A saved run recomputed from what it froze: the report, and whether its bytes are the saved ones.
+/// A saved run recomputed from what it froze: the report, its inputs, whether its bytes are the saved
+/// ones.
 pub(crate) fn replay(
     run: &atalaia_store::recap::RecapRun,
 ) -> Result<
@@ -832,21 +858,8 @@ pub(crate) fn replay(
     ),
     AppError,
 > {
-    let inputs: atalaia_core::recap::RunInputs = serde_json::from_str(&run.inputs)
-        .map_err(|e| AppError::Internal(format!("entradas da execução {}: {e}", run.id)))?;
-    let config = atalaia_core::program::ProgramDocument::from_json(&run.config)
-        .and_then(|d| d.validate())
-        .map_err(|e| AppError::Internal(format!("configuração da execução {}: {e}", run.id)))?;
-    let mut params = config.recap;
-    params.baseline =
-        if Some(inputs.baseline_quarter) == inputs.quarter.same_quarter_previous_year() {
-            atalaia_core::recap::Baseline::SameQuarterPreviousYear
-        } else {
-            atalaia_core::recap::Baseline::PreviousQuarter
-        };
-    let report = atalaia_core::recap::report(&params, &inputs);
-    let same = serde_json::to_string(&report).is_ok_and(|s| s == run.result);
-    Ok((report, inputs, same))
+    let r = run.replay()?;
+    Ok((r.report, r.inputs, r.reproduces))
 }
 
 /// `GET /recap/execucoes/{id}`: a saved run, its inputs and memória, whether it reproduces and whether
@@ -861,7 +874,22 @@ pub async fn run(
         .recap_run(run_id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("a execução {run_id}")))?;
-    let (report, inputs, reproduces) = replay(&run)?;
+    let replayed = run.replay()?;
+    let (report, inputs, reproduces) = (
+        replayed.report.clone(),
+        replayed.inputs.clone(),
+        replayed.reproduces,
+    );
+    let amounts = atalaia_core::payroll::Amounts::from_reais(
+        replayed.config.payment_recap1,
+        replayed.config.payment_recap2,
+    );
+    let (pay_lines, summaries) = replayed
+        .roster
+        .as_ref()
+        .map(|r| r.payroll(&report, amounts))
+        .unwrap_or_default();
+    let show_names = id.may(Permission::ManageRecap) || id.may(Permission::ViewCpf);
     let differs_today = match st
         .db
         .compute_quarter(inputs.quarter, Some(replay_baseline(&inputs)))
@@ -904,6 +932,37 @@ pub async fn run(
         })
         .collect();
     render(&RunPage {
+        has_roster: replayed.roster.is_some(),
+        grand_total: reais(summaries.iter().map(|x| x.total_cents).sum()),
+        summary: summaries
+            .iter()
+            .map(|x| SummaryRow {
+                unit: x.unit.clone(),
+                name: x.name.clone(),
+                level: level_pt(x.level),
+                eligible: x.eligible,
+                excluded_absence: x.excluded_absence,
+                excluded_by_head: x.excluded_by_head,
+                amount: reais(x.amount_cents),
+                total: reais(x.total_cents),
+            })
+            .collect(),
+        payroll: if show_names {
+            pay_lines
+                .iter()
+                .map(|l| PayRow {
+                    registration: l.registration.clone(),
+                    name: l.name.clone(),
+                    institution: l.institution.clone(),
+                    unit: l.unit.clone(),
+                    level: level_pt(l.level),
+                    amount: reais(l.amount_cents),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
+        show_names,
         chrome: Chrome::new(
             &st,
             &id,

@@ -580,7 +580,38 @@ async fn recap_cycle(c: &Client, base: &str, db: &atalaia_store::Db) {
         "{appeals}"
     );
     shot_full(c, "12-recap-ciclo").await;
+    // A new run freezes the roster with the head's amendment: their unit (AISP1, 18,31 % → RECAP2 at
+    // R$ 750,00 in the demo configuration) pays everyone on its roster but the one excluded.
+    submit(c, Locator::Css("form[action='/recap/execucoes'] button")).await;
+    let summary = wait_for(c, "details").await;
+    summary.click().await.unwrap();
+    shot_full(c, "13-execucao-folha").await;
     sign_out(c).await;
+    let latest = db.recap_runs("2026-Q3").await.unwrap().remove(0);
+    let replayed = latest.replay().unwrap();
+    assert!(replayed.reproduces);
+    let roster = replayed.roster.unwrap();
+    let on_unit = roster
+        .lines
+        .iter()
+        .filter(|l| l.entry.unit.as_deref() == Some("PM-1BPM"))
+        .count() as u32;
+    let absent = roster
+        .lines
+        .iter()
+        .filter(|l| l.entry.unit.as_deref() == Some("PM-1BPM") && l.entry.excluded.is_some())
+        .count() as u32;
+    let (_, summaries) = roster.payroll(
+        &replayed.report,
+        atalaia_core::payroll::Amounts::from_reais(1500.0, 750.0),
+    );
+    let mine = summaries.iter().find(|x| x.unit == "PM-1BPM").unwrap();
+    assert_eq!(mine.level, Some(atalaia_core::recap::Level::Recap2));
+    assert_eq!(
+        (mine.excluded_by_head, mine.excluded_absence, mine.eligible),
+        (1, absent, on_unit - absent - 1)
+    );
+    assert_eq!(mine.total_cents, i64::from(mine.eligible) * 75_000);
     let cycle = db.cycle(CycleKind::Recap, q).await.unwrap().unwrap();
     let acts: Vec<&str> = cycle.acts.iter().map(|a| a.act.as_str()).collect();
     assert_eq!(
