@@ -359,6 +359,7 @@ struct RecapPage {
     chart_labels: String,
     chart_series: String,
     map_url: String,
+    default_schedule: Vec<(usize, &'static str, u32)>,
 }
 
 fn config_summary(c: &Computed) -> Vec<(String, String)> {
@@ -552,6 +553,12 @@ async fn recap_page(
         chart_labels,
         chart_series,
         map_url: format!("/recap/mapa.geojson?trimestre={q}"),
+        default_schedule: StepKey::ALL
+            .iter()
+            .zip(Schedule::ANEXO_UNICO.nth)
+            .enumerate()
+            .map(|(i, (k, n))| (i + 1, k.label_pt(CycleKind::Recap), n))
+            .collect(),
     })
 }
 
@@ -644,18 +651,47 @@ pub async fn save_run(
     Ok(Redirect::to(&format!("/recap/execucoes/{run}")).into_response())
 }
 
-/// `POST /recap/ciclo`: opens the quarter's cycle with the Anexo Único's deadlines.
+/// The open-cycle form: the quarter and, optionally, each step's business day (`prazo_1` … `prazo_6`;
+/// the Anexo Único's when absent).
+#[derive(Debug, Deserialize)]
+pub struct OpenCycleForm {
+    trimestre: String,
+    #[serde(flatten)]
+    prazos: BTreeMap<String, String>,
+}
+
+/// `POST /recap/ciclo`: opens the quarter's cycle with the Anexo Único's deadlines or the committee's.
 pub async fn open_cycle(
     State(st): State<AppState>,
     Extension(id): Extension<Identity>,
-    Form(f): Form<QuarterForm>,
+    Form(f): Form<OpenCycleForm>,
 ) -> Result<Response, AppError> {
     let q = quarter_of(Some(&f.trimestre))?;
+    let mut nth = Schedule::ANEXO_UNICO.nth;
+    for (i, n) in nth.iter_mut().enumerate() {
+        if let Some(v) = f
+            .prazos
+            .get(&format!("prazo_{}", i + 1))
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+        {
+            *n = v.parse().map_err(|_| {
+                AppError::BadRequest(format!(
+                    "prazo da etapa {} `{v}` inválido: esperado o número do dia útil",
+                    i + 1
+                ))
+            })?;
+        }
+    }
+    let schedule = match Schedule::new(nth) {
+        Ok(s) => s,
+        Err(e) => return recap_page(&st, &id, q, Some(e.to_string()), None).await,
+    };
     st.db
         .open_cycle(
             CycleKind::Recap,
             CyclePeriod::Quarter(q),
-            &Schedule::ANEXO_UNICO,
+            &schedule,
             &id.actor(),
             now_utc(),
         )

@@ -487,3 +487,130 @@ async fn cpfs_are_masked_except_for_the_committee_and_auditors() {
     );
     t.cleanup().await.unwrap();
 }
+
+/// RECAP acts from the web: a schedule the rules refuse, a configuration that breaks Art. 5, a unit head
+/// acting for a unit outside their scope — each refused with a Portuguese reason and nothing written;
+/// a valid configuration and a committee-set schedule go in, audited.
+#[tokio::test]
+async fn recap_acts_are_checked_and_audited() {
+    let t = TestDb::sqlite().await.unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    atalaia_demo::load_scaled(&t.db, 7872, today, 0.01)
+        .await
+        .unwrap();
+    let app = App::new(t.db.clone(), test_config()).await;
+    let committee = app.login("comite", "demo-comite-7872").await.unwrap();
+    let csrf = app.csrf(&committee).await;
+    let q =
+        atalaia_core::cycle::CyclePeriod::Quarter(atalaia_core::Quarter::parse("2026-Q3").unwrap());
+    let kind = atalaia_core::cycle::CycleKind::Recap;
+    // Validation before the partial result: refused, no cycle.
+    let r = app
+        .post_form(
+            "/recap/ciclo",
+            Some(&committee),
+            &format!("csrf_token={csrf}&trimestre=2026-Q3&prazo_1=5&prazo_2=10&prazo_3=12&prazo_4=9&prazo_5=15&prazo_6=15"),
+        )
+        .await;
+    assert!(r.body.contains("antes do da etapa anterior"), "{}", r.body);
+    assert!(app.db.cycle(kind, q).await.unwrap().is_none());
+    let r = app
+        .post_form(
+            "/recap/ciclo",
+            Some(&committee),
+            &format!("csrf_token={csrf}&trimestre=2026-Q3&prazo_1=3&prazo_2=8&prazo_3=10&prazo_4=12&prazo_5=13&prazo_6=13"),
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let c = app.db.cycle(kind, q).await.unwrap().unwrap();
+    assert_eq!(c.schedule.nth, [3, 8, 10, 12, 13, 13]);
+    // A configuration whose RECAP1 threshold is not above RECAP2's (Art. 5).
+    let mut doc = atalaia_core::program::ProgramDocument::decree_default();
+    doc.recap1_min_pct = 10.0;
+    let body = |doc: &atalaia_core::program::ProgramDocument, day: &str| {
+        format!(
+            "csrf_token={csrf}&vigencia={day}&nota=Resolu%C3%A7%C3%A3o+1&documento={}",
+            urlencode(&serde_json::to_string(doc).unwrap())
+        )
+    };
+    let before = app.db.program_configs().await.unwrap().len();
+    let r = app
+        .post_form(
+            "/recap/configuracao",
+            Some(&committee),
+            &body(&doc, "01/01/2027"),
+        )
+        .await;
+    assert!(r.body.contains("deve ser maior"), "{}", r.body);
+    assert_eq!(app.db.program_configs().await.unwrap().len(), before);
+    doc.recap1_min_pct = 25.0;
+    let r = app
+        .post_form(
+            "/recap/configuracao",
+            Some(&committee),
+            &body(&doc, "01/01/2027"),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let versions = app.db.program_configs().await.unwrap();
+    assert_eq!(versions.len(), before + 1);
+    assert!(
+        versions
+            .last()
+            .unwrap()
+            .document
+            .contains("\"recap1_min_pct\":25.0")
+    );
+    // The head of PM-1BPM appeals for another unit: forbidden, nothing recorded.
+    let chief = app.login("chefe1bpm", "demo-chefe-7872").await.unwrap();
+    let csrf = app.csrf(&chief).await;
+    let r = app
+        .post_form(
+            "/recap/unidade/recurso",
+            Some(&chief),
+            &format!("csrf_token={csrf}&trimestre=2026-Q3&unidade=PM-7BPM&texto=x"),
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    assert!(r.body.contains("não está no seu escopo"), "{}", r.body);
+    // Their own unit, before the partial result: the window is closed.
+    let r = app
+        .post_form(
+            "/recap/unidade/recurso",
+            Some(&chief),
+            &format!("csrf_token={csrf}&trimestre=2026-Q3&unidade=PM-1BPM&texto=x"),
+        )
+        .await;
+    assert!(
+        r.body.contains("recursos só depois do resultado parcial"),
+        "{}",
+        r.body
+    );
+    assert_eq!(app.db.cycle(kind, q).await.unwrap().unwrap().acts.len(), 0);
+    let acts: Vec<String> = actions(&app.db)
+        .await
+        .into_iter()
+        .filter(|(_, a, _)| a.starts_with("cycle.") || a.starts_with("config."))
+        .map(|(who, a, _)| format!("{who} {a}"))
+        .collect();
+    assert_eq!(
+        acts,
+        [
+            "demo config.program",
+            "user:comite cycle.opened",
+            "user:comite config.program"
+        ]
+    );
+    t.cleanup().await.unwrap();
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
