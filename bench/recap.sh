@@ -27,12 +27,18 @@ runs() { # URL LABEL
 }
 if [ "${1:-}" = pg ]; then
   PG=${ATALAIA_BENCH_PG:?set ATALAIA_BENCH_PG to a postgres:// URL}
-  PGOPTIONS='-c client_min_messages=warning' psql "$PG" -v ON_ERROR_STOP=1 -q -c 'DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;'
-  "$BIN" --database "$PG" import territories "$OUT/go_municipios.geojson" > /dev/null
-  "$BIN" --database "$PG" import population "$OUT/go_population.csv" > /dev/null
-  echo "== postgres: import of the 10M-row CSV"
-  /usr/bin/time -f "%e s %M KB" "$BIN" --database "$PG" --format json import occurrences "$OUT/occ-10000000-s42.csv" --rejects "$OUT/recap-pg.rejects.csv"
-  psql "$PG" -v ON_ERROR_STOP=1 -q -v doc="$DOC" -c "INSERT INTO program_configs (valid_from, document, note, created_by, created_at) VALUES ('2000-01-01', :'doc', 'benchmark: municipalities as areas', 'bench', '2026-11-22 00:00:00')"
+  if [ "${RECAP_PG_KEEP:-0}" != 1 ]; then # RECAP_PG_KEEP=1: the data are already there
+    PGOPTIONS='-c client_min_messages=warning' psql "$PG" -v ON_ERROR_STOP=1 -q -c 'DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;'
+    "$BIN" --database "$PG" import territories "$OUT/go_municipios.geojson" > /dev/null 2>&1
+    "$BIN" --database "$PG" import population "$OUT/go_population.csv" > /dev/null 2>&1 || [ $? -eq 3 ]
+    echo "== postgres: import of the 10M-row CSV"
+    # exit 3: the generator's deliberately bad rows went to the rejects file
+    /usr/bin/time -f "%e s %M KB" "$BIN" --database "$PG" --format json import occurrences "$OUT/occ-10000000-s42.csv" --rejects "$OUT/recap-pg.rejects.csv" || [ $? -eq 3 ]
+  fi
+  psql "$PG" -q -c "DELETE FROM program_configs WHERE created_by = 'bench'" > /dev/null 2>&1 || true
+  # psql interpolates :'doc' (quoted) only in what it reads, not in -c
+  echo "INSERT INTO program_configs (valid_from, document, note, created_by, created_at) VALUES ('2000-01-01', :'doc', 'benchmark: municipalities as areas', 'bench', '2026-11-22 00:00:00')" |
+    psql "$PG" -v ON_ERROR_STOP=1 -q -v doc="$DOC"
   psql "$PG" -At -c "SELECT (SELECT COUNT(*) FROM occurrences) || ' occurrences, ' || (SELECT COUNT(*) FROM daily_counts) || ' cells'"
   runs "$PG" postgres
   cmp "$OUT/recap-2024Q1.postgres.json" "$OUT/recap-2024Q1.sqlite.json" && echo "same JSON as SQLite's run" || echo "JSON differs from SQLite's run (if it exists)"

@@ -143,3 +143,139 @@ impl Db {
         })
     }
 }
+
+/// Sums of one area and crime over a period: occurrences and victims from the daily aggregate, each plus
+/// the monthly totals of whole months in the period (see [`Db::count_in_period`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PeriodSums {
+    /// Occurrences (plus monthly totals).
+    pub occurrences: i64,
+    /// Victims (plus monthly totals).
+    pub victims: i64,
+}
+
+impl Db {
+    /// [`Db::count_in_period`] for many areas and crimes at once: two grouped queries (daily and
+    /// monthly) that seek the aggregates' primary keys, instead of one round trip per area and crime.
+    pub async fn period_sums(
+        &self,
+        codes: &[String],
+        crimes: &[&str],
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<std::collections::HashMap<(String, String), PeriodSums>> {
+        let mut out: std::collections::HashMap<(String, String), PeriodSums> = Default::default();
+        let (daily, monthly): (Vec<(String, String, i64, i64)>, Vec<(String, String, i64)>) =
+            match self {
+                Db::Pg(p) => {
+                    let crimes: Vec<String> = crimes.iter().map(|c| c.to_string()).collect();
+                    let daily = sqlx::query_as(
+                        "SELECT territory_code, crime, CAST(SUM(occurrences) AS BIGINT),
+                                CAST(SUM(victims) AS BIGINT)
+                         FROM daily_counts
+                         WHERE territory_code = ANY($1) AND crime = ANY($2) AND day >= $3 AND day <= $4
+                         GROUP BY territory_code, crime",
+                    )
+                    .bind(codes)
+                    .bind(&crimes)
+                    .bind(from)
+                    .bind(to)
+                    .fetch_all(p)
+                    .await?;
+                    let monthly = sqlx::query_as(
+                        "SELECT territory_code, crime, CAST(SUM(count) AS BIGINT) FROM monthly_counts
+                         WHERE territory_code = ANY($1) AND crime = ANY($2) AND month >= $3 AND month <= $4
+                         GROUP BY territory_code, crime",
+                    )
+                    .bind(codes)
+                    .bind(&crimes)
+                    .bind(from)
+                    .bind(to)
+                    .fetch_all(p)
+                    .await?;
+                    (daily, monthly)
+                }
+                Db::Sqlite(p) => {
+                    // The lists go in as JSON arrays: SQLite seeks the primary key for each value.
+                    let codes = serde_json::to_string(codes)
+                        .map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
+                    let crimes = serde_json::to_string(crimes)
+                        .map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
+                    let daily = sqlx::query_as(
+                        "SELECT territory_code, crime, SUM(occurrences), SUM(victims) FROM daily_counts
+                         WHERE territory_code IN (SELECT value FROM json_each($1))
+                           AND crime IN (SELECT value FROM json_each($2)) AND day >= $3 AND day <= $4
+                         GROUP BY territory_code, crime",
+                    )
+                    .bind(&codes)
+                    .bind(&crimes)
+                    .bind(from)
+                    .bind(to)
+                    .fetch_all(p)
+                    .await?;
+                    let monthly = sqlx::query_as(
+                        "SELECT territory_code, crime, SUM(count) FROM monthly_counts
+                         WHERE territory_code IN (SELECT value FROM json_each($1))
+                           AND crime IN (SELECT value FROM json_each($2)) AND month >= $3 AND month <= $4
+                         GROUP BY territory_code, crime",
+                    )
+                    .bind(&codes)
+                    .bind(&crimes)
+                    .bind(from)
+                    .bind(to)
+                    .fetch_all(p)
+                    .await?;
+                    (daily, monthly)
+                }
+            };
+        for (t, c, occ, vic) in daily {
+            let e = out.entry((t, c)).or_default();
+            e.occurrences += occ;
+            e.victims += vic;
+        }
+        for (t, c, n) in monthly {
+            let e = out.entry((t, c)).or_default();
+            e.occurrences += n;
+            e.victims += n;
+        }
+        Ok(out)
+    }
+
+    /// Every population of `codes` up to `year`, per code, newest first (for carry-forward).
+    pub async fn populations_upto(
+        &self,
+        codes: &[String],
+        year: i32,
+    ) -> Result<std::collections::HashMap<String, Vec<(i32, i64)>>> {
+        let rows: Vec<(String, i64, i64)> = match self {
+            Db::Pg(p) => {
+                sqlx::query_as(
+                    "SELECT territory_code, CAST(year AS BIGINT), CAST(population AS BIGINT) FROM populations
+                     WHERE territory_code = ANY($1) AND year <= $2 ORDER BY territory_code, year DESC",
+                )
+                .bind(codes)
+                .bind(i64::from(year))
+                .fetch_all(p)
+                .await?
+            }
+            Db::Sqlite(p) => {
+                let codes = serde_json::to_string(codes)
+                    .map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
+                sqlx::query_as(
+                    "SELECT territory_code, year, population FROM populations
+                     WHERE territory_code IN (SELECT value FROM json_each($1)) AND year <= $2
+                     ORDER BY territory_code, year DESC",
+                )
+                .bind(codes)
+                .bind(i64::from(year))
+                .fetch_all(p)
+                .await?
+            }
+        };
+        let mut out: std::collections::HashMap<String, Vec<(i32, i64)>> = Default::default();
+        for (t, y, p) in rows {
+            out.entry(t).or_default().push((y as i32, p));
+        }
+        Ok(out)
+    }
+}

@@ -7,7 +7,6 @@ use atalaia_core::recap::{AreaInput, CountBy as RecapCountBy, Population, RecapP
 use atalaia_core::{Quarter, TerritoryKind};
 use chrono::NaiveDate;
 
-use crate::counts::CountBy;
 use crate::{Db, Result, StoreError, on_db};
 
 /// A unit and the areas it acts in on a day (Art. 7).
@@ -49,37 +48,6 @@ impl Db {
         Ok(out)
     }
 
-    async fn population_of(&self, code: &str, year: i32) -> Result<Population> {
-        Ok(match self.population_for(code, year).await? {
-            Some((y, p)) if y == year => Population::Exact(p.max(0) as u64),
-            Some((y, p)) => Population::CarriedForward {
-                population: p.max(0) as u64,
-                year: y,
-            },
-            None => Population::Missing,
-        })
-    }
-
-    async fn quarter_counts(
-        &self,
-        params: &RecapParams,
-        code: &str,
-        q: Quarter,
-    ) -> Result<Vec<u64>> {
-        let mut v = Vec::with_capacity(params.crimes.len());
-        for (crime, by) in &params.crimes {
-            let by = match by {
-                RecapCountBy::Occurrences => CountBy::Occurrences,
-                RecapCountBy::Victims => CountBy::Victims,
-            };
-            let n = self
-                .count_in_period(code, crime.as_str(), q.first_day(), q.last_day(), by)
-                .await?;
-            v.push(n.max(0) as u64);
-        }
-        Ok(v)
-    }
-
     /// The inputs of one area for `quarter` against `baseline`.
     pub async fn recap_area_input(
         &self,
@@ -90,15 +58,80 @@ impl Db {
         quarter: Quarter,
         baseline: Quarter,
     ) -> Result<AreaInput> {
-        Ok(AreaInput {
-            code: code.to_string(),
-            name: name.to_string(),
-            kind,
-            population: self.population_of(code, quarter.year()).await?,
-            baseline_population: self.population_of(code, baseline.year()).await?,
-            counts: self.quarter_counts(params, code, quarter).await?,
-            baseline_counts: self.quarter_counts(params, code, baseline).await?,
-        })
+        let mut v = self
+            .area_inputs(params, &[(code, name, kind)], quarter, baseline)
+            .await?;
+        v.pop()
+            .ok_or_else(|| StoreError::Corrupt(format!("área {code} sem entrada")))
+    }
+
+    /// The inputs of many areas at once: one population query and two count queries per period
+    /// (`period_sums`), whatever the number of areas — a round trip per area and crime made a quarter
+    /// take a second on PostgreSQL.
+    async fn area_inputs(
+        &self,
+        params: &RecapParams,
+        areas: &[(&str, &str, TerritoryKind)],
+        quarter: Quarter,
+        baseline: Quarter,
+    ) -> Result<Vec<AreaInput>> {
+        let codes: Vec<String> = areas.iter().map(|(c, _, _)| c.to_string()).collect();
+        let crimes: Vec<&str> = params.crimes.iter().map(|(c, _)| c.as_str()).collect();
+        let pops = self
+            .populations_upto(&codes, quarter.year().max(baseline.year()))
+            .await?;
+        let now = self
+            .period_sums(&codes, &crimes, quarter.first_day(), quarter.last_day())
+            .await?;
+        let base = self
+            .period_sums(&codes, &crimes, baseline.first_day(), baseline.last_day())
+            .await?;
+        let population = |code: &str, year: i32| -> Population {
+            // Newest first: the period's year, or the latest earlier one carried forward.
+            match pops
+                .get(code)
+                .and_then(|v| v.iter().find(|(y, _)| *y <= year))
+            {
+                Some((y, p)) if *y == year => Population::Exact((*p).max(0) as u64),
+                Some((y, p)) => Population::CarriedForward {
+                    population: (*p).max(0) as u64,
+                    year: *y,
+                },
+                None => Population::Missing,
+            }
+        };
+        let counts =
+            |sums: &std::collections::HashMap<(String, String), crate::counts::PeriodSums>,
+             code: &str|
+             -> Vec<u64> {
+                params
+                    .crimes
+                    .iter()
+                    .map(|(crime, by)| {
+                        let s = sums
+                            .get(&(code.to_string(), crime.as_str().to_string()))
+                            .copied()
+                            .unwrap_or_default();
+                        let n = match by {
+                            RecapCountBy::Occurrences => s.occurrences,
+                            RecapCountBy::Victims => s.victims,
+                        };
+                        n.max(0) as u64
+                    })
+                    .collect()
+            };
+        Ok(areas
+            .iter()
+            .map(|(code, name, kind)| AreaInput {
+                code: code.to_string(),
+                name: name.to_string(),
+                kind: kind.clone(),
+                population: population(code, quarter.year()),
+                baseline_population: population(code, baseline.year()),
+                counts: counts(&now, code),
+                baseline_counts: counts(&base, code),
+            })
+            .collect())
     }
 
     /// The inputs of every area of `params.area_kinds` in force at the end of `quarter`, by code.
@@ -111,18 +144,15 @@ impl Db {
         let kinds: Vec<&str> = params.area_kinds.iter().map(|k| k.as_str()).collect();
         let mut areas = self.territories_on(&kinds, quarter.last_day()).await?;
         areas.sort_by(|a, b| a.code.cmp(&b.code));
-        let mut out = Vec::with_capacity(areas.len());
-        for a in areas {
+        let mut list = Vec::with_capacity(areas.len());
+        for a in &areas {
             let kind: TerritoryKind = a
                 .kind
                 .parse()
                 .map_err(|_| StoreError::Corrupt(format!("tipo de território `{}`", a.kind)))?;
-            out.push(
-                self.recap_area_input(params, &a.code, &a.name, kind, quarter, baseline)
-                    .await?,
-            );
+            list.push((a.code.as_str(), a.name.as_str(), kind));
         }
-        Ok(out)
+        self.area_inputs(params, &list, quarter, baseline).await
     }
 }
 

@@ -67,6 +67,26 @@ async fn isp_rj_quarterly_cap_index_matches_independent_computation() {
             checked += 1;
         }
         assert_eq!(checked, 8);
+        // The batched reading the RECAP uses (`recap_inputs`: one grouped query per period) gives the same
+        // counts and populations as the independent file.
+        let params = atalaia_core::recap::RecapParams::decree_default();
+        for line in expected.lines().skip(1) {
+            let f: Vec<&str> = line.split(',').collect();
+            let (code, quarter) = (f[0], Quarter::parse(f[1]).unwrap());
+            let counts: Vec<u64> = f[2..5].iter().map(|v| v.parse().unwrap()).collect();
+            let population: u64 = f[5].parse().unwrap();
+            let inputs =
+                t.db.recap_inputs(&params, quarter, quarter.previous().unwrap())
+                    .await
+                    .unwrap();
+            let a = inputs.iter().find(|a| a.code == code).unwrap();
+            assert_eq!(a.counts, counts, "{code} {quarter}");
+            assert_eq!(
+                a.population,
+                atalaia_core::recap::Population::Exact(population),
+                "{code} {quarter}"
+            );
+        }
         // RECAP on real data: AISP06, 2017-Q3 against the previous quarter (both rows of the independent
         // file), through the core calculation with counts and populations read from the store.
         let idx = |code: &str, q: &str| -> f64 {
