@@ -165,11 +165,12 @@ impl Db {
         to: NaiveDate,
     ) -> Result<std::collections::HashMap<(String, String), PeriodSums>> {
         let mut out: std::collections::HashMap<(String, String), PeriodSums> = Default::default();
-        let (daily, monthly): (Vec<(String, String, i64, i64)>, Vec<(String, String, i64)>) =
-            match self {
-                Db::Pg(p) => {
-                    let crimes: Vec<String> = crimes.iter().map(|c| c.to_string()).collect();
-                    let daily = sqlx::query_as(
+        type Daily = Vec<(String, String, i64, i64)>;
+        type Monthly = Vec<(String, String, i64)>;
+        let (daily, monthly): (Daily, Monthly) = match self {
+            Db::Pg(p) => {
+                let crimes: Vec<String> = crimes.iter().map(|c| c.to_string()).collect();
+                let daily = sqlx::query_as(
                         "SELECT territory_code, crime, CAST(SUM(occurrences) AS BIGINT),
                                 CAST(SUM(victims) AS BIGINT)
                          FROM daily_counts
@@ -182,7 +183,7 @@ impl Db {
                     .bind(to)
                     .fetch_all(p)
                     .await?;
-                    let monthly = sqlx::query_as(
+                let monthly = sqlx::query_as(
                         "SELECT territory_code, crime, CAST(SUM(count) AS BIGINT) FROM monthly_counts
                          WHERE territory_code = ANY($1) AND crime = ANY($2) AND month >= $3 AND month <= $4
                          GROUP BY territory_code, crime",
@@ -193,15 +194,15 @@ impl Db {
                     .bind(to)
                     .fetch_all(p)
                     .await?;
-                    (daily, monthly)
-                }
-                Db::Sqlite(p) => {
-                    // The lists go in as JSON arrays: SQLite seeks the primary key for each value.
-                    let codes = serde_json::to_string(codes)
-                        .map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
-                    let crimes = serde_json::to_string(crimes)
-                        .map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
-                    let daily = sqlx::query_as(
+                (daily, monthly)
+            }
+            Db::Sqlite(p) => {
+                // The lists go in as JSON arrays: SQLite seeks the primary key for each value.
+                let codes = serde_json::to_string(codes)
+                    .map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
+                let crimes = serde_json::to_string(crimes)
+                    .map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
+                let daily = sqlx::query_as(
                         "SELECT territory_code, crime, SUM(occurrences), SUM(victims) FROM daily_counts
                          WHERE territory_code IN (SELECT value FROM json_each($1))
                            AND crime IN (SELECT value FROM json_each($2)) AND day >= $3 AND day <= $4
@@ -213,7 +214,7 @@ impl Db {
                     .bind(to)
                     .fetch_all(p)
                     .await?;
-                    let monthly = sqlx::query_as(
+                let monthly = sqlx::query_as(
                         "SELECT territory_code, crime, SUM(count) FROM monthly_counts
                          WHERE territory_code IN (SELECT value FROM json_each($1))
                            AND crime IN (SELECT value FROM json_each($2)) AND month >= $3 AND month <= $4
@@ -225,9 +226,9 @@ impl Db {
                     .bind(to)
                     .fetch_all(p)
                     .await?;
-                    (daily, monthly)
-                }
-            };
+                (daily, monthly)
+            }
+        };
         for (t, c, occ, vic) in daily {
             let e = out.entry((t, c)).or_default();
             e.occurrences += occ;
