@@ -1,0 +1,541 @@
+//! The RECAP document as PDF, laid out by typst used as a library.
+//!
+//! The template (`templates/recap.typ`) is fixed text compiled into the crate; the document's data is
+//! a JSON file (`/data.json`) in a virtual file system of two files, which the template loads with
+//! `json(...)`. Every value arrives in typst as a string and is shown as text, so no name, role or
+//! memória line is ever read as markup. Fonts are typst-assets' embedded ones (Libertinus Serif for
+//! text, DejaVu Sans Mono for hashes); nothing is read from disk or the network; `today` is fixed.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use serde::Serialize;
+use typst::diag::{FileError, FileResult, SourceDiagnostic};
+use typst::foundations::{Bytes, Datetime, Duration, Smart};
+use typst::layout::{Frame, FrameItem};
+use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
+use typst::text::{Font, FontBook};
+use typst::utils::LazyHash;
+use typst::{Library, LibraryExt, World};
+use typst_layout::PagedDocument;
+use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
+
+use crate::format::{
+    self, DASH, baseline_label, brl, brl_wide, crime_label, decimal, decimal_or_dash, integer,
+    kind_label, level_label, percent_or_dash, quarter_label, reasons_label,
+};
+use crate::{RecapDocument, ReportError, Stage};
+
+/// The template, compiled into the crate.
+const TEMPLATE: &str = include_str!("../templates/recap.typ");
+/// Where the template finds its data.
+const DATA_PATH: &str = "/data.json";
+/// The template's own path.
+const MAIN_PATH: &str = "/recap.typ";
+
+/// The RECAP document as PDF (A4, pt-BR; PDF/A-2b when the run's date reads as `dd/mm/yyyy HH:MM`),
+/// deterministic for the same input.
+pub fn recap_pdf(doc: &RecapDocument) -> Result<Vec<u8>, ReportError> {
+    let document = compile(doc)?;
+    // PDF/A-2b (for archiving) needs the document's date: the run's, in Brasília time (UTC−3). A run
+    // whose date does not read as `dd/mm/yyyy HH:MM` gets a plain PDF without a date rather than a
+    // date taken from the clock.
+    let timestamp = run_datetime(&doc.run.created_at).and_then(|d| Timestamp::new_local(d, -180));
+    let standards = if timestamp.is_some() {
+        PdfStandards::new(&[PdfStandard::A_2b])
+            .map_err(|e| ReportError::Pdf(e.message().to_string()))?
+    } else {
+        PdfStandards::default()
+    };
+    let options = PdfOptions {
+        ident: Smart::Custom(format!(
+            "atalaia-recap-{}-{}-{}",
+            doc.run.run_id,
+            stage_word(doc.stage),
+            doc.run.result_sha256
+        )),
+        creator: Smart::Custom(Some("Atalaia".into())),
+        timestamp,
+        standards,
+        ..PdfOptions::default()
+    };
+    let pdf = typst_pdf::pdf(&document, &options).map_err(|e| ReportError::Pdf(diagnostics(&e)));
+    typst::comemo::evict(10);
+    pdf
+}
+
+/// The text of each page of [`recap_pdf`]'s document as laid out, runs of text separated by newlines
+/// (for checks and for search indexes; the PDF itself stores glyphs).
+pub fn recap_pdf_text(doc: &RecapDocument) -> Result<Vec<String>, ReportError> {
+    let document = compile(doc)?;
+    typst::comemo::evict(10);
+    Ok(document
+        .pages()
+        .iter()
+        .map(|page| {
+            let mut out = String::new();
+            frame_text(&page.frame, &mut out);
+            out
+        })
+        .collect())
+}
+
+fn frame_text(frame: &Frame, out: &mut String) {
+    for (_, item) in frame.items() {
+        match item {
+            FrameItem::Group(group) => frame_text(&group.frame, out),
+            FrameItem::Text(text) => {
+                out.push_str(&text.text);
+                out.push('\n');
+            }
+            _ => {}
+        }
+    }
+}
+
+fn stage_word(stage: Stage) -> &'static str {
+    match stage {
+        Stage::Partial => "parcial",
+        Stage::Final => "final",
+    }
+}
+
+/// The run's date and time (Brasília) as a typst datetime.
+fn run_datetime(text: &str) -> Option<Datetime> {
+    use chrono::{Datelike, Timelike};
+    let t = crate::run_datetime(text)?;
+    Datetime::from_ymd_hms(
+        t.year(),
+        u8::try_from(t.month()).ok()?,
+        u8::try_from(t.day()).ok()?,
+        u8::try_from(t.hour()).ok()?,
+        u8::try_from(t.minute()).ok()?,
+        u8::try_from(t.second()).ok()?,
+    )
+}
+
+fn diagnostics(errors: &[SourceDiagnostic]) -> String {
+    errors
+        .iter()
+        .map(|e| e.message.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn compile(doc: &RecapDocument) -> Result<PagedDocument, ReportError> {
+    let data = serde_json::to_vec(&TemplateData::new(doc))?;
+    let world = ReportWorld::new(data, run_datetime(&doc.run.created_at))?;
+    typst::compile::<PagedDocument>(&world)
+        .output
+        .map_err(|e| ReportError::Layout(diagnostics(&e)))
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The data the template reads: every value already a string in its printed form.
+
+#[derive(Serialize)]
+struct TemplateData {
+    title: String,
+    stage: &'static str,
+    stage_note: &'static str,
+    quarter: String,
+    baseline_quarter: String,
+    parameters: Vec<[String; 2]>,
+    run: RunData,
+    summary: Vec<[String; 5]>,
+    crimes: Vec<String>,
+    areas: Vec<AreaRow>,
+    any_carried_forward: bool,
+    carried_forward_note: String,
+    units: Vec<UnitRow>,
+    roster: Vec<RosterRow>,
+    roster_total: RosterRow,
+    payroll_note: String,
+    signatories: Vec<[String; 2]>,
+    memoria: Vec<MemoriaBlock>,
+}
+
+#[derive(Serialize)]
+struct RunData {
+    id: String,
+    created_by: String,
+    created_at: String,
+    inputs_sha256: String,
+    result_sha256: String,
+    result_short: String,
+}
+
+#[derive(Serialize)]
+struct AreaRow {
+    code: String,
+    name: String,
+    kind: String,
+    population: String,
+    carried_forward: bool,
+    counts: Vec<String>,
+    baseline_index: String,
+    index: String,
+    reduction: String,
+    level: String,
+    note: String,
+}
+
+#[derive(Serialize)]
+struct UnitRow {
+    code: String,
+    name: String,
+    areas: String,
+    baseline_index: String,
+    index: String,
+    reduction: String,
+    level: String,
+    note: String,
+}
+
+#[derive(Serialize)]
+struct RosterRow {
+    unit: String,
+    areas: String,
+    level: String,
+    eligible: String,
+    excluded_absence: String,
+    excluded_by_head: String,
+    amount: String,
+    total: String,
+}
+
+#[derive(Serialize)]
+struct MemoriaBlock {
+    title: String,
+    lines: Vec<String>,
+}
+
+impl TemplateData {
+    fn new(doc: &RecapDocument) -> TemplateData {
+        let report = doc.report;
+        let p = &report.parameters;
+        let quarter = quarter_label(&report.quarter);
+        let crimes: Vec<String> = p.crimes.iter().map(|c| crime_label(c)).collect();
+        let parameters = vec![
+            [
+                "Crimes de Alta Prioridade (Art. 4)".into(),
+                crimes.join(", "),
+            ],
+            [
+                "Índice CAP (Art. 8)".into(),
+                "média das taxas dos crimes por 100.000 habitantes".into(),
+            ],
+            [
+                "Redução".into(),
+                "(índice da base − índice do período) ÷ índice da base × 100".into(),
+            ],
+            [
+                "RECAP2 (Art. 6)".into(),
+                format!("redução ≥ {}%", decimal(p.recap2_min_pct, 2)),
+            ],
+            [
+                "RECAP1 (Art. 5)".into(),
+                format!("redução ≥ {}%", decimal(p.recap1_min_pct, 2)),
+            ],
+            [
+                "Base de comparação".into(),
+                format!(
+                    "{} ({})",
+                    baseline_label(p.baseline),
+                    quarter_label(&report.baseline_quarter)
+                ),
+            ],
+            [
+                "Configuração".into(),
+                format!("vigente desde {}", doc.run.config_valid_from),
+            ],
+            [
+                "Execução".into(),
+                format!(
+                    "nº {}, por {}, em {}",
+                    doc.run.run_id, doc.run.created_by, doc.run.created_at
+                ),
+            ],
+        ];
+
+        let areas: Vec<AreaRow> = report
+            .areas
+            .iter()
+            .map(|a| AreaRow {
+                code: a.code.clone(),
+                name: a.name.clone(),
+                kind: kind_label(&a.kind),
+                population: a
+                    .population
+                    .map_or_else(|| DASH.to_string(), |p| integer(i128::from(p))),
+                carried_forward: !a.warnings.is_empty(),
+                counts: (0..crimes.len())
+                    .map(|i| match a.crimes.get(i) {
+                        Some(c) => format!("{} → {}", c.baseline_count, c.count),
+                        None => DASH.to_string(),
+                    })
+                    .collect(),
+                baseline_index: decimal_or_dash(a.baseline_index),
+                index: decimal_or_dash(a.index),
+                reduction: percent_or_dash(a.reduction_pct),
+                level: level_label(a.level).to_string(),
+                note: reasons_label(&a.reasons),
+            })
+            .collect();
+        let summary = {
+            use atalaia_core::recap::Level::{Recap1, Recap2};
+            let by_level = |levels: Vec<Option<atalaia_core::recap::Level>>, label: &str| {
+                let count = |l| integer(levels.iter().filter(|x| **x == l).count() as i128);
+                [
+                    label.to_string(),
+                    count(Some(Recap1)),
+                    count(Some(Recap2)),
+                    count(None),
+                    integer(levels.len() as i128),
+                ]
+            };
+            vec![
+                by_level(report.areas.iter().map(|a| a.level).collect(), "Áreas"),
+                by_level(report.units.iter().map(|u| u.level).collect(), "Unidades"),
+            ]
+        };
+
+        let units = report
+            .units
+            .iter()
+            .map(|u| UnitRow {
+                code: u.code.clone(),
+                name: u.name.clone(),
+                areas: u.areas.join(", "),
+                baseline_index: decimal_or_dash(u.baseline_index),
+                index: decimal_or_dash(u.index),
+                reduction: percent_or_dash(u.reduction_pct),
+                level: level_label(u.level).to_string(),
+                note: reasons_label(&u.reasons),
+            })
+            .collect();
+
+        let roster = doc
+            .roster
+            .iter()
+            .map(|r| RosterRow {
+                unit: if r.unit_name.is_empty() {
+                    r.unit_code.clone()
+                } else {
+                    format!("{} — {}", r.unit_code, r.unit_name)
+                },
+                areas: r.areas.join(", "),
+                level: level_label(r.level).to_string(),
+                eligible: integer(i128::from(r.eligible)),
+                excluded_absence: integer(i128::from(r.excluded_absence)),
+                excluded_by_head: integer(i128::from(r.excluded_by_head)),
+                amount: if r.level.is_some() || r.amount_cents != 0 {
+                    brl(r.amount_cents)
+                } else {
+                    DASH.to_string()
+                },
+                total: brl(r.total_cents),
+            })
+            .collect();
+        let sum = |f: &dyn Fn(&crate::RosterSummaryRow) -> i128| -> i128 {
+            doc.roster.iter().map(f).sum()
+        };
+        let roster_total = RosterRow {
+            unit: "Total".into(),
+            areas: String::new(),
+            level: String::new(),
+            eligible: integer(sum(&|r| i128::from(r.eligible))),
+            excluded_absence: integer(sum(&|r| i128::from(r.excluded_absence))),
+            excluded_by_head: integer(sum(&|r| i128::from(r.excluded_by_head))),
+            amount: String::new(),
+            total: brl_wide(sum(&|r| i128::from(r.total_cents))),
+        };
+        let payroll_total: i128 = doc.payroll.iter().map(|l| i128::from(l.amount_cents)).sum();
+        let payroll_note = format!(
+            "A folha nominal desta execução ({} {}, total de {}) acompanha este documento em planilha (XLSX, aba “Folha nominal”).",
+            integer(doc.payroll.len() as i128),
+            if doc.payroll.len() == 1 {
+                "servidor"
+            } else {
+                "servidores"
+            },
+            brl_wide(payroll_total)
+        );
+
+        let memoria = report
+            .areas
+            .iter()
+            .map(|a| MemoriaBlock {
+                title: format!("{} — {}", a.code, a.name),
+                lines: a.memoria.clone(),
+            })
+            .collect();
+
+        TemplateData {
+            title: format!("{} do RECAP — {}", doc.stage.label_pt(), quarter.clone()),
+            stage: doc.stage.label_pt(),
+            stage_note: match doc.stage {
+                Stage::Partial => {
+                    "Resultado parcial, sujeito a recurso das unidades no prazo do Anexo Único; o recurso só corrige material já entregue (Art. 14)."
+                }
+                Stage::Final => {
+                    "Resultado final, após o prazo de recurso das unidades (Anexo Único)."
+                }
+            },
+            quarter,
+            baseline_quarter: quarter_label(&report.baseline_quarter),
+            parameters,
+            run: RunData {
+                id: doc.run.run_id.to_string(),
+                created_by: doc.run.created_by.clone(),
+                created_at: doc.run.created_at.clone(),
+                inputs_sha256: doc.run.inputs_sha256.clone(),
+                result_sha256: doc.run.result_sha256.clone(),
+                result_short: doc.run.result_sha256.chars().take(16).collect(),
+            },
+            summary,
+            crimes,
+            any_carried_forward: areas.iter().any(|a| a.carried_forward),
+            carried_forward_note: format!(
+                "{} (aviso POPULATION_CARRIED_FORWARD).",
+                capitalized(format::warning_label(
+                    &atalaia_core::recap::Warning::PopulationCarriedForward
+                ))
+            ),
+            areas,
+            units,
+            roster,
+            roster_total,
+            payroll_note,
+            signatories: doc
+                .signatories
+                .iter()
+                .map(|s| [s.name.clone(), s.role.clone()])
+                .collect(),
+            memoria,
+        }
+    }
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The typst world: two virtual files, embedded fonts, a fixed date.
+
+struct Fonts {
+    book: LazyHash<FontBook>,
+    fonts: Vec<Font>,
+}
+
+fn fonts() -> &'static Fonts {
+    static FONTS: OnceLock<Fonts> = OnceLock::new();
+    FONTS.get_or_init(|| {
+        let fonts: Vec<Font> = typst_assets::fonts()
+            .flat_map(|data| Font::iter(Bytes::new(data)))
+            .collect();
+        Fonts {
+            book: LazyHash::new(FontBook::from_fonts(&fonts)),
+            fonts,
+        }
+    })
+}
+
+fn library() -> &'static LazyHash<Library> {
+    static LIBRARY: OnceLock<LazyHash<Library>> = OnceLock::new();
+    LIBRARY.get_or_init(|| LazyHash::new(Library::default()))
+}
+
+struct ReportWorld {
+    main: Source,
+    data_id: FileId,
+    data: Bytes,
+    today: Option<Datetime>,
+}
+
+fn file_id(path: &str) -> Result<FileId, ReportError> {
+    let vpath = VirtualPath::new(path)
+        .map_err(|e| ReportError::Layout(format!("caminho virtual {path}: {e:?}")))?;
+    Ok(RootedPath::new(VirtualRoot::Project, vpath).intern())
+}
+
+impl ReportWorld {
+    fn new(data: Vec<u8>, today: Option<Datetime>) -> Result<ReportWorld, ReportError> {
+        let main_id = file_id(MAIN_PATH)?;
+        Ok(ReportWorld {
+            main: Source::new(main_id, TEMPLATE.to_string()),
+            data_id: file_id(DATA_PATH)?,
+            data: Bytes::new(data),
+            today,
+        })
+    }
+
+    fn not_found(id: FileId) -> FileError {
+        FileError::NotFound(PathBuf::from(id.vpath().get_with_slash()))
+    }
+}
+
+impl World for ReportWorld {
+    fn library(&self) -> &LazyHash<Library> {
+        library()
+    }
+
+    fn book(&self) -> &LazyHash<FontBook> {
+        &fonts().book
+    }
+
+    fn main(&self) -> FileId {
+        self.main.id()
+    }
+
+    fn source(&self, id: FileId) -> FileResult<Source> {
+        if id == self.main.id() {
+            Ok(self.main.clone())
+        } else {
+            Err(Self::not_found(id))
+        }
+    }
+
+    fn file(&self, id: FileId) -> FileResult<Bytes> {
+        if id == self.data_id {
+            Ok(self.data.clone())
+        } else if id == self.main.id() {
+            Ok(Bytes::from_string(self.main.clone()))
+        } else {
+            Err(Self::not_found(id))
+        }
+    }
+
+    fn font(&self, index: usize) -> Option<Font> {
+        fonts().fonts.get(index).cloned()
+    }
+
+    fn today(&self, _offset: Option<Duration>) -> Option<Datetime> {
+        self.today.or_else(|| Datetime::from_ymd(2000, 1, 1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_dates() {
+        assert_eq!(
+            run_datetime("22/11/2026 10:15"),
+            Datetime::from_ymd_hms(2026, 11, 22, 10, 15, 0)
+        );
+        assert_eq!(
+            run_datetime("22/11/2026"),
+            Datetime::from_ymd_hms(2026, 11, 22, 0, 0, 0)
+        );
+        assert_eq!(run_datetime("ontem"), None);
+        assert_eq!(run_datetime("32/13/2026 99:99"), None);
+        assert_eq!(run_datetime(""), None);
+    }
+}

@@ -1,0 +1,6 @@
+//! Integration tests of atalaia-reports (one test binary for the crate).
+
+mod fixture;
+mod format;
+mod pdf;
+mod xlsx;
