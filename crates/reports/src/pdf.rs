@@ -68,7 +68,6 @@ pub fn recap_pdf(doc: &RecapDocument) -> Result<Vec<u8>, ReportError> {
 /// (for checks and for search indexes; the PDF itself stores glyphs).
 pub fn recap_pdf_text(doc: &RecapDocument) -> Result<Vec<String>, ReportError> {
     let document = compile(doc)?;
-    typst::comemo::evict(10);
     Ok(document
         .pages()
         .iter()
@@ -125,9 +124,10 @@ fn diagnostics(errors: &[SourceDiagnostic]) -> String {
 fn compile(doc: &RecapDocument) -> Result<PagedDocument, ReportError> {
     let data = serde_json::to_vec(&TemplateData::new(doc))?;
     let world = ReportWorld::new(data, run_datetime(&doc.run.created_at))?;
-    typst::compile::<PagedDocument>(&world)
-        .output
-        .map_err(|e| ReportError::Layout(diagnostics(&e)))
+    let document = typst::compile::<PagedDocument>(&world).output;
+    // typst memoises across compilations in process-wide caches: keep them bounded in a server.
+    typst::comemo::evict(10);
+    document.map_err(|e| ReportError::Layout(diagnostics(&e)))
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -3,4 +3,5 @@
 mod fixture;
 mod format;
 mod pdf;
+mod robust;
 mod xlsx;
