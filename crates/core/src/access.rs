@@ -129,11 +129,13 @@ pub enum Permission {
     UnitActs,
     /// The calendar's year table of decrees (administrators: configuration of the platform).
     ManageCalendar,
+    /// The named payroll of a run (committee and auditors: personal data tied to pay).
+    ViewPayroll,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 12] = [
+    pub const ALL: [Permission; 13] = [
         Permission::ViewIndicators,
         Permission::ViewOccurrences,
         Permission::Import,
@@ -146,6 +148,7 @@ impl Permission {
         Permission::ManageRecap,
         Permission::UnitActs,
         Permission::ManageCalendar,
+        Permission::ViewPayroll,
     ];
 
     /// The permission's code (for logs and the OpenAPI document).
@@ -163,6 +166,7 @@ impl Permission {
             Permission::ManageRecap => "manage_recap",
             Permission::UnitActs => "unit_acts",
             Permission::ManageCalendar => "manage_calendar",
+            Permission::ViewPayroll => "view_payroll",
         }
     }
 }
@@ -184,6 +188,7 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         P::ManageRecap => role == R::Committee,
         P::UnitActs => role == R::UnitHead,
         P::ManageCalendar => role == R::Admin,
+        P::ViewPayroll => matches!(role, R::Committee | R::Auditor),
     }
 }
 
@@ -210,7 +215,7 @@ mod tests {
     /// the order admin, analyst, committee, unit_head, coordinator, partner, auditor.
     #[test]
     fn access_table() {
-        let table: [(Permission, [bool; 7]); 12] = [
+        let table: [(Permission, [bool; 7]); 13] = [
             (
                 Permission::ViewIndicators,
                 [true, true, true, true, true, true, true],
@@ -258,6 +263,10 @@ mod tests {
             (
                 Permission::ManageCalendar,
                 [true, false, false, false, false, false, false],
+            ),
+            (
+                Permission::ViewPayroll,
+                [false, false, true, false, false, false, true],
             ),
         ];
         for (p, row) in table {

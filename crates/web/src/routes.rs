@@ -122,6 +122,16 @@ pub fn routes() -> Vec<Route> {
             Perm(P::ViewRecap),
             pages::recap::run,
         ),
+        get(
+            "/recap/execucoes/{id}/resultado.pdf",
+            Perm(P::ViewRecap),
+            pages::recap::run_pdf,
+        ),
+        get(
+            "/recap/execucoes/{id}/resultado.xlsx",
+            Perm(P::ViewPayroll),
+            pages::recap::run_xlsx,
+        ),
         post(
             "/recap/ciclo",
             Perm(P::ManageRecap),

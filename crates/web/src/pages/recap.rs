@@ -925,7 +925,7 @@ pub async fn run(
         .as_ref()
         .map(|r| r.payroll(&report, amounts))
         .unwrap_or_default();
-    let show_names = id.may(Permission::ManageRecap) || id.may(Permission::ViewCpf);
+    let show_names = id.may(Permission::ViewPayroll);
     let differs_today = match st
         .db
         .compute_quarter(inputs.quarter, Some(replay_baseline(&inputs)))
@@ -1157,4 +1157,192 @@ pub async fn save_config(
         }
         Err(msg) => config_page(&st, &id, Some(msg), Some(draft)).await,
     }
+}
+
+/// The official document of a saved run (goias-cidadao-seguro.md §7): final when the cycle published this
+/// run as the final result, partial otherwise; signed by the committee's members (active users with the
+/// committee role), in the order of their names.
+async fn official_document(
+    st: &AppState,
+    run_id: i64,
+) -> Result<
+    (
+        atalaia_store::recap::Replay,
+        atalaia_reports::Stage,
+        atalaia_reports::RunMeta,
+        Vec<atalaia_reports::RosterSummaryRow>,
+        Vec<atalaia_reports::PayrollLine>,
+        Vec<atalaia_reports::Signatory>,
+    ),
+    AppError,
+> {
+    let run = st
+        .db
+        .recap_run(run_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("a execução {run_id}")))?;
+    let replayed = run.replay()?;
+    if !replayed.reproduces {
+        return Err(AppError::Internal(format!(
+            "a execução {run_id} não se reproduz a partir das entradas congeladas"
+        )));
+    }
+    let quarter = replayed.inputs.quarter;
+    let stage = match st
+        .db
+        .cycle(CycleKind::Recap, CyclePeriod::Quarter(quarter))
+        .await?
+    {
+        Some(c) if c.run_of(StepKey::FinalResult) == Some(run_id) => atalaia_reports::Stage::Final,
+        _ => atalaia_reports::Stage::Partial,
+    };
+    let config_from = st
+        .db
+        .program_config_on(quarter.last_day())
+        .await?
+        .filter(|v| v.document == run.config)
+        .map(|v| v.valid_from.format("%d/%m/%Y").to_string())
+        .unwrap_or_else(|| "padrões do decreto".into());
+    let meta = atalaia_reports::RunMeta {
+        run_id,
+        created_by: run.created_by.clone(),
+        created_at: local_time(run.created_at),
+        inputs_sha256: run.inputs_sha256.clone(),
+        result_sha256: run.result_sha256.clone(),
+        config_valid_from: config_from,
+    };
+    let amounts = atalaia_core::payroll::Amounts::from_reais(
+        replayed.config.payment_recap1,
+        replayed.config.payment_recap2,
+    );
+    let (lines, summaries) = replayed
+        .roster
+        .as_ref()
+        .map(|r| r.payroll(&replayed.report, amounts))
+        .unwrap_or_default();
+    let unit_name = |code: &str| {
+        replayed
+            .report
+            .units
+            .iter()
+            .find(|u| u.code == code)
+            .map(|u| u.name.clone())
+            .unwrap_or_default()
+    };
+    let roster = summaries
+        .iter()
+        .map(|x| atalaia_reports::RosterSummaryRow {
+            unit_code: x.unit.clone(),
+            unit_name: x.name.clone(),
+            areas: x.areas.clone(),
+            level: x.level,
+            eligible: x.eligible,
+            excluded_absence: x.excluded_absence,
+            excluded_by_head: x.excluded_by_head,
+            amount_cents: x.amount_cents,
+            total_cents: x.total_cents,
+        })
+        .collect();
+    let payroll = lines
+        .iter()
+        .map(|l| atalaia_reports::PayrollLine {
+            registration: l.registration.clone(),
+            name: l.name.clone(),
+            institution: l.institution.clone(),
+            unit_code: l.unit.clone(),
+            unit_name: unit_name(&l.unit),
+            areas: l.areas.clone(),
+            level: l.level,
+            amount_cents: l.amount_cents,
+        })
+        .collect();
+    let mut signatories: Vec<atalaia_reports::Signatory> = st
+        .db
+        .users()
+        .await?
+        .into_iter()
+        .filter(|u| u.active && u.roles().contains(&atalaia_core::access::Role::Committee))
+        .map(|u| atalaia_reports::Signatory {
+            name: u.name,
+            role: format!("Comitê de Gestão do Programa — {}", u.institution_code),
+        })
+        .collect();
+    signatories.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok((replayed, stage, meta, roster, payroll, signatories))
+}
+
+fn download(bytes: Vec<u8>, content_type: &'static str, name: String) -> Response {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, content_type.to_string()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// `GET /recap/execucoes/{id}/resultado.pdf`: the document the committee signs (no names of operators:
+/// the named payroll goes in the workbook).
+pub async fn run_pdf(
+    State(st): State<AppState>,
+    Path(run_id): Path<i64>,
+) -> Result<Response, AppError> {
+    let (replayed, stage, run, roster, payroll, signatories) =
+        official_document(&st, run_id).await?;
+    let name = format!("recap-{}-execucao-{run_id}.pdf", replayed.report.quarter);
+    // typst lays out on the blocking pool: it takes tens of milliseconds to seconds.
+    let bytes = tokio::task::spawn_blocking(move || {
+        let doc = atalaia_reports::RecapDocument {
+            stage,
+            report: &replayed.report,
+            run,
+            roster,
+            payroll,
+            signatories,
+        };
+        atalaia_reports::recap_pdf(&doc).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+    .map_err(AppError::Internal)?;
+    Ok(download(bytes, "application/pdf", name))
+}
+
+/// `GET /recap/execucoes/{id}/resultado.xlsx`: the same plus the named payroll (audited: personal data
+/// tied to pay).
+pub async fn run_xlsx(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Path(run_id): Path<i64>,
+) -> Result<Response, AppError> {
+    let (replayed, stage, run, roster, payroll, signatories) =
+        official_document(&st, run_id).await?;
+    let lines = payroll.len();
+    let doc = atalaia_reports::RecapDocument {
+        stage,
+        report: &replayed.report,
+        run,
+        roster,
+        payroll,
+        signatories,
+    };
+    let bytes = atalaia_reports::recap_xlsx(&doc).map_err(|e| AppError::Internal(e.to_string()))?;
+    st.db
+        .audit(
+            &atalaia_store::audit::AuditEvent::new(id.actor(), "recap.payroll_exported")
+                .object(format!("recap_run:{run_id}"))
+                .details(serde_json::json!({"lines": lines}))
+                .ip(&id.ip),
+            now_utc(),
+        )
+        .await?;
+    Ok(download(
+        bytes,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        format!("recap-{}-execucao-{run_id}.xlsx", replayed.report.quarter),
+    ))
 }

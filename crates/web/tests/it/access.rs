@@ -40,6 +40,8 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("GET", "/recap/execucoes", "nnnYYnnY"),
     ("POST", "/recap/execucoes", "nnnYnnnn"),
     ("GET", "/recap/execucoes/{id}", "nnnYYnnY"),
+    ("GET", "/recap/execucoes/{id}/resultado.pdf", "nnnYYnnY"),
+    ("GET", "/recap/execucoes/{id}/resultado.xlsx", "nnnYnnnY"),
     ("POST", "/recap/ciclo", "nnnYnnnn"),
     ("POST", "/recap/ciclo/{id}", "nnnYnnnn"),
     ("GET", "/recap/configuracao", "nnnYnnnn"),

@@ -614,3 +614,128 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+/// The official outputs of a saved run: the PDF for everyone who reads RECAP results, the workbook with
+/// the named payroll only for the committee and auditors, its download audited; partial until the cycle
+/// publishes the run as the final result.
+#[tokio::test]
+async fn recap_documents_are_downloaded_by_who_may() {
+    use calamine::Reader;
+    let t = TestDb::sqlite().await.unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    atalaia_demo::load_scaled(&t.db, 7872, today, 0.01)
+        .await
+        .unwrap();
+    let app = App::new(t.db.clone(), test_config()).await;
+    let committee = app.login("comite", "demo-comite-7872").await.unwrap();
+    let csrf = app.csrf(&committee).await;
+    let r = app
+        .post_form(
+            "/recap/execucoes",
+            Some(&committee),
+            &format!("csrf_token={csrf}&trimestre=2026-Q3"),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = r.location.unwrap();
+    let run_id: i64 = page.rsplit('/').next().unwrap().parse().unwrap();
+
+    let pdf = app
+        .get(&format!("{page}/resultado.pdf"), Some(&committee))
+        .await;
+    assert_eq!(pdf.status, 200, "{}", pdf.body);
+    assert_eq!(pdf.headers["content-type"], "application/pdf");
+    assert_eq!(
+        pdf.headers["content-disposition"],
+        format!("attachment; filename=\"recap-2026-Q3-execucao-{run_id}.pdf\"")
+    );
+    assert!(pdf.bytes.starts_with(b"%PDF-"));
+    assert!(pdf.body.trim_end().ends_with("%%EOF"));
+    // The title in the document's (uncompressed, PDF/A) XMP metadata names the stage: no final result
+    // has been published.
+    assert!(
+        pdf.body
+            .contains("Resultado parcial do RECAP — 3º trimestre de 2026"),
+        "the PDF's title should name the partial stage"
+    );
+    // Same run, same bytes.
+    let again = app
+        .get(&format!("{page}/resultado.pdf"), Some(&committee))
+        .await;
+    assert_eq!(again.bytes, pdf.bytes);
+
+    // The unit head reads the PDF but not the named payroll.
+    let chief = app.login("chefe1bpm", "demo-chefe-7872").await.unwrap();
+    assert_eq!(
+        app.get(&format!("{page}/resultado.pdf"), Some(&chief))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        app.get(&format!("{page}/resultado.xlsx"), Some(&chief))
+            .await
+            .status,
+        403
+    );
+    assert!(
+        !actions(&app.db)
+            .await
+            .iter()
+            .any(|(_, a, _)| a == "recap.payroll_exported")
+    );
+
+    // The auditor downloads the workbook: one payroll row per line of the frozen roster.
+    let auditor = app.login("auditor", "demo-auditor-7872").await.unwrap();
+    let x = app
+        .get(&format!("{page}/resultado.xlsx"), Some(&auditor))
+        .await;
+    assert_eq!(x.status, 200, "{}", x.body);
+    assert_eq!(
+        x.headers["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(x.bytes.clone())).unwrap();
+    let sheet = wb.worksheet_range("Folha nominal").unwrap();
+    let run = app.db.recap_run(run_id).await.unwrap().unwrap();
+    let replay = run.replay().unwrap();
+    let amounts = atalaia_core::payroll::Amounts::from_reais(
+        replay.config.payment_recap1,
+        replay.config.payment_recap2,
+    );
+    let (lines, _) = replay
+        .roster
+        .as_ref()
+        .unwrap()
+        .payroll(&replay.report, amounts);
+    assert!(!lines.is_empty(), "the demo quarter should pay someone");
+    assert_eq!(sheet.height(), lines.len() + 1);
+    let names: Vec<String> = (1..sheet.height())
+        .map(|r| sheet.get((r, 1)).unwrap().to_string())
+        .collect();
+    let mut expected: Vec<String> = lines.iter().map(|l| l.name.clone()).collect();
+    let mut got = names.clone();
+    expected.sort();
+    got.sort();
+    assert_eq!(got, expected);
+    let exported: Vec<(String, String)> = actions(&app.db)
+        .await
+        .into_iter()
+        .filter(|(_, a, _)| a == "recap.payroll_exported")
+        .map(|(who, _, obj)| (who, obj))
+        .collect();
+    assert_eq!(
+        exported,
+        [("user:auditor".to_string(), format!("recap_run:{run_id}"))]
+    );
+
+    // A run that does not exist.
+    assert_eq!(
+        app.get("/recap/execucoes/999999/resultado.pdf", Some(&committee))
+            .await
+            .status,
+        404
+    );
+    t.cleanup().await.unwrap();
+}

@@ -27,6 +27,8 @@ pub(crate) struct Reply {
     pub(crate) location: Option<String>,
     pub(crate) set_cookies: Vec<String>,
     pub(crate) body: String,
+    /// The body as sent (downloads).
+    pub(crate) bytes: Vec<u8>,
     pub(crate) headers: axum::http::HeaderMap,
 }
 
@@ -75,6 +77,7 @@ impl App {
             location,
             set_cookies,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
             headers,
         }
     }
