@@ -730,6 +730,53 @@ async fn recap_documents_are_downloaded_by_who_may() {
         [("user:auditor".to_string(), format!("recap_run:{run_id}"))]
     );
 
+    // The cycle publishes the run as the final result (late acts, justified): the same run's PDF is now
+    // the final one.
+    use atalaia_core::cycle::{CycleKind, CyclePeriod, Schedule, StepKey};
+    use atalaia_store::cycles::ActRequest;
+    let late = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    let cycle = app
+        .db
+        .open_cycle(
+            CycleKind::Recap,
+            CyclePeriod::Quarter(atalaia_core::Quarter::parse("2026-Q3").unwrap()),
+            &Schedule::ANEXO_UNICO,
+            "user:comite",
+            late.and_hms_opt(9, 0, 0).unwrap(),
+        )
+        .await
+        .unwrap();
+    for step in StepKey::ALL {
+        if step == StepKey::PaymentAuthorization {
+            break;
+        }
+        let run = matches!(step, StepKey::PartialResult | StepKey::FinalResult).then_some(run_id);
+        app.db
+            .cycle_act(
+                cycle.id,
+                &ActRequest::Close {
+                    step,
+                    justification: "teste: ciclo fechado depois dos prazos".into(),
+                    run_id: run,
+                },
+                "user:comite",
+                late,
+                late.and_hms_opt(10, 0, 0).unwrap(),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    let fin = app
+        .get(&format!("{page}/resultado.pdf"), Some(&committee))
+        .await;
+    assert_eq!(fin.status, 200);
+    assert!(
+        fin.body
+            .contains("Resultado final do RECAP — 3º trimestre de 2026")
+    );
+    assert!(!fin.body.contains("Resultado parcial do RECAP"));
+
     // A run that does not exist.
     assert_eq!(
         app.get("/recap/execucoes/999999/resultado.pdf", Some(&committee))
