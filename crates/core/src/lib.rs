@@ -22,6 +22,7 @@ pub mod dates;
 pub mod geo_point;
 pub mod ids;
 pub mod institution;
+pub mod ipei;
 pub mod payroll;
 pub mod period;
 pub mod program;

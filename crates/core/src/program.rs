@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::ipei::{IpeiParams, Share};
 use crate::recap::{Baseline, CountBy, Pct, RecapParams};
 use crate::{CrimeCode, TerritoryKind};
 
@@ -36,6 +37,34 @@ pub struct ProgramDocument {
     pub absence_max_pct: f64,
     /// Amount per operator per level, in reais: keys `RECAP1`, `RECAP2`.
     pub payment: BTreeMap<String, f64>,
+    /// The IPEI's parameters (Arts. 10–12; absent in documents written before the IPEI: the defaults).
+    #[serde(default)]
+    pub ipei: IpeiDocument,
+}
+
+/// The IPEI's parameters as stored, in reais (goias-cidadao-seguro.md §5).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IpeiDocument {
+    /// Per weapon seized (R$ 300 after Lei 19.984/2018).
+    pub amount_per_weapon: f64,
+    /// Per weapon whose laudo is signed in time (Art. 10 §ú), shared among the signing experts.
+    pub forensic_amount: f64,
+    /// `split_equally` or `each_full`.
+    pub share: String,
+    /// The most one operator receives in a month (not carried over).
+    pub monthly_cap: f64,
+}
+
+impl Default for IpeiDocument {
+    fn default() -> IpeiDocument {
+        IpeiDocument {
+            amount_per_weapon: 300.0,
+            forensic_amount: 300.0,
+            share: "split_equally".into(),
+            monthly_cap: 1000.0,
+        }
+    }
 }
 
 /// A validated configuration.
@@ -49,6 +78,8 @@ pub struct ProgramConfig {
     pub payment_recap1: f64,
     /// Reais per operator at RECAP2.
     pub payment_recap2: f64,
+    /// The IPEI's parameters.
+    pub ipei: IpeiParams,
 }
 
 /// Why a configuration document is refused (pt-BR, naming the field and the value).
@@ -107,6 +138,7 @@ impl ProgramDocument {
             low_index_floor: None,
             absence_max_pct: 60.0,
             payment: BTreeMap::from([("RECAP1".into(), 0.0), ("RECAP2".into(), 0.0)]),
+            ipei: IpeiDocument::default(),
         }
     }
 
@@ -180,7 +212,31 @@ impl ProgramDocument {
         {
             return Err(field("payment", k, "esperado RECAP1 ou RECAP2"));
         }
+        let reais = |name: &'static str, v: f64| -> Result<i64, ProgramError> {
+            if v.is_finite() && (0.0..=1_000_000_000.0).contains(&v) {
+                Ok((v * 100.0).round() as i64)
+            } else {
+                Err(field(name, v, "esperado valor em reais ≥ 0"))
+            }
+        };
+        let ipei = IpeiParams {
+            amount_per_weapon_cents: reais("ipei.amount_per_weapon", self.ipei.amount_per_weapon)?,
+            forensic_amount_cents: reais("ipei.forensic_amount", self.ipei.forensic_amount)?,
+            share: match self.ipei.share.as_str() {
+                "split_equally" => Share::SplitEqually,
+                "each_full" => Share::EachFull,
+                other => {
+                    return Err(field(
+                        "ipei.share",
+                        other,
+                        "esperado split_equally ou each_full",
+                    ));
+                }
+            },
+            monthly_cap_cents: reais("ipei.monthly_cap", self.ipei.monthly_cap)?,
+        };
         Ok(ProgramConfig {
+            ipei,
             recap,
             absence_max_pct: pct("absence_max_pct", self.absence_max_pct)?,
             payment_recap1: p1,
@@ -198,6 +254,13 @@ mod tests {
         let c = ProgramDocument::decree_default().validate().unwrap();
         assert_eq!(c.recap, RecapParams::decree_default());
         assert_eq!(c.absence_max_pct.points(), 60.0);
+        assert_eq!(c.ipei, crate::ipei::IpeiParams::decree_default());
+        // A document stored before the IPEI existed reads with the IPEI's defaults.
+        let mut old: serde_json::Value =
+            serde_json::to_value(ProgramDocument::decree_default()).unwrap();
+        old.as_object_mut().unwrap().remove("ipei");
+        let d = ProgramDocument::from_json(&old.to_string()).unwrap();
+        assert_eq!(d, ProgramDocument::decree_default());
         let json = serde_json::to_string(&ProgramDocument::decree_default()).unwrap();
         assert_eq!(
             ProgramDocument::from_json(&json).unwrap(),
@@ -238,5 +301,14 @@ mod tests {
         let mut d = ProgramDocument::decree_default();
         d.payment.insert("RECAP3".into(), 10.0);
         assert!(d.validate().unwrap_err().to_string().contains("RECAP3"));
+        let mut d = ProgramDocument::decree_default();
+        d.ipei.share = "por_cabeca".into();
+        assert_eq!(
+            d.validate().unwrap_err().to_string(),
+            "campo `ipei.share`: valor `por_cabeca` inválido: esperado split_equally ou each_full"
+        );
+        d.ipei.share = "each_full".into();
+        d.ipei.monthly_cap = -1.0;
+        assert!(d.validate().unwrap_err().to_string().contains("ipei.monthly_cap"));
     }
 }
