@@ -309,6 +309,11 @@ mod tests {
         );
         d.ipei.share = "each_full".into();
         d.ipei.monthly_cap = -1.0;
-        assert!(d.validate().unwrap_err().to_string().contains("ipei.monthly_cap"));
+        assert!(
+            d.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("ipei.monthly_cap")
+        );
     }
 }

@@ -322,6 +322,14 @@ pub enum ActRequest {
         /// Why late, if late.
         justification: String,
     },
+    /// A unit head sends the month's IPEI (Art. 12): the delivery is the unit's seizures of the month as
+    /// stored at that moment, frozen in the act (Art. 14: appeals only correct these).
+    Deliver {
+        /// The unit.
+        unit: String,
+        /// Why late, if late (a late delivery is recorded, and excludes the unit: Art. 15, I).
+        justification: String,
+    },
     /// A unit head appeals (Art. 14).
     Appeal {
         /// The unit.
@@ -617,6 +625,35 @@ impl Db {
                         .unwrap_or_default(),
                     ),
                 ),
+                ActRequest::Deliver {
+                    unit,
+                    justification,
+                } => {
+                    let month = record.period.code();
+                    let ids: Vec<i64> = on_tx!(&mut tx, |c| {
+                        sqlx::query_scalar(
+                            "SELECT id FROM seizures WHERE month = $1 AND unit_code = $2 ORDER BY id",
+                        )
+                        .bind(&month)
+                        .bind(unit)
+                        .fetch_all(c)
+                        .await?
+                    });
+                    (
+                        "submission",
+                        None,
+                        Some(unit.clone()),
+                        None,
+                        None,
+                        None,
+                        String::new(),
+                        justification.clone(),
+                        Some(
+                            serde_json::to_string(&crate::ipei::DeliveryPayload { seizures: ids })
+                                .unwrap_or_default(),
+                        ),
+                    )
+                }
                 ActRequest::Appeal {
                     unit,
                     text,
@@ -693,7 +730,12 @@ impl Db {
             "accepted": accepted, "text": text.trim(), "late": late, "deadline": deadline,
             "justification": justification});
         if let Some(p) = &payload {
-            details["amendments"] = serde_json::from_str(p).unwrap_or_default();
+            let key = if kind == CycleKind::Ipei {
+                "delivery"
+            } else {
+                "amendments"
+            };
+            details[key] = serde_json::from_str(p).unwrap_or_default();
         }
         tx.audit(
             &AuditEvent::new(actor, format!("cycle.{act}"))
@@ -775,10 +817,43 @@ impl Db {
                         "unidade `{unit}` inexistente"
                     ))));
                 }
+                if record.kind != CycleKind::Recap {
+                    return Ok(Err(ActRefused::Invalid(
+                        "a lista de exclusões é do ciclo trimestral do RECAP".into(),
+                    )));
+                }
                 if let Some(a) = amendments.iter().find(|a| a.reason.trim().is_empty()) {
                     return Ok(Err(ActRefused::Invalid(format!(
                         "a alteração da matrícula {} precisa de um motivo",
                         a.registration
+                    ))));
+                }
+                cycle::check_submission(state, deadlines, today, justification)
+                    .map(Some)
+                    .map_err(Into::into)
+            }
+            ActRequest::Deliver {
+                unit,
+                justification,
+            } => {
+                if record.kind != CycleKind::Ipei {
+                    return Ok(Err(ActRefused::Invalid(
+                        "o envio de apreensões é do ciclo mensal do IPEI".into(),
+                    )));
+                }
+                if !self.unit_exists(unit).await? {
+                    return Ok(Err(ActRefused::Invalid(format!(
+                        "unidade `{unit}` inexistente"
+                    ))));
+                }
+                if let Some(a) = record
+                    .acts
+                    .iter()
+                    .find(|a| a.act == "submission" && a.unit.as_deref() == Some(unit.as_str()))
+                {
+                    return Ok(Err(ActRefused::Invalid(format!(
+                        "a unidade {unit} já enviou o mês em {}; depois do envio, só um recurso corrige o que foi entregue (Art. 14)",
+                        a.at.format("%d/%m/%Y")
                     ))));
                 }
                 cycle::check_submission(state, deadlines, today, justification)

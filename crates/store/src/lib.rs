@@ -29,6 +29,7 @@ pub mod cycles;
 mod direct;
 pub mod imports;
 pub mod indicators;
+pub mod ipei;
 pub mod occurrences;
 pub mod recap;
 pub mod reference;

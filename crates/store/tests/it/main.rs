@@ -1642,3 +1642,348 @@ mod cycles {
         }
     }
 }
+
+mod ipei {
+    use super::*;
+    use atalaia_core::cycle::{CycleKind, CyclePeriod, Schedule};
+    use atalaia_core::ipei::{PersonReason, SeizureReason, SeizureStatus, UnitReason, UnitStatus};
+    use atalaia_store::cycles::{ActRefused, ActRequest};
+    use atalaia_store::ipei::{ForensicRecord, SeizureRecord};
+    use atalaia_store::reference::{AssignmentInput, OperatorInput, UnitInput};
+    use atalaia_store::territories::Upsert;
+
+    fn seizure(unit: &str, bo: &str, serial: &str, day: NaiveDate, regs: &[&str]) -> SeizureRecord {
+        SeizureRecord {
+            unit_code: unit.into(),
+            bo_number: bo.into(),
+            item: None,
+            serial: serial.into(),
+            seized_on: day,
+            flagrante: true,
+            registrations: regs.iter().map(|r| r.to_string()).collect(),
+            weapon_kind: "revólver".into(),
+            caliber: ".38".into(),
+            brand: "Taurus".into(),
+        }
+    }
+
+    /// March 2024: the units' deadline is the 5th business day of April in Goiânia, Friday 05/04 (no
+    /// decrees). PM-1BPM delivers on 03/04, PM-2BPM on 08/04 (late: excluded, Art. 15 I).
+    async fn story(db: &Db) {
+        let mut tx = db.begin().await.unwrap();
+        let imp = new_import(&mut tx, "units").await;
+        for (code, inst) in [("PM-1BPM", "PM"), ("PM-2BPM", "PM"), ("SPTC-IC", "SPTC")] {
+            let _ = tx
+                .put_unit(
+                    &UnitInput {
+                        code: code.into(),
+                        name: format!("Unidade {code}"),
+                        institution: inst.into(),
+                        territory_codes: vec!["AISP1".into()],
+                        valid_from: d(2020, 1, 1),
+                        valid_to: None,
+                    },
+                    imp,
+                    false,
+                )
+                .await
+                .unwrap();
+        }
+        for (reg, inst, unit) in [
+            ("A1", "PM", Some("PM-1BPM")),
+            ("B2", "PM", Some("PM-1BPM")),
+            ("S1", "SPTC", Some("SPTC-IC")),
+            ("F1", "BM", None),
+        ] {
+            tx.put_operator(
+                &OperatorInput {
+                    registration: reg.into(),
+                    name: format!("Operador {reg}"),
+                    institution: inst.into(),
+                    cpf: None,
+                },
+                imp,
+                false,
+            )
+            .await
+            .unwrap();
+            if let Some(unit) = unit {
+                tx.put_assignment(
+                    &AssignmentInput {
+                        registration: reg.into(),
+                        unit_code: unit.into(),
+                        from: d(2020, 1, 1),
+                        to: None,
+                        kind: "lotacao".into(),
+                    },
+                    imp,
+                    false,
+                )
+                .await
+                .unwrap();
+            }
+        }
+        let now = dt(2024, 3, 20, 10);
+        let s1 = seizure(
+            "PM-1BPM",
+            "100/2024",
+            "AB-1",
+            d(2024, 3, 10),
+            &["A1", "B2", "F1"],
+        );
+        let (u, id1) = tx
+            .put_seizure(&s1, None, false, "user:chefe1", now)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(u, Upsert::Inserted);
+        // No serial and no item: the weapon cannot be told apart.
+        let mut s2 = seizure("PM-1BPM", "100/2024", "", d(2024, 3, 10), &["A1"]);
+        let refused = tx
+            .put_seizure(&s2, None, false, "user:chefe1", now)
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert!(refused.contains("coluna `item`"), "{refused}");
+        s2.item = Some(2);
+        s2.flagrante = false;
+        let (_, id2) = tx
+            .put_seizure(&s2, None, false, "user:chefe1", now)
+            .await
+            .unwrap()
+            .unwrap();
+        let s3 = seizure("PM-2BPM", "200/2024", "ZZ9", d(2024, 3, 12), &["B2"]);
+        let (_, id3) = tx
+            .put_seizure(&s3, None, false, "user:chefe2", now)
+            .await
+            .unwrap()
+            .unwrap();
+        // The same row again changes nothing; a corrected caliber is kept as a revision.
+        assert_eq!(
+            tx.put_seizure(&s1, None, false, "user:chefe1", now)
+                .await
+                .unwrap()
+                .unwrap(),
+            (Upsert::Unchanged, id1)
+        );
+        let mut s1b = s1.clone();
+        s1b.caliber = "9mm".into();
+        assert_eq!(
+            tx.put_seizure(&s1b, None, false, "user:chefe1", now)
+                .await
+                .unwrap()
+                .unwrap(),
+            (Upsert::Updated, id1)
+        );
+        tx.put_evidence_file(
+            "ab".repeat(32).as_str(),
+            "application/pdf",
+            1234,
+            "bo.pdf",
+            "user:chefe1",
+            now,
+        )
+        .await
+        .unwrap();
+        for id in [id1, id2, id3] {
+            tx.attach_bo(id, &"ab".repeat(32)).await.unwrap();
+        }
+        tx.put_forensic_report(
+            &ForensicRecord {
+                bo_number: "100/2024".into(),
+                serial: "ab1".into(),
+                expert_registration: "S1".into(),
+                signed_on: d(2024, 4, 2),
+            },
+            None,
+            false,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let revisions = db.seizure_revisions(id1).await.unwrap();
+        assert_eq!(revisions.len(), 1);
+        assert!(revisions[0].before.contains("\".38\"") && revisions[0].after.contains("\"9mm\""));
+
+        let march = atalaia_core::Month::parse("2024-03").unwrap();
+        let r = db.ipei_result(march, d(2024, 4, 1)).await.unwrap();
+        assert_eq!(r.stage, "open");
+        assert!(
+            r.units
+                .iter()
+                .all(|u| u.reasons == [UnitReason::AwaitingSubmission])
+        );
+
+        let c = db
+            .open_cycle(
+                CycleKind::Ipei,
+                CyclePeriod::Month(march),
+                &Schedule::ANEXO_UNICO,
+                "user:comite",
+                dt(2024, 4, 1, 8),
+            )
+            .await
+            .unwrap();
+        let deliver = |unit: &str, why: &str| ActRequest::Deliver {
+            unit: unit.into(),
+            justification: why.into(),
+        };
+        db.cycle_act(
+            c.id,
+            &deliver("PM-1BPM", ""),
+            "user:chefe1",
+            d(2024, 4, 3),
+            dt(2024, 4, 3, 9),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        // Once delivered, no new seizure and no second delivery (Art. 14).
+        let mut tx = db.begin().await.unwrap();
+        let late_add = seizure("PM-1BPM", "101/2024", "QQ1", d(2024, 3, 30), &["A1"]);
+        let refused = tx
+            .put_seizure(&late_add, None, false, "user:chefe1", dt(2024, 4, 4, 9))
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert!(refused.contains("Art. 14"), "{refused}");
+        tx.commit().await.unwrap();
+        let again = db
+            .cycle_act(
+                c.id,
+                &deliver("PM-1BPM", ""),
+                "user:chefe1",
+                d(2024, 4, 4),
+                dt(2024, 4, 4, 9),
+            )
+            .await
+            .unwrap();
+        assert!(
+            matches!(&again, Err(ActRefused::Invalid(m)) if m.contains("já enviou o mês em 03/04/2024")),
+            "{again:?}"
+        );
+        // Late without a justification: refused; with one: recorded as late.
+        assert!(
+            db.cycle_act(
+                c.id,
+                &deliver("PM-2BPM", ""),
+                "user:chefe2",
+                d(2024, 4, 8),
+                dt(2024, 4, 8, 9)
+            )
+            .await
+            .unwrap()
+            .is_err()
+        );
+        db.cycle_act(
+            c.id,
+            &deliver("PM-2BPM", "sistema fora do ar"),
+            "user:chefe2",
+            d(2024, 4, 8),
+            dt(2024, 4, 8, 9),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+
+        let r = db.ipei_result(march, d(2024, 4, 20)).await.unwrap();
+        let units: Vec<(&str, UnitStatus, Vec<UnitReason>)> = r
+            .units
+            .iter()
+            .map(|u| (u.code.as_str(), u.status, u.reasons.clone()))
+            .collect();
+        assert_eq!(
+            units,
+            [
+                ("PM-1BPM", UnitStatus::Included, vec![]),
+                (
+                    "PM-2BPM",
+                    UnitStatus::Excluded,
+                    vec![UnitReason::LateSubmission]
+                ),
+            ]
+        );
+        assert_eq!(r.units[0].name, "Unidade PM-1BPM");
+        let s: Vec<(i64, SeizureStatus, Vec<SeizureReason>, Vec<String>)> = r
+            .seizures
+            .iter()
+            .map(|s| (s.id, s.status, s.reasons.clone(), s.operators.clone()))
+            .collect();
+        assert_eq!(
+            s,
+            [
+                (
+                    id1,
+                    SeizureStatus::Paid,
+                    vec![],
+                    vec!["A1".to_string(), "B2".to_string()]
+                ),
+                (
+                    id2,
+                    SeizureStatus::Rejected,
+                    vec![SeizureReason::NotFlagrante],
+                    vec![]
+                ),
+                (
+                    id3,
+                    SeizureStatus::Rejected,
+                    vec![SeizureReason::UnitExcluded],
+                    vec![]
+                ),
+            ]
+        );
+        assert_eq!(r.seizures[0].shares[2].reasons, [PersonReason::Institution]);
+        let pay: Vec<(&str, i64)> = r
+            .payments
+            .iter()
+            .map(|p| (p.registration.as_str(), p.amount_cents))
+            .collect();
+        assert_eq!(pay, [("A1", 15_000), ("B2", 15_000), ("S1", 30_000)]);
+        assert_eq!(r.total_cents, 60_000);
+        assert_eq!(r.stage, "open");
+
+        // April: the same weapon (serial "ab 1" = "AB-1") claimed by another unit is a duplicate.
+        let mut tx = db.begin().await.unwrap();
+        let dup = seizure("PM-2BPM", "300/2024", "ab 1", d(2024, 4, 2), &["B2"]);
+        tx.put_seizure(&dup, None, false, "user:chefe2", dt(2024, 4, 2, 9))
+            .await
+            .unwrap()
+            .unwrap();
+        tx.commit().await.unwrap();
+        let april = atalaia_core::Month::parse("2024-04").unwrap();
+        let r = db.ipei_result(april, d(2024, 5, 20)).await.unwrap();
+        assert_eq!(r.seizures[0].status, SeizureStatus::Duplicate);
+        assert_eq!(
+            r.seizures[0].duplicate_of.as_deref(),
+            Some("BO 100/2024 (2024-03)")
+        );
+        // The deliveries are in the audit log with the seizures they froze.
+        let entries = db
+            .audit_entries(&atalaia_store::audit::AuditFilter {
+                limit: 100,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let delivery = entries
+            .iter()
+            .find(|e| e.action == "cycle.submission" && e.actor == "user:chefe1")
+            .unwrap();
+        assert!(
+            delivery
+                .details
+                .contains(&format!("\"delivery\":{{\"seizures\":[{id1},{id2}]}}")),
+            "{}",
+            delivery.details
+        );
+    }
+
+    #[tokio::test]
+    async fn seizures_deliveries_and_the_month_result() {
+        for t in TestDb::all().await.unwrap() {
+            story(&t.db).await;
+            println!("backend {}: IPEI month ok", t.label);
+            t.cleanup().await.unwrap();
+        }
+    }
+}

@@ -1,0 +1,715 @@
+//! IPEI storage (Arts. 10–15; migration 0009): seizures as units deliver them, every later correction
+//! kept as a revision, SPTC laudos, and the reading of a month's inputs for `core::ipei::result`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use atalaia_core::Month;
+use atalaia_core::cycle::{CycleKind, CyclePeriod, Schedule, StepKey};
+use atalaia_core::ipei::{
+    EarlierClaim, ForensicInput, IpeiParams, IpeiReport, MonthInputs, OperatorFacts, SeizureInput,
+    UnitDelivery, weapon_key,
+};
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+
+use crate::cycles::committee_office;
+use crate::territories::Upsert;
+use crate::{Db, Result, StoreError, Tx, on_db, on_tx};
+
+/// A seizure as a unit declares it (form or spreadsheet row).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeizureRecord {
+    /// The unit that claims it.
+    pub unit_code: String,
+    /// BO of the judicial police.
+    pub bo_number: String,
+    /// Position of the weapon in the BO; required without a serial, else found or the next free.
+    pub item: Option<u32>,
+    /// Serial (empty when none).
+    pub serial: String,
+    /// Date of the seizure (its month is the reference month).
+    pub seized_on: NaiveDate,
+    /// In flagrante (Art. 10).
+    pub flagrante: bool,
+    /// The operators the BO names, in order.
+    pub registrations: Vec<String>,
+    /// Kind of weapon.
+    pub weapon_kind: String,
+    /// Caliber.
+    pub caliber: String,
+    /// Brand.
+    pub brand: String,
+}
+
+/// A stored seizure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SeizureRow {
+    /// Id.
+    pub id: i64,
+    /// Reference month.
+    pub month: String,
+    /// Item in the BO.
+    pub item: u32,
+    /// The record.
+    #[serde(flatten)]
+    pub record: SeizureRecord,
+    /// SHA-256 of the BO copy.
+    pub bo_sha256: Option<String>,
+    /// Demo data.
+    pub synthetic: bool,
+}
+
+/// A laudo signature (one row per expert).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForensicRecord {
+    /// BO of the seizure.
+    pub bo_number: String,
+    /// Serial of the weapon (empty when none).
+    pub serial: String,
+    /// The expert.
+    pub expert_registration: String,
+    /// When signed.
+    pub signed_on: NaiveDate,
+}
+
+type SeizureTuple = (
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    NaiveDate,
+    bool,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    bool,
+);
+
+macro_rules! seizure_columns {
+    () => {
+        "id, month, unit_code, bo_number, item, serial, seized_on, flagrante, registrations, weapon_kind, caliber, brand, bo_sha256, synthetic"
+    };
+}
+
+fn seizure_of(t: SeizureTuple) -> Result<SeizureRow> {
+    let registrations: Vec<String> = serde_json::from_str(&t.8)
+        .map_err(|e| StoreError::Corrupt(format!("matrículas da apreensão {}: {e}", t.0)))?;
+    let item = u32::try_from(t.4).unwrap_or(0);
+    Ok(SeizureRow {
+        id: t.0,
+        month: t.1,
+        item,
+        record: SeizureRecord {
+            unit_code: t.2,
+            bo_number: t.3,
+            item: Some(item),
+            serial: t.5,
+            seized_on: t.6,
+            flagrante: t.7,
+            registrations,
+            weapon_kind: t.9,
+            caliber: t.10,
+            brand: t.11,
+        },
+        bo_sha256: t.12,
+        synthetic: t.13,
+    })
+}
+
+/// The fields a revision compares and keeps (before → after).
+fn revision_view(r: &SeizureRecord, item: u32) -> serde_json::Value {
+    serde_json::json!({
+        "item": item,
+        "serial": r.serial,
+        "seized_on": r.seized_on,
+        "flagrante": r.flagrante,
+        "registrations": r.registrations,
+        "weapon_kind": r.weapon_kind,
+        "caliber": r.caliber,
+        "brand": r.brand,
+    })
+}
+
+impl Tx {
+    /// Whether `unit` has delivered `month` (an IPEI submission act): after it, only an appeal corrects
+    /// the delivery (Art. 14).
+    pub async fn ipei_delivered(&mut self, unit: &str, month: &str) -> Result<bool> {
+        let n: i64 = on_tx!(self, |c| {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM cycle_acts a JOIN cycles c ON c.id = a.cycle_id
+                 WHERE c.kind = 'ipei' AND c.period = $1 AND a.act = 'submission' AND a.unit_code = $2",
+            )
+            .bind(month)
+            .bind(unit)
+            .fetch_one(c)
+            .await?
+        });
+        Ok(n > 0)
+    }
+
+    async fn seizure_by_key(
+        &mut self,
+        unit: &str,
+        bo: &str,
+        item: u32,
+    ) -> Result<Option<SeizureRow>> {
+        let sql = concat!(
+            "SELECT ",
+            seizure_columns!(),
+            " FROM seizures WHERE unit_code = $1 AND bo_number = $2 AND item = $3"
+        );
+        let row: Option<SeizureTuple> = on_tx!(self, |c| {
+            sqlx::query_as(sql)
+                .bind(unit)
+                .bind(bo)
+                .bind(i64::from(item))
+                .fetch_optional(c)
+                .await?
+        });
+        row.map(seizure_of).transpose()
+    }
+
+    /// Stores a seizure before its unit delivers the month: inserted, or updated in place (the change
+    /// kept as a revision). Refused (inner error, pt-BR) once the unit has delivered the month, or
+    /// without a serial and without an item.
+    pub async fn put_seizure(
+        &mut self,
+        s: &SeizureRecord,
+        import_id: Option<i64>,
+        synthetic: bool,
+        actor: &str,
+        now: NaiveDateTime,
+    ) -> Result<std::result::Result<(Upsert, i64), String>> {
+        let month = match Month::of(s.seized_on) {
+            Ok(m) => m.to_string(),
+            Err(e) => return Ok(Err(format!("coluna `seized_on`: {e}"))),
+        };
+        if self.ipei_delivered(&s.unit_code, &month).await? {
+            return Ok(Err(format!(
+                "a unidade {} já enviou o mês {month}: depois do envio, só um recurso corrige o que foi entregue, e nenhum acrescenta apreensão (Art. 14)",
+                s.unit_code
+            )));
+        }
+        let item = match s.item {
+            Some(i) => i,
+            None if atalaia_core::ipei::norm_serial(&s.serial).is_empty() => {
+                return Ok(Err(
+                    "coluna `item`: valor vazio; sem número de série, informe o item da arma no BO (1, 2, …) para identificá-la".into(),
+                ));
+            }
+            None => {
+                // The same serial in the same BO is the same weapon: keep its item.
+                let rows: Vec<(i64, String)> = on_tx!(self, |c| {
+                    sqlx::query_as(
+                        "SELECT item, serial FROM seizures WHERE unit_code = $1 AND bo_number = $2 ORDER BY item",
+                    )
+                    .bind(&s.unit_code)
+                    .bind(&s.bo_number)
+                    .fetch_all(c)
+                    .await?
+                });
+                let want = atalaia_core::ipei::norm_serial(&s.serial);
+                match rows
+                    .iter()
+                    .find(|(_, serial)| atalaia_core::ipei::norm_serial(serial) == want)
+                {
+                    Some((i, _)) => u32::try_from(*i).unwrap_or(1),
+                    None => {
+                        rows.iter()
+                            .map(|(i, _)| u32::try_from(*i).unwrap_or(0))
+                            .max()
+                            .unwrap_or(0)
+                            + 1
+                    }
+                }
+            }
+        };
+        let registrations = serde_json::to_string(&s.registrations).unwrap_or_default();
+        match self
+            .seizure_by_key(&s.unit_code, &s.bo_number, item)
+            .await?
+        {
+            Some(old) => {
+                let before = revision_view(&old.record, old.item);
+                let after = revision_view(s, item);
+                if before == after {
+                    return Ok(Ok((Upsert::Unchanged, old.id)));
+                }
+                on_tx!(self, |c| {
+                    sqlx::query(
+                        "UPDATE seizures SET serial = $1, seized_on = $2, month = $3, flagrante = $4,
+                         registrations = $5, weapon_kind = $6, caliber = $7, brand = $8, import_id = $9
+                         WHERE id = $10",
+                    )
+                    .bind(&s.serial)
+                    .bind(s.seized_on)
+                    .bind(&month)
+                    .bind(s.flagrante)
+                    .bind(&registrations)
+                    .bind(&s.weapon_kind)
+                    .bind(&s.caliber)
+                    .bind(&s.brand)
+                    .bind(import_id)
+                    .bind(old.id)
+                    .execute(c)
+                    .await?;
+                });
+                self.seizure_revision(old.id, &before, &after, None, import_id, actor, now)
+                    .await?;
+                Ok(Ok((Upsert::Updated, old.id)))
+            }
+            None => {
+                let id: i64 = on_tx!(self, |c| {
+                    sqlx::query_scalar(
+                        "INSERT INTO seizures (month, unit_code, bo_number, item, serial, seized_on, flagrante,
+                         registrations, weapon_kind, caliber, brand, synthetic, import_id, created_by, created_at)
+                         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) RETURNING id",
+                    )
+                    .bind(&month)
+                    .bind(&s.unit_code)
+                    .bind(&s.bo_number)
+                    .bind(i64::from(item))
+                    .bind(&s.serial)
+                    .bind(s.seized_on)
+                    .bind(s.flagrante)
+                    .bind(&registrations)
+                    .bind(&s.weapon_kind)
+                    .bind(&s.caliber)
+                    .bind(&s.brand)
+                    .bind(synthetic)
+                    .bind(import_id)
+                    .bind(actor)
+                    .bind(now)
+                    .fetch_one(c)
+                    .await?
+                });
+                Ok(Ok((Upsert::Inserted, id)))
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn seizure_revision(
+        &mut self,
+        seizure_id: i64,
+        before: &serde_json::Value,
+        after: &serde_json::Value,
+        appeal_id: Option<i64>,
+        import_id: Option<i64>,
+        actor: &str,
+        now: NaiveDateTime,
+    ) -> Result<()> {
+        on_tx!(self, |c| {
+            sqlx::query(
+                "INSERT INTO seizure_revisions (seizure_id, before, after, appeal_id, import_id, actor, at)
+                 VALUES ($1,$2,$3,$4,$5,$6,$7)",
+            )
+            .bind(seizure_id)
+            .bind(before.to_string())
+            .bind(after.to_string())
+            .bind(appeal_id)
+            .bind(import_id)
+            .bind(actor)
+            .bind(now)
+            .execute(c)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Attaches the BO copy (already stored as an evidence file) to a seizure.
+    pub async fn attach_bo(&mut self, seizure_id: i64, sha256: &str) -> Result<()> {
+        on_tx!(self, |c| {
+            sqlx::query("UPDATE seizures SET bo_sha256 = $1 WHERE id = $2")
+                .bind(sha256)
+                .bind(seizure_id)
+                .execute(c)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Records an evidence file's metadata (the bytes live in the configured storage, named by hash);
+    /// a file already known is kept as first recorded.
+    pub async fn put_evidence_file(
+        &mut self,
+        sha256: &str,
+        content_type: &str,
+        size_bytes: i64,
+        original_name: &str,
+        actor: &str,
+        now: NaiveDateTime,
+    ) -> Result<()> {
+        on_tx!(self, |c| {
+            sqlx::query(
+                "INSERT INTO evidence_files (sha256, content_type, size_bytes, original_name, uploaded_by, uploaded_at)
+                 VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (sha256) DO NOTHING",
+            )
+            .bind(sha256)
+            .bind(content_type)
+            .bind(size_bytes)
+            .bind(original_name)
+            .bind(actor)
+            .bind(now)
+            .execute(c)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Stores a laudo signature (idempotent on BO, serial and expert; a new date updates it).
+    pub async fn put_forensic_report(
+        &mut self,
+        f: &ForensicRecord,
+        import_id: Option<i64>,
+        synthetic: bool,
+    ) -> Result<Upsert> {
+        let current: Option<(i64, NaiveDate)> = on_tx!(self, |c| {
+            sqlx::query_as(
+                "SELECT id, signed_on FROM forensic_reports
+                 WHERE bo_number = $1 AND serial = $2 AND expert_registration = $3",
+            )
+            .bind(&f.bo_number)
+            .bind(&f.serial)
+            .bind(&f.expert_registration)
+            .fetch_optional(c)
+            .await?
+        });
+        match current {
+            Some((_, on)) if on == f.signed_on => Ok(Upsert::Unchanged),
+            Some((id, _)) => {
+                on_tx!(self, |c| {
+                    sqlx::query(
+                        "UPDATE forensic_reports SET signed_on = $1, import_id = $2 WHERE id = $3",
+                    )
+                    .bind(f.signed_on)
+                    .bind(import_id)
+                    .bind(id)
+                    .execute(c)
+                    .await?;
+                });
+                Ok(Upsert::Updated)
+            }
+            None => {
+                on_tx!(self, |c| {
+                    sqlx::query(
+                        "INSERT INTO forensic_reports (bo_number, serial, expert_registration, signed_on, synthetic, import_id)
+                         VALUES ($1,$2,$3,$4,$5,$6)",
+                    )
+                    .bind(&f.bo_number)
+                    .bind(&f.serial)
+                    .bind(&f.expert_registration)
+                    .bind(f.signed_on)
+                    .bind(synthetic)
+                    .bind(import_id)
+                    .execute(c)
+                    .await?;
+                });
+                Ok(Upsert::Inserted)
+            }
+        }
+    }
+}
+
+/// The IPEI submission act's payload: the seizures delivered.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct DeliveryPayload {
+    /// Seizure ids, as delivered.
+    pub seizures: Vec<i64>,
+}
+
+impl Db {
+    /// The seizures of a month (of one unit, or all), in the order of date, BO and item.
+    pub async fn seizures(&self, month: Month, unit: Option<&str>) -> Result<Vec<SeizureRow>> {
+        let sql = concat!(
+            "SELECT ",
+            seizure_columns!(),
+            " FROM seizures WHERE month = $1 AND ($2 = '' OR unit_code = $2) ORDER BY seized_on, bo_number, item, id"
+        );
+        let rows: Vec<SeizureTuple> = on_db!(self, |c| {
+            sqlx::query_as(sql)
+                .bind(month.to_string())
+                .bind(unit.unwrap_or(""))
+                .fetch_all(c)
+                .await?
+        });
+        rows.into_iter().map(seizure_of).collect()
+    }
+
+    /// The IPEI parameters in force for a month (the configuration valid on its last day; the decree's
+    /// defaults without one).
+    pub async fn ipei_params(&self, month: Month) -> Result<(IpeiParams, String)> {
+        match self.program_config_on(month.last_day()).await? {
+            Some(v) => {
+                let doc = atalaia_core::program::ProgramDocument::from_json(&v.document)
+                    .and_then(|d| d.validate())
+                    .map_err(|e| StoreError::Corrupt(format!("configuração {}: {e}", v.id)))?;
+                Ok((doc.ipei, v.document))
+            }
+            None => Ok((
+                IpeiParams::decree_default(),
+                serde_json::to_string(&atalaia_core::program::ProgramDocument::decree_default())
+                    .unwrap_or_default(),
+            )),
+        }
+    }
+
+    /// Everything a month's IPEI depends on, as it stands on `as_of` (deadlines from the month's cycle,
+    /// or the Anexo Único's on the committee's calendar when no cycle is open yet).
+    pub async fn ipei_inputs(&self, month: Month, as_of: NaiveDate) -> Result<MonthInputs> {
+        let period = CyclePeriod::Month(month);
+        let cycle = self.cycle(CycleKind::Ipei, period).await?;
+        let schedule = cycle
+            .as_ref()
+            .map(|c| c.schedule.clone())
+            .unwrap_or(Schedule::ANEXO_UNICO);
+        let (uf, muni) = committee_office();
+        let cal = self.calendar(uf, muni).await?;
+        let deadlines = atalaia_core::cycle::deadlines(period, &schedule, &cal)
+            .map_err(|e| StoreError::Corrupt(format!("prazos do IPEI de {month}: {e}")))?;
+        let submission_deadline = deadlines
+            .iter()
+            .find(|d| d.step == StepKey::Submissions)
+            .map(|d| d.date)
+            .ok_or_else(|| StoreError::Corrupt(format!("prazo de envio de {month}")))?;
+
+        let rows = self.seizures(month, None).await?;
+        let mut units: BTreeMap<String, UnitDelivery> = BTreeMap::new();
+        if let Some(c) = &cycle {
+            for a in c.acts.iter().filter(|a| a.act == "submission") {
+                let Some(unit) = &a.unit else { continue };
+                let payload: DeliveryPayload = a
+                    .payload
+                    .as_deref()
+                    .map(serde_json::from_str)
+                    .transpose()
+                    .map_err(|e| StoreError::Corrupt(format!("envio {}: {e}", a.id)))?
+                    .unwrap_or_default();
+                units.entry(unit.clone()).or_insert(UnitDelivery {
+                    unit: unit.clone(),
+                    name: String::new(),
+                    submitted_on: Some(a.at.date()),
+                    delivered: payload.seizures,
+                });
+            }
+        }
+        for r in &rows {
+            units
+                .entry(r.record.unit_code.clone())
+                .or_insert_with(|| UnitDelivery {
+                    unit: r.record.unit_code.clone(),
+                    name: String::new(),
+                    submitted_on: None,
+                    delivered: Vec::new(),
+                });
+        }
+        for u in units.values_mut() {
+            u.name = self.unit_name_on(&u.unit, month.last_day()).await?;
+        }
+
+        let seizures: Vec<SeizureInput> = rows
+            .iter()
+            .map(|r| SeizureInput {
+                id: r.id,
+                bo_number: r.record.bo_number.clone(),
+                item: r.item,
+                serial: r.record.serial.clone(),
+                unit: r.record.unit_code.clone(),
+                seized_on: r.record.seized_on,
+                flagrante: r.record.flagrante,
+                registrations: r.record.registrations.clone(),
+                bo_sha256: r.bo_sha256.clone(),
+            })
+            .collect();
+
+        let bos: BTreeSet<&str> = rows.iter().map(|r| r.record.bo_number.as_str()).collect();
+        let mut forensic = Vec::new();
+        for bo in &bos {
+            let found: Vec<(i64, String, String, String, NaiveDate)> = on_db!(self, |c| {
+                sqlx::query_as(
+                    "SELECT id, bo_number, serial, expert_registration, signed_on FROM forensic_reports
+                     WHERE bo_number = $1 ORDER BY id",
+                )
+                .bind(*bo)
+                .fetch_all(c)
+                .await?
+            });
+            forensic.extend(
+                found
+                    .into_iter()
+                    .map(|(id, bo_number, serial, expert, signed_on)| ForensicInput {
+                        id,
+                        bo_number,
+                        serial,
+                        expert_registration: expert,
+                        signed_on,
+                    }),
+            );
+        }
+
+        let named: BTreeSet<String> = seizures
+            .iter()
+            .flat_map(|s| s.registrations.iter().cloned())
+            .chain(forensic.iter().map(|f| f.expert_registration.clone()))
+            .collect();
+        let mut operators = BTreeMap::new();
+        for reg in named {
+            let row: Option<(String, String, i64)> = on_db!(self, |c| {
+                sqlx::query_as(
+                    "SELECT o.name, o.institution,
+                       (SELECT COUNT(*) FROM assignments a WHERE a.registration = o.registration
+                          AND a.date_from <= $2 AND (a.date_to IS NULL OR a.date_to >= $3)) AS n
+                     FROM operators o WHERE o.registration = $1",
+                )
+                .bind(&reg)
+                .bind(month.last_day())
+                .bind(month.first_day())
+                .fetch_optional(c)
+                .await?
+            });
+            if let Some((name, institution, n)) = row {
+                operators.insert(
+                    reg,
+                    OperatorFacts {
+                        name,
+                        institution,
+                        served_in_month: n > 0,
+                    },
+                );
+            }
+        }
+
+        // Weapons claimed in earlier months with the same identity as this month's.
+        let keys: BTreeSet<String> = seizures
+            .iter()
+            .map(|s| weapon_key(&s.bo_number, s.item, &s.serial))
+            .collect();
+        let earlier_rows: Vec<(String, String, i64, String)> = on_db!(self, |c| {
+            sqlx::query_as(
+                "SELECT month, bo_number, item, serial FROM seizures WHERE month < $1 ORDER BY month, id",
+            )
+            .bind(month.to_string())
+            .fetch_all(c)
+            .await?
+        });
+        let mut earlier = Vec::new();
+        let mut seen = BTreeSet::new();
+        for (m, bo, item, serial) in earlier_rows {
+            let key = weapon_key(&bo, u32::try_from(item).unwrap_or(0), &serial);
+            if keys.contains(&key) && seen.insert(key.clone()) {
+                earlier.push(EarlierClaim {
+                    key,
+                    month: Month::parse(&m)
+                        .map_err(|e| StoreError::Corrupt(format!("mês `{m}`: {e}")))?,
+                    bo_number: bo,
+                });
+            }
+        }
+
+        Ok(MonthInputs {
+            month,
+            as_of,
+            submission_deadline,
+            forensic_deadline: submission_deadline,
+            units: units.into_values().collect(),
+            seizures,
+            forensic,
+            operators,
+            earlier,
+        })
+    }
+
+    /// The month's IPEI as it stands on `as_of`, its stage read from the month's cycle: `open` until
+    /// the partial result, then `partial`, then `final`.
+    pub async fn ipei_result(&self, month: Month, as_of: NaiveDate) -> Result<IpeiReport> {
+        let inputs = self.ipei_inputs(month, as_of).await?;
+        let (params, _) = self.ipei_params(month).await?;
+        let mut report = atalaia_core::ipei::result(&params, &inputs);
+        let closed: Vec<StepKey> = self
+            .cycle(CycleKind::Ipei, CyclePeriod::Month(month))
+            .await?
+            .map(|c| c.state().closed)
+            .unwrap_or_default();
+        report.stage = if closed.contains(&StepKey::FinalResult) {
+            "final"
+        } else if closed.contains(&StepKey::PartialResult) {
+            "partial"
+        } else {
+            "open"
+        }
+        .to_string();
+        Ok(report)
+    }
+
+    /// A unit's name on a day (empty when unknown).
+    async fn unit_name_on(&self, code: &str, day: NaiveDate) -> Result<String> {
+        let name: Option<String> = on_db!(self, |c| {
+            sqlx::query_scalar(
+                "SELECT name FROM units WHERE code = $1 AND valid_from <= $2
+                 AND (valid_to IS NULL OR valid_to >= $2) ORDER BY valid_from DESC LIMIT 1",
+            )
+            .bind(code)
+            .bind(day)
+            .fetch_optional(c)
+            .await?
+        });
+        Ok(name.unwrap_or_default())
+    }
+}
+
+/// One correction of a seizure (before → after, who, when, through which appeal or import).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SeizureRevision {
+    /// The fields before (JSON).
+    pub before: String,
+    /// The fields after (JSON).
+    pub after: String,
+    /// The appeal act that asked for it.
+    pub appeal_id: Option<i64>,
+    /// The import that brought it.
+    pub import_id: Option<i64>,
+    /// Who.
+    pub actor: String,
+    /// When.
+    pub at: NaiveDateTime,
+}
+
+impl Db {
+    /// The corrections of a seizure, oldest first.
+    pub async fn seizure_revisions(&self, seizure_id: i64) -> Result<Vec<SeizureRevision>> {
+        type RevisionTuple = (
+            String,
+            String,
+            Option<i64>,
+            Option<i64>,
+            String,
+            NaiveDateTime,
+        );
+        let rows: Vec<RevisionTuple> = on_db!(self, |c| {
+            sqlx::query_as(
+                "SELECT before, after, appeal_id, import_id, actor, at FROM seizure_revisions
+                 WHERE seizure_id = $1 ORDER BY id",
+            )
+            .bind(seizure_id)
+            .fetch_all(c)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(
+                |(before, after, appeal_id, import_id, actor, at)| SeizureRevision {
+                    before,
+                    after,
+                    appeal_id,
+                    import_id,
+                    actor,
+                    at,
+                },
+            )
+            .collect())
+    }
+}
