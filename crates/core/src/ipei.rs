@@ -382,7 +382,7 @@ fn brl(cents: i64) -> String {
     let int = (c / 100).to_string();
     let mut grouped = String::new();
     for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
+        if i > 0 && (int.len() - i).is_multiple_of(3) {
             grouped.push('.');
         }
         grouped.push(ch);
