@@ -77,6 +77,11 @@ enum Command {
         #[command(subcommand)]
         command: RecapCommand,
     },
+    /// IPEI: a indenização por apreensão de armas de fogo (Decreto 7.872/2013, Arts. 10–15).
+    Ipei {
+        #[command(subcommand)]
+        command: IpeiCommand,
+    },
     /// Calendário de dias úteis (feriados nacionais, estaduais e municipais e pontos facultativos).
     Calendar {
         #[command(subcommand)]
@@ -101,7 +106,8 @@ enum Command {
     },
     /// Importa um arquivo (CSV, XLSX ou GeoJSON).
     Import {
-        /// Tipo: territories, population, units, operators, assignments, absences, occurrences, counts, crime-map.
+        /// Tipo: territories, population, units, operators, assignments, absences, occurrences, counts, crime-map,
+        /// seizures, forensic-reports.
         kind: String,
         /// O arquivo.
         file: PathBuf,
@@ -125,6 +131,19 @@ enum RecapCommand {
         /// Congela o cálculo como uma execução salva (entradas, configuração, resultado e seus hashes).
         #[arg(long)]
         save: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum IpeiCommand {
+    /// O resultado do IPEI de um mês de referência como está hoje (parcial ou final).
+    Result {
+        /// Mês de referência, AAAA-MM (ex.: 2024-03).
+        #[arg(long)]
+        month: String,
+        /// Ler a situação neste dia, AAAA-MM-DD (padrão: hoje, horário de Brasília).
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
     },
 }
 
@@ -471,6 +490,25 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print_recap(&report, cli.format)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Ipei {
+            command: IpeiCommand::Result { month, as_of },
+        } => {
+            let Ok(m) = atalaia_core::Month::parse(&month) else {
+                eprintln!("erro: --month `{month}` inválido: esperado AAAA-MM (ex.: 2024-03)");
+                return Ok(ExitCode::from(2));
+            };
+            // Deadlines are Brasília business days: "today" is Brasília's date (UTC−3).
+            let as_of =
+                as_of.unwrap_or_else(|| (Utc::now() - chrono::Duration::hours(3)).date_naive());
+            let db = connect(&cli.database).await?;
+            let report = db
+                .ipei_result(m, as_of)
+                .await
+                .context("resultado do IPEI não calculado")?;
+            db.close().await;
+            print_ipei(&report, cli.format)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
@@ -505,6 +543,78 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(code)
         }
     }
+}
+
+fn print_ipei(out: &atalaia_core::ipei::IpeiReport, format: OutputFormat) -> anyhow::Result<()> {
+    use atalaia_core::ipei::{SeizureStatus, UnitStatus, seizure_reason_pt, unit_reason_pt};
+    match format {
+        OutputFormat::Json => println!("{}", serde_json::to_string(out)?),
+        OutputFormat::Csv => {
+            let mut w = csv::Writer::from_writer(std::io::stdout());
+            w.write_record(["registration", "name", "institution", "amount", "capped"])?;
+            for p in &out.payments {
+                w.write_record([
+                    p.registration.clone(),
+                    p.name.clone(),
+                    p.institution.clone(),
+                    format!("{:.2}", p.amount),
+                    p.capped.to_string(),
+                ])?;
+            }
+            w.flush()?;
+        }
+        OutputFormat::Table => {
+            let stage = match out.stage.as_str() {
+                "final" => "resultado final",
+                "partial" => "resultado parcial",
+                _ => "em aberto",
+            };
+            println!("IPEI {} ({stage})", out.month);
+            for u in &out.units {
+                let status = match u.status {
+                    UnitStatus::Included => "incluída".to_string(),
+                    UnitStatus::Excluded => format!(
+                        "excluída: {}",
+                        u.reasons
+                            .iter()
+                            .map(unit_reason_pt)
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    ),
+                };
+                println!(
+                    "unidade {:<12} {:>3} apreensão(ões), {:>3} paga(s)  {status}",
+                    u.code, u.seizures, u.paid
+                );
+            }
+            for s in &out.seizures {
+                let status = match s.status {
+                    SeizureStatus::Paid => format!("paga a {}", s.operators.join(", ")),
+                    _ => s
+                        .reasons
+                        .iter()
+                        .map(seizure_reason_pt)
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                };
+                println!(
+                    "BO {:<16} item {:<3} série {:<12} {status}",
+                    s.bo_number, s.item, s.serial
+                );
+            }
+            for p in &out.payments {
+                println!(
+                    "{:<14} {:<30} {:>14}{}",
+                    p.registration,
+                    p.name,
+                    atalaia_core::ipei::brl(p.amount_cents),
+                    if p.capped { "  (teto mensal)" } else { "" }
+                );
+            }
+            println!("total {}", atalaia_core::ipei::brl(out.total_cents));
+        }
+    }
+    Ok(())
 }
 
 fn print_recap(out: &atalaia_core::recap::Report, format: OutputFormat) -> anyhow::Result<()> {

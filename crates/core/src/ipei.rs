@@ -376,7 +376,8 @@ fn reais(cents: i64) -> f64 {
     cents as f64 / 100.0
 }
 
-fn brl(cents: i64) -> String {
+/// Centavos as Brazilian reais: `R$ 1.234,56`.
+pub fn brl(cents: i64) -> String {
     let sign = if cents < 0 { "-" } else { "" };
     let c = cents.unsigned_abs();
     let int = (c / 100).to_string();

@@ -7,6 +7,7 @@ use atalaia_core::{
     BoNumber, CrimeCode, Institution, Month, Registration, TerritoryCode, UnitCode, Wgs84,
 };
 use atalaia_spatial::AreaIndex;
+use atalaia_store::ipei::{ForensicRecord, SeizureRecord};
 use atalaia_store::occurrences::OccurrenceRecord;
 use atalaia_store::reference::{AbsenceInput, AssignmentInput, OperatorInput, UnitInput};
 use chrono::NaiveDate;
@@ -67,6 +68,10 @@ pub enum Parsed {
         /// Count.
         count: i64,
     },
+    /// `seizures`.
+    Seizure(SeizureRecord),
+    /// `forensic-reports`.
+    Forensic(ForensicRecord),
     /// `crime-map`.
     CrimeMap {
         /// Source code.
@@ -94,6 +99,20 @@ pub fn columns(kind: Kind) -> (&'static [&'static str], &'static [&'static str])
         ),
         Kind::Counts => (&["territory_code", "month", "crime", "count"], &[]),
         Kind::CrimeMap => (&["source_code", "crime"], &[]),
+        Kind::Seizures => (
+            &[
+                "bo_number",
+                "seized_on",
+                "unit_code",
+                "registrations",
+                "flagrante",
+            ],
+            &["weapon_kind", "caliber", "serial", "brand", "item"],
+        ),
+        Kind::ForensicReports => (
+            &["bo_number", "serial", "expert_registration", "signed_on"],
+            &[],
+        ),
     }
 }
 
@@ -271,8 +290,88 @@ pub fn parse(kind: Kind, row: &Row<'_>, ctx: &Context) -> Result<Parsed, String>
                 crime: crime.as_str().to_string(),
             })
         }
+        Kind::Seizures => seizure(row, ctx).map(Parsed::Seizure),
+        Kind::ForensicReports => {
+            let bo = row.parse("bo_number", BoNumber::parse)?;
+            let expert = row.parse("expert_registration", Registration::parse)?;
+            let signed_on = not_future(ctx, row, "signed_on", row.date("signed_on")?)?;
+            Ok(Parsed::Forensic(ForensicRecord {
+                bo_number: bo.as_str().to_string(),
+                serial: short_text(row, "serial")?,
+                expert_registration: expert.as_str().to_string(),
+                signed_on,
+            }))
+        }
         Kind::Territories => Err("territórios são importados de GeoJSON".into()),
     }
+}
+
+fn not_future(
+    ctx: &Context,
+    row: &Row<'_>,
+    column: &str,
+    day: NaiveDate,
+) -> Result<NaiveDate, String> {
+    if day > ctx.today {
+        return Err(bad(
+            column,
+            row.opt(column).unwrap_or(""),
+            format!("data no futuro (hoje é {})", ctx.today.format("%d/%m/%Y")),
+        ));
+    }
+    Ok(day)
+}
+
+/// An optional free-text cell of at most 64 characters without control characters.
+fn short_text(row: &Row<'_>, column: &str) -> Result<String, String> {
+    let v = row.opt(column).unwrap_or("").trim();
+    if v.chars().count() > 64 || v.chars().any(char::is_control) {
+        return Err(bad(column, v, "esperado texto de até 64 caracteres"));
+    }
+    Ok(v.to_string())
+}
+
+/// A seizure row (contracts.md §2, `seizures`): the unit must exist; the named operators are kept as
+/// written (an unknown one is shown in the result, never dropped); without a serial, `item` tells
+/// the weapon apart within its BO.
+fn seizure(row: &Row<'_>, ctx: &Context) -> Result<SeizureRecord, String> {
+    let bo = row.parse("bo_number", BoNumber::parse)?;
+    let seized_on = not_future(ctx, row, "seized_on", row.date("seized_on")?)?;
+    let unit = row.parse("unit_code", UnitCode::parse)?;
+    if !ctx.units.contains(unit.as_str()) {
+        return Err(bad(
+            "unit_code",
+            unit.as_str(),
+            "unidade desconhecida; importe-a antes (tipo `units`)",
+        ));
+    }
+    let mut registrations: Vec<String> = Vec::new();
+    for r in row
+        .opt("registrations")
+        .unwrap_or("")
+        .split([';', '|', ','])
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+    {
+        let reg = Registration::parse(r).map_err(|e| bad("registrations", r, e))?;
+        registrations.push(reg.as_str().to_string());
+    }
+    let flagrante = row.parse("flagrante", crate::fields::parse_bool)?;
+    let item = row
+        .int_opt("item", 1, 10_000)?
+        .map(|i| u32::try_from(i).unwrap_or(1));
+    Ok(SeizureRecord {
+        unit_code: unit.as_str().to_string(),
+        bo_number: bo.as_str().to_string(),
+        item,
+        serial: short_text(row, "serial")?,
+        seized_on,
+        flagrante,
+        registrations,
+        weapon_kind: short_text(row, "weapon_kind")?,
+        caliber: short_text(row, "caliber")?,
+        brand: short_text(row, "brand")?,
+    })
 }
 
 /// An occurrence row (contracts.md §2): coordinates give every area containing the point on the date

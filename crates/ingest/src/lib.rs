@@ -37,11 +37,15 @@ pub enum Kind {
     Counts,
     /// Source crime code → catalog code.
     CrimeMap,
+    /// Firearm seizures a unit declares for the IPEI (Arts. 10–12).
+    Seizures,
+    /// Laudos of SPTC experts (Art. 10 §ú).
+    ForensicReports,
 }
 
 impl Kind {
     /// Every kind, in the order a full load needs them.
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 11] = [
         Kind::Territories,
         Kind::Population,
         Kind::Units,
@@ -51,6 +55,8 @@ impl Kind {
         Kind::CrimeMap,
         Kind::Occurrences,
         Kind::Counts,
+        Kind::Seizures,
+        Kind::ForensicReports,
     ];
 
     /// The kind's name on the command line and in summaries.
@@ -65,6 +71,8 @@ impl Kind {
             Kind::Occurrences => "occurrences",
             Kind::Counts => "counts",
             Kind::CrimeMap => "crime-map",
+            Kind::Seizures => "seizures",
+            Kind::ForensicReports => "forensic-reports",
         }
     }
 
@@ -80,6 +88,8 @@ impl Kind {
             Kind::Occurrences => "ocorrências",
             Kind::Counts => "contagens mensais",
             Kind::CrimeMap => "mapa de crimes",
+            Kind::Seizures => "apreensões de armas (IPEI)",
+            Kind::ForensicReports => "laudos periciais (IPEI)",
         }
     }
 

@@ -562,6 +562,13 @@ async fn write_batch(
             Slot::Other(Ok(Parsed::CrimeMap { source, crime })) => {
                 Ok(tx.put_crime_map(&source, &crime, import_id).await?)
             }
+            Slot::Other(Ok(Parsed::Seizure(sz))) => tx
+                .put_seizure(&sz, Some(import_id), opts.synthetic, &opts.actor, opts.now)
+                .await?
+                .map(|(u, _)| u),
+            Slot::Other(Ok(Parsed::Forensic(f))) => Ok(tx
+                .put_forensic_report(&f, Some(import_id), opts.synthetic)
+                .await?),
         };
         match result {
             Ok(u) => count(summary, u),
