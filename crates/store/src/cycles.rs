@@ -416,8 +416,8 @@ impl Db {
             .map_err(|e| StoreError::Corrupt(format!("cronograma do ciclo {id}: {e}")))?;
         let rows: Vec<ActTuple> = on_db!(self, |c| {
             sqlx::query_as(
-                "SELECT id, act, step, unit_code, run_id, appeal_id, accepted, text, justification,
-                        late, deadline, payload, actor, at
+                "SELECT id, act, step, unit_code, COALESCE(run_id, ipei_run_id), appeal_id, accepted, text,
+                        justification, late, deadline, payload, actor, at
                  FROM cycle_acts WHERE cycle_id = $1 ORDER BY id",
             )
             .bind(id)
@@ -705,14 +705,14 @@ impl Db {
         let id: i64 = on_tx!(&mut tx, |c| {
             sqlx::query_scalar(
                 "INSERT INTO cycle_acts (cycle_id, act, step, unit_code, run_id, appeal_id, accepted,
-                     text, justification, late, deadline, payload, actor, at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+                     text, justification, late, deadline, payload, actor, at, ipei_run_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
             )
             .bind(cycle_id)
             .bind(act)
             .bind(step)
             .bind(&unit)
-            .bind(run_id)
+            .bind(run_id.filter(|_| kind == CycleKind::Recap))
             .bind(appeal_id)
             .bind(accepted)
             .bind(text.trim())
@@ -722,6 +722,7 @@ impl Db {
             .bind(&payload)
             .bind(actor)
             .bind(now)
+            .bind(run_id.filter(|_| kind == CycleKind::Ipei))
             .fetch_one(c)
             .await?
         });
@@ -784,7 +785,23 @@ impl Db {
                 justification,
                 run_id,
             } => {
-                if let Some(id) = run_id {
+                if let (Some(id), CycleKind::Ipei) = (run_id, record.kind) {
+                    match self.ipei_run(*id).await? {
+                        Some(run) if run.month == record.period.code() => {}
+                        Some(run) => {
+                            return Ok(Err(ActRefused::Invalid(format!(
+                                "a execução do IPEI {id} é de {}, não de {}",
+                                run.month,
+                                record.period.code()
+                            ))));
+                        }
+                        None => {
+                            return Ok(Err(ActRefused::Invalid(format!(
+                                "execução do IPEI {id} inexistente"
+                            ))));
+                        }
+                    }
+                } else if let Some(id) = run_id {
                     match self.recap_run(*id).await? {
                         Some(run) if run.quarter == record.period.code() => {}
                         Some(run) => {

@@ -441,17 +441,18 @@ impl Db {
     }
 
     /// The IPEI parameters in force for a month (the configuration valid on its last day; the decree's
-    /// defaults without one).
-    pub async fn ipei_params(&self, month: Month) -> Result<(IpeiParams, String)> {
+    /// defaults without one), with the configuration's id and document.
+    pub async fn ipei_params(&self, month: Month) -> Result<(IpeiParams, Option<i64>, String)> {
         match self.program_config_on(month.last_day()).await? {
             Some(v) => {
                 let doc = atalaia_core::program::ProgramDocument::from_json(&v.document)
                     .and_then(|d| d.validate())
                     .map_err(|e| StoreError::Corrupt(format!("configuração {}: {e}", v.id)))?;
-                Ok((doc.ipei, v.document))
+                Ok((doc.ipei, Some(v.id), v.document))
             }
             None => Ok((
                 IpeiParams::decree_default(),
+                None,
                 serde_json::to_string(&atalaia_core::program::ProgramDocument::decree_default())
                     .unwrap_or_default(),
             )),
@@ -626,8 +627,13 @@ impl Db {
     /// The month's IPEI as it stands on `as_of`, its stage read from the month's cycle: `open` until
     /// the partial result, then `partial`, then `final`.
     pub async fn ipei_result(&self, month: Month, as_of: NaiveDate) -> Result<IpeiReport> {
+        Ok(self.ipei_compute(month, as_of).await?.report)
+    }
+
+    /// The month's result with what it was computed from (what a saved run freezes).
+    pub async fn ipei_compute(&self, month: Month, as_of: NaiveDate) -> Result<IpeiComputed> {
         let inputs = self.ipei_inputs(month, as_of).await?;
-        let (params, _) = self.ipei_params(month).await?;
+        let (params, config_id, config) = self.ipei_params(month).await?;
         let mut report = atalaia_core::ipei::result(&params, &inputs);
         let closed: Vec<StepKey> = self
             .cycle(CycleKind::Ipei, CyclePeriod::Month(month))
@@ -642,7 +648,86 @@ impl Db {
             "open"
         }
         .to_string();
-        Ok(report)
+        Ok(IpeiComputed {
+            config_id,
+            config,
+            inputs,
+            report,
+        })
+    }
+
+    /// Freezes a computed month as a saved run (inputs, configuration, result and their SHA-256),
+    /// audited (`ipei.run_saved`).
+    pub async fn save_ipei_run(
+        &self,
+        c: &IpeiComputed,
+        actor: &str,
+        now: NaiveDateTime,
+    ) -> Result<i64> {
+        let inputs = serde_json::to_string(&c.inputs)
+            .map_err(|e| StoreError::Corrupt(format!("entradas do IPEI: {e}")))?;
+        let result = serde_json::to_string(&c.report)
+            .map_err(|e| StoreError::Corrupt(format!("resultado do IPEI: {e}")))?;
+        let (inputs_sha, result_sha) = (sha256(&inputs), sha256(&result));
+        let month = c.report.month.to_string();
+        let mut tx = self.begin().await?;
+        let id: i64 = on_tx!(&mut tx, |conn| {
+            sqlx::query_scalar(
+                "INSERT INTO ipei_runs (month, config_id, config, inputs, inputs_sha256, result,
+                     result_sha256, created_by, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            )
+            .bind(&month)
+            .bind(c.config_id)
+            .bind(&c.config)
+            .bind(&inputs)
+            .bind(&inputs_sha)
+            .bind(&result)
+            .bind(&result_sha)
+            .bind(actor)
+            .bind(now)
+            .fetch_one(conn)
+            .await?
+        });
+        tx.audit(
+            &crate::audit::AuditEvent::new(actor, "ipei.run_saved")
+                .object(format!("ipei_run:{id}"))
+                .details(serde_json::json!({"month": month, "stage": c.report.stage,
+                    "config_id": c.config_id, "inputs_sha256": inputs_sha,
+                    "result_sha256": result_sha, "total_cents": c.report.total_cents})),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// A saved IPEI run.
+    pub async fn ipei_run(&self, id: i64) -> Result<Option<IpeiRun>> {
+        let row: Option<IpeiRunTuple> = on_db!(self, |c| {
+            sqlx::query_as(
+                "SELECT id, month, config_id, config, inputs, inputs_sha256, result, result_sha256,
+                        created_by, created_at FROM ipei_runs WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(c)
+            .await?
+        });
+        Ok(row.map(ipei_run_of))
+    }
+
+    /// The saved runs of a month, newest first.
+    pub async fn ipei_runs(&self, month: Month) -> Result<Vec<IpeiRun>> {
+        let rows: Vec<IpeiRunTuple> = on_db!(self, |c| {
+            sqlx::query_as(
+                "SELECT id, month, config_id, config, inputs, inputs_sha256, result, result_sha256,
+                        created_by, created_at FROM ipei_runs WHERE month = $1 ORDER BY id DESC",
+            )
+            .bind(month.to_string())
+            .fetch_all(c)
+            .await?
+        });
+        Ok(rows.into_iter().map(ipei_run_of).collect())
     }
 
     /// A unit's name on a day (empty when unknown).
@@ -712,4 +797,112 @@ impl Db {
             )
             .collect())
     }
+}
+
+/// A month computed with what it was computed from.
+#[derive(Debug, Clone)]
+pub struct IpeiComputed {
+    /// The configuration version (none: the decree's defaults).
+    pub config_id: Option<i64>,
+    /// The configuration document.
+    pub config: String,
+    /// The inputs.
+    pub inputs: MonthInputs,
+    /// The result.
+    pub report: IpeiReport,
+}
+
+/// A saved IPEI run: what it froze, byte for byte.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IpeiRun {
+    /// Id.
+    pub id: i64,
+    /// Reference month.
+    pub month: String,
+    /// Configuration version.
+    pub config_id: Option<i64>,
+    /// Configuration document.
+    pub config: String,
+    /// Inputs (JSON).
+    pub inputs: String,
+    /// Their SHA-256.
+    pub inputs_sha256: String,
+    /// Result (JSON).
+    pub result: String,
+    /// Its SHA-256.
+    pub result_sha256: String,
+    /// Who.
+    pub created_by: String,
+    /// When.
+    pub created_at: NaiveDateTime,
+}
+
+/// A run recomputed from what it froze.
+#[derive(Debug, Clone)]
+pub struct IpeiReplay {
+    /// The result recomputed.
+    pub report: IpeiReport,
+    /// The inputs as frozen.
+    pub inputs: MonthInputs,
+    /// Whether the recomputation gives the stored bytes.
+    pub reproduces: bool,
+}
+
+impl IpeiRun {
+    /// Recomputes the run with the pure `core::ipei::result` from its frozen inputs and configuration.
+    pub fn replay(&self) -> Result<IpeiReplay> {
+        let corrupt = |what: &str, e: String| {
+            StoreError::Corrupt(format!("execução do IPEI {}: {what}: {e}", self.id))
+        };
+        let inputs: MonthInputs =
+            serde_json::from_str(&self.inputs).map_err(|e| corrupt("entradas", e.to_string()))?;
+        let params = atalaia_core::program::ProgramDocument::from_json(&self.config)
+            .and_then(|d| d.validate())
+            .map_err(|e| corrupt("configuração", e.to_string()))?
+            .ipei;
+        let stored: serde_json::Value =
+            serde_json::from_str(&self.result).map_err(|e| corrupt("resultado", e.to_string()))?;
+        let mut report = atalaia_core::ipei::result(&params, &inputs);
+        report.stage = stored["stage"].as_str().unwrap_or_default().to_string();
+        let again =
+            serde_json::to_string(&report).map_err(|e| corrupt("resultado", e.to_string()))?;
+        Ok(IpeiReplay {
+            reproduces: again == self.result,
+            report,
+            inputs,
+        })
+    }
+}
+
+type IpeiRunTuple = (
+    i64,
+    String,
+    Option<i64>,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    NaiveDateTime,
+);
+
+fn ipei_run_of(t: IpeiRunTuple) -> IpeiRun {
+    IpeiRun {
+        id: t.0,
+        month: t.1,
+        config_id: t.2,
+        config: t.3,
+        inputs: t.4,
+        inputs_sha256: t.5,
+        result: t.6,
+        result_sha256: t.7,
+        created_by: t.8,
+        created_at: t.9,
+    }
+}
+
+fn sha256(s: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(s.as_bytes()))
 }

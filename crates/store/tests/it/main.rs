@@ -1942,6 +1942,74 @@ mod ipei {
         assert_eq!(r.total_cents, 60_000);
         assert_eq!(r.stage, "open");
 
+        // The partial result publishes a saved run; the run replays byte for byte and a later laudo
+        // changes today's reading, never the run.
+        let computed = db.ipei_compute(march, d(2024, 4, 10)).await.unwrap();
+        let run = db
+            .save_ipei_run(&computed, "user:comite", dt(2024, 4, 10, 9))
+            .await
+            .unwrap();
+        for (step, run_id) in [
+            (atalaia_core::cycle::StepKey::Submissions, None),
+            (atalaia_core::cycle::StepKey::PartialResult, Some(run)),
+        ] {
+            db.cycle_act(
+                c.id,
+                &ActRequest::Close {
+                    step,
+                    // Closing the units' step after its deadline (05/04) is late too.
+                    justification: "aguardou os envios atrasados".into(),
+                    run_id,
+                },
+                "user:comite",
+                d(2024, 4, 10),
+                dt(2024, 4, 10, 10),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        }
+        let cycle = db
+            .cycle(CycleKind::Ipei, CyclePeriod::Month(march))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            cycle.run_of(atalaia_core::cycle::StepKey::PartialResult),
+            Some(run)
+        );
+        assert_eq!(
+            db.ipei_result(march, d(2024, 4, 10)).await.unwrap().stage,
+            "partial"
+        );
+        let mut tx = db.begin().await.unwrap();
+        tx.put_forensic_report(
+            &ForensicRecord {
+                bo_number: "100/2024".into(),
+                serial: "AB1".into(),
+                expert_registration: "S9".into(),
+                signed_on: d(2024, 4, 3),
+            },
+            None,
+            false,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let saved = db.ipei_run(run).await.unwrap().unwrap();
+        assert_eq!(saved.month, "2024-03");
+        let replay = saved.replay().unwrap();
+        assert!(replay.reproduces);
+        assert_eq!(replay.report.total_cents, 60_000);
+        let today = db.ipei_result(march, d(2024, 4, 10)).await.unwrap();
+        assert_eq!(
+            today.laudos[0].shares.len(),
+            2,
+            "the new signature is read today"
+        );
+        assert_ne!(serde_json::to_string(&today).unwrap(), saved.result);
+        assert_eq!(db.ipei_runs(march).await.unwrap().len(), 1);
+
         // April: the same weapon (serial "ab 1" = "AB-1") claimed by another unit is a duplicate.
         let mut tx = db.begin().await.unwrap();
         let dup = seizure("PM-2BPM", "300/2024", "ab 1", d(2024, 4, 2), &["B2"]);
