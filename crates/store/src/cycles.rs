@@ -785,29 +785,17 @@ impl Db {
                 justification,
                 run_id,
             } => {
-                if let (Some(id), CycleKind::Ipei) = (run_id, record.kind) {
-                    match self.ipei_run(*id).await? {
-                        Some(run) if run.month == record.period.code() => {}
-                        Some(run) => {
+                if let Some(id) = run_id {
+                    // The period of the run named: an IPEI month or a RECAP quarter, by the cycle's kind.
+                    let period = match record.kind {
+                        CycleKind::Ipei => self.ipei_run(*id).await?.map(|r| r.month),
+                        CycleKind::Recap => self.recap_run(*id).await?.map(|r| r.quarter),
+                    };
+                    match period {
+                        Some(p) if p == record.period.code() => {}
+                        Some(p) => {
                             return Ok(Err(ActRefused::Invalid(format!(
-                                "a execução do IPEI {id} é de {}, não de {}",
-                                run.month,
-                                record.period.code()
-                            ))));
-                        }
-                        None => {
-                            return Ok(Err(ActRefused::Invalid(format!(
-                                "execução do IPEI {id} inexistente"
-                            ))));
-                        }
-                    }
-                } else if let Some(id) = run_id {
-                    match self.recap_run(*id).await? {
-                        Some(run) if run.quarter == record.period.code() => {}
-                        Some(run) => {
-                            return Ok(Err(ActRefused::Invalid(format!(
-                                "a execução {id} é de {}, não de {}",
-                                run.quarter,
+                                "a execução {id} é de {p}, não de {}",
                                 record.period.code()
                             ))));
                         }

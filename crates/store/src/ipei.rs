@@ -13,6 +13,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 use crate::cycles::committee_office;
+use crate::recap::sha256;
 use crate::territories::Upsert;
 use crate::{Db, Result, StoreError, Tx, on_db, on_tx};
 
@@ -900,9 +901,4 @@ fn ipei_run_of(t: IpeiRunTuple) -> IpeiRun {
         created_by: t.8,
         created_at: t.9,
     }
-}
-
-fn sha256(s: &str) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(s.as_bytes()))
 }

@@ -331,6 +331,26 @@ pub struct Replay {
     pub roster: Option<RosterSnapshot>,
 }
 
+impl Replay {
+    /// The run's named payroll and per-unit summary at the configuration's amounts (empty for a run
+    /// saved without a roster).
+    pub fn payroll(
+        &self,
+    ) -> (
+        Vec<atalaia_core::payroll::PayLine>,
+        Vec<atalaia_core::payroll::UnitSummary>,
+    ) {
+        let amounts = atalaia_core::payroll::Amounts::from_reais(
+            self.config.payment_recap1,
+            self.config.payment_recap2,
+        );
+        self.roster
+            .as_ref()
+            .map(|r| r.payroll(&self.report, amounts))
+            .unwrap_or_default()
+    }
+}
+
 impl RecapRun {
     /// Recomputes the run from its frozen inputs and configuration (the saved result is never trusted
     /// blindly: `reproduces` says whether the bytes agree).
@@ -415,7 +435,8 @@ fn run_of(t: RunTuple) -> RecapRun {
     }
 }
 
-fn sha256(s: &str) -> String {
+/// Lower-case hex SHA-256 of a text (runs, rosters).
+pub(crate) fn sha256(s: &str) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(s.as_bytes()))
 }

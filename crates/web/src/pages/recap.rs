@@ -916,15 +916,7 @@ pub async fn run(
         replayed.inputs.clone(),
         replayed.reproduces,
     );
-    let amounts = atalaia_core::payroll::Amounts::from_reais(
-        replayed.config.payment_recap1,
-        replayed.config.payment_recap2,
-    );
-    let (pay_lines, summaries) = replayed
-        .roster
-        .as_ref()
-        .map(|r| r.payroll(&report, amounts))
-        .unwrap_or_default();
+    let (pay_lines, summaries) = replayed.payroll();
     let show_names = id.may(Permission::ViewPayroll);
     let differs_today = match st
         .db
@@ -1211,15 +1203,7 @@ async fn official_document(
         result_sha256: run.result_sha256.clone(),
         config_valid_from: config_from,
     };
-    let amounts = atalaia_core::payroll::Amounts::from_reais(
-        replayed.config.payment_recap1,
-        replayed.config.payment_recap2,
-    );
-    let (lines, summaries) = replayed
-        .roster
-        .as_ref()
-        .map(|r| r.payroll(&replayed.report, amounts))
-        .unwrap_or_default();
+    let (lines, summaries) = replayed.payroll();
     let unit_name = |code: &str| {
         replayed
             .report
