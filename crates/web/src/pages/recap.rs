@@ -1001,7 +1001,7 @@ pub async fn run(
         id: run.id,
         quarter: report.quarter.clone(),
         baseline: report.baseline_quarter.clone(),
-        created_by: run.created_by.clone(),
+        created_by: actor_name(&st, &run.created_by).await?,
         created_at: local_time(run.created_at),
         inputs_sha: run.inputs_sha256.clone(),
         result_sha: run.result_sha256.clone(),
@@ -1197,7 +1197,7 @@ async fn official_document(
         .unwrap_or_else(|| "padrões do decreto".into());
     let meta = atalaia_reports::RunMeta {
         run_id,
-        created_by: run.created_by.clone(),
+        created_by: actor_name(&st, &run.created_by).await?,
         created_at: local_time(run.created_at),
         inputs_sha256: run.inputs_sha256.clone(),
         result_sha256: run.result_sha256.clone(),
@@ -1253,6 +1253,17 @@ async fn official_document(
         .collect();
     signatories.sort_by(|a, b| a.name.cmp(&b.name));
     Ok((replayed, stage, meta, roster, payroll, signatories))
+}
+
+/// An audit actor as people read it: `user:comite` → "Carla do Comitê Gestor (comite)"; other actors
+/// (`cli:…`, `demo`) as recorded.
+async fn actor_name(st: &AppState, actor: &str) -> Result<String, AppError> {
+    if let Some(login) = actor.strip_prefix("user:")
+        && let Some(u) = st.db.user_by_login(login).await?
+    {
+        return Ok(format!("{} ({login})", u.name));
+    }
+    Ok(actor.to_string())
 }
 
 fn download(bytes: Vec<u8>, content_type: &'static str, name: String) -> Response {

@@ -640,6 +640,13 @@ async fn recap_documents_are_downloaded_by_who_may() {
     let page = r.location.unwrap();
     let run_id: i64 = page.rsplit('/').next().unwrap().parse().unwrap();
 
+    // The run page names who ran it as people know them.
+    let html = app.get(&page, Some(&committee)).await;
+    assert!(
+        html.body.contains("Carla do Comitê Gestor (comite)"),
+        "{}",
+        html.body
+    );
     let pdf = app
         .get(&format!("{page}/resultado.pdf"), Some(&committee))
         .await;
