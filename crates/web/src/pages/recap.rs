@@ -1197,7 +1197,7 @@ async fn official_document(
         .unwrap_or_else(|| "padrões do decreto".into());
     let meta = atalaia_reports::RunMeta {
         run_id,
-        created_by: actor_name(&st, &run.created_by).await?,
+        created_by: actor_name(st, &run.created_by).await?,
         created_at: local_time(run.created_at),
         inputs_sha256: run.inputs_sha256.clone(),
         result_sha256: run.result_sha256.clone(),
