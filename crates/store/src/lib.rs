@@ -90,6 +90,9 @@ pub enum StoreError {
     /// A stored value could not be read back into its domain type.
     #[error("valor inválido no banco ({0})")]
     Corrupt(String),
+    /// A file of the evidence storage could not be written or read.
+    #[error("armazenamento de arquivos: {0}")]
+    Io(String),
 }
 
 /// Result of store operations.

@@ -2010,6 +2010,78 @@ mod ipei {
         assert_ne!(serde_json::to_string(&today).unwrap(), saved.result);
         assert_eq!(db.ipei_runs(march).await.unwrap().len(), 1);
 
+        // BO copies: checked by content; after the delivery only through the unit's appeal (Art. 14).
+        let files = tempfile::tempdir().unwrap();
+        let png = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3];
+        let attach = |appeal: Option<i64>, name: &'static str, bytes: Vec<u8>| {
+            let dir = files.path().to_path_buf();
+            async move {
+                db.attach_bo_file(
+                    id2,
+                    &dir,
+                    name,
+                    &bytes,
+                    1000,
+                    appeal,
+                    "user:chefe1",
+                    dt(2024, 4, 11, 9),
+                )
+                .await
+                .unwrap()
+            }
+        };
+        let refused = attach(None, "bo.png", png.to_vec()).await.unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "a unidade PM-1BPM já enviou o mês 2024-03: a cópia do BO de uma apreensão entregue só se anexa por recurso (Art. 14)"
+        );
+        let appeal = db
+            .cycle_act(
+                c.id,
+                &ActRequest::Appeal {
+                    unit: "PM-1BPM".into(),
+                    text: "a cópia do BO 100/2024 item 2 estava ilegível; segue nova cópia".into(),
+                    justification: String::new(),
+                },
+                "user:chefe1",
+                d(2024, 4, 11),
+                dt(2024, 4, 11, 8),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        let refused = attach(Some(appeal), "bo.pdf", b"MZ\x90\x00".to_vec())
+            .await
+            .unwrap_err();
+        assert!(
+            refused.to_string().contains("não é PDF, JPEG nem PNG"),
+            "{refused}"
+        );
+        let sha = attach(Some(appeal), "bo.png", png.to_vec()).await.unwrap();
+        assert_eq!(
+            std::fs::read(atalaia_store::ipei::evidence_path(files.path(), &sha)).unwrap(),
+            png
+        );
+        let s2 = db
+            .seizures(march, Some("PM-1BPM"))
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|s| s.id == id2)
+            .unwrap();
+        assert_eq!(s2.bo_sha256.as_deref(), Some(sha.as_str()));
+        let attached = db
+            .audit_entries(&atalaia_store::audit::AuditFilter {
+                limit: 100,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.action == "ipei.bo_attached")
+            .count();
+        assert_eq!(attached, 1, "refusals are not audited as attachments");
+
         // April: the same weapon (serial "ab 1" = "AB-1") claimed by another unit is a duplicate.
         let mut tx = db.begin().await.unwrap();
         let dup = seizure("PM-2BPM", "300/2024", "ab 1", d(2024, 4, 2), &["B2"]);
