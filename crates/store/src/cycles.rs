@@ -696,6 +696,19 @@ impl Db {
                     None,
                 ),
             };
+        // Deciding an IPEI appeal applies (granted) or refuses the seizure corrections it proposed (Art. 14).
+        let mut corrections = 0;
+        if let (
+            ActRequest::DecideAppeal {
+                appeal_id,
+                accepted,
+                ..
+            },
+            CycleKind::Ipei,
+        ) = (request, kind)
+        {
+            corrections = tx.decide_corrections(*appeal_id, *accepted).await?;
+        }
         let (late, deadline) = judged.map_or((false, None), |t| (t.late, Some(t.deadline)));
         let justification = if late {
             justification.trim().to_string()
@@ -730,6 +743,9 @@ impl Db {
             "step": step, "unit": unit, "run_id": run_id, "appeal_id": appeal_id,
             "accepted": accepted, "text": text.trim(), "late": late, "deadline": deadline,
             "justification": justification});
+        if corrections > 0 {
+            details["corrections"] = serde_json::json!(corrections);
+        }
         if let Some(p) = &payload {
             let key = if kind == CycleKind::Ipei {
                 "delivery"

@@ -758,6 +758,8 @@ pub struct SeizureRevision {
     pub appeal_id: Option<i64>,
     /// The import that brought it.
     pub import_id: Option<i64>,
+    /// `applied`, `proposed` (an appeal not decided yet) or `refused`.
+    pub status: String,
     /// Who.
     pub actor: String,
     /// When.
@@ -773,11 +775,12 @@ impl Db {
             Option<i64>,
             Option<i64>,
             String,
+            String,
             NaiveDateTime,
         );
         let rows: Vec<RevisionTuple> = on_db!(self, |c| {
             sqlx::query_as(
-                "SELECT before, after, appeal_id, import_id, actor, at FROM seizure_revisions
+                "SELECT before, after, appeal_id, import_id, status, actor, at FROM seizure_revisions
                  WHERE seizure_id = $1 ORDER BY id",
             )
             .bind(seizure_id)
@@ -787,11 +790,12 @@ impl Db {
         Ok(rows
             .into_iter()
             .map(
-                |(before, after, appeal_id, import_id, actor, at)| SeizureRevision {
+                |(before, after, appeal_id, import_id, status, actor, at)| SeizureRevision {
                     before,
                     after,
                     appeal_id,
                     import_id,
+                    status,
                     actor,
                     at,
                 },
@@ -1025,5 +1029,183 @@ impl Db {
         .await?;
         tx.commit().await?;
         Ok(Ok(sha))
+    }
+}
+
+impl Tx {
+    /// Applies (granted) or refuses the corrections an appeal proposed; returns how many.
+    pub(crate) async fn decide_corrections(
+        &mut self,
+        appeal_id: i64,
+        granted: bool,
+    ) -> Result<usize> {
+        let rows: Vec<(i64, i64, String)> = on_tx!(self, |c| {
+            sqlx::query_as(
+                "SELECT id, seizure_id, after FROM seizure_revisions
+                 WHERE appeal_id = $1 AND status = 'proposed' ORDER BY id",
+            )
+            .bind(appeal_id)
+            .fetch_all(c)
+            .await?
+        });
+        for (id, seizure_id, after) in &rows {
+            if granted {
+                let v: CorrectionView = serde_json::from_str(after)
+                    .map_err(|e| StoreError::Corrupt(format!("correção {id}: {e}")))?;
+                let registrations = serde_json::to_string(&v.registrations).unwrap_or_default();
+                on_tx!(self, |c| {
+                    sqlx::query(
+                        "UPDATE seizures SET item = $1, serial = $2, seized_on = $3, flagrante = $4,
+                         registrations = $5, weapon_kind = $6, caliber = $7, brand = $8 WHERE id = $9",
+                    )
+                    .bind(i64::from(v.item))
+                    .bind(&v.serial)
+                    .bind(v.seized_on)
+                    .bind(v.flagrante)
+                    .bind(&registrations)
+                    .bind(&v.weapon_kind)
+                    .bind(&v.caliber)
+                    .bind(&v.brand)
+                    .bind(seizure_id)
+                    .execute(c)
+                    .await?;
+                });
+            }
+            on_tx!(self, |c| {
+                sqlx::query("UPDATE seizure_revisions SET status = $1 WHERE id = $2")
+                    .bind(if granted { "applied" } else { "refused" })
+                    .bind(id)
+                    .execute(c)
+                    .await?;
+            });
+        }
+        Ok(rows.len())
+    }
+}
+
+/// The corrected fields as a revision stores them (see `revision_view`).
+#[derive(Debug, Deserialize)]
+struct CorrectionView {
+    item: u32,
+    serial: String,
+    seized_on: NaiveDate,
+    flagrante: bool,
+    registrations: Vec<String>,
+    weapon_kind: String,
+    caliber: String,
+    brand: String,
+}
+
+impl Db {
+    /// A unit's appeal proposes to correct a delivered seizure (Art. 14: "correção de material já
+    /// entregue"): the same unit, BO and month; the correction waits for the committee's decision on the
+    /// appeal, which applies it when granted. Audited `ipei.correction_proposed`.
+    pub async fn propose_correction(
+        &self,
+        seizure_id: i64,
+        appeal_id: i64,
+        corrected: &SeizureRecord,
+        actor: &str,
+        now: NaiveDateTime,
+    ) -> Result<std::result::Result<i64, String>> {
+        let sql = concat!(
+            "SELECT ",
+            seizure_columns!(),
+            " FROM seizures WHERE id = $1"
+        );
+        let row: Option<SeizureTuple> = on_db!(self, |c| {
+            sqlx::query_as(sql)
+                .bind(seizure_id)
+                .fetch_optional(c)
+                .await?
+        });
+        let Some(old) = row.map(seizure_of).transpose()? else {
+            return Ok(Err(format!("apreensão {seizure_id} inexistente")));
+        };
+        let (unit, month) = (old.record.unit_code.clone(), old.month.clone());
+        if corrected.unit_code != unit || corrected.bo_number != old.record.bo_number {
+            return Ok(Err(
+                "um recurso corrige os dados de uma apreensão entregue; a unidade e o BO identificam a apreensão e não mudam (Art. 14)".into(),
+            ));
+        }
+        let period =
+            Month::parse(&month).map_err(|e| StoreError::Corrupt(format!("mês `{month}`: {e}")))?;
+        if Month::of(corrected.seized_on).ok() != Some(period) {
+            return Ok(Err(format!(
+                "a data corrigida deve continuar em {month}: uma apreensão de outro mês não é do envio deste (Art. 14)"
+            )));
+        }
+        let Some(cycle) = self
+            .cycle(CycleKind::Ipei, CyclePeriod::Month(period))
+            .await?
+        else {
+            return Ok(Err(format!("não há ciclo do IPEI aberto para {month}")));
+        };
+        let delivered = cycle
+            .acts
+            .iter()
+            .filter(|a| a.act == "submission" && a.unit.as_deref() == Some(unit.as_str()))
+            .filter_map(|a| a.payload.as_deref())
+            .filter_map(|p| serde_json::from_str::<DeliveryPayload>(p).ok())
+            .any(|p| p.seizures.contains(&seizure_id));
+        if !delivered {
+            return Ok(Err(format!(
+                "a apreensão {seizure_id} não consta do envio da unidade {unit}: um recurso não acrescenta apreensão (Art. 14)"
+            )));
+        }
+        let pending = cycle.acts.iter().any(|a| {
+            a.id == appeal_id && a.act == "appeal" && a.unit.as_deref() == Some(unit.as_str())
+        }) && !cycle
+            .acts
+            .iter()
+            .any(|a| a.act == "appeal_decision" && a.appeal_id == Some(appeal_id));
+        if !pending {
+            return Ok(Err(format!(
+                "o recurso {appeal_id} não é um recurso pendente da unidade {unit} em {month}"
+            )));
+        }
+        let item = corrected.item.unwrap_or(old.item);
+        let before = revision_view(&old.record, old.item);
+        let after = revision_view(corrected, item);
+        if before == after {
+            return Ok(Err("a correção não muda nenhum campo".into()));
+        }
+        let mut tx = self.begin().await?;
+        if item != old.item
+            && let Some(other) = tx
+                .seizure_by_key(&unit, &old.record.bo_number, item)
+                .await?
+        {
+            return Ok(Err(format!(
+                "o item {item} do BO {} já é a apreensão {}",
+                old.record.bo_number, other.id
+            )));
+        }
+        let id: i64 = on_tx!(&mut tx, |c| {
+            sqlx::query_scalar(
+                "INSERT INTO seizure_revisions (seizure_id, before, after, appeal_id, status, actor, at)
+                 VALUES ($1,$2,$3,$4,'proposed',$5,$6) RETURNING id",
+            )
+            .bind(seizure_id)
+            .bind(before.to_string())
+            .bind(after.to_string())
+            .bind(appeal_id)
+            .bind(actor)
+            .bind(now)
+            .fetch_one(c)
+            .await?
+        });
+        tx.audit(
+            &crate::audit::AuditEvent::new(actor, "ipei.correction_proposed")
+                .object(format!("seizure:{seizure_id}"))
+                .details(
+                    serde_json::json!({"appeal_id": appeal_id, "unit": unit, "month": month,
+                    "before": before, "after": after}),
+                ),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Ok(id))
     }
 }

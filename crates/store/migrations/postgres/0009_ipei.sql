@@ -40,6 +40,9 @@ CREATE TABLE seizure_revisions (
     before        TEXT    NOT NULL,
     after         TEXT    NOT NULL,
     appeal_id     BIGINT  REFERENCES cycle_acts(id),
+    -- applied (before the delivery, or an accepted appeal), proposed (an appeal not yet decided) or
+    -- refused (the appeal was not granted): Art. 14 corrections take effect only when the committee grants them.
+    status        TEXT    NOT NULL DEFAULT 'applied' CHECK (status IN ('applied', 'proposed', 'refused')),
     import_id     BIGINT  REFERENCES imports(id),
     actor         TEXT    NOT NULL,
     at            TIMESTAMP NOT NULL

@@ -2082,6 +2082,78 @@ mod ipei {
             .count();
         assert_eq!(attached, 1, "refusals are not audited as attachments");
 
+        // The same appeal corrects a field of a delivered seizure (it was in flagrante after all); the
+        // correction waits for the committee and applies when the appeal is granted (Art. 14).
+        let mut fixed = s2.record.clone();
+        fixed.flagrante = true;
+        let mut other_bo = fixed.clone();
+        other_bo.bo_number = "999/2024".into();
+        let refused = db
+            .propose_correction(id2, appeal, &other_bo, "user:chefe1", dt(2024, 4, 11, 10))
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert!(
+            refused.contains("o BO identificam a apreensão"),
+            "{refused}"
+        );
+        db.propose_correction(id2, appeal, &fixed, "user:chefe1", dt(2024, 4, 11, 10))
+            .await
+            .unwrap()
+            .unwrap();
+        let pending = db.ipei_result(march, d(2024, 4, 11)).await.unwrap();
+        assert_eq!(
+            pending
+                .seizures
+                .iter()
+                .find(|s| s.id == id2)
+                .unwrap()
+                .reasons,
+            [SeizureReason::NotFlagrante],
+            "a proposed correction changes nothing yet"
+        );
+        db.cycle_act(
+            c.id,
+            &ActRequest::DecideAppeal {
+                appeal_id: appeal,
+                accepted: true,
+                text: "Provido: o BO registra o flagrante.".into(),
+            },
+            "user:comite",
+            d(2024, 4, 12),
+            dt(2024, 4, 12, 9),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        let after = db.ipei_result(march, d(2024, 4, 12)).await.unwrap();
+        let s2r = after.seizures.iter().find(|s| s.id == id2).unwrap();
+        assert_eq!(
+            (s2r.status, s2r.operators.clone()),
+            (SeizureStatus::Paid, vec!["A1".to_string()])
+        );
+        let a1 = after
+            .payments
+            .iter()
+            .find(|p| p.registration == "A1")
+            .unwrap();
+        assert_eq!(a1.amount_cents, 15_000 + 30_000);
+        let statuses: Vec<String> = db
+            .seizure_revisions(id2)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.status)
+            .collect();
+        assert_eq!(statuses, ["applied"]);
+        // A decided appeal takes no more corrections.
+        let late = db
+            .propose_correction(id2, appeal, &s2.record, "user:chefe1", dt(2024, 4, 12, 10))
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert!(late.contains("não é um recurso pendente"), "{late}");
+
         // April: the same weapon (serial "ab 1" = "AB-1") claimed by another unit is a duplicate.
         let mut tx = db.begin().await.unwrap();
         let dup = seizure("PM-2BPM", "300/2024", "ab 1", d(2024, 4, 2), &["B2"]);
