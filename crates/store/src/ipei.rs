@@ -424,6 +424,19 @@ pub struct DeliveryPayload {
 }
 
 impl Db {
+    /// One seizure.
+    pub async fn seizure(&self, id: i64) -> Result<Option<SeizureRow>> {
+        let sql = concat!(
+            "SELECT ",
+            seizure_columns!(),
+            " FROM seizures WHERE id = $1"
+        );
+        let row: Option<SeizureTuple> = on_db!(self, |c| {
+            sqlx::query_as(sql).bind(id).fetch_optional(c).await?
+        });
+        row.map(seizure_of).transpose()
+    }
+
     /// The seizures of a month (of one unit, or all), in the order of date, BO and item.
     pub async fn seizures(&self, month: Month, unit: Option<&str>) -> Result<Vec<SeizureRow>> {
         let sql = concat!(
@@ -976,18 +989,7 @@ impl Db {
             Ok(k) => k,
             Err(e) => return Ok(Err(e.into())),
         };
-        let sql = concat!(
-            "SELECT ",
-            seizure_columns!(),
-            " FROM seizures WHERE id = $1"
-        );
-        let row: Option<SeizureTuple> = on_db!(self, |c| {
-            sqlx::query_as(sql)
-                .bind(seizure_id)
-                .fetch_optional(c)
-                .await?
-        });
-        let Some(seizure) = row.map(seizure_of).transpose()? else {
+        let Some(seizure) = self.seizure(seizure_id).await? else {
             return Ok(Err(AttachRefused::NoSeizure(seizure_id)));
         };
         let unit = seizure.record.unit_code.clone();
@@ -1108,18 +1110,7 @@ impl Db {
         actor: &str,
         now: NaiveDateTime,
     ) -> Result<std::result::Result<i64, String>> {
-        let sql = concat!(
-            "SELECT ",
-            seizure_columns!(),
-            " FROM seizures WHERE id = $1"
-        );
-        let row: Option<SeizureTuple> = on_db!(self, |c| {
-            sqlx::query_as(sql)
-                .bind(seizure_id)
-                .fetch_optional(c)
-                .await?
-        });
-        let Some(old) = row.map(seizure_of).transpose()? else {
+        let Some(old) = self.seizure(seizure_id).await? else {
             return Ok(Err(format!("apreensão {seizure_id} inexistente")));
         };
         let (unit, month) = (old.record.unit_code.clone(), old.month.clone());
