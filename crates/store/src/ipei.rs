@@ -122,17 +122,37 @@ fn seizure_of(t: SeizureTuple) -> Result<SeizureRow> {
 }
 
 /// The fields a revision compares and keeps (before → after).
-fn revision_view(r: &SeizureRecord, item: u32) -> serde_json::Value {
-    serde_json::json!({
-        "item": item,
-        "serial": r.serial,
-        "seized_on": r.seized_on,
-        "flagrante": r.flagrante,
-        "registrations": r.registrations,
-        "weapon_kind": r.weapon_kind,
-        "caliber": r.caliber,
-        "brand": r.brand,
-    })
+fn revision_view(r: &SeizureRecord, item: u32) -> RevisionView {
+    RevisionView {
+        item,
+        serial: r.serial.clone(),
+        seized_on: r.seized_on,
+        flagrante: r.flagrante,
+        registrations: r.registrations.clone(),
+        weapon_kind: r.weapon_kind.clone(),
+        caliber: r.caliber.clone(),
+        brand: r.brand.clone(),
+    }
+}
+
+/// The correctable fields of a seizure: what a revision stores before and after, and what an applied
+/// correction writes back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct RevisionView {
+    item: u32,
+    serial: String,
+    seized_on: NaiveDate,
+    flagrante: bool,
+    registrations: Vec<String>,
+    weapon_kind: String,
+    caliber: String,
+    brand: String,
+}
+
+impl std::fmt::Display for RevisionView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&serde_json::to_string(self).map_err(|_| std::fmt::Error)?)
+    }
 }
 
 impl Tx {
@@ -297,8 +317,8 @@ impl Tx {
     async fn seizure_revision(
         &mut self,
         seizure_id: i64,
-        before: &serde_json::Value,
-        after: &serde_json::Value,
+        before: &RevisionView,
+        after: &RevisionView,
         appeal_id: Option<i64>,
         import_id: Option<i64>,
         actor: &str,
@@ -1052,7 +1072,7 @@ impl Tx {
         });
         for (id, seizure_id, after) in &rows {
             if granted {
-                let v: CorrectionView = serde_json::from_str(after)
+                let v: RevisionView = serde_json::from_str(after)
                     .map_err(|e| StoreError::Corrupt(format!("correção {id}: {e}")))?;
                 let registrations = serde_json::to_string(&v.registrations).unwrap_or_default();
                 on_tx!(self, |c| {
@@ -1083,19 +1103,6 @@ impl Tx {
         }
         Ok(rows.len())
     }
-}
-
-/// The corrected fields as a revision stores them (see `revision_view`).
-#[derive(Debug, Deserialize)]
-struct CorrectionView {
-    item: u32,
-    serial: String,
-    seized_on: NaiveDate,
-    flagrante: bool,
-    registrations: Vec<String>,
-    weapon_kind: String,
-    caliber: String,
-    brand: String,
 }
 
 impl Db {
