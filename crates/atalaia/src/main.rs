@@ -318,6 +318,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 today: now.date(),
                 now: Utc::now().naive_utc(),
                 ip: String::new(),
+                units_allowed: None,
             };
             let summary = atalaia_ingest::import_file(&db, kind, &file, &opts, progress_bar())
                 .await

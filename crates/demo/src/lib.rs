@@ -297,6 +297,7 @@ async fn import(
         today,
         now: today.and_time(NaiveTime::MIN),
         ip: String::new(),
+        units_allowed: None,
     };
     let s = atalaia_ingest::import_file(
         db,

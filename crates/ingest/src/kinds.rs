@@ -33,6 +33,8 @@ pub struct Context {
     pub areas: AreaIndex,
     /// Today (facts cannot happen after it).
     pub today: NaiveDate,
+    /// The units rows may name (`None`: any known unit).
+    pub units_allowed: Option<HashSet<String>>,
 }
 
 /// A parsed row of any tabular kind.
@@ -343,6 +345,17 @@ fn seizure(row: &Row<'_>, ctx: &Context) -> Result<SeizureRecord, String> {
             "unit_code",
             unit.as_str(),
             "unidade desconhecida; importe-a antes (tipo `units`)",
+        ));
+    }
+    if ctx
+        .units_allowed
+        .as_ref()
+        .is_some_and(|a| !a.contains(unit.as_str()))
+    {
+        return Err(bad(
+            "unit_code",
+            unit.as_str(),
+            "unidade fora do seu escopo: envie só apreensões das suas unidades",
         ));
     }
     let mut registrations: Vec<String> = Vec::new();

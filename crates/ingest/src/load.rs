@@ -35,6 +35,9 @@ pub struct ImportOptions {
     pub now: NaiveDateTime,
     /// Client address of a web upload (empty from the command line), for the audit log.
     pub ip: String,
+    /// The units whose rows this import may write (a unit head's upload: their own units only); `None`
+    /// for any unit (analysts, the command line). Rows of other units go to the rejects file.
+    pub units_allowed: Option<Vec<String>>,
 }
 
 /// Progress of a long import (the CLI shows a bar on a terminal; tests and the web use their own).
@@ -311,9 +314,17 @@ fn count(summary: &mut ImportSummary, u: Upsert) {
     }
 }
 
-async fn load_context(tx: &mut Tx, kind: Kind, today: NaiveDate) -> Result<Context, ImportError> {
+async fn load_context(
+    tx: &mut Tx,
+    kind: Kind,
+    opts: &ImportOptions,
+) -> Result<Context, ImportError> {
     let mut ctx = Context {
-        today,
+        today: opts.today,
+        units_allowed: opts
+            .units_allowed
+            .as_ref()
+            .map(|u| u.iter().cloned().collect()),
         ..Context::default()
     };
     ctx.crimes = tx.crimes().await?.into_iter().map(|c| c.code).collect();
@@ -428,7 +439,7 @@ async fn tabular(
     rejects: &mut Rejects,
     summary: &mut ImportSummary,
 ) -> Result<(), ImportError> {
-    let ctx = Arc::new(load_context(tx, kind, opts.today).await?);
+    let ctx = Arc::new(load_context(tx, kind, opts).await?);
     let (send, mut recv) = tokio::sync::mpsc::channel::<Msg>(4);
     let reader_path = path.to_path_buf();
     let reader = std::thread::Builder::new()

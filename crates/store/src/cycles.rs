@@ -338,6 +338,10 @@ pub enum ActRequest {
         text: String,
         /// Why late, if late.
         justification: String,
+        /// IPEI: the corrections of delivered seizures the appeal asks for, stored `proposed` with it
+        /// in one transaction and applied when the committee grants it. An appeal with a correction
+        /// that is refused (it would add a seizure, change its unit or BO…) is not recorded at all.
+        corrections: Vec<crate::ipei::Correction>,
     },
     /// The committee decides an appeal.
     DecideAppeal {
@@ -563,6 +567,20 @@ impl Db {
             Ok(j) => j,
             Err(e) => return Ok(Err(e)),
         };
+        // An IPEI appeal's corrections are checked against the record read (the act count below
+        // proves nothing changed since: delivered seizures change only by acts on this cycle).
+        let mut checked_corrections = Vec::new();
+        if let ActRequest::Appeal {
+            unit, corrections, ..
+        } = request
+        {
+            for c in corrections {
+                match self.check_correction(&record, unit, c).await? {
+                    Ok(c) => checked_corrections.push(c),
+                    Err(e) => return Ok(Err(ActRefused::Invalid(e))),
+                }
+            }
+        }
         let mut tx = self.begin().await?;
         // Take the cycle's write lock, then check nobody acted since `record` was read.
         on_tx!(&mut tx, |c| {
@@ -658,6 +676,7 @@ impl Db {
                     unit,
                     text,
                     justification,
+                    ..
                 } => (
                     "appeal",
                     None,
@@ -739,12 +758,23 @@ impl Db {
             .fetch_one(c)
             .await?
         });
+        // An IPEI appeal's corrections, proposed under the appeal just recorded.
+        let mut proposed = Vec::new();
+        for checked in &checked_corrections {
+            match tx.insert_correction(checked, id, actor, now).await? {
+                Ok(rev) => proposed.push(rev),
+                Err(e) => return Ok(Err(ActRefused::Invalid(e))),
+            }
+        }
         let mut details = serde_json::json!({"kind": kind.as_str(), "period": period.code(),
             "step": step, "unit": unit, "run_id": run_id, "appeal_id": appeal_id,
             "accepted": accepted, "text": text.trim(), "late": late, "deadline": deadline,
             "justification": justification});
         if corrections > 0 {
             details["corrections"] = serde_json::json!(corrections);
+        }
+        if !proposed.is_empty() {
+            details["proposed_corrections"] = serde_json::json!(proposed);
         }
         if let Some(p) = &payload {
             let key = if kind == CycleKind::Ipei {
@@ -885,11 +915,17 @@ impl Db {
                 unit,
                 text,
                 justification,
+                corrections,
             } => {
                 if !self.unit_exists(unit).await? {
                     return Ok(Err(ActRefused::Invalid(format!(
                         "unidade `{unit}` inexistente"
                     ))));
+                }
+                if !corrections.is_empty() && record.kind != CycleKind::Ipei {
+                    return Ok(Err(ActRefused::Invalid(
+                        "correções de apreensões são do ciclo mensal do IPEI".into(),
+                    )));
                 }
                 cycle::check_appeal(state, deadlines, today, text, justification)
                     .map(Some)

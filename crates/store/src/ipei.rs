@@ -1105,10 +1105,92 @@ impl Tx {
     }
 }
 
+/// A correction an appeal proposes (Art. 14): which delivered seizure, and its data as they should be.
+/// `seizure_id: None` is a seizure the unit did not deliver, which an appeal cannot add.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Correction {
+    /// The delivered seizure (`None`: one that is not in the delivery).
+    pub seizure_id: Option<i64>,
+    /// Its corrected data (unit and BO must stay).
+    pub record: SeizureRecord,
+}
+
+/// A checked correction: what the revision row keeps.
+#[derive(Debug, Clone)]
+pub(crate) struct CheckedCorrection {
+    seizure_id: i64,
+    unit: String,
+    month: String,
+    bo_number: String,
+    old_item: u32,
+    before: RevisionView,
+    after: RevisionView,
+}
+
 impl Db {
-    /// A unit's appeal proposes to correct a delivered seizure (Art. 14: "correção de material já
-    /// entregue"): the same unit, BO and month; the correction waits for the committee's decision on the
-    /// appeal, which applies it when granted. Audited `ipei.correction_proposed`.
+    /// Whether `c` corrects a seizure `unit` delivered in `cycle` (Art. 14: "correção de material já
+    /// entregue"): the same unit, BO and month, something changed. The inner error says why not.
+    pub(crate) async fn check_correction(
+        &self,
+        cycle: &crate::cycles::CycleRecord,
+        unit: &str,
+        c: &Correction,
+    ) -> Result<std::result::Result<CheckedCorrection, String>> {
+        let month = cycle.period.code();
+        let Some(seizure_id) = c.seizure_id else {
+            return Ok(Err(format!(
+                "o BO {} não consta do envio da unidade {unit} em {month}: um recurso só corrige material já entregue e não acrescenta apreensão (Art. 14)",
+                c.record.bo_number
+            )));
+        };
+        let Some(old) = self.seizure(seizure_id).await? else {
+            return Ok(Err(format!("apreensão {seizure_id} inexistente")));
+        };
+        let delivered = cycle
+            .acts
+            .iter()
+            .filter(|a| a.act == "submission" && a.unit.as_deref() == Some(unit))
+            .filter_map(|a| a.payload.as_deref())
+            .filter_map(|p| serde_json::from_str::<DeliveryPayload>(p).ok())
+            .any(|p| p.seizures.contains(&seizure_id));
+        if !delivered || old.record.unit_code != unit || old.month != month {
+            return Ok(Err(format!(
+                "a apreensão {seizure_id} não consta do envio da unidade {unit} em {month}: um recurso não acrescenta apreensão (Art. 14)"
+            )));
+        }
+        if c.record.unit_code != unit || c.record.bo_number != old.record.bo_number {
+            return Ok(Err(
+                "um recurso corrige os dados de uma apreensão entregue; a unidade e o BO identificam a apreensão e não mudam (Art. 14)".into(),
+            ));
+        }
+        if Month::of(c.record.seized_on).ok().map(|m| m.to_string()) != Some(month.clone()) {
+            return Ok(Err(format!(
+                "a data corrigida deve continuar em {month}: uma apreensão de outro mês não é do envio deste (Art. 14)"
+            )));
+        }
+        let item = c.record.item.unwrap_or(old.item);
+        let before = revision_view(&old.record, old.item);
+        let after = revision_view(&c.record, item);
+        if before == after {
+            return Ok(Err(format!(
+                "a correção da apreensão {seizure_id} não muda nenhum campo"
+            )));
+        }
+        Ok(Ok(CheckedCorrection {
+            seizure_id,
+            unit: unit.to_string(),
+            month,
+            bo_number: old.record.bo_number,
+            old_item: old.item,
+            before,
+            after,
+        }))
+    }
+
+    /// A unit's pending appeal proposes one more correction of a delivered seizure; it waits for the
+    /// committee's decision on the appeal, which applies it when granted. Audited
+    /// `ipei.correction_proposed`. (An appeal usually brings its corrections with it:
+    /// `ActRequest::Appeal::corrections`.)
     pub async fn propose_correction(
         &self,
         seizure_id: i64,
@@ -1121,36 +1203,14 @@ impl Db {
             return Ok(Err(format!("apreensão {seizure_id} inexistente")));
         };
         let (unit, month) = (old.record.unit_code.clone(), old.month.clone());
-        if corrected.unit_code != unit || corrected.bo_number != old.record.bo_number {
-            return Ok(Err(
-                "um recurso corrige os dados de uma apreensão entregue; a unidade e o BO identificam a apreensão e não mudam (Art. 14)".into(),
-            ));
-        }
         let period =
             Month::parse(&month).map_err(|e| StoreError::Corrupt(format!("mês `{month}`: {e}")))?;
-        if Month::of(corrected.seized_on).ok() != Some(period) {
-            return Ok(Err(format!(
-                "a data corrigida deve continuar em {month}: uma apreensão de outro mês não é do envio deste (Art. 14)"
-            )));
-        }
         let Some(cycle) = self
             .cycle(CycleKind::Ipei, CyclePeriod::Month(period))
             .await?
         else {
             return Ok(Err(format!("não há ciclo do IPEI aberto para {month}")));
         };
-        let delivered = cycle
-            .acts
-            .iter()
-            .filter(|a| a.act == "submission" && a.unit.as_deref() == Some(unit.as_str()))
-            .filter_map(|a| a.payload.as_deref())
-            .filter_map(|p| serde_json::from_str::<DeliveryPayload>(p).ok())
-            .any(|p| p.seizures.contains(&seizure_id));
-        if !delivered {
-            return Ok(Err(format!(
-                "a apreensão {seizure_id} não consta do envio da unidade {unit}: um recurso não acrescenta apreensão (Art. 14)"
-            )));
-        }
         let pending = cycle.acts.iter().any(|a| {
             a.id == appeal_id && a.act == "appeal" && a.unit.as_deref() == Some(unit.as_str())
         }) && !cycle
@@ -1162,48 +1222,78 @@ impl Db {
                 "o recurso {appeal_id} não é um recurso pendente da unidade {unit} em {month}"
             )));
         }
-        let item = corrected.item.unwrap_or(old.item);
-        let before = revision_view(&old.record, old.item);
-        let after = revision_view(corrected, item);
-        if before == after {
-            return Ok(Err("a correção não muda nenhum campo".into()));
-        }
+        let checked = match self
+            .check_correction(
+                &cycle,
+                &unit,
+                &Correction {
+                    seizure_id: Some(seizure_id),
+                    record: corrected.clone(),
+                },
+            )
+            .await?
+        {
+            Ok(c) => c,
+            Err(e) => return Ok(Err(e)),
+        };
         let mut tx = self.begin().await?;
-        if item != old.item
-            && let Some(other) = tx
-                .seizure_by_key(&unit, &old.record.bo_number, item)
+        match tx
+            .insert_correction(&checked, appeal_id, actor, now)
+            .await?
+        {
+            Ok(id) => {
+                tx.commit().await?;
+                Ok(Ok(id))
+            }
+            Err(e) => Ok(Err(e)),
+        }
+    }
+}
+
+impl Tx {
+    /// Stores a checked correction as `proposed` under `appeal_id`, with its audit entry; refuses an item
+    /// that another seizure of the BO already holds. The caller commits.
+    pub(crate) async fn insert_correction(
+        &mut self,
+        c: &CheckedCorrection,
+        appeal_id: i64,
+        actor: &str,
+        now: NaiveDateTime,
+    ) -> Result<std::result::Result<i64, String>> {
+        if c.after.item != c.old_item
+            && let Some(other) = self
+                .seizure_by_key(&c.unit, &c.bo_number, c.after.item)
                 .await?
         {
             return Ok(Err(format!(
-                "o item {item} do BO {} já é a apreensão {}",
-                old.record.bo_number, other.id
+                "o item {} do BO {} já é a apreensão {}",
+                c.after.item, c.bo_number, other.id
             )));
         }
-        let id: i64 = on_tx!(&mut tx, |c| {
+        let id: i64 = on_tx!(self, |conn| {
             sqlx::query_scalar(
                 "INSERT INTO seizure_revisions (seizure_id, before, after, appeal_id, status, actor, at)
                  VALUES ($1,$2,$3,$4,'proposed',$5,$6) RETURNING id",
             )
-            .bind(seizure_id)
-            .bind(before.to_string())
-            .bind(after.to_string())
+            .bind(c.seizure_id)
+            .bind(c.before.to_string())
+            .bind(c.after.to_string())
             .bind(appeal_id)
             .bind(actor)
             .bind(now)
-            .fetch_one(c)
+            .fetch_one(conn)
             .await?
         });
-        tx.audit(
+        self.audit(
             &crate::audit::AuditEvent::new(actor, "ipei.correction_proposed")
-                .object(format!("seizure:{seizure_id}"))
+                .object(format!("seizure:{}", c.seizure_id))
                 .details(
-                    serde_json::json!({"appeal_id": appeal_id, "unit": unit, "month": month,
-                    "before": before, "after": after}),
+                    serde_json::json!({"appeal_id": appeal_id, "unit": c.unit, "month": c.month,
+                    "before": c.before, "after": c.after}),
                 ),
             now,
         )
         .await?;
-        tx.commit().await?;
         Ok(Ok(id))
     }
 }

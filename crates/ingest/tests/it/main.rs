@@ -24,6 +24,7 @@ pub fn opts(rejects: Option<PathBuf>) -> ImportOptions {
             .and_hms_opt(12, 0, 0)
             .unwrap(),
         ip: String::new(),
+        units_allowed: None,
     }
 }
 

@@ -1323,7 +1323,8 @@ mod cycles {
                 ActRequest::Appeal {
                     unit: "XX".into(),
                     text: "x".into(),
-                    justification: String::new()
+                    justification: String::new(),
+                    corrections: Vec::new(),
                 },
                 "user:chefe",
                 d(2024, 4, 5)
@@ -1443,6 +1444,7 @@ mod cycles {
                 unit: "PM-1BPM".into(),
                 text: "Ocorrência 123 fora da AISP1".into(),
                 justification: String::new(),
+                corrections: Vec::new(),
             },
             "user:chefe",
             d(2024, 4, 15),
@@ -2042,6 +2044,7 @@ mod ipei {
                     unit: "PM-1BPM".into(),
                     text: "a cópia do BO 100/2024 item 2 estava ilegível; segue nova cópia".into(),
                     justification: String::new(),
+                    corrections: Vec::new(),
                 },
                 "user:chefe1",
                 d(2024, 4, 11),
@@ -2101,6 +2104,53 @@ mod ipei {
             .await
             .unwrap()
             .unwrap();
+        // An appeal that would add a seizure is refused whole: no act, no revision (Art. 14).
+        let acts_before = db
+            .cycle(CycleKind::Ipei, CyclePeriod::Month(march))
+            .await
+            .unwrap()
+            .unwrap()
+            .acts
+            .len();
+        let mut forgotten = fixed.clone();
+        forgotten.bo_number = "300/2024".into();
+        let refused = db
+            .cycle_act(
+                c.id,
+                &ActRequest::Appeal {
+                    unit: "PM-1BPM".into(),
+                    text: "esquecemos a arma do BO 300/2024".into(),
+                    justification: String::new(),
+                    corrections: vec![atalaia_store::ipei::Correction {
+                        seizure_id: None,
+                        record: forgotten,
+                    }],
+                },
+                "user:chefe1",
+                d(2024, 4, 11),
+                dt(2024, 4, 11, 11),
+            )
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "o BO 300/2024 não consta do envio da unidade PM-1BPM em 2024-03: um recurso só corrige material já entregue e não acrescenta apreensão (Art. 14)"
+        );
+        assert_eq!(
+            db.cycle(CycleKind::Ipei, CyclePeriod::Month(march))
+                .await
+                .unwrap()
+                .unwrap()
+                .acts
+                .len(),
+            acts_before
+        );
+        assert_eq!(
+            db.seizure_revisions(id2).await.unwrap().len(),
+            1,
+            "the proposal only"
+        );
         let pending = db.ipei_result(march, d(2024, 4, 11)).await.unwrap();
         assert_eq!(
             pending

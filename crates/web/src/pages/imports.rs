@@ -233,6 +233,7 @@ pub async fn upload(
         today: today_sao_paulo(),
         now: now_utc(),
         ip: id.ip.clone(),
+        units_allowed: None,
     };
     // The importer runs on a blocking thread: it is long CPU and disk work (and its future is not
     // `Send`, so it cannot be a task of its own).
