@@ -313,6 +313,7 @@ pub async fn appeal(
         unit,
         text: field(&f, "texto").to_string(),
         justification: field(&f, "justificativa").to_string(),
+        corrections: Vec::new(),
     };
     match st
         .db
