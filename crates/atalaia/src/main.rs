@@ -55,6 +55,12 @@ enum Command {
         /// Modelo de URL de um serviço de mapas (ex.: https://tile.openstreetmap.org/{z}/{x}/{y}.png); sem ele os mapas mostram só as camadas do próprio Atalaia.
         #[arg(long, env = "ATALAIA_TILE_URL")]
         tile_url: Option<String>,
+        /// Pasta dos arquivos do servidor: envios em importação, linhas rejeitadas, cópias de BO.
+        #[arg(long, env = "ATALAIA_DATA_DIR", default_value = "atalaia-arquivos")]
+        data_dir: std::path::PathBuf,
+        /// Pasta das cópias de BO (IPEI), guardadas pelo SHA-256; padrão: DATA_DIR/evidencias.
+        #[arg(long, env = "ATALAIA_EVIDENCE_DIR")]
+        evidence_dir: Option<std::path::PathBuf>,
         /// Provedor OpenID Connect (ex.: https://sso.acesso.gov.br para o Login Único gov.br).
         #[cfg(feature = "oidc")]
         #[arg(long, env = "ATALAIA_OIDC_ISSUER", requires_all = ["oidc_client_id", "oidc_redirect_url"])]
@@ -352,6 +358,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             addr,
             demo,
             tile_url,
+            data_dir,
+            evidence_dir,
             #[cfg(feature = "oidc")]
             oidc_issuer,
             #[cfg(feature = "oidc")]
@@ -369,6 +377,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 secure_cookies: !loopback,
                 tile_url,
                 demo,
+                data_dir,
+                evidence_dir,
                 ..atalaia_web::WebConfig::default()
             };
             if demo {

@@ -285,6 +285,16 @@ impl Calendar {
             .all(|h| h.business_day)
     }
 
+    /// Business days after `from` up to and including `to` (0 when `to` is not after `from`): what is
+    /// left before a deadline `to`, seen on `from`.
+    pub fn business_days_after(&self, from: NaiveDate, to: NaiveDate) -> u32 {
+        from.iter_days()
+            .skip(1)
+            .take_while(|d| *d <= to)
+            .filter(|d| self.is_business_day(*d))
+            .count() as u32
+    }
+
     /// The `n`-th business day of `month` (1-based), if the month has that many.
     pub fn nth_business_day(&self, month: Month, n: u32) -> Option<NaiveDate> {
         if n == 0 {
@@ -340,6 +350,10 @@ mod tests {
         let march = Month::new(2024, 3).unwrap();
         assert_eq!(c.nth_business_day(march, 5), Some(d(2024, 3, 7)));
         assert!(!c.is_business_day(d(2024, 3, 29)));
+        // A countdown over Carnival: after Friday 9 Feb up to Thursday 15, only Wed 14 and Thu 15 work.
+        assert_eq!(c.business_days_after(d(2024, 2, 9), d(2024, 2, 15)), 2);
+        assert_eq!(c.business_days_after(d(2024, 2, 15), d(2024, 2, 15)), 0);
+        assert_eq!(c.business_days_after(d(2024, 2, 16), d(2024, 2, 14)), 0);
         // Goiânia's Oct 24 only with the municipality.
         assert!(!c.is_business_day(d(2024, 10, 24)));
         assert!(Calendar::new(Uf::GO, None).is_business_day(d(2024, 10, 24)));

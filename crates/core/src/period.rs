@@ -111,6 +111,8 @@ impl Month {
     ///
     /// let feb = Month::parse("2024-02")?;
     /// assert_eq!(feb.last_day().to_string(), "2024-02-29");
+    /// assert_eq!(feb.label_pt(), "fevereiro de 2024");
+    /// assert_eq!(Month::parse("2024-12")?.label_pt(), "dezembro de 2024");
     /// assert_eq!(Month::parse("2024-13"), Err(PeriodError::MonthOutOfRange { month: 13 }));
     /// assert_eq!(
     ///     Month::parse("03/2024").unwrap_err().to_string(),
@@ -188,6 +190,25 @@ impl Month {
                 month: self.month - 1,
             })
         }
+    }
+
+    /// The month as people write it: 2024-03 → "março de 2024".
+    pub fn label_pt(self) -> String {
+        const NAMES: [&str; 12] = [
+            "janeiro",
+            "fevereiro",
+            "março",
+            "abril",
+            "maio",
+            "junho",
+            "julho",
+            "agosto",
+            "setembro",
+            "outubro",
+            "novembro",
+            "dezembro",
+        ];
+        format!("{} de {}", NAMES[usize::from(self.month - 1)], self.year)
     }
 
     /// The calendar quarter this month belongs to (2024-05 → 2024-Q2).

@@ -527,7 +527,9 @@ impl Db {
                 units.entry(unit.clone()).or_insert(UnitDelivery {
                     unit: unit.clone(),
                     name: String::new(),
-                    submitted_on: Some(a.at.date()),
+                    // Acts are stamped in UTC; the deadline is a day in Goiânia (UTC−3, no daylight
+                    // saving since 2019), so a delivery at 22h on the last day is on time.
+                    submitted_on: Some((a.at - chrono::Duration::hours(3)).date()),
                     delivered: payload.seizures,
                 });
             }
@@ -765,6 +767,27 @@ impl Db {
     }
 
     /// A unit's name on a day (empty when unknown).
+    /// The units in force on `day` (every institution, with or without areas): whom IPEI pages list.
+    pub async fn units_brief_on(&self, day: NaiveDate) -> Result<Vec<UnitBrief>> {
+        let rows: Vec<(String, String, String)> = on_db!(self, |c| {
+            sqlx::query_as(
+                "SELECT code, name, institution FROM units
+                 WHERE valid_from <= $1 AND (valid_to IS NULL OR valid_to >= $1) ORDER BY code",
+            )
+            .bind(day)
+            .fetch_all(c)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(code, name, institution)| UnitBrief {
+                code,
+                name,
+                institution,
+            })
+            .collect())
+    }
+
     async fn unit_name_on(&self, code: &str, day: NaiveDate) -> Result<String> {
         let name: Option<String> = on_db!(self, |c| {
             sqlx::query_scalar(
@@ -778,6 +801,17 @@ impl Db {
         });
         Ok(name.unwrap_or_default())
     }
+}
+
+/// A unit in force: code, name, institution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitBrief {
+    /// Code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Institution code (`PM`, `PC`, `SPTC`, `PP`…).
+    pub institution: String,
 }
 
 /// One correction of a seizure (before → after, who, when, through which appeal or import).
@@ -799,7 +833,91 @@ pub struct SeizureRevision {
     pub at: NaiveDateTime,
 }
 
+/// A correction an appeal proposed, as the cycle pages show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppealCorrection {
+    /// The appeal act.
+    pub appeal_id: i64,
+    /// The seizure.
+    pub seizure_id: i64,
+    /// Its BO.
+    pub bo_number: String,
+    /// What changes, in pt-BR (`flagrante: não → sim; série: — → AB1`).
+    pub changes: String,
+    /// `proposed`, `applied` or `refused`.
+    pub status: String,
+}
+
+/// The fields that differ between two stored revision views, in pt-BR.
+fn changes_pt(before: &str, after: &str) -> String {
+    let (Ok(b), Ok(a)) = (
+        serde_json::from_str::<RevisionView>(before),
+        serde_json::from_str::<RevisionView>(after),
+    ) else {
+        return format!("{before} → {after}");
+    };
+    let show = |s: &str| {
+        if s.is_empty() {
+            "—".to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    let yes = |b: bool| if b { "sim" } else { "não" }.to_string();
+    let mut out = Vec::new();
+    let mut diff = |label: &str, x: String, y: String| {
+        if x != y {
+            out.push(format!("{label}: {x} → {y}"));
+        }
+    };
+    diff("item", b.item.to_string(), a.item.to_string());
+    diff("série", show(&b.serial), show(&a.serial));
+    diff(
+        "data",
+        b.seized_on.format("%d/%m/%Y").to_string(),
+        a.seized_on.format("%d/%m/%Y").to_string(),
+    );
+    diff("flagrante", yes(b.flagrante), yes(a.flagrante));
+    diff(
+        "matrículas",
+        show(&b.registrations.join(", ")),
+        show(&a.registrations.join(", ")),
+    );
+    diff("tipo", show(&b.weapon_kind), show(&a.weapon_kind));
+    diff("calibre", show(&b.caliber), show(&a.caliber));
+    diff("marca", show(&b.brand), show(&a.brand));
+    out.join("; ")
+}
+
 impl Db {
+    /// The corrections the appeals of a cycle proposed, oldest first.
+    pub async fn appeal_corrections(&self, cycle_id: i64) -> Result<Vec<AppealCorrection>> {
+        let rows: Vec<(i64, i64, String, String, String, String)> = on_db!(self, |c| {
+            sqlx::query_as(
+                "SELECT r.appeal_id, r.seizure_id, s.bo_number, r.before, r.after, r.status
+                 FROM seizure_revisions r
+                 JOIN seizures s ON s.id = r.seizure_id
+                 JOIN cycle_acts a ON a.id = r.appeal_id
+                 WHERE a.cycle_id = $1 ORDER BY r.id",
+            )
+            .bind(cycle_id)
+            .fetch_all(c)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(
+                |(appeal_id, seizure_id, bo_number, before, after, status)| AppealCorrection {
+                    appeal_id,
+                    seizure_id,
+                    bo_number,
+                    changes: changes_pt(&before, &after),
+                    status,
+                },
+            )
+            .collect())
+    }
+
     /// The corrections of a seizure, oldest first.
     pub async fn seizure_revisions(&self, seizure_id: i64) -> Result<Vec<SeizureRevision>> {
         type RevisionTuple = (

@@ -54,6 +54,54 @@ pub struct WebConfig {
     pub data_dir: std::path::PathBuf,
     /// Demo mode: the sign-in page lists the demo logins (on loopback only).
     pub demo: bool,
+    /// Where BO copies are kept, by SHA-256 (default `data_dir/evidencias`).
+    pub evidence_dir: Option<std::path::PathBuf>,
+    /// Largest BO copy accepted, in bytes.
+    pub max_evidence_bytes: usize,
+    /// The program's clock: what day the deadlines of the cycles are judged on.
+    pub clock: Clock,
+}
+
+/// What time it is for the program's acts (cycle deadlines, seizure dates): the system's, or a fixed
+/// instant moved by hand — how tests walk a month's cycle day by day. Sessions and sign-in limits always
+/// use the system clock.
+#[derive(Clone, Debug, Default)]
+pub struct Clock(Option<std::sync::Arc<std::sync::Mutex<NaiveDateTime>>>);
+
+impl Clock {
+    /// A clock stopped at `at` (UTC).
+    pub fn fixed(at: NaiveDateTime) -> Clock {
+        Clock(Some(std::sync::Arc::new(std::sync::Mutex::new(at))))
+    }
+
+    /// Moves a fixed clock to `at` (UTC); the system clock ignores it.
+    pub fn set(&self, at: NaiveDateTime) {
+        if let Some(m) = &self.0 {
+            *m.lock().unwrap_or_else(|p| p.into_inner()) = at;
+        }
+    }
+
+    /// Now, UTC.
+    pub fn now_utc(&self) -> NaiveDateTime {
+        match &self.0 {
+            Some(m) => *m.lock().unwrap_or_else(|p| p.into_inner()),
+            None => now_utc(),
+        }
+    }
+
+    /// Today in Goiás (UTC−3, no daylight saving since 2019).
+    pub fn today(&self) -> chrono::NaiveDate {
+        (self.now_utc() - chrono::Duration::hours(3)).date()
+    }
+}
+
+impl WebConfig {
+    /// The folder of BO copies.
+    pub fn evidence_dir(&self) -> std::path::PathBuf {
+        self.evidence_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("evidencias"))
+    }
 }
 
 impl Default for WebConfig {
@@ -70,6 +118,9 @@ impl Default for WebConfig {
             max_body_bytes: 512 * 1024 * 1024,
             data_dir: std::path::PathBuf::from("atalaia-arquivos"),
             demo: false,
+            evidence_dir: None,
+            max_evidence_bytes: atalaia_core::evidence::DEFAULT_MAX_BYTES,
+            clock: Clock::default(),
         }
     }
 }

@@ -163,6 +163,59 @@ pub fn routes() -> Vec<Route> {
             Perm(P::UnitActs),
             pages::unit::appeal,
         ),
+        get("/ipei", Perm(P::ViewPayroll), pages::ipei::page),
+        post(
+            "/ipei/execucoes",
+            Perm(P::ManageRecap),
+            pages::ipei::save_run,
+        ),
+        post("/ipei/ciclo", Perm(P::ManageRecap), pages::ipei::open_cycle),
+        post(
+            "/ipei/ciclo/{id}",
+            Perm(P::ManageRecap),
+            pages::ipei::cycle_act,
+        ),
+        get(
+            "/ipei/apreensoes/{id}/bo",
+            Perm(P::ViewRecap),
+            pages::ipei::bo_copy,
+        ),
+        get("/ipei/unidade", Perm(P::UnitActs), pages::ipei::unit),
+        post(
+            "/ipei/unidade/apreensoes",
+            Perm(P::UnitActs),
+            pages::ipei::add_seizure,
+        ),
+        post(
+            "/ipei/unidade/planilha",
+            Perm(P::UnitActs),
+            pages::ipei::upload_sheet,
+        ),
+        get(
+            "/ipei/unidade/planilha/{id}/rejeitadas",
+            Perm(P::UnitActs),
+            pages::ipei::sheet_rejects,
+        ),
+        post(
+            "/ipei/unidade/bo",
+            Perm(P::UnitActs),
+            pages::ipei::upload_bo,
+        ),
+        post(
+            "/ipei/unidade/envio",
+            Perm(P::UnitActs),
+            pages::ipei::deliver,
+        ),
+        post(
+            "/ipei/unidade/recurso",
+            Perm(P::UnitActs),
+            pages::ipei::appeal,
+        ),
+        post(
+            "/ipei/unidade/laudos",
+            Perm(P::UnitActs),
+            pages::ipei::add_laudo,
+        ),
         get(
             "/admin/calendario",
             Perm(P::ManageCalendar),

@@ -186,38 +186,10 @@ pub async fn upload(
                     .await;
                 }
             }
-            Some("arquivo") => {
-                let name = safe_file_name(field.file_name().unwrap_or("arquivo"));
-                tokio::fs::create_dir_all(&dir)
-                    .await
-                    .map_err(|e| storage_failed(&dir, e))?;
-                let path = dir.join(&name);
-                let mut out = tokio::fs::File::create(&path)
-                    .await
-                    .map_err(|e| storage_failed(&path, e))?;
-                let mut field = field;
-                loop {
-                    match field.chunk().await {
-                        Ok(Some(bytes)) => out
-                            .write_all(&bytes)
-                            .await
-                            .map_err(|e| storage_failed(&path, e))?,
-                        Ok(None) => break,
-                        Err(e) => {
-                            let _ = tokio::fs::remove_dir_all(&dir).await;
-                            return fail(
-                                &st,
-                                &id,
-                                wants_json,
-                                format!("envio interrompido ou grande demais: {e}"),
-                            )
-                            .await;
-                        }
-                    }
-                }
-                let _ = out.flush().await;
-                saved = Some(path);
-            }
+            Some("arquivo") => match save_upload(field, &dir).await? {
+                Ok(path) => saved = Some(path),
+                Err(msg) => return fail(&st, &id, wants_json, msg).await,
+            },
             _ => {}
         }
     }
@@ -225,6 +197,71 @@ pub async fn upload(
         let _ = tokio::fs::remove_dir_all(&dir).await;
         return fail(&st, &id, wants_json, "escolha o tipo e o arquivo".into()).await;
     };
+    let outcome = import_saved(&st, &id, kind, &dir, &path, None).await?;
+    match outcome {
+        Ok(import_id) => {
+            let location = format!("/importacoes/{import_id}");
+            if wants_json {
+                Ok(axum::Json(serde_json::json!({"location": location})).into_response())
+            } else {
+                Ok(Redirect::to(&location).into_response())
+            }
+        }
+        Err(msg) => {
+            fail(
+                &st,
+                &id,
+                wants_json,
+                format!("importação não realizada: {msg}"),
+            )
+            .await
+        }
+    }
+}
+
+/// Streams an uploaded file field into `dir` under a safe name. The inner error is the message for a
+/// broken or too large upload (the body limit stops it); `dir` is removed then.
+pub(crate) async fn save_upload(
+    field: axum::extract::multipart::Field<'_>,
+    dir: &FsPath,
+) -> Result<Result<PathBuf, String>, AppError> {
+    let name = safe_file_name(field.file_name().unwrap_or("arquivo"));
+    tokio::fs::create_dir_all(dir)
+        .await
+        .map_err(|e| storage_failed(dir, e))?;
+    let path = dir.join(&name);
+    let mut out = tokio::fs::File::create(&path)
+        .await
+        .map_err(|e| storage_failed(&path, e))?;
+    let mut field = field;
+    loop {
+        match field.chunk().await {
+            Ok(Some(bytes)) => out
+                .write_all(&bytes)
+                .await
+                .map_err(|e| storage_failed(&path, e))?,
+            Ok(None) => break,
+            Err(e) => {
+                let _ = tokio::fs::remove_dir_all(dir).await;
+                return Ok(Err(format!("envio interrompido ou grande demais: {e}")));
+            }
+        }
+    }
+    let _ = out.flush().await;
+    Ok(Ok(path))
+}
+
+/// Imports a saved upload with the command line's importer (one transaction, rejects file, audit
+/// entry), keeps its rejects file and removes `dir`. `units_allowed` scopes a unit head's upload. The
+/// inner error is why nothing was imported (pt-BR).
+pub(crate) async fn import_saved(
+    st: &AppState,
+    id: &Identity,
+    kind: Kind,
+    dir: &FsPath,
+    path: &FsPath,
+    units_allowed: Option<Vec<String>>,
+) -> Result<Result<i64, String>, AppError> {
     let rejects_tmp = dir.join("rejeitadas.csv");
     let opts = ImportOptions {
         actor: id.actor(),
@@ -233,12 +270,12 @@ pub async fn upload(
         today: today_sao_paulo(),
         now: now_utc(),
         ip: id.ip.clone(),
-        units_allowed: None,
+        units_allowed,
     };
     // The importer runs on a blocking thread: it is long CPU and disk work (and its future is not
     // `Send`, so it cannot be a task of its own).
     let db = st.db.clone();
-    let import_path = path.clone();
+    let import_path = path.to_path_buf();
     let handle = tokio::runtime::Handle::current();
     let result = tokio::task::spawn_blocking(move || {
         handle.block_on(atalaia_ingest::import_file(
@@ -264,26 +301,8 @@ pub async fn upload(
         }
         Err(e) => Err(e.to_string()),
     };
-    let _ = tokio::fs::remove_dir_all(&dir).await;
-    match outcome {
-        Ok(import_id) => {
-            let location = format!("/importacoes/{import_id}");
-            if wants_json {
-                Ok(axum::Json(serde_json::json!({"location": location})).into_response())
-            } else {
-                Ok(Redirect::to(&location).into_response())
-            }
-        }
-        Err(msg) => {
-            fail(
-                &st,
-                &id,
-                wants_json,
-                format!("importação não realizada: {msg}"),
-            )
-            .await
-        }
-    }
+    let _ = tokio::fs::remove_dir_all(dir).await;
+    Ok(outcome)
 }
 
 /// The upload could not be kept on the server's disk.

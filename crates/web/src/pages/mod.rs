@@ -6,6 +6,7 @@ pub mod audit;
 pub mod calendar;
 pub mod home;
 pub mod imports;
+pub mod ipei;
 pub mod keys;
 pub mod login;
 pub mod occurrences;
@@ -54,7 +55,7 @@ pub struct Chrome {
 
 /// The menu, in order. Each entry is shown when the route it leads to lets the user in, so the menu
 /// and the permission check cannot disagree.
-const MENU: [(&str, &str); 13] = [
+const MENU: [(&str, &str); 15] = [
     ("Início", "/"),
     ("Territórios", "/territorios"),
     ("Ocorrências", "/ocorrencias"),
@@ -62,6 +63,8 @@ const MENU: [(&str, &str); 13] = [
     ("RECAP", "/recap"),
     ("Minha unidade", "/recap/unidade"),
     ("Execuções", "/recap/execucoes"),
+    ("IPEI", "/ipei"),
+    ("IPEI — minha unidade", "/ipei/unidade"),
     ("Importações", "/importacoes"),
     ("Usuários", "/admin/usuarios"),
     ("Instituições", "/admin/instituicoes"),

@@ -207,16 +207,16 @@ struct RunRow {
     differs: bool,
 }
 
-struct StepRow {
-    label: &'static str,
-    flow: &'static str,
-    deadline: String,
-    changed_by: String,
-    closed: Option<String>,
-    late: Option<String>,
-    current: bool,
-    needs_run: bool,
-    key: &'static str,
+pub(crate) struct StepRow {
+    pub(crate) label: &'static str,
+    pub(crate) flow: &'static str,
+    pub(crate) deadline: String,
+    pub(crate) changed_by: String,
+    pub(crate) closed: Option<String>,
+    pub(crate) late: Option<String>,
+    pub(crate) current: bool,
+    pub(crate) needs_run: bool,
+    pub(crate) key: &'static str,
 }
 
 pub(crate) struct ActView {
@@ -228,15 +228,17 @@ pub(crate) struct ActView {
     pub(crate) at: String,
     pub(crate) late: Option<String>,
     pub(crate) decided: Option<String>,
+    /// IPEI: the corrections the appeal proposed, as people read them.
+    pub(crate) corrections: Vec<String>,
 }
 
-struct CycleView {
-    id: i64,
-    steps: Vec<StepRow>,
-    appeals: Vec<ActView>,
-    decisions: Vec<ActView>,
-    submissions: Vec<ActView>,
-    finished: bool,
+pub(crate) struct CycleView {
+    pub(crate) id: i64,
+    pub(crate) steps: Vec<StepRow>,
+    pub(crate) appeals: Vec<ActView>,
+    pub(crate) decisions: Vec<ActView>,
+    pub(crate) submissions: Vec<ActView>,
+    pub(crate) finished: bool,
 }
 
 pub(crate) fn act_views(c: &CycleRecord, which: &str) -> Vec<ActView> {
@@ -253,6 +255,12 @@ pub(crate) fn act_views(c: &CycleRecord, which: &str) -> Vec<ActView> {
                 what: a.act.clone(),
                 unit: a.unit.clone().unwrap_or_default(),
                 text: match &a.payload {
+                    Some(p) if which == "submission" && c.kind == CycleKind::Ipei => {
+                        let n = serde_json::from_str::<atalaia_store::ipei::DeliveryPayload>(p)
+                            .map(|d| d.seizures.len())
+                            .unwrap_or(0);
+                        format!("{n} apreensão(ões) entregue(s)")
+                    }
                     Some(p) if which == "submission" => {
                         let n = serde_json::from_str::<Vec<serde_json::Value>>(p)
                             .map(|v| v.len())
@@ -277,12 +285,13 @@ pub(crate) fn act_views(c: &CycleRecord, which: &str) -> Vec<ActView> {
                         d.text
                     )
                 }),
+                corrections: Vec::new(),
             }
         })
         .collect()
 }
 
-async fn cycle_view(st: &AppState, c: &CycleRecord) -> Result<CycleView, AppError> {
+pub(crate) async fn cycle_view(st: &AppState, c: &CycleRecord) -> Result<CycleView, AppError> {
     let deadlines = st.db.cycle_deadlines(c).await?;
     let state = c.state();
     let current = state.current();
@@ -331,10 +340,33 @@ async fn cycle_view(st: &AppState, c: &CycleRecord) -> Result<CycleView, AppErro
             }
         })
         .collect();
+    let mut appeals = act_views(c, "appeal");
+    if c.kind == CycleKind::Ipei {
+        let corrections = st.db.appeal_corrections(c.id).await?;
+        for a in &mut appeals {
+            a.corrections = corrections
+                .iter()
+                .filter(|k| k.appeal_id == a.id)
+                .map(|k| {
+                    format!(
+                        "Correção da apreensão nº {} (BO {}): {} — {}",
+                        k.seizure_id,
+                        k.bo_number,
+                        k.changes,
+                        match k.status.as_str() {
+                            "applied" => "aplicada",
+                            "refused" => "não aplicada",
+                            _ => "aguarda a decisão",
+                        }
+                    )
+                })
+                .collect();
+        }
+    }
     Ok(CycleView {
         id: c.id,
         steps,
-        appeals: act_views(c, "appeal"),
+        appeals,
         decisions: act_views(c, "decision"),
         submissions: act_views(c, "submission"),
         finished: current.is_none(),
@@ -359,7 +391,72 @@ struct RecapPage {
     chart_labels: String,
     chart_series: String,
     map_url: String,
-    default_schedule: Vec<(usize, &'static str, u32)>,
+    cf: CycleFrame,
+}
+
+/// A saved run offered when a result step is closed.
+pub(crate) struct RunChoice {
+    pub(crate) id: i64,
+    pub(crate) created_at: String,
+}
+
+/// What `cycle_section.html` needs besides the cycle: where its forms go and its words, per program.
+pub(crate) struct CycleFrame {
+    pub(crate) url: &'static str,
+    pub(crate) title: &'static str,
+    pub(crate) caption: &'static str,
+    pub(crate) submissions_title: &'static str,
+    pub(crate) period_field: &'static str,
+    pub(crate) period: String,
+    pub(crate) period_label: String,
+    pub(crate) manage: bool,
+    pub(crate) runs: Vec<RunChoice>,
+    pub(crate) default_schedule: Vec<(usize, &'static str, u32)>,
+}
+
+impl CycleFrame {
+    /// The frame of `kind`'s cycle of `period` (`label` as people read it).
+    pub(crate) fn new(
+        kind: CycleKind,
+        period: String,
+        label: String,
+        manage: bool,
+        runs: Vec<RunChoice>,
+    ) -> CycleFrame {
+        let (url, title, caption, submissions_title, period_field) = match kind {
+            CycleKind::Recap => (
+                "/recap/ciclo",
+                "Ciclo do trimestre (Anexo Único)",
+                "Etapas e prazos em dias úteis do mês seguinte ao trimestre (calendário de Goiânia)",
+                "Listas de exclusão recebidas (Art. 9)",
+                "trimestre",
+            ),
+            CycleKind::Ipei => (
+                "/ipei/ciclo",
+                "Ciclo do mês (Anexo Único)",
+                "Etapas e prazos em dias úteis do mês seguinte ao de referência (calendário de Goiânia)",
+                "Envios das unidades (Art. 12)",
+                "mes",
+            ),
+        };
+        CycleFrame {
+            url,
+            title,
+            caption,
+            submissions_title,
+            period_field,
+            period,
+            period_label: label,
+            manage,
+            runs,
+            default_schedule: StepKey::ALL
+                .iter()
+                .zip(Schedule::ANEXO_UNICO.nth)
+                .enumerate()
+                .map(|(i, (k, n))| (i + 1, k.label_pt(kind), n))
+                .collect(),
+        }
+    }
 }
 
 fn config_summary(c: &Computed) -> Vec<(String, String)> {
@@ -495,7 +592,7 @@ async fn recap_page(
         })
         .collect();
     let today_inputs = sha256(&serde_json::to_string(&c.inputs).unwrap_or_default());
-    let runs = st
+    let runs: Vec<RunRow> = st
         .db
         .recap_runs(&q.to_string())
         .await?
@@ -533,6 +630,18 @@ async fn recap_page(
             .collect::<Vec<_>>(),
     )
     .unwrap_or_default();
+    let cf = CycleFrame::new(
+        CycleKind::Recap,
+        q.to_string(),
+        q.to_string(),
+        id.may(Permission::ManageRecap),
+        runs.iter()
+            .map(|r| RunChoice {
+                id: r.id,
+                created_at: r.created_at.clone(),
+            })
+            .collect(),
+    );
     render(&RecapPage {
         chrome: Chrome::new(st, id, "RECAP — resultado trimestral", "/recap").await,
         quarter: q.to_string(),
@@ -553,12 +662,7 @@ async fn recap_page(
         chart_labels,
         chart_series,
         map_url: format!("/recap/mapa.geojson?trimestre={q}"),
-        default_schedule: StepKey::ALL
-            .iter()
-            .zip(Schedule::ANEXO_UNICO.nth)
-            .enumerate()
-            .map(|(i, (k, n))| (i + 1, k.label_pt(CycleKind::Recap), n))
-            .collect(),
+        cf,
     })
 }
 

@@ -4,6 +4,7 @@
 mod access;
 mod browser;
 mod flows;
+mod ipei;
 #[cfg(feature = "oidc")]
 mod oidc;
 
@@ -98,6 +99,45 @@ impl App {
         }
         self.send(b.body(Body::from(form.to_string())).unwrap())
             .await
+    }
+
+    /// Posts a multipart form (the file, if any, as the `arquivo` field).
+    pub(crate) async fn post_multipart(
+        &self,
+        path: &str,
+        cookie: Option<&str>,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &[u8])>,
+    ) -> Reply {
+        let boundary = "atalaia-teste-7872";
+        let mut body: Vec<u8> = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        if let Some((name, bytes)) = file {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"arquivo\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let mut b = Request::post(path).header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        );
+        if let Some(c) = cookie {
+            b = b.header(header::COOKIE, c);
+        }
+        self.send(b.body(Body::from(body)).unwrap()).await
     }
 
     /// Signs in through the login form; returns the session cookie (`name=value`).

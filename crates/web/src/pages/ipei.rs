@@ -1,0 +1,1376 @@
+//! IPEI pages (issue #5; Decreto 7.872/2013 Arts. 10–15 and the Anexo Único): the committee's month
+//! (the cycle and its steps, today's calculation as a review queue with every reason, saved runs, appeal
+//! decisions with the corrections they carry, payment authorization), and the unit head's month (the
+//! deadline countdown in business days, seizures by form or spreadsheet, BO copies, the delivery, appeals
+//! that correct what was delivered; SPTC units enter laudos).
+//!
+//! Every act goes through `atalaia_store` functions that write it with its audit entry in one
+//! transaction; the rules are `atalaia_core::ipei`'s and `atalaia_core::cycle`'s.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use atalaia_core::Month;
+use atalaia_core::access::{Permission, Role};
+use atalaia_core::calendar::Calendar;
+use atalaia_core::cycle::{CycleKind, CyclePeriod, Schedule, StepKey};
+use atalaia_core::ids::{BoNumber, Registration};
+use atalaia_core::ipei::{
+    IpeiReport, SeizureResult, SeizureStatus, UnitStatus, brl, person_reason_pt, seizure_reason_pt,
+    unit_reason_pt,
+};
+use atalaia_store::accounts::Scope;
+use atalaia_store::cycles::{ActRequest, CycleRecord, committee_office};
+use atalaia_store::ipei::{Correction, ForensicRecord, SeizureRecord, SeizureRow, UnitBrief};
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::recap::{CycleFrame, CycleView, RunChoice, cycle_view};
+use super::{Chrome, local_time, render};
+use crate::guard::Identity;
+use crate::security::random_token;
+use crate::{AppError, AppState};
+
+/// The month asked for (`AAAA-MM`), or the month before `today`'s: the one whose cycle runs now.
+pub(crate) fn month_of(s: Option<&str>, today: NaiveDate) -> Result<Month, AppError> {
+    match s.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => {
+            Month::parse(s).map_err(|e| AppError::BadRequest(format!("mês `{s}` inválido: {e}")))
+        }
+        None => Month::of(today)
+            .ok()
+            .and_then(Month::pred)
+            .ok_or_else(|| AppError::BadRequest("informe o mês".into())),
+    }
+}
+
+/// How a deadline reads on `today`, counted in business days of Goiânia's calendar.
+pub(crate) fn countdown_pt(cal: &Calendar, today: NaiveDate, deadline: NaiveDate) -> String {
+    let date = deadline.format("%d/%m/%Y");
+    if today > deadline {
+        return format!("prazo vencido em {date}");
+    }
+    if today == deadline {
+        return format!("último dia: hoje, {date}");
+    }
+    match cal.business_days_after(today, deadline) {
+        1 => format!("falta 1 dia útil — prazo {date}"),
+        n => format!("faltam {n} dias úteis — prazo {date}"),
+    }
+}
+
+fn status_pt(s: SeizureStatus) -> &'static str {
+    match s {
+        SeizureStatus::Paid => "paga",
+        SeizureStatus::Rejected => "não paga",
+        SeizureStatus::Duplicate => "DUPLICATE",
+    }
+}
+
+/// Everything a person reads about one seizure's result: its reasons and each named person's.
+fn seizure_why(s: &SeizureResult) -> String {
+    let mut why: Vec<String> = s
+        .reasons
+        .iter()
+        .map(|r| seizure_reason_pt(r).to_string())
+        .collect();
+    if let Some(d) = &s.duplicate_of {
+        why.push(format!("já apresentada em {d}"));
+    }
+    for p in s.shares.iter().filter(|p| !p.reasons.is_empty()) {
+        why.push(format!(
+            "{}: {}",
+            p.registration,
+            p.reasons
+                .iter()
+                .map(person_reason_pt)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    why.join("; ")
+}
+
+fn shares_pt(s: &SeizureResult) -> String {
+    s.shares
+        .iter()
+        .filter(|p| p.reasons.is_empty())
+        .map(|p| format!("{} {}", p.registration, brl(p.amount_cents)))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// One seizure as the pages show it.
+struct SeizureLine {
+    id: i64,
+    unit: String,
+    bo: String,
+    item: u32,
+    serial: String,
+    date: String,
+    flagrante: bool,
+    operators: String,
+    has_bo: bool,
+    status: &'static str,
+    why: String,
+    shares: String,
+    /// Paid in full: nothing for the committee to look at.
+    clean: bool,
+}
+
+fn seizure_lines(rows: &[SeizureRow], report: &IpeiReport) -> Vec<SeizureLine> {
+    let by_id: BTreeMap<i64, &SeizureResult> = report.seizures.iter().map(|s| (s.id, s)).collect();
+    rows.iter()
+        .map(|r| {
+            let res = by_id.get(&r.id);
+            SeizureLine {
+                id: r.id,
+                unit: r.record.unit_code.clone(),
+                bo: r.record.bo_number.clone(),
+                item: r.item,
+                serial: r.record.serial.clone(),
+                date: r.record.seized_on.format("%d/%m/%Y").to_string(),
+                flagrante: r.record.flagrante,
+                operators: r.record.registrations.join(", "),
+                has_bo: r.bo_sha256.is_some(),
+                status: res.map(|s| status_pt(s.status)).unwrap_or("—"),
+                why: res.map(|s| seizure_why(s)).unwrap_or_default(),
+                shares: res.map(|s| shares_pt(s)).unwrap_or_default(),
+                clean: res.is_some_and(|s| {
+                    s.status == SeizureStatus::Paid
+                        && s.reasons.is_empty()
+                        && s.shares.iter().all(|p| p.reasons.is_empty())
+                }),
+            }
+        })
+        .collect()
+}
+
+/// A unit's line of a result, in words.
+fn unit_result_pt(report: &IpeiReport, code: &str) -> Option<String> {
+    report.units.iter().find(|u| u.code == code).map(|u| {
+        let head = match u.status {
+            UnitStatus::Included => "incluída no mês".to_string(),
+            UnitStatus::Excluded => "EXCLUÍDA do mês (Art. 15)".to_string(),
+        };
+        let reasons = if u.reasons.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ": {}",
+                u.reasons
+                    .iter()
+                    .map(unit_reason_pt)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        };
+        format!(
+            "{head}{reasons} — {} apreensão(ões), {} paga(s)",
+            u.seizures, u.paid
+        )
+    })
+}
+
+async fn calendar(st: &AppState) -> Result<Calendar, AppError> {
+    let (uf, muni) = committee_office();
+    Ok(st.db.calendar(uf, muni).await?)
+}
+
+/// The deadlines of a month's cycle: the cycle's schedule, or the Anexo Único's before it is opened.
+async fn month_deadlines(
+    st: &AppState,
+    month: Month,
+    cycle: Option<&CycleRecord>,
+) -> Result<Vec<atalaia_core::cycle::Deadline>, AppError> {
+    match cycle {
+        Some(c) => Ok(st.db.cycle_deadlines(c).await?),
+        None => {
+            let cal = calendar(st).await?;
+            atalaia_core::cycle::deadlines(CyclePeriod::Month(month), &Schedule::ANEXO_UNICO, &cal)
+                .map_err(|e| AppError::Internal(format!("prazos de {month}: {e}")))
+        }
+    }
+}
+
+/// The published result of a month's cycle: the final run if published, else the partial one.
+async fn published(
+    st: &AppState,
+    cycle: Option<&CycleRecord>,
+) -> Result<Option<(IpeiReport, &'static str, i64)>, AppError> {
+    let Some(c) = cycle else { return Ok(None) };
+    let Some((run_id, stage)) = c
+        .run_of(StepKey::FinalResult)
+        .map(|r| (r, "final"))
+        .or_else(|| c.run_of(StepKey::PartialResult).map(|r| (r, "parcial")))
+    else {
+        return Ok(None);
+    };
+    let Some(run) = st.db.ipei_run(run_id).await? else {
+        return Ok(None);
+    };
+    let replay = run.replay()?;
+    Ok(Some((replay.report, stage, run_id)))
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The committee's month.
+
+struct UnitLine {
+    code: String,
+    name: String,
+    excluded: bool,
+    text: String,
+}
+
+struct LaudoLine {
+    bo: String,
+    serial: String,
+    people: String,
+}
+
+struct PayLine {
+    registration: String,
+    name: String,
+    institution: String,
+    earned: String,
+    amount: String,
+    capped: bool,
+}
+
+struct IpeiRunRow {
+    id: i64,
+    created_by: String,
+    created_at: String,
+    result_sha: String,
+    total: String,
+}
+
+#[derive(Template)]
+#[template(path = "ipei.html")]
+struct IpeiPage {
+    chrome: Chrome,
+    month: String,
+    month_label: String,
+    error: Option<String>,
+    params: String,
+    units: Vec<UnitLine>,
+    queue: Vec<SeizureLine>,
+    paid: Vec<SeizureLine>,
+    laudos: Vec<LaudoLine>,
+    payments: Vec<PayLine>,
+    total: String,
+    runs: Vec<IpeiRunRow>,
+    cycle: Option<CycleView>,
+    cf: CycleFrame,
+    manage: bool,
+}
+
+async fn ipei_page(
+    st: &AppState,
+    id: &Identity,
+    month: Month,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let computed = st.db.ipei_compute(month, st.config.clock.today()).await?;
+    let report = &computed.report;
+    let rows = st.db.seizures(month, None).await?;
+    let (queue, paid): (Vec<_>, Vec<_>) = seizure_lines(&rows, report)
+        .into_iter()
+        .partition(|s| !s.clean);
+    let units = report
+        .units
+        .iter()
+        .map(|u| UnitLine {
+            code: u.code.clone(),
+            name: u.name.clone(),
+            excluded: u.status == UnitStatus::Excluded,
+            text: unit_result_pt(report, &u.code).unwrap_or_default(),
+        })
+        .collect();
+    let laudos = report
+        .laudos
+        .iter()
+        .map(|l| LaudoLine {
+            bo: l.bo_number.clone(),
+            serial: l.serial.clone(),
+            people: l
+                .shares
+                .iter()
+                .map(|p| {
+                    if p.reasons.is_empty() {
+                        format!("{} {}", p.registration, brl(p.amount_cents))
+                    } else {
+                        format!(
+                            "{}: {}",
+                            p.registration,
+                            p.reasons
+                                .iter()
+                                .map(person_reason_pt)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        })
+        .collect();
+    let payments = report
+        .payments
+        .iter()
+        .map(|p| PayLine {
+            registration: p.registration.clone(),
+            name: p.name.clone(),
+            institution: p.institution.clone(),
+            earned: brl(p.earned_cents),
+            amount: brl(p.amount_cents),
+            capped: p.capped,
+        })
+        .collect();
+    let runs: Vec<IpeiRunRow> = st
+        .db
+        .ipei_runs(month)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let total = serde_json::from_str::<serde_json::Value>(&r.result)
+                .ok()
+                .and_then(|v| v["total_cents"].as_i64())
+                .map(brl)
+                .unwrap_or_default();
+            IpeiRunRow {
+                id: r.id,
+                created_by: r.created_by,
+                created_at: local_time(r.created_at),
+                result_sha: r.result_sha256[..16].to_string(),
+                total,
+            }
+        })
+        .collect();
+    let cycle = st
+        .db
+        .cycle(CycleKind::Ipei, CyclePeriod::Month(month))
+        .await?;
+    let cycle = match &cycle {
+        Some(c) => Some(cycle_view(st, c).await?),
+        None => None,
+    };
+    let p = &report.parameters;
+    let params = format!(
+        "{} por arma, {} por laudo, divisão {}, teto de {} por servidor no mês (sem acúmulo)",
+        brl(p.amount_per_weapon_cents),
+        brl(p.forensic_amount_cents),
+        match p.share {
+            atalaia_core::ipei::Share::SplitEqually => "em partes iguais entre os nomeados",
+            atalaia_core::ipei::Share::EachFull => "valor integral a cada nomeado",
+        },
+        brl(p.monthly_cap_cents)
+    );
+    let manage = id.may(Permission::ManageRecap);
+    render(&IpeiPage {
+        chrome: Chrome::new(st, id, "IPEI — apreensões de armas", "/ipei").await,
+        month: month.to_string(),
+        month_label: month.label_pt(),
+        error,
+        params,
+        units,
+        queue,
+        paid,
+        laudos,
+        payments,
+        total: brl(report.total_cents),
+        cf: CycleFrame::new(
+            CycleKind::Ipei,
+            month.to_string(),
+            month.label_pt(),
+            manage,
+            runs.iter()
+                .map(|r| RunChoice {
+                    id: r.id,
+                    created_at: r.created_at.clone(),
+                })
+                .collect(),
+        ),
+        runs,
+        cycle,
+        manage,
+    })
+}
+
+/// `?mes=AAAA-MM`.
+#[derive(Debug, Deserialize)]
+pub struct MonthQuery {
+    mes: Option<String>,
+}
+
+/// `GET /ipei`.
+pub async fn page(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Query(q): Query<MonthQuery>,
+) -> Result<Response, AppError> {
+    let month = month_of(q.mes.as_deref(), st.config.clock.today())?;
+    ipei_page(&st, &id, month, None).await
+}
+
+/// `mes` of a form.
+#[derive(Debug, Deserialize)]
+pub struct MonthForm {
+    mes: String,
+}
+
+/// `POST /ipei/execucoes`: freezes today's calculation of the month as a run (audited).
+pub async fn save_run(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Form(f): Form<MonthForm>,
+) -> Result<Response, AppError> {
+    let month = month_of(Some(&f.mes), st.config.clock.today())?;
+    let computed = st.db.ipei_compute(month, st.config.clock.today()).await?;
+    st.db
+        .save_ipei_run(&computed, &id.actor(), st.config.clock.now_utc())
+        .await?;
+    Ok(Redirect::to(&format!("/ipei?mes={month}#execucoes")).into_response())
+}
+
+/// `POST /ipei/ciclo`: opens the month's cycle with the Anexo Único's deadlines or the committee's.
+pub async fn open_cycle(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Form(f): Form<BTreeMap<String, String>>,
+) -> Result<Response, AppError> {
+    let month = month_of(f.get("mes").map(String::as_str), st.config.clock.today())?;
+    let mut nth = Schedule::ANEXO_UNICO.nth;
+    for (i, n) in nth.iter_mut().enumerate() {
+        if let Some(v) = f
+            .get(&format!("prazo_{}", i + 1))
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+        {
+            *n = v.parse().map_err(|_| {
+                AppError::BadRequest(format!(
+                    "prazo da etapa {} `{v}` inválido: esperado o número do dia útil",
+                    i + 1
+                ))
+            })?;
+        }
+    }
+    let schedule = match Schedule::new(nth) {
+        Ok(s) => s,
+        Err(e) => return ipei_page(&st, &id, month, Some(e.to_string())).await,
+    };
+    st.db
+        .open_cycle(
+            CycleKind::Ipei,
+            CyclePeriod::Month(month),
+            &schedule,
+            &id.actor(),
+            st.config.clock.now_utc(),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/ipei?mes={month}#ciclo")).into_response())
+}
+
+/// The committee's acts on a cycle (the same form as the RECAP's).
+#[derive(Debug, Deserialize)]
+pub struct CycleForm {
+    acao: String,
+    #[serde(default)]
+    etapa: String,
+    #[serde(default)]
+    execucao: String,
+    #[serde(default)]
+    justificativa: String,
+    #[serde(default)]
+    recurso: String,
+    #[serde(default)]
+    deferido: String,
+    #[serde(default)]
+    texto: String,
+}
+
+/// `POST /ipei/ciclo/{id}`: closes the open step (result steps publish a saved run; the last one is
+/// the payment authorization), decides an appeal (granting applies its corrections), or records a
+/// decision (Art. 13).
+pub async fn cycle_act(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Path(cycle_id): Path<i64>,
+    Form(f): Form<CycleForm>,
+) -> Result<Response, AppError> {
+    let month = st
+        .db
+        .cycles(CycleKind::Ipei)
+        .await?
+        .into_iter()
+        .find(|(_, c)| *c == cycle_id)
+        .and_then(|(p, _)| Month::parse(&p).ok())
+        .ok_or_else(|| AppError::NotFound(format!("o ciclo {cycle_id}")))?;
+    let request =
+        match f.acao.as_str() {
+            "close" => ActRequest::Close {
+                step: StepKey::parse(&f.etapa)
+                    .ok_or_else(|| AppError::BadRequest(format!("etapa `{}` inválida", f.etapa)))?,
+                justification: f.justificativa,
+                run_id: match f.execucao.trim() {
+                    "" => None,
+                    s => Some(s.parse::<i64>().map_err(|_| {
+                        AppError::BadRequest(format!("execução `{s}` inválida: esperado o número"))
+                    })?),
+                },
+            },
+            "decide" => ActRequest::DecideAppeal {
+                appeal_id: f.recurso.trim().parse().map_err(|_| {
+                    AppError::BadRequest(format!("recurso `{}` inválido", f.recurso))
+                })?,
+                accepted: f.deferido == "sim",
+                text: f.texto,
+            },
+            "decision" => ActRequest::Decision { text: f.texto },
+            other => return Err(AppError::BadRequest(format!("ação `{other}` desconhecida"))),
+        };
+    match st
+        .db
+        .cycle_act(
+            cycle_id,
+            &request,
+            &id.actor(),
+            st.config.clock.today(),
+            st.config.clock.now_utc(),
+        )
+        .await?
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/ipei?mes={month}#ciclo")).into_response()),
+        Err(refused) => ipei_page(&st, &id, month, Some(refused.to_string())).await,
+    }
+}
+
+/// `GET /ipei/apreensoes/{id}/bo`: the BO copy of a seizure (committee, auditors; a unit head for
+/// their own units only).
+pub async fn bo_copy(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Path(seizure_id): Path<i64>,
+) -> Result<Response, AppError> {
+    let s = st
+        .db
+        .seizure(seizure_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("a apreensão {seizure_id}")))?;
+    if !id.may(Permission::ManageRecap) && !id.may(Permission::ViewPayroll) {
+        let day = Month::parse(&s.month)
+            .map(Month::last_day)
+            .unwrap_or_else(|_| st.config.clock.today());
+        if !my_units(&st, &id, day)
+            .await?
+            .iter()
+            .any(|u| u.code == s.record.unit_code)
+        {
+            return Err(AppError::Forbidden(format!(
+                "a unidade `{}` não está no seu escopo",
+                s.record.unit_code
+            )));
+        }
+    }
+    let sha = s
+        .bo_sha256
+        .ok_or_else(|| AppError::NotFound(format!("a cópia do BO da apreensão {seizure_id}")))?;
+    let path = atalaia_store::ipei::evidence_path(&st.config.evidence_dir(), &sha);
+    let bytes = tokio::fs::read(&path)
+        .await
+        .map_err(|e| AppError::Internal(format!("{}: {e}", path.display())))?;
+    let kind = atalaia_core::evidence::sniff(&bytes)
+        .map(|k| k.mime())
+        .unwrap_or("application/octet-stream");
+    Ok((
+        [
+            (header::CONTENT_TYPE, kind.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"bo-apreensao-{seizure_id}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The unit head's month.
+
+/// The units a unit head answers for on `day`: their scoped grants, or every unit for an unscoped one.
+async fn my_units(
+    st: &AppState,
+    id: &Identity,
+    day: NaiveDate,
+) -> Result<Vec<UnitBrief>, AppError> {
+    let all = st.db.units_brief_on(day).await?;
+    let grants: Vec<&Scope> = id
+        .grants
+        .iter()
+        .filter(|g| g.role == Role::UnitHead)
+        .map(|g| &g.scope)
+        .collect();
+    let unscoped = grants.iter().any(|s| **s == Scope::All);
+    Ok(all
+        .into_iter()
+        .filter(|u| unscoped || grants.iter().any(|s| **s == Scope::Unit(u.code.clone())))
+        .collect())
+}
+
+struct DeadlineLine {
+    label: &'static str,
+    countdown: String,
+    passed: bool,
+}
+
+struct AppealChoice {
+    id: i64,
+    label: String,
+}
+
+struct UnitSection {
+    code: String,
+    name: String,
+    institution: String,
+    sptc: bool,
+    delivered: Option<String>,
+    today: String,
+    published: Option<String>,
+    seizures: Vec<SeizureLine>,
+    missing_bo: usize,
+    pending_appeals: Vec<AppealChoice>,
+    acts: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "ipei_unit.html")]
+struct UnitPage {
+    chrome: Chrome,
+    month: String,
+    month_label: String,
+    error: Option<String>,
+    notice: Option<String>,
+    cycle_open: bool,
+    deadlines: Vec<DeadlineLine>,
+    units: Vec<UnitSection>,
+    laudos: Vec<LaudoLine>,
+    max_mb: usize,
+}
+
+async fn unit_page(
+    st: &AppState,
+    id: &Identity,
+    month: Month,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Result<Response, AppError> {
+    let today = st.config.clock.today();
+    let cycle = st
+        .db
+        .cycle(CycleKind::Ipei, CyclePeriod::Month(month))
+        .await?;
+    let cal = calendar(st).await?;
+    let deadlines = month_deadlines(st, month, cycle.as_ref())
+        .await?
+        .into_iter()
+        .filter(|d| matches!(d.step, StepKey::Submissions | StepKey::Appeals))
+        .map(|d| DeadlineLine {
+            label: match d.step {
+                StepKey::Submissions => "Envio das apreensões e cópias dos BOs (Art. 12)",
+                _ => "Recursos (Art. 14)",
+            },
+            countdown: countdown_pt(&cal, today, d.date),
+            passed: today > d.date,
+        })
+        .collect();
+    let report = st.db.ipei_result(month, today).await?;
+    let published = published(st, cycle.as_ref()).await?;
+    let corrections = match &cycle {
+        Some(c) => st.db.appeal_corrections(c.id).await?,
+        None => Vec::new(),
+    };
+    let mut units = Vec::new();
+    let mut has_sptc = false;
+    for u in my_units(st, id, month.last_day()).await? {
+        let sptc = u.institution.eq_ignore_ascii_case("SPTC");
+        has_sptc |= sptc;
+        let rows = st.db.seizures(month, Some(&u.code)).await?;
+        let seizures = seizure_lines(&rows, &report);
+        let delivery = cycle.as_ref().and_then(|c| {
+            c.acts
+                .iter()
+                .find(|a| a.act == "submission" && a.unit.as_deref() == Some(u.code.as_str()))
+        });
+        let mut acts = Vec::new();
+        let mut pending_appeals = Vec::new();
+        if let Some(c) = &cycle {
+            for a in c
+                .acts
+                .iter()
+                .filter(|a| a.act == "appeal" && a.unit.as_deref() == Some(u.code.as_str()))
+            {
+                let decision = c
+                    .acts
+                    .iter()
+                    .find(|d| d.act == "appeal_decision" && d.appeal_id == Some(a.id));
+                let fixes: Vec<String> = corrections
+                    .iter()
+                    .filter(|k| k.appeal_id == a.id)
+                    .map(|k| format!("correção da apreensão nº {}: {}", k.seizure_id, k.changes))
+                    .collect();
+                acts.push(format!(
+                    "Recurso nº {} em {}: {}{}{}",
+                    a.id,
+                    local_time(a.at),
+                    a.text,
+                    if fixes.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", fixes.join("; "))
+                    },
+                    match decision {
+                        Some(d) => format!(
+                            " — {} em {}: {}",
+                            if d.accepted == Some(true) {
+                                "deferido"
+                            } else {
+                                "indeferido"
+                            },
+                            local_time(d.at),
+                            d.text
+                        ),
+                        None => " — aguarda a decisão do Comitê".into(),
+                    }
+                ));
+                if decision.is_none() {
+                    pending_appeals.push(AppealChoice {
+                        id: a.id,
+                        label: format!("nº {} ({})", a.id, local_time(a.at)),
+                    });
+                }
+            }
+        }
+        units.push(UnitSection {
+            delivered: delivery.map(|a| {
+                format!(
+                    "Mês enviado em {} por {}{}",
+                    local_time(a.at),
+                    a.actor,
+                    if a.late {
+                        format!(" — FORA DO PRAZO ({})", a.justification)
+                    } else {
+                        String::new()
+                    }
+                )
+            }),
+            today: unit_result_pt(&report, &u.code)
+                .unwrap_or_else(|| "nenhuma apreensão registrada no mês".into()),
+            published: published
+                .as_ref()
+                .map(|(r, stage, run)| match unit_result_pt(r, &u.code) {
+                    Some(t) => format!("Resultado {stage} (execução nº {run}): {t}"),
+                    None => {
+                        format!("A unidade não consta do resultado {stage} (execução nº {run}).")
+                    }
+                }),
+            missing_bo: seizures.iter().filter(|s| !s.has_bo).count(),
+            seizures,
+            pending_appeals,
+            acts,
+            code: u.code,
+            name: u.name,
+            institution: u.institution,
+            sptc,
+        });
+    }
+    let laudos = if has_sptc {
+        report
+            .laudos
+            .iter()
+            .map(|l| LaudoLine {
+                bo: l.bo_number.clone(),
+                serial: l.serial.clone(),
+                people: l
+                    .shares
+                    .iter()
+                    .map(|p| {
+                        if p.reasons.is_empty() {
+                            format!("{} {}", p.registration, brl(p.amount_cents))
+                        } else {
+                            format!(
+                                "{}: {}",
+                                p.registration,
+                                p.reasons
+                                    .iter()
+                                    .map(person_reason_pt)
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    render(&UnitPage {
+        chrome: Chrome::new(st, id, "IPEI — minha unidade", "/ipei/unidade").await,
+        month: month.to_string(),
+        month_label: month.label_pt(),
+        error,
+        notice,
+        cycle_open: cycle.is_some(),
+        deadlines,
+        units,
+        laudos,
+        max_mb: st.config.max_evidence_bytes / (1024 * 1024),
+    })
+}
+
+/// `GET /ipei/unidade`.
+pub async fn unit(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Query(q): Query<MonthQuery>,
+) -> Result<Response, AppError> {
+    let month = month_of(q.mes.as_deref(), st.config.clock.today())?;
+    unit_page(&st, &id, month, None, None).await
+}
+
+fn field<'a>(f: &'a BTreeMap<String, String>, name: &str) -> &'a str {
+    f.get(name).map(|v| v.trim()).unwrap_or("")
+}
+
+/// The form's unit, checked against the head's scope in `month`.
+async fn scoped_unit(
+    st: &AppState,
+    id: &Identity,
+    month: Month,
+    unit: &str,
+) -> Result<UnitBrief, AppError> {
+    if unit.is_empty() {
+        return Err(AppError::BadRequest("informe a unidade".into()));
+    }
+    my_units(st, id, month.last_day())
+        .await?
+        .into_iter()
+        .find(|u| u.code == unit)
+        .ok_or_else(|| AppError::Forbidden(format!("a unidade `{unit}` não está no seu escopo")))
+}
+
+/// A seizure from the form's fields; `keep` fills what was left blank (an appeal's correction).
+fn seizure_of_form(
+    f: &BTreeMap<String, String>,
+    unit: &str,
+    keep: Option<&SeizureRecord>,
+    today: NaiveDate,
+) -> Result<SeizureRecord, String> {
+    let text = |name: &str, old: Option<&String>| -> String {
+        match (field(f, name), old) {
+            ("", Some(o)) => o.clone(),
+            (v, _) => v.to_string(),
+        }
+    };
+    let bo = match (field(f, "bo"), keep) {
+        ("", Some(k)) => k.bo_number.clone(),
+        (v, _) => BoNumber::parse(v)
+            .map_err(|e| format!("BO `{v}`: {e}"))?
+            .as_str()
+            .to_string(),
+    };
+    let seized_on = match (field(f, "data"), keep) {
+        ("", Some(k)) => k.seized_on,
+        (v, _) => {
+            atalaia_core::parse_date(v).map_err(|e| format!("data da apreensão `{v}`: {e}"))?
+        }
+    };
+    if seized_on > today {
+        return Err(format!(
+            "data da apreensão {}: é depois de hoje",
+            seized_on.format("%d/%m/%Y")
+        ));
+    }
+    let flagrante = match (field(f, "flagrante"), keep) {
+        ("", Some(k)) => k.flagrante,
+        ("sim", _) => true,
+        ("nao", _) => false,
+        (v, _) => return Err(format!("flagrante `{v}`: esperado sim ou não")),
+    };
+    let registrations = match (field(f, "matriculas"), keep) {
+        ("", Some(k)) => k.registrations.clone(),
+        (v, _) => {
+            let mut out = Vec::new();
+            for r in v.split([';', ',', '|', ' ']).filter(|r| !r.is_empty()) {
+                out.push(
+                    Registration::parse(r)
+                        .map_err(|e| format!("matrícula `{r}`: {e}"))?
+                        .as_str()
+                        .to_string(),
+                );
+            }
+            out
+        }
+    };
+    let item = match field(f, "item") {
+        "" => keep.and_then(|k| k.item),
+        v => Some(
+            v.parse::<u32>()
+                .ok()
+                .filter(|i| (1..=10_000).contains(i))
+                .ok_or_else(|| format!("item `{v}`: esperado um número de 1 a 10000"))?,
+        ),
+    };
+    Ok(SeizureRecord {
+        unit_code: unit.to_string(),
+        bo_number: bo,
+        item,
+        serial: text("serie", keep.map(|k| &k.serial)),
+        seized_on,
+        flagrante,
+        registrations,
+        weapon_kind: text("tipo", keep.map(|k| &k.weapon_kind)),
+        caliber: text("calibre", keep.map(|k| &k.caliber)),
+        brand: text("marca", keep.map(|k| &k.brand)),
+    })
+}
+
+/// `POST /ipei/unidade/apreensoes`: one seizure by the form (before the delivery; audited
+/// `ipei.seizure_saved`).
+pub async fn add_seizure(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Form(f): Form<BTreeMap<String, String>>,
+) -> Result<Response, AppError> {
+    let month = month_of(Some(field(&f, "mes")), st.config.clock.today())?;
+    let unit = scoped_unit(&st, &id, month, field(&f, "unidade")).await?;
+    let record = match seizure_of_form(&f, &unit.code, None, st.config.clock.today()) {
+        Ok(r) => r,
+        Err(e) => return unit_page(&st, &id, month, Some(e), None).await,
+    };
+    let now = st.config.clock.now_utc();
+    let mut tx = st.db.begin().await?;
+    match tx
+        .put_seizure(&record, None, false, &id.actor(), now)
+        .await?
+    {
+        Ok((_, seizure_id)) => {
+            tx.audit(
+                &atalaia_store::audit::AuditEvent::new(id.actor(), "ipei.seizure_saved")
+                    .object(format!("seizure:{seizure_id}"))
+                    .details(serde_json::to_value(&record).unwrap_or_default())
+                    .ip(&id.ip),
+                now,
+            )
+            .await?;
+            tx.commit().await?;
+            let m = Month::of(record.seized_on).unwrap_or(month);
+            Ok(Redirect::to(&format!("/ipei/unidade?mes={m}#u-{}", unit.code)).into_response())
+        }
+        Err(e) => unit_page(&st, &id, month, Some(e), None).await,
+    }
+}
+
+/// The text fields and the one file of a multipart form (the file kept in memory up to `max` bytes).
+async fn read_form(
+    mut multipart: Multipart,
+    max: usize,
+) -> Result<(BTreeMap<String, String>, Option<(String, Vec<u8>)>), String> {
+    let mut fields = BTreeMap::new();
+    let mut file = None;
+    while let Some(mut fl) = multipart
+        .next_field()
+        .await
+        .map_err(|e| format!("envio interrompido ou grande demais: {e}"))?
+    {
+        let name = fl.name().unwrap_or("").to_string();
+        if name == "arquivo" {
+            let file_name = fl.file_name().unwrap_or("arquivo").to_string();
+            let mut bytes = Vec::new();
+            while let Some(chunk) = fl
+                .chunk()
+                .await
+                .map_err(|e| format!("envio interrompido ou grande demais: {e}"))?
+            {
+                if bytes.len() + chunk.len() > max {
+                    return Err(format!(
+                        "o arquivo `{file_name}` passa do limite de {} MiB",
+                        max / (1024 * 1024)
+                    ));
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            file = Some((file_name, bytes));
+        } else {
+            let v = fl.text().await.unwrap_or_default();
+            fields.insert(name, v);
+        }
+    }
+    Ok((fields, file))
+}
+
+/// `POST /ipei/unidade/bo` (multipart: `mes`, `apreensao`, optional `recurso`, `arquivo`): a BO copy,
+/// checked by content (PDF, JPEG, PNG) and size, stored by SHA-256. After the delivery only through one
+/// of the unit's appeals (Art. 14).
+pub async fn upload_bo(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let fallback = month_of(None, st.config.clock.today())?;
+    let (f, file) = match read_form(multipart, st.config.max_evidence_bytes).await {
+        Ok(x) => x,
+        Err(e) => return unit_page(&st, &id, fallback, Some(e), None).await,
+    };
+    let month = month_of(Some(field(&f, "mes")), st.config.clock.today())?;
+    let seizure_id: i64 = field(&f, "apreensao").parse().map_err(|_| {
+        AppError::BadRequest(format!("apreensão `{}` inválida", field(&f, "apreensao")))
+    })?;
+    let s = st
+        .db
+        .seizure(seizure_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("a apreensão {seizure_id}")))?;
+    scoped_unit(&st, &id, month, &s.record.unit_code).await?;
+    let Some((file_name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        return unit_page(
+            &st,
+            &id,
+            month,
+            Some("escolha o arquivo da cópia do BO (PDF, JPEG ou PNG)".into()),
+            None,
+        )
+        .await;
+    };
+    let appeal = match field(&f, "recurso") {
+        "" => None,
+        v => Some(
+            v.parse::<i64>()
+                .map_err(|_| AppError::BadRequest(format!("recurso `{v}` inválido")))?,
+        ),
+    };
+    let dir = st.config.evidence_dir();
+    match st
+        .db
+        .attach_bo_file(
+            seizure_id,
+            &dir,
+            &file_name,
+            &bytes,
+            st.config.max_evidence_bytes,
+            appeal,
+            &id.actor(),
+            st.config.clock.now_utc(),
+        )
+        .await?
+    {
+        Ok(sha) => {
+            unit_page(
+                &st,
+                &id,
+                month,
+                None,
+                Some(format!(
+                    "Cópia do BO {} anexada à apreensão nº {seizure_id} (SHA-256 {}…).",
+                    s.record.bo_number,
+                    &sha[..16]
+                )),
+            )
+            .await
+        }
+        Err(e) => unit_page(&st, &id, month, Some(e.to_string()), None).await,
+    }
+}
+
+/// `POST /ipei/unidade/planilha` (multipart: `mes`, `unidade`, `arquivo`): the decree's spreadsheet,
+/// imported with the `seizures` importer, rows of other units rejected.
+pub async fn upload_sheet(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
+    let fallback = month_of(None, st.config.clock.today())?;
+    let dir = st
+        .config
+        .data_dir
+        .join("envios")
+        .join(&random_token()[..16]);
+    let mut fields = BTreeMap::new();
+    let mut saved = None;
+    loop {
+        let fl = match multipart.next_field().await {
+            Ok(Some(fl)) => fl,
+            Ok(None) => break,
+            Err(e) => {
+                let _ = tokio::fs::remove_dir_all(&dir).await;
+                return unit_page(
+                    &st,
+                    &id,
+                    fallback,
+                    Some(format!("envio interrompido ou grande demais: {e}")),
+                    None,
+                )
+                .await;
+            }
+        };
+        if fl.name() == Some("arquivo") {
+            match super::imports::save_upload(fl, &dir).await? {
+                Ok(p) => saved = Some(p),
+                Err(e) => return unit_page(&st, &id, fallback, Some(e), None).await,
+            }
+        } else {
+            let name = fl.name().unwrap_or("").to_string();
+            fields.insert(name, fl.text().await.unwrap_or_default());
+        }
+    }
+    let month = month_of(Some(field(&fields, "mes")), st.config.clock.today())?;
+    let units: Vec<String> = my_units(&st, &id, month.last_day())
+        .await?
+        .into_iter()
+        .map(|u| u.code)
+        .collect();
+    let Some(path) = saved else {
+        let _ = tokio::fs::remove_dir_all(&dir).await;
+        return unit_page(&st, &id, month, Some("escolha a planilha".into()), None).await;
+    };
+    match super::imports::import_saved(
+        &st,
+        &id,
+        atalaia_ingest::Kind::Seizures,
+        &dir,
+        &path,
+        Some(units),
+    )
+    .await?
+    {
+        Ok(import_id) => {
+            let rec = st.db.import_record(import_id).await?;
+            let notice = rec.map(|r| {
+                format!(
+                    "Planilha importada (importação nº {import_id}): {} linha(s) lida(s), {} nova(s), {} atualizada(s), {} rejeitada(s){}.",
+                    r.counts.read,
+                    r.counts.inserted,
+                    r.counts.updated,
+                    r.counts.rejected,
+                    if r.counts.rejected > 0 {
+                        format!(" — baixe as rejeitadas em /ipei/unidade/planilha/{import_id}/rejeitadas")
+                    } else {
+                        String::new()
+                    }
+                )
+            });
+            unit_page(&st, &id, month, None, notice).await
+        }
+        Err(e) => {
+            unit_page(
+                &st,
+                &id,
+                month,
+                Some(format!("planilha não importada: {e}")),
+                None,
+            )
+            .await
+        }
+    }
+}
+
+/// `GET /ipei/unidade/planilha/{id}/rejeitadas`: the rejected rows of the head's own upload.
+pub async fn sheet_rejects(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Path(import_id): Path<i64>,
+) -> Result<Response, AppError> {
+    let rec = st
+        .db
+        .import_record(import_id)
+        .await?
+        .filter(|r| r.actor == id.actor() && r.kind == "seizures")
+        .ok_or_else(|| AppError::NotFound(format!("a sua planilha nº {import_id}")))?;
+    super::imports::rejects(State(st), Path(rec.id)).await
+}
+
+/// `POST /ipei/unidade/envio`: the unit sends the month (Art. 12): its seizures as stored now are the
+/// delivery (Art. 14: appeals only correct them).
+pub async fn deliver(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Form(f): Form<BTreeMap<String, String>>,
+) -> Result<Response, AppError> {
+    let month = month_of(Some(field(&f, "mes")), st.config.clock.today())?;
+    let unit = scoped_unit(&st, &id, month, field(&f, "unidade")).await?;
+    let Some(cycle) = st
+        .db
+        .cycle(CycleKind::Ipei, CyclePeriod::Month(month))
+        .await?
+    else {
+        return unit_page(
+            &st,
+            &id,
+            month,
+            Some(format!(
+                "o Comitê ainda não abriu o ciclo de {}",
+                month.label_pt()
+            )),
+            None,
+        )
+        .await;
+    };
+    let request = ActRequest::Deliver {
+        unit: unit.code.clone(),
+        justification: field(&f, "justificativa").to_string(),
+    };
+    match st
+        .db
+        .cycle_act(
+            cycle.id,
+            &request,
+            &id.actor(),
+            st.config.clock.today(),
+            st.config.clock.now_utc(),
+        )
+        .await?
+    {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/ipei/unidade?mes={month}#u-{}", unit.code)).into_response())
+        }
+        Err(e) => unit_page(&st, &id, month, Some(e.to_string()), None).await,
+    }
+}
+
+/// `POST /ipei/unidade/recurso`: an appeal (Art. 14), optionally with the correction of one delivered
+/// seizure (`apreensao` = its number, or `nova` for one that was not delivered, which is refused);
+/// blank correction fields keep the delivered value.
+pub async fn appeal(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Form(f): Form<BTreeMap<String, String>>,
+) -> Result<Response, AppError> {
+    let month = month_of(Some(field(&f, "mes")), st.config.clock.today())?;
+    let unit = scoped_unit(&st, &id, month, field(&f, "unidade")).await?;
+    let Some(cycle) = st
+        .db
+        .cycle(CycleKind::Ipei, CyclePeriod::Month(month))
+        .await?
+    else {
+        return unit_page(
+            &st,
+            &id,
+            month,
+            Some(format!(
+                "o Comitê ainda não abriu o ciclo de {}",
+                month.label_pt()
+            )),
+            None,
+        )
+        .await;
+    };
+    let corrections = match field(&f, "apreensao") {
+        "" => Vec::new(),
+        "nova" => match seizure_of_form(&f, &unit.code, None, st.config.clock.today()) {
+            Ok(record) => vec![Correction {
+                seizure_id: None,
+                record,
+            }],
+            Err(e) => return unit_page(&st, &id, month, Some(e), None).await,
+        },
+        v => {
+            let sid: i64 = v
+                .parse()
+                .map_err(|_| AppError::BadRequest(format!("apreensão `{v}` inválida")))?;
+            let old = st
+                .db
+                .seizure(sid)
+                .await?
+                .filter(|s| s.record.unit_code == unit.code)
+                .ok_or_else(|| AppError::NotFound(format!("a apreensão {sid} da unidade")))?;
+            match seizure_of_form(&f, &unit.code, Some(&old.record), st.config.clock.today()) {
+                Ok(record) => vec![Correction {
+                    seizure_id: Some(sid),
+                    record,
+                }],
+                Err(e) => return unit_page(&st, &id, month, Some(e), None).await,
+            }
+        }
+    };
+    let request = ActRequest::Appeal {
+        unit: unit.code.clone(),
+        text: field(&f, "texto").to_string(),
+        justification: field(&f, "justificativa").to_string(),
+        corrections,
+    };
+    match st
+        .db
+        .cycle_act(
+            cycle.id,
+            &request,
+            &id.actor(),
+            st.config.clock.today(),
+            st.config.clock.now_utc(),
+        )
+        .await?
+    {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/ipei/unidade?mes={month}#u-{}", unit.code)).into_response())
+        }
+        Err(e) => unit_page(&st, &id, month, Some(e.to_string()), None).await,
+    }
+}
+
+/// `POST /ipei/unidade/laudos`: an SPTC unit records a laudo signature (Art. 10 §ú; audited
+/// `ipei.laudo_saved`).
+pub async fn add_laudo(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Form(f): Form<BTreeMap<String, String>>,
+) -> Result<Response, AppError> {
+    let month = month_of(Some(field(&f, "mes")), st.config.clock.today())?;
+    let unit = scoped_unit(&st, &id, month, field(&f, "unidade")).await?;
+    if !unit.institution.eq_ignore_ascii_case("SPTC") {
+        return Err(AppError::Forbidden(format!(
+            "laudos são registrados pela Superintendência de Polícia Técnico-Científica; a unidade {} é {}",
+            unit.code, unit.institution
+        )));
+    }
+    let record = (|| -> Result<ForensicRecord, String> {
+        let bo = field(&f, "bo");
+        let expert = field(&f, "perito");
+        let signed = field(&f, "assinado_em");
+        Ok(ForensicRecord {
+            bo_number: BoNumber::parse(bo)
+                .map_err(|e| format!("BO `{bo}`: {e}"))?
+                .as_str()
+                .to_string(),
+            serial: field(&f, "serie").to_string(),
+            expert_registration: Registration::parse(expert)
+                .map_err(|e| format!("matrícula do perito `{expert}`: {e}"))?
+                .as_str()
+                .to_string(),
+            signed_on: atalaia_core::parse_date(signed)
+                .map_err(|e| format!("data da assinatura `{signed}`: {e}"))?,
+        })
+    })();
+    let record = match record {
+        Ok(r) => r,
+        Err(e) => return unit_page(&st, &id, month, Some(e), None).await,
+    };
+    let now = st.config.clock.now_utc();
+    let mut tx = st.db.begin().await?;
+    tx.put_forensic_report(&record, None, false).await?;
+    tx.audit(
+        &atalaia_store::audit::AuditEvent::new(id.actor(), "ipei.laudo_saved")
+            .object(format!("bo:{}", record.bo_number))
+            .details(serde_json::to_value(&record).unwrap_or_default())
+            .ip(&id.ip),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/ipei/unidade?mes={month}#laudos")).into_response())
+}

@@ -1,0 +1,500 @@
+//! A whole IPEI month through the pages (issue #5): the committee opens October 2026's cycle; two units
+//! enter seizures by form and spreadsheet, attach BO copies and send (one late, Art. 15 I); the partial
+//! result excludes the late unit and caps one operator (R$ 1.000, no carry-over); an appeal corrects a
+//! field of a delivered seizure and another that would add a seizure is refused (Art. 14); the final
+//! result and payment authorization close the cycle; the audit chain holds.
+//!
+//! Deadlines worked out by hand on the GO + Goiânia calendar for November 2026 (Mon 2 Finados, Fri 20
+//! Consciência Negra): business days 3, 4, 5, 6, 9 (5th: sending), 10, 11, 12, 13, 16 (10th: partial
+//! result), 17, 18 (12th: appeals), 19, 23 (14th: validation), 24 (15th: final result and payment).
+//!
+//! Amounts by hand (decree defaults: R$ 300,00 per weapon split equally among the entitled operators named,
+//! cap R$ 1.000,00 per operator per month). PM-1BPM: S1 (P100037, P100074) 150 + 150; S2 (P100074) not in
+//! flagrante, 0; S3 (P100037) 300; S4 (P100037, P100111) 150 + 150; S6 and S7 (P100037) 300 each.
+//! PM-7BPM's S5 (P100925) is lost with its late unit. Partial: P100037 earns 1.200 and gets 1.000 (capped),
+//! P100074 150, P100111 150 — total R$ 1.300,00. The appeal makes S2 in flagrante: P100074 150 + 300 = 450;
+//! final total R$ 1.600,00.
+
+use atalaia_core::Month;
+use atalaia_core::cycle::{CycleKind, CyclePeriod};
+use atalaia_store::audit::ChainCheck;
+use atalaia_store::testing::TestDb;
+use atalaia_web::Clock;
+
+use super::*;
+
+/// 10h in Goiânia on a day of November 2026, as the UTC instant the clock keeps.
+fn nov(day: u32, hour: u32) -> chrono::NaiveDateTime {
+    chrono::NaiveDate::from_ymd_opt(2026, 11, day)
+        .unwrap()
+        .and_hms_opt(hour + 3, 0, 0)
+        .unwrap()
+}
+
+const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13];
+
+#[tokio::test]
+async fn a_whole_ipei_month_through_the_pages() {
+    let t = TestDb::sqlite().await.unwrap();
+    let demo_today = chrono::NaiveDate::from_ymd_opt(2026, 11, 3).unwrap();
+    atalaia_demo::load_scaled(&t.db, 7872, demo_today, 0.01)
+        .await
+        .unwrap();
+    let clock = Clock::fixed(nov(3, 10));
+    let config = WebConfig {
+        clock: clock.clone(),
+        ..test_config()
+    };
+    let evidence = config.evidence_dir();
+    let app = App::new(t.db.clone(), config).await;
+    let month = Month::parse("2026-10").unwrap();
+    let cycle_of = || async {
+        app.db
+            .cycle(CycleKind::Ipei, CyclePeriod::Month(month))
+            .await
+            .unwrap()
+    };
+
+    // A second unit head, for PM-7BPM, made by the administrator.
+    let admin = app.login("admin", "demo-admin-7872").await.unwrap();
+    let csrf = app.csrf(&admin).await;
+    let inst = app.db.institutions().await.unwrap()[0].id;
+    let r = app
+        .post_form(
+            "/admin/usuarios",
+            Some(&admin),
+            &format!(
+                "csrf_token={csrf}&login=chefe7bpm&nome=Ten.-Cel.+Elisa&email=&instituicao={inst}&senha=uma-senha-longa-7&papel=unit_head&escopo_unit_head=unidade:PM-7BPM"
+            ),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+
+    // Nov 3: the committee opens the month's cycle with the Anexo Único's deadlines.
+    let committee = app.login("comite", "demo-comite-7872").await.unwrap();
+    let cc = app.csrf(&committee).await;
+    let r = app
+        .post_form(
+            "/ipei/ciclo",
+            Some(&committee),
+            &format!("csrf_token={cc}&mes=2026-10"),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let cycle_id = cycle_of().await.unwrap().id;
+
+    // Nov 4: PM-1BPM's head sees three business days left and enters five seizures by the form.
+    clock.set(nov(4, 10));
+    let chief1 = app.login("chefe1bpm", "demo-chefe-7872").await.unwrap();
+    let c1 = app.csrf(&chief1).await;
+    let page = app.get("/ipei/unidade?mes=2026-10", Some(&chief1)).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("faltam 3 dias úteis — prazo 09/11/2026"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("faltam 10 dias úteis — prazo 18/11/2026"),
+        "appeals: 5, 6, 9, 10, 11, 12, 13, 16, 17 and 18; {}",
+        page.body
+    );
+    let seizures = [
+        ("1001/2026", "AA111", "2026-10-05", "sim", "P100037;P100074"),
+        ("1002/2026", "AA222", "2026-10-12", "nao", "P100074"),
+        ("1003/2026", "AA333", "2026-10-20", "sim", "P100037"),
+        ("1005/2026", "AA555", "2026-10-26", "sim", "P100037"),
+        ("1006/2026", "AA666", "2026-10-30", "sim", "P100037"),
+    ];
+    for (bo, serial, day, flagrante, regs) in seizures {
+        let r = app
+            .post_form(
+                "/ipei/unidade/apreensoes",
+                Some(&chief1),
+                &format!(
+                    "csrf_token={c1}&mes=2026-10&unidade=PM-1BPM&bo={bo}&item=&serie={serial}&data={day}&flagrante={flagrante}&matriculas={regs}&tipo=pistola&calibre=.40&marca=Taurus"
+                ),
+            )
+            .await;
+        assert_eq!(r.status, 303, "{bo}: {}", r.body);
+    }
+    // A unit head cannot enter a seizure for another unit.
+    let r = app
+        .post_form(
+            "/ipei/unidade/apreensoes",
+            Some(&chief1),
+            &format!(
+                "csrf_token={c1}&mes=2026-10&unidade=PM-7BPM&bo=9/2026&serie=X&data=2026-10-05&flagrante=sim&matriculas=P100925"
+            ),
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    // The spreadsheet: its PM-1BPM row goes in, the PM-7BPM row is rejected (out of scope).
+    let sheet = "bo_number,seized_on,unit_code,registrations,flagrante,serial\n\
+                 1004/2026,2026-10-25,PM-1BPM,P100037;P100111,sim,AA444\n\
+                 2999/2026,2026-10-25,PM-7BPM,P100925,sim,ZZ999\n";
+    let r = app
+        .post_multipart(
+            &format!("/ipei/unidade/planilha?csrf_token={c1}"),
+            Some(&chief1),
+            &[("mes", "2026-10")],
+            Some(("apreensoes.csv", sheet.as_bytes())),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        r.body
+            .contains("2 linha(s) lida(s), 1 nova(s), 0 atualizada(s), 1 rejeitada(s)"),
+        "{}",
+        r.body
+    );
+    let import_id: i64 = {
+        let at = r.body.find("/ipei/unidade/planilha/").unwrap() + "/ipei/unidade/planilha/".len();
+        r.body[at..].split('/').next().unwrap().parse().unwrap()
+    };
+    let rejects = app
+        .get(
+            &format!("/ipei/unidade/planilha/{import_id}/rejeitadas"),
+            Some(&chief1),
+        )
+        .await;
+    assert_eq!(rejects.status, 200);
+    assert!(
+        rejects
+            .body
+            .contains("unidade fora do seu escopo: envie só apreensões das suas unidades"),
+        "{}",
+        rejects.body
+    );
+    let mine = app.db.seizures(month, Some("PM-1BPM")).await.unwrap();
+    assert_eq!(mine.len(), 6);
+    let id_of = |bo: &str| {
+        mine.iter()
+            .find(|s| s.record.bo_number == bo)
+            .unwrap_or_else(|| panic!("{bo}"))
+            .id
+    };
+    let s2 = id_of("1002/2026");
+    // BO copies: a file that is not PDF, JPEG or PNG is refused by its content; PNGs go in.
+    let r = app
+        .post_multipart(
+            &format!("/ipei/unidade/bo?csrf_token={c1}"),
+            Some(&chief1),
+            &[("mes", "2026-10"), ("apreensao", &s2.to_string())],
+            Some(("bo.png", b"MZ\x90\x00 not an image")),
+        )
+        .await;
+    assert!(r.body.contains("não é PDF, JPEG nem PNG"), "{}", r.body);
+    for s in &mine {
+        let r = app
+            .post_multipart(
+                &format!("/ipei/unidade/bo?csrf_token={c1}"),
+                Some(&chief1),
+                &[("mes", "2026-10"), ("apreensao", &s.id.to_string())],
+                Some(("bo.png", PNG)),
+            )
+            .await;
+        assert!(
+            r.body.contains(&format!(
+                "Cópia do BO {} anexada à apreensão nº {}",
+                s.record.bo_number, s.id
+            )),
+            "{}",
+            r.body
+        );
+    }
+    let sha = app
+        .db
+        .seizure(s2)
+        .await
+        .unwrap()
+        .unwrap()
+        .bo_sha256
+        .unwrap();
+    assert_eq!(
+        std::fs::read(atalaia_store::ipei::evidence_path(&evidence, &sha)).unwrap(),
+        PNG
+    );
+    let copy = app
+        .get(&format!("/ipei/apreensoes/{s2}/bo"), Some(&committee))
+        .await;
+    assert_eq!((copy.status, copy.bytes.as_slice()), (200, PNG));
+
+    // Nov 5: PM-7BPM's head enters one seizure with its BO copy; PM-1BPM's head cannot read it.
+    clock.set(nov(5, 10));
+    let chief7 = app.login("chefe7bpm", "uma-senha-longa-7").await.unwrap();
+    let c7 = app.csrf(&chief7).await;
+    let r = app
+        .post_form(
+            "/ipei/unidade/apreensoes",
+            Some(&chief7),
+            &format!(
+                "csrf_token={c7}&mes=2026-10&unidade=PM-7BPM&bo=2001/2026&item=&serie=BB111&data=2026-10-08&flagrante=sim&matriculas=P100925"
+            ),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let s5 = app.db.seizures(month, Some("PM-7BPM")).await.unwrap()[0].id;
+    let r = app
+        .post_multipart(
+            &format!("/ipei/unidade/bo?csrf_token={c7}"),
+            Some(&chief7),
+            &[("mes", "2026-10"), ("apreensao", &s5.to_string())],
+            Some(("bo.png", PNG)),
+        )
+        .await;
+    assert!(r.body.contains("anexada"), "{}", r.body);
+    assert_eq!(
+        app.get(&format!("/ipei/apreensoes/{s5}/bo"), Some(&chief1))
+            .await
+            .status,
+        403
+    );
+
+    // Nov 6: PM-1BPM sends on time; afterwards no seizure can be added (Art. 14).
+    clock.set(nov(6, 10));
+    let r = app
+        .post_form(
+            "/ipei/unidade/envio",
+            Some(&chief1),
+            &format!("csrf_token={c1}&mes=2026-10&unidade=PM-1BPM&justificativa="),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = app
+        .post_form(
+            "/ipei/unidade/apreensoes",
+            Some(&chief1),
+            &format!(
+                "csrf_token={c1}&mes=2026-10&unidade=PM-1BPM&bo=1007/2026&serie=AA777&data=2026-10-28&flagrante=sim&matriculas=P100037"
+            ),
+        )
+        .await;
+    assert!(
+        r.body.contains("a unidade PM-1BPM já enviou o mês 2026-10: depois do envio, só um recurso corrige o que foi entregue, e nenhum acrescenta apreensão (Art. 14)"),
+        "{}",
+        r.body
+    );
+
+    // Nov 10: PM-7BPM sends a day late: refused without a justification, recorded late with one.
+    clock.set(nov(10, 10));
+    let page = app.get("/ipei/unidade?mes=2026-10", Some(&chief7)).await;
+    assert!(
+        page.body.contains("prazo vencido em 09/11/2026"),
+        "{}",
+        page.body
+    );
+    let r = app
+        .post_form(
+            "/ipei/unidade/envio",
+            Some(&chief7),
+            &format!("csrf_token={c7}&mes=2026-10&unidade=PM-7BPM&justificativa="),
+        )
+        .await;
+    assert!(r.body.contains("Não registrado"), "{}", r.body);
+    let r = app
+        .post_form(
+            "/ipei/unidade/envio",
+            Some(&chief7),
+            &format!(
+                "csrf_token={c7}&mes=2026-10&unidade=PM-7BPM&justificativa=sistema+da+unidade+fora+do+ar"
+            ),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let close = |step: &'static str, run: Option<i64>, why: &'static str| {
+        let body = format!(
+            "csrf_token={cc}&acao=close&etapa={step}&execucao={}&justificativa={why}",
+            run.map(|r| r.to_string()).unwrap_or_default()
+        );
+        let committee = committee.clone();
+        let app = &app;
+        async move {
+            let r = app
+                .post_form(&format!("/ipei/ciclo/{cycle_id}"), Some(&committee), &body)
+                .await;
+            assert_eq!(r.status, 303, "{step}: {}", r.body);
+        }
+    };
+    close("submissions", None, "aguardado+o+envio+atrasado+do+7BPM").await;
+
+    // Nov 16: the partial result, from a saved run.
+    clock.set(nov(16, 10));
+    let r = app
+        .post_form(
+            "/ipei/execucoes",
+            Some(&committee),
+            &format!("csrf_token={cc}&mes=2026-10"),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let partial = app.db.ipei_runs(month).await.unwrap()[0].clone();
+    close("partial_result", Some(partial.id), "").await;
+    let report = partial.replay().unwrap().report;
+    let pay = |r: &atalaia_core::ipei::IpeiReport, reg: &str| {
+        r.payments
+            .iter()
+            .find(|p| p.registration == reg)
+            .map(|p| (p.earned_cents, p.amount_cents, p.capped))
+    };
+    assert_eq!(report.total_cents, 130_000);
+    assert_eq!(pay(&report, "P100037"), Some((120_000, 100_000, true)));
+    assert_eq!(pay(&report, "P100074"), Some((15_000, 15_000, false)));
+    assert_eq!(pay(&report, "P100111"), Some((15_000, 15_000, false)));
+    assert_eq!(pay(&report, "P100925"), None);
+    let page = app.get("/ipei/unidade?mes=2026-10", Some(&chief7)).await;
+    assert!(
+        page.body.contains(&format!(
+            "Resultado parcial (execução nº {}): EXCLUÍDA do mês (Art. 15): enviou depois do prazo (Art. 15, I)",
+            partial.id
+        )),
+        "{}",
+        page.body
+    );
+
+    // Nov 17: an appeal corrects S2 (it was in flagrante); another that would add a seizure is refused
+    // and leaves nothing behind.
+    clock.set(nov(17, 10));
+    let r = app
+        .post_form(
+            "/ipei/unidade/recurso",
+            Some(&chief1),
+            &format!(
+                "csrf_token={c1}&mes=2026-10&unidade=PM-1BPM&texto=O+BO+1002/2026+registra+a+prisão+em+flagrante&apreensao={s2}&bo=&item=&serie=&data=&flagrante=sim&matriculas=&justificativa="
+            ),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let acts = cycle_of().await.unwrap().acts.len();
+    let r = app
+        .post_form(
+            "/ipei/unidade/recurso",
+            Some(&chief1),
+            &format!(
+                "csrf_token={c1}&mes=2026-10&unidade=PM-1BPM&texto=Faltou+a+arma+do+BO+1007/2026&apreensao=nova&bo=1007/2026&item=&serie=AA777&data=2026-10-28&flagrante=sim&matriculas=P100037&justificativa="
+            ),
+        )
+        .await;
+    assert!(
+        r.body.contains("o BO 1007/2026 não consta do envio da unidade PM-1BPM em 2026-10: um recurso só corrige material já entregue e não acrescenta apreensão (Art. 14)"),
+        "{}",
+        r.body
+    );
+    assert_eq!(cycle_of().await.unwrap().acts.len(), acts);
+    let appeal = cycle_of()
+        .await
+        .unwrap()
+        .acts
+        .iter()
+        .find(|a| a.act == "appeal")
+        .unwrap()
+        .id;
+    let page = app.get("/ipei?mes=2026-10", Some(&committee)).await;
+    assert!(
+        page.body.contains(&format!(
+            "Correção da apreensão nº {s2} (BO 1002/2026): flagrante: não → sim — aguarda a decisão"
+        )),
+        "{}",
+        page.body
+    );
+
+    // Nov 18: the committee grants it (the correction applies) and closes the appeals on time.
+    clock.set(nov(18, 10));
+    let r = app
+        .post_form(
+            &format!("/ipei/ciclo/{cycle_id}"),
+            Some(&committee),
+            &format!(
+                "csrf_token={cc}&acao=decide&recurso={appeal}&deferido=sim&texto=Provido:+o+BO+registra+o+flagrante"
+            ),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(app.db.seizure(s2).await.unwrap().unwrap().record.flagrante);
+    close("appeals", None, "").await;
+    clock.set(nov(23, 10));
+    close("validation", None, "").await;
+
+    // Nov 24: the final result and the payment authorization.
+    clock.set(nov(24, 10));
+    let r = app
+        .post_form(
+            "/ipei/execucoes",
+            Some(&committee),
+            &format!("csrf_token={cc}&mes=2026-10"),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let runs = app.db.ipei_runs(month).await.unwrap();
+    let last = runs.iter().max_by_key(|r| r.id).unwrap().clone();
+    assert_ne!(last.id, partial.id);
+    close("final_result", Some(last.id), "").await;
+    close("payment_authorization", None, "").await;
+    let report = last.replay().unwrap().report;
+    assert_eq!(report.total_cents, 160_000);
+    assert_eq!(pay(&report, "P100037"), Some((120_000, 100_000, true)));
+    assert_eq!(pay(&report, "P100074"), Some((45_000, 45_000, false)));
+    assert_eq!(pay(&report, "P100111"), Some((15_000, 15_000, false)));
+    let page = app.get("/ipei?mes=2026-10", Some(&committee)).await;
+    for text in [
+        "Ciclo encerrado: pagamento autorizado.",
+        "R$ 1.600,00",
+        "limitado ao teto",
+        "aplicada",
+    ] {
+        assert!(page.body.contains(text), "{text}: {}", page.body);
+    }
+    let page = app.get("/ipei/unidade?mes=2026-10", Some(&chief1)).await;
+    assert!(
+        page.body.contains(&format!(
+            "Resultado final (execução nº {}): incluída no mês — 6 apreensão(ões), 6 paga(s)",
+            last.id
+        )),
+        "{}",
+        page.body
+    );
+
+    // Every act is in the audit log, and the chain holds.
+    let log: Vec<String> = app
+        .db
+        .audit_entries(&atalaia_store::audit::AuditFilter {
+            limit: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    let count = |a: &str| log.iter().filter(|x| *x == a).count();
+    assert_eq!(
+        (
+            count("cycle.opened"),
+            count("cycle.submission"),
+            count("cycle.close"),
+            count("cycle.appeal"),
+            count("cycle.appeal_decision"),
+        ),
+        (1, 2, 6, 1, 1)
+    );
+    assert_eq!(
+        (
+            count("ipei.seizure_saved"),
+            count("ipei.bo_attached"),
+            count("ipei.correction_proposed"),
+            count("ipei.run_saved"),
+        ),
+        (6, 7, 1, 2)
+    );
+    assert!(matches!(
+        app.db.verify_audit_chain().await.unwrap(),
+        ChainCheck::Intact { .. }
+    ));
+    let _ = std::fs::remove_dir_all(app_data_dir(&evidence));
+}
+
+/// The test's data folder (the evidence folder's parent).
+fn app_data_dir(evidence: &std::path::Path) -> std::path::PathBuf {
+    evidence.parent().unwrap_or(evidence).to_path_buf()
+}
