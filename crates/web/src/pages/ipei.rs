@@ -16,8 +16,8 @@ use atalaia_core::calendar::Calendar;
 use atalaia_core::cycle::{CycleKind, CyclePeriod, Schedule, StepKey};
 use atalaia_core::ids::{BoNumber, Registration};
 use atalaia_core::ipei::{
-    IpeiReport, SeizureResult, SeizureStatus, UnitStatus, brl, person_reason_pt, seizure_reason_pt,
-    unit_reason_pt,
+    IpeiReport, SeizureReason, SeizureResult, SeizureStatus, UnitReason, UnitStatus, brl,
+    person_reason_pt, seizure_reason_pt, unit_reason_pt,
 };
 use atalaia_store::accounts::Scope;
 use atalaia_store::cycles::{ActRequest, CycleRecord, committee_office};
@@ -71,12 +71,24 @@ fn status_pt(s: SeizureStatus) -> &'static str {
     }
 }
 
+/// Whether a unit's only reason is that its deadline to send has not come: it is not excluded yet, and
+/// its seizures wait for it rather than being refused.
+fn awaiting(report: &IpeiReport, unit: &str) -> bool {
+    report
+        .units
+        .iter()
+        .any(|u| u.code == unit && u.reasons == [UnitReason::AwaitingSubmission])
+}
+
 /// Everything a person reads about one seizure's result: its reasons and each named person's.
-fn seizure_why(s: &SeizureResult) -> String {
+fn seizure_why(s: &SeizureResult, waiting: bool) -> String {
     let mut why: Vec<String> = s
         .reasons
         .iter()
-        .map(|r| seizure_reason_pt(r).to_string())
+        .map(|r| match r {
+            SeizureReason::UnitExcluded if waiting => "aguarda o envio da unidade".to_string(),
+            r => seizure_reason_pt(r).to_string(),
+        })
         .collect();
     if let Some(d) = &s.duplicate_of {
         why.push(format!("já apresentada em {d}"));
@@ -98,7 +110,7 @@ fn seizure_why(s: &SeizureResult) -> String {
 fn shares_pt(s: &SeizureResult) -> String {
     s.shares
         .iter()
-        .filter(|p| p.reasons.is_empty())
+        .filter(|p| p.reasons.is_empty() && p.amount_cents > 0)
         .map(|p| format!("{} {}", p.registration, brl(p.amount_cents)))
         .collect::<Vec<_>>()
         .join("; ")
@@ -127,6 +139,7 @@ fn seizure_lines(rows: &[SeizureRow], report: &IpeiReport) -> Vec<SeizureLine> {
     rows.iter()
         .map(|r| {
             let res = by_id.get(&r.id);
+            let waiting = awaiting(report, &r.record.unit_code);
             SeizureLine {
                 id: r.id,
                 unit: r.record.unit_code.clone(),
@@ -137,8 +150,12 @@ fn seizure_lines(rows: &[SeizureRow], report: &IpeiReport) -> Vec<SeizureLine> {
                 flagrante: r.record.flagrante,
                 operators: r.record.registrations.join(", "),
                 has_bo: r.bo_sha256.is_some(),
-                status: res.map(|s| status_pt(s.status)).unwrap_or("—"),
-                why: res.map(|s| seizure_why(s)).unwrap_or_default(),
+                status: match res {
+                    Some(s) if waiting && s.status == SeizureStatus::Rejected => "aguarda o envio",
+                    Some(s) => status_pt(s.status),
+                    None => "—",
+                },
+                why: res.map(|s| seizure_why(s, waiting)).unwrap_or_default(),
                 shares: res.map(|s| shares_pt(s)).unwrap_or_default(),
                 clean: res.is_some_and(|s| {
                     s.status == SeizureStatus::Paid
@@ -153,6 +170,12 @@ fn seizure_lines(rows: &[SeizureRow], report: &IpeiReport) -> Vec<SeizureLine> {
 /// A unit's line of a result, in words.
 fn unit_result_pt(report: &IpeiReport, code: &str) -> Option<String> {
     report.units.iter().find(|u| u.code == code).map(|u| {
+        if awaiting(report, code) {
+            return format!(
+                "aguardando o envio (o prazo não venceu) — {} apreensão(ões) registrada(s)",
+                u.seizures
+            );
+        }
         let head = match u.status {
             UnitStatus::Included => "incluída no mês".to_string(),
             UnitStatus::Excluded => "EXCLUÍDA do mês (Art. 15)".to_string(),
@@ -288,7 +311,7 @@ async fn ipei_page(
         .map(|u| UnitLine {
             code: u.code.clone(),
             name: u.name.clone(),
-            excluded: u.status == UnitStatus::Excluded,
+            excluded: u.status == UnitStatus::Excluded && !awaiting(report, &u.code),
             text: unit_result_pt(report, &u.code).unwrap_or_default(),
         })
         .collect();

@@ -392,7 +392,14 @@ async fn recap_cycle(c: &Client, base: &str, db: &atalaia_store::Db) {
     sign_in(c, base, "comite", "demo-comite-7872").await;
     assert_eq!(
         menu(c).await,
-        ["Início", "Territórios", "Operadores", "RECAP", "Execuções", "IPEI"]
+        [
+            "Início",
+            "Territórios",
+            "Operadores",
+            "RECAP",
+            "Execuções",
+            "IPEI"
+        ]
     );
     c.goto(&format!("{base}/recap?trimestre=2026-Q3"))
         .await

@@ -119,6 +119,16 @@ async fn a_whole_ipei_month_through_the_pages() {
             .await;
         assert_eq!(r.status, 303, "{bo}: {}", r.body);
     }
+    // Before its deadline the unit is waiting, not excluded.
+    let page = app.get("/ipei/unidade?mes=2026-10", Some(&chief1)).await;
+    assert!(
+        page.body.contains(
+            "Situação com os dados de hoje: aguardando o envio (o prazo não venceu) — 5 apreensão(ões) registrada(s)"
+        ),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("EXCLUÍDA"), "{}", page.body);
     // A unit head cannot enter a seizure for another unit.
     let r = app
         .post_form(
