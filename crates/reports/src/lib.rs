@@ -1,10 +1,12 @@
-//! atalaia-reports: the official outputs of a RECAP calculation run (goias-cidadao-seguro.md §3, §4, §7).
+//! atalaia-reports: the official outputs of a RECAP or IPEI calculation run (goias-cidadao-seguro.md §3–§7).
 //!
 //! - [`recap_pdf`]: the document the Comitê do Programa signs — letterhead, parameters, results per area
 //!   and per unit (Art. 7), the roster of eligible operators (Art. 9), the signature block and, as an
 //!   annex, every area's memória de cálculo. Laid out by typst (used as a library, no downloads: the
 //!   fonts are typst-assets' embedded Libertinus Serif and DejaVu Sans Mono).
 //! - [`recap_xlsx`]: the same numbers as a workbook, numbers as numbers, plus the named payroll.
+//! - [`ipei_pdf`], [`ipei_xlsx`]: a month's IPEI result (or, with [`IpeiDocument::unit`], one unit's
+//!   statement) and the named payroll for the Secretary's office.
 //!
 //! Both are deterministic: the same [`RecapDocument`] gives the same bytes (the PDF's identifier and
 //! date come from the run, never from the clock), so a frozen run can be re-rendered and compared.
@@ -16,11 +18,13 @@
 #![deny(missing_docs)]
 
 pub mod format;
+mod ipei;
 mod pdf;
 mod xlsx;
 
 use atalaia_core::recap::{Level, Report};
 
+pub use ipei::{IpeiDocument, ipei_pdf, ipei_pdf_text, ipei_xlsx};
 pub use pdf::{recap_pdf, recap_pdf_text};
 pub use xlsx::recap_xlsx;
 

@@ -37,10 +37,27 @@ const MAIN_PATH: &str = "/recap.typ";
 /// deterministic for the same input.
 pub fn recap_pdf(doc: &RecapDocument) -> Result<Vec<u8>, ReportError> {
     let document = compile(doc)?;
-    // PDF/A-2b (for archiving) needs the document's date: the run's, in Brasília time (UTC−3). A run
-    // whose date does not read as `dd/mm/yyyy HH:MM` gets a plain PDF without a date rather than a
-    // date taken from the clock.
-    let timestamp = run_datetime(&doc.run.created_at).and_then(|d| Timestamp::new_local(d, -180));
+    write_pdf(
+        &document,
+        format!(
+            "atalaia-recap-{}-{}-{}",
+            doc.run.run_id,
+            stage_word(doc.stage),
+            doc.run.result_sha256
+        ),
+        &doc.run.created_at,
+    )
+}
+
+/// Writes a laid-out document as PDF: PDF/A-2b (for archiving) with the run's date, in Brasília time
+/// (UTC−3). A run whose date does not read as `dd/mm/yyyy HH:MM` gets a plain PDF without a date
+/// rather than a date taken from the clock.
+pub(crate) fn write_pdf(
+    document: &PagedDocument,
+    ident: String,
+    created_at: &str,
+) -> Result<Vec<u8>, ReportError> {
+    let timestamp = run_datetime(created_at).and_then(|d| Timestamp::new_local(d, -180));
     let standards = if timestamp.is_some() {
         PdfStandards::new(&[PdfStandard::A_2b])
             .map_err(|e| ReportError::Pdf(e.message().to_string()))?
@@ -48,18 +65,13 @@ pub fn recap_pdf(doc: &RecapDocument) -> Result<Vec<u8>, ReportError> {
         PdfStandards::default()
     };
     let options = PdfOptions {
-        ident: Smart::Custom(format!(
-            "atalaia-recap-{}-{}-{}",
-            doc.run.run_id,
-            stage_word(doc.stage),
-            doc.run.result_sha256
-        )),
+        ident: Smart::Custom(ident),
         creator: Smart::Custom(Some("Atalaia".into())),
         timestamp,
         standards,
         ..PdfOptions::default()
     };
-    let pdf = typst_pdf::pdf(&document, &options).map_err(|e| ReportError::Pdf(diagnostics(&e)));
+    let pdf = typst_pdf::pdf(document, &options).map_err(|e| ReportError::Pdf(diagnostics(&e)));
     typst::comemo::evict(10);
     pdf
 }
@@ -67,8 +79,12 @@ pub fn recap_pdf(doc: &RecapDocument) -> Result<Vec<u8>, ReportError> {
 /// The text of each page of [`recap_pdf`]'s document as laid out, runs of text separated by newlines
 /// (for checks and for search indexes; the PDF itself stores glyphs).
 pub fn recap_pdf_text(doc: &RecapDocument) -> Result<Vec<String>, ReportError> {
-    let document = compile(doc)?;
-    Ok(document
+    Ok(pages_text(&compile(doc)?))
+}
+
+/// The text of each page, runs of text separated by newlines.
+pub(crate) fn pages_text(document: &PagedDocument) -> Vec<String> {
+    document
         .pages()
         .iter()
         .map(|page| {
@@ -76,7 +92,7 @@ pub fn recap_pdf_text(doc: &RecapDocument) -> Result<Vec<String>, ReportError> {
             frame_text(&page.frame, &mut out);
             out
         })
-        .collect())
+        .collect()
 }
 
 fn frame_text(frame: &Frame, out: &mut String) {
@@ -92,7 +108,7 @@ fn frame_text(frame: &Frame, out: &mut String) {
     }
 }
 
-fn stage_word(stage: Stage) -> &'static str {
+pub(crate) fn stage_word(stage: Stage) -> &'static str {
     match stage {
         Stage::Partial => "parcial",
         Stage::Final => "final",
@@ -123,7 +139,18 @@ fn diagnostics(errors: &[SourceDiagnostic]) -> String {
 
 fn compile(doc: &RecapDocument) -> Result<PagedDocument, ReportError> {
     let data = serde_json::to_vec(&TemplateData::new(doc))?;
-    let world = ReportWorld::new(data, run_datetime(&doc.run.created_at))?;
+    compile_template(TEMPLATE, MAIN_PATH, data, &doc.run.created_at)
+}
+
+/// Lays out `template` (fixed text of this crate) with `data` as its `/data.json`; `created_at` (the
+/// run's date) is typst's "today".
+pub(crate) fn compile_template(
+    template: &str,
+    main_path: &str,
+    data: Vec<u8>,
+    created_at: &str,
+) -> Result<PagedDocument, ReportError> {
+    let world = ReportWorld::new(template, main_path, data, run_datetime(created_at))?;
     let document = typst::compile::<PagedDocument>(&world).output;
     // typst memoises across compilations in process-wide caches: keep them bounded in a server.
     typst::comemo::evict(10);
@@ -465,10 +492,15 @@ fn file_id(path: &str) -> Result<FileId, ReportError> {
 }
 
 impl ReportWorld {
-    fn new(data: Vec<u8>, today: Option<Datetime>) -> Result<ReportWorld, ReportError> {
-        let main_id = file_id(MAIN_PATH)?;
+    fn new(
+        template: &str,
+        main_path: &str,
+        data: Vec<u8>,
+        today: Option<Datetime>,
+    ) -> Result<ReportWorld, ReportError> {
+        let main_id = file_id(main_path)?;
         Ok(ReportWorld {
-            main: Source::new(main_id, TEMPLATE.to_string()),
+            main: Source::new(main_id, template.to_string()),
             data_id: file_id(DATA_PATH)?,
             data: Bytes::new(data),
             today,

@@ -39,7 +39,7 @@ pub fn recap_xlsx(doc: &RecapDocument) -> Result<Vec<u8>, ReportError> {
 
 /// The run's date and time, converted from Brasília time (UTC−3) to UTC, as the workbook's creation
 /// date; 1 Jan 2000 when it does not read as a date, so the bytes never depend on the clock.
-fn run_datetime(text: &str) -> ExcelDateTime {
+pub(crate) fn run_datetime(text: &str) -> ExcelDateTime {
     use chrono::{Datelike, Timelike};
     let utc = crate::run_datetime(text).map(|t| t + chrono::Duration::hours(3));
     utc.and_then(|t| {
@@ -60,19 +60,19 @@ fn run_datetime(text: &str) -> ExcelDateTime {
     .unwrap_or_default()
 }
 
-struct Formats {
-    header: Format,
-    num2: Format,
-    num0: Format,
-    brl: Format,
-    total_label: Format,
-    total_num0: Format,
-    total_brl: Format,
-    wrap: Format,
+pub(crate) struct Formats {
+    pub(crate) header: Format,
+    pub(crate) num2: Format,
+    pub(crate) num0: Format,
+    pub(crate) brl: Format,
+    pub(crate) total_label: Format,
+    pub(crate) total_num0: Format,
+    pub(crate) total_brl: Format,
+    pub(crate) wrap: Format,
 }
 
 impl Formats {
-    fn new() -> Formats {
+    pub(crate) fn new() -> Formats {
         let bold = Format::new().set_bold();
         Formats {
             header: bold
@@ -92,7 +92,7 @@ impl Formats {
 }
 
 /// Names the sheet, writes its bold header row, freezes it and sets the column widths.
-fn start(
+pub(crate) fn start(
     ws: &mut Worksheet,
     name: &str,
     columns: &[(&str, f64)],
@@ -109,12 +109,12 @@ fn start(
 }
 
 /// A column index; sheets here have far fewer than 16 384 columns, and more is refused by the writer.
-fn col(i: usize) -> u16 {
+pub(crate) fn col(i: usize) -> u16 {
     u16::try_from(i).unwrap_or(u16::MAX)
 }
 
 /// A row index below the header.
-fn row(i: usize) -> u32 {
+pub(crate) fn row(i: usize) -> u32 {
     u32::try_from(i + 1).unwrap_or(u32::MAX)
 }
 
@@ -134,7 +134,7 @@ fn opt_num(
     Ok(())
 }
 
-fn money(cents: i64) -> f64 {
+pub(crate) fn money(cents: i64) -> f64 {
     cents as f64 / 100.0
 }
 

@@ -169,6 +169,16 @@ pub fn routes() -> Vec<Route> {
             Perm(P::ManageRecap),
             pages::ipei::save_run,
         ),
+        get(
+            "/ipei/execucoes/{id}/resultado.pdf",
+            Perm(P::ViewRecap),
+            pages::ipei::run_pdf,
+        ),
+        get(
+            "/ipei/execucoes/{id}/folha.xlsx",
+            Perm(P::ViewPayroll),
+            pages::ipei::run_xlsx,
+        ),
         post("/ipei/ciclo", Perm(P::ManageRecap), pages::ipei::open_cycle),
         post(
             "/ipei/ciclo/{id}",
@@ -181,6 +191,11 @@ pub fn routes() -> Vec<Route> {
             pages::ipei::bo_copy,
         ),
         get("/ipei/unidade", Perm(P::UnitActs), pages::ipei::unit),
+        get(
+            "/ipei/unidade/extrato.pdf",
+            Perm(P::UnitActs),
+            pages::ipei::statement,
+        ),
         post(
             "/ipei/unidade/apreensoes",
             Perm(P::UnitActs),

@@ -2,6 +2,7 @@
 
 mod fixture;
 mod format;
+mod ipei;
 mod pdf;
 mod robust;
 mod xlsx;

@@ -1344,6 +1344,14 @@ async fn official_document(
             amount_cents: l.amount_cents,
         })
         .collect();
+    let signatories = committee_signatories(st).await?;
+    Ok((replayed, stage, meta, roster, payroll, signatories))
+}
+
+/// The active members of the committee, who sign the program's official documents, by name.
+pub(crate) async fn committee_signatories(
+    st: &AppState,
+) -> Result<Vec<atalaia_reports::Signatory>, AppError> {
     let mut signatories: Vec<atalaia_reports::Signatory> = st
         .db
         .users()
@@ -1356,12 +1364,12 @@ async fn official_document(
         })
         .collect();
     signatories.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok((replayed, stage, meta, roster, payroll, signatories))
+    Ok(signatories)
 }
 
 /// An audit actor as people read it: `user:comite` → "Carla do Comitê Gestor (comite)"; other actors
 /// (`cli:…`, `demo`) as recorded.
-async fn actor_name(st: &AppState, actor: &str) -> Result<String, AppError> {
+pub(crate) async fn actor_name(st: &AppState, actor: &str) -> Result<String, AppError> {
     if let Some(login) = actor.strip_prefix("user:")
         && let Some(u) = st.db.user_by_login(login).await?
     {
@@ -1370,7 +1378,7 @@ async fn actor_name(st: &AppState, actor: &str) -> Result<String, AppError> {
     Ok(actor.to_string())
 }
 
-fn download(bytes: Vec<u8>, content_type: &'static str, name: String) -> Response {
+pub(crate) fn download(bytes: Vec<u8>, content_type: &'static str, name: String) -> Response {
     (
         [
             (axum::http::header::CONTENT_TYPE, content_type.to_string()),

@@ -465,6 +465,86 @@ async fn a_whole_ipei_month_through_the_pages() {
         page.body
     );
 
+    // The official documents of the final run: the PDF (its title in the PDF/A metadata), the unit's
+    // statement, and the payroll workbook only for the committee and auditors, audited.
+    let pdf = app
+        .get(
+            &format!("/ipei/execucoes/{}/resultado.pdf", last.id),
+            Some(&committee),
+        )
+        .await;
+    assert_eq!(pdf.status, 200, "{}", pdf.body);
+    assert!(pdf.bytes.starts_with(b"%PDF-"));
+    assert!(
+        pdf.body
+            .contains("Resultado final do IPEI — outubro de 2026"),
+        "the title names the final stage"
+    );
+    std::fs::write(
+        std::env::temp_dir().join("atalaia-ipei-final.pdf"),
+        &pdf.bytes,
+    )
+    .unwrap();
+    let statement = app
+        .get(
+            "/ipei/unidade/extrato.pdf?mes=2026-10&unidade=PM-1BPM",
+            Some(&chief1),
+        )
+        .await;
+    assert_eq!(statement.status, 200, "{}", statement.body);
+    assert!(
+        statement
+            .body
+            .contains("Extrato da unidade PM-1BPM — IPEI de outubro de 2026 (resultado final)")
+    );
+    assert_eq!(
+        app.get(
+            "/ipei/unidade/extrato.pdf?mes=2026-10&unidade=PM-7BPM",
+            Some(&chief1)
+        )
+        .await
+        .status,
+        403
+    );
+    let xlsx_url = format!("/ipei/execucoes/{}/folha.xlsx", last.id);
+    assert_eq!(app.get(&xlsx_url, Some(&chief1)).await.status, 403);
+    let auditor = app.login("auditor", "demo-auditor-7872").await.unwrap();
+    let x = app.get(&xlsx_url, Some(&auditor)).await;
+    assert_eq!(x.status, 200, "{}", x.body);
+    {
+        use calamine::{Data, Reader};
+        let mut wb: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(x.bytes.clone())).unwrap();
+        let sheet = wb.worksheet_range("Folha de pagamento").unwrap();
+        let rows: Vec<Vec<Data>> = sheet.rows().map(|r| r.to_vec()).collect();
+        let line = |reg: &str| {
+            rows.iter()
+                .find(|r| r[0] == Data::String(reg.into()))
+                .map(|r| (r[3].clone(), r[4].clone(), r[5].clone()))
+        };
+        assert_eq!(
+            line("P100037"),
+            Some((
+                Data::Float(1200.0),
+                Data::String("sim".into()),
+                Data::Float(1000.0)
+            ))
+        );
+        assert_eq!(
+            line("P100074"),
+            Some((
+                Data::Float(450.0),
+                Data::String("não".into()),
+                Data::Float(450.0)
+            ))
+        );
+        let total = rows.last().unwrap();
+        assert_eq!(
+            (total[0].clone(), total[5].clone()),
+            (Data::String("Total".into()), Data::Float(1600.0))
+        );
+    }
+
     // Every act is in the audit log, and the chain holds.
     let log: Vec<String> = app
         .db
@@ -494,8 +574,9 @@ async fn a_whole_ipei_month_through_the_pages() {
             count("ipei.bo_attached"),
             count("ipei.correction_proposed"),
             count("ipei.run_saved"),
+            count("ipei.payroll_exported"),
         ),
-        (6, 7, 1, 2)
+        (6, 7, 1, 2, 1)
     );
     assert!(matches!(
         app.db.verify_audit_chain().await.unwrap(),
