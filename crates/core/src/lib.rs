@@ -29,6 +29,7 @@ pub mod period;
 pub mod program;
 pub mod rate;
 pub mod recap;
+pub mod reminders;
 pub mod roster;
 pub mod stats;
 pub mod territory;

@@ -33,6 +33,7 @@ pub mod ipei;
 pub mod occurrences;
 pub mod recap;
 pub mod reference;
+pub mod reminders;
 pub mod territories;
 pub mod testing;
 

@@ -1,0 +1,314 @@
+//! Reminders sent to a real SMTP conversation: a local sink (a TCP server speaking enough SMTP to take
+//! messages) receives what lettre sends, on SQLite and, when configured, PostgreSQL.
+//!
+//! October 2026's IPEI cycle on the GO + Goiânia calendar: units send by Monday 9 November (business
+//! days 3, 4, 5, 6, 9), the committee publishes the partial result by Monday 16 (10, 11, 12, 13, 16).
+
+use std::sync::{Arc, Mutex};
+
+use atalaia_core::Month;
+use atalaia_core::access::Role;
+use atalaia_core::cycle::{CycleKind, CyclePeriod, Schedule, StepKey};
+use atalaia_notify::{Mailer, SendReport, send_due};
+use atalaia_store::Db;
+use atalaia_store::accounts::{Grant, NewUser, Scope};
+use atalaia_store::cycles::ActRequest;
+use atalaia_store::testing::TestDb;
+use chrono::{NaiveDate, NaiveDateTime};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+/// One message as the sink got it: the envelope's recipients and the raw DATA.
+#[derive(Debug, Clone)]
+struct Received {
+    to: Vec<String>,
+    data: String,
+}
+
+/// A local SMTP sink on a free port; returns its port and what it received.
+async fn sink() -> (u16, Arc<Mutex<Vec<Received>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let store = got.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((socket, _)) = listener.accept().await else {
+                return;
+            };
+            let store = store.clone();
+            tokio::spawn(async move {
+                let (r, mut w) = socket.into_split();
+                let mut lines = BufReader::new(r);
+                w.write_all(b"220 sink ESMTP\r\n").await.unwrap();
+                let mut to = Vec::new();
+                let mut line = String::new();
+                loop {
+                    line.clear();
+                    if lines.read_line(&mut line).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let cmd = line.trim_end().to_ascii_uppercase();
+                    let reply: &[u8] = if cmd.starts_with("EHLO") || cmd.starts_with("HELO") {
+                        b"250-sink\r\n250 8BITMIME\r\n"
+                    } else if cmd.starts_with("RCPT TO:") {
+                        to.push(
+                            line.trim_end()[8..]
+                                .trim_matches(['<', '>', ' '])
+                                .to_string(),
+                        );
+                        b"250 OK\r\n"
+                    } else if cmd.starts_with("DATA") {
+                        w.write_all(b"354 go ahead\r\n").await.unwrap();
+                        let mut data = String::new();
+                        loop {
+                            line.clear();
+                            lines.read_line(&mut line).await.unwrap();
+                            if line == ".\r\n" {
+                                break;
+                            }
+                            data.push_str(&line);
+                        }
+                        store.lock().unwrap().push(Received {
+                            to: std::mem::take(&mut to),
+                            data,
+                        });
+                        b"250 queued\r\n"
+                    } else if cmd.starts_with("QUIT") {
+                        let _ = w.write_all(b"221 bye\r\n").await;
+                        return;
+                    } else {
+                        b"250 OK\r\n"
+                    };
+                    w.write_all(reply).await.unwrap();
+                }
+            });
+        }
+    });
+    (port, got)
+}
+
+fn nov(day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, day).unwrap()
+}
+
+fn at(day: u32) -> NaiveDateTime {
+    nov(day).and_hms_opt(13, 0, 0).unwrap()
+}
+
+async fn person(db: &Db, inst: i64, login: &str, email: Option<&str>, grant: Grant) -> i64 {
+    let mut tx = db.begin().await.unwrap();
+    let id = tx
+        .create_user(
+            &NewUser {
+                login,
+                name: &format!("Pessoa {login}"),
+                email,
+                institution_id: inst,
+                password_hash: None,
+                demo: false,
+            },
+            at(1),
+        )
+        .await
+        .unwrap();
+    tx.set_grants(id, &[grant]).await.unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+/// The message body, quoted-printable decoded (soft line breaks joined, `=XX` bytes restored).
+fn body(r: &Received) -> String {
+    let raw = r.data.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    let joined = raw.replace("=\r\n", "");
+    let b = joined.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'=' && i + 2 < b.len() + 1 {
+            if let Some(v) = std::str::from_utf8(&b[i + 1..(i + 3).min(b.len())])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap()
+}
+
+async fn story(db: &Db) {
+    atalaia_demo::load_scaled(db, 7872, nov(3), 0.01)
+        .await
+        .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let inst = tx
+        .create_institution("TESTE", "Instituição de teste", "PM", false, at(1))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let head = |u: &str| Grant {
+        role: Role::UnitHead,
+        scope: Scope::Unit(u.into()),
+    };
+    person(
+        db,
+        inst,
+        "chefe1",
+        Some("chefe1@pm.go.gov.br"),
+        head("PM-1BPM"),
+    )
+    .await;
+    person(
+        db,
+        inst,
+        "chefe7",
+        Some("chefe7@pm.go.gov.br"),
+        head("PM-7BPM"),
+    )
+    .await;
+    person(db, inst, "chefe9", None, head("PM-9BPM")).await;
+    person(
+        db,
+        inst,
+        "comite1",
+        Some("comite@ssp.go.gov.br"),
+        Grant {
+            role: Role::Committee,
+            scope: Scope::All,
+        },
+    )
+    .await;
+    let month = Month::parse("2026-10").unwrap();
+    let cycle = db
+        .open_cycle(
+            CycleKind::Ipei,
+            CyclePeriod::Month(month),
+            &Schedule::ANEXO_UNICO,
+            "user:comite1",
+            at(3),
+        )
+        .await
+        .unwrap()
+        .id;
+    db.cycle_act(
+        cycle,
+        &ActRequest::Deliver {
+            unit: "PM-1BPM".into(),
+            justification: String::new(),
+        },
+        "user:chefe1",
+        nov(4),
+        at(4),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+
+    let (port, got) = sink().await;
+    let mailer = Mailer::new(
+        &format!("smtp://127.0.0.1:{port}"),
+        "Atalaia <atalaia@ssp.go.gov.br>",
+        Some("https://atalaia.exemplo.gov.br/".into()),
+    )
+    .unwrap();
+
+    // Thursday 5: two business days to send. PM-1BPM has sent; PM-9BPM's head has no e-mail. A server
+    // that does not answer fails the sending, which is then not recorded: the next run sends it.
+    let dead = Mailer::new(
+        "smtp://127.0.0.1:1",
+        "Atalaia <atalaia@ssp.go.gov.br>",
+        None,
+    )
+    .unwrap();
+    let r = send_due(db, &dead, nov(5), at(5)).await.unwrap();
+    assert_eq!((r.sent, r.failed.len()), (0, 1));
+    assert!(
+        r.failed[0].starts_with("chefe7@pm.go.gov.br (chefe7): "),
+        "{:?}",
+        r.failed
+    );
+    let r = send_due(db, &mailer, nov(5), at(5)).await.unwrap();
+    assert_eq!(
+        r,
+        SendReport {
+            due: 1,
+            sent: 1,
+            already: 0,
+            without_email: 1,
+            failed: Vec::new(),
+        }
+    );
+    {
+        let got = got.lock().unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].to, ["chefe7@pm.go.gov.br"]);
+        assert!(
+            got[0]
+                .data
+                .contains("To: \"Pessoa chefe7\" <chefe7@pm.go.gov.br>")
+        );
+        let text = body(&got[0]);
+        assert!(
+            text.starts_with("Prezado(a) Pessoa chefe7,\r\n\r\nIPEI 2026-10: faltam 2 dias úteis — Envio das informações (planilha e BOs) — prazo 09/11/2026."),
+            "{text}"
+        );
+        assert!(
+            text.contains("https://atalaia.exemplo.gov.br/ipei/unidade?mes=2026-10"),
+            "{text}"
+        );
+    }
+    // The same day again: nothing new. The next day: one more.
+    let again = send_due(db, &mailer, nov(5), at(5)).await.unwrap();
+    assert_eq!((again.sent, again.already), (0, 1));
+    assert_eq!(send_due(db, &mailer, nov(6), at(6)).await.unwrap().sent, 1);
+
+    // The committee closes the sending step; on Wednesday 11 the partial result is 3 business days
+    // away: the committee is reminded, the units are not.
+    db.cycle_act(
+        cycle,
+        &ActRequest::Close {
+            step: StepKey::Submissions,
+            justification: String::new(),
+            run_id: None,
+        },
+        "user:comite1",
+        nov(9),
+        at(9),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let r = send_due(db, &mailer, nov(11), at(11)).await.unwrap();
+    assert_eq!((r.due, r.sent), (1, 1));
+    let got = got.lock().unwrap();
+    assert_eq!(got.len(), 3);
+    assert_eq!(got[2].to, ["comite@ssp.go.gov.br"]);
+    assert!(
+        body(&got[2]).contains("https://atalaia.exemplo.gov.br/ipei?mes=2026-10"),
+        "{}",
+        body(&got[2])
+    );
+}
+
+#[tokio::test]
+async fn reminders_reach_an_smtp_server_once_per_person_and_day() {
+    for t in TestDb::all().await.unwrap() {
+        story(&t.db).await;
+        t.cleanup().await.unwrap();
+    }
+}
+
+#[test]
+fn a_bad_sender_is_refused_before_anything_is_sent() {
+    let e = Mailer::new("smtp://127.0.0.1:25", "não é endereço", None).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("configuração de e-mail inválida: remetente `não é endereço`"),
+        "{e}"
+    );
+    assert!(Mailer::new("ftp://x", "a@b.c", None).is_err());
+}
