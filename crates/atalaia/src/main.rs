@@ -61,6 +61,20 @@ enum Command {
         /// Pasta das cópias de BO (IPEI), guardadas pelo SHA-256; padrão: DATA_DIR/evidencias.
         #[arg(long, env = "ATALAIA_EVIDENCE_DIR")]
         evidence_dir: Option<std::path::PathBuf>,
+        /// Servidor SMTP dos lembretes de prazo (ex.: smtp://localhost:25); sem ele, os lembretes aparecem só na aplicação.
+        #[arg(
+            long,
+            env = "ATALAIA_SMTP_URL",
+            hide_env_values = true,
+            requires = "smtp_from"
+        )]
+        smtp_url: Option<String>,
+        /// Remetente dos lembretes, ex.: "Atalaia <atalaia@ssp.go.gov.br>".
+        #[arg(long, env = "ATALAIA_SMTP_FROM")]
+        smtp_from: Option<String>,
+        /// Endereço público da aplicação, para os e-mails apontarem a página do ato.
+        #[arg(long, env = "ATALAIA_BASE_URL")]
+        base_url: Option<String>,
         /// Provedor OpenID Connect (ex.: https://sso.acesso.gov.br para o Login Único gov.br).
         #[cfg(feature = "oidc")]
         #[arg(long, env = "ATALAIA_OIDC_ISSUER", requires_all = ["oidc_client_id", "oidc_redirect_url"])]
@@ -87,6 +101,11 @@ enum Command {
     Ipei {
         #[command(subcommand)]
         command: IpeiCommand,
+    },
+    /// Lembretes dos prazos dos ciclos (Anexo Único) para quem deve agir.
+    Reminders {
+        #[command(subcommand)]
+        command: RemindersCommand,
     },
     /// Calendário de dias úteis (feriados nacionais, estaduais e municipais e pontos facultativos).
     Calendar {
@@ -151,6 +170,38 @@ enum IpeiCommand {
         #[arg(long)]
         as_of: Option<NaiveDate>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum RemindersCommand {
+    /// Lista os lembretes devidos no dia (sem enviar nada).
+    List {
+        /// O dia, AAAA-MM-DD (padrão: hoje, horário de Brasília).
+        #[arg(long)]
+        date: Option<NaiveDate>,
+    },
+    /// Envia por e-mail os lembretes devidos no dia a quem ainda não os recebeu (rode de hora em hora pelo cron).
+    Send {
+        #[command(flatten)]
+        smtp: SmtpArgs,
+        /// O dia, AAAA-MM-DD (padrão: hoje, horário de Brasília).
+        #[arg(long)]
+        date: Option<NaiveDate>,
+    },
+}
+
+/// Where e-mail goes.
+#[derive(clap::Args, Debug, Clone)]
+struct SmtpArgs {
+    /// Servidor SMTP: smtp://host:25 (retransmissor local), smtp://usuário:senha@host:587?tls=required (STARTTLS) ou smtps://usuário:senha@host:465.
+    #[arg(long, env = "ATALAIA_SMTP_URL", hide_env_values = true)]
+    smtp_url: String,
+    /// Remetente, ex.: "Atalaia <atalaia@ssp.go.gov.br>".
+    #[arg(long, env = "ATALAIA_SMTP_FROM")]
+    smtp_from: String,
+    /// Endereço público da aplicação, para os e-mails apontarem a página do ato (ex.: https://atalaia.ssp.go.gov.br).
+    #[arg(long, env = "ATALAIA_BASE_URL")]
+    base_url: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -360,6 +411,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             tile_url,
             data_dir,
             evidence_dir,
+            smtp_url,
+            smtp_from,
+            base_url,
             #[cfg(feature = "oidc")]
             oidc_issuer,
             #[cfg(feature = "oidc")]
@@ -418,6 +472,29 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await
                 .with_context(|| format!("não foi possível escutar em {addr}"))?;
             eprintln!("Atalaia em http://{addr}/ (Ctrl+C para encerrar)");
+            if let (Some(url), Some(from)) = (smtp_url, smtp_from) {
+                let mailer = atalaia_notify::Mailer::new(&url, &from, base_url)
+                    .context("os lembretes por e-mail não foram configurados")?;
+                eprintln!("lembretes de prazo por e-mail: de hora em hora, de {from}");
+                let db = db.clone();
+                // Hourly: each reminder goes once per person and day (the store records it), so the
+                // interval only bounds how late in the day one arrives.
+                tokio::spawn(async move {
+                    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+                    loop {
+                        tick.tick().await;
+                        let now = Utc::now().naive_utc();
+                        let today = (now - chrono::Duration::hours(3)).date();
+                        match atalaia_notify::send_due(&db, &mailer, today, now).await {
+                            Ok(r) if r.sent > 0 || !r.failed.is_empty() => {
+                                tracing::info!(sent = r.sent, failed = r.failed.len(), "reminders")
+                            }
+                            Ok(_) => {}
+                            Err(e) => tracing::error!(error = %e, "reminders"),
+                        }
+                    }
+                });
+            }
             #[allow(unused_mut)]
             let mut state = atalaia_web::AppState::new(db.clone(), config);
             #[cfg(feature = "oidc")]
@@ -519,6 +596,74 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             db.close().await;
             print_ipei(&report, cli.format)?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Reminders { command } => {
+            let now = Utc::now().naive_utc();
+            let (date, smtp) = match command {
+                RemindersCommand::List { date } => (date, None),
+                RemindersCommand::Send { smtp, date } => (date, Some(smtp)),
+            };
+            // Deadlines are Brasília business days: "today" is Brasília's date (UTC−3).
+            let today = date.unwrap_or_else(|| (now - chrono::Duration::hours(3)).date());
+            let db = connect(&cli.database).await?;
+            let Some(smtp) = smtp else {
+                let due = db
+                    .reminders_due(today)
+                    .await
+                    .context("os lembretes não foram lidos")?;
+                db.close().await;
+                match cli.format {
+                    OutputFormat::Json => println!(
+                        "{}",
+                        serde_json::Value::Array(
+                            due.iter()
+                                .map(|r| serde_json::json!({
+                                    "program": r.kind.as_str(), "period": r.period.code(),
+                                    "step": r.step.as_str(), "deadline": r.deadline,
+                                    "text": r.text_pt()}))
+                                .collect()
+                        )
+                    ),
+                    _ => {
+                        if due.is_empty() {
+                            println!("nenhum lembrete devido em {}", today.format("%d/%m/%Y"));
+                        }
+                        for r in &due {
+                            println!("{}", r.text_pt());
+                        }
+                    }
+                }
+                return Ok(ExitCode::SUCCESS);
+            };
+            let mailer =
+                atalaia_notify::Mailer::new(&smtp.smtp_url, &smtp.smtp_from, smtp.base_url)
+                    .context("os lembretes por e-mail não foram configurados")?;
+            let r = atalaia_notify::send_due(&db, &mailer, today, now)
+                .await
+                .context("os lembretes não foram enviados")?;
+            db.close().await;
+            match cli.format {
+                OutputFormat::Json => println!(
+                    "{}",
+                    serde_json::json!({"due": r.due, "sent": r.sent, "already_sent": r.already,
+                        "without_email": r.without_email, "failed": r.failed})
+                ),
+                _ => {
+                    println!(
+                        "{} lembrete(s) devido(s); {} e-mail(s) enviado(s), {} já enviado(s) antes, {} pessoa(s) sem e-mail",
+                        r.due, r.sent, r.already, r.without_email
+                    );
+                    for f in &r.failed {
+                        eprintln!("falhou: {f}");
+                    }
+                }
+            }
+            // As for imports: 3 when some went and some did not, 1 when none of the due ones went.
+            Ok(match (r.failed.is_empty(), r.sent) {
+                (true, _) => ExitCode::SUCCESS,
+                (false, 0) => ExitCode::from(1),
+                (false, _) => ExitCode::from(3),
+            })
         }
         Command::Audit {
             command: AuditCommand::Verify,

@@ -110,6 +110,8 @@ pub struct HomeModel {
 struct Home {
     chrome: Chrome,
     m: Arc<HomeModel>,
+    /// The cycle deadlines the user owns that are near or past (`core::reminders`).
+    reminders: Vec<String>,
 }
 
 impl std::fmt::Debug for HomeModel {
@@ -152,9 +154,20 @@ pub async fn home(
             m
         }
     };
+    let reminders = match &id.user {
+        Some(u) => st
+            .db
+            .reminders_for(u, st.config.clock.today())
+            .await?
+            .iter()
+            .map(|r| r.text_pt())
+            .collect(),
+        None => Vec::new(),
+    };
     render(&Home {
         chrome: Chrome::new(&st, &id, "Início", "/").await,
         m: model,
+        reminders,
     })
 }
 

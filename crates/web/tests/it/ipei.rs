@@ -100,6 +100,22 @@ async fn a_whole_ipei_month_through_the_pages() {
         "appeals: 5, 6, 9, 10, 11, 12, 13, 16, 17 and 18; {}",
         page.body
     );
+    // The home page reminds the head of the deadline they own.
+    let home = app.get("/", Some(&chief1)).await;
+    assert!(
+        home.body.contains(
+            "IPEI 2026-10: faltam 3 dias úteis — Envio das informações (planilha e BOs) — prazo 09/11/2026."
+        ),
+        "{}",
+        home.body
+    );
+    assert!(
+        !app.get("/", Some(&committee))
+            .await
+            .body
+            .contains("Prazos próximos"),
+        "the sending is the units'"
+    );
     let seizures = [
         ("1001/2026", "AA111", "2026-10-05", "sim", "P100037;P100074"),
         ("1002/2026", "AA222", "2026-10-12", "nao", "P100074"),
@@ -287,6 +303,14 @@ async fn a_whole_ipei_month_through_the_pages() {
         r.body
     );
 
+    assert!(
+        !app.get("/", Some(&chief1))
+            .await
+            .body
+            .contains("Prazos próximos"),
+        "PM-1BPM has sent"
+    );
+
     // Nov 10: PM-7BPM sends a day late: refused without a justification, recorded late with one.
     clock.set(nov(10, 10));
     let page = app.get("/ipei/unidade?mes=2026-10", Some(&chief7)).await;
@@ -329,8 +353,16 @@ async fn a_whole_ipei_month_through_the_pages() {
     };
     close("submissions", None, "aguardado+o+envio+atrasado+do+7BPM").await;
 
-    // Nov 16: the partial result, from a saved run.
+    // Nov 16: the partial result, from a saved run (its deadline is today, as the committee's home
+    // page says).
     clock.set(nov(16, 10));
+    assert!(
+        app.get("/", Some(&committee))
+            .await
+            .body
+            .contains("IPEI 2026-10: último dia — Resultado parcial — prazo 16/11/2026."),
+        "the partial result is the committee's"
+    );
     let r = app
         .post_form(
             "/ipei/execucoes",
