@@ -671,6 +671,7 @@ pub async fn load_scaled(
         .and_then(|q| q.previous())
         .ok_or_else(|| DemoError::Embedded(format!("data fora do intervalo aceito: {today}")))?;
     let mut n = 0u32;
+    let mut regs_of: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
     for (code, _, inst, _) in &units {
         let size = match *inst {
             "PM" => 24,
@@ -695,6 +696,7 @@ pub async fn load_scaled(
                 .map(|c| c.digits().to_string())
                 .unwrap_or_default();
             let _ = writeln!(ops, "{reg},{name},{inst},{cpf}");
+            regs_of.entry(code).or_default().push(reg.clone());
             let _ = writeln!(asg, "{reg},{code},{start},,lotacao");
             // Thirty days of vacation a year.
             for y in (today.year() - 3)..=today.year() {
@@ -910,7 +912,145 @@ pub async fn load_scaled(
     )
     .await?;
 
-    // 8. A program configuration: the decree's rules with illustrative amounts (the decree leaves them to
+    // 8. IPEI: firearm seizures of the month whose cycle runs now (the month before today's), as the
+    //    units' spreadsheets would bring them — without BO copies, which the unit heads attach in the
+    //    application — and two SPTC laudos. One seizure was not in flagrante, one has no serial (its item
+    //    tells it apart), one repeats another's serial (DUPLICATE), one names a prison officer and a PM.
+    if let Some(month) = atalaia_core::Month::of(today).ok().and_then(|m| m.pred()) {
+        let reg = |unit: &str, i: usize| {
+            regs_of
+                .get(unit)
+                .and_then(|v| v.get(i))
+                .cloned()
+                .unwrap_or_default()
+        };
+        let day = |d: u32| month.first_day() + Days::new(u64::from(d.min(month.days()) - 1));
+        let rows = [
+            (
+                "PM-1BPM",
+                "DEMO-IPEI-001",
+                3,
+                "sim",
+                vec![reg("PM-1BPM", 0), reg("PM-1BPM", 1)],
+                "TX1001",
+                "",
+                "pistola",
+                ".40",
+                "Taurus",
+            ),
+            (
+                "PM-1BPM",
+                "DEMO-IPEI-002",
+                7,
+                "sim",
+                vec![reg("PM-1BPM", 0)],
+                "TX1002",
+                "",
+                "revólver",
+                ".38",
+                "Rossi",
+            ),
+            (
+                "PM-1BPM",
+                "DEMO-IPEI-003",
+                12,
+                "nao",
+                vec![reg("PM-1BPM", 2)],
+                "TX1003",
+                "",
+                "pistola",
+                "9mm",
+                "Glock",
+            ),
+            (
+                "PM-1BPM",
+                "DEMO-IPEI-004",
+                15,
+                "sim",
+                vec![reg("PM-1BPM", 0), reg("PM-1BPM", 3)],
+                "",
+                "1",
+                "espingarda",
+                "12",
+                "",
+            ),
+            (
+                "PM-7BPM",
+                "DEMO-IPEI-101",
+                5,
+                "sim",
+                vec![reg("PM-7BPM", 0)],
+                "TX2001",
+                "",
+                "pistola",
+                ".380",
+                "Imbel",
+            ),
+            (
+                "PM-7BPM",
+                "DEMO-IPEI-102",
+                20,
+                "sim",
+                vec![reg("PM-7BPM", 1)],
+                "TX1001",
+                "",
+                "pistola",
+                ".40",
+                "Taurus",
+            ),
+            (
+                "PC-1DRP",
+                "DEMO-IPEI-201",
+                9,
+                "sim",
+                vec![reg("PC-1DRP", 0), reg("PP-POG", 0)],
+                "TX3001",
+                "",
+                "submetralhadora",
+                "9mm",
+                "Taurus",
+            ),
+        ];
+        let mut sz = String::from(
+            "bo_number,seized_on,unit_code,registrations,flagrante,serial,item,weapon_kind,caliber,brand\n",
+        );
+        for (unit, bo, d, fl, regs, serial, item, kind, cal, brand) in rows {
+            let _ = writeln!(
+                sz,
+                "{bo},{},{unit},{},{fl},{serial},{item},{kind},{cal},{brand}",
+                day(d),
+                regs.join(";")
+            );
+        }
+        import(
+            db,
+            Kind::Seizures,
+            &files.write("apreensoes.csv", &sz)?,
+            Origin::Synthetic,
+            today,
+            &mut report,
+        )
+        .await?;
+        let mut laudos = String::from("bo_number,serial,expert_registration,signed_on\n");
+        for (bo, serial, d) in [
+            ("DEMO-IPEI-001", "TX1001", 6),
+            ("DEMO-IPEI-201", "TX3001", 14),
+        ] {
+            let signed = day(d).min(today);
+            let _ = writeln!(laudos, "{bo},{serial},{},{signed}", reg("SPTC-IC", 0));
+        }
+        import(
+            db,
+            Kind::ForensicReports,
+            &files.write("laudos.csv", &laudos)?,
+            Origin::Synthetic,
+            today,
+            &mut report,
+        )
+        .await?;
+    }
+
+    // 9. A program configuration: the decree's rules with illustrative amounts (the decree leaves them to
     //    the committee), in force from the first day of the demo's data.
     let mut doc = atalaia_core::program::ProgramDocument::decree_default();
     doc.payment =

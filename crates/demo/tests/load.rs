@@ -30,11 +30,13 @@ async fn demo_is_deterministic_complete_and_marked_synthetic() {
                 "absences",
                 "crime-map",
                 "occurrences",
-                "occurrences"
+                "occurrences",
+                "seizures",
+                "forensic-reports"
             ]
         );
         // The second occurrences file only re-classifies: every row an update, and each one logged.
-        let re = report.imports.last().unwrap();
+        let re = &report.imports[9];
         assert!(re.read > 0 && re.updated == re.read, "{re:?}");
         let changes = t.db.occurrence_changes(None, 1000).await.unwrap();
         assert_eq!(changes.len() as u64, re.updated);
@@ -43,6 +45,36 @@ async fn demo_is_deterministic_complete_and_marked_synthetic() {
                 .iter()
                 .all(|c| c.old_crime == "roubo_veiculo" && c.new_crime == "furto_transeunte")
         );
+
+        // IPEI: October's seizures (the month whose cycle runs on 22 November) with their reasons.
+        let october = atalaia_core::Month::parse("2026-10").unwrap();
+        let seizures = t.db.seizures(october, None).await.unwrap();
+        assert_eq!(seizures.len(), 7);
+        assert!(
+            seizures
+                .iter()
+                .all(|s| s.synthetic && s.bo_sha256.is_none())
+        );
+        let r = t.db.ipei_result(october, today).await.unwrap();
+        let reasons = |bo: &str| {
+            r.seizures
+                .iter()
+                .find(|s| s.bo_number == bo)
+                .map(|s| s.reasons.clone())
+                .unwrap()
+        };
+        use atalaia_core::ipei::SeizureReason as R;
+        assert!(reasons("DEMO-IPEI-003").contains(&R::NotFlagrante));
+        // Nobody has sent by 9 November: every unit is excluded (Art. 15, I), so no weapon is payable and
+        // TX1001's second claim is not yet a duplicate (the first payable claim is paid).
+        assert!(
+            r.units
+                .iter()
+                .all(|u| u.reasons == [atalaia_core::ipei::UnitReason::NotSubmitted])
+        );
+        assert_eq!(r.units.len(), 3);
+        assert!(!reasons("DEMO-IPEI-102").contains(&R::Duplicate));
+        assert_eq!(r.laudos.len(), 2);
 
         let overview = t.db.overview().await.unwrap();
         assert!(overview.synthetic);

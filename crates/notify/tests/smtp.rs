@@ -141,9 +141,15 @@ fn body(r: &Received) -> String {
 }
 
 async fn story(db: &Db) {
-    atalaia_demo::load_scaled(db, 7872, nov(3), 0.01)
-        .await
-        .unwrap();
+    // The demo data of 1 October (its IPEI seizures are of September).
+    atalaia_demo::load_scaled(
+        db,
+        7872,
+        NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+        0.01,
+    )
+    .await
+    .unwrap();
     let mut tx = db.begin().await.unwrap();
     let inst = tx
         .create_institution("TESTE", "Instituição de teste", "PM", false, at(1))

@@ -36,7 +36,8 @@ const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13
 #[tokio::test]
 async fn a_whole_ipei_month_through_the_pages() {
     let t = TestDb::sqlite().await.unwrap();
-    let demo_today = chrono::NaiveDate::from_ymd_opt(2026, 11, 3).unwrap();
+    // The demo data of 1 October (its IPEI seizures are of September: this month starts empty).
+    let demo_today = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
     atalaia_demo::load_scaled(&t.db, 7872, demo_today, 0.01)
         .await
         .unwrap();
