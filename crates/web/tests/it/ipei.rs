@@ -12,8 +12,9 @@
 //! cap R$ 1.000,00 per operator per month). PM-1BPM: S1 (P100037, P100074) 150 + 150; S2 (P100074) not in
 //! flagrante, 0; S3 (P100037) 300; S4 (P100037, P100111) 150 + 150; S6 and S7 (P100037) 300 each.
 //! PM-7BPM's S5 (P100925) is lost with its late unit. Partial: P100037 earns 1.200 and gets 1.000 (capped),
-//! P100074 150, P100111 150 — total R$ 1.300,00. The appeal makes S2 in flagrante: P100074 150 + 300 = 450;
-//! final total R$ 1.600,00.
+//! P100074 150, P100111 150 — R$ 1.300,00 for the seizures. The appeal makes S2 in flagrante: P100074
+//! 150 + 300 = 450; R$ 1.600,00 for the seizures. The SPTC expert who signed S1's laudo in time gets
+//! R$ 300,00 more in both (Art. 10 §ú): R$ 1.600,00 partial, R$ 1.900,00 final.
 
 use atalaia_core::Month;
 use atalaia_core::cycle::{CycleKind, CyclePeriod};
@@ -70,6 +71,28 @@ async fn a_whole_ipei_month_through_the_pages() {
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
+
+    // And one for the forensic institute (SPTC-IC), whose experts sign the laudos (Art. 10 §ú).
+    let r = app
+        .post_form(
+            "/admin/usuarios",
+            Some(&admin),
+            &format!(
+                "csrf_token={csrf}&login=peritos&nome=Dra.+Helena&email=&instituicao={inst}&senha=uma-senha-longa-9&papel=unit_head&escopo_unit_head=unidade:SPTC-IC"
+            ),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let expert = app
+        .db
+        .operators(
+            chrono::NaiveDate::from_ymd_opt(2026, 10, 31).unwrap(),
+            Some(&["SPTC-IC".to_string()]),
+        )
+        .await
+        .unwrap()[0]
+        .registration
+        .clone();
 
     // Nov 3: the committee opens the month's cycle with the Anexo Único's deadlines.
     let committee = app.login("comite", "demo-comite-7872").await.unwrap();
@@ -279,6 +302,37 @@ async fn a_whole_ipei_month_through_the_pages() {
         403
     );
 
+    // The SPTC's head records the laudo of S1's weapon, signed in time; a PM head may not.
+    let experts = app.login("peritos", "uma-senha-longa-9").await.unwrap();
+    let ce = app.csrf(&experts).await;
+    let laudo = |who: &'static str, token: &str| {
+        format!(
+            "csrf_token={token}&mes=2026-10&unidade={who}&bo=1001/2026&serie=AA111&perito={expert}&assinado_em=2026-11-05"
+        )
+    };
+    let r = app
+        .post_form(
+            "/ipei/unidade/laudos",
+            Some(&experts),
+            &laudo("SPTC-IC", &ce),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = app
+        .post_form(
+            "/ipei/unidade/laudos",
+            Some(&chief7),
+            &laudo("PM-7BPM", &c7),
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    let page = app.get("/ipei/unidade?mes=2026-10", Some(&experts)).await;
+    assert!(
+        page.body.contains("Laudos de caracterização"),
+        "{}",
+        page.body
+    );
+
     // Nov 6: PM-1BPM sends on time; afterwards no seizure can be added (Art. 14).
     clock.set(nov(6, 10));
     let r = app
@@ -381,7 +435,9 @@ async fn a_whole_ipei_month_through_the_pages() {
             .find(|p| p.registration == reg)
             .map(|p| (p.earned_cents, p.amount_cents, p.capped))
     };
-    assert_eq!(report.total_cents, 130_000);
+    // The expert's laudo of S1 (paid) adds R$ 300,00.
+    assert_eq!(report.total_cents, 160_000);
+    assert_eq!(pay(&report, &expert), Some((30_000, 30_000, false)));
     assert_eq!(pay(&report, "P100037"), Some((120_000, 100_000, true)));
     assert_eq!(pay(&report, "P100074"), Some((15_000, 15_000, false)));
     assert_eq!(pay(&report, "P100111"), Some((15_000, 15_000, false)));
@@ -475,14 +531,15 @@ async fn a_whole_ipei_month_through_the_pages() {
     close("final_result", Some(last.id), "").await;
     close("payment_authorization", None, "").await;
     let report = last.replay().unwrap().report;
-    assert_eq!(report.total_cents, 160_000);
+    assert_eq!(report.total_cents, 190_000);
     assert_eq!(pay(&report, "P100037"), Some((120_000, 100_000, true)));
     assert_eq!(pay(&report, "P100074"), Some((45_000, 45_000, false)));
+    assert_eq!(pay(&report, &expert), Some((30_000, 30_000, false)));
     assert_eq!(pay(&report, "P100111"), Some((15_000, 15_000, false)));
     let page = app.get("/ipei?mes=2026-10", Some(&committee)).await;
     for text in [
         "Ciclo encerrado: pagamento autorizado.",
-        "R$ 1.600,00",
+        "R$ 1.900,00",
         "limitado ao teto",
         "aplicada",
     ] {
@@ -574,7 +631,7 @@ async fn a_whole_ipei_month_through_the_pages() {
         let total = rows.last().unwrap();
         assert_eq!(
             (total[0].clone(), total[5].clone()),
-            (Data::String("Total".into()), Data::Float(1600.0))
+            (Data::String("Total".into()), Data::Float(1900.0))
         );
     }
 
@@ -608,8 +665,9 @@ async fn a_whole_ipei_month_through_the_pages() {
             count("ipei.correction_proposed"),
             count("ipei.run_saved"),
             count("ipei.payroll_exported"),
+            count("ipei.laudo_saved"),
         ),
-        (6, 7, 1, 2, 1)
+        (6, 7, 1, 2, 1, 1)
     );
     assert!(matches!(
         app.db.verify_audit_chain().await.unwrap(),
