@@ -563,62 +563,81 @@ impl Db {
             })
             .collect();
 
-        let bos: BTreeSet<&str> = rows.iter().map(|r| r.record.bo_number.as_str()).collect();
-        let mut forensic = Vec::new();
-        for bo in &bos {
-            let found: Vec<(i64, String, String, String, NaiveDate)> = on_db!(self, |c| {
-                sqlx::query_as(
-                    "SELECT id, bo_number, serial, expert_registration, signed_on FROM forensic_reports
-                     WHERE bo_number = $1 ORDER BY id",
-                )
-                .bind(*bo)
-                .fetch_all(c)
-                .await?
-            });
-            forensic.extend(
-                found
-                    .into_iter()
-                    .map(|(id, bo_number, serial, expert, signed_on)| ForensicInput {
-                        id,
-                        bo_number,
-                        serial,
-                        expert_registration: expert,
-                        signed_on,
-                    }),
-            );
-        }
+        // The laudos of the month's BOs and the facts of everyone named: one query each (the order of
+        // the inputs is fixed here, by BO then id, whatever the database's collation).
+        let found: Vec<(i64, String, String, String, NaiveDate)> = on_db!(self, |c| {
+            sqlx::query_as(
+                "SELECT id, bo_number, serial, expert_registration, signed_on FROM forensic_reports
+                 WHERE bo_number IN (SELECT bo_number FROM seizures WHERE month = $1) ORDER BY id",
+            )
+            .bind(month.to_string())
+            .fetch_all(c)
+            .await?
+        });
+        let mut forensic: Vec<ForensicInput> = found
+            .into_iter()
+            .map(|(id, bo_number, serial, expert, signed_on)| ForensicInput {
+                id,
+                bo_number,
+                serial,
+                expert_registration: expert,
+                signed_on,
+            })
+            .collect();
+        forensic.sort_by(|a, b| (&a.bo_number, a.id).cmp(&(&b.bo_number, b.id)));
 
-        let named: BTreeSet<String> = seizures
+        let named: Vec<String> = seizures
             .iter()
             .flat_map(|s| s.registrations.iter().cloned())
             .chain(forensic.iter().map(|f| f.expert_registration.clone()))
+            .collect::<BTreeSet<String>>()
+            .into_iter()
             .collect();
-        let mut operators = BTreeMap::new();
-        for reg in named {
-            let row: Option<(String, String, i64)> = on_db!(self, |c| {
-                sqlx::query_as(
-                    "SELECT o.name, o.institution,
-                       (SELECT COUNT(*) FROM assignments a WHERE a.registration = o.registration
-                          AND a.date_from <= $2 AND (a.date_to IS NULL OR a.date_to >= $3)) AS n
-                     FROM operators o WHERE o.registration = $1",
-                )
-                .bind(&reg)
+        macro_rules! facts {
+            () => {
+                "SELECT o.registration, o.name, o.institution,
+                   (SELECT COUNT(*) FROM assignments a WHERE a.registration = o.registration
+                      AND a.date_from <= $2 AND (a.date_to IS NULL OR a.date_to >= $3)) AS n
+                 FROM operators o WHERE "
+            };
+        }
+        let facts: Vec<(String, String, String, i64)> = match self {
+            Db::Pg(p) => {
+                sqlx::query_as(concat!(facts!(), "o.registration = ANY($1)"))
+                    .bind(&named)
+                    .bind(month.last_day())
+                    .bind(month.first_day())
+                    .fetch_all(p)
+                    .await?
+            }
+            Db::Sqlite(p) => {
+                // The list goes in as a JSON array: SQLite seeks the primary key for each value.
+                let list = serde_json::to_string(&named)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                sqlx::query_as(concat!(
+                    facts!(),
+                    "o.registration IN (SELECT value FROM json_each($1))"
+                ))
+                .bind(list)
                 .bind(month.last_day())
                 .bind(month.first_day())
-                .fetch_optional(c)
+                .fetch_all(p)
                 .await?
-            });
-            if let Some((name, institution, n)) = row {
-                operators.insert(
+            }
+        };
+        let operators: BTreeMap<String, OperatorFacts> = facts
+            .into_iter()
+            .map(|(reg, name, institution, n)| {
+                (
                     reg,
                     OperatorFacts {
                         name,
                         institution,
                         served_in_month: n > 0,
                     },
-                );
-            }
-        }
+                )
+            })
+            .collect();
 
         // Weapons claimed in earlier months with the same identity as this month's.
         let keys: BTreeSet<String> = seizures
