@@ -44,6 +44,9 @@ pub use ids::{
     Registration, TerritoryCode, Uf, UfError, UnitCode,
 };
 pub use institution::{Institution, InstitutionError, OtherInstitution};
+/// Money from integer centavos as people read it: `brl(123456)` = `R$ 1.234,56` (one formatter for every
+/// page, document and message).
+pub use ipei::brl;
 pub use period::{MAX_YEAR, MIN_YEAR, Month, PeriodError, Quarter};
 pub use rate::{Rate, RateError, cap_index};
 pub use territory::{OtherKind, TerritoryKind, TerritoryKindError};

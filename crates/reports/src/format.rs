@@ -70,9 +70,10 @@ pub fn integer(value: i128) -> String {
     format!("{sign}{}", group_thousands(&digits))
 }
 
-/// Money from integer centavos: `brl(123456)` = `R$ 1.234,56`, `brl(-5)` = `-R$ 0,05`.
+/// Money from integer centavos: `brl(123456)` = `R$ 1.234,56`, `brl(-5)` = `-R$ 0,05` (the core's
+/// formatter, the one the pages use).
 pub fn brl(cents: i64) -> String {
-    brl_wide(i128::from(cents))
+    atalaia_core::brl(cents)
 }
 
 /// [`brl`] for sums, which may exceed `i64`.

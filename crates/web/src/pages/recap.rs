@@ -45,9 +45,7 @@ pub(crate) fn br2(v: Option<f64>) -> String {
 
 /// Centavos → "R$ 1.234,56".
 pub(crate) fn reais(cents: i64) -> String {
-    let sign = if cents < 0 { "−" } else { "" };
-    let c = cents.unsigned_abs();
-    format!("{sign}R$ {},{:02}", thousands(c / 100), c % 100)
+    atalaia_core::brl(cents)
 }
 
 pub(crate) fn level_pt(l: Option<Level>) -> &'static str {
