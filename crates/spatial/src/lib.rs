@@ -1,5 +1,6 @@
 //! Spatial algorithms of Atalaia, in pure Rust (geo, rstar): point-in-polygon assignment of occurrences
-//! to the areas in force at their date. Later: projection, grids, Gi*, KDE.
+//! to the areas in force at their date; WGS84 ↔ UTM (`utm`); square grids and their neighbours (`grid`);
+//! Getis–Ord Gi* with Benjamini–Hochberg (`gistar`).
 //!
 //! Coordinates are WGS84 longitude/latitude degrees; containment is planar on those degrees, which is
 //! exact for the question "which polygon holds this point" (the polygons are drawn on the same plane).
@@ -7,7 +8,10 @@
 #![deny(missing_docs)]
 
 pub mod areas;
+pub mod gistar;
+pub mod grid;
 pub mod pip;
+pub mod utm;
 
 pub use areas::{AreaIndex, AreaVersion};
 pub use pip::PreparedArea;
