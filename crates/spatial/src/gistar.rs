@@ -17,7 +17,7 @@ pub fn gi_star(y: &[f64], nb: &Neighbours) -> Vec<f64> {
     let mean = sum / n;
     let mean_sq = y.iter().map(|v| v * v).sum::<f64>() / n;
     let var = mean_sq - mean * mean;
-    if y.is_empty() || !(var > 0.0) || sum == 0.0 {
+    if y.is_empty() || var.is_nan() || var <= 0.0 || sum == 0.0 {
         return vec![0.0; y.len()];
     }
     (0..y.len())

@@ -22,7 +22,7 @@ impl SquareGrid {
     /// The grid over the bounding box of `points` (x, y in metres); `None` without points or with a
     /// cell that is not a positive number.
     pub fn bounding(points: impl IntoIterator<Item = (f64, f64)>, cell: f64) -> Option<SquareGrid> {
-        if !(cell.is_finite() && cell > 0.0) {
+        if !cell.is_finite() || cell <= 0.0 {
             return None;
         }
         let mut min = (f64::INFINITY, f64::INFINITY);
