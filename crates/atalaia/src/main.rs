@@ -28,7 +28,7 @@ struct Cli {
         default_value = "sqlite://atalaia.db"
     )]
     database: String,
-    /// Formato da saída de dados (stdout): table, json ou csv.
+    /// Formato da saída de dados (stdout): table, json, csv ou geojson (só `hotspots gistar`; os demais o leem como table).
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Table)]
     format: OutputFormat,
     #[command(subcommand)]
@@ -40,6 +40,7 @@ enum OutputFormat {
     Table,
     Json,
     Csv,
+    Geojson,
 }
 
 #[derive(Subcommand, Debug)]
@@ -101,6 +102,11 @@ enum Command {
     Ipei {
         #[command(subcommand)]
         command: IpeiCommand,
+    },
+    /// Zonas quentes (Igesp): Gi* de Getis-Ord numa grade regular.
+    Hotspots {
+        #[command(subcommand)]
+        command: HotspotsCommand,
     },
     /// Lembretes dos prazos dos ciclos (Anexo Único) para quem deve agir.
     Reminders {
@@ -169,6 +175,25 @@ enum IpeiCommand {
         /// Ler a situação neste dia, AAAA-MM-DD (padrão: hoje, horário de Brasília).
         #[arg(long)]
         as_of: Option<NaiveDate>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum HotspotsCommand {
+    /// Gi* (vizinhança queen, a própria célula incluída) numa grade quadrada, direto de um arquivo de pontos, sem banco.
+    Gistar {
+        /// Arquivo de pontos (CSV ou XLSX): x, y em metros, ou lon, lat (WGS84); weight opcional.
+        #[arg(long)]
+        points: std::path::PathBuf,
+        /// Lado da célula, em metros.
+        #[arg(long)]
+        cell: f64,
+        /// Correção de Benjamini–Hochberg nas classes (padrão: true).
+        #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+        fdr: bool,
+        /// Onde gravar as linhas rejeitadas (padrão: ARQUIVO.rejects.csv).
+        #[arg(long)]
+        rejects: Option<std::path::PathBuf>,
     },
 }
 
@@ -597,6 +622,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print_ipei(&report, cli.format)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Hotspots {
+            command:
+                HotspotsCommand::Gistar {
+                    points,
+                    cell,
+                    fdr,
+                    rejects,
+                },
+        } => hotspots_gistar(&points, cell, fdr, rejects.as_deref(), cli.format),
         Command::Reminders { command } => {
             let now = Utc::now().naive_utc();
             let (date, smtp) = match command {
@@ -719,7 +753,7 @@ fn print_ipei(out: &atalaia_core::ipei::IpeiReport, format: OutputFormat) -> any
             }
             w.flush()?;
         }
-        OutputFormat::Table => {
+        OutputFormat::Table | OutputFormat::Geojson => {
             let stage = match out.stage.as_str() {
                 "final" => "resultado final",
                 "partial" => "resultado parcial",
@@ -806,7 +840,7 @@ fn print_recap(out: &atalaia_core::recap::Report, format: OutputFormat) -> anyho
             }
             w.flush()?;
         }
-        OutputFormat::Table => {
+        OutputFormat::Table | OutputFormat::Geojson => {
             println!("RECAP {} (base {})", out.quarter, out.baseline_quarter);
             println!(
                 "{:<10} {:>12} {:>12} {:>10}  nível",
@@ -920,7 +954,7 @@ async fn run_calendar(
                     }
                     w.flush()?;
                 }
-                OutputFormat::Table => {
+                OutputFormat::Table | OutputFormat::Geojson => {
                     for d in &days {
                         println!(
                             "{}  {:<9}  {:<14}  {}",
@@ -974,7 +1008,7 @@ async fn run_calendar(
                     serde_json::json!({"month": month_text, "nth": nth, "date": date})
                 ),
                 OutputFormat::Csv => println!("month,nth,date\n{month_text},{nth},{date}"),
-                OutputFormat::Table => println!(
+                OutputFormat::Table | OutputFormat::Geojson => println!(
                     "{nth}º dia útil de {month_text}: {}",
                     date.format("%d/%m/%Y")
                 ),
@@ -1027,7 +1061,7 @@ fn print_summary(s: &ImportSummary, format: OutputFormat) -> anyhow::Result<()> 
                 s.rejects_file
             );
         }
-        OutputFormat::Table => {
+        OutputFormat::Table | OutputFormat::Geojson => {
             let label = Kind::parse(s.kind).map(Kind::label_pt).unwrap_or(s.kind);
             println!("importação de {label} (#{})", s.import_id);
             println!("  lidas         {:>10}", s.read);
@@ -1050,4 +1084,135 @@ fn print_summary(s: &ImportSummary, format: OutputFormat) -> anyhow::Result<()> 
         eprintln!("aviso: {w}");
     }
     Ok(())
+}
+
+/// `hotspots gistar` (contracts.md §1, §3): one row per cell of the points' bounding grid.
+fn hotspots_gistar(
+    points: &std::path::Path,
+    cell: f64,
+    fdr: bool,
+    rejects: Option<&std::path::Path>,
+    format: OutputFormat,
+) -> anyhow::Result<ExitCode> {
+    use atalaia_spatial::gistar::{HotClass, benjamini_hochberg, gi_star, two_sided_p};
+    use atalaia_spatial::grid::{Neighbours, SquareGrid};
+    if !cell.is_finite() || cell <= 0.0 {
+        eprintln!(
+            "erro: --cell `{cell}` inválido: esperado o lado da célula em metros, maior que zero"
+        );
+        return Ok(ExitCode::from(2));
+    }
+    let p = match atalaia_ingest::points::read_points(points, rejects) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("erro: {e}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let Some(grid) = SquareGrid::bounding(p.xyw.iter().map(|&(x, y, _)| (x, y)), cell) else {
+        eprintln!(
+            "erro: {}: nenhum ponto válido ({} linha(s) lida(s), {} rejeitada(s))",
+            points.display(),
+            p.read,
+            p.rejected
+        );
+        return Ok(ExitCode::from(1));
+    };
+    if grid.nx.saturating_mul(grid.ny) > 50_000_000 {
+        eprintln!(
+            "erro: a grade teria {} × {} células; use uma célula maior que {cell} m",
+            grid.nx, grid.ny
+        );
+        return Ok(ExitCode::from(2));
+    }
+    let counts = grid.counts(p.xyw.iter().copied());
+    // No study-area polygon: every cell of the bounding grid enters (igesp.md §3).
+    let cells: Vec<(usize, usize)> = (0..grid.ny)
+        .flat_map(|j| (0..grid.nx).map(move |i| (i, j)))
+        .collect();
+    let z = gi_star(&counts, &Neighbours::queen(&grid, &cells));
+    let pv: Vec<f64> = z.iter().map(|&z| two_sided_p(z)).collect();
+    let adj = benjamini_hochberg(&pv);
+    let rows = cells.iter().enumerate().map(|(k, &(i, j))| {
+        let class = HotClass::of(z[k], if fdr { adj[k] } else { pv[k] });
+        (
+            i,
+            j,
+            grid.x0 + i as f64 * cell,
+            grid.y0 + j as f64 * cell,
+            counts[k],
+            z[k],
+            pv[k],
+            adj[k],
+            class,
+        )
+    });
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    use std::io::Write;
+    match format {
+        OutputFormat::Json => {
+            let v: Vec<serde_json::Value> = rows
+                .map(|(i, j, x, y, c, z, p, a, class)| {
+                    serde_json::json!({"i": i, "j": j, "x_min": x, "y_min": y, "count": c, "z": z,
+                        "p": p, "p_fdr": a, "class": class.as_str()})
+                })
+                .collect();
+            writeln!(out, "{}", serde_json::Value::Array(v))?;
+        }
+        OutputFormat::Geojson => {
+            let features: Vec<serde_json::Value> = rows
+                .map(|(i, j, x, y, c, z, p, a, class)| {
+                    serde_json::json!({"type": "Feature",
+                        "geometry": {"type": "Polygon", "coordinates": [[[x, y], [x + cell, y],
+                            [x + cell, y + cell], [x, y + cell], [x, y]]]},
+                        "properties": {"i": i, "j": j, "x_min": x, "y_min": y, "count": c, "z": z,
+                            "p": p, "p_fdr": a, "class": class.as_str()}})
+                })
+                .collect();
+            let mut fc = serde_json::json!({"type": "FeatureCollection", "features": features});
+            if let Some(zone) = p.zone {
+                fc["crs"] = serde_json::json!({"type": "name", "properties": {"name": format!(
+                    "EPSG:{}", if zone.south { 32700 } else { 32600 } + u32::from(zone.number))}});
+            }
+            writeln!(out, "{fc}")?;
+        }
+        OutputFormat::Csv | OutputFormat::Table => {
+            writeln!(out, "i,j,x_min,y_min,count,z,p,p_fdr,class")?;
+            for (i, j, x, y, c, z, p, a, class) in rows {
+                writeln!(out, "{i},{j},{x},{y},{c},{z},{p},{a},{}", class.as_str())?;
+            }
+        }
+    }
+    out.flush()?;
+    if let Some(zone) = p.zone {
+        eprintln!(
+            "pontos em WGS84 projetados em UTM {}{} (EPSG:{})",
+            zone.number,
+            if zone.south { "S" } else { "N" },
+            if zone.south { 32700 } else { 32600 } + u32::from(zone.number)
+        );
+    }
+    eprintln!(
+        "{} × {} células de {cell} m; método: Gi* analítico (vizinhança queen), classes com {}",
+        grid.nx,
+        grid.ny,
+        if fdr {
+            "p ajustado por Benjamini–Hochberg"
+        } else {
+            "p sem ajuste"
+        }
+    );
+    Ok(if p.rejected > 0 {
+        eprintln!(
+            "{} linha(s) rejeitada(s): {}",
+            p.rejected,
+            p.rejects_file
+                .as_ref()
+                .map(|f| f.display().to_string())
+                .unwrap_or_default()
+        );
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -713,3 +713,92 @@ fn ipei_imports_and_the_month_result() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `hotspots gistar` on the points of esda's queen fixture (each cell's count as that many points at its
+/// centre, one cell given by weight): the same grid and z to 1e-9, the classes from the BH-adjusted p,
+/// and a bad row rejected with exit 3.
+#[test]
+fn hotspots_gistar_matches_esda() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../spatial/tests/fixtures/gistar_queen.csv"
+    ))
+    .unwrap();
+    let rows: Vec<Vec<String>> = fixture
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect();
+    let mut points = String::from("x;y;weight\n");
+    for (k, r) in rows.iter().enumerate() {
+        let (i, j, c): (f64, f64, u32) = (
+            r[0].parse().unwrap(),
+            r[1].parse().unwrap(),
+            r[2].parse().unwrap(),
+        );
+        let (x, y) = (i * 100.0 + 50.0, j * 100.0 + 50.0);
+        if k == 5 && c > 0 {
+            // One weighted point instead of c points, in `;`-separated decimal-comma form.
+            points.push_str(&format!(
+                "{};{};{c},0\n",
+                x.to_string().replace('.', ","),
+                y
+            ));
+        } else {
+            for _ in 0..c {
+                points.push_str(&format!("{x};{y};\n"));
+            }
+        }
+    }
+    points.push_str("abc;10;\n");
+    let file = dir.path().join("pontos.csv");
+    std::fs::write(&file, points).unwrap();
+    let out = atalaia(dir.path())
+        .args(["--format", "json", "hotspots", "gistar", "--points"])
+        .arg(&file)
+        .args(["--cell", "100"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cells: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(cells.len(), rows.len());
+    for (c, r) in cells.iter().zip(&rows) {
+        assert_eq!(c["i"].as_u64().unwrap().to_string(), r[0]);
+        assert_eq!(c["j"].as_u64().unwrap().to_string(), r[1]);
+        let z = c["z"].as_f64().unwrap();
+        let want: f64 = r[3].parse().unwrap();
+        assert!(
+            (z - want).abs() < 1e-9,
+            "({}, {}): {z} vs esda {want}",
+            r[0],
+            r[1]
+        );
+        let p_fdr: f64 = r[5].parse().unwrap();
+        let class = c["class"].as_str().unwrap();
+        let expected = if p_fdr >= 0.10 {
+            "not_significant".to_string()
+        } else {
+            let level = if p_fdr < 0.01 {
+                "99"
+            } else if p_fdr < 0.05 {
+                "95"
+            } else {
+                "90"
+            };
+            format!("{}_{level}", if want > 0.0 { "hot" } else { "cold" })
+        };
+        assert_eq!(class, expected, "({}, {})", r[0], r[1]);
+    }
+    assert_eq!(
+        (cells[0]["x_min"].as_f64(), cells[0]["y_min"].as_f64()),
+        (Some(0.0), Some(0.0))
+    );
+    let rejects = std::fs::read_to_string(dir.path().join("pontos.csv.rejects.csv")).unwrap();
+    assert!(rejects.contains("coluna `x`"), "{rejects}");
+}

@@ -11,6 +11,7 @@
 pub mod fields;
 pub mod kinds;
 pub mod load;
+pub mod points;
 pub mod read;
 pub mod territories;
 

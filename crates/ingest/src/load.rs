@@ -103,14 +103,14 @@ struct Batch {
 
 const BATCH_ROWS: usize = 4096;
 
-struct Rejects {
+pub(crate) struct Rejects {
     path: PathBuf,
     partial: PathBuf,
     writer: csv::Writer<BufWriter<File>>,
 }
 
 impl Rejects {
-    fn create(path: PathBuf) -> Result<Rejects, ImportError> {
+    pub(crate) fn create(path: PathBuf) -> Result<Rejects, ImportError> {
         let mut partial = path.clone().into_os_string();
         partial.push(".partial");
         let partial = PathBuf::from(partial);
@@ -129,25 +129,30 @@ impl Rejects {
         ImportError::Rejects(self.path.display().to_string(), e.into())
     }
 
-    fn header(&mut self, header: &[String]) -> Result<(), ImportError> {
+    pub(crate) fn header(&mut self, header: &[String]) -> Result<(), ImportError> {
         let mut row = vec!["line".to_string(), "reason".to_string()];
         row.extend(header.iter().cloned());
         self.writer.write_record(&row).map_err(|e| self.err(e))
     }
 
-    fn write(&mut self, line: u64, reason: &str, fields: &[String]) -> Result<(), ImportError> {
+    pub(crate) fn write(
+        &mut self,
+        line: u64,
+        reason: &str,
+        fields: &[String],
+    ) -> Result<(), ImportError> {
         let line = line.to_string();
         let mut row: Vec<&str> = vec![&line, reason];
         row.extend(fields.iter().map(String::as_str));
         self.writer.write_record(&row).map_err(|e| self.err(e))
     }
 
-    fn commit(mut self) -> Result<(), ImportError> {
+    pub(crate) fn commit(mut self) -> Result<(), ImportError> {
         self.writer.flush().map_err(|e| self.err(e))?;
         std::fs::rename(&self.partial, &self.path).map_err(|e| self.err(e))
     }
 
-    fn discard(self) {
+    pub(crate) fn discard(self) {
         let _ = std::fs::remove_file(&self.partial);
     }
 }
