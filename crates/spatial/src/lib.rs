@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 pub mod areas;
+pub mod emerging;
 pub mod gistar;
 pub mod grid;
 pub mod pip;
