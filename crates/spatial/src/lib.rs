@@ -11,6 +11,7 @@ pub mod areas;
 pub mod emerging;
 pub mod gistar;
 pub mod grid;
+pub mod kde;
 pub mod pip;
 pub mod utm;
 
