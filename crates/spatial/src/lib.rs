@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 pub mod areas;
+pub mod concentration;
 pub mod emerging;
 pub mod gistar;
 pub mod grid;
