@@ -824,6 +824,47 @@ fn seizure_line(
     }
 }
 
+/// The pt-BR word of a seizure's status: "paga", "não paga", "DUPLICATE".
+pub fn seizure_status_pt(s: SeizureStatus) -> &'static str {
+    match s {
+        SeizureStatus::Paid => "paga",
+        SeizureStatus::Rejected => "não paga",
+        SeizureStatus::Duplicate => "DUPLICATE",
+    }
+}
+
+/// One named person's share as pages and documents print it: "PM1 R$ 150,00", or "PM1: sem lotação no
+/// mês" when refused.
+pub fn share_pt(p: &PersonShare) -> String {
+    if p.reasons.is_empty() {
+        format!("{} {}", p.registration, brl(p.amount_cents))
+    } else {
+        format!(
+            "{}: {}",
+            p.registration,
+            p.reasons
+                .iter()
+                .map(person_reason_pt)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+}
+
+/// Every named person's share, separated by `; `.
+pub fn shares_pt(shares: &[PersonShare]) -> String {
+    shares.iter().map(share_pt).collect::<Vec<_>>().join("; ")
+}
+
+/// A unit's exclusion reasons, separated by `; ` (Art. 15).
+pub fn unit_reasons_pt(reasons: &[UnitReason]) -> String {
+    reasons
+        .iter()
+        .map(unit_reason_pt)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// The pt-BR words of a unit's exclusion reason.
 pub fn unit_reason_pt(r: &UnitReason) -> &'static str {
     match r {
@@ -862,6 +903,30 @@ pub fn person_reason_pt(r: &PersonReason) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_for_pages_and_documents() {
+        let paid = PersonShare {
+            registration: "PM1".into(),
+            amount_cents: 15_000,
+            reasons: Vec::new(),
+        };
+        let refused = PersonShare {
+            registration: "BM1".into(),
+            amount_cents: 0,
+            reasons: vec![PersonReason::Institution, PersonReason::NotServing],
+        };
+        assert_eq!(share_pt(&paid), "PM1 R$ 150,00");
+        assert_eq!(
+            shares_pt(&[paid, refused]),
+            "PM1 R$ 150,00; BM1: instituição sem direito nesta modalidade (Art. 10), sem lotação no mês"
+        );
+        assert_eq!(
+            unit_reasons_pt(&[UnitReason::LateSubmission, UnitReason::MissingBo]),
+            "enviou depois do prazo (Art. 15, I); apreensão sem cópia do BO (Art. 15, II)"
+        );
+        assert_eq!(seizure_status_pt(SeizureStatus::Duplicate), "DUPLICATE");
+    }
 
     fn d(m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2024, m, day).unwrap()

@@ -4,16 +4,15 @@
 //! payroll for the Secretary's office, and a unit's statement (its seizures and what each named person
 //! got from them). Deterministic like the RECAP documents: dates come from the run, never the clock.
 
-use atalaia_core::Month;
 use atalaia_core::ipei::{
-    IpeiReport, PersonShare, SeizureResult, SeizureStatus, UnitStatus, person_reason_pt,
-    seizure_reason_pt, unit_reason_pt,
+    IpeiReport, SeizureResult, UnitStatus, seizure_reason_pt, seizure_status_pt, shares_pt,
+    unit_reasons_pt,
 };
 use rust_xlsxwriter::{DocProperties, Workbook, Worksheet};
 use serde::Serialize;
 
 use crate::format::brl;
-use crate::pdf::{compile_template, pages_text, stage_word, write_pdf};
+use crate::pdf::{RunData, capitalized, compile_template, pages_text, stage_word, write_pdf};
 use crate::xlsx::{Formats, col, money, row, start};
 use crate::{ReportError, RunMeta, Signatory, Stage};
 
@@ -38,7 +37,7 @@ pub struct IpeiDocument<'a> {
 impl IpeiDocument<'_> {
     /// "Resultado final do IPEI — outubro de 2026", or the unit's statement title.
     pub fn title(&self) -> String {
-        let month = month_label(self.report.month);
+        let month = self.report.month.label_pt();
         match &self.unit {
             Some(u) => format!(
                 "Extrato da unidade {u} — IPEI de {month} ({})",
@@ -54,10 +53,6 @@ impl IpeiDocument<'_> {
             .iter()
             .filter(|s| self.unit.as_ref().is_none_or(|u| &s.unit == u))
     }
-}
-
-fn month_label(m: Month) -> String {
-    m.label_pt()
 }
 
 /// The IPEI document as PDF (A4, pt-BR; PDF/A-2b with the run's date).
@@ -86,14 +81,6 @@ fn compile(doc: &IpeiDocument) -> Result<typst_layout::PagedDocument, ReportErro
     compile_template(TEMPLATE, MAIN_PATH, data, &doc.run.created_at)
 }
 
-fn status_label(s: SeizureStatus) -> &'static str {
-    match s {
-        SeizureStatus::Paid => "paga",
-        SeizureStatus::Rejected => "não paga",
-        SeizureStatus::Duplicate => "DUPLICATE",
-    }
-}
-
 fn seizure_reasons(s: &SeizureResult) -> String {
     let mut why: Vec<String> = s
         .reasons
@@ -106,22 +93,6 @@ fn seizure_reasons(s: &SeizureResult) -> String {
     why.join("; ")
 }
 
-fn share_text(p: &PersonShare) -> String {
-    if p.reasons.is_empty() {
-        format!("{} {}", p.registration, brl(p.amount_cents))
-    } else {
-        format!(
-            "{}: {}",
-            p.registration,
-            p.reasons
-                .iter()
-                .map(person_reason_pt)
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    }
-}
-
 fn unit_situation(u: &atalaia_core::ipei::UnitResult) -> String {
     let head = match u.status {
         UnitStatus::Included => "incluída",
@@ -130,14 +101,7 @@ fn unit_situation(u: &atalaia_core::ipei::UnitResult) -> String {
     if u.reasons.is_empty() {
         head.to_string()
     } else {
-        format!(
-            "{head}: {}",
-            u.reasons
-                .iter()
-                .map(unit_reason_pt)
-                .collect::<Vec<_>>()
-                .join("; ")
-        )
+        format!("{head}: {}", unit_reasons_pt(&u.reasons))
     }
 }
 
@@ -161,25 +125,12 @@ struct TemplateData {
     memoria: Vec<String>,
 }
 
-#[derive(Serialize)]
-struct RunData {
-    id: String,
-    created_by: String,
-    created_at: String,
-    inputs_sha256: String,
-    result_sha256: String,
-    result_short: String,
-}
-
 impl TemplateData {
     fn new(doc: &IpeiDocument) -> TemplateData {
         let r = doc.report;
         let p = &r.parameters;
         let parameters = vec![
-            [
-                "Mês de referência".into(),
-                capitalized(&month_label(r.month)),
-            ],
+            ["Mês de referência".into(), capitalized(&r.month.label_pt())],
             [
                 "Valor por arma (Art. 10)".into(),
                 brl(p.amount_per_weapon_cents),
@@ -245,14 +196,10 @@ impl TemplateData {
                         s.serial.clone()
                     },
                     s.seized_on.format("%d/%m/%Y").to_string(),
-                    format!("{} {}", status_label(s.status), seizure_reasons(s))
+                    format!("{} {}", seizure_status_pt(s.status), seizure_reasons(s))
                         .trim()
                         .to_string(),
-                    s.shares
-                        .iter()
-                        .map(share_text)
-                        .collect::<Vec<_>>()
-                        .join("; "),
+                    shares_pt(&s.shares),
                 ]
             })
             .collect();
@@ -269,11 +216,7 @@ impl TemplateData {
                     } else {
                         l.serial.clone()
                     },
-                    l.shares
-                        .iter()
-                        .map(share_text)
-                        .collect::<Vec<_>>()
-                        .join("; "),
+                    shares_pt(&l.shares),
                 ]
             })
             .collect();
@@ -312,14 +255,7 @@ impl TemplateData {
             },
             statement: doc.unit.is_some(),
             parameters,
-            run: RunData {
-                id: doc.run.run_id.to_string(),
-                created_by: doc.run.created_by.clone(),
-                created_at: doc.run.created_at.clone(),
-                inputs_sha256: doc.run.inputs_sha256.clone(),
-                result_sha256: doc.run.result_sha256.clone(),
-                result_short: doc.run.result_sha256.chars().take(16).collect(),
-            },
+            run: RunData::new(&doc.run),
             units,
             seizures,
             laudos,
@@ -342,14 +278,6 @@ impl TemplateData {
             },
         }
     }
-}
-
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -430,18 +358,9 @@ fn seizures(ws: &mut Worksheet, doc: &IpeiDocument, f: &Formats) -> Result<(), R
         ws.write_number(r, 3, f64::from(s.item))?;
         ws.write_string(r, 4, &s.serial)?;
         ws.write_string(r, 5, s.seized_on.format("%d/%m/%Y").to_string())?;
-        ws.write_string(r, 6, status_label(s.status))?;
+        ws.write_string(r, 6, seizure_status_pt(s.status))?;
         ws.write_string_with_format(r, 7, seizure_reasons(s), &f.wrap)?;
-        ws.write_string_with_format(
-            r,
-            8,
-            s.shares
-                .iter()
-                .map(share_text)
-                .collect::<Vec<_>>()
-                .join("; "),
-            &f.wrap,
-        )?;
+        ws.write_string_with_format(r, 8, shares_pt(&s.shares), &f.wrap)?;
     }
     Ok(())
 }
@@ -465,16 +384,7 @@ fn laudos(ws: &mut Worksheet, doc: &IpeiDocument, f: &Formats) -> Result<(), Rep
         if let Some(id) = l.seizure_id {
             ws.write_number(r, 2, id as f64)?;
         }
-        ws.write_string_with_format(
-            r,
-            3,
-            l.shares
-                .iter()
-                .map(share_text)
-                .collect::<Vec<_>>()
-                .join("; "),
-            &f.wrap,
-        )?;
+        ws.write_string_with_format(r, 3, shares_pt(&l.shares), &f.wrap)?;
     }
     Ok(())
 }

@@ -182,14 +182,28 @@ struct TemplateData {
     memoria: Vec<MemoriaBlock>,
 }
 
+/// The run as the templates print it (header, footer, parameters).
 #[derive(Serialize)]
-struct RunData {
+pub(crate) struct RunData {
     id: String,
     created_by: String,
     created_at: String,
     inputs_sha256: String,
     result_sha256: String,
     result_short: String,
+}
+
+impl RunData {
+    pub(crate) fn new(run: &crate::RunMeta) -> RunData {
+        RunData {
+            id: run.run_id.to_string(),
+            created_by: run.created_by.clone(),
+            created_at: run.created_at.clone(),
+            inputs_sha256: run.inputs_sha256.clone(),
+            result_sha256: run.result_sha256.clone(),
+            result_short: run.result_sha256.chars().take(16).collect(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -412,14 +426,7 @@ impl TemplateData {
             quarter,
             baseline_quarter: quarter_label(&report.baseline_quarter),
             parameters,
-            run: RunData {
-                id: doc.run.run_id.to_string(),
-                created_by: doc.run.created_by.clone(),
-                created_at: doc.run.created_at.clone(),
-                inputs_sha256: doc.run.inputs_sha256.clone(),
-                result_sha256: doc.run.result_sha256.clone(),
-                result_short: doc.run.result_sha256.chars().take(16).collect(),
-            },
+            run: RunData::new(&doc.run),
             summary,
             crimes,
             any_carried_forward: areas.iter().any(|a| a.carried_forward),
@@ -444,7 +451,7 @@ impl TemplateData {
     }
 }
 
-fn capitalized(text: &str) -> String {
+pub(crate) fn capitalized(text: &str) -> String {
     let mut chars = text.chars();
     chars
         .next()
