@@ -225,14 +225,7 @@ pub fn parse(kind: Kind, row: &Row<'_>, ctx: &Context) -> Result<Parsed, String>
         }
         Kind::Assignments => {
             let registration = registration(ctx, row, true)?;
-            let unit = row.parse("unit_code", UnitCode::parse)?;
-            if !ctx.units.contains(unit.as_str()) {
-                return Err(bad(
-                    "unit_code",
-                    unit.as_str(),
-                    "unidade desconhecida; importe-a antes (tipo `units`)",
-                ));
-            }
+            let unit = known_unit(row, ctx)?;
             let from = row.date("from")?;
             let to = row.date_opt("to")?;
             check_range(from, to, "to")?;
@@ -333,12 +326,8 @@ fn short_text(row: &Row<'_>, column: &str) -> Result<String, String> {
     Ok(v.to_string())
 }
 
-/// A seizure row (contracts.md §2, `seizures`): the unit must exist; the named operators are kept as
-/// written (an unknown one is shown in the result, never dropped); without a serial, `item` tells
-/// the weapon apart within its BO.
-fn seizure(row: &Row<'_>, ctx: &Context) -> Result<SeizureRecord, String> {
-    let bo = row.parse("bo_number", BoNumber::parse)?;
-    let seized_on = not_future(ctx, row, "seized_on", row.date("seized_on")?)?;
+/// The row's `unit_code`, a unit already imported.
+fn known_unit(row: &Row<'_>, ctx: &Context) -> Result<UnitCode, String> {
     let unit = row.parse("unit_code", UnitCode::parse)?;
     if !ctx.units.contains(unit.as_str()) {
         return Err(bad(
@@ -347,6 +336,16 @@ fn seizure(row: &Row<'_>, ctx: &Context) -> Result<SeizureRecord, String> {
             "unidade desconhecida; importe-a antes (tipo `units`)",
         ));
     }
+    Ok(unit)
+}
+
+/// A seizure row (contracts.md §2, `seizures`): the unit must exist; the named operators are kept as
+/// written (an unknown one is shown in the result, never dropped); without a serial, `item` tells
+/// the weapon apart within its BO.
+fn seizure(row: &Row<'_>, ctx: &Context) -> Result<SeizureRecord, String> {
+    let bo = row.parse("bo_number", BoNumber::parse)?;
+    let seized_on = not_future(ctx, row, "seized_on", row.date("seized_on")?)?;
+    let unit = known_unit(row, ctx)?;
     if ctx
         .units_allowed
         .as_ref()

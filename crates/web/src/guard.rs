@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 
 use atalaia_core::access::{Permission, Role, any_allows};
-use atalaia_store::accounts::{Grant, UserRecord};
+use atalaia_store::accounts::{Grant, Scope, UserRecord};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderMap, Method, StatusCode, header};
@@ -80,6 +80,19 @@ impl Identity {
     /// Whether any of the roles grants `p`.
     pub fn may(&self, p: Permission) -> bool {
         any_allows(&self.roles, p)
+    }
+
+    /// Whether a unit-head grant covers `unit` (an unscoped one covers every unit): the scope of the
+    /// unit pages. Scopes narrow a permission, they never grant one.
+    pub fn heads_unit(&self, unit: &str) -> bool {
+        self.grants.iter().any(|g| {
+            g.role == Role::UnitHead
+                && match &g.scope {
+                    Scope::All => true,
+                    Scope::Unit(u) => u == unit,
+                    Scope::Municipality(_) => false,
+                }
+        })
     }
 
     /// The CSRF token forms must carry (sessions only).

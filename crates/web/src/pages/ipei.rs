@@ -11,17 +11,16 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use atalaia_core::Month;
-use atalaia_core::access::{Permission, Role};
+use atalaia_core::access::Permission;
 use atalaia_core::calendar::Calendar;
 use atalaia_core::cycle::{CycleKind, CyclePeriod, Schedule, StepKey};
 use atalaia_core::ids::{BoNumber, Registration};
 use atalaia_core::ipei::{
     IpeiReport, SeizureReason, SeizureResult, SeizureStatus, UnitReason, UnitStatus, brl,
-    person_reason_pt, seizure_reason_pt, unit_reason_pt,
+    seizure_reason_pt, seizure_status_pt, share_pt, shares_pt, unit_reasons_pt,
 };
-use atalaia_store::accounts::Scope;
 use atalaia_store::cycles::{ActRequest, CycleRecord, committee_office};
-use atalaia_store::ipei::{Correction, ForensicRecord, SeizureRecord, SeizureRow, UnitBrief};
+use atalaia_store::ipei::{Correction, ForensicRecord, IpeiComputed, SeizureRecord, UnitBrief};
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -63,14 +62,6 @@ pub(crate) fn countdown_pt(cal: &Calendar, today: NaiveDate, deadline: NaiveDate
     }
 }
 
-fn status_pt(s: SeizureStatus) -> &'static str {
-    match s {
-        SeizureStatus::Paid => "paga",
-        SeizureStatus::Rejected => "não paga",
-        SeizureStatus::Duplicate => "DUPLICATE",
-    }
-}
-
 /// Whether a unit's only reason is that its deadline to send has not come: it is not excluded yet, and
 /// its seizures wait for it rather than being refused.
 fn awaiting(report: &IpeiReport, unit: &str) -> bool {
@@ -93,25 +84,21 @@ fn seizure_why(s: &SeizureResult, waiting: bool) -> String {
     if let Some(d) = &s.duplicate_of {
         why.push(format!("já apresentada em {d}"));
     }
-    for p in s.shares.iter().filter(|p| !p.reasons.is_empty()) {
-        why.push(format!(
-            "{}: {}",
-            p.registration,
-            p.reasons
-                .iter()
-                .map(person_reason_pt)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
+    why.extend(
+        s.shares
+            .iter()
+            .filter(|p| !p.reasons.is_empty())
+            .map(share_pt),
+    );
     why.join("; ")
 }
 
-fn shares_pt(s: &SeizureResult) -> String {
+/// What the paid people of a seizure got (the refused ones are among its reasons).
+fn paid_shares_pt(s: &SeizureResult) -> String {
     s.shares
         .iter()
         .filter(|p| p.reasons.is_empty() && p.amount_cents > 0)
-        .map(|p| format!("{} {}", p.registration, brl(p.amount_cents)))
+        .map(share_pt)
         .collect::<Vec<_>>()
         .join("; ")
 }
@@ -134,29 +121,34 @@ struct SeizureLine {
     clean: bool,
 }
 
-fn seizure_lines(rows: &[SeizureRow], report: &IpeiReport) -> Vec<SeizureLine> {
+/// The lines of the month's seizures (of `unit`, or all), from what the calculation read and its result.
+fn seizure_lines(c: &IpeiComputed, unit: Option<&str>) -> Vec<SeizureLine> {
+    let report = &c.report;
     let by_id: BTreeMap<i64, &SeizureResult> = report.seizures.iter().map(|s| (s.id, s)).collect();
-    rows.iter()
+    c.inputs
+        .seizures
+        .iter()
+        .filter(|r| unit.is_none_or(|u| r.unit == u))
         .map(|r| {
             let res = by_id.get(&r.id);
-            let waiting = awaiting(report, &r.record.unit_code);
+            let waiting = awaiting(report, &r.unit);
             SeizureLine {
                 id: r.id,
-                unit: r.record.unit_code.clone(),
-                bo: r.record.bo_number.clone(),
+                unit: r.unit.clone(),
+                bo: r.bo_number.clone(),
                 item: r.item,
-                serial: r.record.serial.clone(),
-                date: r.record.seized_on.format("%d/%m/%Y").to_string(),
-                flagrante: r.record.flagrante,
-                operators: r.record.registrations.join(", "),
+                serial: r.serial.clone(),
+                date: r.seized_on.format("%d/%m/%Y").to_string(),
+                flagrante: r.flagrante,
+                operators: r.registrations.join(", "),
                 has_bo: r.bo_sha256.is_some(),
                 status: match res {
                     Some(s) if waiting && s.status == SeizureStatus::Rejected => "aguarda o envio",
-                    Some(s) => status_pt(s.status),
+                    Some(s) => seizure_status_pt(s.status),
                     None => "—",
                 },
                 why: res.map(|s| seizure_why(s, waiting)).unwrap_or_default(),
-                shares: res.map(|s| shares_pt(s)).unwrap_or_default(),
+                shares: res.map(|s| paid_shares_pt(s)).unwrap_or_default(),
                 clean: res.is_some_and(|s| {
                     s.status == SeizureStatus::Paid
                         && s.reasons.is_empty()
@@ -183,14 +175,7 @@ fn unit_result_pt(report: &IpeiReport, code: &str) -> Option<String> {
         let reasons = if u.reasons.is_empty() {
             String::new()
         } else {
-            format!(
-                ": {}",
-                u.reasons
-                    .iter()
-                    .map(unit_reason_pt)
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            )
+            format!(": {}", unit_reasons_pt(&u.reasons))
         };
         format!(
             "{head}{reasons} — {} apreensão(ões), {} paga(s)",
@@ -250,6 +235,19 @@ struct UnitLine {
     text: String,
 }
 
+/// The month's laudos, each with its experts' shares.
+fn laudo_lines(report: &IpeiReport) -> Vec<LaudoLine> {
+    report
+        .laudos
+        .iter()
+        .map(|l| LaudoLine {
+            bo: l.bo_number.clone(),
+            serial: l.serial.clone(),
+            people: shares_pt(&l.shares),
+        })
+        .collect()
+}
+
 struct LaudoLine {
     bo: String,
     serial: String,
@@ -301,8 +299,7 @@ async fn ipei_page(
 ) -> Result<Response, AppError> {
     let computed = st.db.ipei_compute(month, st.config.clock.today()).await?;
     let report = &computed.report;
-    let rows = st.db.seizures(month, None).await?;
-    let (queue, paid): (Vec<_>, Vec<_>) = seizure_lines(&rows, report)
+    let (queue, paid): (Vec<_>, Vec<_>) = seizure_lines(&computed, None)
         .into_iter()
         .partition(|s| !s.clean);
     let units = report
@@ -315,34 +312,7 @@ async fn ipei_page(
             text: unit_result_pt(report, &u.code).unwrap_or_default(),
         })
         .collect();
-    let laudos = report
-        .laudos
-        .iter()
-        .map(|l| LaudoLine {
-            bo: l.bo_number.clone(),
-            serial: l.serial.clone(),
-            people: l
-                .shares
-                .iter()
-                .map(|p| {
-                    if p.reasons.is_empty() {
-                        format!("{} {}", p.registration, brl(p.amount_cents))
-                    } else {
-                        format!(
-                            "{}: {}",
-                            p.registration,
-                            p.reasons
-                                .iter()
-                                .map(person_reason_pt)
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("; "),
-        })
-        .collect();
+    let laudos = laudo_lines(report);
     let payments = report
         .payments
         .iter()
@@ -468,22 +438,7 @@ pub async fn open_cycle(
     Form(f): Form<BTreeMap<String, String>>,
 ) -> Result<Response, AppError> {
     let month = month_of(f.get("mes").map(String::as_str), st.config.clock.today())?;
-    let mut nth = Schedule::ANEXO_UNICO.nth;
-    for (i, n) in nth.iter_mut().enumerate() {
-        if let Some(v) = f
-            .get(&format!("prazo_{}", i + 1))
-            .map(|v| v.trim())
-            .filter(|v| !v.is_empty())
-        {
-            *n = v.parse().map_err(|_| {
-                AppError::BadRequest(format!(
-                    "prazo da etapa {} `{v}` inválido: esperado o número do dia útil",
-                    i + 1
-                ))
-            })?;
-        }
-    }
-    let schedule = match Schedule::new(nth) {
+    let schedule = match super::recap::schedule_of(&f)? {
         Ok(s) => s,
         Err(e) => return ipei_page(&st, &id, month, Some(e.to_string())).await,
     };
@@ -499,24 +454,6 @@ pub async fn open_cycle(
     Ok(Redirect::to(&format!("/ipei?mes={month}#ciclo")).into_response())
 }
 
-/// The committee's acts on a cycle (the same form as the RECAP's).
-#[derive(Debug, Deserialize)]
-pub struct CycleForm {
-    acao: String,
-    #[serde(default)]
-    etapa: String,
-    #[serde(default)]
-    execucao: String,
-    #[serde(default)]
-    justificativa: String,
-    #[serde(default)]
-    recurso: String,
-    #[serde(default)]
-    deferido: String,
-    #[serde(default)]
-    texto: String,
-}
-
 /// `POST /ipei/ciclo/{id}`: closes the open step (result steps publish a saved run; the last one is
 /// the payment authorization), decides an appeal (granting applies its corrections), or records a
 /// decision (Art. 13).
@@ -524,7 +461,7 @@ pub async fn cycle_act(
     State(st): State<AppState>,
     Extension(id): Extension<Identity>,
     Path(cycle_id): Path<i64>,
-    Form(f): Form<CycleForm>,
+    Form(f): Form<super::recap::CycleForm>,
 ) -> Result<Response, AppError> {
     let month = st
         .db
@@ -534,29 +471,7 @@ pub async fn cycle_act(
         .find(|(_, c)| *c == cycle_id)
         .and_then(|(p, _)| Month::parse(&p).ok())
         .ok_or_else(|| AppError::NotFound(format!("o ciclo {cycle_id}")))?;
-    let request =
-        match f.acao.as_str() {
-            "close" => ActRequest::Close {
-                step: StepKey::parse(&f.etapa)
-                    .ok_or_else(|| AppError::BadRequest(format!("etapa `{}` inválida", f.etapa)))?,
-                justification: f.justificativa,
-                run_id: match f.execucao.trim() {
-                    "" => None,
-                    s => Some(s.parse::<i64>().map_err(|_| {
-                        AppError::BadRequest(format!("execução `{s}` inválida: esperado o número"))
-                    })?),
-                },
-            },
-            "decide" => ActRequest::DecideAppeal {
-                appeal_id: f.recurso.trim().parse().map_err(|_| {
-                    AppError::BadRequest(format!("recurso `{}` inválido", f.recurso))
-                })?,
-                accepted: f.deferido == "sim",
-                text: f.texto,
-            },
-            "decision" => ActRequest::Decision { text: f.texto },
-            other => return Err(AppError::BadRequest(format!("ação `{other}` desconhecida"))),
-        };
+    let request = f.request()?;
     match st
         .db
         .cycle_act(
@@ -632,17 +547,12 @@ async fn my_units(
     id: &Identity,
     day: NaiveDate,
 ) -> Result<Vec<UnitBrief>, AppError> {
-    let all = st.db.units_brief_on(day).await?;
-    let grants: Vec<&Scope> = id
-        .grants
-        .iter()
-        .filter(|g| g.role == Role::UnitHead)
-        .map(|g| &g.scope)
-        .collect();
-    let unscoped = grants.iter().any(|s| **s == Scope::All);
-    Ok(all
+    Ok(st
+        .db
+        .units_brief_on(day)
+        .await?
         .into_iter()
-        .filter(|u| unscoped || grants.iter().any(|s| **s == Scope::Unit(u.code.clone())))
+        .filter(|u| id.heads_unit(&u.code))
         .collect())
 }
 
@@ -712,7 +622,8 @@ async fn unit_page(
             passed: today > d.date,
         })
         .collect();
-    let report = st.db.ipei_result(month, today).await?;
+    let computed = st.db.ipei_compute(month, today).await?;
+    let report = &computed.report;
     let published = published(st, cycle.as_ref()).await?;
     let corrections = match &cycle {
         Some(c) => st.db.appeal_corrections(c.id).await?,
@@ -723,8 +634,7 @@ async fn unit_page(
     for u in my_units(st, id, month.last_day()).await? {
         let sptc = u.institution.eq_ignore_ascii_case("SPTC");
         has_sptc |= sptc;
-        let rows = st.db.seizures(month, Some(&u.code)).await?;
-        let seizures = seizure_lines(&rows, &report);
+        let seizures = seizure_lines(&computed, Some(&u.code));
         let delivery = cycle.as_ref().and_then(|c| {
             c.acts
                 .iter()
@@ -792,7 +702,7 @@ async fn unit_page(
                     }
                 )
             }),
-            today: unit_result_pt(&report, &u.code)
+            today: unit_result_pt(report, &u.code)
                 .unwrap_or_else(|| "nenhuma apreensão registrada no mês".into()),
             published: published
                 .as_ref()
@@ -813,34 +723,7 @@ async fn unit_page(
         });
     }
     let laudos = if has_sptc {
-        report
-            .laudos
-            .iter()
-            .map(|l| LaudoLine {
-                bo: l.bo_number.clone(),
-                serial: l.serial.clone(),
-                people: l
-                    .shares
-                    .iter()
-                    .map(|p| {
-                        if p.reasons.is_empty() {
-                            format!("{} {}", p.registration, brl(p.amount_cents))
-                        } else {
-                            format!(
-                                "{}: {}",
-                                p.registration,
-                                p.reasons
-                                    .iter()
-                                    .map(person_reason_pt)
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            )
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            })
-            .collect()
+        laudo_lines(&computed.report)
     } else {
         Vec::new()
     };
@@ -1219,6 +1102,50 @@ pub async fn sheet_rejects(
     super::imports::rejects(State(st), Path(rec.id)).await
 }
 
+/// The month's cycle, or the unit page saying the committee has not opened it.
+async fn month_cycle(
+    st: &AppState,
+    id: &Identity,
+    month: Month,
+) -> Result<Result<i64, Response>, AppError> {
+    match st
+        .db
+        .cycle(CycleKind::Ipei, CyclePeriod::Month(month))
+        .await?
+    {
+        Some(c) => Ok(Ok(c.id)),
+        None => {
+            let msg = format!("o Comitê ainda não abriu o ciclo de {}", month.label_pt());
+            Ok(Err(unit_page(st, id, month, Some(msg), None).await?))
+        }
+    }
+}
+
+/// Records a unit's act on the month's cycle: back to the unit's section, or the page with the refusal.
+async fn unit_act(
+    st: &AppState,
+    id: &Identity,
+    month: Month,
+    cycle_id: i64,
+    unit: &str,
+    request: &ActRequest,
+) -> Result<Response, AppError> {
+    match st
+        .db
+        .cycle_act(
+            cycle_id,
+            request,
+            &id.actor(),
+            st.config.clock.today(),
+            st.config.clock.now_utc(),
+        )
+        .await?
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/ipei/unidade?mes={month}#u-{unit}")).into_response()),
+        Err(e) => unit_page(st, id, month, Some(e.to_string()), None).await,
+    }
+}
+
 /// `POST /ipei/unidade/envio`: the unit sends the month (Art. 12): its seizures as stored now are the
 /// delivery (Art. 14: appeals only correct them).
 pub async fn deliver(
@@ -1228,43 +1155,15 @@ pub async fn deliver(
 ) -> Result<Response, AppError> {
     let month = month_of(Some(field(&f, "mes")), st.config.clock.today())?;
     let unit = scoped_unit(&st, &id, month, field(&f, "unidade")).await?;
-    let Some(cycle) = st
-        .db
-        .cycle(CycleKind::Ipei, CyclePeriod::Month(month))
-        .await?
-    else {
-        return unit_page(
-            &st,
-            &id,
-            month,
-            Some(format!(
-                "o Comitê ainda não abriu o ciclo de {}",
-                month.label_pt()
-            )),
-            None,
-        )
-        .await;
+    let cycle_id = match month_cycle(&st, &id, month).await? {
+        Ok(c) => c,
+        Err(page) => return Ok(page),
     };
     let request = ActRequest::Deliver {
         unit: unit.code.clone(),
         justification: field(&f, "justificativa").to_string(),
     };
-    match st
-        .db
-        .cycle_act(
-            cycle.id,
-            &request,
-            &id.actor(),
-            st.config.clock.today(),
-            st.config.clock.now_utc(),
-        )
-        .await?
-    {
-        Ok(_) => {
-            Ok(Redirect::to(&format!("/ipei/unidade?mes={month}#u-{}", unit.code)).into_response())
-        }
-        Err(e) => unit_page(&st, &id, month, Some(e.to_string()), None).await,
-    }
+    unit_act(&st, &id, month, cycle_id, &unit.code, &request).await
 }
 
 /// `POST /ipei/unidade/recurso`: an appeal (Art. 14), optionally with the correction of one delivered
@@ -1277,22 +1176,9 @@ pub async fn appeal(
 ) -> Result<Response, AppError> {
     let month = month_of(Some(field(&f, "mes")), st.config.clock.today())?;
     let unit = scoped_unit(&st, &id, month, field(&f, "unidade")).await?;
-    let Some(cycle) = st
-        .db
-        .cycle(CycleKind::Ipei, CyclePeriod::Month(month))
-        .await?
-    else {
-        return unit_page(
-            &st,
-            &id,
-            month,
-            Some(format!(
-                "o Comitê ainda não abriu o ciclo de {}",
-                month.label_pt()
-            )),
-            None,
-        )
-        .await;
+    let cycle_id = match month_cycle(&st, &id, month).await? {
+        Ok(c) => c,
+        Err(page) => return Ok(page),
     };
     let corrections = match field(&f, "apreensao") {
         "" => Vec::new(),
@@ -1328,22 +1214,7 @@ pub async fn appeal(
         justification: field(&f, "justificativa").to_string(),
         corrections,
     };
-    match st
-        .db
-        .cycle_act(
-            cycle.id,
-            &request,
-            &id.actor(),
-            st.config.clock.today(),
-            st.config.clock.now_utc(),
-        )
-        .await?
-    {
-        Ok(_) => {
-            Ok(Redirect::to(&format!("/ipei/unidade?mes={month}#u-{}", unit.code)).into_response())
-        }
-        Err(e) => unit_page(&st, &id, month, Some(e.to_string()), None).await,
-    }
+    unit_act(&st, &id, month, cycle_id, &unit.code, &request).await
 }
 
 /// `POST /ipei/unidade/laudos`: an SPTC unit records a laudo signature (Art. 10 §ú; audited
@@ -1419,29 +1290,21 @@ async fn official(
         )));
     }
     let month = replayed.inputs.month;
-    let stage = match st
-        .db
-        .cycle(CycleKind::Ipei, CyclePeriod::Month(month))
-        .await?
-    {
-        Some(c) if c.run_of(StepKey::FinalResult) == Some(run_id) => atalaia_reports::Stage::Final,
-        _ => atalaia_reports::Stage::Partial,
-    };
-    let config_from = st
-        .db
-        .program_config_on(month.last_day())
-        .await?
-        .filter(|v| v.document == run.config)
-        .map(|v| v.valid_from.format("%d/%m/%Y").to_string())
-        .unwrap_or_else(|| "padrões do decreto".into());
-    let meta = atalaia_reports::RunMeta {
-        run_id,
-        created_by: super::recap::actor_name(st, &run.created_by).await?,
-        created_at: local_time(run.created_at),
-        inputs_sha256: run.inputs_sha256.clone(),
-        result_sha256: run.result_sha256.clone(),
-        config_valid_from: config_from,
-    };
+    let (stage, meta) = super::recap::official_meta(
+        st,
+        CycleKind::Ipei,
+        CyclePeriod::Month(month),
+        month.last_day(),
+        super::recap::SavedRun {
+            id: run_id,
+            config: &run.config,
+            created_by: &run.created_by,
+            created_at: run.created_at,
+            inputs_sha256: &run.inputs_sha256,
+            result_sha256: &run.result_sha256,
+        },
+    )
+    .await?;
     Ok((replayed.report, stage, meta))
 }
 

@@ -762,17 +762,15 @@ pub struct OpenCycleForm {
     prazos: BTreeMap<String, String>,
 }
 
-/// `POST /recap/ciclo`: opens the quarter's cycle with the Anexo Único's deadlines or the committee's.
-pub async fn open_cycle(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-    Form(f): Form<OpenCycleForm>,
-) -> Result<Response, AppError> {
-    let q = quarter_of(Some(&f.trimestre))?;
+/// The schedule of an open-cycle form: each step's business day from `prazo_1` … `prazo_6`, the Anexo
+/// Único's where absent. The outer error is a field that is not a number; the inner one, a schedule the
+/// cycle rules refuse.
+pub(crate) fn schedule_of(
+    prazos: &BTreeMap<String, String>,
+) -> Result<Result<Schedule, atalaia_core::cycle::CycleError>, AppError> {
     let mut nth = Schedule::ANEXO_UNICO.nth;
     for (i, n) in nth.iter_mut().enumerate() {
-        if let Some(v) = f
-            .prazos
+        if let Some(v) = prazos
             .get(&format!("prazo_{}", i + 1))
             .map(|v| v.trim())
             .filter(|v| !v.is_empty())
@@ -785,7 +783,17 @@ pub async fn open_cycle(
             })?;
         }
     }
-    let schedule = match Schedule::new(nth) {
+    Ok(Schedule::new(nth))
+}
+
+/// `POST /recap/ciclo`: opens the quarter's cycle with the Anexo Único's deadlines or the committee's.
+pub async fn open_cycle(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Form(f): Form<OpenCycleForm>,
+) -> Result<Response, AppError> {
+    let q = quarter_of(Some(&f.trimestre))?;
+    let schedule = match schedule_of(&f.prazos)? {
         Ok(s) => s,
         Err(e) => return recap_page(&st, &id, q, Some(e.to_string()), None).await,
     };
@@ -801,7 +809,7 @@ pub async fn open_cycle(
     Ok(Redirect::to(&format!("/recap?trimestre={q}#ciclo")).into_response())
 }
 
-/// The committee's acts on a cycle.
+/// The committee's acts on a cycle (RECAP's and IPEI's pages post the same form).
 #[derive(Debug, Deserialize)]
 pub struct CycleForm {
     /// `close`, `decide` or `decision`.
@@ -818,6 +826,35 @@ pub struct CycleForm {
     deferido: String,
     #[serde(default)]
     texto: String,
+}
+
+impl CycleForm {
+    /// The act the form asks for.
+    pub(crate) fn request(self) -> Result<ActRequest, AppError> {
+        Ok(match self.acao.as_str() {
+            "close" => ActRequest::Close {
+                step: StepKey::parse(&self.etapa).ok_or_else(|| {
+                    AppError::BadRequest(format!("etapa `{}` inválida", self.etapa))
+                })?,
+                justification: self.justificativa,
+                run_id: match self.execucao.trim() {
+                    "" => None,
+                    s => Some(s.parse::<i64>().map_err(|_| {
+                        AppError::BadRequest(format!("execução `{s}` inválida: esperado o número"))
+                    })?),
+                },
+            },
+            "decide" => ActRequest::DecideAppeal {
+                appeal_id: self.recurso.trim().parse().map_err(|_| {
+                    AppError::BadRequest(format!("recurso `{}` inválido", self.recurso))
+                })?,
+                accepted: self.deferido == "sim",
+                text: self.texto,
+            },
+            "decision" => ActRequest::Decision { text: self.texto },
+            other => return Err(AppError::BadRequest(format!("ação `{other}` desconhecida"))),
+        })
+    }
 }
 
 async fn cycle_quarter(st: &AppState, cycle_id: i64) -> Result<Quarter, AppError> {
@@ -838,33 +875,7 @@ pub async fn cycle_act(
     Form(f): Form<CycleForm>,
 ) -> Result<Response, AppError> {
     let q = cycle_quarter(&st, cycle_id).await?;
-    let request =
-        match f.acao.as_str() {
-            "close" => {
-                let step = StepKey::parse(&f.etapa)
-                    .ok_or_else(|| AppError::BadRequest(format!("etapa `{}` inválida", f.etapa)))?;
-                let run_id = match f.execucao.trim() {
-                    "" => None,
-                    s => Some(s.parse::<i64>().map_err(|_| {
-                        AppError::BadRequest(format!("execução `{s}` inválida: esperado o número"))
-                    })?),
-                };
-                ActRequest::Close {
-                    step,
-                    justification: f.justificativa,
-                    run_id,
-                }
-            }
-            "decide" => ActRequest::DecideAppeal {
-                appeal_id: f.recurso.trim().parse().map_err(|_| {
-                    AppError::BadRequest(format!("recurso `{}` inválido", f.recurso))
-                })?,
-                accepted: f.deferido == "sim",
-                text: f.texto,
-            },
-            "decision" => ActRequest::Decision { text: f.texto },
-            other => return Err(AppError::BadRequest(format!("ação `{other}` desconhecida"))),
-        };
+    let request = f.request()?;
     match st
         .db
         .cycle_act(
@@ -1282,29 +1293,21 @@ async fn official_document(
         )));
     }
     let quarter = replayed.inputs.quarter;
-    let stage = match st
-        .db
-        .cycle(CycleKind::Recap, CyclePeriod::Quarter(quarter))
-        .await?
-    {
-        Some(c) if c.run_of(StepKey::FinalResult) == Some(run_id) => atalaia_reports::Stage::Final,
-        _ => atalaia_reports::Stage::Partial,
-    };
-    let config_from = st
-        .db
-        .program_config_on(quarter.last_day())
-        .await?
-        .filter(|v| v.document == run.config)
-        .map(|v| v.valid_from.format("%d/%m/%Y").to_string())
-        .unwrap_or_else(|| "padrões do decreto".into());
-    let meta = atalaia_reports::RunMeta {
-        run_id,
-        created_by: actor_name(st, &run.created_by).await?,
-        created_at: local_time(run.created_at),
-        inputs_sha256: run.inputs_sha256.clone(),
-        result_sha256: run.result_sha256.clone(),
-        config_valid_from: config_from,
-    };
+    let (stage, meta) = official_meta(
+        st,
+        CycleKind::Recap,
+        CyclePeriod::Quarter(quarter),
+        quarter.last_day(),
+        SavedRun {
+            id: run_id,
+            config: &run.config,
+            created_by: &run.created_by,
+            created_at: run.created_at,
+            inputs_sha256: &run.inputs_sha256,
+            result_sha256: &run.result_sha256,
+        },
+    )
+    .await?;
     let (lines, summaries) = replayed.payroll();
     let unit_name = |code: &str| {
         replayed
@@ -1344,6 +1347,48 @@ async fn official_document(
         .collect();
     let signatories = committee_signatories(st).await?;
     Ok((replayed, stage, meta, roster, payroll, signatories))
+}
+
+/// What an official document says of the saved run it prints.
+pub(crate) struct SavedRun<'a> {
+    pub(crate) id: i64,
+    pub(crate) config: &'a str,
+    pub(crate) created_by: &'a str,
+    pub(crate) created_at: chrono::NaiveDateTime,
+    pub(crate) inputs_sha256: &'a str,
+    pub(crate) result_sha256: &'a str,
+}
+
+/// A saved run's stage (final once its period's cycle published it as the final result, else partial)
+/// and the header of its official documents: who ran it, when, its hashes, the configuration in force
+/// on `last_day` when it is the run's.
+pub(crate) async fn official_meta(
+    st: &AppState,
+    kind: CycleKind,
+    period: CyclePeriod,
+    last_day: chrono::NaiveDate,
+    run: SavedRun<'_>,
+) -> Result<(atalaia_reports::Stage, atalaia_reports::RunMeta), AppError> {
+    let stage = match st.db.cycle(kind, period).await? {
+        Some(c) if c.run_of(StepKey::FinalResult) == Some(run.id) => atalaia_reports::Stage::Final,
+        _ => atalaia_reports::Stage::Partial,
+    };
+    let config_from = st
+        .db
+        .program_config_on(last_day)
+        .await?
+        .filter(|v| v.document == run.config)
+        .map(|v| v.valid_from.format("%d/%m/%Y").to_string())
+        .unwrap_or_else(|| "padrões do decreto".into());
+    let meta = atalaia_reports::RunMeta {
+        run_id: run.id,
+        created_by: actor_name(st, run.created_by).await?,
+        created_at: local_time(run.created_at),
+        inputs_sha256: run.inputs_sha256.to_string(),
+        result_sha256: run.result_sha256.to_string(),
+        config_valid_from: config_from,
+    };
+    Ok((stage, meta))
 }
 
 /// The active members of the committee, who sign the program's official documents, by name.

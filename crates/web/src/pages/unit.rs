@@ -4,10 +4,8 @@
 
 use askama::Template;
 use atalaia_core::Quarter;
-use atalaia_core::access::Role;
 use atalaia_core::cycle::{CycleKind, CyclePeriod, StepKey};
 use atalaia_core::payroll::{Amendment, Person, exclusion_list};
-use atalaia_store::accounts::Scope;
 use atalaia_store::cycles::ActRequest;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -25,17 +23,12 @@ async fn my_units(
     id: &Identity,
     q: Quarter,
 ) -> Result<Vec<(String, String)>, AppError> {
-    let all = st.db.units_on(q.last_day()).await?;
-    let grants: Vec<&Scope> = id
-        .grants
-        .iter()
-        .filter(|g| g.role == Role::UnitHead)
-        .map(|g| &g.scope)
-        .collect();
-    let unscoped = grants.iter().any(|s| **s == Scope::All);
-    Ok(all
+    Ok(st
+        .db
+        .units_on(q.last_day())
+        .await?
         .into_iter()
-        .filter(|u| unscoped || grants.iter().any(|s| **s == Scope::Unit(u.code.clone())))
+        .filter(|u| id.heads_unit(&u.code))
         .map(|u| (u.code, u.name))
         .collect())
 }
