@@ -1,0 +1,744 @@
+//! A whole hot-spot analysis of one area (igesp.md §3), as the map page and `atalaia hotspots` run it:
+//! points (WGS84, with the time step they fall in) → the study cells (square in UTM metres, or H3
+//! hexagons) → Gi* of the whole period with its classes, the KDE surface, the space-time Gi* per step and
+//! each cell's emerging class, and the concentration of crime over the cells.
+
+use geo::{Coord, LineString, MultiPolygon, Polygon};
+use h3o::{CellIndex, LatLng, Resolution};
+
+use crate::concentration;
+use crate::emerging::{self, Emerging};
+use crate::gistar::{self, HotClass};
+use crate::grid::{Neighbours, SquareGrid};
+use crate::study::{self, ProjectedArea};
+use crate::utm::{Zone, from_utm, to_utm};
+
+/// Square cells or H3 hexagons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Square cells in UTM metres.
+    Square,
+    /// H3 hexagons of the resolution nearest the cell size.
+    Hexagon,
+}
+
+/// Which cells are neighbours.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Contiguity {
+    /// Sharing a side or a corner (squares), or a side (hexagons).
+    Queen,
+    /// Centres within this many metres.
+    Band(f64),
+}
+
+/// How significance is judged.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Inference {
+    /// The normal approximation of the z-score.
+    Analytic,
+    /// Conditional randomisation with this many draws and this seed.
+    Permutation {
+        /// Draws (999 by default).
+        permutations: usize,
+        /// Seed (the result is the same for a seed, whatever the threads).
+        seed: u64,
+    },
+}
+
+/// The team's choices.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Params {
+    /// Cell shape.
+    pub shape: Shape,
+    /// Cell size in metres; `None` → [`study::default_cell_size`].
+    pub cell: Option<f64>,
+    /// Neighbours.
+    pub contiguity: Contiguity,
+    /// Significance.
+    pub inference: Inference,
+    /// Benjamini–Hochberg on the p-values (on by default).
+    pub fdr: bool,
+    /// KDE bandwidth in metres; `None` → [`default_bandwidth`].
+    pub bandwidth: Option<f64>,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            shape: Shape::Square,
+            cell: None,
+            contiguity: Contiguity::Queen,
+            inference: Inference::Analytic,
+            fdr: true,
+            bandwidth: None,
+        }
+    }
+}
+
+/// One occurrence: where, when (the time step, 0-based) and its weight.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Point {
+    /// Longitude (WGS84).
+    pub lon: f64,
+    /// Latitude (WGS84).
+    pub lat: f64,
+    /// Time step (month) from 0.
+    pub step: usize,
+    /// Weight (1 for an occurrence).
+    pub weight: f64,
+}
+
+/// Errors of the analysis.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum Error {
+    /// The area has no geometry.
+    #[error("a área não tem polígono")]
+    NoPolygon,
+    /// A size that is not a positive number of metres.
+    #[error("tamanho de célula inválido: {0} (esperado um número de metros maior que zero)")]
+    BadCell(f64),
+    /// No cell centre falls inside the area at that size.
+    #[error("nenhuma célula de {0} m tem o centro dentro da área; use células menores")]
+    NoCells(f64),
+    /// Too many cells for an interactive analysis.
+    #[error("{cells} células passam do limite de {limit}; use células maiores")]
+    TooManyCells {
+        /// Cells the grid would have.
+        cells: usize,
+        /// The limit.
+        limit: usize,
+    },
+}
+
+/// The most cells an analysis lays (a 50 km square at 50 m cells is one million).
+pub const MAX_CELLS: usize = 2_000_000;
+
+/// One study cell and its results.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    /// `i,j` for squares (column from the west, row from the south), the H3 index for hexagons.
+    pub id: String,
+    /// Its outline, WGS84 (closed ring).
+    pub ring: Vec<(f64, f64)>,
+    /// Its centre in metres (UTM of the analysis).
+    pub centre: (f64, f64),
+    /// Occurrences of the whole period (weighted).
+    pub count: f64,
+    /// Occurrences per time step.
+    pub series: Vec<f64>,
+    /// Gi* z of the whole period.
+    pub z: f64,
+    /// Two-sided p (analytic, or the permutation pseudo p).
+    pub p: f64,
+    /// Benjamini–Hochberg adjusted p.
+    pub p_fdr: f64,
+    /// Hot/cold class by the p the team chose (adjusted or not).
+    pub class: HotClass,
+    /// Gi* z per time step.
+    pub z_series: Vec<f64>,
+    /// Emerging class over the steps (`None` with fewer than two steps).
+    pub emerging: Option<Emerging>,
+    /// KDE at the centre, occurrences per km².
+    pub density: f64,
+}
+
+/// The analysis of an area.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Analysis {
+    /// Parameters as run (cell size and bandwidth resolved).
+    pub params: Params,
+    /// The cell size used (m).
+    pub cell: f64,
+    /// Whether it came from the default rule.
+    pub cell_from_rule: bool,
+    /// The hexagon resolution, for hexagons.
+    pub resolution: Option<u8>,
+    /// The KDE bandwidth used (m).
+    pub bandwidth: f64,
+    /// The UTM zone of the grid.
+    pub zone: Zone,
+    /// Time steps.
+    pub steps: usize,
+    /// The cells, in a stable order (row-major from the south-west; hexagons by index).
+    pub cells: Vec<Cell>,
+    /// Points counted in a study cell.
+    pub points_in: usize,
+    /// Points outside the area, or in a cell whose centre is outside it.
+    pub points_out: usize,
+    /// Gini of the cells' counts.
+    pub gini: f64,
+    /// Gini generalised for sparse counts.
+    pub generalised_gini: f64,
+    /// Share of the occurrences in the top 5 % of cells.
+    pub top5_share: f64,
+}
+
+impl Analysis {
+    /// How the map names its method, in Portuguese (igesp.md §3: "every map says which method made it").
+    pub fn method_pt(&self) -> String {
+        let shape = match self.params.shape {
+            Shape::Square => format!("células quadradas de {} m", self.cell),
+            Shape::Hexagon => format!(
+                "hexágonos H3 de resolução {} (~{} m)",
+                self.resolution.unwrap_or_default(),
+                self.cell
+            ),
+        };
+        let nb = match self.params.contiguity {
+            Contiguity::Queen => "vizinhança por contiguidade (rainha)".to_string(),
+            Contiguity::Band(d) => format!("vizinhança por distância de {d} m"),
+        };
+        let inf = match self.params.inference {
+            Inference::Analytic => "p analítico (normal)".to_string(),
+            Inference::Permutation { permutations, seed } => {
+                format!("p por {permutations} permutações (semente {seed})")
+            }
+        };
+        let fdr = if self.params.fdr {
+            "correção de Benjamini–Hochberg (FDR)"
+        } else {
+            "sem correção para testes múltiplos"
+        };
+        format!(
+            "Getis-Ord Gi* com {shape}{}, {nb}, {inf}, {fdr}; densidade kernel quártica, raio {} m",
+            if self.cell_from_rule {
+                " (tamanho pela regra: lado menor / 50)"
+            } else {
+                ""
+            },
+            self.bandwidth.round()
+        )
+    }
+}
+
+/// The KDE bandwidth when the team gives none: the mean over x and y of the normal-reference rule of
+/// R's `MASS::bandwidth.nrd` (`4 · 1.06 · min(sd, IQR / 1.34) · n^(−1/5)`), at least two cells; the
+/// quartic kernel reaches that far.
+pub fn default_bandwidth(xy: &[(f64, f64)], cell: f64) -> f64 {
+    fn nrd(v: &mut [f64]) -> f64 {
+        let n = v.len();
+        if n < 2 {
+            return 0.0;
+        }
+        v.sort_unstable_by(f64::total_cmp);
+        let mean = v.iter().sum::<f64>() / n as f64;
+        let sd = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt();
+        // R's default quantile (type 7).
+        let q = |p: f64| {
+            let h = (n - 1) as f64 * p;
+            let lo = h.floor() as usize;
+            let hi = (lo + 1).min(n - 1);
+            v[lo] + (h - lo as f64) * (v[hi] - v[lo])
+        };
+        let iqr = (q(0.75) - q(0.25)) / 1.34;
+        let s = if iqr > 0.0 { sd.min(iqr) } else { sd };
+        4.0 * 1.06 * s * (n as f64).powf(-0.2)
+    }
+    let mut xs: Vec<f64> = xy.iter().map(|p| p.0).collect();
+    let mut ys: Vec<f64> = xy.iter().map(|p| p.1).collect();
+    let h = (nrd(&mut xs) + nrd(&mut ys)) / 2.0;
+    h.max(2.0 * cell)
+}
+
+/// Quartic KDE at arbitrary centres (metres), in occurrences per km²: the points are bucketed by the
+/// bandwidth so each centre reads only the nine buckets around it.
+pub fn quartic_at(centres: &[(f64, f64)], points: &[(f64, f64, f64)], bandwidth: f64) -> Vec<f64> {
+    let mut out = vec![0.0; centres.len()];
+    if points.is_empty() || !(bandwidth.is_finite() && bandwidth > 0.0) {
+        return out;
+    }
+    let Some(buckets) = SquareGrid::bounding(points.iter().map(|p| (p.0, p.1)), bandwidth) else {
+        return out;
+    };
+    let mut start = vec![0usize; buckets.nx * buckets.ny + 1];
+    let cells: Vec<Option<usize>> = points
+        .iter()
+        .map(|p| buckets.cell_of(p.0, p.1).map(|(i, j)| buckets.index(i, j)))
+        .collect();
+    for c in cells.iter().flatten() {
+        start[c + 1] += 1;
+    }
+    for k in 1..start.len() {
+        start[k] += start[k - 1];
+    }
+    let mut fill = start.clone();
+    let mut sorted = vec![(0.0, 0.0, 0.0); start[start.len() - 1]];
+    for (p, c) in points.iter().zip(&cells) {
+        if let Some(c) = c {
+            sorted[fill[*c]] = *p;
+            fill[*c] += 1;
+        }
+    }
+    let h2 = bandwidth * bandwidth;
+    let norm = 3.0 / (std::f64::consts::PI * h2) * 1e6;
+    for (o, &(x, y)) in out.iter_mut().zip(centres) {
+        let ci = ((x - buckets.x0) / bandwidth).floor() as i64;
+        let cj = ((y - buckets.y0) / bandwidth).floor() as i64;
+        let mut sum = 0.0;
+        for j in cj - 1..=cj + 1 {
+            for i in ci - 1..=ci + 1 {
+                if i < 0 || j < 0 || i >= buckets.nx as i64 || j >= buckets.ny as i64 {
+                    continue;
+                }
+                let b = buckets.index(i as usize, j as usize);
+                for &(px, py, w) in &sorted[start[b]..start[b + 1]] {
+                    let d2 = (px - x).powi(2) + (py - y).powi(2);
+                    if d2 < h2 {
+                        let u = 1.0 - d2 / h2;
+                        sum += w * u * u;
+                    }
+                }
+            }
+        }
+        *o = norm * sum;
+    }
+    out
+}
+
+/// The lattice the analysis laid.
+enum Lattice {
+    Square(SquareGrid, Vec<(usize, usize)>),
+    Hex(Vec<CellIndex>),
+}
+
+/// Runs the analysis of `area` (WGS84) over `steps` time steps.
+pub fn analyse(
+    area: &MultiPolygon<f64>,
+    points: &[Point],
+    steps: usize,
+    params: Params,
+) -> Result<Analysis, Error> {
+    let area = ProjectedArea::new(area).ok_or(Error::NoPolygon)?;
+    let (w, h) = area.extent();
+    let (cell, from_rule) = match params.cell {
+        Some(c) if !(c.is_finite() && c > 0.0) => return Err(Error::BadCell(c)),
+        Some(c) => (c, false),
+        None => (study::default_cell_size(w, h), true),
+    };
+    let laid = ((w / cell).ceil() + 1.0) * ((h / cell).ceil() + 1.0);
+    if laid > MAX_CELLS as f64 {
+        return Err(Error::TooManyCells {
+            cells: laid as usize,
+            limit: MAX_CELLS,
+        });
+    }
+    let steps = steps.max(1);
+    let zone = area.zone;
+    let (lattice, resolution) = match params.shape {
+        Shape::Square => {
+            let (grid, cells) = study::square_cells(&area, cell).ok_or(Error::BadCell(cell))?;
+            (Lattice::Square(grid, cells), None)
+        }
+        Shape::Hexagon => {
+            let res = study::hex_resolution(cell);
+            (Lattice::Hex(study::hex_cells(&area, res)), Some(res))
+        }
+    };
+    type Layout = (Vec<(f64, f64)>, Vec<Vec<(f64, f64)>>, Vec<String>);
+    let (centres, rings, ids): Layout = match &lattice {
+        Lattice::Square(grid, cells) => {
+            let mut c = Vec::with_capacity(cells.len());
+            let mut r = Vec::with_capacity(cells.len());
+            let mut id = Vec::with_capacity(cells.len());
+            for &(i, j) in cells {
+                c.push(grid.centre(i, j));
+                let (x0, y0) = (grid.x0 + i as f64 * cell, grid.y0 + j as f64 * cell);
+                let corners = [
+                    (x0, y0),
+                    (x0 + cell, y0),
+                    (x0 + cell, y0 + cell),
+                    (x0, y0 + cell),
+                    (x0, y0),
+                ];
+                r.push(corners.iter().map(|&(x, y)| from_utm(x, y, zone)).collect());
+                id.push(format!("{i},{j}"));
+            }
+            (c, r, id)
+        }
+        Lattice::Hex(cells) => {
+            let c = cells
+                .iter()
+                .map(|&h| {
+                    let ll = LatLng::from(h);
+                    to_utm(ll.lng(), ll.lat(), zone)
+                })
+                .collect();
+            let r = cells
+                .iter()
+                .map(|&h| {
+                    let mut ring: Vec<(f64, f64)> =
+                        h.boundary().iter().map(|ll| (ll.lng(), ll.lat())).collect();
+                    if let Some(&first) = ring.first() {
+                        ring.push(first);
+                    }
+                    ring
+                })
+                .collect();
+            (c, r, cells.iter().map(|h| h.to_string()).collect())
+        }
+    };
+    let n = centres.len();
+    if n == 0 {
+        return Err(Error::NoCells(cell));
+    }
+    let nb = match (&lattice, params.contiguity) {
+        (Lattice::Square(grid, cells), Contiguity::Queen) => Neighbours::queen(grid, cells),
+        (Lattice::Square(grid, cells), Contiguity::Band(d)) => Neighbours::band(grid, cells, d),
+        (Lattice::Hex(cells), Contiguity::Queen) => study::hex_neighbours(cells, &centres, None),
+        (Lattice::Hex(cells), Contiguity::Band(d)) => {
+            study::hex_neighbours(cells, &centres, Some(d))
+        }
+    };
+
+    // Counts per cell and step; a point counts when it is inside the area and in a study cell.
+    let slot_of: Box<dyn Fn(f64, f64, f64, f64) -> Option<usize>> = match &lattice {
+        Lattice::Square(grid, cells) => {
+            let mut slot = vec![u32::MAX; grid.nx * grid.ny];
+            for (k, &(i, j)) in cells.iter().enumerate() {
+                slot[grid.index(i, j)] = k as u32;
+            }
+            let grid = *grid;
+            Box::new(move |x, y, _, _| {
+                let (i, j) = grid.cell_of(x, y)?;
+                let s = slot[grid.index(i, j)];
+                (s != u32::MAX).then_some(s as usize)
+            })
+        }
+        Lattice::Hex(cells) => {
+            let res = resolution.unwrap_or(Resolution::Nine);
+            let slot: std::collections::HashMap<CellIndex, usize> =
+                cells.iter().enumerate().map(|(k, &c)| (c, k)).collect();
+            Box::new(move |_, _, lon, lat| {
+                let c = LatLng::new(lat, lon).ok()?.to_cell(res);
+                slot.get(&c).copied()
+            })
+        }
+    };
+    let mut series = vec![vec![0.0; steps]; n];
+    let mut xyw = Vec::new();
+    let (mut points_in, mut points_out) = (0usize, 0usize);
+    for p in points {
+        let usable = p.lon.is_finite() && p.lat.is_finite() && p.weight.is_finite();
+        if !usable || !area.prepared_degrees.contains(p.lon, p.lat) {
+            points_out += 1;
+            continue;
+        }
+        let (x, y) = to_utm(p.lon, p.lat, zone);
+        match slot_of(x, y, p.lon, p.lat) {
+            Some(k) => {
+                series[k][p.step.min(steps - 1)] += p.weight;
+                xyw.push((x, y, p.weight));
+                points_in += 1;
+            }
+            None => points_out += 1,
+        }
+    }
+    let counts: Vec<f64> = series.iter().map(|s| s.iter().sum()).collect();
+
+    // The whole period.
+    let z = gistar::gi_star(&counts, &nb);
+    let p: Vec<f64> = match params.inference {
+        Inference::Analytic => z.iter().map(|&z| gistar::two_sided_p(z)).collect(),
+        Inference::Permutation { permutations, seed } => {
+            gistar::gi_star_permutation_p(&counts, &nb, permutations, seed, 0)
+        }
+    };
+    let p_fdr = gistar::benjamini_hochberg(&p);
+
+    // Space-time: Gi* per step; hot/cold = significant after FDR at 90 % (igesp.md §3).
+    let mut z_series = vec![Vec::with_capacity(steps); n];
+    let mut hot = vec![Vec::with_capacity(steps); n];
+    let mut cold = vec![Vec::with_capacity(steps); n];
+    if steps >= 2 {
+        for t in 0..steps {
+            let y: Vec<f64> = series.iter().map(|s| s[t]).collect();
+            let zt = gistar::gi_star(&y, &nb);
+            let pt: Vec<f64> = zt.iter().map(|&z| gistar::two_sided_p(z)).collect();
+            let adj = gistar::benjamini_hochberg(&pt);
+            for k in 0..n {
+                z_series[k].push(zt[k]);
+                hot[k].push(zt[k] > 0.0 && adj[k] < emerging::ALPHA);
+                cold[k].push(zt[k] < 0.0 && adj[k] < emerging::ALPHA);
+            }
+        }
+    }
+
+    let bandwidth = match params.bandwidth {
+        Some(b) if b.is_finite() && b > 0.0 => b,
+        _ => default_bandwidth(
+            &xyw.iter().map(|&(x, y, _)| (x, y)).collect::<Vec<_>>(),
+            cell,
+        ),
+    };
+    let density = quartic_at(&centres, &xyw, bandwidth);
+
+    let cells = (0..n)
+        .map(|k| Cell {
+            id: ids[k].clone(),
+            ring: rings[k].clone(),
+            centre: centres[k],
+            count: counts[k],
+            series: series[k].clone(),
+            z: z[k],
+            p: p[k],
+            p_fdr: p_fdr[k],
+            class: HotClass::of(z[k], if params.fdr { p_fdr[k] } else { p[k] }),
+            emerging: (steps >= 2).then(|| emerging::classify(&hot[k], &cold[k], &z_series[k])),
+            z_series: std::mem::take(&mut z_series[k]),
+            density: density[k],
+        })
+        .collect();
+    Ok(Analysis {
+        params: Params {
+            cell: Some(cell),
+            bandwidth: Some(bandwidth),
+            ..params
+        },
+        cell,
+        cell_from_rule: from_rule,
+        resolution: resolution.map(u8::from),
+        bandwidth,
+        zone,
+        steps,
+        gini: concentration::gini(&counts),
+        generalised_gini: concentration::generalised_gini(&counts),
+        top5_share: concentration::top_share(&counts, 0.05),
+        cells,
+        points_in,
+        points_out,
+    })
+}
+
+/// The cells chosen (their rings, WGS84) merged into one (multi)polygon: the new intervention area's
+/// outline (igesp.md §3). Shared edges dissolve; cells that do not touch stay separate parts.
+pub fn merge_cells(rings: &[Vec<(f64, f64)>]) -> MultiPolygon<f64> {
+    let polys: Vec<Polygon<f64>> = rings
+        .iter()
+        .filter(|r| r.len() >= 4)
+        .map(|r| {
+            Polygon::new(
+                LineString::new(r.iter().map(|&(x, y)| Coord { x, y }).collect()),
+                vec![],
+            )
+        })
+        .collect();
+    geo::unary_union(&polys)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gistar::HotClass;
+
+    #[test]
+    fn bandwidth_rule_by_hand() {
+        // x: 0, 100, 200, 300 → sd = 129.0994, quartiles (type 7) 75 and 225 → IQR/1.34 = 111.9403;
+        // 4 · 1.06 · 111.9403 · 4^(−0.2) = 359.6999… ; y all 0 → 0. Mean: 179.8499…
+        let xy = [(0.0, 0.0), (100.0, 0.0), (200.0, 0.0), (300.0, 0.0)];
+        let h = default_bandwidth(&xy, 10.0);
+        let by_hand = (4.0 * 1.06 * (150.0 / 1.34) * 4f64.powf(-0.2)) / 2.0;
+        assert!((h - by_hand).abs() < 1e-9, "{h} vs {by_hand}");
+        assert!((h - 179.849_95).abs() < 1e-4, "{h}");
+        // Never below two cells.
+        assert_eq!(default_bandwidth(&xy, 100.0), 200.0);
+    }
+
+    #[test]
+    fn kde_at_centres_equals_the_grid_kde() {
+        let grid = SquareGrid {
+            x0: 0.0,
+            y0: 0.0,
+            cell: 100.0,
+            nx: 20,
+            ny: 15,
+        };
+        let pts = [
+            (510.0, 730.0, 1.0),
+            (530.0, 760.0, 2.0),
+            (1_250.0, 300.0, 1.0),
+            (40.0, 1_490.0, 1.0),
+        ];
+        let on_grid = crate::kde::quartic(&grid, pts.iter().copied(), 450.0);
+        let centres: Vec<_> = (0..grid.ny)
+            .flat_map(|j| (0..grid.nx).map(move |i| (i, j)))
+            .map(|(i, j)| grid.centre(i, j))
+            .collect();
+        let at = quartic_at(&centres, &pts, 450.0);
+        for (a, b) in at.iter().zip(&on_grid) {
+            // per km² vs per m².
+            assert!((a - b * 1e6).abs() < 1e-9, "{a} vs {}", b * 1e6);
+        }
+        // By hand at the centre (550, 750): the points at distances √(40²+20²) and √(20²+10²).
+        let h2 = 450.0f64 * 450.0;
+        let k = |d2: f64| (1.0 - d2 / h2).powi(2);
+        let by_hand = 3.0 / (std::f64::consts::PI * h2)
+            * 1e6
+            * (k(40.0 * 40.0 + 20.0 * 20.0) + 2.0 * k(20.0 * 20.0 + 10.0 * 10.0));
+        let idx = grid.index(5, 7);
+        assert!((at[idx] - by_hand).abs() < 1e-9);
+    }
+
+    /// A 20 km square near Goiânia with a planted cluster: found where planted, in the last months only.
+    #[test]
+    fn a_planted_emerging_hot_spot_is_found_where_planted() {
+        let zone = Zone::of(-49.25, -16.68);
+        let (x0, y0) = (680_000.0, 8_150_000.0);
+        // Half a metre in, so the degrees' round trip cannot move the grid's origin a cell west.
+        let ring: Vec<(f64, f64)> = [
+            (0.5, 0.5),
+            (20e3, 0.5),
+            (20e3, 20e3),
+            (0.5, 20e3),
+            (0.5, 0.5),
+        ]
+        .iter()
+        .map(|&(dx, dy)| from_utm(x0 + dx, y0 + dy, zone))
+        .collect();
+        let area = merge_cells(&[ring]);
+        // Background: one point at the centre of every 1 km cell in every one of 6 months; the plant:
+        // 12 more points a month in the cell (13, 6) in months 3–5.
+        let mut pts = Vec::new();
+        for t in 0..6 {
+            for j in 0..20 {
+                for i in 0..20 {
+                    let (lon, lat) = from_utm(
+                        x0 + i as f64 * 1e3 + 500.0,
+                        y0 + j as f64 * 1e3 + 500.0,
+                        zone,
+                    );
+                    pts.push(Point {
+                        lon,
+                        lat,
+                        step: t,
+                        weight: 1.0,
+                    });
+                }
+            }
+            if t >= 3 {
+                for k in 0..12 {
+                    let (lon, lat) = from_utm(
+                        x0 + 13_000.0 + 100.0 + 60.0 * k as f64,
+                        y0 + 6_000.0 + 300.0,
+                        zone,
+                    );
+                    pts.push(Point {
+                        lon,
+                        lat,
+                        step: t,
+                        weight: 1.0,
+                    });
+                }
+            }
+        }
+        let a = analyse(
+            &area,
+            &pts,
+            6,
+            Params {
+                cell: Some(1_000.0),
+                ..Params::default()
+            },
+        )
+        .unwrap();
+        // The polygon's corners come back from degrees within a millimetre of the metres; the grid's
+        // east and north edge columns' centres are outside, so the 20 × 20 cells are the study area.
+        assert_eq!(a.cells.len(), 400);
+        assert_eq!(a.points_in, pts.len());
+        assert_eq!(a.points_out, 0);
+        let hot: Vec<&str> = a
+            .cells
+            .iter()
+            .filter(|c| c.class != HotClass::NotSignificant)
+            .map(|c| c.id.as_str())
+            .collect();
+        assert!(hot.contains(&"13,6"), "{hot:?}");
+        let planted = a.cells.iter().find(|c| c.id == "13,6").unwrap();
+        assert_eq!(planted.count, 6.0 + 36.0);
+        assert_eq!(planted.series, vec![1.0, 1.0, 1.0, 13.0, 13.0, 13.0]);
+        assert_eq!(planted.class, HotClass::Hot99);
+        // Months 0–2 are flat (every z 0: no variance), months 3–5 hot: one run of three hot steps
+        // ending in the last one, never hot before, hot in 50 % of steps → consecutive.
+        assert_eq!(
+            planted.emerging.map(|e| e.code()).as_deref(),
+            Some("consecutive_hot")
+        );
+        assert_eq!(planted.z_series[0], 0.0);
+        // A far corner is not hot, and no cell is cold (the background is flat).
+        let corner = &a.cells[0];
+        assert_eq!(corner.class, HotClass::NotSignificant);
+        assert!(a.cells.iter().all(|c| c.z > -3.0));
+        // The densest KDE centre is the planted cell.
+        let densest = a
+            .cells
+            .iter()
+            .max_by(|x, y| x.density.total_cmp(&y.density))
+            .unwrap();
+        assert_eq!(densest.id, "13,6");
+        // The top 5 % (20 cells) hold the plant plus 19 background cells' 6 each: (42 + 19·6)/(2400+36).
+        assert!((a.top5_share - (42.0 + 19.0 * 6.0) / 2_436.0).abs() < 1e-12);
+        assert!(a.method_pt().contains("células quadradas de 1000 m"));
+    }
+
+    #[test]
+    fn merging_cells_dissolves_shared_edges() {
+        let sq = |x: f64, y: f64| {
+            vec![
+                (x, y),
+                (x + 1.0, y),
+                (x + 1.0, y + 1.0),
+                (x, y + 1.0),
+                (x, y),
+            ]
+        };
+        let m = merge_cells(&[sq(0.0, 0.0), sq(1.0, 0.0), sq(5.0, 5.0)]);
+        assert_eq!(m.0.len(), 2);
+        use geo::Area;
+        assert!((m.unsigned_area() - 3.0).abs() < 1e-12);
+        // The two touching squares became one 2 × 1 rectangle (4 distinct corners + closing point,
+        // possibly with the shared edge's ends kept as collinear vertices).
+        let big = m.0.iter().find(|p| p.unsigned_area() > 1.5).unwrap();
+        assert!((big.unsigned_area() - 2.0).abs() < 1e-12);
+        assert!(big.interiors().is_empty());
+    }
+
+    #[test]
+    fn bad_sizes_are_refused_in_portuguese() {
+        let area = merge_cells(&[vec![
+            (-49.3, -16.7),
+            (-49.2, -16.7),
+            (-49.2, -16.6),
+            (-49.3, -16.6),
+            (-49.3, -16.7),
+        ]]);
+        let e = analyse(
+            &area,
+            &[],
+            1,
+            Params {
+                cell: Some(-5.0),
+                ..Params::default()
+            },
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "tamanho de célula inválido: -5 (esperado um número de metros maior que zero)"
+        );
+        let e = analyse(
+            &area,
+            &[],
+            1,
+            Params {
+                cell: Some(1.0),
+                ..Params::default()
+            },
+        )
+        .unwrap_err();
+        assert!(matches!(e, Error::TooManyCells { .. }));
+        // The default rule: ~10.7 km × 11.1 km → 10 700 / 50 = 214 → 200 m.
+        let a = analyse(&area, &[], 1, Params::default()).unwrap();
+        assert_eq!(a.cell, 200.0);
+        assert!(a.cell_from_rule);
+        assert!(a.cells.iter().all(|c| c.emerging.is_none() && c.z == 0.0));
+    }
+}
