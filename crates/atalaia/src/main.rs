@@ -103,7 +103,7 @@ enum Command {
         #[command(subcommand)]
         command: IpeiCommand,
     },
-    /// Zonas quentes (Igesp): Gi* de Getis-Ord numa grade regular.
+    /// Zonas quentes (Igesp): Gi* de Getis-Ord numa grade regular (de um arquivo de pontos ou de uma área do banco).
     Hotspots {
         #[command(subcommand)]
         command: HotspotsCommand,
@@ -194,6 +194,43 @@ enum HotspotsCommand {
         /// Onde gravar as linhas rejeitadas (padrão: ARQUIVO.rejects.csv).
         #[arg(long)]
         rejects: Option<std::path::PathBuf>,
+    },
+    /// Análise completa de uma área do banco (município, AISP, área de intervenção…): Gi* do período com
+    /// classes, Gi* mês a mês com a classe emergente, densidade kernel e concentração.
+    Area {
+        /// Código da área (ex.: 5208707 para Goiânia, AISP1).
+        #[arg(long)]
+        area: String,
+        /// Primeiro mês, AAAA-MM.
+        #[arg(long)]
+        from: String,
+        /// Último mês, AAAA-MM (inclusive).
+        #[arg(long)]
+        to: String,
+        /// Crimes do catálogo, separados por vírgula (padrão: todos).
+        #[arg(long)]
+        crimes: Option<String>,
+        /// Lado da célula em metros (padrão: lado menor da área / 50, em múltiplos de 100 m, mínimo 50 m).
+        #[arg(long)]
+        cell: Option<f64>,
+        /// Hexágonos H3 em vez de quadrados (resolução de área mais próxima da célula).
+        #[arg(long)]
+        hex: bool,
+        /// Vizinhança por distância, em metros (padrão: contiguidade rainha).
+        #[arg(long)]
+        band: Option<f64>,
+        /// Inferência por permutações (ex.: 999) em vez do p analítico.
+        #[arg(long)]
+        permutations: Option<usize>,
+        /// Semente das permutações.
+        #[arg(long, default_value_t = 12345)]
+        seed: u64,
+        /// Correção de Benjamini–Hochberg nas classes (padrão: true).
+        #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+        fdr: bool,
+        /// Raio da densidade kernel, em metros (padrão: regra de referência normal).
+        #[arg(long)]
+        bandwidth: Option<f64>,
     },
 }
 
@@ -631,6 +668,72 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     rejects,
                 },
         } => hotspots_gistar(&points, cell, fdr, rejects.as_deref(), cli.format),
+        Command::Hotspots {
+            command:
+                HotspotsCommand::Area {
+                    area,
+                    from,
+                    to,
+                    crimes,
+                    cell,
+                    hex,
+                    band,
+                    permutations,
+                    seed,
+                    fdr,
+                    bandwidth,
+                },
+        } => {
+            use atalaia_spatial::hotspot::{Contiguity, Inference, Params, Shape};
+            let month = |flag: &str, v: &str| {
+                atalaia_core::Month::parse(v)
+                    .map_err(|e| anyhow::anyhow!("--{flag} `{v}` inválido: {e}"))
+            };
+            let (from, to) = match (month("from", &from), month("to", &to)) {
+                (Ok(f), Ok(t)) => (f, t),
+                (Err(e), _) | (_, Err(e)) => {
+                    eprintln!("erro: {e}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            let query = atalaia_store::hotspots::HotspotQuery {
+                area,
+                from,
+                to,
+                crimes: crimes
+                    .iter()
+                    .flat_map(|c| c.split(','))
+                    .map(|c| c.trim().to_string())
+                    .filter(|c| !c.is_empty())
+                    .collect(),
+                params: Params {
+                    shape: if hex { Shape::Hexagon } else { Shape::Square },
+                    cell,
+                    contiguity: band.map_or(Contiguity::Queen, Contiguity::Band),
+                    inference: permutations.map_or(Inference::Analytic, |permutations| {
+                        Inference::Permutation { permutations, seed }
+                    }),
+                    fdr,
+                    bandwidth,
+                },
+            };
+            let db = connect(&cli.database).await?;
+            let run = db.hotspots(&query).await;
+            db.close().await;
+            match run {
+                Ok(run) => {
+                    print_hotspots(&run, cli.format)?;
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(atalaia_store::hotspots::HotspotError::Store(e)) => {
+                    Err(anyhow::Error::new(e).context("a análise não foi feita"))
+                }
+                Err(e) => {
+                    eprintln!("erro: {e}");
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }
         Command::Reminders { command } => {
             let now = Utc::now().naive_utc();
             let (date, smtp) = match command {
@@ -1087,6 +1190,71 @@ fn print_summary(s: &ImportSummary, format: OutputFormat) -> anyhow::Result<()> 
 }
 
 /// `hotspots gistar` (contracts.md §1, §3): one row per cell of the points' bounding grid.
+/// Prints a stored area's hot-spot analysis: one row per study cell (CSV/table), everything (JSON), or
+/// the cells as WGS84 polygons (GeoJSON); the method and the counts go to stderr.
+fn print_hotspots(
+    run: &atalaia_store::hotspots::HotspotRun,
+    format: OutputFormat,
+) -> anyhow::Result<()> {
+    use std::io::Write;
+    let a = &run.analysis;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let months: Vec<String> = run.months.iter().map(|m| m.to_string()).collect();
+    match format {
+        OutputFormat::Geojson => {
+            let mut fc = a.feature_collection();
+            fc["properties"] = serde_json::json!({
+                "area": run.territory.code, "months": months, "method": a.method_pt()});
+            writeln!(out, "{fc}")?;
+        }
+        OutputFormat::Json => {
+            let cells: Vec<serde_json::Value> = a
+                .cells
+                .iter()
+                .map(|c| {
+                    let (lon, lat) = atalaia_spatial::utm::from_utm(c.centre.0, c.centre.1, a.zone);
+                    serde_json::json!({"id": c.id, "lon": lon, "lat": lat, "count": c.count,
+                        "z": c.z, "p": c.p, "p_fdr": c.p_fdr, "class": c.class.as_str(),
+                        "emerging": c.emerging.map(|e| e.code()), "density": c.density,
+                        "series": c.series, "z_series": c.z_series})
+                })
+                .collect();
+            let v = serde_json::json!({
+                "area": run.territory.code, "name": run.territory.name, "months": months,
+                "crimes": run.crimes, "method": a.method_pt(), "cell": a.cell,
+                "cell_from_rule": a.cell_from_rule, "hex_resolution": a.resolution,
+                "bandwidth": a.bandwidth,
+                "utm_zone": format!("{}{}", a.zone.number, if a.zone.south { "S" } else { "N" }),
+                "occurrences": run.occurrences, "points_in": a.points_in, "points_out": a.points_out, "points_edge": a.points_edge,
+                "without_coordinates": run.without_coordinates,
+                "gini": a.gini, "generalised_gini": a.generalised_gini, "top5_share": a.top5_share,
+                "cells": cells});
+            writeln!(out, "{v}")?;
+        }
+        OutputFormat::Csv | OutputFormat::Table => a.write_csv(&mut out)?,
+    }
+    out.flush()?;
+    eprintln!(
+        "{} — {} a {}: {}",
+        run.territory.name,
+        run.months
+            .first()
+            .map(|m| m.to_string())
+            .unwrap_or_default(),
+        run.months.last().map(|m| m.to_string()).unwrap_or_default(),
+        a.method_pt()
+    );
+    eprintln!(
+        "{} células; {} ocorrência(s) georreferenciada(s) na análise, {} em células da borda (centro fora da área), {} da área sem coordenadas; {} fora do polígono (na caixa da área)",
+        a.cells.len(),
+        a.points_in,
+        a.points_edge,
+        run.without_coordinates,
+        a.points_out
+    );
+    Ok(())
+}
+
 fn hotspots_gistar(
     points: &std::path::Path,
     cell: f64,

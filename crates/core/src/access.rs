@@ -131,11 +131,14 @@ pub enum Permission {
     ManageCalendar,
     /// The named payroll of a run (committee and auditors: personal data tied to pay).
     ViewPayroll,
+    /// Igesp diagnostics that change the program's data or record a decision: intervention areas made
+    /// from hot-spot cells, the municipality selection and its decisions (platform.md §1: the analysts).
+    Diagnose,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 14] = [
         Permission::ViewIndicators,
         Permission::ViewOccurrences,
         Permission::Import,
@@ -149,6 +152,7 @@ impl Permission {
         Permission::UnitActs,
         Permission::ManageCalendar,
         Permission::ViewPayroll,
+        Permission::Diagnose,
     ];
 
     /// The permission's code (for logs and the OpenAPI document).
@@ -167,6 +171,7 @@ impl Permission {
             Permission::UnitActs => "unit_acts",
             Permission::ManageCalendar => "manage_calendar",
             Permission::ViewPayroll => "view_payroll",
+            Permission::Diagnose => "diagnose",
         }
     }
 }
@@ -189,6 +194,7 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         P::UnitActs => role == R::UnitHead,
         P::ManageCalendar => role == R::Admin,
         P::ViewPayroll => matches!(role, R::Committee | R::Auditor),
+        P::Diagnose => role == R::Analyst,
     }
 }
 
@@ -215,7 +221,7 @@ mod tests {
     /// the order admin, analyst, committee, unit_head, coordinator, partner, auditor.
     #[test]
     fn access_table() {
-        let table: [(Permission, [bool; 7]); 13] = [
+        let table: [(Permission, [bool; 7]); 14] = [
             (
                 Permission::ViewIndicators,
                 [true, true, true, true, true, true, true],
@@ -267,6 +273,10 @@ mod tests {
             (
                 Permission::ViewPayroll,
                 [false, false, true, false, false, false, true],
+            ),
+            (
+                Permission::Diagnose,
+                [false, true, false, false, false, false, false],
             ),
         ];
         for (p, row) in table {

@@ -71,6 +71,9 @@ pub struct DemoReport {
     pub first_day: NaiveDate,
     /// One summary per import, in order.
     pub imports: Vec<ImportSummary>,
+    /// The planted hot spots: (area code, longitude, latitude); 40 % of an area's geocoded occurrences
+    /// fall within ~400 m of one of them, so a hot-spot map must show them.
+    pub hot_spots: Vec<(String, f64, f64)>,
 }
 
 impl fmt::Display for DemoReport {
@@ -346,6 +349,7 @@ pub async fn load_scaled(
         today,
         first_day,
         imports: Vec::new(),
+        hot_spots: Vec::new(),
     };
 
     // 1. Territories: the state, 246 real municipalities, synthetic AISPs and AIS.
@@ -781,6 +785,9 @@ pub async fn load_scaled(
     for a in &mut areas {
         let k = if a.share < 1.0 { 2 } else { 3 };
         a.hot_spots = (0..k).map(|_| point_in(&mut rng, &a.prepared)).collect();
+        report
+            .hot_spots
+            .extend(a.hot_spots.iter().map(|&(x, y)| (a.code.clone(), x, y)));
     }
     let mut occ = String::from("id,occurred_at,crime,lat,lon,territory_code,victims,unit_code\n");
     let mut month = Month::of(first_day)

@@ -136,6 +136,30 @@ impl Emerging {
     }
 }
 
+impl Emerging {
+    /// The class in Portuguese, for maps and reports: "zona quente nova", "zona fria persistente", …
+    pub fn label_pt(self) -> String {
+        match self {
+            Emerging::NoPattern => "sem padrão".into(),
+            Emerging::Pattern(hot, k) => {
+                let side = if hot { "zona quente" } else { "zona fria" };
+                // "nova"/"histórica" are adjectives of "zona"; the others, participles or adjectives too.
+                let word = match k {
+                    Kind::New => "nova",
+                    Kind::Consecutive => "consecutiva",
+                    Kind::Intensifying => "em intensificação",
+                    Kind::Persistent => "persistente",
+                    Kind::Diminishing => "em diminuição",
+                    Kind::Sporadic => "esporádica",
+                    Kind::Oscillating => "oscilante",
+                    Kind::Historical => "histórica",
+                };
+                format!("{side} {word}")
+            }
+        }
+    }
+}
+
 /// The rule table for one side: `on[t]` the side's significance in step t (hot for the hot table),
 /// `off[t]` the other side's, `toward` whether the trend goes the side's way (upward for hot), `away` the
 /// opposite.

@@ -136,6 +136,8 @@ pub struct Cell {
     pub class: HotClass,
     /// Gi* z per time step.
     pub z_series: Vec<f64>,
+    /// Hot/cold class per time step (by the p the team chose, adjusted within each step or not).
+    pub class_series: Vec<HotClass>,
     /// Emerging class over the steps (`None` with fewer than two steps).
     pub emerging: Option<Emerging>,
     /// KDE at the centre, occurrences per km².
@@ -163,8 +165,10 @@ pub struct Analysis {
     pub cells: Vec<Cell>,
     /// Points counted in a study cell.
     pub points_in: usize,
-    /// Points outside the area, or in a cell whose centre is outside it.
+    /// Points outside the area's polygon (the query reads its bounding box).
     pub points_out: usize,
+    /// Points inside the polygon but in an edge cell whose centre is outside it (not in the statistic).
+    pub points_edge: usize,
     /// Gini of the cells' counts.
     pub gini: f64,
     /// Gini generalised for sparse counts.
@@ -208,6 +212,19 @@ impl Analysis {
             },
             self.bandwidth.round()
         )
+    }
+}
+
+/// A hot/cold class in Portuguese, as the map's legend reads it.
+pub fn class_pt(c: HotClass) -> &'static str {
+    match c {
+        HotClass::Hot99 => "quente (99 %)",
+        HotClass::Hot95 => "quente (95 %)",
+        HotClass::Hot90 => "quente (90 %)",
+        HotClass::Cold99 => "fria (99 %)",
+        HotClass::Cold95 => "fria (95 %)",
+        HotClass::Cold90 => "fria (90 %)",
+        HotClass::NotSignificant => "não significativa",
     }
 }
 
@@ -416,7 +433,7 @@ pub fn analyse(
     };
     let mut series = vec![vec![0.0; steps]; n];
     let mut xyw = Vec::new();
-    let (mut points_in, mut points_out) = (0usize, 0usize);
+    let (mut points_in, mut points_out, mut points_edge) = (0usize, 0usize, 0usize);
     for p in points {
         let usable = p.lon.is_finite() && p.lat.is_finite() && p.weight.is_finite();
         if !usable || !area.prepared_degrees.contains(p.lon, p.lat) {
@@ -430,7 +447,7 @@ pub fn analyse(
                 xyw.push((x, y, p.weight));
                 points_in += 1;
             }
-            None => points_out += 1,
+            None => points_edge += 1,
         }
     }
     let counts: Vec<f64> = series.iter().map(|s| s.iter().sum()).collect();
@@ -449,6 +466,7 @@ pub fn analyse(
     let mut z_series = vec![Vec::with_capacity(steps); n];
     let mut hot = vec![Vec::with_capacity(steps); n];
     let mut cold = vec![Vec::with_capacity(steps); n];
+    let mut class_series = vec![Vec::with_capacity(steps); n];
     if steps >= 2 {
         for t in 0..steps {
             let y: Vec<f64> = series.iter().map(|s| s[t]).collect();
@@ -458,6 +476,7 @@ pub fn analyse(
             for k in 0..n {
                 z_series[k].push(zt[k]);
                 hot[k].push(zt[k] > 0.0 && adj[k] < emerging::ALPHA);
+                class_series[k].push(HotClass::of(zt[k], if params.fdr { adj[k] } else { pt[k] }));
                 cold[k].push(zt[k] < 0.0 && adj[k] < emerging::ALPHA);
             }
         }
@@ -485,6 +504,7 @@ pub fn analyse(
             class: HotClass::of(z[k], if params.fdr { p_fdr[k] } else { p[k] }),
             emerging: (steps >= 2).then(|| emerging::classify(&hot[k], &cold[k], &z_series[k])),
             z_series: std::mem::take(&mut z_series[k]),
+            class_series: std::mem::take(&mut class_series[k]),
             density: density[k],
         })
         .collect();
@@ -506,7 +526,77 @@ pub fn analyse(
         cells,
         points_in,
         points_out,
+        points_edge,
     })
+}
+
+impl Analysis {
+    /// The cells as a GeoJSON FeatureCollection in WGS84, one feature per cell with its results:
+    /// `id`, `count`, `z`, `p`, `p_fdr`, `class`, `class_label`, `emerging` (a code, or null),
+    /// `emerging_label`, `density` (per km²), `series`, `z_series` and `class_series` (per time step;
+    /// empty with one step).
+    pub fn feature_collection(&self) -> serde_json::Value {
+        let round = |v: f64, digits: i32| {
+            let f = 10f64.powi(digits);
+            (v * f).round() / f
+        };
+        let features: Vec<serde_json::Value> = self
+            .cells
+            .iter()
+            .map(|c| {
+                let ring: Vec<[f64; 2]> = c
+                    .ring
+                    .iter()
+                    .map(|&(x, y)| [round(x, 7), round(y, 7)])
+                    .collect();
+                serde_json::json!({
+                    "type": "Feature",
+                    "geometry": {"type": "Polygon", "coordinates": [ring]},
+                    "properties": {
+                        "id": c.id,
+                        "count": c.count,
+                        "z": c.z,
+                        "p": c.p,
+                        "p_fdr": c.p_fdr,
+                        "class": c.class.as_str(),
+                        "class_label": class_pt(c.class),
+                        "emerging": c.emerging.map(|e| e.code()),
+                        "emerging_label": c.emerging.map(|e| e.label_pt()),
+                        "density": round(c.density, 4),
+                        "series": c.series,
+                        "z_series": c.z_series.iter().map(|&z| round(z, 4)).collect::<Vec<_>>(),
+                        "class_series": c.class_series.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+                    }
+                })
+            })
+            .collect();
+        serde_json::json!({"type": "FeatureCollection", "features": features})
+    }
+}
+
+impl Analysis {
+    /// One CSV row per cell: `id,lon,lat,count,z,p,p_fdr,class,emerging,density` (centre in WGS84; the
+    /// emerging class empty with one time step).
+    pub fn write_csv(&self, mut w: impl std::io::Write) -> std::io::Result<()> {
+        writeln!(w, "id,lon,lat,count,z,p,p_fdr,class,emerging,density")?;
+        for c in &self.cells {
+            let (lon, lat) = from_utm(c.centre.0, c.centre.1, self.zone);
+            // Square ids `i,j` hold a comma: quoted.
+            writeln!(
+                w,
+                "\"{}\",{lon:.6},{lat:.6},{},{},{},{},{},{},{}",
+                c.id,
+                c.count,
+                c.z,
+                c.p,
+                c.p_fdr,
+                c.class.as_str(),
+                c.emerging.map(|e| e.code()).unwrap_or_default(),
+                c.density
+            )?;
+        }
+        Ok(())
+    }
 }
 
 /// The cells chosen (their rings, WGS84) merged into one (multi)polygon: the new intervention area's
@@ -644,7 +734,7 @@ mod tests {
         // east and north edge columns' centres are outside, so the 20 × 20 cells are the study area.
         assert_eq!(a.cells.len(), 400);
         assert_eq!(a.points_in, pts.len());
-        assert_eq!(a.points_out, 0);
+        assert_eq!((a.points_out, a.points_edge), (0, 0));
         let hot: Vec<&str> = a
             .cells
             .iter()

@@ -16,6 +16,7 @@ pub mod grid;
 pub mod hotspot;
 pub mod kde;
 pub mod pip;
+pub mod shapes;
 pub mod study;
 pub mod utm;
 

@@ -27,6 +27,7 @@ pub mod audit;
 pub mod counts;
 pub mod cycles;
 mod direct;
+pub mod hotspots;
 pub mod imports;
 pub mod indicators;
 pub mod ipei;

@@ -90,6 +90,26 @@ pub fn routes() -> Vec<Route> {
             pages::territories::detail,
         ),
         get(
+            "/zonas-quentes",
+            Perm(P::ViewOccurrences),
+            pages::hotspots::page,
+        ),
+        get(
+            "/zonas-quentes/celulas.geojson",
+            Perm(P::ViewOccurrences),
+            pages::hotspots::geojson,
+        ),
+        get(
+            "/zonas-quentes/celulas.csv",
+            Perm(P::ViewOccurrences),
+            pages::hotspots::csv,
+        ),
+        post(
+            "/zonas-quentes/area-de-intervencao",
+            Perm(P::Diagnose),
+            pages::hotspots::create_area,
+        ),
+        get(
             "/ocorrencias",
             Perm(P::ViewOccurrences),
             pages::occurrences::page,

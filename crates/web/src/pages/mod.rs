@@ -5,6 +5,7 @@ pub mod admin;
 pub mod audit;
 pub mod calendar;
 pub mod home;
+pub mod hotspots;
 pub mod imports;
 pub mod ipei;
 pub mod keys;
@@ -55,10 +56,11 @@ pub struct Chrome {
 
 /// The menu, in order. Each entry is shown when the route it leads to lets the user in, so the menu
 /// and the permission check cannot disagree.
-const MENU: [(&str, &str); 15] = [
+const MENU: [(&str, &str); 16] = [
     ("Início", "/"),
     ("Territórios", "/territorios"),
     ("Ocorrências", "/ocorrencias"),
+    ("Zonas quentes", "/zonas-quentes"),
     ("Operadores", "/operadores"),
     ("RECAP", "/recap"),
     ("Minha unidade", "/recap/unidade"),

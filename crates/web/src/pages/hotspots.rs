@@ -1,0 +1,641 @@
+//! Hot spots ("zonas quentes", igesp.md §3): the map of an area's Gi* classes, its KDE surface and the
+//! emerging classes month by month, the method named on the map; the cells' data as GeoJSON and CSV; and
+//! "create intervention area" — chosen cells merged into a new area of kind `intervention`, imported
+//! through the territories importer (so occurrences are re-assigned and every indicator works on it) and
+//! audited.
+//!
+//! The analysis itself is `atalaia_store::Db::hotspots`, the same one `atalaia hotspots area` runs.
+
+use askama::Template;
+use atalaia_core::Month;
+use atalaia_core::access::Permission;
+use atalaia_core::ids::TerritoryCode;
+use atalaia_ingest::Kind;
+use atalaia_spatial::emerging::Emerging;
+use atalaia_spatial::gistar::HotClass;
+use atalaia_spatial::hotspot::{Contiguity, Inference, Params, Shape, class_pt, merge_cells};
+use atalaia_store::audit::AuditEvent;
+use atalaia_store::hotspots::{HotspotError, HotspotQuery, HotspotRun};
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form, Json};
+use chrono::NaiveDate;
+
+use super::{Chrome, render};
+use crate::guard::Identity;
+use crate::security::random_token;
+use crate::{AppError, AppState};
+
+/// Kinds of areas offered for an analysis.
+const KINDS: [&str; 5] = ["municipality", "aisp", "ais", "aise", "intervention"];
+
+/// The form's fields, as `(name, value)` pairs (crimes repeat: `crime=a&crime=b`).
+type Fields = Vec<(String, String)>;
+
+fn field<'a>(f: &'a Fields, name: &str) -> Option<&'a str> {
+    f.iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty())
+}
+
+fn metres(f: &Fields, name: &str, label: &str) -> Result<Option<f64>, String> {
+    match field(f, name) {
+        None => Ok(None),
+        Some(v) => match v.replace(',', ".").parse::<f64>() {
+            Ok(x) if x.is_finite() && x > 0.0 => Ok(Some(x)),
+            _ => Err(format!(
+                "{label} `{v}` inválido: esperado um número de metros maior que zero"
+            )),
+        },
+    }
+}
+
+/// The choices of the form, with their defaults: the last twelve whole months, every crime, the
+/// default cell size, squares, queen contiguity, analytic p with FDR.
+#[derive(Debug, Clone)]
+struct Choice {
+    area: String,
+    from: Month,
+    to: Month,
+    crimes: Vec<String>,
+    params: Params,
+}
+
+impl Choice {
+    fn parse(f: &Fields, default_area: &str, today: NaiveDate) -> Result<Choice, String> {
+        let month = |name: &str, label: &str| -> Result<Option<Month>, String> {
+            field(f, name)
+                .map(|v| Month::parse(v).map_err(|e| format!("{label} `{v}` inválido: {e}")))
+                .transpose()
+        };
+        let last = Month::of(today)
+            .ok()
+            .and_then(Month::pred)
+            .ok_or("data fora do intervalo aceito")?;
+        let to = month("ate", "mês final")?.unwrap_or(last);
+        let from = match month("de", "mês inicial")? {
+            Some(m) => m,
+            None => {
+                let mut m = to;
+                for _ in 0..11 {
+                    m = m.pred().unwrap_or(m);
+                }
+                m
+            }
+        };
+        let shape = match field(f, "forma") {
+            None | Some("quadrado") => Shape::Square,
+            Some("hexagono") => Shape::Hexagon,
+            Some(v) => {
+                return Err(format!(
+                    "forma `{v}` inválida: esperado quadrado ou hexagono"
+                ));
+            }
+        };
+        let contiguity = match field(f, "vizinhanca") {
+            None | Some("rainha") => Contiguity::Queen,
+            Some("distancia") => Contiguity::Band(
+                metres(f, "distancia", "distância")?
+                    .ok_or("informe a distância da vizinhança, em metros")?,
+            ),
+            Some(v) => {
+                return Err(format!(
+                    "vizinhança `{v}` inválida: esperado rainha ou distancia"
+                ));
+            }
+        };
+        let inference = match field(f, "inferencia") {
+            None | Some("analitica") => Inference::Analytic,
+            Some("permutacao") => Inference::Permutation {
+                permutations: 999,
+                seed: 12345,
+            },
+            Some(v) => {
+                return Err(format!(
+                    "inferência `{v}` inválida: esperado analitica ou permutacao"
+                ));
+            }
+        };
+        let fdr = match field(f, "fdr") {
+            None | Some("sim") => true,
+            Some("nao") => false,
+            Some(v) => return Err(format!("fdr `{v}` inválido: esperado sim ou nao")),
+        };
+        let mut crimes: Vec<String> = f
+            .iter()
+            .filter(|(k, v)| k == "crime" && !v.trim().is_empty())
+            .map(|(_, v)| v.trim().to_string())
+            .collect();
+        crimes.sort();
+        crimes.dedup();
+        Ok(Choice {
+            area: field(f, "area").unwrap_or(default_area).to_string(),
+            from,
+            to,
+            crimes,
+            params: Params {
+                shape,
+                cell: metres(f, "celula", "tamanho da célula")?,
+                contiguity,
+                inference,
+                fdr,
+                bandwidth: metres(f, "raio", "raio da densidade")?,
+            },
+        })
+    }
+
+    fn query(&self) -> HotspotQuery {
+        HotspotQuery {
+            area: self.area.clone(),
+            from: self.from,
+            to: self.to,
+            crimes: self.crimes.clone(),
+            params: self.params,
+        }
+    }
+
+    /// The choice as a query string (for the map's data, the CSV and links).
+    fn query_string(&self) -> String {
+        let mut pairs: Vec<(&str, String)> = vec![
+            ("area", self.area.clone()),
+            ("de", self.from.to_string()),
+            ("ate", self.to.to_string()),
+        ];
+        for c in &self.crimes {
+            pairs.push(("crime", c.clone()));
+        }
+        if let Some(c) = self.params.cell {
+            pairs.push(("celula", c.to_string()));
+        }
+        if self.params.shape == Shape::Hexagon {
+            pairs.push(("forma", "hexagono".into()));
+        }
+        if let Contiguity::Band(d) = self.params.contiguity {
+            pairs.push(("vizinhanca", "distancia".into()));
+            pairs.push(("distancia", d.to_string()));
+        }
+        if let Inference::Permutation { .. } = self.params.inference {
+            pairs.push(("inferencia", "permutacao".into()));
+        }
+        if !self.params.fdr {
+            pairs.push(("fdr", "nao".into()));
+        }
+        if let Some(b) = self.params.bandwidth {
+            pairs.push(("raio", b.to_string()));
+        }
+        serde_urlencoded::to_string(&pairs).unwrap_or_default()
+    }
+}
+
+/// The area shown when none is chosen: the municipality with the most occurrences in the last year.
+async fn default_area(st: &AppState, today: NaiveDate) -> Result<String, AppError> {
+    let start = today
+        .checked_sub_months(chrono::Months::new(12))
+        .unwrap_or(today);
+    let municipalities: std::collections::HashSet<String> = st
+        .db
+        .territories_on(&["municipality"], today)
+        .await?
+        .into_iter()
+        .filter(|t| t.geometry.is_some())
+        .map(|t| t.code)
+        .collect();
+    let mut totals: std::collections::HashMap<String, i64> = Default::default();
+    for t in st.db.monthly_totals(start, today).await? {
+        if municipalities.contains(&t.territory_code) {
+            *totals.entry(t.territory_code).or_default() += t.occurrences;
+        }
+    }
+    Ok(totals
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+        .map(|(c, _)| c)
+        .or_else(|| municipalities.into_iter().min())
+        .unwrap_or_default())
+}
+
+fn error_of(e: HotspotError) -> AppError {
+    match e {
+        HotspotError::Store(e) => AppError::Store(e),
+        HotspotError::UnknownArea(code) => AppError::NotFound(format!("a área `{code}`")),
+        other => AppError::BadRequest(other.to_string()),
+    }
+}
+
+struct AreaOption {
+    code: String,
+    label: String,
+    selected: bool,
+}
+
+struct CrimeOption {
+    code: String,
+    label: String,
+    checked: bool,
+}
+
+struct ClassCount {
+    label: &'static str,
+    css: &'static str,
+    cells: usize,
+}
+
+struct HotCell {
+    id: String,
+    class: &'static str,
+    css: &'static str,
+    emerging: String,
+    count: String,
+    z: String,
+    p_fdr: String,
+}
+
+struct Summary {
+    area_name: String,
+    method: String,
+    cell: String,
+    months: String,
+    cells: usize,
+    points_in: usize,
+    points_edge: usize,
+    without_coordinates: i64,
+    classes: Vec<ClassCount>,
+    emerging: Vec<(String, usize)>,
+    gini: String,
+    top5: String,
+    hottest: Vec<HotCell>,
+}
+
+#[derive(Template)]
+#[template(path = "hotspots.html")]
+struct Page {
+    chrome: Chrome,
+    areas: Vec<AreaOption>,
+    crimes: Vec<CrimeOption>,
+    from: String,
+    to: String,
+    cell: String,
+    hex: bool,
+    band: bool,
+    distance: String,
+    permutation: bool,
+    fdr: bool,
+    bandwidth: String,
+    error: Option<String>,
+    summary: Option<Summary>,
+    data_url: String,
+    csv_url: String,
+    hidden: Vec<(String, String)>,
+    may_create: bool,
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1} %", x * 100.0).replace('.', ",")
+}
+
+fn num(x: f64, digits: usize) -> String {
+    format!("{x:.digits$}").replace('.', ",")
+}
+
+fn css_of(c: HotClass) -> &'static str {
+    c.as_str()
+}
+
+fn summary_of(run: &HotspotRun) -> Summary {
+    let a = &run.analysis;
+    let order = [
+        HotClass::Hot99,
+        HotClass::Hot95,
+        HotClass::Hot90,
+        HotClass::NotSignificant,
+        HotClass::Cold90,
+        HotClass::Cold95,
+        HotClass::Cold99,
+    ];
+    let classes = order
+        .iter()
+        .map(|&c| ClassCount {
+            label: class_pt(c),
+            css: css_of(c),
+            cells: a.cells.iter().filter(|x| x.class == c).count(),
+        })
+        .collect();
+    let mut emerging: std::collections::BTreeMap<String, usize> = Default::default();
+    for c in &a.cells {
+        if let Some(e) = c.emerging
+            && e != Emerging::NoPattern
+        {
+            *emerging.entry(e.label_pt()).or_default() += 1;
+        }
+    }
+    let mut hot: Vec<&atalaia_spatial::hotspot::Cell> = a
+        .cells
+        .iter()
+        .filter(|c| c.class != HotClass::NotSignificant && c.z > 0.0)
+        .collect();
+    hot.sort_by(|x, y| y.z.total_cmp(&x.z).then(x.id.cmp(&y.id)));
+    Summary {
+        area_name: format!("{} ({})", run.territory.name, run.territory.code),
+        method: a.method_pt(),
+        cell: if let Some(r) = a.resolution {
+            format!(
+                "hexágonos H3 de resolução {r} (célula pedida: {} m)",
+                a.cell
+            )
+        } else {
+            format!("{} m", a.cell)
+        },
+        months: match (run.months.first(), run.months.last()) {
+            (Some(f), Some(l)) if f == l => f.label_pt(),
+            (Some(f), Some(l)) => format!("{} a {}", f.label_pt(), l.label_pt()),
+            _ => String::new(),
+        },
+        cells: a.cells.len(),
+        points_in: a.points_in,
+        points_edge: a.points_edge,
+        without_coordinates: run.without_coordinates,
+        classes,
+        emerging: emerging.into_iter().collect(),
+        gini: num(a.gini, 3),
+        top5: pct(a.top5_share),
+        hottest: hot
+            .into_iter()
+            .take(15)
+            .map(|c| HotCell {
+                id: c.id.clone(),
+                class: class_pt(c.class),
+                css: css_of(c.class),
+                emerging: c.emerging.map(|e| e.label_pt()).unwrap_or_default(),
+                count: num(c.count, 0),
+                z: num(c.z, 2),
+                p_fdr: format!("{:.4}", c.p_fdr).replace('.', ","),
+            })
+            .collect(),
+    }
+}
+
+/// `GET /zonas-quentes`.
+pub async fn page(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Query(f): Query<Fields>,
+) -> Result<Response, AppError> {
+    let today = st.config.clock.today();
+    let default = default_area(&st, today).await?;
+    let (choice, mut error) = match Choice::parse(&f, &default, today) {
+        Ok(c) => (Some(c), None),
+        Err(e) => (None, Some(e)),
+    };
+    let mut summary = None;
+    if let Some(c) = &choice
+        && !c.area.is_empty()
+    {
+        match st.db.hotspots(&c.query()).await {
+            Ok(run) => summary = Some(summary_of(&run)),
+            Err(HotspotError::Store(e)) => return Err(AppError::Store(e)),
+            Err(e) => error = Some(e.to_string()),
+        }
+    }
+    let chosen_area = choice.as_ref().map(|c| c.area.clone()).unwrap_or(default);
+    let mut areas: Vec<AreaOption> = st
+        .db
+        .territories_on(&KINDS, today)
+        .await?
+        .into_iter()
+        .filter(|t| t.geometry.is_some())
+        .map(|t| AreaOption {
+            selected: t.code == chosen_area,
+            label: format!("{} — {} ({})", t.code, t.name, kind_pt(&t.kind)),
+            code: t.code,
+        })
+        .collect();
+    areas.sort_by(|a, b| a.label.cmp(&b.label));
+    let chosen_crimes = choice
+        .as_ref()
+        .map(|c| c.crimes.clone())
+        .unwrap_or_default();
+    let crimes = st
+        .db
+        .crimes()
+        .await?
+        .into_iter()
+        .map(|c| CrimeOption {
+            checked: chosen_crimes.contains(&c.code),
+            code: c.code,
+            label: c.name,
+        })
+        .collect();
+    let qs = choice
+        .as_ref()
+        .map(Choice::query_string)
+        .unwrap_or_default();
+    let hidden = serde_urlencoded::from_str::<Vec<(String, String)>>(&qs).unwrap_or_default();
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let p = choice.as_ref().map(|c| c.params).unwrap_or_default();
+    let page = Page {
+        chrome: Chrome::new(&st, &id, "Zonas quentes", "/zonas-quentes").await,
+        areas,
+        crimes,
+        from: choice
+            .as_ref()
+            .map(|c| c.from.to_string())
+            .unwrap_or_default(),
+        to: choice
+            .as_ref()
+            .map(|c| c.to.to_string())
+            .unwrap_or_default(),
+        cell: p.cell.map(|c| c.to_string()).unwrap_or_default(),
+        hex: p.shape == Shape::Hexagon,
+        band: matches!(p.contiguity, Contiguity::Band(_)),
+        distance: match p.contiguity {
+            Contiguity::Band(d) => d.to_string(),
+            Contiguity::Queen => String::new(),
+        },
+        permutation: matches!(p.inference, Inference::Permutation { .. }),
+        fdr: p.fdr,
+        bandwidth: p.bandwidth.map(|b| b.to_string()).unwrap_or_default(),
+        error,
+        data_url: format!("/zonas-quentes/celulas.geojson?{qs}"),
+        csv_url: format!("/zonas-quentes/celulas.csv?{qs}"),
+        summary,
+        hidden,
+        may_create: id.may(Permission::Diagnose),
+    };
+    let mut resp = render(&page)?;
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+fn kind_pt(kind: &str) -> &str {
+    match kind {
+        "municipality" => "município",
+        "intervention" => "área de intervenção",
+        "aisp" => "AISP",
+        "ais" => "AIS",
+        "aise" => "AISE",
+        other => other,
+    }
+}
+
+async fn run_of(st: &AppState, f: &Fields) -> Result<HotspotRun, AppError> {
+    let today = st.config.clock.today();
+    let default = default_area(st, today).await?;
+    let choice = Choice::parse(f, &default, today).map_err(AppError::BadRequest)?;
+    st.db.hotspots(&choice.query()).await.map_err(error_of)
+}
+
+/// `GET /zonas-quentes/celulas.geojson`: the cells with their results, and the months and method.
+pub async fn geojson(
+    State(st): State<AppState>,
+    Query(f): Query<Fields>,
+) -> Result<Response, AppError> {
+    let run = run_of(&st, &f).await?;
+    let a = &run.analysis;
+    let mut fc = a.feature_collection();
+    fc["properties"] = serde_json::json!({
+        "area": run.territory.code,
+        "name": run.territory.name,
+        "months": run.months.iter().map(|m| m.to_string()).collect::<Vec<_>>(),
+        "month_labels": run.months.iter().map(|m| m.label_pt()).collect::<Vec<_>>(),
+        "method": a.method_pt(),
+        "cell": a.cell,
+    });
+    Ok(Json(fc).into_response())
+}
+
+/// `GET /zonas-quentes/celulas.csv`.
+pub async fn csv(
+    State(st): State<AppState>,
+    Query(f): Query<Fields>,
+) -> Result<Response, AppError> {
+    let run = run_of(&st, &f).await?;
+    let mut body = Vec::new();
+    run.analysis
+        .write_csv(&mut body)
+        .map_err(|e| AppError::Internal(format!("csv: {e}")))?;
+    let name = format!(
+        "zonas-quentes-{}-{}-{}.csv",
+        run.territory.code,
+        run.months
+            .first()
+            .map(|m| m.to_string())
+            .unwrap_or_default(),
+        run.months.last().map(|m| m.to_string()).unwrap_or_default()
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// `POST /zonas-quentes/area-de-intervencao`: the chosen cells (`celulas`, ids separated by `;`) of the
+/// analysis the form's other fields describe become the intervention area `codigo` named `nome`, in
+/// force from the first day of the analysed period, child of the analysed area (igesp.md §3).
+pub async fn create_area(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Form(f): Form<Fields>,
+) -> Result<Response, AppError> {
+    let code = field(&f, "codigo").unwrap_or_default().to_string();
+    let code = TerritoryCode::parse(&code)
+        .map_err(|e| AppError::BadRequest(format!("código `{code}` inválido: {e}")))?
+        .as_str()
+        .to_string();
+    let name = field(&f, "nome")
+        .filter(|n| n.chars().count() <= 120)
+        .ok_or_else(|| AppError::BadRequest("informe o nome da área (até 120 caracteres)".into()))?
+        .to_string();
+    if !st.db.territory(&code).await?.is_empty() {
+        return Err(AppError::BadRequest(format!(
+            "já existe um território com o código `{code}`; escolha outro"
+        )));
+    }
+    let chosen: Vec<&str> = field(&f, "celulas")
+        .unwrap_or_default()
+        .split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    if chosen.is_empty() {
+        return Err(AppError::BadRequest(
+            "nenhuma célula escolhida: clique nas células do mapa para escolhê-las".into(),
+        ));
+    }
+    let run = run_of(&st, &f).await?;
+    let mut rings = Vec::with_capacity(chosen.len());
+    for c in &chosen {
+        let cell = run
+            .analysis
+            .cells
+            .iter()
+            .find(|x| x.id == *c)
+            .ok_or_else(|| {
+                AppError::BadRequest(format!(
+                    "a célula `{c}` não faz parte desta análise (a área ou os parâmetros mudaram?)"
+                ))
+            })?;
+        rings.push(cell.ring.clone());
+    }
+    let merged = merge_cells(&rings);
+    let geometry = geojson::Geometry::from(&merged);
+    // In force from the first day of the analysed period, not from today: the period is the area's
+    // "before" (igesp.md §6 compares it with what follows), and a fact belongs to the areas of its date
+    // (Art. 2 §ú), so an area born today would have no history to evaluate.
+    let valid_from = run
+        .months
+        .first()
+        .map(|m| m.first_day())
+        .unwrap_or_default();
+    let fc = serde_json::json!({"type": "FeatureCollection", "features": [{
+        "type": "Feature",
+        "geometry": geometry,
+        "properties": {"code": code, "name": name, "kind": "intervention",
+            "parent": run.territory.code, "valid_from": valid_from.to_string()}
+    }]});
+    let dir = st
+        .config
+        .data_dir
+        .join("envios")
+        .join(&random_token()[..16]);
+    tokio::fs::create_dir_all(&dir)
+        .await
+        .map_err(|e| AppError::Internal(format!("{}: {e}", dir.display())))?;
+    let path = dir.join("area-de-intervencao.geojson");
+    tokio::fs::write(&path, fc.to_string())
+        .await
+        .map_err(|e| AppError::Internal(format!("{}: {e}", path.display())))?;
+    let import =
+        super::imports::import_saved(&st, &id, Kind::Territories, &dir, &path, None).await?;
+    let import_id = import.map_err(AppError::BadRequest)?;
+    let event = AuditEvent {
+        actor: id.actor(),
+        action: "territory.intervention_created".into(),
+        object: format!("territory:{code}"),
+        details: serde_json::json!({
+            "name": name,
+            "from_area": run.territory.code,
+            "months": [run.months.first().map(|m| m.to_string()), run.months.last().map(|m| m.to_string())],
+            "crimes": run.crimes,
+            "method": run.analysis.method_pt(),
+            "cells": chosen,
+            "import_id": import_id,
+        }),
+        ip: id.ip.clone(),
+    };
+    st.db.audit(&event, st.config.clock.now_utc()).await?;
+    Ok(Redirect::to(&format!("/territorios/{code}")).into_response())
+}
