@@ -228,7 +228,7 @@ enum HotspotsCommand {
         /// Correção de Benjamini–Hochberg nas classes (padrão: true).
         #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
         fdr: bool,
-        /// Raio da densidade kernel, em metros (padrão: regra de referência normal).
+        /// Raio da densidade kernel, em metros (padrão: regra de Silverman espacial, como no ArcGIS).
         #[arg(long)]
         bandwidth: Option<f64>,
     },

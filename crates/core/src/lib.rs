@@ -31,6 +31,7 @@ pub mod rate;
 pub mod recap;
 pub mod reminders;
 pub mod roster;
+pub mod selection;
 pub mod stats;
 pub mod territory;
 

@@ -58,7 +58,7 @@ pub struct Params {
     pub inference: Inference,
     /// Benjamini–Hochberg on the p-values (on by default).
     pub fdr: bool,
-    /// KDE bandwidth in metres; `None` → [`default_bandwidth`].
+    /// KDE search radius in metres; `None` → [`default_bandwidth`].
     pub bandwidth: Option<f64>,
 }
 
@@ -228,33 +228,33 @@ pub fn class_pt(c: HotClass) -> &'static str {
     }
 }
 
-/// The KDE bandwidth when the team gives none: the mean over x and y of the normal-reference rule of
-/// R's `MASS::bandwidth.nrd` (`4 · 1.06 · min(sd, IQR / 1.34) · n^(−1/5)`), at least two cells; the
-/// quartic kernel reaches that far.
+/// The KDE search radius when the team gives none: ArcGIS Pro's default for Kernel Density (the spatial
+/// variant of Silverman's rule), `0.9 · min(SD, √(1/ln 2) · Dm) · n^(−1/5)`, where SD is the standard
+/// distance of the points and Dm the median distance to their mean centre; at least one cell. (The
+/// one-dimensional normal-reference rule oversmooths a city's several hot spots into one blob.)
 pub fn default_bandwidth(xy: &[(f64, f64)], cell: f64) -> f64 {
-    fn nrd(v: &mut [f64]) -> f64 {
-        let n = v.len();
-        if n < 2 {
-            return 0.0;
-        }
-        v.sort_unstable_by(f64::total_cmp);
-        let mean = v.iter().sum::<f64>() / n as f64;
-        let sd = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt();
-        // R's default quantile (type 7).
-        let q = |p: f64| {
-            let h = (n - 1) as f64 * p;
-            let lo = h.floor() as usize;
-            let hi = (lo + 1).min(n - 1);
-            v[lo] + (h - lo as f64) * (v[hi] - v[lo])
-        };
-        let iqr = (q(0.75) - q(0.25)) / 1.34;
-        let s = if iqr > 0.0 { sd.min(iqr) } else { sd };
-        4.0 * 1.06 * s * (n as f64).powf(-0.2)
+    let n = xy.len();
+    if n < 2 {
+        return cell;
     }
-    let mut xs: Vec<f64> = xy.iter().map(|p| p.0).collect();
-    let mut ys: Vec<f64> = xy.iter().map(|p| p.1).collect();
-    let h = (nrd(&mut xs) + nrd(&mut ys)) / 2.0;
-    h.max(2.0 * cell)
+    let nf = n as f64;
+    let mx = xy.iter().map(|p| p.0).sum::<f64>() / nf;
+    let my = xy.iter().map(|p| p.1).sum::<f64>() / nf;
+    let sd = (xy
+        .iter()
+        .map(|p| (p.0 - mx).powi(2) + (p.1 - my).powi(2))
+        .sum::<f64>()
+        / nf)
+        .sqrt();
+    let mut d: Vec<f64> = xy.iter().map(|p| (p.0 - mx).hypot(p.1 - my)).collect();
+    d.sort_unstable_by(f64::total_cmp);
+    let median = if n % 2 == 1 {
+        d[n / 2]
+    } else {
+        (d[n / 2 - 1] + d[n / 2]) / 2.0
+    };
+    let spread = sd.min((1.0 / std::f64::consts::LN_2).sqrt() * median);
+    (0.9 * spread * nf.powf(-0.2)).max(cell)
 }
 
 /// Quartic KDE at arbitrary centres (metres), in occurrences per km²: the points are bucketed by the
@@ -599,6 +599,41 @@ impl Analysis {
     }
 }
 
+/// Concentration of crime in an area for the municipality selection (igesp.md §2): the points (WGS84)
+/// counted on the area's square study cells at the default size, then the share in the top 5 % of cells
+/// and the Gini. `None` without a polygon or without a point in a study cell.
+pub fn concentration_in(area: &MultiPolygon<f64>, points: &[(f64, f64)]) -> Option<(f64, f64)> {
+    let area = ProjectedArea::new(area)?;
+    let (w, h) = area.extent();
+    let cell = study::default_cell_size(w, h);
+    let (grid, cells) = study::square_cells(&area, cell)?;
+    let mut slot = vec![u32::MAX; grid.nx * grid.ny];
+    for (k, &(i, j)) in cells.iter().enumerate() {
+        slot[grid.index(i, j)] = k as u32;
+    }
+    let mut counts = vec![0.0; cells.len()];
+    let mut any = false;
+    for &(lon, lat) in points {
+        if !area.prepared_degrees.contains(lon, lat) {
+            continue;
+        }
+        let (x, y) = to_utm(lon, lat, area.zone);
+        if let Some((i, j)) = grid.cell_of(x, y) {
+            let s = slot[grid.index(i, j)];
+            if s != u32::MAX {
+                counts[s as usize] += 1.0;
+                any = true;
+            }
+        }
+    }
+    any.then(|| {
+        (
+            concentration::top_share(&counts, 0.05),
+            concentration::gini(&counts),
+        )
+    })
+}
+
 /// The cells chosen (their rings, WGS84) merged into one (multi)polygon: the new intervention area's
 /// outline (igesp.md §3). Shared edges dissolve; cells that do not touch stay separate parts.
 pub fn merge_cells(rings: &[Vec<(f64, f64)>]) -> MultiPolygon<f64> {
@@ -622,15 +657,17 @@ mod tests {
 
     #[test]
     fn bandwidth_rule_by_hand() {
-        // x: 0, 100, 200, 300 → sd = 129.0994, quartiles (type 7) 75 and 225 → IQR/1.34 = 111.9403;
-        // 4 · 1.06 · 111.9403 · 4^(−0.2) = 359.6999… ; y all 0 → 0. Mean: 179.8499…
+        // (0,0), (100,0), (200,0), (300,0): mean centre (150, 0); SD = √(50 000 / 4) = 111.803399;
+        // distances 150, 50, 50, 150 → median 100, × √(1/ln 2) = 120.112240; min = 111.803399;
+        // 0.9 · 111.803399 · 4^(−0.2) = 76.258…
         let xy = [(0.0, 0.0), (100.0, 0.0), (200.0, 0.0), (300.0, 0.0)];
         let h = default_bandwidth(&xy, 10.0);
-        let by_hand = (4.0 * 1.06 * (150.0 / 1.34) * 4f64.powf(-0.2)) / 2.0;
+        let by_hand = 0.9 * 12_500f64.sqrt() * 4f64.powf(-0.2);
         assert!((h - by_hand).abs() < 1e-9, "{h} vs {by_hand}");
-        assert!((h - 179.849_95).abs() < 1e-4, "{h}");
-        // Never below two cells.
-        assert_eq!(default_bandwidth(&xy, 100.0), 200.0);
+        assert!((h - 76.258).abs() < 1e-3, "{h}");
+        // Never below one cell.
+        assert_eq!(default_bandwidth(&xy, 100.0), 100.0);
+        assert_eq!(default_bandwidth(&[], 100.0), 100.0);
     }
 
     #[test]
@@ -767,6 +804,36 @@ mod tests {
         // The top 5 % (20 cells) hold the plant plus 19 background cells' 6 each: (42 + 19·6)/(2400+36).
         assert!((a.top5_share - (42.0 + 19.0 * 6.0) / 2_436.0).abs() < 1e-12);
         assert!(a.method_pt().contains("células quadradas de 1000 m"));
+    }
+
+    #[test]
+    fn concentration_of_an_area_by_hand() {
+        // A 10 km square: default cell 10 000 / 50 = 200 m → 50 × 50 = 2 500 study cells; 30 points in
+        // one cell and 10 spread over 10 others: the top 5 % (125 cells) hold all 40 (share 1).
+        let zone = Zone::of(-49.25, -16.68);
+        let (x0, y0) = (680_000.5, 8_150_000.5);
+        let ring: Vec<(f64, f64)> = [(0.0, 0.0), (1e4, 0.0), (1e4, 1e4), (0.0, 1e4), (0.0, 0.0)]
+            .iter()
+            .map(|&(dx, dy)| from_utm(x0 + dx, y0 + dy, zone))
+            .collect();
+        let area = merge_cells(&[ring]);
+        let mut pts = vec![from_utm(x0 + 5_050.0, y0 + 5_050.0, zone); 30];
+        for k in 0..10 {
+            pts.push(from_utm(x0 + 100.0 + 400.0 * k as f64, y0 + 150.0, zone));
+        }
+        let (top5, gini) = concentration_in(&area, &pts).unwrap();
+        assert_eq!(top5, 1.0);
+        // Gini of 2 489 zeros, ten 1s and one 30 over n = 2 500 cells, by the formula
+        // G = Σ(2i − n − 1)·x₍ᵢ₎ / (n Σx) with x sorted ascending: the ten 1s at i = 2 490..2 499 and the
+        // 30 at i = 2 500.
+        let n = 2_500.0;
+        let num: f64 = (2_490..2_500)
+            .map(|i| 2.0 * i as f64 - n - 1.0)
+            .sum::<f64>()
+            + 30.0 * (2.0 * 2_500.0 - n - 1.0);
+        let by_hand = num / (n * 40.0);
+        assert!((gini - by_hand).abs() < 1e-12, "{gini} vs {by_hand}");
+        assert!(concentration_in(&area, &[]).is_none());
     }
 
     #[test]

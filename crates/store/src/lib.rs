@@ -35,6 +35,7 @@ pub mod occurrences;
 pub mod recap;
 pub mod reference;
 pub mod reminders;
+pub mod selection;
 pub mod territories;
 pub mod testing;
 

@@ -110,6 +110,26 @@ pub fn routes() -> Vec<Route> {
             pages::hotspots::create_area,
         ),
         get(
+            "/municipios/selecao",
+            Perm(P::Diagnose),
+            pages::selection::page,
+        ),
+        get(
+            "/municipios/selecao.csv",
+            Perm(P::Diagnose),
+            pages::selection::csv,
+        ),
+        get(
+            "/municipios/selecao.xlsx",
+            Perm(P::Diagnose),
+            pages::selection::xlsx,
+        ),
+        post(
+            "/municipios/selecao/decisoes",
+            Perm(P::Diagnose),
+            pages::selection::decide,
+        ),
+        get(
             "/ocorrencias",
             Perm(P::ViewOccurrences),
             pages::occurrences::page,

@@ -13,6 +13,7 @@ pub mod login;
 pub mod occurrences;
 pub mod operators;
 pub mod recap;
+pub mod selection;
 pub mod territories;
 pub mod unit;
 
@@ -56,11 +57,12 @@ pub struct Chrome {
 
 /// The menu, in order. Each entry is shown when the route it leads to lets the user in, so the menu
 /// and the permission check cannot disagree.
-const MENU: [(&str, &str); 16] = [
+const MENU: [(&str, &str); 17] = [
     ("Início", "/"),
     ("Territórios", "/territorios"),
     ("Ocorrências", "/ocorrencias"),
     ("Zonas quentes", "/zonas-quentes"),
+    ("Seleção de municípios", "/municipios/selecao"),
     ("Operadores", "/operadores"),
     ("RECAP", "/recap"),
     ("Minha unidade", "/recap/unidade"),

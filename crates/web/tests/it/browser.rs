@@ -1195,6 +1195,9 @@ async fn the_hot_spot_map_finds_the_planted_hot_spots_and_makes_an_intervention_
     let map = wait_for(&c, ".hotmap[data-ready]").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     shot_full(&c, "hotspots-goiania").await;
+    c.execute("document.getElementById('mapa').scrollIntoView()", vec![])
+        .await
+        .unwrap();
 
     // The same analysis the page ran (the last twelve whole months before the clock's day).
     use atalaia_spatial::gistar::HotClass;
@@ -1342,13 +1345,21 @@ async fn the_hot_spot_map_finds_the_planted_hot_spots_and_makes_an_intervention_
             .await
             .unwrap();
         let button = wait_for(&c, ".cell-popup button").await;
-        let text = c
-            .find(Locator::Css(".cell-popup"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        // Leaflet fades the popup in; its text reads empty until it is visible.
+        let mut text = String::new();
+        for _ in 0..40 {
+            text = c
+                .find(Locator::Css(".cell-popup"))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            if !text.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         assert!(text.contains(&format!("Célula {id}")), "{id}: {text}");
         button.click().await.unwrap();
         // The popup closes (with Leaflet's fade) before the next click.
@@ -1443,5 +1454,30 @@ async fn the_hot_spot_map_finds_the_planted_hot_spots_and_makes_an_intervention_
         .expect("audited");
     assert_eq!(e.object, "territory:INT-GYN-01");
     assert_eq!(e.actor, "user:analista");
+
+    // The municipality selection, and a decision recorded from it (igesp.md §2).
+    c.goto(&format!("{base}/municipios/selecao")).await.unwrap();
+    wait_for(&c, "table.selection tbody tr").await;
+    let first = c
+        .find(Locator::Css("table.selection tbody tr td:nth-child(2)"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    shot_full(&c, "selecao-municipios").await;
+    fill(
+        &c,
+        "#decidir textarea[name=justificativa]",
+        "Primeiro do escore",
+    )
+    .await;
+    submit(&c, Locator::Css("#decidir button[type=submit]")).await;
+    wait_for(&c, "#decisoes").await;
+    let d = t.db.selection_decisions().await.unwrap();
+    assert_eq!(d.len(), 1);
+    let chosen = t.db.territory(&d[0].territory_code).await.unwrap();
+    assert_eq!(chosen[0].name, first);
+    assert_eq!(d[0].decision, "enter");
     let _ = std::fs::remove_dir_all(test_config().data_dir);
 }

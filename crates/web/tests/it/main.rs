@@ -4,6 +4,7 @@
 mod access;
 mod browser;
 mod flows;
+mod igesp;
 mod ipei;
 #[cfg(feature = "oidc")]
 mod oidc;

@@ -1,0 +1,219 @@
+//! Igesp diagnostics over HTTP on both backends (igesp.md §2–3): the hot-spot data of a municipality
+//! adds up to its geocoded occurrences, and the municipality selection table, its exports and its
+//! recorded, audited decisions.
+
+use super::*;
+use atalaia_store::testing::TestDb;
+use geo::Contains;
+
+#[tokio::test]
+async fn hot_spots_and_municipality_selection_on_both_backends() {
+    for t in TestDb::all().await.unwrap() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+        atalaia_demo::load_scaled(&t.db, 7872, today, 0.05)
+            .await
+            .unwrap();
+        let config = WebConfig {
+            clock: atalaia_web::Clock::fixed(today.and_hms_opt(15, 0, 0).unwrap()),
+            ..test_config()
+        };
+        let app = App::new(t.db.clone(), config).await;
+        let cookie = app.login("analista", "demo-analista-7872").await.unwrap();
+
+        // Hot spots: every geocoded occurrence of the period inside Goiânia's polygon is either counted
+        // in a study cell or reported as in an edge cell; the cells' counts add up.
+        let r = app
+            .get(
+                "/zonas-quentes/celulas.geojson?area=5208707&de=2026-01&ate=2026-09&celula=1000&crime=roubo_transeunte&crime=furto_transeunte",
+                Some(&cookie),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let fc: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        let features = fc["features"].as_array().unwrap();
+        assert_eq!(fc["properties"]["months"].as_array().unwrap().len(), 9);
+        let counted: f64 = features
+            .iter()
+            .map(|f| f["properties"]["count"].as_f64().unwrap())
+            .sum();
+        let series_sum: f64 = features
+            .iter()
+            .flat_map(|f| f["properties"]["series"].as_array().unwrap().clone())
+            .map(|v| v.as_f64().unwrap())
+            .sum();
+        assert_eq!(counted, series_sum);
+        let goiania = t.db.territory("5208707").await.unwrap().pop().unwrap();
+        let value: serde_json::Value =
+            serde_json::from_str(goiania.geometry.as_deref().unwrap()).unwrap();
+        let polygon = atalaia_spatial::shapes::to_multipolygon(&value).unwrap();
+        let inside =
+            t.db.located(
+                goiania.bbox.unwrap(),
+                chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+                chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+                &["furto_transeunte".into(), "roubo_transeunte".into()],
+            )
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|&(lon, lat, _)| polygon.contains(&geo::Point::new(lon, lat)))
+            .count();
+        let run =
+            t.db.hotspots(&atalaia_store::hotspots::HotspotQuery {
+                area: "5208707".into(),
+                from: atalaia_core::Month::parse("2026-01").unwrap(),
+                to: atalaia_core::Month::parse("2026-09").unwrap(),
+                crimes: vec!["furto_transeunte".into(), "roubo_transeunte".into()],
+                params: atalaia_spatial::hotspot::Params {
+                    cell: Some(1000.0),
+                    ..Default::default()
+                },
+            })
+            .await
+            .unwrap();
+        assert!(inside > 100, "{inside}");
+        assert_eq!(counted as usize, run.analysis.points_in);
+        assert_eq!(run.analysis.points_in + run.analysis.points_edge, inside);
+        // The CSV has one row per cell.
+        let r = app
+            .get(
+                "/zonas-quentes/celulas.csv?area=5208707&de=2026-01&ate=2026-09&celula=1000&crime=roubo_transeunte&crime=furto_transeunte",
+                Some(&cookie),
+            )
+            .await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.body.lines().count(), features.len() + 1);
+        assert!(
+            r.body
+                .starts_with("id,lon,lat,count,z,p,p_fdr,class,emerging,density\n")
+        );
+        // Bad input is a page that says what was expected.
+        let r = app
+            .get("/zonas-quentes?area=5208707&celula=-3", Some(&cookie))
+            .await;
+        assert_eq!(r.status, 400);
+        assert!(r.body.contains(
+            "tamanho da célula `-3` inválido: esperado um número de metros maior que zero"
+        ));
+        let r = app
+            .get("/zonas-quentes?area=5208707&crime=arrastao", Some(&cookie))
+            .await;
+        assert_eq!(r.status, 400);
+        assert!(r.body.contains("crime desconhecido: `arrastao`"));
+
+        // Municipality selection: the table's totals are the aggregates' (Oct 2025 – Sep 2026).
+        let r = app
+            .get("/municipios/selecao.csv?ate=2026-09", Some(&cookie))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let mut csv = ::csv::Reader::from_reader(r.body.as_bytes());
+        let header = csv.headers().unwrap().clone();
+        let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+        let rows: Vec<::csv::StringRecord> = csv.records().map(|r| r.unwrap()).collect();
+        assert_eq!(rows.len(), 246);
+        let totals =
+            t.db.monthly_totals(
+                chrono::NaiveDate::from_ymd_opt(2025, 10, 1).unwrap(),
+                chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+            )
+            .await
+            .unwrap();
+        let goiania_total: i64 = totals
+            .iter()
+            .filter(|m| m.territory_code == "5208707")
+            .map(|m| m.occurrences)
+            .sum();
+        let g = rows
+            .iter()
+            .find(|r| &r[col("codigo")] == "5208707")
+            .unwrap();
+        assert_eq!(
+            g[col("crimes_12_meses")].parse::<i64>().unwrap(),
+            goiania_total
+        );
+        // Ranks run 1, 2, … down the scores.
+        let scores: Vec<f64> = rows
+            .iter()
+            .filter(|r| !r[col("escore")].is_empty())
+            .map(|r| r[col("escore")].parse().unwrap())
+            .collect();
+        assert!(scores.windows(2).all(|w| w[0] >= w[1]));
+        assert_eq!(&rows[0][col("posicao")], "1");
+        // The page and the workbook.
+        let page = app
+            .get("/municipios/selecao?ate=2026-09&peso_cvli=5", Some(&cookie))
+            .await;
+        assert_eq!(page.status, 200);
+        assert!(
+            page.body
+                .contains("Municípios por escore — até setembro de 2026")
+        );
+        let x = app
+            .get("/municipios/selecao.xlsx?ate=2026-09", Some(&cookie))
+            .await;
+        assert_eq!(x.status, 200);
+        assert!(x.bytes.starts_with(b"PK"));
+        // A weight out of range.
+        let bad = app
+            .get("/municipios/selecao?peso_roubos=500", Some(&cookie))
+            .await;
+        assert_eq!(bad.status, 400);
+        assert!(
+            bad.body.contains("esperado um número de 0 a 100"),
+            "{}",
+            bad.body
+        );
+
+        // Decisions: recorded with the weights and the row, audited; a bad one changes nothing.
+        let csrf = hidden(&page.body, "csrf_token");
+        let r = app
+            .post_form(
+                "/municipios/selecao/decisoes",
+                Some(&cookie),
+                &format!(
+                    "csrf_token={csrf}&ate=2026-09&peso_cvli=5&municipio=5208707&decisao=talvez&justificativa=x"
+                ),
+            )
+            .await;
+        assert_eq!(r.status, 400);
+        assert!(t.db.selection_decisions().await.unwrap().is_empty());
+        let r = app
+            .post_form(
+                "/municipios/selecao/decisoes",
+                Some(&cookie),
+                &format!(
+                    "csrf_token={csrf}&ate=2026-09&peso_cvli=5&municipio=5208707&decisao=entrar&justificativa=Maior+escore+e+CVLI+em+alta"
+                ),
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let d = t.db.selection_decisions().await.unwrap();
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].decision, "enter");
+        assert_eq!(d[0].reason, "Maior escore e CVLI em alta");
+        assert_eq!(d[0].period_end, "2026-09");
+        let w: serde_json::Value = serde_json::from_str(&d[0].weights).unwrap();
+        assert_eq!(w["rates"]["violent_lethal"], 5.0);
+        let snap: serde_json::Value = serde_json::from_str(&d[0].row_snapshot).unwrap();
+        assert_eq!(snap["facts"]["code"], "5208707");
+        assert_eq!(snap["total"].as_i64().unwrap(), goiania_total);
+        let audit =
+            t.db.audit_entries(&atalaia_store::audit::AuditFilter {
+                action_prefix: Some("selection.".into()),
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(audit.len(), 1);
+        assert_eq!(audit[0].object, "territory:5208707");
+        let page = app
+            .get("/municipios/selecao?ate=2026-09", Some(&cookie))
+            .await;
+        assert!(page.body.contains("Maior escore e CVLI em alta"));
+        assert!(matches!(
+            t.db.verify_audit_chain().await.unwrap(),
+            atalaia_store::audit::ChainCheck::Intact { .. }
+        ));
+    }
+}
