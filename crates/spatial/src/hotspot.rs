@@ -836,6 +836,84 @@ mod tests {
         assert!(concentration_in(&area, &[]).is_none());
     }
 
+    /// The same planted cluster on H3 hexagons, with permutation inference and a distance band.
+    #[test]
+    fn hexagons_and_permutations_find_the_plant_too() {
+        let zone = Zone::of(-49.25, -16.68);
+        let (x0, y0) = (680_000.5, 8_150_000.5);
+        let ring: Vec<(f64, f64)> = [(0.0, 0.0), (1e4, 0.0), (1e4, 1e4), (0.0, 1e4), (0.0, 0.0)]
+            .iter()
+            .map(|&(dx, dy)| from_utm(x0 + dx, y0 + dy, zone))
+            .collect();
+        let area = merge_cells(&[ring]);
+        let mut pts = Vec::new();
+        // A point every 500 m, and a cluster of 100 within ~1 km of one place (conditional randomisation
+        // holds the cell's own count and asks whether its neighbours are unusually high, so the plant
+        // must spread over them).
+        for j in 0..20 {
+            for i in 0..20 {
+                let (lon, lat) = from_utm(
+                    x0 + 250.0 + 500.0 * i as f64,
+                    y0 + 250.0 + 500.0 * j as f64,
+                    zone,
+                );
+                pts.push(Point {
+                    lon,
+                    lat,
+                    step: 0,
+                    weight: 1.0,
+                });
+            }
+        }
+        let (plon, plat) = from_utm(x0 + 6_100.0, y0 + 3_900.0, zone);
+        for dj in -2..=2 {
+            for di in -2..=2 {
+                let (lon, lat) = from_utm(
+                    x0 + 6_100.0 + 400.0 * di as f64,
+                    y0 + 3_900.0 + 400.0 * dj as f64,
+                    zone,
+                );
+                for _ in 0..4 {
+                    pts.push(Point {
+                        lon,
+                        lat,
+                        step: 0,
+                        weight: 1.0,
+                    });
+                }
+            }
+        }
+        let params = Params {
+            shape: Shape::Hexagon,
+            cell: Some(1_000.0),
+            contiguity: Contiguity::Band(2_000.0),
+            inference: Inference::Permutation {
+                permutations: 999,
+                seed: 7,
+            },
+            ..Params::default()
+        };
+        let a = analyse(&area, &pts, 1, params).unwrap();
+        // The 124 hexagons of resolution 8 that h3-py finds for this square (see `study`).
+        assert_eq!((a.resolution, a.cells.len()), (Some(8), 124));
+        let home = LatLng::new(plat, plon)
+            .unwrap()
+            .to_cell(Resolution::Eight)
+            .to_string();
+        let planted = a.cells.iter().find(|c| c.id == home).unwrap();
+        assert!(planted.count >= 4.0);
+        // The smallest pseudo p 999 draws can give, 2/1000; after FDR over 124 cells, several of them at
+        // that floor, hot at 95 % at least (999 draws cannot take an adjusted p much below 0.01).
+        assert_eq!(planted.p, 0.002);
+        assert!(planted.p_fdr < 0.05, "{}", planted.p_fdr);
+        assert!(matches!(planted.class, HotClass::Hot99 | HotClass::Hot95));
+        assert!(a.method_pt().contains("999 permutações (semente 7)"));
+        assert!(a.method_pt().contains("hexágonos H3 de resolução 8"));
+        // The same seed gives the same p's.
+        let b = analyse(&area, &pts, 1, params).unwrap();
+        assert!(a.cells.iter().zip(&b.cells).all(|(x, y)| x.p == y.p));
+    }
+
     #[test]
     fn merging_cells_dissolves_shared_edges() {
         let sq = |x: f64, y: f64| {
