@@ -200,6 +200,8 @@ async fn two_roles_navigate_see_the_map_upload_and_are_protected_from_forgery() 
             "Início",
             "Territórios",
             "Ocorrências",
+            "Zonas quentes",
+            "Seleção de municípios",
             "Operadores",
             "Importações"
         ]
