@@ -1,4 +1,4 @@
-//! Spatial algorithms of Atalaia, in pure Rust (geo, rstar): point-in-polygon assignment of occurrences
+//! Spatial algorithms of Atalaia, in pure Rust (geo, h3o): point-in-polygon assignment of occurrences
 //! to the areas in force at their date; WGS84 ↔ UTM (`utm`); square grids and their neighbours (`grid`);
 //! Getis–Ord Gi* with Benjamini–Hochberg (`gistar`); the study area's cells, squares or H3 hexagons
 //! (`study`); the emerging classes (`emerging`); and the whole analysis of an area (`hotspot`).
