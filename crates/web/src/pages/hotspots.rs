@@ -621,6 +621,12 @@ pub async fn create_area(
     let import =
         super::imports::import_saved(&st, &id, Kind::Territories, &dir, &path, None).await?;
     let import_id = import.map_err(AppError::BadRequest)?;
+    // A feature the importer rejected (a degenerate outline) leaves no territory: say so, audit nothing.
+    if st.db.territory(&code).await?.is_empty() {
+        return Err(AppError::BadRequest(format!(
+            "a área `{code}` não foi criada: o contorno das células escolhidas foi recusado pela importação nº {import_id}"
+        )));
+    }
     let event = AuditEvent {
         actor: id.actor(),
         action: "territory.intervention_created".into(),
