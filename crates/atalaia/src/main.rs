@@ -1222,7 +1222,7 @@ fn print_hotspots(
             let v = serde_json::json!({
                 "area": run.territory.code, "name": run.territory.name, "months": months,
                 "crimes": run.crimes, "method": a.method_pt(), "cell": a.cell,
-                "cell_from_rule": a.cell_from_rule, "hex_resolution": a.resolution,
+                "cell_from_rule": a.cell_from_rule(), "hex_resolution": a.resolution,
                 "bandwidth": a.bandwidth,
                 "utm_zone": format!("{}{}", a.zone.number, if a.zone.south { "S" } else { "N" }),
                 "occurrences": run.occurrences, "points_in": a.points_in, "points_out": a.points_out, "points_edge": a.points_edge,

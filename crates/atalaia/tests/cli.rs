@@ -714,29 +714,29 @@ fn ipei_imports_and_the_month_result() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// The esda fixture of a queen grid: rows of `i, j, count, z, p, p_fdr` (scripts/fixtures/spatial_fixtures.py).
+fn esda_queen_fixture() -> Vec<Vec<f64>> {
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../spatial/tests/fixtures/gistar_queen.csv"
+    ))
+    .unwrap()
+    .lines()
+    .skip(1)
+    .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+    .collect()
+}
+
 /// `hotspots gistar` on the points of esda's queen fixture (each cell's count as that many points at its
 /// centre, one cell given by weight): the same grid and z to 1e-9, the classes from the BH-adjusted p,
 /// and a bad row rejected with exit 3.
 #[test]
 fn hotspots_gistar_matches_esda() {
     let dir = tempfile::tempdir().unwrap();
-    let fixture = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../spatial/tests/fixtures/gistar_queen.csv"
-    ))
-    .unwrap();
-    let rows: Vec<Vec<String>> = fixture
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').map(str::to_string).collect())
-        .collect();
+    let rows = esda_queen_fixture();
     let mut points = String::from("x;y;weight\n");
     for (k, r) in rows.iter().enumerate() {
-        let (i, j, c): (f64, f64, u32) = (
-            r[0].parse().unwrap(),
-            r[1].parse().unwrap(),
-            r[2].parse().unwrap(),
-        );
+        let (i, j, c) = (r[0], r[1], r[2] as u32);
         let (x, y) = (i * 100.0 + 50.0, j * 100.0 + 50.0);
         if k == 5 && c > 0 {
             // One weighted point instead of c points, in `;`-separated decimal-comma form.
@@ -769,17 +769,17 @@ fn hotspots_gistar_matches_esda() {
     let cells: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(cells.len(), rows.len());
     for (c, r) in cells.iter().zip(&rows) {
-        assert_eq!(c["i"].as_u64().unwrap().to_string(), r[0]);
-        assert_eq!(c["j"].as_u64().unwrap().to_string(), r[1]);
+        assert_eq!(c["i"].as_u64().unwrap() as f64, r[0]);
+        assert_eq!(c["j"].as_u64().unwrap() as f64, r[1]);
         let z = c["z"].as_f64().unwrap();
-        let want: f64 = r[3].parse().unwrap();
+        let want = r[3];
         assert!(
             (z - want).abs() < 1e-9,
             "({}, {}): {z} vs esda {want}",
             r[0],
             r[1]
         );
-        let p_fdr: f64 = r[5].parse().unwrap();
+        let p_fdr = r[5];
         let class = c["class"].as_str().unwrap();
         let expected = if p_fdr >= 0.10 {
             "not_significant".to_string()
@@ -810,16 +810,7 @@ fn hotspots_gistar_matches_esda() {
 fn hotspots_area_from_the_database_matches_esda() {
     use atalaia_spatial::utm::{Zone, from_utm};
     let dir = tempfile::tempdir().unwrap();
-    let fixture = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../spatial/tests/fixtures/gistar_queen.csv"
-    ))
-    .unwrap();
-    let rows: Vec<Vec<f64>> = fixture
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
-        .collect();
+    let rows = esda_queen_fixture();
     let nx = rows.iter().map(|r| r[0] as usize).max().unwrap() + 1;
     let ny = rows.iter().map(|r| r[1] as usize).max().unwrap() + 1;
     let zone = Zone {

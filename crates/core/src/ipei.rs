@@ -774,11 +774,7 @@ fn share_words(sh: &[PersonShare]) -> String {
                 format!(
                     "{} não recebe ({})",
                     x.registration,
-                    x.reasons
-                        .iter()
-                        .map(|r| person_reason_pt(r))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    person_reasons_pt(&x.reasons)
                 )
             }
         })
@@ -839,16 +835,17 @@ pub fn share_pt(p: &PersonShare) -> String {
     if p.reasons.is_empty() {
         format!("{} {}", p.registration, brl(p.amount_cents))
     } else {
-        format!(
-            "{}: {}",
-            p.registration,
-            p.reasons
-                .iter()
-                .map(person_reason_pt)
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
+        format!("{}: {}", p.registration, person_reasons_pt(&p.reasons))
     }
+}
+
+/// A person's reasons for not being paid, separated by `, `.
+fn person_reasons_pt(reasons: &[PersonReason]) -> String {
+    reasons
+        .iter()
+        .map(person_reason_pt)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Every named person's share, separated by `; `.

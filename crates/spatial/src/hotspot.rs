@@ -147,12 +147,10 @@ pub struct Cell {
 /// The analysis of an area.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Analysis {
-    /// Parameters as run (cell size and bandwidth resolved).
+    /// The team's choices as given (`cell` or `bandwidth` `None`: from the rules).
     pub params: Params,
     /// The cell size used (m).
     pub cell: f64,
-    /// Whether it came from the default rule.
-    pub cell_from_rule: bool,
     /// The hexagon resolution, for hexagons.
     pub resolution: Option<u8>,
     /// The KDE bandwidth used (m).
@@ -178,6 +176,11 @@ pub struct Analysis {
 }
 
 impl Analysis {
+    /// Whether the cell size came from the default rule (the team gave none).
+    pub fn cell_from_rule(&self) -> bool {
+        self.params.cell.is_none()
+    }
+
     /// How the map names its method, in Portuguese (igesp.md §3: "every map says which method made it").
     pub fn method_pt(&self) -> String {
         let shape = match self.params.shape {
@@ -205,7 +208,7 @@ impl Analysis {
         };
         format!(
             "Getis-Ord Gi* com {shape}{}, {nb}, {inf}, {fdr}; densidade kernel quártica, raio {} m",
-            if self.cell_from_rule {
+            if self.cell_from_rule() {
                 " (tamanho pela regra: lado menor / 50)"
             } else {
                 ""
@@ -327,10 +330,10 @@ pub fn analyse(
 ) -> Result<Analysis, Error> {
     let area = ProjectedArea::new(area).ok_or(Error::NoPolygon)?;
     let (w, h) = area.extent();
-    let (cell, from_rule) = match params.cell {
+    let cell = match params.cell {
         Some(c) if !(c.is_finite() && c > 0.0) => return Err(Error::BadCell(c)),
-        Some(c) => (c, false),
-        None => (study::default_cell_size(w, h), true),
+        Some(c) => c,
+        None => study::default_cell_size(w, h),
     };
     let laid = ((w / cell).ceil() + 1.0) * ((h / cell).ceil() + 1.0);
     if laid > MAX_CELLS as f64 {
@@ -509,13 +512,8 @@ pub fn analyse(
         })
         .collect();
     Ok(Analysis {
-        params: Params {
-            cell: Some(cell),
-            bandwidth: Some(bandwidth),
-            ..params
-        },
+        params,
         cell,
-        cell_from_rule: from_rule,
         resolution: resolution.map(u8::from),
         bandwidth,
         zone,
@@ -973,7 +971,7 @@ mod tests {
         // The default rule: ~10.7 km × 11.1 km → 10 700 / 50 = 214 → 200 m.
         let a = analyse(&area, &[], 1, Params::default()).unwrap();
         assert_eq!(a.cell, 200.0);
-        assert!(a.cell_from_rule);
+        assert!(a.cell_from_rule());
         assert!(a.cells.iter().all(|c| c.emerging.is_none() && c.z == 0.0));
     }
 }

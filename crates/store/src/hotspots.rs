@@ -4,7 +4,7 @@
 
 use atalaia_core::Month;
 use atalaia_spatial::hotspot::{self, Analysis, Params, Point};
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime};
 use sqlx::{AssertSqlSafe, Row};
 
 use crate::territories::TerritoryVersion;
@@ -124,7 +124,10 @@ impl Db {
             .map(|(lon, lat, day)| Point {
                 lon,
                 lat,
-                step: months.iter().position(|m| m.contains(day)).unwrap_or(0),
+                // Months since the first (the query keeps days inside the period).
+                step: ((day.year() - q.from.year()) * 12 + day.month() as i32
+                    - q.from.month() as i32)
+                    .max(0) as usize,
                 weight: 1.0,
             })
             .collect();

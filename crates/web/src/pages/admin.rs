@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use serde::Deserialize;
 
-use super::{Chrome, render};
+use super::{Chrome, Fields, render};
 use crate::guard::Identity;
 use crate::security::hash_password;
 use crate::{AppError, AppState, now_utc};
@@ -119,21 +119,15 @@ fn role_options(grants: &[Grant]) -> Vec<RoleOption> {
         .collect()
 }
 
-/// A form's fields as pairs (check boxes repeat their name).
-type Pairs = Vec<(String, String)>;
-
-fn field<'a>(pairs: &'a Pairs, name: &str) -> &'a str {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.trim())
-        .unwrap_or("")
+/// A field's trimmed value, or "" (check boxes repeat their name: the form's fields stay pairs).
+fn field<'a>(pairs: &'a Fields, name: &str) -> &'a str {
+    super::field(pairs, name).unwrap_or("")
 }
 
 /// Reads the roles and scopes of a user form: check boxes `papel`, and per role a text field
 /// `escopo_<papel>` with entries `unidade:CÓDIGO` or `municipio:CÓDIGO` separated by commas (empty =
 /// unscoped). Unknown units and territories are refused.
-async fn parse_grants(st: &AppState, pairs: &Pairs) -> Result<Vec<Grant>, String> {
+async fn parse_grants(st: &AppState, pairs: &Fields) -> Result<Vec<Grant>, String> {
     let mut tx = st.db.begin().await.map_err(|e| e.to_string())?;
     let units = tx.unit_codes().await.map_err(|e| e.to_string())?;
     let territories = tx.territory_codes().await.map_err(|e| e.to_string())?;
@@ -236,7 +230,7 @@ pub async fn users(
 pub async fn create_user(
     State(st): State<AppState>,
     Extension(id): Extension<Identity>,
-    Form(pairs): Form<Pairs>,
+    Form(pairs): Form<Fields>,
 ) -> Result<Response, AppError> {
     let login = field(&pairs, "login").to_lowercase();
     let name = field(&pairs, "nome").to_string();
@@ -349,7 +343,7 @@ pub async fn update_user(
     State(st): State<AppState>,
     Extension(id): Extension<Identity>,
     Path(uid): Path<i64>,
-    Form(pairs): Form<Pairs>,
+    Form(pairs): Form<Fields>,
 ) -> Result<Response, AppError> {
     let Some(before) = st.db.user_by_id(uid).await? else {
         return Err(AppError::NotFound(format!("o usuário {uid}")));

@@ -17,29 +17,18 @@ use atalaia_spatial::hotspot::{Contiguity, Inference, Params, Shape, class_pt, m
 use atalaia_store::audit::AuditEvent;
 use atalaia_store::hotspots::{HotspotError, HotspotQuery, HotspotRun};
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form, Json};
 use chrono::NaiveDate;
 
-use super::{Chrome, render};
+use super::{Chrome, Fields, download, field, render};
 use crate::guard::Identity;
 use crate::security::random_token;
 use crate::{AppError, AppState};
 
 /// Kinds of areas offered for an analysis.
 const KINDS: [&str; 5] = ["municipality", "aisp", "ais", "aise", "intervention"];
-
-/// The form's fields, as `(name, value)` pairs (crimes repeat: `crime=a&crime=b`).
-type Fields = Vec<(String, String)>;
-
-fn field<'a>(f: &'a Fields, name: &str) -> Option<&'a str> {
-    f.iter()
-        .rev()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.trim())
-        .filter(|v| !v.is_empty())
-}
 
 fn metres(f: &Fields, name: &str, label: &str) -> Result<Option<f64>, String> {
     match field(f, name) {
@@ -65,7 +54,7 @@ struct Choice {
 }
 
 impl Choice {
-    fn parse(f: &Fields, default_area: &str, today: NaiveDate) -> Result<Choice, String> {
+    fn parse(f: &Fields, area: String, today: NaiveDate) -> Result<Choice, String> {
         let month = |name: &str, label: &str| -> Result<Option<Month>, String> {
             field(f, name)
                 .map(|v| Month::parse(v).map_err(|e| format!("{label} `{v}` inválido: {e}")))
@@ -132,7 +121,7 @@ impl Choice {
         crimes.sort();
         crimes.dedup();
         Ok(Choice {
-            area: field(f, "area").unwrap_or(default_area).to_string(),
+            area,
             from,
             to,
             crimes,
@@ -190,19 +179,36 @@ impl Choice {
     }
 }
 
-/// The area shown when none is chosen: the municipality with the most occurrences in the last year.
-async fn default_area(st: &AppState, today: NaiveDate) -> Result<String, AppError> {
+/// The areas that can be analysed on `today`: of `kinds`, in force, with a polygon (from the cached
+/// territory list: no geometry is read to list them).
+async fn mapped_areas(
+    st: &AppState,
+    kinds: &[&str],
+    today: NaiveDate,
+) -> Result<Vec<atalaia_store::territories::TerritoryVersion>, AppError> {
+    Ok(st
+        .territories()
+        .await?
+        .iter()
+        .filter(|t| kinds.contains(&t.kind.as_str()) && t.valid_on(today) && t.bbox.is_some())
+        .cloned()
+        .collect())
+}
+
+/// The area asked for, or, when none is, the municipality with the most occurrences in the last year.
+async fn area_of(st: &AppState, f: &Fields, today: NaiveDate) -> Result<String, AppError> {
+    if let Some(a) = field(f, "area") {
+        return Ok(a.to_string());
+    }
     let start = today
         .checked_sub_months(chrono::Months::new(12))
         .unwrap_or(today);
-    let municipalities: std::collections::HashSet<String> = st
-        .db
-        .territories_on(&["municipality"], today)
-        .await?
-        .into_iter()
-        .filter(|t| t.geometry.is_some())
-        .map(|t| t.code)
-        .collect();
+    let municipalities: std::collections::HashSet<String> =
+        mapped_areas(st, &["municipality"], today)
+            .await?
+            .into_iter()
+            .map(|t| t.code)
+            .collect();
     let mut totals: std::collections::HashMap<String, i64> = Default::default();
     for t in st.db.monthly_totals(start, today).await? {
         if municipalities.contains(&t.territory_code) {
@@ -384,8 +390,8 @@ pub async fn page(
     Query(f): Query<Fields>,
 ) -> Result<Response, AppError> {
     let today = st.config.clock.today();
-    let default = default_area(&st, today).await?;
-    let (choice, mut error) = match Choice::parse(&f, &default, today) {
+    let area = area_of(&st, &f, today).await?;
+    let (choice, mut error) = match Choice::parse(&f, area.clone(), today) {
         Ok(c) => (Some(c), None),
         Err(e) => (None, Some(e)),
     };
@@ -399,15 +405,11 @@ pub async fn page(
             Err(e) => error = Some(e.to_string()),
         }
     }
-    let chosen_area = choice.as_ref().map(|c| c.area.clone()).unwrap_or(default);
-    let mut areas: Vec<AreaOption> = st
-        .db
-        .territories_on(&KINDS, today)
+    let mut areas: Vec<AreaOption> = mapped_areas(&st, &KINDS, today)
         .await?
         .into_iter()
-        .filter(|t| t.geometry.is_some())
         .map(|t| AreaOption {
-            selected: t.code == chosen_area,
+            selected: t.code == area,
             label: format!("{} — {} ({})", t.code, t.name, kind_pt(&t.kind)),
             code: t.code,
         })
@@ -486,8 +488,8 @@ fn kind_pt(kind: &str) -> &str {
 
 async fn run_of(st: &AppState, f: &Fields) -> Result<HotspotRun, AppError> {
     let today = st.config.clock.today();
-    let default = default_area(st, today).await?;
-    let choice = Choice::parse(f, &default, today).map_err(AppError::BadRequest)?;
+    let area = area_of(st, f, today).await?;
+    let choice = Choice::parse(f, area, today).map_err(AppError::BadRequest)?;
     st.db.hotspots(&choice.query()).await.map_err(error_of)
 }
 
@@ -529,17 +531,7 @@ pub async fn csv(
             .unwrap_or_default(),
         run.months.last().map(|m| m.to_string()).unwrap_or_default()
     );
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(download(body, "text/csv; charset=utf-8", name))
 }
 
 /// `POST /zonas-quentes/area-de-intervencao`: the chosen cells (`celulas`, ids separated by `;`) of the

@@ -1343,7 +1343,7 @@ pub async fn run_pdf(
     Path(run_id): Path<i64>,
 ) -> Result<Response, AppError> {
     let (bytes, name) = pdf_of(&st, run_id, None).await?;
-    Ok(super::recap::download(bytes, "application/pdf", name))
+    Ok(super::download(bytes, "application/pdf", name))
 }
 
 /// `GET /ipei/execucoes/{id}/folha.xlsx`: the named payroll for the Secretary's office (committee and
@@ -1372,7 +1372,7 @@ pub async fn run_xlsx(
             st.config.clock.now_utc(),
         )
         .await?;
-    Ok(super::recap::download(
+    Ok(super::download(
         bytes,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         format!("ipei-{}-folha-execucao-{run_id}.xlsx", report.month),
@@ -1412,5 +1412,5 @@ pub async fn statement(
             ))
         })?;
     let (bytes, name) = pdf_of(&st, run_id, Some(unit.code)).await?;
-    Ok(super::recap::download(bytes, "application/pdf", name))
+    Ok(super::download(bytes, "application/pdf", name))
 }

@@ -136,6 +136,33 @@ pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
     (status, Html(body)).into_response()
 }
 
+/// A file to download: its bytes, type and name.
+pub(crate) fn download(bytes: Vec<u8>, content_type: &'static str, name: String) -> Response {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, content_type.to_string()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// A form or query string as its `(name, value)` pairs, for forms whose fields repeat (`crime=a&crime=b`).
+pub(crate) type Fields = Vec<(String, String)>;
+
+/// The last non-empty value of the field `name`, trimmed.
+pub(crate) fn field<'a>(f: &'a Fields, name: &str) -> Option<&'a str> {
+    f.iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty())
+}
+
 /// Renders a template into a response.
 pub fn render(t: &impl Template) -> Result<Response, AppError> {
     Ok(Html(t.render()?).into_response())

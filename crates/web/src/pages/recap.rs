@@ -1421,20 +1421,6 @@ pub(crate) async fn actor_name(st: &AppState, actor: &str) -> Result<String, App
     Ok(actor.to_string())
 }
 
-pub(crate) fn download(bytes: Vec<u8>, content_type: &'static str, name: String) -> Response {
-    (
-        [
-            (axum::http::header::CONTENT_TYPE, content_type.to_string()),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
 /// `GET /recap/execucoes/{id}/resultado.pdf`: the document the committee signs (no names of operators:
 /// the named payroll goes in the workbook).
 pub async fn run_pdf(
@@ -1459,7 +1445,7 @@ pub async fn run_pdf(
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?
     .map_err(AppError::Internal)?;
-    Ok(download(bytes, "application/pdf", name))
+    Ok(super::download(bytes, "application/pdf", name))
 }
 
 /// `GET /recap/execucoes/{id}/resultado.xlsx`: the same plus the named payroll (audited: personal data
@@ -1490,7 +1476,7 @@ pub async fn run_xlsx(
             now_utc(),
         )
         .await?;
-    Ok(download(
+    Ok(super::download(
         bytes,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         format!("recap-{}-execucao-{run_id}.xlsx", replayed.report.quarter),

@@ -8,24 +8,13 @@ use atalaia_core::crime::CrimeGroup;
 use atalaia_core::selection::{GROUPS, Row, Weights, rank};
 use atalaia_store::selection::NewDecision;
 use axum::extract::{Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use chrono::NaiveDate;
 
-use super::{Chrome, render};
+use super::{Chrome, Fields, download, field, render};
 use crate::guard::Identity;
 use crate::{AppError, AppState};
-
-type Fields = Vec<(String, String)>;
-
-fn field<'a>(f: &'a Fields, name: &str) -> Option<&'a str> {
-    f.iter()
-        .rev()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.trim())
-        .filter(|v| !v.is_empty())
-}
 
 /// The form name of a group's weight.
 fn weight_name(g: CrimeGroup) -> String {
@@ -375,20 +364,11 @@ pub async fn csv(
     let body = w
         .into_inner()
         .map_err(|e| AppError::Internal(format!("csv: {e}")))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"selecao-municipios-{}.csv\"",
-                    choice.end
-                ),
-            ),
-        ],
+    Ok(download(
         body,
-    )
-        .into_response())
+        "text/csv; charset=utf-8",
+        format!("selecao-municipios-{}.csv", choice.end),
+    ))
 }
 
 /// `GET /municipios/selecao.xlsx`: the ranked table and the weights it was ranked with.
@@ -440,20 +420,11 @@ pub async fn xlsx(
         .await
         .map_err(|e| AppError::Internal(format!("xlsx task: {e}")))?
         .map_err(|e| AppError::Internal(format!("xlsx: {e}")))?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"selecao-municipios-{end}.xlsx\""),
-            ),
-        ],
+    Ok(download(
         bytes,
-    )
-        .into_response())
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        format!("selecao-municipios-{end}.xlsx"),
+    ))
 }
 
 /// `POST /municipios/selecao/decisoes`: the team's decision about `municipio` (`decisao` = `entrar` or

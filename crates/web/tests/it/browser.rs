@@ -1169,6 +1169,22 @@ async fn a_whole_ipei_month_in_the_browser() {
     println!("browser: a whole IPEI month, final total R$ 1.450,00");
 }
 
+/// The text of the element with `id`.
+async fn text_of(c: &Client, id: &str) -> String {
+    c.find(Locator::Id(id)).await.unwrap().text().await.unwrap()
+}
+
+/// Chooses the hot-spot map's layer; returns the legend it draws.
+async fn layer(c: &Client, value: &str) -> String {
+    c.find(Locator::Id("camada"))
+        .await
+        .unwrap()
+        .select_by_value(value)
+        .await
+        .unwrap();
+    text_of(c, "legenda").await
+}
+
 /// igesp.md §3 in the browser: the analyst opens Goiânia's hot-spot map over the demo (whose hot spots
 /// are planted at known places), sees the planted places in hot cells, switches layers and months, picks
 /// two cells and turns them into an intervention area, which is then an area like any other.
@@ -1231,13 +1247,7 @@ async fn the_hot_spot_map_finds_the_planted_hot_spots_and_makes_an_intervention_
         map.attr("data-hot").await.unwrap(),
         Some(hot.len().to_string())
     );
-    let method = c
-        .find(Locator::Id("metodo"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let method = text_of(&c, "metodo").await;
     assert!(method.contains("Getis-Ord Gi*"), "{method}");
     assert!(method.contains("células quadradas de 500 m"), "{method}");
 
@@ -1281,55 +1291,20 @@ async fn the_hot_spot_map_finds_the_planted_hot_spots_and_makes_an_intervention_
     assert!(at_99 + 1 >= in_cells.len(), "{found:#?}");
 
     // Layers and the month slider.
-    c.find(Locator::Id("camada"))
-        .await
-        .unwrap()
-        .select_by_value("emergente")
-        .await
-        .unwrap();
-    let legend = c
-        .find(Locator::Id("legenda"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let legend = layer(&c, "emergente").await;
     assert!(legend.contains("zona quente"), "{legend}");
     shot(&c, "hotspots-emergente").await;
-    c.find(Locator::Id("camada"))
-        .await
-        .unwrap()
-        .select_by_value("densidade")
-        .await
-        .unwrap();
-    let legend = c
-        .find(Locator::Id("legenda"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let legend = layer(&c, "densidade").await;
     assert!(legend.contains("densidade kernel"), "{legend}");
     shot(&c, "hotspots-kde").await;
-    c.find(Locator::Id("camada"))
-        .await
-        .unwrap()
-        .select_by_value("classe")
-        .await
-        .unwrap();
+    layer(&c, "classe").await;
     c.execute(
         "var s = document.getElementById('mes'); s.value = s.max; s.dispatchEvent(new Event('input'));",
         vec![],
     )
     .await
     .unwrap();
-    let label = c
-        .find(Locator::Id("mes-rotulo"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let label = text_of(&c, "mes-rotulo").await;
     assert_eq!(label, "setembro de 2026");
 
     // Pick the two hottest cells by clicking them, then create the area.
@@ -1376,13 +1351,7 @@ async fn the_hot_spot_map_finds_the_planted_hot_spots_and_makes_an_intervention_
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
-    let chosen = c
-        .find(Locator::Id("escolhidas"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let chosen = text_of(&c, "escolhidas").await;
     assert!(chosen.starts_with("2 célula(s) escolhida(s)"), "{chosen}");
     shot(&c, "hotspots-escolhidas").await;
     fill(&c, "#criar-area input[name=codigo]", "INT-GYN-01").await;
