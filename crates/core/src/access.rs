@@ -134,11 +134,26 @@ pub enum Permission {
     /// Igesp diagnostics that change the program's data or record a decision: intervention areas made
     /// from hot-spot cells, the municipality selection and its decisions (platform.md §1: the analysts).
     Diagnose,
+    /// The evaluation of an intervention (igesp.md §6): before/after, buffer, control, WDQ, WDD. Aggregate
+    /// counts only, but of police areas and their rings: analysts, who make the diagnoses, and Igesp
+    /// coordinators, who must judge whether their plans worked.
+    Evaluate,
+    /// Igesp meetings and action plans (igesp.md §4–5, §7). Granted to the police roles that sit at the
+    /// table and to partners; *which* meetings and actions a user sees is narrowed in `igesp::visible`
+    /// (internal meetings never reach partners; partners see what their institution takes part in;
+    /// coordinators their municipalities).
+    ViewMeetings,
+    /// Schedule meetings, record attendance, minutes and decisions, create and assign actions: the Igesp
+    /// coordination (and the Secretariat's analysts who support it).
+    ManageMeetings,
+    /// Report progress on an action (status, notes, evidence): everyone at the table, but only on actions
+    /// their institution is responsible for or partners in (narrowed in `igesp::may_update_action`).
+    UpdateActions,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 14] = [
+    pub const ALL: [Permission; 18] = [
         Permission::ViewIndicators,
         Permission::ViewOccurrences,
         Permission::Import,
@@ -153,6 +168,10 @@ impl Permission {
         Permission::ManageCalendar,
         Permission::ViewPayroll,
         Permission::Diagnose,
+        Permission::Evaluate,
+        Permission::ViewMeetings,
+        Permission::ManageMeetings,
+        Permission::UpdateActions,
     ];
 
     /// The permission's code (for logs and the OpenAPI document).
@@ -172,6 +191,10 @@ impl Permission {
             Permission::ManageCalendar => "manage_calendar",
             Permission::ViewPayroll => "view_payroll",
             Permission::Diagnose => "diagnose",
+            Permission::Evaluate => "evaluate",
+            Permission::ViewMeetings => "view_meetings",
+            Permission::ManageMeetings => "manage_meetings",
+            Permission::UpdateActions => "update_actions",
         }
     }
 }
@@ -195,6 +218,11 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         P::ManageCalendar => role == R::Admin,
         P::ViewPayroll => matches!(role, R::Committee | R::Auditor),
         P::Diagnose => role == R::Analyst,
+        P::Evaluate => matches!(role, R::Analyst | R::Coordinator),
+        P::ViewMeetings | P::UpdateActions => {
+            matches!(role, R::Analyst | R::UnitHead | R::Coordinator | R::Partner)
+        }
+        P::ManageMeetings => matches!(role, R::Analyst | R::Coordinator),
     }
 }
 
@@ -221,7 +249,7 @@ mod tests {
     /// the order admin, analyst, committee, unit_head, coordinator, partner, auditor.
     #[test]
     fn access_table() {
-        let table: [(Permission, [bool; 7]); 14] = [
+        let table: [(Permission, [bool; 7]); 18] = [
             (
                 Permission::ViewIndicators,
                 [true, true, true, true, true, true, true],
@@ -277,6 +305,22 @@ mod tests {
             (
                 Permission::Diagnose,
                 [false, true, false, false, false, false, false],
+            ),
+            (
+                Permission::Evaluate,
+                [false, true, false, false, true, false, false],
+            ),
+            (
+                Permission::ViewMeetings,
+                [false, true, false, true, true, true, false],
+            ),
+            (
+                Permission::ManageMeetings,
+                [false, true, false, false, true, false, false],
+            ),
+            (
+                Permission::UpdateActions,
+                [false, true, false, true, true, true, false],
             ),
         ];
         for (p, row) in table {
