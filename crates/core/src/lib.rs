@@ -23,6 +23,7 @@ pub mod evaluation;
 pub mod evidence;
 pub mod geo_point;
 pub mod ids;
+pub mod igesp;
 pub mod institution;
 pub mod ipei;
 pub mod payroll;

@@ -28,6 +28,7 @@ pub mod counts;
 pub mod cycles;
 mod direct;
 pub mod hotspots;
+pub mod igesp;
 pub mod imports;
 pub mod indicators;
 pub mod ipei;

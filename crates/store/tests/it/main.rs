@@ -592,6 +592,8 @@ async fn both_backends_have_the_same_logical_schema() {
     pg.cleanup().await.unwrap();
 }
 
+mod igesp;
+
 mod platform {
     use super::*;
     use atalaia_core::access::Role;

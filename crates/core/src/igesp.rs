@@ -1,0 +1,392 @@
+//! Igesp integrated management (igesp.md §4, §5, §7): meeting kinds, action statuses, what is overdue,
+//! and who sees and changes which meeting and action.
+//!
+//! Pure: the store hands in the facts (a meeting's kind, municipality and institutions; an action's
+//! institutions), the web layer the viewer, and these rules decide. The route's [`crate::access`]
+//! permission is asked first; the rules here only narrow it, never widen it.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+
+use crate::access::Role;
+use crate::serde_str::serde_as_str;
+
+/// The three kinds of meeting of igesp.md §4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum MeetingKind {
+    /// Police forces only: diagnosis and strategy. Police-only material (igesp.md §7).
+    Internal,
+    /// With the other institutions (Ministério Público, Prefeitura, Conseps…).
+    Articulation,
+    /// About one intervention area.
+    Intervention,
+}
+
+impl MeetingKind {
+    /// Every kind.
+    pub const ALL: [MeetingKind; 3] = [
+        MeetingKind::Internal,
+        MeetingKind::Articulation,
+        MeetingKind::Intervention,
+    ];
+
+    /// Code (`internal`, `articulation`, `intervention`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MeetingKind::Internal => "internal",
+            MeetingKind::Articulation => "articulation",
+            MeetingKind::Intervention => "intervention",
+        }
+    }
+
+    /// For people (pt-BR).
+    pub fn label_pt(self) -> &'static str {
+        match self {
+            MeetingKind::Internal => "Reunião interna",
+            MeetingKind::Articulation => "Reunião de articulação",
+            MeetingKind::Intervention => "Reunião de intervenção",
+        }
+    }
+}
+
+impl fmt::Display for MeetingKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Not a meeting kind.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("tipo de reunião `{0}` inválido: esperado internal, articulation ou intervention")]
+pub struct MeetingKindError(pub String);
+
+impl FromStr for MeetingKind {
+    type Err = MeetingKindError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim();
+        MeetingKind::ALL
+            .into_iter()
+            .find(|k| k.as_str().eq_ignore_ascii_case(t))
+            .ok_or_else(|| MeetingKindError(t.to_string()))
+    }
+}
+
+serde_as_str!(
+    MeetingKind,
+    "a meeting kind: internal, articulation, intervention"
+);
+
+/// An action's status (igesp.md §5: planned, in progress, done, cancelled — each change with text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ActionStatus {
+    /// Agreed, not started.
+    Planned,
+    /// Under way.
+    InProgress,
+    /// Done.
+    Done,
+    /// Cancelled (with the reason in its note).
+    Cancelled,
+}
+
+impl ActionStatus {
+    /// Every status.
+    pub const ALL: [ActionStatus; 4] = [
+        ActionStatus::Planned,
+        ActionStatus::InProgress,
+        ActionStatus::Done,
+        ActionStatus::Cancelled,
+    ];
+
+    /// Code (`planned`, `in_progress`, `done`, `cancelled`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionStatus::Planned => "planned",
+            ActionStatus::InProgress => "in_progress",
+            ActionStatus::Done => "done",
+            ActionStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// For people (pt-BR).
+    pub fn label_pt(self) -> &'static str {
+        match self {
+            ActionStatus::Planned => "planejada",
+            ActionStatus::InProgress => "em andamento",
+            ActionStatus::Done => "concluída",
+            ActionStatus::Cancelled => "cancelada",
+        }
+    }
+
+    /// Still to be done (planned or in progress): carried into the next meeting.
+    pub fn is_open(self) -> bool {
+        matches!(self, ActionStatus::Planned | ActionStatus::InProgress)
+    }
+}
+
+impl fmt::Display for ActionStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Not an action status.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("situação `{0}` inválida: esperado planned, in_progress, done ou cancelled")]
+pub struct ActionStatusError(pub String);
+
+impl FromStr for ActionStatus {
+    type Err = ActionStatusError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim();
+        ActionStatus::ALL
+            .into_iter()
+            .find(|k| k.as_str().eq_ignore_ascii_case(t))
+            .ok_or_else(|| ActionStatusError(t.to_string()))
+    }
+}
+
+serde_as_str!(
+    ActionStatus,
+    "an action status: planned, in_progress, done, cancelled"
+);
+
+/// Overdue (igesp.md §5, "flagged everywhere"): still open and its due date is before `today`. An action
+/// due today is not overdue yet.
+pub fn is_overdue(status: ActionStatus, due_on: NaiveDate, today: NaiveDate) -> bool {
+    status.is_open() && due_on < today
+}
+
+/// Whether an institution of `kind` (an institution record's kind code) sits at internal meetings: the
+/// security forces (PM, PC, BM, SPTC, PP) and the Secretariat (`SEJUSP`, or `SSP`, the code the
+/// administration page offers for a state's Secretaria de Segurança Pública). igesp.md §4: internal
+/// meetings are "police forces only"; the Secretariat runs them.
+pub fn police_side(kind: &str) -> bool {
+    match crate::Institution::parse(kind) {
+        Ok(i) => i.is_security_force() || i == crate::Institution::Sejusp || i.code() == "SSP",
+        Err(_) => false,
+    }
+}
+
+/// Who is looking, as far as Igesp's sharing rules care (igesp.md §7, platform.md §1).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Viewer {
+    /// The user's institution (its id).
+    pub institution: i64,
+    /// Holds a police role (analyst, unit head, coordinator: [`Role::is_police`]): may see internal
+    /// meetings and police-only material.
+    pub police: bool,
+    /// Sees every municipality's meetings and actions (an analyst, or a coordinator without a scope).
+    pub everywhere: bool,
+    /// The municipalities (territory codes) a scoped coordinator answers for.
+    pub municipalities: Vec<String>,
+    /// May schedule and run meetings and plans (`ManageMeetings`), within `everywhere`/`municipalities`.
+    pub manages: bool,
+}
+
+impl Viewer {
+    /// The viewer of a user with `grants` (role, municipality of its scope if the scope is one) in
+    /// `institution`.
+    ///
+    /// Reading of platform.md §1 and igesp.md §7: analysts (the Secretariat) see every municipality; a
+    /// coordinator sees the municipalities of their scope (all without one); unit heads and partners see
+    /// what their institution takes part in. Only coordinators and analysts manage.
+    pub fn of(institution: i64, grants: &[(Role, Option<String>)]) -> Viewer {
+        let mut v = Viewer {
+            institution,
+            ..Viewer::default()
+        };
+        for (role, municipality) in grants {
+            v.police |= role.is_police();
+            match role {
+                Role::Analyst => {
+                    v.everywhere = true;
+                    v.manages = true;
+                }
+                Role::Coordinator => {
+                    v.manages = true;
+                    match municipality {
+                        Some(m) => v.municipalities.push(m.clone()),
+                        None => v.everywhere = true,
+                    }
+                }
+                _ => {}
+            }
+        }
+        v.municipalities.sort();
+        v.municipalities.dedup();
+        v
+    }
+
+    /// Answers for `municipality` (sees and, if it manages, runs everything of it).
+    pub fn covers(&self, municipality: &str) -> bool {
+        self.everywhere || self.municipalities.iter().any(|m| m == municipality)
+    }
+
+    /// May see a meeting of `kind` in `municipality` in which `institutions` take part (invited, present,
+    /// or responsible for / partners in one of its decisions).
+    ///
+    /// Internal meetings are police-only whatever the institutions (igesp.md §7: "internal meetings …
+    /// stay with the police and the Secretariat"); otherwise the municipality's coordination sees it, and
+    /// anyone whose institution takes part.
+    pub fn sees_meeting(
+        &self,
+        kind: MeetingKind,
+        municipality: &str,
+        institutions: &[i64],
+    ) -> bool {
+        if kind == MeetingKind::Internal && !self.police {
+            return false;
+        }
+        self.covers(municipality) || institutions.contains(&self.institution)
+    }
+
+    /// May schedule, edit and record a meeting or plan of `municipality`.
+    pub fn manages_in(&self, municipality: &str) -> bool {
+        self.manages && self.covers(municipality)
+    }
+
+    /// May see an action of `municipality` whose responsible institution and partners are `institutions`
+    /// (igesp.md §7: "plans with their actions").
+    pub fn sees_action(&self, municipality: &str, institutions: &[i64]) -> bool {
+        self.covers(municipality) || institutions.contains(&self.institution)
+    }
+
+    /// May report progress on that action: its municipality's coordination, or a user of the responsible
+    /// or a partner institution (who answers for it at the table).
+    pub fn updates_action(&self, municipality: &str, institutions: &[i64]) -> bool {
+        self.manages_in(municipality) || institutions.contains(&self.institution)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn codes_round_trip_and_bad_ones_are_named() {
+        for k in MeetingKind::ALL {
+            assert_eq!(k.as_str().parse::<MeetingKind>(), Ok(k));
+        }
+        for s in ActionStatus::ALL {
+            assert_eq!(s.as_str().to_uppercase().parse::<ActionStatus>(), Ok(s));
+        }
+        assert_eq!(
+            "reuniao".parse::<MeetingKind>().unwrap_err().to_string(),
+            "tipo de reunião `reuniao` inválido: esperado internal, articulation ou intervention"
+        );
+        assert!("feito".parse::<ActionStatus>().is_err());
+    }
+
+    #[test]
+    fn police_side_institutions() {
+        for k in ["PM", "pc", "BM", "SPTC", "PP", "DGAP", "SEJUSP", "SSP"] {
+            assert!(police_side(k), "{k}");
+        }
+        for k in ["MP", "TJ", "DP", "PREF", "CONSEP", "CDL", "CGE", "", "1x"] {
+            assert!(!police_side(k), "{k}");
+        }
+    }
+
+    #[test]
+    fn overdue_is_open_and_past_due() {
+        let due = d("2026-03-10");
+        assert!(!is_overdue(ActionStatus::Planned, due, d("2026-03-10")));
+        assert!(is_overdue(ActionStatus::Planned, due, d("2026-03-11")));
+        assert!(is_overdue(ActionStatus::InProgress, due, d("2026-04-01")));
+        assert!(!is_overdue(ActionStatus::Done, due, d("2026-04-01")));
+        assert!(!is_overdue(ActionStatus::Cancelled, due, d("2026-04-01")));
+    }
+
+    /// Who sees what, written out by hand: institutions 1 = SSP (analyst, coordinators), 2 = PM (a unit
+    /// head), 3 = MP (a partner), 4 = Prefeitura (another partner). Meetings in Goiânia (5208707) and
+    /// Anápolis (5201108).
+    #[test]
+    fn sharing_table() {
+        let analyst = Viewer::of(1, &[(Role::Analyst, None)]);
+        let coord_gyn = Viewer::of(1, &[(Role::Coordinator, Some("5208707".into()))]);
+        let unit_head = Viewer::of(2, &[(Role::UnitHead, None)]);
+        let mp = Viewer::of(3, &[(Role::Partner, None)]);
+        let pref = Viewer::of(4, &[(Role::Partner, None)]);
+        let viewers = [&analyst, &coord_gyn, &unit_head, &mp, &pref];
+        use MeetingKind::*;
+        // (kind, municipality, institutions taking part) → seen by analyst, coord_gyn, unit_head, mp, pref
+        let table: [(MeetingKind, &str, &[i64], [bool; 5]); 6] = [
+            (
+                Internal,
+                "5208707",
+                &[1, 2],
+                [true, true, true, false, false],
+            ),
+            // An internal meeting never reaches a partner, even if (wrongly) listed.
+            (Internal, "5208707", &[3], [true, true, false, false, false]),
+            (Internal, "5201108", &[2], [true, false, true, false, false]),
+            (
+                Articulation,
+                "5208707",
+                &[1, 3],
+                [true, true, false, true, false],
+            ),
+            (
+                Articulation,
+                "5201108",
+                &[4],
+                [true, false, false, false, true],
+            ),
+            (
+                Intervention,
+                "5208707",
+                &[2, 4],
+                [true, true, true, false, true],
+            ),
+        ];
+        for (kind, m, inst, expected) in table {
+            for (v, e) in viewers.iter().zip(expected) {
+                assert_eq!(
+                    v.sees_meeting(kind, m, inst),
+                    e,
+                    "{kind} {m} {inst:?} {v:?}"
+                );
+            }
+        }
+        // Managing: analysts anywhere, the coordinator only in Goiânia, nobody else.
+        assert!(analyst.manages_in("5201108"));
+        assert!(coord_gyn.manages_in("5208707"));
+        assert!(!coord_gyn.manages_in("5201108"));
+        assert!(!unit_head.manages_in("5208707"));
+        assert!(!mp.manages_in("5208707"));
+        // Actions: the MP sees and updates one it is responsible for or partners in, not another.
+        assert!(mp.sees_action("5201108", &[3, 4]));
+        assert!(mp.updates_action("5201108", &[3]));
+        assert!(!mp.sees_action("5208707", &[2]));
+        assert!(!mp.updates_action("5208707", &[2, 4]));
+        assert!(coord_gyn.updates_action("5208707", &[2]));
+        assert!(!coord_gyn.updates_action("5201108", &[2]));
+        assert!(
+            coord_gyn.sees_action("5201108", &[1]),
+            "its own institution's"
+        );
+    }
+
+    #[test]
+    fn viewer_of_combines_grants() {
+        let v = Viewer::of(
+            7,
+            &[
+                (Role::Coordinator, Some("B".into())),
+                (Role::Coordinator, Some("A".into())),
+                (Role::Partner, None),
+            ],
+        );
+        assert_eq!(v.municipalities, vec!["A".to_string(), "B".to_string()]);
+        assert!(v.police && v.manages && !v.everywhere);
+        let none = Viewer::of(7, &[(Role::Auditor, None)]);
+        assert!(!none.police && !none.manages && !none.covers("A"));
+    }
+}

@@ -1,0 +1,1238 @@
+//! Igesp integrated management (igesp.md §4, §5): meetings, their institutions and attendance, minutes
+//! with the agenda frozen as it was discussed, action plans, actions (a meeting's decisions become
+//! actions), partners, and every status change or progress note with its evidence file.
+//!
+//! Who sees what is decided by `core::igesp::Viewer` over the facts these functions return
+//! ([`MeetingRecord::institution_ids`], [`ActionRecord::institution_ids`]); nothing here filters by
+//! user. Every act is written with its audit entry in one transaction: follow-up is the method, so who
+//! changed an action and when must be on the record.
+
+use std::collections::HashMap;
+
+use atalaia_core::igesp::{ActionStatus, MeetingKind, police_side};
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::audit::AuditEvent;
+use crate::{Db, Result, StoreError, Tx, on_db, on_tx};
+
+/// Why an Igesp act was refused (pt-BR, naming the value and what was expected). A refused act changes
+/// nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum IgespError {
+    /// Empty title or text where one is required.
+    #[error("{0}: campo obrigatório vazio")]
+    Missing(&'static str),
+    /// A text over its limit.
+    #[error("{field}: {len} caracteres, acima do limite de {max}")]
+    TooLong {
+        /// Field.
+        field: &'static str,
+        /// Its length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// Ends before it starts.
+    #[error("a reunião termina ({end}) antes de começar ({start})")]
+    EndsBeforeStart {
+        /// Start.
+        start: NaiveDateTime,
+        /// End.
+        end: NaiveDateTime,
+    },
+    /// Due before it starts.
+    #[error("o prazo ({due}) é anterior ao início ({start})")]
+    DueBeforeStart {
+        /// Start.
+        start: NaiveDate,
+        /// Due.
+        due: NaiveDate,
+    },
+    /// No institution invited.
+    #[error("convide ao menos uma instituição")]
+    NoInstitution,
+    /// An unknown institution id.
+    #[error("instituição {0} inexistente")]
+    UnknownInstitution(i64),
+    /// A partner institution invited to an internal meeting.
+    #[error(
+        "{0} não é força de segurança nem a Secretaria: reuniões internas são só das polícias (igesp.md §4); use uma reunião de articulação"
+    )]
+    NotPoliceSide(String),
+    /// An intervention meeting without its area.
+    #[error("reunião de intervenção sem a área de intervenção")]
+    NoArea,
+    /// No such meeting.
+    #[error("reunião {0} inexistente")]
+    NoMeeting(i64),
+    /// No such action.
+    #[error("ação {0} inexistente")]
+    NoAction(i64),
+    /// No such plan.
+    #[error("plano {0} inexistente")]
+    NoPlan(i64),
+    /// The meeting is cancelled (nothing more is recorded on it).
+    #[error("a reunião {0} foi cancelada")]
+    Cancelled(i64),
+    /// A status change without its text (igesp.md §5: "with text").
+    #[error("mudança de situação para «{0}» sem texto: diga o que foi feito ou por quê")]
+    StatusWithoutNote(&'static str),
+    /// Nothing to record.
+    #[error("nada a registrar: escreva uma nota, mude a situação ou anexe um arquivo")]
+    Empty,
+    /// A joint operation without its date or with fewer than two institutions.
+    #[error("operação conjunta: {0}")]
+    JointOperation(&'static str),
+    /// The evidence file.
+    #[error(transparent)]
+    Evidence(#[from] atalaia_core::evidence::EvidenceError),
+    /// The store.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for IgespError {
+    fn from(e: sqlx::Error) -> Self {
+        IgespError::Store(StoreError::Db(e))
+    }
+}
+
+/// Limits of free text (a page of minutes is far below; a paste of a whole book is refused).
+const TITLE_MAX: usize = 200;
+const TEXT_MAX: usize = 100_000;
+
+fn text<'a>(
+    field: &'static str,
+    value: &'a str,
+    max: usize,
+    required: bool,
+) -> Result<&'a str, IgespError> {
+    let v = value.trim();
+    if required && v.is_empty() {
+        return Err(IgespError::Missing(field));
+    }
+    let len = v.chars().count();
+    if len > max {
+        return Err(IgespError::TooLong { field, len, max });
+    }
+    Ok(v)
+}
+
+/// An institution taking part in a meeting.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MeetingInstitution {
+    /// Id.
+    pub id: i64,
+    /// Code (`MPGO`).
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Invited.
+    pub invited: bool,
+    /// Present (recorded with the minutes).
+    pub present: bool,
+}
+
+/// A person on a meeting's attendance list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Attendee {
+    /// Row id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Position (cargo).
+    pub position: String,
+    /// Institution id.
+    pub institution_id: i64,
+    /// Institution code.
+    pub institution_code: String,
+    /// A user of the platform (for their calendar), if linked.
+    pub user_id: Option<i64>,
+    /// Present.
+    pub present: bool,
+}
+
+/// A meeting as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MeetingRecord {
+    /// Id.
+    pub id: i64,
+    /// Kind.
+    pub kind: MeetingKind,
+    /// Title.
+    pub title: String,
+    /// Municipality (territory code).
+    pub municipality_code: String,
+    /// The area it is about (an intervention area, usually), if any.
+    pub area_code: Option<String>,
+    /// Start (local time, America/Sao_Paulo).
+    pub starts_at: NaiveDateTime,
+    /// End (local time).
+    pub ends_at: NaiveDateTime,
+    /// Place.
+    pub place: String,
+    /// `scheduled`, `held` or `cancelled`.
+    pub status: String,
+    /// Minutes (ata), once recorded.
+    pub minutes: String,
+    /// The agenda as discussed (JSON), frozen when the minutes are recorded.
+    pub agenda: Option<String>,
+    /// Who scheduled it.
+    pub created_by: String,
+    /// Synthetic (demo).
+    pub synthetic: bool,
+    /// Institutions.
+    pub institutions: Vec<MeetingInstitution>,
+    /// People.
+    pub attendees: Vec<Attendee>,
+    /// Institutions responsible for or partners in the actions decided at it.
+    pub action_institutions: Vec<i64>,
+}
+
+impl MeetingRecord {
+    /// Every institution taking part (invited, present, or in one of its decisions): what
+    /// `Viewer::sees_meeting` needs.
+    pub fn institution_ids(&self) -> Vec<i64> {
+        let mut v: Vec<i64> = self.institutions.iter().map(|i| i.id).collect();
+        v.extend(&self.action_institutions);
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+}
+
+/// A person to put on the attendance list.
+#[derive(Debug, Clone)]
+pub struct NewAttendee {
+    /// Name.
+    pub name: String,
+    /// Position.
+    pub position: String,
+    /// Institution.
+    pub institution_id: i64,
+    /// User, if linked.
+    pub user_id: Option<i64>,
+}
+
+/// A meeting to schedule.
+#[derive(Debug, Clone)]
+pub struct NewMeeting {
+    /// Kind.
+    pub kind: MeetingKind,
+    /// Title.
+    pub title: String,
+    /// Municipality.
+    pub municipality_code: String,
+    /// The area it is about (required for intervention meetings).
+    pub area_code: Option<String>,
+    /// Start (local).
+    pub starts_at: NaiveDateTime,
+    /// End (local).
+    pub ends_at: NaiveDateTime,
+    /// Place.
+    pub place: String,
+    /// Invited institutions.
+    pub institutions: Vec<i64>,
+    /// Invited people.
+    pub attendees: Vec<NewAttendee>,
+    /// Demo data.
+    pub synthetic: bool,
+}
+
+/// An action plan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanRecord {
+    /// Id.
+    pub id: i64,
+    /// Municipality.
+    pub municipality_code: String,
+    /// Intervention area, if any.
+    pub area_code: Option<String>,
+    /// Title.
+    pub title: String,
+}
+
+/// A partner institution of an action (or its responsible one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InstitutionRef {
+    /// Id.
+    pub id: i64,
+    /// Code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+}
+
+/// An action as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ActionRecord {
+    /// Id.
+    pub id: i64,
+    /// Plan.
+    pub plan: PlanRecord,
+    /// The meeting whose decision it is, if any.
+    pub meeting_id: Option<i64>,
+    /// What.
+    pub title: String,
+    /// Why: the diagnosis it answers.
+    pub reason: String,
+    /// Responsible institution.
+    pub responsible: InstitutionRef,
+    /// Responsible person.
+    pub responsible_person: String,
+    /// Partner institutions.
+    pub partners: Vec<InstitutionRef>,
+    /// Start.
+    pub starts_on: NaiveDate,
+    /// Due.
+    pub due_on: NaiveDate,
+    /// Status.
+    pub status: ActionStatus,
+    /// The indicator it should move (a crime code or group, in words).
+    pub indicator: String,
+    /// A joint operation (several institutions and a date).
+    pub joint_operation: bool,
+    /// The operation's date.
+    pub operation_on: Option<NaiveDate>,
+    /// Last change (UTC).
+    pub updated_at: NaiveDateTime,
+    /// Synthetic (demo).
+    pub synthetic: bool,
+}
+
+impl ActionRecord {
+    /// The responsible institution and the partners: what `Viewer::sees_action` needs.
+    pub fn institution_ids(&self) -> Vec<i64> {
+        let mut v = vec![self.responsible.id];
+        v.extend(self.partners.iter().map(|p| p.id));
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    /// Open and past its due date on `today` (igesp.md §5).
+    pub fn overdue(&self, today: NaiveDate) -> bool {
+        atalaia_core::igesp::is_overdue(self.status, self.due_on, today)
+    }
+}
+
+/// An action to create.
+#[derive(Debug, Clone)]
+pub struct NewAction {
+    /// The plan; `None` finds or creates the plan of `municipality_code` and `area_code`.
+    pub plan_id: Option<i64>,
+    /// Municipality (when no plan is given).
+    pub municipality_code: String,
+    /// Area (when no plan is given).
+    pub area_code: Option<String>,
+    /// The meeting whose decision it is.
+    pub meeting_id: Option<i64>,
+    /// What.
+    pub title: String,
+    /// Why.
+    pub reason: String,
+    /// Responsible institution.
+    pub responsible_institution_id: i64,
+    /// Responsible person.
+    pub responsible_person: String,
+    /// Partners.
+    pub partners: Vec<i64>,
+    /// Start.
+    pub starts_on: NaiveDate,
+    /// Due.
+    pub due_on: NaiveDate,
+    /// Indicator.
+    pub indicator: String,
+    /// Joint operation.
+    pub joint_operation: bool,
+    /// Its date.
+    pub operation_on: Option<NaiveDate>,
+    /// Demo data.
+    pub synthetic: bool,
+}
+
+/// One entry of an action's history: a status change, a progress note, an evidence file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ActionUpdate {
+    /// Id.
+    pub id: i64,
+    /// When (UTC).
+    pub at: NaiveDateTime,
+    /// Who (`user:<login>`).
+    pub author: String,
+    /// Their name.
+    pub author_name: String,
+    /// Their institution's code.
+    pub institution_code: String,
+    /// Status before, when it changed.
+    pub status_from: Option<ActionStatus>,
+    /// Status after, when it changed.
+    pub status_to: Option<ActionStatus>,
+    /// The note.
+    pub note: String,
+    /// Evidence file (SHA-256), if any.
+    pub evidence_sha256: Option<String>,
+    /// Its name as sent.
+    pub evidence_name: String,
+}
+
+/// Progress to record on an action.
+#[derive(Debug, Clone, Default)]
+pub struct ActionProgress<'a> {
+    /// New status, if it changes.
+    pub status: Option<ActionStatus>,
+    /// The note.
+    pub note: &'a str,
+    /// An evidence file: (name, bytes).
+    pub evidence: Option<(&'a str, &'a [u8])>,
+}
+
+/// Who acts, for the record.
+#[derive(Debug, Clone, Copy)]
+pub struct Actor<'a> {
+    /// `user:<login>`.
+    pub actor: &'a str,
+    /// Name.
+    pub name: &'a str,
+    /// Institution id.
+    pub institution_id: i64,
+    /// Client address.
+    pub ip: &'a str,
+}
+
+fn parse_kind(s: &str) -> Result<MeetingKind> {
+    s.parse()
+        .map_err(|_| StoreError::Corrupt(format!("tipo de reunião `{s}`")))
+}
+
+fn parse_status(s: &str) -> Result<ActionStatus> {
+    s.parse()
+        .map_err(|_| StoreError::Corrupt(format!("situação de ação `{s}`")))
+}
+
+impl Db {
+    async fn institution_kinds(&self) -> Result<HashMap<i64, (String, String, String)>> {
+        Ok(self
+            .institutions()
+            .await?
+            .into_iter()
+            .map(|i| (i.id, (i.code, i.name, i.kind)))
+            .collect())
+    }
+
+    /// Schedules a meeting (igesp.md §4) with its invited institutions and people, audited
+    /// (`meeting.scheduled`).
+    pub async fn create_meeting(
+        &self,
+        m: &NewMeeting,
+        who: Actor<'_>,
+        now: NaiveDateTime,
+    ) -> Result<i64, IgespError> {
+        let title = text("título", &m.title, TITLE_MAX, true)?;
+        let place = text("local", &m.place, TITLE_MAX, false)?;
+        if m.ends_at < m.starts_at {
+            return Err(IgespError::EndsBeforeStart {
+                start: m.starts_at,
+                end: m.ends_at,
+            });
+        }
+        if m.kind == MeetingKind::Intervention && m.area_code.is_none() {
+            return Err(IgespError::NoArea);
+        }
+        let mut invited = m.institutions.clone();
+        invited.extend(m.attendees.iter().map(|a| a.institution_id));
+        invited.sort_unstable();
+        invited.dedup();
+        if invited.is_empty() {
+            return Err(IgespError::NoInstitution);
+        }
+        let kinds = self.institution_kinds().await?;
+        for id in &invited {
+            let (code, _, kind) = kinds.get(id).ok_or(IgespError::UnknownInstitution(*id))?;
+            if m.kind == MeetingKind::Internal && !police_side(kind) {
+                return Err(IgespError::NotPoliceSide(code.clone()));
+            }
+        }
+        for a in &m.attendees {
+            text("nome do participante", &a.name, TITLE_MAX, true)?;
+        }
+        let mut tx = self.begin().await?;
+        let id: i64 = on_tx!(&mut tx, |c| {
+            sqlx::query_scalar(
+                "INSERT INTO meetings (kind, title, municipality_code, area_code, starts_at, ends_at,
+                     place, created_by, created_at, updated_at, synthetic)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) RETURNING id",
+            )
+            .bind(m.kind.as_str())
+            .bind(title)
+            .bind(&m.municipality_code)
+            .bind(&m.area_code)
+            .bind(m.starts_at)
+            .bind(m.ends_at)
+            .bind(place)
+            .bind(who.actor)
+            .bind(now)
+            .bind(m.synthetic)
+            .fetch_one(c)
+            .await?
+        });
+        for inst in &invited {
+            on_tx!(&mut tx, |c| {
+                sqlx::query(
+                    "INSERT INTO meeting_institutions (meeting_id, institution_id, invited, present)
+                     VALUES ($1, $2, TRUE, FALSE)",
+                )
+                .bind(id)
+                .bind(inst)
+                .execute(c)
+                .await?;
+            });
+        }
+        for a in &m.attendees {
+            insert_attendee(&mut tx, id, a).await?;
+        }
+        tx.audit(
+            &AuditEvent {
+                actor: who.actor.into(),
+                action: "meeting.scheduled".into(),
+                object: format!("meeting:{id}"),
+                details: serde_json::json!({
+                    "kind": m.kind.as_str(), "title": title, "municipality": m.municipality_code,
+                    "area": m.area_code, "starts_at": m.starts_at.to_string(),
+                    "institutions": invited,
+                }),
+                ip: who.ip.into(),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Every meeting, newest first, with institutions, attendance and the institutions of its
+    /// decisions. Meetings are few (tens a month in a state), so callers filter them with
+    /// `core::igesp::Viewer` in memory: the sharing rule lives in one place.
+    pub async fn meetings(&self) -> Result<Vec<MeetingRecord>> {
+        self.meetings_where(None).await
+    }
+
+    /// One meeting.
+    pub async fn meeting(&self, id: i64) -> Result<Option<MeetingRecord>> {
+        Ok(self.meetings_where(Some(id)).await?.into_iter().next())
+    }
+
+    async fn meetings_where(&self, only: Option<i64>) -> Result<Vec<MeetingRecord>> {
+        on_db!(self, |c| {
+            let rows = sqlx::query(
+                "SELECT id, kind, title, municipality_code, area_code, starts_at, ends_at, place,
+                        status, minutes, agenda, created_by, synthetic
+                 FROM meetings WHERE (CAST($1 AS BIGINT) IS NULL OR id = $1)
+                 ORDER BY starts_at DESC, id DESC",
+            )
+            .bind(only)
+            .fetch_all(&mut *c.acquire().await?)
+            .await?;
+            let insts = sqlx::query(
+                "SELECT mi.meeting_id, i.id, i.code, i.name, mi.invited, mi.present
+                 FROM meeting_institutions mi JOIN institutions i ON i.id = mi.institution_id
+                 WHERE (CAST($1 AS BIGINT) IS NULL OR mi.meeting_id = $1)
+                 ORDER BY i.code",
+            )
+            .bind(only)
+            .fetch_all(&mut *c.acquire().await?)
+            .await?;
+            let people = sqlx::query(
+                "SELECT a.id, a.meeting_id, a.name, a.position, a.institution_id, i.code, a.user_id,
+                        a.present
+                 FROM meeting_attendees a JOIN institutions i ON i.id = a.institution_id
+                 WHERE (CAST($1 AS BIGINT) IS NULL OR a.meeting_id = $1)
+                 ORDER BY a.id",
+            )
+            .bind(only)
+            .fetch_all(&mut *c.acquire().await?)
+            .await?;
+            let acts = sqlx::query(
+                "SELECT a.meeting_id, a.responsible_institution_id AS inst FROM actions a
+                 WHERE a.meeting_id IS NOT NULL AND (CAST($1 AS BIGINT) IS NULL OR a.meeting_id = $1)
+                 UNION
+                 SELECT a.meeting_id, p.institution_id AS inst FROM actions a
+                 JOIN action_partners p ON p.action_id = a.id
+                 WHERE a.meeting_id IS NOT NULL AND (CAST($1 AS BIGINT) IS NULL OR a.meeting_id = $1)",
+            )
+            .bind(only)
+            .fetch_all(&mut *c.acquire().await?)
+            .await?;
+            let mut by_inst: HashMap<i64, Vec<MeetingInstitution>> = HashMap::new();
+            for r in &insts {
+                by_inst
+                    .entry(r.try_get("meeting_id")?)
+                    .or_default()
+                    .push(MeetingInstitution {
+                        id: r.try_get("id")?,
+                        code: r.try_get("code")?,
+                        name: r.try_get("name")?,
+                        invited: r.try_get("invited")?,
+                        present: r.try_get("present")?,
+                    });
+            }
+            let mut by_person: HashMap<i64, Vec<Attendee>> = HashMap::new();
+            for r in &people {
+                by_person
+                    .entry(r.try_get("meeting_id")?)
+                    .or_default()
+                    .push(Attendee {
+                        id: r.try_get("id")?,
+                        name: r.try_get("name")?,
+                        position: r.try_get("position")?,
+                        institution_id: r.try_get("institution_id")?,
+                        institution_code: r.try_get("code")?,
+                        user_id: r.try_get("user_id")?,
+                        present: r.try_get("present")?,
+                    });
+            }
+            let mut by_act: HashMap<i64, Vec<i64>> = HashMap::new();
+            for r in &acts {
+                by_act
+                    .entry(r.try_get("meeting_id")?)
+                    .or_default()
+                    .push(r.try_get("inst")?);
+            }
+            rows.iter()
+                .map(|r| -> Result<MeetingRecord> {
+                    let id: i64 = r.try_get("id")?;
+                    let kind: String = r.try_get("kind")?;
+                    let mut action_institutions = by_act.remove(&id).unwrap_or_default();
+                    action_institutions.sort_unstable();
+                    action_institutions.dedup();
+                    Ok(MeetingRecord {
+                        id,
+                        kind: parse_kind(&kind)?,
+                        title: r.try_get("title")?,
+                        municipality_code: r.try_get("municipality_code")?,
+                        area_code: r.try_get("area_code")?,
+                        starts_at: r.try_get("starts_at")?,
+                        ends_at: r.try_get("ends_at")?,
+                        place: r.try_get("place")?,
+                        status: r.try_get("status")?,
+                        minutes: r.try_get("minutes")?,
+                        agenda: r.try_get("agenda")?,
+                        created_by: r.try_get("created_by")?,
+                        synthetic: r.try_get("synthetic")?,
+                        institutions: by_inst.remove(&id).unwrap_or_default(),
+                        attendees: by_person.remove(&id).unwrap_or_default(),
+                        action_institutions,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// The last meeting of `municipality` that started before `before` and was not cancelled: the
+    /// agenda's "since the last meeting".
+    pub async fn previous_meeting(
+        &self,
+        municipality: &str,
+        before: NaiveDateTime,
+    ) -> Result<Option<NaiveDateTime>> {
+        on_db!(self, |c| {
+            Ok(sqlx::query_scalar(
+                "SELECT MAX(starts_at) FROM meetings
+                 WHERE municipality_code = $1 AND starts_at < $2 AND status <> 'cancelled'",
+            )
+            .bind(municipality)
+            .bind(before)
+            .fetch_one(c)
+            .await?)
+        })
+    }
+
+    /// Records a meeting as held: the minutes, who was present (institutions and people) and the agenda
+    /// as discussed (frozen: later data must not rewrite what the meeting saw). May be recorded again
+    /// (a correction), each time audited (`meeting.minutes_recorded`) with the previous minutes' length.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_minutes(
+        &self,
+        meeting_id: i64,
+        minutes: &str,
+        present_institutions: &[i64],
+        present_people: &[i64],
+        agenda_json: &str,
+        who: Actor<'_>,
+        now: NaiveDateTime,
+    ) -> Result<(), IgespError> {
+        let minutes = text("ata", minutes, TEXT_MAX, true)?;
+        let m = self
+            .meeting(meeting_id)
+            .await?
+            .ok_or(IgespError::NoMeeting(meeting_id))?;
+        if m.status == "cancelled" {
+            return Err(IgespError::Cancelled(meeting_id));
+        }
+        let kinds = self.institution_kinds().await?;
+        for id in present_institutions {
+            let (code, _, kind) = kinds.get(id).ok_or(IgespError::UnknownInstitution(*id))?;
+            if m.kind == MeetingKind::Internal && !police_side(kind) {
+                return Err(IgespError::NotPoliceSide(code.clone()));
+            }
+        }
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, |c| {
+            sqlx::query(
+                "UPDATE meetings SET status = 'held', minutes = $2, agenda = $3, updated_at = $4
+                 WHERE id = $1",
+            )
+            .bind(meeting_id)
+            .bind(minutes)
+            .bind(agenda_json)
+            .bind(now)
+            .execute(&mut *c)
+            .await?;
+            sqlx::query("UPDATE meeting_institutions SET present = FALSE WHERE meeting_id = $1")
+                .bind(meeting_id)
+                .execute(&mut *c)
+                .await?;
+            sqlx::query("UPDATE meeting_attendees SET present = FALSE WHERE meeting_id = $1")
+                .bind(meeting_id)
+                .execute(&mut *c)
+                .await?;
+        });
+        for inst in present_institutions {
+            // A present institution that was not invited is added (someone came uninvited).
+            let updated = on_tx!(&mut tx, |c| {
+                sqlx::query(
+                    "UPDATE meeting_institutions SET present = TRUE
+                     WHERE meeting_id = $1 AND institution_id = $2",
+                )
+                .bind(meeting_id)
+                .bind(inst)
+                .execute(c)
+                .await?
+                .rows_affected()
+            });
+            if updated == 0 {
+                on_tx!(&mut tx, |c| {
+                    sqlx::query(
+                        "INSERT INTO meeting_institutions (meeting_id, institution_id, invited, present)
+                         VALUES ($1, $2, FALSE, TRUE)",
+                    )
+                    .bind(meeting_id)
+                    .bind(inst)
+                    .execute(c)
+                    .await?;
+                });
+            }
+        }
+        for person in present_people {
+            on_tx!(&mut tx, |c| {
+                sqlx::query(
+                    "UPDATE meeting_attendees SET present = TRUE WHERE meeting_id = $1 AND id = $2",
+                )
+                .bind(meeting_id)
+                .bind(person)
+                .execute(c)
+                .await?;
+            });
+        }
+        tx.audit(
+            &AuditEvent {
+                actor: who.actor.into(),
+                action: "meeting.minutes_recorded".into(),
+                object: format!("meeting:{meeting_id}"),
+                details: serde_json::json!({
+                    "present_institutions": present_institutions,
+                    "present_people": present_people,
+                    "minutes_chars": minutes.chars().count(),
+                    "previous_minutes_chars": m.minutes.chars().count(),
+                    "correction": m.status == "held",
+                }),
+                ip: who.ip.into(),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Adds a person to a meeting's list (invited; marked present with the minutes).
+    pub async fn add_attendee(
+        &self,
+        meeting_id: i64,
+        a: &NewAttendee,
+        who: Actor<'_>,
+        now: NaiveDateTime,
+    ) -> Result<i64, IgespError> {
+        text("nome do participante", &a.name, TITLE_MAX, true)?;
+        text("cargo", &a.position, TITLE_MAX, false)?;
+        let m = self
+            .meeting(meeting_id)
+            .await?
+            .ok_or(IgespError::NoMeeting(meeting_id))?;
+        let kinds = self.institution_kinds().await?;
+        let (code, _, kind) = kinds
+            .get(&a.institution_id)
+            .ok_or(IgespError::UnknownInstitution(a.institution_id))?;
+        if m.kind == MeetingKind::Internal && !police_side(kind) {
+            return Err(IgespError::NotPoliceSide(code.clone()));
+        }
+        let mut tx = self.begin().await?;
+        let id = insert_attendee(&mut tx, meeting_id, a).await?;
+        if !m.institutions.iter().any(|i| i.id == a.institution_id) {
+            on_tx!(&mut tx, |c| {
+                sqlx::query(
+                    "INSERT INTO meeting_institutions (meeting_id, institution_id, invited, present)
+                     VALUES ($1, $2, TRUE, FALSE)",
+                )
+                .bind(meeting_id)
+                .bind(a.institution_id)
+                .execute(c)
+                .await?;
+            });
+        }
+        tx.audit(
+            &AuditEvent {
+                actor: who.actor.into(),
+                action: "meeting.attendee_added".into(),
+                object: format!("meeting:{meeting_id}"),
+                details: serde_json::json!({"attendee_id": id, "institution": code}),
+                ip: who.ip.into(),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Cancels a meeting (kept, marked cancelled), audited with the reason.
+    pub async fn cancel_meeting(
+        &self,
+        meeting_id: i64,
+        reason: &str,
+        who: Actor<'_>,
+        now: NaiveDateTime,
+    ) -> Result<(), IgespError> {
+        let reason = text("motivo", reason, TITLE_MAX * 5, true)?;
+        let mut tx = self.begin().await?;
+        let n = on_tx!(&mut tx, |c| {
+            sqlx::query(
+                "UPDATE meetings SET status = 'cancelled', updated_at = $2
+                 WHERE id = $1 AND status = 'scheduled'",
+            )
+            .bind(meeting_id)
+            .bind(now)
+            .execute(c)
+            .await?
+            .rows_affected()
+        });
+        if n == 0 {
+            return Err(IgespError::NoMeeting(meeting_id));
+        }
+        tx.audit(
+            &AuditEvent {
+                actor: who.actor.into(),
+                action: "meeting.cancelled".into(),
+                object: format!("meeting:{meeting_id}"),
+                details: serde_json::json!({"reason": reason}),
+                ip: who.ip.into(),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every plan.
+    pub async fn plans(&self) -> Result<Vec<PlanRecord>> {
+        on_db!(self, |c| {
+            let rows = sqlx::query(
+                "SELECT id, municipality_code, area_code, title FROM action_plans ORDER BY id",
+            )
+            .fetch_all(c)
+            .await?;
+            rows.iter()
+                .map(|r| -> Result<PlanRecord> {
+                    Ok(PlanRecord {
+                        id: r.try_get("id")?,
+                        municipality_code: r.try_get("municipality_code")?,
+                        area_code: r.try_get("area_code")?,
+                        title: r.try_get("title")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Creates an action (igesp.md §5) — a meeting's decision when `meeting_id` is given — in its plan
+    /// (found or created for the municipality and area), audited (`action.created`).
+    pub async fn create_action(
+        &self,
+        a: &NewAction,
+        who: Actor<'_>,
+        now: NaiveDateTime,
+    ) -> Result<i64, IgespError> {
+        let title = text("o quê", &a.title, TITLE_MAX, true)?;
+        let reason = text("por quê", &a.reason, TEXT_MAX, false)?;
+        let person = text("responsável", &a.responsible_person, TITLE_MAX, false)?;
+        let indicator = text("indicador", &a.indicator, TITLE_MAX, false)?;
+        if a.due_on < a.starts_on {
+            return Err(IgespError::DueBeforeStart {
+                start: a.starts_on,
+                due: a.due_on,
+            });
+        }
+        let mut partners: Vec<i64> = a
+            .partners
+            .iter()
+            .copied()
+            .filter(|p| *p != a.responsible_institution_id)
+            .collect();
+        partners.sort_unstable();
+        partners.dedup();
+        if a.joint_operation {
+            if a.operation_on.is_none() {
+                return Err(IgespError::JointOperation("informe a data da operação"));
+            }
+            if partners.is_empty() {
+                return Err(IgespError::JointOperation(
+                    "informe ao menos uma instituição parceira além da responsável",
+                ));
+            }
+        }
+        let kinds = self.institution_kinds().await?;
+        for id in std::iter::once(&a.responsible_institution_id).chain(&partners) {
+            if !kinds.contains_key(id) {
+                return Err(IgespError::UnknownInstitution(*id));
+            }
+        }
+        let (municipality, area) = match a.meeting_id {
+            Some(mid) => {
+                let m = self.meeting(mid).await?.ok_or(IgespError::NoMeeting(mid))?;
+                if m.status == "cancelled" {
+                    return Err(IgespError::Cancelled(mid));
+                }
+                (m.municipality_code, m.area_code)
+            }
+            None => (a.municipality_code.clone(), a.area_code.clone()),
+        };
+        let plans = self.plans().await?;
+        let mut tx = self.begin().await?;
+        let plan_id = match a.plan_id {
+            Some(p) => {
+                if !plans.iter().any(|x| x.id == p) {
+                    return Err(IgespError::NoPlan(p));
+                }
+                p
+            }
+            None => match plans
+                .iter()
+                .find(|p| p.municipality_code == municipality && p.area_code == area)
+            {
+                Some(p) => p.id,
+                None => {
+                    let title = match &area {
+                        Some(code) => format!("Plano de ação — {code}"),
+                        None => format!("Plano de ação — município {municipality}"),
+                    };
+                    on_tx!(&mut tx, |c| {
+                        sqlx::query_scalar(
+                            "INSERT INTO action_plans (municipality_code, area_code, title, created_by,
+                                 created_at, synthetic)
+                             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                        )
+                        .bind(&municipality)
+                        .bind(&area)
+                        .bind(title)
+                        .bind(who.actor)
+                        .bind(now)
+                        .bind(a.synthetic)
+                        .fetch_one(c)
+                        .await?
+                    })
+                }
+            },
+        };
+        let id: i64 = on_tx!(&mut tx, |c| {
+            sqlx::query_scalar(
+                "INSERT INTO actions (plan_id, meeting_id, title, reason, responsible_institution_id,
+                     responsible_person, starts_on, due_on, status, indicator, joint_operation,
+                     operation_on, created_by, created_at, updated_at, synthetic)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'planned', $9, $10, $11, $12, $13, $13, $14)
+                 RETURNING id",
+            )
+            .bind(plan_id)
+            .bind(a.meeting_id)
+            .bind(title)
+            .bind(reason)
+            .bind(a.responsible_institution_id)
+            .bind(person)
+            .bind(a.starts_on)
+            .bind(a.due_on)
+            .bind(indicator)
+            .bind(a.joint_operation)
+            .bind(a.operation_on)
+            .bind(who.actor)
+            .bind(now)
+            .bind(a.synthetic)
+            .fetch_one(c)
+            .await?
+        });
+        for p in &partners {
+            on_tx!(&mut tx, |c| {
+                sqlx::query(
+                    "INSERT INTO action_partners (action_id, institution_id) VALUES ($1, $2)",
+                )
+                .bind(id)
+                .bind(p)
+                .execute(c)
+                .await?;
+            });
+        }
+        tx.audit(
+            &AuditEvent {
+                actor: who.actor.into(),
+                action: "action.created".into(),
+                object: format!("action:{id}"),
+                details: serde_json::json!({
+                    "plan_id": plan_id, "meeting_id": a.meeting_id, "title": title,
+                    "responsible_institution_id": a.responsible_institution_id,
+                    "partners": partners, "starts_on": a.starts_on.to_string(),
+                    "due_on": a.due_on.to_string(), "joint_operation": a.joint_operation,
+                }),
+                ip: who.ip.into(),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Every action, by due date, with its plan, institutions and partners. Callers filter with
+    /// `core::igesp::Viewer` (see [`Db::meetings`]).
+    pub async fn actions(&self) -> Result<Vec<ActionRecord>> {
+        self.actions_where(None).await
+    }
+
+    /// One action.
+    pub async fn action(&self, id: i64) -> Result<Option<ActionRecord>> {
+        Ok(self.actions_where(Some(id)).await?.into_iter().next())
+    }
+
+    async fn actions_where(&self, only: Option<i64>) -> Result<Vec<ActionRecord>> {
+        on_db!(self, |c| {
+            let rows = sqlx::query(
+                "SELECT a.id, a.meeting_id, a.title, a.reason, a.responsible_person, a.starts_on,
+                        a.due_on, a.status, a.indicator, a.joint_operation, a.operation_on,
+                        a.updated_at, a.synthetic,
+                        p.id AS plan_id, p.municipality_code, p.area_code, p.title AS plan_title,
+                        i.id AS inst_id, i.code AS inst_code, i.name AS inst_name
+                 FROM actions a
+                 JOIN action_plans p ON p.id = a.plan_id
+                 JOIN institutions i ON i.id = a.responsible_institution_id
+                 WHERE (CAST($1 AS BIGINT) IS NULL OR a.id = $1)
+                 ORDER BY a.due_on, a.id",
+            )
+            .bind(only)
+            .fetch_all(&mut *c.acquire().await?)
+            .await?;
+            let partners = sqlx::query(
+                "SELECT p.action_id, i.id, i.code, i.name FROM action_partners p
+                 JOIN institutions i ON i.id = p.institution_id
+                 WHERE (CAST($1 AS BIGINT) IS NULL OR p.action_id = $1)
+                 ORDER BY i.code",
+            )
+            .bind(only)
+            .fetch_all(&mut *c.acquire().await?)
+            .await?;
+            let mut by_action: HashMap<i64, Vec<InstitutionRef>> = HashMap::new();
+            for r in &partners {
+                by_action
+                    .entry(r.try_get("action_id")?)
+                    .or_default()
+                    .push(InstitutionRef {
+                        id: r.try_get("id")?,
+                        code: r.try_get("code")?,
+                        name: r.try_get("name")?,
+                    });
+            }
+            rows.iter()
+                .map(|r| -> Result<ActionRecord> {
+                    let id: i64 = r.try_get("id")?;
+                    let status: String = r.try_get("status")?;
+                    Ok(ActionRecord {
+                        id,
+                        plan: PlanRecord {
+                            id: r.try_get("plan_id")?,
+                            municipality_code: r.try_get("municipality_code")?,
+                            area_code: r.try_get("area_code")?,
+                            title: r.try_get("plan_title")?,
+                        },
+                        meeting_id: r.try_get("meeting_id")?,
+                        title: r.try_get("title")?,
+                        reason: r.try_get("reason")?,
+                        responsible: InstitutionRef {
+                            id: r.try_get("inst_id")?,
+                            code: r.try_get("inst_code")?,
+                            name: r.try_get("inst_name")?,
+                        },
+                        responsible_person: r.try_get("responsible_person")?,
+                        partners: by_action.remove(&id).unwrap_or_default(),
+                        starts_on: r.try_get("starts_on")?,
+                        due_on: r.try_get("due_on")?,
+                        status: parse_status(&status)?,
+                        indicator: r.try_get("indicator")?,
+                        joint_operation: r.try_get("joint_operation")?,
+                        operation_on: r.try_get("operation_on")?,
+                        updated_at: r.try_get("updated_at")?,
+                        synthetic: r.try_get("synthetic")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// An action's history, oldest first.
+    pub async fn action_updates(&self, action_id: i64) -> Result<Vec<ActionUpdate>> {
+        on_db!(self, |c| {
+            let rows = sqlx::query(
+                "SELECT u.id, u.at, u.author, u.author_name, COALESCE(i.code, '') AS inst,
+                        u.status_from, u.status_to, u.note, u.evidence_sha256, u.evidence_name
+                 FROM action_updates u LEFT JOIN institutions i ON i.id = u.institution_id
+                 WHERE u.action_id = $1 ORDER BY u.id",
+            )
+            .bind(action_id)
+            .fetch_all(c)
+            .await?;
+            rows.iter()
+                .map(|r| -> Result<ActionUpdate> {
+                    let from: Option<String> = r.try_get("status_from")?;
+                    let to: Option<String> = r.try_get("status_to")?;
+                    Ok(ActionUpdate {
+                        id: r.try_get("id")?,
+                        at: r.try_get("at")?,
+                        author: r.try_get("author")?,
+                        author_name: r.try_get("author_name")?,
+                        institution_code: r.try_get("inst")?,
+                        status_from: from.as_deref().map(parse_status).transpose()?,
+                        status_to: to.as_deref().map(parse_status).transpose()?,
+                        note: r.try_get("note")?,
+                        evidence_sha256: r.try_get("evidence_sha256")?,
+                        evidence_name: r.try_get("evidence_name")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Records progress on an action: a status change (with its text, igesp.md §5), a note, an evidence
+    /// file (checked by content, written under `dir` by its SHA-256), audited (`action.updated`). The
+    /// file is written before the transaction: a refused or failed update leaves at most an unreferenced
+    /// file, never a row pointing at nothing.
+    pub async fn update_action(
+        &self,
+        action_id: i64,
+        p: &ActionProgress<'_>,
+        dir: &std::path::Path,
+        who: Actor<'_>,
+        now: NaiveDateTime,
+    ) -> Result<i64, IgespError> {
+        let note = text("nota", p.note, TEXT_MAX, false)?;
+        let action = self
+            .action(action_id)
+            .await?
+            .ok_or(IgespError::NoAction(action_id))?;
+        let change = p.status.filter(|s| *s != action.status);
+        if let Some(s) = change
+            && note.is_empty()
+        {
+            return Err(IgespError::StatusWithoutNote(s.label_pt()));
+        }
+        if change.is_none() && note.is_empty() && p.evidence.is_none() {
+            return Err(IgespError::Empty);
+        }
+        let evidence = match p.evidence {
+            Some((name, bytes)) => {
+                let kind = atalaia_core::evidence::check(
+                    name,
+                    bytes,
+                    atalaia_core::evidence::DEFAULT_MAX_BYTES,
+                )?;
+                let sha = crate::ipei::write_evidence(dir, bytes)?;
+                Some((sha, name, kind.mime(), bytes.len()))
+            }
+            None => None,
+        };
+        let mut tx = self.begin().await?;
+        if let Some((sha, name, mime, size)) = &evidence {
+            tx.put_evidence_file(sha, mime, *size as i64, name, who.actor, now)
+                .await?;
+        }
+        let id: i64 = on_tx!(&mut tx, |c| {
+            sqlx::query_scalar(
+                "INSERT INTO action_updates (action_id, at, author, author_name, institution_id,
+                     status_from, status_to, note, evidence_sha256, evidence_name)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            )
+            .bind(action_id)
+            .bind(now)
+            .bind(who.actor)
+            .bind(who.name)
+            .bind(who.institution_id)
+            .bind(change.map(|_| action.status.as_str()))
+            .bind(change.map(|s| s.as_str()))
+            .bind(note)
+            .bind(evidence.as_ref().map(|e| e.0.clone()))
+            .bind(evidence.as_ref().map(|e| e.1).unwrap_or(""))
+            .fetch_one(c)
+            .await?
+        });
+        on_tx!(&mut tx, |c| {
+            sqlx::query("UPDATE actions SET status = $2, updated_at = $3 WHERE id = $1")
+                .bind(action_id)
+                .bind(change.unwrap_or(action.status).as_str())
+                .bind(now)
+                .execute(c)
+                .await?;
+        });
+        tx.audit(
+            &AuditEvent {
+                actor: who.actor.into(),
+                action: "action.updated".into(),
+                object: format!("action:{action_id}"),
+                details: serde_json::json!({
+                    "update_id": id,
+                    "status_from": change.map(|_| action.status.as_str()),
+                    "status_to": change.map(|s| s.as_str()),
+                    "note_chars": note.chars().count(),
+                    "evidence_sha256": evidence.as_ref().map(|e| e.0.clone()),
+                }),
+                ip: who.ip.into(),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+}
+
+async fn insert_attendee(tx: &mut Tx, meeting_id: i64, a: &NewAttendee) -> Result<i64> {
+    Ok(on_tx!(tx, |c| {
+        sqlx::query_scalar(
+            "INSERT INTO meeting_attendees (meeting_id, name, position, institution_id, user_id, present)
+             VALUES ($1, $2, $3, $4, $5, FALSE) RETURNING id",
+        )
+        .bind(meeting_id)
+        .bind(a.name.trim())
+        .bind(a.position.trim())
+        .bind(a.institution_id)
+        .bind(a.user_id)
+        .fetch_one(c)
+        .await?
+    }))
+}
