@@ -109,6 +109,45 @@ pub fn routes() -> Vec<Route> {
             Perm(P::Diagnose),
             pages::hotspots::create_area,
         ),
+        get("/reunioes", Perm(P::ViewMeetings), pages::igesp::list),
+        post("/reunioes", Perm(P::ManageMeetings), pages::igesp::create),
+        get(
+            "/reunioes/{id}",
+            Perm(P::ViewMeetings),
+            pages::igesp::detail,
+        ),
+        post(
+            "/reunioes/{id}/participantes",
+            Perm(P::ManageMeetings),
+            pages::igesp::add_person,
+        ),
+        post(
+            "/reunioes/{id}/ata",
+            Perm(P::ManageMeetings),
+            pages::igesp::minutes,
+        ),
+        post(
+            "/reunioes/{id}/decisoes",
+            Perm(P::ManageMeetings),
+            pages::igesp::decide,
+        ),
+        post(
+            "/reunioes/{id}/cancelar",
+            Perm(P::ManageMeetings),
+            pages::igesp::cancel,
+        ),
+        get("/acoes", Perm(P::ViewMeetings), pages::igesp::actions),
+        get("/acoes/{id}", Perm(P::ViewMeetings), pages::igesp::action),
+        post(
+            "/acoes/{id}/andamento",
+            Perm(P::UpdateActions),
+            pages::igesp::progress,
+        ),
+        get(
+            "/acoes/{id}/evidencias/{update}",
+            Perm(P::ViewMeetings),
+            pages::igesp::evidence,
+        ),
         get(
             "/municipios/selecao",
             Perm(P::Diagnose),

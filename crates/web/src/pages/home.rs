@@ -112,6 +112,8 @@ struct Home {
     m: Arc<HomeModel>,
     /// The cycle deadlines the user owns that are near or past (`core::reminders`).
     reminders: Vec<String>,
+    /// Igesp actions the user follows: (open, overdue), for those who see meetings.
+    actions: Option<(usize, usize)>,
 }
 
 impl std::fmt::Debug for HomeModel {
@@ -164,10 +166,16 @@ pub async fn home(
             .collect(),
         None => Vec::new(),
     };
+    let actions = if id.may(atalaia_core::access::Permission::ViewMeetings) {
+        Some(super::igesp::my_overdue(&st, &id).await?)
+    } else {
+        None
+    };
     render(&Home {
         chrome: Chrome::new(&st, &id, "Início", "/").await,
         m: model,
         reminders,
+        actions,
     })
 }
 

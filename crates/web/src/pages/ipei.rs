@@ -884,44 +884,6 @@ pub async fn add_seizure(
     }
 }
 
-/// The text fields and the one file of a multipart form (the file kept in memory up to `max` bytes).
-async fn read_form(
-    mut multipart: Multipart,
-    max: usize,
-) -> Result<(BTreeMap<String, String>, Option<(String, Vec<u8>)>), String> {
-    let mut fields = BTreeMap::new();
-    let mut file = None;
-    while let Some(mut fl) = multipart
-        .next_field()
-        .await
-        .map_err(|e| format!("envio interrompido ou grande demais: {e}"))?
-    {
-        let name = fl.name().unwrap_or("").to_string();
-        if name == "arquivo" {
-            let file_name = fl.file_name().unwrap_or("arquivo").to_string();
-            let mut bytes = Vec::new();
-            while let Some(chunk) = fl
-                .chunk()
-                .await
-                .map_err(|e| format!("envio interrompido ou grande demais: {e}"))?
-            {
-                if bytes.len() + chunk.len() > max {
-                    return Err(format!(
-                        "o arquivo `{file_name}` passa do limite de {} MiB",
-                        max / (1024 * 1024)
-                    ));
-                }
-                bytes.extend_from_slice(&chunk);
-            }
-            file = Some((file_name, bytes));
-        } else {
-            let v = fl.text().await.unwrap_or_default();
-            fields.insert(name, v);
-        }
-    }
-    Ok((fields, file))
-}
-
 /// `POST /ipei/unidade/bo` (multipart: `mes`, `apreensao`, optional `recurso`, `arquivo`): a BO copy,
 /// checked by content (PDF, JPEG, PNG) and size, stored by SHA-256. After the delivery only through one
 /// of the unit's appeals (Art. 14).
@@ -931,7 +893,7 @@ pub async fn upload_bo(
     multipart: Multipart,
 ) -> Result<Response, AppError> {
     let fallback = month_of(None, st.config.clock.today())?;
-    let (f, file) = match read_form(multipart, st.config.max_evidence_bytes).await {
+    let (f, file) = match super::read_form(multipart, st.config.max_evidence_bytes).await {
         Ok(x) => x,
         Err(e) => return unit_page(&st, &id, fallback, Some(e), None).await,
     };

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod calendar;
 pub mod home;
 pub mod hotspots;
+pub mod igesp;
 pub mod imports;
 pub mod ipei;
 pub mod keys;
@@ -57,12 +58,14 @@ pub struct Chrome {
 
 /// The menu, in order. Each entry is shown when the route it leads to lets the user in, so the menu
 /// and the permission check cannot disagree.
-const MENU: [(&str, &str); 17] = [
+const MENU: [(&str, &str); 19] = [
     ("Início", "/"),
     ("Territórios", "/territorios"),
     ("Ocorrências", "/ocorrencias"),
     ("Zonas quentes", "/zonas-quentes"),
     ("Seleção de municípios", "/municipios/selecao"),
+    ("Reuniões", "/reunioes"),
+    ("Ações", "/acoes"),
     ("Operadores", "/operadores"),
     ("RECAP", "/recap"),
     ("Minha unidade", "/recap/unidade"),
@@ -161,6 +164,50 @@ pub(crate) fn field<'a>(f: &'a Fields, name: &str) -> Option<&'a str> {
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.trim())
         .filter(|v| !v.is_empty())
+}
+
+/// The text fields and the one file of a multipart form (the file kept in memory up to `max` bytes).
+pub(crate) async fn read_form(
+    mut multipart: axum::extract::Multipart,
+    max: usize,
+) -> Result<
+    (
+        std::collections::BTreeMap<String, String>,
+        Option<(String, Vec<u8>)>,
+    ),
+    String,
+> {
+    let mut fields = std::collections::BTreeMap::new();
+    let mut file = None;
+    while let Some(mut fl) = multipart
+        .next_field()
+        .await
+        .map_err(|e| format!("envio interrompido ou grande demais: {e}"))?
+    {
+        let name = fl.name().unwrap_or("").to_string();
+        if name == "arquivo" {
+            let file_name = fl.file_name().unwrap_or("arquivo").to_string();
+            let mut bytes = Vec::new();
+            while let Some(chunk) = fl
+                .chunk()
+                .await
+                .map_err(|e| format!("envio interrompido ou grande demais: {e}"))?
+            {
+                if bytes.len() + chunk.len() > max {
+                    return Err(format!(
+                        "o arquivo `{file_name}` passa do limite de {} MiB",
+                        max / (1024 * 1024)
+                    ));
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            file = Some((file_name, bytes));
+        } else {
+            let v = fl.text().await.unwrap_or_default();
+            fields.insert(name, v);
+        }
+    }
+    Ok((fields, file))
 }
 
 /// Renders a template into a response.

@@ -35,6 +35,17 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("GET", "/zonas-quentes/celulas.geojson", "nnYnYYnn"),
     ("GET", "/zonas-quentes/celulas.csv", "nnYnYYnn"),
     ("POST", "/zonas-quentes/area-de-intervencao", "nnYnnnnn"),
+    ("GET", "/reunioes", "nnYnYYYn"),
+    ("POST", "/reunioes", "nnYnnYnn"),
+    ("GET", "/reunioes/{id}", "nnYnYYYn"),
+    ("POST", "/reunioes/{id}/participantes", "nnYnnYnn"),
+    ("POST", "/reunioes/{id}/ata", "nnYnnYnn"),
+    ("POST", "/reunioes/{id}/decisoes", "nnYnnYnn"),
+    ("POST", "/reunioes/{id}/cancelar", "nnYnnYnn"),
+    ("GET", "/acoes", "nnYnYYYn"),
+    ("GET", "/acoes/{id}", "nnYnYYYn"),
+    ("POST", "/acoes/{id}/andamento", "nnYnYYYn"),
+    ("GET", "/acoes/{id}/evidencias/{update}", "nnYnYYYn"),
     ("GET", "/municipios/selecao", "nnYnnnnn"),
     ("GET", "/municipios/selecao.csv", "nnYnnnnn"),
     ("GET", "/municipios/selecao.xlsx", "nnYnnnnn"),
@@ -139,6 +150,7 @@ fn concrete(path: &str) -> String {
     path.replace("{*path}", "app.css")
         .replace("{id}", "999999")
         .replace("{code}", "AISP1")
+        .replace("{update}", "999999")
 }
 
 /// Whether the guard let the request through: a denial is 401, 403, or a redirect to the login page.

@@ -1,0 +1,1108 @@
+//! Igesp integrated management (igesp.md §4, §5, §7): meetings (schedule, agenda generated from the data,
+//! attendance, minutes, decisions that become actions, the ata as PDF, an iCalendar feed) and action
+//! plans (actions with their institutions, status history, progress notes with evidence, overdue flags).
+//!
+//! The route's permission is checked by the guard; which meeting or action a user sees, runs or updates
+//! is decided here by `core::igesp::Viewer` — and only there. A meeting or action the user may not see
+//! answers 404, as if it did not exist (its existence is itself police material for internal meetings).
+
+use std::collections::HashMap;
+
+use askama::Template;
+use atalaia_core::access::{Permission, Role};
+use atalaia_core::igesp::{ActionStatus, MeetingKind, Viewer, police_side};
+use atalaia_store::accounts::{InstitutionRecord, Scope};
+use atalaia_store::igesp::{
+    ActionProgress, ActionRecord, Actor, Agenda, IgespError, MeetingRecord, NewAction, NewAttendee,
+    NewMeeting,
+};
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+
+use super::{Chrome, Fields, field, render};
+use crate::guard::Identity;
+use crate::{AppError, AppState};
+
+/// The viewer of the signed-in user (an API key has no institution: it sees by its role only).
+pub(crate) fn viewer(id: &Identity) -> Viewer {
+    let grants: Vec<(Role, Option<String>)> = id
+        .grants
+        .iter()
+        .map(|g| {
+            let m = match &g.scope {
+                Scope::Municipality(c) => Some(c.clone()),
+                _ => None,
+            };
+            (g.role, m)
+        })
+        .collect();
+    let grants = if grants.is_empty() {
+        id.roles.iter().map(|r| (*r, None)).collect()
+    } else {
+        grants
+    };
+    Viewer::of(id.user.as_ref().map_or(-1, |u| u.institution_id), &grants)
+}
+
+fn actor<'a>(id: &'a Identity, name: &'a str, ip: &'a str, v: &Viewer) -> Actor<'a> {
+    Actor {
+        actor: name,
+        name: &id.name,
+        institution_id: v.institution,
+        ip,
+    }
+}
+
+fn sees(v: &Viewer, m: &MeetingRecord) -> bool {
+    v.sees_meeting(m.kind, &m.municipality_code, &m.institution_ids())
+}
+
+fn sees_action(v: &Viewer, a: &ActionRecord) -> bool {
+    v.sees_action(&a.plan.municipality_code, &a.institution_ids())
+}
+
+/// A refused act as the user reads it: the store's message, or a generic one for a failure.
+fn refusal(e: IgespError) -> Result<String, AppError> {
+    match e {
+        IgespError::Store(s) => Err(AppError::Store(s)),
+        other => Ok(other.to_string()),
+    }
+}
+
+fn status_label(s: &str) -> &'static str {
+    match s {
+        "held" => "realizada",
+        "cancelled" => "cancelada",
+        _ => "agendada",
+    }
+}
+
+fn br_date(d: NaiveDate) -> String {
+    d.format("%d/%m/%Y").to_string()
+}
+
+fn br_datetime(t: NaiveDateTime) -> String {
+    t.format("%d/%m/%Y %H:%M").to_string()
+}
+
+/// Municipality and area names by code, from the cached territory list.
+async fn names(st: &AppState) -> Result<HashMap<String, String>, AppError> {
+    let mut out = HashMap::new();
+    for t in st.territories().await?.iter() {
+        out.insert(t.code.clone(), t.name.clone());
+    }
+    Ok(out)
+}
+
+fn name_of(names: &HashMap<String, String>, code: &str) -> String {
+    names.get(code).cloned().unwrap_or_else(|| code.to_string())
+}
+
+/// One row of a meeting list.
+struct MeetingRow {
+    id: i64,
+    when: String,
+    kind: &'static str,
+    title: String,
+    municipality: String,
+    status: &'static str,
+    institutions: String,
+    open_actions: usize,
+    overdue_actions: usize,
+}
+
+struct Choice {
+    value: String,
+    label: String,
+}
+
+#[derive(Template)]
+#[template(path = "meetings.html")]
+struct MeetingsPage {
+    chrome: Chrome,
+    upcoming: Vec<MeetingRow>,
+    past: Vec<MeetingRow>,
+    manages: bool,
+    kinds: Vec<Choice>,
+    municipalities: Vec<Choice>,
+    areas: Vec<Choice>,
+    institutions: Vec<(i64, String, bool)>,
+    error: Option<String>,
+}
+
+fn meeting_row(
+    m: &MeetingRecord,
+    names: &HashMap<String, String>,
+    actions: &[ActionRecord],
+    v: &Viewer,
+    today: NaiveDate,
+) -> MeetingRow {
+    let open: Vec<&ActionRecord> = actions
+        .iter()
+        .filter(|a| {
+            a.plan.municipality_code == m.municipality_code
+                && a.status.is_open()
+                && sees_action(v, a)
+        })
+        .collect();
+    MeetingRow {
+        id: m.id,
+        when: br_datetime(m.starts_at),
+        kind: m.kind.label_pt(),
+        title: m.title.clone(),
+        municipality: name_of(names, &m.municipality_code),
+        status: status_label(&m.status),
+        institutions: m
+            .institutions
+            .iter()
+            .map(|i| i.code.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        open_actions: open.len(),
+        overdue_actions: open.iter().filter(|a| a.overdue(today)).count(),
+    }
+}
+
+async fn meetings_page(
+    st: &AppState,
+    id: &Identity,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let v = viewer(id);
+    let today = st.config.clock.today();
+    let now = (st.config.clock.now_utc() - chrono::Duration::hours(3)).date();
+    let names = names(st).await?;
+    let actions = st.db.actions().await?;
+    let mut upcoming = Vec::new();
+    let mut past = Vec::new();
+    for m in st.db.meetings().await?.iter().filter(|m| sees(&v, m)) {
+        let row = meeting_row(m, &names, &actions, &v, today);
+        if m.starts_at.date() >= now && m.status == "scheduled" {
+            upcoming.push(row);
+        } else {
+            past.push(row);
+        }
+    }
+    upcoming.reverse();
+    let manages = id.may(Permission::ManageMeetings) && v.manages;
+    let territories = st.territories().await?;
+    let mut municipalities: Vec<Choice> = territories
+        .iter()
+        .filter(|t| t.kind == "municipality" && t.valid_on(today) && v.covers(&t.code))
+        .map(|t| Choice {
+            value: t.code.clone(),
+            label: t.name.clone(),
+        })
+        .collect();
+    municipalities.sort_by(|a, b| a.label.cmp(&b.label));
+    let mut areas: Vec<Choice> = territories
+        .iter()
+        .filter(|t| {
+            matches!(t.kind.as_str(), "intervention" | "aisp" | "ais" | "aise") && t.valid_on(today)
+        })
+        .map(|t| Choice {
+            value: t.code.clone(),
+            label: format!(
+                "{} ({})",
+                t.name,
+                if t.kind == "intervention" {
+                    "área de intervenção".to_string()
+                } else {
+                    t.kind.to_uppercase()
+                }
+            ),
+        })
+        .collect();
+    areas.sort_by(|a, b| a.label.cmp(&b.label));
+    let institutions = st
+        .db
+        .institutions()
+        .await?
+        .into_iter()
+        .filter(|i| i.active)
+        .map(|i| {
+            let police = police_side(&i.kind);
+            (i.id, format!("{} — {}", i.code, i.name), police)
+        })
+        .collect();
+    render(&MeetingsPage {
+        chrome: Chrome::new(st, id, "Reuniões Igesp", "/reunioes").await,
+        upcoming,
+        past,
+        manages,
+        kinds: MeetingKind::ALL
+            .iter()
+            .map(|k| Choice {
+                value: k.as_str().into(),
+                label: k.label_pt().into(),
+            })
+            .collect(),
+        municipalities,
+        areas,
+        institutions,
+        error,
+    })
+}
+
+/// `GET /reunioes`: the meetings the user may see, upcoming first; the schedule form for coordinators.
+pub async fn list(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+) -> Result<Response, AppError> {
+    meetings_page(&st, &id, None).await
+}
+
+fn parse_date(f: &Fields, name: &str, label: &str) -> Result<NaiveDate, String> {
+    let v = field(f, name).ok_or_else(|| format!("informe {label}"))?;
+    atalaia_core::parse_date(v)
+        .map_err(|_| format!("{label} `{v}` inválida: esperado AAAA-MM-DD ou DD/MM/AAAA"))
+}
+
+fn parse_time(f: &Fields, name: &str, label: &str) -> Result<NaiveTime, String> {
+    let v = field(f, name).ok_or_else(|| format!("informe {label}"))?;
+    NaiveTime::parse_from_str(v, "%H:%M")
+        .map_err(|_| format!("{label} `{v}` inválido: esperado HH:MM"))
+}
+
+fn ids(f: &Fields, name: &str) -> Result<Vec<i64>, String> {
+    f.iter()
+        .filter(|(k, v)| k == name && !v.trim().is_empty())
+        .map(|(_, v)| {
+            v.trim()
+                .parse::<i64>()
+                .map_err(|_| format!("instituição `{v}` inválida"))
+        })
+        .collect()
+}
+
+fn new_meeting(f: &Fields, synthetic: bool) -> Result<NewMeeting, String> {
+    let kind: MeetingKind = field(f, "tipo")
+        .unwrap_or("")
+        .parse()
+        .map_err(|e: atalaia_core::igesp::MeetingKindError| e.to_string())?;
+    let day = parse_date(f, "data", "a data")?;
+    let start = parse_time(f, "inicio", "o horário de início")?;
+    let end = parse_time(f, "fim", "o horário de término")?;
+    Ok(NewMeeting {
+        kind,
+        title: field(f, "titulo").unwrap_or("").to_string(),
+        municipality_code: field(f, "municipio")
+            .ok_or("escolha o município")?
+            .to_string(),
+        area_code: field(f, "area").map(str::to_string),
+        starts_at: day.and_time(start),
+        ends_at: day.and_time(end),
+        place: field(f, "local").unwrap_or("").to_string(),
+        institutions: ids(f, "instituicao")?,
+        attendees: vec![],
+        synthetic,
+    })
+}
+
+/// `POST /reunioes`: schedules a meeting in a municipality the coordinator answers for.
+pub async fn create(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Form(f): Form<Fields>,
+) -> Result<Response, AppError> {
+    let v = viewer(&id);
+    let m = match new_meeting(&f, false) {
+        Ok(m) => m,
+        Err(e) => return meetings_page(&st, &id, Some(e)).await,
+    };
+    if !v.manages_in(&m.municipality_code) {
+        return Err(AppError::Forbidden(format!(
+            "o município `{}` não está no seu escopo de coordenação",
+            m.municipality_code
+        )));
+    }
+    let name = id.actor();
+    match st
+        .db
+        .create_meeting(&m, actor(&id, &name, &id.ip, &v), st.config.clock.now_utc())
+        .await
+    {
+        Ok(mid) => Ok(Redirect::to(&format!("/reunioes/{mid}")).into_response()),
+        Err(e) => meetings_page(&st, &id, Some(refusal(e)?)).await,
+    }
+}
+
+/// A meeting or 404 if the user may not see it.
+async fn visible_meeting(st: &AppState, v: &Viewer, mid: i64) -> Result<MeetingRecord, AppError> {
+    st.db
+        .meeting(mid)
+        .await?
+        .filter(|m| sees(v, m))
+        .ok_or_else(|| AppError::NotFound(format!("a reunião {mid}")))
+}
+
+struct IndicatorRow {
+    label: String,
+    current: i64,
+    previous: i64,
+    change: String,
+    class: &'static str,
+}
+
+struct ActionRow {
+    id: i64,
+    title: String,
+    responsible: String,
+    due: String,
+    status: &'static str,
+}
+
+struct AgendaView {
+    area: String,
+    window: String,
+    previous_window: String,
+    indicators: Vec<IndicatorRow>,
+    overdue: Vec<ActionRow>,
+    open: Vec<ActionRow>,
+    hidden_actions: usize,
+    hotspots_link: Option<String>,
+    frozen: bool,
+}
+
+fn change_text(current: i64, previous: i64) -> (String, &'static str) {
+    if previous == 0 {
+        return (
+            if current == 0 {
+                "—".into()
+            } else {
+                "sem base".into()
+            },
+            "flat",
+        );
+    }
+    let pct = (current - previous) as f64 / previous as f64 * 100.0;
+    let class = if pct > 0.0 {
+        "up"
+    } else if pct < 0.0 {
+        "down"
+    } else {
+        "flat"
+    };
+    (
+        format!("{}{:.1} %", if pct > 0.0 { "+" } else { "" }, pct).replace('.', ","),
+        class,
+    )
+}
+
+fn agenda_view(
+    a: &Agenda,
+    municipality: &str,
+    v: &Viewer,
+    names: &HashMap<String, String>,
+    police: bool,
+    frozen: bool,
+) -> AgendaView {
+    let len = a.until - a.since;
+    let previous_from = a.since - len;
+    let day = chrono::Duration::days(1);
+    let mut overdue = Vec::new();
+    let mut open = Vec::new();
+    let mut hidden = 0;
+    for x in &a.actions {
+        if !v.sees_action(municipality, &x.institutions) {
+            hidden += 1;
+            continue;
+        }
+        let row = ActionRow {
+            id: x.id,
+            title: x.title.clone(),
+            responsible: x.responsible.clone(),
+            due: br_date(x.due_on),
+            status: x.status.label_pt(),
+        };
+        if x.overdue {
+            overdue.push(row);
+        } else {
+            open.push(row);
+        }
+    }
+    AgendaView {
+        area: name_of(names, &a.area_code),
+        window: format!(
+            "{} a {}{}",
+            br_date(a.since),
+            br_date(a.until - day),
+            if a.since_last_meeting {
+                " (desde a última reunião)"
+            } else {
+                " (últimos 30 dias: primeira reunião do município)"
+            }
+        ),
+        previous_window: format!("{} a {}", br_date(previous_from), br_date(a.since - day)),
+        indicators: a
+            .indicators
+            .iter()
+            .map(|i| {
+                let (change, class) = change_text(i.current, i.previous);
+                IndicatorRow {
+                    label: i.label.clone(),
+                    current: i.current,
+                    previous: i.previous,
+                    change,
+                    class,
+                }
+            })
+            .collect(),
+        overdue,
+        open,
+        hidden_actions: hidden,
+        hotspots_link: police.then(|| {
+            format!(
+                "/zonas-quentes?area={}&de={}&ate={}",
+                a.area_code,
+                previous_from.format("%Y-%m"),
+                (a.until - day).format("%Y-%m")
+            )
+        }),
+        frozen,
+    }
+}
+
+struct Person {
+    id: i64,
+    name: String,
+    position: String,
+    institution: String,
+    present: bool,
+}
+
+struct InstitutionRow {
+    id: i64,
+    code: String,
+    name: String,
+    invited: bool,
+    present: bool,
+}
+
+struct DecisionRow {
+    id: i64,
+    title: String,
+    responsible: String,
+    partners: String,
+    due: String,
+    status: &'static str,
+    overdue: bool,
+}
+
+#[derive(Template)]
+#[template(path = "meeting.html")]
+struct MeetingPage {
+    chrome: Chrome,
+    id: i64,
+    kind: &'static str,
+    internal: bool,
+    municipality: String,
+    area: String,
+    when: String,
+    place: String,
+    status: &'static str,
+    scheduled: bool,
+    held: bool,
+    minutes: String,
+    institutions: Vec<InstitutionRow>,
+    people: Vec<Person>,
+    agenda: AgendaView,
+    decisions: Vec<DecisionRow>,
+    manages: bool,
+    all_institutions: Vec<(i64, String)>,
+    today: String,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+async fn meeting_page(
+    st: &AppState,
+    id: &Identity,
+    mid: i64,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Result<Response, AppError> {
+    let v = viewer(id);
+    let m = visible_meeting(st, &v, mid).await?;
+    let today = st.config.clock.today();
+    let names = names(st).await?;
+    let (agenda, frozen) = match m.agenda.as_deref().map(serde_json::from_str::<Agenda>) {
+        Some(Ok(a)) => (a, true),
+        _ => (st.db.agenda(&m, today).await?, false),
+    };
+    let police = id.may(Permission::ViewOccurrences);
+    let decisions = st
+        .db
+        .actions()
+        .await?
+        .into_iter()
+        .filter(|a| a.meeting_id == Some(mid) && sees_action(&v, a))
+        .map(|a| DecisionRow {
+            id: a.id,
+            overdue: a.overdue(today),
+            title: a.title,
+            responsible: a.responsible.code,
+            partners: a
+                .partners
+                .iter()
+                .map(|p| p.code.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            due: br_date(a.due_on),
+            status: a.status.label_pt(),
+        })
+        .collect();
+    let manages = id.may(Permission::ManageMeetings) && v.manages_in(&m.municipality_code);
+    let all_institutions = if manages {
+        st.db
+            .institutions()
+            .await?
+            .into_iter()
+            .filter(|i: &InstitutionRecord| {
+                i.active && (m.kind != MeetingKind::Internal || police_side(&i.kind))
+            })
+            .map(|i| (i.id, format!("{} — {}", i.code, i.name)))
+            .collect()
+    } else {
+        vec![]
+    };
+    render(&MeetingPage {
+        chrome: Chrome::new(st, id, &m.title, "/reunioes").await,
+        id: m.id,
+        kind: m.kind.label_pt(),
+        internal: m.kind == MeetingKind::Internal,
+        municipality: name_of(&names, &m.municipality_code),
+        area: m
+            .area_code
+            .as_deref()
+            .map(|c| name_of(&names, c))
+            .unwrap_or_default(),
+        when: format!(
+            "{} – {}",
+            br_datetime(m.starts_at),
+            m.ends_at.format("%H:%M")
+        ),
+        place: m.place.clone(),
+        status: status_label(&m.status),
+        scheduled: m.status == "scheduled",
+        held: m.status == "held",
+        minutes: m.minutes.clone(),
+        institutions: m
+            .institutions
+            .iter()
+            .map(|i| InstitutionRow {
+                id: i.id,
+                code: i.code.clone(),
+                name: i.name.clone(),
+                invited: i.invited,
+                present: i.present,
+            })
+            .collect(),
+        people: m
+            .attendees
+            .iter()
+            .map(|a| Person {
+                id: a.id,
+                name: a.name.clone(),
+                position: a.position.clone(),
+                institution: a.institution_code.clone(),
+                present: a.present,
+            })
+            .collect(),
+        agenda: agenda_view(&agenda, &m.municipality_code, &v, &names, police, frozen),
+        decisions,
+        manages,
+        all_institutions,
+        today: today.to_string(),
+        error,
+        notice,
+    })
+}
+
+/// `GET /reunioes/{id}`: the meeting, its agenda (generated from the data until the minutes freeze it),
+/// attendance, minutes and decisions; the coordinator's forms.
+pub async fn detail(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Path(mid): Path<i64>,
+) -> Result<Response, AppError> {
+    meeting_page(&st, &id, mid, None, None).await
+}
+
+/// The meeting, visible and run by the user, or the answer to give.
+async fn managed_meeting(
+    st: &AppState,
+    id: &Identity,
+    mid: i64,
+) -> Result<(Viewer, MeetingRecord), AppError> {
+    let v = viewer(id);
+    let m = visible_meeting(st, &v, mid).await?;
+    if !v.manages_in(&m.municipality_code) {
+        return Err(AppError::Forbidden(format!(
+            "a reunião {mid} é de um município fora do seu escopo de coordenação"
+        )));
+    }
+    Ok((v, m))
+}
+
+/// `POST /reunioes/{id}/participantes`: a person on the attendance list.
+pub async fn add_person(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Path(mid): Path<i64>,
+    Form(f): Form<Fields>,
+) -> Result<Response, AppError> {
+    let (v, _) = managed_meeting(&st, &id, mid).await?;
+    let inst = match ids(&f, "instituicao") {
+        Ok(x) if x.len() == 1 => x[0],
+        Ok(_) => {
+            return meeting_page(&st, &id, mid, Some("escolha a instituição".into()), None).await;
+        }
+        Err(e) => return meeting_page(&st, &id, mid, Some(e), None).await,
+    };
+    let a = NewAttendee {
+        name: field(&f, "nome").unwrap_or("").to_string(),
+        position: field(&f, "cargo").unwrap_or("").to_string(),
+        institution_id: inst,
+        user_id: None,
+    };
+    let name = id.actor();
+    match st
+        .db
+        .add_attendee(
+            mid,
+            &a,
+            actor(&id, &name, &id.ip, &v),
+            st.config.clock.now_utc(),
+        )
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/reunioes/{mid}#participantes")).into_response()),
+        Err(e) => meeting_page(&st, &id, mid, Some(refusal(e)?), None).await,
+    }
+}
+
+/// `POST /reunioes/{id}/ata`: the minutes and who was present; the agenda as it stands is frozen with
+/// them.
+pub async fn minutes(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Path(mid): Path<i64>,
+    Form(f): Form<Fields>,
+) -> Result<Response, AppError> {
+    let (v, m) = managed_meeting(&st, &id, mid).await?;
+    let present_inst = match ids(&f, "presente_instituicao") {
+        Ok(x) => x,
+        Err(e) => return meeting_page(&st, &id, mid, Some(e), None).await,
+    };
+    let present_people = match ids(&f, "presente_pessoa") {
+        Ok(x) => x,
+        Err(e) => return meeting_page(&st, &id, mid, Some(e), None).await,
+    };
+    let today = st.config.clock.today();
+    // A correction keeps the agenda frozen the first time.
+    let agenda = match &m.agenda {
+        Some(a) => a.clone(),
+        None => serde_json::to_string(&st.db.agenda(&m, today).await?)
+            .map_err(|e| AppError::Internal(format!("pauta: {e}")))?,
+    };
+    let name = id.actor();
+    match st
+        .db
+        .record_minutes(
+            mid,
+            field(&f, "ata").unwrap_or(""),
+            &present_inst,
+            &present_people,
+            &agenda,
+            actor(&id, &name, &id.ip, &v),
+            st.config.clock.now_utc(),
+        )
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/reunioes/{mid}#ata")).into_response()),
+        Err(e) => meeting_page(&st, &id, mid, Some(refusal(e)?), None).await,
+    }
+}
+
+fn new_action(f: &Fields) -> Result<NewAction, String> {
+    let responsible = match ids(f, "responsavel")?.as_slice() {
+        [x] => *x,
+        _ => return Err("escolha a instituição responsável".into()),
+    };
+    let joint = field(f, "operacao_conjunta").is_some();
+    let operation_on = match field(f, "data_operacao") {
+        Some(_) => Some(parse_date(f, "data_operacao", "a data da operação")?),
+        None => None,
+    };
+    Ok(NewAction {
+        plan_id: None,
+        municipality_code: field(f, "municipio").unwrap_or("").to_string(),
+        area_code: field(f, "area").map(str::to_string),
+        meeting_id: None,
+        title: field(f, "o_que").unwrap_or("").to_string(),
+        reason: field(f, "por_que").unwrap_or("").to_string(),
+        responsible_institution_id: responsible,
+        responsible_person: field(f, "pessoa").unwrap_or("").to_string(),
+        partners: ids(f, "parceiro")?,
+        starts_on: parse_date(f, "inicio", "a data de início")?,
+        due_on: parse_date(f, "prazo", "o prazo")?,
+        indicator: field(f, "indicador").unwrap_or("").to_string(),
+        joint_operation: joint,
+        operation_on,
+        synthetic: false,
+    })
+}
+
+/// `POST /reunioes/{id}/decisoes`: a decision of the meeting, which becomes an action of the
+/// municipality's plan (igesp.md §4: "decisions become actions").
+pub async fn decide(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Path(mid): Path<i64>,
+    Form(f): Form<Fields>,
+) -> Result<Response, AppError> {
+    let (v, _) = managed_meeting(&st, &id, mid).await?;
+    let mut a = match new_action(&f) {
+        Ok(a) => a,
+        Err(e) => return meeting_page(&st, &id, mid, Some(e), None).await,
+    };
+    a.meeting_id = Some(mid);
+    let name = id.actor();
+    match st
+        .db
+        .create_action(&a, actor(&id, &name, &id.ip, &v), st.config.clock.now_utc())
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/reunioes/{mid}#decisoes")).into_response()),
+        Err(e) => meeting_page(&st, &id, mid, Some(refusal(e)?), None).await,
+    }
+}
+
+/// `POST /reunioes/{id}/cancelar`: cancels a scheduled meeting, with the reason.
+pub async fn cancel(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Path(mid): Path<i64>,
+    Form(f): Form<Fields>,
+) -> Result<Response, AppError> {
+    let (v, _) = managed_meeting(&st, &id, mid).await?;
+    let name = id.actor();
+    match st
+        .db
+        .cancel_meeting(
+            mid,
+            field(&f, "motivo").unwrap_or(""),
+            actor(&id, &name, &id.ip, &v),
+            st.config.clock.now_utc(),
+        )
+        .await
+    {
+        Ok(()) => meeting_page(&st, &id, mid, None, Some("Reunião cancelada.".into())).await,
+        Err(e) => meeting_page(&st, &id, mid, Some(refusal(e)?), None).await,
+    }
+}
+
+/// One row of the actions list.
+struct ActionListRow {
+    id: i64,
+    title: String,
+    municipality: String,
+    responsible: String,
+    partners: String,
+    due: String,
+    status: &'static str,
+    overdue: bool,
+    joint: bool,
+    meeting_id: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "actions.html")]
+struct ActionsPage {
+    chrome: Chrome,
+    rows: Vec<ActionListRow>,
+    filter: String,
+    overdue_count: usize,
+    open_count: usize,
+}
+
+/// `GET /acoes?situacao=abertas|atrasadas|todas`: the actions the user may see, overdue flagged.
+pub async fn actions(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Query(f): Query<Fields>,
+) -> Result<Response, AppError> {
+    let v = viewer(&id);
+    let today = st.config.clock.today();
+    let names = names(&st).await?;
+    let filter = field(&f, "situacao").unwrap_or("abertas").to_string();
+    if !matches!(filter.as_str(), "abertas" | "atrasadas" | "todas") {
+        return Err(AppError::BadRequest(format!(
+            "situação `{filter}` inválida: esperado abertas, atrasadas ou todas"
+        )));
+    }
+    let visible: Vec<ActionRecord> = st
+        .db
+        .actions()
+        .await?
+        .into_iter()
+        .filter(|a| sees_action(&v, a))
+        .collect();
+    let open_count = visible.iter().filter(|a| a.status.is_open()).count();
+    let overdue_count = visible.iter().filter(|a| a.overdue(today)).count();
+    let mut rows: Vec<ActionListRow> = visible
+        .into_iter()
+        .filter(|a| match filter.as_str() {
+            "abertas" => a.status.is_open(),
+            "atrasadas" => a.overdue(today),
+            _ => true,
+        })
+        .map(|a| ActionListRow {
+            id: a.id,
+            overdue: a.overdue(today),
+            municipality: name_of(&names, &a.plan.municipality_code),
+            responsible: a.responsible.code.clone(),
+            partners: a
+                .partners
+                .iter()
+                .map(|p| p.code.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            due: br_date(a.due_on),
+            status: a.status.label_pt(),
+            joint: a.joint_operation,
+            meeting_id: a.meeting_id,
+            title: a.title,
+        })
+        .collect();
+    rows.sort_by_key(|r| !r.overdue);
+    render(&ActionsPage {
+        chrome: Chrome::new(&st, &id, "Planos de ação", "/acoes").await,
+        rows,
+        filter,
+        overdue_count,
+        open_count,
+    })
+}
+
+struct HistoryRow {
+    id: i64,
+    when: String,
+    who: String,
+    change: String,
+    note: String,
+    evidence: String,
+}
+
+#[derive(Template)]
+#[template(path = "action.html")]
+struct ActionPage {
+    chrome: Chrome,
+    a: ActionRecord,
+    municipality: String,
+    area: String,
+    partners: String,
+    starts: String,
+    due: String,
+    operation: String,
+    status: &'static str,
+    overdue: bool,
+    history: Vec<HistoryRow>,
+    may_update: bool,
+    statuses: Vec<(&'static str, &'static str, bool)>,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+async fn visible_action(st: &AppState, v: &Viewer, aid: i64) -> Result<ActionRecord, AppError> {
+    st.db
+        .action(aid)
+        .await?
+        .filter(|a| sees_action(v, a))
+        .ok_or_else(|| AppError::NotFound(format!("a ação {aid}")))
+}
+
+async fn action_page(
+    st: &AppState,
+    id: &Identity,
+    aid: i64,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Result<Response, AppError> {
+    let v = viewer(id);
+    let a = visible_action(st, &v, aid).await?;
+    let today = st.config.clock.today();
+    let names = names(st).await?;
+    let history = st
+        .db
+        .action_updates(aid)
+        .await?
+        .into_iter()
+        .map(|u| HistoryRow {
+            id: u.id,
+            when: super::local_time(u.at),
+            who: format!("{} ({})", u.author_name, u.institution_code),
+            change: match (u.status_from, u.status_to) {
+                (Some(f), Some(t)) => format!("{} → {}", f.label_pt(), t.label_pt()),
+                _ => String::new(),
+            },
+            note: u.note,
+            evidence: u.evidence_name,
+        })
+        .collect();
+    let may_update = id.may(Permission::UpdateActions)
+        && v.updates_action(&a.plan.municipality_code, &a.institution_ids());
+    render(&ActionPage {
+        chrome: Chrome::new(st, id, &format!("Ação nº {aid}"), "/acoes").await,
+        municipality: name_of(&names, &a.plan.municipality_code),
+        area: a
+            .plan
+            .area_code
+            .as_deref()
+            .map(|c| name_of(&names, c))
+            .unwrap_or_default(),
+        partners: a
+            .partners
+            .iter()
+            .map(|p| format!("{} — {}", p.code, p.name))
+            .collect::<Vec<_>>()
+            .join("; "),
+        starts: br_date(a.starts_on),
+        due: br_date(a.due_on),
+        operation: a.operation_on.map(br_date).unwrap_or_default(),
+        status: a.status.label_pt(),
+        overdue: a.overdue(today),
+        history,
+        may_update,
+        statuses: ActionStatus::ALL
+            .iter()
+            .map(|s| (s.as_str(), s.label_pt(), *s == a.status))
+            .collect(),
+        a,
+        error,
+        notice,
+    })
+}
+
+/// `GET /acoes/{id}`: the action, its history and, for those who answer for it, the progress form.
+pub async fn action(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Path(aid): Path<i64>,
+) -> Result<Response, AppError> {
+    action_page(&st, &id, aid, None, None).await
+}
+
+/// `POST /acoes/{id}/andamento` (multipart: `situacao`, `nota`, `arquivo`): progress on an action by its
+/// coordination or its responsible or partner institution.
+pub async fn progress(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Path(aid): Path<i64>,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let v = viewer(&id);
+    let a = visible_action(&st, &v, aid).await?;
+    if !v.updates_action(&a.plan.municipality_code, &a.institution_ids()) {
+        return Err(AppError::Forbidden(format!(
+            "a ação {aid} não é da sua instituição nem do seu município"
+        )));
+    }
+    let (f, file) = match super::read_form(multipart, st.config.max_evidence_bytes).await {
+        Ok(x) => x,
+        Err(e) => return action_page(&st, &id, aid, Some(e), None).await,
+    };
+    let get = |k: &str| f.get(k).map(|s| s.trim()).unwrap_or("");
+    let status = match get("situacao") {
+        "" => None,
+        s => match s.parse::<ActionStatus>() {
+            Ok(x) => Some(x),
+            Err(e) => return action_page(&st, &id, aid, Some(e.to_string()), None).await,
+        },
+    };
+    let file = file.filter(|(_, b)| !b.is_empty());
+    let p = ActionProgress {
+        status,
+        note: get("nota"),
+        evidence: file.as_ref().map(|(n, b)| (n.as_str(), b.as_slice())),
+    };
+    let name = id.actor();
+    match st
+        .db
+        .update_action(
+            aid,
+            &p,
+            &st.config.evidence_dir(),
+            actor(&id, &name, &id.ip, &v),
+            st.config.clock.now_utc(),
+        )
+        .await
+    {
+        Ok(_) => action_page(&st, &id, aid, None, Some("Andamento registrado.".into())).await,
+        Err(e) => action_page(&st, &id, aid, Some(refusal(e)?), None).await,
+    }
+}
+
+/// `GET /acoes/{id}/evidencias/{update}`: an evidence file of a visible action.
+pub async fn evidence(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Path((aid, uid)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    let v = viewer(&id);
+    visible_action(&st, &v, aid).await?;
+    let u = st
+        .db
+        .action_updates(aid)
+        .await?
+        .into_iter()
+        .find(|u| u.id == uid)
+        .and_then(|u| u.evidence_sha256.map(|s| (s, u.evidence_name)))
+        .ok_or_else(|| AppError::NotFound(format!("o arquivo {uid} da ação {aid}")))?;
+    let path = atalaia_store::ipei::evidence_path(&st.config.evidence_dir(), &u.0);
+    let bytes = tokio::fs::read(&path)
+        .await
+        .map_err(|e| AppError::Internal(format!("{}: {e}", path.display())))?;
+    let kind = atalaia_core::evidence::sniff(&bytes)
+        .map(|k| k.mime())
+        .unwrap_or("application/octet-stream");
+    let safe: String =
+        u.1.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, kind.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{safe}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// Open and overdue actions of the user, for the home page's flags.
+pub(crate) async fn my_overdue(st: &AppState, id: &Identity) -> Result<(usize, usize), AppError> {
+    let v = viewer(id);
+    let today = st.config.clock.today();
+    let mine: Vec<ActionRecord> = st
+        .db
+        .actions()
+        .await?
+        .into_iter()
+        .filter(|a| a.status.is_open() && sees_action(&v, a))
+        .collect();
+    Ok((mine.len(), mine.iter().filter(|a| a.overdue(today)).count()))
+}
