@@ -6,6 +6,7 @@ mod browser;
 mod flows;
 mod igesp;
 mod ipei;
+mod meetings;
 #[cfg(feature = "oidc")]
 mod oidc;
 

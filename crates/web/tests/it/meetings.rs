@@ -1,0 +1,339 @@
+//! Igesp meetings and actions over HTTP on both backends (igesp.md §4, §5, §7): the coordinator
+//! schedules and decides, the partner sees what its institution takes part in and nothing else, and a
+//! table written by hand says who gets what on each meeting and action.
+
+use atalaia_store::testing::TestDb;
+
+use super::*;
+
+fn today() -> chrono::NaiveDate {
+    (chrono::Utc::now() - chrono::Duration::hours(3)).date_naive()
+}
+
+fn enc(s: &str) -> String {
+    serde_urlencoded::to_string([("v", s)]).unwrap()[2..].to_string()
+}
+
+/// The id at the end of a redirect to `/reunioes/{id}…`.
+fn id_from(location: &str) -> i64 {
+    location
+        .trim_start_matches("/reunioes/")
+        .split('#')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+async fn story(db: &atalaia_store::Db) {
+    atalaia_demo::load_scaled(db, 7872, today(), 0.02)
+        .await
+        .unwrap();
+    let app = App::new(db.clone(), test_config()).await;
+    let inst = |code: &str| {
+        let code = code.to_string();
+        let db = db.clone();
+        async move {
+            db.institutions()
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|i| i.code == code)
+                .unwrap()
+                .id
+        }
+    };
+    let (ssp, pm, mp) = (inst("SSP-GO").await, inst("PMGO").await, inst("MPGO").await);
+    let coord = app
+        .login("coordenador", "demo-coordenador-7872")
+        .await
+        .unwrap();
+    let cc = app.csrf(&coord).await;
+    let day = (today() + chrono::Duration::days(7)).to_string();
+    let schedule = |kind: &str, title: &str, municipality: &str, institutions: &[i64]| {
+        let mut f = format!(
+            "csrf_token={cc}&tipo={kind}&titulo={}&municipio={municipality}&data={day}&inicio=09:00&fim=11:00&local={}",
+            enc(title),
+            enc("Sala de situação")
+        );
+        for i in institutions {
+            f.push_str(&format!("&instituicao={i}"));
+        }
+        f
+    };
+    // Internal: police and the Secretariat only.
+    let r = app
+        .post_form(
+            "/reunioes",
+            Some(&coord),
+            &schedule("internal", "Diagnóstico interno", "5208707", &[ssp, pm]),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let internal = id_from(r.location.as_deref().unwrap());
+    // Inviting the MP to an internal meeting is refused, with the reason, and creates nothing.
+    let before = db.meetings().await.unwrap().len();
+    let r = app
+        .post_form(
+            "/reunioes",
+            Some(&coord),
+            &schedule("internal", "Interna errada", "5208707", &[ssp, mp]),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert!(
+        r.body.contains(
+            "MPGO não é força de segurança nem a Secretaria: reuniões internas são só das polícias"
+        ),
+        "{}",
+        r.body
+    );
+    assert_eq!(db.meetings().await.unwrap().len(), before);
+    // A municipality outside the coordinator's scope (Anápolis) is refused.
+    let r = app
+        .post_form(
+            "/reunioes",
+            Some(&coord),
+            &schedule("articulation", "Fora do escopo", "5201108", &[ssp]),
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    // Bad input names the value.
+    let r = app
+        .post_form(
+            "/reunioes",
+            Some(&coord),
+            &schedule("articulation", "x", "5208707", &[ssp]).replace(&day, "31/02/2026"),
+        )
+        .await;
+    assert!(
+        r.body.contains("a data `31/02/2026` inválida"),
+        "{}",
+        r.body
+    );
+    let r = app
+        .post_form(
+            "/reunioes",
+            Some(&coord),
+            &schedule(
+                "articulation",
+                "Articulação — centro",
+                "5208707",
+                &[ssp, mp],
+            ),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let articulation = id_from(r.location.as_deref().unwrap());
+
+    // Two decisions: the MP's (overdue: due two days ago) and the PM's.
+    let decide = |title: &str, resp: i64, due: chrono::NaiveDate| {
+        format!(
+            "csrf_token={cc}&o_que={}&por_que={}&responsavel={resp}&pessoa=&inicio={}&prazo={due}&indicador=roubo_transeunte",
+            enc(title),
+            enc("Roubos no centro"),
+            today() - chrono::Duration::days(20),
+        )
+    };
+    let r = app
+        .post_form(
+            &format!("/reunioes/{articulation}/decisoes"),
+            Some(&coord),
+            &decide(
+                "Audiências de custódia em 24 h",
+                mp,
+                today() - chrono::Duration::days(2),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = app
+        .post_form(
+            &format!("/reunioes/{articulation}/decisoes"),
+            Some(&coord),
+            &decide(
+                "Policiamento a pé na Praça Cívica",
+                pm,
+                today() + chrono::Duration::days(30),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let actions = db.actions().await.unwrap();
+    let of = |t: &str| actions.iter().find(|a| a.title == t).unwrap().id;
+    let mp_action = of("Audiências de custódia em 24 h");
+    let pm_action = of("Policiamento a pé na Praça Cívica");
+
+    // Who sees what: 200 = sees, 404 = as if it did not exist.
+    let users = [
+        ("analista", "demo-analista-7872"),
+        ("coordenador", "demo-coordenador-7872"),
+        ("chefe1bpm", "demo-chefe-7872"),
+        ("parceiro", "demo-parceiro-7872"),
+    ];
+    let table: [(String, [u16; 4]); 4] = [
+        // internal meeting: police only (the unit head's PMGO is invited)
+        (format!("/reunioes/{internal}"), [200, 200, 200, 404]),
+        // articulation: the MP is invited; the PM has an action decided there
+        (format!("/reunioes/{articulation}"), [200, 200, 200, 200]),
+        (format!("/acoes/{mp_action}"), [200, 200, 404, 200]),
+        (format!("/acoes/{pm_action}"), [200, 200, 200, 404]),
+    ];
+    let mut sessions = Vec::new();
+    for (login, pw) in users {
+        sessions.push(app.login(login, pw).await.unwrap());
+    }
+    for (url, expected) in &table {
+        for ((login, _), (s, e)) in users.iter().zip(sessions.iter().zip(expected)) {
+            let r = app.get(url, Some(s)).await;
+            assert_eq!(r.status, *e, "{url} as {login}");
+        }
+    }
+    let partner = &sessions[3];
+    let pc = app.csrf(partner).await;
+    // The partner's meeting list has the articulation, not the internal meeting.
+    let list = app.get("/reunioes", Some(partner)).await;
+    assert!(list.body.contains("Articulação — centro"));
+    assert!(!list.body.contains("Diagnóstico interno"));
+    // Its agenda: its own overdue action, flagged; the PM's counted as not its own.
+    let page = app
+        .get(&format!("/reunioes/{articulation}"), Some(partner))
+        .await;
+    let overdue_section = page
+        .body
+        .split("<table class=\"agenda-overdue\">")
+        .nth(1)
+        .unwrap()
+        .split("</table>")
+        .next()
+        .unwrap();
+    assert!(
+        overdue_section.contains("Audiências de custódia em 24 h")
+            && overdue_section.contains("em atraso"),
+        "{overdue_section}"
+    );
+    assert!(!page.body.contains("Policiamento a pé na Praça Cívica"));
+    assert!(
+        page.body
+            .contains("1 outra(s) ação(ões) do município não envolvem a sua instituição.")
+    );
+    assert!(
+        !page.body.contains("/zonas-quentes"),
+        "the hot-spot map is police material"
+    );
+    // The coordinator's agenda lists both.
+    let page = app
+        .get(&format!("/reunioes/{articulation}"), Some(&coord))
+        .await;
+    assert!(page.body.contains("Policiamento a pé na Praça Cívica"));
+    assert!(page.body.contains("/zonas-quentes?area=5208707"));
+    // The partner updates its action: a status change needs text; with text it is recorded.
+    let url = format!("/acoes/{mp_action}/andamento?csrf_token={pc}");
+    let r = app
+        .post_multipart(&url, Some(partner), &[("situacao", "in_progress")], None)
+        .await;
+    assert_eq!(r.status, 200);
+    assert!(
+        r.body
+            .contains("mudança de situação para «em andamento» sem texto"),
+        "{}",
+        r.body
+    );
+    let r = app
+        .post_multipart(
+            &url,
+            Some(partner),
+            &[
+                ("situacao", "in_progress"),
+                ("nota", "Plantão organizado com o TJ"),
+            ],
+            Some(("escala.pdf", b"%PDF-1.4\n%%EOF\n")),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("Andamento registrado."), "{}", r.body);
+    assert!(r.body.contains("planejada → em andamento"));
+    let a = db.action(mp_action).await.unwrap().unwrap();
+    assert_eq!(a.status.as_str(), "in_progress");
+    let h = db.action_updates(mp_action).await.unwrap();
+    let file = app
+        .get(
+            &format!("/acoes/{mp_action}/evidencias/{}", h[0].id),
+            Some(partner),
+        )
+        .await;
+    assert_eq!(file.bytes, b"%PDF-1.4\n%%EOF\n");
+    // Not on the PM's action, nor on the meeting's minutes.
+    let r = app
+        .post_multipart(
+            &format!("/acoes/{pm_action}/andamento?csrf_token={pc}"),
+            Some(partner),
+            &[("nota", "x")],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 404);
+    let r = app
+        .post_form(
+            &format!("/reunioes/{articulation}/ata"),
+            Some(partner),
+            &format!("csrf_token={pc}&ata=x"),
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    // The unit head (PMGO) may report on the PM's action.
+    let chief = &sessions[2];
+    let hc = app.csrf(chief).await;
+    let r = app
+        .post_multipart(
+            &format!("/acoes/{pm_action}/andamento?csrf_token={hc}"),
+            Some(chief),
+            &[("nota", "Escala montada")],
+            None,
+        )
+        .await;
+    assert!(r.body.contains("Andamento registrado."), "{}", r.body);
+    // Minutes: presence recorded, the agenda frozen.
+    let r = app
+        .post_form(
+            &format!("/reunioes/{articulation}/ata"),
+            Some(&coord),
+            &format!(
+                "csrf_token={cc}&ata={}&presente_instituicao={ssp}&presente_instituicao={mp}",
+                enc("Discutidos os roubos no centro.")
+            ),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let m = db.meeting(articulation).await.unwrap().unwrap();
+    assert_eq!(m.status, "held");
+    let frozen: atalaia_store::igesp::Agenda =
+        serde_json::from_str(m.agenda.as_deref().unwrap()).unwrap();
+    assert!(
+        frozen
+            .actions
+            .iter()
+            .any(|a| a.id == mp_action && a.overdue)
+    );
+    let page = app
+        .get(&format!("/reunioes/{articulation}"), Some(partner))
+        .await;
+    assert!(page.body.contains("Discutidos os roubos no centro."));
+    assert!(page.body.contains("(como discutida na reunião)"));
+    // The home page flags the partner's overdue action... now in progress but still past due.
+    let home = app.get("/", Some(partner)).await;
+    assert!(
+        home.body.contains("1 ação(ões) em aberto") && home.body.contains("1 em atraso"),
+        "{}",
+        home.body
+    );
+}
+
+#[tokio::test]
+async fn meetings_and_actions_are_shared_by_institution() {
+    for t in TestDb::all().await.unwrap() {
+        story(&t.db).await;
+        println!("backend {}: Igesp sharing ok", t.label);
+        t.cleanup().await.unwrap();
+    }
+}
