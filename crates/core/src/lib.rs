@@ -19,6 +19,7 @@ pub mod calendar;
 pub mod crime;
 pub mod cycle;
 pub mod dates;
+pub mod disclosure;
 pub mod evaluation;
 pub mod evidence;
 pub mod geo_point;

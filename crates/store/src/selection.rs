@@ -30,7 +30,7 @@ pub fn windows(end: Month) -> (NaiveDate, NaiveDate, NaiveDate) {
 
 /// The group of the `crimes.crime_group` word (the catalog migration's Portuguese words, or the
 /// `CrimeGroup` code); anything else is "other".
-pub(crate) fn group_of(word: &str) -> CrimeGroup {
+pub fn group_of(word: &str) -> CrimeGroup {
     match word {
         "cvli" => CrimeGroup::ViolentLethal,
         "violento" => CrimeGroup::ViolentOther,

@@ -60,6 +60,9 @@ pub struct WebConfig {
     pub max_evidence_bytes: usize,
     /// The program's clock: what day the deadlines of the cycles are judged on.
     pub clock: Clock,
+    /// The public transparency page hides counts from 1 to this minus one (and what would give them
+    /// back); platform.md §2's small-count threshold.
+    pub public_min_count: u64,
 }
 
 /// What time it is for the program's acts (cycle deadlines, seizure dates): the system's, or a fixed
@@ -121,6 +124,7 @@ impl Default for WebConfig {
             evidence_dir: None,
             max_evidence_bytes: atalaia_core::evidence::DEFAULT_MAX_BYTES,
             clock: Clock::default(),
+            public_min_count: 5,
         }
     }
 }
@@ -136,6 +140,8 @@ pub struct AppState {
     pub home_cache: std::sync::Arc<pages::home::HomeCache>,
     /// Territory versions (without geometry), by data version.
     pub territories_cache: std::sync::Arc<TerritoriesCache>,
+    /// The public transparency page's model, by data version and month.
+    pub public_cache: std::sync::Arc<pages::transparency::PublicCache>,
     /// The OpenID Connect provider, when configured.
     #[cfg(feature = "oidc")]
     pub oidc: Option<std::sync::Arc<oidc::Oidc>>,
@@ -157,6 +163,7 @@ impl AppState {
             config: std::sync::Arc::new(config),
             home_cache: Default::default(),
             territories_cache: Default::default(),
+            public_cache: Default::default(),
             #[cfg(feature = "oidc")]
             oidc: None,
         }

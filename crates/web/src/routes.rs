@@ -71,6 +71,8 @@ pub fn routes() -> Vec<Route> {
         get("/health", Public, pages::health),
         get("/static/{*path}", Public, assets::serve),
         get("/login", Public, pages::login::form),
+        get("/transparencia", Public, pages::transparency::page),
+        get("/transparencia/dados.csv", Public, pages::transparency::csv),
         post("/login", Public, pages::login::submit),
         post("/logout", SignedIn, pages::login::logout),
         get("/", Perm(P::ViewIndicators), pages::home::home),

@@ -16,6 +16,7 @@ pub mod operators;
 pub mod recap;
 pub mod selection;
 pub mod territories;
+pub mod transparency;
 pub mod unit;
 
 use askama::Template;

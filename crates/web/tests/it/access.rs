@@ -27,6 +27,8 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("GET", "/static/{*path}", "YYYYYYYY"),
     ("GET", "/login", "YYYYYYYY"),
     ("POST", "/login", "YYYYYYYY"),
+    ("GET", "/transparencia", "YYYYYYYY"),
+    ("GET", "/transparencia/dados.csv", "YYYYYYYY"),
     ("GET", "/", "nYYYYYYY"),
     ("GET", "/territorios", "nYYYYYYY"),
     ("GET", "/territorios/mapa.geojson", "nYYYYYYY"),

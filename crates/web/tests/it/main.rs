@@ -9,6 +9,7 @@ mod ipei;
 mod meetings;
 #[cfg(feature = "oidc")]
 mod oidc;
+mod transparency;
 
 use atalaia_store::Db;
 use atalaia_web::{AppState, PasswordCost, WebConfig};

@@ -1,0 +1,347 @@
+//! The public transparency page (igesp.md §7, platform.md §2): no sign-in; crimes per group in the last
+//! twelve complete months for each municipality and each AIS/AISP/AISE, with rates per 100,000, as a page
+//! and as open data (CSV).
+//!
+//! Aggregates only, from the aggregate tables: nothing per occurrence or per person is published, so no
+//! identifier needs pseudonymising (area codes are public). Small counts are hidden by
+//! `core::disclosure::suppress` with the deployment's threshold, together with every cell that would
+//! give them back through a published total (an area's total of all groups; a municipality's count and
+//! the counts of the areas inside it). A hidden count hides its rate too (population × rate would give
+//! it back). Intervention areas are left out: they are small, operational, and nested in AISPs.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use askama::Template;
+use atalaia_core::Month;
+use atalaia_core::crime::CrimeGroup;
+use atalaia_core::disclosure::{Equation, suppress};
+use atalaia_core::selection::GROUPS;
+use axum::extract::State;
+use axum::response::Response;
+use chrono::{Datelike, NaiveDate};
+
+use super::{download, render, thousands};
+use crate::{AppError, AppState};
+
+/// Kinds published, in this order.
+const KINDS: [&str; 4] = ["municipality", "ais", "aisp", "aise"];
+
+/// One published area.
+#[derive(Debug, Clone)]
+pub struct PublicRow {
+    code: String,
+    name: String,
+    kind: &'static str,
+    parent: String,
+    population: Option<u64>,
+    /// Per group then the total: `Some(count)` or `None` when hidden.
+    counts: Vec<Option<u64>>,
+    /// Rates per 100,000, `None` when the count is hidden or the population unknown.
+    rates: Vec<Option<f64>>,
+    synthetic: bool,
+}
+
+/// The page's model, computed once per data version and month.
+#[derive(Debug)]
+pub struct PublicModel {
+    from: NaiveDate,
+    to: NaiveDate,
+    end: Month,
+    threshold: u64,
+    rows: Vec<PublicRow>,
+    hidden: usize,
+    synthetic: bool,
+}
+
+/// Cache: (data version, month computed in, model).
+pub type PublicCache = std::sync::RwLock<Option<(i64, NaiveDate, Arc<PublicModel>)>>;
+
+fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "municipality" => "Município",
+        "ais" => "AIS",
+        "aisp" => "AISP",
+        "aise" => "AISE",
+        _ => "Área",
+    }
+}
+
+async fn model(st: &AppState) -> Result<Arc<PublicModel>, AppError> {
+    let today = st.config.clock.today();
+    let version = st.db.data_version().await?;
+    let month_start = today.with_day0(0).unwrap_or(today);
+    if let Ok(c) = st.public_cache.read()
+        && let Some((v, m, model)) = c.as_ref()
+        && *v == version
+        && *m == month_start
+    {
+        return Ok(model.clone());
+    }
+    let m = Arc::new(build(st, today).await?);
+    if let Ok(mut c) = st.public_cache.write() {
+        *c = Some((version, month_start, m.clone()));
+    }
+    Ok(m)
+}
+
+async fn build(st: &AppState, today: NaiveDate) -> Result<PublicModel, AppError> {
+    let end = Month::of(today)
+        .ok()
+        .and_then(Month::pred)
+        .ok_or_else(|| AppError::Internal("mês anterior a hoje".into()))?;
+    let (_, from, end_next) = atalaia_store::selection::windows(end);
+    let to = end.last_day();
+    let territories = st.territories().await?;
+    let mut areas: Vec<_> = territories
+        .iter()
+        .filter(|t| KINDS.contains(&t.kind.as_str()) && t.valid_on(to))
+        .collect();
+    areas.sort_by_key(|t| {
+        (
+            KINDS.iter().position(|k| *k == t.kind).unwrap_or(9),
+            t.name.clone(),
+        )
+    });
+    let groups: HashMap<String, CrimeGroup> = st
+        .db
+        .crimes()
+        .await?
+        .into_iter()
+        .map(|c| (c.code, atalaia_store::selection::group_of(&c.group)))
+        .collect();
+    let mut counts: HashMap<&str, Vec<u64>> = HashMap::new();
+    let index: HashMap<&str, usize> = areas
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.code.as_str(), i))
+        .collect();
+    for t in st.db.monthly_totals(from, end_next).await? {
+        let Some(&i) = index.get(t.territory_code.as_str()) else {
+            continue;
+        };
+        let g = groups.get(&t.crime).copied().unwrap_or(CrimeGroup::Other);
+        let gi = GROUPS
+            .iter()
+            .position(|x| *x == g)
+            .unwrap_or(GROUPS.len() - 1);
+        let row = counts
+            .entry(areas[i].code.as_str())
+            .or_insert_with(|| vec![0; GROUPS.len() + 1]);
+        let n = t.occurrences.max(0) as u64;
+        row[gi] += n;
+        row[GROUPS.len()] += n;
+    }
+    // Cells: row r, column c (groups then total) → r × width + c.
+    let width = GROUPS.len() + 1;
+    let mut values = vec![0u64; areas.len() * width];
+    for (r, t) in areas.iter().enumerate() {
+        if let Some(row) = counts.get(t.code.as_str()) {
+            values[r * width..(r + 1) * width].copy_from_slice(row);
+        }
+    }
+    let mut equations = Vec::new();
+    for r in 0..areas.len() {
+        equations.push(Equation {
+            total: r * width + GROUPS.len(),
+            parts: (0..GROUPS.len()).map(|c| r * width + c).collect(),
+        });
+    }
+    // A parent and its children in the table, for every column: assume the attacker knows the
+    // children partition the parent (the worst case).
+    let mut children: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (r, t) in areas.iter().enumerate() {
+        if let Some(p) = t.parent_code.as_deref().and_then(|p| index.get(p)) {
+            children.entry(*p).or_default().push(r);
+        }
+    }
+    for (p, kids) in &children {
+        for c in 0..width {
+            equations.push(Equation {
+                total: p * width + c,
+                parts: kids.iter().map(|k| k * width + c).collect(),
+            });
+        }
+    }
+    let threshold = st.config.public_min_count;
+    let hidden = suppress(&values, &equations, threshold);
+    let codes: Vec<String> = areas.iter().map(|t| t.code.clone()).collect();
+    let pops = st.db.populations_upto(&codes, end.year()).await?;
+    let rows = areas
+        .iter()
+        .enumerate()
+        .map(|(r, t)| {
+            let population = pops
+                .get(&t.code)
+                .and_then(|v| v.iter().max_by_key(|(y, _)| *y))
+                .map(|&(_, p)| p.max(0) as u64)
+                .filter(|p| *p > 0);
+            let counts: Vec<Option<u64>> = (0..width)
+                .map(|c| (!hidden[r * width + c]).then_some(values[r * width + c]))
+                .collect();
+            let rates = counts
+                .iter()
+                .map(|n| match (n, population) {
+                    (Some(n), Some(p)) => Some(*n as f64 * 100_000.0 / p as f64),
+                    _ => None,
+                })
+                .collect();
+            PublicRow {
+                code: t.code.clone(),
+                name: t.name.clone(),
+                kind: kind_label(&t.kind),
+                parent: t.parent_code.clone().unwrap_or_default(),
+                population,
+                counts,
+                rates,
+                synthetic: t.synthetic,
+            }
+        })
+        .collect::<Vec<_>>();
+    Ok(PublicModel {
+        from,
+        to,
+        end,
+        threshold,
+        hidden: hidden.iter().filter(|h| **h).count(),
+        synthetic: rows.iter().any(|r| r.synthetic),
+        rows,
+    })
+}
+
+fn br_rate(x: f64) -> String {
+    format!("{x:.1}").replace('.', ",")
+}
+
+struct Cell {
+    count: String,
+    rate: String,
+    hidden: bool,
+}
+
+struct RowView {
+    code: String,
+    name: String,
+    kind: &'static str,
+    population: String,
+    cells: Vec<Cell>,
+    synthetic: bool,
+}
+
+#[derive(Template)]
+#[template(path = "public.html")]
+struct PublicPage {
+    period: String,
+    threshold: u64,
+    headers: Vec<&'static str>,
+    municipalities: Vec<RowView>,
+    areas: Vec<RowView>,
+    hidden: usize,
+    synthetic: bool,
+}
+
+fn view(r: &PublicRow, threshold: u64) -> RowView {
+    RowView {
+        code: r.code.clone(),
+        name: r.name.clone(),
+        kind: r.kind,
+        population: r.population.map(thousands).unwrap_or_else(|| "—".into()),
+        cells: r
+            .counts
+            .iter()
+            .zip(&r.rates)
+            .map(|(n, rate)| Cell {
+                count: match n {
+                    Some(n) => thousands(*n),
+                    None => format!("< {threshold}*"),
+                },
+                rate: rate.map(br_rate).unwrap_or_else(|| "—".into()),
+                hidden: n.is_none(),
+            })
+            .collect(),
+        synthetic: r.synthetic,
+    }
+}
+
+/// `GET /transparencia`: the public page (no sign-in).
+pub async fn page(State(st): State<AppState>) -> Result<Response, AppError> {
+    let m = model(&st).await?;
+    let mut headers: Vec<&'static str> = GROUPS.iter().map(|g| g.label_pt()).collect();
+    headers.push("Total");
+    let (municipalities, areas): (Vec<&PublicRow>, Vec<&PublicRow>) =
+        m.rows.iter().partition(|r| r.kind == "Município");
+    render(&PublicPage {
+        period: format!("{} a {}", m.from.format("%m/%Y"), m.to.format("%m/%Y")),
+        threshold: m.threshold,
+        headers,
+        municipalities: municipalities
+            .iter()
+            .map(|r| view(r, m.threshold))
+            .collect(),
+        areas: areas.iter().map(|r| view(r, m.threshold)).collect(),
+        hidden: m.hidden,
+        synthetic: m.synthetic,
+    })
+}
+
+/// The open-data CSV's header: one row per area and crime group (and the total).
+pub const CSV_HEADER: [&str; 11] = [
+    "territory_code",
+    "territory_name",
+    "kind",
+    "parent_code",
+    "period_start",
+    "period_end",
+    "crime_group",
+    "count",
+    "rate_per_100k",
+    "suppressed",
+    "synthetic",
+];
+
+/// `GET /transparencia/dados.csv`: the same numbers as open data (UTF-8 CSV, long format; a hidden
+/// count is an empty `count` with `suppressed` = `true`).
+pub async fn csv(State(st): State<AppState>) -> Result<Response, AppError> {
+    let m = model(&st).await?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let fail = |e: csv::Error| AppError::Internal(format!("csv: {e}"));
+    w.write_record(CSV_HEADER).map_err(fail)?;
+    let mut groups: Vec<&str> = GROUPS.iter().map(|g| g.as_str()).collect();
+    groups.push("total");
+    for r in &m.rows {
+        for (c, g) in groups.iter().enumerate() {
+            let kind = match r.kind {
+                "Município" => "municipality",
+                "AIS" => "ais",
+                "AISP" => "aisp",
+                _ => "aise",
+            };
+            w.write_record([
+                r.code.as_str(),
+                r.name.as_str(),
+                kind,
+                r.parent.as_str(),
+                &m.from.to_string(),
+                &m.to.to_string(),
+                g,
+                &r.counts[c].map(|n| n.to_string()).unwrap_or_default(),
+                &r.rates[c].map(|x| format!("{x:.2}")).unwrap_or_default(),
+                if r.counts[c].is_none() {
+                    "true"
+                } else {
+                    "false"
+                },
+                if r.synthetic { "true" } else { "false" },
+            ])
+            .map_err(fail)?;
+        }
+    }
+    let body = w
+        .into_inner()
+        .map_err(|e| AppError::Internal(format!("csv: {e}")))?;
+    Ok(download(
+        body,
+        "text/csv; charset=utf-8",
+        format!("atalaia-indicadores-{}.csv", m.end),
+    ))
+}

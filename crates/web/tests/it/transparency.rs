@@ -1,0 +1,207 @@
+//! The public transparency page leaks no count below the threshold: not as a number, not as a rate, and
+//! not through subtraction from a published total (the test plays the attacker).
+
+use std::collections::HashMap;
+
+use atalaia_store::testing::TestDb;
+
+use super::*;
+
+/// Every equation an attacker can write from the open data: each area's total is the sum of its groups;
+/// each parent's count is (at worst) the sum of its children's, group by group.
+fn equations(rows: &[HashMap<String, String>]) -> Vec<((String, String), Vec<(String, String)>)> {
+    let mut eqs = Vec::new();
+    let mut groups: Vec<String> = Vec::new();
+    for r in rows {
+        if !groups.contains(&r["crime_group"]) && r["crime_group"] != "total" {
+            groups.push(r["crime_group"].clone());
+        }
+    }
+    let mut codes: Vec<(String, String)> = Vec::new();
+    for r in rows {
+        let c = (r["territory_code"].clone(), r["parent_code"].clone());
+        if !codes.contains(&c) {
+            codes.push(c);
+        }
+    }
+    for (code, _) in &codes {
+        eqs.push((
+            (code.clone(), "total".to_string()),
+            groups.iter().map(|g| (code.clone(), g.clone())).collect(),
+        ));
+    }
+    for (parent, _) in &codes {
+        let kids: Vec<&String> = codes
+            .iter()
+            .filter(|(_, p)| p == parent)
+            .map(|(c, _)| c)
+            .collect();
+        if kids.is_empty() {
+            continue;
+        }
+        for g in groups.iter().chain(std::iter::once(&"total".to_string())) {
+            eqs.push((
+                (parent.clone(), g.clone()),
+                kids.iter().map(|k| ((*k).clone(), g.clone())).collect(),
+            ));
+        }
+    }
+    eqs
+}
+
+async fn story(db: &atalaia_store::Db) {
+    let today = (chrono::Utc::now() - chrono::Duration::hours(3)).date_naive();
+    atalaia_demo::load_scaled(db, 7872, today, 0.02)
+        .await
+        .unwrap();
+    let app = App::new(db.clone(), test_config()).await;
+    let k: u64 = 5;
+    // No sign-in needed.
+    let page = app.get("/transparencia", None).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let csv = app.get("/transparencia/dados.csv", None).await;
+    assert_eq!(csv.status, 200);
+    let mut reader = csv::Reader::from_reader(csv.bytes.as_slice());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let rows: Vec<HashMap<String, String>> = reader
+        .records()
+        .map(|r| {
+            header
+                .iter()
+                .cloned()
+                .zip(r.unwrap().iter().map(str::to_string))
+                .collect()
+        })
+        .collect();
+    assert!(rows.len() > 100, "{} rows", rows.len());
+    // 1. No published count below the threshold; a hidden count hides its rate.
+    let mut known: HashMap<(String, String), u64> = HashMap::new();
+    let mut hidden = 0;
+    for r in &rows {
+        let key = (r["territory_code"].clone(), r["crime_group"].clone());
+        if r["suppressed"] == "true" {
+            hidden += 1;
+            assert!(
+                r["count"].is_empty() && r["rate_per_100k"].is_empty(),
+                "{r:?}"
+            );
+        } else {
+            let n: u64 = r["count"].parse().unwrap();
+            assert!(n == 0 || n >= k, "published small count {r:?}");
+            known.insert(key, n);
+        }
+    }
+    assert!(hidden > 0, "the small demo must have small counts to hide");
+    // The truth, summed independently from the monthly totals of the same twelve months: every
+    // published count must equal it, and the attacker's equations are those that truly hold (a
+    // parent's areas need not partition it exactly).
+    let from: chrono::NaiveDate = rows[0]["period_start"].parse().unwrap();
+    let to: chrono::NaiveDate = rows[0]["period_end"].parse().unwrap();
+    let groups: HashMap<String, String> = db
+        .crimes()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| {
+            (
+                c.code,
+                atalaia_store::selection::group_of(&c.group)
+                    .as_str()
+                    .to_string(),
+            )
+        })
+        .collect();
+    let mut truth: HashMap<(String, String), u64> = HashMap::new();
+    for t in db
+        .monthly_totals(from, to + chrono::Duration::days(1))
+        .await
+        .unwrap()
+    {
+        let n = t.occurrences as u64;
+        *truth
+            .entry((t.territory_code.clone(), groups[&t.crime].clone()))
+            .or_default() += n;
+        *truth
+            .entry((t.territory_code.clone(), "total".into()))
+            .or_default() += n;
+    }
+    let true_of = |c: &(String, String)| truth.get(c).copied().unwrap_or(0);
+    for (cell, n) in &known {
+        assert_eq!(*n, true_of(cell), "{cell:?}");
+    }
+    // 2. The attacker solves every equation with one unknown, again and again.
+    let eqs: Vec<_> = equations(&rows)
+        .into_iter()
+        .filter(|(t, parts)| true_of(t) == parts.iter().map(true_of).sum::<u64>())
+        .collect();
+    assert!(eqs.len() > rows.len() / 8, "{} equations hold", eqs.len());
+    loop {
+        let mut solved = false;
+        for (total, parts) in &eqs {
+            let cells: Vec<&(String, String)> = std::iter::once(total).chain(parts).collect();
+            let unknown: Vec<&&(String, String)> =
+                cells.iter().filter(|c| !known.contains_key(**c)).collect();
+            if unknown.len() != 1 {
+                continue;
+            }
+            let u = (**unknown[0]).clone();
+            let parts_sum: i64 = parts
+                .iter()
+                .filter(|p| **p != u)
+                .map(|p| known[p] as i64)
+                .sum();
+            let value = if u == *total {
+                parts_sum
+            } else {
+                known[total] as i64 - parts_sum
+            };
+            assert!(
+                value == 0 || value >= k as i64,
+                "derived a small count: {u:?} = {value}"
+            );
+            known.insert(u, value as u64);
+            solved = true;
+        }
+        if !solved {
+            break;
+        }
+    }
+    // 3. Where a total is known, the hidden parts together must not be a small count either.
+    for (total, parts) in &eqs {
+        let Some(t) = known.get(total) else { continue };
+        let known_parts: u64 = parts.iter().filter_map(|p| known.get(p)).sum();
+        let residual = *t as i64 - known_parts as i64;
+        assert!(
+            residual == 0 || residual >= k as i64,
+            "hidden parts of {total:?} add up to {residual}"
+        );
+    }
+    // 4. The page shows the same: no count from 1 to k − 1 anywhere in its cells.
+    let mut shown = 0;
+    for piece in page.body.split("<span class=\"count\">").skip(1) {
+        let text = piece.split("</span>").next().unwrap();
+        shown += 1;
+        if let Ok(n) = text.replace('.', "").parse::<u64>() {
+            assert!(n == 0 || n >= k, "page shows {n}");
+        } else {
+            assert_eq!(text, "&#60; 5*");
+        }
+    }
+    assert_eq!(shown, rows.len(), "one page cell per CSV row");
+    // Nothing that identifies an occurrence: no BO numbers, coordinates or names of people.
+    assert!(!header.iter().any(|h| h.contains("lat") || h.contains("bo")));
+}
+
+#[tokio::test]
+async fn the_public_page_leaks_no_small_count() {
+    for t in TestDb::all().await.unwrap() {
+        story(&t.db).await;
+        println!("backend {}: transparency ok", t.label);
+        t.cleanup().await.unwrap();
+    }
+}
