@@ -9,7 +9,10 @@ use super::*;
 
 /// Every equation an attacker can write from the open data: each area's total is the sum of its groups;
 /// each parent's count is (at worst) the sum of its children's, group by group.
-fn equations(rows: &[HashMap<String, String>]) -> Vec<((String, String), Vec<(String, String)>)> {
+/// A published cell: (territory code, crime group).
+type Key = (String, String);
+
+fn equations(rows: &[HashMap<String, String>]) -> Vec<(Key, Vec<Key>)> {
     let mut eqs = Vec::new();
     let mut groups: Vec<String> = Vec::new();
     for r in rows {
