@@ -433,7 +433,7 @@ fn agenda_view(
             if a.since_last_meeting {
                 " (desde a última reunião)"
             } else {
-                " (últimos 30 dias: primeira reunião do município)"
+                " (últimos 30 dias: nenhuma reunião anterior do município neste intervalo)"
             }
         ),
         previous_window: format!("{} a {}", br_date(previous_from), br_date(a.since - day)),
