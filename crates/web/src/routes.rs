@@ -118,6 +118,11 @@ pub fn routes() -> Vec<Route> {
             Perm(P::ViewMeetings),
             pages::igesp::detail,
         ),
+        get(
+            "/reunioes/{id}/ata.pdf",
+            Perm(P::ViewMeetings),
+            pages::igesp::ata_pdf,
+        ),
         post(
             "/reunioes/{id}/participantes",
             Perm(P::ManageMeetings),

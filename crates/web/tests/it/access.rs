@@ -40,6 +40,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("GET", "/reunioes", "nnYnYYYn"),
     ("POST", "/reunioes", "nnYnnYnn"),
     ("GET", "/reunioes/{id}", "nnYnYYYn"),
+    ("GET", "/reunioes/{id}/ata.pdf", "nnYnYYYn"),
     ("POST", "/reunioes/{id}/participantes", "nnYnnYnn"),
     ("POST", "/reunioes/{id}/ata", "nnYnnYnn"),
     ("POST", "/reunioes/{id}/decisoes", "nnYnnYnn"),

@@ -320,6 +320,20 @@ async fn story(db: &atalaia_store::Db) {
         .await;
     assert!(page.body.contains("Discutidos os roubos no centro."));
     assert!(page.body.contains("(como discutida na reunião)"));
+    // The ata as PDF: the partner's copy has its action, not the PM's.
+    let pdf = app
+        .get(&format!("/reunioes/{articulation}/ata.pdf"), Some(partner))
+        .await;
+    assert_eq!(pdf.status, 200);
+    assert!(pdf.bytes.starts_with(b"%PDF-"));
+    if let Ok(dir) = std::env::var("ATALAIA_SCREENSHOTS") {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(std::path::Path::new(&dir).join("ata-parceiro.pdf"), &pdf.bytes).unwrap();
+    }
+    let internal_pdf = app
+        .get(&format!("/reunioes/{internal}/ata.pdf"), Some(partner))
+        .await;
+    assert_eq!(internal_pdf.status, 404);
     // The home page flags the partner's overdue action... now in progress but still past due.
     let home = app.get("/", Some(partner)).await;
     assert!(
