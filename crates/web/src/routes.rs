@@ -114,6 +114,11 @@ pub fn routes() -> Vec<Route> {
         get("/reunioes", Perm(P::ViewMeetings), pages::igesp::list),
         post("/reunioes", Perm(P::ManageMeetings), pages::igesp::create),
         get(
+            "/reunioes/agenda.ics",
+            Perm(P::ViewMeetings),
+            pages::igesp::calendar,
+        ),
+        get(
             "/reunioes/{id}",
             Perm(P::ViewMeetings),
             pages::igesp::detail,

@@ -39,6 +39,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("POST", "/zonas-quentes/area-de-intervencao", "nnYnnnnn"),
     ("GET", "/reunioes", "nnYnYYYn"),
     ("POST", "/reunioes", "nnYnnYnn"),
+    ("GET", "/reunioes/agenda.ics", "nnYnYYYn"),
     ("GET", "/reunioes/{id}", "nnYnYYYn"),
     ("GET", "/reunioes/{id}/ata.pdf", "nnYnYYYn"),
     ("POST", "/reunioes/{id}/participantes", "nnYnnYnn"),

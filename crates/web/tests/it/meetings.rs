@@ -191,6 +191,22 @@ async fn story(db: &atalaia_store::Db) {
     }
     let partner = &sessions[3];
     let pc = app.csrf(partner).await;
+    // The partner's calendar has the articulation (its institution is invited), not the internal one.
+    let ics = app.get("/reunioes/agenda.ics", Some(partner)).await;
+    assert_eq!(ics.status, 200);
+    assert!(
+        ics.body
+            .contains(&format!("UID:reuniao-{articulation}@atalaia"))
+    );
+    assert!(
+        !ics.body
+            .contains(&format!("UID:reuniao-{internal}@atalaia"))
+    );
+    // 09:00 in Brasília on `day` is 12:00 UTC.
+    assert!(
+        ics.body
+            .contains(&format!("DTSTART:{}T120000Z", day.replace('-', "")))
+    );
     // The partner's meeting list has the articulation, not the internal meeting.
     let list = app.get("/reunioes", Some(partner)).await;
     assert!(list.body.contains("Articulação — centro"));
@@ -328,7 +344,11 @@ async fn story(db: &atalaia_store::Db) {
     assert!(pdf.bytes.starts_with(b"%PDF-"));
     if let Ok(dir) = std::env::var("ATALAIA_SCREENSHOTS") {
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(std::path::Path::new(&dir).join("ata-parceiro.pdf"), &pdf.bytes).unwrap();
+        std::fs::write(
+            std::path::Path::new(&dir).join("ata-parceiro.pdf"),
+            &pdf.bytes,
+        )
+        .unwrap();
     }
     let internal_pdf = app
         .get(&format!("/reunioes/{internal}/ata.pdf"), Some(partner))
