@@ -102,6 +102,32 @@ async fn demo_is_deterministic_complete_and_marked_synthetic() {
                 .all(|v| !v.synthetic)
         );
 
+        // Igesp: every meeting and action is synthetic; the partner (MPGO) has an action in progress,
+        // the Prefeitura's is overdue, the Anápolis meeting is internal.
+        let meetings = t.db.meetings().await.unwrap();
+        assert_eq!(meetings.len(), 4);
+        assert!(meetings.iter().all(|m| m.synthetic));
+        assert_eq!(meetings.iter().filter(|m| m.status == "held").count(), 2);
+        let actions = t.db.actions().await.unwrap();
+        assert_eq!(actions.len(), 4);
+        assert!(actions.iter().all(|a| a.synthetic));
+        let overdue: Vec<&str> = actions
+            .iter()
+            .filter(|a| a.overdue(today))
+            .map(|a| a.responsible.code.as_str())
+            .collect();
+        assert_eq!(overdue, ["PREF-GYN"]);
+        assert!(
+            actions
+                .iter()
+                .any(|a| a.responsible.code == "MPGO" && a.status.as_str() == "in_progress")
+        );
+        assert!(
+            actions
+                .iter()
+                .any(|a| a.joint_operation && a.partners.len() == 2 && a.status.as_str() == "done")
+        );
+
         let cells = t.db.daily_counts().await.unwrap();
         assert_eq!(cells, t.db.daily_counts_recomputed().await.unwrap());
         // Same seed and date, another database (and backend): the same data.

@@ -229,9 +229,26 @@ async fn story(db: &atalaia_store::Db) {
         "{overdue_section}"
     );
     assert!(!page.body.contains("Policiamento a pé na Praça Cívica"));
+    // The demo's own Goiânia actions are on the agenda too: count, independently, the open ones
+    // that do not involve the MP.
+    let others = db
+        .actions()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|a| {
+            a.plan.municipality_code == "5208707"
+                && matches!(a.status.as_str(), "planned" | "in_progress")
+                && a.responsible.id != mp
+                && !a.partners.iter().any(|p| p.id == mp)
+        })
+        .count();
+    assert!(others >= 1);
     assert!(
-        page.body
-            .contains("1 outra(s) ação(ões) do município não envolvem a sua instituição.")
+        page.body.contains(&format!(
+            "{others} outra(s) ação(ões) do município não envolvem a sua instituição."
+        )),
+        "{others}"
     );
     assert!(
         !page.body.contains("/zonas-quentes"),
@@ -355,9 +372,23 @@ async fn story(db: &atalaia_store::Db) {
         .await;
     assert_eq!(internal_pdf.status, 404);
     // The home page flags the partner's overdue action... now in progress but still past due.
+    let mine: Vec<_> = db
+        .actions()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| {
+            matches!(a.status.as_str(), "planned" | "in_progress")
+                && (a.responsible.id == mp || a.partners.iter().any(|p| p.id == mp))
+        })
+        .collect();
+    let late = mine.iter().filter(|a| a.due_on < today()).count();
+    assert_eq!(late, 1);
     let home = app.get("/", Some(partner)).await;
     assert!(
-        home.body.contains("1 ação(ões) em aberto") && home.body.contains("1 em atraso"),
+        home.body
+            .contains(&format!("{} ação(ões) em aberto", mine.len()))
+            && home.body.contains("1 em atraso"),
         "{}",
         home.body
     );
