@@ -748,6 +748,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .reminders_due(today)
                     .await
                     .context("os lembretes não foram lidos")?;
+                let notices = db
+                    .igesp_notices(today)
+                    .await
+                    .context("os lembretes do Igesp não foram lidos")?;
                 db.close().await;
                 match cli.format {
                     OutputFormat::Json => println!(
@@ -758,15 +762,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                                     "program": r.kind.as_str(), "period": r.period.code(),
                                     "step": r.step.as_str(), "deadline": r.deadline,
                                     "text": r.text_pt()}))
+                                .chain(notices.iter().map(|n| serde_json::json!({
+                                    "program": "igesp", "key": n.key, "link": n.link,
+                                    "text": n.text})))
                                 .collect()
                         )
                     ),
                     _ => {
-                        if due.is_empty() {
+                        if due.is_empty() && notices.is_empty() {
                             println!("nenhum lembrete devido em {}", today.format("%d/%m/%Y"));
                         }
                         for r in &due {
                             println!("{}", r.text_pt());
+                        }
+                        for n in &notices {
+                            println!("Igesp: {} ({})", n.text, n.link);
                         }
                     }
                 }
@@ -782,13 +792,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             match cli.format {
                 OutputFormat::Json => println!(
                     "{}",
-                    serde_json::json!({"due": r.due, "sent": r.sent, "already_sent": r.already,
+                    serde_json::json!({"due": r.due, "igesp_due": r.igesp_due, "sent": r.sent,
+                        "already_sent": r.already,
                         "without_email": r.without_email, "failed": r.failed})
                 ),
                 _ => {
                     println!(
-                        "{} lembrete(s) devido(s); {} e-mail(s) enviado(s), {} já enviado(s) antes, {} pessoa(s) sem e-mail",
-                        r.due, r.sent, r.already, r.without_email
+                        "{} lembrete(s) de prazos e {} do Igesp devido(s); {} e-mail(s) enviado(s), {} já enviado(s) antes, {} pessoa(s) sem e-mail",
+                        r.due, r.igesp_due, r.sent, r.already, r.without_email
                     );
                     for f in &r.failed {
                         eprintln!("falhou: {f}");

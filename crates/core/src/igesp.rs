@@ -261,6 +261,125 @@ impl Viewer {
     }
 }
 
+/// A reminder of Igesp follow-up (issue #7, item 6): a meeting about to happen, an action about to fall
+/// due, an action overdue. Sent once each (its `key`), by the same channel as the cycles' reminders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// Stable key: the same notice is never sent twice to a person.
+    pub key: String,
+    /// E-mail subject (pt-BR).
+    pub subject: String,
+    /// The text (pt-BR).
+    pub text: String,
+    /// The page to act on (`/reunioes/7`, `/acoes/3`).
+    pub link: String,
+    /// The municipality.
+    pub municipality: String,
+    /// The meeting's kind, for a meeting notice (internal ones reach police only).
+    pub meeting_kind: Option<MeetingKind>,
+    /// The institutions concerned (invited; responsible and partners).
+    pub institutions: Vec<i64>,
+}
+
+/// Days before a meeting its reminder goes out (today, tomorrow or the day after).
+pub const MEETING_NOTICE_DAYS: i64 = 2;
+/// Days before an action's due date its reminder goes out.
+pub const ACTION_NOTICE_DAYS: i64 = 3;
+
+/// The reminder of a scheduled meeting starting within [`MEETING_NOTICE_DAYS`] of `today`.
+#[allow(clippy::too_many_arguments)]
+pub fn meeting_notice(
+    id: i64,
+    title: &str,
+    kind: MeetingKind,
+    municipality: &str,
+    starts_at: chrono::NaiveDateTime,
+    scheduled: bool,
+    institutions: &[i64],
+    today: NaiveDate,
+) -> Option<Notice> {
+    let days = (starts_at.date() - today).num_days();
+    if !scheduled || !(0..=MEETING_NOTICE_DAYS).contains(&days) {
+        return None;
+    }
+    let when = starts_at.format("%d/%m/%Y às %H:%M");
+    Some(Notice {
+        key: format!("igesp:reuniao:{id}"),
+        subject: format!("[Atalaia] Reunião Igesp em {when}: {title}"),
+        text: format!(
+            "{} «{title}» em {when}. A pauta, gerada dos dados, está na página da reunião.",
+            kind.label_pt()
+        ),
+        link: format!("/reunioes/{id}"),
+        municipality: municipality.to_string(),
+        meeting_kind: Some(kind),
+        institutions: institutions.to_vec(),
+    })
+}
+
+/// The reminder of an open action due within [`ACTION_NOTICE_DAYS`], or overdue.
+pub fn action_notice(
+    id: i64,
+    title: &str,
+    municipality: &str,
+    status: ActionStatus,
+    due_on: NaiveDate,
+    institutions: &[i64],
+    today: NaiveDate,
+) -> Option<Notice> {
+    if !status.is_open() {
+        return None;
+    }
+    let days = (due_on - today).num_days();
+    let due = due_on.format("%d/%m/%Y");
+    let (key, subject, text) = if days < 0 {
+        (
+            format!("igesp:acao:{id}:vencida"),
+            format!("[Atalaia] Ação em atraso: {title}"),
+            format!(
+                "A ação «{title}» venceu em {due} e continua {}. Registre o andamento ou a nova situação.",
+                status.label_pt()
+            ),
+        )
+    } else if days <= ACTION_NOTICE_DAYS {
+        (
+            format!("igesp:acao:{id}:prazo"),
+            format!("[Atalaia] Prazo de ação em {due}: {title}"),
+            format!(
+                "A ação «{title}» vence em {due} ({}).",
+                match days {
+                    0 => "hoje".to_string(),
+                    1 => "amanhã".to_string(),
+                    n => format!("em {n} dias"),
+                }
+            ),
+        )
+    } else {
+        return None;
+    };
+    Some(Notice {
+        key,
+        subject,
+        text,
+        link: format!("/acoes/{id}"),
+        municipality: municipality.to_string(),
+        meeting_kind: None,
+        institutions: institutions.to_vec(),
+    })
+}
+
+impl Viewer {
+    /// Whether a notice is for this viewer: they may see its object, and they answer for it (their
+    /// institution is concerned, or they run the municipality's meetings).
+    pub fn is_addressee(&self, n: &Notice) -> bool {
+        let sees = match n.meeting_kind {
+            Some(k) => self.sees_meeting(k, &n.municipality, &n.institutions),
+            None => self.sees_action(&n.municipality, &n.institutions),
+        };
+        sees && (self.manages_in(&n.municipality) || n.institutions.contains(&self.institution))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -372,6 +491,70 @@ mod tests {
             coord_gyn.sees_action("5201108", &[1]),
             "its own institution's"
         );
+    }
+
+    #[test]
+    fn notices_of_meetings_and_actions() {
+        let today = d("2026-10-06");
+        let at = |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
+        let m = |s: &str, scheduled| {
+            meeting_notice(
+                7,
+                "Articulação",
+                MeetingKind::Articulation,
+                "5208707",
+                at(s),
+                scheduled,
+                &[1, 3],
+                today,
+            )
+        };
+        // Today, tomorrow, the day after: yes; three days ahead, yesterday, or not scheduled: no.
+        assert!(m("2026-10-06 09:00", true).is_some());
+        assert!(m("2026-10-08 18:00", true).is_some());
+        assert!(m("2026-10-09 09:00", true).is_none());
+        assert!(m("2026-10-05 09:00", true).is_none());
+        assert!(m("2026-10-07 09:00", false).is_none());
+        let n = m("2026-10-07 09:00", true).unwrap();
+        assert_eq!(n.key, "igesp:reuniao:7");
+        assert_eq!(
+            n.subject,
+            "[Atalaia] Reunião Igesp em 07/10/2026 às 09:00: Articulação"
+        );
+        let a = |due: &str, status| {
+            action_notice(3, "Iluminação", "5208707", status, d(due), &[4], today)
+        };
+        assert!(
+            a("2026-10-10", ActionStatus::Planned).is_none(),
+            "4 days ahead"
+        );
+        assert_eq!(
+            a("2026-10-09", ActionStatus::Planned).unwrap().text,
+            "A ação «Iluminação» vence em 09/10/2026 (em 3 dias)."
+        );
+        assert_eq!(
+            a("2026-10-06", ActionStatus::InProgress).unwrap().key,
+            "igesp:acao:3:prazo"
+        );
+        let late = a("2026-10-05", ActionStatus::Planned).unwrap();
+        assert_eq!(late.key, "igesp:acao:3:vencida");
+        assert!(
+            late.text
+                .contains("venceu em 05/10/2026 e continua planejada")
+        );
+        assert!(a("2026-10-01", ActionStatus::Done).is_none());
+        // Addressees: the institution concerned and the municipality's coordination; a partner is
+        // never told of an internal meeting.
+        let pref = Viewer::of(4, &[(Role::Partner, None)]);
+        let mp = Viewer::of(3, &[(Role::Partner, None)]);
+        let coord = Viewer::of(1, &[(Role::Coordinator, Some("5208707".into()))]);
+        let analyst_elsewhere = Viewer::of(9, &[(Role::UnitHead, None)]);
+        assert!(pref.is_addressee(&late) && !mp.is_addressee(&late));
+        assert!(coord.is_addressee(&late) && !analyst_elsewhere.is_addressee(&late));
+        assert!(mp.is_addressee(&n));
+        let mut internal = n.clone();
+        internal.meeting_kind = Some(MeetingKind::Internal);
+        assert!(!mp.is_addressee(&internal) && coord.is_addressee(&internal));
     }
 
     #[test]

@@ -69,8 +69,10 @@ impl Mailer {
 /// What a run of [`send_due`] did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct SendReport {
-    /// Reminders due today.
+    /// Cycle reminders due today.
     pub due: usize,
+    /// Igesp notices due today (meetings soon, actions due or overdue).
+    pub igesp_due: usize,
     /// E-mails sent.
     pub sent: usize,
     /// Already sent before (same person, same reminder).
@@ -94,7 +96,64 @@ fn page_of(r: &atalaia_core::reminders::Reminder) -> String {
     }
 }
 
-/// Sends today's reminders to everyone they are for who has not had them yet.
+/// Sends one reminder to one person, once: the sending is claimed first (a concurrent run then skips it)
+/// and forgotten again if the e-mail fails, so the next run retries.
+#[allow(clippy::too_many_arguments)]
+async fn send_one(
+    db: &Db,
+    mailer: &Mailer,
+    u: &atalaia_store::accounts::UserRecord,
+    key: &str,
+    subject: &str,
+    body: &str,
+    now: NaiveDateTime,
+    report: &mut SendReport,
+) -> Result<(), NotifyError> {
+    let Some(email) = u.email.as_deref().filter(|e| !e.trim().is_empty()) else {
+        report.without_email += 1;
+        return Ok(());
+    };
+    let to: Mailbox = match format!("{} <{email}>", u.name).parse() {
+        Ok(m) => m,
+        Err(e) => {
+            report
+                .failed
+                .push(format!("{email} ({}): endereço inválido: {e}", u.login));
+            return Ok(());
+        }
+    };
+    if !db.record_reminder(u.id, key, email, subject, now).await? {
+        report.already += 1;
+        return Ok(());
+    }
+    let message = Message::builder()
+        .from(mailer.from.clone())
+        .to(to)
+        .subject(subject.to_string())
+        .header(ContentType::TEXT_PLAIN)
+        .body(body.to_string());
+    let outcome = match message {
+        Ok(m) => mailer
+            .transport
+            .send(m)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    match outcome {
+        Ok(()) => report.sent += 1,
+        Err(e) => {
+            db.unrecord_reminder(u.id, key).await?;
+            tracing::warn!(login = %u.login, error = %e, "reminder not sent");
+            report.failed.push(format!("{email} ({}): {e}", u.login));
+        }
+    }
+    Ok(())
+}
+
+/// Sends today's reminders to everyone they are for who has not had them yet: the cycles' deadlines
+/// (`core::reminders`) and Igesp's meetings and actions (`core::igesp::Notice`).
 pub async fn send_due(
     db: &Db,
     mailer: &Mailer,
@@ -110,58 +169,55 @@ pub async fn send_due(
     for r in &due {
         let key = r.key(today);
         let subject = r.subject_pt();
-        for u in users.iter().filter(|u| is_for(u, &r.audience)) {
-            let Some(email) = u.email.as_deref().filter(|e| !e.trim().is_empty()) else {
-                report.without_email += 1;
-                continue;
-            };
-            let to: Mailbox = match format!("{} <{email}>", u.name).parse() {
-                Ok(m) => m,
-                Err(e) => {
-                    report
-                        .failed
-                        .push(format!("{email} ({}): endereço inválido: {e}", u.login));
-                    continue;
-                }
-            };
-            // Claim the sending first: a concurrent run then skips it.
-            if !db.record_reminder(u.id, &key, email, &subject, now).await? {
-                report.already += 1;
-                continue;
-            }
-            let link = mailer
-                .base_url
-                .as_ref()
-                .map(|b| format!("\n\nAcesse: {b}{}", page_of(r)))
-                .unwrap_or_default();
-            let body = format!(
-                "Prezado(a) {},\n\n{}{link}\n\nEste lembrete é enviado pelo Atalaia nos últimos dias úteis antes de cada prazo do Anexo Único do Decreto nº 7.872/2013 (calendário de Goiânia).\n",
-                u.name,
+        let body_of = |link: &str, name: &str| {
+            format!(
+                "Prezado(a) {name},\n\n{}{link}\n\nEste lembrete é enviado pelo Atalaia nos últimos dias úteis antes de cada prazo do Anexo Único do Decreto nº 7.872/2013 (calendário de Goiânia).\n",
                 r.text_pt()
+            )
+        };
+        let link = mailer
+            .base_url
+            .as_ref()
+            .map(|b| format!("\n\nAcesse: {b}{}", page_of(r)))
+            .unwrap_or_default();
+        for u in users.iter().filter(|u| is_for(u, &r.audience)) {
+            send_one(
+                db,
+                mailer,
+                u,
+                &key,
+                &subject,
+                &body_of(&link, &u.name),
+                now,
+                &mut report,
+            )
+            .await?;
+        }
+    }
+    // Igesp follow-up (igesp.md §5): meetings about to happen and actions due or overdue, to the
+    // institutions concerned and the municipality's coordination (never an internal meeting to a
+    // partner: `Viewer::is_addressee`).
+    let notices = db.igesp_notices(today).await?;
+    report.igesp_due = notices.len();
+    for n in &notices {
+        let link = mailer
+            .base_url
+            .as_ref()
+            .map(|b| format!("\n\nAcesse: {b}{}", n.link))
+            .unwrap_or_default();
+        for u in users.iter().filter(|u| {
+            u.active
+                && atalaia_core::access::any_allows(
+                    &u.roles(),
+                    atalaia_core::access::Permission::ViewMeetings,
+                )
+                && u.igesp_viewer().is_addressee(n)
+        }) {
+            let body = format!(
+                "Prezado(a) {},\n\n{}{link}\n\nAcompanhamento do Igesp: este lembrete é enviado uma vez por reunião e por prazo de ação.\n",
+                u.name, n.text
             );
-            let message = Message::builder()
-                .from(mailer.from.clone())
-                .to(to)
-                .subject(subject.clone())
-                .header(ContentType::TEXT_PLAIN)
-                .body(body);
-            let outcome = match message {
-                Ok(m) => mailer
-                    .transport
-                    .send(m)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| e.to_string()),
-                Err(e) => Err(e.to_string()),
-            };
-            match outcome {
-                Ok(()) => report.sent += 1,
-                Err(e) => {
-                    db.unrecord_reminder(u.id, &key).await?;
-                    tracing::warn!(login = %u.login, error = %e, "reminder not sent");
-                    report.failed.push(format!("{email} ({}): {e}", u.login));
-                }
-            }
+            send_one(db, mailer, u, &n.key, &n.subject, &body, now, &mut report).await?;
         }
     }
     Ok(report)

@@ -242,6 +242,10 @@ async fn story(db: &Db) {
         r,
         SendReport {
             due: 1,
+            // The demo's three open Igesp actions, all past due on 5 November (the Prefeitura's due
+            // 28 September, the Consep's 11 October, the MP's 21 October); their institutions have no
+            // user here, so no e-mail.
+            igesp_due: 3,
             sent: 1,
             already: 0,
             without_email: 1,
@@ -317,4 +321,162 @@ fn a_bad_sender_is_refused_before_anything_is_sent() {
         "{e}"
     );
     assert!(Mailer::new("ftp://x", "a@b.c", None).is_err());
+}
+
+/// Igesp follow-up by e-mail: the MP's user is told of the articulation meeting and of its action due
+/// soon, not of the internal meeting nor of the Prefeitura's action; the coordinator of Goiânia is told
+/// of everything there; nobody twice.
+async fn igesp_story(db: &Db) {
+    use atalaia_core::igesp::MeetingKind;
+    use atalaia_store::accounts::Scope;
+    use atalaia_store::igesp::{Actor, NewAction, NewMeeting};
+    let mut tx = db.begin().await.unwrap();
+    let ssp = tx
+        .create_institution("SSP-T", "Secretaria", "SSP", false, at(1))
+        .await
+        .unwrap();
+    let pm = tx
+        .create_institution("PM-T", "PM", "PM", false, at(1))
+        .await
+        .unwrap();
+    let mp = tx
+        .create_institution("MP-T", "MP", "MP", false, at(1))
+        .await
+        .unwrap();
+    let pref = tx
+        .create_institution("PREF-T", "Prefeitura", "PREF", false, at(1))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    person(
+        db,
+        mp,
+        "promotora",
+        Some("promotora@mp.go.gov.br"),
+        Grant {
+            role: Role::Partner,
+            scope: Scope::All,
+        },
+    )
+    .await;
+    person(
+        db,
+        ssp,
+        "coord",
+        Some("coord@ssp.go.gov.br"),
+        Grant {
+            role: Role::Coordinator,
+            scope: Scope::Municipality("5208707".into()),
+        },
+    )
+    .await;
+    let who = Actor {
+        actor: "test",
+        name: "Teste",
+        institution_id: ssp,
+        ip: "",
+    };
+    let meeting = |kind, title: &str, inst: Vec<i64>| NewMeeting {
+        kind,
+        title: title.into(),
+        municipality_code: "5208707".into(),
+        area_code: None,
+        starts_at: at(12) + chrono::Duration::hours(20),
+        ends_at: at(12) + chrono::Duration::hours(22),
+        place: String::new(),
+        institutions: inst,
+        attendees: vec![],
+        synthetic: false,
+    };
+    db.create_meeting(
+        &meeting(MeetingKind::Articulation, "Articulação", vec![ssp, mp]),
+        who,
+        at(1),
+    )
+    .await
+    .unwrap();
+    db.create_meeting(
+        &meeting(MeetingKind::Internal, "Interna", vec![ssp, pm]),
+        who,
+        at(1),
+    )
+    .await
+    .unwrap();
+    let action = |title: &str, resp: i64, due: u32| NewAction {
+        plan_id: None,
+        municipality_code: "5208707".into(),
+        area_code: None,
+        meeting_id: None,
+        title: title.into(),
+        reason: String::new(),
+        responsible_institution_id: resp,
+        responsible_person: String::new(),
+        partners: vec![],
+        starts_on: nov(1),
+        due_on: nov(due),
+        indicator: String::new(),
+        joint_operation: false,
+        operation_on: None,
+        synthetic: false,
+    };
+    db.create_action(&action("Audiências", mp, 14), who, at(1))
+        .await
+        .unwrap();
+    db.create_action(&action("Iluminação", pref, 13), who, at(1))
+        .await
+        .unwrap();
+    let (port, got) = sink().await;
+    let mailer = Mailer::new(
+        &format!("smtp://127.0.0.1:{port}"),
+        "Atalaia <atalaia@ssp.go.gov.br>",
+        Some("https://atalaia.exemplo.gov.br".into()),
+    )
+    .unwrap();
+    // 12 November: both meetings are the next day (the 13th, 09:00),
+    // both actions due within three days.
+    let r = send_due(db, &mailer, nov(12), at(12)).await.unwrap();
+    assert_eq!(r.igesp_due, 4);
+    let got_now = got.lock().unwrap().clone();
+    let to = |addr: &str| -> Vec<String> {
+        got_now
+            .iter()
+            .filter(|m| m.to == [addr.to_string()])
+            .map(|m| body(m))
+            .collect()
+    };
+    let mp_mail = to("promotora@mp.go.gov.br");
+    assert_eq!(mp_mail.len(), 2, "{mp_mail:?}");
+    assert!(
+        mp_mail
+            .iter()
+            .any(|b| b.contains("Reunião de articulação «Articulação»"))
+    );
+    assert!(
+        mp_mail
+            .iter()
+            .any(|b| b.contains("A ação «Audiências» vence em 14/11/2026 (em 2 dias)."))
+    );
+    assert!(
+        mp_mail
+            .iter()
+            .all(|b| !b.contains("Interna") && !b.contains("Iluminação"))
+    );
+    assert!(
+        mp_mail
+            .iter()
+            .any(|b| b.contains("https://atalaia.exemplo.gov.br/reunioes/"))
+    );
+    assert_eq!(to("coord@ssp.go.gov.br").len(), 4);
+    drop(got_now);
+    // Again the same day: nothing new.
+    let r = send_due(db, &mailer, nov(12), at(12)).await.unwrap();
+    assert_eq!((r.sent, r.already), (0, 6));
+}
+
+#[tokio::test]
+async fn igesp_reminders_reach_the_institutions_concerned_once() {
+    for t in TestDb::all().await.unwrap() {
+        igesp_story(&t.db).await;
+        t.cleanup().await.unwrap();
+    }
 }

@@ -1366,3 +1366,62 @@ impl Db {
         })
     }
 }
+
+impl crate::accounts::UserRecord {
+    /// The user as `core::igesp` sees them (their institution, roles and municipality scopes): the one
+    /// mapping from stored grants to the sharing rules.
+    pub fn igesp_viewer(&self) -> atalaia_core::igesp::Viewer {
+        let grants: Vec<(atalaia_core::access::Role, Option<String>)> = self
+            .grants
+            .iter()
+            .map(|g| {
+                let m = match &g.scope {
+                    crate::accounts::Scope::Municipality(c) => Some(c.clone()),
+                    _ => None,
+                };
+                (g.role, m)
+            })
+            .collect();
+        atalaia_core::igesp::Viewer::of(self.institution_id, &grants)
+    }
+}
+
+impl Db {
+    /// The Igesp reminders due on `today` (`core::igesp::meeting_notice`, `action_notice`).
+    pub async fn igesp_notices(
+        &self,
+        today: NaiveDate,
+    ) -> Result<Vec<atalaia_core::igesp::Notice>> {
+        use atalaia_core::igesp::{action_notice, meeting_notice};
+        let mut out: Vec<_> = self
+            .meetings()
+            .await?
+            .iter()
+            .filter_map(|m| {
+                let invited: Vec<i64> = m.institutions.iter().map(|i| i.id).collect();
+                meeting_notice(
+                    m.id,
+                    &m.title,
+                    m.kind,
+                    &m.municipality_code,
+                    m.starts_at,
+                    m.status == "scheduled",
+                    &invited,
+                    today,
+                )
+            })
+            .collect();
+        out.extend(self.actions().await?.iter().filter_map(|a| {
+            action_notice(
+                a.id,
+                &a.title,
+                &a.plan.municipality_code,
+                a.status,
+                a.due_on,
+                &a.institution_ids(),
+                today,
+            )
+        }));
+        Ok(out)
+    }
+}

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use askama::Template;
 use atalaia_core::access::{Permission, Role};
 use atalaia_core::igesp::{ActionStatus, MeetingKind, Viewer, police_side};
-use atalaia_store::accounts::{InstitutionRecord, Scope};
+use atalaia_store::accounts::InstitutionRecord;
 use atalaia_store::igesp::{
     ActionProgress, ActionRecord, Actor, Agenda, IgespError, MeetingRecord, NewAction, NewAttendee,
     NewMeeting,
@@ -28,23 +28,13 @@ use crate::{AppError, AppState};
 
 /// The viewer of the signed-in user (an API key has no institution: it sees by its role only).
 pub(crate) fn viewer(id: &Identity) -> Viewer {
-    let grants: Vec<(Role, Option<String>)> = id
-        .grants
-        .iter()
-        .map(|g| {
-            let m = match &g.scope {
-                Scope::Municipality(c) => Some(c.clone()),
-                _ => None,
-            };
-            (g.role, m)
-        })
-        .collect();
-    let grants = if grants.is_empty() {
-        id.roles.iter().map(|r| (*r, None)).collect()
-    } else {
-        grants
-    };
-    Viewer::of(id.user.as_ref().map_or(-1, |u| u.institution_id), &grants)
+    match &id.user {
+        Some(u) => u.igesp_viewer(),
+        None => {
+            let roles: Vec<(Role, Option<String>)> = id.roles.iter().map(|r| (*r, None)).collect();
+            Viewer::of(-1, &roles)
+        }
+    }
 }
 
 fn actor<'a>(id: &'a Identity, name: &'a str, ip: &'a str, v: &Viewer) -> Actor<'a> {
