@@ -441,7 +441,7 @@ async fn igesp_story(db: &Db) {
         got_now
             .iter()
             .filter(|m| m.to == [addr.to_string()])
-            .map(|m| body(m))
+            .map(body)
             .collect()
     };
     let mp_mail = to("promotora@mp.go.gov.br");
