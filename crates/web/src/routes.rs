@@ -149,6 +149,11 @@ pub fn routes() -> Vec<Route> {
             pages::igesp::cancel,
         ),
         get("/acoes", Perm(P::ViewMeetings), pages::igesp::actions),
+        post(
+            "/acoes",
+            Perm(P::ManageMeetings),
+            pages::igesp::create_action,
+        ),
         get("/acoes/{id}", Perm(P::ViewMeetings), pages::igesp::action),
         post(
             "/acoes/{id}/andamento",

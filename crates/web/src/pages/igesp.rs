@@ -178,35 +178,7 @@ async fn meetings_page(
     }
     upcoming.reverse();
     let manages = id.may(Permission::ManageMeetings) && v.manages;
-    let territories = st.territories().await?;
-    let mut municipalities: Vec<Choice> = territories
-        .iter()
-        .filter(|t| t.kind == "municipality" && t.valid_on(today) && v.covers(&t.code))
-        .map(|t| Choice {
-            value: t.code.clone(),
-            label: t.name.clone(),
-        })
-        .collect();
-    municipalities.sort_by(|a, b| a.label.cmp(&b.label));
-    let mut areas: Vec<Choice> = territories
-        .iter()
-        .filter(|t| {
-            matches!(t.kind.as_str(), "intervention" | "aisp" | "ais" | "aise") && t.valid_on(today)
-        })
-        .map(|t| Choice {
-            value: t.code.clone(),
-            label: format!(
-                "{} ({})",
-                t.name,
-                if t.kind == "intervention" {
-                    "área de intervenção".to_string()
-                } else {
-                    t.kind.to_uppercase()
-                }
-            ),
-        })
-        .collect();
-    areas.sort_by(|a, b| a.label.cmp(&b.label));
+    let (municipalities, areas) = form_choices(st, &v, today).await?;
     let institutions = st
         .db
         .institutions()
@@ -818,6 +790,56 @@ struct ActionsPage {
     filter: String,
     overdue_count: usize,
     open_count: usize,
+    manages: bool,
+    municipalities: Vec<Choice>,
+    areas: Vec<Choice>,
+    institutions: Vec<(i64, String)>,
+    today: String,
+    error: Option<String>,
+}
+
+/// The municipalities a viewer answers for and the areas (intervention areas first) of the forms.
+async fn form_choices(
+    st: &AppState,
+    v: &Viewer,
+    today: NaiveDate,
+) -> Result<(Vec<Choice>, Vec<Choice>), AppError> {
+    let territories = st.territories().await?;
+    let mut municipalities: Vec<Choice> = territories
+        .iter()
+        .filter(|t| t.kind == "municipality" && t.valid_on(today) && v.covers(&t.code))
+        .map(|t| Choice {
+            value: t.code.clone(),
+            label: t.name.clone(),
+        })
+        .collect();
+    municipalities.sort_by(|a, b| a.label.cmp(&b.label));
+    let mut areas: Vec<(bool, Choice)> = territories
+        .iter()
+        .filter(|t| {
+            matches!(t.kind.as_str(), "intervention" | "aisp" | "ais" | "aise") && t.valid_on(today)
+        })
+        .map(|t| {
+            let intervention = t.kind == "intervention";
+            (
+                !intervention,
+                Choice {
+                    value: t.code.clone(),
+                    label: format!(
+                        "{} ({})",
+                        t.name,
+                        if intervention {
+                            "área de intervenção".to_string()
+                        } else {
+                            t.kind.to_uppercase()
+                        }
+                    ),
+                },
+            )
+        })
+        .collect();
+    areas.sort_by(|a, b| (a.0, &a.1.label).cmp(&(b.0, &b.1.label)));
+    Ok((municipalities, areas.into_iter().map(|(_, c)| c).collect()))
 }
 
 /// `GET /acoes?situacao=abertas|atrasadas|todas`: the actions the user may see, overdue flagged.
@@ -826,15 +848,24 @@ pub async fn actions(
     Extension(id): Extension<Identity>,
     Query(f): Query<Fields>,
 ) -> Result<Response, AppError> {
-    let v = viewer(&id);
-    let today = st.config.clock.today();
-    let names = names(&st).await?;
     let filter = field(&f, "situacao").unwrap_or("abertas").to_string();
     if !matches!(filter.as_str(), "abertas" | "atrasadas" | "todas") {
         return Err(AppError::BadRequest(format!(
             "situação `{filter}` inválida: esperado abertas, atrasadas ou todas"
         )));
     }
+    actions_page(&st, &id, filter, None).await
+}
+
+async fn actions_page(
+    st: &AppState,
+    id: &Identity,
+    filter: String,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let v = viewer(id);
+    let today = st.config.clock.today();
+    let names = names(st).await?;
     let visible: Vec<ActionRecord> = st
         .db
         .actions()
@@ -870,13 +901,73 @@ pub async fn actions(
         })
         .collect();
     rows.sort_by_key(|r| !r.overdue);
+    let manages = id.may(Permission::ManageMeetings) && v.manages;
+    let (municipalities, areas) = if manages {
+        form_choices(st, &v, today).await?
+    } else {
+        (vec![], vec![])
+    };
+    let institutions = if manages {
+        st.db
+            .institutions()
+            .await?
+            .into_iter()
+            .filter(|i| i.active)
+            .map(|i| (i.id, format!("{} — {}", i.code, i.name)))
+            .collect()
+    } else {
+        vec![]
+    };
     render(&ActionsPage {
-        chrome: Chrome::new(&st, &id, "Planos de ação", "/acoes").await,
+        chrome: Chrome::new(st, id, "Planos de ação", "/acoes").await,
         rows,
         filter,
         overdue_count,
         open_count,
+        manages,
+        municipalities,
+        areas,
+        institutions,
+        today: today.to_string(),
+        error,
     })
+}
+
+/// `POST /acoes`: an action of a municipality's plan decided outside a meeting (or a joint operation).
+pub async fn create_action(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Form(f): Form<Fields>,
+) -> Result<Response, AppError> {
+    let v = viewer(&id);
+    let a = match new_action(&f) {
+        Ok(a) => a,
+        Err(e) => return actions_page(&st, &id, "abertas".into(), Some(e)).await,
+    };
+    if a.municipality_code.is_empty() {
+        return actions_page(
+            &st,
+            &id,
+            "abertas".into(),
+            Some("escolha o município".into()),
+        )
+        .await;
+    }
+    if !v.manages_in(&a.municipality_code) {
+        return Err(AppError::Forbidden(format!(
+            "o município `{}` não está no seu escopo de coordenação",
+            a.municipality_code
+        )));
+    }
+    let name = id.actor();
+    match st
+        .db
+        .create_action(&a, actor(&id, &name, &id.ip, &v), st.config.clock.now_utc())
+        .await
+    {
+        Ok(aid) => Ok(Redirect::to(&format!("/acoes/{aid}")).into_response()),
+        Err(e) => actions_page(&st, &id, "abertas".into(), Some(refusal(e)?)).await,
+    }
 }
 
 struct HistoryRow {

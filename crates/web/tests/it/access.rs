@@ -47,6 +47,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("POST", "/reunioes/{id}/decisoes", "nnYnnYnn"),
     ("POST", "/reunioes/{id}/cancelar", "nnYnnYnn"),
     ("GET", "/acoes", "nnYnYYYn"),
+    ("POST", "/acoes", "nnYnnYnn"),
     ("GET", "/acoes/{id}", "nnYnYYYn"),
     ("POST", "/acoes/{id}/andamento", "nnYnYYYn"),
     ("GET", "/acoes/{id}/evidencias/{update}", "nnYnYYYn"),

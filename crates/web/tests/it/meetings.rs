@@ -326,6 +326,52 @@ async fn story(db: &atalaia_store::Db) {
         )
         .await;
     assert!(r.body.contains("Andamento registrado."), "{}", r.body);
+    // An action outside a meeting: a joint operation needs its date; with it, it is created in the plan.
+    let joint = format!(
+        "csrf_token={cc}&municipio=5208707&o_que={}&responsavel={pm}&parceiro={mp}&inicio={}&prazo={}&operacao_conjunta=sim",
+        enc("Operação conjunta no terminal"),
+        today(),
+        today() + chrono::Duration::days(5)
+    );
+    let r = app.post_form("/acoes", Some(&coord), &joint).await;
+    assert_eq!(r.status, 200);
+    assert!(
+        r.body
+            .contains("operação conjunta: informe a data da operação"),
+        "{}",
+        r.body
+    );
+    let r = app
+        .post_form(
+            "/acoes",
+            Some(&coord),
+            &format!(
+                "{joint}&data_operacao={}",
+                today() + chrono::Duration::days(3)
+            ),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let created = db
+        .actions()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.title == "Operação conjunta no terminal")
+        .unwrap();
+    assert!(created.joint_operation && created.meeting_id.is_none());
+    assert_eq!(
+        created.partners.iter().map(|p| p.id).collect::<Vec<_>>(),
+        [mp]
+    );
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("/acoes/{}", created.id).as_str())
+    );
+    let r = app
+        .post_form("/acoes", Some(partner), &format!("csrf_token={pc}"))
+        .await;
+    assert_eq!(r.status, 403);
     // Minutes: presence recorded, the agenda frozen.
     let r = app
         .post_form(
