@@ -920,6 +920,15 @@ impl Db {
             None => (a.municipality_code.clone(), a.area_code.clone()),
         };
         let plans = self.plans().await?;
+        // A new plan is named after its area (else the municipality) as people know it.
+        let code = area.as_deref().unwrap_or(&municipality);
+        let plan_name = self
+            .territory(code)
+            .await?
+            .into_iter()
+            .max_by_key(|v| v.valid_from)
+            .map(|v| v.name)
+            .unwrap_or_else(|| code.to_string());
         let mut tx = self.begin().await?;
         let plan_id = match a.plan_id {
             Some(p) => {
@@ -934,10 +943,7 @@ impl Db {
             {
                 Some(p) => p.id,
                 None => {
-                    let title = match &area {
-                        Some(code) => format!("Plano de ação — {code}"),
-                        None => format!("Plano de ação — município {municipality}"),
-                    };
+                    let title = format!("Plano de ação — {plan_name}");
                     on_tx!(&mut tx, |c| {
                         sqlx::query_scalar(
                             "INSERT INTO action_plans (municipality_code, area_code, title, created_by,
