@@ -109,6 +109,12 @@ pub fn routes() -> Vec<Route> {
             Perm(P::Diagnose),
             pages::hotspots::create_area,
         ),
+        get("/avaliacao", Perm(P::Evaluate), pages::evaluation::page),
+        get(
+            "/avaliacao/resultado.csv",
+            Perm(P::Evaluate),
+            pages::evaluation::csv,
+        ),
         get(
             "/municipios/selecao",
             Perm(P::Diagnose),

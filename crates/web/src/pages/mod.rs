@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod audit;
 pub mod calendar;
+pub mod evaluation;
 pub mod home;
 pub mod hotspots;
 pub mod imports;
@@ -57,12 +58,13 @@ pub struct Chrome {
 
 /// The menu, in order. Each entry is shown when the route it leads to lets the user in, so the menu
 /// and the permission check cannot disagree.
-const MENU: [(&str, &str); 17] = [
+const MENU: [(&str, &str); 18] = [
     ("Início", "/"),
     ("Territórios", "/territorios"),
     ("Ocorrências", "/ocorrencias"),
     ("Zonas quentes", "/zonas-quentes"),
     ("Seleção de municípios", "/municipios/selecao"),
+    ("Avaliação", "/avaliacao"),
     ("Operadores", "/operadores"),
     ("RECAP", "/recap"),
     ("Minha unidade", "/recap/unidade"),

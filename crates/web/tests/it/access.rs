@@ -35,6 +35,8 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("GET", "/zonas-quentes/celulas.geojson", "nnYnYYnn"),
     ("GET", "/zonas-quentes/celulas.csv", "nnYnYYnn"),
     ("POST", "/zonas-quentes/area-de-intervencao", "nnYnnnnn"),
+    ("GET", "/avaliacao", "nnYnnYnn"),
+    ("GET", "/avaliacao/resultado.csv", "nnYnnYnn"),
     ("GET", "/municipios/selecao", "nnYnnnnn"),
     ("GET", "/municipios/selecao.csv", "nnYnnnnn"),
     ("GET", "/municipios/selecao.xlsx", "nnYnnnnn"),
