@@ -915,15 +915,17 @@ fn evaluation_query(
     control_buffer: Option<String>,
     crimes: Option<&str>,
 ) -> Result<atalaia_store::evaluation::EvaluationQuery, String> {
-    let start_date = atalaia_core::parse_date(start)
-        .map_err(|e| format!("--start `{start}` inválido: {e}"))?;
+    let start_date =
+        atalaia_core::parse_date(start).map_err(|e| format!("--start `{start}` inválido: {e}"))?;
     let max = atalaia_core::evaluation::MAX_MONTHS;
     let months = months
         .trim()
         .parse::<u32>()
         .ok()
         .filter(|n| (1..=max).contains(n))
-        .ok_or_else(|| format!("--months `{months}` inválido: esperado um número inteiro de 1 a {max}"))?;
+        .ok_or_else(|| {
+            format!("--months `{months}` inválido: esperado um número inteiro de 1 a {max}")
+        })?;
     let buffer_m = match buffer_m {
         None => None,
         Some(v) => Some(
@@ -1044,7 +1046,9 @@ fn print_evaluation(
             println!();
             println!(
                 "WDQ: {}",
-                e.wdq.map(|q| pt(q, 3)).unwrap_or_else(|| "indefinido".into())
+                e.wdq
+                    .map(|q| pt(q, 3))
+                    .unwrap_or_else(|| "indefinido".into())
             );
             println!(
                 "WDD: {} ± {} (erro padrão), z = {}",

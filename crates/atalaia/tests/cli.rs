@@ -961,7 +961,8 @@ fn same_csv(got: &str, expected: &str) {
 #[test]
 fn evaluate_gives_the_hand_worked_example() {
     let dir = tempfile::tempdir().unwrap();
-    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/evaluation");
+    let fixtures =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/evaluation");
     for f in ["territorios.geojson", "ocorrencias.csv"] {
         std::fs::copy(fixtures.join(f), dir.path().join(f)).unwrap();
     }
@@ -1000,12 +1001,24 @@ fn evaluate_gives_the_hand_worked_example() {
         assert!((got - x).abs() < 1e-12, "{got} vs {x}");
     };
     let v = json(&[
-        "--area", "INT1", "--start", "2024-03-01", "--months", "2", "--control", "CTRL1",
-        "--crimes", "roubo_transeunte",
+        "--area",
+        "INT1",
+        "--start",
+        "2024-03-01",
+        "--months",
+        "2",
+        "--control",
+        "CTRL1",
+        "--crimes",
+        "roubo_transeunte",
     ]);
     assert_eq!(v["area"], "INT1");
     assert_eq!(
-        (v["before"].clone(), v["after"].clone(), v["transition"].clone()),
+        (
+            v["before"].clone(),
+            v["after"].clone(),
+            v["transition"].clone()
+        ),
         (
             serde_json::json!({"from": "2024-01-01", "to": "2024-02-29"}),
             serde_json::json!({"from": "2024-03-01", "to": "2024-04-30"}),
@@ -1017,7 +1030,11 @@ fn evaluate_gives_the_hand_worked_example() {
         ("buffer", 2, 5, 0.453125),
         ("control", 10, 12, 0.831_811_904_907_226_6),
     ] {
-        assert_eq!((v[key]["before"].as_u64(), v[key]["after"].as_u64()), (Some(before), Some(after)), "{key}");
+        assert_eq!(
+            (v[key]["before"].as_u64(), v[key]["after"].as_u64()),
+            (Some(before), Some(after)),
+            "{key}"
+        );
         close(&v[key]["p_value"], p);
         close(
             &v[key]["change_pct"],
@@ -1069,8 +1086,18 @@ fn evaluate_gives_the_hand_worked_example() {
     // 1 (520 m) + 6 (elsewhere) + 1 (no coordinates) = 18, after 3 + 5 + 1 + 7 = 16.
     // WDD = −6 − 2 + 3 − (16 − 18) = −3; SE = √(9 + 3 + 10 + 12 + 2 + 5 + 18 + 16) = √75; z = −3/√75.
     let v = json(&[
-        "--area", "INT1", "--start", "2024-03-01", "--months", "2", "--control", "CTRL1",
-        "--control-buffer", "MUN1", "--crimes", "roubo_transeunte",
+        "--area",
+        "INT1",
+        "--start",
+        "2024-03-01",
+        "--months",
+        "2",
+        "--control",
+        "CTRL1",
+        "--control-buffer",
+        "MUN1",
+        "--crimes",
+        "roubo_transeunte",
     ]);
     assert_eq!(
         v["control_buffer"],
@@ -1090,9 +1117,27 @@ fn evaluate_gives_the_hand_worked_example() {
     let v = json(&["--area", "INT1", "--start", "2024-03-01", "--months", "2"]);
     assert_eq!(v["control_area"]["code"], "MUN1");
     assert_eq!(v["control_area"]["rule"], "rest_of_parent");
-    assert_eq!((v["target"]["before"].as_u64(), v["target"]["after"].as_u64()), (Some(9), Some(5)));
-    assert_eq!((v["buffer"]["before"].as_u64(), v["buffer"]["after"].as_u64()), (Some(2), Some(5)));
-    assert_eq!((v["control"]["before"].as_u64(), v["control"]["after"].as_u64()), (Some(8), Some(8)));
+    assert_eq!(
+        (
+            v["target"]["before"].as_u64(),
+            v["target"]["after"].as_u64()
+        ),
+        (Some(9), Some(5))
+    );
+    assert_eq!(
+        (
+            v["buffer"]["before"].as_u64(),
+            v["buffer"]["after"].as_u64()
+        ),
+        (Some(2), Some(5))
+    );
+    assert_eq!(
+        (
+            v["control"]["before"].as_u64(),
+            v["control"]["after"].as_u64()
+        ),
+        (Some(8), Some(8))
+    );
     close(&v["target"]["p_value"], 0.423_950_195_312_5);
     close(&v["control"]["p_value"], 1.0);
     close(&v["control"]["change_pct"], 0.0);
@@ -1105,21 +1150,53 @@ fn evaluate_gives_the_hand_worked_example() {
     // A start in mid-month: March is left out of both; before = February, after = April.
     // T = (4 + 1, 1), D = (1, 3), C = (5, 6).
     let v = json(&[
-        "--area", "INT1", "--start", "2024-03-15", "--months", "1", "--control", "CTRL1",
-        "--crimes", "roubo_transeunte",
+        "--area",
+        "INT1",
+        "--start",
+        "2024-03-15",
+        "--months",
+        "1",
+        "--control",
+        "CTRL1",
+        "--crimes",
+        "roubo_transeunte",
     ]);
-    assert_eq!(v["before"], serde_json::json!({"from": "2024-02-01", "to": "2024-02-29"}));
-    assert_eq!(v["after"], serde_json::json!({"from": "2024-04-01", "to": "2024-04-30"}));
-    assert_eq!(v["transition"], serde_json::json!({"from": "2024-03-01", "to": "2024-03-31"}));
+    assert_eq!(
+        v["before"],
+        serde_json::json!({"from": "2024-02-01", "to": "2024-02-29"})
+    );
+    assert_eq!(
+        v["after"],
+        serde_json::json!({"from": "2024-04-01", "to": "2024-04-30"})
+    );
+    assert_eq!(
+        v["transition"],
+        serde_json::json!({"from": "2024-03-01", "to": "2024-03-31"})
+    );
     for (key, before, after) in [("target", 5, 1), ("buffer", 1, 3), ("control", 5, 6)] {
-        assert_eq!((v[key]["before"].as_u64(), v[key]["after"].as_u64()), (Some(before), Some(after)), "{key}");
+        assert_eq!(
+            (v[key]["before"].as_u64(), v[key]["after"].as_u64()),
+            (Some(before), Some(after)),
+            "{key}"
+        );
     }
     // binomtest(1, 6) = 0.21875 = 2·(1 + 6)/64.
     close(&v["target"]["p_value"], 0.21875);
 
     // CSV and the table.
     let out = evaluate(
-        &["--area", "INT1", "--start", "2024-03-01", "--months", "2", "--control", "CTRL1", "--crimes", "roubo_transeunte"],
+        &[
+            "--area",
+            "INT1",
+            "--start",
+            "2024-03-01",
+            "--months",
+            "2",
+            "--control",
+            "CTRL1",
+            "--crimes",
+            "roubo_transeunte",
+        ],
         "csv",
     );
     assert_eq!(out.status.code(), Some(0));
@@ -1137,7 +1214,19 @@ fn evaluate_gives_the_hand_worked_example() {
          wdd_se,,,,,,7.937253933193772\n\
          wdd_z,,,,,,-0.8819171036881969\n",
     );
-    let out = evaluate(&["--area", "INT1", "--start", "2024-03-01", "--months", "2", "--control", "CTRL1"], "table");
+    let out = evaluate(
+        &[
+            "--area",
+            "INT1",
+            "--start",
+            "2024-03-01",
+            "--months",
+            "2",
+            "--control",
+            "CTRL1",
+        ],
+        "table",
+    );
     assert_eq!(out.status.code(), Some(0));
     let table = String::from_utf8(out.stdout).unwrap();
     assert!(table.contains("antes:  01/01/2024 a 29/02/2024"), "{table}");
@@ -1154,7 +1243,16 @@ fn evaluate_gives_the_hand_worked_example() {
             "erro: --start `2024-13-01` inválido:",
         ),
         (
-            vec!["--area", "INT1", "--start", "2024-03-01", "--months", "2", "--buffer-m", "-10"],
+            vec![
+                "--area",
+                "INT1",
+                "--start",
+                "2024-03-01",
+                "--months",
+                "2",
+                "--buffer-m",
+                "-10",
+            ],
             "erro: --buffer-m `-10` inválido: esperado um número de metros maior que 0 e até 10000",
         ),
         (
@@ -1162,7 +1260,16 @@ fn evaluate_gives_the_hand_worked_example() {
             "erro: área desconhecida: `NADA`",
         ),
         (
-            vec!["--area", "INT1", "--start", "2024-03-01", "--months", "2", "--control", "INT1"],
+            vec![
+                "--area",
+                "INT1",
+                "--start",
+                "2024-03-01",
+                "--months",
+                "2",
+                "--control",
+                "INT1",
+            ],
             "erro: a área de controle `INT1` é a própria área avaliada: escolha outra",
         ),
         (
@@ -1170,11 +1277,29 @@ fn evaluate_gives_the_hand_worked_example() {
             "erro: a área `CTRL1` não tem área-mãe para servir de controle: indique uma área de controle",
         ),
         (
-            vec!["--area", "SEMGEO", "--start", "2024-03-01", "--months", "2", "--control", "CTRL1"],
+            vec![
+                "--area",
+                "SEMGEO",
+                "--start",
+                "2024-03-01",
+                "--months",
+                "2",
+                "--control",
+                "CTRL1",
+            ],
             "erro: a área `SEMGEO` não tem polígono: o entorno (anel em volta da área) precisa dos limites da área",
         ),
         (
-            vec!["--area", "INT1", "--start", "2024-03-01", "--months", "2", "--crimes", "arrastao"],
+            vec![
+                "--area",
+                "INT1",
+                "--start",
+                "2024-03-01",
+                "--months",
+                "2",
+                "--crimes",
+                "arrastao",
+            ],
             "erro: crime desconhecido: `arrastao` (esperado um código do catálogo, como roubo_transeunte)",
         ),
         (

@@ -351,8 +351,14 @@ mod tests {
         assert_eq!(
             (p.before, p.after, p.transition),
             (
-                Span { from: d(2023, 10, 1), to: d(2023, 12, 31) },
-                Span { from: d(2024, 1, 1), to: d(2024, 3, 31) },
+                Span {
+                    from: d(2023, 10, 1),
+                    to: d(2023, 12, 31)
+                },
+                Span {
+                    from: d(2024, 1, 1),
+                    to: d(2024, 3, 31)
+                },
                 None
             )
         );
@@ -361,9 +367,18 @@ mod tests {
         assert_eq!(
             (p.before, p.after, p.transition),
             (
-                Span { from: d(2023, 12, 1), to: d(2024, 1, 31) },
-                Span { from: d(2024, 3, 1), to: d(2024, 4, 30) },
-                Some(Span { from: d(2024, 2, 1), to: d(2024, 2, 29) })
+                Span {
+                    from: d(2023, 12, 1),
+                    to: d(2024, 1, 31)
+                },
+                Span {
+                    from: d(2024, 3, 1),
+                    to: d(2024, 4, 30)
+                },
+                Some(Span {
+                    from: d(2024, 2, 1),
+                    to: d(2024, 2, 29)
+                })
             )
         );
         let w: Vec<String> = p.window().iter().map(|m| m.to_string()).collect();
@@ -378,7 +393,13 @@ mod tests {
         let p = Periods::new(d(2024, 12, 31), 12).unwrap();
         assert_eq!(p.before.from, d(2023, 12, 1));
         assert_eq!(p.before.to, d(2024, 11, 30));
-        assert_eq!(p.after, Span { from: d(2025, 1, 1), to: d(2025, 12, 31) });
+        assert_eq!(
+            p.after,
+            Span {
+                from: d(2025, 1, 1),
+                to: d(2025, 12, 31)
+            }
+        );
         assert_eq!(p.window().len(), 25);
         // Out of range.
         assert_eq!(Periods::new(d(2024, 1, 1), 0), None);

@@ -26,7 +26,9 @@ pub const MAX_METRES: f64 = 10_000.0;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum RingError {
     /// The width is not a positive number up to [`MAX_METRES`].
-    #[error("largura do entorno `{0}` inválida: esperado um número de metros maior que 0 e até 10000")]
+    #[error(
+        "largura do entorno `{0}` inválida: esperado um número de metros maior que 0 e até 10000"
+    )]
     Width(f64),
     /// The area has no polygon to buffer.
     #[error("a área não tem polígono")]
@@ -229,17 +231,11 @@ mod tests {
             // Off the north-east corner along the diagonal: 490 m in, 510 m out (a round corner; a
             // square one would reach 707 m).
             (
-                (
-                    x0 + s + 490.0 / 2f64.sqrt(),
-                    y0 + s + 490.0 / 2f64.sqrt(),
-                ),
+                (x0 + s + 490.0 / 2f64.sqrt(), y0 + s + 490.0 / 2f64.sqrt()),
                 true,
             ),
             (
-                (
-                    x0 + s + 510.0 / 2f64.sqrt(),
-                    y0 + s + 510.0 / 2f64.sqrt(),
-                ),
+                (x0 + s + 510.0 / 2f64.sqrt(), y0 + s + 510.0 / 2f64.sqrt()),
                 false,
             ),
             ((x0 + s + 400.0, y0 + s + 400.0), false),
@@ -288,10 +284,7 @@ mod tests {
     fn bad_widths_and_empty_areas_are_refused() {
         let sq = from_metres(&square(680_000.0, 8_150_000.0, 100.0), &[]);
         for w in [0.0, -5.0, f64::NAN, f64::INFINITY, 10_001.0] {
-            assert!(matches!(
-                BufferRing::new(&sq, w),
-                Err(RingError::Width(_))
-            ));
+            assert!(matches!(BufferRing::new(&sq, w), Err(RingError::Width(_))));
         }
         assert_eq!(
             BufferRing::new(&MultiPolygon::new(vec![]), 500.0).unwrap_err(),

@@ -86,9 +86,7 @@ pub enum EvaluationError {
     #[error("a área de controle `{0}` é a própria área avaliada: escolha outra")]
     ControlIsTarget(String),
     /// No control chosen and the target has no parent to take the rest of.
-    #[error(
-        "a área `{0}` não tem área-mãe para servir de controle: indique uma área de controle"
-    )]
+    #[error("a área `{0}` não tem área-mãe para servir de controle: indique uma área de controle")]
     NoParent(String),
     /// An area did not exist (or had ended) during part of the periods.
     #[error(
@@ -243,10 +241,12 @@ impl EvaluationRun {
             ("buffer", "", &e.buffer),
             ("control", self.control.code.as_str(), &e.control),
         ];
-        let cb = self
-            .control_buffer
-            .as_ref()
-            .map(|a| (a, atalaia_core::evaluation::change(self.control_buffer_counts)));
+        let cb = self.control_buffer.as_ref().map(|a| {
+            (
+                a,
+                atalaia_core::evaluation::change(self.control_buffer_counts),
+            )
+        });
         if let Some((a, ch)) = &cb {
             series.push(("control_buffer", a.code.as_str(), ch));
         }
@@ -430,7 +430,10 @@ impl Db {
         // The parent's occurrences that are in T or in the ring, to take out of the parent.
         let mut parent_taken = ring_all.clone();
         let (t_tag, parent_tag) = (format!("|{}|", q.area), format!("|{control}|"));
-        for (lon, lat, day, areas) in self.located_in_box_with_areas(bbox, from, end, &crimes).await? {
+        for (lon, lat, day, areas) in self
+            .located_in_box_with_areas(bbox, from, end, &crimes)
+            .await?
+        {
             let Ok(m) = Month::of(day) else { continue };
             let areas = format!("|{areas}|");
             let in_ring = ring.contains(lon, lat);
@@ -441,15 +444,22 @@ impl Db {
                 *parent_taken.entry(m).or_default() += 1;
             }
         }
-        let t_series = self.area_months(&q.area, from, to, &crimes, &window).await?;
-        let mut c_series = self.area_months(&control, from, to, &crimes, &window).await?;
+        let t_series = self
+            .area_months(&q.area, from, to, &crimes, &window)
+            .await?;
+        let mut c_series = self
+            .area_months(&control, from, to, &crimes, &window)
+            .await?;
         if control_rule == ControlRule::RestOfParent {
             for (m, n) in c_series.iter_mut() {
                 *n -= parent_taken.get(m).copied().unwrap_or(0);
             }
         }
         let cb_series = match &control_buffer {
-            Some(a) => Some(self.area_months(&a.code, from, to, &crimes, &window).await?),
+            Some(a) => Some(
+                self.area_months(&a.code, from, to, &crimes, &window)
+                    .await?,
+            ),
             None => None,
         };
         // Aggregates are exact (crate invariant) and the parent's part of T and the ring is counted
@@ -474,9 +484,7 @@ impl Db {
                 target: t_series.get(m).copied().unwrap_or(0),
                 buffer: ring_all.get(m).copied().unwrap_or(0),
                 control: c_series.get(m).copied().unwrap_or(0),
-                control_buffer: cb_series
-                    .as_ref()
-                    .map(|s| s.get(m).copied().unwrap_or(0)),
+                control_buffer: cb_series.as_ref().map(|s| s.get(m).copied().unwrap_or(0)),
             })
             .collect();
         let mut crimes_sorted = q.crimes.clone();
@@ -522,7 +530,10 @@ impl Db {
              ) t GROUP BY month ORDER BY month"
         );
         let rows: Vec<(String, i64)> = on_db!(self, |c| {
-            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(code).bind(from).bind(to);
+            let mut q = sqlx::query(AssertSqlSafe(sql))
+                .bind(code)
+                .bind(from)
+                .bind(to);
             for c in crimes {
                 q = q.bind(c);
             }

@@ -3,11 +3,11 @@
 //! default control, and the errors.
 
 use atalaia_core::CrimeCode;
+use atalaia_store::Db;
 use atalaia_store::evaluation::{ControlRule, EvaluationError, EvaluationQuery};
 use atalaia_store::occurrences::{OccurrenceRecord, OccurrenceWriter};
 use atalaia_store::territories::{SINCE_ALWAYS, TerritoryInput};
 use atalaia_store::testing::TestDb;
-use atalaia_store::Db;
 
 use super::{d, dt, new_import};
 
@@ -18,7 +18,13 @@ fn square(lon0: f64, lat0: f64, lon1: f64, lat1: f64) -> (String, [f64; 4]) {
     (g.to_string(), [lon0, lat0, lon1, lat1])
 }
 
-fn area(code: &str, kind: &str, parent: Option<&str>, from: chrono::NaiveDate, geo: Option<(String, [f64; 4])>) -> TerritoryInput {
+fn area(
+    code: &str,
+    kind: &str,
+    parent: Option<&str>,
+    from: chrono::NaiveDate,
+    geo: Option<(String, [f64; 4])>,
+) -> TerritoryInput {
     TerritoryInput {
         code: code.into(),
         name: format!("Área {code}"),
@@ -32,7 +38,14 @@ fn area(code: &str, kind: &str, parent: Option<&str>, from: chrono::NaiveDate, g
     }
 }
 
-fn point(id: &str, at: chrono::NaiveDateTime, lon: f64, lat: f64, areas: &[&str], line: u64) -> OccurrenceRecord {
+fn point(
+    id: &str,
+    at: chrono::NaiveDateTime,
+    lon: f64,
+    lat: f64,
+    areas: &[&str],
+    line: u64,
+) -> OccurrenceRecord {
     OccurrenceRecord {
         line,
         source_id: id.into(),
@@ -53,8 +66,20 @@ async fn story(db: &Db) {
     let mut tx = db.begin().await.unwrap();
     let imp = new_import(&mut tx, "territories").await;
     for t in [
-        area("P", "municipality", None, SINCE_ALWAYS, Some(square(-49.40, -16.80, -49.20, -16.60))),
-        area("T", "intervention", Some("P"), d(2024, 1, 1), Some(square(-49.30, -16.70, -49.29, -16.69))),
+        area(
+            "P",
+            "municipality",
+            None,
+            SINCE_ALWAYS,
+            Some(square(-49.40, -16.80, -49.20, -16.60)),
+        ),
+        area(
+            "T",
+            "intervention",
+            Some("P"),
+            d(2024, 1, 1),
+            Some(square(-49.30, -16.70, -49.29, -16.69)),
+        ),
         area("C", "aisp", None, SINCE_ALWAYS, None),
     ] {
         tx.put_territory(&t, imp, false).await.unwrap().unwrap();
@@ -76,7 +101,11 @@ async fn story(db: &Db) {
     w.write(&mut tx, &batch).await.unwrap();
     w.finish(&mut tx).await.unwrap();
     // Monthly totals (count-only sources): C 4 in January, 2 in March; P 3 in February.
-    for (code, month, n) in [("C", d(2024, 1, 1), 4), ("C", d(2024, 3, 1), 2), ("P", d(2024, 2, 1), 3)] {
+    for (code, month, n) in [
+        ("C", d(2024, 1, 1), 4),
+        ("C", d(2024, 3, 1), 2),
+        ("P", d(2024, 2, 1), 3),
+    ] {
         tx.put_monthly_count(code, "roubo_transeunte", month, n, imp, false)
             .await
             .unwrap();
@@ -128,7 +157,10 @@ async fn story(db: &Db) {
     let mut none = q(Some("C"));
     none.crimes = vec![CrimeCode::parse("furto_celular").unwrap()];
     let run = db.evaluate(&none).await.unwrap();
-    assert_eq!(run.evaluation.target.before + run.evaluation.buffer.after, 0);
+    assert_eq!(
+        run.evaluation.target.before + run.evaluation.buffer.after,
+        0
+    );
     assert_eq!(run.evaluation.wdq, None);
 
     // Errors.
@@ -142,7 +174,10 @@ async fn story(db: &Db) {
     );
     let mut long = q(Some("C"));
     long.months = 37;
-    assert!(matches!(db.evaluate(&long).await, Err(EvaluationError::Months(37))));
+    assert!(matches!(
+        db.evaluate(&long).await,
+        Err(EvaluationError::Months(37))
+    ));
     let mut wide = q(Some("C"));
     wide.buffer_m = Some(0.0);
     assert_eq!(
@@ -151,16 +186,23 @@ async fn story(db: &Db) {
     );
     let mut same = q(Some("C"));
     same.control_buffer = Some("T".into());
-    assert!(matches!(db.evaluate(&same).await, Err(EvaluationError::ControlIsTarget(c)) if c == "T"));
+    assert!(
+        matches!(db.evaluate(&same).await, Err(EvaluationError::ControlIsTarget(c)) if c == "T")
+    );
     let mut unknown = q(Some("X"));
     unknown.area = "T".into();
-    assert!(matches!(db.evaluate(&unknown).await, Err(EvaluationError::UnknownArea(c)) if c == "X"));
+    assert!(
+        matches!(db.evaluate(&unknown).await, Err(EvaluationError::UnknownArea(c)) if c == "X")
+    );
     let mut no_parent = q(None);
     no_parent.area = "P".into();
     assert!(matches!(db.evaluate(&no_parent).await, Err(EvaluationError::NoParent(c)) if c == "P"));
     let mut not_over = q(Some("C"));
     not_over.today = d(2024, 4, 30);
-    assert!(matches!(db.evaluate(&not_over).await, Err(EvaluationError::NotOver { .. })));
+    assert!(matches!(
+        db.evaluate(&not_over).await,
+        Err(EvaluationError::NotOver { .. })
+    ));
 }
 
 #[tokio::test]

@@ -57,9 +57,10 @@ impl Form {
         }
     }
 
-    /// Whether the form asks for a result (an area and a start); a link with only the area opens the form.
+    /// Whether the form asks for a result (a start date is given); a link with only the area opens the
+    /// form with the area chosen.
     fn asks(&self) -> bool {
-        !self.area.is_empty() && !self.start.is_empty()
+        !self.start.is_empty()
     }
 
     /// The query, or a pt-BR message naming the value and what was expected.
@@ -401,7 +402,10 @@ pub async fn page(
 }
 
 /// `GET /avaliacao/resultado.csv`: the result as `atalaia evaluate --format csv` prints it.
-pub async fn csv(State(st): State<AppState>, Query(f): Query<Fields>) -> Result<Response, AppError> {
+pub async fn csv(
+    State(st): State<AppState>,
+    Query(f): Query<Fields>,
+) -> Result<Response, AppError> {
     let form = Form::read(&f);
     let q = form
         .query(st.config.clock.today())

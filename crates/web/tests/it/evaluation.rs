@@ -114,11 +114,18 @@ async fn evaluation_page_gives_the_cli_numbers_on_both_backends() {
             "Depois: 01/03/2024 a 30/04/2024",
             "Na área de intervenção a variação foi de -66,7 % (p = 0,1460): dentro do que o acaso explica.",
             "data-start=\"2\"",
-            "href=\"/avaliacao/resultado.csv?area=INT1&amp;inicio=2024-03-01&amp;meses=2&amp;controle=CTRL1&amp;crime=roubo_transeunte\"",
             "<script src=\"/static/evaluation.js\"></script>",
         ] {
             assert!(body.contains(expected), "{}: missing {expected}", t.label);
         }
+        // The download link carries the same choices (`&` HTML-escaped in the attribute).
+        assert!(
+            body.replace("&#38;", "&").replace("&amp;", "&").contains(
+                "href=\"/avaliacao/resultado.csv?area=INT1&inicio=2024-03-01&meses=2&controle=CTRL1&crime=roubo_transeunte\""
+            ),
+            "{}",
+            t.label
+        );
         // The chart's series: T, D, C month by month (Jan–Apr 2024), as the CLI's `monthly`.
         assert!(
             body.contains("[4,5,2,1]") && body.contains("[1,1,2,3]") && body.contains("[5,5,6,6]"),
@@ -128,11 +135,17 @@ async fn evaluation_page_gives_the_cli_numbers_on_both_backends() {
 
         // Without a control: the rest of MUN1 (8 → 8), every crime (T 9 → 5), as the CLI.
         let r = app
-            .get("/avaliacao?area=INT1&inicio=2024-03-01&meses=2", Some(&cookie))
+            .get(
+                "/avaliacao?area=INT1&inicio=2024-03-01&meses=2",
+                Some(&cookie),
+            )
             .await;
         assert_eq!(r.status, 200, "{}", r.body);
         assert!(r.body.contains("restante de MUN1 — Município de teste"));
-        assert!(r.body.contains("<tr><th scope=\"row\">WDQ</th><td class=\"num\">-0,750</td></tr>"));
+        assert!(
+            r.body
+                .contains("<tr><th scope=\"row\">WDQ</th><td class=\"num\">-0,750</td></tr>")
+        );
         assert!(r.body.contains("<td class=\"num\">-1 ± 7,28</td>"));
 
         // A link with only the area opens the form with the area chosen, no error.
@@ -142,21 +155,51 @@ async fn evaluation_page_gives_the_cli_numbers_on_both_backends() {
         assert!(!r.body.contains("role=\"alert\""));
         // The intervention area's page links to it.
         let r = app.get("/territorios/INT1", Some(&cookie)).await;
-        assert!(r.body.contains("href=\"/avaliacao?area=INT1\""), "{}", r.body);
+        assert!(
+            r.body.contains("href=\"/avaliacao?area=INT1\""),
+            "{}",
+            r.body
+        );
 
         // Bad input: 400 and a message that names the value and what was expected.
         for (query, message) in [
-            ("area=INT1&inicio=2024-03-01&meses=0", "número de meses `0` inválido: esperado um número inteiro de 1 a 36"),
-            ("area=INT1&inicio=01/13/2024&meses=2", "data de início `01/13/2024` inválida:"),
-            ("area=INT1&inicio=2024-03-01&entorno=-5", "largura do entorno `-5` inválida: esperado um número de metros maior que 0 e até 10000"),
-            ("area=INT1&inicio=2024-03-01&meses=2&controle=INT1", "a área de controle `INT1` é a própria área avaliada: escolha outra"),
-            ("area=INT1&inicio=2024-03-01&meses=2&crime=arrastao", "crime desconhecido: `arrastao`"),
-            ("area=INT1&inicio=2024-05-01&meses=2", "o período depois termina em 2024-06-30, depois de hoje (2024-06-01)"),
-            ("area=SEMGEO&inicio=2024-03-01&meses=2&controle=CTRL1", "a área `SEMGEO` não tem polígono"),
+            ("inicio=2024-03-01&meses=2", "escolha a área a avaliar"),
+            (
+                "area=INT1&inicio=2024-03-01&meses=0",
+                "número de meses `0` inválido: esperado um número inteiro de 1 a 36",
+            ),
+            (
+                "area=INT1&inicio=01/13/2024&meses=2",
+                "data de início `01/13/2024` inválida:",
+            ),
+            (
+                "area=INT1&inicio=2024-03-01&entorno=-5",
+                "largura do entorno `-5` inválida: esperado um número de metros maior que 0 e até 10000",
+            ),
+            (
+                "area=INT1&inicio=2024-03-01&meses=2&controle=INT1",
+                "a área de controle `INT1` é a própria área avaliada: escolha outra",
+            ),
+            (
+                "area=INT1&inicio=2024-03-01&meses=2&crime=arrastao",
+                "crime desconhecido: `arrastao`",
+            ),
+            (
+                "area=INT1&inicio=2024-05-01&meses=2",
+                "o período depois termina em 2024-06-30, depois de hoje (2024-06-01)",
+            ),
+            (
+                "area=SEMGEO&inicio=2024-03-01&meses=2&controle=CTRL1",
+                "a área `SEMGEO` não tem polígono",
+            ),
         ] {
             let r = app.get(&format!("/avaliacao?{query}"), Some(&cookie)).await;
             assert_eq!(r.status, 400, "{}: {query}: {}", t.label, r.body);
-            assert!(r.body.contains(message), "{}: {query}: missing {message}", t.label);
+            assert!(
+                r.body.contains(message),
+                "{}: {query}: missing {message}",
+                t.label
+            );
             let r = app
                 .get(&format!("/avaliacao/resultado.csv?{query}"), Some(&cookie))
                 .await;
@@ -164,7 +207,12 @@ async fn evaluation_page_gives_the_cli_numbers_on_both_backends() {
         }
         // A partner may not evaluate.
         let partner = app.login("parceiro", "demo-parceiro-7872").await.unwrap();
-        assert_eq!(app.get(&format!("/avaliacao?{qs}"), Some(&partner)).await.status, 403);
+        assert_eq!(
+            app.get(&format!("/avaliacao?{qs}"), Some(&partner))
+                .await
+                .status,
+            403
+        );
         t.cleanup().await.unwrap();
     }
 }
