@@ -202,6 +202,7 @@ async fn two_roles_navigate_see_the_map_upload_and_are_protected_from_forgery() 
             "Ocorrências",
             "Zonas quentes",
             "Seleção de municípios",
+            "Avaliação",
             "Operadores",
             "Importações"
         ]
