@@ -6,9 +6,114 @@
 //! Pure: counts in, numbers and words out. The periods have the same number of months, so under "no
 //! change" `x_a` is Binomial(`x_b + x_a`, 1/2) given the total; the two-sided p is R's `binom.test`'s.
 
+use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::Month;
 use crate::stats::binom_test;
+
+/// The most months a period may have (three years each side).
+pub const MAX_MONTHS: u32 = 36;
+
+/// Days `from..=to`, both inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Span {
+    /// First day.
+    pub from: NaiveDate,
+    /// Last day (inclusive).
+    pub to: NaiveDate,
+}
+
+/// The before and after periods of igesp.md §6: "*before* = the N whole months before the start date,
+/// *after* = the N months from it".
+///
+/// Both are whole calendar months, so the two periods have the same number of months (what the exact
+/// test assumes) and counts imported only as monthly totals fall wholly on one side. When the start is
+/// the first of a month, *after* begins that day. When it is not, the start's own month is split
+/// between the plan and what came before it: it is left out of both periods (a *transition* month,
+/// reported) and *after* begins on the first of the next month — counting it as "after" would credit
+/// the plan with days before it began, counting it as "before" would blame the baseline for days of the
+/// plan. *Before* always ends on the last day before the start's month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Periods {
+    /// N, the months of each period.
+    pub months: u32,
+    /// The N whole months before the start's month.
+    pub before: Span,
+    /// The N whole months from the start (from the next month when the start is not a first).
+    pub after: Span,
+    /// The start's month, left out, when the start is not the first of a month.
+    pub transition: Option<Span>,
+}
+
+impl Periods {
+    /// The periods of `months` (1 to [`MAX_MONTHS`]) around `start`; `None` when `months` is out of
+    /// range or the dates leave the calendar [`Month`] accepts.
+    pub fn new(start: NaiveDate, months: u32) -> Option<Periods> {
+        if !(1..=MAX_MONTHS).contains(&months) {
+            return None;
+        }
+        let start_month = Month::of(start).ok()?;
+        let mut first_before = start_month;
+        for _ in 0..months {
+            first_before = first_before.pred()?;
+        }
+        let split = start != start_month.first_day();
+        let first_after = if split {
+            start_month.succ()?
+        } else {
+            start_month
+        };
+        let mut last_after = first_after;
+        for _ in 1..months {
+            last_after = last_after.succ()?;
+        }
+        Some(Periods {
+            months,
+            before: Span {
+                from: first_before.first_day(),
+                to: start_month.pred()?.last_day(),
+            },
+            after: Span {
+                from: first_after.first_day(),
+                to: last_after.last_day(),
+            },
+            transition: split.then(|| Span {
+                from: start_month.first_day(),
+                to: start_month.last_day(),
+            }),
+        })
+    }
+
+    /// Every month from the first of *before* to the last of *after* (the transition included), in
+    /// order.
+    pub fn window(&self) -> Vec<Month> {
+        let (Ok(mut m), Ok(last)) = (Month::of(self.before.from), Month::of(self.after.to)) else {
+            return Vec::new();
+        };
+        let mut out = vec![m];
+        while m < last {
+            match m.succ() {
+                Some(n) => {
+                    m = n;
+                    out.push(m);
+                }
+                None => break,
+            }
+        }
+        out
+    }
+
+    /// Whether `month` is in *before*.
+    pub fn is_before(&self, month: Month) -> bool {
+        month.first_day() >= self.before.from && month.last_day() <= self.before.to
+    }
+
+    /// Whether `month` is in *after*.
+    pub fn is_after(&self, month: Month) -> bool {
+        month.first_day() >= self.after.from && month.last_day() <= self.after.to
+    }
+}
 
 /// Counts of one area before and after.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -233,6 +338,74 @@ mod tests {
              WDQ = -0,250: parte do crime pode ter se deslocado para o entorno, menos do que o ganho na área (ganho líquido). \
              WDD = -7 (erro padrão 22,65, z = -0,31): efeito líquido dentro do que o acaso explica."
         );
+    }
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn periods_are_whole_months_around_the_start() {
+        // A start on the first: before = Oct–Dec 2023, after = Jan–Mar 2024, nothing left out.
+        let p = Periods::new(d(2024, 1, 1), 3).unwrap();
+        assert_eq!(
+            (p.before, p.after, p.transition),
+            (
+                Span {
+                    from: d(2023, 10, 1),
+                    to: d(2023, 12, 31)
+                },
+                Span {
+                    from: d(2024, 1, 1),
+                    to: d(2024, 3, 31)
+                },
+                None
+            )
+        );
+        // Mid-month: the start's month (February 2024, a leap month) is left out of both.
+        let p = Periods::new(d(2024, 2, 15), 2).unwrap();
+        assert_eq!(
+            (p.before, p.after, p.transition),
+            (
+                Span {
+                    from: d(2023, 12, 1),
+                    to: d(2024, 1, 31)
+                },
+                Span {
+                    from: d(2024, 3, 1),
+                    to: d(2024, 4, 30)
+                },
+                Some(Span {
+                    from: d(2024, 2, 1),
+                    to: d(2024, 2, 29)
+                })
+            )
+        );
+        let w: Vec<String> = p.window().iter().map(|m| m.to_string()).collect();
+        assert_eq!(w, ["2023-12", "2024-01", "2024-02", "2024-03", "2024-04"]);
+        let feb = Month::parse("2024-02").unwrap();
+        let jan = Month::parse("2024-01").unwrap();
+        let mar = Month::parse("2024-03").unwrap();
+        assert!(p.is_before(jan) && !p.is_after(jan));
+        assert!(!p.is_before(feb) && !p.is_after(feb));
+        assert!(p.is_after(mar) && !p.is_before(mar));
+        // Twelve months from the last day of a year.
+        let p = Periods::new(d(2024, 12, 31), 12).unwrap();
+        assert_eq!(p.before.from, d(2023, 12, 1));
+        assert_eq!(p.before.to, d(2024, 11, 30));
+        assert_eq!(
+            p.after,
+            Span {
+                from: d(2025, 1, 1),
+                to: d(2025, 12, 31)
+            }
+        );
+        assert_eq!(p.window().len(), 25);
+        // Out of range.
+        assert_eq!(Periods::new(d(2024, 1, 1), 0), None);
+        assert_eq!(Periods::new(d(2024, 1, 1), 37), None);
+        assert!(Periods::new(d(2024, 1, 1), 36).is_some());
+        assert_eq!(Periods::new(d(1900, 1, 1), 1), None);
     }
 
     #[test]

@@ -212,7 +212,7 @@ impl Db {
 }
 
 /// ` AND crime IN ($first, …)` for a non-empty list.
-fn crime_filter(crimes: &[String], first: usize) -> String {
+pub(crate) fn crime_filter(crimes: &[String], first: usize) -> String {
     if crimes.is_empty() {
         return String::new();
     }

@@ -27,6 +27,7 @@ pub mod audit;
 pub mod counts;
 pub mod cycles;
 mod direct;
+pub mod evaluation;
 pub mod hotspots;
 pub mod igesp;
 pub mod imports;

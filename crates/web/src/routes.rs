@@ -165,6 +165,12 @@ pub fn routes() -> Vec<Route> {
             Perm(P::ViewMeetings),
             pages::igesp::evidence,
         ),
+        get("/avaliacao", Perm(P::Evaluate), pages::evaluation::page),
+        get(
+            "/avaliacao/resultado.csv",
+            Perm(P::Evaluate),
+            pages::evaluation::csv,
+        ),
         get(
             "/municipios/selecao",
             Perm(P::Diagnose),

@@ -8,6 +8,8 @@ use atalaia_store::testing::TestDb;
 use atalaia_store::{Db, Tx};
 use chrono::{NaiveDate, NaiveDateTime};
 
+mod evaluation;
+
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
 }

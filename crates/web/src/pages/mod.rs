@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod audit;
 pub mod calendar;
+pub mod evaluation;
 pub mod home;
 pub mod hotspots;
 pub mod igesp;
@@ -59,7 +60,7 @@ pub struct Chrome {
 
 /// The menu, in order. Each entry is shown when the route it leads to lets the user in, so the menu
 /// and the permission check cannot disagree.
-const MENU: [(&str, &str); 19] = [
+const MENU: [(&str, &str); 20] = [
     ("Início", "/"),
     ("Territórios", "/territorios"),
     ("Ocorrências", "/ocorrencias"),
@@ -67,6 +68,7 @@ const MENU: [(&str, &str); 19] = [
     ("Seleção de municípios", "/municipios/selecao"),
     ("Reuniões", "/reunioes"),
     ("Ações", "/acoes"),
+    ("Avaliação", "/avaliacao"),
     ("Operadores", "/operadores"),
     ("RECAP", "/recap"),
     ("Minha unidade", "/recap/unidade"),

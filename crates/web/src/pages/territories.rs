@@ -176,6 +176,8 @@ struct DetailPage {
     months_labels: String,
     months_values: String,
     population_rows: Vec<(i32, String)>,
+    /// The link to evaluate an intervention area (igesp.md §6), for those who may.
+    evaluate_url: Option<String>,
 }
 
 /// `GET /territorios/{code}`.
@@ -233,6 +235,9 @@ pub async fn detail(
             .iter()
             .map(|(y, p)| (*y, thousands((*p).max(0) as u64)))
             .collect(),
+        evaluate_url: (current.kind == "intervention"
+            && id.may(atalaia_core::access::Permission::Evaluate))
+        .then(|| format!("/avaliacao?area={}", crate::guard::percent_encode(&code))),
         code,
     })
 }

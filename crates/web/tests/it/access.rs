@@ -51,6 +51,8 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("GET", "/acoes/{id}", "nnYnYYYn"),
     ("POST", "/acoes/{id}/andamento", "nnYnYYYn"),
     ("GET", "/acoes/{id}/evidencias/{update}", "nnYnYYYn"),
+    ("GET", "/avaliacao", "nnYnnYnn"),
+    ("GET", "/avaliacao/resultado.csv", "nnYnnYnn"),
     ("GET", "/municipios/selecao", "nnYnnnnn"),
     ("GET", "/municipios/selecao.csv", "nnYnnnnn"),
     ("GET", "/municipios/selecao.xlsx", "nnYnnnnn"),

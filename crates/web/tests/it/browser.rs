@@ -204,6 +204,7 @@ async fn two_roles_navigate_see_the_map_upload_and_are_protected_from_forgery() 
             "Seleção de municípios",
             "Reuniões",
             "Ações",
+            "Avaliação",
             "Operadores",
             "Importações"
         ]

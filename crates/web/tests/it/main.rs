@@ -3,6 +3,7 @@
 
 mod access;
 mod browser;
+mod evaluation;
 mod flows;
 mod igesp;
 mod ipei;
