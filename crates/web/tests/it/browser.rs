@@ -1573,6 +1573,17 @@ async fn an_igesp_cycle_from_the_coordinator_to_the_partner() {
         "{decisions}"
     );
     shot_full(&c, "igesp-meeting-coordinator").await;
+    // Did it work? The evaluation of AISP 1 (igesp.md §6): the page draws its chart and a verdict.
+    c.goto(&format!(
+        "{base}/avaliacao?area=AISP1&inicio=2026-04-01&meses=3"
+    ))
+    .await
+    .unwrap();
+    wait_for(&c, "canvas#grafico-avaliacao").await;
+    let verdict = wait_for(&c, ".verdict").await.text().await.unwrap();
+    assert!(!verdict.is_empty());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    shot_full(&c, "evaluation-aisp1").await;
     sign_out(&c).await;
 
     // The partner.
