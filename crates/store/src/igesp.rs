@@ -1431,3 +1431,62 @@ impl Db {
         Ok(out)
     }
 }
+
+impl Db {
+    /// Gives `user_id` a new calendar subscription key (its SHA-256 `key_hash`), replacing any earlier
+    /// one, audited (`calendar.key_created`; the key itself is never stored nor logged).
+    pub async fn set_calendar_key(
+        &self,
+        user_id: i64,
+        key_hash: &str,
+        actor: &str,
+        ip: &str,
+        now: NaiveDateTime,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, |c| {
+            sqlx::query("DELETE FROM calendar_feeds WHERE user_id = $1")
+                .bind(user_id)
+                .execute(&mut *c)
+                .await?;
+            sqlx::query(
+                "INSERT INTO calendar_feeds (user_id, key_hash, created_at) VALUES ($1, $2, $3)",
+            )
+            .bind(user_id)
+            .bind(key_hash)
+            .bind(now)
+            .execute(&mut *c)
+            .await?;
+        });
+        tx.audit(
+            &AuditEvent {
+                actor: actor.into(),
+                action: "calendar.key_created".into(),
+                object: format!("user:{user_id}"),
+                details: serde_json::json!({}),
+                ip: ip.into(),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The active user whose calendar key hashes to `key_hash`.
+    pub async fn user_by_calendar_key(
+        &self,
+        key_hash: &str,
+    ) -> Result<Option<crate::accounts::UserRecord>> {
+        let id: Option<i64> = on_db!(self, |c| {
+            sqlx::query_scalar("SELECT user_id FROM calendar_feeds WHERE key_hash = $1")
+                .bind(key_hash)
+                .fetch_optional(c)
+                .await?
+        });
+        match id {
+            Some(id) => Ok(self.user_by_id(id).await?.filter(|u| u.active)),
+            None => Ok(None),
+        }
+    }
+}

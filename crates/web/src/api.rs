@@ -19,6 +19,7 @@ pub async fn me(Extension(id): Extension<Identity>) -> Response {
         (Via::ApiKey { prefix }, _) => ("api_key", prefix.clone()),
         (Via::Session { .. }, Some(u)) => ("session", u.login.clone()),
         (Via::Session { .. }, None) => ("session", String::new()),
+        (Via::CalendarKey, _) => ("calendar_key", String::new()),
     };
     Json(serde_json::json!({
         "via": kind,

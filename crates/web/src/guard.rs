@@ -46,7 +46,12 @@ pub enum Via {
         /// The key's public prefix.
         prefix: String,
     },
+    /// A user's calendar subscription key: only [`CALENDAR_FEED`], only GET.
+    CalendarKey,
 }
+
+/// The one path a calendar subscription key opens (calendar applications cannot hold a session).
+pub const CALENDAR_FEED: &str = "/reunioes/agenda.ics";
 
 /// Who is asking, handed to handlers by the guard.
 #[derive(Debug, Clone)]
@@ -74,6 +79,8 @@ impl Identity {
             (Via::ApiKey { prefix }, _) => format!("apikey:{prefix}"),
             (Via::Session { .. }, Some(u)) => format!("user:{}", u.login),
             (Via::Session { .. }, None) => "desconhecido".into(),
+            (Via::CalendarKey, Some(u)) => format!("calendar:{}", u.login),
+            (Via::CalendarKey, None) => "desconhecido".into(),
         }
     }
 
@@ -99,7 +106,7 @@ impl Identity {
     pub fn csrf(&self) -> &str {
         match &self.via {
             Via::Session { csrf, .. } => csrf,
-            Via::ApiKey { .. } => "",
+            Via::ApiKey { .. } | Via::CalendarKey => "",
         }
     }
 }
@@ -151,6 +158,7 @@ fn is_api(path: &str) -> bool {
 pub async fn identify(
     st: &AppState,
     path: &str,
+    query: Option<&str>,
     headers: &HeaderMap,
     ip: String,
 ) -> Result<Option<Identity>, crate::AppError> {
@@ -176,6 +184,24 @@ pub async fn identify(
             }));
     }
     let Some(token) = cookie(headers, SESSION_COOKIE) else {
+        // A calendar application: its key opens the user's calendar, and nothing else.
+        if path == CALENDAR_FEED
+            && let Some(key) = query.and_then(|q| url_form_field(q, "chave"))
+        {
+            return Ok(st
+                .db
+                .user_by_calendar_key(&token_hash(key.trim()))
+                .await?
+                .map(|u| Identity {
+                    name: u.name.clone(),
+                    roles: u.roles(),
+                    grants: u.grants.clone(),
+                    institution: u.institution_code.clone(),
+                    user: Some(u),
+                    via: Via::CalendarKey,
+                    ip,
+                }));
+        }
         return Ok(None);
     };
     let hash = token_hash(token);
@@ -222,7 +248,8 @@ async fn check(access: Access, st: &AppState, mut req: Request) -> Result<Reques
     let api = is_api(req.uri().path());
     let path = req.uri().path().to_string();
     let headers = req.headers().clone();
-    let identity = identify(st, &path, &headers, client_ip(&req))
+    let query = req.uri().query().map(str::to_string);
+    let identity = identify(st, &path, query.as_deref(), &headers, client_ip(&req))
         .await
         .map_err(|e| e.into_response())?;
     if access == Access::Public {
@@ -234,6 +261,9 @@ async fn check(access: Access, st: &AppState, mut req: Request) -> Result<Reques
     let Some(identity) = identity else {
         return Err(unauthenticated(api, &req));
     };
+    if identity.via == Via::CalendarKey && *req.method() != Method::GET {
+        return Err(forbidden(api));
+    }
     if let Access::Perm(p) = access
         && !identity.may(p)
     {

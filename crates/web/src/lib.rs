@@ -283,7 +283,14 @@ pub fn router(state: AppState) -> Router {
         }))
         // Maps send megabytes of GeoJSON: compress when the browser accepts it.
         .layer(tower_http::compression::CompressionLayer::new())
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        // Spans name the path only: query strings carry CSRF tokens of uploads and calendar keys.
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http().make_span_with(
+                |req: &axum::http::Request<axum::body::Body>| {
+                    tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
+                },
+            ),
+        )
         .with_state(state)
 }
 

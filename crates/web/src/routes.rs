@@ -118,6 +118,11 @@ pub fn routes() -> Vec<Route> {
             Perm(P::ViewMeetings),
             pages::igesp::calendar,
         ),
+        post(
+            "/reunioes/agenda/chave",
+            Perm(P::ViewMeetings),
+            pages::igesp::calendar_key,
+        ),
         get(
             "/reunioes/{id}",
             Perm(P::ViewMeetings),

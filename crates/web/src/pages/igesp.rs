@@ -121,6 +121,8 @@ struct MeetingsPage {
     areas: Vec<Choice>,
     institutions: Vec<(i64, String, bool)>,
     error: Option<String>,
+    /// A new calendar subscription address, shown once.
+    feed_url: Option<String>,
 }
 
 fn meeting_row(
@@ -160,6 +162,15 @@ async fn meetings_page(
     st: &AppState,
     id: &Identity,
     error: Option<String>,
+) -> Result<Response, AppError> {
+    meetings_page_with(st, id, error, None).await
+}
+
+async fn meetings_page_with(
+    st: &AppState,
+    id: &Identity,
+    error: Option<String>,
+    feed_url: Option<String>,
 ) -> Result<Response, AppError> {
     let v = viewer(id);
     let today = st.config.clock.today();
@@ -206,7 +217,50 @@ async fn meetings_page(
         areas,
         institutions,
         error,
+        feed_url,
     })
+}
+
+/// `POST /reunioes/agenda/chave`: a new calendar subscription key for the signed-in user (replacing the
+/// old one); its address is shown once, the database keeps only its hash.
+pub async fn calendar_key(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, AppError> {
+    let Some(user) = &id.user else {
+        return Err(AppError::Forbidden(
+            "só uma pessoa com sessão pode criar o endereço da sua agenda".into(),
+        ));
+    };
+    let key = crate::security::random_token();
+    st.db
+        .set_calendar_key(
+            user.id,
+            &crate::security::token_hash(&key),
+            &id.actor(),
+            &id.ip,
+            st.config.clock.now_utc(),
+        )
+        .await?;
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".:-[]".contains(c))
+        })
+        .unwrap_or("127.0.0.1:8080");
+    let scheme = if st.config.secure_cookies {
+        "https"
+    } else {
+        "http"
+    };
+    let url = format!(
+        "{scheme}://{host}{}?chave={key}",
+        crate::guard::CALENDAR_FEED
+    );
+    meetings_page_with(&st, &id, None, Some(url)).await
 }
 
 /// `GET /reunioes`: the meetings the user may see, upcoming first; the schedule form for coordinators.

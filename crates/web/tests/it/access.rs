@@ -40,6 +40,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("GET", "/reunioes", "nnYnYYYn"),
     ("POST", "/reunioes", "nnYnnYnn"),
     ("GET", "/reunioes/agenda.ics", "nnYnYYYn"),
+    ("POST", "/reunioes/agenda/chave", "nnYnYYYn"),
     ("GET", "/reunioes/{id}", "nnYnYYYn"),
     ("GET", "/reunioes/{id}/ata.pdf", "nnYnYYYn"),
     ("POST", "/reunioes/{id}/participantes", "nnYnnYnn"),

@@ -207,6 +207,65 @@ async fn story(db: &atalaia_store::Db) {
         ics.body
             .contains(&format!("DTSTART:{}T120000Z", day.replace('-', "")))
     );
+    // A calendar application subscribes with a key instead of a session: the key opens the calendar
+    // (GET only), nothing else, and a new key replaces the old one.
+    let r = app
+        .post_form(
+            "/reunioes/agenda/chave",
+            Some(partner),
+            &format!("csrf_token={}", app.csrf(partner).await),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let url = r
+        .body
+        .split("<code class=\"key\" id=\"endereco-agenda\">")
+        .nth(1)
+        .unwrap()
+        .split("</code>")
+        .next()
+        .unwrap()
+        .to_string();
+    let path = &url[url.find("/reunioes/agenda.ics?chave=").unwrap()..];
+    let feed = app.get(path, None).await;
+    assert_eq!(feed.status, 200);
+    assert_eq!(
+        feed.body,
+        ics.body.replace(
+            ics.body
+                .split("DTSTAMP:")
+                .nth(1)
+                .unwrap()
+                .split("\r\n")
+                .next()
+                .unwrap(),
+            feed.body
+                .split("DTSTAMP:")
+                .nth(1)
+                .unwrap()
+                .split("\r\n")
+                .next()
+                .unwrap(),
+        )
+    );
+    let key = path.split("chave=").nth(1).unwrap();
+    for other in ["/reunioes", "/acoes", "/"] {
+        let r = app.get(&format!("{other}?chave={key}"), None).await;
+        assert_eq!(r.status, 303, "{other} must ask for a sign-in");
+    }
+    assert_eq!(
+        app.get("/reunioes/agenda.ics?chave=0000", None)
+            .await
+            .status,
+        303
+    );
+    app.post_form(
+        "/reunioes/agenda/chave",
+        Some(partner),
+        &format!("csrf_token={}", app.csrf(partner).await),
+    )
+    .await;
+    assert_eq!(app.get(path, None).await.status, 303, "the old key is gone");
     // The partner's meeting list has the articulation, not the internal meeting.
     let list = app.get("/reunioes", Some(partner)).await;
     assert!(list.body.contains("Articulação — centro"));
