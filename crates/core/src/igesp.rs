@@ -78,6 +78,71 @@ serde_as_str!(
     "a meeting kind: internal, articulation, intervention"
 );
 
+/// Where a meeting stands (igesp.md §4): scheduled, held (its minutes recorded) or cancelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum MeetingStatus {
+    /// Ahead, or past without minutes yet.
+    Scheduled,
+    /// Held: its minutes are recorded and its agenda frozen.
+    Held,
+    /// Cancelled (kept, with the reason in the audit log).
+    Cancelled,
+}
+
+impl MeetingStatus {
+    /// Every status.
+    pub const ALL: [MeetingStatus; 3] = [
+        MeetingStatus::Scheduled,
+        MeetingStatus::Held,
+        MeetingStatus::Cancelled,
+    ];
+
+    /// Code (`scheduled`, `held`, `cancelled`), as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MeetingStatus::Scheduled => "scheduled",
+            MeetingStatus::Held => "held",
+            MeetingStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// For people (pt-BR).
+    pub fn label_pt(self) -> &'static str {
+        match self {
+            MeetingStatus::Scheduled => "agendada",
+            MeetingStatus::Held => "realizada",
+            MeetingStatus::Cancelled => "cancelada",
+        }
+    }
+}
+
+impl fmt::Display for MeetingStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Not a meeting status.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("situação de reunião `{0}` inválida: esperado scheduled, held ou cancelled")]
+pub struct MeetingStatusError(pub String);
+
+impl FromStr for MeetingStatus {
+    type Err = MeetingStatusError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim();
+        MeetingStatus::ALL
+            .into_iter()
+            .find(|k| k.as_str().eq_ignore_ascii_case(t))
+            .ok_or_else(|| MeetingStatusError(t.to_string()))
+    }
+}
+
+serde_as_str!(
+    MeetingStatus,
+    "a meeting status: scheduled, held, cancelled"
+);
+
 /// An action's status (igesp.md §5: planned, in progress, done, cancelled — each change with text).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ActionStatus {
@@ -393,6 +458,10 @@ mod tests {
         for k in MeetingKind::ALL {
             assert_eq!(k.as_str().parse::<MeetingKind>(), Ok(k));
         }
+        for k in MeetingStatus::ALL {
+            assert_eq!(k.as_str().parse::<MeetingStatus>(), Ok(k));
+        }
+        assert!("adiada".parse::<MeetingStatus>().is_err());
         for s in ActionStatus::ALL {
             assert_eq!(s.as_str().to_uppercase().parse::<ActionStatus>(), Ok(s));
         }

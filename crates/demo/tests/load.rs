@@ -107,7 +107,13 @@ async fn demo_is_deterministic_complete_and_marked_synthetic() {
         let meetings = t.db.meetings().await.unwrap();
         assert_eq!(meetings.len(), 4);
         assert!(meetings.iter().all(|m| m.synthetic));
-        assert_eq!(meetings.iter().filter(|m| m.status == "held").count(), 2);
+        assert_eq!(
+            meetings
+                .iter()
+                .filter(|m| m.status.as_str() == "held")
+                .count(),
+            2
+        );
         let actions = t.db.actions().await.unwrap();
         assert_eq!(actions.len(), 4);
         assert!(actions.iter().all(|a| a.synthetic));

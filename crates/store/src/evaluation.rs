@@ -556,7 +556,7 @@ impl Db {
 
     /// Geocoded occurrences in `bbox` with a date in `[from, to)` and one of `crimes` (all when empty),
     /// with the areas the import assigned: `(lon, lat, day, areas)` (`areas` `|`-separated).
-    async fn located_in_box_with_areas(
+    pub(crate) async fn located_in_box_with_areas(
         &self,
         bbox: [f64; 4],
         from: NaiveDate,

@@ -4,8 +4,8 @@
 
 use atalaia_core::Month;
 use atalaia_spatial::hotspot::{self, Analysis, Params, Point};
-use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime};
-use sqlx::{AssertSqlSafe, Row};
+use chrono::{Datelike, NaiveDate, NaiveTime};
+use sqlx::AssertSqlSafe;
 
 use crate::territories::TerritoryVersion;
 use crate::{Db, StoreError, on_db};
@@ -154,34 +154,12 @@ impl Db {
         to: NaiveDate,
         crimes: &[String],
     ) -> Result<Vec<(f64, f64, NaiveDate)>, StoreError> {
-        let filter = crime_filter(crimes, 7);
-        let sql = format!(
-            "SELECT lon, lat, occurred_at FROM occurrences
-             WHERE lat IS NOT NULL AND lon >= $1 AND lat >= $2 AND lon <= $3 AND lat <= $4
-               AND occurred_at >= $5 AND occurred_at < $6{filter}"
-        );
-        on_db!(self, |c| {
-            let mut q = sqlx::query(AssertSqlSafe(sql))
-                .bind(bbox[0])
-                .bind(bbox[1])
-                .bind(bbox[2])
-                .bind(bbox[3])
-                .bind(from.and_time(NaiveTime::MIN))
-                .bind(to.and_time(NaiveTime::MIN));
-            for c in crimes {
-                q = q.bind(c);
-            }
-            let rows = q.fetch_all(c).await?;
-            rows.iter()
-                .map(|r| -> Result<(f64, f64, NaiveDate), StoreError> {
-                    Ok((
-                        r.try_get("lon")?,
-                        r.try_get("lat")?,
-                        r.try_get::<NaiveDateTime, _>("occurred_at")?.date(),
-                    ))
-                })
-                .collect()
-        })
+        Ok(self
+            .located_in_box_with_areas(bbox, from, to, crimes)
+            .await?
+            .into_iter()
+            .map(|(lon, lat, day, _)| (lon, lat, day))
+            .collect())
     }
 
     /// Occurrences assigned to the area `code` in `[from, to)` (and `crimes`) that have no coordinates.

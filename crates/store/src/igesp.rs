@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use atalaia_core::igesp::{ActionStatus, MeetingKind, police_side};
+use atalaia_core::igesp::{ActionStatus, MeetingKind, MeetingStatus, police_side};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 use sqlx::Row;
@@ -173,8 +173,8 @@ pub struct MeetingRecord {
     pub ends_at: NaiveDateTime,
     /// Place.
     pub place: String,
-    /// `scheduled`, `held` or `cancelled`.
-    pub status: String,
+    /// Scheduled, held or cancelled.
+    pub status: MeetingStatus,
     /// Minutes (ata), once recorded.
     pub minutes: String,
     /// The agenda as discussed (JSON), frozen when the minutes are recorded.
@@ -402,9 +402,24 @@ pub struct Actor<'a> {
     pub ip: &'a str,
 }
 
+impl Actor<'_> {
+    /// The audit entry of an act by this actor.
+    fn event(&self, action: &str, object: String, details: serde_json::Value) -> AuditEvent {
+        AuditEvent::new(self.actor, action)
+            .object(object)
+            .details(details)
+            .ip(self.ip)
+    }
+}
+
 fn parse_kind(s: &str) -> Result<MeetingKind> {
     s.parse()
         .map_err(|_| StoreError::Corrupt(format!("tipo de reunião `{s}`")))
+}
+
+fn parse_meeting_status(s: &str) -> Result<MeetingStatus> {
+    s.parse()
+        .map_err(|_| StoreError::Corrupt(format!("situação de reunião `{s}`")))
 }
 
 fn parse_status(s: &str) -> Result<ActionStatus> {
@@ -494,17 +509,15 @@ impl Db {
             insert_attendee(&mut tx, id, a).await?;
         }
         tx.audit(
-            &AuditEvent {
-                actor: who.actor.into(),
-                action: "meeting.scheduled".into(),
-                object: format!("meeting:{id}"),
-                details: serde_json::json!({
+            &who.event(
+                "meeting.scheduled",
+                format!("meeting:{id}"),
+                serde_json::json!({
                     "kind": m.kind.as_str(), "title": title, "municipality": m.municipality_code,
                     "area": m.area_code, "starts_at": m.starts_at.to_string(),
                     "institutions": invited,
                 }),
-                ip: who.ip.into(),
-            },
+            ),
             now,
         )
         .await?;
@@ -616,7 +629,7 @@ impl Db {
                         starts_at: r.try_get("starts_at")?,
                         ends_at: r.try_get("ends_at")?,
                         place: r.try_get("place")?,
-                        status: r.try_get("status")?,
+                        status: parse_meeting_status(&r.try_get::<String, _>("status")?)?,
                         minutes: r.try_get("minutes")?,
                         agenda: r.try_get("agenda")?,
                         created_by: r.try_get("created_by")?,
@@ -668,7 +681,7 @@ impl Db {
             .meeting(meeting_id)
             .await?
             .ok_or(IgespError::NoMeeting(meeting_id))?;
-        if m.status == "cancelled" {
+        if m.status == MeetingStatus::Cancelled {
             return Err(IgespError::Cancelled(meeting_id));
         }
         let kinds = self.institution_kinds().await?;
@@ -737,19 +750,17 @@ impl Db {
             });
         }
         tx.audit(
-            &AuditEvent {
-                actor: who.actor.into(),
-                action: "meeting.minutes_recorded".into(),
-                object: format!("meeting:{meeting_id}"),
-                details: serde_json::json!({
+            &who.event(
+                "meeting.minutes_recorded",
+                format!("meeting:{meeting_id}"),
+                serde_json::json!({
                     "present_institutions": present_institutions,
                     "present_people": present_people,
                     "minutes_chars": minutes.chars().count(),
                     "previous_minutes_chars": m.minutes.chars().count(),
-                    "correction": m.status == "held",
+                    "correction": m.status == MeetingStatus::Held,
                 }),
-                ip: who.ip.into(),
-            },
+            ),
             now,
         )
         .await?;
@@ -793,13 +804,11 @@ impl Db {
             });
         }
         tx.audit(
-            &AuditEvent {
-                actor: who.actor.into(),
-                action: "meeting.attendee_added".into(),
-                object: format!("meeting:{meeting_id}"),
-                details: serde_json::json!({"attendee_id": id, "institution": code}),
-                ip: who.ip.into(),
-            },
+            &who.event(
+                "meeting.attendee_added",
+                format!("meeting:{meeting_id}"),
+                serde_json::json!({"attendee_id": id, "institution": code}),
+            ),
             now,
         )
         .await?;
@@ -832,13 +841,11 @@ impl Db {
             return Err(IgespError::NoMeeting(meeting_id));
         }
         tx.audit(
-            &AuditEvent {
-                actor: who.actor.into(),
-                action: "meeting.cancelled".into(),
-                object: format!("meeting:{meeting_id}"),
-                details: serde_json::json!({"reason": reason}),
-                ip: who.ip.into(),
-            },
+            &who.event(
+                "meeting.cancelled",
+                format!("meeting:{meeting_id}"),
+                serde_json::json!({"reason": reason}),
+            ),
             now,
         )
         .await?;
@@ -912,7 +919,7 @@ impl Db {
         let (municipality, area) = match a.meeting_id {
             Some(mid) => {
                 let m = self.meeting(mid).await?.ok_or(IgespError::NoMeeting(mid))?;
-                if m.status == "cancelled" {
+                if m.status == MeetingStatus::Cancelled {
                     return Err(IgespError::Cancelled(mid));
                 }
                 (m.municipality_code, m.area_code)
@@ -999,18 +1006,16 @@ impl Db {
             });
         }
         tx.audit(
-            &AuditEvent {
-                actor: who.actor.into(),
-                action: "action.created".into(),
-                object: format!("action:{id}"),
-                details: serde_json::json!({
+            &who.event(
+                "action.created",
+                format!("action:{id}"),
+                serde_json::json!({
                     "plan_id": plan_id, "meeting_id": a.meeting_id, "title": title,
                     "responsible_institution_id": a.responsible_institution_id,
                     "partners": partners, "starts_on": a.starts_on.to_string(),
                     "due_on": a.due_on.to_string(), "joint_operation": a.joint_operation,
                 }),
-                ip: who.ip.into(),
-            },
+            ),
             now,
         )
         .await?;
@@ -1206,19 +1211,17 @@ impl Db {
                 .await?;
         });
         tx.audit(
-            &AuditEvent {
-                actor: who.actor.into(),
-                action: "action.updated".into(),
-                object: format!("action:{action_id}"),
-                details: serde_json::json!({
+            &who.event(
+                "action.updated",
+                format!("action:{action_id}"),
+                serde_json::json!({
                     "update_id": id,
                     "status_from": change.map(|_| action.status.as_str()),
                     "status_to": change.map(|s| s.as_str()),
                     "note_chars": note.chars().count(),
                     "evidence_sha256": evidence.as_ref().map(|e| e.0.clone()),
                 }),
-                ip: who.ip.into(),
-            },
+            ),
             now,
         )
         .await?;
@@ -1411,7 +1414,7 @@ impl Db {
                     m.kind,
                     &m.municipality_code,
                     m.starts_at,
-                    m.status == "scheduled",
+                    m.status == MeetingStatus::Scheduled,
                     &invited,
                     today,
                 )
@@ -1459,13 +1462,9 @@ impl Db {
             .await?;
         });
         tx.audit(
-            &AuditEvent {
-                actor: actor.into(),
-                action: "calendar.key_created".into(),
-                object: format!("user:{user_id}"),
-                details: serde_json::json!({}),
-                ip: ip.into(),
-            },
+            &AuditEvent::new(actor, "calendar.key_created")
+                .object(format!("user:{user_id}"))
+                .ip(ip),
             now,
         )
         .await?;

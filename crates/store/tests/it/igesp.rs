@@ -122,7 +122,7 @@ async fn story(db: &Db, dir: &std::path::Path) {
         ["MPGO", "SSP-GO"]
     );
     assert_eq!(m.attendees.len(), 1);
-    assert_eq!(m.status, "scheduled");
+    assert_eq!(m.status.as_str(), "scheduled");
     assert_eq!(
         db.previous_meeting(GOIANIA, art.starts_at).await.unwrap(),
         Some(dt("2026-03-02 09:00"))
@@ -314,7 +314,7 @@ async fn story(db: &Db, dir: &std::path::Path) {
     .await
     .unwrap();
     let m = db.meeting(articulation).await.unwrap().unwrap();
-    assert_eq!(m.status, "held");
+    assert_eq!(m.status.as_str(), "held");
     assert_eq!(m.agenda.as_deref(), Some(r#"{"actions":[1,2]}"#));
     let present: Vec<(&str, bool, bool)> = m
         .institutions

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use atalaia_core::access::{Permission, Role};
-use atalaia_core::igesp::{ActionStatus, MeetingKind, Viewer, police_side};
+use atalaia_core::igesp::{ActionStatus, MeetingKind, MeetingStatus, Viewer, police_side};
 use atalaia_store::accounts::InstitutionRecord;
 use atalaia_store::igesp::{
     ActionProgress, ActionRecord, Actor, Agenda, IgespError, MeetingRecord, NewAction, NewAttendee,
@@ -54,19 +54,48 @@ fn sees_action(v: &Viewer, a: &ActionRecord) -> bool {
     v.sees_action(&a.plan.municipality_code, &a.institution_ids())
 }
 
+/// An action's partner institutions, by code.
+fn partner_codes(a: &ActionRecord) -> String {
+    a.partners
+        .iter()
+        .map(|p| p.code.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The agenda of `m` as discussed (frozen with the minutes; `true`), or as the data stand `today`.
+async fn agenda_of(
+    st: &AppState,
+    m: &MeetingRecord,
+    today: NaiveDate,
+) -> Result<(Agenda, bool), AppError> {
+    match m.agenda.as_deref() {
+        Some(text) => serde_json::from_str(text).map(|a| (a, true)).map_err(|e| {
+            AppError::Store(atalaia_store::StoreError::Corrupt(format!(
+                "pauta da reunião {}: {e}",
+                m.id
+            )))
+        }),
+        None => Ok((st.db.agenda(m, today).await?, false)),
+    }
+}
+
+/// The decisions (actions) of meeting `mid` that `v` may see.
+async fn decisions_of(st: &AppState, v: &Viewer, mid: i64) -> Result<Vec<ActionRecord>, AppError> {
+    Ok(st
+        .db
+        .actions()
+        .await?
+        .into_iter()
+        .filter(|a| a.meeting_id == Some(mid) && sees_action(v, a))
+        .collect())
+}
+
 /// A refused act as the user reads it: the store's message, or a generic one for a failure.
 fn refusal(e: IgespError) -> Result<String, AppError> {
     match e {
         IgespError::Store(s) => Err(AppError::Store(s)),
         other => Ok(other.to_string()),
-    }
-}
-
-fn status_label(s: &str) -> &'static str {
-    match s {
-        "held" => "realizada",
-        "cancelled" => "cancelada",
-        _ => "agendada",
     }
 }
 
@@ -146,7 +175,7 @@ fn meeting_row(
         kind: m.kind.label_pt(),
         title: m.title.clone(),
         municipality: name_of(names, &m.municipality_code),
-        status: status_label(&m.status),
+        status: m.status.label_pt(),
         institutions: m
             .institutions
             .iter()
@@ -174,14 +203,13 @@ async fn meetings_page_with(
 ) -> Result<Response, AppError> {
     let v = viewer(id);
     let today = st.config.clock.today();
-    let now = (st.config.clock.now_utc() - chrono::Duration::hours(3)).date();
     let names = names(st).await?;
     let actions = st.db.actions().await?;
     let mut upcoming = Vec::new();
     let mut past = Vec::new();
     for m in st.db.meetings().await?.iter().filter(|m| sees(&v, m)) {
         let row = meeting_row(m, &names, &actions, &v, today);
-        if m.starts_at.date() >= now && m.status == "scheduled" {
+        if m.starts_at.date() >= today && m.status == MeetingStatus::Scheduled {
             upcoming.push(row);
         } else {
             past.push(row);
@@ -522,6 +550,7 @@ struct MeetingPage {
     status: &'static str,
     scheduled: bool,
     held: bool,
+    cancelled: bool,
     minutes: String,
     institutions: Vec<InstitutionRow>,
     people: Vec<Person>,
@@ -545,28 +574,17 @@ async fn meeting_page(
     let m = visible_meeting(st, &v, mid).await?;
     let today = st.config.clock.today();
     let names = names(st).await?;
-    let (agenda, frozen) = match m.agenda.as_deref().map(serde_json::from_str::<Agenda>) {
-        Some(Ok(a)) => (a, true),
-        _ => (st.db.agenda(&m, today).await?, false),
-    };
+    let (agenda, frozen) = agenda_of(st, &m, today).await?;
     let police = id.may(Permission::ViewOccurrences);
-    let decisions = st
-        .db
-        .actions()
+    let decisions = decisions_of(st, &v, mid)
         .await?
         .into_iter()
-        .filter(|a| a.meeting_id == Some(mid) && sees_action(&v, a))
         .map(|a| DecisionRow {
             id: a.id,
             overdue: a.overdue(today),
+            partners: partner_codes(&a),
             title: a.title,
             responsible: a.responsible.code,
-            partners: a
-                .partners
-                .iter()
-                .map(|p| p.code.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
             due: br_date(a.due_on),
             status: a.status.label_pt(),
         })
@@ -602,9 +620,10 @@ async fn meeting_page(
             m.ends_at.format("%H:%M")
         ),
         place: m.place.clone(),
-        status: status_label(&m.status),
-        scheduled: m.status == "scheduled",
-        held: m.status == "held",
+        status: m.status.label_pt(),
+        scheduled: m.status == MeetingStatus::Scheduled,
+        held: m.status == MeetingStatus::Held,
+        cancelled: m.status == MeetingStatus::Cancelled,
         minutes: m.minutes.clone(),
         institutions: m
             .institutions
@@ -941,12 +960,7 @@ async fn actions_page(
             overdue: a.overdue(today),
             municipality: name_of(&names, &a.plan.municipality_code),
             responsible: a.responsible.code.clone(),
-            partners: a
-                .partners
-                .iter()
-                .map(|p| p.code.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
+            partners: partner_codes(&a),
             due: br_date(a.due_on),
             status: a.status.label_pt(),
             joint: a.joint_operation,
@@ -1198,13 +1212,7 @@ pub async fn evidence(
         .find(|u| u.id == uid)
         .and_then(|u| u.evidence_sha256.map(|s| (s, u.evidence_name)))
         .ok_or_else(|| AppError::NotFound(format!("o arquivo {uid} da ação {aid}")))?;
-    let path = atalaia_store::ipei::evidence_path(&st.config.evidence_dir(), &u.0);
-    let bytes = tokio::fs::read(&path)
-        .await
-        .map_err(|e| AppError::Internal(format!("{}: {e}", path.display())))?;
-    let kind = atalaia_core::evidence::sniff(&bytes)
-        .map(|k| k.mime())
-        .unwrap_or("application/octet-stream");
+    // The name as sent, reduced to characters safe in a header.
     let safe: String =
         u.1.chars()
             .map(|c| {
@@ -1215,17 +1223,7 @@ pub async fn evidence(
                 }
             })
             .collect();
-    Ok((
-        [
-            (header::CONTENT_TYPE, kind.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{safe}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    super::evidence_file(&st, &u.0, format!("attachment; filename=\"{safe}\"")).await
 }
 
 /// Open and overdue actions of the user, for the home page's flags.
@@ -1250,17 +1248,14 @@ pub async fn ata_pdf(
 ) -> Result<Response, AppError> {
     let v = viewer(&id);
     let m = visible_meeting(&st, &v, mid).await?;
-    if m.status != "held" {
+    if m.status != MeetingStatus::Held {
         return Err(AppError::NotFound(format!(
             "a ata da reunião {mid} (ainda não registrada)"
         )));
     }
     let today = st.config.clock.today();
     let names = names(&st).await?;
-    let agenda = match m.agenda.as_deref().map(serde_json::from_str::<Agenda>) {
-        Some(Ok(a)) => a,
-        _ => st.db.agenda(&m, today).await?,
-    };
+    let (agenda, _) = agenda_of(&st, &m, today).await?;
     let view = agenda_view(&agenda, &m.municipality_code, &v, &names, false, true);
     let yes = |b: bool| if b { "sim" } else { "não" }.to_string();
     let action_row = |a: &ActionRow| {
@@ -1271,21 +1266,14 @@ pub async fn ata_pdf(
             a.status.to_string(),
         ]
     };
-    let decisions = st
-        .db
-        .actions()
+    let decisions = decisions_of(&st, &v, mid)
         .await?
         .into_iter()
-        .filter(|a| a.meeting_id == Some(mid) && sees_action(&v, a))
         .map(|a| {
             [
                 a.title.clone(),
                 a.responsible.code.clone(),
-                a.partners
-                    .iter()
-                    .map(|p| p.code.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                partner_codes(&a),
                 br_date(a.due_on),
                 a.status.label_pt().to_string(),
             ]
@@ -1506,7 +1494,7 @@ pub async fn calendar(
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-            cancelled: m.status == "cancelled",
+            cancelled: m.status == MeetingStatus::Cancelled,
         })
         .collect();
     let body = ical(&events, st.config.clock.now_utc());

@@ -22,7 +22,6 @@ use atalaia_core::ipei::{
 use atalaia_store::cycles::{ActRequest, CycleRecord, committee_office};
 use atalaia_store::ipei::{Correction, ForensicRecord, IpeiComputed, SeizureRecord, UnitBrief};
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use chrono::NaiveDate;
@@ -518,24 +517,12 @@ pub async fn bo_copy(
     let sha = s
         .bo_sha256
         .ok_or_else(|| AppError::NotFound(format!("a cópia do BO da apreensão {seizure_id}")))?;
-    let path = atalaia_store::ipei::evidence_path(&st.config.evidence_dir(), &sha);
-    let bytes = tokio::fs::read(&path)
-        .await
-        .map_err(|e| AppError::Internal(format!("{}: {e}", path.display())))?;
-    let kind = atalaia_core::evidence::sniff(&bytes)
-        .map(|k| k.mime())
-        .unwrap_or("application/octet-stream");
-    Ok((
-        [
-            (header::CONTENT_TYPE, kind.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"bo-apreensao-{seizure_id}\""),
-            ),
-        ],
-        bytes,
+    super::evidence_file(
+        &st,
+        &sha,
+        format!("inline; filename=\"bo-apreensao-{seizure_id}\""),
     )
-        .into_response())
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -157,6 +157,30 @@ pub(crate) fn download(bytes: Vec<u8>, content_type: &'static str, name: String)
         .into_response()
 }
 
+/// A stored evidence file (by its SHA-256) as a response: its type told by its content (never by a
+/// name), sent with `disposition` (`inline; filename="…"` or `attachment; …`).
+pub(crate) async fn evidence_file(
+    st: &AppState,
+    sha256: &str,
+    disposition: String,
+) -> Result<Response, AppError> {
+    let path = atalaia_store::ipei::evidence_path(&st.config.evidence_dir(), sha256);
+    let bytes = tokio::fs::read(&path)
+        .await
+        .map_err(|e| AppError::Internal(format!("{}: {e}", path.display())))?;
+    let kind = atalaia_core::evidence::sniff(&bytes)
+        .map(|k| k.mime())
+        .unwrap_or("application/octet-stream");
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, kind.to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
 /// A form or query string as its `(name, value)` pairs, for forms whose fields repeat (`crime=a&crime=b`).
 pub(crate) type Fields = Vec<(String, String)>;
 

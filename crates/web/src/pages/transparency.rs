@@ -32,6 +32,7 @@ const KINDS: [&str; 4] = ["municipality", "ais", "aisp", "aise"];
 pub struct PublicRow {
     code: String,
     name: String,
+    /// One of [`KINDS`].
     kind: &'static str,
     parent: String,
     population: Option<u64>,
@@ -189,7 +190,12 @@ async fn build(st: &AppState, today: NaiveDate) -> Result<PublicModel, AppError>
             PublicRow {
                 code: t.code.clone(),
                 name: t.name.clone(),
-                kind: kind_label(&t.kind),
+                // `areas` holds only these kinds.
+                kind: KINDS
+                    .iter()
+                    .copied()
+                    .find(|k| *k == t.kind)
+                    .unwrap_or("aise"),
                 parent: t.parent_code.clone().unwrap_or_default(),
                 population,
                 counts,
@@ -244,7 +250,7 @@ fn view(r: &PublicRow, threshold: u64) -> RowView {
     RowView {
         code: r.code.clone(),
         name: r.name.clone(),
-        kind: r.kind,
+        kind: kind_label(r.kind),
         population: r.population.map(thousands).unwrap_or_else(|| "—".into()),
         cells: r
             .counts
@@ -269,7 +275,7 @@ pub async fn page(State(st): State<AppState>) -> Result<Response, AppError> {
     let mut headers: Vec<&'static str> = GROUPS.iter().map(|g| g.label_pt()).collect();
     headers.push("Total");
     let (municipalities, areas): (Vec<&PublicRow>, Vec<&PublicRow>) =
-        m.rows.iter().partition(|r| r.kind == "Município");
+        m.rows.iter().partition(|r| r.kind == "municipality");
     render(&PublicPage {
         period: format!("{} a {}", m.from.format("%m/%Y"), m.to.format("%m/%Y")),
         threshold: m.threshold,
@@ -310,16 +316,10 @@ pub async fn csv(State(st): State<AppState>) -> Result<Response, AppError> {
     groups.push("total");
     for r in &m.rows {
         for (c, g) in groups.iter().enumerate() {
-            let kind = match r.kind {
-                "Município" => "municipality",
-                "AIS" => "ais",
-                "AISP" => "aisp",
-                _ => "aise",
-            };
             w.write_record([
                 r.code.as_str(),
                 r.name.as_str(),
-                kind,
+                r.kind,
                 r.parent.as_str(),
                 &m.from.to_string(),
                 &m.to.to_string(),

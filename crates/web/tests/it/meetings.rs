@@ -444,7 +444,7 @@ async fn story(db: &atalaia_store::Db) {
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
     let m = db.meeting(articulation).await.unwrap().unwrap();
-    assert_eq!(m.status, "held");
+    assert_eq!(m.status.as_str(), "held");
     let frozen: atalaia_store::igesp::Agenda =
         serde_json::from_str(m.agenda.as_deref().unwrap()).unwrap();
     assert!(
