@@ -376,7 +376,13 @@ enum Msg {
 }
 
 /// The reader stage: decode, parse and assign areas; send bounded batches.
-fn read_stage(kind: Kind, path: PathBuf, ctx: Arc<Context>, send: tokio::sync::mpsc::Sender<Msg>) {
+fn read_stage(
+    kind: Kind,
+    path: PathBuf,
+    ctx: Arc<Context>,
+    send: tokio::sync::mpsc::Sender<Msg>,
+    spent: std::sync::mpsc::Receiver<Spent>,
+) {
     let file = path.display().to_string();
     let (required, optional) = kinds::columns(kind);
     let columns: std::cell::OnceCell<Columns> = std::cell::OnceCell::new();
@@ -417,6 +423,10 @@ fn read_stage(kind: Kind, path: PathBuf, ctx: Arc<Context>, send: tokio::sync::m
                 );
                 send.blocking_send(Msg::Batch(full))
                     .map_err(|_| stopped())?;
+                // Free what the loader is done with, here where it was allocated.
+                while let Ok(done) = spent.try_recv() {
+                    drop(done);
+                }
             }
             Ok(())
         },
@@ -446,10 +456,11 @@ async fn tabular(
 ) -> Result<(), ImportError> {
     let ctx = Arc::new(load_context(tx, kind, opts).await?);
     let (send, mut recv) = tokio::sync::mpsc::channel::<Msg>(4);
+    let (give_back, spent) = std::sync::mpsc::channel::<Spent>();
     let reader_path = path.to_path_buf();
     let reader = std::thread::Builder::new()
         .name("atalaia-reader".into())
-        .spawn(move || read_stage(kind, reader_path, ctx, send))
+        .spawn(move || read_stage(kind, reader_path, ctx, send, spent))
         .map_err(|e| {
             ImportError::Interrupted(format!("não foi possível iniciar a leitura: {e}"))
         })?;
@@ -469,7 +480,10 @@ async fn tabular(
             }
             Msg::Batch(batch) => {
                 progress.position(batch.offset);
-                write_batch(tx, &mut writer, opts, import_id, batch, rejects, summary).await
+                write_batch(tx, &mut writer, opts, import_id, batch, rejects, summary)
+                    .await
+                    // Once the reader has finished, the batch is freed here instead.
+                    .map(|done| drop(give_back.send(done)))
             }
             Msg::Fatal(e) => Err(e),
         };
@@ -490,6 +504,20 @@ async fn tabular(
     Ok(())
 }
 
+/// Where a row of a batch went: to the occurrence writer (its index there) or nowhere yet.
+enum Slot {
+    Occurrence(usize),
+    Other(Result<Parsed, String>),
+}
+
+/// A written batch's rows, sent back to the reader thread to be freed there: they were allocated there,
+/// and freeing them on the loader thread (the import's bound) cost it about a tenth of its time in the
+/// allocator's cross-thread path (BENCHMARKS.md, issue #2).
+struct Spent {
+    _occurrences: Vec<OccurrenceRecord>,
+    _slots: Vec<(u64, Vec<String>, Slot)>,
+}
+
 async fn write_batch(
     tx: &mut Tx,
     writer: &mut OccurrenceWriter,
@@ -498,14 +526,10 @@ async fn write_batch(
     batch: Batch,
     rejects: &mut Rejects,
     summary: &mut ImportSummary,
-) -> Result<(), ImportError> {
+) -> Result<Spent, ImportError> {
     summary.read += batch.items.len() as u64;
     // Occurrences go to the store in one call per batch (moved out, not copied); the other kinds row by
     // row. `slots` keeps the file's order for the rejects.
-    enum Slot {
-        Occurrence(usize),
-        Other(Result<Parsed, String>),
-    }
     let mut occurrences: Vec<OccurrenceRecord> = Vec::new();
     let mut slots: Vec<(u64, Vec<String>, Slot)> = Vec::with_capacity(batch.items.len());
     for item in batch.items {
@@ -524,11 +548,11 @@ async fn write_batch(
     } else {
         writer.write(tx, &occurrences).await?
     };
-    for (line, fields, slot) in slots {
+    for (line, fields, slot) in &slots {
         let result: Result<Upsert, String> = match slot {
             Slot::Occurrence(i) => {
-                let o = &occurrences[i];
-                match occ_outcomes.get(i) {
+                let o = &occurrences[*i];
+                match occ_outcomes.get(*i) {
                     Some(RowOutcome::Inserted) => {
                         unassigned(summary, o);
                         Ok(Upsert::Inserted)
@@ -548,24 +572,24 @@ async fn write_batch(
                     None => Err("ocorrência sem resultado de gravação".into()),
                 }
             }
-            Slot::Other(Err(reason)) => Err(reason),
+            Slot::Other(Err(reason)) => Err(reason.clone()),
             Slot::Other(Ok(Parsed::Occurrence(_))) => Err("ocorrência fora do lote".into()),
             Slot::Other(Ok(Parsed::Population {
                 code,
                 year,
                 population,
             })) => Ok(tx
-                .put_population(&code, year, population, import_id, opts.synthetic)
+                .put_population(code, *year, *population, import_id, opts.synthetic)
                 .await?),
-            Slot::Other(Ok(Parsed::Unit(u))) => tx.put_unit(&u, import_id, opts.synthetic).await?,
+            Slot::Other(Ok(Parsed::Unit(u))) => tx.put_unit(u, import_id, opts.synthetic).await?,
             Slot::Other(Ok(Parsed::Operator(o))) => {
-                Ok(tx.put_operator(&o, import_id, opts.synthetic).await?)
+                Ok(tx.put_operator(o, import_id, opts.synthetic).await?)
             }
             Slot::Other(Ok(Parsed::Assignment(a))) => {
-                Ok(tx.put_assignment(&a, import_id, opts.synthetic).await?)
+                Ok(tx.put_assignment(a, import_id, opts.synthetic).await?)
             }
             Slot::Other(Ok(Parsed::Absence(a))) => {
-                Ok(tx.put_absence(&a, import_id, opts.synthetic).await?)
+                Ok(tx.put_absence(a, import_id, opts.synthetic).await?)
             }
             Slot::Other(Ok(Parsed::Count {
                 code,
@@ -573,28 +597,31 @@ async fn write_batch(
                 month,
                 count,
             })) => Ok(tx
-                .put_monthly_count(&code, &crime, month, count, import_id, opts.synthetic)
+                .put_monthly_count(code, crime, *month, *count, import_id, opts.synthetic)
                 .await?),
             Slot::Other(Ok(Parsed::CrimeMap { source, crime })) => {
-                Ok(tx.put_crime_map(&source, &crime, import_id).await?)
+                Ok(tx.put_crime_map(source, crime, import_id).await?)
             }
             Slot::Other(Ok(Parsed::Seizure(sz))) => tx
-                .put_seizure(&sz, Some(import_id), opts.synthetic, &opts.actor, opts.now)
+                .put_seizure(sz, Some(import_id), opts.synthetic, &opts.actor, opts.now)
                 .await?
                 .map(|(u, _)| u),
             Slot::Other(Ok(Parsed::Forensic(f))) => Ok(tx
-                .put_forensic_report(&f, Some(import_id), opts.synthetic)
+                .put_forensic_report(f, Some(import_id), opts.synthetic)
                 .await?),
         };
         match result {
             Ok(u) => count(summary, u),
             Err(reason) => {
                 summary.rejected += 1;
-                rejects.write(line, &reason, &fields)?;
+                rejects.write(*line, &reason, fields)?;
             }
         }
     }
-    Ok(())
+    Ok(Spent {
+        _occurrences: occurrences,
+        _slots: slots,
+    })
 }
 
 fn unassigned(summary: &mut ImportSummary, o: &OccurrenceRecord) {

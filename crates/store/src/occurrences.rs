@@ -222,10 +222,10 @@ impl OccurrenceWriter {
         batch: &[OccurrenceRecord],
     ) -> Result<Vec<RowOutcome>> {
         let mut outcomes = Vec::with_capacity(batch.len());
-        let mut text = RowText::default();
+        let mut inserter = Inserter::new(conn, self.synthetic, self.import_id);
         for chunk in batch.chunks(DIRECT_ROWS) {
             if !self.mostly_known {
-                let inserted = insert_many(conn, chunk, self.synthetic, self.import_id, &mut text)?;
+                let inserted = inserter.insert(chunk)?;
                 if inserted == chunk.len() {
                     for rec in chunk {
                         self.count_new(rec);
@@ -248,14 +248,7 @@ impl OccurrenceWriter {
             } else {
                 let mut inserted = 0;
                 for rec in chunk {
-                    if insert_many(
-                        conn,
-                        std::slice::from_ref(rec),
-                        self.synthetic,
-                        self.import_id,
-                        &mut text,
-                    )? == 1
-                    {
+                    if inserter.insert(std::slice::from_ref(rec))? == 1 {
                         inserted += 1;
                         self.count_new(rec);
                         outcomes.push(RowOutcome::Inserted);
@@ -572,57 +565,75 @@ async fn apply_deltas(
     Ok(())
 }
 
-/// Reused text buffers for the values SQLite stores as text.
-#[derive(Default)]
-struct RowText {
+/// Multi-row inserts of new occurrences on the SQLite path: one compiled statement per row count, and
+/// reused text buffers for the values SQLite stores as text.
+struct Inserter<'c> {
+    conn: &'c rusqlite::Connection,
+    synthetic: bool,
+    import_id: i64,
+    /// `statements[n]`: the statement inserting `n` rows, once compiled.
+    statements: Vec<Option<direct::BulkStatement<'c>>>,
     when: Vec<String>,
     areas: Vec<String>,
 }
 
-/// Inserts `rows` in one statement, skipping ids already stored; returns how many were inserted.
-fn insert_many(
-    conn: &rusqlite::Connection,
-    rows: &[OccurrenceRecord],
-    synthetic: bool,
-    import_id: i64,
-    text: &mut RowText,
-) -> Result<usize> {
-    let sql = format!(
-        "INSERT INTO occurrences (source_id, occurred_at, crime, source_crime, lat, lon, territory_code,
-             victims, unit_code, areas, synthetic, import_id, seen_import_id, line) VALUES {}
-         ON CONFLICT (source_id) DO NOTHING",
-        vec!["(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"; rows.len()].join(",")
-    );
-    text.when.resize_with(rows.len(), String::new);
-    text.areas.resize_with(rows.len(), String::new);
-    for (i, r) in rows.iter().enumerate() {
-        direct::datetime_text(r.occurred_at, &mut text.when[i]);
-        join_areas(&r.areas, &mut text.areas[i]);
+impl<'c> Inserter<'c> {
+    fn new(conn: &'c rusqlite::Connection, synthetic: bool, import_id: i64) -> Self {
+        Inserter {
+            conn,
+            synthetic,
+            import_id,
+            statements: Vec::new(),
+            when: Vec::new(),
+            areas: Vec::new(),
+        }
     }
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let mut p = 0;
-    let mut bind = |v: &dyn rusqlite::ToSql| -> Result<()> {
-        p += 1;
-        stmt.raw_bind_parameter(p, v)?;
-        Ok(())
-    };
-    for (i, r) in rows.iter().enumerate() {
-        bind(&r.source_id)?;
-        bind(&text.when[i])?;
-        bind(&r.crime)?;
-        bind(&r.source_crime)?;
-        bind(&r.lat)?;
-        bind(&r.lon)?;
-        bind(&r.territory_code)?;
-        bind(&r.victims)?;
-        bind(&r.unit_code)?;
-        bind(&text.areas[i])?;
-        bind(&synthetic)?;
-        bind(&import_id)?;
-        bind(&import_id)?;
-        bind(&(r.line as i64))?;
+
+    /// Inserts `rows` in one statement, skipping ids already stored; returns how many were inserted.
+    fn insert(&mut self, rows: &[OccurrenceRecord]) -> Result<usize> {
+        let n = rows.len();
+        if self.statements.len() <= n {
+            self.statements.resize_with(n + 1, || None);
+        }
+        if self.statements[n].is_none() {
+            let sql = format!(
+                "INSERT INTO occurrences (source_id, occurred_at, crime, source_crime, lat, lon, territory_code,
+                     victims, unit_code, areas, synthetic, import_id, seen_import_id, line) VALUES {}
+                 ON CONFLICT (source_id) DO NOTHING",
+                vec!["(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"; n].join(",")
+            );
+            self.statements[n] = Some(direct::BulkStatement::prepare(self.conn, &sql)?);
+        }
+        self.when.resize_with(n, String::new);
+        self.areas.resize_with(n, String::new);
+        for (i, r) in rows.iter().enumerate() {
+            direct::datetime_text(r.occurred_at, &mut self.when[i]);
+            join_areas(&r.areas, &mut self.areas[i]);
+        }
+        let mut values: Vec<direct::Value<'_>> = Vec::with_capacity(n * 14);
+        for (i, r) in rows.iter().enumerate() {
+            values.extend([
+                direct::Value::from(r.source_id.as_str()),
+                self.when[i].as_str().into(),
+                r.crime.as_str().into(),
+                r.source_crime.as_deref().into(),
+                r.lat.into(),
+                r.lon.into(),
+                r.territory_code.as_deref().into(),
+                r.victims.into(),
+                r.unit_code.as_deref().into(),
+                self.areas[i].as_str().into(),
+                self.synthetic.into(),
+                self.import_id.into(),
+                self.import_id.into(),
+                (r.line as i64).into(),
+            ]);
+        }
+        let statement = self.statements[n]
+            .as_mut()
+            .ok_or_else(|| crate::StoreError::Corrupt("instrução de inserção ausente".into()))?;
+        statement.execute(&values)
     }
-    Ok(stmt.raw_execute()?)
 }
 
 /// The stored occurrence with this id, if any.
@@ -666,30 +677,40 @@ fn apply_deltas_direct(
         rank[i as usize] = r as u32;
     }
     deltas.sort_unstable_by_key(|((t, c, d), _)| (rank[*t as usize], rank[*c as usize], *d));
+    let upsert = |cells: usize| {
+        direct::BulkStatement::prepare(
+            conn,
+            &format!(
+                "INSERT INTO daily_counts (territory_code, crime, day, occurrences, victims) VALUES {}
+                 ON CONFLICT (territory_code, crime, day) DO UPDATE SET
+                     occurrences = daily_counts.occurrences + excluded.occurrences,
+                     victims = daily_counts.victims + excluded.victims",
+                vec!["(?,?,?,?,?)"; cells].join(",")
+            ),
+        )
+    };
+    let mut full = upsert(DIRECT_CELLS)?;
     let mut days: Vec<String> = Vec::new();
     for chunk in deltas.chunks(DIRECT_CELLS) {
-        let sql = format!(
-            "INSERT INTO daily_counts (territory_code, crime, day, occurrences, victims) VALUES {}
-             ON CONFLICT (territory_code, crime, day) DO UPDATE SET
-                 occurrences = daily_counts.occurrences + excluded.occurrences,
-                 victims = daily_counts.victims + excluded.victims",
-            vec!["(?,?,?,?,?)"; chunk.len()].join(",")
-        );
         days.resize_with(chunk.len(), String::new);
         for (i, ((_, _, d), _)) in chunk.iter().enumerate() {
             direct::date_text(day_from_number(*d), &mut days[i]);
         }
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let mut p = 0;
+        let mut values: Vec<direct::Value<'_>> = Vec::with_capacity(chunk.len() * 5);
         for (i, ((t, c, _), (n, v))) in chunk.iter().enumerate() {
-            stmt.raw_bind_parameter(p + 1, &names[*t as usize])?;
-            stmt.raw_bind_parameter(p + 2, &names[*c as usize])?;
-            stmt.raw_bind_parameter(p + 3, &days[i])?;
-            stmt.raw_bind_parameter(p + 4, n)?;
-            stmt.raw_bind_parameter(p + 5, v)?;
-            p += 5;
+            values.extend([
+                direct::Value::from(names[*t as usize].as_str()),
+                names[*c as usize].as_str().into(),
+                days[i].as_str().into(),
+                (*n).into(),
+                (*v).into(),
+            ]);
         }
-        stmt.raw_execute()?;
+        if chunk.len() == DIRECT_CELLS {
+            full.execute(&values)?;
+        } else {
+            upsert(chunk.len())?.execute(&values)?;
+        }
     }
     Ok(())
 }
