@@ -301,7 +301,8 @@ mod tests {
             Value::Int(1),
         ];
         assert_eq!(insert.execute(&again).unwrap(), 1);
-        let stored: Vec<(String, Option<String>, Option<f64>, i64, String)> = conn
+        type Row = (String, Option<String>, Option<f64>, i64, String);
+        let stored: Vec<Row> = conn
             .prepare("SELECT s, o, x, n, typeof(s) FROM t ORDER BY id")
             .unwrap()
             .query_map([], |r| {
