@@ -8,7 +8,7 @@ use std::sync::Arc;
 use atalaia_spatial::{AreaIndex, AreaVersion};
 use atalaia_store::audit::AuditEvent;
 use atalaia_store::imports::{ImportCounts, NewImport};
-use atalaia_store::occurrences::{OccurrenceRecord, OccurrenceWriter, RowOutcome};
+use atalaia_store::occurrences::{OccurrenceRecord, OccurrenceWriter, RowOutcome, Tally};
 use atalaia_store::territories::Upsert;
 use atalaia_store::{Db, Tx};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -372,6 +372,8 @@ enum Msg {
         unknown: Vec<String>,
     },
     Batch(Batch),
+    /// Aggregate counts of the occurrences read so far (since the last tally), each counted as new.
+    Tally(Tally),
     Fatal(ImportError),
 }
 
@@ -391,6 +393,9 @@ fn read_stage(
         offset: 0,
     };
     let stopped = || ImportError::Interrupted("a gravação parou antes do fim da leitura".into());
+    // The aggregate is counted here rather than on the loader thread, the import's bound (BENCHMARKS.md):
+    // every occurrence as new; the loader corrects the few that are not (OccurrenceWriter::write_counted).
+    let mut tally = Tally::default();
     let result = read_table(
         &path,
         &mut |format, header| {
@@ -407,6 +412,9 @@ fn read_stage(
             let parsed = cols
                 .row(&rec)
                 .and_then(|row| kinds::parse(kind, &row, &ctx));
+            if let Ok(Parsed::Occurrence(o)) = &parsed {
+                tally.count(o);
+            }
             batch.offset = rec.offset;
             batch.items.push(Item {
                 line: rec.line,
@@ -423,6 +431,10 @@ fn read_stage(
                 );
                 send.blocking_send(Msg::Batch(full))
                     .map_err(|_| stopped())?;
+                if tally.is_full() {
+                    send.blocking_send(Msg::Tally(std::mem::take(&mut tally)))
+                        .map_err(|_| stopped())?;
+                }
                 // Free what the loader is done with, here where it was allocated.
                 while let Ok(done) = spent.try_recv() {
                     drop(done);
@@ -435,6 +447,9 @@ fn read_stage(
         Ok(()) => {
             if !batch.items.is_empty() {
                 let _ = send.blocking_send(Msg::Batch(batch));
+            }
+            if !tally.is_empty() {
+                let _ = send.blocking_send(Msg::Tally(tally));
             }
         }
         Err(e) => {
@@ -485,6 +500,7 @@ async fn tabular(
                     // Once the reader has finished, the batch is freed here instead.
                     .map(|done| drop(give_back.send(done)))
             }
+            Msg::Tally(t) => writer.apply(tx, t).await.map_err(ImportError::from),
             Msg::Fatal(e) => Err(e),
         };
         if let Err(e) = step {
@@ -546,7 +562,7 @@ async fn write_batch(
     let occ_outcomes = if occurrences.is_empty() {
         Vec::new()
     } else {
-        writer.write(tx, &occurrences).await?
+        writer.write_counted(tx, &occurrences).await?
     };
     for (line, fields, slot) in &slots {
         let result: Result<Upsert, String> = match slot {

@@ -71,8 +71,10 @@ impl From<Option<f64>> for Value<'_> {
 /// rusqlite binds every text as `SQLITE_TRANSIENT`, so SQLite allocates and copies each one (and frees
 /// the copy at the next bind): with 14 parameters per row that was about a quarter of the import's
 /// loader thread (BENCHMARKS.md, issue #2). Here texts are bound `SQLITE_STATIC` for the duration of
-/// one [`execute`](Self::execute) call, which clears the bindings before it returns, so SQLite never
-/// holds a pointer into memory the caller may free.
+/// one [`execute`](Self::execute) call. SQLite reads a bound text only while the statement runs (or
+/// when asked for its expanded SQL, which this type never does), and `execute` runs it only right
+/// after binding every parameter afresh; so pointers left bound after a call are never read again —
+/// clearing them each time would cost a pass over all parameters.
 pub(crate) struct BulkStatement<'c> {
     stmt: std::ptr::NonNull<rusqlite::ffi::sqlite3_stmt>,
     db: *mut rusqlite::ffi::sqlite3,
@@ -127,12 +129,14 @@ impl<'c> BulkStatement<'c> {
             )));
         }
         let result = self.bind_and_run(values);
-        // SAFETY: `stmt` is live. Clearing the bindings drops every pointer into `values` before the
-        // borrow ends; reset makes the statement runnable again (its code repeats the step's error,
-        // already reported).
+        // SAFETY: `stmt` is live. Reset makes it runnable again (its code repeats the step's error,
+        // already reported). After a failure the bindings are cleared as well: a bind may have failed
+        // half-way, leaving earlier pointers bound (harmless, see above, but not worth keeping).
         unsafe {
             rusqlite::ffi::sqlite3_reset(self.stmt.as_ptr());
-            rusqlite::ffi::sqlite3_clear_bindings(self.stmt.as_ptr());
+            if result.is_err() {
+                rusqlite::ffi::sqlite3_clear_bindings(self.stmt.as_ptr());
+            }
         }
         result
     }

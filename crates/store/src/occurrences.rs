@@ -78,15 +78,103 @@ struct Existing {
 /// Interned aggregate key: (territory, crime, day).
 type CellKey = (u32, u32, i32);
 
+/// Changes to the area × crime × day aggregate waiting to be applied to `daily_counts`.
+///
+/// A tally can be filled away from the transaction — the import counts every parsed occurrence on its
+/// reader thread, as if it were new, because the loader thread that writes is the import's bound — and
+/// handed to [`OccurrenceWriter::apply`], which folds in its own corrections for the records that did
+/// not turn out new (see [`OccurrenceWriter::write_counted`]).
+#[derive(Debug, Default)]
+pub struct Tally {
+    names: Vec<String>,
+    ids: FxHashMap<String, u32>,
+    deltas: FxHashMap<CellKey, (i64, i64)>,
+}
+
+impl Tally {
+    /// Counts `rec` as a new occurrence: one more in each of its areas, for its crime and day.
+    pub fn count(&mut self, rec: &OccurrenceRecord) {
+        self.add(
+            rec.areas.iter().map(String::as_str),
+            &rec.crime,
+            rec.occurred_at.date(),
+            1,
+            rec.victims,
+        );
+    }
+
+    /// Cells with a pending change.
+    pub fn len(&self) -> usize {
+        self.deltas.len()
+    }
+
+    /// No pending change.
+    pub fn is_empty(&self) -> bool {
+        self.deltas.is_empty()
+    }
+
+    /// Time to hand the tally over: it holds as many cells as one flush should (see
+    /// `MAX_PENDING_CELLS`).
+    pub fn is_full(&self) -> bool {
+        self.deltas.len() > MAX_PENDING_CELLS
+    }
+
+    fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.ids.get(s) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        self.names.push(s.to_string());
+        self.ids.insert(s.to_string(), i);
+        i
+    }
+
+    fn add<'a>(
+        &mut self,
+        areas: impl IntoIterator<Item = &'a str>,
+        crime: &str,
+        day: NaiveDate,
+        sign: i64,
+        victims: i64,
+    ) {
+        let c = self.intern(crime);
+        let d = day_number(day);
+        for a in areas {
+            let t = self.intern(a);
+            let e = self.deltas.entry((t, c, d)).or_insert((0, 0));
+            e.0 += sign;
+            e.1 += sign * victims;
+        }
+    }
+
+    /// Adds `other`'s changes to these (the smaller tally is folded into the larger).
+    fn merge(&mut self, mut other: Tally) {
+        if other.deltas.len() > self.deltas.len() {
+            std::mem::swap(self, &mut other);
+        }
+        let ids: Vec<u32> = other.names.iter().map(|n| self.intern(n)).collect();
+        for ((t, c, d), (n, v)) in other.deltas {
+            let e = self
+                .deltas
+                .entry((ids[t as usize], ids[c as usize], d))
+                .or_insert((0, 0));
+            e.0 += n;
+            e.1 += v;
+        }
+    }
+}
+
 /// Writes occurrence batches for one import, keeping `daily_counts` exact.
 #[derive(Debug)]
 pub struct OccurrenceWriter {
     import_id: i64,
     synthetic: bool,
     now: NaiveDateTime,
-    names: Vec<String>,
-    ids: FxHashMap<String, u32>,
-    deltas: FxHashMap<CellKey, (i64, i64)>,
+    /// This writer's own pending aggregate changes.
+    tally: Tally,
+    /// The batch being written was already counted as new (`write_counted`).
+    counted: bool,
+    /// Some applied change was negative: cells may have fallen to zero.
     decremented: bool,
     /// SQLite path: most ids of the last chunk were already stored (see `write_direct`).
     mostly_known: bool,
@@ -112,48 +200,43 @@ impl OccurrenceWriter {
             import_id,
             synthetic,
             now,
-            names: Vec::new(),
-            ids: FxHashMap::default(),
-            deltas: FxHashMap::default(),
+            tally: Tally::default(),
+            counted: false,
             decremented: false,
             mostly_known: false,
-        }
-    }
-
-    fn intern(&mut self, s: &str) -> u32 {
-        if let Some(&i) = self.ids.get(s) {
-            return i;
-        }
-        let i = self.names.len() as u32;
-        self.names.push(s.to_string());
-        self.ids.insert(s.to_string(), i);
-        i
-    }
-
-    fn add<'a>(
-        &mut self,
-        areas: impl IntoIterator<Item = &'a str>,
-        crime: &str,
-        day: NaiveDate,
-        sign: i64,
-        victims: i64,
-    ) {
-        if sign < 0 {
-            self.decremented = true;
-        }
-        let c = self.intern(crime);
-        let d = day_number(day);
-        for a in areas {
-            let t = self.intern(a);
-            let e = self.deltas.entry((t, c, d)).or_insert((0, 0));
-            e.0 += sign;
-            e.1 += sign * victims;
         }
     }
 
     /// Stores a batch. Returns one outcome per record, in order. Ids repeated inside the batch, or seen
     /// earlier in the same import, come back as [`RowOutcome::DuplicateInFile`] and are not stored.
     pub async fn write(
+        &mut self,
+        tx: &mut Tx,
+        batch: &[OccurrenceRecord],
+    ) -> Result<Vec<RowOutcome>> {
+        self.counted = false;
+        self.write_batch(tx, batch).await
+    }
+
+    /// Like [`write`](Self::write), for records the caller already counted as new in a [`Tally`] it
+    /// will [`apply`](Self::apply): this writer takes back the count of every record that was not new
+    /// (a repeat in the file, an unchanged occurrence) and, for a changed one, the old version's.
+    pub async fn write_counted(
+        &mut self,
+        tx: &mut Tx,
+        batch: &[OccurrenceRecord],
+    ) -> Result<Vec<RowOutcome>> {
+        self.counted = true;
+        self.write_batch(tx, batch).await
+    }
+
+    /// Applies a tally filled by the caller, with this writer's pending changes.
+    pub async fn apply(&mut self, tx: &mut Tx, tally: Tally) -> Result<()> {
+        self.tally.merge(tally);
+        self.flush(tx).await
+    }
+
+    async fn write_batch(
         &mut self,
         tx: &mut Tx,
         batch: &[OccurrenceRecord],
@@ -165,7 +248,7 @@ impl OccurrenceWriter {
             }
             Tx::Pg(_) => self.write_batched(tx, batch).await?,
         };
-        if self.deltas.len() > MAX_PENDING_CELLS {
+        if self.tally.is_full() {
             self.flush(tx).await?;
         }
         Ok(outcomes)
@@ -174,6 +257,7 @@ impl OccurrenceWriter {
     /// Decides what a record does to the occurrence stored under its id.
     fn classify(&mut self, rec: &OccurrenceRecord, old: &Existing) -> Verdict {
         if old.seen_import_id == self.import_id {
+            self.uncount(rec);
             return Verdict::Duplicate(old.line as u64);
         }
         let same_areas = old.areas.len() == areas_len(&rec.areas)
@@ -188,9 +272,10 @@ impl OccurrenceWriter {
             && old.victims == rec.victims
             && old.unit_code == rec.unit_code;
         if same {
+            self.uncount(rec);
             return Verdict::Unchanged;
         }
-        self.add(
+        self.tally.add(
             split_areas(&old.areas),
             &old.crime,
             old.occurred_at.date(),
@@ -201,14 +286,24 @@ impl OccurrenceWriter {
         Verdict::Changed
     }
 
+    /// Counts a record that is new, or the new version of a changed one (unless already counted).
     fn count_new(&mut self, rec: &OccurrenceRecord) {
-        self.add(
-            rec.areas.iter().map(String::as_str),
-            &rec.crime,
-            rec.occurred_at.date(),
-            1,
-            rec.victims,
-        );
+        if !self.counted {
+            self.tally.count(rec);
+        }
+    }
+
+    /// Takes back the count of a record that was counted beforehand but is not new.
+    fn uncount(&mut self, rec: &OccurrenceRecord) {
+        if self.counted {
+            self.tally.add(
+                rec.areas.iter().map(String::as_str),
+                &rec.crime,
+                rec.occurred_at.date(),
+                -1,
+                rec.victims,
+            );
+        }
     }
 
     /// SQLite, on the calling thread. New ids go in multi-row INSERTs that skip ids already stored
@@ -369,6 +464,7 @@ impl OccurrenceWriter {
         let mut changed: Vec<(&OccurrenceRecord, Existing)> = Vec::new();
         for rec in batch {
             if let Some(&first) = first_in_batch.get(rec.source_id.as_str()) {
+                self.uncount(rec);
                 outcomes.push(RowOutcome::DuplicateInFile { first_line: first });
                 continue;
             }
@@ -505,19 +601,20 @@ impl OccurrenceWriter {
 
     /// Applies the pending aggregate deltas.
     pub async fn flush(&mut self, tx: &mut Tx) -> Result<()> {
-        let deltas: Vec<(CellKey, (i64, i64))> = self
-            .deltas
-            .drain()
+        let Tally { names, deltas, .. } = std::mem::take(&mut self.tally);
+        let deltas: Vec<(CellKey, (i64, i64))> = deltas
+            .into_iter()
             .filter(|(_, (n, v))| *n != 0 || *v != 0)
             .collect();
+        self.decremented |= deltas.iter().any(|(_, (n, v))| *n < 0 || *v < 0);
         match tx {
             Tx::Sqlite(t) => {
                 let mut handle = t.lock_handle().await?;
                 direct::with_connection(&mut handle, |conn| {
-                    apply_deltas_direct(conn, &self.names, deltas)
+                    apply_deltas_direct(conn, &names, deltas)
                 })
             }
-            Tx::Pg(_) => apply_deltas(tx, &self.names, &deltas).await,
+            Tx::Pg(_) => apply_deltas(tx, &names, &deltas).await,
         }
     }
 
@@ -596,11 +693,19 @@ impl<'c> Inserter<'c> {
             self.statements.resize_with(n + 1, || None);
         }
         if self.statements[n].is_none() {
+            // The import's constants are literals (integers of ours), not parameters: three binds
+            // fewer per row.
+            let row = format!(
+                "(?,?,?,?,?,?,?,?,?,?,{},{},{},?)",
+                i64::from(self.synthetic),
+                self.import_id,
+                self.import_id
+            );
             let sql = format!(
                 "INSERT INTO occurrences (source_id, occurred_at, crime, source_crime, lat, lon, territory_code,
                      victims, unit_code, areas, synthetic, import_id, seen_import_id, line) VALUES {}
                  ON CONFLICT (source_id) DO NOTHING",
-                vec!["(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"; n].join(",")
+                vec![row; n].join(",")
             );
             self.statements[n] = Some(direct::BulkStatement::prepare(self.conn, &sql)?);
         }
@@ -610,7 +715,7 @@ impl<'c> Inserter<'c> {
             direct::datetime_text(r.occurred_at, &mut self.when[i]);
             join_areas(&r.areas, &mut self.areas[i]);
         }
-        let mut values: Vec<direct::Value<'_>> = Vec::with_capacity(n * 14);
+        let mut values: Vec<direct::Value<'_>> = Vec::with_capacity(n * 11);
         for (i, r) in rows.iter().enumerate() {
             values.extend([
                 direct::Value::from(r.source_id.as_str()),
@@ -623,9 +728,6 @@ impl<'c> Inserter<'c> {
                 r.victims.into(),
                 r.unit_code.as_deref().into(),
                 self.areas[i].as_str().into(),
-                self.synthetic.into(),
-                self.import_id.into(),
-                self.import_id.into(),
                 (r.line as i64).into(),
             ]);
         }
@@ -880,8 +982,10 @@ impl Tx {
     pub async fn reassign(&mut self, moves: &[(&Located, String)]) -> Result<()> {
         let mut w = OccurrenceWriter::new(0, false, NaiveDateTime::MIN);
         for (o, new_areas) in moves {
-            w.add(split_areas(&o.areas), &o.crime, o.day, -1, o.victims);
-            w.add(split_areas(new_areas), &o.crime, o.day, 1, o.victims);
+            w.tally
+                .add(split_areas(&o.areas), &o.crime, o.day, -1, o.victims);
+            w.tally
+                .add(split_areas(new_areas), &o.crime, o.day, 1, o.victims);
             on_tx!(self, |c| {
                 sqlx::query("UPDATE occurrences SET areas = $1 WHERE id = $2")
                     .bind(new_areas)
