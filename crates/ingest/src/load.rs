@@ -4,6 +4,7 @@ use std::fs::File;
 use std::io::{BufWriter, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use atalaia_spatial::{AreaIndex, AreaVersion};
 use atalaia_store::audit::AuditEvent;
@@ -99,6 +100,8 @@ struct Item {
 struct Batch {
     items: Vec<Item>,
     offset: u64,
+    /// Its occurrences are in the reader's tally (see `read_stage`).
+    counted: bool,
 }
 
 const BATCH_ROWS: usize = 4096;
@@ -384,6 +387,7 @@ fn read_stage(
     ctx: Arc<Context>,
     send: tokio::sync::mpsc::Sender<Msg>,
     spent: std::sync::mpsc::Receiver<Spent>,
+    precount: Arc<AtomicBool>,
 ) {
     let file = path.display().to_string();
     let (required, optional) = kinds::columns(kind);
@@ -391,10 +395,13 @@ fn read_stage(
     let mut batch = Batch {
         items: Vec::with_capacity(BATCH_ROWS),
         offset: 0,
+        counted: precount.load(Ordering::Relaxed),
     };
     let stopped = || ImportError::Interrupted("a gravação parou antes do fim da leitura".into());
     // The aggregate is counted here rather than on the loader thread, the import's bound (BENCHMARKS.md):
     // every occurrence as new; the loader corrects the few that are not (OccurrenceWriter::write_counted).
+    // While the loader finds most rows already stored (a re-import) it asks, through `precount`, for
+    // batches not counted here: it then counts only what changed.
     let mut tally = Tally::default();
     let result = read_table(
         &path,
@@ -412,7 +419,7 @@ fn read_stage(
             let parsed = cols
                 .row(&rec)
                 .and_then(|row| kinds::parse(kind, &row, &ctx));
-            if let Ok(Parsed::Occurrence(o)) = &parsed {
+            if let (true, Ok(Parsed::Occurrence(o))) = (batch.counted, &parsed) {
                 tally.count(o);
             }
             batch.offset = rec.offset;
@@ -427,6 +434,7 @@ fn read_stage(
                     Batch {
                         items: Vec::with_capacity(BATCH_ROWS),
                         offset: 0,
+                        counted: precount.load(Ordering::Relaxed),
                     },
                 );
                 send.blocking_send(Msg::Batch(full))
@@ -472,10 +480,12 @@ async fn tabular(
     let ctx = Arc::new(load_context(tx, kind, opts).await?);
     let (send, mut recv) = tokio::sync::mpsc::channel::<Msg>(4);
     let (give_back, spent) = std::sync::mpsc::channel::<Spent>();
+    let precount = Arc::new(AtomicBool::new(true));
+    let reader_precount = Arc::clone(&precount);
     let reader_path = path.to_path_buf();
     let reader = std::thread::Builder::new()
         .name("atalaia-reader".into())
-        .spawn(move || read_stage(kind, reader_path, ctx, send, spent))
+        .spawn(move || read_stage(kind, reader_path, ctx, send, spent, reader_precount))
         .map_err(|e| {
             ImportError::Interrupted(format!("não foi possível iniciar a leitura: {e}"))
         })?;
@@ -495,10 +505,19 @@ async fn tabular(
             }
             Msg::Batch(batch) => {
                 progress.position(batch.offset);
-                write_batch(tx, &mut writer, opts, import_id, batch, rejects, summary)
-                    .await
-                    // Once the reader has finished, the batch is freed here instead.
-                    .map(|done| drop(give_back.send(done)))
+                write_batch(
+                    tx,
+                    &mut writer,
+                    opts,
+                    import_id,
+                    batch,
+                    rejects,
+                    summary,
+                    &precount,
+                )
+                .await
+                // Once the reader has finished, the batch is freed here instead.
+                .map(|done| drop(give_back.send(done)))
             }
             Msg::Tally(t) => writer.apply(tx, t).await.map_err(ImportError::from),
             Msg::Fatal(e) => Err(e),
@@ -534,6 +553,7 @@ struct Spent {
     _slots: Vec<(u64, Vec<String>, Slot)>,
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn write_batch(
     tx: &mut Tx,
     writer: &mut OccurrenceWriter,
@@ -542,6 +562,7 @@ async fn write_batch(
     batch: Batch,
     rejects: &mut Rejects,
     summary: &mut ImportSummary,
+    precount: &AtomicBool,
 ) -> Result<Spent, ImportError> {
     summary.read += batch.items.len() as u64;
     // Occurrences go to the store in one call per batch (moved out, not copied); the other kinds row by
@@ -561,9 +582,18 @@ async fn write_batch(
     }
     let occ_outcomes = if occurrences.is_empty() {
         Vec::new()
-    } else {
+    } else if batch.counted {
         writer.write_counted(tx, &occurrences).await?
+    } else {
+        writer.write(tx, &occurrences).await?
     };
+    if !occ_outcomes.is_empty() {
+        let new = occ_outcomes
+            .iter()
+            .filter(|o| matches!(o, RowOutcome::Inserted))
+            .count();
+        precount.store(new * 2 >= occ_outcomes.len(), Ordering::Relaxed);
+    }
     for (line, fields, slot) in &slots {
         let result: Result<Upsert, String> = match slot {
             Slot::Occurrence(i) => {

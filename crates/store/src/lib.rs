@@ -256,46 +256,6 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-/// One bind placeholder: `$n` on PostgreSQL, `?` on SQLite.
-///
-/// SQLite gets anonymous `?` because sqlx binds `$n` parameters by asking SQLite each parameter's name,
-/// a linear scan per parameter: quadratic, and 88 % of an import's time at 7 000 parameters per
-/// statement. Anonymous parameters are bound in order, so statements using them must bind in order.
-pub(crate) fn param(backend: Backend, n: usize) -> String {
-    match backend {
-        Backend::Sqlite => "?".to_string(),
-        Backend::Postgres => format!("${n}"),
-    }
-}
-
-/// Builds `($1,$2,…),($k,…)` (or `(?,?,…),…` on SQLite) for a multi-row statement: `rows` tuples of
-/// `width` placeholders, numbered from `first`.
-pub(crate) fn placeholders(backend: Backend, rows: usize, width: usize, first: usize) -> String {
-    let mut s = String::with_capacity(rows * width * 6);
-    let mut n = first;
-    for r in 0..rows {
-        if r > 0 {
-            s.push(',');
-        }
-        s.push('(');
-        for w in 0..width {
-            if w > 0 {
-                s.push(',');
-            }
-            match backend {
-                Backend::Sqlite => s.push('?'),
-                Backend::Postgres => {
-                    s.push('$');
-                    s.push_str(&n.to_string());
-                }
-            }
-            n += 1;
-        }
-        s.push(')');
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -312,15 +272,5 @@ mod tests {
             "postgres://u@h/db",
             "no password, nothing to hide"
         );
-    }
-
-    #[test]
-    fn placeholders_are_numbered_in_order() {
-        assert_eq!(
-            placeholders(Backend::Postgres, 2, 3, 1),
-            "($1,$2,$3),($4,$5,$6)"
-        );
-        assert_eq!(placeholders(Backend::Postgres, 1, 2, 5), "($5,$6)");
-        assert_eq!(placeholders(Backend::Sqlite, 2, 2, 1), "(?,?),(?,?)");
     }
 }

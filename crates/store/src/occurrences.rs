@@ -14,7 +14,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 use sqlx::{AssertSqlSafe, Row};
 
-use crate::{Db, Result, Tx, direct, on_db, on_tx, param, placeholders};
+use crate::{Db, Result, Tx, direct, on_db, on_tx};
 
 /// An occurrence ready to be stored: parsed, its crime resolved to a catalog code, its areas assigned.
 #[derive(Debug, Clone, PartialEq)]
@@ -180,14 +180,10 @@ pub struct OccurrenceWriter {
     mostly_known: bool,
 }
 
-/// Rows per multi-row INSERT (14 parameters each; SQLite allows 32 766 per statement).
-const INSERT_ROWS: usize = 500;
 /// Rows per multi-row INSERT on the SQLite path (14 parameters each).
 const DIRECT_ROWS: usize = 64;
 /// Cells per multi-row upsert of the aggregate on the SQLite path (5 parameters each).
 const DIRECT_CELLS: usize = 128;
-/// Ids per look-up.
-const LOOKUP_ROWS: usize = 1000;
 /// Flush the aggregate deltas when this many cells are pending: 900k cells fit a hash table of 2^20
 /// buckets (~35 MB), and every flush re-touches cells an earlier flush wrote (a million rows of the
 /// benchmark make 584k cells; flushing every 200k made 850k upserts).
@@ -447,16 +443,14 @@ impl OccurrenceWriter {
         Ok(())
     }
 
-    /// PostgreSQL: a look-up of the batch's ids, multi-row inserts, then updates.
+    /// PostgreSQL: one look-up of the batch's ids, `COPY` of the new rows, then updates.
     async fn write_batched(
         &mut self,
         tx: &mut Tx,
         batch: &[OccurrenceRecord],
     ) -> Result<Vec<RowOutcome>> {
         let mut existing: HashMap<String, Existing> = HashMap::with_capacity(batch.len());
-        for chunk in batch.chunks(LOOKUP_ROWS) {
-            lookup(tx, chunk, &mut existing).await?;
-        }
+        lookup(tx, batch, &mut existing).await?;
         let mut outcomes = Vec::with_capacity(batch.len());
         let mut first_in_batch: HashMap<&str, u64> = HashMap::with_capacity(batch.len());
         let mut new_rows: Vec<&OccurrenceRecord> = Vec::new();
@@ -488,62 +482,66 @@ impl OccurrenceWriter {
                 }),
             }
         }
-        for chunk in new_rows.chunks(INSERT_ROWS) {
-            self.insert(tx, chunk).await?;
-        }
-        for chunk in seen_rows.chunks(INSERT_ROWS) {
-            self.mark_seen(tx, chunk).await?;
-        }
+        self.copy_new(tx, &new_rows).await?;
+        self.mark_seen(tx, &seen_rows).await?;
         for (rec, old) in &changed {
             self.update(tx, rec, old).await?;
         }
         Ok(outcomes)
     }
 
-    async fn insert(&self, tx: &mut Tx, rows: &[&OccurrenceRecord]) -> Result<()> {
-        let sql = format!(
-            "INSERT INTO occurrences (source_id, occurred_at, crime, source_crime, lat, lon, territory_code,
-                 victims, unit_code, areas, synthetic, import_id, seen_import_id, line) VALUES {}",
-            placeholders(tx.backend(), rows.len(), 14, 1)
-        );
-        on_tx!(tx, |c| {
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for r in rows {
-                q = q
-                    .bind(&r.source_id)
-                    .bind(r.occurred_at)
-                    .bind(&r.crime)
-                    .bind(&r.source_crime)
-                    .bind(r.lat)
-                    .bind(r.lon)
-                    .bind(&r.territory_code)
-                    .bind(r.victims)
-                    .bind(&r.unit_code)
-                    .bind(r.areas.join("|"))
-                    .bind(self.synthetic)
-                    .bind(self.import_id)
-                    .bind(self.import_id)
-                    .bind(r.line as i64);
-            }
-            q.execute(c).await?;
-        });
+    /// PostgreSQL: new occurrences through `COPY … FROM STDIN` (text format), ten times the rows per
+    /// second of multi-row INSERTs (BENCHMARKS.md). The batch's look-up, in this transaction, found
+    /// none of these ids and repeats inside the batch were set aside, so no row can conflict — unless
+    /// another import stores the same id meanwhile, which then fails this one whole.
+    async fn copy_new(&self, tx: &mut Tx, rows: &[&OccurrenceRecord]) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let Tx::Pg(t) = tx else {
+            return Err(crate::StoreError::Corrupt(
+                "COPY só existe no PostgreSQL".into(),
+            ));
+        };
+        let mut text = String::with_capacity(rows.len() * 128);
+        for r in rows {
+            copy_row(r, self.synthetic, self.import_id, &mut text);
+        }
+        let mut copy = t
+            .copy_in_raw(
+                "COPY occurrences (source_id, occurred_at, crime, source_crime, lat, lon, territory_code,
+                     victims, unit_code, areas, synthetic, import_id, seen_import_id, line) FROM STDIN",
+            )
+            .await?;
+        if let Err(e) = copy.send(text.as_bytes()).await {
+            let _ = copy.abort("falha ao enviar as linhas").await;
+            return Err(e.into());
+        }
+        copy.finish().await?;
         Ok(())
     }
 
+    /// PostgreSQL: marks unchanged occurrences as seen by this import, at their new line.
     async fn mark_seen(&self, tx: &mut Tx, rows: &[(i64, i64)]) -> Result<()> {
-        let sql = format!(
-            "UPDATE occurrences SET seen_import_id = {}, line = v.column2
-             FROM (VALUES {}) AS v WHERE occurrences.id = v.column1",
-            param(tx.backend(), 1),
-            placeholders(tx.backend(), rows.len(), 2, 2)
-        );
-        on_tx!(tx, |c| {
-            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(self.import_id);
-            for (id, line) in rows {
-                q = q.bind(*id).bind(*line);
-            }
-            q.execute(c).await?;
-        });
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let Tx::Pg(t) = tx else {
+            return Err(crate::StoreError::Corrupt(
+                "marcação em lote só existe no PostgreSQL".into(),
+            ));
+        };
+        let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
+        let lines: Vec<i64> = rows.iter().map(|(_, line)| *line).collect();
+        sqlx::query(
+            "UPDATE occurrences SET seen_import_id = $1, line = v.line
+             FROM UNNEST($2::BIGINT[], $3::BIGINT[]) AS v(id, line) WHERE occurrences.id = v.id",
+        )
+        .bind(self.import_id)
+        .bind(&ids)
+        .bind(&lines)
+        .execute(&mut **t)
+        .await?;
         Ok(())
     }
 
@@ -602,11 +600,21 @@ impl OccurrenceWriter {
     /// Applies the pending aggregate deltas.
     pub async fn flush(&mut self, tx: &mut Tx) -> Result<()> {
         let Tally { names, deltas, .. } = std::mem::take(&mut self.tally);
-        let deltas: Vec<(CellKey, (i64, i64))> = deltas
+        let mut deltas: Vec<(CellKey, (i64, i64))> = deltas
             .into_iter()
             .filter(|(_, (n, v))| *n != 0 || *v != 0)
             .collect();
         self.decremented |= deltas.iter().any(|(_, (n, v))| *n < 0 || *v < 0);
+        // In key order: each upsert then lands next to the previous one in the aggregate's index
+        // (SQLite clusters the table on that key). Sorted by the names' ranks, integers, rather than
+        // by the names.
+        let mut order: Vec<u32> = (0..names.len() as u32).collect();
+        order.sort_unstable_by(|a, b| names[*a as usize].cmp(&names[*b as usize]));
+        let mut rank = vec![0u32; names.len()];
+        for (r, i) in order.into_iter().enumerate() {
+            rank[i as usize] = r as u32;
+        }
+        deltas.sort_unstable_by_key(|((t, c, d), _)| (rank[*t as usize], rank[*c as usize], *d));
         match tx {
             Tx::Sqlite(t) => {
                 let mut handle = t.lock_handle().await?;
@@ -632,32 +640,49 @@ impl OccurrenceWriter {
     }
 }
 
+/// PostgreSQL: upserts of the aggregate, the cells passed as arrays (one statement per 10,000).
 async fn apply_deltas(
     tx: &mut Tx,
     names: &[String],
     deltas: &[(CellKey, (i64, i64))],
 ) -> Result<()> {
-    const ROWS: usize = 1000;
-    for chunk in deltas.chunks(ROWS) {
-        let sql = format!(
-            "INSERT INTO daily_counts (territory_code, crime, day, occurrences, victims) VALUES {}
-             ON CONFLICT (territory_code, crime, day) DO UPDATE SET
-                 occurrences = daily_counts.occurrences + excluded.occurrences,
-                 victims = daily_counts.victims + excluded.victims",
-            placeholders(tx.backend(), chunk.len(), 5, 1)
-        );
-        on_tx!(tx, |c| {
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for ((t, cr, d), (n, v)) in chunk {
-                q = q
-                    .bind(&names[*t as usize])
-                    .bind(&names[*cr as usize])
-                    .bind(day_from_number(*d))
-                    .bind(*n)
-                    .bind(*v);
-            }
-            q.execute(c).await?;
-        });
+    const CELLS: usize = 10_000;
+    let Tx::Pg(t) = tx else {
+        return Err(crate::StoreError::Corrupt(
+            "agregado por listas só existe no PostgreSQL".into(),
+        ));
+    };
+    for chunk in deltas.chunks(CELLS) {
+        let territories: Vec<&str> = chunk
+            .iter()
+            .map(|((t, _, _), _)| names[*t as usize].as_str())
+            .collect();
+        let crimes: Vec<&str> = chunk
+            .iter()
+            .map(|((_, c, _), _)| names[*c as usize].as_str())
+            .collect();
+        let days: Vec<NaiveDate> = chunk
+            .iter()
+            .map(|((_, _, d), _)| day_from_number(*d))
+            .collect();
+        let counts: Vec<i64> = chunk.iter().map(|(_, (n, _))| *n).collect();
+        let victims: Vec<i64> = chunk.iter().map(|(_, (_, v))| *v).collect();
+        {
+            sqlx::query(
+                "INSERT INTO daily_counts (territory_code, crime, day, occurrences, victims)
+                 SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::DATE[], $4::BIGINT[], $5::BIGINT[])
+                 ON CONFLICT (territory_code, crime, day) DO UPDATE SET
+                     occurrences = daily_counts.occurrences + excluded.occurrences,
+                     victims = daily_counts.victims + excluded.victims",
+            )
+            .bind(&territories)
+            .bind(&crimes)
+            .bind(&days)
+            .bind(&counts)
+            .bind(&victims)
+            .execute(&mut **t)
+            .await?;
+        }
     }
     Ok(())
 }
@@ -765,20 +790,12 @@ fn select_one(conn: &rusqlite::Connection, source_id: &str) -> Result<Option<Exi
     }))
 }
 
-/// SQLite: multi-row upserts, in key order (the table is clustered on that key).
+/// SQLite: multi-row upserts of the cells (in key order, see `flush`).
 fn apply_deltas_direct(
     conn: &rusqlite::Connection,
     names: &[String],
-    mut deltas: Vec<(CellKey, (i64, i64))>,
+    deltas: Vec<(CellKey, (i64, i64))>,
 ) -> Result<()> {
-    // Sort by the names' ranks (integers) rather than by the names.
-    let mut order: Vec<u32> = (0..names.len() as u32).collect();
-    order.sort_unstable_by(|a, b| names[*a as usize].cmp(&names[*b as usize]));
-    let mut rank = vec![0u32; names.len()];
-    for (r, i) in order.into_iter().enumerate() {
-        rank[i as usize] = r as u32;
-    }
-    deltas.sort_unstable_by_key(|((t, c, d), _)| (rank[*t as usize], rank[*c as usize], *d));
     let upsert = |cells: usize| {
         direct::BulkStatement::prepare(
             conn,
@@ -879,24 +896,25 @@ fn split_areas(s: &str) -> impl Iterator<Item = &str> {
 
 async fn lookup(
     tx: &mut Tx,
-    chunk: &[OccurrenceRecord],
+    batch: &[OccurrenceRecord],
     out: &mut HashMap<String, Existing>,
 ) -> Result<()> {
-    let sql = format!(
-        "SELECT id, source_id, occurred_at, crime, source_crime, lat, lon, territory_code, victims,
-                unit_code, areas, seen_import_id, line
-         FROM occurrences WHERE source_id IN ({})",
-        (1..=chunk.len())
-            .map(|i| param(tx.backend(), i))
-            .collect::<Vec<_>>()
-            .join(",")
-    );
-    on_tx!(tx, |c| {
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for r in chunk {
-            q = q.bind(&r.source_id);
-        }
-        for r in q.fetch_all(c).await? {
+    let Tx::Pg(t) = tx else {
+        return Err(crate::StoreError::Corrupt(
+            "consulta por lista só existe no PostgreSQL".into(),
+        ));
+    };
+    let ids: Vec<&str> = batch.iter().map(|r| r.source_id.as_str()).collect();
+    {
+        let rows = sqlx::query(
+            "SELECT id, source_id, occurred_at, crime, source_crime, lat, lon, territory_code, victims,
+                    unit_code, areas, seen_import_id, line
+             FROM occurrences WHERE source_id = ANY($1)",
+        )
+        .bind(&ids)
+        .fetch_all(&mut **t)
+        .await?;
+        for r in rows {
             out.insert(
                 r.try_get("source_id")?,
                 Existing {
@@ -915,8 +933,66 @@ async fn lookup(
                 },
             );
         }
-    });
+    }
     Ok(())
+}
+
+/// Appends `r` as one line of `COPY … FROM STDIN` text format, in the column order of `copy_new`.
+fn copy_row(r: &OccurrenceRecord, synthetic: bool, import_id: i64, out: &mut String) {
+    use std::fmt::Write;
+    fn text(out: &mut String, s: Option<&str>) {
+        let Some(s) = s else {
+            out.push_str("\\N");
+            return;
+        };
+        for ch in s.chars() {
+            match ch {
+                '\\' => out.push_str("\\\\"),
+                '\t' => out.push_str("\\t"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                c => out.push(c),
+            }
+        }
+    }
+    fn real(out: &mut String, x: Option<f64>) {
+        match x {
+            // `{}` prints the shortest text that reads back as the same f64.
+            Some(x) => {
+                let _ = write!(out, "{x}");
+            }
+            None => out.push_str("\\N"),
+        }
+    }
+    text(out, Some(&r.source_id));
+    out.push('\t');
+    let _ = write!(out, "{}", r.occurred_at.format("%F %T%.f"));
+    out.push('\t');
+    text(out, Some(&r.crime));
+    out.push('\t');
+    text(out, r.source_crime.as_deref());
+    out.push('\t');
+    real(out, r.lat);
+    out.push('\t');
+    real(out, r.lon);
+    out.push('\t');
+    text(out, r.territory_code.as_deref());
+    out.push('\t');
+    let _ = write!(out, "{}\t", r.victims);
+    text(out, r.unit_code.as_deref());
+    out.push('\t');
+    for (i, a) in r.areas.iter().enumerate() {
+        if i > 0 {
+            out.push('|');
+        }
+        text(out, Some(a));
+    }
+    let _ = writeln!(
+        out,
+        "\t{}\t{import_id}\t{import_id}\t{}",
+        if synthetic { "t" } else { "f" },
+        r.line
+    );
 }
 
 /// An occurrence with coordinates, for re-assigning areas after territories change.

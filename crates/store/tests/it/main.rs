@@ -2,7 +2,9 @@
 //! `ATALAIA_TEST_POSTGRES_URL` is set, as in CI).
 
 use atalaia_store::imports::NewImport;
-use atalaia_store::occurrences::{OccurrenceRecord, OccurrenceWriter, RowOutcome};
+use atalaia_store::occurrences::{
+    OccurrenceFilter, OccurrenceRecord, OccurrenceWriter, RowOutcome, Tally,
+};
 use atalaia_store::territories::{SINCE_ALWAYS, TerritoryInput, Upsert};
 use atalaia_store::testing::TestDb;
 use atalaia_store::{Db, Tx};
@@ -157,7 +159,27 @@ fn cell(t: &str, c: &str, day: NaiveDate, n: i64, v: i64) -> (String, String, Na
     (t.into(), c.into(), day, n, v)
 }
 
-async fn occurrence_story(db: &Db) {
+/// Writes `batch` plainly, or (`counted`) the way an import does: every record counted as new in a
+/// tally beforehand, the writer taking back what was not new, then the tally applied.
+async fn put(
+    w: &mut OccurrenceWriter,
+    tx: &mut Tx,
+    batch: &[OccurrenceRecord],
+    counted: bool,
+) -> Vec<RowOutcome> {
+    if !counted {
+        return w.write(tx, batch).await.unwrap();
+    }
+    let mut tally = Tally::default();
+    for r in batch {
+        tally.count(r);
+    }
+    let out = w.write_counted(tx, batch).await.unwrap();
+    w.apply(tx, tally).await.unwrap();
+    out
+}
+
+async fn occurrence_story(db: &Db, counted: bool) {
     // Import 1: three occurrences, one of them in two areas, one with two victims.
     let mut tx = db.begin().await.unwrap();
     let imp1 = new_import(&mut tx, "occurrences").await;
@@ -196,7 +218,7 @@ async fn occurrence_story(db: &Db) {
             5,
         ),
     ];
-    let out = w.write(&mut tx, &batch).await.unwrap();
+    let out = put(&mut w, &mut tx, &batch, counted).await;
     assert_eq!(
         out,
         vec![
@@ -207,20 +229,20 @@ async fn occurrence_story(db: &Db) {
         ]
     );
     // The same id in a later batch of the same import is still a duplicate.
-    let again = w
-        .write(
-            &mut tx,
-            &[occ(
-                "BO-2",
-                dt(2024, 3, 1, 22),
-                "roubo_veiculo",
-                &["AISP1"],
-                1,
-                9,
-            )],
-        )
-        .await
-        .unwrap();
+    let again = put(
+        &mut w,
+        &mut tx,
+        &[occ(
+            "BO-2",
+            dt(2024, 3, 1, 22),
+            "roubo_veiculo",
+            &["AISP1"],
+            1,
+            9,
+        )],
+        counted,
+    )
+    .await;
     assert_eq!(again, vec![RowOutcome::DuplicateInFile { first_line: 3 }]);
     w.finish(&mut tx).await.unwrap();
     tx.commit().await.unwrap();
@@ -239,38 +261,38 @@ async fn occurrence_story(db: &Db) {
     let mut tx = db.begin().await.unwrap();
     let imp2 = new_import(&mut tx, "occurrences").await;
     let mut w = OccurrenceWriter::new(imp2, false, dt(2024, 6, 1, 9));
-    let out = w
-        .write(
-            &mut tx,
-            &[
-                occ(
-                    "BO-1",
-                    dt(2024, 3, 1, 10),
-                    "roubo_veiculo",
-                    &["5208707", "AISP1"],
-                    1,
-                    2,
-                ),
-                occ(
-                    "BO-2",
-                    dt(2024, 3, 2, 1),
-                    "furto_transeunte",
-                    &["5208707", "AISP1"],
-                    1,
-                    3,
-                ),
-                occ(
-                    "BO-3",
-                    dt(2024, 3, 2, 8),
-                    "homicidio_doloso",
-                    &["5208707", "AISP1"],
-                    2,
-                    4,
-                ),
-            ],
-        )
-        .await
-        .unwrap();
+    let out = put(
+        &mut w,
+        &mut tx,
+        &[
+            occ(
+                "BO-1",
+                dt(2024, 3, 1, 10),
+                "roubo_veiculo",
+                &["5208707", "AISP1"],
+                1,
+                2,
+            ),
+            occ(
+                "BO-2",
+                dt(2024, 3, 2, 1),
+                "furto_transeunte",
+                &["5208707", "AISP1"],
+                1,
+                3,
+            ),
+            occ(
+                "BO-3",
+                dt(2024, 3, 2, 8),
+                "homicidio_doloso",
+                &["5208707", "AISP1"],
+                2,
+                4,
+            ),
+        ],
+        counted,
+    )
+    .await;
     assert_eq!(
         out,
         vec![
@@ -326,11 +348,102 @@ async fn occurrence_story(db: &Db) {
 #[tokio::test]
 async fn aggregate_follows_every_reclassification_and_keeps_the_log() {
     for t in TestDb::all().await.unwrap() {
-        occurrence_story(&t.db).await;
+        occurrence_story(&t.db, false).await;
         println!(
             "backend {}: occurrence aggregate and reclassification log ok",
             t.label
         );
+        t.cleanup().await.unwrap();
+    }
+}
+
+/// The same story written the way imports write: counted beforehand (on the reader thread), the
+/// writer taking back repeats, unchanged rows and the old side of changes.
+#[tokio::test]
+async fn a_tally_counted_beforehand_gives_the_same_aggregate() {
+    for t in TestDb::all().await.unwrap() {
+        occurrence_story(&t.db, true).await;
+        println!("backend {}: pre-counted aggregate ok", t.label);
+        t.cleanup().await.unwrap();
+    }
+}
+
+/// Texts with the characters PostgreSQL's COPY format escapes (and SQLite binds in place) come back
+/// exactly as written.
+#[tokio::test]
+async fn occurrence_texts_round_trip_whatever_their_characters() {
+    for t in TestDb::all().await.unwrap() {
+        let db = &t.db;
+        let mut tx = db.begin().await.unwrap();
+        let imp = new_import(&mut tx, "occurrences").await;
+        let mut w = OccurrenceWriter::new(imp, true, dt(2024, 5, 1, 12));
+        let mut odd = occ(
+            "BO\\2024\tá",
+            dt(2024, 2, 29, 23),
+            "roubo_veiculo",
+            &["52\\N", "AISP\t1"],
+            3,
+            2,
+        );
+        odd.source_crime = Some("linha1\nlinha2\r\\N".into());
+        odd.territory_code = Some("\\N".into());
+        odd.unit_code = Some(String::new());
+        odd.lat = Some(-16.686_891_234_567_8);
+        odd.lon = Some(-49.264_794_1);
+        let mut plain = occ("BO-9", dt(2024, 1, 1, 0), "furto_transeunte", &[], 1, 3);
+        plain.lat = None;
+        plain.lon = None;
+        let out = w
+            .write(&mut tx, &[odd.clone(), plain.clone()])
+            .await
+            .unwrap();
+        assert_eq!(out, vec![RowOutcome::Inserted, RowOutcome::Inserted]);
+        w.finish(&mut tx).await.unwrap();
+        tx.commit().await.unwrap();
+        let rows = db
+            .occurrences_page(&OccurrenceFilter {
+                limit: 10,
+                ..OccurrenceFilter::default()
+            })
+            .await
+            .unwrap();
+        let got: Vec<_> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.source_id.clone(),
+                    r.occurred_at,
+                    r.crime.clone(),
+                    r.source_crime.clone(),
+                    r.lat,
+                    r.lon,
+                    r.territory_code.clone(),
+                    r.victims,
+                    r.unit_code.clone(),
+                    r.areas.clone(),
+                    r.synthetic,
+                )
+            })
+            .collect();
+        let want: Vec<_> = [&plain, &odd]
+            .iter()
+            .map(|o| {
+                (
+                    o.source_id.clone(),
+                    o.occurred_at,
+                    o.crime.clone(),
+                    o.source_crime.clone(),
+                    o.lat,
+                    o.lon,
+                    o.territory_code.clone(),
+                    o.victims,
+                    o.unit_code.clone(),
+                    o.areas.join("|"),
+                    true,
+                )
+            })
+            .collect();
+        assert_eq!(got, want, "backend {}", t.label);
         t.cleanup().await.unwrap();
     }
 }
