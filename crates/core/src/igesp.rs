@@ -13,6 +13,36 @@ use chrono::NaiveDate;
 use crate::access::Role;
 use crate::serde_str::serde_as_str;
 
+/// For an enum with `ALL` and `as_str`: `Display` as the stored code, its parse error, `FromStr` (the
+/// code, trimmed, in any case) and serde as the code.
+macro_rules! stored_code {
+    ($ty:ident, $err:ident, $doc:literal, $msg:literal, $expecting:literal) => {
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        #[doc = $doc]
+        #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+        #[error($msg)]
+        pub struct $err(pub String);
+
+        impl FromStr for $ty {
+            type Err = $err;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                let t = s.trim();
+                $ty::ALL
+                    .into_iter()
+                    .find(|k| k.as_str().eq_ignore_ascii_case(t))
+                    .ok_or_else(|| $err(t.to_string()))
+            }
+        }
+
+        serde_as_str!($ty, $expecting);
+    };
+}
+
 /// The three kinds of meeting of igesp.md §4.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum MeetingKind {
@@ -51,30 +81,11 @@ impl MeetingKind {
     }
 }
 
-impl fmt::Display for MeetingKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Not a meeting kind.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("tipo de reunião `{0}` inválido: esperado internal, articulation ou intervention")]
-pub struct MeetingKindError(pub String);
-
-impl FromStr for MeetingKind {
-    type Err = MeetingKindError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let t = s.trim();
-        MeetingKind::ALL
-            .into_iter()
-            .find(|k| k.as_str().eq_ignore_ascii_case(t))
-            .ok_or_else(|| MeetingKindError(t.to_string()))
-    }
-}
-
-serde_as_str!(
+stored_code!(
     MeetingKind,
+    MeetingKindError,
+    "Not a meeting kind.",
+    "tipo de reunião `{0}` inválido: esperado internal, articulation ou intervention",
     "a meeting kind: internal, articulation, intervention"
 );
 
@@ -116,30 +127,11 @@ impl MeetingStatus {
     }
 }
 
-impl fmt::Display for MeetingStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Not a meeting status.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("situação de reunião `{0}` inválida: esperado scheduled, held ou cancelled")]
-pub struct MeetingStatusError(pub String);
-
-impl FromStr for MeetingStatus {
-    type Err = MeetingStatusError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let t = s.trim();
-        MeetingStatus::ALL
-            .into_iter()
-            .find(|k| k.as_str().eq_ignore_ascii_case(t))
-            .ok_or_else(|| MeetingStatusError(t.to_string()))
-    }
-}
-
-serde_as_str!(
+stored_code!(
     MeetingStatus,
+    MeetingStatusError,
+    "Not a meeting status.",
+    "situação de reunião `{0}` inválida: esperado scheduled, held ou cancelled",
     "a meeting status: scheduled, held, cancelled"
 );
 
@@ -191,30 +183,11 @@ impl ActionStatus {
     }
 }
 
-impl fmt::Display for ActionStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Not an action status.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("situação `{0}` inválida: esperado planned, in_progress, done ou cancelled")]
-pub struct ActionStatusError(pub String);
-
-impl FromStr for ActionStatus {
-    type Err = ActionStatusError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let t = s.trim();
-        ActionStatus::ALL
-            .into_iter()
-            .find(|k| k.as_str().eq_ignore_ascii_case(t))
-            .ok_or_else(|| ActionStatusError(t.to_string()))
-    }
-}
-
-serde_as_str!(
+stored_code!(
     ActionStatus,
+    ActionStatusError,
+    "Not an action status.",
+    "situação `{0}` inválida: esperado planned, in_progress, done ou cancelled",
     "an action status: planned, in_progress, done, cancelled"
 );
 
