@@ -54,12 +54,6 @@ impl From<i64> for Value<'_> {
     }
 }
 
-impl From<bool> for Value<'_> {
-    fn from(b: bool) -> Self {
-        Value::Int(i64::from(b))
-    }
-}
-
 impl From<Option<f64>> for Value<'_> {
     fn from(x: Option<f64>) -> Self {
         x.map_or(Value::Null, Value::Real)
@@ -289,7 +283,7 @@ mod tests {
             Value::from(""),
             Value::from(Some("ç")),
             Value::from(None::<f64>),
-            Value::from(true),
+            Value::Int(1),
         ];
         assert_eq!(insert.execute(&rows).unwrap(), 2);
         drop(owned);

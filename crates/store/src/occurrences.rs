@@ -94,18 +94,18 @@ pub struct Tally {
 impl Tally {
     /// Counts `rec` as a new occurrence: one more in each of its areas, for its crime and day.
     pub fn count(&mut self, rec: &OccurrenceRecord) {
+        self.record(rec, 1);
+    }
+
+    /// Adds (`sign` 1) or takes back (-1) `rec`'s contribution.
+    fn record(&mut self, rec: &OccurrenceRecord, sign: i64) {
         self.add(
             rec.areas.iter().map(String::as_str),
             &rec.crime,
             rec.occurred_at.date(),
-            1,
+            sign,
             rec.victims,
         );
-    }
-
-    /// Cells with a pending change.
-    pub fn len(&self) -> usize {
-        self.deltas.len()
     }
 
     /// No pending change.
@@ -242,7 +242,7 @@ impl OccurrenceWriter {
                 let mut handle = t.lock_handle().await?;
                 direct::with_connection(&mut handle, |conn| self.write_direct(conn, batch))?
             }
-            Tx::Pg(_) => self.write_batched(tx, batch).await?,
+            Tx::Pg(t) => self.write_batched(t, batch).await?,
         };
         if self.tally.is_full() {
             self.flush(tx).await?;
@@ -292,13 +292,7 @@ impl OccurrenceWriter {
     /// Takes back the count of a record that was counted beforehand but is not new.
     fn uncount(&mut self, rec: &OccurrenceRecord) {
         if self.counted {
-            self.tally.add(
-                rec.areas.iter().map(String::as_str),
-                &rec.crime,
-                rec.occurred_at.date(),
-                -1,
-                rec.victims,
-            );
+            self.tally.record(rec, -1);
         }
     }
 
@@ -446,11 +440,11 @@ impl OccurrenceWriter {
     /// PostgreSQL: one look-up of the batch's ids, `COPY` of the new rows, then updates.
     async fn write_batched(
         &mut self,
-        tx: &mut Tx,
+        c: &mut sqlx::PgConnection,
         batch: &[OccurrenceRecord],
     ) -> Result<Vec<RowOutcome>> {
         let mut existing: HashMap<String, Existing> = HashMap::with_capacity(batch.len());
-        lookup(tx, batch, &mut existing).await?;
+        lookup(c, batch, &mut existing).await?;
         let mut outcomes = Vec::with_capacity(batch.len());
         let mut first_in_batch: HashMap<&str, u64> = HashMap::with_capacity(batch.len());
         let mut new_rows: Vec<&OccurrenceRecord> = Vec::new();
@@ -482,32 +476,28 @@ impl OccurrenceWriter {
                 }),
             }
         }
-        self.copy_new(tx, &new_rows).await?;
-        self.mark_seen(tx, &seen_rows).await?;
+        self.copy_new(c, &new_rows).await?;
+        self.mark_seen(c, &seen_rows).await?;
         for (rec, old) in &changed {
-            self.update(tx, rec, old).await?;
+            self.update(c, rec, old).await?;
         }
         Ok(outcomes)
     }
 
-    /// PostgreSQL: new occurrences through `COPY … FROM STDIN` (text format), ten times the rows per
-    /// second of multi-row INSERTs (BENCHMARKS.md). The batch's look-up, in this transaction, found
-    /// none of these ids and repeats inside the batch were set aside, so no row can conflict — unless
-    /// another import stores the same id meanwhile, which then fails this one whole.
-    async fn copy_new(&self, tx: &mut Tx, rows: &[&OccurrenceRecord]) -> Result<()> {
+    /// PostgreSQL: new occurrences through `COPY … FROM STDIN` (text format) rather than multi-row
+    /// INSERTs (BENCHMARKS.md, session 8: the import is bound by the foreign-key triggers either way).
+    /// The batch's look-up, in this transaction, found none of these ids and repeats inside the batch
+    /// were set aside, so no row can conflict — unless another import stores the same id meanwhile,
+    /// which then fails this one whole.
+    async fn copy_new(&self, c: &mut sqlx::PgConnection, rows: &[&OccurrenceRecord]) -> Result<()> {
         if rows.is_empty() {
             return Ok(());
         }
-        let Tx::Pg(t) = tx else {
-            return Err(crate::StoreError::Corrupt(
-                "COPY só existe no PostgreSQL".into(),
-            ));
-        };
         let mut text = String::with_capacity(rows.len() * 128);
         for r in rows {
             copy_row(r, self.synthetic, self.import_id, &mut text);
         }
-        let mut copy = t
+        let mut copy = c
             .copy_in_raw(
                 "COPY occurrences (source_id, occurred_at, crime, source_crime, lat, lon, territory_code,
                      victims, unit_code, areas, synthetic, import_id, seen_import_id, line) FROM STDIN",
@@ -522,15 +512,10 @@ impl OccurrenceWriter {
     }
 
     /// PostgreSQL: marks unchanged occurrences as seen by this import, at their new line.
-    async fn mark_seen(&self, tx: &mut Tx, rows: &[(i64, i64)]) -> Result<()> {
+    async fn mark_seen(&self, c: &mut sqlx::PgConnection, rows: &[(i64, i64)]) -> Result<()> {
         if rows.is_empty() {
             return Ok(());
         }
-        let Tx::Pg(t) = tx else {
-            return Err(crate::StoreError::Corrupt(
-                "marcação em lote só existe no PostgreSQL".into(),
-            ));
-        };
         let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
         let lines: Vec<i64> = rows.iter().map(|(_, line)| *line).collect();
         sqlx::query(
@@ -540,16 +525,21 @@ impl OccurrenceWriter {
         .bind(self.import_id)
         .bind(&ids)
         .bind(&lines)
-        .execute(&mut **t)
+        .execute(c)
         .await?;
         Ok(())
     }
 
-    async fn update(&self, tx: &mut Tx, rec: &OccurrenceRecord, old: &Existing) -> Result<()> {
+    /// PostgreSQL: a changed occurrence and its log entry.
+    async fn update(
+        &self,
+        c: &mut sqlx::PgConnection,
+        rec: &OccurrenceRecord,
+        old: &Existing,
+    ) -> Result<()> {
         let new_areas = rec.areas.join("|");
         let fields = changed_fields(rec, old, &new_areas);
-        on_tx!(tx, |c| {
-            sqlx::query(
+        sqlx::query(
                 "UPDATE occurrences SET occurred_at = $1, crime = $2, source_crime = $3, lat = $4, lon = $5,
                      territory_code = $6, victims = $7, unit_code = $8, areas = $9, import_id = $10,
                      seen_import_id = $10, line = $11
@@ -569,31 +559,30 @@ impl OccurrenceWriter {
             .bind(old.id)
             .execute(&mut *c)
             .await?;
-            sqlx::query(
-                "INSERT INTO occurrence_changes (source_id, import_id, changed_at, changed_fields,
+        sqlx::query(
+            "INSERT INTO occurrence_changes (source_id, import_id, changed_at, changed_fields,
                      old_crime, new_crime, old_occurred_at, new_occurred_at, old_areas, new_areas,
                      old_victims, new_victims, old_lat, old_lon, new_lat, new_lon)
                  VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)",
-            )
-            .bind(&rec.source_id)
-            .bind(self.import_id)
-            .bind(self.now)
-            .bind(&fields)
-            .bind(&old.crime)
-            .bind(&rec.crime)
-            .bind(old.occurred_at)
-            .bind(rec.occurred_at)
-            .bind(&old.areas)
-            .bind(&new_areas)
-            .bind(old.victims)
-            .bind(rec.victims)
-            .bind(old.lat)
-            .bind(old.lon)
-            .bind(rec.lat)
-            .bind(rec.lon)
-            .execute(&mut *c)
-            .await?;
-        });
+        )
+        .bind(&rec.source_id)
+        .bind(self.import_id)
+        .bind(self.now)
+        .bind(&fields)
+        .bind(&old.crime)
+        .bind(&rec.crime)
+        .bind(old.occurred_at)
+        .bind(rec.occurred_at)
+        .bind(&old.areas)
+        .bind(&new_areas)
+        .bind(old.victims)
+        .bind(rec.victims)
+        .bind(old.lat)
+        .bind(old.lon)
+        .bind(rec.lat)
+        .bind(rec.lon)
+        .execute(&mut *c)
+        .await?;
         Ok(())
     }
 
@@ -622,7 +611,7 @@ impl OccurrenceWriter {
                     apply_deltas_direct(conn, &names, deltas)
                 })
             }
-            Tx::Pg(_) => apply_deltas(tx, &names, &deltas).await,
+            Tx::Pg(t) => apply_deltas(t, &names, &deltas).await,
         }
     }
 
@@ -642,16 +631,11 @@ impl OccurrenceWriter {
 
 /// PostgreSQL: upserts of the aggregate, the cells passed as arrays (one statement per 10,000).
 async fn apply_deltas(
-    tx: &mut Tx,
+    c: &mut sqlx::PgConnection,
     names: &[String],
     deltas: &[(CellKey, (i64, i64))],
 ) -> Result<()> {
     const CELLS: usize = 10_000;
-    let Tx::Pg(t) = tx else {
-        return Err(crate::StoreError::Corrupt(
-            "agregado por listas só existe no PostgreSQL".into(),
-        ));
-    };
     for chunk in deltas.chunks(CELLS) {
         let territories: Vec<&str> = chunk
             .iter()
@@ -667,22 +651,20 @@ async fn apply_deltas(
             .collect();
         let counts: Vec<i64> = chunk.iter().map(|(_, (n, _))| *n).collect();
         let victims: Vec<i64> = chunk.iter().map(|(_, (_, v))| *v).collect();
-        {
-            sqlx::query(
-                "INSERT INTO daily_counts (territory_code, crime, day, occurrences, victims)
-                 SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::DATE[], $4::BIGINT[], $5::BIGINT[])
-                 ON CONFLICT (territory_code, crime, day) DO UPDATE SET
-                     occurrences = daily_counts.occurrences + excluded.occurrences,
-                     victims = daily_counts.victims + excluded.victims",
-            )
-            .bind(&territories)
-            .bind(&crimes)
-            .bind(&days)
-            .bind(&counts)
-            .bind(&victims)
-            .execute(&mut **t)
-            .await?;
-        }
+        sqlx::query(
+            "INSERT INTO daily_counts (territory_code, crime, day, occurrences, victims)
+             SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::DATE[], $4::BIGINT[], $5::BIGINT[])
+             ON CONFLICT (territory_code, crime, day) DO UPDATE SET
+                 occurrences = daily_counts.occurrences + excluded.occurrences,
+                 victims = daily_counts.victims + excluded.victims",
+        )
+        .bind(&territories)
+        .bind(&crimes)
+        .bind(&days)
+        .bind(&counts)
+        .bind(&victims)
+        .execute(&mut *c)
+        .await?;
     }
     Ok(())
 }
@@ -717,23 +699,26 @@ impl<'c> Inserter<'c> {
         if self.statements.len() <= n {
             self.statements.resize_with(n + 1, || None);
         }
-        if self.statements[n].is_none() {
-            // The import's constants are literals (integers of ours), not parameters: three binds
-            // fewer per row.
-            let row = format!(
-                "(?,?,?,?,?,?,?,?,?,?,{},{},{},?)",
-                i64::from(self.synthetic),
-                self.import_id,
-                self.import_id
-            );
-            let sql = format!(
-                "INSERT INTO occurrences (source_id, occurred_at, crime, source_crime, lat, lon, territory_code,
-                     victims, unit_code, areas, synthetic, import_id, seen_import_id, line) VALUES {}
-                 ON CONFLICT (source_id) DO NOTHING",
-                vec![row; n].join(",")
-            );
-            self.statements[n] = Some(direct::BulkStatement::prepare(self.conn, &sql)?);
-        }
+        let statement = match &mut self.statements[n] {
+            Some(statement) => statement,
+            slot => {
+                // The import's constants are literals (integers of ours), not parameters: three binds
+                // fewer per row.
+                let row = format!(
+                    "(?,?,?,?,?,?,?,?,?,?,{},{},{},?)",
+                    i64::from(self.synthetic),
+                    self.import_id,
+                    self.import_id
+                );
+                let sql = format!(
+                    "INSERT INTO occurrences (source_id, occurred_at, crime, source_crime, lat, lon, territory_code,
+                         victims, unit_code, areas, synthetic, import_id, seen_import_id, line) VALUES {}
+                     ON CONFLICT (source_id) DO NOTHING",
+                    vec![row; n].join(",")
+                );
+                slot.insert(direct::BulkStatement::prepare(self.conn, &sql)?)
+            }
+        };
         self.when.resize_with(n, String::new);
         self.areas.resize_with(n, String::new);
         for (i, r) in rows.iter().enumerate() {
@@ -756,9 +741,6 @@ impl<'c> Inserter<'c> {
                 (r.line as i64).into(),
             ]);
         }
-        let statement = self.statements[n]
-            .as_mut()
-            .ok_or_else(|| crate::StoreError::Corrupt("instrução de inserção ausente".into()))?;
         statement.execute(&values)
     }
 }
@@ -895,44 +877,37 @@ fn split_areas(s: &str) -> impl Iterator<Item = &str> {
 }
 
 async fn lookup(
-    tx: &mut Tx,
+    c: &mut sqlx::PgConnection,
     batch: &[OccurrenceRecord],
     out: &mut HashMap<String, Existing>,
 ) -> Result<()> {
-    let Tx::Pg(t) = tx else {
-        return Err(crate::StoreError::Corrupt(
-            "consulta por lista só existe no PostgreSQL".into(),
-        ));
-    };
     let ids: Vec<&str> = batch.iter().map(|r| r.source_id.as_str()).collect();
-    {
-        let rows = sqlx::query(
-            "SELECT id, source_id, occurred_at, crime, source_crime, lat, lon, territory_code, victims,
+    let rows = sqlx::query(
+        "SELECT id, source_id, occurred_at, crime, source_crime, lat, lon, territory_code, victims,
                     unit_code, areas, seen_import_id, line
              FROM occurrences WHERE source_id = ANY($1)",
-        )
-        .bind(&ids)
-        .fetch_all(&mut **t)
-        .await?;
-        for r in rows {
-            out.insert(
-                r.try_get("source_id")?,
-                Existing {
-                    id: r.try_get("id")?,
-                    occurred_at: r.try_get("occurred_at")?,
-                    crime: r.try_get("crime")?,
-                    source_crime: r.try_get("source_crime")?,
-                    lat: r.try_get("lat")?,
-                    lon: r.try_get("lon")?,
-                    territory_code: r.try_get("territory_code")?,
-                    victims: r.try_get("victims")?,
-                    unit_code: r.try_get("unit_code")?,
-                    areas: r.try_get("areas")?,
-                    seen_import_id: r.try_get("seen_import_id")?,
-                    line: r.try_get("line")?,
-                },
-            );
-        }
+    )
+    .bind(&ids)
+    .fetch_all(c)
+    .await?;
+    for r in rows {
+        out.insert(
+            r.try_get("source_id")?,
+            Existing {
+                id: r.try_get("id")?,
+                occurred_at: r.try_get("occurred_at")?,
+                crime: r.try_get("crime")?,
+                source_crime: r.try_get("source_crime")?,
+                lat: r.try_get("lat")?,
+                lon: r.try_get("lon")?,
+                territory_code: r.try_get("territory_code")?,
+                victims: r.try_get("victims")?,
+                unit_code: r.try_get("unit_code")?,
+                areas: r.try_get("areas")?,
+                seen_import_id: r.try_get("seen_import_id")?,
+                line: r.try_get("line")?,
+            },
+        );
     }
     Ok(())
 }
