@@ -9,10 +9,7 @@ use geo::{
     Polygon, Validation, Winding,
 };
 
-const GO_MUNICIPIOS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/data/ibge-municipios-geojson/geojs-52-mun.json"
-);
+const GO_MUNICIPIOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/geojs-52-mun.json");
 
 fn goiania_polygon() -> Polygon<f64> {
     let text = std::fs::read_to_string(GO_MUNICIPIOS).expect("read IBGE GeoJSON for Goiás");
