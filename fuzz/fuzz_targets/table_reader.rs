@@ -1,37 +1,33 @@
-//! The CSV/XLSX reader and every tabular kind's row parser on arbitrary file bytes.
+//! The CSV/XLSX reader on arbitrary file bytes, read from memory as an upload is read from disk, then
+//! every tabular kind's header matching and row parser on what it read.
 #![no_main]
-use atalaia_ingest::Kind;
-use atalaia_ingest::fields::Columns;
-use atalaia_ingest::kinds::{self, Context};
+use std::cell::RefCell;
+
+use atalaia_fuzz::{TABULAR, context, parse_rows};
+use atalaia_ingest::read::{RawRecord, read_table_bytes};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let path = std::env::temp_dir().join(format!("atalaia-fuzz-{}.csv", std::process::id()));
-    if std::fs::write(&path, data).is_err() {
+    // The file is read once; each kind then parses the same records (reading it once per kind would
+    // only repeat the reader's work ten times).
+    let header: RefCell<Option<(Vec<String>, bool)>> = RefCell::new(None);
+    let mut records: Vec<RawRecord> = Vec::new();
+    let _ = read_table_bytes(
+        data,
+        "fuzz.csv",
+        &mut |format, h| {
+            *header.borrow_mut() = Some((h, format.decimal_comma()));
+            Ok(())
+        },
+        &mut |rec| {
+            records.push(rec);
+            Ok(())
+        },
+    );
+    let Some((header, decimal_comma)) = header.into_inner() else {
         return;
+    };
+    for kind in TABULAR {
+        parse_rows(kind, &header, &records, decimal_comma, context());
     }
-    let ctx = Context::default();
-    for kind in Kind::ALL {
-        if kind == Kind::Territories {
-            continue;
-        }
-        let (required, optional) = kinds::columns(kind);
-        let cols: std::cell::OnceCell<Columns> = std::cell::OnceCell::new();
-        let _ = atalaia_ingest::read::read_table(
-            &path,
-            &mut |format, header| {
-                let _ = cols.set(Columns::new("fuzz", &header, required, optional, format.decimal_comma())?);
-                Ok(())
-            },
-            &mut |rec| {
-                if let Some(c) = cols.get() {
-                    if let Ok(row) = c.row(&rec) {
-                        let _ = kinds::parse(kind, &row, &ctx);
-                    }
-                }
-                Ok(())
-            },
-        );
-    }
-    let _ = std::fs::remove_file(&path);
 });

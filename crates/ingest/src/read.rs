@@ -3,10 +3,10 @@
 //! original file (header = line 1; for XLSX, the sheet's row number).
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Read, Seek};
 use std::path::Path;
 
-use calamine::{DataRef, Reader, Xlsx};
+use calamine::{DataRef, Reader, Xlsx, XlsxError};
 use encoding_rs::WINDOWS_1252;
 
 use crate::ImportError;
@@ -54,6 +54,15 @@ pub type HeaderFn<'a> = dyn FnMut(&Format, Vec<String>) -> Result<(), ImportErro
 /// Called for each data record, in order.
 pub type RecordFn<'a> = dyn FnMut(RawRecord) -> Result<(), ImportError> + 'a;
 
+/// The first bytes of a ZIP archive, and so of an XLSX workbook: anything else is read as CSV.
+const ZIP_MAGIC: &[u8; 4] = b"PK\x03\x04";
+
+/// How much of a CSV file the delimiter and encoding are guessed from.
+const SAMPLE_LEN: usize = 64 * 1024;
+
+/// The read buffer of a CSV file.
+const FILE_BUFFER: usize = 1 << 20;
+
 /// Reads `path` and calls `on_header` once with the header fields, then `on_record` for each data
 /// record, in order. Stops early when a callback returns an error.
 pub fn read_table(
@@ -61,17 +70,47 @@ pub fn read_table(
     on_header: &mut HeaderFn<'_>,
     on_record: &mut RecordFn<'_>,
 ) -> Result<(), ImportError> {
-    let mut file = File::open(path).map_err(|e| ImportError::Io(path.display().to_string(), e))?;
+    let name = path.display().to_string();
+    let io = |e| ImportError::Io(name.clone(), e);
+    let mut file = File::open(path).map_err(io)?;
     let mut magic = [0u8; 4];
-    let n = file
-        .read(&mut magic)
-        .map_err(|e| ImportError::Io(path.display().to_string(), e))?;
+    let n = file.read(&mut magic).map_err(io)?;
     drop(file);
-    if n == 4 && magic == *b"PK\x03\x04" {
-        read_xlsx(path, on_header, on_record)
-    } else {
-        read_csv(path, on_header, on_record)
+    if n == 4 && magic == *ZIP_MAGIC {
+        return read_xlsx(&name, calamine::open_workbook(path), on_header, on_record);
     }
+    let mut file = File::open(path).map_err(io)?;
+    let mut sample = vec![0u8; SAMPLE_LEN];
+    let mut filled = 0;
+    while filled < sample.len() {
+        let n = file.read(&mut sample[filled..]).map_err(io)?;
+        if n == 0 {
+            break;
+        }
+        filled += n;
+    }
+    sample.truncate(filled);
+    let file = BufReader::with_capacity(FILE_BUFFER, File::open(path).map_err(io)?);
+    read_csv(&name, &sample, file, FILE_BUFFER, on_header, on_record)
+}
+
+/// Reads a table held in memory exactly as [`read_table`] reads a file of the same bytes (the same
+/// CSV/XLSX dispatch, sniffing, decoding, line numbers and errors); `name` stands for the file in
+/// messages. No thread, no file and no buffer larger than the input: fit for many small inputs.
+pub fn read_table_bytes(
+    bytes: &[u8],
+    name: &str,
+    on_header: &mut HeaderFn<'_>,
+    on_record: &mut RecordFn<'_>,
+) -> Result<(), ImportError> {
+    if bytes.starts_with(ZIP_MAGIC) {
+        let wb = Xlsx::new(std::io::Cursor::new(bytes));
+        return read_xlsx(name, wb, on_header, on_record);
+    }
+    let sample = &bytes[..bytes.len().min(SAMPLE_LEN)];
+    // The parser's buffer only bounds how much it reads at a time: the input's size is enough.
+    let buffer = bytes.len().clamp(64, FILE_BUFFER);
+    read_csv(name, sample, bytes, buffer, on_header, on_record)
 }
 
 fn sniff(sample: &[u8]) -> (u8, Encoding) {
@@ -136,31 +175,24 @@ impl<R: Read> Read for LineCounter<R> {
     }
 }
 
-fn read_csv(
-    path: &Path,
+/// Reads a CSV table from `file`, whose first bytes are `sample` (at most [`SAMPLE_LEN`]); `buffer` is
+/// the parser's read buffer. `name` is the file in messages.
+fn read_csv<R: Read>(
+    name: &str,
+    sample: &[u8],
+    mut file: R,
+    buffer: usize,
     on_header: &mut HeaderFn<'_>,
     on_record: &mut RecordFn<'_>,
 ) -> Result<(), ImportError> {
-    let io = |e| ImportError::Io(path.display().to_string(), e);
-    let mut file = File::open(path).map_err(io)?;
-    let mut sample = vec![0u8; 64 * 1024];
-    let mut filled = 0;
-    while filled < sample.len() {
-        let n = file.read(&mut sample[filled..]).map_err(io)?;
-        if n == 0 {
-            break;
-        }
-        filled += n;
-    }
-    sample.truncate(filled);
+    let io = |e| ImportError::Io(name.to_string(), e);
     let bom = sample.starts_with(&[0xEF, 0xBB, 0xBF]);
-    let (delimiter, encoding) = sniff(if bom { &sample[3..] } else { &sample });
+    let (delimiter, encoding) = sniff(if bom { &sample[3..] } else { sample });
     let format = Format {
         container: "csv",
         delimiter,
         encoding,
     };
-    let mut file = BufReader::with_capacity(1 << 20, File::open(path).map_err(io)?);
     if bom {
         let mut skip = [0u8; 3];
         file.read_exact(&mut skip).map_err(io)?;
@@ -176,7 +208,7 @@ fn read_csv(
         .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
-        .buffer_capacity(1 << 20)
+        .buffer_capacity(buffer)
         .from_reader(reader);
     let mut rec = csv::ByteRecord::new();
     let mut header_seen = false;
@@ -188,7 +220,7 @@ fn read_csv(
             Err(e) => {
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
                 return Err(ImportError::Unreadable {
-                    file: path.display().to_string(),
+                    file: name.to_string(),
                     line,
                     detail: e.to_string(),
                 });
@@ -221,7 +253,7 @@ fn read_csv(
         })?;
     }
     if !header_seen {
-        return Err(ImportError::NoHeader(path.display().to_string()));
+        return Err(ImportError::NoHeader(name.to_string()));
     }
     Ok(())
 }
@@ -252,17 +284,19 @@ fn cell_text(c: &DataRef<'_>) -> String {
     }
 }
 
-fn read_xlsx(
-    path: &Path,
+/// Reads the first sheet of a workbook just opened (or not); `name` is the file in messages.
+fn read_xlsx<RS: Read + Seek>(
+    name: &str,
+    opened: Result<Xlsx<RS>, XlsxError>,
     on_header: &mut HeaderFn<'_>,
     on_record: &mut RecordFn<'_>,
 ) -> Result<(), ImportError> {
     let unreadable = |detail: String| ImportError::Unreadable {
-        file: path.display().to_string(),
+        file: name.to_string(),
         line: 0,
         detail,
     };
-    let mut wb: Xlsx<_> = calamine::open_workbook(path).map_err(|e| unreadable(format!("{e}")))?;
+    let mut wb = opened.map_err(|e| unreadable(format!("{e}")))?;
     let sheet = wb
         .sheet_names()
         .first()
@@ -329,7 +363,7 @@ fn read_xlsx(
         flush(prev, &mut row, &mut header)?;
     }
     if header.is_none() {
-        return Err(ImportError::NoHeader(path.display().to_string()));
+        return Err(ImportError::NoHeader(name.to_string()));
     }
     Ok(())
 }
@@ -350,6 +384,57 @@ mod tests {
         assert_eq!(sniff(b"id,bairro\n1,S\xc3"), (b',', Encoding::Utf8));
         // Quoted delimiters in the header do not count.
         assert_eq!(sniff(b"\"a;b;c\",d,e\n"), (b',', Encoding::Utf8));
+    }
+
+    /// Everything a read reports, in order: the header, then each record, then the outcome.
+    fn transcript(
+        read: impl FnOnce(&mut HeaderFn<'_>, &mut RecordFn<'_>) -> Result<(), ImportError>,
+    ) -> Vec<String> {
+        let out = std::cell::RefCell::new(Vec::new());
+        let result = read(
+            &mut |format, header| {
+                out.borrow_mut().push(format!("{format:?} {header:?}"));
+                Ok(())
+            },
+            &mut |rec| {
+                out.borrow_mut().push(format!("{rec:?}"));
+                Ok(())
+            },
+        );
+        let mut out = out.into_inner();
+        out.push(format!("{result:?}"));
+        out
+    }
+
+    #[test]
+    fn bytes_read_as_the_same_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        let name = path.display().to_string();
+        let mut xlsx = rust_xlsxwriter::Workbook::new();
+        let ws = xlsx.add_worksheet();
+        ws.write_string(0, 0, "id").unwrap();
+        ws.write_string(0, 2, "lat").unwrap();
+        ws.write_string(2, 0, "A-1").unwrap();
+        ws.write_number(2, 2, -16.5).unwrap();
+        let xlsx = xlsx.save_to_buffer().unwrap();
+        let mut broken_zip = xlsx.clone();
+        broken_zip.truncate(200);
+        let inputs: Vec<Vec<u8>> = vec![
+            b"id;crime;lat\r\n1;x;-16,5\r\n\r\n2;\"a\r\nb\";3\r\n".to_vec(),
+            b"\xef\xbb\xbfid,bairro\n1,S\xe3o Jos\xe9\n2\n".to_vec(),
+            b"a,b\n\"x\"y,\"".to_vec(),
+            b"".to_vec(),
+            b"PK\x03".to_vec(),
+            xlsx,
+            broken_zip,
+        ];
+        for bytes in inputs {
+            std::fs::write(&path, &bytes).unwrap();
+            let from_file = transcript(|h, r| read_table(&path, h, r));
+            let from_bytes = transcript(|h, r| read_table_bytes(&bytes, &name, h, r));
+            assert_eq!(from_file, from_bytes, "{bytes:?}");
+        }
     }
 
     #[test]
