@@ -1439,9 +1439,10 @@ fn print_hotspots(
     match format {
         OutputFormat::Geojson => {
             let mut fc = a.feature_collection();
-            fc["properties"] = serde_json::json!({
-                "area": run.territory.code, "months": months, "method": a.method_pt()});
-            writeln!(out, "{fc}")?;
+            fc.properties = Some(serde_json::json!({
+                "area": run.territory.code, "months": months, "method": a.method_pt()}));
+            serde_json::to_writer(&mut out, &fc)?;
+            writeln!(out)?;
         }
         OutputFormat::Json => {
             let cells: Vec<serde_json::Value> = a

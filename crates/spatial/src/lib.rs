@@ -9,6 +9,7 @@
 #![deny(missing_docs)]
 
 pub mod areas;
+pub mod budget;
 pub mod concentration;
 pub mod emerging;
 pub mod gistar;

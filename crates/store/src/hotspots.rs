@@ -134,7 +134,14 @@ impl Db {
         let without_coordinates = self
             .without_coordinates(&territory.code, from, to, &q.crimes)
             .await?;
-        let analysis = hotspot::analyse(&polygon, &points, months.len(), q.params)?;
+        // The analysis is CPU-bound (up to the bounds of `atalaia_spatial::budget`): it runs on the
+        // blocking pool, so that the runtime's workers keep answering other requests meanwhile.
+        let (steps, params) = (months.len(), q.params);
+        let analysis =
+            tokio::task::spawn_blocking(move || hotspot::analyse(&polygon, &points, steps, params))
+                .await
+                // A panic of the analysis is a bug: re-raised here as it would have been inline.
+                .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
         Ok(HotspotRun {
             territory,
             months,

@@ -63,6 +63,9 @@ pub struct WebConfig {
     /// The public transparency page hides counts from 1 to this minus one (and what would give them
     /// back); platform.md §2's small-count threshold.
     pub public_min_count: u64,
+    /// How long a request waits for one of the [`ANALYSES_AT_ONCE`] analysis slots before it is
+    /// answered 503 with `Retry-After`.
+    pub analysis_wait: std::time::Duration,
 }
 
 /// What time it is for the program's acts (cycle deadlines, seizure dates): the system's, or a fixed
@@ -125,6 +128,7 @@ impl Default for WebConfig {
             max_evidence_bytes: atalaia_core::evidence::DEFAULT_MAX_BYTES,
             clock: Clock::default(),
             public_min_count: 5,
+            analysis_wait: std::time::Duration::from_secs(20),
         }
     }
 }
@@ -142,10 +146,16 @@ pub struct AppState {
     pub territories_cache: std::sync::Arc<TerritoriesCache>,
     /// The public transparency page's model, by data version and month.
     pub public_cache: std::sync::Arc<pages::transparency::PublicCache>,
+    /// Analyses (hot spots, evaluations, the municipality selection) running at once: a few, so that
+    /// heavy requests queue instead of taking every core and leave the other pages answering.
+    pub analyses: std::sync::Arc<tokio::sync::Semaphore>,
     /// The OpenID Connect provider, when configured.
     #[cfg(feature = "oidc")]
     pub oidc: Option<std::sync::Arc<oidc::Oidc>>,
 }
+
+/// Analyses allowed to run at once (the 2-core machine of the deployment keeps a core for the rest).
+pub const ANALYSES_AT_ONCE: usize = 2;
 
 /// Cache of the territory list: (data version, versions).
 pub type TerritoriesCache = std::sync::RwLock<
@@ -164,6 +174,7 @@ impl AppState {
             home_cache: Default::default(),
             territories_cache: Default::default(),
             public_cache: Default::default(),
+            analyses: std::sync::Arc::new(tokio::sync::Semaphore::new(ANALYSES_AT_ONCE)),
             #[cfg(feature = "oidc")]
             oidc: None,
         }
@@ -174,6 +185,15 @@ impl AppState {
     pub fn with_oidc(mut self, oidc: oidc::Oidc) -> AppState {
         self.oidc = Some(std::sync::Arc::new(oidc));
         self
+    }
+
+    /// A slot to run one analysis in, waited for at most `analysis_wait`; held until dropped.
+    pub async fn analysis_slot(&self) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
+        let wait = self.config.analysis_wait;
+        match tokio::time::timeout(wait, self.analyses.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(AppError::Busy),
+        }
     }
 
     /// Every territory version (no geometry), read once per data version: territories change only
@@ -222,6 +242,9 @@ pub enum AppError {
     /// Something failed on the server (disk, a worker task): logged, users see a generic message.
     #[error("{0}")]
     Internal(String),
+    /// Every analysis slot stayed taken for `WebConfig::analysis_wait`.
+    #[error("servidor ocupado com outras análises")]
+    Busy,
 }
 
 impl IntoResponse for AppError {
@@ -237,6 +260,18 @@ impl IntoResponse for AppError {
             }
             AppError::BadRequest(msg) => {
                 pages::error_page(StatusCode::BAD_REQUEST, "Pedido inválido", &msg)
+            }
+            AppError::Busy => {
+                let mut r = pages::error_page(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Servidor ocupado",
+                    "Outras análises estão em andamento. Tente de novo em alguns segundos.",
+                );
+                r.headers_mut().insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from_static("10"),
+                );
+                r
             }
             e => {
                 tracing::error!(error = %e, "request failed");

@@ -337,11 +337,16 @@ pub async fn page(
     if form.asks() {
         match form.query(today) {
             Err(e) => error = Some(e),
-            Ok(q) => match st.db.evaluate(&q).await {
-                Ok(run) => result = Some(shown(&run, &form)),
-                Err(EvaluationError::Store(e)) => return Err(AppError::Store(e)),
-                Err(e) => error = Some(e.to_string()),
-            },
+            Ok(q) => {
+                let slot = st.analysis_slot().await?;
+                let outcome = st.db.evaluate(&q).await;
+                drop(slot);
+                match outcome {
+                    Ok(run) => result = Some(shown(&run, &form)),
+                    Err(EvaluationError::Store(e)) => return Err(AppError::Store(e)),
+                    Err(e) => error = Some(e.to_string()),
+                }
+            }
         }
     }
     let territories = st.territories().await?;
@@ -410,6 +415,7 @@ pub async fn csv(
     let q = form
         .query(st.config.clock.today())
         .map_err(AppError::BadRequest)?;
+    let _slot = st.analysis_slot().await?;
     let run = st.db.evaluate(&q).await.map_err(|e| match e {
         EvaluationError::Store(e) => AppError::Store(e),
         EvaluationError::UnknownArea(code) => AppError::NotFound(format!("a área `{code}`")),

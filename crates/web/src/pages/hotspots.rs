@@ -120,19 +120,22 @@ impl Choice {
             .collect();
         crimes.sort();
         crimes.dedup();
+        let params = Params {
+            shape,
+            cell: metres(f, "celula", "tamanho da célula")?,
+            contiguity,
+            inference,
+            fdr,
+            bandwidth: metres(f, "raio", "raio da densidade")?,
+        };
+        // The sizes' ranges, before anything is read: the rest of the bounds need the area's extent.
+        atalaia_spatial::budget::check_params(&params).map_err(|e| e.to_string())?;
         Ok(Choice {
             area,
             from,
             to,
             crimes,
-            params: Params {
-                shape,
-                cell: metres(f, "celula", "tamanho da célula")?,
-                contiguity,
-                inference,
-                fdr,
-                bandwidth: metres(f, "raio", "raio da densidade")?,
-            },
+            params,
         })
     }
 
@@ -399,6 +402,7 @@ pub async fn page(
     if let Some(c) = &choice
         && !c.area.is_empty()
     {
+        let _slot = st.analysis_slot().await?;
         match st.db.hotspots(&c.query()).await {
             Ok(run) => summary = Some(summary_of(&run)),
             Err(HotspotError::Store(e)) => return Err(AppError::Store(e)),
@@ -490,6 +494,7 @@ async fn run_of(st: &AppState, f: &Fields) -> Result<HotspotRun, AppError> {
     let today = st.config.clock.today();
     let area = area_of(st, f, today).await?;
     let choice = Choice::parse(f, area, today).map_err(AppError::BadRequest)?;
+    let _slot = st.analysis_slot().await?;
     st.db.hotspots(&choice.query()).await.map_err(error_of)
 }
 
@@ -501,14 +506,14 @@ pub async fn geojson(
     let run = run_of(&st, &f).await?;
     let a = &run.analysis;
     let mut fc = a.feature_collection();
-    fc["properties"] = serde_json::json!({
+    fc.properties = Some(serde_json::json!({
         "area": run.territory.code,
         "name": run.territory.name,
         "months": run.months.iter().map(|m| m.to_string()).collect::<Vec<_>>(),
         "month_labels": run.months.iter().map(|m| m.label_pt()).collect::<Vec<_>>(),
         "method": a.method_pt(),
         "cell": a.cell,
-    });
+    }));
     Ok(Json(fc).into_response())
 }
 

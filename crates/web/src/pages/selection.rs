@@ -100,7 +100,10 @@ fn fmt_weight(w: f64) -> String {
 }
 
 async fn ranked(st: &AppState, c: &Choice) -> Result<Vec<Row>, AppError> {
-    let facts = st.db.selection_facts(c.end).await?;
+    let facts = {
+        let _slot = st.analysis_slot().await?;
+        st.db.selection_facts(c.end).await?
+    };
     Ok(rank(&facts, &c.weights))
 }
 
