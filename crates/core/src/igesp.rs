@@ -11,6 +11,7 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 
 use crate::access::Role;
+use crate::scope::Scope;
 use crate::serde_str::serde_as_str;
 
 /// For an enum with `ALL` and `as_str`: `Display` as the stored code, its parse error, `FromStr` (the
@@ -225,18 +226,22 @@ pub struct Viewer {
 }
 
 impl Viewer {
-    /// The viewer of a user with `grants` (role, municipality of its scope if the scope is one) in
-    /// `institution`.
+    /// The viewer of a user with `grants` (role and scope) in `institution`.
     ///
     /// Reading of platform.md §1 and igesp.md §7: analysts (the Secretariat) see every municipality; a
-    /// coordinator sees the municipalities of their scope (all without one); unit heads and partners see
-    /// what their institution takes part in. Only coordinators and analysts manage.
-    pub fn of(institution: i64, grants: &[(Role, Option<String>)]) -> Viewer {
+    /// coordinator sees the municipalities of their scope (all when unscoped); unit heads and partners
+    /// see what their institution takes part in. Only coordinators and analysts manage. A grant whose
+    /// scope does not fit its role ([`crate::scope::fits`]: a coordinator scoped to a unit) counts for
+    /// nothing — it used to read as "everywhere".
+    pub fn of(institution: i64, grants: &[(Role, Scope)]) -> Viewer {
         let mut v = Viewer {
             institution,
             ..Viewer::default()
         };
-        for (role, municipality) in grants {
+        for (role, scope) in grants {
+            if !crate::scope::fits(*role, scope) {
+                continue;
+            }
             v.police |= role.is_police();
             match role {
                 Role::Analyst => {
@@ -245,9 +250,9 @@ impl Viewer {
                 }
                 Role::Coordinator => {
                     v.manages = true;
-                    match municipality {
-                        Some(m) => v.municipalities.push(m.clone()),
-                        None => v.everywhere = true,
+                    match scope {
+                        Scope::Municipality(m) => v.municipalities.push(m.clone()),
+                        _ => v.everywhere = true,
                     }
                 }
                 _ => {}
@@ -470,11 +475,14 @@ mod tests {
     /// Anápolis (5201108).
     #[test]
     fn sharing_table() {
-        let analyst = Viewer::of(1, &[(Role::Analyst, None)]);
-        let coord_gyn = Viewer::of(1, &[(Role::Coordinator, Some("5208707".into()))]);
-        let unit_head = Viewer::of(2, &[(Role::UnitHead, None)]);
-        let mp = Viewer::of(3, &[(Role::Partner, None)]);
-        let pref = Viewer::of(4, &[(Role::Partner, None)]);
+        let analyst = Viewer::of(1, &[(Role::Analyst, Scope::All)]);
+        let coord_gyn = Viewer::of(
+            1,
+            &[(Role::Coordinator, Scope::Municipality("5208707".into()))],
+        );
+        let unit_head = Viewer::of(2, &[(Role::UnitHead, Scope::All)]);
+        let mp = Viewer::of(3, &[(Role::Partner, Scope::All)]);
+        let pref = Viewer::of(4, &[(Role::Partner, Scope::All)]);
         let viewers = [&analyst, &coord_gyn, &unit_head, &mp, &pref];
         use MeetingKind::*;
         // (kind, municipality, institutions taking part) → seen by analyst, coord_gyn, unit_head, mp, pref
@@ -587,10 +595,13 @@ mod tests {
         assert!(a("2026-10-01", ActionStatus::Done).is_none());
         // Addressees: the institution concerned and the municipality's coordination; a partner is
         // never told of an internal meeting.
-        let pref = Viewer::of(4, &[(Role::Partner, None)]);
-        let mp = Viewer::of(3, &[(Role::Partner, None)]);
-        let coord = Viewer::of(1, &[(Role::Coordinator, Some("5208707".into()))]);
-        let analyst_elsewhere = Viewer::of(9, &[(Role::UnitHead, None)]);
+        let pref = Viewer::of(4, &[(Role::Partner, Scope::All)]);
+        let mp = Viewer::of(3, &[(Role::Partner, Scope::All)]);
+        let coord = Viewer::of(
+            1,
+            &[(Role::Coordinator, Scope::Municipality("5208707".into()))],
+        );
+        let analyst_elsewhere = Viewer::of(9, &[(Role::UnitHead, Scope::All)]);
         assert!(pref.is_addressee(&late) && !mp.is_addressee(&late));
         assert!(coord.is_addressee(&late) && !analyst_elsewhere.is_addressee(&late));
         assert!(mp.is_addressee(&n));
@@ -604,14 +615,17 @@ mod tests {
         let v = Viewer::of(
             7,
             &[
-                (Role::Coordinator, Some("B".into())),
-                (Role::Coordinator, Some("A".into())),
-                (Role::Partner, None),
+                (Role::Coordinator, Scope::Municipality("B".into())),
+                (Role::Coordinator, Scope::Municipality("A".into())),
+                (Role::Partner, Scope::All),
             ],
         );
         assert_eq!(v.municipalities, vec!["A".to_string(), "B".to_string()]);
         assert!(v.police && v.manages && !v.everywhere);
-        let none = Viewer::of(7, &[(Role::Auditor, None)]);
+        let none = Viewer::of(7, &[(Role::Auditor, Scope::All)]);
         assert!(!none.police && !none.manages && !none.covers("A"));
+        // A coordinator scoped to a unit: the scope does not fit the role, so it reaches nothing.
+        let misfit = Viewer::of(7, &[(Role::Coordinator, Scope::Unit("PM-1BPM".into()))]);
+        assert!(!misfit.everywhere && !misfit.manages && !misfit.covers("5208707"));
     }
 }

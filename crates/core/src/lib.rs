@@ -34,6 +34,7 @@ pub mod rate;
 pub mod recap;
 pub mod reminders;
 pub mod roster;
+pub mod scope;
 pub mod selection;
 pub mod stats;
 pub mod territory;

@@ -27,42 +27,23 @@ pub struct InstitutionRecord {
     pub synthetic: bool,
 }
 
-/// What a role is narrowed to.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub enum Scope {
-    /// Everything the role grants.
-    All,
-    /// One unit (by code).
-    Unit(String),
-    /// One municipality (territory code).
-    Municipality(String),
+pub use atalaia_core::scope::Scope;
+
+/// `(scope_kind, scope_code)` as stored.
+fn scope_parts(scope: &Scope) -> (&'static str, &str) {
+    match scope {
+        Scope::All => ("", ""),
+        Scope::Unit(c) => ("unit", c),
+        Scope::Municipality(c) => ("municipality", c),
+    }
 }
 
-impl Scope {
-    fn parts(&self) -> (&'static str, &str) {
-        match self {
-            Scope::All => ("", ""),
-            Scope::Unit(c) => ("unit", c),
-            Scope::Municipality(c) => ("municipality", c),
-        }
-    }
-
-    fn from_parts(kind: &str, code: String) -> Result<Scope> {
-        match kind {
-            "" => Ok(Scope::All),
-            "unit" => Ok(Scope::Unit(code)),
-            "municipality" => Ok(Scope::Municipality(code)),
-            other => Err(StoreError::Corrupt(format!("escopo `{other}`"))),
-        }
-    }
-
-    /// For people (pt-BR).
-    pub fn label_pt(&self) -> String {
-        match self {
-            Scope::All => "todos".into(),
-            Scope::Unit(c) => format!("unidade {c}"),
-            Scope::Municipality(c) => format!("município {c}"),
-        }
+fn scope_from_parts(kind: &str, code: String) -> Result<Scope> {
+    match kind {
+        "" => Ok(Scope::All),
+        "unit" => Ok(Scope::Unit(code)),
+        "municipality" => Ok(Scope::Municipality(code)),
+        other => Err(StoreError::Corrupt(format!("escopo `{other}`"))),
     }
 }
 
@@ -331,7 +312,7 @@ impl Tx {
                 .execute(&mut *c)
                 .await?;
             for g in grants {
-                let (kind, code) = g.scope.parts();
+                let (kind, code) = scope_parts(&g.scope);
                 sqlx::query(
                     "INSERT INTO user_roles (user_id, role, scope_kind, scope_code) VALUES ($1, $2, $3, $4)
                      ON CONFLICT (user_id, role, scope_kind, scope_code) DO NOTHING",
@@ -444,7 +425,7 @@ impl Db {
             if let Some(&i) = index.get(&uid) {
                 users[i].grants.push(Grant {
                     role: parse_role(&role)?,
-                    scope: Scope::from_parts(&kind, code)?,
+                    scope: scope_from_parts(&kind, code)?,
                 });
             }
         }
@@ -510,7 +491,7 @@ impl Db {
             .map(|(role, kind, code)| {
                 Ok(Grant {
                     role: parse_role(&role)?,
-                    scope: Scope::from_parts(&kind, code)?,
+                    scope: scope_from_parts(&kind, code)?,
                 })
             })
             .collect::<Result<_>>()?;

@@ -1380,16 +1380,10 @@ impl crate::accounts::UserRecord {
     /// The user as `core::igesp` sees them (their institution, roles and municipality scopes): the one
     /// mapping from stored grants to the sharing rules.
     pub fn igesp_viewer(&self) -> atalaia_core::igesp::Viewer {
-        let grants: Vec<(atalaia_core::access::Role, Option<String>)> = self
+        let grants: Vec<(atalaia_core::access::Role, crate::accounts::Scope)> = self
             .grants
             .iter()
-            .map(|g| {
-                let m = match &g.scope {
-                    crate::accounts::Scope::Municipality(c) => Some(c.clone()),
-                    _ => None,
-                };
-                (g.role, m)
-            })
+            .map(|g| (g.role, g.scope.clone()))
             .collect();
         atalaia_core::igesp::Viewer::of(self.institution_id, &grants)
     }

@@ -89,17 +89,29 @@ impl Identity {
         any_allows(&self.roles, p)
     }
 
+    /// The requester's roles with their scopes; an API key's role is unscoped.
+    fn scoped_roles(&self) -> Vec<(Role, &Scope)> {
+        static ALL: Scope = Scope::All;
+        match &self.via {
+            Via::ApiKey { .. } => self.roles.iter().map(|r| (*r, &ALL)).collect(),
+            _ => self.grants.iter().map(|g| (g.role, &g.scope)).collect(),
+        }
+    }
+
+    /// Where the requester's grants reach for `p` (`atalaia_core::scope`).
+    pub fn reach(&self, p: Permission) -> atalaia_core::scope::Reach {
+        atalaia_core::scope::Reach::of(self.scoped_roles(), p)
+    }
+
     /// Whether a unit-head grant covers `unit` (an unscoped one covers every unit): the scope of the
     /// unit pages. Scopes narrow a permission, they never grant one.
     pub fn heads_unit(&self, unit: &str) -> bool {
-        self.grants.iter().any(|g| {
-            g.role == Role::UnitHead
-                && match &g.scope {
-                    Scope::All => true,
-                    Scope::Unit(u) => u == unit,
-                    Scope::Municipality(_) => false,
-                }
-        })
+        self.reach(Permission::UnitActs).covers_unit(unit)
+    }
+
+    /// Whether the requester may read a whole saved run of RECAP or IPEI (`atalaia_core::scope`).
+    pub fn reads_whole_runs(&self) -> bool {
+        atalaia_core::scope::reads_whole_runs(self.scoped_roles())
     }
 
     /// The CSRF token forms must carry (sessions only).

@@ -16,6 +16,7 @@ pub mod guard;
 pub mod oidc;
 pub mod pages;
 pub mod routes;
+pub mod scope;
 pub mod security;
 
 use atalaia_store::Db;

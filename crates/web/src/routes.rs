@@ -218,7 +218,7 @@ pub fn routes() -> Vec<Route> {
         ),
         get("/recap", Perm(P::ViewRecap), pages::recap::page),
         get("/recap/mapa.geojson", Perm(P::ViewRecap), pages::recap::map),
-        get("/recap/execucoes", Perm(P::ViewRecap), pages::recap::runs),
+        get("/recap/execucoes", Perm(P::ViewPayroll), pages::recap::runs),
         post(
             "/recap/execucoes",
             Perm(P::ManageRecap),
@@ -226,12 +226,12 @@ pub fn routes() -> Vec<Route> {
         ),
         get(
             "/recap/execucoes/{id}",
-            Perm(P::ViewRecap),
+            Perm(P::ViewPayroll),
             pages::recap::run,
         ),
         get(
             "/recap/execucoes/{id}/resultado.pdf",
-            Perm(P::ViewRecap),
+            Perm(P::ViewPayroll),
             pages::recap::run_pdf,
         ),
         get(
@@ -278,7 +278,7 @@ pub fn routes() -> Vec<Route> {
         ),
         get(
             "/ipei/execucoes/{id}/resultado.pdf",
-            Perm(P::ViewRecap),
+            Perm(P::ViewPayroll),
             pages::ipei::run_pdf,
         ),
         get(

@@ -185,8 +185,8 @@ async fn story(db: &Db, dir: &std::path::Path) {
         v
     });
     // Who sees what (the rule is core's; these are the facts it is given).
-    let partner_mp = Viewer::of(mp, &[(Role::Partner, None)]);
-    let partner_pref = Viewer::of(pref, &[(Role::Partner, None)]);
+    let partner_mp = Viewer::of(mp, &[(Role::Partner, atalaia_core::scope::Scope::All)]);
+    let partner_pref = Viewer::of(pref, &[(Role::Partner, atalaia_core::scope::Scope::All)]);
     let meetings = db.meetings().await.unwrap();
     let seen = |v: &Viewer| -> Vec<i64> {
         meetings
@@ -197,7 +197,13 @@ async fn story(db: &Db, dir: &std::path::Path) {
     };
     assert_eq!(seen(&partner_mp), [articulation]);
     assert_eq!(seen(&partner_pref), [articulation]);
-    assert_eq!(seen(&Viewer::of(pm, &[(Role::UnitHead, None)])), [internal]);
+    assert_eq!(
+        seen(&Viewer::of(
+            pm,
+            &[(Role::UnitHead, atalaia_core::scope::Scope::All)]
+        )),
+        [internal]
+    );
     let actions = db.actions().await.unwrap();
     let pref_sees: Vec<&str> = actions
         .iter()

@@ -170,6 +170,14 @@ async fn parse_grants(st: &AppState, pairs: &Fields) -> Result<Vec<Grant>, Strin
                     ));
                 }
             };
+            // A scope that does not fit the role would read as nothing (atalaia_core::scope): refuse it
+            // here, where the administrator can still correct it.
+            if !atalaia_core::scope::fits(role, &scope) {
+                return Err(format!(
+                    "escopo `{entry}` não se aplica ao papel {}: só chefes de unidade têm escopo de unidade e só coordenações Igesp têm escopo de município",
+                    role.label_pt()
+                ));
+            }
             grants.push(Grant { role, scope });
         }
     }

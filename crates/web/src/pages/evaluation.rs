@@ -19,7 +19,9 @@ use chrono::NaiveDate;
 
 use super::{Chrome, Fields, download, field, render};
 use crate::guard::Identity;
+use crate::scope::AreaScope;
 use crate::{AppError, AppState};
+use atalaia_core::access::Permission;
 
 /// The default N of the form.
 const DEFAULT_MONTHS: u32 = 6;
@@ -55,6 +57,17 @@ impl Form {
             control_buffer: text("controle_entorno"),
             crimes,
         }
+    }
+
+    /// Every area the form names (target, control, the buffer's control) within the requester's scope:
+    /// otherwise the 404 of an unknown area.
+    fn require_scope(&self, scope: &AreaScope) -> Result<(), AppError> {
+        for code in [&self.area, &self.control, &self.control_buffer] {
+            if !code.is_empty() {
+                scope.require(code)?;
+            }
+        }
+        Ok(())
     }
 
     /// Whether the form asks for a result (a start date is given); a link with only the area opens the
@@ -332,6 +345,8 @@ pub async fn page(
 ) -> Result<Response, AppError> {
     let today = st.config.clock.today();
     let form = Form::read(&f);
+    let scope = AreaScope::of(&st, &id, Permission::Evaluate, today).await?;
+    form.require_scope(&scope)?;
     let mut error = None;
     let mut result = None;
     if form.asks() {
@@ -354,6 +369,7 @@ pub async fn page(
     let mut current: Vec<&atalaia_store::territories::TerritoryVersion> = territories
         .iter()
         .filter(|t| t.valid_on(today) || t.code == form.area)
+        .filter(|t| scope.covers(&t.code))
         .collect();
     current.sort_by(|a, b| {
         (a.kind != "intervention", &a.code).cmp(&(b.kind != "intervention", &b.code))
@@ -409,12 +425,13 @@ pub async fn page(
 /// `GET /avaliacao/resultado.csv`: the result as `atalaia evaluate --format csv` prints it.
 pub async fn csv(
     State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
     Query(f): Query<Fields>,
 ) -> Result<Response, AppError> {
     let form = Form::read(&f);
-    let q = form
-        .query(st.config.clock.today())
-        .map_err(AppError::BadRequest)?;
+    let today = st.config.clock.today();
+    form.require_scope(&AreaScope::of(&st, &id, Permission::Evaluate, today).await?)?;
+    let q = form.query(today).map_err(AppError::BadRequest)?;
     let _slot = st.analysis_slot().await?;
     let run = st.db.evaluate(&q).await.map_err(|e| match e {
         EvaluationError::Store(e) => AppError::Store(e),

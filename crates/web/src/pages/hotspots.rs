@@ -24,6 +24,7 @@ use chrono::NaiveDate;
 
 use super::{Chrome, Fields, download, field, render};
 use crate::guard::Identity;
+use crate::scope::AreaScope;
 use crate::security::random_token;
 use crate::{AppError, AppState};
 
@@ -182,32 +183,41 @@ impl Choice {
     }
 }
 
-/// The areas that can be analysed on `today`: of `kinds`, in force, with a polygon (from the cached
-/// territory list: no geometry is read to list them).
+/// The areas that can be analysed on `today`: of `kinds`, in force, with a polygon, within `scope`
+/// (from the cached territory list: no geometry is read to list them).
 async fn mapped_areas(
     st: &AppState,
     kinds: &[&str],
     today: NaiveDate,
+    scope: &AreaScope,
 ) -> Result<Vec<atalaia_store::territories::TerritoryVersion>, AppError> {
     Ok(st
         .territories()
         .await?
         .iter()
         .filter(|t| kinds.contains(&t.kind.as_str()) && t.valid_on(today) && t.bbox.is_some())
+        .filter(|t| scope.covers(&t.code))
         .cloned()
         .collect())
 }
 
-/// The area asked for, or, when none is, the municipality with the most occurrences in the last year.
-async fn area_of(st: &AppState, f: &Fields, today: NaiveDate) -> Result<String, AppError> {
+/// The area asked for (404 outside the requester's scope), or, when none is, the municipality within
+/// scope with the most occurrences in the last year (or the first area within scope).
+async fn area_of(
+    st: &AppState,
+    f: &Fields,
+    today: NaiveDate,
+    scope: &AreaScope,
+) -> Result<String, AppError> {
     if let Some(a) = field(f, "area") {
+        scope.require(a)?;
         return Ok(a.to_string());
     }
     let start = today
         .checked_sub_months(chrono::Months::new(12))
         .unwrap_or(today);
     let municipalities: std::collections::HashSet<String> =
-        mapped_areas(st, &["municipality"], today)
+        mapped_areas(st, &["municipality"], today, scope)
             .await?
             .into_iter()
             .map(|t| t.code)
@@ -218,12 +228,20 @@ async fn area_of(st: &AppState, f: &Fields, today: NaiveDate) -> Result<String, 
             *totals.entry(t.territory_code).or_default() += t.occurrences;
         }
     }
-    Ok(totals
+    let busiest = totals
         .into_iter()
         .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
         .map(|(c, _)| c)
-        .or_else(|| municipalities.into_iter().min())
-        .unwrap_or_default())
+        .or_else(|| municipalities.into_iter().min());
+    Ok(match busiest {
+        Some(c) => c,
+        None => mapped_areas(st, &KINDS, today, scope)
+            .await?
+            .into_iter()
+            .map(|t| t.code)
+            .min()
+            .unwrap_or_default(),
+    })
 }
 
 fn error_of(e: HotspotError) -> AppError {
@@ -393,7 +411,8 @@ pub async fn page(
     Query(f): Query<Fields>,
 ) -> Result<Response, AppError> {
     let today = st.config.clock.today();
-    let area = area_of(&st, &f, today).await?;
+    let scope = AreaScope::of(&st, &id, Permission::ViewOccurrences, today).await?;
+    let area = area_of(&st, &f, today, &scope).await?;
     let (choice, mut error) = match Choice::parse(&f, area.clone(), today) {
         Ok(c) => (Some(c), None),
         Err(e) => (None, Some(e)),
@@ -409,7 +428,7 @@ pub async fn page(
             Err(e) => error = Some(e.to_string()),
         }
     }
-    let mut areas: Vec<AreaOption> = mapped_areas(&st, &KINDS, today)
+    let mut areas: Vec<AreaOption> = mapped_areas(&st, &KINDS, today, &scope)
         .await?
         .into_iter()
         .map(|t| AreaOption {
@@ -490,9 +509,10 @@ fn kind_pt(kind: &str) -> &str {
     }
 }
 
-async fn run_of(st: &AppState, f: &Fields) -> Result<HotspotRun, AppError> {
+async fn run_of(st: &AppState, id: &Identity, f: &Fields) -> Result<HotspotRun, AppError> {
     let today = st.config.clock.today();
-    let area = area_of(st, f, today).await?;
+    let scope = AreaScope::of(st, id, Permission::ViewOccurrences, today).await?;
+    let area = area_of(st, f, today, &scope).await?;
     let choice = Choice::parse(f, area, today).map_err(AppError::BadRequest)?;
     let _slot = st.analysis_slot().await?;
     st.db.hotspots(&choice.query()).await.map_err(error_of)
@@ -501,9 +521,10 @@ async fn run_of(st: &AppState, f: &Fields) -> Result<HotspotRun, AppError> {
 /// `GET /zonas-quentes/celulas.geojson`: the cells with their results, and the months and method.
 pub async fn geojson(
     State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
     Query(f): Query<Fields>,
 ) -> Result<Response, AppError> {
-    let run = run_of(&st, &f).await?;
+    let run = run_of(&st, &id, &f).await?;
     let a = &run.analysis;
     let mut fc = a.feature_collection();
     fc.properties = Some(serde_json::json!({
@@ -520,9 +541,10 @@ pub async fn geojson(
 /// `GET /zonas-quentes/celulas.csv`.
 pub async fn csv(
     State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
     Query(f): Query<Fields>,
 ) -> Result<Response, AppError> {
-    let run = run_of(&st, &f).await?;
+    let run = run_of(&st, &id, &f).await?;
     let mut body = Vec::new();
     run.analysis
         .write_csv(&mut body)
@@ -572,7 +594,7 @@ pub async fn create_area(
             "nenhuma célula escolhida: clique nas células do mapa para escolhê-las".into(),
         ));
     }
-    let run = run_of(&st, &f).await?;
+    let run = run_of(&st, &id, &f).await?;
     let mut rings = Vec::with_capacity(chosen.len());
     for c in &chosen {
         let cell = run

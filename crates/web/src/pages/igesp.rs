@@ -31,7 +31,11 @@ pub(crate) fn viewer(id: &Identity) -> Viewer {
     match &id.user {
         Some(u) => u.igesp_viewer(),
         None => {
-            let roles: Vec<(Role, Option<String>)> = id.roles.iter().map(|r| (*r, None)).collect();
+            let roles: Vec<(Role, atalaia_store::accounts::Scope)> = id
+                .roles
+                .iter()
+                .map(|r| (*r, atalaia_store::accounts::Scope::All))
+                .collect();
             Viewer::of(-1, &roles)
         }
     }

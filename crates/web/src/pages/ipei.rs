@@ -499,30 +499,30 @@ pub async fn bo_copy(
         .seizure(seizure_id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("a apreensão {seizure_id}")))?;
-    if !id.may(Permission::ManageRecap) && !id.may(Permission::ViewPayroll) {
-        let day = Month::parse(&s.month)
-            .map(Month::last_day)
-            .unwrap_or_else(|_| st.config.clock.today());
-        if !my_units(&st, &id, day)
-            .await?
-            .iter()
-            .any(|u| u.code == s.record.unit_code)
-        {
-            return Err(AppError::Forbidden(format!(
-                "a unidade `{}` não está no seu escopo",
-                s.record.unit_code
-            )));
-        }
+    // The committee and auditors read every unit's copies; a unit head only his units' (a copy of
+    // another unit answers like one that does not exist).
+    if !id.reads_whole_runs() && !id.heads_unit(&s.record.unit_code) {
+        return Err(AppError::NotFound(format!("a apreensão {seizure_id}")));
     }
     let sha = s
         .bo_sha256
         .ok_or_else(|| AppError::NotFound(format!("a cópia do BO da apreensão {seizure_id}")))?;
-    super::evidence_file(
+    let file = super::evidence_file(
         &st,
         &sha,
         format!("inline; filename=\"bo-apreensao-{seizure_id}\""),
     )
-    .await
+    .await?;
+    // A BO copy is police material tied to pay: every opening is recorded.
+    st.db
+        .audit(
+            &atalaia_store::audit::AuditEvent::new(id.actor(), "ipei.bo_copy_opened")
+                .object(format!("seizure:{seizure_id}"))
+                .ip(&id.ip),
+            st.config.clock.now_utc(),
+        )
+        .await?;
+    Ok(file)
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -1289,8 +1289,10 @@ async fn pdf_of(
 /// committee (registrations, no names: the names are in the payroll workbook).
 pub async fn run_pdf(
     State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
     Path(run_id): Path<i64>,
 ) -> Result<Response, AppError> {
+    super::require_whole_run(&id, run_id)?;
     let (bytes, name) = pdf_of(&st, run_id, None).await?;
     Ok(super::download(bytes, "application/pdf", name))
 }
@@ -1302,6 +1304,7 @@ pub async fn run_xlsx(
     Extension(id): Extension<Identity>,
     Path(run_id): Path<i64>,
 ) -> Result<Response, AppError> {
+    super::require_whole_run(&id, run_id)?;
     let (report, stage, run) = official(&st, run_id).await?;
     let bytes = atalaia_reports::ipei_xlsx(&atalaia_reports::IpeiDocument {
         stage,

@@ -143,6 +143,17 @@ pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
 }
 
 /// A file to download: its bytes, type and name.
+/// `Ok` when `id` may read a whole saved run of RECAP or IPEI (`atalaia_core::scope`): the routes
+/// already ask for the payroll permission; a grant whose scope does not fit still reads nothing, and the
+/// run answers as if it did not exist.
+pub(crate) fn require_whole_run(id: &crate::guard::Identity, run_id: i64) -> Result<(), AppError> {
+    if id.reads_whole_runs() {
+        Ok(())
+    } else {
+        Err(AppError::NotFound(format!("a execução {run_id}")))
+    }
+}
+
 pub(crate) fn download(bytes: Vec<u8>, content_type: &'static str, name: String) -> Response {
     (
         [

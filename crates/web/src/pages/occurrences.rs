@@ -4,7 +4,7 @@
 //! personal data are logged).
 
 use askama::Template;
-use atalaia_store::accounts::Scope;
+use atalaia_core::access::Permission;
 use atalaia_store::audit::AuditEvent;
 use atalaia_store::occurrences::{OccurrenceFilter, OccurrenceRow};
 use axum::Extension;
@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use super::{Chrome, render};
 use crate::guard::{Identity, percent_encode};
-use crate::pages::territories::today_sao_paulo;
+use crate::scope::AreaScope;
 use crate::{AppError, AppState, now_utc};
 
 const PAGE: i64 = 50;
@@ -49,25 +49,10 @@ fn date(s: &Option<String>, name: &str) -> Result<Option<NaiveDate>, String> {
     }
 }
 
-/// The areas a requester may see: `None` when any of their police roles is unscoped; otherwise the
-/// municipalities of their municipality scopes plus the circunscrição of their units.
+/// The areas a requester may see (`crate::scope`): `None` for every area.
 async fn allowed_areas(st: &AppState, id: &Identity) -> Result<Option<Vec<String>>, AppError> {
-    let police: Vec<_> = id.grants.iter().filter(|g| g.role.is_police()).collect();
-    if id.user.is_none() || police.iter().any(|g| g.scope == Scope::All) {
-        return Ok(None);
-    }
-    let today = today_sao_paulo();
-    let mut areas = Vec::new();
-    for g in police {
-        match &g.scope {
-            Scope::Municipality(code) => areas.push(code.clone()),
-            Scope::Unit(unit) => areas.extend(st.db.unit_areas_on(unit, today).await?),
-            Scope::All => {}
-        }
-    }
-    areas.sort();
-    areas.dedup();
-    Ok(Some(areas))
+    let scope = AreaScope::of(st, id, Permission::ViewOccurrences, st.config.clock.today()).await?;
+    Ok(scope.occurrence_areas())
 }
 
 async fn filter(

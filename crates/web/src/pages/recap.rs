@@ -384,6 +384,8 @@ struct RecapPage {
     areas: Vec<AreaRow>,
     units: Vec<UnitRow>,
     runs: Vec<RunRow>,
+    /// The requester may open saved runs (committee, auditors).
+    runs_visible: bool,
     cycle: Option<CycleView>,
     manage: bool,
     chart_labels: String,
@@ -595,6 +597,8 @@ async fn recap_page(
         .recap_runs(&q.to_string())
         .await?
         .into_iter()
+        // Saved runs hold every unit's people and amounts: listed only for who may open them.
+        .filter(|_| id.reads_whole_runs())
         .map(|r| RunRow {
             id: r.id,
             created_by: r.created_by,
@@ -655,6 +659,7 @@ async fn recap_page(
         areas: area_rows(&c, &history),
         units: unit_rows(&c.report.units),
         runs,
+        runs_visible: id.reads_whole_runs(),
         cycle,
         manage: id.may(Permission::ManageRecap),
         chart_labels,
@@ -912,6 +917,9 @@ pub async fn runs(
     State(st): State<AppState>,
     Extension(id): Extension<Identity>,
 ) -> Result<Response, AppError> {
+    if !id.reads_whole_runs() {
+        return Err(AppError::NotFound("as execuções salvas".into()));
+    }
     let runs = st
         .db
         .recap_runs_all()
@@ -1018,6 +1026,7 @@ pub async fn run(
     Extension(id): Extension<Identity>,
     Path(run_id): Path<i64>,
 ) -> Result<Response, AppError> {
+    super::require_whole_run(&id, run_id)?;
     let run = st
         .db
         .recap_run(run_id)
@@ -1425,8 +1434,10 @@ pub(crate) async fn actor_name(st: &AppState, actor: &str) -> Result<String, App
 /// the named payroll goes in the workbook).
 pub async fn run_pdf(
     State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
     Path(run_id): Path<i64>,
 ) -> Result<Response, AppError> {
+    super::require_whole_run(&id, run_id)?;
     let (replayed, stage, run, roster, payroll, signatories) =
         official_document(&st, run_id).await?;
     let name = format!("recap-{}-execucao-{run_id}.pdf", replayed.report.quarter);
@@ -1455,6 +1466,7 @@ pub async fn run_xlsx(
     Extension(id): Extension<Identity>,
     Path(run_id): Path<i64>,
 ) -> Result<Response, AppError> {
+    super::require_whole_run(&id, run_id)?;
     let (replayed, stage, run, roster, payroll, signatories) =
         official_document(&st, run_id).await?;
     let lines = payroll.len();

@@ -14,7 +14,9 @@ use chrono::NaiveDate;
 
 use super::{Chrome, Fields, download, field, render};
 use crate::guard::Identity;
+use crate::scope::AreaScope;
 use crate::{AppError, AppState};
+use atalaia_core::access::Permission;
 
 /// The form name of a group's weight.
 fn weight_name(g: CrimeGroup) -> String {
@@ -99,12 +101,17 @@ fn fmt_weight(w: f64) -> String {
     }
 }
 
-async fn ranked(st: &AppState, c: &Choice) -> Result<Vec<Row>, AppError> {
+/// The ranked table, ranked over every municipality, with the rows of those within the requester's
+/// scope (`crate::scope`).
+async fn ranked(st: &AppState, id: &Identity, c: &Choice) -> Result<Vec<Row>, AppError> {
+    let scope = AreaScope::of(st, id, Permission::Diagnose, c.end.last_day()).await?;
     let facts = {
         let _slot = st.analysis_slot().await?;
         st.db.selection_facts(c.end).await?
     };
-    Ok(rank(&facts, &c.weights))
+    let mut rows = rank(&facts, &c.weights);
+    rows.retain(|r| scope.covers(&r.facts.code));
+    Ok(rows)
 }
 
 fn br(x: f64, digits: usize) -> String {
@@ -243,7 +250,7 @@ pub async fn page(
     Query(f): Query<Fields>,
 ) -> Result<Response, AppError> {
     let choice = Choice::parse(&f, st.config.clock.today())?;
-    let rows = ranked(&st, &choice).await?;
+    let rows = ranked(&st, &id, &choice).await?;
     let (_, start, end_next) = atalaia_store::selection::windows(choice.end);
     let decisions = st
         .db
@@ -354,10 +361,11 @@ fn plain(r: &Row) -> Vec<String> {
 /// `GET /municipios/selecao.csv`: the ranked table (numbers with a point, for tools).
 pub async fn csv(
     State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
     Query(f): Query<Fields>,
 ) -> Result<Response, AppError> {
     let choice = Choice::parse(&f, st.config.clock.today())?;
-    let rows = ranked(&st, &choice).await?;
+    let rows = ranked(&st, &id, &choice).await?;
     let mut w = csv::Writer::from_writer(Vec::new());
     let fail = |e: csv::Error| AppError::Internal(format!("csv: {e}"));
     w.write_record(CSV_HEADER).map_err(fail)?;
@@ -377,10 +385,11 @@ pub async fn csv(
 /// `GET /municipios/selecao.xlsx`: the ranked table and the weights it was ranked with.
 pub async fn xlsx(
     State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
     Query(f): Query<Fields>,
 ) -> Result<Response, AppError> {
     let choice = Choice::parse(&f, st.config.clock.today())?;
-    let rows = ranked(&st, &choice).await?;
+    let rows = ranked(&st, &id, &choice).await?;
     let weights = choice.weights.clone();
     let end = choice.end;
     let bytes =
@@ -457,7 +466,7 @@ pub async fn decide(
             AppError::BadRequest("escreva a justificativa da decisão (até 4.000 caracteres)".into())
         })?
         .to_string();
-    let rows = ranked(&st, &choice).await?;
+    let rows = ranked(&st, &id, &choice).await?;
     let row = rows
         .iter()
         .find(|r| r.facts.code == code)

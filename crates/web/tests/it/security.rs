@@ -130,3 +130,227 @@ async fn analyses_wait_for_a_slot_and_the_rest_answers() {
     assert_eq!(r.status, 200, "{}", r.body);
     t.cleanup().await.unwrap();
 }
+
+/// The first `href="/reunioes/N"` of a page.
+fn first_meeting(html: &str) -> Option<i64> {
+    html.split("href=\"/reunioes/")
+        .skip(1)
+        .find_map(|rest| rest.split('"').next()?.parse().ok())
+}
+
+/// Object-level scopes, on both backends: for each route that takes an area or an id, a requester of
+/// another scope gets 404 (a unit head, a coordinator of Goiânia, and a coordinator whose stored scope is
+/// a unit — which does not fit the role and used to read as "everywhere").
+#[tokio::test]
+async fn reads_outside_the_requesters_scope_answer_404() {
+    for t in TestDb::all().await.unwrap() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+        atalaia_demo::load_scaled(&t.db, 7872, today, 0.05)
+            .await
+            .unwrap();
+        let config = WebConfig {
+            clock: atalaia_web::Clock::fixed(today.and_hms_opt(15, 0, 0).unwrap()),
+            ..test_config()
+        };
+        let evidence = config.evidence_dir();
+        let app = App::new(t.db.clone(), config).await;
+        let label = t.label;
+        let chefe = app.login("chefe1bpm", "demo-chefe-7872").await.unwrap();
+        let coord = app
+            .login("coordenador", "demo-coordenador-7872")
+            .await
+            .unwrap();
+        let analyst = app.login("analista", "demo-analista-7872").await.unwrap();
+        let own = t.db.unit_areas_on("PM-1BPM", today).await.unwrap();
+        assert!(!own.is_empty());
+        let own_area = &own[0];
+        let anapolis = "5201108";
+        let status = |r: &Reply| r.status;
+
+        // Hot spots: the unit head maps his unit's area, not Anápolis nor Goiânia as a whole.
+        for path in [
+            "/zonas-quentes",
+            "/zonas-quentes/celulas.csv",
+            "/zonas-quentes/celulas.geojson",
+        ] {
+            let mine = app
+                .get(&format!("{path}?area={own_area}&celula=500"), Some(&chefe))
+                .await;
+            assert_eq!(
+                status(&mine),
+                200,
+                "{label} {path} {own_area}: {}",
+                mine.body
+            );
+            for other in [anapolis, "5208707"] {
+                let r = app
+                    .get(&format!("{path}?area={other}&celula=500"), Some(&chefe))
+                    .await;
+                assert_eq!(status(&r), 404, "{label} {path}?area={other} as chefe1bpm");
+            }
+            // The coordinator of Goiânia: Goiânia yes, Anápolis no.
+            let r = app
+                .get(&format!("{path}?area=5208707&celula=1000"), Some(&coord))
+                .await;
+            assert_eq!(status(&r), 200, "{label} {path} Goiânia as coordinator");
+            let r = app
+                .get(&format!("{path}?area={anapolis}&celula=1000"), Some(&coord))
+                .await;
+            assert_eq!(status(&r), 404, "{label} {path} Anápolis as coordinator");
+        }
+        // The area picker lists only what may be analysed.
+        let page = app.get("/zonas-quentes", Some(&chefe)).await;
+        assert_eq!(page.status, 200, "{label}: {}", page.body);
+        assert!(!page.body.contains(&format!("value=\"{anapolis}\"")));
+
+        // Evaluation: target and controls in scope.
+        for path in ["/avaliacao", "/avaliacao/resultado.csv"] {
+            let r = app
+                .get(
+                    &format!("{path}?area={anapolis}&inicio=2026-03-01&meses=3"),
+                    Some(&coord),
+                )
+                .await;
+            assert_eq!(status(&r), 404, "{label} {path} target Anápolis");
+            let r = app
+                .get(
+                    &format!("{path}?area=5208707&inicio=2026-03-01&meses=3&controle={anapolis}"),
+                    Some(&coord),
+                )
+                .await;
+            assert_eq!(status(&r), 404, "{label} {path} control Anápolis");
+        }
+
+        // The occurrence explorer: the unit head's rows all lie in his unit's areas.
+        let r = app
+            .get(&format!("/ocorrencias?area={anapolis}"), Some(&chefe))
+            .await;
+        assert_eq!(r.status, 200);
+        assert!(
+            !r.body.contains("<td class=\"num\">"),
+            "{label}: rows of Anápolis"
+        );
+
+        // Saved runs: only the committee and auditors open them (the route answers 403 to unit heads);
+        // the recap page lists none for him.
+        let recap = app.get("/recap", Some(&chefe)).await;
+        assert_eq!(recap.status, 200, "{label}");
+        assert!(!recap.body.contains("href=\"/recap/execucoes/"), "{label}");
+
+        // BO copies: his unit's, not another unit's.
+        let mut mine = None;
+        let mut theirs = None;
+        for id in 1..=60 {
+            if let Some(s) = t.db.seizure(id).await.unwrap() {
+                if s.record.unit_code == "PM-1BPM" {
+                    mine.get_or_insert(id);
+                } else {
+                    theirs.get_or_insert(id);
+                }
+            }
+        }
+        let (mine, theirs) = (mine.expect("a PM-1BPM seizure"), theirs.expect("another"));
+        let now = today.and_hms_opt(15, 0, 0).unwrap();
+        for id in [mine, theirs] {
+            t.db.attach_bo_file(
+                id,
+                &evidence,
+                "bo.pdf",
+                format!("%PDF-1.4\n% BO {id}\n%%EOF\n").as_bytes(),
+                1 << 20,
+                None,
+                "teste",
+                now,
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        }
+        let r = app
+            .get(&format!("/ipei/apreensoes/{mine}/bo"), Some(&chefe))
+            .await;
+        assert_eq!(r.status, 200, "{label}: {}", r.body);
+        let r = app
+            .get(&format!("/ipei/apreensoes/{theirs}/bo"), Some(&chefe))
+            .await;
+        assert_eq!(r.status, 404, "{label}: another unit's BO copy");
+        let audit = app
+            .get(
+                "/auditoria",
+                Some(&app.login("auditor", "demo-auditor-7872").await.unwrap()),
+            )
+            .await;
+        assert!(
+            audit.body.contains("ipei.bo_copy_opened")
+                || audit.body.contains(&format!("seizure:{mine}")),
+            "{label}: the opening is audited"
+        );
+
+        // A coordinator whose stored scope is a unit (a scope that does not fit the role) reads nothing.
+        let meeting = first_meeting(&app.get("/reunioes", Some(&analyst)).await.body)
+            .expect("a demo meeting");
+        assert_eq!(
+            app.get(&format!("/reunioes/{meeting}"), Some(&coord))
+                .await
+                .status,
+            200,
+            "{label}: the coordinator of Goiânia sees its meeting"
+        );
+        let user = t.db.user_by_login("coordenador").await.unwrap().unwrap();
+        let mut tx = t.db.begin().await.unwrap();
+        tx.set_grants(
+            user.id,
+            &[atalaia_store::accounts::Grant {
+                role: atalaia_core::access::Role::Coordinator,
+                scope: atalaia_store::accounts::Scope::Unit("PM-1BPM".into()),
+            }],
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        for path in [
+            format!("/reunioes/{meeting}"),
+            "/zonas-quentes/celulas.csv?area=5208707&celula=1000".to_string(),
+            "/avaliacao?area=5208707&inicio=2026-03-01&meses=3".to_string(),
+        ] {
+            assert_eq!(
+                app.get(&path, Some(&coord)).await.status,
+                404,
+                "{label}: {path} as a coordinator scoped to a unit"
+            );
+        }
+        println!("backend {label}: object-level scopes checked");
+        t.cleanup().await.unwrap();
+    }
+}
+
+/// The administration form refuses a scope that does not fit the role.
+#[tokio::test]
+async fn a_scope_that_does_not_fit_its_role_is_refused() {
+    let (t, app, _) = demo_app().await;
+    let admin = app.login("admin", "demo-admin-7872").await.unwrap();
+    let csrf = app.csrf(&admin).await;
+    let inst =
+        t.db.institutions()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|i| i.code == "SSP-GO")
+            .unwrap()
+            .id;
+    let r = app
+        .post_form(
+            "/admin/usuarios",
+            Some(&admin),
+            &format!("csrf_token={csrf}&login=coord.unidade&nome=Coord&email=&instituicao={inst}&senha=uma-senha-longa-1&papel=coordinator&escopo_coordinator=unidade:PM-1BPM"),
+        )
+        .await;
+    // The form comes back with the message, as for every refused field of this form.
+    assert!(
+        r.body.contains("não se aplica ao papel Coordenação Igesp"),
+        "{}",
+        r.body
+    );
+    assert!(t.db.user_by_login("coord.unidade").await.unwrap().is_none());
+    t.cleanup().await.unwrap();
+}
