@@ -56,6 +56,16 @@ enum Command {
         /// Modelo de URL de um serviço de mapas (ex.: https://tile.openstreetmap.org/{z}/{x}/{y}.png); sem ele os mapas mostram só as camadas do próprio Atalaia.
         #[arg(long, env = "ATALAIA_TILE_URL")]
         tile_url: Option<String>,
+        /// Proxy reverso confiável (ex.: 127.0.0.1/32; repita para vários): só de um deles valem os cabeçalhos X-Forwarded-For (endereço do cliente) e X-Forwarded-Proto (https).
+        #[arg(
+            long = "trusted-proxy",
+            env = "ATALAIA_TRUSTED_PROXIES",
+            value_delimiter = ','
+        )]
+        trusted_proxies: Vec<atalaia_web::proxy::Cidr>,
+        /// Marca os cookies como Secure mesmo em pedidos sem HTTPS conhecido (atrás de um proxy que termina o TLS).
+        #[arg(long)]
+        secure_cookies: bool,
         /// Pasta dos arquivos do servidor: envios em importação, linhas rejeitadas, cópias de BO.
         #[arg(long, env = "ATALAIA_DATA_DIR", default_value = "atalaia-arquivos")]
         data_dir: std::path::PathBuf,
@@ -497,6 +507,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             addr,
             demo,
             tile_url,
+            trusted_proxies,
+            secure_cookies,
             data_dir,
             evidence_dir,
             smtp_url,
@@ -515,8 +527,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let loopback = addr.ip().is_loopback();
             let config = atalaia_web::WebConfig {
                 loopback,
-                // Off loopback the app must sit behind HTTPS (a proxy), so cookies are Secure.
-                secure_cookies: !loopback,
+                // Off loopback the app must sit behind HTTPS (a proxy), so cookies are Secure; on
+                // loopback they are whenever the request came over HTTPS through a trusted proxy.
+                secure_cookies: secure_cookies || !loopback,
+                trusted_proxies,
                 tile_url,
                 demo,
                 data_dir,

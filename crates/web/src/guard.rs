@@ -141,13 +141,17 @@ impl Default for SessionTimes {
     }
 }
 
-/// The client's address: the connection's peer (the app is meant to run behind a proxy that the
-/// deployment configures; `X-Forwarded-For` is not trusted by default).
+/// The client's address, as `crate::proxy` worked it out (the peer, or the address a trusted proxy
+/// forwarded); empty for a request made in process.
 pub fn client_ip(req: &Request) -> String {
-    req.extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_default()
+    match req.extensions().get::<crate::proxy::Client>() {
+        Some(c) => c.ip_text(),
+        None => req
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_default(),
+    }
 }
 
 /// Reads one cookie.

@@ -15,6 +15,7 @@ pub mod guard;
 #[cfg(feature = "oidc")]
 pub mod oidc;
 pub mod pages;
+pub mod proxy;
 pub mod routes;
 pub mod scope;
 pub mod security;
@@ -35,8 +36,11 @@ pub use security::PasswordCost;
 pub struct WebConfig {
     /// The server listens only on a loopback address (demo logins are accepted only then).
     pub loopback: bool,
-    /// Cookies carry `Secure` (set when served over HTTPS, which any non-loopback deployment must be).
+    /// Cookies always carry `Secure` (`--secure-cookies`, or any non-loopback address); otherwise
+    /// they do whenever the request came over HTTPS (`proxy`).
     pub secure_cookies: bool,
+    /// Reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed (`proxy`).
+    pub trusted_proxies: Vec<proxy::Cidr>,
     /// Session lifetimes.
     pub session_times: guard::SessionTimes,
     /// Argon2id cost for new password hashes.
@@ -116,6 +120,7 @@ impl Default for WebConfig {
         WebConfig {
             loopback: true,
             secure_cookies: false,
+            trusted_proxies: Vec::new(),
             session_times: guard::SessionTimes::default(),
             password_cost: PasswordCost::default(),
             tile_url: None,
@@ -305,6 +310,7 @@ pub fn router(state: AppState) -> Router {
     let tile_origin = state.config.tile_url.as_deref().and_then(origin_of);
     let headers = security::security_headers(tile_origin.as_deref());
     let limit = state.config.max_body_bytes;
+    let trusted = std::sync::Arc::new(state.config.trusted_proxies.clone());
     r.fallback(not_found)
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn(move |req: Request, next: Next| {
@@ -316,6 +322,10 @@ pub fn router(state: AppState) -> Router {
                 }
                 resp
             }
+        }))
+        // Outside the guard: it needs the client's address and scheme.
+        .layer(middleware::from_fn(move |req: Request, next: Next| {
+            proxy::layer(trusted.clone(), req, next)
         }))
         // Maps send megabytes of GeoJSON: compress when the browser accepts it.
         .layer(tower_http::compression::CompressionLayer::new())

@@ -172,6 +172,8 @@ pub async fn finish(State(st): State<AppState>, req: Request) -> Result<Response
         return Ok(not_configured());
     };
     let ip = client_ip(&req);
+    let secure =
+        crate::pages::login::secure_cookies(&st, req.extensions().get::<crate::proxy::Client>());
     let Query(q): Query<ReturnQuery> =
         Query::try_from_uri(req.uri()).unwrap_or(Query(ReturnQuery::default()));
     if let Some(e) = q.error {
@@ -279,7 +281,7 @@ pub async fn finish(State(st): State<AppState>, req: Request) -> Result<Response
     resp.headers_mut().append(
         header::SET_COOKIE,
         crate::pages::login::cookie_header(
-            &st,
+            secure,
             SESSION_COOKIE,
             &token,
             cfg.session_times.absolute.num_seconds(),

@@ -13,6 +13,7 @@ use axum::{Extension, Form};
 use serde::Deserialize;
 
 use crate::guard::{Identity, SESSION_COOKIE, Via, client_ip, cookie, new_session_expiry};
+use crate::proxy::Client;
 use crate::security::{constant_time_eq, dummy_hash, random_token, token_hash, verify_password};
 use crate::{AppError, AppState, now_utc};
 
@@ -47,12 +48,14 @@ pub(crate) fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-pub(crate) fn cookie_header(st: &AppState, name: &str, value: &str, max_age: i64) -> HeaderValue {
-    let secure = if st.config.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
+/// Whether cookies set for `client` carry `Secure`: always with `--secure-cookies`, and whenever the
+/// request came over HTTPS (directly or through a trusted proxy, `crate::proxy`).
+pub(crate) fn secure_cookies(st: &AppState, client: Option<&Client>) -> bool {
+    st.config.secure_cookies || client.is_some_and(|c| c.https)
+}
+
+pub(crate) fn cookie_header(secure: bool, name: &str, value: &str, max_age: i64) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
     let v = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}");
     HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
@@ -69,6 +72,7 @@ fn oidc_label(_: &AppState) -> Option<String> {
 
 fn page(
     st: &AppState,
+    secure: bool,
     status: StatusCode,
     next: String,
     login: String,
@@ -95,7 +99,7 @@ fn page(
     let mut resp = (status, Html(body)).into_response();
     resp.headers_mut().append(
         header::SET_COOKIE,
-        cookie_header(st, LOGIN_CSRF_COOKIE, &csrf, 3600),
+        cookie_header(secure, LOGIN_CSRF_COOKIE, &csrf, 3600),
     );
     Ok(resp)
 }
@@ -104,14 +108,17 @@ fn page(
 pub async fn form(
     State(st): State<AppState>,
     Query(q): Query<LoginQuery>,
+    client: Option<Extension<Client>>,
     id: Option<Extension<Identity>>,
 ) -> Result<Response, AppError> {
+    let secure = secure_cookies(&st, client.as_deref());
     if id.is_some() {
         return Ok(Redirect::to(&safe_next(q.proximo.as_deref())).into_response());
     }
     let notice = q.saiu.map(|_| "Você saiu do sistema.".to_string());
     page(
         &st,
+        secure,
         StatusCode::OK,
         safe_next(q.proximo.as_deref()),
         String::new(),
@@ -137,11 +144,13 @@ pub async fn submit(
     req: Request,
 ) -> Result<Response, AppError> {
     let ip = client_ip(&req);
+    let secure = secure_cookies(&st, req.extensions().get::<Client>());
     let Form(f): Form<LoginForm> = match Form::from_request(req, &()).await {
         Ok(f) => f,
         Err(_) => {
             return page(
                 &st,
+                secure,
                 StatusCode::BAD_REQUEST,
                 "/".into(),
                 String::new(),
@@ -157,6 +166,7 @@ pub async fn submit(
     if !form_ok {
         return page(
             &st,
+            secure,
             StatusCode::FORBIDDEN,
             next,
             login,
@@ -183,6 +193,7 @@ pub async fn submit(
         let minutes = cfg.failure_window.num_minutes();
         return page(
             &st,
+            secure,
             StatusCode::TOO_MANY_REQUESTS,
             next,
             login,
@@ -228,6 +239,7 @@ pub async fn submit(
         };
         return page(
             &st,
+            secure,
             StatusCode::UNAUTHORIZED,
             next,
             login,
@@ -256,7 +268,7 @@ pub async fn submit(
     h.append(
         header::SET_COOKIE,
         cookie_header(
-            &st,
+            secure,
             SESSION_COOKIE,
             &token,
             cfg.session_times.absolute.num_seconds(),
@@ -264,7 +276,7 @@ pub async fn submit(
     );
     h.append(
         header::SET_COOKIE,
-        cookie_header(&st, LOGIN_CSRF_COOKIE, "", 0),
+        cookie_header(secure, LOGIN_CSRF_COOKIE, "", 0),
     );
     Ok(resp)
 }
@@ -280,6 +292,7 @@ fn is_loopback(ip: &str) -> bool {
 /// `POST /logout`.
 pub async fn logout(
     State(st): State<AppState>,
+    client: Option<Extension<Client>>,
     Extension(id): Extension<Identity>,
 ) -> Result<Response, AppError> {
     if let Via::Session { token_hash, .. } = &id.via {
@@ -294,7 +307,12 @@ pub async fn logout(
     let mut resp = Redirect::to("/login?saiu=1").into_response();
     resp.headers_mut().append(
         header::SET_COOKIE,
-        cookie_header(&st, SESSION_COOKIE, "", 0),
+        cookie_header(
+            secure_cookies(&st, client.as_deref()),
+            SESSION_COOKIE,
+            "",
+            0,
+        ),
     );
     Ok(resp)
 }

@@ -671,13 +671,14 @@ async fn recap_documents_are_downloaded_by_who_may() {
         .await;
     assert_eq!(again.bytes, pdf.bytes);
 
-    // The unit head reads the PDF but not the named payroll.
+    // The unit head reads neither the whole run's PDF (every unit's people and amounts) nor the named
+    // payroll: his unit's part is on his unit's pages (issue 17).
     let chief = app.login("chefe1bpm", "demo-chefe-7872").await.unwrap();
     assert_eq!(
         app.get(&format!("{page}/resultado.pdf"), Some(&chief))
             .await
             .status,
-        200
+        403
     );
     assert_eq!(
         app.get(&format!("{page}/resultado.xlsx"), Some(&chief))

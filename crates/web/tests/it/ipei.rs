@@ -295,11 +295,12 @@ async fn a_whole_ipei_month_through_the_pages() {
         )
         .await;
     assert!(r.body.contains("anexada"), "{}", r.body);
+    // Another unit's copy answers like one that does not exist.
     assert_eq!(
         app.get(&format!("/ipei/apreensoes/{s5}/bo"), Some(&chief1))
             .await
             .status,
-        403
+        404
     );
 
     // The SPTC's head records the laudo of S1's weapon, signed in time; a PM head may not.

@@ -354,3 +354,150 @@ async fn a_scope_that_does_not_fit_its_role_is_refused() {
     assert!(t.db.user_by_login("coord.unidade").await.unwrap().is_none());
     t.cleanup().await.unwrap();
 }
+
+/// A request as a reverse proxy on `peer` would send it, with extra headers.
+async fn via(
+    app: &App,
+    mut req: Request<Body>,
+    peer: &str,
+    extra: &[(&'static str, &str)],
+) -> Reply {
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo::<std::net::SocketAddr>(
+            peer.parse().unwrap(),
+        ));
+    for (k, v) in extra {
+        req.headers_mut().append(*k, v.parse().unwrap());
+    }
+    app.send(req).await
+}
+
+/// Signs in as `login` through `peer` with `extra` headers: the sign-in form, then the post.
+async fn sign_in_via(
+    app: &App,
+    login: &str,
+    password: &str,
+    peer: &str,
+    extra: &[(&'static str, &str)],
+) -> (Reply, Reply) {
+    let form = via(
+        app,
+        Request::get("/login").body(Body::empty()).unwrap(),
+        peer,
+        extra,
+    )
+    .await;
+    let csrf = hidden(&form.body, "csrf_token");
+    let cookie = cookie_pair(&form.set_cookies, "atalaia_entrada");
+    let post = Request::post("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, cookie)
+        .body(Body::from(format!(
+            "csrf_token={csrf}&login={login}&senha={password}"
+        )))
+        .unwrap();
+    let reply = via(app, post, peer, extra).await;
+    (form, reply)
+}
+
+/// Behind a reverse proxy on the same host: only the trusted proxy's `X-Forwarded-For` and
+/// `X-Forwarded-Proto` count. A forwarded stranger cannot use a demo password, failures count per
+/// forwarded address, the audit log names it, and HTTPS makes cookies `Secure` with HSTS.
+#[tokio::test]
+async fn a_trusted_proxy_forwards_the_client_and_its_scheme() {
+    let t = TestDb::sqlite().await.unwrap();
+    let config = WebConfig {
+        trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()],
+        ..test_config()
+    };
+    let app = App::new(t.db.clone(), config).await;
+    let stranger = [("x-forwarded-for", "203.0.113.7")];
+
+    // The proxy forwards a stranger: the demo password is refused.
+    let (_, r) = sign_in_via(
+        &app,
+        "analista",
+        "demo-analista-7872",
+        "127.0.0.1:40000",
+        &stranger,
+    )
+    .await;
+    assert_eq!(r.status, 401, "{}", r.body);
+    assert!(
+        r.body.contains("Usuários de demonstração só entram"),
+        "{}",
+        r.body
+    );
+    // A local client through the proxy (no forwarded address beyond the proxy) signs in.
+    let (_, r) = sign_in_via(
+        &app,
+        "analista",
+        "demo-analista-7872",
+        "127.0.0.1:40000",
+        &[("x-forwarded-for", "127.0.0.1")],
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    // Over plain HTTP, no Secure and no HSTS.
+    assert!(
+        r.set_cookies.iter().all(|c| !c.contains("Secure")),
+        "{:?}",
+        r.set_cookies
+    );
+    assert!(r.headers.get("strict-transport-security").is_none());
+
+    // An untrusted peer cannot claim to be local, nor to have come over HTTPS.
+    let (form, r) = sign_in_via(
+        &app,
+        "analista",
+        "demo-analista-7872",
+        "198.51.100.20:50000",
+        &[
+            ("x-forwarded-for", "127.0.0.1"),
+            ("x-forwarded-proto", "https"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, 401, "{}", r.body);
+    assert!(form.set_cookies.iter().all(|c| !c.contains("Secure")));
+    assert!(form.headers.get("strict-transport-security").is_none());
+
+    // HTTPS through the proxy: Secure cookies and HSTS.
+    let https = [
+        ("x-forwarded-for", "127.0.0.1"),
+        ("x-forwarded-proto", "https"),
+    ];
+    let (form, r) = sign_in_via(
+        &app,
+        "analista",
+        "demo-analista-7872",
+        "127.0.0.1:40000",
+        &https,
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(
+        form.set_cookies.iter().all(|c| c.contains("; Secure")),
+        "{:?}",
+        form.set_cookies
+    );
+    assert!(
+        r.set_cookies.iter().all(|c| c.contains("; Secure")),
+        "{:?}",
+        r.set_cookies
+    );
+    assert_eq!(r.headers["strict-transport-security"], "max-age=31536000");
+
+    // The audit log records the forwarded address of the refused attempt.
+    let entries =
+        t.db.audit_entries(&atalaia_store::audit::AuditFilter {
+            actor: None,
+            action_prefix: Some("auth.login_failed".into()),
+            before_id: None,
+            limit: 100,
+        })
+        .await
+        .unwrap();
+    assert!(entries.iter().any(|e| e.ip == "203.0.113.7"), "{entries:?}");
+    t.cleanup().await.unwrap();
+}
