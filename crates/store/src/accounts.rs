@@ -47,6 +47,20 @@ fn scope_from_parts(kind: &str, code: String) -> Result<Scope> {
     }
 }
 
+/// A sign-in attempt recorded before its password check, with the failures counted with it
+/// ([`Db::begin_login_attempt`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginAttempt {
+    /// The attempt's row.
+    pub id: i64,
+    /// Failures of this login from this address, this attempt included.
+    pub pair: i64,
+    /// Failures from this address, this attempt included.
+    pub by_ip: i64,
+    /// Failures of this login from every address, this attempt included.
+    pub by_login: i64,
+}
+
 /// A role held by a user, with its scope.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Grant {
@@ -624,52 +638,87 @@ impl Db {
         Ok(())
     }
 
-    /// Records a sign-in attempt.
-    pub async fn record_login_attempt(
+    /// Records a sign-in attempt as failed *before* its password is checked, then counts the failures
+    /// since `since`, this one included: of the pair (login, address), of the address, and of the login
+    /// from every address.
+    ///
+    /// Recording first makes the limit hold under a burst: each attempt commits its row before it
+    /// counts, so of N parallel attempts the k-th to commit counts at least k, and no more than the limit
+    /// get to the password check. [`Db::login_attempt_succeeded`] turns the row into a success;
+    /// [`Db::forget_login_attempt`] drops the row of an attempt refused without a password check.
+    pub async fn begin_login_attempt(
         &self,
         login: &str,
         ip: &str,
         at: NaiveDateTime,
-        success: bool,
-    ) -> Result<()> {
-        on_db!(self, |c| {
-            sqlx::query(
-                "INSERT INTO login_attempts (login, ip, at, success) VALUES ($1, $2, $3, $4)",
+        since: NaiveDateTime,
+    ) -> Result<LoginAttempt> {
+        let id: i64 = on_db!(self, |c| {
+            sqlx::query_scalar(
+                "INSERT INTO login_attempts (login, ip, at, success) VALUES ($1, $2, $3, FALSE)
+                 RETURNING id",
             )
             .bind(login)
             .bind(ip)
             .bind(at)
-            .bind(success)
-            .execute(c)
-            .await?;
+            .fetch_one(c)
+            .await?
         });
-        Ok(())
-    }
-
-    /// Failed sign-ins since `since`: (for this login, from this address).
-    pub async fn login_failures_since(
-        &self,
-        login: &str,
-        ip: &str,
-        since: NaiveDateTime,
-    ) -> Result<(i64, i64)> {
         on_db!(self, |c| {
-            let by_login: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM login_attempts WHERE login = $1 AND at >= $2 AND NOT success",
+            let row = sqlx::query(
+                "SELECT
+                    COALESCE(SUM(CASE WHEN login = $1 AND ip = $2 THEN 1 ELSE 0 END), 0) AS pair,
+                    COALESCE(SUM(CASE WHEN ip = $2 THEN 1 ELSE 0 END), 0) AS by_ip,
+                    COALESCE(SUM(CASE WHEN login = $1 THEN 1 ELSE 0 END), 0) AS by_login
+                 FROM login_attempts
+                 WHERE (login = $1 OR ip = $2) AND at >= $3 AND NOT success",
             )
             .bind(login)
-            .bind(since)
-            .fetch_one(c)
-            .await?;
-            let by_ip: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM login_attempts WHERE ip = $1 AND at >= $2 AND NOT success",
-            )
             .bind(ip)
             .bind(since)
             .fetch_one(c)
             .await?;
-            Ok((by_login, by_ip))
+            Ok(LoginAttempt {
+                id,
+                pair: row.try_get("pair")?,
+                by_ip: row.try_get("by_ip")?,
+                by_login: row.try_get("by_login")?,
+            })
         })
+    }
+
+    /// Marks the attempt `id` as a success.
+    pub async fn login_attempt_succeeded(&self, id: i64) -> Result<()> {
+        on_db!(self, |c| {
+            sqlx::query("UPDATE login_attempts SET success = TRUE WHERE id = $1")
+                .bind(id)
+                .execute(c)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Drops the attempt `id` (refused before any password check: a blocked attempt does not extend the
+    /// block, and a flood of them does not grow the table).
+    pub async fn forget_login_attempt(&self, id: i64) -> Result<()> {
+        on_db!(self, |c| {
+            sqlx::query("DELETE FROM login_attempts WHERE id = $1")
+                .bind(id)
+                .execute(c)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Drops attempts older than `before` (they no longer count for anything).
+    pub async fn prune_login_attempts(&self, before: NaiveDateTime) -> Result<u64> {
+        Ok(on_db!(self, |c| {
+            sqlx::query("DELETE FROM login_attempts WHERE at < $1")
+                .bind(before)
+                .execute(c)
+                .await?
+                .rows_affected()
+        }))
     }
 
     /// Every API key, newest first.

@@ -263,6 +263,41 @@ impl Db {
         Ok(id)
     }
 
+    /// Appends `event` unless an entry of the same action from the same address was recorded at or
+    /// after `since`; says whether it appended. Check and append hold the chain's lock together, so a
+    /// burst appends once: sign-in refusals are summarised as one entry per address and window.
+    pub async fn audit_once_since(
+        &self,
+        event: &AuditEvent,
+        since: NaiveDateTime,
+        now: NaiveDateTime,
+    ) -> Result<bool> {
+        let since = since.format("%Y-%m-%dT%H:%M:%S%.6f").to_string();
+        let mut tx = self.begin().await?;
+        if let Tx::Pg(t) = &mut tx {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(PG_AUDIT_LOCK)
+                .execute(&mut **t)
+                .await?;
+        }
+        let seen: i64 = on_tx!(&mut tx, |c| {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM audit_log WHERE action = $1 AND ip = $2 AND at >= $3",
+            )
+            .bind(&event.action)
+            .bind(&event.ip)
+            .bind(&since)
+            .fetch_one(&mut *c)
+            .await?
+        });
+        if seen > 0 {
+            return Ok(false);
+        }
+        tx.audit(event, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// Entries, newest first, filtered.
     pub async fn audit_entries(&self, f: &AuditFilter) -> Result<Vec<AuditEntry>> {
         on_db!(self, |c| {

@@ -190,9 +190,14 @@ impl Db {
     }
 
     /// Starts a transaction.
+    ///
+    /// On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`): a deferred transaction that reads
+    /// (the audit chain's last hash) and then writes fails at once with `SQLITE_BUSY` when another
+    /// connection wrote in between, whatever the busy timeout — a burst of parallel sign-ins answered
+    /// 500. Every caller of `begin` writes, so nothing is serialised that was not already.
     pub async fn begin(&self) -> Result<Tx> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
             Db::Pg(p) => Tx::Pg(p.begin().await?),
         })
     }

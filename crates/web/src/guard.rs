@@ -249,8 +249,8 @@ pub async fn identify(
 }
 
 /// Form bodies larger than this are not read for a CSRF token (uploads carry it in a header or the
-/// query string).
-const MAX_FORM_FOR_CSRF: usize = 1 << 20;
+/// query string): the forms' own limit.
+const MAX_FORM_FOR_CSRF: usize = crate::routes::FORM_LIMIT;
 
 /// The guard: runs before every handler with the route's [`Access`].
 pub async fn guard(access: Access, st: AppState, req: Request, next: Next) -> Response {

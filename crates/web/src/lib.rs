@@ -47,13 +47,15 @@ pub struct WebConfig {
     pub password_cost: PasswordCost,
     /// Optional map tile URL template (`https://…/{z}/{x}/{y}.png`); maps work without it.
     pub tile_url: Option<String>,
-    /// Sign-in failures allowed per login in the window before refusing.
+    /// Sign-in failures allowed per login *from one address* in the window before refusing that pair
+    /// (a stranger cannot lock the owner out; many addresses on one login are slowed down instead).
     pub max_failures_per_login: i64,
     /// Sign-in failures allowed per address in the window before refusing.
     pub max_failures_per_ip: i64,
     /// The rate-limit window.
     pub failure_window: chrono::Duration,
-    /// Largest request body accepted (uploads included), in bytes.
+    /// Largest upload accepted (`routes::UPLOADS`), in bytes; every other body is limited to
+    /// `routes::FORM_LIMIT`.
     pub max_body_bytes: usize,
     /// Where uploads (while being imported) and rejects files are kept.
     pub data_dir: std::path::PathBuf,
@@ -155,6 +157,8 @@ pub struct AppState {
     /// Analyses (hot spots, evaluations, the municipality selection) running at once: a few, so that
     /// heavy requests queue instead of taking every core and leave the other pages answering.
     pub analyses: std::sync::Arc<tokio::sync::Semaphore>,
+    /// Password checks running at once (Argon2 on the blocking pool).
+    pub password_checks: std::sync::Arc<tokio::sync::Semaphore>,
     /// The OpenID Connect provider, when configured.
     #[cfg(feature = "oidc")]
     pub oidc: Option<std::sync::Arc<oidc::Oidc>>,
@@ -181,6 +185,7 @@ impl AppState {
             territories_cache: Default::default(),
             public_cache: Default::default(),
             analyses: std::sync::Arc::new(tokio::sync::Semaphore::new(ANALYSES_AT_ONCE)),
+            password_checks: std::sync::Arc::new(tokio::sync::Semaphore::new(2)),
             #[cfg(feature = "oidc")]
             oidc: None,
         }
@@ -295,24 +300,25 @@ impl IntoResponse for AppError {
 /// then the security headers, the body limit and request tracing for all.
 pub fn router(state: AppState) -> Router {
     let mut r: Router<AppState> = Router::new();
+    let upload_limit = state.config.max_body_bytes;
     for route in routes::routes() {
         let access = route.access;
         let st = state.clone();
-        let guarded =
-            route
-                .handler
-                .route_layer(middleware::from_fn(move |req: Request, next: Next| {
-                    let st = st.clone();
-                    async move { guard::guard(access, st, req, next).await }
-                }));
+        let mut handler = route.handler;
+        if route.method == axum::http::Method::POST && routes::UPLOADS.contains(&route.path) {
+            handler = handler.layer(axum::extract::DefaultBodyLimit::max(upload_limit));
+        }
+        let guarded = handler.route_layer(middleware::from_fn(move |req: Request, next: Next| {
+            let st = st.clone();
+            async move { guard::guard(access, st, req, next).await }
+        }));
         r = r.route(route.path, guarded);
     }
     let tile_origin = state.config.tile_url.as_deref().and_then(origin_of);
     let headers = security::security_headers(tile_origin.as_deref());
-    let limit = state.config.max_body_bytes;
     let trusted = std::sync::Arc::new(state.config.trusted_proxies.clone());
     r.fallback(not_found)
-        .layer(axum::extract::DefaultBodyLimit::max(limit))
+        .layer(axum::extract::DefaultBodyLimit::max(routes::FORM_LIMIT))
         .layer(middleware::from_fn(move |req: Request, next: Next| {
             let headers = headers.clone();
             async move {

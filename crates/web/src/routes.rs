@@ -48,6 +48,19 @@ fn post<H: Handler<T, AppState>, T: 'static>(path: &'static str, access: Access,
     route(Method::POST, path, access, h)
 }
 
+/// The largest body of a request that is not an upload: forms, sign-in, API calls. The router applies
+/// it to every route but the [`UPLOADS`], which take `WebConfig::max_body_bytes`; a body over it is
+/// refused before it is read whole (413).
+pub const FORM_LIMIT: usize = 64 * 1024;
+
+/// The `POST` routes that receive files (multipart), with the larger upload limit.
+pub const UPLOADS: [&str; 4] = [
+    "/importacoes",
+    "/ipei/unidade/planilha",
+    "/ipei/unidade/bo",
+    "/acoes/{id}/andamento",
+];
+
 /// What `method path` requires, from the table (read once: pages ask it for their menu).
 pub fn access_of(method: &Method, path: &str) -> Option<Access> {
     static TABLE: std::sync::OnceLock<Vec<(Method, &'static str, Access)>> =
@@ -62,6 +75,38 @@ pub fn access_of(method: &Method, path: &str) -> Option<Access> {
         .iter()
         .find(|(m, p, _)| m == method && *p == path)
         .map(|(_, _, a)| *a)
+}
+
+/// Whether `path` (no query) is one of the table's `GET` routes: `{name}` matches one non-empty segment,
+/// `{*rest}` the rest. Where a sign-in may send the browser back to.
+pub fn is_get_route(path: &str) -> bool {
+    static GETS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    let gets = GETS.get_or_init(|| {
+        routes()
+            .into_iter()
+            .filter(|r| r.method == Method::GET)
+            .map(|r| r.path)
+            .collect()
+    });
+    gets.iter().any(|pattern| path_matches(pattern, path))
+}
+
+fn path_matches(pattern: &str, path: &str) -> bool {
+    let mut want = pattern.split('/');
+    let mut got = path.split('/');
+    loop {
+        match (want.next(), got.next()) {
+            (None, None) => return true,
+            (Some(w), Some(g)) if w.starts_with("{*") => return !g.is_empty() || w.len() > 2,
+            (Some(w), Some(g)) if w.starts_with('{') => {
+                if g.is_empty() {
+                    return false;
+                }
+            }
+            (Some(w), Some(g)) if w == g => {}
+            _ => return false,
+        }
+    }
 }
 
 /// The table.

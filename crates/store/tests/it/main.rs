@@ -843,29 +843,40 @@ mod platform {
             "deleted"
         );
 
-        // Sign-in failures are counted by login and by address, inside the window.
+        // Sign-in attempts are recorded before they are counted; failures are counted per pair (login,
+        // address), per address and per login, inside the window, the attempt itself included.
         for (login, ip, m, ok) in [
             ("ana", "10.0.0.1", 0, false),
             ("ana", "10.0.0.2", 5, false),
             ("ana", "10.0.0.1", 10, true),
             ("bia", "10.0.0.1", 12, false),
         ] {
-            db.record_login_attempt(login, ip, t(11, m), ok)
+            let a = db
+                .begin_login_attempt(login, ip, t(11, m), t(11, 0))
                 .await
                 .unwrap();
+            if ok {
+                db.login_attempt_succeeded(a.id).await.unwrap();
+            }
         }
-        assert_eq!(
-            db.login_failures_since("ana", "10.0.0.1", t(11, 0))
-                .await
-                .unwrap(),
-            (2, 2)
-        );
-        assert_eq!(
-            db.login_failures_since("ana", "10.0.0.1", t(11, 1))
-                .await
-                .unwrap(),
-            (1, 1)
-        );
+        let a = db
+            .begin_login_attempt("ana", "10.0.0.1", t(11, 20), t(11, 0))
+            .await
+            .unwrap();
+        assert_eq!((a.pair, a.by_ip, a.by_login), (2, 3, 3));
+        db.forget_login_attempt(a.id).await.unwrap();
+        let a = db
+            .begin_login_attempt("ana", "10.0.0.1", t(11, 21), t(11, 1))
+            .await
+            .unwrap();
+        assert_eq!((a.pair, a.by_ip, a.by_login), (1, 2, 2));
+        db.login_attempt_succeeded(a.id).await.unwrap();
+        let a = db
+            .begin_login_attempt("ana", "10.0.0.1", t(11, 22), t(11, 0))
+            .await
+            .unwrap();
+        assert_eq!((a.pair, a.by_ip, a.by_login), (2, 3, 3));
+        assert_eq!(db.prune_login_attempts(t(11, 1)).await.unwrap(), 1);
 
         // API keys: found by hash until revoked.
         let mut tx = db.begin().await.unwrap();

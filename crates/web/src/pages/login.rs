@@ -17,6 +17,37 @@ use crate::proxy::Client;
 use crate::security::{constant_time_eq, dummy_hash, random_token, token_hash, verify_password};
 use crate::{AppError, AppState, now_utc};
 
+/// The longest login accepted (an e-mail address's limit, RFC 5321): a longer one is refused before it
+/// is counted, stored or audited.
+pub const MAX_LOGIN_BYTES: usize = 254;
+
+/// Failures of one login from every address after which each further attempt waits (0.25 s, doubling
+/// up to 8 s): many addresses guessing one password are slowed down, and nobody can lock the owner out,
+/// who still signs in (after the wait) with the right password.
+const SLOW_AFTER_PER_LOGIN_LIMITS: i64 = 4;
+
+async fn slow_down(failures_of_login: i64, per_pair_limit: i64) {
+    let over = failures_of_login - SLOW_AFTER_PER_LOGIN_LIMITS * per_pair_limit;
+    if over > 0 {
+        let ms = 250u64 << over.min(5);
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
+}
+
+/// Verifies a password on the blocking pool, a few at a time: Argon2 takes tens of milliseconds of one
+/// core by design, and must not stall the runtime's workers.
+async fn check_password(st: &AppState, password: String, hash: String) -> Result<bool, AppError> {
+    let _slot = st
+        .password_checks
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
 /// Cookie that binds the sign-in form's CSRF token (there is no session yet to bind it to).
 const LOGIN_CSRF_COOKIE: &str = "atalaia_entrada";
 
@@ -40,12 +71,23 @@ pub struct LoginQuery {
     saiu: Option<String>,
 }
 
-/// Only a path on this site may be the target after signing in (no open redirect).
+/// Only a page of this application may be the target after signing in (no open redirect): a path
+/// that starts with one `/`, with no control character (browsers drop TABs and newlines, so `/\t/x` is
+/// `//x`), no backslash (read as `/`), no scheme, no dot segment, and that is one of our `GET` routes;
+/// a query string is kept. Anything else goes to the home page.
 pub(crate) fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/".to_string(),
-    }
+    let Some(n) = next else {
+        return "/".into();
+    };
+    let path = n.split(['?', '#']).next().unwrap_or_default();
+    let ok = n.starts_with('/')
+        && !n.starts_with("//")
+        && !n.chars().any(|c| c.is_control() || c == '\\')
+        && !path.contains(':')
+        && !path.to_ascii_lowercase().contains("%2e")
+        && !path.split('/').any(|seg| seg == "." || seg == "..")
+        && crate::routes::is_get_route(path);
+    if ok { n.to_string() } else { "/".into() }
 }
 
 /// Whether cookies set for `client` carry `Secure`: always with `--secure-cookies`, and whenever the
@@ -147,19 +189,41 @@ pub async fn submit(
     let secure = secure_cookies(&st, req.extensions().get::<Client>());
     let Form(f): Form<LoginForm> = match Form::from_request(req, &()).await {
         Ok(f) => f,
-        Err(_) => {
+        Err(rejection) => {
+            let too_large = rejection.status() == StatusCode::PAYLOAD_TOO_LARGE;
             return page(
                 &st,
                 secure,
-                StatusCode::BAD_REQUEST,
+                if too_large {
+                    StatusCode::PAYLOAD_TOO_LARGE
+                } else {
+                    StatusCode::BAD_REQUEST
+                },
                 "/".into(),
                 String::new(),
-                Some("Preencha usuário e senha.".into()),
+                Some(if too_large {
+                    "Formulário grande demais.".into()
+                } else {
+                    "Preencha usuário e senha.".into()
+                }),
                 None,
             );
         }
     };
     let next = safe_next(f.proximo.as_deref());
+    if f.login.len() > MAX_LOGIN_BYTES {
+        return page(
+            &st,
+            secure,
+            StatusCode::BAD_REQUEST,
+            next,
+            String::new(),
+            Some(format!(
+                "Usuário longo demais: até {MAX_LOGIN_BYTES} caracteres."
+            )),
+            None,
+        );
+    }
     let login = f.login.trim().to_lowercase();
     let form_ok =
         cookie(&headers, LOGIN_CSRF_COOKIE).is_some_and(|c| constant_time_eq(c, &f.csrf_token));
@@ -176,17 +240,20 @@ pub async fn submit(
     }
     let now = now_utc();
     let cfg = &st.config;
-    let (by_login, by_ip) = st
-        .db
-        .login_failures_since(&login, &ip, now - cfg.failure_window)
-        .await?;
-    if by_login >= cfg.max_failures_per_login || by_ip >= cfg.max_failures_per_ip {
+    let since = now - cfg.failure_window;
+    let attempt = st.db.begin_login_attempt(&login, &ip, now, since).await?;
+    // Counts include this attempt: the limit-th failure is still checked, the next is refused.
+    if attempt.pair > cfg.max_failures_per_login || attempt.by_ip > cfg.max_failures_per_ip {
+        st.db.forget_login_attempt(attempt.id).await?;
+        // One entry per address and window, not one per try: a flood does not grow the log.
         st.db
-            .audit(
+            .audit_once_since(
                 &AuditEvent::new(format!("anon:{ip}"), "auth.login_blocked")
                     .object(format!("user:{login}"))
-                    .details(serde_json::json!({"failures_login": by_login, "failures_ip": by_ip}))
+                    .details(serde_json::json!({"failures_login_here": attempt.pair,
+                        "failures_ip": attempt.by_ip}))
                     .ip(&ip),
+                since,
                 now,
             )
             .await?;
@@ -203,6 +270,7 @@ pub async fn submit(
             None,
         );
     }
+    slow_down(attempt.by_login, cfg.max_failures_per_login).await;
     let user = st.db.user_by_login(&login).await?;
     let hash = user
         .as_ref()
@@ -211,7 +279,7 @@ pub async fn submit(
             static DUMMY: OnceLock<String> = OnceLock::new();
             DUMMY.get_or_init(|| dummy_hash(cfg.password_cost)).clone()
         });
-    let password_ok = verify_password(&f.senha, &hash);
+    let password_ok = check_password(&st, f.senha, hash).await?;
     let refusal = match &user {
         None => Some("usuário desconhecido"),
         Some(_) if !password_ok => Some("senha incorreta"),
@@ -222,7 +290,6 @@ pub async fn submit(
         Some(_) => None,
     };
     if let Some(why) = refusal {
-        st.db.record_login_attempt(&login, &ip, now, false).await?;
         st.db
             .audit(
                 &AuditEvent::new(format!("anon:{ip}"), "auth.login_failed")
@@ -250,7 +317,11 @@ pub async fn submit(
     let Some(user) = user else {
         return Err(AppError::BadRequest("usuário desconhecido".into()));
     };
-    st.db.record_login_attempt(&login, &ip, now, true).await?;
+    st.db.login_attempt_succeeded(attempt.id).await?;
+    // Attempts older than a day count for nothing: keep the table small.
+    st.db
+        .prune_login_attempts(now - chrono::Duration::days(1))
+        .await?;
     let token = random_token();
     let csrf = random_token();
     let expires = new_session_expiry(now, cfg.session_times);
@@ -321,12 +392,45 @@ pub async fn logout(
 mod tests {
     use super::*;
 
+    /// The usual open-redirect vectors (OWASP's cheat sheet and PortSwigger's list), each sent back
+    /// home; our own pages kept with their query.
     #[test]
     fn next_stays_on_this_site() {
-        assert_eq!(safe_next(Some("/auditoria?ator=x")), "/auditoria?ator=x");
-        assert_eq!(safe_next(Some("//evil.example/")), "/");
-        assert_eq!(safe_next(Some("https://evil.example/")), "/");
-        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        for ours in [
+            "/",
+            "/auditoria?ator=x",
+            "/reunioes/12",
+            "/zonas-quentes?area=5208707&celula=500",
+            "/static/app.css",
+        ] {
+            assert_eq!(safe_next(Some(ours)), ours);
+        }
+        for vector in [
+            "//evil.example/",
+            "https://evil.example/",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "/%09/evil.example",
+            "///evil.example",
+            "/\\/evil.example",
+            "javascript:alert(1)",
+            "/javascript:alert(1)",
+            "evil.example",
+            "@evil.example",
+            "/.evil.example",
+            "/nao-existe",
+            "/reunioes/",
+            "/login/../..//evil.example",
+            "/static/../..//evil.example",
+            "/static/%2e%2e/%2e%2e//evil.example",
+            " /auditoria",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(vector)), "/", "{vector:?}");
+        }
         assert_eq!(safe_next(None), "/");
     }
 }

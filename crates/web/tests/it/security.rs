@@ -501,3 +501,92 @@ async fn a_trusted_proxy_forwards_the_client_and_its_scheme() {
     assert!(entries.iter().any(|e| e.ip == "203.0.113.7"), "{entries:?}");
     t.cleanup().await.unwrap();
 }
+
+/// Audit entries of `action`.
+async fn audited(db: &atalaia_store::Db, action: &str) -> Vec<atalaia_store::audit::AuditEntry> {
+    db.audit_entries(&atalaia_store::audit::AuditFilter {
+        actor: None,
+        action_prefix: Some(action.into()),
+        before_id: None,
+        limit: 1000,
+    })
+    .await
+    .unwrap()
+}
+
+/// Sign-in abuse: a burst of 50 parallel wrong passwords from one address gets at most the limit of
+/// password checks, is summarised by one audit entry, and does not lock the owner out from another
+/// address; a login over 254 bytes and a form over 64 KiB are refused before anything is stored.
+#[tokio::test]
+async fn sign_in_abuse_is_bounded() {
+    let t = TestDb::sqlite().await.unwrap();
+    let app = std::sync::Arc::new(App::new(t.db.clone(), test_config()).await);
+    let attacker = "198.51.100.66:40000";
+    let form = via(
+        &app,
+        Request::get("/login").body(Body::empty()).unwrap(),
+        attacker,
+        &[],
+    )
+    .await;
+    let csrf = hidden(&form.body, "csrf_token");
+    let cookie = cookie_pair(&form.set_cookies, "atalaia_entrada");
+    let mut burst = Vec::new();
+    for i in 0..50 {
+        let app = app.clone();
+        let (csrf, cookie) = (csrf.clone(), cookie.clone());
+        burst.push(tokio::spawn(async move {
+            let post = Request::post("/login")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::COOKIE, cookie)
+                .body(Body::from(format!(
+                    "csrf_token={csrf}&login=analista&senha=errada-{i}"
+                )))
+                .unwrap();
+            via(&app, post, attacker, &[]).await.status
+        }));
+    }
+    let mut statuses = Vec::new();
+    for b in burst {
+        statuses.push(b.await.unwrap());
+    }
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    let blocked = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(checked + blocked, 50, "{statuses:?}");
+    assert!(
+        checked <= 5,
+        "{checked} passwords checked in the burst: {statuses:?}"
+    );
+    assert_eq!(audited(&t.db, "auth.login_failed").await.len(), checked);
+    assert_eq!(audited(&t.db, "auth.login_blocked").await.len(), 1);
+
+    // The owner, from another address, is not locked out.
+    let (_, r) = sign_in_via(
+        &app,
+        "analista",
+        "demo-analista-7872",
+        "127.0.0.1:40001",
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+
+    // A login over 254 bytes: refused, not counted, not audited.
+    let long = "a".repeat(255);
+    let before = audited(&t.db, "auth.").await.len();
+    let (_, r) = sign_in_via(&app, &long, "x", "192.0.2.1:1", &[]).await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("até 254 caracteres"));
+    assert_eq!(audited(&t.db, "auth.").await.len(), before);
+
+    // A sign-in form over 64 KiB is refused before it is read whole.
+    let post = Request::post("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!(
+            "login={}&senha=x",
+            "a".repeat(70 * 1024)
+        )))
+        .unwrap();
+    assert_eq!(via(&app, post, "192.0.2.2:1", &[]).await.status, 413);
+    t.cleanup().await.unwrap();
+}
