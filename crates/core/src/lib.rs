@@ -36,6 +36,7 @@ pub mod reminders;
 pub mod roster;
 pub mod scope;
 pub mod selection;
+pub mod spreadsheet;
 pub mod stats;
 pub mod territory;
 

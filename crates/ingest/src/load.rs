@@ -104,6 +104,8 @@ struct Batch {
     counted: bool,
 }
 
+use atalaia_core::spreadsheet::safe_cell;
+
 const BATCH_ROWS: usize = 4096;
 
 pub(crate) struct Rejects {
@@ -134,7 +136,8 @@ impl Rejects {
 
     pub(crate) fn header(&mut self, header: &[String]) -> Result<(), ImportError> {
         let mut row = vec!["line".to_string(), "reason".to_string()];
-        row.extend(header.iter().cloned());
+        // The file's own cells are echoed to whoever opens the rejects file in a spreadsheet.
+        row.extend(header.iter().map(|h| safe_cell(h).into_owned()));
         self.writer.write_record(&row).map_err(|e| self.err(e))
     }
 
@@ -145,9 +148,11 @@ impl Rejects {
         fields: &[String],
     ) -> Result<(), ImportError> {
         let line = line.to_string();
-        let mut row: Vec<&str> = vec![&line, reason];
-        row.extend(fields.iter().map(String::as_str));
-        self.writer.write_record(&row).map_err(|e| self.err(e))
+        let mut row: Vec<std::borrow::Cow<'_, str>> = vec![line.as_str().into(), reason.into()];
+        row.extend(fields.iter().map(|f| safe_cell(f)));
+        self.writer
+            .write_record(row.iter().map(|c| c.as_bytes()))
+            .map_err(|e| self.err(e))
     }
 
     pub(crate) fn commit(mut self) -> Result<(), ImportError> {

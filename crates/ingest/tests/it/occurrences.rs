@@ -560,3 +560,26 @@ async fn a_territory_redraw_moves_counts() {
         t.cleanup().await.unwrap();
     }
 }
+
+/// A rejects file echoes the imported cells to whoever opens it in a spreadsheet: a text that starts like
+/// a formula is written with a leading `'` (CSV injection), numbers stay numbers (issue 17).
+#[tokio::test]
+async fn rejects_files_do_not_carry_formulas() {
+    let t = TestDb::sqlite().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    setup(&t.db, dir.path()).await;
+    let file = dir.path().join("ocorrencias.csv");
+    let mut text = HEADER.join(",");
+    text.push_str("\n=HYPERLINK(\"http://evil.example\"),2024-03-01T10:00:00,@SUM(1+1),-16.65,-49.25,,,PM-1BPM,-2+3+cmd\n");
+    std::fs::write(&file, text).unwrap();
+    let s = import(&t.db, Kind::Occurrences, &file).await;
+    assert_eq!((s.read, s.rejected), (1, 1), "{s:?}");
+    let written = std::fs::read_to_string(&s.rejects_file).unwrap();
+    let row = written.lines().nth(1).unwrap();
+    assert!(row.starts_with("2,"), "{row}");
+    assert!(
+        row.ends_with(",\"'=HYPERLINK(\"\"http://evil.example\"\")\",2024-03-01T10:00:00,'@SUM(1+1),-16.65,-49.25,,,PM-1BPM,'-2+3+cmd"),
+        "{row}"
+    );
+    t.cleanup().await.unwrap();
+}

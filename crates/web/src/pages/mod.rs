@@ -154,6 +154,20 @@ pub(crate) fn require_whole_run(id: &crate::guard::Identity, run_id: i64) -> Res
     }
 }
 
+/// Writes one record of a CSV meant for people, every cell through
+/// `atalaia_core::spreadsheet::safe_cell` (no formula runs when it is opened in a spreadsheet).
+pub(crate) fn write_safe<W: std::io::Write, S: AsRef<str>>(
+    w: &mut csv::Writer<W>,
+    cells: impl IntoIterator<Item = S>,
+) -> csv::Result<()> {
+    let cells: Vec<S> = cells.into_iter().collect();
+    let safe: Vec<std::borrow::Cow<'_, str>> = cells
+        .iter()
+        .map(|c| atalaia_core::spreadsheet::safe_cell(c.as_ref()))
+        .collect();
+    w.write_record(safe.iter().map(|c| c.as_bytes()))
+}
+
 pub(crate) fn download(bytes: Vec<u8>, content_type: &'static str, name: String) -> Response {
     (
         [

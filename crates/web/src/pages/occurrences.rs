@@ -300,7 +300,7 @@ pub async fn export_csv(
                 let _ = w.write_record(HEADER);
             }
             for r in &page {
-                let _ = w.write_record(fields(r));
+                let _ = super::write_safe(&mut w, fields(r));
             }
             let chunk = w.into_inner().unwrap_or_default();
             if tx.send(Ok(chunk)).await.is_err() {

@@ -370,7 +370,7 @@ pub async fn csv(
     let fail = |e: csv::Error| AppError::Internal(format!("csv: {e}"));
     w.write_record(CSV_HEADER).map_err(fail)?;
     for r in &rows {
-        w.write_record(plain(r)).map_err(fail)?;
+        super::write_safe(&mut w, plain(r)).map_err(fail)?;
     }
     let body = w
         .into_inner()

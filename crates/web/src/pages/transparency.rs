@@ -316,23 +316,26 @@ pub async fn csv(State(st): State<AppState>) -> Result<Response, AppError> {
     groups.push("total");
     for r in &m.rows {
         for (c, g) in groups.iter().enumerate() {
-            w.write_record([
-                r.code.as_str(),
-                r.name.as_str(),
-                r.kind,
-                r.parent.as_str(),
-                &m.from.to_string(),
-                &m.to.to_string(),
-                g,
-                &r.counts[c].map(|n| n.to_string()).unwrap_or_default(),
-                &r.rates[c].map(|x| format!("{x:.2}")).unwrap_or_default(),
-                if r.counts[c].is_none() {
-                    "true"
-                } else {
-                    "false"
-                },
-                if r.synthetic { "true" } else { "false" },
-            ])
+            super::write_safe(
+                &mut w,
+                [
+                    r.code.as_str(),
+                    r.name.as_str(),
+                    r.kind,
+                    r.parent.as_str(),
+                    &m.from.to_string(),
+                    &m.to.to_string(),
+                    g,
+                    &r.counts[c].map(|n| n.to_string()).unwrap_or_default(),
+                    &r.rates[c].map(|x| format!("{x:.2}")).unwrap_or_default(),
+                    if r.counts[c].is_none() {
+                        "true"
+                    } else {
+                        "false"
+                    },
+                    if r.synthetic { "true" } else { "false" },
+                ],
+            )
             .map_err(fail)?;
         }
     }
