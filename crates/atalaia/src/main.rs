@@ -25,6 +25,8 @@ struct Cli {
         long,
         global = true,
         env = "ATALAIA_DATABASE_URL",
+        // The URL may carry a password: --help must not print it.
+        hide_env_values = true,
         default_value = "sqlite://atalaia.db"
     )]
     database: String,

@@ -1315,3 +1315,26 @@ fn evaluate_gives_the_hand_worked_example() {
         assert!(out.stdout.is_empty());
     }
 }
+
+/// `--help` names the environment variables but never prints their values: the database URL and the
+/// SMTP and OIDC secrets may carry passwords (issue 17).
+#[test]
+fn help_prints_no_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [vec!["--help"], vec!["serve", "--help"]] {
+        let out = atalaia(dir.path())
+            .args(&args)
+            .env(
+                "ATALAIA_DATABASE_URL",
+                "postgres://atalaia:senha-secreta-1@db.interno/atalaia",
+            )
+            .env("ATALAIA_SMTP_URL", "smtp://u:senha-secreta-2@mail.interno")
+            .env("ATALAIA_OIDC_CLIENT_SECRET", "senha-secreta-3")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("ATALAIA_DATABASE_URL"), "{args:?}: {text}");
+        assert!(!text.contains("senha-secreta"), "{args:?}: {text}");
+    }
+}

@@ -89,7 +89,9 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
 }
 
 /// Headers on every response: a Content-Security-Policy without inline script (scripts and styles come
-/// from our own `/static`), no framing, no MIME sniffing, no referrer leaks, no caching of pages.
+/// from our own `/static`), no framing, no MIME sniffing, no referrer leaks, and nothing stored by a
+/// browser or a proxy cache (`no-store`: pages and downloads carry personal data) unless the response
+/// sets its own `Cache-Control`, as the fingerprinted static files do.
 /// `tile_origin` is the origin of a configured map tile service, allowed for images only.
 pub fn security_headers(tile_origin: Option<&str>) -> Vec<(HeaderName, HeaderValue)> {
     let img = match tile_origin {
@@ -112,6 +114,10 @@ pub fn security_headers(tile_origin: Option<&str>) -> Vec<(HeaderName, HeaderVal
         (
             HeaderName::from_static("referrer-policy"),
             HeaderValue::from_static("same-origin"),
+        ),
+        (
+            HeaderName::from_static("cache-control"),
+            HeaderValue::from_static("no-store"),
         ),
         (
             HeaderName::from_static("cross-origin-opener-policy"),

@@ -509,13 +509,34 @@ fn kind_pt(kind: &str) -> &str {
     }
 }
 
-async fn run_of(st: &AppState, id: &Identity, f: &Fields) -> Result<HotspotRun, AppError> {
+/// The analysis the form asks for. A download (`download` names its format) is recorded in the audit
+/// log: the cells are point data of police occurrences.
+async fn run_of(
+    st: &AppState,
+    id: &Identity,
+    f: &Fields,
+    download: Option<&str>,
+) -> Result<HotspotRun, AppError> {
     let today = st.config.clock.today();
     let scope = AreaScope::of(st, id, Permission::ViewOccurrences, today).await?;
     let area = area_of(st, f, today, &scope).await?;
     let choice = Choice::parse(f, area, today).map_err(AppError::BadRequest)?;
-    let _slot = st.analysis_slot().await?;
-    st.db.hotspots(&choice.query()).await.map_err(error_of)
+    let run = {
+        let _slot = st.analysis_slot().await?;
+        st.db.hotspots(&choice.query()).await.map_err(error_of)?
+    };
+    if let Some(format) = download {
+        st.db
+            .audit(
+                &AuditEvent::new(id.actor(), "igesp.hotspot_cells_downloaded")
+                    .object(format!("territory:{}", run.territory.code))
+                    .details(serde_json::json!({"format": format, "query": choice.query_string()}))
+                    .ip(&id.ip),
+                crate::now_utc(),
+            )
+            .await?;
+    }
+    Ok(run)
 }
 
 /// `GET /zonas-quentes/celulas.geojson`: the cells with their results, and the months and method.
@@ -524,7 +545,7 @@ pub async fn geojson(
     Extension(id): Extension<Identity>,
     Query(f): Query<Fields>,
 ) -> Result<Response, AppError> {
-    let run = run_of(&st, &id, &f).await?;
+    let run = run_of(&st, &id, &f, Some("geojson")).await?;
     let a = &run.analysis;
     let mut fc = a.feature_collection();
     fc.properties = Some(serde_json::json!({
@@ -544,7 +565,7 @@ pub async fn csv(
     Extension(id): Extension<Identity>,
     Query(f): Query<Fields>,
 ) -> Result<Response, AppError> {
-    let run = run_of(&st, &id, &f).await?;
+    let run = run_of(&st, &id, &f, Some("csv")).await?;
     let mut body = Vec::new();
     run.analysis
         .write_csv(&mut body)
@@ -594,7 +615,7 @@ pub async fn create_area(
             "nenhuma célula escolhida: clique nas células do mapa para escolhê-las".into(),
         ));
     }
-    let run = run_of(&st, &id, &f).await?;
+    let run = run_of(&st, &id, &f, None).await?;
     let mut rings = Vec::with_capacity(chosen.len());
     for c in &chosen {
         let cell = run

@@ -1227,7 +1227,15 @@ pub async fn evidence(
                 }
             })
             .collect();
-    super::evidence_file(&st, &u.0, format!("attachment; filename=\"{safe}\"")).await
+    super::evidence_file(
+        &st,
+        &u.0,
+        format!("attachment; filename=\"{safe}\""),
+        atalaia_store::audit::AuditEvent::new(id.actor(), "igesp.evidence_opened")
+            .object(format!("action_update:{uid}"))
+            .ip(&id.ip),
+    )
+    .await
 }
 
 /// Open and overdue actions of the user, for the home page's flags.

@@ -507,22 +507,15 @@ pub async fn bo_copy(
     let sha = s
         .bo_sha256
         .ok_or_else(|| AppError::NotFound(format!("a cópia do BO da apreensão {seizure_id}")))?;
-    let file = super::evidence_file(
+    super::evidence_file(
         &st,
         &sha,
         format!("inline; filename=\"bo-apreensao-{seizure_id}\""),
+        atalaia_store::audit::AuditEvent::new(id.actor(), "ipei.bo_copy_opened")
+            .object(format!("seizure:{seizure_id}"))
+            .ip(&id.ip),
     )
-    .await?;
-    // A BO copy is police material tied to pay: every opening is recorded.
-    st.db
-        .audit(
-            &atalaia_store::audit::AuditEvent::new(id.actor(), "ipei.bo_copy_opened")
-                .object(format!("seizure:{seizure_id}"))
-                .ip(&id.ip),
-            st.config.clock.now_utc(),
-        )
-        .await?;
-    Ok(file)
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -188,6 +188,7 @@ pub(crate) async fn evidence_file(
     st: &AppState,
     sha256: &str,
     disposition: String,
+    opened: atalaia_store::audit::AuditEvent,
 ) -> Result<Response, AppError> {
     let path = atalaia_store::ipei::evidence_path(&st.config.evidence_dir(), sha256);
     let bytes = tokio::fs::read(&path)
@@ -196,6 +197,8 @@ pub(crate) async fn evidence_file(
     let kind = atalaia_core::evidence::sniff(&bytes)
         .map(|k| k.mime())
         .unwrap_or("application/octet-stream");
+    // BO copies and evidence are police material: every opening is recorded.
+    st.db.audit(&opened, crate::now_utc()).await?;
     Ok((
         [
             (axum::http::header::CONTENT_TYPE, kind.to_string()),

@@ -590,3 +590,28 @@ async fn sign_in_abuse_is_bounded() {
     assert_eq!(via(&app, post, "192.0.2.2:1", &[]).await.status, 413);
     t.cleanup().await.unwrap();
 }
+
+/// Nothing a signed-in user reads is kept by a browser or proxy cache, and downloads of police point
+/// data are audited.
+#[tokio::test]
+async fn pages_and_downloads_are_not_stored_and_exports_are_audited() {
+    let (t, app, _) = demo_app().await;
+    let cookie = app.login("analista", "demo-analista-7872").await.unwrap();
+    for path in [
+        "/",
+        "/ocorrencias/exportar.csv",
+        "/zonas-quentes/celulas.csv?area=5208707&celula=1000",
+        "/zonas-quentes/celulas.geojson?area=5208707&celula=1000",
+    ] {
+        let r = app.get(path, Some(&cookie)).await;
+        assert_eq!(r.status, 200, "{path}");
+        assert_eq!(r.headers["cache-control"], "no-store", "{path}");
+        assert_eq!(r.headers["referrer-policy"], "same-origin", "{path}");
+    }
+    let css = app.get("/static/app.css", None).await;
+    assert_ne!(css.headers["cache-control"], "no-store");
+    let downloads = audited(&t.db, "igesp.hotspot_cells_downloaded").await;
+    assert_eq!(downloads.len(), 2);
+    assert!(downloads.iter().all(|e| e.object == "territory:5208707"));
+    t.cleanup().await.unwrap();
+}
