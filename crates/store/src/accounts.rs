@@ -172,6 +172,10 @@ pub struct ApiKeyRecord {
     pub last_used_at: Option<NaiveDateTime>,
     /// Revoked (unusable from then on).
     pub revoked_at: Option<NaiveDateTime>,
+    /// From when the key is refused, if it expires.
+    pub expires_at: Option<NaiveDateTime>,
+    /// Its institution is active (a deactivated institution's keys are refused).
+    pub institution_active: bool,
 }
 
 fn parse_role(s: &str) -> Result<Role> {
@@ -363,12 +367,14 @@ impl Tx {
         key_hash: &str,
         role: Role,
         created_by: Option<i64>,
+        expires_at: Option<NaiveDateTime>,
         now: NaiveDateTime,
     ) -> Result<i64> {
         on_tx!(self, |c| {
             Ok(sqlx::query_scalar(
-                "INSERT INTO api_keys (institution_id, name, prefix, key_hash, role, created_by, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                "INSERT INTO api_keys (institution_id, name, prefix, key_hash, role, created_by, created_at,
+                     expires_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
             )
             .bind(institution_id)
             .bind(name)
@@ -377,6 +383,7 @@ impl Tx {
             .bind(role.as_str())
             .bind(created_by)
             .bind(now)
+            .bind(expires_at)
             .fetch_one(c)
             .await?)
         })
@@ -736,7 +743,11 @@ impl Db {
         let Some(key) = keys.pop() else {
             return Ok(None);
         };
-        if key.revoked_at.is_some() {
+        // A revoked or expired key, or one of an institution no longer active, opens nothing.
+        if key.revoked_at.is_some()
+            || key.expires_at.is_some_and(|e| e <= now)
+            || !key.institution_active
+        {
             return Ok(None);
         }
         on_db!(self, |c| {
@@ -753,7 +764,8 @@ impl Db {
         on_db!(self, |c| {
             let rows = sqlx::query(
                 "SELECT k.id, k.institution_id, i.code AS institution_code, k.name, k.prefix, k.role,
-                        k.created_at, k.last_used_at, k.revoked_at
+                        k.created_at, k.last_used_at, k.revoked_at, k.expires_at,
+                        i.active AS institution_active
                  FROM api_keys k JOIN institutions i ON i.id = k.institution_id
                  WHERE ($1 IS NULL OR k.key_hash = $1) ORDER BY k.id DESC",
             )
@@ -772,6 +784,8 @@ impl Db {
                         created_at: r.try_get("created_at")?,
                         last_used_at: r.try_get("last_used_at")?,
                         revoked_at: r.try_get("revoked_at")?,
+                        expires_at: r.try_get("expires_at")?,
+                        institution_active: r.try_get("institution_active")?,
                     })
                 })
                 .collect()

@@ -888,6 +888,7 @@ mod platform {
                 "hash-of-key",
                 Role::Partner,
                 Some(ana),
+                None,
                 t(12, 0),
             )
             .await
@@ -916,6 +917,73 @@ mod platform {
                 .unwrap()
                 .is_none()
         );
+
+        // A key with an expiry opens until that instant, not from it; a key of an institution that is
+        // deactivated opens nothing (issue 17).
+        let mut tx = db.begin().await.unwrap();
+        tx.create_api_key(
+            pm,
+            "Painel BI",
+            "atk_cd34",
+            "hash-of-key-2",
+            Role::Partner,
+            Some(ana),
+            Some(t(13, 0)),
+            t(12, 0),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let opens = |at| async move {
+            db.api_key_by_hash("hash-of-key-2", at)
+                .await
+                .unwrap()
+                .is_some()
+        };
+        assert!(opens(t(12, 59)).await);
+        assert!(!opens(t(13, 0)).await);
+        let mut tx = db.begin().await.unwrap();
+        let k3 = tx
+            .create_api_key(
+                pm,
+                "Painel 2",
+                "atk_ef56",
+                "hash-of-key-3",
+                Role::Partner,
+                Some(ana),
+                None,
+                t(12, 0),
+            )
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert!(
+            db.api_key_by_hash("hash-of-key-3", t(12, 1))
+                .await
+                .unwrap()
+                .is_some()
+        );
+        let pm_name = db
+            .institutions()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|i| i.id == pm)
+            .unwrap()
+            .name;
+        let mut tx = db.begin().await.unwrap();
+        assert!(tx.update_institution(pm, &pm_name, false).await.unwrap());
+        tx.commit().await.unwrap();
+        assert!(
+            db.api_key_by_hash("hash-of-key-3", t(12, 3))
+                .await
+                .unwrap()
+                .is_none(),
+            "key {k3} of a deactivated institution"
+        );
+        let mut tx = db.begin().await.unwrap();
+        tx.update_institution(pm, &pm_name, true).await.unwrap();
+        tx.commit().await.unwrap();
     }
 
     #[tokio::test]

@@ -24,6 +24,8 @@ struct KeyRow {
     created: String,
     last_used: String,
     revoked: Option<String>,
+    /// "até 31/12/2026", "vencida em …", "sem validade", or that the institution is inactive.
+    validity: String,
 }
 
 #[derive(Template)]
@@ -51,6 +53,12 @@ fn rows(keys: Vec<ApiKeyRecord>) -> Vec<KeyRow> {
                 .map(local_time)
                 .unwrap_or_else(|| "nunca".into()),
             revoked: k.revoked_at.map(local_time),
+            validity: match (k.institution_active, k.expires_at) {
+                (false, _) => "instituição desativada: recusada".into(),
+                (true, None) => "sem validade".into(),
+                (true, Some(e)) if e <= crate::now_utc() => format!("vencida em {}", local_time(e)),
+                (true, Some(e)) => format!("até {}", local_time(e - chrono::Duration::seconds(1))),
+            },
         })
         .collect()
 }
@@ -88,6 +96,9 @@ pub struct KeyForm {
     nome: String,
     instituicao: String,
     papel: String,
+    /// Last day the key works (`AAAA-MM-DD`, optional): it is refused from the next day on.
+    #[serde(default)]
+    validade: String,
 }
 
 /// `POST /admin/chaves-api`: creates a key and shows it once.
@@ -99,6 +110,17 @@ pub async fn create(
     let name = f.nome.trim();
     let role: Option<Role> = f.papel.parse().ok();
     let institution = f.instituicao.parse::<i64>().ok();
+    let today = st.config.clock.today();
+    let valid_until = match f.validade.trim() {
+        "" => Ok(None),
+        v => atalaia_core::parse_date(v)
+            .ok()
+            .filter(|d| *d >= today)
+            .map(Some)
+            .ok_or_else(|| {
+                format!("validade `{v}` inválida: esperada uma data de hoje em diante (AAAA-MM-DD)")
+            }),
+    };
     let institutions = st.db.institutions().await?;
     let inst = institution.and_then(|i| institutions.iter().find(|x| x.id == i));
     let problem = if name.is_empty() {
@@ -109,6 +131,8 @@ pub async fn create(
         Some("uma chave de API não pode ter o papel de administração".into())
     } else if inst.is_none() {
         Some("escolha a instituição".into())
+    } else if let Err(e) = &valid_until {
+        Some(e.clone())
     } else {
         None
     };
@@ -119,6 +143,11 @@ pub async fn create(
     let key = format!("atk_{secret}");
     let prefix = format!("atk_{}", &secret[..8]);
     let now = now_utc();
+    // Refused from 00:00 of the next day in Goiás (UTC−3): 03:00 UTC.
+    let expires_at = valid_until
+        .ok()
+        .flatten()
+        .and_then(|d| d.succ_opt().and_then(|next| next.and_hms_opt(3, 0, 0)));
     let mut tx = st.db.begin().await?;
     tx.create_api_key(
         inst.id,
@@ -127,6 +156,7 @@ pub async fn create(
         &token_hash(&key),
         role,
         id.user.as_ref().map(|u| u.id),
+        expires_at,
         now,
     )
     .await?;
@@ -134,7 +164,8 @@ pub async fn create(
         &AuditEvent::new(id.actor(), "apikey.create")
             .object(format!("apikey:{prefix}"))
             .details(
-                serde_json::json!({"name": name, "institution": inst.code, "role": role.as_str()}),
+                serde_json::json!({"name": name, "institution": inst.code, "role": role.as_str(),
+                    "expires_at": expires_at.map(|e| e.to_string())}),
             )
             .ip(&id.ip),
         now,
