@@ -111,9 +111,15 @@ pub struct StartQuery {
     proximo: Option<String>,
 }
 
+/// Cookie holding the `state` of the sign-in this browser started: the callback is accepted only from
+/// the browser that started it (otherwise an attacker could sign a victim into the attacker's account
+/// by sending a callback link — login CSRF).
+const STATE_COOKIE: &str = "atalaia_govbr";
+
 /// `GET /login/govbr`: sends the browser to the provider.
 pub async fn start(
     State(st): State<AppState>,
+    requester: Option<axum::Extension<crate::proxy::Client>>,
     Query(q): Query<StartQuery>,
 ) -> Result<Response, AppError> {
     let Some(oidc) = st.oidc.clone() else {
@@ -143,7 +149,17 @@ pub async fn start(
             now_utc(),
         )
         .await?;
-    Ok(Redirect::to(url.as_str()).into_response())
+    let mut resp = Redirect::to(url.as_str()).into_response();
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        crate::pages::login::cookie_header(
+            crate::pages::login::secure_cookies(&st, requester.as_deref()),
+            STATE_COOKIE,
+            state.secret(),
+            PENDING_MINUTES * 60,
+        ),
+    );
+    Ok(resp)
 }
 
 /// Query of the callback.
@@ -188,6 +204,14 @@ pub async fn finish(State(st): State<AppState>, req: Request) -> Result<Response
             "O retorno do provedor veio sem código ou sem estado.",
         ));
     };
+    let started_here = crate::guard::cookie(req.headers(), STATE_COOKIE)
+        .is_some_and(|c| crate::security::constant_time_eq(c, &state));
+    if !started_here {
+        return Ok(refused(
+            StatusCode::BAD_REQUEST,
+            "Este retorno não corresponde a uma entrada começada neste navegador. Comece de novo.",
+        ));
+    }
     let now = now_utc();
     let Some(pending) = st
         .db
@@ -286,6 +310,10 @@ pub async fn finish(State(st): State<AppState>, req: Request) -> Result<Response
             &token,
             cfg.session_times.absolute.num_seconds(),
         ),
+    );
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        crate::pages::login::cookie_header(secure, STATE_COOKIE, "", 0),
     );
     Ok(resp)
 }

@@ -208,8 +208,18 @@ async fn sign_in_with_an_openid_connect_provider() {
     let to_provider = r.location.unwrap();
     assert!(to_provider.starts_with(&format!("{}/authorize?", provider.issuer)));
     assert!(to_provider.contains("code_challenge_method=S256"));
+    let started = cookie_pair(&r.set_cookies, "atalaia_govbr");
     let back = through_provider(&to_provider).await;
-    let r = app.get(&back, None).await;
+    // The provider's answer opened in another browser (a link sent to a victim: login CSRF) is
+    // refused: the state is bound to the browser that started the sign-in.
+    let elsewhere = app.get(&back, None).await;
+    assert_eq!(elsewhere.status, 400, "{}", elsewhere.body);
+    assert!(
+        elsewhere
+            .body
+            .contains("não corresponde a uma entrada começada neste navegador")
+    );
+    let r = app.get(&back, Some(&started)).await;
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(r.location.as_deref(), Some("/territorios"));
     let session = cookie_pair(&r.set_cookies, "atalaia_sessao");
@@ -218,7 +228,7 @@ async fn sign_in_with_an_openid_connect_provider() {
     assert_eq!(me["login"], "analista");
 
     // The same answer replayed is refused: a state is used once.
-    let again = app.get(&back, None).await;
+    let again = app.get(&back, Some(&started)).await;
     assert_eq!(again.status, 400);
     assert!(again.body.contains("expirou ou já foi usado"));
 
@@ -231,8 +241,9 @@ async fn sign_in_with_an_openid_connect_provider() {
     // An identity nobody linked gets no session, and the refusal is audited.
     *provider.subject.lock().unwrap() = "11144477735".into();
     let r = app.get("/login/govbr", None).await;
+    let started = cookie_pair(&r.set_cookies, "atalaia_govbr");
     let back = through_provider(&r.location.unwrap()).await;
-    let r = app.get(&back, None).await;
+    let r = app.get(&back, Some(&started)).await;
     assert_eq!(r.status, 403);
     assert!(r.body.contains("não está vinculada"));
     assert!(
