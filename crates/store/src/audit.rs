@@ -147,6 +147,18 @@ impl AuditEntry {
     }
 }
 
+/// A position of the chain verified up to: the last entry checked, its hash, and how many entries up
+/// to it (`Db::verify_audit_chain_from`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// Last entry verified.
+    pub id: i64,
+    /// Its hash.
+    pub hash: String,
+    /// Entries verified up to it.
+    pub entries: u64,
+}
+
 /// What [`Db::verify_audit_chain`] found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum ChainCheck {
@@ -319,11 +331,37 @@ impl Db {
     }
 
     /// Recomputes the whole chain in id order, a page at a time, and reports the first entry whose
-    /// position, link or hash does not match.
+    /// link or content does not match.
     pub async fn verify_audit_chain(&self) -> Result<ChainCheck> {
-        let mut prev = GENESIS.to_string();
-        let mut expected_id = 1;
-        let mut checked = 0;
+        Ok(self.verify_audit_chain_from(None).await?.0)
+    }
+
+    /// Verifies the chain from `from`, an entry verified before, to the end, and returns the new last
+    /// verified position. The entry of `from` is read again: if its hash or content changed since, the
+    /// chain is broken there. Entries before it are not re-read — a page that verifies on every load
+    /// would otherwise re-hash the whole log each time; `atalaia audit verify` checks it all.
+    pub async fn verify_audit_chain_from(
+        &self,
+        from: Option<&Checkpoint>,
+    ) -> Result<(ChainCheck, Option<Checkpoint>)> {
+        let (mut prev, mut expected_id, mut checked) = match from {
+            None => (GENESIS.to_string(), 1, 0),
+            Some(c) => {
+                let again = self.audit_entry(c.id).await?;
+                let intact = again
+                    .as_ref()
+                    .is_some_and(|e| e.hash == c.hash && e.expected_hash(&e.prev_hash) == e.hash);
+                if !intact {
+                    let broken = ChainCheck::Broken {
+                        id: c.id,
+                        reason: "uma entrada já conferida mudou ou sumiu".into(),
+                    };
+                    return Ok((broken, None));
+                }
+                (c.hash.clone(), c.id + 1, c.entries)
+            }
+        };
+        let mut last = from.cloned();
         loop {
             let page: Vec<AuditEntry> = on_db!(self, |c| {
                 let rows = sqlx::query(
@@ -348,37 +386,55 @@ impl Db {
                 if let Some(max) = higher
                     && max >= expected_id
                 {
-                    return Ok(ChainCheck::Broken {
+                    let broken = ChainCheck::Broken {
                         id: expected_id,
                         reason: format!("entrada {expected_id} ausente"),
-                    });
+                    };
+                    return Ok((broken, None));
                 }
-                return Ok(ChainCheck::Intact { entries: checked });
+                return Ok((ChainCheck::Intact { entries: checked }, last));
             }
             for e in page {
+                let broken = |id, reason: String| Ok((ChainCheck::Broken { id, reason }, None));
                 if e.id != expected_id {
-                    return Ok(ChainCheck::Broken {
-                        id: expected_id,
-                        reason: format!("entrada {expected_id} ausente (a seguinte é a {})", e.id),
-                    });
+                    return broken(
+                        expected_id,
+                        format!("entrada {expected_id} ausente (a seguinte é a {})", e.id),
+                    );
                 }
                 if e.prev_hash != prev {
-                    return Ok(ChainCheck::Broken {
-                        id: e.id,
-                        reason: "o elo com a entrada anterior não confere (prev_hash)".into(),
-                    });
+                    return broken(
+                        e.id,
+                        "o elo com a entrada anterior não confere (prev_hash)".into(),
+                    );
                 }
                 if e.expected_hash(&prev) != e.hash {
-                    return Ok(ChainCheck::Broken {
-                        id: e.id,
-                        reason: "o conteúdo não confere com o hash registrado".into(),
-                    });
+                    return broken(e.id, "o conteúdo não confere com o hash registrado".into());
                 }
-                prev = e.hash;
                 expected_id += 1;
                 checked += 1;
+                last = Some(Checkpoint {
+                    id: e.id,
+                    hash: e.hash.clone(),
+                    entries: checked,
+                });
+                prev = e.hash;
             }
         }
+    }
+
+    /// One entry by id.
+    async fn audit_entry(&self, id: i64) -> Result<Option<AuditEntry>> {
+        on_db!(self, |c| {
+            let row = sqlx::query(
+                "SELECT id, at, actor, action, object, details, ip, prev_hash, hash FROM audit_log
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(c)
+            .await?;
+            row.as_ref().map(entry_from_row).transpose()
+        })
     }
 }
 

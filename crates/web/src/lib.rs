@@ -157,6 +157,9 @@ pub struct AppState {
     /// Analyses (hot spots, evaluations, the municipality selection) running at once: a few, so that
     /// heavy requests queue instead of taking every core and leave the other pages answering.
     pub analyses: std::sync::Arc<tokio::sync::Semaphore>,
+    /// The last audit entry this server verified (the audit page verifies from there).
+    pub audit_checkpoint:
+        std::sync::Arc<std::sync::Mutex<Option<atalaia_store::audit::Checkpoint>>>,
     /// Password checks running at once (Argon2 on the blocking pool).
     pub password_checks: std::sync::Arc<tokio::sync::Semaphore>,
     /// The OpenID Connect provider, when configured.
@@ -186,6 +189,7 @@ impl AppState {
             public_cache: Default::default(),
             analyses: std::sync::Arc::new(tokio::sync::Semaphore::new(ANALYSES_AT_ONCE)),
             password_checks: std::sync::Arc::new(tokio::sync::Semaphore::new(2)),
+            audit_checkpoint: Default::default(),
             #[cfg(feature = "oidc")]
             oidc: None,
         }

@@ -1055,6 +1055,26 @@ mod platform {
         assert_eq!(entries[2].at, "2026-11-22T09:00:00.000000");
         assert_eq!(entries[2].details, r#"{"file_sha256":"ab","rows":3}"#);
 
+        // Incremental verification (the audit page): from a checkpoint, only what follows is read.
+        let (check, cp) = db.verify_audit_chain_from(None).await.unwrap();
+        assert_eq!(check, ChainCheck::Intact { entries: 3 });
+        let cp = cp.unwrap();
+        assert_eq!(
+            (cp.id, cp.entries, cp.hash.as_str()),
+            (3, 3, entries[0].hash.as_str())
+        );
+        let (check, again) = db.verify_audit_chain_from(Some(&cp)).await.unwrap();
+        assert_eq!(check, ChainCheck::Intact { entries: 3 });
+        assert_eq!(again.as_ref(), Some(&cp));
+        let at_two = atalaia_store::audit::Checkpoint {
+            id: 2,
+            hash: entries[1].hash.clone(),
+            entries: 2,
+        };
+        let (check, from_two) = db.verify_audit_chain_from(Some(&at_two)).await.unwrap();
+        assert_eq!(check, ChainCheck::Intact { entries: 3 });
+        assert_eq!(from_two, Some(cp.clone()));
+
         // The program's own connection cannot change or remove an entry.
         assert!(
             behind_the_back(
@@ -1090,6 +1110,14 @@ mod platform {
         };
         assert_eq!(id, 2);
         assert!(reason.contains("hash"), "{reason}");
+        // From a checkpoint at the edited entry, the edit is caught too.
+        assert_eq!(
+            db.verify_audit_chain_from(Some(&at_two)).await.unwrap().0,
+            ChainCheck::Broken {
+                id: 2,
+                reason: "uma entrada já conferida mudou ou sumiu".into()
+            }
+        );
 
         // Rewriting the hash too only moves the break to the next entry's link.
         let fix = "UPDATE audit_log SET hash = 'f00d' WHERE id = 2";

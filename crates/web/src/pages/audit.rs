@@ -65,7 +65,18 @@ pub async fn page(
         limit: PAGE,
     };
     let entries: Vec<AuditEntry> = st.db.audit_entries(&filter).await?;
-    let (chain, chain_ok) = match st.db.verify_audit_chain().await? {
+    // From the last entry this server verified, not the whole log on every load (the command
+    // `atalaia audit verify` re-reads it all).
+    let from = st
+        .audit_checkpoint
+        .lock()
+        .map(|c| c.clone())
+        .unwrap_or_default();
+    let (check, checkpoint) = st.db.verify_audit_chain_from(from.as_ref()).await?;
+    if let Ok(mut c) = st.audit_checkpoint.lock() {
+        *c = checkpoint;
+    }
+    let (chain, chain_ok) = match check {
         ChainCheck::Intact { entries } => (
             format!("Cadeia íntegra: {entries} entradas conferidas."),
             true,
