@@ -299,8 +299,10 @@ async fn check(access: Access, st: &AppState, mut req: Request) -> Result<Reques
 }
 
 /// Checks the CSRF token of a state-changing request: the `X-CSRF-Token` header, the `csrf_token` field
-/// of a url-encoded form, or the `csrf_token` query parameter (multipart uploads). Cross-site requests
-/// (by `Sec-Fetch-Site`) are refused outright. Returns the request with its body restored.
+/// of a url-encoded form, or the `csrf_token` field that comes *first* in a multipart upload (read from
+/// the start of the stream; the rest of the upload is not buffered). Never from the query string, which
+/// ends up in logs and `Referer`s. Cross-site requests (by `Sec-Fetch-Site`) are refused outright.
+/// Returns the request with its body restored.
 async fn csrf_ok(req: Request, expected: &str) -> (bool, Request) {
     let cross_site = req
         .headers()
@@ -318,19 +320,16 @@ async fn csrf_ok(req: Request, expected: &str) -> (bool, Request) {
     if let Some(t) = from_header {
         return (constant_time_eq(&t, expected), req);
     }
-    let from_query = req
-        .uri()
-        .query()
-        .and_then(|q| url_form_field(q, "csrf_token"));
-    if let Some(t) = from_query {
-        return (constant_time_eq(&t, expected), req);
-    }
-    let is_form = req
+    let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .unwrap_or_default()
+        .to_string();
+    if let Some(boundary) = multipart_boundary(&content_type) {
+        return multipart_csrf_ok(req, &boundary, expected).await;
+    }
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
         return (false, req);
     }
     let (parts, body) = req.into_parts();
@@ -342,6 +341,74 @@ async fn csrf_ok(req: Request, expected: &str) -> (bool, Request) {
         .and_then(|s| url_form_field(s, "csrf_token"))
         .is_some_and(|t| constant_time_eq(&t, expected));
     (ok, Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// The boundary of a `multipart/form-data` content type.
+fn multipart_boundary(content_type: &str) -> Option<String> {
+    let (kind, params) = content_type.split_once(';')?;
+    if !kind.trim().eq_ignore_ascii_case("multipart/form-data") {
+        return None;
+    }
+    params.split(';').find_map(|p| {
+        let (k, v) = p.trim().split_once('=')?;
+        k.trim()
+            .eq_ignore_ascii_case("boundary")
+            .then(|| v.trim().trim_matches('"').to_string())
+    })
+}
+
+/// How much of an upload is read to find its first field.
+const MULTIPART_PREFIX: usize = 8 * 1024;
+
+/// Reads the start of a multipart body, up to [`MULTIPART_PREFIX`], checks that its first part is the
+/// `csrf_token` field with the expected value, and puts the bytes read back in front of the rest.
+async fn multipart_csrf_ok(req: Request, boundary: &str, expected: &str) -> (bool, Request) {
+    use futures_util::StreamExt;
+    let (parts, body) = req.into_parts();
+    let mut stream = body.into_data_stream();
+    let mut prefix: Vec<u8> = Vec::new();
+    let mut failed = false;
+    while prefix.len() < MULTIPART_PREFIX && first_part_value(&prefix, boundary).is_none() {
+        match stream.next().await {
+            Some(Ok(chunk)) => prefix.extend_from_slice(&chunk),
+            Some(Err(_)) => {
+                failed = true;
+                break;
+            }
+            None => break,
+        }
+    }
+    let ok = !failed
+        && first_part_value(&prefix, boundary).is_some_and(|(name, value)| {
+            name == "csrf_token" && constant_time_eq(&value, expected)
+        });
+    let head =
+        futures_util::stream::once(
+            async move { Ok::<_, axum::Error>(axum::body::Bytes::from(prefix)) },
+        );
+    let body = Body::from_stream(head.chain(stream));
+    (ok, Request::from_parts(parts, body))
+}
+
+/// The name and value of the first part of a multipart body, once the bytes hold all of it.
+fn first_part_value(bytes: &[u8], boundary: &str) -> Option<(String, String)> {
+    // The first part is ASCII; a chunk may end inside a character of a later one.
+    let text = String::from_utf8_lossy(bytes);
+    let open = format!("--{boundary}\r\n");
+    let rest = text.strip_prefix(open.as_str())?;
+    let (headers, body) = rest.split_once("\r\n\r\n")?;
+    let (value, _) = body.split_once(&format!("\r\n--{boundary}"))?;
+    let name = headers.lines().find_map(|h| {
+        let (k, v) = h.split_once(':')?;
+        if !k.trim().eq_ignore_ascii_case("content-disposition") {
+            return None;
+        }
+        v.split(';').find_map(|p| {
+            let (k, v) = p.trim().split_once('=')?;
+            (k == "name").then(|| v.trim_matches('"').to_string())
+        })
+    })?;
+    Some((name, value.to_string()))
 }
 
 /// The first value of `name` in an `a=1&b=2` string, percent-decoded.
@@ -477,5 +544,27 @@ mod tests {
         );
         assert_eq!(cookie(&h, SESSION_COOKIE), Some("tok"));
         assert_eq!(percent_encode("/a b?c=d"), "/a%20b%3Fc%3Dd");
+    }
+
+    #[test]
+    fn the_first_field_of_a_multipart_body() {
+        assert_eq!(
+            multipart_boundary("multipart/form-data; boundary=\"abc\"").as_deref(),
+            Some("abc")
+        );
+        assert_eq!(multipart_boundary("application/json"), None);
+        let body = b"--abc\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\ntok\r\n--abc\r\nContent-Disposition: form-data; name=\"arquivo\"; filename=\"a.csv\"\r\n\r\n\xff\xfe\r\n--abc--\r\n";
+        assert_eq!(
+            first_part_value(body, "abc"),
+            Some(("csrf_token".into(), "tok".into()))
+        );
+        // Not yet all of the first part: keep reading.
+        assert_eq!(first_part_value(&body[..40], "abc"), None);
+        // Another field first: no token.
+        let other = b"--abc\r\nContent-Disposition: form-data; name=\"tipo\"\r\n\r\nx\r\n--abc--";
+        assert_eq!(
+            first_part_value(other, "abc"),
+            Some(("tipo".into(), "x".into()))
+        );
     }
 }

@@ -186,9 +186,9 @@ async fn a_whole_ipei_month_through_the_pages() {
                  2999/2026,2026-10-25,PM-7BPM,P100925,sim,ZZ999\n";
     let r = app
         .post_multipart(
-            &format!("/ipei/unidade/planilha?csrf_token={c1}"),
+            "/ipei/unidade/planilha",
             Some(&chief1),
-            &[("mes", "2026-10")],
+            &[("csrf_token", c1.as_str()), ("mes", "2026-10")],
             Some(("apreensoes.csv", sheet.as_bytes())),
         )
         .await;
@@ -229,9 +229,13 @@ async fn a_whole_ipei_month_through_the_pages() {
     // BO copies: a file that is not PDF, JPEG or PNG is refused by its content; PNGs go in.
     let r = app
         .post_multipart(
-            &format!("/ipei/unidade/bo?csrf_token={c1}"),
+            "/ipei/unidade/bo",
             Some(&chief1),
-            &[("mes", "2026-10"), ("apreensao", &s2.to_string())],
+            &[
+                ("csrf_token", c1.as_str()),
+                ("mes", "2026-10"),
+                ("apreensao", &s2.to_string()),
+            ],
             Some(("bo.png", b"MZ\x90\x00 not an image")),
         )
         .await;
@@ -239,9 +243,13 @@ async fn a_whole_ipei_month_through_the_pages() {
     for s in &mine {
         let r = app
             .post_multipart(
-                &format!("/ipei/unidade/bo?csrf_token={c1}"),
+                "/ipei/unidade/bo",
                 Some(&chief1),
-                &[("mes", "2026-10"), ("apreensao", &s.id.to_string())],
+                &[
+                    ("csrf_token", c1.as_str()),
+                    ("mes", "2026-10"),
+                    ("apreensao", &s.id.to_string()),
+                ],
                 Some(("bo.png", PNG)),
             )
             .await;
@@ -288,9 +296,13 @@ async fn a_whole_ipei_month_through_the_pages() {
     let s5 = app.db.seizures(month, Some("PM-7BPM")).await.unwrap()[0].id;
     let r = app
         .post_multipart(
-            &format!("/ipei/unidade/bo?csrf_token={c7}"),
+            "/ipei/unidade/bo",
             Some(&chief7),
-            &[("mes", "2026-10"), ("apreensao", &s5.to_string())],
+            &[
+                ("csrf_token", c7.as_str()),
+                ("mes", "2026-10"),
+                ("apreensao", &s5.to_string()),
+            ],
             Some(("bo.png", PNG)),
         )
         .await;

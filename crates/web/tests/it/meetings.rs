@@ -320,9 +320,14 @@ async fn story(db: &atalaia_store::Db) {
     assert!(page.body.contains("Policiamento a pé na Praça Cívica"));
     assert!(page.body.contains("/zonas-quentes?area=5208707"));
     // The partner updates its action: a status change needs text; with text it is recorded.
-    let url = format!("/acoes/{mp_action}/andamento?csrf_token={pc}");
+    let url = format!("/acoes/{mp_action}/andamento");
     let r = app
-        .post_multipart(&url, Some(partner), &[("situacao", "in_progress")], None)
+        .post_multipart(
+            &url,
+            Some(partner),
+            &[("csrf_token", pc.as_str()), ("situacao", "in_progress")],
+            None,
+        )
         .await;
     assert_eq!(r.status, 200);
     assert!(
@@ -336,6 +341,7 @@ async fn story(db: &atalaia_store::Db) {
             &url,
             Some(partner),
             &[
+                ("csrf_token", pc.as_str()),
                 ("situacao", "in_progress"),
                 ("nota", "Plantão organizado com o TJ"),
             ],
@@ -358,9 +364,9 @@ async fn story(db: &atalaia_store::Db) {
     // Not on the PM's action, nor on the meeting's minutes.
     let r = app
         .post_multipart(
-            &format!("/acoes/{pm_action}/andamento?csrf_token={pc}"),
+            &format!("/acoes/{pm_action}/andamento"),
             Some(partner),
-            &[("nota", "x")],
+            &[("csrf_token", pc.as_str()), ("nota", "x")],
             None,
         )
         .await;
@@ -378,9 +384,9 @@ async fn story(db: &atalaia_store::Db) {
     let hc = app.csrf(chief).await;
     let r = app
         .post_multipart(
-            &format!("/acoes/{pm_action}/andamento?csrf_token={hc}"),
+            &format!("/acoes/{pm_action}/andamento"),
             Some(chief),
-            &[("nota", "Escala montada")],
+            &[("csrf_token", hc.as_str()), ("nota", "Escala montada")],
             None,
         )
         .await;

@@ -615,3 +615,45 @@ async fn pages_and_downloads_are_not_stored_and_exports_are_audited() {
     assert!(downloads.iter().all(|e| e.object == "territory:5208707"));
     t.cleanup().await.unwrap();
 }
+
+/// CSRF tokens travel in a header or the form's body, never in the query string (which reaches logs
+/// and `Referer`s): an upload that carries it only in the URL is refused; as the first field of the
+/// multipart body, it goes through.
+#[tokio::test]
+async fn csrf_tokens_are_not_read_from_query_strings() {
+    let t = TestDb::sqlite().await.unwrap();
+    let app = App::new(t.db.clone(), test_config()).await;
+    let cookie = app.login("analista", "demo-analista-7872").await.unwrap();
+    let csrf = app.csrf(&cookie).await;
+    let file = Some((
+        "populacao.csv",
+        "territory_code,year,population\n".as_bytes(),
+    ));
+    let r = app
+        .post_multipart(
+            &format!("/importacoes?csrf_token={csrf}"),
+            Some(&cookie),
+            &[("tipo", "population")],
+            file,
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    let r = app
+        .post_form(
+            &format!("/reunioes/agenda/chave?csrf_token={csrf}"),
+            Some(&cookie),
+            "",
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    let r = app
+        .post_multipart(
+            "/importacoes",
+            Some(&cookie),
+            &[("csrf_token", csrf.as_str()), ("tipo", "population")],
+            file,
+        )
+        .await;
+    assert_ne!(r.status, 403, "{}", r.body);
+    t.cleanup().await.unwrap();
+}
