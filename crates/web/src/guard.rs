@@ -344,7 +344,7 @@ async fn csrf_ok(req: Request, expected: &str) -> (bool, Request) {
 }
 
 /// The boundary of a `multipart/form-data` content type.
-fn multipart_boundary(content_type: &str) -> Option<String> {
+pub(crate) fn multipart_boundary(content_type: &str) -> Option<String> {
     let (kind, params) = content_type.split_once(';')?;
     if !kind.trim().eq_ignore_ascii_case("multipart/form-data") {
         return None;
@@ -391,7 +391,7 @@ async fn multipart_csrf_ok(req: Request, boundary: &str, expected: &str) -> (boo
 }
 
 /// The name and value of the first part of a multipart body, once the bytes hold all of it.
-fn first_part_value(bytes: &[u8], boundary: &str) -> Option<(String, String)> {
+pub(crate) fn first_part_value(bytes: &[u8], boundary: &str) -> Option<(String, String)> {
     // The first part is ASCII; a chunk may end inside a character of a later one.
     let text = String::from_utf8_lossy(bytes);
     let open = format!("--{boundary}\r\n");
@@ -412,7 +412,7 @@ fn first_part_value(bytes: &[u8], boundary: &str) -> Option<(String, String)> {
 }
 
 /// The first value of `name` in an `a=1&b=2` string, percent-decoded.
-fn url_form_field(s: &str, name: &str) -> Option<String> {
+pub(crate) fn url_form_field(s: &str, name: &str) -> Option<String> {
     s.split('&').find_map(|kv| {
         let (k, v) = kv.split_once('=')?;
         (k == name).then(|| percent_decode(v))

@@ -11,6 +11,7 @@
 pub mod api;
 pub mod assets;
 pub mod demo_users;
+pub mod fuzzing;
 pub mod guard;
 #[cfg(feature = "oidc")]
 pub mod oidc;

@@ -183,6 +183,11 @@ impl Choice {
     }
 }
 
+/// The parameters of the hot-spot form (for the fuzz target: `crate::fuzzing`).
+pub(crate) fn parse_form(f: &Fields, today: NaiveDate) -> Result<Params, String> {
+    Choice::parse(f, String::new(), today).map(|c| c.params)
+}
+
 /// The areas that can be analysed on `today`: of `kinds`, in force, with a polygon, within `scope`
 /// (from the cached territory list: no geometry is read to list them).
 async fn mapped_areas(
