@@ -657,7 +657,11 @@ async fn recap_page(
             .unwrap_or_else(|| "padrões do decreto (nenhuma versão salva)".into()),
         config_summary: config_summary(&c),
         areas: area_rows(&c, &history),
-        units: unit_rows(&c.report.units),
+        // A unit's level is its people's pay: a unit head sees his units' rows only (issue 17).
+        units: unit_rows(&c.report.units)
+            .into_iter()
+            .filter(|u| id.reads_whole_runs() || id.heads_unit(&u.code))
+            .collect(),
         runs,
         runs_visible: id.reads_whole_runs(),
         cycle,

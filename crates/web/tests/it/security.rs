@@ -236,6 +236,9 @@ async fn reads_outside_the_requesters_scope_answer_404() {
         let recap = app.get("/recap", Some(&chefe)).await;
         assert_eq!(recap.status, 200, "{label}");
         assert!(!recap.body.contains("href=\"/recap/execucoes/"), "{label}");
+        // Today's levels of other units (their people's pay) are not on his page.
+        assert!(recap.body.contains("PM-1BPM"), "{label}");
+        assert!(!recap.body.contains("PM-7BPM"), "{label}: another unit's level");
 
         // BO copies: his unit's, not another unit's.
         let mut mine = None;
