@@ -694,6 +694,19 @@ impl Db {
         })
     }
 
+    /// Failed sign-ins of `login` from every address since `since` (a pending attempt counts as failed).
+    pub async fn login_failures_of(&self, login: &str, since: NaiveDateTime) -> Result<i64> {
+        on_db!(self, |c| {
+            Ok(sqlx::query_scalar(
+                "SELECT COUNT(*) FROM login_attempts WHERE login = $1 AND at >= $2 AND NOT success",
+            )
+            .bind(login)
+            .bind(since)
+            .fetch_one(c)
+            .await?)
+        })
+    }
+
     /// Marks the attempt `id` as a success.
     pub async fn login_attempt_succeeded(&self, id: i64) -> Result<()> {
         on_db!(self, |c| {

@@ -21,16 +21,29 @@ use crate::{AppError, AppState, now_utc};
 /// is counted, stored or audited.
 pub const MAX_LOGIN_BYTES: usize = 254;
 
-/// Failures of one login from every address after which each further attempt waits (0.25 s, doubling
-/// up to 8 s): many addresses guessing one password are slowed down, and nobody can lock the owner out,
-/// who still signs in (after the wait) with the right password.
-const SLOW_AFTER_PER_LOGIN_LIMITS: i64 = 4;
+/// Failures of one login from every address (in units of the per-pair limit) after which its password is
+/// checked at most once per [`throttle_gap`]: many addresses guessing one password share one guess per
+/// gap, and nobody can lock the owner out, who waits at most one gap.
+const THROTTLE_AFTER_PAIR_LIMITS: i64 = 4;
 
-async fn slow_down(failures_of_login: i64, per_pair_limit: i64) {
-    let over = failures_of_login - SLOW_AFTER_PER_LOGIN_LIMITS * per_pair_limit;
-    if over > 0 {
-        let ms = 250u64 << over.min(5);
-        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+/// The gap between password checks of a throttled login: 0.5 s doubling with every failure past the
+/// threshold, up to a minute (at most 1,440 guesses a day against one login, from any number of
+/// addresses).
+fn throttle_gap(over: i64) -> chrono::Duration {
+    let ms = 500i64 << over.clamp(1, 7);
+    chrono::Duration::milliseconds(ms.min(60_000))
+}
+
+/// The key an address is counted under: an IPv4 address as it is, an IPv6 address by its /64 (one
+/// subscriber's network, inside which a host may take any address it likes).
+fn address_key(ip: &str) -> String {
+    match ip.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(a)) if a.to_ipv4_mapped().is_none() => {
+            let s = a.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Ok(a) => a.to_canonical().to_string(),
+        Err(_) => ip.to_string(),
     }
 }
 
@@ -114,13 +127,17 @@ fn oidc_label(_: &AppState) -> Option<String> {
 
 fn page(
     st: &AppState,
-    secure: bool,
+    client: Option<Client>,
     status: StatusCode,
     next: String,
     login: String,
     error: Option<String>,
     notice: Option<String>,
 ) -> Result<Response, AppError> {
+    let secure = secure_cookies(st, client.as_ref());
+    // Demo logins are public; listing them helps whoever tries the demo on its own machine — the
+    // server on loopback and the client local too (not a stranger forwarded by a proxy).
+    let local_client = client.is_none_or(|c| c.ip.is_none_or(|a| a.is_loopback()));
     let csrf = random_token();
     let body = LoginPage {
         csrf: csrf.clone(),
@@ -130,8 +147,7 @@ fn page(
         error,
         notice,
         oidc: oidc_label(st),
-        // Demo logins are public; listing them helps whoever tries the demo (loopback only).
-        demo: if st.config.demo && st.config.loopback {
+        demo: if st.config.demo && st.config.loopback && local_client {
             crate::demo_users::logins()
         } else {
             Vec::new()
@@ -153,14 +169,14 @@ pub async fn form(
     client: Option<Extension<Client>>,
     id: Option<Extension<Identity>>,
 ) -> Result<Response, AppError> {
-    let secure = secure_cookies(&st, client.as_deref());
+    let client = client.map(|Extension(c)| c);
     if id.is_some() {
         return Ok(Redirect::to(&safe_next(q.proximo.as_deref())).into_response());
     }
     let notice = q.saiu.map(|_| "Você saiu do sistema.".to_string());
     page(
         &st,
-        secure,
+        client,
         StatusCode::OK,
         safe_next(q.proximo.as_deref()),
         String::new(),
@@ -186,14 +202,15 @@ pub async fn submit(
     req: Request,
 ) -> Result<Response, AppError> {
     let ip = client_ip(&req);
-    let secure = secure_cookies(&st, req.extensions().get::<Client>());
+    let client = req.extensions().get::<Client>().copied();
+    let secure = secure_cookies(&st, client.as_ref());
     let Form(f): Form<LoginForm> = match Form::from_request(req, &()).await {
         Ok(f) => f,
         Err(rejection) => {
             let too_large = rejection.status() == StatusCode::PAYLOAD_TOO_LARGE;
             return page(
                 &st,
-                secure,
+                client,
                 if too_large {
                     StatusCode::PAYLOAD_TOO_LARGE
                 } else {
@@ -214,7 +231,7 @@ pub async fn submit(
     if f.login.len() > MAX_LOGIN_BYTES {
         return page(
             &st,
-            secure,
+            client,
             StatusCode::BAD_REQUEST,
             next,
             String::new(),
@@ -230,7 +247,7 @@ pub async fn submit(
     if !form_ok {
         return page(
             &st,
-            secure,
+            client,
             StatusCode::FORBIDDEN,
             next,
             login,
@@ -241,9 +258,20 @@ pub async fn submit(
     let now = now_utc();
     let cfg = &st.config;
     let since = now - cfg.failure_window;
-    let attempt = st.db.begin_login_attempt(&login, &ip, now, since).await?;
+    let key = address_key(&ip);
+    let attempt = st.db.begin_login_attempt(&login, &key, now, since).await?;
     // Counts include this attempt: the limit-th failure is still checked, the next is refused.
-    if attempt.pair > cfg.max_failures_per_login || attempt.by_ip > cfg.max_failures_per_ip {
+    let blocked =
+        attempt.pair > cfg.max_failures_per_login || attempt.by_ip > cfg.max_failures_per_ip;
+    let over = attempt.by_login - THROTTLE_AFTER_PAIR_LIMITS * cfg.max_failures_per_login;
+    let throttled = !blocked
+        && over > 0
+        && st
+            .db
+            .login_failures_of(&login, now - throttle_gap(over))
+            .await?
+            > 1;
+    if blocked || throttled {
         st.db.forget_login_attempt(attempt.id).await?;
         // One entry per address and window, not one per try: a flood does not grow the log.
         st.db
@@ -251,26 +279,31 @@ pub async fn submit(
                 &AuditEvent::new(format!("anon:{ip}"), "auth.login_blocked")
                     .object(format!("user:{login}"))
                     .details(serde_json::json!({"failures_login_here": attempt.pair,
-                        "failures_ip": attempt.by_ip}))
-                    .ip(&ip),
+                        "failures_ip": attempt.by_ip, "failures_login": attempt.by_login}))
+                    .ip(&key),
                 since,
                 now,
             )
             .await?;
-        let minutes = cfg.failure_window.num_minutes();
+        let message = if blocked {
+            let minutes = cfg.failure_window.num_minutes();
+            format!("Muitas tentativas sem sucesso. Aguarde {minutes} minutos e tente de novo.")
+        } else {
+            let seconds = throttle_gap(over).num_seconds().max(1);
+            format!(
+                "Muitas tentativas sem sucesso para este usuário. Aguarde {seconds} segundos e tente de novo."
+            )
+        };
         return page(
             &st,
-            secure,
+            client,
             StatusCode::TOO_MANY_REQUESTS,
             next,
             login,
-            Some(format!(
-                "Muitas tentativas sem sucesso. Aguarde {minutes} minutos e tente de novo."
-            )),
+            Some(message),
             None,
         );
     }
-    slow_down(attempt.by_login, cfg.max_failures_per_login).await;
     let user = st.db.user_by_login(&login).await?;
     let hash = user
         .as_ref()
@@ -300,13 +333,13 @@ pub async fn submit(
             )
             .await?;
         let message = if why == "usuário de demonstração fora do endereço local" {
-            "Usuários de demonstração só entram quando o Atalaia roda no endereço local (127.0.0.1)."
+            "Usuários de demonstração só entram a partir do próprio computador em que o Atalaia roda."
         } else {
             "Usuário ou senha incorretos, ou usuário desativado."
         };
         return page(
             &st,
-            secure,
+            client,
             StatusCode::UNAUTHORIZED,
             next,
             login,

@@ -238,7 +238,10 @@ async fn reads_outside_the_requesters_scope_answer_404() {
         assert!(!recap.body.contains("href=\"/recap/execucoes/"), "{label}");
         // Today's levels of other units (their people's pay) are not on his page.
         assert!(recap.body.contains("PM-1BPM"), "{label}");
-        assert!(!recap.body.contains("PM-7BPM"), "{label}: another unit's level");
+        assert!(
+            !recap.body.contains("PM-7BPM"),
+            "{label}: another unit's level"
+        );
 
         // BO copies: his unit's, not another unit's.
         let mut mine = None;
@@ -658,5 +661,77 @@ async fn csrf_tokens_are_not_read_from_query_strings() {
         )
         .await;
     assert_ne!(r.status, 403, "{}", r.body);
+    t.cleanup().await.unwrap();
+}
+
+/// Many addresses guessing one login (found trying it as a user: 200 addresses of one IPv6 /64 had every
+/// guess checked): an IPv6 network counts as one address, and past 20 failures of a login its password
+/// is checked at most once per gap, whatever the addresses; the owner gets in after one gap.
+#[tokio::test]
+async fn many_addresses_share_the_limits_of_one_login() {
+    let t = TestDb::sqlite().await.unwrap();
+    let app = std::sync::Arc::new(App::new(t.db.clone(), test_config()).await);
+    let form = via(
+        &app,
+        Request::get("/login").body(Body::empty()).unwrap(),
+        "127.0.0.1:1",
+        &[],
+    )
+    .await;
+    let csrf = hidden(&form.body, "csrf_token");
+    let cookie = cookie_pair(&form.set_cookies, "atalaia_entrada");
+    let guess = |app: std::sync::Arc<App>, login: &'static str, peer: String, i: usize| {
+        let (csrf, cookie) = (csrf.clone(), cookie.clone());
+        async move {
+            let post = Request::post("/login")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::COOKIE, cookie)
+                .body(Body::from(format!(
+                    "csrf_token={csrf}&login={login}&senha=errada-{i}"
+                )))
+                .unwrap();
+            via(&app, post, &peer, &[]).await.status
+        }
+    };
+    // One IPv6 /64: its hosts share the per-address and per-pair limits.
+    let mut statuses = Vec::new();
+    for i in 0..10 {
+        statuses.push(
+            guess(
+                app.clone(),
+                "comite",
+                format!("[2001:db8:1:2::{i:x}]:443"),
+                i,
+            )
+            .await,
+        );
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 401).count(),
+        5,
+        "{statuses:?}"
+    );
+    // Sixty IPv4 addresses at once against one login: at most 20 checks before the throttle, and at
+    // most one more per gap.
+    let mut burst = Vec::new();
+    for i in 0..60 {
+        burst.push(tokio::spawn(guess(
+            app.clone(),
+            "analista",
+            format!("198.51.100.{}:1000", i + 1),
+            i,
+        )));
+    }
+    let mut checked = 0;
+    for b in burst {
+        let s = b.await.unwrap();
+        assert!(s == 401 || s == 429, "{s}");
+        checked += usize::from(s == 401);
+    }
+    assert!(checked <= 21, "{checked} of 60 guesses checked");
+    // The owner, from an address of his own, after the gap (a second here).
+    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+    let (_, r) = sign_in_via(&app, "analista", "demo-analista-7872", "127.0.0.1:2", &[]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
     t.cleanup().await.unwrap();
 }
