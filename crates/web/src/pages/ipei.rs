@@ -886,7 +886,13 @@ pub async fn upload_bo(
         .seizure(seizure_id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("a apreensão {seizure_id}")))?;
-    scoped_unit(&st, &id, month, &s.record.unit_code).await?;
+    // Another unit's seizure answers as one that does not exist (its unit is not named).
+    scoped_unit(&st, &id, month, &s.record.unit_code)
+        .await
+        .map_err(|e| match e {
+            AppError::Forbidden(_) => AppError::NotFound(format!("a apreensão {seizure_id}")),
+            other => other,
+        })?;
     let Some((file_name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
         return unit_page(
             &st,

@@ -280,6 +280,30 @@ async fn reads_outside_the_requesters_scope_answer_404() {
             .get(&format!("/ipei/apreensoes/{theirs}/bo"), Some(&chefe))
             .await;
         assert_eq!(r.status, 404, "{label}: another unit's BO copy");
+        // Nor can he attach one to it: the same 404, the other unit not named.
+        let their_month = t.db.seizure(theirs).await.unwrap().unwrap().month;
+        let their_unit =
+            t.db.seizure(theirs)
+                .await
+                .unwrap()
+                .unwrap()
+                .record
+                .unit_code;
+        let csrf = app.csrf(&chefe).await;
+        let r = app
+            .post_multipart(
+                "/ipei/unidade/bo",
+                Some(&chefe),
+                &[
+                    ("csrf_token", csrf.as_str()),
+                    ("mes", their_month.as_str()),
+                    ("apreensao", &theirs.to_string()),
+                ],
+                Some(("bo.pdf", b"%PDF-1.4\n%%EOF\n")),
+            )
+            .await;
+        assert_eq!(r.status, 404, "{label}: {}", r.body);
+        assert!(!r.body.contains(&their_unit), "{label}: names {their_unit}");
         let audit = app
             .get(
                 "/auditoria",
