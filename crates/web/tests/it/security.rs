@@ -402,6 +402,38 @@ async fn via(
     app.send(req).await
 }
 
+/// The sign-in form as `peer` gets it: its reply, CSRF token and form cookie.
+async fn sign_in_form(
+    app: &App,
+    peer: &str,
+    extra: &[(&'static str, &str)],
+) -> (Reply, String, String) {
+    let get = Request::get("/login").body(Body::empty()).unwrap();
+    let form = via(app, get, peer, extra).await;
+    let csrf = hidden(&form.body, "csrf_token");
+    let cookie = cookie_pair(&form.set_cookies, "atalaia_entrada");
+    (form, csrf, cookie)
+}
+
+/// Posts `login` and `password` with a form's `csrf` and `cookie`, from `peer`.
+async fn post_sign_in(
+    app: &App,
+    (csrf, cookie): (&str, &str),
+    login: &str,
+    password: &str,
+    peer: &str,
+    extra: &[(&'static str, &str)],
+) -> Reply {
+    let post = Request::post("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, cookie)
+        .body(Body::from(format!(
+            "csrf_token={csrf}&login={login}&senha={password}"
+        )))
+        .unwrap();
+    via(app, post, peer, extra).await
+}
+
 /// Signs in as `login` through `peer` with `extra` headers: the sign-in form, then the post.
 async fn sign_in_via(
     app: &App,
@@ -410,23 +442,8 @@ async fn sign_in_via(
     peer: &str,
     extra: &[(&'static str, &str)],
 ) -> (Reply, Reply) {
-    let form = via(
-        app,
-        Request::get("/login").body(Body::empty()).unwrap(),
-        peer,
-        extra,
-    )
-    .await;
-    let csrf = hidden(&form.body, "csrf_token");
-    let cookie = cookie_pair(&form.set_cookies, "atalaia_entrada");
-    let post = Request::post("/login")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::COOKIE, cookie)
-        .body(Body::from(format!(
-            "csrf_token={csrf}&login={login}&senha={password}"
-        )))
-        .unwrap();
-    let reply = via(app, post, peer, extra).await;
+    let (form, csrf, cookie) = sign_in_form(app, peer, extra).await;
+    let reply = post_sign_in(app, (&csrf, &cookie), login, password, peer, extra).await;
     (form, reply)
 }
 
@@ -552,28 +569,16 @@ async fn sign_in_abuse_is_bounded() {
     let t = TestDb::sqlite().await.unwrap();
     let app = std::sync::Arc::new(App::new(t.db.clone(), test_config()).await);
     let attacker = "198.51.100.66:40000";
-    let form = via(
-        &app,
-        Request::get("/login").body(Body::empty()).unwrap(),
-        attacker,
-        &[],
-    )
-    .await;
-    let csrf = hidden(&form.body, "csrf_token");
-    let cookie = cookie_pair(&form.set_cookies, "atalaia_entrada");
+    let (_, csrf, cookie) = sign_in_form(&app, attacker, &[]).await;
     let mut burst = Vec::new();
     for i in 0..50 {
         let app = app.clone();
         let (csrf, cookie) = (csrf.clone(), cookie.clone());
         burst.push(tokio::spawn(async move {
-            let post = Request::post("/login")
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .header(header::COOKIE, cookie)
-                .body(Body::from(format!(
-                    "csrf_token={csrf}&login=analista&senha=errada-{i}"
-                )))
-                .unwrap();
-            via(&app, post, attacker, &[]).await.status
+            let wrong = format!("errada-{i}");
+            post_sign_in(&app, (&csrf, &cookie), "analista", &wrong, attacker, &[])
+                .await
+                .status
         }));
     }
     let mut statuses = Vec::new();
@@ -695,26 +700,14 @@ async fn csrf_tokens_are_not_read_from_query_strings() {
 async fn many_addresses_share_the_limits_of_one_login() {
     let t = TestDb::sqlite().await.unwrap();
     let app = std::sync::Arc::new(App::new(t.db.clone(), test_config()).await);
-    let form = via(
-        &app,
-        Request::get("/login").body(Body::empty()).unwrap(),
-        "127.0.0.1:1",
-        &[],
-    )
-    .await;
-    let csrf = hidden(&form.body, "csrf_token");
-    let cookie = cookie_pair(&form.set_cookies, "atalaia_entrada");
+    let (_, csrf, cookie) = sign_in_form(&app, "127.0.0.1:1", &[]).await;
     let guess = |app: std::sync::Arc<App>, login: &'static str, peer: String, i: usize| {
         let (csrf, cookie) = (csrf.clone(), cookie.clone());
         async move {
-            let post = Request::post("/login")
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .header(header::COOKIE, cookie)
-                .body(Body::from(format!(
-                    "csrf_token={csrf}&login={login}&senha=errada-{i}"
-                )))
-                .unwrap();
-            via(&app, post, &peer, &[]).await.status
+            let wrong = format!("errada-{i}");
+            post_sign_in(&app, (&csrf, &cookie), login, &wrong, &peer, &[])
+                .await
+                .status
         }
     };
     // One IPv6 /64: its hosts share the per-address and per-pair limits.
