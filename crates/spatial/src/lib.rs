@@ -10,6 +10,7 @@
 
 pub mod areas;
 pub mod budget;
+mod cells_geojson;
 pub mod concentration;
 pub mod emerging;
 pub mod gistar;
