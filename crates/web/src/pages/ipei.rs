@@ -749,7 +749,8 @@ async fn scoped_unit(
         .await?
         .into_iter()
         .find(|u| u.code == unit)
-        .ok_or_else(|| AppError::Forbidden(format!("a unidade `{unit}` não está no seu escopo")))
+        // Another unit answers as if it did not exist (a 404, like every hidden object).
+        .ok_or_else(|| AppError::NotFound(format!("a unidade `{unit}` entre as suas")))
 }
 
 /// A seizure from the form's fields; `keep` fills what was left blank (an appeal's correction).
@@ -890,7 +891,7 @@ pub async fn upload_bo(
     scoped_unit(&st, &id, month, &s.record.unit_code)
         .await
         .map_err(|e| match e {
-            AppError::Forbidden(_) => AppError::NotFound(format!("a apreensão {seizure_id}")),
+            AppError::NotFound(_) => AppError::NotFound(format!("a apreensão {seizure_id}")),
             other => other,
         })?;
     let Some((file_name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {

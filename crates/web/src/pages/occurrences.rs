@@ -49,9 +49,17 @@ fn date(s: &Option<String>, name: &str) -> Result<Option<NaiveDate>, String> {
     }
 }
 
-/// The areas a requester may see (`crate::scope`): `None` for every area.
-async fn allowed_areas(st: &AppState, id: &Identity) -> Result<Option<Vec<String>>, AppError> {
+/// The areas a requester may see (`crate::scope`): `None` for every area. An `area` asked for outside
+/// them answers 404, as on every page that takes an area.
+async fn allowed_areas(
+    st: &AppState,
+    id: &Identity,
+    area: Option<&str>,
+) -> Result<Option<Vec<String>>, AppError> {
     let scope = AreaScope::of(st, id, Permission::ViewOccurrences, st.config.clock.today()).await?;
+    if let Some(area) = area {
+        scope.require(area)?;
+    }
     Ok(scope.occurrence_areas())
 }
 
@@ -74,7 +82,7 @@ async fn filter(
         from,
         to,
         area: nonempty(&q.area),
-        allowed_areas: allowed_areas(st, id).await?,
+        allowed_areas: allowed_areas(st, id, nonempty(&q.area).as_deref()).await?,
         before_id: q.antes,
         limit,
     }))

@@ -225,8 +225,9 @@ async fn target(
         return Err(AppError::BadRequest("informe a unidade".into()));
     }
     if !my_units(st, id, q).await?.iter().any(|(c, _)| *c == unit) {
-        return Err(AppError::Forbidden(format!(
-            "a unidade `{unit}` não está no seu escopo"
+        // Another unit answers as if it did not exist (a 404, like every hidden object).
+        return Err(AppError::NotFound(format!(
+            "a unidade `{unit}` entre as suas"
         )));
     }
     let cycle = st

@@ -561,7 +561,7 @@ async fn recap_acts_are_checked_and_audited() {
             .document
             .contains("\"recap1_min_pct\":25.0")
     );
-    // The head of PM-1BPM appeals for another unit: forbidden, nothing recorded.
+    // The head of PM-1BPM appeals for another unit: not found among his, nothing recorded.
     let chief = app.login("chefe1bpm", "demo-chefe-7872").await.unwrap();
     let csrf = app.csrf(&chief).await;
     let r = app
@@ -571,8 +571,12 @@ async fn recap_acts_are_checked_and_audited() {
             &format!("csrf_token={csrf}&trimestre=2026-Q3&unidade=PM-7BPM&texto=x"),
         )
         .await;
-    assert_eq!(r.status, 403);
-    assert!(r.body.contains("não está no seu escopo"), "{}", r.body);
+    assert_eq!(r.status, 404);
+    assert!(
+        r.body.contains("a unidade `PM-7BPM` entre as suas"),
+        "{}",
+        r.body
+    );
     // Their own unit, before the partial result: the window is closed.
     let r = app
         .post_form(

@@ -169,7 +169,7 @@ async fn a_whole_ipei_month_through_the_pages() {
         page.body
     );
     assert!(!page.body.contains("EXCLUÍDA"), "{}", page.body);
-    // A unit head cannot enter a seizure for another unit.
+    // A unit head cannot enter a seizure for another unit: it answers as one that does not exist.
     let r = app
         .post_form(
             "/ipei/unidade/apreensoes",
@@ -179,7 +179,7 @@ async fn a_whole_ipei_month_through_the_pages() {
             ),
         )
         .await;
-    assert_eq!(r.status, 403, "{}", r.body);
+    assert_eq!(r.status, 404, "{}", r.body);
     // The spreadsheet: its PM-1BPM row goes in, the PM-7BPM row is rejected (out of scope).
     let sheet = "bo_number,seized_on,unit_code,registrations,flagrante,serial\n\
                  1004/2026,2026-10-25,PM-1BPM,P100037;P100111,sim,AA444\n\
@@ -607,7 +607,7 @@ async fn a_whole_ipei_month_through_the_pages() {
         )
         .await
         .status,
-        403
+        404
     );
     let xlsx_url = format!("/ipei/execucoes/{}/folha.xlsx", last.id);
     assert_eq!(app.get(&xlsx_url, Some(&chief1)).await.status, 403);

@@ -10,6 +10,7 @@ mod ipei;
 mod meetings;
 #[cfg(feature = "oidc")]
 mod oidc;
+mod scopes;
 mod security;
 mod transparency;
 
