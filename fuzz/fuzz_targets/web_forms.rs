@@ -1,6 +1,6 @@
 //! What a browser or a proxy sends the web layer: the sign-in's return path, url-encoded forms, the
-//! first field of an upload, forwarded headers, the hot-spot form. No panic on any input, and the
-//! invariants that keep each one safe.
+//! first field of an upload, forwarded headers, and the forms of the pages. No panic on any input, and
+//! the invariants that keep each one safe.
 #![no_main]
 use atalaia_web::fuzzing;
 use libfuzzer_sys::fuzz_target;
@@ -39,5 +39,25 @@ fuzz_target!(|data: &[u8]| {
         if let Some(cell) = p.cell {
             assert!((25.0..=50_000.0).contains(&cell), "{cell}");
         }
+    }
+
+    // The page forms: Igesp meetings and decisions, a unit head's seizure (only ever of his unit),
+    // the program configuration.
+    let _ = fuzzing::meeting_form(a);
+    let _ = fuzzing::action_form(a);
+    if let Ok(unit) = fuzzing::seizure_form(a, "PM-1BPM") {
+        assert_eq!(unit, "PM-1BPM");
+    }
+    let _ = fuzzing::program_document(&text);
+
+    // An upload's name: never a path, never hidden, never long.
+    let name = fuzzing::upload_name(b);
+    assert!(!name.is_empty() && !name.starts_with('.'), "{name:?}");
+    assert!(!name.contains(['/', '\\']) && name.chars().count() <= 120, "{name:?}");
+
+    // A new login: short, lowercase ASCII, nothing that could be markup or a path.
+    if fuzzing::new_login(c) {
+        assert!((3..=64).contains(&c.len()));
+        assert!(!c.contains(['<', '>', '/', '"', '\'', ' ']), "{c:?}");
     }
 });

@@ -1,7 +1,8 @@
 //! Entry points for the fuzz target `web_forms` (`fuzz/`): the parsers of this crate that read what a
 //! browser or a proxy sends — query strings, url-encoded forms, the first field of an upload, the
-//! sign-in's return path, forwarded headers, the hot-spot form — callable without a router or a
-//! database. Not used by the application itself.
+//! sign-in's return path, forwarded headers, and the forms of the pages (hot spots, Igesp meetings and
+//! decisions, a unit head's seizure, an upload's file name, a new login, the program's configuration)
+//! — callable without a router or a database. Not used by the application itself.
 
 use std::net::IpAddr;
 
@@ -49,4 +50,48 @@ pub fn hotspot_form(query: &str) -> Result<atalaia_spatial::hotspot::Params, Str
         serde_urlencoded::from_str(query).map_err(|e| e.to_string())?;
     let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap_or_default();
     crate::pages::hotspots::parse_form(&fields, today)
+}
+
+/// Fixed "today" of the page forms: the forms compare dates with it.
+fn today() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap_or_default()
+}
+
+fn fields(query: &str) -> Result<crate::pages::Fields, String> {
+    serde_urlencoded::from_str(query).map_err(|e| e.to_string())
+}
+
+/// The form of a new Igesp meeting (`POST /reunioes`): `Ok` when it would be scheduled.
+pub fn meeting_form(query: &str) -> Result<(), String> {
+    crate::pages::igesp::new_meeting(&fields(query)?, false).map(|_| ())
+}
+
+/// The form of a decision or action (`POST /reunioes/{id}/decisoes`, `POST /acoes`): `Ok` when it
+/// would be recorded.
+pub fn action_form(query: &str) -> Result<(), String> {
+    crate::pages::igesp::new_action(&fields(query)?).map(|_| ())
+}
+
+/// A unit head's seizure form (`POST /ipei/unidade/apreensoes`) for `unit`: the unit of the seizure
+/// it would record.
+pub fn seizure_form(query: &str, unit: &str) -> Result<String, String> {
+    let f: std::collections::BTreeMap<String, String> = fields(query)?.into_iter().collect();
+    crate::pages::ipei::seizure_of_form(&f, unit, None, today()).map(|s| s.unit_code)
+}
+
+/// The name an upload is saved under (`pages::imports::safe_file_name`).
+pub fn upload_name(name: &str) -> String {
+    crate::pages::imports::safe_file_name(name)
+}
+
+/// Whether the administration accepts `login` for a new user.
+pub fn new_login(login: &str) -> bool {
+    crate::pages::admin::valid_login(login)
+}
+
+/// The program configuration the committee pastes (`POST /recap/configuracao`): `Ok` when it would be
+/// saved.
+pub fn program_document(json: &str) -> Result<(), String> {
+    let doc = atalaia_core::program::ProgramDocument::from_json(json).map_err(|e| e.to_string())?;
+    doc.validate().map(|_| ()).map_err(|e| e.to_string())
 }

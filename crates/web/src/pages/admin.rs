@@ -186,7 +186,7 @@ async fn parse_grants(st: &AppState, pairs: &Fields) -> Result<Vec<Grant>, Strin
     Ok(grants)
 }
 
-fn valid_login(login: &str) -> bool {
+pub(crate) fn valid_login(login: &str) -> bool {
     (3..=64).contains(&login.len())
         && login.bytes().all(|b| {
             b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')

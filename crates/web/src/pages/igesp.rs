@@ -326,7 +326,7 @@ fn ids(f: &Fields, name: &str) -> Result<Vec<i64>, String> {
         .collect()
 }
 
-fn new_meeting(f: &Fields, synthetic: bool) -> Result<NewMeeting, String> {
+pub(crate) fn new_meeting(f: &Fields, synthetic: bool) -> Result<NewMeeting, String> {
     let kind: MeetingKind = field(f, "tipo")
         .unwrap_or("")
         .parse()
@@ -767,7 +767,7 @@ pub async fn minutes(
     }
 }
 
-fn new_action(f: &Fields) -> Result<NewAction, String> {
+pub(crate) fn new_action(f: &Fields) -> Result<NewAction, String> {
     let responsible = match ids(f, "responsavel")?.as_slice() {
         [x] => *x,
         _ => return Err("escolha a instituição responsável".into()),

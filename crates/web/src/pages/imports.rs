@@ -108,7 +108,7 @@ pub async fn list(
 }
 
 /// Keeps letters, digits, `.`, `-`, `_` of an uploaded file's name (never a path).
-fn safe_file_name(name: &str) -> String {
+pub(crate) fn safe_file_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = base
         .chars()

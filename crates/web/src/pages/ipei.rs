@@ -754,7 +754,7 @@ async fn scoped_unit(
 }
 
 /// A seizure from the form's fields; `keep` fills what was left blank (an appeal's correction).
-fn seizure_of_form(
+pub(crate) fn seizure_of_form(
     f: &BTreeMap<String, String>,
     unit: &str,
     keep: Option<&SeizureRecord>,
