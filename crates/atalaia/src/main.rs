@@ -659,10 +659,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let db = connect(&cli.database).await?;
             // The configuration in force at the quarter's end (the decree's defaults when none was saved).
+            // Levels only for a quarter over by Brasília's date (`atalaia_core::closing`).
             let computed = db
-                .compute_quarter(q, baseline)
+                .compute_quarter(q, baseline, now_sao_paulo().date())
                 .await
                 .context("cálculo do RECAP não realizado")?;
+            if let Some(why) = &computed.not_closed {
+                db.close().await;
+                eprintln!("erro: cálculo do RECAP não realizado: {why}");
+                return Ok(ExitCode::from(1));
+            }
             if save {
                 let id = db
                     .save_computed(
@@ -693,11 +699,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let as_of =
                 as_of.unwrap_or_else(|| (Utc::now() - chrono::Duration::hours(3)).date_naive());
             let db = connect(&cli.database).await?;
-            let report = db
-                .ipei_result(m, as_of)
+            let computed = db
+                .ipei_compute(m, as_of)
                 .await
                 .context("resultado do IPEI não calculado")?;
             db.close().await;
+            // Payments only for a month over (`atalaia_core::closing`).
+            if let Some(why) = &computed.not_closed {
+                eprintln!("erro: resultado do IPEI não calculado: {why}");
+                return Ok(ExitCode::from(1));
+            }
+            let report = computed.report;
             print_ipei(&report, cli.format)?;
             Ok(ExitCode::SUCCESS)
         }

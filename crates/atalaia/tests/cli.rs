@@ -521,6 +521,39 @@ fn recap_compute_gives_the_worked_example() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+    arts_5_6_a_quarter_not_over_has_no_level(dir.path());
+}
+
+/// Arts. 5 and 6 compare the crimes *of the quarter* with its baseline: the quarter running today (by
+/// Brasília's date) and the next one yield no level and no run — exit 1, the reason, nothing on stdout,
+/// nothing saved.
+fn arts_5_6_a_quarter_not_over_has_no_level(dir: &std::path::Path) {
+    let today = (chrono::Utc::now() - chrono::Duration::hours(3)).date_naive();
+    let running = atalaia_core::Quarter::of(today).unwrap();
+    let next = running.next().unwrap();
+    for (q, says) in [(running, "termina em"), (next, "ainda não começou")] {
+        let out = atalaia(dir)
+            .args([
+                "--format",
+                "json",
+                "recap",
+                "compute",
+                "--save",
+                "--quarter",
+            ])
+            .arg(q.to_string())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{q}: {err}");
+        assert!(err.contains(says), "{q}: {err}");
+        assert!(out.stdout.is_empty(), "{q}: a result was printed");
+    }
+    let conn = rusqlite::Connection::open(dir.join("atalaia.db")).unwrap();
+    let runs: i64 = conn
+        .query_row("SELECT COUNT(*) FROM recap_runs", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(runs, 1, "only the run of 2024-Q1");
 }
 
 fn atalaia_core_default() -> serde_json::Value {
@@ -712,6 +745,24 @@ fn ipei_imports_and_the_month_result() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+    // The Anexo Único pays a month from what is delivered after it: the month running today pays
+    // nothing yet, and a later month is refused.
+    let today = (chrono::Utc::now() - chrono::Duration::hours(3)).date_naive();
+    let running = atalaia_core::Month::of(today).unwrap();
+    for (m, says) in [
+        (running, "termina em"),
+        (running.succ().unwrap(), "ainda não começou"),
+    ] {
+        let out = atalaia(dir.path())
+            .args(["--format", "json", "ipei", "result", "--month"])
+            .arg(m.to_string())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{m}: {err}");
+        assert!(err.contains(says), "{m}: {err}");
+        assert!(out.stdout.is_empty(), "{m}: a result was printed");
+    }
 }
 
 /// The esda fixture of a queen grid: rows of `i, j, count, z, p, p_fdr` (scripts/fixtures/spatial_fixtures.py).

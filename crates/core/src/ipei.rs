@@ -321,7 +321,8 @@ pub struct Payment {
 pub struct IpeiReport {
     /// Reference month.
     pub month: Month,
-    /// `open` (units still sending), `partial` or `final` — set by the caller from the cycle.
+    /// `running` (the month is not over: no payment, `crate::closing`), `open` (units still sending),
+    /// `partial` or `final` — set by the caller from the date and the cycle.
     pub stage: String,
     /// Parameters used.
     pub parameters: IpeiParams,
@@ -339,6 +340,18 @@ pub struct IpeiReport {
     pub total_cents: i64,
     /// The memória de cálculo (pt-BR), in the order the rules were applied.
     pub memoria: Vec<String>,
+}
+
+impl IpeiReport {
+    /// The figures so far of a month that may not pay yet (`crate::closing`): no payment, and the
+    /// memória says why.
+    pub fn withhold_payments(&mut self, why: &str) {
+        self.stage = "running".into();
+        self.payments.clear();
+        self.total = 0.0;
+        self.total_cents = 0;
+        self.memoria.push(format!("Sem pagamentos: {why}."));
+    }
 }
 
 /// The weapon's identity for "paid once": its serial (upper-case, letters and digits only) when it has

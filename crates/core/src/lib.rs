@@ -16,6 +16,7 @@ mod serde_str;
 
 pub mod access;
 pub mod calendar;
+pub mod closing;
 pub mod crime;
 pub mod cycle;
 pub mod dates;

@@ -40,7 +40,14 @@ pub struct ProgramDocument {
     /// The IPEI's parameters (Arts. 10–12; absent in documents written before the IPEI: the defaults).
     #[serde(default)]
     pub ipei: IpeiDocument,
+    /// Days after a quarter or month ends until its data are complete and it may pay (`crate::closing`;
+    /// absent in older documents: 0, the day after it ends).
+    #[serde(default)]
+    pub data_cutoff_days: u32,
 }
+
+/// The longest data cut-off accepted: a quarter's data complete within about a quarter after it.
+pub const MAX_DATA_CUTOFF_DAYS: u32 = 90;
 
 /// The IPEI's parameters as stored, in reais (goias-cidadao-seguro.md §5).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -80,6 +87,8 @@ pub struct ProgramConfig {
     pub payment_recap2: f64,
     /// The IPEI's parameters.
     pub ipei: IpeiParams,
+    /// Days after a period ends until it may pay (`crate::closing`).
+    pub data_cutoff_days: u32,
 }
 
 /// Why a configuration document is refused (pt-BR, naming the field and the value).
@@ -139,6 +148,7 @@ impl ProgramDocument {
             absence_max_pct: 60.0,
             payment: BTreeMap::from([("RECAP1".into(), 0.0), ("RECAP2".into(), 0.0)]),
             ipei: IpeiDocument::default(),
+            data_cutoff_days: 0,
         }
     }
 
@@ -235,7 +245,15 @@ impl ProgramDocument {
             },
             monthly_cap_cents: reais("ipei.monthly_cap", self.ipei.monthly_cap)?,
         };
+        if self.data_cutoff_days > MAX_DATA_CUTOFF_DAYS {
+            return Err(field(
+                "data_cutoff_days",
+                self.data_cutoff_days,
+                format!("esperado de 0 a {MAX_DATA_CUTOFF_DAYS} dias"),
+            ));
+        }
         Ok(ProgramConfig {
+            data_cutoff_days: self.data_cutoff_days,
             ipei,
             recap,
             absence_max_pct: pct("absence_max_pct", self.absence_max_pct)?,
@@ -298,6 +316,14 @@ mod tests {
             ProgramDocument::from_json(r#"{"crimes": []}"#),
             Err(ProgramError::Json(_))
         ));
+        let mut d = ProgramDocument::decree_default();
+        d.data_cutoff_days = 91;
+        assert_eq!(
+            d.validate().unwrap_err().to_string(),
+            "campo `data_cutoff_days`: valor `91` inválido: esperado de 0 a 90 dias"
+        );
+        d.data_cutoff_days = 90;
+        assert_eq!(d.validate().unwrap().data_cutoff_days, 90);
         let mut d = ProgramDocument::decree_default();
         d.payment.insert("RECAP3".into(), 10.0);
         assert!(d.validate().unwrap_err().to_string().contains("RECAP3"));

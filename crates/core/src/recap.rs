@@ -57,6 +57,8 @@ pub enum Reason {
     Recap1NotForKind,
     /// A unit with an area whose index is undefined.
     AreaWithoutIndex,
+    /// The quarter is not over, or its data not complete (`crate::closing`): figures so far, no level.
+    PeriodNotClosed,
 }
 
 /// Something to know that does not change the result.
@@ -496,6 +498,26 @@ pub struct Report {
     pub areas: Vec<AreaResult>,
     /// Units.
     pub units: Vec<UnitResult>,
+}
+
+impl Report {
+    /// The figures so far of a quarter that may not pay yet (`crate::closing`): every level withdrawn,
+    /// each area and unit saying why.
+    pub fn withhold_levels(&mut self) {
+        let rows = self
+            .areas
+            .iter_mut()
+            .map(|a| (&mut a.level, &mut a.reasons))
+            .chain(
+                self.units
+                    .iter_mut()
+                    .map(|u| (&mut u.level, &mut u.reasons)),
+            );
+        for (level, reasons) in rows {
+            *level = None;
+            reasons.push(Reason::PeriodNotClosed);
+        }
+    }
 }
 
 /// `parameters` of the report.

@@ -196,6 +196,7 @@ async fn story(db: &Db) {
             &Schedule::ANEXO_UNICO,
             "user:comite1",
             at(3),
+            nov(3),
         )
         .await
         .unwrap()

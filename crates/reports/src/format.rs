@@ -112,6 +112,7 @@ pub fn reason_label(reason: &Reason) -> &'static str {
         Reason::LowIndexFloor => "piso de índice baixo",
         Reason::Recap1NotForKind => "RECAP1 não previsto para o tipo",
         Reason::AreaWithoutIndex => "área sem índice",
+        Reason::PeriodNotClosed => "trimestre não encerrado: sem nível",
     }
 }
 

@@ -487,7 +487,8 @@ impl Db {
         }))
     }
 
-    /// Opens the cycle of a period (audited `cycle.opened`); the existing one if already open.
+    /// Opens the cycle of a period (audited `cycle.opened`); the existing one if already open. A period
+    /// that may not pay yet on `today` (`atalaia_core::closing`) has no cycle: refused.
     pub async fn open_cycle(
         &self,
         kind: CycleKind,
@@ -495,10 +496,13 @@ impl Db {
         schedule: &Schedule,
         actor: &str,
         now: NaiveDateTime,
+        today: NaiveDate,
     ) -> Result<CycleRecord> {
+        use atalaia_core::closing::Period;
         if let Some(c) = self.cycle(kind, period).await? {
             return Ok(c);
         }
+        period.require_closed(self.data_cutoff_on(period.last()).await?, today)?;
         let sched = serde_json::to_string(&schedule.nth).unwrap_or_default();
         let mut tx = self.begin().await?;
         let id: i64 = on_tx!(&mut tx, |c| {

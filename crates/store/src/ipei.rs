@@ -686,7 +686,16 @@ impl Db {
     }
 
     /// The month's result with what it was computed from (what a saved run freezes).
+    /// A month not begun on `as_of` is refused; one not over (or before its data cut-off) has its
+    /// figures so far and no payment (`atalaia_core::closing`).
     pub async fn ipei_compute(&self, month: Month, as_of: NaiveDate) -> Result<IpeiComputed> {
+        use atalaia_core::closing::{NotClosed, Period};
+        let not_closed =
+            match month.require_closed(self.data_cutoff_on(month.last_day()).await?, as_of) {
+                Ok(()) => None,
+                Err(future @ NotClosed::Future(_)) => return Err(future.into()),
+                Err(partial) => Some(partial),
+            };
         let inputs = self.ipei_inputs(month, as_of).await?;
         let (params, config_id, config) = self.ipei_params(month).await?;
         let mut report = atalaia_core::ipei::result(&params, &inputs);
@@ -703,11 +712,15 @@ impl Db {
             "open"
         }
         .to_string();
+        if let Some(why) = &not_closed {
+            report.withhold_payments(&why.to_string());
+        }
         Ok(IpeiComputed {
             config_id,
             config,
             inputs,
             report,
+            not_closed,
         })
     }
 
@@ -719,6 +732,9 @@ impl Db {
         actor: &str,
         now: NaiveDateTime,
     ) -> Result<i64> {
+        if let Some(why) = &c.not_closed {
+            return Err(StoreError::NotClosed(why.clone()));
+        }
         let inputs = serde_json::to_string(&c.inputs)
             .map_err(|e| StoreError::Corrupt(format!("entradas do IPEI: {e}")))?;
         let result = serde_json::to_string(&c.report)
@@ -983,8 +999,10 @@ pub struct IpeiComputed {
     pub config: String,
     /// The inputs.
     pub inputs: MonthInputs,
-    /// The result.
+    /// The result; without payments while the month may not pay (`not_closed`).
     pub report: IpeiReport,
+    /// Why the month may not pay yet (`atalaia_core::closing`), or `None` when it may.
+    pub not_closed: Option<atalaia_core::closing::NotClosed>,
 }
 
 /// A saved IPEI run: what it froze, byte for byte.

@@ -98,6 +98,9 @@ pub enum StoreError {
     /// A file of the evidence storage could not be written or read.
     #[error("armazenamento de arquivos: {0}")]
     Io(String),
+    /// A period that may not pay yet (`atalaia_core::closing`): no run saved, no cycle opened.
+    #[error(transparent)]
+    NotClosed(#[from] atalaia_core::closing::NotClosed),
 }
 
 /// Result of store operations.

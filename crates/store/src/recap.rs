@@ -706,8 +706,10 @@ pub struct Computed {
     pub config: atalaia_core::program::ProgramConfig,
     /// The inputs as read.
     pub inputs: atalaia_core::recap::RunInputs,
-    /// The result.
+    /// The result; without levels while the quarter may not pay (`not_closed`).
     pub report: atalaia_core::recap::Report,
+    /// Why the quarter may not pay yet (`atalaia_core::closing`), or `None` when it may.
+    pub not_closed: Option<atalaia_core::closing::NotClosed>,
 }
 
 /// Why a quarter cannot be computed (pt-BR).
@@ -724,6 +726,9 @@ pub enum ComputeError {
     /// No baseline quarter (the first quarter of the calendar's range).
     #[error("o trimestre {0} não tem base de comparação")]
     NoBaseline(Quarter),
+    /// A quarter that has not begun.
+    #[error("{0}")]
+    Future(String),
     /// The database.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -731,12 +736,15 @@ pub enum ComputeError {
 
 impl Db {
     /// Computes `quarter` with the configuration in force at its last day (the decree's defaults when
-    /// none was saved), optionally with another baseline rule.
+    /// none was saved), optionally with another baseline rule, as it stands on `today`: a quarter not
+    /// begun is refused, one not over (or before its data cut-off) has its figures so far and no level.
     pub async fn compute_quarter(
         &self,
         quarter: Quarter,
         baseline: Option<atalaia_core::recap::Baseline>,
+        today: NaiveDate,
     ) -> std::result::Result<Computed, ComputeError> {
+        use atalaia_core::closing::{NotClosed, Period};
         use atalaia_core::program::ProgramDocument;
         use atalaia_core::recap::Baseline;
         let version = self.program_config_on(quarter.last_day()).await?;
@@ -763,15 +771,34 @@ impl Db {
             Baseline::PreviousQuarter => quarter.previous(),
         }
         .ok_or(ComputeError::NoBaseline(quarter))?;
+        let not_closed = match quarter.require_closed(config.data_cutoff_days, today) {
+            Ok(()) => None,
+            Err(NotClosed::Future(why)) => return Err(ComputeError::Future(why)),
+            Err(partial) => Some(partial),
+        };
         let inputs = self.recap_run_inputs(&params, quarter, base).await?;
-        let report = atalaia_core::recap::report(&params, &inputs);
+        let mut report = atalaia_core::recap::report(&params, &inputs);
+        if not_closed.is_some() {
+            report.withhold_levels();
+        }
         Ok(Computed {
             version,
             document,
             config,
             inputs,
             report,
+            not_closed,
         })
+    }
+
+    /// The data cut-off (days after a period ends) of the configuration in force on `day`; 0 when none
+    /// was saved or it does not validate (a later refusal says why).
+    pub async fn data_cutoff_on(&self, day: NaiveDate) -> Result<u32> {
+        Ok(self
+            .program_config_on(day)
+            .await?
+            .and_then(|v| atalaia_core::program::ProgramDocument::from_json(&v.document).ok())
+            .map_or(0, |d| d.data_cutoff_days))
     }
 
     /// Saves a computed quarter as a run; returns its id.
@@ -781,6 +808,9 @@ impl Db {
         actor: &str,
         now: chrono::NaiveDateTime,
     ) -> Result<i64> {
+        if let Some(why) = &c.not_closed {
+            return Err(StoreError::NotClosed(why.clone()));
+        }
         let inputs =
             serde_json::to_string(&c.inputs).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let result =

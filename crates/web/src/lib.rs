@@ -277,6 +277,10 @@ impl IntoResponse for AppError {
             AppError::BadRequest(msg) => {
                 pages::error_page(StatusCode::BAD_REQUEST, "Pedido inválido", &msg)
             }
+            // A period that may not pay yet: the request is refused with the reason, nothing changed.
+            AppError::Store(atalaia_store::StoreError::NotClosed(why)) => {
+                pages::error_page(StatusCode::BAD_REQUEST, "Pedido inválido", &why.to_string())
+            }
             AppError::Busy => {
                 let mut r = pages::error_page(
                     StatusCode::SERVICE_UNAVAILABLE,

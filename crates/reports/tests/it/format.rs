@@ -64,6 +64,10 @@ fn labels() {
         (Reason::LowIndexFloor, "piso de índice baixo"),
         (Reason::Recap1NotForKind, "RECAP1 não previsto para o tipo"),
         (Reason::AreaWithoutIndex, "área sem índice"),
+        (
+            Reason::PeriodNotClosed,
+            "trimestre não encerrado: sem nível",
+        ),
     ];
     for (reason, text) in &all {
         assert_eq!(reason_label(reason), *text);

@@ -1436,6 +1436,7 @@ mod cycles {
                 &Schedule::ANEXO_UNICO,
                 "user:comite",
                 dt(2024, 4, 1, 8),
+                dt(2024, 4, 1, 8).date(),
             )
             .await
             .unwrap();
@@ -1447,6 +1448,7 @@ mod cycles {
                 &Schedule::ANEXO_UNICO,
                 "user:comite",
                 dt(2024, 4, 1, 8),
+                dt(2024, 4, 1, 8).date(),
             )
             .await
             .unwrap();
@@ -1831,6 +1833,7 @@ mod cycles {
                 &Schedule::ANEXO_UNICO,
                 "user:comite",
                 dt(2024, 7, 1, 8),
+                dt(2024, 7, 1, 8).date(),
             )
             .await
             .unwrap();
@@ -2047,6 +2050,7 @@ mod ipei {
                 &Schedule::ANEXO_UNICO,
                 "user:comite",
                 dt(2024, 4, 1, 8),
+                dt(2024, 4, 1, 8).date(),
             )
             .await
             .unwrap();

@@ -288,6 +288,8 @@ struct IpeiPage {
     cycle: Option<CycleView>,
     cf: CycleFrame,
     manage: bool,
+    /// Why the month may not pay yet: figures so far, no payment.
+    partial: Option<String>,
 }
 
 async fn ipei_page(
@@ -363,8 +365,10 @@ async fn ipei_page(
         },
         brl(p.monthly_cap_cents)
     );
-    let manage = id.may(Permission::ManageRecap);
+    // A month that may not pay yet offers no run and no cycle (`atalaia_core::closing`).
+    let manage = id.may(Permission::ManageRecap) && computed.not_closed.is_none();
     render(&IpeiPage {
+        partial: computed.not_closed.as_ref().map(|w| w.to_string()),
         chrome: Chrome::new(st, id, "IPEI — apreensões de armas", "/ipei").await,
         month: month.to_string(),
         month_label: month.label_pt(),
@@ -448,6 +452,7 @@ pub async fn open_cycle(
             &schedule,
             &id.actor(),
             st.config.clock.now_utc(),
+            st.config.clock.today(),
         )
         .await?;
     Ok(Redirect::to(&format!("/ipei?mes={month}#ciclo")).into_response())

@@ -56,23 +56,18 @@ pub(crate) fn level_pt(l: Option<Level>) -> &'static str {
     }
 }
 
+/// One home for the words of a reason: the reports' (PDFs and pages say the same).
 pub(crate) fn reason_pt(r: &Reason) -> &'static str {
-    match r {
-        Reason::NoPopulation => "sem população cadastrada",
-        Reason::ZeroBaseline => "índice da base igual a zero",
-        Reason::LowIndexFloor => "índice no piso (RECAP2 pelo piso)",
-        Reason::Recap1NotForKind => "RECAP1 não previsto para o tipo de área",
-        Reason::AreaWithoutIndex => "área sem índice",
-    }
+    atalaia_reports::format::reason_label(r)
 }
 
-/// The quarter asked for, or the last quarter that has ended.
-fn quarter_of(q: Option<&str>) -> Result<Quarter, AppError> {
+/// The quarter asked for, or the last quarter that has ended by `today`.
+pub(crate) fn quarter_of(q: Option<&str>, today: chrono::NaiveDate) -> Result<Quarter, AppError> {
     match q.map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => Quarter::parse(s).map_err(|e| {
             AppError::BadRequest(format!("trimestre `{s}` inválido: {e} (ex.: 2024-Q1)"))
         }),
-        None => Quarter::of(today_sao_paulo())
+        None => Quarter::of(today)
             .ok()
             .and_then(|q| q.previous())
             .ok_or_else(|| AppError::BadRequest("informe o trimestre".into())),
@@ -388,6 +383,9 @@ struct RecapPage {
     runs_visible: bool,
     cycle: Option<CycleView>,
     manage: bool,
+    /// Why the quarter may not pay yet (`atalaia_core::closing`): the figures are partial, without
+    /// levels, and no run or cycle is offered.
+    partial: Option<String>,
     chart_labels: String,
     chart_series: String,
     map_url: String,
@@ -571,7 +569,7 @@ async fn recap_page(
 ) -> Result<Response, AppError> {
     let c = st
         .db
-        .compute_quarter(q, None)
+        .compute_quarter(q, None, st.config.clock.today())
         .await
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
     // Eight years of quarters: the chart of each area's index, and the history the peak flag reads.
@@ -636,7 +634,7 @@ async fn recap_page(
         CycleKind::Recap,
         q.to_string(),
         q.to_string(),
-        id.may(Permission::ManageRecap),
+        id.may(Permission::ManageRecap) && c.not_closed.is_none(),
         runs.iter()
             .map(|r| RunChoice {
                 id: r.id,
@@ -666,6 +664,7 @@ async fn recap_page(
         runs_visible: id.reads_whole_runs(),
         cycle,
         manage: id.may(Permission::ManageRecap),
+        partial: c.not_closed.as_ref().map(|w| w.to_string()),
         chart_labels,
         chart_series,
         map_url: format!("/recap/mapa.geojson?trimestre={q}"),
@@ -679,7 +678,7 @@ pub async fn page(
     Extension(id): Extension<Identity>,
     Query(qq): Query<QuarterQuery>,
 ) -> Result<Response, AppError> {
-    let q = quarter_of(qq.trimestre.as_deref())?;
+    let q = quarter_of(qq.trimestre.as_deref(), st.config.clock.today())?;
     recap_page(&st, &id, q, None, None).await
 }
 
@@ -689,10 +688,10 @@ pub async fn map(
     State(st): State<AppState>,
     Query(qq): Query<QuarterQuery>,
 ) -> Result<Response, AppError> {
-    let q = quarter_of(qq.trimestre.as_deref())?;
+    let q = quarter_of(qq.trimestre.as_deref(), st.config.clock.today())?;
     let c = st
         .db
-        .compute_quarter(q, None)
+        .compute_quarter(q, None, st.config.clock.today())
         .await
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
     let kinds: Vec<&str> = c
@@ -752,10 +751,10 @@ pub async fn save_run(
     Extension(id): Extension<Identity>,
     Form(f): Form<QuarterForm>,
 ) -> Result<Response, AppError> {
-    let q = quarter_of(Some(&f.trimestre))?;
+    let q = quarter_of(Some(&f.trimestre), st.config.clock.today())?;
     let c = st
         .db
-        .compute_quarter(q, None)
+        .compute_quarter(q, None, st.config.clock.today())
         .await
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
     let run = st.db.save_computed(&c, &id.actor(), now_utc()).await?;
@@ -801,7 +800,7 @@ pub async fn open_cycle(
     Extension(id): Extension<Identity>,
     Form(f): Form<OpenCycleForm>,
 ) -> Result<Response, AppError> {
-    let q = quarter_of(Some(&f.trimestre))?;
+    let q = quarter_of(Some(&f.trimestre), st.config.clock.today())?;
     let schedule = match schedule_of(&f.prazos)? {
         Ok(s) => s,
         Err(e) => return recap_page(&st, &id, q, Some(e.to_string()), None).await,
@@ -813,6 +812,7 @@ pub async fn open_cycle(
             &schedule,
             &id.actor(),
             now_utc(),
+            st.config.clock.today(),
         )
         .await?;
     Ok(Redirect::to(&format!("/recap?trimestre={q}#ciclo")).into_response())
@@ -1046,7 +1046,11 @@ pub async fn run(
     let show_names = id.may(Permission::ViewPayroll);
     let differs_today = match st
         .db
-        .compute_quarter(inputs.quarter, Some(replay_baseline(&inputs)))
+        .compute_quarter(
+            inputs.quarter,
+            Some(replay_baseline(&inputs)),
+            st.config.clock.today(),
+        )
         .await
     {
         Ok(c) => serde_json::to_string(&c.inputs).unwrap_or_default() != run.inputs,
@@ -1060,6 +1064,8 @@ pub async fn run(
             .map_err(|e| AppError::Internal(e.to_string()))?,
         inputs: inputs.clone(),
         report: report.clone(),
+        // A saved run was closed when it was saved.
+        not_closed: None,
     };
     let rows = area_rows(&computed, &BTreeMap::new());
     let input_rows = inputs

@@ -60,17 +60,6 @@ struct UnitPage {
     units: Vec<UnitView>,
 }
 
-fn quarter_of(s: Option<&str>) -> Result<Quarter, AppError> {
-    match s.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => Quarter::parse(s)
-            .map_err(|e| AppError::BadRequest(format!("trimestre `{s}` inválido: {e}"))),
-        None => Quarter::of(today_sao_paulo())
-            .ok()
-            .and_then(|q| q.previous())
-            .ok_or_else(|| AppError::BadRequest("informe o trimestre".into())),
-    }
-}
-
 async fn unit_page(
     st: &AppState,
     id: &Identity,
@@ -83,7 +72,7 @@ async fn unit_page(
         .await?;
     let computed = st
         .db
-        .compute_quarter(q, None)
+        .compute_quarter(q, None, st.config.clock.today())
         .await
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
     let roster = st.db.roster(q, computed.config.absence_max_pct).await?;
@@ -202,7 +191,7 @@ pub async fn page(
     Extension(id): Extension<Identity>,
     Query(qq): Query<QuarterQuery>,
 ) -> Result<Response, AppError> {
-    let q = quarter_of(qq.trimestre.as_deref())?;
+    let q = super::recap::quarter_of(qq.trimestre.as_deref(), st.config.clock.today())?;
     unit_page(&st, &id, q, None).await
 }
 
@@ -219,7 +208,7 @@ async fn target(
     id: &Identity,
     f: &[(String, String)],
 ) -> Result<(Quarter, i64, String), AppError> {
-    let q = quarter_of(Some(field(f, "trimestre")))?;
+    let q = super::recap::quarter_of(Some(field(f, "trimestre")), st.config.clock.today())?;
     let unit = field(f, "unidade").trim().to_string();
     if unit.is_empty() {
         return Err(AppError::BadRequest("informe a unidade".into()));
@@ -249,7 +238,7 @@ pub async fn submit_list(
     let (q, cycle_id, unit) = target(&st, &id, &f).await?;
     let computed = st
         .db
-        .compute_quarter(q, None)
+        .compute_quarter(q, None, st.config.clock.today())
         .await
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
     let roster = st.db.roster(q, computed.config.absence_max_pct).await?;

@@ -748,6 +748,7 @@ async fn recap_documents_are_downloaded_by_who_may() {
             &Schedule::ANEXO_UNICO,
             "user:comite",
             late.and_hms_opt(9, 0, 0).unwrap(),
+            late,
         )
         .await
         .unwrap();

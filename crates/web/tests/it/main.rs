@@ -13,6 +13,7 @@ mod oidc;
 mod scopes;
 mod security;
 mod transparency;
+mod unfinished;
 
 use atalaia_store::Db;
 use atalaia_web::{AppState, PasswordCost, WebConfig};

@@ -337,12 +337,16 @@ async fn every_read_outside_the_requesters_scope_answers_404() {
         let all_igesp: &[&str] = &["coordenador", "chefe1bpm", "parceiro"];
         // Reading a meeting is for every Igesp role; running one only for coordinators (the others get
         // the route's 403 before any meeting is looked at).
-        hidden.extend(
-            meeting_reqs()
-                .into_iter()
-                .enumerate()
-                .map(|(i, r)| (r, if i < 2 { all_igesp } else { &["coordenador"][..] })),
-        );
+        hidden.extend(meeting_reqs().into_iter().enumerate().map(|(i, r)| {
+            (
+                r,
+                if i < 2 {
+                    all_igesp
+                } else {
+                    &["coordenador"][..]
+                },
+            )
+        }));
         hidden.extend(action_reqs().into_iter().map(|r| (r, all_igesp)));
         hidden.extend(
             unit_forms("PM-7BPM")
