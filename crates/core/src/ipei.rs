@@ -89,6 +89,10 @@ pub struct SeizureInput {
     pub registrations: Vec<String>,
     /// SHA-256 of the BO copy, when attached (Art. 12).
     pub bo_sha256: Option<String>,
+    /// The weapon's brand as written (empty when unknown): with the serial, its identity
+    /// ([`same_weapon`]). Absent from runs saved before it: empty, the serial alone.
+    #[serde(default)]
+    pub brand: String,
 }
 
 /// One laudo signature (Art. 10 §ú): several experts sign the same laudo in several rows.
@@ -119,7 +123,9 @@ pub struct UnitDelivery {
     pub delivered: Vec<i64>,
 }
 
-/// A weapon claimed in an earlier month.
+/// A weapon claimed in an earlier month that blocks a later claim ([`same_weapon`]): paid in its month's
+/// published result, or in a month with no result published yet (it may still be paid). A claim that
+/// month rejected is not one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EarlierClaim {
     /// The weapon's identity ([`weapon_key`]).
@@ -128,6 +134,12 @@ pub struct EarlierClaim {
     pub month: Month,
     /// Its BO.
     pub bo_number: String,
+    /// Its brand as written (empty when unknown).
+    #[serde(default)]
+    pub brand: String,
+    /// Its month has no published result yet.
+    #[serde(default)]
+    pub pending: bool,
 }
 
 /// Everything a month's result depends on (frozen with a saved run).
@@ -365,6 +377,23 @@ pub fn weapon_key(bo_number: &str, item: u32, serial: &str) -> String {
     }
 }
 
+/// One payment per weapon (Art. 10 pays per "arma de fogo" delivered; goias-cidadao-seguro.md §5: the same
+/// weapon is paid once): whether two claims of the same [`weapon_key`] are the same weapon. A serial is
+/// compared folded ([`norm_serial`]: `TX-1001`, `tx 1001` and `TX1001` are one), and two makers may use
+/// the same serial, so the brands must agree too — folded the same way — when **both** claims give one
+/// (`Taurus`/`TAURUS` agree, `Taurus`/`Glock` are two weapons, `Taurus`/blank is one). A weapon without a
+/// serial is its BO and item, whatever the brand says.
+///
+/// Which claim blocks which is [`result`]'s: only a claim *paid* earlier in the month, or in an earlier
+/// month (or pending there, [`EarlierClaim`]); a rejected claim never blocks.
+pub fn same_weapon(key: &str, brand_a: &str, brand_b: &str) -> bool {
+    if !key.starts_with("SERIE:") {
+        return true;
+    }
+    let (a, b) = (norm_serial(brand_a), norm_serial(brand_b));
+    a.is_empty() || b.is_empty() || a == b
+}
+
 /// A serial as compared: upper-case letters and digits only (`ab-12 3` and `AB123` are the same weapon).
 pub fn norm_serial(serial: &str) -> String {
     serial
@@ -461,9 +490,11 @@ fn shares(
 ///   the BO who is of another institution, unknown, or without an assignment in the month gets nothing and
 ///   the weapon's amount is shared among the entitled ones.
 /// - Split equally, centavos that do not divide go one each to the first entitled operators in the BO's order.
-/// - A weapon is paid once: its serial, or BO + item without a serial. Within the month the first claim in
-///   the order (date, BO, item, id) that is payable is paid and later ones are duplicates; a weapon claimed
-///   in an earlier month is a duplicate (a real re-seizure is a case for the committee, Art. 13).
+/// - A weapon is paid once ([`same_weapon`]: its folded serial and, when both claims give one, its brand;
+///   BO + item without a serial). Within the month the first claim in the order (date, BO, item, id) that
+///   is payable is paid and later ones are duplicates; a weapon paid in an earlier month (or claimed in a
+///   month not yet published) is a duplicate (a real re-seizure is a case for the committee, Art. 13); a
+///   claim rejected for any other reason blocks nobody.
 /// - Art. 10 §ú pays the SPTC expert(s) who sign the laudo "no prazo definido no Anexo Único", which names no
 ///   step for laudos: we read it as the units' submission deadline of the seizure's month (the laudo is
 ///   part of the information sent), and pay a laudo only when its weapon is a paid seizure of the month.
@@ -573,10 +604,13 @@ pub fn result(params: &IpeiParams, inputs: &MonthInputs) -> IpeiReport {
         .flat_map(|u| u.delivered.iter().copied())
         .collect();
 
-    // Seizures (Arts. 10, 11, 14; paid once).
-    let earlier: BTreeMap<&str, &EarlierClaim> =
-        inputs.earlier.iter().map(|c| (c.key.as_str(), c)).collect();
-    let mut claimed: BTreeMap<String, String> = BTreeMap::new();
+    // Seizures (Arts. 10, 11, 14; paid once, `same_weapon`).
+    let mut earlier: BTreeMap<&str, Vec<&EarlierClaim>> = BTreeMap::new();
+    for c in &inputs.earlier {
+        earlier.entry(c.key.as_str()).or_default().push(c);
+    }
+    // Paid so far this month, by key: (brand, BO).
+    let mut claimed: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     let mut results = Vec::new();
     let operator_check = |r: &str| -> Vec<PersonReason> {
         match inputs.operators.get(r) {
@@ -590,10 +624,25 @@ pub fn result(params: &IpeiParams, inputs: &MonthInputs) -> IpeiReport {
         let key = weapon_key(&s.bo_number, s.item, &s.serial);
         let mut reasons = Vec::new();
         let mut duplicate_of = None;
-        if let Some(c) = earlier.get(key.as_str()) {
+        let before = earlier
+            .get(key.as_str())
+            .into_iter()
+            .flatten()
+            .find(|c| same_weapon(&key, &c.brand, &s.brand));
+        let this_month = claimed
+            .get(&key)
+            .into_iter()
+            .flatten()
+            .find(|(brand, _)| same_weapon(&key, brand, &s.brand));
+        if let Some(c) = before {
             reasons.push(SeizureReason::Duplicate);
-            duplicate_of = Some(format!("BO {} ({})", c.bo_number, c.month));
-        } else if let Some(bo) = claimed.get(&key) {
+            let pending = if c.pending {
+                ", resultado ainda não publicado"
+            } else {
+                ""
+            };
+            duplicate_of = Some(format!("BO {} ({}{pending})", c.bo_number, c.month));
+        } else if let Some((_, bo)) = this_month {
             reasons.push(SeizureReason::Duplicate);
             duplicate_of = Some(format!("BO {bo} ({})", inputs.month));
         }
@@ -627,7 +676,10 @@ pub fn result(params: &IpeiParams, inputs: &MonthInputs) -> IpeiReport {
             reasons.push(SeizureReason::UnitExcluded);
         }
         let status = if reasons.is_empty() {
-            claimed.insert(key.clone(), s.bo_number.clone());
+            claimed
+                .entry(key.clone())
+                .or_default()
+                .push((s.brand.clone(), s.bo_number.clone()));
             SeizureStatus::Paid
         } else if reasons.contains(&SeizureReason::Duplicate) {
             SeizureStatus::Duplicate
@@ -968,6 +1020,7 @@ mod tests {
             flagrante: true,
             registrations: regs.iter().map(|r| r.to_string()).collect(),
             bo_sha256: Some(format!("sha-{id}")),
+            brand: String::new(),
         }
     }
 
@@ -1047,6 +1100,8 @@ mod tests {
                 key: "SERIE:Q9".into(),
                 month: Month::parse("2024-02").unwrap(),
                 bo_number: "OLD".into(),
+                brand: String::new(),
+                pending: false,
             }],
         }
     }
@@ -1264,6 +1319,112 @@ mod tests {
         assert_eq!(split(30_000, 7).iter().sum::<i64>(), 30_000);
         assert_eq!(split(100, 3), [34, 33, 33]);
         assert!(split(100, 0).is_empty());
+    }
+
+    /// A month of one unit that delivered everything on time, one entitled operator, and `seizures`.
+    fn one_unit(seizures: Vec<SeizureInput>, earlier: Vec<EarlierClaim>) -> MonthInputs {
+        MonthInputs {
+            month: Month::parse("2024-03").unwrap(),
+            as_of: d(4, 20),
+            submission_deadline: d(4, 5),
+            forensic_deadline: d(4, 5),
+            units: vec![UnitDelivery {
+                unit: "U1".into(),
+                name: "1º BPM".into(),
+                submitted_on: Some(d(4, 3)),
+                delivered: seizures.iter().map(|s| s.id).collect(),
+            }],
+            seizures,
+            forensic: Vec::new(),
+            operators: BTreeMap::from([("PM1".into(), op("PM", true))]),
+            earlier,
+        }
+    }
+
+    fn branded(id: i64, serial: &str, brand: &str, day: u32) -> SeizureInput {
+        SeizureInput {
+            brand: brand.into(),
+            ..seizure(id, "U1", &format!("{id}/2024"), serial, day, &["PM1"])
+        }
+    }
+
+    /// Art. 10 pays per weapon delivered, once: a rejected claim blocks nobody, so the next claim of the
+    /// same weapon (its serial written another way) is paid; only a paid claim makes later ones
+    /// duplicates.
+    #[test]
+    fn art_10_a_rejected_claim_does_not_block_the_next() {
+        let mut first = branded(1, "TX-1001", "Taurus", 2);
+        first.flagrante = false;
+        let m = one_unit(
+            vec![
+                first,
+                branded(2, "tx 1001", "Taurus", 3),
+                branded(3, "TX1001", "", 4),
+            ],
+            Vec::new(),
+        );
+        let r = result(&IpeiParams::decree_default(), &m);
+        assert_eq!(status_of(&r, 1).0, SeizureStatus::Rejected);
+        assert_eq!(status_of(&r, 2).0, SeizureStatus::Paid);
+        assert_eq!(status_of(&r, 3).0, SeizureStatus::Duplicate);
+        let third = r.seizures.iter().find(|s| s.id == 3).unwrap();
+        assert_eq!(third.duplicate_of.as_deref(), Some("BO 2/2024 (2024-03)"));
+        assert_eq!(r.total_cents, 30_000);
+    }
+
+    /// Two makers may stamp the same serial: when both claims give a brand and they differ, they are two
+    /// weapons; the same brand written another way, or a claim without one, is the same weapon.
+    #[test]
+    fn art_10_the_same_serial_of_two_makers_is_two_weapons() {
+        let m = one_unit(
+            vec![
+                branded(1, "123", "Taurus", 2),
+                branded(2, "123", "Glock", 3),
+                branded(3, "1-2-3", "TAURUS", 4),
+                branded(4, "123", "", 5),
+            ],
+            Vec::new(),
+        );
+        let r = result(&IpeiParams::decree_default(), &m);
+        let statuses: Vec<SeizureStatus> = (1..=4).map(|id| status_of(&r, id).0).collect();
+        use SeizureStatus::{Duplicate, Paid};
+        assert_eq!(statuses, [Paid, Paid, Duplicate, Duplicate]);
+        assert_eq!(r.total_cents, 60_000);
+        assert!(same_weapon("SERIE:123", "Smith & Wesson", "smith-wesson"));
+        assert!(!same_weapon("SERIE:123", "Taurus", "Glock"));
+        assert!(same_weapon("BO:1/2024#1", "Taurus", "Glock"));
+    }
+
+    /// A weapon paid in an earlier month (or claimed in one not yet published) is a duplicate, unless the
+    /// two claims name different makers.
+    #[test]
+    fn art_10_a_weapon_paid_in_an_earlier_month_is_not_paid_again() {
+        let claim = |brand: &str, pending: bool| EarlierClaim {
+            key: "SERIE:TX1001".into(),
+            month: Month::parse("2024-02").unwrap(),
+            bo_number: "OLD".into(),
+            brand: brand.into(),
+            pending,
+        };
+        let m = one_unit(
+            vec![
+                branded(1, "tx-1001", "Taurus", 2),
+                branded(2, "TX 1001", "Glock", 3),
+            ],
+            vec![claim("taurus", false)],
+        );
+        let r = result(&IpeiParams::decree_default(), &m);
+        assert_eq!(status_of(&r, 1).0, SeizureStatus::Duplicate);
+        let first = r.seizures.iter().find(|s| s.id == 1).unwrap();
+        assert_eq!(first.duplicate_of.as_deref(), Some("BO OLD (2024-02)"));
+        assert_eq!(status_of(&r, 2).0, SeizureStatus::Paid);
+        let m = one_unit(vec![branded(1, "tx-1001", "", 2)], vec![claim("", true)]);
+        let r = result(&IpeiParams::decree_default(), &m);
+        let first = r.seizures.iter().find(|s| s.id == 1).unwrap();
+        assert_eq!(
+            first.duplicate_of.as_deref(),
+            Some("BO OLD (2024-02, resultado ainda não publicado)")
+        );
     }
 
     #[test]

@@ -560,6 +560,7 @@ impl Db {
                 flagrante: r.record.flagrante,
                 registrations: r.record.registrations.clone(),
                 bo_sha256: r.bo_sha256.clone(),
+                brand: r.record.brand.clone(),
             })
             .collect();
 
@@ -639,31 +640,48 @@ impl Db {
             })
             .collect();
 
-        // Weapons claimed in earlier months with the same identity as this month's.
+        // Weapons claimed in earlier months with the same identity as this month's that block it
+        // (`atalaia_core::ipei::same_weapon`): paid in their month's published result, or in a month not
+        // yet published. A claim its month rejected blocks nobody.
         let keys: BTreeSet<String> = seizures
             .iter()
             .map(|s| weapon_key(&s.bo_number, s.item, &s.serial))
             .collect();
-        let earlier_rows: Vec<(String, String, i64, String)> = on_db!(self, |c| {
+        let earlier_rows: Vec<(i64, String, String, i64, String, String)> = on_db!(self, |c| {
             sqlx::query_as(
-                "SELECT month, bo_number, item, serial FROM seizures WHERE month < $1 ORDER BY month, id",
+                "SELECT id, month, bo_number, item, serial, brand FROM seizures
+                 WHERE month < $1 ORDER BY month, id",
             )
             .bind(month.to_string())
             .fetch_all(c)
             .await?
         });
+        let mut published: BTreeMap<String, Option<BTreeMap<i64, String>>> = BTreeMap::new();
         let mut earlier = Vec::new();
-        let mut seen = BTreeSet::new();
-        for (m, bo, item, serial) in earlier_rows {
+        for (id, m, bo, item, serial, brand) in earlier_rows {
             let key = weapon_key(&bo, u32::try_from(item).unwrap_or(0), &serial);
-            if keys.contains(&key) && seen.insert(key.clone()) {
-                earlier.push(EarlierClaim {
-                    key,
-                    month: Month::parse(&m)
-                        .map_err(|e| StoreError::Corrupt(format!("mês `{m}`: {e}")))?,
-                    bo_number: bo,
-                });
+            if !keys.contains(&key) {
+                continue;
             }
+            let claim_month =
+                Month::parse(&m).map_err(|e| StoreError::Corrupt(format!("mês `{m}`: {e}")))?;
+            if !published.contains_key(&m) {
+                published.insert(m.clone(), self.published_statuses(claim_month).await?);
+            }
+            let status = published[&m].as_ref().map(|st| st.get(&id).cloned());
+            let pending = match status {
+                None => true,
+                Some(Some(s)) if s == "paid" => false,
+                // Rejected, a duplicate, or not in the published result: it was not paid.
+                Some(_) => continue,
+            };
+            earlier.push(EarlierClaim {
+                key,
+                month: claim_month,
+                bo_number: bo,
+                brand,
+                pending,
+            });
         }
 
         Ok(MonthInputs {
@@ -722,6 +740,35 @@ impl Db {
             report,
             not_closed,
         })
+    }
+
+    /// The status of each seizure (by id) in `month`'s published result — the final one, else the partial
+    /// one — or `None` when the month has published none.
+    async fn published_statuses(&self, month: Month) -> Result<Option<BTreeMap<i64, String>>> {
+        let Some(run_id) = self
+            .cycle(CycleKind::Ipei, CyclePeriod::Month(month))
+            .await?
+            .and_then(|c| {
+                c.run_of(StepKey::FinalResult)
+                    .or_else(|| c.run_of(StepKey::PartialResult))
+            })
+        else {
+            return Ok(None);
+        };
+        let run = self
+            .ipei_run(run_id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("execução do IPEI {run_id}")))?;
+        let result: serde_json::Value = serde_json::from_str(&run.result)
+            .map_err(|e| StoreError::Corrupt(format!("resultado da execução {run_id}: {e}")))?;
+        Ok(Some(
+            result["seizures"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|s| Some((s["id"].as_i64()?, s["status"].as_str()?.to_string())))
+                .collect(),
+        ))
     }
 
     /// Freezes a computed month as a saved run (inputs, configuration, result and their SHA-256),

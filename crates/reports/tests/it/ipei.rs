@@ -31,6 +31,7 @@ fn seizure(id: i64, unit: &str, serial: &str, regs: &[&str], flagrante: bool) ->
         flagrante,
         registrations: regs.iter().map(|r| r.to_string()).collect(),
         bo_sha256: Some(format!("sha-{id}")),
+        brand: String::new(),
     }
 }
 

@@ -2447,6 +2447,41 @@ mod ipei {
             r.seizures[0].duplicate_of.as_deref(),
             Some("BO 100/2024 (2024-03)")
         );
+        // Art. 10, one payment per weapon: March's ZZ9 was rejected in March's published result, so
+        // April's "zz-9" is no duplicate; AB1 of another maker is another weapon.
+        let mut tx = db.begin().await.unwrap();
+        let rejected_before = seizure("PM-1BPM", "301/2024", "zz-9", d(2024, 4, 3), &["A1"]);
+        let (_, again) = tx
+            .put_seizure(
+                &rejected_before,
+                None,
+                false,
+                "user:chefe1",
+                dt(2024, 4, 3, 9),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        let glock = SeizureRecord {
+            brand: "GLOCK".into(),
+            ..seizure("PM-1BPM", "302/2024", "AB1", d(2024, 4, 4), &["A1"])
+        };
+        let (_, other_maker) = tx
+            .put_seizure(&glock, None, false, "user:chefe1", dt(2024, 4, 4, 9))
+            .await
+            .unwrap()
+            .unwrap();
+        tx.commit().await.unwrap();
+        let r = db.ipei_result(april, d(2024, 5, 20)).await.unwrap();
+        for id in [again, other_maker] {
+            let s = r.seizures.iter().find(|s| s.id == id).unwrap();
+            assert!(
+                !s.reasons.contains(&SeizureReason::Duplicate) && s.duplicate_of.is_none(),
+                "{id}: {:?} {:?}",
+                s.reasons,
+                s.duplicate_of
+            );
+        }
         // The deliveries are in the audit log with the seizures they froze.
         let entries = db
             .audit_entries(&atalaia_store::audit::AuditFilter {
