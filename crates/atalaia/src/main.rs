@@ -2,6 +2,8 @@
 //!
 //! Exit status: 0 success; 1 failure (nothing was changed); 2 bad usage; 3 completed with rejected rows.
 
+mod payroll;
+
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -201,6 +203,16 @@ enum RecapCommand {
         #[arg(long)]
         save: bool,
     },
+    /// A folha nominal de um trimestre encerrado: todos os servidores lotados nele, pagos ou excluídos
+    /// com o motivo.
+    Payroll {
+        /// Trimestre, AAAA-Tn (ex.: 2024-Q1).
+        #[arg(long)]
+        quarter: String,
+        /// A folha de uma execução salva (padrão: com os dados de hoje).
+        #[arg(long)]
+        run: Option<i64>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -213,6 +225,15 @@ enum IpeiCommand {
         /// Ler a situação neste dia, AAAA-MM-DD (padrão: hoje, horário de Brasília).
         #[arg(long)]
         as_of: Option<NaiveDate>,
+    },
+    /// A folha nominal de um mês encerrado: cada servidor pago e as armas e laudos do pagamento.
+    Payroll {
+        /// Mês de referência, AAAA-MM (ex.: 2024-03).
+        #[arg(long)]
+        month: String,
+        /// A folha de uma execução salva (padrão: com os dados de hoje).
+        #[arg(long)]
+        run: Option<i64>,
     },
 }
 
@@ -687,6 +708,30 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             db.close().await;
             print_recap(&report, cli.format)?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Recap {
+            command: RecapCommand::Payroll { quarter, run },
+        } => {
+            let Ok(q) = atalaia_core::Quarter::parse(&quarter) else {
+                eprintln!("erro: --quarter `{quarter}` inválido: esperado AAAA-Qn (ex.: 2024-Q1)");
+                return Ok(ExitCode::from(2));
+            };
+            let db = connect(&cli.database).await?;
+            let code = payroll::recap(&db, q, run, now_sao_paulo().date(), cli.format).await;
+            db.close().await;
+            code
+        }
+        Command::Ipei {
+            command: IpeiCommand::Payroll { month, run },
+        } => {
+            let Ok(m) = atalaia_core::Month::parse(&month) else {
+                eprintln!("erro: --month `{month}` inválido: esperado AAAA-MM (ex.: 2024-03)");
+                return Ok(ExitCode::from(2));
+            };
+            let db = connect(&cli.database).await?;
+            let code = payroll::ipei(&db, m, run, now_sao_paulo().date(), cli.format).await;
+            db.close().await;
+            code
         }
         Command::Ipei {
             command: IpeiCommand::Result { month, as_of },

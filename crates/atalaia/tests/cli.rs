@@ -556,6 +556,200 @@ fn arts_5_6_a_quarter_not_over_has_no_level(dir: &std::path::Path) {
     assert_eq!(runs, 1, "only the run of 2024-Q1");
 }
 
+/// `recap payroll` (contracts.md §3): everyone assigned to a unit of the program in 2024-Q1 (91 days) is
+/// on it, paid at their unit's level or excluded with the reason — worked by hand from Arts. 7 and 9:
+/// - AISPX falls 10.909 % (the worked example above): PM-1BPM, its only area, is RECAP2 = R$ 600,50;
+/// - A1 (PM, the whole quarter) is paid; F6 (PM) joined on 22/03: 10 days served, 81 not in service, out
+///   (ABSENCE); G1 is a municipal guard (INSTITUTION_NOT_ELIGIBLE);
+/// - N1 serves PM-2BPM, whose area AISPY has no population: no index (UNIT_WITHOUT_INDEX);
+/// - X1 served PM-9BPM until 28/02 (59 days; 32 not in service, under 55), a unit not in force on 31/03
+///   (UNIT_NOT_IN_FORCE).
+#[test]
+fn recap_payroll_accounts_for_everyone_arts_7_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = [
+        (
+            "t.geojson",
+            r#"{"type":"FeatureCollection","features":[
+              {"type":"Feature","properties":{"code":"AISPX","name":"AISP X","kind":"aisp"},"geometry":null},
+              {"type":"Feature","properties":{"code":"AISPY","name":"AISP Y","kind":"aisp"},"geometry":null}]}"#,
+        ),
+        (
+            "p.csv",
+            "territory_code,year,population\nAISPX,2023,200000\nAISPX,2024,200000\n",
+        ),
+        (
+            "c.csv",
+            "territory_code,month,crime,count\n\
+             AISPX,2023-01,homicidio_doloso,10\nAISPX,2023-02,roubo_veiculo,60\nAISPX,2023-03,furto_veiculo,40\n\
+             AISPX,2024-01,homicidio_doloso,8\nAISPX,2024-02,roubo_veiculo,50\nAISPX,2024-03,furto_veiculo,40\n",
+        ),
+        (
+            "u.csv",
+            "code,name,institution,territory_codes,valid_from,valid_to\n\
+             PM-1BPM,1º BPM,PM,AISPX,01/01/2020,\n\
+             PM-2BPM,2º BPM,PM,AISPY,01/01/2020,\n\
+             PM-9BPM,9º BPM,PM,AISPX,01/01/2020,28/02/2024\n",
+        ),
+        (
+            "o.csv",
+            "registration,name,institution\nA1,Ana,PM\nF6,Fábio,PM\nG1,Gil,GCM\nN1,Nina,PM\nX1,Xavier,PM\n",
+        ),
+        (
+            "a.csv",
+            "registration,unit_code,from,to\n\
+             A1,PM-1BPM,01/01/2020,\nF6,PM-1BPM,22/03/2024,\nG1,PM-1BPM,01/01/2020,\n\
+             N1,PM-2BPM,01/01/2020,\nX1,PM-9BPM,01/01/2020,28/02/2024\n",
+        ),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    for (kind, file) in [
+        ("territories", "t.geojson"),
+        ("population", "p.csv"),
+        ("counts", "c.csv"),
+        ("units", "u.csv"),
+        ("operators", "o.csv"),
+        ("assignments", "a.csv"),
+    ] {
+        let out = atalaia(dir.path())
+            .args(["import", kind, file])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{kind}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let mut doc = atalaia_core_default();
+    doc["payment"] = serde_json::json!({"RECAP1": 1200.0, "RECAP2": 600.5});
+    let conn = rusqlite::Connection::open(dir.path().join("atalaia.db")).unwrap();
+    conn.execute(
+        "INSERT INTO program_configs (valid_from, document, note, created_by, created_at)
+         VALUES ('2024-01-01', ?1, 'teste', 'user:comite', '2024-01-01 00:00:00')",
+        [doc.to_string()],
+    )
+    .unwrap();
+    drop(conn);
+    let payroll = |extra: &[&str]| {
+        let out = atalaia(dir.path())
+            .args([
+                "--format",
+                "json",
+                "recap",
+                "payroll",
+                "--quarter",
+                "2024-Q1",
+            ])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let line = |reg: &str,
+                unit: &str,
+                served: u64,
+                out: u64,
+                level: Option<&str>,
+                cents: i64,
+                reason: Option<&str>| {
+        serde_json::json!({"registration": reg, "name": serde_json::Value::Null, "institution": serde_json::Value::Null,
+            "unit": unit, "days_in_quarter": 91, "days_served": served, "absent_days": 0,
+            "not_in_service_days": out, "level": level, "amount_centavos": cents,
+            "excluded": reason.is_some(), "reason": reason})
+    };
+    let expected = [
+        line("A1", "PM-1BPM", 91, 0, Some("RECAP2"), 60_050, None),
+        line("F6", "PM-1BPM", 10, 81, None, 0, Some("ABSENCE")),
+        line(
+            "G1",
+            "PM-1BPM",
+            91,
+            0,
+            None,
+            0,
+            Some("INSTITUTION_NOT_ELIGIBLE"),
+        ),
+        line("N1", "PM-2BPM", 91, 0, None, 0, Some("UNIT_WITHOUT_INDEX")),
+        line("X1", "PM-9BPM", 59, 32, None, 0, Some("UNIT_NOT_IN_FORCE")),
+    ];
+    let check = |v: &serde_json::Value, run: serde_json::Value| {
+        assert_eq!(
+            (&v["quarter"], &v["run"]),
+            (&serde_json::json!("2024-Q1"), &run)
+        );
+        let lines = v["lines"].as_array().unwrap();
+        assert_eq!(lines.len(), expected.len(), "{v}");
+        for (got, want) in lines.iter().zip(&expected) {
+            let mut got = got.clone();
+            assert!(
+                got["name"].is_string() && got["institution"].is_string(),
+                "{got}"
+            );
+            got["name"] = serde_json::Value::Null;
+            got["institution"] = serde_json::Value::Null;
+            assert_eq!(&got, want);
+        }
+    };
+    check(&payroll(&[]), serde_json::Value::Null);
+    // A saved run gives the same payroll, from what it froze.
+    let out = atalaia(dir.path())
+        .args(["recap", "compute", "--quarter", "2024-Q1", "--save"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    check(&payroll(&["--run", "1"]), serde_json::json!(1));
+    // CSV: the same columns, one row per line.
+    let out = atalaia(dir.path())
+        .args([
+            "--format",
+            "csv",
+            "recap",
+            "payroll",
+            "--quarter",
+            "2024-Q1",
+        ])
+        .output()
+        .unwrap();
+    let csv = String::from_utf8(out.stdout).unwrap();
+    let mut rows = csv.lines();
+    assert_eq!(
+        rows.next(),
+        Some(
+            "registration,name,institution,unit,days_in_quarter,days_served,absent_days,not_in_service_days,level,amount_centavos,excluded,reason"
+        )
+    );
+    assert_eq!(
+        rows.next(),
+        Some("A1,Ana,PM,PM-1BPM,91,91,0,0,RECAP2,60050,false,")
+    );
+    assert_eq!(rows.count(), 4);
+    // Another quarter's run, and the quarter running today, are refused.
+    let out = atalaia(dir.path())
+        .args(["recap", "payroll", "--quarter", "2024-Q2", "--run", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("é do trimestre 2024-Q1"));
+    let today = (chrono::Utc::now() - chrono::Duration::hours(3)).date_naive();
+    let out = atalaia(dir.path())
+        .args(["recap", "payroll", "--quarter"])
+        .arg(atalaia_core::Quarter::of(today).unwrap().to_string())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("termina em"));
+}
+
 fn atalaia_core_default() -> serde_json::Value {
     // The decree's default document, as `atalaia_core::program::ProgramDocument::decree_default()`
     // writes it (spelled out: the CLI tests use only the binary).
@@ -745,6 +939,21 @@ fn ipei_imports_and_the_month_result() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+    // Its named payroll: nobody paid, said as contracts.md §3 writes it.
+    let out = atalaia(dir.path())
+        .args(["--format", "json", "ipei", "payroll", "--month", "2024-03"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap(),
+        serde_json::json!({"month": "2024-03", "run": null, "lines": []})
+    );
     // The Anexo Único pays a month from what is delivered after it: the month running today pays
     // nothing yet, and a later month is refused.
     let today = (chrono::Utc::now() - chrono::Duration::hours(3)).date_naive();
@@ -753,15 +962,17 @@ fn ipei_imports_and_the_month_result() {
         (running, "termina em"),
         (running.succ().unwrap(), "ainda não começou"),
     ] {
-        let out = atalaia(dir.path())
-            .args(["--format", "json", "ipei", "result", "--month"])
-            .arg(m.to_string())
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{m}: {err}");
-        assert!(err.contains(says), "{m}: {err}");
-        assert!(out.stdout.is_empty(), "{m}: a result was printed");
+        for command in ["result", "payroll"] {
+            let out = atalaia(dir.path())
+                .args(["--format", "json", "ipei", command, "--month"])
+                .arg(m.to_string())
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{command} {m}: {err}");
+            assert!(err.contains(says), "{command} {m}: {err}");
+            assert!(out.stdout.is_empty(), "{command} {m}: a result was printed");
+        }
     }
 }
 

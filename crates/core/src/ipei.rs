@@ -366,6 +366,65 @@ impl IpeiReport {
     }
 }
 
+/// One line of a month's named payroll (`atalaia ipei payroll`): what a person receives and for which
+/// weapons and laudos.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PayrollLine {
+    /// Matrícula.
+    pub registration: String,
+    /// Name.
+    pub name: String,
+    /// Institution.
+    pub institution: String,
+    /// Centavos received (after the monthly cap).
+    pub amount_centavos: i64,
+    /// Whether the monthly cap cut it.
+    pub capped: bool,
+    /// The weapons it pays for, `BO/item`, seizures then laudos, in the result's order.
+    pub seizures: Vec<String>,
+}
+
+/// The month's named payroll: one line per payment, with the seizures and laudos behind it.
+pub fn payroll(report: &IpeiReport) -> Vec<PayrollLine> {
+    let item_of = |seizure_id: Option<i64>| {
+        report
+            .seizures
+            .iter()
+            .find(|s| Some(s.id) == seizure_id)
+            .map(|s| s.item)
+    };
+    report
+        .payments
+        .iter()
+        .map(|p| {
+            let earns = |shares: &[PersonShare]| {
+                shares
+                    .iter()
+                    .any(|x| x.registration == p.registration && x.amount_cents > 0)
+            };
+            let seizures = report
+                .seizures
+                .iter()
+                .filter(|s| earns(&s.shares))
+                .map(|s| format!("{}/{}", s.bo_number, s.item));
+            let laudos = report.laudos.iter().filter(|l| earns(&l.shares)).map(|l| {
+                match item_of(l.seizure_id) {
+                    Some(item) => format!("{}/{item}", l.bo_number),
+                    None => l.bo_number.clone(),
+                }
+            });
+            PayrollLine {
+                registration: p.registration.clone(),
+                name: p.name.clone(),
+                institution: p.institution.clone(),
+                amount_centavos: p.amount_cents,
+                capped: p.capped,
+                seizures: seizures.chain(laudos).collect(),
+            }
+        })
+        .collect()
+}
+
 /// The weapon's identity for "paid once": its serial (upper-case, letters and digits only) when it has
 /// one, else its BO and item.
 pub fn weapon_key(bo_number: &str, item: u32, serial: &str) -> String {
@@ -1274,6 +1333,41 @@ mod tests {
         assert_eq!(json["seizures"][2]["status"], "duplicate");
         assert_eq!(json["seizures"][2]["reasons"][0], "DUPLICATE");
         assert_eq!(json["units"][1]["status"], "excluded");
+    }
+
+    /// The named payroll of the month worked by hand: each payment with the weapons behind it (PM1's six
+    /// seizures, capped; the experts' laudo of weapon A).
+    #[test]
+    fn the_named_payroll_lists_what_each_payment_is_for() {
+        let r = result(&IpeiParams::decree_default(), &month());
+        let lines = payroll(&r);
+        let got: Vec<(&str, i64, bool, Vec<&str>)> = lines
+            .iter()
+            .map(|l| {
+                (
+                    l.registration.as_str(),
+                    l.amount_centavos,
+                    l.capped,
+                    l.seizures.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "PM1",
+                    100_000,
+                    true,
+                    vec!["A/1", "D/1", "F/1", "G1/1", "G2/1", "G3/1"]
+                ),
+                ("PM2", 25_000, false, vec!["A/1", "D/1"]),
+                ("PM3", 10_000, false, vec!["D/1"]),
+                ("PP1", 15_000, false, vec!["F/1"]),
+                ("SP1", 15_000, false, vec!["A/1"]),
+                ("SP2", 15_000, false, vec!["A/1"]),
+            ]
+        );
     }
 
     #[test]

@@ -1,13 +1,14 @@
 //! The unit head's exclusion list and the named payroll of a RECAP quarter (Art. 9;
-//! goias-cidadao-seguro.md §4): the system proposes each unit's list from the absence records, the head
-//! confirms or amends it (every amendment with a reason), and the payroll pays each operator who stays
-//! the amount of their unit's level.
+//! goias-cidadao-seguro.md §4): the system proposes each unit's list from the absence records and the
+//! days out of service, the head confirms or amends it (every amendment with a reason), and the payroll
+//! accounts for everyone assigned in the quarter — each line paid at a level (or at zero below the
+//! levels), or excluded with a [`PayrollReason`]. Nobody is dropped without a word.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::recap::{Level, Report};
+use crate::recap::{Level, Report, UnitResult};
 use crate::roster::{RosterEntry, RosterReason};
 
 /// One operator of the roster as the payroll needs them.
@@ -41,11 +42,13 @@ pub struct ExclusionLine {
     pub registration: String,
     /// Name.
     pub name: String,
-    /// Absent days in the quarter.
+    /// Days recorded absent in the quarter while assigned.
     pub absent_days: u32,
+    /// Days of the quarter not in service (covered by no assignment).
+    pub not_in_service_days: u32,
     /// Days in the quarter.
     pub quarter_days: u32,
-    /// Whether the system proposes to exclude (absence ≥ `absence_max_pct`).
+    /// Whether the system proposes to exclude (days out ≥ `absence_max_pct`).
     pub proposed: bool,
     /// The final word: the head's amendment if any, else the proposal.
     pub excluded: bool,
@@ -73,6 +76,7 @@ pub fn exclusion_list(
                 registration: p.registration.to_string(),
                 name: p.name.to_string(),
                 absent_days: p.entry.absent_days,
+                not_in_service_days: p.entry.not_in_service_days,
                 quarter_days: p.entry.quarter_days,
                 proposed,
                 excluded: amendment.map_or(proposed, |a| a.excluded),
@@ -112,7 +116,44 @@ impl Amounts {
     }
 }
 
-/// One line of the named payroll.
+/// Why a line of the payroll is not paid (contracts.md: the `reason` of `recap payroll`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PayrollReason {
+    /// Out of service (recorded absences and days not in service) for `absence_max_pct` or more (Art. 9).
+    Absence,
+    /// No assignment to a unit of the program in the quarter.
+    NoAssignment,
+    /// An institution that does not operate the program (Art. 9).
+    InstitutionNotEligible,
+    /// The unit has no index (an area of its circunscrição has none, Art. 7).
+    UnitWithoutIndex,
+    /// The unit credited with the service is not in force at the quarter's end.
+    UnitNotInForce,
+    /// Excluded by the unit head's list, with the head's reason.
+    ListedByUnitHead,
+    /// Excluded by the committee's decision (Art. 13, or an appeal under Art. 14).
+    CommitteeDecision,
+}
+
+impl PayrollReason {
+    /// The reason as users read it (pt-BR).
+    pub fn label_pt(self) -> &'static str {
+        match self {
+            PayrollReason::Absence => "ausência de 60% ou mais do trimestre (Art. 9)",
+            PayrollReason::NoAssignment => "sem lotação no trimestre",
+            PayrollReason::InstitutionNotEligible => "instituição fora do programa (Art. 9)",
+            PayrollReason::UnitWithoutIndex => "unidade sem índice (Art. 7)",
+            PayrollReason::UnitNotInForce => {
+                "unidade extinta ou fora de vigência no fim do trimestre"
+            }
+            PayrollReason::ListedByUnitHead => "excluído pela chefia da unidade",
+            PayrollReason::CommitteeDecision => "decisão do Comitê Gestor",
+        }
+    }
+}
+
+/// One line of the named payroll: an operator assigned in the quarter, paid or excluded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PayLine {
     /// Matrícula.
@@ -121,14 +162,31 @@ pub struct PayLine {
     pub name: String,
     /// Institution.
     pub institution: String,
-    /// The unit credited with their service.
-    pub unit: String,
-    /// The unit's areas.
+    /// The unit credited with their service (none without an assignment).
+    pub unit: Option<String>,
+    /// The unit's areas (empty for a unit not in force).
     pub areas: Vec<String>,
-    /// The unit's level.
+    /// Days in the quarter.
+    pub days_in_quarter: u32,
+    /// Days served at the unit credited.
+    pub days_served: u32,
+    /// Days recorded absent while assigned.
+    pub absent_days: u32,
+    /// Days not in service.
+    pub not_in_service_days: u32,
+    /// The level paid (none when excluded, or below the levels).
     pub level: Option<Level>,
     /// Centavos.
     pub amount_cents: i64,
+    /// Why not paid; `None` for a paid line.
+    pub reason: Option<PayrollReason>,
+}
+
+impl PayLine {
+    /// Excluded (with [`PayLine::reason`]) rather than paid.
+    pub fn excluded(&self) -> bool {
+        self.reason.is_some()
+    }
 }
 
 /// Per unit: how many are paid and how many were left out, and why.
@@ -142,22 +200,55 @@ pub struct UnitSummary {
     pub areas: Vec<String>,
     /// Its level.
     pub level: Option<Level>,
-    /// Operators paid (on the roster and not excluded).
+    /// Operators paid (at the unit's level, or at zero below the levels).
     pub eligible: u32,
     /// Excluded by the absence rule and not kept by the head.
     pub excluded_absence: u32,
     /// Excluded by the head's amendment.
     pub excluded_by_head: u32,
+    /// Excluded for another reason (institution, the unit without an index).
+    pub excluded_other: u32,
     /// Amount per operator, centavos.
     pub amount_cents: i64,
     /// Total, centavos.
     pub total_cents: i64,
 }
 
-/// The named payroll of a quarter: every operator credited to a unit of the report, not excluded (the
-/// head's list where they amended it, the proposal elsewhere), paid their unit's level (Arts. 5, 6, 9).
-/// Operators of units without a level appear with amount zero, so the payroll accounts for everyone
-/// on the roster. Returns the lines (by unit, then registration) and one summary per unit.
+/// Why `p` is not paid, given their unit's result (`None`: not in force) and the head's amendments.
+fn reason_of(
+    p: &Person,
+    unit: Option<&UnitResult>,
+    amendments: &[Amendment],
+) -> Option<PayrollReason> {
+    match p.entry.excluded {
+        Some(RosterReason::InstitutionNotEligible) => {
+            return Some(PayrollReason::InstitutionNotEligible);
+        }
+        Some(RosterReason::NoAssignment) => return Some(PayrollReason::NoAssignment),
+        _ => {}
+    }
+    let Some(unit) = unit else {
+        return Some(PayrollReason::UnitNotInForce);
+    };
+    let proposed = p.entry.excluded == Some(RosterReason::Absence);
+    let word = amendments
+        .iter()
+        .rev()
+        .find(|a| a.registration == p.registration)
+        .map_or(proposed, |a| a.excluded);
+    match (word, proposed) {
+        (true, true) => Some(PayrollReason::Absence),
+        (true, false) => Some(PayrollReason::ListedByUnitHead),
+        _ if unit.index.is_none() => Some(PayrollReason::UnitWithoutIndex),
+        _ => None,
+    }
+}
+
+/// The named payroll of a quarter: one line for everyone assigned in it (`people` with a day of
+/// service), by unit then registration — paid their unit's level (Arts. 5, 6, 9; zero below the levels),
+/// or excluded with the first reason that applies: the institution, the unit not in force, the absence
+/// rule or the head's list (the head's word where they amended the proposal), the unit without an index.
+/// Also one summary per unit of the report.
 pub fn payroll(
     report: &Report,
     people: &[Person],
@@ -165,54 +256,64 @@ pub fn payroll(
     amounts: Amounts,
 ) -> (Vec<PayLine>, Vec<UnitSummary>) {
     let none = Vec::new();
-    let mut lines = Vec::new();
-    let mut summaries = Vec::new();
-    for unit in &report.units {
-        let list = exclusion_list(
-            &unit.code,
-            people,
-            amendments_by_unit.get(&unit.code).unwrap_or(&none),
-        );
-        let amount = amounts.of(unit.level);
-        let mut s = UnitSummary {
-            unit: unit.code.clone(),
-            name: unit.name.clone(),
-            areas: unit.areas.clone(),
-            level: unit.level,
-            eligible: 0,
-            excluded_absence: 0,
-            excluded_by_head: 0,
-            amount_cents: amount,
-            total_cents: 0,
-        };
-        let mut mine: Vec<&ExclusionLine> = list.iter().collect();
-        mine.sort_by(|a, b| a.registration.cmp(&b.registration));
-        for l in mine {
-            if l.excluded {
-                if l.proposed {
-                    s.excluded_absence += 1;
-                } else {
-                    s.excluded_by_head += 1;
-                }
-                continue;
+    let units: BTreeMap<&str, &UnitResult> =
+        report.units.iter().map(|u| (u.code.as_str(), u)).collect();
+    let mut lines: Vec<PayLine> = people
+        .iter()
+        .filter(|p| p.entry.unit.is_some())
+        .map(|p| {
+            let code = p.entry.unit.as_deref().unwrap_or_default();
+            let unit = units.get(code).copied();
+            let amendments = amendments_by_unit.get(code).unwrap_or(&none);
+            let reason = reason_of(p, unit, amendments);
+            let level = unit.and_then(|u| u.level).filter(|_| reason.is_none());
+            PayLine {
+                registration: p.registration.to_string(),
+                name: p.name.to_string(),
+                institution: p.institution.to_string(),
+                unit: p.entry.unit.clone(),
+                areas: unit.map(|u| u.areas.clone()).unwrap_or_default(),
+                days_in_quarter: p.entry.quarter_days,
+                days_served: p.entry.days_served,
+                absent_days: p.entry.absent_days,
+                not_in_service_days: p.entry.not_in_service_days,
+                level,
+                amount_cents: amounts.of(level),
+                reason,
             }
-            s.eligible += 1;
-            s.total_cents += amount;
-            let person = people.iter().find(|p| p.registration == l.registration);
-            lines.push(PayLine {
-                registration: l.registration.clone(),
-                name: l.name.clone(),
-                institution: person
-                    .map(|p| p.institution.to_string())
-                    .unwrap_or_default(),
+        })
+        .collect();
+    lines.sort_by(|a, b| (&a.unit, &a.registration).cmp(&(&b.unit, &b.registration)));
+    let summaries = report
+        .units
+        .iter()
+        .map(|unit| {
+            let mut s = UnitSummary {
                 unit: unit.code.clone(),
+                name: unit.name.clone(),
                 areas: unit.areas.clone(),
                 level: unit.level,
-                amount_cents: amount,
-            });
-        }
-        summaries.push(s);
-    }
+                eligible: 0,
+                excluded_absence: 0,
+                excluded_by_head: 0,
+                excluded_other: 0,
+                amount_cents: amounts.of(unit.level),
+                total_cents: 0,
+            };
+            for l in lines.iter().filter(|l| l.unit.as_ref() == Some(&unit.code)) {
+                match l.reason {
+                    None => {
+                        s.eligible += 1;
+                        s.total_cents += l.amount_cents;
+                    }
+                    Some(PayrollReason::Absence) => s.excluded_absence += 1,
+                    Some(PayrollReason::ListedByUnitHead) => s.excluded_by_head += 1,
+                    Some(_) => s.excluded_other += 1,
+                }
+            }
+            s
+        })
+        .collect();
     (lines, summaries)
 }
 
@@ -227,6 +328,7 @@ mod tests {
             days_served: 91,
             days_by_unit: BTreeMap::from([(unit.to_string(), 91)]),
             absent_days: absent,
+            not_in_service_days: 0,
             quarter_days: 91,
             excluded: excluded.then_some(RosterReason::Absence),
         }
@@ -252,12 +354,19 @@ mod tests {
         let e3 = entry("1BPM", 0, false); // the head excludes them (suspended, say)
         let e4 = entry("1BPM", 60, true); // stays out
         let e5 = entry("2BPM", 0, false); // unit without a level
+        let e6 = entry("9BPM", 0, false); // unit not in force at the quarter's end
+        let mut e7 = entry("1BPM", 0, false); // a municipal guard assigned to the unit
+        e7.excluded = Some(RosterReason::InstitutionNotEligible);
+        let e8 = entry("3BPM", 0, false); // unit without an index
         let people = [
             ("100", &e1),
             ("200", &e2),
             ("300", &e3),
             ("400", &e4),
             ("500", &e5),
+            ("600", &e6),
+            ("700", &e7),
+            ("800", &e8),
         ]
         .map(|(r, e)| Person {
             registration: r,
@@ -286,7 +395,7 @@ mod tests {
                 },
             ],
         )]);
-        let list = exclusion_list("1BPM", &people, &amendments["1BPM"]);
+        let list = exclusion_list("1BPM", &people[..4], &amendments["1BPM"]);
         assert_eq!(list.len(), 4);
         assert_eq!(
             list.iter()
@@ -309,7 +418,16 @@ mod tests {
                 baseline: Baseline::SameQuarterPreviousYear,
             },
             areas: vec![],
-            units: vec![unit("1BPM", Some(Level::Recap1)), unit("2BPM", None)],
+            units: vec![
+                unit("1BPM", Some(Level::Recap1)),
+                unit("2BPM", None),
+                UnitResult {
+                    index: None,
+                    reduction_pct: None,
+                    reasons: vec![crate::recap::Reason::AreaWithoutIndex],
+                    ..unit("3BPM", None)
+                },
+            ],
         };
         let (lines, summaries) = payroll(
             &report,
@@ -317,23 +435,38 @@ mod tests {
             &amendments,
             Amounts::from_reais(1200.0, 600.5),
         );
+        // Everyone is on it: paid, paid at zero, or excluded with the reason.
+        use PayrollReason as R;
         assert_eq!(
             lines
                 .iter()
-                .map(|l| (l.registration.as_str(), l.amount_cents))
+                .map(|l| (l.registration.as_str(), l.amount_cents, l.reason))
                 .collect::<Vec<_>>(),
-            vec![("100", 120_000), ("200", 120_000), ("500", 0)]
+            vec![
+                ("100", 120_000, None),
+                ("200", 120_000, None),
+                ("300", 0, Some(R::ListedByUnitHead)),
+                ("400", 0, Some(R::Absence)),
+                ("700", 0, Some(R::InstitutionNotEligible)),
+                ("500", 0, None),
+                ("800", 0, Some(R::UnitWithoutIndex)),
+                ("600", 0, Some(R::UnitNotInForce)),
+            ]
         );
+        assert_eq!(lines[0].level, Some(Level::Recap1));
+        assert_eq!(lines[2].level, None, "an excluded line has no level");
         assert_eq!(
             (
                 summaries[0].eligible,
                 summaries[0].excluded_absence,
                 summaries[0].excluded_by_head,
+                summaries[0].excluded_other,
                 summaries[0].total_cents
             ),
-            (2, 1, 1, 240_000)
+            (2, 1, 1, 1, 240_000)
         );
         assert_eq!((summaries[1].eligible, summaries[1].total_cents), (1, 0));
+        assert_eq!((summaries[2].eligible, summaries[2].excluded_other), (0, 1));
         assert_eq!(Amounts::from_reais(1200.0, 600.5).recap2_cents, 60_050);
     }
 }

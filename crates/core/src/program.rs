@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ipei::{IpeiParams, Share};
 use crate::recap::{Baseline, CountBy, Pct, RecapParams};
-use crate::{CrimeCode, TerritoryKind};
+use crate::{CrimeCode, Institution, TerritoryKind};
 
 /// The document as stored and edited (field names are the spec's parameter names).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,6 +44,16 @@ pub struct ProgramDocument {
     /// absent in older documents: 0, the day after it ends).
     #[serde(default)]
     pub data_cutoff_days: u32,
+    /// The institutions whose operators the RECAP pays (Art. 9; absent in older documents: the decree's
+    /// five, [`default_eligible_institutions`]).
+    #[serde(default = "default_eligible_institutions")]
+    pub eligible_institutions: Vec<String>,
+}
+
+/// Art. 9's operators: policiais militares (PM), bombeiros militares (BM), policiais civis (PC), policiais
+/// técnico-científicos (SPTC) and the prison system's agents (PP, polícia penal).
+pub fn default_eligible_institutions() -> Vec<String> {
+    ["PM", "BM", "PC", "SPTC", "PP"].map(String::from).to_vec()
 }
 
 /// The longest data cut-off accepted: a quarter's data complete within about a quarter after it.
@@ -89,6 +99,17 @@ pub struct ProgramConfig {
     pub ipei: IpeiParams,
     /// Days after a period ends until it may pay (`crate::closing`).
     pub data_cutoff_days: u32,
+    /// The institutions whose operators the RECAP pays (Art. 9).
+    pub eligible_institutions: Vec<Institution>,
+}
+
+impl ProgramConfig {
+    /// Whether an operator of `institution` (a code as stored) is on the RECAP's roster (Art. 9).
+    pub fn pays_institution(&self, institution: &str) -> bool {
+        institution
+            .parse::<Institution>()
+            .is_ok_and(|i| self.eligible_institutions.contains(&i))
+    }
 }
 
 /// Why a configuration document is refused (pt-BR, naming the field and the value).
@@ -149,6 +170,7 @@ impl ProgramDocument {
             payment: BTreeMap::from([("RECAP1".into(), 0.0), ("RECAP2".into(), 0.0)]),
             ipei: IpeiDocument::default(),
             data_cutoff_days: 0,
+            eligible_institutions: default_eligible_institutions(),
         }
     }
 
@@ -252,7 +274,23 @@ impl ProgramDocument {
                 format!("esperado de 0 a {MAX_DATA_CUTOFF_DAYS} dias"),
             ));
         }
+        if self.eligible_institutions.is_empty() {
+            return Err(field(
+                "eligible_institutions",
+                "[]",
+                "esperada ao menos uma instituição (Art. 9)",
+            ));
+        }
+        let eligible_institutions = self
+            .eligible_institutions
+            .iter()
+            .map(|c| {
+                c.parse::<Institution>()
+                    .map_err(|e| field("eligible_institutions", c, e))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(ProgramConfig {
+            eligible_institutions,
             data_cutoff_days: self.data_cutoff_days,
             ipei,
             recap,
@@ -324,6 +362,35 @@ mod tests {
         );
         d.data_cutoff_days = 90;
         assert_eq!(d.validate().unwrap().data_cutoff_days, 90);
+        // Art. 9's five by default; a document may name others, never none nor a malformed code.
+        let c = ProgramDocument::decree_default().validate().unwrap();
+        assert!(
+            ["PM", "bm", "PC", "SPTC", "AGSEP"]
+                .iter()
+                .all(|i| c.pays_institution(i))
+        );
+        assert!(!c.pays_institution("GCM") && !c.pays_institution("SSP"));
+        let mut d = ProgramDocument::decree_default();
+        d.eligible_institutions = vec![];
+        assert!(d.validate().unwrap_err().to_string().contains("Art. 9"));
+        d.eligible_institutions = vec!["PM".into(), "G C M".into()];
+        assert!(
+            d.validate()
+                .unwrap_err()
+                .to_string()
+                .starts_with("campo `eligible_institutions`: valor `G C M` inválido")
+        );
+        let old: ProgramDocument = serde_json::from_str(
+            r#"{"crimes":["homicidio_doloso"],"baseline":"same_quarter_previous_year","recap2_min_pct":10,
+            "recap1_min_pct":20,"recap1_kinds":["aisp"],"area_kinds":["aisp"],"absence_max_pct":60,
+            "payment":{"RECAP1":0,"RECAP2":0}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (old.data_cutoff_days, old.eligible_institutions),
+            (0, default_eligible_institutions()),
+            "a document saved before these fields"
+        );
         let mut d = ProgramDocument::decree_default();
         d.payment.insert("RECAP3".into(), 10.0);
         assert!(d.validate().unwrap_err().to_string().contains("RECAP3"));

@@ -84,6 +84,8 @@ pub struct RosterSummaryRow {
     pub excluded_absence: u32,
     /// Operators excluded by the unit head's list.
     pub excluded_by_head: u32,
+    /// Operators excluded for another reason (institution, the unit without an index).
+    pub excluded_other: u32,
     /// Amount per eligible operator, in centavos.
     pub amount_cents: i64,
     /// The unit's total, in centavos.
@@ -109,6 +111,8 @@ pub struct PayrollLine {
     pub level: Option<Level>,
     /// Amount, in centavos.
     pub amount_cents: i64,
+    /// Why not paid; `None` for a paid line (the payroll lists everyone assigned in the quarter).
+    pub reason: Option<atalaia_core::payroll::PayrollReason>,
 }
 
 /// Someone who signs the document.

@@ -241,6 +241,7 @@ struct RosterRow {
     eligible: String,
     excluded_absence: String,
     excluded_by_head: String,
+    excluded_other: String,
     amount: String,
     total: String,
 }
@@ -370,6 +371,7 @@ impl TemplateData {
                 eligible: integer(i128::from(r.eligible)),
                 excluded_absence: integer(i128::from(r.excluded_absence)),
                 excluded_by_head: integer(i128::from(r.excluded_by_head)),
+                excluded_other: integer(i128::from(r.excluded_other)),
                 amount: if r.level.is_some() || r.amount_cents != 0 {
                     brl(r.amount_cents)
                 } else {
@@ -388,19 +390,24 @@ impl TemplateData {
             eligible: integer(sum(&|r| i128::from(r.eligible))),
             excluded_absence: integer(sum(&|r| i128::from(r.excluded_absence))),
             excluded_by_head: integer(sum(&|r| i128::from(r.excluded_by_head))),
+            excluded_other: integer(sum(&|r| i128::from(r.excluded_other))),
             amount: String::new(),
             total: brl_wide(sum(&|r| i128::from(r.total_cents))),
         };
         let payroll_total: i128 = doc.payroll.iter().map(|l| i128::from(l.amount_cents)).sum();
+        let paid = doc.payroll.iter().filter(|l| l.reason.is_none()).count();
+        let excluded = doc.payroll.len() - paid;
         let payroll_note = format!(
-            "A folha nominal desta execução ({} {}, total de {}) acompanha este documento em planilha (XLSX, aba “Folha nominal”).",
-            integer(doc.payroll.len() as i128),
-            if doc.payroll.len() == 1 {
-                "servidor"
+            "A folha nominal desta execução ({} {} na folha, total de {}; {} {} com o motivo) acompanha este documento em planilha (XLSX, aba “Folha nominal”).",
+            integer(paid as i128),
+            if paid == 1 { "servidor" } else { "servidores" },
+            brl_wide(payroll_total),
+            integer(excluded as i128),
+            if excluded == 1 {
+                "excluído"
             } else {
-                "servidores"
+                "excluídos"
             },
-            brl_wide(payroll_total)
         );
 
         let memoria = report

@@ -245,12 +245,14 @@ fn roster(ws: &mut Worksheet, doc: &RecapDocument, f: &Formats) -> Result<(), Re
             ("Elegíveis", 10.0),
             ("Excluídos (afastamento)", 13.0),
             ("Excluídos (chefia)", 11.0),
+            ("Excluídos (outros motivos)", 13.0),
             ("Valor por servidor (R$)", 15.0),
             ("Total (R$)", 17.0),
         ],
         f,
     )?;
-    let (mut eligible, mut absence, mut head, mut total) = (0u64, 0u64, 0u64, 0i128);
+    let (mut eligible, mut absence, mut head, mut other, mut total) =
+        (0u64, 0u64, 0u64, 0u64, 0i128);
     for (i, l) in doc.roster.iter().enumerate() {
         let r = row(i);
         ws.write_string(r, 0, &l.unit_code)?;
@@ -260,11 +262,13 @@ fn roster(ws: &mut Worksheet, doc: &RecapDocument, f: &Formats) -> Result<(), Re
         ws.write_number_with_format(r, 4, l.eligible, &f.num0)?;
         ws.write_number_with_format(r, 5, l.excluded_absence, &f.num0)?;
         ws.write_number_with_format(r, 6, l.excluded_by_head, &f.num0)?;
-        ws.write_number_with_format(r, 7, money(l.amount_cents), &f.brl)?;
-        ws.write_number_with_format(r, 8, money(l.total_cents), &f.brl)?;
+        ws.write_number_with_format(r, 7, l.excluded_other, &f.num0)?;
+        ws.write_number_with_format(r, 8, money(l.amount_cents), &f.brl)?;
+        ws.write_number_with_format(r, 9, money(l.total_cents), &f.brl)?;
         eligible += u64::from(l.eligible);
         absence += u64::from(l.excluded_absence);
         head += u64::from(l.excluded_by_head);
+        other += u64::from(l.excluded_other);
         total += i128::from(l.total_cents);
     }
     let r = row(doc.roster.len());
@@ -272,7 +276,8 @@ fn roster(ws: &mut Worksheet, doc: &RecapDocument, f: &Formats) -> Result<(), Re
     ws.write_number_with_format(r, 4, eligible as f64, &f.total_num0)?;
     ws.write_number_with_format(r, 5, absence as f64, &f.total_num0)?;
     ws.write_number_with_format(r, 6, head as f64, &f.total_num0)?;
-    ws.write_number_with_format(r, 8, total as f64 / 100.0, &f.total_brl)?;
+    ws.write_number_with_format(r, 7, other as f64, &f.total_num0)?;
+    ws.write_number_with_format(r, 9, total as f64 / 100.0, &f.total_brl)?;
     Ok(())
 }
 
@@ -289,6 +294,8 @@ fn payroll(ws: &mut Worksheet, doc: &RecapDocument, f: &Formats) -> Result<(), R
             ("Áreas", 20.0),
             ("Nível", 9.0),
             ("Valor (R$)", 14.0),
+            ("Situação", 10.0),
+            ("Motivo da exclusão", 40.0),
         ],
         f,
     )?;
@@ -302,9 +309,21 @@ fn payroll(ws: &mut Worksheet, doc: &RecapDocument, f: &Formats) -> Result<(), R
         ws.write_string(r, 5, l.areas.join(", "))?;
         ws.write_string(r, 6, level_text(l.level))?;
         ws.write_number_with_format(r, 7, money(l.amount_cents), &f.brl)?;
+        ws.write_string(
+            r,
+            8,
+            if l.reason.is_some() {
+                "excluído"
+            } else {
+                "pago"
+            },
+        )?;
+        if let Some(reason) = l.reason {
+            ws.write_string(r, 9, reason.label_pt())?;
+        }
     }
     if !doc.payroll.is_empty() {
-        ws.autofilter(0, 0, row(doc.payroll.len() - 1), 7)?;
+        ws.autofilter(0, 0, row(doc.payroll.len() - 1), 9)?;
     }
     Ok(())
 }

@@ -618,12 +618,13 @@ pub struct RosterLine {
 }
 
 impl Db {
-    /// The roster of `quarter`: every operator with their assignments and absences in it, through the
-    /// core rule of Art. 9 (`atalaia_core::roster`), by registration.
+    /// The roster of `quarter` under `config` (its absence share and eligible institutions): every
+    /// operator with their assignments and absences in it, through the core rule of Art. 9
+    /// (`atalaia_core::roster`), by registration.
     pub async fn roster(
         &self,
         quarter: Quarter,
-        absence_max_pct: atalaia_core::recap::Pct,
+        config: &atalaia_core::program::ProgramConfig,
     ) -> Result<Vec<RosterLine>> {
         use atalaia_core::roster::{Absence, Assignment, AssignmentKind, roster_entry};
         let (q0, q1) = (quarter.first_day(), quarter.last_day());
@@ -684,13 +685,68 @@ impl Db {
                     .cloned()
                     .unwrap_or_default();
                 RosterLine {
-                    entry: roster_entry(quarter, &a, &b, absence_max_pct),
+                    entry: roster_entry(
+                        quarter,
+                        config.pays_institution(&institution),
+                        &a,
+                        &b,
+                        config.absence_max_pct,
+                    ),
                     registration,
                     name,
                     institution,
                 }
             })
             .collect())
+    }
+}
+
+impl Db {
+    /// The roster of `quarter` and the heads' amendments as they stand: what a run freezes.
+    pub async fn roster_snapshot(
+        &self,
+        quarter: Quarter,
+        config: &atalaia_core::program::ProgramConfig,
+    ) -> Result<RosterSnapshot> {
+        let lines = self
+            .roster(quarter, config)
+            .await?
+            .into_iter()
+            .map(|l| FrozenLine {
+                registration: l.registration,
+                name: l.name,
+                institution: l.institution,
+                entry: l.entry,
+            })
+            .collect();
+        let amendments = self
+            .cycle(
+                atalaia_core::cycle::CycleKind::Recap,
+                atalaia_core::cycle::CyclePeriod::Quarter(quarter),
+            )
+            .await?
+            .map(|cy| cy.amendments_by_unit())
+            .unwrap_or_default();
+        Ok(RosterSnapshot { lines, amendments })
+    }
+
+    /// Today's named payroll of `quarter` (`atalaia recap payroll` without a run): the roster and the
+    /// heads' amendments as they stand, paid at today's result. Refused for a quarter that may not pay.
+    pub async fn recap_payroll(
+        &self,
+        quarter: Quarter,
+        today: NaiveDate,
+    ) -> std::result::Result<Vec<atalaia_core::payroll::PayLine>, ComputeError> {
+        let c = self.compute_quarter(quarter, None, today).await?;
+        if let Some(why) = c.not_closed {
+            return Err(StoreError::NotClosed(why).into());
+        }
+        let amounts = atalaia_core::payroll::Amounts::from_reais(
+            c.config.payment_recap1,
+            c.config.payment_recap2,
+        );
+        let snapshot = self.roster_snapshot(quarter, &c.config).await?;
+        Ok(snapshot.payroll(&c.report, amounts).0)
     }
 }
 
@@ -816,26 +872,7 @@ impl Db {
         let result =
             serde_json::to_string(&c.report).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let quarter = c.inputs.quarter;
-        let lines = self
-            .roster(quarter, c.config.absence_max_pct)
-            .await?
-            .into_iter()
-            .map(|l| FrozenLine {
-                registration: l.registration,
-                name: l.name,
-                institution: l.institution,
-                entry: l.entry,
-            })
-            .collect();
-        let amendments = self
-            .cycle(
-                atalaia_core::cycle::CycleKind::Recap,
-                atalaia_core::cycle::CyclePeriod::Quarter(quarter),
-            )
-            .await?
-            .map(|cy| cy.amendments_by_unit())
-            .unwrap_or_default();
-        let roster = serde_json::to_string(&RosterSnapshot { lines, amendments })
+        let roster = serde_json::to_string(&self.roster_snapshot(quarter, &c.config).await?)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         self.save_recap_run(
             &c.report.quarter,

@@ -84,7 +84,7 @@ fn the_text_has_the_results_in_brazilian_format() {
         "R$ 1.234,56",
         "R$ 385.182,72",
         "312",
-        "2 servidores, total de R$ 2.469,12",
+        "2 servidores na folha, total de R$ 2.469,12; 1 excluído com o motivo",
         // Signatures.
         "Goiânia, ____ de __________ de ____.",
         "Ana Beatriz Souza",
@@ -167,5 +167,5 @@ fn empty_inputs_still_make_a_document() {
     assert!(pdf.starts_with(b"%PDF-"));
     let text = squashed(&recap_pdf_text(&doc).expect("text"));
     assert!(text.contains("2º trimestre de 2024"));
-    assert!(text.contains("0 servidores, total de R$ 0,00"));
+    assert!(text.contains("0 servidores na folha, total de R$ 0,00; 0 excluídos com o motivo"));
 }

@@ -136,17 +136,18 @@ fn units_roster_and_payroll() {
     assert_eq!(text(&r, 1, 0), "1BPM");
     assert_eq!(text(&r, 1, 3), "RECAP1");
     assert_eq!(num(&r, 1, 4), 312.0);
-    assert_eq!(num(&r, 1, 7), 1234.56);
-    assert_eq!(num(&r, 1, 8), 385_182.72);
+    assert_eq!(num(&r, 1, 7), 1.0);
+    assert_eq!(num(&r, 1, 8), 1234.56);
+    assert_eq!(num(&r, 1, 9), 385_182.72);
     assert_eq!(text(&r, 4, 0), "Total");
     assert_eq!(
-        (num(&r, 4, 4), num(&r, 4, 5), num(&r, 4, 6)),
-        (312.0, 10.0, 2.0)
+        (num(&r, 4, 4), num(&r, 4, 5), num(&r, 4, 6), num(&r, 4, 7)),
+        (312.0, 10.0, 2.0, 1.0)
     );
-    assert_eq!(num(&r, 4, 8), 385_182.72);
+    assert_eq!(num(&r, 4, 9), 385_182.72);
 
     let p = sheet(&mut wb, "Folha nominal");
-    let header: Vec<String> = (0..8).map(|c| text(&p, 0, c)).collect();
+    let header: Vec<String> = (0..10).map(|c| text(&p, 0, c)).collect();
     assert_eq!(
         header,
         [
@@ -157,14 +158,32 @@ fn units_roster_and_payroll() {
             "Unidade",
             "Áreas",
             "Nível",
-            "Valor (R$)"
+            "Valor (R$)",
+            "Situação",
+            "Motivo da exclusão"
         ]
     );
     assert_eq!(text(&p, 1, 0), "2701234-5");
     assert_eq!(text(&p, 2, 1), "João D'Ávila Gonçalves");
     assert_eq!(text(&p, 1, 6), "RECAP1");
     assert_eq!(num(&p, 1, 7), 1234.56);
-    assert_eq!(p.height(), 3);
+    assert_eq!(text(&p, 1, 8), "pago");
+    // Nobody dropped: the excluded are on the payroll with the reason.
+    assert_eq!(
+        (
+            text(&p, 3, 0),
+            num(&p, 3, 7),
+            text(&p, 3, 8),
+            text(&p, 3, 9)
+        ),
+        (
+            "GCM-0042".into(),
+            0.0,
+            "excluído".into(),
+            "instituição fora do programa (Art. 9)".into()
+        )
+    );
+    assert_eq!(p.height(), 4);
 }
 
 #[test]

@@ -1232,12 +1232,20 @@ mod roster {
     async fn story(db: &Db) {
         let mut tx = db.begin().await.unwrap();
         let imp = new_import(&mut tx, "operators").await;
-        for reg in ["A1", "B2", "C3", "D4"] {
+        // E5 is a municipal guard assigned to a battalion; F6 joined it for the last 10 days (Art. 9).
+        for (reg, institution) in [
+            ("A1", "PM"),
+            ("B2", "PM"),
+            ("C3", "PM"),
+            ("D4", "PM"),
+            ("E5", "GCM"),
+            ("F6", "PM"),
+        ] {
             tx.put_operator(
                 &OperatorInput {
                     registration: reg.into(),
                     name: format!("Operador {reg}"),
-                    institution: "PM".into(),
+                    institution: institution.into(),
                     cpf: None,
                 },
                 imp,
@@ -1266,6 +1274,8 @@ mod roster {
                 Some(d(2024, 5, 31)),
                 "disposicao",
             ),
+            assign("E5", "PM-1BPM", d(2020, 1, 1), None, "lotacao"),
+            assign("F6", "PM-1BPM", d(2024, 6, 21), None, "lotacao"),
         ] {
             tx.put_assignment(&a, imp, false).await.unwrap();
         }
@@ -1289,14 +1299,21 @@ mod roster {
         }
         tx.commit().await.unwrap();
         let q = atalaia_core::Quarter::parse("2024-Q2").unwrap();
-        let lines = db.roster(q, Pct::new(60.0).unwrap()).await.unwrap();
-        let got: Vec<(&str, Option<&str>, u32, Option<RosterReason>)> = lines
+        let config = atalaia_core::program::ProgramDocument::decree_default()
+            .validate()
+            .unwrap();
+        assert_eq!(config.absence_max_pct, Pct::new(60.0).unwrap());
+        let lines = db.roster(q, &config).await.unwrap();
+        // (registration, unit, absent days, days not in service, exclusion)
+        type Line<'a> = (&'a str, Option<&'a str>, u32, u32, Option<RosterReason>);
+        let got: Vec<Line> = lines
             .iter()
             .map(|l| {
                 (
                     l.registration.as_str(),
                     l.entry.unit.as_deref(),
                     l.entry.absent_days,
+                    l.entry.not_in_service_days,
                     l.entry.excluded.clone(),
                 )
             })
@@ -1304,10 +1321,18 @@ mod roster {
         assert_eq!(
             got,
             vec![
-                ("A1", Some("PM-1BPM"), 54, None),
-                ("B2", Some("PM-1BPM"), 55, Some(RosterReason::Absence)),
-                ("C3", Some("PM-7BPM"), 0, None),
-                ("D4", None, 0, Some(RosterReason::NoAssignment)),
+                ("A1", Some("PM-1BPM"), 54, 0, None),
+                ("B2", Some("PM-1BPM"), 55, 0, Some(RosterReason::Absence)),
+                ("C3", Some("PM-7BPM"), 0, 0, None),
+                ("D4", None, 0, 91, Some(RosterReason::NoAssignment)),
+                (
+                    "E5",
+                    Some("PM-1BPM"),
+                    0,
+                    0,
+                    Some(RosterReason::InstitutionNotEligible)
+                ),
+                ("F6", Some("PM-1BPM"), 0, 81, Some(RosterReason::Absence)),
             ]
         );
         assert_eq!(lines[2].entry.days_by_unit["PM-7BPM"], 61);

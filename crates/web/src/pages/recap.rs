@@ -959,6 +959,7 @@ struct SummaryRow {
     eligible: u32,
     excluded_absence: u32,
     excluded_by_head: u32,
+    excluded_other: u32,
     amount: String,
     total: String,
 }
@@ -970,6 +971,8 @@ struct PayRow {
     unit: String,
     level: &'static str,
     amount: String,
+    /// Why excluded (pt-BR); `None` when paid.
+    excluded: Option<&'static str>,
 }
 
 #[derive(Template)]
@@ -1103,6 +1106,7 @@ pub async fn run(
                 eligible: x.eligible,
                 excluded_absence: x.excluded_absence,
                 excluded_by_head: x.excluded_by_head,
+                excluded_other: x.excluded_other,
                 amount: reais(x.amount_cents),
                 total: reais(x.total_cents),
             })
@@ -1114,9 +1118,10 @@ pub async fn run(
                     registration: l.registration.clone(),
                     name: l.name.clone(),
                     institution: l.institution.clone(),
-                    unit: l.unit.clone(),
+                    unit: l.unit.clone().unwrap_or_else(|| "—".into()),
                     level: level_pt(l.level),
                     amount: reais(l.amount_cents),
+                    excluded: l.reason.map(|r| r.label_pt()),
                 })
                 .collect()
         } else {
@@ -1347,6 +1352,7 @@ async fn official_document(
             eligible: x.eligible,
             excluded_absence: x.excluded_absence,
             excluded_by_head: x.excluded_by_head,
+            excluded_other: x.excluded_other,
             amount_cents: x.amount_cents,
             total_cents: x.total_cents,
         })
@@ -1357,11 +1363,12 @@ async fn official_document(
             registration: l.registration.clone(),
             name: l.name.clone(),
             institution: l.institution.clone(),
-            unit_code: l.unit.clone(),
-            unit_name: unit_name(&l.unit),
+            unit_code: l.unit.clone().unwrap_or_default(),
+            unit_name: l.unit.as_deref().map(unit_name).unwrap_or_default(),
             areas: l.areas.clone(),
             level: l.level,
             amount_cents: l.amount_cents,
+            reason: l.reason,
         })
         .collect();
     let signatories = committee_signatories(st).await?;

@@ -75,7 +75,7 @@ async fn unit_page(
         .compute_quarter(q, None, st.config.clock.today())
         .await
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let roster = st.db.roster(q, computed.config.absence_max_pct).await?;
+    let roster = st.db.roster(q, &computed.config).await?;
     let people: Vec<Person> = roster
         .iter()
         .map(|l| Person {
@@ -132,7 +132,16 @@ async fn unit_page(
         let list = exclusion_list(&code, &people, amendments.get(&code).unwrap_or(&none))
             .into_iter()
             .map(|l| ListRow {
-                absence: format!("{} de {} dias", l.absent_days, l.quarter_days),
+                // Art. 9: days not in service count as absence (`atalaia_core::roster`).
+                absence: match l.not_in_service_days {
+                    0 => format!("{} de {} dias", l.absent_days, l.quarter_days),
+                    n => format!(
+                        "{} de {} dias ({} ausente, {n} fora de serviço)",
+                        l.absent_days + n,
+                        l.quarter_days,
+                        l.absent_days
+                    ),
+                },
                 registration: l.registration,
                 name: l.name,
                 proposed: l.proposed,
@@ -241,7 +250,7 @@ pub async fn submit_list(
         .compute_quarter(q, None, st.config.clock.today())
         .await
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let roster = st.db.roster(q, computed.config.absence_max_pct).await?;
+    let roster = st.db.roster(q, &computed.config).await?;
     let people: Vec<Person> = roster
         .iter()
         .map(|l| Person {

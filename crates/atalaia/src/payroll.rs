@@ -1,0 +1,254 @@
+//! `atalaia recap payroll` and `atalaia ipei payroll` (contracts.md §1 and §3): the named payroll of a
+//! period over — today's data, or a saved run — as JSON, CSV or a table for people. Every RECAP line is
+//! an operator assigned in the quarter, paid or excluded with its reason.
+
+use std::process::ExitCode;
+
+use atalaia_core::payroll::{PayLine, PayrollReason};
+use atalaia_core::recap::Level;
+use atalaia_core::{Month, Quarter};
+use atalaia_store::Db;
+use serde::Serialize;
+
+use crate::OutputFormat;
+
+/// One line of `recap payroll`, with contracts.md's names.
+#[derive(Serialize)]
+struct RecapLine<'a> {
+    registration: &'a str,
+    name: &'a str,
+    institution: &'a str,
+    unit: Option<&'a str>,
+    days_in_quarter: u32,
+    days_served: u32,
+    absent_days: u32,
+    not_in_service_days: u32,
+    level: Option<Level>,
+    amount_centavos: i64,
+    excluded: bool,
+    reason: Option<PayrollReason>,
+}
+
+impl<'a> From<&'a PayLine> for RecapLine<'a> {
+    fn from(l: &'a PayLine) -> Self {
+        RecapLine {
+            registration: &l.registration,
+            name: &l.name,
+            institution: &l.institution,
+            unit: l.unit.as_deref(),
+            days_in_quarter: l.days_in_quarter,
+            days_served: l.days_served,
+            absent_days: l.absent_days,
+            not_in_service_days: l.not_in_service_days,
+            level: l.level,
+            amount_centavos: l.amount_cents,
+            excluded: l.excluded(),
+            reason: l.reason,
+        }
+    }
+}
+
+/// A reason's contract code (`ABSENCE`…), as JSON writes it.
+fn code<T: Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// The RECAP payroll of `quarter`: today's (refused before the quarter may pay) or saved run `run`'s.
+pub async fn recap(
+    db: &Db,
+    quarter: Quarter,
+    run: Option<i64>,
+    today: chrono::NaiveDate,
+    format: OutputFormat,
+) -> anyhow::Result<ExitCode> {
+    let lines = match run {
+        None => match db.recap_payroll(quarter, today).await {
+            Ok(lines) => lines,
+            Err(e) => {
+                eprintln!("erro: folha do RECAP não calculada: {e}");
+                return Ok(ExitCode::from(1));
+            }
+        },
+        Some(id) => {
+            let Some(saved) = db.recap_run(id).await? else {
+                eprintln!("erro: --run {id}: execução do RECAP não encontrada");
+                return Ok(ExitCode::from(1));
+            };
+            if saved.quarter != quarter.to_string() {
+                eprintln!(
+                    "erro: --run {id}: a execução é do trimestre {}, não de {quarter}",
+                    saved.quarter
+                );
+                return Ok(ExitCode::from(1));
+            }
+            let replay = saved.replay()?;
+            if replay.roster.is_none() {
+                eprintln!(
+                    "erro: --run {id}: execução salva antes de o quadro de servidores ser congelado com ela"
+                );
+                return Ok(ExitCode::from(1));
+            }
+            replay.payroll().0
+        }
+    };
+    let out: Vec<RecapLine> = lines.iter().map(RecapLine::from).collect();
+    match format {
+        OutputFormat::Json | OutputFormat::Geojson => println!(
+            "{}",
+            serde_json::json!({"quarter": quarter.to_string(), "run": run, "lines": out})
+        ),
+        OutputFormat::Csv => {
+            let mut w = csv::Writer::from_writer(std::io::stdout());
+            w.write_record([
+                "registration",
+                "name",
+                "institution",
+                "unit",
+                "days_in_quarter",
+                "days_served",
+                "absent_days",
+                "not_in_service_days",
+                "level",
+                "amount_centavos",
+                "excluded",
+                "reason",
+            ])?;
+            for l in &out {
+                let cell = |s: &str| atalaia_core::spreadsheet::safe_cell(s).into_owned();
+                w.write_record([
+                    cell(l.registration),
+                    cell(l.name),
+                    cell(l.institution),
+                    cell(l.unit.unwrap_or_default()),
+                    l.days_in_quarter.to_string(),
+                    l.days_served.to_string(),
+                    l.absent_days.to_string(),
+                    l.not_in_service_days.to_string(),
+                    l.level.as_ref().map(code).unwrap_or_default(),
+                    l.amount_centavos.to_string(),
+                    l.excluded.to_string(),
+                    l.reason.as_ref().map(code).unwrap_or_default(),
+                ])?;
+            }
+            w.flush()?;
+        }
+        OutputFormat::Table => {
+            println!("Folha do RECAP — {quarter}");
+            for l in &lines {
+                let situation = match l.reason {
+                    None => atalaia_core::ipei::brl(l.amount_cents),
+                    Some(r) => format!("excluído: {}", r.label_pt()),
+                };
+                println!(
+                    "{:<12} {:<30} {:<6} {:<10} {}",
+                    l.registration,
+                    l.name,
+                    l.institution,
+                    l.unit.as_deref().unwrap_or("—"),
+                    situation
+                );
+            }
+            let paid: i64 = lines.iter().map(|l| l.amount_cents).sum();
+            let excluded = lines.iter().filter(|l| l.excluded()).count();
+            println!(
+                "{} servidores, {excluded} excluídos; total {}",
+                lines.len(),
+                atalaia_core::ipei::brl(paid)
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The IPEI payroll of `month`: today's (refused before the month may pay) or saved run `run`'s.
+pub async fn ipei(
+    db: &Db,
+    month: Month,
+    run: Option<i64>,
+    today: chrono::NaiveDate,
+    format: OutputFormat,
+) -> anyhow::Result<ExitCode> {
+    let report = match run {
+        None => {
+            let computed = match db.ipei_compute(month, today).await {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("erro: folha do IPEI não calculada: {e}");
+                    return Ok(ExitCode::from(1));
+                }
+            };
+            if let Some(why) = computed.not_closed {
+                eprintln!("erro: folha do IPEI não calculada: {why}");
+                return Ok(ExitCode::from(1));
+            }
+            computed.report
+        }
+        Some(id) => {
+            let Some(saved) = db.ipei_run(id).await? else {
+                eprintln!("erro: --run {id}: execução do IPEI não encontrada");
+                return Ok(ExitCode::from(1));
+            };
+            if saved.month != month.to_string() {
+                eprintln!(
+                    "erro: --run {id}: a execução é do mês {}, não de {month}",
+                    saved.month
+                );
+                return Ok(ExitCode::from(1));
+            }
+            saved.replay()?.report
+        }
+    };
+    let lines = atalaia_core::ipei::payroll(&report);
+    match format {
+        OutputFormat::Json | OutputFormat::Geojson => println!(
+            "{}",
+            serde_json::json!({"month": month.to_string(), "run": run, "lines": lines})
+        ),
+        OutputFormat::Csv => {
+            let mut w = csv::Writer::from_writer(std::io::stdout());
+            w.write_record([
+                "registration",
+                "name",
+                "institution",
+                "amount_centavos",
+                "capped",
+                "seizures",
+            ])?;
+            for l in &lines {
+                let cell = |s: &str| atalaia_core::spreadsheet::safe_cell(s).into_owned();
+                w.write_record([
+                    cell(&l.registration),
+                    cell(&l.name),
+                    cell(&l.institution),
+                    l.amount_centavos.to_string(),
+                    l.capped.to_string(),
+                    cell(&l.seizures.join(";")),
+                ])?;
+            }
+            w.flush()?;
+        }
+        OutputFormat::Table => {
+            println!("Folha do IPEI — {}", month.label_pt());
+            for l in &lines {
+                println!(
+                    "{:<12} {:<30} {:<6} {:>14}{}  {}",
+                    l.registration,
+                    l.name,
+                    l.institution,
+                    atalaia_core::ipei::brl(l.amount_centavos),
+                    if l.capped { " (teto)" } else { "" },
+                    l.seizures.join(", ")
+                );
+            }
+            println!(
+                "{} servidores; total {}",
+                lines.len(),
+                atalaia_core::ipei::brl(report.total_cents)
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
