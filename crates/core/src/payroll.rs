@@ -344,6 +344,7 @@ mod tests {
             reduction_pct: Some(50.0),
             level,
             reasons: vec![],
+            memoria: vec![],
         }
     }
 

@@ -59,6 +59,8 @@ pub enum Reason {
     AreaWithoutIndex,
     /// The quarter is not over, or its data not complete (`crate::closing`): figures so far, no level.
     PeriodNotClosed,
+    /// A unit with an area of its circunscrição not in force at the quarter's end (Art. 7).
+    AreaNotInForce,
 }
 
 /// Something to know that does not change the result.
@@ -444,7 +446,7 @@ pub struct UnitResult {
     pub code: String,
     /// Name.
     pub name: String,
-    /// Its areas at the period's end.
+    /// The RECAP areas of its circunscrição at the period's end: the ones its index averages.
     pub areas: Vec<String>,
     /// Mean of its areas' indexes (Art. 7).
     pub index: Option<f64>,
@@ -456,6 +458,8 @@ pub struct UnitResult {
     pub level: Option<Level>,
     /// Why.
     pub reasons: Vec<Reason>,
+    /// How the index was reached (pt-BR): the areas used, those left out and why.
+    pub memoria: Vec<String>,
 }
 
 /// A unit and the codes of the areas it acts in (as of the period's end).
@@ -479,7 +483,8 @@ pub struct RunInputs {
     pub baseline_quarter: Quarter,
     /// The RECAP areas, by code.
     pub areas: Vec<AreaInput>,
-    /// Areas of units outside the RECAP kinds (Art. 7 still averages them).
+    /// Areas of units outside the RECAP kinds: listed in the unit's memória, never averaged (Art. 7,
+    /// [`report`]'s reading).
     pub unit_areas: Vec<AreaInput>,
     /// Units.
     pub units: Vec<UnitInput>,
@@ -548,14 +553,7 @@ pub fn report(params: &RecapParams, inputs: &RunInputs) -> Report {
     let units = inputs
         .units
         .iter()
-        .map(|u| {
-            let mine: Vec<&AreaResult> = u
-                .areas
-                .iter()
-                .filter_map(|code| areas.iter().chain(extra.iter()).find(|a| &a.code == code))
-                .collect();
-            compute_unit(params, &u.code, &u.name, &mine)
-        })
+        .map(|u| unit_of(params, u, &areas, &extra))
         .collect();
     Report {
         quarter: inputs.quarter.to_string(),
@@ -569,6 +567,68 @@ pub fn report(params: &RecapParams, inputs: &RunInputs) -> Report {
         areas,
         units,
     }
+}
+
+/// A unit's result from its circunscrição (Art. 7: "a média aritmética dos índices das áreas em que
+/// atua"). Our reading, so that no area is dropped without a word:
+/// - the areas averaged are those of its circunscrição that are RECAP areas (`areas`: the configured
+///   kinds, AIS/AISP/AISE by default) in force at the quarter's end;
+/// - an area of another kind (a municipality, `extra`) is not a RECAP area: left out, and said so;
+/// - an area of the circunscrição not in force at the quarter's end (unknown, ended) has no index — and
+///   a unit with an area without an index has none: pay is never computed on part of its areas.
+fn unit_of(
+    params: &RecapParams,
+    u: &UnitInput,
+    areas: &[AreaResult],
+    extra: &[AreaResult],
+) -> UnitResult {
+    let mut used = Vec::new();
+    let mut memoria = Vec::new();
+    let mut missing = false;
+    for code in &u.areas {
+        if let Some(a) = areas.iter().find(|a| &a.code == code) {
+            used.push(a);
+        } else if let Some(a) = extra.iter().find(|a| &a.code == code) {
+            let kind = a
+                .kind
+                .parse::<TerritoryKind>()
+                .map_or_else(|_| a.kind.clone(), |k| k.label_pt().to_string());
+            memoria.push(format!(
+                "Área {code} ({}) fora da média: o tipo {kind} não é área do RECAP.",
+                a.name
+            ));
+        } else {
+            missing = true;
+            memoria.push(format!(
+                "Área {code} fora de vigência no fim do trimestre: a unidade fica sem índice."
+            ));
+        }
+    }
+    let mut r = compute_unit(params, &u.code, &u.name, &used);
+    for a in used.iter().filter(|a| a.index.is_none()) {
+        memoria.push(format!(
+            "Área {} ({}) sem índice: a unidade fica sem índice.",
+            a.code, a.name
+        ));
+    }
+    if missing {
+        r.index = None;
+        r.baseline_index = None;
+        r.reduction_pct = None;
+        r.level = None;
+        r.reasons.retain(|x| *x == Reason::AreaWithoutIndex);
+        r.reasons.push(Reason::AreaNotInForce);
+    }
+    memoria.insert(
+        0,
+        if r.areas.is_empty() {
+            "Nenhuma área do RECAP na circunscrição: sem índice.".to_string()
+        } else {
+            format!("Média das áreas {} (Art. 7).", r.areas.join(", "))
+        },
+    );
+    r.memoria = memoria;
+    r
 }
 
 /// Tolerance of a unit's threshold comparison, in percentage points (goias-cidadao-seguro.md §3).
@@ -622,6 +682,7 @@ pub fn compute_unit(
         reduction_pct,
         level,
         reasons,
+        memoria: Vec::new(),
     }
 }
 
@@ -762,6 +823,74 @@ mod tests {
         let u = compute_unit(&p, "PM-1BPM", "1º BPM", &[&a, &c]);
         assert_eq!((u.index, u.level), (None, None));
         assert_eq!(u.reasons, [Reason::AreaWithoutIndex]);
+    }
+
+    /// Art. 7, "a média aritmética dos índices das áreas em que atua", without dropping an area in
+    /// silence. Indexes by hand (three crimes, 100,000 inhabitants): A 20 → 15, B 10 → 9 (AISPs),
+    /// M 40 → 4 (a municipality).
+    /// - U1 acts in A, B and M: the mean of its RECAP areas A and B, 15 → 12 (20 %), M left out and said so
+    ///   (averaging M in would give 23.3 → 9.3, 60 %);
+    /// - U2 acts in A and GONE, an area not in force at the quarter's end: no index, naming GONE (the old
+    ///   code averaged A alone, 25 %: RECAP1);
+    /// - U3 acts in A and N, an AISP without population: no index, naming N.
+    #[test]
+    fn art_7_the_mean_of_the_units_recap_areas_and_no_silent_drop() {
+        let p = RecapParams::decree_default();
+        let named = |code: &str, kind, base: u64, now: u64| AreaInput {
+            code: code.into(),
+            name: format!("Área {code}"),
+            ..area(kind, 100_000, &[base * 3, 0, 0], &[now * 3, 0, 0])
+        };
+        let mut n = named("N", TerritoryKind::Aisp, 10, 9);
+        n.population = Population::Missing;
+        let unit = |code: &str, areas: &[&str]| UnitInput {
+            code: code.into(),
+            name: format!("Unidade {code}"),
+            areas: areas.iter().map(|a| a.to_string()).collect(),
+        };
+        let inputs = RunInputs {
+            quarter: Quarter::parse("2024-Q1").unwrap(),
+            baseline_quarter: Quarter::parse("2023-Q1").unwrap(),
+            areas: vec![
+                named("A", TerritoryKind::Aisp, 20, 15),
+                named("B", TerritoryKind::Aisp, 10, 9),
+                n,
+            ],
+            unit_areas: vec![named("M", TerritoryKind::Municipality, 40, 4)],
+            units: vec![
+                unit("U1", &["A", "B", "M"]),
+                unit("U2", &["A", "GONE"]),
+                unit("U3", &["A", "N"]),
+            ],
+        };
+        let r = report(&p, &inputs);
+        let u1 = &r.units[0];
+        assert_eq!(u1.areas, ["A", "B"]);
+        assert!((u1.baseline_index.unwrap() - 15.0).abs() < 1e-12);
+        assert!((u1.index.unwrap() - 12.0).abs() < 1e-12);
+        assert!((u1.reduction_pct.unwrap() - 20.0).abs() < 1e-9);
+        assert_eq!(u1.level, Some(Level::Recap1));
+        assert_eq!(
+            u1.memoria,
+            [
+                "Média das áreas A, B (Art. 7).",
+                "Área M (Área M) fora da média: o tipo Município não é área do RECAP."
+            ]
+        );
+        let u2 = &r.units[1];
+        assert_eq!((u2.index, u2.reduction_pct, u2.level), (None, None, None));
+        assert_eq!(u2.reasons, [Reason::AreaNotInForce]);
+        assert_eq!(
+            u2.memoria[1],
+            "Área GONE fora de vigência no fim do trimestre: a unidade fica sem índice."
+        );
+        let u3 = &r.units[2];
+        assert_eq!((u3.index, u3.level), (None, None));
+        assert_eq!(u3.reasons, [Reason::AreaWithoutIndex]);
+        assert_eq!(
+            u3.memoria[1],
+            "Área N (Área N) sem índice: a unidade fica sem índice."
+        );
     }
 
     #[test]

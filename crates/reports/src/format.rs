@@ -113,6 +113,7 @@ pub fn reason_label(reason: &Reason) -> &'static str {
         Reason::Recap1NotForKind => "RECAP1 não previsto para o tipo",
         Reason::AreaWithoutIndex => "área sem índice",
         Reason::PeriodNotClosed => "trimestre não encerrado: sem nível",
+        Reason::AreaNotInForce => "área fora de vigência",
     }
 }
 

@@ -410,6 +410,7 @@ impl TemplateData {
             },
         );
 
+        // Areas, then units (Art. 7: the areas averaged and those left out, and why).
         let memoria = report
             .areas
             .iter()
@@ -417,6 +418,16 @@ impl TemplateData {
                 title: format!("{} — {}", a.code, a.name),
                 lines: a.memoria.clone(),
             })
+            .chain(
+                report
+                    .units
+                    .iter()
+                    .filter(|u| !u.memoria.is_empty())
+                    .map(|u| MemoriaBlock {
+                        title: format!("Unidade {} — {}", u.code, u.name),
+                        lines: u.memoria.clone(),
+                    }),
+            )
             .collect();
 
         TemplateData {

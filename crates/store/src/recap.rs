@@ -443,7 +443,8 @@ pub(crate) fn sha256(s: &str) -> String {
 
 impl Db {
     /// Reads every input of `quarter` against `baseline`: the RECAP areas, the units in force at the
-    /// quarter's end, and the areas of those units outside the RECAP kinds (Art. 7 averages them too).
+    /// quarter's end, and the areas of those units outside the RECAP kinds (named in the unit's memória,
+    /// never averaged: `atalaia_core::recap::report`).
     pub async fn recap_run_inputs(
         &self,
         params: &RecapParams,

@@ -68,6 +68,7 @@ fn labels() {
             Reason::PeriodNotClosed,
             "trimestre não encerrado: sem nível",
         ),
+        (Reason::AreaNotInForce, "área fora de vigência"),
     ];
     for (reason, text) in &all {
         assert_eq!(reason_label(reason), *text);

@@ -55,6 +55,7 @@ fn odd_report() -> Report {
             reduction_pct: Some(f64::NAN),
             level: None,
             reasons: vec![],
+            memoria: vec![],
         }],
     }
 }

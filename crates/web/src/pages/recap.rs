@@ -1151,10 +1151,17 @@ pub async fn run(
         areas: rows,
         units: unit_rows(&report.units),
         inputs: input_rows,
+        // Areas, then units (Art. 7: the areas averaged and those left out, and why).
         memoria: report
             .areas
             .iter()
             .map(|a| (format!("{} — {}", a.code, a.name), a.memoria.clone()))
+            .chain(report.units.iter().map(|u| {
+                (
+                    format!("Unidade {} — {}", u.code, u.name),
+                    u.memoria.clone(),
+                )
+            }))
             .collect(),
     })
 }
