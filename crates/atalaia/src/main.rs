@@ -203,6 +203,21 @@ enum RecapCommand {
         #[arg(long)]
         save: bool,
     },
+    /// As ocorrências (ou linhas de contagem) por trás de uma contagem de uma execução salva.
+    Trace {
+        /// A execução salva.
+        #[arg(long)]
+        run: i64,
+        /// Código da área.
+        #[arg(long)]
+        area: String,
+        /// Código do crime (ex.: roubo_veiculo).
+        #[arg(long)]
+        crime: String,
+        /// current (o trimestre) ou base (a base de comparação).
+        #[arg(long, default_value = "current")]
+        period: String,
+    },
     /// A folha nominal de um trimestre encerrado: todos os servidores lotados nele, pagos ou excluídos
     /// com o motivo.
     Payroll {
@@ -720,6 +735,24 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let code = payroll::recap(&db, q, run, now_sao_paulo().date(), cli.format).await;
             db.close().await;
             code
+        }
+        Command::Recap {
+            command:
+                RecapCommand::Trace {
+                    run,
+                    area,
+                    crime,
+                    period,
+                },
+        } => {
+            let Some(period) = atalaia_store::trace::TracePeriod::parse(&period) else {
+                eprintln!("erro: --period `{period}` inválido: esperado current ou base");
+                return Ok(ExitCode::from(2));
+            };
+            let db = connect(&cli.database).await?;
+            let trace = db.recap_trace(run, &area, &crime, period).await;
+            db.close().await;
+            payroll::print_trace(trace?, run, &area, &crime, cli.format)
         }
         Command::Ipei {
             command: IpeiCommand::Payroll { month, run },

@@ -1,6 +1,7 @@
-//! `atalaia recap payroll` and `atalaia ipei payroll` (contracts.md §1 and §3): the named payroll of a
-//! period over — today's data, or a saved run — as JSON, CSV or a table for people. Every RECAP line is
-//! an operator assigned in the quarter, paid or excluded with its reason.
+//! `atalaia recap payroll`, `atalaia ipei payroll` and `atalaia recap trace` (contracts.md §1 and §3): the
+//! named payroll of a period over — today's data, or a saved run — and what a saved run's count rested
+//! on, as JSON, CSV or a table for people. Every RECAP payroll line is an operator assigned in the
+//! quarter, paid or excluded with its reason.
 
 use std::process::ExitCode;
 
@@ -248,6 +249,98 @@ pub async fn ipei(
                 lines.len(),
                 atalaia_core::ipei::brl(report.total_cents)
             );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `recap trace`: the occurrences (and monthly count rows) behind one count of a saved run; exit 1 when
+/// the run, or its sources, or the cell do not exist.
+pub fn print_trace(
+    trace: Option<atalaia_store::trace::Trace>,
+    run: i64,
+    area: &str,
+    crime: &str,
+    format: OutputFormat,
+) -> anyhow::Result<ExitCode> {
+    let Some(t) = trace else {
+        eprintln!(
+            "erro: nada a rastrear para a execução {run}, área `{area}`, crime `{crime}`: a execução não existe, não tem essa contagem ou foi salva antes de congelar as ocorrências"
+        );
+        return Ok(ExitCode::from(1));
+    };
+    let (occurrences, counts): (Vec<_>, Vec<_>) =
+        t.sources.iter().partition(|s| s.source_id.is_some());
+    // By victim, an occurrence may weigh more than one: then each says how much.
+    let weighted = occurrences.iter().any(|s| s.weight != 1);
+    match format {
+        OutputFormat::Json | OutputFormat::Geojson => {
+            let occurrences: Vec<serde_json::Value> = occurrences
+                .iter()
+                .map(|s| {
+                    let mut v = serde_json::json!({"source_id": s.source_id, "occurred_at": s.occurred_at,
+                        "import_id": s.import_id});
+                    if weighted {
+                        v["weight"] = s.weight.into();
+                    }
+                    v
+                })
+                .collect();
+            let counts: Vec<serde_json::Value> = counts
+                .iter()
+                .map(|s| {
+                    serde_json::json!({"month": s.occurred_at.format("%Y-%m").to_string(),
+                    "count": s.weight, "import_id": s.import_id})
+                })
+                .collect();
+            println!(
+                "{}",
+                serde_json::json!({"run": t.run, "area": t.area, "crime": t.crime,
+                    "period": t.period.as_str(), "count": t.count, "sha256": t.sha256,
+                    "occurrences": occurrences, "counts": counts})
+            );
+        }
+        OutputFormat::Csv => {
+            let mut w = csv::Writer::from_writer(std::io::stdout());
+            w.write_record(["source_id", "occurred_at", "import_id", "weight"])?;
+            for s in &t.sources {
+                w.write_record([
+                    atalaia_core::spreadsheet::safe_cell(s.source_id.as_deref().unwrap_or(""))
+                        .into_owned(),
+                    s.occurred_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                    s.import_id.map(|i| i.to_string()).unwrap_or_default(),
+                    s.weight.to_string(),
+                ])?;
+            }
+            w.flush()?;
+        }
+        OutputFormat::Table => {
+            println!(
+                "Execução {} — {} em {} ({}): contagem {}",
+                t.run,
+                t.crime,
+                t.area,
+                match t.period {
+                    atalaia_store::trace::TracePeriod::Current => "trimestre",
+                    atalaia_store::trace::TracePeriod::Base => "base",
+                },
+                t.count
+            );
+            for s in &t.sources {
+                println!(
+                    "{:<24} {}  importação {}{}",
+                    s.source_id.as_deref().unwrap_or("contagem mensal"),
+                    s.occurred_at.format("%d/%m/%Y %H:%M"),
+                    s.import_id
+                        .map(|i| i.to_string())
+                        .unwrap_or_else(|| "—".into()),
+                    if s.weight != 1 {
+                        format!("  ({})", s.weight)
+                    } else {
+                        String::new()
+                    }
+                );
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -515,6 +515,76 @@ fn recap_compute_gives_the_worked_example() {
     let out = recap_2024q1(dir.path());
     let now: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(now["areas"][0]["crimes"][0]["count"], 13);
+    // `recap trace`: the run's 8 homicides rest on January's row of count-only data, as saved — not on
+    // February's 5 imported since.
+    let trace = |period: &str| {
+        let out = atalaia(dir.path())
+            .args([
+                "--format", "json", "recap", "trace", "--run", "1", "--area", "AISPX",
+            ])
+            .args(["--crime", "homicidio_doloso", "--period", period])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let t = trace("current");
+    assert_eq!(
+        (
+            &t["run"],
+            &t["area"],
+            &t["crime"],
+            &t["period"],
+            &t["count"]
+        ),
+        (
+            &serde_json::json!(1),
+            &serde_json::json!("AISPX"),
+            &serde_json::json!("homicidio_doloso"),
+            &serde_json::json!("current"),
+            &serde_json::json!(8)
+        )
+    );
+    assert_eq!(t["occurrences"], serde_json::json!([]));
+    assert_eq!(t["counts"][0]["month"], "2024-01");
+    assert_eq!(t["counts"][0]["count"], 8);
+    assert_eq!(t["counts"].as_array().unwrap().len(), 1);
+    assert_eq!(t["sha256"].as_str().map(str::len), Some(64));
+    assert_eq!(trace("base")["count"], 10);
+    let out = atalaia(dir.path())
+        .args([
+            "recap",
+            "trace",
+            "--run",
+            "1",
+            "--area",
+            "AISPX",
+            "--crime",
+            "homicidio_doloso",
+        ])
+        .args(["--period", "ontem"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = atalaia(dir.path())
+        .args([
+            "recap",
+            "trace",
+            "--run",
+            "9",
+            "--area",
+            "AISPX",
+            "--crime",
+            "homicidio_doloso",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
     // A quarter that is not one is bad usage.
     let out = atalaia(dir.path())
         .args(["recap", "compute", "--quarter", "2024-5"])

@@ -40,6 +40,7 @@ pub mod reminders;
 pub mod selection;
 pub mod territories;
 pub mod testing;
+pub mod trace;
 
 /// Expands `$body` once per backend with `$c` bound to the pool (`&SqlitePool` or `&PgPool`).
 macro_rules! on_db {
@@ -101,6 +102,9 @@ pub enum StoreError {
     /// A period that may not pay yet (`atalaia_core::closing`): no run saved, no cycle opened.
     #[error(transparent)]
     NotClosed(#[from] atalaia_core::closing::NotClosed),
+    /// The data changed between a calculation and its save (`trace`): nothing saved.
+    #[error("{0}")]
+    DataChanged(String),
 }
 
 /// Result of store operations.

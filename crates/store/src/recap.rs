@@ -508,17 +508,20 @@ impl Db {
         inputs: &str,
         result: &str,
         roster: Option<&str>,
+        sources: Option<&[crate::trace::Source]>,
         actor: &str,
         now: chrono::NaiveDateTime,
     ) -> Result<i64> {
         let (inputs_sha, result_sha) = (sha256(inputs), sha256(result));
         let roster_sha = roster.map(sha256);
+        let sources_sha = sources.map(crate::trace::sources_sha256);
         let mut tx = self.begin().await?;
         let id: i64 = crate::on_tx!(&mut tx, |c| {
             sqlx::query_scalar(
                 "INSERT INTO recap_runs (quarter, baseline, config_id, config, inputs, inputs_sha256,
-                     result, result_sha256, created_by, created_at, roster, roster_sha256)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+                     result, result_sha256, created_by, created_at, roster, roster_sha256,
+                     sources_sha256)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
             )
             .bind(quarter)
             .bind(baseline)
@@ -532,15 +535,20 @@ impl Db {
             .bind(now)
             .bind(roster)
             .bind(&roster_sha)
+            .bind(&sources_sha)
             .fetch_one(c)
             .await?
         });
+        if let Some(sources) = sources {
+            tx.put_run_sources(id, sources).await?;
+        }
         tx.audit(
             &crate::audit::AuditEvent::new(actor, "recap.run_saved")
                 .object(format!("recap_run:{id}"))
                 .details(serde_json::json!({"quarter": quarter, "baseline": baseline,
                     "config_id": config_id, "inputs_sha256": inputs_sha, "result_sha256": result_sha,
-                    "roster_sha256": roster_sha})),
+                    "roster_sha256": roster_sha, "sources_sha256": sources_sha,
+                    "sources": sources.map(<[_]>::len)})),
             now,
         )
         .await?;
@@ -875,6 +883,8 @@ impl Db {
         let quarter = c.inputs.quarter;
         let roster = serde_json::to_string(&self.roster_snapshot(quarter, &c.config).await?)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        // What each count rested on, checked against the counts just computed (`crate::trace`).
+        let sources = self.count_sources(&c.config.recap, &c.inputs).await?;
         self.save_recap_run(
             &c.report.quarter,
             &c.report.baseline_quarter,
@@ -883,6 +893,7 @@ impl Db {
             &inputs,
             &result,
             Some(&roster),
+            Some(&sources),
             actor,
             now,
         )

@@ -275,6 +275,11 @@ pub fn routes() -> Vec<Route> {
             pages::recap::run,
         ),
         get(
+            "/recap/execucoes/{id}/ocorrencias",
+            Perm(P::ViewPayroll),
+            pages::trace::page,
+        ),
+        get(
             "/recap/execucoes/{id}/resultado.pdf",
             Perm(P::ViewPayroll),
             pages::recap::run_pdf,

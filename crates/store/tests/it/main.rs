@@ -11,6 +11,7 @@ use atalaia_store::{Db, Tx};
 use chrono::{NaiveDate, NaiveDateTime};
 
 mod evaluation;
+mod trace;
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -1633,6 +1634,7 @@ mod cycles {
                 "{}",
                 "{}",
                 None,
+                None,
                 "user:comite",
                 dt(2024, 4, 9, 9),
             )
@@ -1659,6 +1661,7 @@ mod cycles {
                 "{}",
                 "{}",
                 "{}",
+                None,
                 None,
                 "user:comite",
                 dt(2024, 4, 9, 9),

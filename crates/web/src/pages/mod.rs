@@ -17,6 +17,7 @@ pub mod operators;
 pub mod recap;
 pub mod selection;
 pub mod territories;
+pub mod trace;
 pub mod transparency;
 pub mod unit;
 

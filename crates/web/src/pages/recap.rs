@@ -999,6 +999,9 @@ struct RunPage {
     units: Vec<UnitRow>,
     inputs: Vec<InputRow>,
     memoria: Vec<(String, Vec<String>)>,
+    /// The RECAP areas and crimes (code, name) whose counts can be traced to their occurrences.
+    trace_areas: Vec<(String, String)>,
+    trace_crimes: Vec<(String, String)>,
 }
 
 fn population_pt(p: &atalaia_core::recap::Population) -> String {
@@ -1151,6 +1154,17 @@ pub async fn run(
         areas: rows,
         units: unit_rows(&report.units),
         inputs: input_rows,
+        trace_areas: inputs
+            .areas
+            .iter()
+            .map(|a| (a.code.clone(), a.name.clone()))
+            .collect(),
+        trace_crimes: report
+            .parameters
+            .crimes
+            .iter()
+            .map(|c| (c.clone(), super::trace::crime_pt(c)))
+            .collect(),
         // Areas, then units (Art. 7: the areas averaged and those left out, and why).
         memoria: report
             .areas

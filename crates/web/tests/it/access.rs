@@ -67,6 +67,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("GET", "/recap/execucoes", "nnnYnnnY"),
     ("POST", "/recap/execucoes", "nnnYnnnn"),
     ("GET", "/recap/execucoes/{id}", "nnnYnnnY"),
+    ("GET", "/recap/execucoes/{id}/ocorrencias", "nnnYnnnY"),
     ("GET", "/recap/execucoes/{id}/resultado.pdf", "nnnYnnnY"),
     ("GET", "/recap/execucoes/{id}/resultado.xlsx", "nnnYnnnY"),
     ("POST", "/recap/ciclo", "nnnYnnnn"),

@@ -675,6 +675,48 @@ async fn recap_documents_are_downloaded_by_who_may() {
         .await;
     assert_eq!(again.bytes, pdf.bytes);
 
+    // What a count rested on, from the run's page (goias-cidadao-seguro.md §7), audited.
+    let run = app.db.recap_run(run_id).await.unwrap().unwrap();
+    let area = run.replay().unwrap().inputs.areas[0].code.clone();
+    let trace = app
+        .db
+        .recap_trace(
+            run_id,
+            &area,
+            "roubo_veiculo",
+            atalaia_store::trace::TracePeriod::Current,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        html.body
+            .contains(&format!("action=\"{page}/ocorrencias\""))
+    );
+    let r = app
+        .get(
+            &format!("{page}/ocorrencias?area={area}&crime=roubo_veiculo&periodo=atual"),
+            Some(&committee),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        r.body.contains(&format!(
+            "<dt>Contagem da execução</dt><dd>{}</dd>",
+            trace.count
+        )),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains(&format!("{} origens", trace.sources.len())));
+    assert!(r.body.contains("Roubo de veículo"), "the crime by its name");
+    assert!(
+        actions(&app.db)
+            .await
+            .iter()
+            .any(|(_, a, _)| a == "recap.trace_viewed")
+    );
+
     // The unit head reads neither the whole run's PDF (every unit's people and amounts) nor the named
     // payroll: his unit's part is on his unit's pages (issue 17).
     let chief = app.login("chefe1bpm", "demo-chefe-7872").await.unwrap();
