@@ -458,7 +458,10 @@ pub struct UnitResult {
     pub level: Option<Level>,
     /// Why.
     pub reasons: Vec<Reason>,
-    /// How the index was reached (pt-BR): the areas used, those left out and why.
+    /// How the index was reached (pt-BR): the areas used, those left out and why. Not in the JSON
+    /// (contracts.md §3 has no such field), so results saved before it replay to the same bytes; pages
+    /// and documents read it from the recomputed report.
+    #[serde(skip)]
     pub memoria: Vec<String>,
 }
 
