@@ -10,6 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::decision::{Decision, Effect};
+
 use crate::{Institution, Month};
 
 /// How the amount of one weapon is shared among the operators the BO names (a parameter).
@@ -163,6 +165,10 @@ pub struct MonthInputs {
     pub operators: BTreeMap<String, OperatorFacts>,
     /// Weapons claimed in earlier months.
     pub earlier: Vec<EarlierClaim>,
+    /// The committee's decisions on the month that take effect (`crate::decision`). Absent from runs
+    /// saved before them, and from the JSON when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub decisions: Vec<Decision>,
 }
 
 /// Why a unit is excluded from the month (Art. 15).
@@ -267,6 +273,9 @@ pub struct UnitResult {
     pub seizures: usize,
     /// Seizures paid.
     pub paid: usize,
+    /// The committee's decision that reinstated it, cited (`crate::decision`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision: Option<String>,
 }
 
 /// A seizure's line of the result.
@@ -294,6 +303,9 @@ pub struct SeizureResult {
     pub shares: Vec<PersonShare>,
     /// For a duplicate: the claim it repeats (`BO`, month).
     pub duplicate_of: Option<String>,
+    /// The committee's decision that had it paid, cited (`crate::decision`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision: Option<String>,
 }
 
 /// A laudo's line of the result.
@@ -613,6 +625,28 @@ pub fn result(params: &IpeiParams, inputs: &MonthInputs) -> IpeiReport {
         if !missing.is_empty() {
             reasons.push(UnitReason::MissingBo);
         }
+        // Art. 13/14: the committee reinstates a unit excluded for its deadline or a missing BO copy;
+        // one that sent nothing has nothing to reinstate (Art. 14: no material not delivered).
+        let reinstated = crate::decision::latest(
+            &inputs.decisions,
+            |e| matches!(e, Effect::ReinstateUnit { unit } if unit == code),
+        )
+        .filter(|_| {
+            !reasons.is_empty()
+                && reasons
+                    .iter()
+                    .all(|r| matches!(r, UnitReason::LateSubmission | UnitReason::MissingBo))
+        });
+        let reinstated_line = reinstated.map(|decision| {
+            format!(
+                "Unidade {code}: incluída por {} (excluída por: {}).",
+                decision.cite_pt(),
+                unit_reasons_pt(&reasons)
+            )
+        });
+        if reinstated.is_some() {
+            reasons.clear();
+        }
         let name = d.map(|d| d.name.clone()).unwrap_or_default();
         let line = match reasons.first() {
             None => format!("Unidade {code}: incluída (enviou no prazo, documentação completa)."),
@@ -639,7 +673,7 @@ pub fn result(params: &IpeiParams, inputs: &MonthInputs) -> IpeiReport {
                 format!("Unidade {code}: excluída — {}.", why.join("; "))
             }
         };
-        memoria.push(line);
+        memoria.push(reinstated_line.unwrap_or(line));
         units.insert(
             code.to_string(),
             UnitResult {
@@ -654,6 +688,7 @@ pub fn result(params: &IpeiParams, inputs: &MonthInputs) -> IpeiReport {
                 submitted_on: d.and_then(|d| d.submitted_on),
                 seizures: 0,
                 paid: 0,
+                decision: reinstated.map(Decision::cite_pt),
             },
         );
     }
@@ -734,6 +769,38 @@ pub fn result(params: &IpeiParams, inputs: &MonthInputs) -> IpeiReport {
         {
             reasons.push(SeizureReason::UnitExcluded);
         }
+        // Art. 13/14: the committee has a rejected or duplicate seizure paid — never one the unit did
+        // not deliver, nor one with nobody entitled to the amount.
+        let overturned = crate::decision::latest(
+            &inputs.decisions,
+            |e| matches!(e, Effect::PaySeizure { seizure_id } if *seizure_id == s.id),
+        )
+        .filter(|_| {
+            !reasons.is_empty()
+                && !reasons.iter().any(|r| {
+                    matches!(
+                        r,
+                        SeizureReason::NotDelivered
+                            | SeizureReason::NoOperators
+                            | SeizureReason::NoEntitledOperator
+                    )
+                })
+        });
+        if let Some(decision) = overturned {
+            memoria.push(format!(
+                "Apreensão nº {} (BO {}): paga por {} (antes: {}).",
+                s.id,
+                s.bo_number,
+                decision.cite_pt(),
+                reasons
+                    .iter()
+                    .map(seizure_reason_pt)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ));
+            reasons.clear();
+            duplicate_of = None;
+        }
         let status = if reasons.is_empty() {
             claimed
                 .entry(key.clone())
@@ -779,6 +846,7 @@ pub fn result(params: &IpeiParams, inputs: &MonthInputs) -> IpeiReport {
             operators,
             shares: sh,
             duplicate_of,
+            decision: overturned.map(Decision::cite_pt),
         });
     }
 
@@ -1162,6 +1230,7 @@ mod tests {
                 brand: String::new(),
                 pending: false,
             }],
+            decisions: Vec::new(),
         }
     }
 
@@ -1370,6 +1439,59 @@ mod tests {
         );
     }
 
+    /// Arts. 13 and 14: decisions take effect in the next result, cited. U2 sent late (08/04, after the
+    /// 05/04 deadline: excluded, Art. 15 I); the committee grants its appeal and reinstates it, so H pays
+    /// PM3 R$ 300 (PM3: 100 + 300). It also has B, a duplicate of A, paid (PM2: 250 + 300). It cannot
+    /// have J paid: U1 never delivered it (Art. 14). And U3 reinstated still has I unpaid: I has no BO
+    /// copy (Art. 12), which reinstating the unit does not supply.
+    #[test]
+    fn arts_13_14_decisions_reinstate_a_late_unit_and_pay_a_seizure() {
+        let decided = |act_id, effect| Decision {
+            act_id,
+            decided_on: d(4, 12),
+            text: "Provido".into(),
+            effect,
+        };
+        let mut m = month();
+        m.decisions = vec![
+            decided(31, Effect::ReinstateUnit { unit: "U2".into() }),
+            decided(32, Effect::PaySeizure { seizure_id: 2 }),
+            decided(33, Effect::PaySeizure { seizure_id: 13 }),
+            decided(34, Effect::ReinstateUnit { unit: "U3".into() }),
+        ];
+        let r = result(&IpeiParams::decree_default(), &m);
+        let u2 = r.units.iter().find(|u| u.code == "U2").unwrap();
+        assert_eq!((u2.status, u2.reasons.len()), (UnitStatus::Included, 0));
+        assert_eq!(
+            u2.decision.as_deref(),
+            Some("decisão do Comitê Gestor, ato nº 31 de 12/04/2024: Provido")
+        );
+        assert_eq!(
+            status_of(&r, 7),
+            (SeizureStatus::Paid, vec![], owned(&[("PM3", 30_000)]))
+        );
+        assert_eq!(status_of(&r, 2).0, SeizureStatus::Paid);
+        assert_eq!(status_of(&r, 13).1, [SeizureReason::NotDelivered]);
+        assert_eq!(status_of(&r, 8).1, [SeizureReason::NoBo]);
+        let pay = |reg: &str| {
+            r.payments
+                .iter()
+                .find(|p| p.registration == reg)
+                .unwrap()
+                .amount_cents
+        };
+        assert_eq!((pay("PM3"), pay("PM2")), (40_000, 55_000));
+        assert!(r.memoria.iter().any(|l| l
+            == "Unidade U2: incluída por decisão do Comitê Gestor, ato nº 31 de 12/04/2024: Provido (excluída por: enviou depois do prazo (Art. 15, I))."));
+        assert!(r.memoria.iter().any(|l| l.starts_with(
+            "Apreensão nº 2 (BO B): paga por decisão do Comitê Gestor, ato nº 32 de 12/04/2024: Provido (antes: DUPLICATE"
+        )), "{:#?}", r.memoria);
+        // Without decisions the JSON has no trace of them (results saved before replay unchanged).
+        let plain =
+            serde_json::to_string(&result(&IpeiParams::decree_default(), &month())).unwrap();
+        assert!(!plain.contains("decision"));
+    }
+
     #[test]
     fn each_full_pays_the_whole_amount_to_each() {
         let mut p = IpeiParams::decree_default();
@@ -1432,6 +1554,7 @@ mod tests {
             forensic: Vec::new(),
             operators: BTreeMap::from([("PM1".into(), op("PM", true))]),
             earlier,
+            decisions: Vec::new(),
         }
     }
 

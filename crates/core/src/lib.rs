@@ -20,6 +20,7 @@ pub mod closing;
 pub mod crime;
 pub mod cycle;
 pub mod dates;
+pub mod decision;
 pub mod disclosure;
 pub mod evaluation;
 pub mod evidence;

@@ -90,6 +90,9 @@ fn seizure_reasons(s: &SeizureResult) -> String {
     if let Some(d) = &s.duplicate_of {
         why.push(format!("já apresentada em {d}"));
     }
+    if let Some(d) = &s.decision {
+        why.push(format!("paga por {d}"));
+    }
     why.join("; ")
 }
 
@@ -98,10 +101,10 @@ fn unit_situation(u: &atalaia_core::ipei::UnitResult) -> String {
         UnitStatus::Included => "incluída",
         UnitStatus::Excluded => "excluída (Art. 15)",
     };
-    if u.reasons.is_empty() {
-        head.to_string()
-    } else {
-        format!("{head}: {}", unit_reasons_pt(&u.reasons))
+    match (&u.decision, u.reasons.is_empty()) {
+        (Some(d), _) => format!("{head} por {d}"),
+        (None, true) => head.to_string(),
+        (None, false) => format!("{head}: {}", unit_reasons_pt(&u.reasons)),
     }
 }
 

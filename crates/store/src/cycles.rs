@@ -284,6 +284,26 @@ impl CycleRecord {
         out
     }
 
+    /// The decisions of the cycle that take effect, oldest first (`atalaia_core::decision`): Art. 13
+    /// decisions and granted appeals that carry an effect.
+    pub fn decisions(&self) -> Vec<atalaia_core::decision::Decision> {
+        self.acts
+            .iter()
+            .filter(|a| {
+                a.act == "decision" || (a.act == "appeal_decision" && a.accepted == Some(true))
+            })
+            .filter_map(|a| {
+                let effect = serde_json::from_str(a.payload.as_deref()?).ok()?;
+                Some(atalaia_core::decision::Decision {
+                    act_id: a.id,
+                    decided_on: a.at.date(),
+                    text: a.text.clone(),
+                    effect,
+                })
+            })
+            .collect()
+    }
+
     /// The run the latest close of `step` published.
     pub fn run_of(&self, step: StepKey) -> Option<i64> {
         self.acts
@@ -292,6 +312,11 @@ impl CycleRecord {
             .find(|a| a.act == "close" && a.step == Some(step))
             .and_then(|a| a.run_id)
     }
+}
+
+/// A decision's effect as stored in its act's `payload`.
+fn effect_payload(effect: Option<&atalaia_core::decision::Effect>) -> Option<String> {
+    effect.and_then(|e| serde_json::to_string(e).ok())
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -351,11 +376,15 @@ pub enum ActRequest {
         accepted: bool,
         /// The grounds.
         text: String,
+        /// What a granted appeal changes (`atalaia_core::decision`), if anything.
+        effect: Option<atalaia_core::decision::Effect>,
     },
     /// A committee decision on a case the decree leaves open (Art. 13).
     Decision {
         /// The decision.
         text: String,
+        /// What it changes (`atalaia_core::decision`), if anything.
+        effect: Option<atalaia_core::decision::Effect>,
     },
 }
 
@@ -696,6 +725,7 @@ impl Db {
                     appeal_id,
                     accepted,
                     text,
+                    effect,
                 } => (
                     "appeal_decision",
                     None,
@@ -705,9 +735,9 @@ impl Db {
                     Some(*accepted),
                     text.clone(),
                     String::new(),
-                    None,
+                    effect_payload(effect.as_ref().filter(|_| *accepted)),
                 ),
-                ActRequest::Decision { text } => (
+                ActRequest::Decision { text, effect } => (
                     "decision",
                     None,
                     None,
@@ -716,7 +746,7 @@ impl Db {
                     None,
                     text.clone(),
                     String::new(),
-                    None,
+                    effect_payload(effect.as_ref()),
                 ),
             };
         // Deciding an IPEI appeal applies (granted) or refuses the seizure corrections it proposed (Art. 14).
@@ -781,10 +811,11 @@ impl Db {
             details["proposed_corrections"] = serde_json::json!(proposed);
         }
         if let Some(p) = &payload {
-            let key = if kind == CycleKind::Ipei {
-                "delivery"
-            } else {
-                "amendments"
+            // Every decision is audited with what it changes.
+            let key = match act {
+                "decision" | "appeal_decision" => "effect",
+                _ if kind == CycleKind::Ipei => "delivery",
+                _ => "amendments",
             };
             details[key] = serde_json::from_str(p).unwrap_or_default();
         }
@@ -936,16 +967,24 @@ impl Db {
                     .map_err(Into::into)
             }
             ActRequest::DecideAppeal {
-                appeal_id, text, ..
+                appeal_id,
+                text,
+                accepted,
+                effect,
             } => {
-                let is_appeal = record
+                let Some(appeal) = record
                     .acts
                     .iter()
-                    .any(|a| a.id == *appeal_id && a.act == "appeal");
-                if !is_appeal {
+                    .find(|a| a.id == *appeal_id && a.act == "appeal")
+                else {
                     return Ok(Err(ActRefused::Invalid(format!(
                         "recurso {appeal_id} inexistente neste ciclo"
                     ))));
+                };
+                if let Some(e) = effect.as_ref().filter(|_| *accepted)
+                    && let Err(why) = self.check_effect(record, e, appeal.unit.as_deref()).await?
+                {
+                    return Ok(Err(ActRefused::Invalid(why)));
                 }
                 if record
                     .acts
@@ -960,13 +999,75 @@ impl Db {
                     .map(|_| None)
                     .map_err(Into::into)
             }
-            ActRequest::Decision { text } => {
+            ActRequest::Decision { text, effect } => {
+                if let Some(e) = effect
+                    && let Err(why) = self.check_effect(record, e, None).await?
+                {
+                    return Ok(Err(ActRefused::Invalid(why)));
+                }
                 if text.trim().is_empty() {
                     Err(ActRefused::Rule(cycle::CycleError::TextRequired(
                         "a decisão",
                     )))
                 } else {
                     Ok(None)
+                }
+            }
+        })
+    }
+
+    /// Whether a decision's effect fits the cycle (the program, the period's seizures, existing units
+    /// and operators) and, for an appeal, the appealing unit; the refusal in pt-BR otherwise.
+    async fn check_effect(
+        &self,
+        record: &CycleRecord,
+        effect: &atalaia_core::decision::Effect,
+        appealing: Option<&str>,
+    ) -> Result<std::result::Result<(), String>> {
+        use atalaia_core::decision::Effect;
+        let ipei = record.kind == CycleKind::Ipei;
+        let other_unit = |unit: &str| {
+            appealing.filter(|a| *a != unit).map(|a| {
+                format!("o recurso é da unidade {a}: a decisão não pode alcançar a unidade {unit}")
+            })
+        };
+        Ok(match effect {
+            Effect::ReinstateUnit { .. } | Effect::PaySeizure { .. } if !ipei => {
+                Err("reintegrar unidade e pagar apreensão são decisões do ciclo do IPEI".into())
+            }
+            Effect::IncludeOperator { .. } | Effect::ExcludeOperator { .. } if ipei => {
+                Err("incluir ou excluir servidor é decisão do ciclo do RECAP".into())
+            }
+            Effect::ReinstateUnit { unit } => {
+                if !self.unit_exists(unit).await? {
+                    Err(format!("unidade `{unit}` inexistente"))
+                } else {
+                    other_unit(unit).map_or(Ok(()), Err)
+                }
+            }
+            Effect::PaySeizure { seizure_id } => match self.seizure(*seizure_id).await? {
+                Some(s) if s.month == record.period.code() => {
+                    other_unit(&s.record.unit_code).map_or(Ok(()), Err)
+                }
+                Some(s) => Err(format!(
+                    "a apreensão nº {seizure_id} é do mês {}, não deste ciclo",
+                    s.month
+                )),
+                None => Err(format!("apreensão nº {seizure_id} inexistente")),
+            },
+            Effect::IncludeOperator { registration } | Effect::ExcludeOperator { registration } => {
+                let n: i64 = on_db!(self, |c| {
+                    sqlx::query_scalar("SELECT COUNT(*) FROM operators WHERE registration = $1")
+                        .bind(registration)
+                        .fetch_one(c)
+                        .await?
+                });
+                if n == 0 {
+                    Err(format!(
+                        "servidor de matrícula `{registration}` inexistente"
+                    ))
+                } else {
+                    Ok(())
                 }
             }
         })

@@ -694,6 +694,7 @@ impl Db {
             forensic,
             operators,
             earlier,
+            decisions: cycle.as_ref().map(|c| c.decisions()).unwrap_or_default(),
         })
     }
 

@@ -36,6 +36,10 @@ fn seizure(id: i64, unit: &str, serial: &str, regs: &[&str], flagrante: bool) ->
 }
 
 fn report() -> IpeiReport {
+    report_with(Vec::new())
+}
+
+fn report_with(decisions: Vec<atalaia_core::decision::Decision>) -> IpeiReport {
     let op = |inst: &str| OperatorFacts {
         name: format!("Servidor {inst}"),
         institution: "PM".into(),
@@ -75,6 +79,7 @@ fn report() -> IpeiReport {
             ("PM3".into(), op("3")),
         ]),
         earlier: Vec::new(),
+        decisions,
     };
     let mut r = result(&IpeiParams::decree_default(), &inputs);
     r.stage = "final".into();
@@ -181,4 +186,25 @@ fn the_payroll_workbook() {
     assert_eq!(rows[2][5], Data::Float(150.0));
     assert_eq!(rows[3][0], Data::String("Total".into()));
     assert_eq!(rows[3][5], Data::Float(1150.0));
+}
+
+/// A granted appeal that reinstates the late unit (Arts. 13, 14) is cited where the unit is, and in the
+/// memória: the PDF says on what decision U2's seizure is paid.
+#[test]
+fn a_decision_is_cited_in_the_pdf() {
+    let r = report_with(vec![atalaia_core::decision::Decision {
+        act_id: 41,
+        decided_on: d(4, 12),
+        text: "Recurso provido: o atraso foi do sistema".into(),
+        effect: atalaia_core::decision::Effect::ReinstateUnit { unit: "U2".into() },
+    }]);
+    let doc = document(&r, None);
+    let text = squashed(&ipei_pdf_text(&doc).unwrap());
+    for expected in [
+        "U2 2º BPM 08/04/2024 1 / 1 incluída por decisão do Comitê Gestor, ato nº 41 de 12/04/2024: Recurso provido: o atraso foi do sistema",
+        "Unidade U2: incluída por decisão do Comitê Gestor, ato nº 41 de 12/04/2024",
+        "PM3 PM R$ 300,00 R$ 300,00",
+    ] {
+        assert!(text.contains(expected), "{expected:?} not in {text}");
+    }
 }

@@ -1734,6 +1734,7 @@ mod cycles {
                 appeal_id: appeal,
                 accepted: false,
                 text: "A ocorrência está na AISP1 pelo georreferenciamento.".into(),
+                effect: None,
             },
             "user:comite",
             d(2024, 4, 17),
@@ -1745,7 +1746,8 @@ mod cycles {
                 ActRequest::DecideAppeal {
                     appeal_id: appeal,
                     accepted: true,
-                    text: "x".into()
+                    text: "x".into(),
+                    effect: None,
                 },
                 "user:comite",
                 d(2024, 4, 17)
@@ -1756,6 +1758,7 @@ mod cycles {
         act(
             ActRequest::Decision {
                 text: "Caso omisso: AISE sem população segue sem nível (Art. 13).".into(),
+                effect: None,
             },
             "user:comite",
             d(2024, 4, 17),
@@ -1797,7 +1800,10 @@ mod cycles {
         .unwrap();
         assert_eq!(
             act(
-                ActRequest::Decision { text: " ".into() },
+                ActRequest::Decision {
+                    text: " ".into(),
+                    effect: None,
+                },
                 "user:comite",
                 d(2024, 4, 19)
             )
@@ -2424,6 +2430,7 @@ mod ipei {
                 appeal_id: appeal,
                 accepted: true,
                 text: "Provido: o BO registra o flagrante.".into(),
+                effect: None,
             },
             "user:comite",
             d(2024, 4, 12),

@@ -11,6 +11,7 @@ use askama::Template;
 use atalaia_core::Quarter;
 use atalaia_core::access::Permission;
 use atalaia_core::cycle::{CycleKind, CyclePeriod, Schedule, StepKey};
+use atalaia_core::decision::Effect;
 use atalaia_core::recap::{AreaResult, Level, Reason, UnitResult};
 use atalaia_store::cycles::{ActRequest, CycleRecord};
 use atalaia_store::recap::Computed;
@@ -234,6 +235,14 @@ pub(crate) struct CycleView {
     pub(crate) finished: bool,
 }
 
+/// " — efeito: reintegra a unidade PM-7BPM" for a decision that carries an effect, else nothing.
+fn effect_pt(payload: Option<&str>) -> String {
+    payload
+        .and_then(|p| serde_json::from_str::<Effect>(p).ok())
+        .map(|e| format!(" — efeito: {}", e.label_pt()))
+        .unwrap_or_default()
+}
+
 pub(crate) fn act_views(c: &CycleRecord, which: &str) -> Vec<ActView> {
     c.acts
         .iter()
@@ -260,14 +269,14 @@ pub(crate) fn act_views(c: &CycleRecord, which: &str) -> Vec<ActView> {
                             .unwrap_or(0);
                         format!("{n} alteração(ões) à proposta do sistema")
                     }
-                    _ => a.text.clone(),
+                    _ => format!("{}{}", a.text, effect_pt(a.payload.as_deref())),
                 },
                 by: a.actor.clone(),
                 at: local_time(a.at),
                 late: a.late.then(|| a.justification.clone()),
                 decided: decision.map(|d| {
                     format!(
-                        "{} em {} por {}: {}",
+                        "{} em {} por {}: {}{}",
                         if d.accepted == Some(true) {
                             "Deferido"
                         } else {
@@ -275,7 +284,8 @@ pub(crate) fn act_views(c: &CycleRecord, which: &str) -> Vec<ActView> {
                         },
                         local_time(d.at),
                         d.actor,
-                        d.text
+                        d.text,
+                        effect_pt(d.payload.as_deref())
                     )
                 }),
                 corrections: Vec::new(),
@@ -835,9 +845,52 @@ pub struct CycleForm {
     deferido: String,
     #[serde(default)]
     texto: String,
+    /// What a decision changes: `reintegrar_unidade`, `pagar_apreensao`, `incluir_servidor`,
+    /// `excluir_servidor`, or nothing.
+    #[serde(default)]
+    efeito: String,
+    /// The unit, seizure number or registration the effect applies to.
+    #[serde(default)]
+    alvo: String,
 }
 
 impl CycleForm {
+    /// The effect the form names (`atalaia_core::decision`), if any.
+    fn effect(&self) -> Result<Option<Effect>, AppError> {
+        let target = self.alvo.trim().to_string();
+        if !self.efeito.is_empty() && target.is_empty() {
+            return Err(AppError::BadRequest(
+                "informe a unidade, a apreensão ou a matrícula do efeito".into(),
+            ));
+        }
+        Ok(match self.efeito.as_str() {
+            "" => None,
+            "reintegrar_unidade" => Some(Effect::ReinstateUnit { unit: target }),
+            "pagar_apreensao" => Some(Effect::PaySeizure {
+                seizure_id: target
+                    .trim_start_matches("nº")
+                    .trim()
+                    .parse()
+                    .map_err(|_| {
+                        AppError::BadRequest(format!(
+                            "apreensão `{target}` inválida: esperado o número da apreensão"
+                        ))
+                    })?,
+            }),
+            "incluir_servidor" => Some(Effect::IncludeOperator {
+                registration: target,
+            }),
+            "excluir_servidor" => Some(Effect::ExcludeOperator {
+                registration: target,
+            }),
+            other => {
+                return Err(AppError::BadRequest(format!(
+                    "efeito `{other}` desconhecido"
+                )));
+            }
+        })
+    }
+
     /// The act the form asks for.
     pub(crate) fn request(self) -> Result<ActRequest, AppError> {
         Ok(match self.acao.as_str() {
@@ -858,9 +911,13 @@ impl CycleForm {
                     AppError::BadRequest(format!("recurso `{}` inválido", self.recurso))
                 })?,
                 accepted: self.deferido == "sim",
+                effect: self.effect()?,
                 text: self.texto,
             },
-            "decision" => ActRequest::Decision { text: self.texto },
+            "decision" => ActRequest::Decision {
+                effect: self.effect()?,
+                text: self.texto,
+            },
             other => return Err(AppError::BadRequest(format!("ação `{other}` desconhecida"))),
         })
     }

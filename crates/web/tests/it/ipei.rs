@@ -1,8 +1,9 @@
 //! A whole IPEI month through the pages (issue #5): the committee opens October 2026's cycle; two units
 //! enter seizures by form and spreadsheet, attach BO copies and send (one late, Art. 15 I); the partial
 //! result excludes the late unit and caps one operator (R$ 1.000, no carry-over); an appeal corrects a
-//! field of a delivered seizure and another that would add a seizure is refused (Art. 14); the final
-//! result and payment authorization close the cycle; the audit chain holds.
+//! field of a delivered seizure and another that would add a seizure is refused (Art. 14); the late unit's
+//! appeal is granted and reinstates it (Arts. 13, 14); the final result and payment authorization close
+//! the cycle; the audit chain holds.
 //!
 //! Deadlines worked out by hand on the GO + Goiânia calendar for November 2026 (Mon 2 Finados, Fri 20
 //! Consciência Negra): business days 3, 4, 5, 6, 9 (5th: sending), 10, 11, 12, 13, 16 (10th: partial
@@ -14,7 +15,8 @@
 //! PM-7BPM's S5 (P100925) is lost with its late unit. Partial: P100037 earns 1.200 and gets 1.000 (capped),
 //! P100074 150, P100111 150 — R$ 1.300,00 for the seizures. The appeal makes S2 in flagrante: P100074
 //! 150 + 300 = 450; R$ 1.600,00 for the seizures. The SPTC expert who signed S1's laudo in time gets
-//! R$ 300,00 more in both (Art. 10 §ú): R$ 1.600,00 partial, R$ 1.900,00 final.
+//! R$ 300,00 more in both (Art. 10 §ú): R$ 1.600,00 partial, R$ 1.900,00 final — and R$ 2.200,00 once the
+//! committee reinstates PM-7BPM, whose S5 pays P100925 R$ 300,00.
 
 use atalaia_core::Month;
 use atalaia_core::cycle::{CycleKind, CyclePeriod};
@@ -494,6 +496,25 @@ async fn a_whole_ipei_month_through_the_pages() {
         r.body
     );
     assert_eq!(cycle_of().await.unwrap().acts.len(), acts);
+    // PM-7BPM appeals its exclusion: it sent late because the system was down.
+    let r = app
+        .post_form(
+            "/ipei/unidade/recurso",
+            Some(&chief7),
+            &format!(
+                "csrf_token={c7}&mes=2026-10&unidade=PM-7BPM&texto=O+envio+atrasou+por+falha+do+sistema&apreensao=&justificativa="
+            ),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let appeal7 = cycle_of()
+        .await
+        .unwrap()
+        .acts
+        .iter()
+        .find(|a| a.act == "appeal" && a.unit.as_deref() == Some("PM-7BPM"))
+        .unwrap()
+        .id;
     let appeal = cycle_of()
         .await
         .unwrap()
@@ -524,6 +545,42 @@ async fn a_whole_ipei_month_through_the_pages() {
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
     assert!(app.db.seizure(s2).await.unwrap().unwrap().record.flagrante);
+    // It grants PM-7BPM's appeal and reinstates the unit (Arts. 13, 14): its S5 is paid in the final
+    // result, the decision cited. A decision cannot reach a unit other than the appellant's.
+    let grant7 = |effect: &str| {
+        format!(
+            "csrf_token={cc}&acao=decide&recurso={appeal7}&deferido=sim&texto=Provido:+o+atraso+foi+do+sistema&efeito=reintegrar_unidade&alvo={effect}"
+        )
+    };
+    let r = app
+        .post_form(
+            &format!("/ipei/ciclo/{cycle_id}"),
+            Some(&committee),
+            &grant7("PM-1BPM"),
+        )
+        .await;
+    assert!(
+        r.body.contains(
+            "o recurso é da unidade PM-7BPM: a decisão não pode alcançar a unidade PM-1BPM"
+        ),
+        "{}",
+        r.body
+    );
+    let r = app
+        .post_form(
+            &format!("/ipei/ciclo/{cycle_id}"),
+            Some(&committee),
+            &grant7("PM-7BPM"),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = app.get("/ipei?mes=2026-10", Some(&committee)).await;
+    assert!(
+        page.body
+            .contains("Provido: o atraso foi do sistema — efeito: reintegra a unidade PM-7BPM"),
+        "{}",
+        page.body
+    );
     close("appeals", None, "").await;
     clock.set(nov(23, 10));
     close("validation", None, "").await;
@@ -544,15 +601,35 @@ async fn a_whole_ipei_month_through_the_pages() {
     close("final_result", Some(last.id), "").await;
     close("payment_authorization", None, "").await;
     let report = last.replay().unwrap().report;
-    assert_eq!(report.total_cents, 190_000);
+    // R$ 1.900,00 and PM-7BPM's S5 (P100925, R$ 300,00), reinstated: R$ 2.200,00.
+    assert_eq!(report.total_cents, 220_000);
     assert_eq!(pay(&report, "P100037"), Some((120_000, 100_000, true)));
     assert_eq!(pay(&report, "P100074"), Some((45_000, 45_000, false)));
     assert_eq!(pay(&report, &expert), Some((30_000, 30_000, false)));
     assert_eq!(pay(&report, "P100111"), Some((15_000, 15_000, false)));
+    assert_eq!(pay(&report, "P100925"), Some((30_000, 30_000, false)));
+    let unit7 = report.units.iter().find(|u| u.code == "PM-7BPM").unwrap();
+    assert!(
+        unit7
+            .decision
+            .as_deref()
+            .is_some_and(|d| d.starts_with("decisão do Comitê Gestor, ato nº")
+                && d.ends_with("de 18/11/2026: Provido: o atraso foi do sistema")),
+        "{:?}",
+        unit7.decision
+    );
+    assert!(
+        report
+            .memoria
+            .iter()
+            .any(|l| l.starts_with("Unidade PM-7BPM: incluída por decisão do Comitê Gestor")),
+        "{:#?}",
+        report.memoria
+    );
     let page = app.get("/ipei?mes=2026-10", Some(&committee)).await;
     for text in [
         "Ciclo encerrado: pagamento autorizado.",
-        "R$ 1.900,00",
+        "R$ 2.200,00",
         "limitado ao teto",
         "aplicada",
     ] {
@@ -644,7 +721,7 @@ async fn a_whole_ipei_month_through_the_pages() {
         let total = rows.last().unwrap();
         assert_eq!(
             (total[0].clone(), total[5].clone()),
-            (Data::String("Total".into()), Data::Float(1900.0))
+            (Data::String("Total".into()), Data::Float(2200.0))
         );
     }
 
@@ -669,7 +746,7 @@ async fn a_whole_ipei_month_through_the_pages() {
             count("cycle.appeal"),
             count("cycle.appeal_decision"),
         ),
-        (1, 2, 6, 1, 1)
+        (1, 2, 6, 2, 2)
     );
     assert_eq!(
         (
