@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::decision::{Decision, Effect};
 use crate::recap::{Level, Report, UnitResult};
 use crate::roster::{RosterEntry, RosterReason};
 
@@ -180,6 +181,8 @@ pub struct PayLine {
     pub amount_cents: i64,
     /// Why not paid; `None` for a paid line.
     pub reason: Option<PayrollReason>,
+    /// The committee's decision that included or excluded them, cited (`crate::decision`).
+    pub decision: Option<String>,
 }
 
 impl PayLine {
@@ -214,11 +217,14 @@ pub struct UnitSummary {
     pub total_cents: i64,
 }
 
-/// Why `p` is not paid, given their unit's result (`None`: not in force) and the head's amendments.
+/// Why `p` is not paid, given their unit's result (`None`: not in force), the head's amendments and the
+/// committee's decision about them (Art. 13/14: it includes over the absence rule and the head's list, or
+/// excludes; it cannot pay an institution the decree does not name, nor a unit without a level).
 fn reason_of(
     p: &Person,
     unit: Option<&UnitResult>,
     amendments: &[Amendment],
+    decided: Option<&Effect>,
 ) -> Option<PayrollReason> {
     match p.entry.excluded {
         Some(RosterReason::InstitutionNotEligible) => {
@@ -227,9 +233,18 @@ fn reason_of(
         Some(RosterReason::NoAssignment) => return Some(PayrollReason::NoAssignment),
         _ => {}
     }
+    if matches!(decided, Some(Effect::ExcludeOperator { .. })) {
+        return Some(PayrollReason::CommitteeDecision);
+    }
     let Some(unit) = unit else {
         return Some(PayrollReason::UnitNotInForce);
     };
+    if matches!(decided, Some(Effect::IncludeOperator { .. })) {
+        return unit
+            .index
+            .is_none()
+            .then_some(PayrollReason::UnitWithoutIndex);
+    }
     let proposed = p.entry.excluded == Some(RosterReason::Absence);
     let word = amendments
         .iter()
@@ -246,13 +261,15 @@ fn reason_of(
 
 /// The named payroll of a quarter: one line for everyone assigned in it (`people` with a day of
 /// service), by unit then registration — paid their unit's level (Arts. 5, 6, 9; zero below the levels),
-/// or excluded with the first reason that applies: the institution, the unit not in force, the absence
-/// rule or the head's list (the head's word where they amended the proposal), the unit without an index.
+/// or excluded with the first reason that applies: the institution, the committee's exclusion, the unit
+/// not in force, the absence rule or the head's list (the head's word where they amended the proposal,
+/// the committee's where it included them), the unit without an index.
 /// Also one summary per unit of the report.
 pub fn payroll(
     report: &Report,
     people: &[Person],
     amendments_by_unit: &BTreeMap<String, Vec<Amendment>>,
+    decisions: &[Decision],
     amounts: Amounts,
 ) -> (Vec<PayLine>, Vec<UnitSummary>) {
     let none = Vec::new();
@@ -265,7 +282,11 @@ pub fn payroll(
             let code = p.entry.unit.as_deref().unwrap_or_default();
             let unit = units.get(code).copied();
             let amendments = amendments_by_unit.get(code).unwrap_or(&none);
-            let reason = reason_of(p, unit, amendments);
+            let decision = crate::decision::latest(decisions, |e| {
+                matches!(e, Effect::IncludeOperator { registration } | Effect::ExcludeOperator { registration }
+                    if registration == p.registration)
+            });
+            let reason = reason_of(p, unit, amendments, decision.map(|d| &d.effect));
             let level = unit.and_then(|u| u.level).filter(|_| reason.is_none());
             PayLine {
                 registration: p.registration.to_string(),
@@ -280,6 +301,7 @@ pub fn payroll(
                 level,
                 amount_cents: amounts.of(level),
                 reason,
+                decision: decision.map(Decision::cite_pt),
             }
         })
         .collect();
@@ -434,6 +456,7 @@ mod tests {
             &report,
             &people,
             &amendments,
+            &[],
             Amounts::from_reais(1200.0, 600.5),
         );
         // Everyone is on it: paid, paid at zero, or excluded with the reason.
@@ -468,6 +491,61 @@ mod tests {
         );
         assert_eq!((summaries[1].eligible, summaries[1].total_cents), (1, 0));
         assert_eq!((summaries[2].eligible, summaries[2].excluded_other), (0, 1));
+
+        // Arts. 13/14: the committee keeps 400 (the head confirmed the proposal) and excludes 100; it
+        // cannot pay the guard (700: Art. 9 names the operators).
+        let decided = |act_id, effect| Decision {
+            act_id,
+            decided_on: chrono::NaiveDate::from_ymd_opt(2024, 4, 20).unwrap(),
+            text: "Recurso provido".into(),
+            effect,
+        };
+        let decisions = [
+            decided(
+                5,
+                Effect::IncludeOperator {
+                    registration: "400".into(),
+                },
+            ),
+            decided(
+                6,
+                Effect::ExcludeOperator {
+                    registration: "100".into(),
+                },
+            ),
+            decided(
+                7,
+                Effect::IncludeOperator {
+                    registration: "700".into(),
+                },
+            ),
+        ];
+        let (lines, summaries) = payroll(
+            &report,
+            &people,
+            &amendments,
+            &decisions,
+            Amounts::from_reais(1200.0, 600.5),
+        );
+        let of = |reg: &str| lines.iter().find(|l| l.registration == reg).unwrap();
+        assert_eq!((of("400").amount_cents, of("400").reason), (120_000, None));
+        assert_eq!(
+            of("400").decision.as_deref(),
+            Some("decisão do Comitê Gestor, ato nº 5 de 20/04/2024: Recurso provido")
+        );
+        assert_eq!(
+            (of("100").amount_cents, of("100").reason),
+            (0, Some(R::CommitteeDecision))
+        );
+        assert_eq!(of("700").reason, Some(R::InstitutionNotEligible));
+        assert_eq!(
+            (
+                summaries[0].eligible,
+                summaries[0].excluded_absence,
+                summaries[0].excluded_other
+            ),
+            (2, 0, 2)
+        );
         assert_eq!(Amounts::from_reais(1200.0, 600.5).recap2_cents, 60_050);
     }
 }

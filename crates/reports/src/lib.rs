@@ -113,6 +113,8 @@ pub struct PayrollLine {
     pub amount_cents: i64,
     /// Why not paid; `None` for a paid line (the payroll lists everyone assigned in the quarter).
     pub reason: Option<atalaia_core::payroll::PayrollReason>,
+    /// The committee's decision that included or excluded the operator, cited.
+    pub decision: Option<String>,
 }
 
 /// Someone who signs the document.

@@ -318,8 +318,14 @@ fn payroll(ws: &mut Worksheet, doc: &RecapDocument, f: &Formats) -> Result<(), R
                 "pago"
             },
         )?;
-        if let Some(reason) = l.reason {
-            ws.write_string(r, 9, reason.label_pt())?;
+        let why = match (l.reason, &l.decision) {
+            (Some(reason), Some(d)) => Some(format!("{}: {d}", reason.label_pt())),
+            (Some(reason), None) => Some(reason.label_pt().to_string()),
+            (None, Some(d)) => Some(format!("incluído por {d}")),
+            (None, None) => None,
+        };
+        if let Some(why) = why {
+            ws.write_string(r, 9, why)?;
         }
     }
     if !doc.payroll.is_empty() {

@@ -277,6 +277,10 @@ pub struct RosterSnapshot {
     pub lines: Vec<FrozenLine>,
     /// Each unit's amendments received by the time of the run.
     pub amendments: std::collections::BTreeMap<String, Vec<atalaia_core::payroll::Amendment>>,
+    /// The committee's decisions including or excluding operators by then (absent from runs saved
+    /// before them).
+    #[serde(default)]
+    pub decisions: Vec<atalaia_core::decision::Decision>,
 }
 
 /// One operator in a [`RosterSnapshot`].
@@ -312,7 +316,7 @@ impl RosterSnapshot {
                 entry: &l.entry,
             })
             .collect();
-        atalaia_core::payroll::payroll(report, &people, &self.amendments, amounts)
+        atalaia_core::payroll::payroll(report, &people, &self.amendments, &self.decisions, amounts)
     }
 }
 
@@ -728,15 +732,22 @@ impl Db {
                 entry: l.entry,
             })
             .collect();
-        let amendments = self
+        let cycle = self
             .cycle(
                 atalaia_core::cycle::CycleKind::Recap,
                 atalaia_core::cycle::CyclePeriod::Quarter(quarter),
             )
-            .await?
+            .await?;
+        let amendments = cycle
+            .as_ref()
             .map(|cy| cy.amendments_by_unit())
             .unwrap_or_default();
-        Ok(RosterSnapshot { lines, amendments })
+        let decisions = cycle.map(|cy| cy.decisions()).unwrap_or_default();
+        Ok(RosterSnapshot {
+            lines,
+            amendments,
+            decisions,
+        })
     }
 
     /// Today's named payroll of `quarter` (`atalaia recap payroll` without a run): the roster and the

@@ -182,6 +182,7 @@ pub fn sample_document(report: &Report) -> RecapDocument<'_> {
                 level: Some(Level::Recap1),
                 amount_cents: AMOUNT,
                 reason: None,
+                decision: None,
             },
             PayrollLine {
                 registration: "2709876-0".into(),
@@ -193,6 +194,7 @@ pub fn sample_document(report: &Report) -> RecapDocument<'_> {
                 level: Some(Level::Recap1),
                 amount_cents: AMOUNT,
                 reason: None,
+                decision: None,
             },
             PayrollLine {
                 registration: "GCM-0042".into(),
@@ -204,6 +206,7 @@ pub fn sample_document(report: &Report) -> RecapDocument<'_> {
                 level: None,
                 amount_cents: 0,
                 reason: Some(atalaia_core::payroll::PayrollReason::InstitutionNotEligible),
+                decision: None,
             },
         ],
         signatories: vec![

@@ -1765,6 +1765,40 @@ mod cycles {
         )
         .await
         .unwrap();
+        // An effect must fit the cycle: no IPEI effect on a RECAP cycle, no operator that does not exist.
+        for (effect, says) in [
+            (
+                atalaia_core::decision::Effect::PaySeizure { seizure_id: 1 },
+                "são decisões do ciclo do IPEI",
+            ),
+            (
+                atalaia_core::decision::Effect::IncludeOperator {
+                    registration: "Z9".into(),
+                },
+                "servidor de matrícula `Z9` inexistente",
+            ),
+        ] {
+            let refused = act(
+                ActRequest::Decision {
+                    text: "x".into(),
+                    effect: Some(effect),
+                },
+                "user:comite",
+                d(2024, 4, 17),
+            )
+            .await
+            .unwrap_err();
+            assert!(refused.to_string().contains(says), "{refused}");
+        }
+        assert!(
+            db.cycle(CycleKind::Recap, q)
+                .await
+                .unwrap()
+                .unwrap()
+                .decisions()
+                .is_empty(),
+            "a decision without an effect changes nothing"
+        );
         act(
             ActRequest::Close {
                 step: StepKey::Validation,

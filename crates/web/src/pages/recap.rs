@@ -1029,7 +1029,7 @@ struct PayRow {
     level: &'static str,
     amount: String,
     /// Why excluded (pt-BR); `None` when paid.
-    excluded: Option<&'static str>,
+    excluded: Option<String>,
 }
 
 #[derive(Template)]
@@ -1181,7 +1181,10 @@ pub async fn run(
                     unit: l.unit.clone().unwrap_or_else(|| "—".into()),
                     level: level_pt(l.level),
                     amount: reais(l.amount_cents),
-                    excluded: l.reason.map(|r| r.label_pt()),
+                    excluded: l.reason.map(|r| match &l.decision {
+                        Some(d) => format!("{}: {d}", r.label_pt()),
+                        None => r.label_pt().to_string(),
+                    }),
                 })
                 .collect()
         } else {
@@ -1447,6 +1450,7 @@ async fn official_document(
             level: l.level,
             amount_cents: l.amount_cents,
             reason: l.reason,
+            decision: l.decision.clone(),
         })
         .collect();
     let signatories = committee_signatories(st).await?;
