@@ -339,6 +339,51 @@ pub fn payroll(
     (lines, summaries)
 }
 
+/// One person whose pay differs between the run paid and another run of the same period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PayChange {
+    /// Matrícula.
+    pub registration: String,
+    /// Name.
+    pub name: String,
+    /// Centavos in the run paid (`None`: not on it).
+    pub paid_cents: Option<i64>,
+    /// Centavos in the other run (`None`: not on it).
+    pub now_cents: Option<i64>,
+}
+
+/// What changed between the run paid and another (the Anexo Único pays once: a later run of a paid
+/// period is read against it): everyone whose amount differs or who is on one payroll only, by
+/// registration. Each side is (registration, name, centavos).
+pub fn changes_since_paid(
+    paid: &[(String, String, i64)],
+    now: &[(String, String, i64)],
+) -> Vec<PayChange> {
+    let paid_by: BTreeMap<&str, (&str, i64)> = paid
+        .iter()
+        .map(|(r, n, c)| (r.as_str(), (n.as_str(), *c)))
+        .collect();
+    let now_by: BTreeMap<&str, (&str, i64)> = now
+        .iter()
+        .map(|(r, n, c)| (r.as_str(), (n.as_str(), *c)))
+        .collect();
+    let mut regs: Vec<&str> = paid_by.keys().chain(now_by.keys()).copied().collect();
+    regs.sort_unstable();
+    regs.dedup();
+    regs.into_iter()
+        .filter_map(|r| {
+            let (p, n) = (paid_by.get(r), now_by.get(r));
+            let (pc, nc) = (p.map(|x| x.1), n.map(|x| x.1));
+            (pc.unwrap_or(0) != nc.unwrap_or(0)).then(|| PayChange {
+                registration: r.to_string(),
+                name: n.or(p).map(|x| x.0.to_string()).unwrap_or_default(),
+                paid_cents: pc,
+                now_cents: nc,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -547,5 +592,25 @@ mod tests {
             (2, 0, 2)
         );
         assert_eq!(Amounts::from_reais(1200.0, 600.5).recap2_cents, 60_050);
+    }
+
+    /// A second run of a paid period says who would get a different amount; equal amounts (also 0 against
+    /// absent) are no change.
+    #[test]
+    fn a_later_run_is_read_against_the_one_paid() {
+        let line = |r: &str, c: i64| (r.to_string(), format!("Servidor {r}"), c);
+        let paid = [line("A", 120_000), line("B", 120_000), line("C", 0)];
+        let now = [line("A", 120_000), line("B", 60_050), line("D", 60_050)];
+        let got: Vec<(String, Option<i64>, Option<i64>)> = changes_since_paid(&paid, &now)
+            .into_iter()
+            .map(|c| (c.registration, c.paid_cents, c.now_cents))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("B".to_string(), Some(120_000), Some(60_050)),
+                ("D".to_string(), None, Some(60_050)),
+            ]
+        );
     }
 }

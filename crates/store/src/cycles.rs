@@ -314,6 +314,89 @@ impl CycleRecord {
     }
 }
 
+/// A recorded payment (`ActRequest::Payment`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentRecord {
+    /// The act.
+    pub act_id: i64,
+    /// The run paid.
+    pub run_id: i64,
+    /// SHA-256 of the payroll file paid.
+    pub payroll_sha256: String,
+    /// When.
+    pub paid_on: NaiveDate,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct PaymentJson {
+    payroll_sha256: String,
+    paid_on: NaiveDate,
+}
+
+impl CycleRecord {
+    /// The period's payment, if recorded.
+    pub fn payment(&self) -> Option<PaymentRecord> {
+        self.acts.iter().find(|a| a.act == "payment").and_then(|a| {
+            let p: PaymentJson = serde_json::from_str(a.payload.as_deref()?).ok()?;
+            Some(PaymentRecord {
+                act_id: a.id,
+                run_id: a.run_id?,
+                payroll_sha256: p.payroll_sha256,
+                paid_on: p.paid_on,
+            })
+        })
+    }
+}
+
+/// Why a payment cannot be recorded (pt-BR), or `None` when it can: only once, only after the payment
+/// authorization, only of the run the final result published, with the payroll file's SHA-256, on a day
+/// not before the authorization nor after today.
+fn payment_refusal(
+    record: &CycleRecord,
+    state: &CycleState,
+    run_id: i64,
+    sha: &str,
+    paid_on: NaiveDate,
+    today: NaiveDate,
+) -> Option<String> {
+    if let Some(p) = record.payment() {
+        return Some(format!(
+            "o pagamento já foi registrado (execução nº {}, em {})",
+            p.run_id,
+            p.paid_on.format("%d/%m/%Y")
+        ));
+    }
+    if !state.closed.contains(&StepKey::PaymentAuthorization) {
+        return Some("o pagamento só se registra depois da autorização do pagamento".into());
+    }
+    let authorized = record.run_of(StepKey::FinalResult);
+    if authorized != Some(run_id) {
+        return Some(format!(
+            "a execução nº {run_id} não é a do resultado final autorizado{}",
+            authorized.map(|r| format!(" (nº {r})")).unwrap_or_default()
+        ));
+    }
+    let sha = sha.trim();
+    if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Some(format!(
+            "SHA-256 `{sha}` inválido: esperados 64 caracteres hexadecimais (o resumo do arquivo da folha paga)"
+        ));
+    }
+    let authorized_on = record
+        .acts
+        .iter()
+        .rev()
+        .find(|a| a.act == "close" && a.step == Some(StepKey::PaymentAuthorization))
+        .map(|a| a.at.date());
+    if authorized_on.is_some_and(|d| paid_on < d) || paid_on > today {
+        return Some(format!(
+            "data do pagamento {} fora do intervalo: entre a autorização e hoje",
+            paid_on.format("%d/%m/%Y")
+        ));
+    }
+    None
+}
+
 /// A decision's effect as stored in its act's `payload`.
 fn effect_payload(effect: Option<&atalaia_core::decision::Effect>) -> Option<String> {
     effect.and_then(|e| serde_json::to_string(e).ok())
@@ -378,6 +461,17 @@ pub enum ActRequest {
         text: String,
         /// What a granted appeal changes (`atalaia_core::decision`), if anything.
         effect: Option<atalaia_core::decision::Effect>,
+    },
+    /// The committee records the payment of the authorized run (Anexo Único: paid in the month after
+    /// the final result): the payroll file's SHA-256 and the day it was paid. Once paid, the period's
+    /// result steps are never closed again.
+    Payment {
+        /// The run the final result published and the committee authorized.
+        run_id: i64,
+        /// SHA-256 (hex) of the payroll file sent for payment.
+        payroll_sha256: String,
+        /// The day it was paid.
+        paid_on: NaiveDate,
     },
     /// A committee decision on a case the decree leaves open (Art. 13).
     Decision {
@@ -737,6 +831,25 @@ impl Db {
                     String::new(),
                     effect_payload(effect.as_ref().filter(|_| *accepted)),
                 ),
+                ActRequest::Payment {
+                    run_id,
+                    payroll_sha256,
+                    paid_on,
+                } => (
+                    "payment",
+                    None,
+                    None,
+                    Some(*run_id),
+                    None,
+                    None,
+                    String::new(),
+                    String::new(),
+                    serde_json::to_string(&PaymentJson {
+                        payroll_sha256: payroll_sha256.trim().to_ascii_lowercase(),
+                        paid_on: *paid_on,
+                    })
+                    .ok(),
+                ),
                 ActRequest::Decision { text, effect } => (
                     "decision",
                     None,
@@ -814,6 +927,7 @@ impl Db {
             // Every decision is audited with what it changes.
             let key = match act {
                 "decision" | "appeal_decision" => "effect",
+                "payment" => "payment",
                 _ if kind == CycleKind::Ipei => "delivery",
                 _ => "amendments",
             };
@@ -886,6 +1000,13 @@ impl Db {
                             ))));
                         }
                     }
+                }
+                if let Some(p) = record.payment() {
+                    return Ok(Err(ActRefused::Invalid(format!(
+                        "o período já foi pago (execução nº {}, em {}): nenhuma etapa se fecha de novo",
+                        p.run_id,
+                        p.paid_on.format("%d/%m/%Y")
+                    ))));
                 }
                 let run = run_id
                     .filter(|_| matches!(step, StepKey::PartialResult | StepKey::FinalResult));
@@ -999,6 +1120,14 @@ impl Db {
                     .map(|_| None)
                     .map_err(Into::into)
             }
+            ActRequest::Payment {
+                run_id,
+                payroll_sha256,
+                paid_on,
+            } => match payment_refusal(record, state, *run_id, payroll_sha256, *paid_on, today) {
+                Some(why) => Err(ActRefused::Invalid(why)),
+                None => Ok(None),
+            },
             ActRequest::Decision { text, effect } => {
                 if let Some(e) = effect
                     && let Err(why) = self.check_effect(record, e, None).await?

@@ -1889,6 +1889,65 @@ mod cycles {
             "{}",
             audit[8].details
         );
+
+        // The payment step: only the authorized run, with its payroll file's SHA-256, once; after it no
+        // step closes again (a paid run is never re-authorized).
+        let sha = "ab".repeat(32);
+        let pay = |run_id: i64, sha: &str, on: NaiveDate| ActRequest::Payment {
+            run_id,
+            payroll_sha256: sha.to_string(),
+            paid_on: on,
+        };
+        for (request, says) in [
+            (
+                pay(other, &sha, d(2024, 5, 6)),
+                "não é a do resultado final autorizado",
+            ),
+            (pay(run, "abc", d(2024, 5, 6)), "SHA-256 `abc` inválido"),
+            (pay(run, &sha, d(2024, 5, 9)), "fora do intervalo"),
+        ] {
+            let refused = act(request, "user:comite", d(2024, 5, 8))
+                .await
+                .unwrap_err();
+            assert!(refused.to_string().contains(says), "{refused}");
+        }
+        act(
+            pay(run, &sha.to_uppercase(), d(2024, 5, 6)),
+            "user:comite",
+            d(2024, 5, 8),
+        )
+        .await
+        .unwrap();
+        let paid = db
+            .cycle(CycleKind::Recap, q)
+            .await
+            .unwrap()
+            .unwrap()
+            .payment()
+            .unwrap();
+        assert_eq!(
+            (paid.run_id, paid.payroll_sha256.as_str(), paid.paid_on),
+            (run, sha.as_str(), d(2024, 5, 6))
+        );
+        let again = act(pay(run, &sha, d(2024, 5, 7)), "user:comite", d(2024, 5, 8))
+            .await
+            .unwrap_err();
+        assert!(again.to_string().contains("já foi registrado"), "{again}");
+        let reclose = act(
+            ActRequest::Close {
+                step: StepKey::PaymentAuthorization,
+                justification: "de novo".into(),
+                run_id: None,
+            },
+            "user:comite",
+            d(2024, 5, 8),
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            reclose.to_string().contains("o período já foi pago"),
+            "{reclose}"
+        );
     }
 
     /// Two people acting on one state of the cycle: the second gets a conflict, nothing is written twice.

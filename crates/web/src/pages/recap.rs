@@ -233,6 +233,10 @@ pub(crate) struct CycleView {
     pub(crate) decisions: Vec<ActView>,
     pub(crate) submissions: Vec<ActView>,
     pub(crate) finished: bool,
+    /// The recorded payment, in words.
+    pub(crate) paid: Option<String>,
+    /// The authorized run whose payment can be recorded now.
+    pub(crate) pay_run: Option<i64>,
 }
 
 /// " — efeito: reintegra a unidade PM-7BPM" for a decision that carries an effect, else nothing.
@@ -366,6 +370,7 @@ pub(crate) async fn cycle_view(st: &AppState, c: &CycleRecord) -> Result<CycleVi
                 .collect();
         }
     }
+    let payment = c.payment();
     Ok(CycleView {
         id: c.id,
         steps,
@@ -373,6 +378,20 @@ pub(crate) async fn cycle_view(st: &AppState, c: &CycleRecord) -> Result<CycleVi
         decisions: act_views(c, "decision"),
         submissions: act_views(c, "submission"),
         finished: current.is_none(),
+        paid: payment.as_ref().map(|p| {
+            format!(
+                "Pago em {}: execução nº {}, folha com SHA-256 {}.",
+                p.paid_on.format("%d/%m/%Y"),
+                p.run_id,
+                p.payroll_sha256
+            )
+        }),
+        // The payment step follows the authorization, for the run the final result published.
+        pay_run: payment
+            .is_none()
+            .then(|| c.run_of(StepKey::FinalResult))
+            .flatten()
+            .filter(|_| current.is_none()),
     })
 }
 
@@ -831,7 +850,7 @@ pub async fn open_cycle(
 /// The committee's acts on a cycle (RECAP's and IPEI's pages post the same form).
 #[derive(Debug, Deserialize)]
 pub struct CycleForm {
-    /// `close`, `decide` or `decision`.
+    /// `close`, `decide`, `decision` or `payment`.
     acao: String,
     #[serde(default)]
     etapa: String,
@@ -852,6 +871,12 @@ pub struct CycleForm {
     /// The unit, seizure number or registration the effect applies to.
     #[serde(default)]
     alvo: String,
+    /// Payment: the payroll file's SHA-256.
+    #[serde(default)]
+    sha256: String,
+    /// Payment: the day paid (AAAA-MM-DD or DD/MM/AAAA).
+    #[serde(default)]
+    pago_em: String,
 }
 
 impl CycleForm {
@@ -917,6 +942,18 @@ impl CycleForm {
             "decision" => ActRequest::Decision {
                 effect: self.effect()?,
                 text: self.texto,
+            },
+            "payment" => ActRequest::Payment {
+                run_id: self.execucao.trim().parse().map_err(|_| {
+                    AppError::BadRequest(format!(
+                        "execução `{}` inválida: esperado o número",
+                        self.execucao
+                    ))
+                })?,
+                paid_on: atalaia_core::parse_date(self.pago_em.trim()).map_err(|e| {
+                    AppError::BadRequest(format!("data do pagamento `{}`: {e}", self.pago_em))
+                })?,
+                payroll_sha256: self.sha256,
             },
             other => return Err(AppError::BadRequest(format!("ação `{other}` desconhecida"))),
         })
@@ -1032,9 +1069,56 @@ struct PayRow {
     excluded: Option<String>,
 }
 
+struct PaidChangeRow {
+    registration: String,
+    name: String,
+    paid: String,
+    now: String,
+}
+
+/// Against the run paid for the quarter, when this run is another: who would be paid differently.
+async fn changes_against_paid(
+    st: &AppState,
+    quarter: Quarter,
+    run_id: i64,
+    lines: &[atalaia_core::payroll::PayLine],
+) -> Result<Option<(i64, Vec<PaidChangeRow>)>, AppError> {
+    let Some(paid) = st
+        .db
+        .cycle(CycleKind::Recap, CyclePeriod::Quarter(quarter))
+        .await?
+        .and_then(|c| c.payment())
+        .filter(|p| p.run_id != run_id)
+    else {
+        return Ok(None);
+    };
+    let Some(paid_run) = st.db.recap_run(paid.run_id).await? else {
+        return Ok(None);
+    };
+    let side = |lines: &[atalaia_core::payroll::PayLine]| -> Vec<(String, String, i64)> {
+        lines
+            .iter()
+            .map(|l| (l.registration.clone(), l.name.clone(), l.amount_cents))
+            .collect()
+    };
+    let before = side(&paid_run.replay()?.payroll().0);
+    let rows = atalaia_core::payroll::changes_since_paid(&before, &side(lines))
+        .into_iter()
+        .map(|c| PaidChangeRow {
+            registration: c.registration,
+            name: c.name,
+            paid: c.paid_cents.map(reais).unwrap_or_else(|| "—".into()),
+            now: c.now_cents.map(reais).unwrap_or_else(|| "—".into()),
+        })
+        .collect();
+    Ok(Some((paid.run_id, rows)))
+}
+
 #[derive(Template)]
 #[template(path = "recap_run.html")]
 struct RunPage {
+    /// The run paid for this quarter, when it is another, and who would be paid differently here.
+    paid_changes: Option<(i64, Vec<PaidChangeRow>)>,
     has_roster: bool,
     summary: Vec<SummaryRow>,
     payroll: Vec<PayRow>,
@@ -1154,7 +1238,13 @@ pub async fn run(
                 .join(" / "),
         })
         .collect();
+    let paid_changes = if show_names {
+        changes_against_paid(&st, inputs.quarter, run_id, &pay_lines).await?
+    } else {
+        None
+    };
     render(&RunPage {
+        paid_changes,
         has_roster: replayed.roster.is_some(),
         grand_total: reais(summaries.iter().map(|x| x.total_cents).sum()),
         summary: summaries

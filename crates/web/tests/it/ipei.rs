@@ -600,6 +600,45 @@ async fn a_whole_ipei_month_through_the_pages() {
     assert_ne!(last.id, partial.id);
     close("final_result", Some(last.id), "").await;
     close("payment_authorization", None, "").await;
+    // The payment step: the committee records the authorized run's payment with its payroll file's
+    // SHA-256 (the form is offered once authorized, then replaced by the record); once only.
+    let page = app.get("/ipei?mes=2026-10", Some(&committee)).await;
+    assert!(page.body.contains("Registrar o pagamento"), "{}", page.body);
+    let sha = "5e".repeat(32);
+    let payment = format!(
+        "csrf_token={cc}&acao=payment&execucao={}&sha256={sha}&pago_em=24/11/2026",
+        last.id
+    );
+    let r = app
+        .post_form(
+            &format!("/ipei/ciclo/{cycle_id}"),
+            Some(&committee),
+            &payment,
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = app.get("/ipei?mes=2026-10", Some(&committee)).await;
+    assert!(
+        page.body.contains(&format!(
+            "Pago em 24/11/2026: execução nº {}, folha com SHA-256 {sha}.",
+            last.id
+        )),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("Registrar o pagamento"));
+    let r = app
+        .post_form(
+            &format!("/ipei/ciclo/{cycle_id}"),
+            Some(&committee),
+            &payment,
+        )
+        .await;
+    assert!(
+        r.body.contains("o pagamento já foi registrado"),
+        "{}",
+        r.body
+    );
     let report = last.replay().unwrap().report;
     // R$ 1.900,00 and PM-7BPM's S5 (P100925, R$ 300,00), reinstated: R$ 2.200,00.
     assert_eq!(report.total_cents, 220_000);
