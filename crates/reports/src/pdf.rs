@@ -178,6 +178,8 @@ struct TemplateData {
     roster: Vec<RosterRow>,
     roster_total: RosterRow,
     payroll_note: String,
+    /// The committee's decisions about operators, cited (Arts. 13, 14).
+    decisions: Vec<String>,
     signatories: Vec<[String; 2]>,
     memoria: Vec<MemoriaBlock>,
 }
@@ -459,6 +461,23 @@ impl TemplateData {
             roster,
             roster_total,
             payroll_note,
+            decisions: doc
+                .payroll
+                .iter()
+                .filter_map(|l| {
+                    let d = l.decision.as_ref()?;
+                    Some(format!(
+                        "{} ({}): {} por {d}.",
+                        l.registration,
+                        l.unit_code,
+                        if l.reason.is_some() {
+                            "excluído"
+                        } else {
+                            "incluído"
+                        }
+                    ))
+                })
+                .collect(),
             signatories: doc
                 .signatories
                 .iter()

@@ -1,6 +1,7 @@
 //! The RECAP workbook: the PDF's numbers as numbers (unrounded, with number formats), the named
 //! payroll and the memória de cálculo, one sheet each.
 
+use atalaia_core::payroll::PayrollReason;
 use atalaia_core::recap::Level;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet};
 
@@ -319,6 +320,7 @@ fn payroll(ws: &mut Worksheet, doc: &RecapDocument, f: &Formats) -> Result<(), R
             },
         )?;
         let why = match (l.reason, &l.decision) {
+            (Some(PayrollReason::CommitteeDecision), Some(d)) => Some(d.clone()),
             (Some(reason), Some(d)) => Some(format!("{}: {d}", reason.label_pt())),
             (Some(reason), None) => Some(reason.label_pt().to_string()),
             (None, Some(d)) => Some(format!("incluído por {d}")),

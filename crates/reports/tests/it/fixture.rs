@@ -205,8 +205,11 @@ pub fn sample_document(report: &Report) -> RecapDocument<'_> {
                 areas: vec!["AISP1".into(), "AISP2".into()],
                 level: None,
                 amount_cents: 0,
-                reason: Some(atalaia_core::payroll::PayrollReason::InstitutionNotEligible),
-                decision: None,
+                reason: Some(atalaia_core::payroll::PayrollReason::CommitteeDecision),
+                decision: Some(
+                    "decisão do Comitê Gestor, ato nº 12 de 15/04/2024: guarda municipal cedido"
+                        .into(),
+                ),
             },
         ],
         signatories: vec![

@@ -85,6 +85,8 @@ fn the_text_has_the_results_in_brazilian_format() {
         "R$ 385.182,72",
         "312",
         "2 servidores na folha, total de R$ 2.469,12; 1 excluído com o motivo",
+        "Decisões do Comitê sobre servidores (Arts. 13 e 14):",
+        "GCM-0042 (1BPM): excluído por decisão do Comitê Gestor, ato nº 12 de 15/04/2024: guarda municipal cedido.",
         // Signatures.
         "Goiânia, ____ de __________ de ____.",
         "Ana Beatriz Souza",

@@ -180,7 +180,7 @@ fn units_roster_and_payroll() {
             "GCM-0042".into(),
             0.0,
             "excluído".into(),
-            "instituição fora do programa (Art. 9)".into()
+            "decisão do Comitê Gestor, ato nº 12 de 15/04/2024: guarda municipal cedido".into()
         )
     );
     assert_eq!(p.height(), 4);

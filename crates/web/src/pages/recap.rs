@@ -12,6 +12,7 @@ use atalaia_core::Quarter;
 use atalaia_core::access::Permission;
 use atalaia_core::cycle::{CycleKind, CyclePeriod, Schedule, StepKey};
 use atalaia_core::decision::Effect;
+use atalaia_core::payroll::PayrollReason;
 use atalaia_core::recap::{AreaResult, Level, Reason, UnitResult};
 use atalaia_store::cycles::{ActRequest, CycleRecord};
 use atalaia_store::recap::Computed;
@@ -1272,6 +1273,7 @@ pub async fn run(
                     level: level_pt(l.level),
                     amount: reais(l.amount_cents),
                     excluded: l.reason.map(|r| match &l.decision {
+                        Some(d) if r == PayrollReason::CommitteeDecision => d.clone(),
                         Some(d) => format!("{}: {d}", r.label_pt()),
                         None => r.label_pt().to_string(),
                     }),
