@@ -270,9 +270,19 @@ struct IpeiRunRow {
     total: String,
 }
 
+/// Someone today's data would pay differently from the run paid.
+struct PaidChange {
+    registration: String,
+    name: String,
+    paid: String,
+    now: String,
+}
+
 #[derive(Template)]
 #[template(path = "ipei.html")]
 struct IpeiPage {
+    /// The run paid for the month and who today's data would pay differently (Anexo Único: paid once).
+    paid_changes: Option<(i64, Vec<PaidChange>)>,
     chrome: Chrome,
     month: String,
     month_label: String,
@@ -346,11 +356,11 @@ async fn ipei_page(
             }
         })
         .collect();
-    let cycle = st
+    let cycle_record = st
         .db
         .cycle(CycleKind::Ipei, CyclePeriod::Month(month))
         .await?;
-    let cycle = match &cycle {
+    let cycle = match &cycle_record {
         Some(c) => Some(cycle_view(st, c).await?),
         None => None,
     };
@@ -365,9 +375,37 @@ async fn ipei_page(
         },
         brl(p.monthly_cap_cents)
     );
+    let paid_changes = match cycle_record.as_ref().and_then(|c| c.payment()) {
+        Some(p) => match st.db.ipei_run(p.run_id).await? {
+            Some(run) => {
+                let side = |r: &atalaia_core::ipei::IpeiReport| -> Vec<(String, String, i64)> {
+                    r.payments
+                        .iter()
+                        .map(|x| (x.registration.clone(), x.name.clone(), x.amount_cents))
+                        .collect()
+                };
+                let changes = atalaia_core::payroll::changes_since_paid(
+                    &side(&run.replay()?.report),
+                    &side(report),
+                )
+                .into_iter()
+                .map(|c| PaidChange {
+                    registration: c.registration,
+                    name: c.name,
+                    paid: c.paid_cents.map(brl).unwrap_or_else(|| "—".into()),
+                    now: c.now_cents.map(brl).unwrap_or_else(|| "—".into()),
+                })
+                .collect();
+                Some((p.run_id, changes))
+            }
+            None => None,
+        },
+        None => None,
+    };
     // A month that may not pay yet offers no run and no cycle (`atalaia_core::closing`).
     let manage = id.may(Permission::ManageRecap) && computed.not_closed.is_none();
     render(&IpeiPage {
+        paid_changes,
         partial: computed.not_closed.as_ref().map(|w| w.to_string()),
         chrome: Chrome::new(st, id, "IPEI — apreensões de armas", "/ipei").await,
         month: month.to_string(),

@@ -802,6 +802,45 @@ async fn a_whole_ipei_month_through_the_pages() {
         app.db.verify_audit_chain().await.unwrap(),
         ChainCheck::Intact { .. }
     ));
+
+    // The month is paid: today's data pay the same, and the page says so against the run paid. A laudo
+    // of S3 recorded after the payment would pay the expert R$ 300,00 more: the page names the change.
+    let page = app.get("/ipei?mes=2026-10", Some(&committee)).await;
+    assert!(page.body.contains(&format!(
+        "O mês foi pago com a execução nº {}; os dados de hoje pagariam o mesmo a cada servidor.",
+        last.id
+    )));
+    let mut tx = app.db.begin().await.unwrap();
+    tx.put_forensic_report(
+        &atalaia_store::ipei::ForensicRecord {
+            bo_number: "1003/2026".into(),
+            serial: "AA333".into(),
+            expert_registration: expert.clone(),
+            signed_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 5).unwrap(),
+        },
+        None,
+        false,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let page = app.get("/ipei?mes=2026-10", Some(&committee)).await;
+    assert!(
+        page.body.contains(&format!(
+            "O mês já foi pago com a execução nº {}; os dados de hoje pagariam diferente a 1 servidor(es):",
+            last.id
+        )),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains(&format!("<td>{expert}</td>"))
+            && page
+                .body
+                .contains("<td class=\"num\">R$ 300,00</td><td class=\"num\">R$ 600,00</td>"),
+        "{}",
+        page.body
+    );
     let _ = std::fs::remove_dir_all(app_data_dir(&evidence));
 }
 
