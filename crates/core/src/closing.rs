@@ -173,7 +173,7 @@ mod tests {
     /// The example: on 2026-12-06, 2026-Q4 has run two months and six days; 2027-Q1 has not
     /// begun; 2026-Q3 closed on 2026-10-01.
     #[test]
-    fn a_quarter_pays_only_once_over() {
+    fn arts_5_6_a_quarter_pays_only_once_over() {
         let today = d("2026-12-06");
         let q4 = Quarter::parse("2026-Q4").unwrap();
         assert_eq!(
@@ -210,7 +210,7 @@ mod tests {
 
     /// A cut-off of 10 days: 2026-Q3's data are complete on 2026-10-11 (30/09 + 1 + 10).
     #[test]
-    fn the_data_cut_off_delays_the_close() {
+    fn arts_5_6_the_data_cut_off_delays_the_close() {
         let q3 = Quarter::parse("2026-Q3").unwrap();
         assert!(matches!(
             q3.closing(10, d("2026-10-10")),
@@ -226,7 +226,7 @@ mod tests {
     }
 
     #[test]
-    fn a_month_closes_the_day_after_its_last() {
+    fn anexo_unico_a_month_pays_from_the_day_after_its_last() {
         let nov = Month::parse("2026-11").unwrap();
         assert!(nov.require_closed(0, d("2026-11-30")).is_err());
         assert_eq!(nov.require_closed(0, d("2026-12-01")), Ok(()));

@@ -416,7 +416,7 @@ mod tests {
     }
 
     #[test]
-    fn proposal_amendments_and_payroll() {
+    fn art_9_everyone_on_the_payroll_paid_or_excluded_with_a_reason() {
         let e1 = entry("1BPM", 10, false);
         let e2 = entry("1BPM", 55, true); // proposed out; the head keeps them (records were wrong)
         let e3 = entry("1BPM", 0, false); // the head excludes them (suspended, say)
