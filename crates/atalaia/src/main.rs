@@ -12,7 +12,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use atalaia_ingest::{ImportOptions, ImportSummary, Kind, Progress};
 use atalaia_store::Db;
-use chrono::{FixedOffset, NaiveDate, NaiveDateTime, Utc};
+use chrono::{NaiveDate, NaiveDateTime, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser, Debug)]
@@ -406,12 +406,9 @@ enum AuditCommand {
     Verify,
 }
 
-/// Now in America/Sao_Paulo: UTC−3 all year since daylight saving time ended in 2019.
+/// Now in Brasília (`atalaia_core::dates::sao_paulo_local`).
 fn now_sao_paulo() -> NaiveDateTime {
-    match FixedOffset::west_opt(3 * 3600) {
-        Some(offset) => Utc::now().with_timezone(&offset).naive_local(),
-        None => Utc::now().naive_utc(),
-    }
+    atalaia_core::dates::sao_paulo_local(Utc::now().naive_utc())
 }
 
 struct Bar(indicatif::ProgressBar);
@@ -624,7 +621,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     loop {
                         tick.tick().await;
                         let now = Utc::now().naive_utc();
-                        let today = (now - chrono::Duration::hours(3)).date();
+                        let today = atalaia_core::dates::sao_paulo_local(now).date();
                         match atalaia_notify::send_due(&db, &mailer, today, now).await {
                             Ok(r) if r.sent > 0 || !r.failed.is_empty() => {
                                 tracing::info!(sent = r.sent, failed = r.failed.len(), "reminders")
@@ -774,8 +771,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(2));
             };
             // Deadlines are Brasília business days: "today" is Brasília's date (UTC−3).
-            let as_of =
-                as_of.unwrap_or_else(|| (Utc::now() - chrono::Duration::hours(3)).date_naive());
+            let as_of = as_of.unwrap_or_else(|| now_sao_paulo().date());
             let db = connect(&cli.database).await?;
             let computed = db
                 .ipei_compute(m, as_of)
@@ -914,7 +910,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 RemindersCommand::Send { smtp, date } => (date, Some(smtp)),
             };
             // Deadlines are Brasília business days: "today" is Brasília's date (UTC−3).
-            let today = date.unwrap_or_else(|| (now - chrono::Duration::hours(3)).date());
+            let today = date.unwrap_or_else(|| atalaia_core::dates::sao_paulo_local(now).date());
             let db = connect(&cli.database).await?;
             let Some(smtp) = smtp else {
                 let due = db

@@ -29,6 +29,21 @@ pub enum DateError {
     Time,
 }
 
+/// The one place that knows Brasília time (America/Sao_Paulo, where Goiás and Minas Gerais are): UTC−3
+/// all year since daylight saving time ended in 2019 (Decreto 9.772/2019). The program keeps instants in
+/// UTC and turns them into local dates and times here.
+pub const SAO_PAULO_OFFSET_HOURS: i64 = -3;
+
+/// The local time in Brasília of a UTC instant.
+pub fn sao_paulo_local(utc: NaiveDateTime) -> NaiveDateTime {
+    utc + chrono::Duration::hours(SAO_PAULO_OFFSET_HOURS)
+}
+
+/// The UTC instant of a local time in Brasília.
+pub fn sao_paulo_to_utc(local: NaiveDateTime) -> NaiveDateTime {
+    local - chrono::Duration::hours(SAO_PAULO_OFFSET_HOURS)
+}
+
 /// Parses a date: `YYYY-MM-DD` or `DD/MM/YYYY`, or a date-time in either format (see [`parse_datetime`]),
 /// of which the date part is kept (the time part must still be valid). Surrounding whitespace is ignored.
 ///

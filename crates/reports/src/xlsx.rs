@@ -42,7 +42,7 @@ pub fn recap_xlsx(doc: &RecapDocument) -> Result<Vec<u8>, ReportError> {
 /// date; 1 Jan 2000 when it does not read as a date, so the bytes never depend on the clock.
 pub(crate) fn run_datetime(text: &str) -> ExcelDateTime {
     use chrono::{Datelike, Timelike};
-    let utc = crate::run_datetime(text).map(|t| t + chrono::Duration::hours(3));
+    let utc = crate::run_datetime(text).map(atalaia_core::dates::sao_paulo_to_utc);
     utc.and_then(|t| {
         ExcelDateTime::from_ymd(
             u16::try_from(t.year()).ok()?,

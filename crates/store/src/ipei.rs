@@ -529,7 +529,7 @@ impl Db {
                     name: String::new(),
                     // Acts are stamped in UTC; the deadline is a day in Goiânia (UTC−3, no daylight
                     // saving since 2019), so a delivery at 22h on the last day is on time.
-                    submitted_on: Some((a.at - chrono::Duration::hours(3)).date()),
+                    submitted_on: Some(atalaia_core::dates::sao_paulo_local(a.at).date()),
                     delivered: payload.seizures,
                 });
             }

@@ -105,7 +105,7 @@ impl Clock {
 
     /// Today in Goiás (UTC−3, no daylight saving since 2019).
     pub fn today(&self) -> chrono::NaiveDate {
-        (self.now_utc() - chrono::Duration::hours(3)).date()
+        atalaia_core::dates::sao_paulo_local(self.now_utc()).date()
     }
 }
 
@@ -232,7 +232,10 @@ impl AppState {
     }
 }
 
-/// Now, UTC (acts are recorded in UTC).
+/// The machine's real time, UTC — only for what measures real elapsed time for security: sessions,
+/// sign-in limits, sign-in with gov.br, API keys and accounts (an application clock moved by a test or an
+/// operator must not stretch a session nor lift a lockout). Every date and act of the program's rules —
+/// cycles, deadlines, runs, "today" on a page — reads [`Clock`] instead.
 pub fn now_utc() -> NaiveDateTime {
     chrono::Utc::now().naive_utc()
 }

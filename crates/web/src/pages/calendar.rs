@@ -13,10 +13,9 @@ use axum::{Extension, Form};
 use chrono::Datelike;
 use serde::Deserialize;
 
-use super::territories::today_sao_paulo;
 use super::{Chrome, local_time, render};
 use crate::guard::Identity;
-use crate::{AppError, AppState, now_utc};
+use crate::{AppError, AppState};
 
 struct DayRow {
     date: String,
@@ -117,7 +116,7 @@ pub async fn page(
     let year = q
         .ano
         .filter(|y| (1900..=2200).contains(y))
-        .unwrap_or_else(|| today_sao_paulo().year());
+        .unwrap_or_else(|| st.config.clock.today().year());
     calendar_page(&st, &id, year, None).await
 }
 
@@ -139,7 +138,7 @@ pub async fn add(
     Form(f): Form<DecreeForm>,
 ) -> Result<Response, AppError> {
     let (uf, _) = committee_office();
-    let year = today_sao_paulo().year();
+    let year = st.config.clock.today().year();
     let date = match parse_date(f.data.trim()) {
         Ok(d) => d,
         Err(e) => {
@@ -211,7 +210,7 @@ pub async fn add(
                 act: f.ato.trim().to_string(),
             },
             &id.actor(),
-            now_utc(),
+            st.config.clock.now_utc(),
         )
         .await?;
     Ok(Redirect::to(&format!("/admin/calendario?ano={}", date.year())).into_response())
@@ -230,7 +229,7 @@ pub async fn revoke(
     Path(row): Path<i64>,
     Form(f): Form<RevokeForm>,
 ) -> Result<Response, AppError> {
-    let year = today_sao_paulo().year();
+    let year = st.config.clock.today().year();
     if f.motivo.trim().is_empty() {
         return calendar_page(
             &st,
@@ -242,7 +241,7 @@ pub async fn revoke(
     }
     if !st
         .db
-        .revoke_calendar_decree(row, f.motivo.trim(), &id.actor(), now_utc())
+        .revoke_calendar_decree(row, f.motivo.trim(), &id.actor(), st.config.clock.now_utc())
         .await?
     {
         return Err(AppError::NotFound(format!("o registro {row} em vigor")));

@@ -15,7 +15,7 @@ use chrono::NaiveDate;
 
 use super::{Chrome, local_time, render, thousands};
 use crate::guard::Identity;
-use crate::pages::territories::{month_label, today_sao_paulo};
+use crate::pages::territories::month_label;
 use crate::{AppError, AppState};
 
 /// One area's line on the home page.
@@ -134,7 +134,7 @@ pub async fn home(
     Extension(id): Extension<Identity>,
 ) -> Result<Response, AppError> {
     let version = st.db.data_version().await?;
-    let today = today_sao_paulo();
+    let today = st.config.clock.today();
     let month_start = NaiveDate::from_ymd_opt(
         chrono::Datelike::year(&today),
         chrono::Datelike::month(&today),

@@ -537,7 +537,7 @@ async fn run_of(
                     .object(format!("territory:{}", run.territory.code))
                     .details(serde_json::json!({"format": format, "query": choice.query_string()}))
                     .ip(&id.ip),
-                crate::now_utc(),
+                st.config.clock.now_utc(),
             )
             .await?;
     }

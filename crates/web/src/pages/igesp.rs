@@ -1425,7 +1425,7 @@ fn ical_line(out: &mut String, line: &str) {
 /// The events as an iCalendar document. Times are written in UTC (`Z`): Brasília is UTC−3 all year
 /// since 2019, and UTC needs no VTIMEZONE block that every client reads differently.
 pub(crate) fn ical(events: &[Event], stamp: NaiveDateTime) -> String {
-    let utc = |t: NaiveDateTime| (t + chrono::Duration::hours(3)).format("%Y%m%dT%H%M%SZ");
+    let utc = |t: NaiveDateTime| atalaia_core::dates::sao_paulo_to_utc(t).format("%Y%m%dT%H%M%SZ");
     let mut out = String::new();
     for l in [
         "BEGIN:VCALENDAR",

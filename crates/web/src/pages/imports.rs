@@ -16,9 +16,8 @@ use tokio::io::AsyncWriteExt;
 
 use super::{Chrome, local_time, render, thousands};
 use crate::guard::Identity;
-use crate::pages::territories::today_sao_paulo;
 use crate::security::random_token;
-use crate::{AppError, AppState, now_utc};
+use crate::{AppError, AppState};
 
 struct KindOption {
     code: &'static str,
@@ -267,8 +266,8 @@ pub(crate) async fn import_saved(
         actor: id.actor(),
         synthetic: false,
         rejects: Some(rejects_tmp.clone()),
-        today: today_sao_paulo(),
-        now: now_utc(),
+        today: st.config.clock.today(),
+        now: st.config.clock.now_utc(),
         ip: id.ip.clone(),
         units_allowed,
     };

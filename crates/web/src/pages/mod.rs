@@ -199,7 +199,7 @@ pub(crate) async fn evidence_file(
         .map(|k| k.mime())
         .unwrap_or("application/octet-stream");
     // BO copies and evidence are police material: every opening is recorded.
-    st.db.audit(&opened, crate::now_utc()).await?;
+    st.db.audit(&opened, st.config.clock.now_utc()).await?;
     Ok((
         [
             (axum::http::header::CONTENT_TYPE, kind.to_string()),
@@ -301,7 +301,7 @@ pub fn thousands(n: u64) -> String {
 
 /// A UTC instant as people in Goiás read it (UTC−3, no daylight saving since 2019).
 pub fn local_time(utc: chrono::NaiveDateTime) -> String {
-    (utc - chrono::Duration::hours(3))
+    atalaia_core::dates::sao_paulo_local(utc)
         .format("%d/%m/%Y %H:%M")
         .to_string()
 }

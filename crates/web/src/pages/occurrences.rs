@@ -18,7 +18,7 @@ use serde::Deserialize;
 use super::{Chrome, render};
 use crate::guard::{Identity, percent_encode};
 use crate::scope::AreaScope;
-use crate::{AppError, AppState, now_utc};
+use crate::{AppError, AppState};
 
 const PAGE: i64 = 50;
 /// Excel's sheet holds 1,048,576 rows; exports to XLSX stop well before, and say so.
@@ -177,7 +177,7 @@ pub async fn page(
                     &AuditEvent::new(id.actor(), "occurrences.view")
                         .details(serde_json::json!({"filter": filter_query(&q), "page_before_id": q.antes, "rows": found.len()}))
                         .ip(&id.ip),
-                    now_utc(),
+                    st.config.clock.now_utc(),
                 )
                 .await?;
             let next = (found.len() as i64 == PAGE)
@@ -285,7 +285,7 @@ pub async fn export_csv(
             &AuditEvent::new(id.actor(), "occurrences.export")
                 .details(serde_json::json!({"format": "csv", "filter": filter_query(&q)}))
                 .ip(&id.ip),
-            now_utc(),
+            st.config.clock.now_utc(),
         )
         .await?;
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
@@ -356,7 +356,7 @@ pub async fn export_xlsx(
             &AuditEvent::new(id.actor(), "occurrences.export")
                 .details(serde_json::json!({"format": "xlsx", "filter": filter_query(&q), "rows": rows.len(), "truncated": truncated}))
                 .ip(&id.ip),
-            now_utc(),
+            st.config.clock.now_utc(),
         )
         .await?;
     let bytes = tokio::task::spawn_blocking(move || xlsx(&rows, truncated))

@@ -13,8 +13,7 @@ use axum::response::Response;
 
 use super::{Chrome, render};
 use crate::guard::Identity;
-use crate::pages::territories::today_sao_paulo;
-use crate::{AppError, AppState, now_utc};
+use crate::{AppError, AppState};
 
 struct Row {
     registration: String,
@@ -64,14 +63,17 @@ pub async fn page(
             })
             .collect()
     });
-    let ops = st.db.operators(today_sao_paulo(), units.as_deref()).await?;
+    let ops = st
+        .db
+        .operators(st.config.clock.today(), units.as_deref())
+        .await?;
     if full_cpf {
         st.db
             .audit(
                 &AuditEvent::new(id.actor(), "operators.view_cpf")
                     .details(serde_json::json!({"operators": ops.len()}))
                     .ip(&id.ip),
-                now_utc(),
+                st.config.clock.now_utc(),
             )
             .await?;
     }

@@ -21,10 +21,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form, Json};
 use serde::Deserialize;
 
-use super::territories::today_sao_paulo;
 use super::{Chrome, local_time, render, thousands};
 use crate::guard::Identity;
-use crate::{AppError, AppState, now_utc};
+use crate::{AppError, AppState};
 
 /// 10.909 → "10,91"; `None` → "—".
 pub(crate) fn br2(v: Option<f64>) -> String {
@@ -787,7 +786,10 @@ pub async fn save_run(
         .compute_quarter(q, None, st.config.clock.today())
         .await
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let run = st.db.save_computed(&c, &id.actor(), now_utc()).await?;
+    let run = st
+        .db
+        .save_computed(&c, &id.actor(), st.config.clock.now_utc())
+        .await?;
     Ok(Redirect::to(&format!("/recap/execucoes/{run}")).into_response())
 }
 
@@ -841,7 +843,7 @@ pub async fn open_cycle(
             CyclePeriod::Quarter(q),
             &schedule,
             &id.actor(),
-            now_utc(),
+            st.config.clock.now_utc(),
             st.config.clock.today(),
         )
         .await?;
@@ -986,8 +988,8 @@ pub async fn cycle_act(
             cycle_id,
             &request,
             &id.actor(),
-            today_sao_paulo(),
-            now_utc(),
+            st.config.clock.today(),
+            st.config.clock.now_utc(),
         )
         .await?
     {
@@ -1450,7 +1452,13 @@ pub async fn save_config(
     let text = serde_json::to_string(&doc).map_err(|e| AppError::Internal(e.to_string()))?;
     let mut tx = st.db.begin().await?;
     match tx
-        .put_program_config(day, &text, f.nota.trim(), &id.actor(), now_utc())
+        .put_program_config(
+            day,
+            &text,
+            f.nota.trim(),
+            &id.actor(),
+            st.config.clock.now_utc(),
+        )
         .await?
     {
         Ok(_) => {
@@ -1676,7 +1684,7 @@ pub async fn run_xlsx(
                 .object(format!("recap_run:{run_id}"))
                 .details(serde_json::json!({"lines": lines}))
                 .ip(&id.ip),
-            now_utc(),
+            st.config.clock.now_utc(),
         )
         .await?;
     Ok(super::download(

@@ -43,10 +43,6 @@ impl KindsQuery {
     }
 }
 
-pub(crate) fn today_sao_paulo() -> NaiveDate {
-    (chrono::Utc::now() - chrono::Duration::hours(3)).date_naive()
-}
-
 struct Row {
     code: String,
     name: String,
@@ -74,7 +70,7 @@ pub async fn list(
     Query(q): Query<KindsQuery>,
 ) -> Result<Response, AppError> {
     let kinds = q.kinds();
-    let year = today_sao_paulo().year();
+    let year = st.config.clock.today().year();
     let mut rows = Vec::new();
     for t in st.territories().await?.iter().cloned() {
         if !kinds.contains(&t.kind) {
@@ -119,7 +115,7 @@ pub async fn geojson(
     State(st): State<AppState>,
     Query(q): Query<MapQuery>,
 ) -> Result<Response, AppError> {
-    let today = today_sao_paulo();
+    let today = st.config.clock.today();
     let versions = match q.codigo.as_deref().filter(|c| !c.is_empty()) {
         Some(code) => st
             .db
@@ -193,7 +189,7 @@ pub async fn detail(
     let title = format!("{} — {}", current.code, current.name);
     let has_geometry = versions.iter().any(|v| v.geometry.is_some());
     let pops = st.db.population_series(&code).await?;
-    let today = today_sao_paulo();
+    let today = st.config.clock.today();
     let end = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today);
     let start = end
         .checked_sub_months(chrono::Months::new(24))

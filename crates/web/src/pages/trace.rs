@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::{Chrome, render};
 use crate::guard::Identity;
-use crate::{AppError, AppState, now_utc};
+use crate::{AppError, AppState};
 
 /// `?area=&crime=&periodo=atual|base`.
 #[derive(Debug, Deserialize)]
@@ -85,7 +85,7 @@ pub async fn page(
                 .details(serde_json::json!({"area": area, "crime": crime,
                     "period": period.as_str(), "count": trace.count}))
                 .ip(&id.ip),
-            now_utc(),
+            st.config.clock.now_utc(),
         )
         .await?;
     let lines = trace

@@ -12,10 +12,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 
 use super::recap::{act_views, level_pt, reason_pt, replay};
-use super::territories::today_sao_paulo;
 use super::{Chrome, render};
 use crate::guard::Identity;
-use crate::{AppError, AppState, now_utc};
+use crate::{AppError, AppState};
 
 /// The units a unit head answers for on `day`: their scoped grants, or every unit for an unscoped one.
 async fn my_units(
@@ -284,8 +283,8 @@ pub async fn submit_list(
             cycle_id,
             &request,
             &id.actor(),
-            today_sao_paulo(),
-            now_utc(),
+            st.config.clock.today(),
+            st.config.clock.now_utc(),
         )
         .await?
     {
@@ -313,8 +312,8 @@ pub async fn appeal(
             cycle_id,
             &request,
             &id.actor(),
-            today_sao_paulo(),
-            now_utc(),
+            st.config.clock.today(),
+            st.config.clock.now_utc(),
         )
         .await?
     {

@@ -3,6 +3,7 @@
 
 mod access;
 mod browser;
+mod clock;
 mod evaluation;
 mod flows;
 mod igesp;
