@@ -266,6 +266,17 @@ pub enum AppError {
     Busy,
 }
 
+/// A quarter that cannot be computed: what the user asked for is at fault (a 400 saying why), unless
+/// the database failed (a logged 500).
+impl From<atalaia_store::recap::ComputeError> for AppError {
+    fn from(e: atalaia_store::recap::ComputeError) -> AppError {
+        match e {
+            atalaia_store::recap::ComputeError::Store(e) => AppError::Store(e),
+            other => AppError::BadRequest(other.to_string()),
+        }
+    }
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         match self {
@@ -371,4 +382,26 @@ async fn not_found() -> Response {
         "Página não encontrada",
         "O endereço não existe. Use o menu para encontrar o que procura.",
     )
+}
+
+#[cfg(test)]
+mod compute_error_tests {
+    use super::*;
+    use atalaia_store::recap::ComputeError;
+
+    /// A database failure while computing a quarter is a logged 500, never a 400 that shows internals;
+    /// a quarter that cannot be computed is the request's fault.
+    #[test]
+    fn a_database_failure_is_not_a_bad_request() {
+        let db = ComputeError::Store(atalaia_store::StoreError::Corrupt("x".into()));
+        assert_eq!(
+            AppError::from(db).into_response().status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+        let future = ComputeError::Future("O 1º trimestre de 2027 ainda não começou".into());
+        assert_eq!(
+            AppError::from(future).into_response().status(),
+            StatusCode::BAD_REQUEST
+        );
+    }
 }

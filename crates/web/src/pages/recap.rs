@@ -599,8 +599,7 @@ async fn recap_page(
     let c = st
         .db
         .compute_quarter(q, None, st.config.clock.today())
-        .await
-        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+        .await?;
     // Eight years of quarters: the chart of each area's index, and the history the peak flag reads.
     let (quarters, series) = series(st, &c, q, 32).await?;
     let base = Quarter::parse(&c.report.baseline_quarter).ok();
@@ -721,8 +720,7 @@ pub async fn map(
     let c = st
         .db
         .compute_quarter(q, None, st.config.clock.today())
-        .await
-        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+        .await?;
     let kinds: Vec<&str> = c
         .config
         .recap
@@ -784,8 +782,7 @@ pub async fn save_run(
     let c = st
         .db
         .compute_quarter(q, None, st.config.clock.today())
-        .await
-        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+        .await?;
     let run = st
         .db
         .save_computed(&c, &id.actor(), st.config.clock.now_utc())

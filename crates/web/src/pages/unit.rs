@@ -72,8 +72,7 @@ async fn unit_page(
     let computed = st
         .db
         .compute_quarter(q, None, st.config.clock.today())
-        .await
-        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+        .await?;
     let roster = st.db.roster(q, &computed.config).await?;
     let people: Vec<Person> = roster
         .iter()
@@ -247,8 +246,7 @@ pub async fn submit_list(
     let computed = st
         .db
         .compute_quarter(q, None, st.config.clock.today())
-        .await
-        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+        .await?;
     let roster = st.db.roster(q, &computed.config).await?;
     let people: Vec<Person> = roster
         .iter()
