@@ -92,7 +92,12 @@ impl TestDb {
                     "ATALAIA_TEST_REQUIRE_POSTGRES=1 mas ATALAIA_TEST_POSTGRES_URL não está definido".into(),
                 ));
             }
-            None => {}
+            None => {
+                // Said in the test's output (shown with `--nocapture`, or when the test fails).
+                println!(
+                    "PostgreSQL skipped: set ATALAIA_TEST_POSTGRES_URL to run this test on both backends"
+                );
+            }
         }
         Ok(v)
     }
