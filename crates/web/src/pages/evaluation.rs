@@ -325,18 +325,6 @@ fn shown(run: &EvaluationRun, form: &Form) -> Shown {
     }
 }
 
-fn kind_pt(kind: &str) -> &str {
-    match kind {
-        "municipality" => "município",
-        "intervention" => "área de intervenção",
-        "aisp" => "AISP",
-        "ais" => "AIS",
-        "aise" => "AISE",
-        "state" => "estado",
-        other => other,
-    }
-}
-
 /// `GET /avaliacao`.
 pub async fn page(
     State(st): State<AppState>,
@@ -377,7 +365,12 @@ pub async fn page(
     current.dedup_by(|a, b| a.code == b.code);
     let option = |t: &atalaia_store::territories::TerritoryVersion, chosen: &str| AreaOption {
         code: t.code.clone(),
-        label: format!("{} — {} ({})", t.code, t.name, kind_pt(&t.kind)),
+        label: format!(
+            "{} — {} ({})",
+            t.code,
+            t.name,
+            super::kind_in_sentence(&t.kind)
+        ),
         selected: t.code == chosen,
     };
     let areas = current

@@ -438,7 +438,12 @@ pub async fn page(
         .into_iter()
         .map(|t| AreaOption {
             selected: t.code == area,
-            label: format!("{} — {} ({})", t.code, t.name, kind_pt(&t.kind)),
+            label: format!(
+                "{} — {} ({})",
+                t.code,
+                t.name,
+                super::kind_in_sentence(&t.kind)
+            ),
             code: t.code,
         })
         .collect();
@@ -501,17 +506,6 @@ pub async fn page(
     let mut resp = render(&page)?;
     *resp.status_mut() = status;
     Ok(resp)
-}
-
-fn kind_pt(kind: &str) -> &str {
-    match kind {
-        "municipality" => "município",
-        "intervention" => "área de intervenção",
-        "aisp" => "AISP",
-        "ais" => "AIS",
-        "aise" => "AISE",
-        other => other,
-    }
 }
 
 /// The analysis the form asks for. A download (`download` names its format) is recorded in the audit

@@ -305,3 +305,51 @@ pub fn local_time(utc: chrono::NaiveDateTime) -> String {
         .format("%d/%m/%Y %H:%M")
         .to_string()
 }
+
+/// A territory kind as it reads inside a sentence — "município", "área de intervenção", "AISP" — from
+/// the one label of `TerritoryKind::label_pt`; an unknown kind as it is.
+pub(crate) fn kind_in_sentence(kind: &str) -> String {
+    let Ok(k) = kind.parse::<atalaia_core::TerritoryKind>() else {
+        return kind.to_string();
+    };
+    let label = k.label_pt();
+    if label.chars().all(|c| !c.is_lowercase()) {
+        return label.to_string();
+    }
+    let mut chars = label.chars();
+    chars
+        .next()
+        .map(|first| first.to_lowercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod kind_tests {
+    #[test]
+    fn kinds_read_in_a_sentence_as_their_one_label() {
+        let got: Vec<String> = [
+            "municipality",
+            "intervention",
+            "aisp",
+            "ais",
+            "aise",
+            "state",
+            "bairro",
+        ]
+        .iter()
+        .map(|k| super::kind_in_sentence(k))
+        .collect();
+        assert_eq!(
+            got,
+            [
+                "município",
+                "área de intervenção",
+                "AISP",
+                "AIS",
+                "AISE",
+                "estado",
+                "bairro"
+            ]
+        );
+    }
+}
