@@ -4,6 +4,7 @@
 
 mod payroll;
 
+use atalaia_core::dates::BrDate;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -939,7 +940,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     ),
                     _ => {
                         if due.is_empty() && notices.is_empty() {
-                            println!("nenhum lembrete devido em {}", today.format("%d/%m/%Y"));
+                            println!("nenhum lembrete devido em {}", today.br_date());
                         }
                         for r in &due {
                             println!("{}", r.text_pt());
@@ -1097,7 +1098,7 @@ fn print_evaluation(
                 "Avaliação de {} — {} (início {}, {} meses; crimes: {})",
                 run.target.code,
                 run.target.name,
-                run.start.format("%d/%m/%Y"),
+                run.start.br_date(),
                 run.periods.months,
                 if run.crimes.is_empty() {
                     "todos".to_string()
@@ -1399,7 +1400,7 @@ async fn run_calendar(
                     for d in &days {
                         println!(
                             "{}  {:<9}  {:<14}  {}",
-                            d.date.format("%d/%m/%Y"),
+                            d.date.br_date(),
                             match d.scope {
                                 atalaia_core::calendar::Scope::National => "nacional",
                                 atalaia_core::calendar::Scope::State => "estadual",
@@ -1449,10 +1450,9 @@ async fn run_calendar(
                     serde_json::json!({"month": month_text, "nth": nth, "date": date})
                 ),
                 OutputFormat::Csv => println!("month,nth,date\n{month_text},{nth},{date}"),
-                OutputFormat::Table | OutputFormat::Geojson => println!(
-                    "{nth}º dia útil de {month_text}: {}",
-                    date.format("%d/%m/%Y")
-                ),
+                OutputFormat::Table | OutputFormat::Geojson => {
+                    println!("{nth}º dia útil de {month_text}: {}", date.br_date())
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -9,6 +9,7 @@
 //!   program's `data_cutoff_days` (default 0) for data that arrive late: figures so far, never a level;
 //! - **closed** from the cut-off on: levels and payments.
 
+use crate::dates::BrDate;
 use chrono::NaiveDate;
 
 use crate::cycle::CyclePeriod;
@@ -69,7 +70,7 @@ pub trait Period: Copy {
             Closing::Future { starts } => Err(NotClosed::Future(format!(
                 "{} ainda não começou (começa em {}): não há resultado de um período futuro",
                 capitalised(&self.named_pt()),
-                starts.format("%d/%m/%Y")
+                starts.br_date()
             ))),
             Closing::Partial { ends, complete_on } => Err(NotClosed::Partial(format!(
                 "{}: nenhum nível, pagamento ou execução antes disso",
@@ -94,17 +95,13 @@ pub enum NotClosed {
 pub fn partial_pt(named: &str, ends: NaiveDate, complete_on: NaiveDate) -> String {
     let last_day_before_cutoff = complete_on.pred_opt().unwrap_or(complete_on);
     if last_day_before_cutoff == ends {
-        format!(
-            "{} termina em {}",
-            capitalised(named),
-            ends.format("%d/%m/%Y")
-        )
+        format!("{} termina em {}", capitalised(named), ends.br_date())
     } else {
         format!(
             "{} terminou em {}, e os seus dados fecham em {}",
             capitalised(named),
-            ends.format("%d/%m/%Y"),
-            complete_on.format("%d/%m/%Y")
+            ends.br_date(),
+            complete_on.br_date()
         )
     }
 }

@@ -6,6 +6,7 @@
 //! The rules here are pure: the store reads a cycle's acts into a [`CycleState`], asks these functions
 //! whether an act is allowed and whether it is late, then writes the act and its audit entry together.
 
+use crate::dates::BrDate;
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -271,7 +272,7 @@ pub enum CycleError {
         open: &'static str,
     },
     /// After the deadline without a reason.
-    #[error("prazo vencido em {}: um ato fora do prazo exige justificativa", .0.format("%d/%m/%Y"))]
+    #[error("prazo vencido em {}: um ato fora do prazo exige justificativa", .0.br_date())]
     LateWithoutJustification(NaiveDate),
     /// A result step needs a saved calculation run of the period.
     #[error("informe a execução salva do cálculo deste período que fundamenta o resultado")]

@@ -29,6 +29,25 @@ pub enum DateError {
     Time,
 }
 
+/// Dates as people in Brazil write them, `15/03/2024` — the one home of that format for pages, documents,
+/// messages and the CLI.
+pub trait BrDate {
+    /// `dd/mm/aaaa`.
+    fn br_date(&self) -> String;
+}
+
+impl BrDate for NaiveDate {
+    fn br_date(&self) -> String {
+        self.format("%d/%m/%Y").to_string()
+    }
+}
+
+impl BrDate for NaiveDateTime {
+    fn br_date(&self) -> String {
+        self.date().br_date()
+    }
+}
+
 /// The one place that knows Brasília time (America/Sao_Paulo, where Goiás and Minas Gerais are): UTC−3
 /// all year since daylight saving time ended in 2019 (Decreto 9.772/2019). The program keeps instants in
 /// UTC and turns them into local dates and times here.

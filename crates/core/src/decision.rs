@@ -6,6 +6,7 @@
 //! - pay a seizure that was rejected or flagged a duplicate — never one the unit did not deliver (Art. 14);
 //! - include or exclude an operator on the RECAP list (Art. 9), over the absence rule and the head's list.
 
+use crate::dates::BrDate;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -70,7 +71,7 @@ impl Decision {
         format!(
             "decisão do Comitê Gestor, ato nº {} de {}: {}",
             self.act_id,
-            self.decided_on.format("%d/%m/%Y"),
+            self.decided_on.br_date(),
             self.text.trim()
         )
     }

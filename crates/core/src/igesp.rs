@@ -5,6 +5,7 @@
 //! institutions), the web layer the viewer, and these rules decide. The route's [`crate::access`]
 //! permission is asked first; the rules here only narrow it, never widen it.
 
+use crate::dates::BrDate;
 use std::fmt;
 use std::str::FromStr;
 
@@ -374,7 +375,7 @@ pub fn action_notice(
         return None;
     }
     let days = (due_on - today).num_days();
-    let due = due_on.format("%d/%m/%Y");
+    let due = due_on.br_date();
     let (key, subject, text) = if days < 0 {
         (
             format!("igesp:acao:{id}:vencida"),

@@ -5,6 +5,7 @@
 //! [`result`] is pure: the store gathers the month's deliveries, seizures, laudos, the operators they name
 //! and the weapons claimed in earlier months; the same inputs always give the same bytes.
 
+use crate::dates::BrDate;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
@@ -574,9 +575,9 @@ pub fn result(params: &IpeiParams, inputs: &MonthInputs) -> IpeiReport {
     let mut memoria = vec![format!(
         "Mês de referência {}; situação em {}; prazo de envio das unidades {}; prazo dos laudos {}.",
         inputs.month,
-        inputs.as_of.format("%d/%m/%Y"),
-        inputs.submission_deadline.format("%d/%m/%Y"),
-        inputs.forensic_deadline.format("%d/%m/%Y"),
+        inputs.as_of.br_date(),
+        inputs.submission_deadline.br_date(),
+        inputs.forensic_deadline.br_date(),
     )];
     memoria.push(format!(
         "Parâmetros: {} por arma, {} por laudo, divisão {}, teto mensal por servidor {}.",
@@ -661,7 +662,7 @@ pub fn result(params: &IpeiParams, inputs: &MonthInputs) -> IpeiReport {
                         UnitReason::LateSubmission => format!(
                             "enviou em {}, depois do prazo (Art. 15, I)",
                             d.and_then(|d| d.submitted_on)
-                                .map(|x| x.format("%d/%m/%Y").to_string())
+                                .map(|x| x.br_date())
                                 .unwrap_or_default()
                         ),
                         UnitReason::MissingBo => format!(
@@ -987,7 +988,7 @@ fn seizure_line(
         s.bo_number,
         s.item,
         key,
-        s.seized_on.format("%d/%m/%Y"),
+        s.seized_on.br_date(),
         s.unit
     );
     match status {

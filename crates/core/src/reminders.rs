@@ -8,6 +8,7 @@
 //! and once more when the deadline has passed with the step still open (acts after it need a
 //! justification). A unit that has already sent is not reminded to send.
 
+use crate::dates::BrDate;
 use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
@@ -109,7 +110,7 @@ impl Reminder {
 
     /// One line for the page and the e-mail's body (pt-BR).
     pub fn text_pt(&self) -> String {
-        let date = self.deadline.format("%d/%m/%Y");
+        let date = self.deadline.br_date();
         match self.due {
             Due::Overdue => format!(
                 "{} — o prazo venceu em {date}; o ato ainda pode ser registrado, com justificativa.",

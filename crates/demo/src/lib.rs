@@ -11,6 +11,7 @@
 
 pub mod goiania;
 
+use atalaia_core::dates::BrDate;
 use std::fmt;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -82,8 +83,8 @@ impl fmt::Display for DemoReport {
             f,
             "dados de demonstração (sintéticos, semente {}) de {} a {}:",
             self.seed,
-            self.first_day.format("%d/%m/%Y"),
-            self.today.format("%d/%m/%Y")
+            self.first_day.br_date(),
+            self.today.br_date()
         )?;
         for s in &self.imports {
             writeln!(

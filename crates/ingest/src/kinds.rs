@@ -1,6 +1,7 @@
 //! Row parsers of the tabular kinds (contracts.md §2): each turns a record into a typed value ready
 //! for the store, or a reason to reject it.
 
+use atalaia_core::dates::BrDate;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use atalaia_core::{
@@ -160,11 +161,8 @@ fn check_range(from: NaiveDate, to: Option<NaiveDate>, to_col: &str) -> Result<(
     match to {
         Some(t) if t < from => Err(bad(
             to_col,
-            &t.format("%d/%m/%Y").to_string(),
-            format!(
-                "a data final é anterior à inicial ({})",
-                from.format("%d/%m/%Y")
-            ),
+            &t.br_date(),
+            format!("a data final é anterior à inicial ({})", from.br_date()),
         )),
         _ => Ok(()),
     }
@@ -311,7 +309,7 @@ fn not_future(
         return Err(bad(
             column,
             row.opt(column).unwrap_or(""),
-            format!("data no futuro (hoje é {})", ctx.today.format("%d/%m/%Y")),
+            format!("data no futuro (hoje é {})", ctx.today.br_date()),
         ));
     }
     Ok(day)
@@ -396,7 +394,7 @@ fn occurrence(row: &Row<'_>, ctx: &Context) -> Result<OccurrenceRecord, String> 
         return Err(bad(
             "occurred_at",
             row.req("occurred_at")?,
-            format!("data no futuro (hoje é {})", ctx.today.format("%d/%m/%Y")),
+            format!("data no futuro (hoje é {})", ctx.today.br_date()),
         ));
     }
     let (crime, source_crime) = catalog_crime(ctx, "crime", row.req("crime")?)?;

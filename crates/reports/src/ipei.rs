@@ -4,6 +4,7 @@
 //! payroll for the Secretary's office, and a unit's statement (its seizures and what each named person
 //! got from them). Deterministic like the RECAP documents: dates come from the run, never the clock.
 
+use atalaia_core::dates::BrDate;
 use atalaia_core::ipei::{
     IpeiReport, SeizureResult, UnitStatus, seizure_reason_pt, seizure_status_pt, shares_pt,
     unit_reasons_pt,
@@ -179,7 +180,7 @@ impl TemplateData {
                     u.code.clone(),
                     u.name.clone(),
                     u.submitted_on
-                        .map(|d| d.format("%d/%m/%Y").to_string())
+                        .map(|d| d.br_date())
                         .unwrap_or_else(|| "não enviou".into()),
                     format!("{} / {}", u.seizures, u.paid),
                     unit_situation(u),
@@ -198,7 +199,7 @@ impl TemplateData {
                     } else {
                         s.serial.clone()
                     },
-                    s.seized_on.format("%d/%m/%Y").to_string(),
+                    s.seized_on.br_date(),
                     format!("{} {}", seizure_status_pt(s.status), seizure_reasons(s))
                         .trim()
                         .to_string(),
@@ -360,7 +361,7 @@ fn seizures(ws: &mut Worksheet, doc: &IpeiDocument, f: &Formats) -> Result<(), R
         ws.write_string(r, 2, &s.bo_number)?;
         ws.write_number(r, 3, f64::from(s.item))?;
         ws.write_string(r, 4, &s.serial)?;
-        ws.write_string(r, 5, s.seized_on.format("%d/%m/%Y").to_string())?;
+        ws.write_string(r, 5, s.seized_on.br_date())?;
         ws.write_string(r, 6, seizure_status_pt(s.status))?;
         ws.write_string_with_format(r, 7, seizure_reasons(s), &f.wrap)?;
         ws.write_string_with_format(r, 8, shares_pt(&s.shares), &f.wrap)?;
@@ -411,7 +412,7 @@ fn units(ws: &mut Worksheet, doc: &IpeiDocument, f: &Formats) -> Result<(), Repo
         ws.write_string(r, 0, &u.code)?;
         ws.write_string(r, 1, &u.name)?;
         if let Some(d) = u.submitted_on {
-            ws.write_string(r, 2, d.format("%d/%m/%Y").to_string())?;
+            ws.write_string(r, 2, d.br_date())?;
         }
         ws.write_number(r, 3, u.seizures as f64)?;
         ws.write_number(r, 4, u.paid as f64)?;

@@ -4,6 +4,7 @@
 //! serialised: the transaction first takes the cycle row's write lock, then checks that no act was
 //! recorded since the state it judged.
 
+use atalaia_core::dates::BrDate;
 use chrono::{NaiveDate, NaiveDateTime};
 
 use atalaia_core::calendar::{Calendar, Decree};
@@ -363,7 +364,7 @@ fn payment_refusal(
         return Some(format!(
             "o pagamento já foi registrado (execução nº {}, em {})",
             p.run_id,
-            p.paid_on.format("%d/%m/%Y")
+            p.paid_on.br_date()
         ));
     }
     if !state.closed.contains(&StepKey::PaymentAuthorization) {
@@ -391,7 +392,7 @@ fn payment_refusal(
     if authorized_on.is_some_and(|d| paid_on < d) || paid_on > today {
         return Some(format!(
             "data do pagamento {} fora do intervalo: entre a autorização e hoje",
-            paid_on.format("%d/%m/%Y")
+            paid_on.br_date()
         ));
     }
     None
@@ -1005,7 +1006,7 @@ impl Db {
                     return Ok(Err(ActRefused::Invalid(format!(
                         "o período já foi pago (execução nº {}, em {}): nenhuma etapa se fecha de novo",
                         p.run_id,
-                        p.paid_on.format("%d/%m/%Y")
+                        p.paid_on.br_date()
                     ))));
                 }
                 let run = run_id
@@ -1060,7 +1061,7 @@ impl Db {
                 {
                     return Ok(Err(ActRefused::Invalid(format!(
                         "a unidade {unit} já enviou o mês em {}; depois do envio, só um recurso corrige o que foi entregue (Art. 14)",
-                        a.at.format("%d/%m/%Y")
+                        a.at.br_date()
                     ))));
                 }
                 cycle::check_submission(state, deadlines, today, justification)

@@ -19,6 +19,7 @@
 //!   other area) and was never in the parent's count. An area without a parent needs a chosen control.
 //!   C′ is C unless another area is chosen for it.
 
+use atalaia_core::dates::BrDate;
 use std::collections::{BTreeMap, HashSet};
 
 use atalaia_core::evaluation::{Counts, Evaluation, MAX_MONTHS, Periods, Span, evaluate};
@@ -597,9 +598,5 @@ impl Db {
 
 /// The pt-BR label of a span: `01/01/2024 a 31/03/2024`.
 pub fn span_pt(s: &Span) -> String {
-    format!(
-        "{} a {}",
-        s.from.format("%d/%m/%Y"),
-        s.to.format("%d/%m/%Y")
-    )
+    format!("{} a {}", s.from.br_date(), s.to.br_date())
 }

@@ -1,6 +1,7 @@
 //! IPEI storage (Arts. 10–15; migration 0009): seizures as units deliver them, every later correction
 //! kept as a revision, SPTC laudos, and the reading of a month's inputs for `core::ipei::result`.
 
+use atalaia_core::dates::BrDate;
 use std::collections::{BTreeMap, BTreeSet};
 
 use atalaia_core::Month;
@@ -955,11 +956,7 @@ fn changes_pt(before: &str, after: &str) -> String {
     };
     diff("item", b.item.to_string(), a.item.to_string());
     diff("série", show(&b.serial), show(&a.serial));
-    diff(
-        "data",
-        b.seized_on.format("%d/%m/%Y").to_string(),
-        a.seized_on.format("%d/%m/%Y").to_string(),
-    );
+    diff("data", b.seized_on.br_date(), a.seized_on.br_date());
     diff("flagrante", yes(b.flagrante), yes(a.flagrante));
     diff(
         "matrículas",

@@ -3,6 +3,7 @@
 //! aggregates), their populations (carried forward when the year is missing), and the units with their
 //! circunscrição. The rules themselves are in `atalaia_core::recap`.
 
+use atalaia_core::dates::BrDate;
 use atalaia_core::recap::{AreaInput, CountBy as RecapCountBy, Population, RecapParams};
 use atalaia_core::{Quarter, TerritoryKind};
 use chrono::NaiveDate;
@@ -193,7 +194,7 @@ impl crate::Tx {
         {
             return Ok(Err(format!(
                 "a nova versão deve começar depois de {}, início da versão vigente mais recente",
-                l.format("%d/%m/%Y")
+                l.br_date()
             )));
         }
         let id: i64 = crate::on_tx!(self, |c| {
@@ -834,7 +835,7 @@ impl Db {
             .map_err(|error| ComputeError::Config {
                 since: version
                     .as_ref()
-                    .map(|v| v.valid_from.format("%d/%m/%Y").to_string())
+                    .map(|v| v.valid_from.br_date())
                     .unwrap_or_default(),
                 error,
             })?;

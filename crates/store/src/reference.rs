@@ -1,6 +1,7 @@
 //! Reference data: populations, units and their circunscrição, operators, assignments, absences, and the
 //! crime catalog with its map from source codes.
 
+use atalaia_core::dates::BrDate;
 use std::collections::HashMap;
 
 use chrono::{Days, NaiveDate};
@@ -200,7 +201,7 @@ impl Tx {
                     "unidade `{}` já tem uma versão desde {} com outro conteúdo; uma nova circunscrição deve vir \
                      como nova versão, com outra data em `valid_from` (Decreto 7.872/2013, art. 2º, parágrafo único)",
                     u.code,
-                    u.valid_from.format("%d/%m/%Y")
+                    u.valid_from.br_date()
                 )));
             }
             if v.4 == u.valid_to {
@@ -210,7 +211,7 @@ impl Tx {
                 return Ok(Err(format!(
                     "unidade `{}` (versão desde {}) já foi encerrada; uma versão encerrada não é reescrita",
                     u.code,
-                    u.valid_from.format("%d/%m/%Y")
+                    u.valid_from.br_date()
                 )));
             }
             self.set_unit_end(v.0, u.valid_to).await?;
@@ -229,8 +230,8 @@ impl Tx {
                 return Ok(Err(format!(
                     "a vigência da unidade `{}` desde {} sobrepõe a versão vigente desde {}",
                     u.code,
-                    u.valid_from.format("%d/%m/%Y"),
-                    v.3.format("%d/%m/%Y")
+                    u.valid_from.br_date(),
+                    v.3.br_date()
                 )));
             }
         }
@@ -574,8 +575,7 @@ impl Db {
             )
             .fetch_one(c)
             .await?;
-            let day =
-                |v: Option<chrono::NaiveDateTime>| v.map(|d| d.format("%d/%m/%Y").to_string());
+            let day = |v: Option<chrono::NaiveDateTime>| v.map(|d| d.br_date());
             Ok(Overview {
                 territories: r.try_get("territories")?,
                 units: r.try_get("units")?,

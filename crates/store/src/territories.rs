@@ -5,6 +5,7 @@
 //! version is never rewritten, so a result computed for a past quarter can always be explained with the
 //! boundaries in force at the time.
 
+use atalaia_core::dates::BrDate;
 use std::collections::HashSet;
 
 use chrono::{Days, NaiveDate};
@@ -138,7 +139,7 @@ fn same_content(v: &TerritoryVersion, t: &TerritoryInput) -> bool {
 }
 
 fn fmt_date(d: NaiveDate) -> String {
-    d.format("%d/%m/%Y").to_string()
+    d.br_date()
 }
 
 impl Tx {

@@ -5,6 +5,7 @@
 
 use askama::Template;
 use atalaia_core::calendar::{Calendar, Decree};
+use atalaia_core::dates::BrDate;
 use atalaia_core::{IbgeCode, parse_date};
 use atalaia_store::cycles::committee_office;
 use axum::extract::{Path, Query, State};
@@ -65,7 +66,7 @@ async fn calendar_page(
         .holidays(year)
         .into_iter()
         .map(|h| DayRow {
-            date: h.date.format("%d/%m/%Y").to_string(),
+            date: h.date.br_date(),
             weekday: weekday_pt(h.date),
             name: h.name,
             business_day: h.business_day,
@@ -79,7 +80,7 @@ async fn calendar_page(
         .rev()
         .map(|r| DecreeView {
             id: r.id,
-            date: r.decree.date.format("%d/%m/%Y").to_string(),
+            date: r.decree.date.br_date(),
             closed: r.decree.closed,
             name: r.decree.name,
             act: r.decree.act,

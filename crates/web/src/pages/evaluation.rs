@@ -7,6 +7,7 @@
 
 use askama::Template;
 use atalaia_core::CrimeCode;
+use atalaia_core::dates::BrDate;
 use atalaia_core::evaluation::{Change, MAX_MONTHS};
 use atalaia_store::evaluation::{
     ControlRule, DEFAULT_BUFFER_M, EvaluationError, EvaluationQuery, EvaluationRun, span_pt,
@@ -283,7 +284,7 @@ fn shown(run: &EvaluationRun, form: &Form) -> Shown {
             "{} — {}, início em {}, {} {}",
             run.target.code,
             run.target.name,
-            run.start.format("%d/%m/%Y"),
+            run.start.br_date(),
             run.periods.months,
             if run.periods.months == 1 {
                 "mês"

@@ -3,6 +3,7 @@
 //! Everything comes from the aggregates and is computed once per data version (the last import), so
 //! the page costs a few small queries however many occurrences there are.
 
+use atalaia_core::dates::BrDate;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -371,7 +372,7 @@ fn sparkline(values: &[i64]) -> String {
 /// A validity period as users say it.
 pub(crate) fn validity(from: chrono::NaiveDate, to: Option<chrono::NaiveDate>) -> String {
     let open_start = from == atalaia_store::territories::SINCE_ALWAYS;
-    let f = |d: chrono::NaiveDate| d.format("%d/%m/%Y").to_string();
+    let f = |d: chrono::NaiveDate| d.br_date();
     match (open_start, to) {
         (true, None) => "vigente (sem data de início)".into(),
         (false, None) => format!("vigente desde {}", f(from)),

@@ -6,6 +6,7 @@
 //! is decided here by `core::igesp::Viewer` — and only there. A meeting or action the user may not see
 //! answers 404, as if it did not exist (its existence is itself police material for internal meetings).
 
+use atalaia_core::dates::BrDate;
 use std::collections::HashMap;
 
 use askama::Template;
@@ -104,7 +105,7 @@ fn refusal(e: IgespError) -> Result<String, AppError> {
 }
 
 fn br_date(d: NaiveDate) -> String {
-    d.format("%d/%m/%Y").to_string()
+    d.br_date()
 }
 
 fn br_datetime(t: NaiveDateTime) -> String {

@@ -7,6 +7,7 @@
 //! Every act goes through `atalaia_store` functions that write it with its audit entry in one
 //! transaction; the rules are `atalaia_core::ipei`'s and `atalaia_core::cycle`'s.
 
+use atalaia_core::dates::BrDate;
 use std::collections::BTreeMap;
 
 use askama::Template;
@@ -48,7 +49,7 @@ pub(crate) fn month_of(s: Option<&str>, today: NaiveDate) -> Result<Month, AppEr
 
 /// How a deadline reads on `today`, counted in business days of Goiânia's calendar.
 pub(crate) fn countdown_pt(cal: &Calendar, today: NaiveDate, deadline: NaiveDate) -> String {
-    let date = deadline.format("%d/%m/%Y");
+    let date = deadline.br_date();
     if today > deadline {
         return format!("prazo vencido em {date}");
     }
@@ -137,7 +138,7 @@ fn seizure_lines(c: &IpeiComputed, unit: Option<&str>) -> Vec<SeizureLine> {
                 bo: r.bo_number.clone(),
                 item: r.item,
                 serial: r.serial.clone(),
-                date: r.seized_on.format("%d/%m/%Y").to_string(),
+                date: r.seized_on.br_date(),
                 flagrante: r.flagrante,
                 operators: r.registrations.join(", "),
                 has_bo: r.bo_sha256.is_some(),
@@ -825,7 +826,7 @@ pub(crate) fn seizure_of_form(
     if seized_on > today {
         return Err(format!(
             "data da apreensão {}: é depois de hoje",
-            seized_on.format("%d/%m/%Y")
+            seized_on.br_date()
         ));
     }
     let flagrante = match (field(f, "flagrante"), keep) {

@@ -5,6 +5,7 @@
 //! Every act here goes through `atalaia_store` functions that write it with its audit entry in one
 //! transaction; the rules are `atalaia_core`'s.
 
+use atalaia_core::dates::BrDate;
 use std::collections::BTreeMap;
 
 use askama::Template;
@@ -312,7 +313,7 @@ pub(crate) async fn cycle_view(st: &AppState, c: &CycleRecord) -> Result<CycleVi
             StepRow {
                 label: d.step.label_pt(c.kind),
                 flow: d.step.flow_pt(),
-                deadline: format!("{}º dia útil — {}", d.nth, d.date.format("%d/%m/%Y")),
+                deadline: format!("{}º dia útil — {}", d.nth, d.date.br_date()),
                 changed_by: d
                     .changed_by
                     .iter()
@@ -381,7 +382,7 @@ pub(crate) async fn cycle_view(st: &AppState, c: &CycleRecord) -> Result<CycleVi
         paid: payment.as_ref().map(|p| {
             format!(
                 "Pago em {}: execução nº {}, folha com SHA-256 {}.",
-                p.paid_on.format("%d/%m/%Y"),
+                p.paid_on.br_date(),
                 p.run_id,
                 p.payroll_sha256
             )
@@ -679,7 +680,7 @@ async fn recap_page(
         config_since: c
             .version
             .as_ref()
-            .map(|v| format!("em vigor desde {}", v.valid_from.format("%d/%m/%Y")))
+            .map(|v| format!("em vigor desde {}", v.valid_from.br_date()))
             .unwrap_or_else(|| "padrões do decreto (nenhuma versão salva)".into()),
         config_summary: config_summary(&c),
         areas: area_rows(&c, &history),
@@ -1382,7 +1383,7 @@ async fn config_page(
             .into_iter()
             .rev()
             .map(|v| VersionRow {
-                valid_from: v.valid_from.format("%d/%m/%Y").to_string(),
+                valid_from: v.valid_from.br_date(),
                 note: v.note,
                 created_by: v.created_by,
                 document: v.document,
@@ -1583,7 +1584,7 @@ pub(crate) async fn official_meta(
         .program_config_on(last_day)
         .await?
         .filter(|v| v.document == run.config)
-        .map(|v| v.valid_from.format("%d/%m/%Y").to_string())
+        .map(|v| v.valid_from.br_date())
         .unwrap_or_else(|| "padrões do decreto".into());
     let meta = atalaia_reports::RunMeta {
         run_id: run.id,
