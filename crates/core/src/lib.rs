@@ -29,6 +29,7 @@ pub mod ids;
 pub mod igesp;
 pub mod institution;
 pub mod ipei;
+pub mod numbers;
 pub mod payroll;
 pub mod period;
 pub mod program;

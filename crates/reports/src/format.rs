@@ -8,41 +8,9 @@ use atalaia_core::recap::{Baseline, Level, Reason, Warning};
 use atalaia_core::{CrimeCode, Quarter, TerritoryKind, catalog_entry};
 
 /// What is printed where a number is undefined.
-pub const DASH: &str = "—";
-
-/// Groups a string of ASCII digits by thousands with dots: `1234567` → `1.234.567`.
-fn group_thousands(digits: &str) -> String {
-    let len = digits.len();
-    let mut out = String::with_capacity(len + len / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (len - i).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// A number with `decimals` decimals, Brazilian style: `decimal(1234.5, 2)` = `1.234,50`,
-/// `decimal(-0.5, 1)` = `-0,5`; a value that rounds to zero has no sign; NaN and infinities give `—`.
-pub fn decimal(value: f64, decimals: usize) -> String {
-    if !value.is_finite() {
-        return DASH.to_string();
-    }
-    let decimals = decimals.min(17);
-    let abs = format!("{:.*}", decimals, value.abs());
-    let (int, frac) = abs.split_once('.').unwrap_or((abs.as_str(), ""));
-    let mut out = String::new();
-    if value < 0.0 && abs.bytes().any(|b| (b'1'..=b'9').contains(&b)) {
-        out.push('-');
-    }
-    out.push_str(&group_thousands(int));
-    if !frac.is_empty() {
-        out.push(',');
-        out.push_str(frac);
-    }
-    out
-}
+pub use atalaia_core::numbers::DASH;
+use atalaia_core::numbers::group_thousands;
+pub use atalaia_core::numbers::{decimal, integer};
 
 /// An optional number with 2 decimals, `—` when absent.
 pub fn decimal_or_dash(value: Option<f64>) -> String {
@@ -61,13 +29,6 @@ pub fn percent(value: f64) -> String {
 /// An optional percentage, `—` when undefined.
 pub fn percent_or_dash(value: Option<f64>) -> String {
     value.map_or_else(|| DASH.to_string(), percent)
-}
-
-/// A whole number with thousands dots: `200.000`.
-pub fn integer(value: i128) -> String {
-    let digits = value.unsigned_abs().to_string();
-    let sign = if value < 0 { "-" } else { "" };
-    format!("{sign}{}", group_thousands(&digits))
 }
 
 /// Money from integer centavos: `brl(123456)` = `R$ 1.234,56`, `brl(-5)` = `-R$ 0,05` (the core's

@@ -10,6 +10,15 @@
 
 use crate::hotspot::{Contiguity, Inference, Params, Shape};
 
+/// Metres and counts in a message, as people in Brazil read them (`10.000.000`, `12,5`).
+fn m(value: f64) -> String {
+    atalaia_core::numbers::measure(value)
+}
+
+fn n(count: usize) -> String {
+    atalaia_core::numbers::integer(count as i128)
+}
+
 /// Smallest cell side accepted (m): below it a municipality's grid is millions of cells.
 pub const MIN_CELL_M: f64 = 25.0;
 /// Largest cell side accepted (m).
@@ -36,12 +45,14 @@ pub const MAX_PERMUTATION_TERMS: f64 = 400_000_000.0;
 pub enum Exceeded {
     /// The cell side is outside `[MIN_CELL_M, MAX_CELL_M]`.
     #[error(
-        "tamanho de célula de {0} m fora do intervalo aceito: de {MIN_CELL_M} m a {MAX_CELL_M} m"
+        "tamanho de célula de {} m fora do intervalo aceito: de {} m a {} m",
+        m(*.0), m(MIN_CELL_M), m(MAX_CELL_M)
     )]
     CellSize(f64),
     /// Too many cells over the area.
     #[error(
-        "células de {cell} m sobre esta área seriam cerca de {cells}, acima do limite de {MAX_CELLS}; use células maiores"
+        "células de {} m sobre esta área seriam cerca de {}, acima do limite de {}; use células maiores",
+        m(*.cell), n(*.cells), n(MAX_CELLS)
     )]
     Cells {
         /// The side asked for (m).
@@ -51,7 +62,8 @@ pub enum Exceeded {
     },
     /// Too many cell × month values.
     #[error(
-        "{cells} células × {months} meses passam do limite de {MAX_CELL_MONTHS} valores; use células maiores ou um período menor"
+        "{} células × {months} meses passam do limite de {} valores; use células maiores ou um período menor",
+        n(*.cells), n(MAX_CELL_MONTHS)
     )]
     CellMonths {
         /// Cells.
@@ -60,11 +72,15 @@ pub enum Exceeded {
         months: usize,
     },
     /// The distance band is not a number of metres up to `MAX_BAND_M`.
-    #[error("distância de vizinhança de {0} m fora do intervalo aceito: até {MAX_BAND_M} m")]
+    #[error(
+        "distância de vizinhança de {} m fora do intervalo aceito: até {} m",
+        m(*.0), m(MAX_BAND_M)
+    )]
     Band(f64),
     /// The band links too many pairs of cells.
     #[error(
-        "a vizinhança de {band} m com células de {cell} m ligaria cerca de {links} pares de células, acima do limite de {MAX_LINKS}; use uma distância menor ou células maiores"
+        "a vizinhança de {} m com células de {} m ligaria cerca de {} pares de células, acima do limite de {}; use uma distância menor ou células maiores",
+        m(*.band), m(*.cell), n(*.links), n(MAX_LINKS)
     )]
     Links {
         /// Band (m).
@@ -75,11 +91,15 @@ pub enum Exceeded {
         links: usize,
     },
     /// The KDE radius is not a number of metres up to `MAX_BANDWIDTH_M`.
-    #[error("raio da densidade de {0} m fora do intervalo aceito: até {MAX_BANDWIDTH_M} m")]
+    #[error(
+        "raio da densidade de {} m fora do intervalo aceito: até {} m",
+        m(*.0), m(MAX_BANDWIDTH_M)
+    )]
     Bandwidth(f64),
     /// The kernel would evaluate too many terms.
     #[error(
-        "a densidade com raio de {bandwidth} m, células de {cell} m e {points} ocorrências passa do limite de cálculo; use um raio menor, células maiores ou menos meses"
+        "a densidade com raio de {} m, células de {} m e {} ocorrências passa do limite de cálculo; use um raio menor, células maiores ou menos meses",
+        m(*.bandwidth), m(*.cell), n(*.points)
     )]
     Kernel {
         /// Radius (m).
@@ -90,11 +110,12 @@ pub enum Exceeded {
         points: usize,
     },
     /// Too many permutations.
-    #[error("{0} permutações passam do limite de {MAX_PERMUTATIONS}")]
+    #[error("{} permutações passam do limite de {}", n(*.0), n(MAX_PERMUTATIONS))]
     Permutations(usize),
     /// Permutations × links too many.
     #[error(
-        "{permutations} permutações sobre {links} pares de células passam do limite de cálculo; use menos permutações, células maiores ou a inferência analítica"
+        "{} permutações sobre {} pares de células passam do limite de cálculo; use menos permutações, células maiores ou a inferência analítica",
+        n(*.permutations), n(*.links)
     )]
     PermutationTerms {
         /// Permutations.
@@ -258,7 +279,10 @@ mod tests {
                 links: 120_701 * 10_201
             }
         );
-        assert!(e.to_string().contains("acima do limite de 4000000"), "{e}");
+        assert!(
+            e.to_string().contains("acima do limite de 4.000.000"),
+            "{e}"
+        );
     }
 
     /// 50 m cells over 30 × 40 km are 601 × 801 = 481,401 cells: over the cell bound.

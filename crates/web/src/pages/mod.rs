@@ -286,17 +286,9 @@ pub async fn health(State(st): State<AppState>) -> Response {
     }
 }
 
-/// 149964 → "149.964".
+/// 149964 → "149.964" (`atalaia_core::numbers`).
 pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(c);
-    }
-    out
+    atalaia_core::numbers::integer(i128::from(n))
 }
 
 /// A UTC instant as people in Goiás read it (UTC−3, no daylight saving since 2019).

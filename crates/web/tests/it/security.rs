@@ -39,23 +39,23 @@ async fn every_analysis_number_is_bounded() {
     let cases = [
         (
             "vizinhanca=distancia&distancia=10000000",
-            "distância de vizinhança de 10000000 m fora do intervalo aceito: até 5000 m",
+            "distância de vizinhança de 10.000.000 m fora do intervalo aceito: até 5.000 m",
         ),
         (
             "celula=1",
-            "tamanho de célula de 1 m fora do intervalo aceito: de 25 m a 50000 m",
+            "tamanho de célula de 1 m fora do intervalo aceito: de 25 m a 50.000 m",
         ),
         (
             "celula=30",
-            "acima do limite de 200000; use células maiores",
+            "acima do limite de 200.000; use células maiores",
         ),
         (
             "celula=300&vizinhanca=distancia&distancia=5000",
-            "acima do limite de 4000000; use uma distância menor ou células maiores",
+            "acima do limite de 4.000.000; use uma distância menor ou células maiores",
         ),
         (
             "raio=1000000",
-            "raio da densidade de 1000000 m fora do intervalo aceito: até 10000 m",
+            "raio da densidade de 1.000.000 m fora do intervalo aceito: até 10.000 m",
         ),
         (
             "celula=300&vizinhanca=distancia&distancia=1200&inferencia=permutacao",
@@ -84,7 +84,10 @@ async fn every_analysis_number_is_bounded() {
         )
         .await;
     assert_eq!(r.status, 400, "{}", r.body);
-    assert!(r.body.contains("meses passam do limite de 3000000 valores"));
+    assert!(
+        r.body
+            .contains("meses passam do limite de 3.000.000 valores")
+    );
     // Within the bounds the analysis answers.
     let r = app
         .get(
