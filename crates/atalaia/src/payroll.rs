@@ -57,6 +57,71 @@ fn code<T: Serialize>(v: &T) -> String {
         .unwrap_or_default()
 }
 
+/// Exit 1 with the reason a command was refused (nothing printed on stdout).
+fn refused(why: &str) -> anyhow::Result<ExitCode> {
+    eprintln!("erro: {why}");
+    Ok(ExitCode::from(1))
+}
+
+/// The lines of a RECAP payroll, or why there are none (pt-BR).
+async fn recap_lines(
+    db: &Db,
+    quarter: Quarter,
+    run: Option<i64>,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<Result<Vec<PayLine>, String>> {
+    let Some(id) = run else {
+        return Ok(db
+            .recap_payroll(quarter, today)
+            .await
+            .map_err(|e| format!("folha do RECAP não calculada: {e}")));
+    };
+    let Some(saved) = db.recap_run(id).await? else {
+        return Ok(Err(format!("--run {id}: execução do RECAP não encontrada")));
+    };
+    if saved.quarter != quarter.to_string() {
+        return Ok(Err(format!(
+            "--run {id}: a execução é do trimestre {}, não de {quarter}",
+            saved.quarter
+        )));
+    }
+    let replay = saved.replay()?;
+    if replay.roster.is_none() {
+        return Ok(Err(format!(
+            "--run {id}: execução salva antes de o quadro de servidores ser congelado com ela"
+        )));
+    }
+    Ok(Ok(replay.payroll().0))
+}
+
+/// A month's IPEI result for its payroll, or why there is none (pt-BR).
+async fn ipei_report(
+    db: &Db,
+    month: Month,
+    run: Option<i64>,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<Result<atalaia_core::ipei::IpeiReport, String>> {
+    let Some(id) = run else {
+        return Ok(match db.ipei_compute(month, today).await {
+            Err(e) => Err(format!("folha do IPEI não calculada: {e}")),
+            Ok(c) => match c.not_closed {
+                Some(why) => Err(format!("folha do IPEI não calculada: {why}")),
+                None => Ok(c.report),
+            },
+        });
+    };
+    let Some(saved) = db.ipei_run(id).await? else {
+        return Ok(Err(format!("--run {id}: execução do IPEI não encontrada")));
+    };
+    if saved.month != month.to_string() {
+        return Ok(Err(format!(
+            "--run {id}: a execução é do mês {}, não de {month}",
+            saved.month
+        )));
+    }
+    Ok(Ok(saved.replay()?.report))
+}
+
 /// The RECAP payroll of `quarter`: today's (refused before the quarter may pay) or saved run `run`'s.
 pub async fn recap(
     db: &Db,
@@ -65,35 +130,9 @@ pub async fn recap(
     today: chrono::NaiveDate,
     format: OutputFormat,
 ) -> anyhow::Result<ExitCode> {
-    let lines = match run {
-        None => match db.recap_payroll(quarter, today).await {
-            Ok(lines) => lines,
-            Err(e) => {
-                eprintln!("erro: folha do RECAP não calculada: {e}");
-                return Ok(ExitCode::from(1));
-            }
-        },
-        Some(id) => {
-            let Some(saved) = db.recap_run(id).await? else {
-                eprintln!("erro: --run {id}: execução do RECAP não encontrada");
-                return Ok(ExitCode::from(1));
-            };
-            if saved.quarter != quarter.to_string() {
-                eprintln!(
-                    "erro: --run {id}: a execução é do trimestre {}, não de {quarter}",
-                    saved.quarter
-                );
-                return Ok(ExitCode::from(1));
-            }
-            let replay = saved.replay()?;
-            if replay.roster.is_none() {
-                eprintln!(
-                    "erro: --run {id}: execução salva antes de o quadro de servidores ser congelado com ela"
-                );
-                return Ok(ExitCode::from(1));
-            }
-            replay.payroll().0
-        }
+    let lines = match recap_lines(db, quarter, run, today).await? {
+        Ok(lines) => lines,
+        Err(why) => return refused(&why),
     };
     let out: Vec<RecapLine> = lines.iter().map(RecapLine::from).collect();
     match format {
@@ -172,35 +211,9 @@ pub async fn ipei(
     today: chrono::NaiveDate,
     format: OutputFormat,
 ) -> anyhow::Result<ExitCode> {
-    let report = match run {
-        None => {
-            let computed = match db.ipei_compute(month, today).await {
-                Ok(c) => c,
-                Err(e) => {
-                    eprintln!("erro: folha do IPEI não calculada: {e}");
-                    return Ok(ExitCode::from(1));
-                }
-            };
-            if let Some(why) = computed.not_closed {
-                eprintln!("erro: folha do IPEI não calculada: {why}");
-                return Ok(ExitCode::from(1));
-            }
-            computed.report
-        }
-        Some(id) => {
-            let Some(saved) = db.ipei_run(id).await? else {
-                eprintln!("erro: --run {id}: execução do IPEI não encontrada");
-                return Ok(ExitCode::from(1));
-            };
-            if saved.month != month.to_string() {
-                eprintln!(
-                    "erro: --run {id}: a execução é do mês {}, não de {month}",
-                    saved.month
-                );
-                return Ok(ExitCode::from(1));
-            }
-            saved.replay()?.report
-        }
+    let report = match ipei_report(db, month, run, today).await? {
+        Ok(report) => report,
+        Err(why) => return refused(&why),
     };
     let lines = atalaia_core::ipei::payroll(&report);
     match format {
@@ -264,10 +277,9 @@ pub fn print_trace(
     format: OutputFormat,
 ) -> anyhow::Result<ExitCode> {
     let Some(t) = trace else {
-        eprintln!(
-            "erro: nada a rastrear para a execução {run}, área `{area}`, crime `{crime}`: a execução não existe, não tem essa contagem ou foi salva antes de congelar as ocorrências"
-        );
-        return Ok(ExitCode::from(1));
+        return refused(&format!(
+            "nada a rastrear para a execução {run}, área `{area}`, crime `{crime}`: a execução não existe, não tem essa contagem ou foi salva antes de congelar as ocorrências"
+        ));
     };
     let (occurrences, counts): (Vec<_>, Vec<_>) =
         t.sources.iter().partition(|s| s.source_id.is_some());
