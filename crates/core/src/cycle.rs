@@ -199,13 +199,26 @@ pub fn deadlines(
     calendar: &Calendar,
 ) -> Result<Vec<Deadline>, CycleError> {
     let month = period.counting_month().ok_or(CycleError::OutOfRange)?;
+    let kind = match period {
+        CyclePeriod::Quarter(_) => CycleKind::Recap,
+        CyclePeriod::Month(_) => CycleKind::Ipei,
+    };
     StepKey::ALL
         .into_iter()
         .map(|step| {
             let nth = schedule.nth_of(step);
-            let date = calendar
-                .nth_business_day(month, nth)
-                .ok_or(CycleError::OutOfRange)?;
+            // A committee's schedule may ask for a day a short month lacks (November 2026 has 19).
+            let date = calendar.nth_business_day(month, nth).ok_or_else(|| {
+                CycleError::NoSuchBusinessDay {
+                    step: step.label_pt(kind),
+                    nth,
+                    month: month.label_pt(),
+                    available: calendar.business_days_after(
+                        month.first_day().pred_opt().unwrap_or(month.first_day()),
+                        month.last_day(),
+                    ),
+                }
+            })?;
             let changed_by = calendar
                 .decrees()
                 .iter()
@@ -262,6 +275,20 @@ pub enum CycleError {
     /// A period outside the calendar's range.
     #[error("período fora do calendário")]
     OutOfRange,
+    /// A step's business day that its counting month does not have.
+    #[error(
+        "o prazo de \"{step}\" seria o {nth}º dia útil de {month}, que tem só {available} dias úteis"
+    )]
+    NoSuchBusinessDay {
+        /// The step's label.
+        step: &'static str,
+        /// The business day asked for.
+        nth: u32,
+        /// The counting month, in words.
+        month: String,
+        /// How many business days that month has.
+        available: u32,
+    },
     /// Every step is already closed.
     #[error("o ciclo já está encerrado")]
     Finished,
@@ -437,6 +464,25 @@ mod tests {
             ]
         );
         assert!(dl.iter().all(|x| x.changed_by.is_empty()));
+    }
+
+    /// November 2026 in Goiânia has 19 business days: 21 weekdays less Finados (Mon 2) and the Dia da
+    /// Consciência Negra (Fri 20, national since Lei 14.759/2023). A committee schedule asking for the
+    /// 20th is refused naming the step and the month, not "out of the calendar".
+    #[test]
+    fn a_schedule_past_the_months_last_business_day_is_refused_by_name() {
+        let october = CyclePeriod::Month(Month::new(2026, 10).unwrap());
+        let schedule = Schedule::new([15, 16, 17, 18, 19, 20]).unwrap();
+        let err = deadlines(october, &schedule, &go()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "o prazo de \"Autorização de pagamento\" seria o 20º dia útil de novembro de 2026, que tem só 19 dias úteis"
+        );
+        let fits = Schedule::new([14, 15, 16, 17, 18, 19]).unwrap();
+        assert_eq!(
+            deadlines(october, &fits, &go()).unwrap()[5].date,
+            d(2026, 11, 30)
+        );
     }
 
     /// A decree closing Apr 3 2024 moves every deadline one business day later and is named beside it.
