@@ -1065,18 +1065,14 @@ pub async fn load_scaled(
         std::collections::BTreeMap::from([("RECAP1".into(), 1500.0), ("RECAP2".into(), 750.0)]);
     let text = serde_json::to_string(&doc).map_err(|e| DemoError::Embedded(e.to_string()))?;
     let mut tx = db.begin().await?;
-    if let Err(msg) = tx
-        .put_program_config(
-            first_day,
-            &text,
-            "Configuração de demonstração (valores ilustrativos)",
-            "demo",
-            today.and_time(NaiveTime::MIN),
-        )
-        .await?
-    {
-        return Err(DemoError::Embedded(msg));
-    }
+    tx.put_program_config(
+        first_day,
+        &text,
+        "Configuração de demonstração (valores ilustrativos)",
+        "demo",
+        today.and_time(NaiveTime::MIN),
+    )
+    .await?;
     tx.commit().await?;
 
     // 10. Igesp in Goiânia (igesp.md §4–5): an internal and an articulation meeting already held, with

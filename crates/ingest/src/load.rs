@@ -11,7 +11,7 @@ use atalaia_store::audit::AuditEvent;
 use atalaia_store::imports::{ImportCounts, NewImport};
 use atalaia_store::occurrences::{OccurrenceRecord, OccurrenceWriter, RowOutcome, Tally};
 use atalaia_store::territories::Upsert;
-use atalaia_store::{Db, Tx};
+use atalaia_store::{Db, StoreError, Tx};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -653,10 +653,15 @@ async fn write_batch(
             Slot::Other(Ok(Parsed::CrimeMap { source, crime })) => {
                 Ok(tx.put_crime_map(source, crime, import_id).await?)
             }
-            Slot::Other(Ok(Parsed::Seizure(sz))) => tx
+            // A seizure the IPEI rules refuse is a rejected row with the rule's sentence.
+            Slot::Other(Ok(Parsed::Seizure(sz))) => match tx
                 .put_seizure(sz, Some(import_id), opts.synthetic, &opts.actor, opts.now)
-                .await?
-                .map(|(u, _)| u),
+                .await
+            {
+                Ok((u, _)) => Ok(u),
+                Err(StoreError::Refused(why)) => Err(why.to_string()),
+                Err(e) => return Err(e.into()),
+            },
             Slot::Other(Ok(Parsed::Forensic(f))) => Ok(tx
                 .put_forensic_report(f, Some(import_id), opts.synthetic)
                 .await?),

@@ -212,7 +212,6 @@ async fn story(db: &Db) {
         at(4),
     )
     .await
-    .unwrap()
     .unwrap();
 
     let (port, got) = sink().await;
@@ -291,7 +290,6 @@ async fn story(db: &Db) {
         at(9),
     )
     .await
-    .unwrap()
     .unwrap();
     let r = send_due(db, &mailer, nov(11), at(11)).await.unwrap();
     assert_eq!((r.due, r.sent), (1, 1));

@@ -15,7 +15,7 @@ use atalaia_core::payroll::Amendment;
 use atalaia_core::{IbgeCode, Uf};
 
 use crate::audit::AuditEvent;
-use crate::{Db, Result, StoreError, on_db, on_tx};
+use crate::{Db, Refusal, Result, StoreError, on_db, on_tx};
 
 /// A row of the year table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -483,20 +483,6 @@ pub enum ActRequest {
     },
 }
 
-/// Why an act was refused: the rules' reason, or a conflict with someone else's act.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ActRefused {
-    /// The cycle rules refuse it.
-    #[error(transparent)]
-    Rule(#[from] cycle::CycleError),
-    /// Something else that is not so (pt-BR).
-    #[error("{0}")]
-    Invalid(String),
-    /// Someone acted on the cycle meanwhile.
-    #[error("o ciclo foi alterado por outra pessoa enquanto isto era feito; recarregue e confira")]
-    Conflict,
-}
-
 type ActTuple = (
     i64,
     String,
@@ -611,8 +597,9 @@ impl Db {
         }))
     }
 
-    /// Opens the cycle of a period (audited `cycle.opened`); the existing one if already open. A period
-    /// that may not pay yet on `today` (`atalaia_core::closing`) has no cycle: refused.
+    /// Opens the cycle of a period (audited `cycle.opened`); the existing one if already open. Refused
+    /// for a period that may not pay yet on `today` (`atalaia_core::closing`) and for a schedule whose
+    /// deadlines the counting month does not have.
     pub async fn open_cycle(
         &self,
         kind: CycleKind,
@@ -627,6 +614,9 @@ impl Db {
             return Ok(c);
         }
         period.require_closed(self.data_cutoff_on(period.last()).await?, today)?;
+        // Every deadline must exist on the committee's calendar before the cycle does.
+        let (uf, muni) = committee_office();
+        cycle::deadlines(period, schedule, &self.calendar(uf, muni).await?)?;
         let sched = serde_json::to_string(&schedule.nth).unwrap_or_default();
         let mut tx = self.begin().await?;
         let id: i64 = on_tx!(&mut tx, |c| {
@@ -675,26 +665,18 @@ impl Db {
         actor: &str,
         today: NaiveDate,
         now: NaiveDateTime,
-    ) -> Result<std::result::Result<i64, ActRefused>> {
+    ) -> Result<i64> {
         let Some((kind, period)) = self.cycle_key(cycle_id).await? else {
-            return Ok(Err(ActRefused::Invalid(format!(
-                "ciclo {cycle_id} inexistente"
-            ))));
+            return Refusal::invalid(format!("ciclo {cycle_id} inexistente"));
         };
         let Some(record) = self.cycle(kind, period).await? else {
-            return Ok(Err(ActRefused::Invalid(format!(
-                "ciclo {cycle_id} inexistente"
-            ))));
+            return Refusal::invalid(format!("ciclo {cycle_id} inexistente"));
         };
         let state = record.state();
         let deadlines = self.cycle_deadlines(&record).await?;
-        let judged = match self
+        let judged = self
             .judge(&record, &state, &deadlines, request, today)
-            .await?
-        {
-            Ok(j) => j,
-            Err(e) => return Ok(Err(e)),
-        };
+            .await?;
         // An IPEI appeal's corrections are checked against the record read (the act count below
         // proves nothing changed since: delivered seizures change only by acts on this cycle).
         let mut checked_corrections = Vec::new();
@@ -703,10 +685,7 @@ impl Db {
         } = request
         {
             for c in corrections {
-                match self.check_correction(&record, unit, c).await? {
-                    Ok(c) => checked_corrections.push(c),
-                    Err(e) => return Ok(Err(ActRefused::Invalid(e))),
-                }
+                checked_corrections.push(self.check_correction(&record, unit, c).await?);
             }
         }
         let mut tx = self.begin().await?;
@@ -725,7 +704,7 @@ impl Db {
                 .await?
         });
         if count != record.acts.len() as i64 {
-            return Ok(Err(ActRefused::Conflict));
+            return Err(Refusal::Conflict.into());
         }
         let (act, step, unit, run_id, appeal_id, accepted, text, justification, payload) =
             match request {
@@ -909,10 +888,7 @@ impl Db {
         // An IPEI appeal's corrections, proposed under the appeal just recorded.
         let mut proposed = Vec::new();
         for checked in &checked_corrections {
-            match tx.insert_correction(checked, id, actor, now).await? {
-                Ok(rev) => proposed.push(rev),
-                Err(e) => return Ok(Err(ActRefused::Invalid(e))),
-            }
+            proposed.push(tx.insert_correction(checked, id, actor, now).await?);
         }
         let mut details = serde_json::json!({"kind": kind.as_str(), "period": period.code(),
             "step": step, "unit": unit, "run_id": run_id, "appeal_id": appeal_id,
@@ -942,7 +918,7 @@ impl Db {
         )
         .await?;
         tx.commit().await?;
-        Ok(Ok(id))
+        Ok(id)
     }
 
     async fn cycle_key(&self, id: i64) -> Result<Option<(CycleKind, CyclePeriod)>> {
@@ -974,8 +950,8 @@ impl Db {
         deadlines: &[Deadline],
         request: &ActRequest,
         today: NaiveDate,
-    ) -> Result<std::result::Result<Option<Timing>, ActRefused>> {
-        Ok(match request {
+    ) -> Result<Option<Timing>> {
+        let verdict: std::result::Result<Option<Timing>, Refusal> = match request {
             ActRequest::Close {
                 step,
                 justification,
@@ -990,24 +966,22 @@ impl Db {
                     match period {
                         Some(p) if p == record.period.code() => {}
                         Some(p) => {
-                            return Ok(Err(ActRefused::Invalid(format!(
+                            return Refusal::invalid(format!(
                                 "a execução {id} é de {p}, não de {}",
                                 record.period.code()
-                            ))));
+                            ));
                         }
                         None => {
-                            return Ok(Err(ActRefused::Invalid(format!(
-                                "execução {id} inexistente"
-                            ))));
+                            return Refusal::invalid(format!("execução {id} inexistente"));
                         }
                     }
                 }
                 if let Some(p) = record.payment() {
-                    return Ok(Err(ActRefused::Invalid(format!(
+                    return Refusal::invalid(format!(
                         "o período já foi pago (execução nº {}, em {}): nenhuma etapa se fecha de novo",
                         p.run_id,
                         p.paid_on.br_date()
-                    ))));
+                    ));
                 }
                 let run = run_id
                     .filter(|_| matches!(step, StepKey::PartialResult | StepKey::FinalResult));
@@ -1021,20 +995,16 @@ impl Db {
                 justification,
             } => {
                 if !self.unit_exists(unit).await? {
-                    return Ok(Err(ActRefused::Invalid(format!(
-                        "unidade `{unit}` inexistente"
-                    ))));
+                    return Refusal::invalid(format!("unidade `{unit}` inexistente"));
                 }
                 if record.kind != CycleKind::Recap {
-                    return Ok(Err(ActRefused::Invalid(
-                        "a lista de exclusões é do ciclo trimestral do RECAP".into(),
-                    )));
+                    return Refusal::invalid("a lista de exclusões é do ciclo trimestral do RECAP");
                 }
                 if let Some(a) = amendments.iter().find(|a| a.reason.trim().is_empty()) {
-                    return Ok(Err(ActRefused::Invalid(format!(
+                    return Refusal::invalid(format!(
                         "a alteração da matrícula {} precisa de um motivo",
                         a.registration
-                    ))));
+                    ));
                 }
                 cycle::check_submission(state, deadlines, today, justification)
                     .map(Some)
@@ -1045,24 +1015,20 @@ impl Db {
                 justification,
             } => {
                 if record.kind != CycleKind::Ipei {
-                    return Ok(Err(ActRefused::Invalid(
-                        "o envio de apreensões é do ciclo mensal do IPEI".into(),
-                    )));
+                    return Refusal::invalid("o envio de apreensões é do ciclo mensal do IPEI");
                 }
                 if !self.unit_exists(unit).await? {
-                    return Ok(Err(ActRefused::Invalid(format!(
-                        "unidade `{unit}` inexistente"
-                    ))));
+                    return Refusal::invalid(format!("unidade `{unit}` inexistente"));
                 }
                 if let Some(a) = record
                     .acts
                     .iter()
                     .find(|a| a.act == "submission" && a.unit.as_deref() == Some(unit.as_str()))
                 {
-                    return Ok(Err(ActRefused::Invalid(format!(
+                    return Refusal::invalid(format!(
                         "a unidade {unit} já enviou o mês em {}; depois do envio, só um recurso corrige o que foi entregue (Art. 14)",
                         a.at.br_date()
-                    ))));
+                    ));
                 }
                 cycle::check_submission(state, deadlines, today, justification)
                     .map(Some)
@@ -1075,14 +1041,10 @@ impl Db {
                 corrections,
             } => {
                 if !self.unit_exists(unit).await? {
-                    return Ok(Err(ActRefused::Invalid(format!(
-                        "unidade `{unit}` inexistente"
-                    ))));
+                    return Refusal::invalid(format!("unidade `{unit}` inexistente"));
                 }
                 if !corrections.is_empty() && record.kind != CycleKind::Ipei {
-                    return Ok(Err(ActRefused::Invalid(
-                        "correções de apreensões são do ciclo mensal do IPEI".into(),
-                    )));
+                    return Refusal::invalid("correções de apreensões são do ciclo mensal do IPEI");
                 }
                 cycle::check_appeal(state, deadlines, today, text, justification)
                     .map(Some)
@@ -1099,23 +1061,19 @@ impl Db {
                     .iter()
                     .find(|a| a.id == *appeal_id && a.act == "appeal")
                 else {
-                    return Ok(Err(ActRefused::Invalid(format!(
+                    return Refusal::invalid(format!(
                         "recurso {appeal_id} inexistente neste ciclo"
-                    ))));
+                    ));
                 };
-                if let Some(e) = effect.as_ref().filter(|_| *accepted)
-                    && let Err(why) = self.check_effect(record, e, appeal.unit.as_deref()).await?
-                {
-                    return Ok(Err(ActRefused::Invalid(why)));
+                if let Some(e) = effect.as_ref().filter(|_| *accepted) {
+                    self.check_effect(record, e, appeal.unit.as_deref()).await?;
                 }
                 if record
                     .acts
                     .iter()
                     .any(|a| a.act == "appeal_decision" && a.appeal_id == Some(*appeal_id))
                 {
-                    return Ok(Err(ActRefused::Invalid(format!(
-                        "o recurso {appeal_id} já foi decidido"
-                    ))));
+                    return Refusal::invalid(format!("o recurso {appeal_id} já foi decidido"));
                 }
                 cycle::check_appeal_decision(state, text)
                     .map(|_| None)
@@ -1126,34 +1084,31 @@ impl Db {
                 payroll_sha256,
                 paid_on,
             } => match payment_refusal(record, state, *run_id, payroll_sha256, *paid_on, today) {
-                Some(why) => Err(ActRefused::Invalid(why)),
+                Some(why) => Err(Refusal::Invalid(why)),
                 None => Ok(None),
             },
             ActRequest::Decision { text, effect } => {
-                if let Some(e) = effect
-                    && let Err(why) = self.check_effect(record, e, None).await?
-                {
-                    return Ok(Err(ActRefused::Invalid(why)));
+                if let Some(e) = effect {
+                    self.check_effect(record, e, None).await?;
                 }
                 if text.trim().is_empty() {
-                    Err(ActRefused::Rule(cycle::CycleError::TextRequired(
-                        "a decisão",
-                    )))
+                    Err(Refusal::Cycle(cycle::CycleError::TextRequired("a decisão")))
                 } else {
                     Ok(None)
                 }
             }
-        })
+        };
+        Ok(verdict?)
     }
 
     /// Whether a decision's effect fits the cycle (the program, the period's seizures, existing units
-    /// and operators) and, for an appeal, the appealing unit; the refusal in pt-BR otherwise.
+    /// and operators) and, for an appeal, the appealing unit; refused in pt-BR otherwise.
     async fn check_effect(
         &self,
         record: &CycleRecord,
         effect: &atalaia_core::decision::Effect,
         appealing: Option<&str>,
-    ) -> Result<std::result::Result<(), String>> {
+    ) -> Result<()> {
         use atalaia_core::decision::Effect;
         let ipei = record.kind == CycleKind::Ipei;
         let other_unit = |unit: &str| {
@@ -1161,7 +1116,7 @@ impl Db {
                 format!("o recurso é da unidade {a}: a decisão não pode alcançar a unidade {unit}")
             })
         };
-        Ok(match effect {
+        let verdict: std::result::Result<(), String> = match effect {
             Effect::ReinstateUnit { .. } | Effect::PaySeizure { .. } if !ipei => {
                 Err("reintegrar unidade e pagar apreensão são decisões do ciclo do IPEI".into())
             }
@@ -1200,7 +1155,8 @@ impl Db {
                     Ok(())
                 }
             }
-        })
+        };
+        verdict.or_else(Refusal::invalid)
     }
 
     async fn unit_exists(&self, code: &str) -> Result<bool> {

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::cycles::committee_office;
 use crate::recap::sha256;
 use crate::territories::Upsert;
-use crate::{Db, Result, StoreError, Tx, on_db, on_tx};
+use crate::{Db, Refusal, Result, StoreError, Tx, on_db, on_tx};
 
 /// A seizure as a unit declares it (form or spreadsheet row).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -205,23 +205,23 @@ impl Tx {
         synthetic: bool,
         actor: &str,
         now: NaiveDateTime,
-    ) -> Result<std::result::Result<(Upsert, i64), String>> {
+    ) -> Result<(Upsert, i64)> {
         let month = match Month::of(s.seized_on) {
             Ok(m) => m.to_string(),
-            Err(e) => return Ok(Err(format!("coluna `seized_on`: {e}"))),
+            Err(e) => return Refusal::invalid(format!("coluna `seized_on`: {e}")),
         };
         if self.ipei_delivered(&s.unit_code, &month).await? {
-            return Ok(Err(format!(
+            return Refusal::invalid(format!(
                 "a unidade {} já enviou o mês {month}: depois do envio, só um recurso corrige o que foi entregue, e nenhum acrescenta apreensão (Art. 14)",
                 s.unit_code
-            )));
+            ));
         }
         let item = match s.item {
             Some(i) => i,
             None if atalaia_core::ipei::norm_serial(&s.serial).is_empty() => {
-                return Ok(Err(
-                    "coluna `item`: valor vazio; sem número de série, informe o item da arma no BO (1, 2, …) para identificá-la".into(),
-                ));
+                return Refusal::invalid(
+                    "coluna `item`: valor vazio; sem número de série, informe o item da arma no BO (1, 2, …) para identificá-la",
+                );
             }
             None => {
                 // The same serial in the same BO is the same weapon: keep its item.
@@ -259,7 +259,7 @@ impl Tx {
                 let before = revision_view(&old.record, old.item);
                 let after = revision_view(s, item);
                 if before == after {
-                    return Ok(Ok((Upsert::Unchanged, old.id)));
+                    return Ok((Upsert::Unchanged, old.id));
                 }
                 on_tx!(self, |c| {
                     sqlx::query(
@@ -282,7 +282,7 @@ impl Tx {
                 });
                 self.seizure_revision(old.id, &before, &after, None, import_id, actor, now)
                     .await?;
-                Ok(Ok((Upsert::Updated, old.id)))
+                Ok((Upsert::Updated, old.id))
             }
             None => {
                 let id: i64 = on_tx!(self, |c| {
@@ -309,7 +309,7 @@ impl Tx {
                     .fetch_one(c)
                     .await?
                 });
-                Ok(Ok((Upsert::Inserted, id)))
+                Ok((Upsert::Inserted, id))
             }
         }
     }
@@ -782,7 +782,7 @@ impl Db {
         now: NaiveDateTime,
     ) -> Result<i64> {
         if let Some(why) = &c.not_closed {
-            return Err(StoreError::NotClosed(why.clone()));
+            return Err(why.clone().into());
         }
         let inputs = serde_json::to_string(&c.inputs)
             .map_err(|e| StoreError::Corrupt(format!("entradas do IPEI: {e}")))?;
@@ -1164,30 +1164,6 @@ pub fn write_evidence(dir: &std::path::Path, bytes: &[u8]) -> Result<String> {
     Ok(sha)
 }
 
-/// Why a BO copy was not attached (pt-BR).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum AttachRefused {
-    /// The file is not acceptable evidence.
-    #[error(transparent)]
-    File(#[from] atalaia_core::evidence::EvidenceError),
-    /// No such seizure.
-    #[error("apreensão {0} inexistente")]
-    NoSeizure(i64),
-    /// The unit delivered the month and no appeal of this unit and month asks for it (Art. 14).
-    #[error(
-        "a unidade {unit} já enviou o mês {month}: a cópia do BO de uma apreensão entregue só se anexa por recurso (Art. 14)"
-    )]
-    Delivered {
-        /// Unit.
-        unit: String,
-        /// Month.
-        month: String,
-    },
-    /// The appeal named is not an appeal of this unit in this month's cycle.
-    #[error("o recurso {0} não é desta unidade neste mês")]
-    NotThisAppeal(i64),
-}
-
 impl Db {
     /// Attaches a BO copy to a seizure (Art. 11–12): the file checked by content and size, written to
     /// `dir` under its SHA-256, recorded, linked and audited (`ipei.bo_attached`). Before the unit
@@ -1204,20 +1180,22 @@ impl Db {
         appeal_id: Option<i64>,
         actor: &str,
         now: NaiveDateTime,
-    ) -> Result<std::result::Result<String, AttachRefused>> {
+    ) -> Result<String> {
         let kind = match atalaia_core::evidence::check(file_name, bytes, max_bytes) {
             Ok(k) => k,
-            Err(e) => return Ok(Err(e.into())),
+            Err(e) => return Err(Refusal::Evidence(e).into()),
         };
         let Some(seizure) = self.seizure(seizure_id).await? else {
-            return Ok(Err(AttachRefused::NoSeizure(seizure_id)));
+            return Refusal::invalid(format!("apreensão {seizure_id} inexistente"));
         };
         let unit = seizure.record.unit_code.clone();
         let month = seizure.month.clone();
         let mut tx = self.begin().await?;
         if tx.ipei_delivered(&unit, &month).await? {
             let Some(appeal) = appeal_id else {
-                return Ok(Err(AttachRefused::Delivered { unit, month }));
+                return Refusal::invalid(format!(
+                    "a unidade {unit} já enviou o mês {month}: a cópia do BO de uma apreensão entregue só se anexa por recurso (Art. 14)"
+                ));
             };
             let n: i64 = on_tx!(&mut tx, |c| {
                 sqlx::query_scalar(
@@ -1232,7 +1210,9 @@ impl Db {
                 .await?
             });
             if n == 0 {
-                return Ok(Err(AttachRefused::NotThisAppeal(appeal)));
+                return Refusal::invalid(format!(
+                    "o recurso {appeal} não é desta unidade neste mês"
+                ));
             }
         }
         let sha = write_evidence(dir, bytes)?;
@@ -1250,7 +1230,7 @@ impl Db {
         )
         .await?;
         tx.commit().await?;
-        Ok(Ok(sha))
+        Ok(sha)
     }
 }
 
@@ -1335,16 +1315,16 @@ impl Db {
         cycle: &crate::cycles::CycleRecord,
         unit: &str,
         c: &Correction,
-    ) -> Result<std::result::Result<CheckedCorrection, String>> {
+    ) -> Result<CheckedCorrection> {
         let month = cycle.period.code();
         let Some(seizure_id) = c.seizure_id else {
-            return Ok(Err(format!(
+            return Refusal::invalid(format!(
                 "o BO {} não consta do envio da unidade {unit} em {month}: um recurso só corrige material já entregue e não acrescenta apreensão (Art. 14)",
                 c.record.bo_number
-            )));
+            ));
         };
         let Some(old) = self.seizure(seizure_id).await? else {
-            return Ok(Err(format!("apreensão {seizure_id} inexistente")));
+            return Refusal::invalid(format!("apreensão {seizure_id} inexistente"));
         };
         let delivered = cycle
             .acts
@@ -1354,29 +1334,29 @@ impl Db {
             .filter_map(|p| serde_json::from_str::<DeliveryPayload>(p).ok())
             .any(|p| p.seizures.contains(&seizure_id));
         if !delivered || old.record.unit_code != unit || old.month != month {
-            return Ok(Err(format!(
+            return Refusal::invalid(format!(
                 "a apreensão {seizure_id} não consta do envio da unidade {unit} em {month}: um recurso não acrescenta apreensão (Art. 14)"
-            )));
-        }
-        if c.record.unit_code != unit || c.record.bo_number != old.record.bo_number {
-            return Ok(Err(
-                "um recurso corrige os dados de uma apreensão entregue; a unidade e o BO identificam a apreensão e não mudam (Art. 14)".into(),
             ));
         }
+        if c.record.unit_code != unit || c.record.bo_number != old.record.bo_number {
+            return Refusal::invalid(
+                "um recurso corrige os dados de uma apreensão entregue; a unidade e o BO identificam a apreensão e não mudam (Art. 14)",
+            );
+        }
         if Month::of(c.record.seized_on).ok().map(|m| m.to_string()) != Some(month.clone()) {
-            return Ok(Err(format!(
+            return Refusal::invalid(format!(
                 "a data corrigida deve continuar em {month}: uma apreensão de outro mês não é do envio deste (Art. 14)"
-            )));
+            ));
         }
         let item = c.record.item.unwrap_or(old.item);
         let before = revision_view(&old.record, old.item);
         let after = revision_view(&c.record, item);
         if before == after {
-            return Ok(Err(format!(
+            return Refusal::invalid(format!(
                 "a correção da apreensão {seizure_id} não muda nenhum campo"
-            )));
+            ));
         }
-        Ok(Ok(CheckedCorrection {
+        Ok(CheckedCorrection {
             seizure_id,
             unit: unit.to_string(),
             month,
@@ -1384,7 +1364,7 @@ impl Db {
             old_item: old.item,
             before,
             after,
-        }))
+        })
     }
 
     /// A unit's pending appeal proposes one more correction of a delivered seizure; it waits for the
@@ -1398,9 +1378,9 @@ impl Db {
         corrected: &SeizureRecord,
         actor: &str,
         now: NaiveDateTime,
-    ) -> Result<std::result::Result<i64, String>> {
+    ) -> Result<i64> {
         let Some(old) = self.seizure(seizure_id).await? else {
-            return Ok(Err(format!("apreensão {seizure_id} inexistente")));
+            return Refusal::invalid(format!("apreensão {seizure_id} inexistente"));
         };
         let (unit, month) = (old.record.unit_code.clone(), old.month.clone());
         let period =
@@ -1409,7 +1389,7 @@ impl Db {
             .cycle(CycleKind::Ipei, CyclePeriod::Month(period))
             .await?
         else {
-            return Ok(Err(format!("não há ciclo do IPEI aberto para {month}")));
+            return Refusal::invalid(format!("não há ciclo do IPEI aberto para {month}"));
         };
         let pending = cycle.acts.iter().any(|a| {
             a.id == appeal_id && a.act == "appeal" && a.unit.as_deref() == Some(unit.as_str())
@@ -1418,11 +1398,11 @@ impl Db {
             .iter()
             .any(|a| a.act == "appeal_decision" && a.appeal_id == Some(appeal_id));
         if !pending {
-            return Ok(Err(format!(
+            return Refusal::invalid(format!(
                 "o recurso {appeal_id} não é um recurso pendente da unidade {unit} em {month}"
-            )));
+            ));
         }
-        let checked = match self
+        let checked = self
             .check_correction(
                 &cycle,
                 &unit,
@@ -1431,22 +1411,13 @@ impl Db {
                     record: corrected.clone(),
                 },
             )
-            .await?
-        {
-            Ok(c) => c,
-            Err(e) => return Ok(Err(e)),
-        };
+            .await?;
         let mut tx = self.begin().await?;
-        match tx
+        let id = tx
             .insert_correction(&checked, appeal_id, actor, now)
-            .await?
-        {
-            Ok(id) => {
-                tx.commit().await?;
-                Ok(Ok(id))
-            }
-            Err(e) => Ok(Err(e)),
-        }
+            .await?;
+        tx.commit().await?;
+        Ok(id)
     }
 }
 
@@ -1459,16 +1430,16 @@ impl Tx {
         appeal_id: i64,
         actor: &str,
         now: NaiveDateTime,
-    ) -> Result<std::result::Result<i64, String>> {
+    ) -> Result<i64> {
         if c.after.item != c.old_item
             && let Some(other) = self
                 .seizure_by_key(&c.unit, &c.bo_number, c.after.item)
                 .await?
         {
-            return Ok(Err(format!(
+            return Refusal::invalid(format!(
                 "o item {} do BO {} já é a apreensão {}",
                 c.after.item, c.bo_number, other.id
-            )));
+            ));
         }
         let id: i64 = on_tx!(self, |conn| {
             sqlx::query_scalar(
@@ -1494,6 +1465,6 @@ impl Tx {
             now,
         )
         .await?;
-        Ok(Ok(id))
+        Ok(id)
     }
 }

@@ -36,6 +36,8 @@ pub mod ipei;
 pub mod occurrences;
 pub mod recap;
 pub mod reference;
+mod refusal;
+pub use refusal::Refusal;
 pub mod reminders;
 pub mod selection;
 pub mod territories;
@@ -99,12 +101,9 @@ pub enum StoreError {
     /// A file of the evidence storage could not be written or read.
     #[error("armazenamento de arquivos: {0}")]
     Io(String),
-    /// A period that may not pay yet (`atalaia_core::closing`): no run saved, no cycle opened.
+    /// The program's rules refuse the write ([`Refusal`]): the user's to fix, nothing changed.
     #[error(transparent)]
-    NotClosed(#[from] atalaia_core::closing::NotClosed),
-    /// The data changed between a calculation and its save (`trace`): nothing saved.
-    #[error("{0}")]
-    DataChanged(String),
+    Refused(#[from] Refusal),
 }
 
 /// Result of store operations.

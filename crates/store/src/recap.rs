@@ -8,7 +8,7 @@ use atalaia_core::recap::{AreaInput, CountBy as RecapCountBy, Population, RecapP
 use atalaia_core::{Quarter, TerritoryKind};
 use chrono::NaiveDate;
 
-use crate::{Db, Result, StoreError, on_db};
+use crate::{Db, Refusal, Result, StoreError, on_db};
 
 /// A unit and the areas it acts in on a day (Art. 7).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,7 +183,7 @@ impl crate::Tx {
         note: &str,
         actor: &str,
         now: chrono::NaiveDateTime,
-    ) -> Result<std::result::Result<i64, String>> {
+    ) -> Result<i64> {
         let latest: Option<NaiveDate> = crate::on_tx!(self, |c| {
             sqlx::query_scalar("SELECT MAX(valid_from) FROM program_configs")
                 .fetch_one(c)
@@ -192,10 +192,10 @@ impl crate::Tx {
         if let Some(l) = latest
             && valid_from <= l
         {
-            return Ok(Err(format!(
+            return Refusal::invalid(format!(
                 "a nova versão deve começar depois de {}, início da versão vigente mais recente",
                 l.br_date()
-            )));
+            ));
         }
         let id: i64 = crate::on_tx!(self, |c| {
             sqlx::query_scalar(
@@ -218,7 +218,7 @@ impl crate::Tx {
             now,
         )
         .await?;
-        Ok(Ok(id))
+        Ok(id)
     }
 }
 
@@ -760,7 +760,7 @@ impl Db {
     ) -> std::result::Result<Vec<atalaia_core::payroll::PayLine>, ComputeError> {
         let c = self.compute_quarter(quarter, None, today).await?;
         if let Some(why) = c.not_closed {
-            return Err(StoreError::NotClosed(why).into());
+            return Err(StoreError::from(why).into());
         }
         let amounts = atalaia_core::payroll::Amounts::from_reais(
             c.config.payment_recap1,
@@ -886,7 +886,7 @@ impl Db {
         now: chrono::NaiveDateTime,
     ) -> Result<i64> {
         if let Some(why) = &c.not_closed {
-            return Err(StoreError::NotClosed(why.clone()));
+            return Err(why.clone().into());
         }
         let inputs =
             serde_json::to_string(&c.inputs).map_err(|e| StoreError::Corrupt(e.to_string()))?;

@@ -324,7 +324,7 @@ fn check_sums(params: &RecapParams, inputs: &RunInputs, sources: &[Source]) -> R
     for (key, count) in frozen_counts(params, inputs) {
         let found = sums.get(&key).copied().unwrap_or(0);
         if found != count {
-            return Err(StoreError::DataChanged(format!(
+            return Err(StoreError::Refused(crate::Refusal::DataChanged(format!(
                 "a contagem de {} em {} ({}) era {count} no cálculo e é {found} agora: os dados mudaram; calcule de novo antes de salvar",
                 key.1,
                 key.0,
@@ -332,7 +332,7 @@ fn check_sums(params: &RecapParams, inputs: &RunInputs, sources: &[Source]) -> R
                     TracePeriod::Current => "trimestre",
                     TracePeriod::Base => "base",
                 }
-            )));
+            ))));
         }
     }
     Ok(())

@@ -291,8 +291,8 @@ impl IntoResponse for AppError {
             AppError::BadRequest(msg) => {
                 pages::error_page(StatusCode::BAD_REQUEST, "Pedido inválido", &msg)
             }
-            // A period that may not pay yet: the request is refused with the reason, nothing changed.
-            AppError::Store(atalaia_store::StoreError::NotClosed(why)) => {
+            // The program's rules refuse it (a period not yet over, a late act…): the reason, nothing changed.
+            AppError::Store(atalaia_store::StoreError::Refused(why)) => {
                 pages::error_page(StatusCode::BAD_REQUEST, "Pedido inválido", &why.to_string())
             }
             AppError::Busy => {

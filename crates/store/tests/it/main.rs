@@ -7,11 +7,19 @@ use atalaia_store::occurrences::{
 };
 use atalaia_store::territories::{SINCE_ALWAYS, TerritoryInput, Upsert};
 use atalaia_store::testing::TestDb;
-use atalaia_store::{Db, Tx};
+use atalaia_store::{Db, Refusal, StoreError, Tx};
 use chrono::{NaiveDate, NaiveDateTime};
 
 mod evaluation;
 mod trace;
+
+/// The refusal a store call answered with; any other error fails the test.
+fn refusal(e: StoreError) -> Refusal {
+    match e {
+        StoreError::Refused(r) => r,
+        e => panic!("expected a refusal, got {e}"),
+    }
+}
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -1172,7 +1180,6 @@ mod program_config {
                 t,
             )
             .await
-            .unwrap()
             .unwrap();
         let second = tx
             .put_program_config(
@@ -1183,15 +1190,14 @@ mod program_config {
                 t,
             )
             .await
-            .unwrap()
             .unwrap();
         // The past is not rewritten: a version must start after the latest one.
         let refused = tx
             .put_program_config(d(2024, 7, 1), r#"{"v":3}"#, "", "user:comite", t)
             .await
-            .unwrap()
+            .map_err(refusal)
             .unwrap_err();
-        assert!(refused.contains("01/01/2025"), "{refused}");
+        assert!(refused.to_string().contains("01/01/2025"), "{refused}");
         tx.commit().await.unwrap();
         let on = |day| async move { db.program_config_on(day).await.unwrap().map(|v| v.id) };
         assert_eq!(on(d(2023, 12, 31)).await, None);
@@ -1355,7 +1361,7 @@ mod cycles {
     use atalaia_core::cycle::{CycleError, CycleKind, CyclePeriod, Schedule, StepKey};
     use atalaia_core::payroll::Amendment;
     use atalaia_store::audit::AuditFilter;
-    use atalaia_store::cycles::{ActRefused, ActRequest, committee_office};
+    use atalaia_store::cycles::{ActRequest, committee_office};
     use atalaia_store::reference::UnitInput;
 
     /// Decrees join the calendar, a municipal one only for its municipality, a revoked one no more.
@@ -1531,7 +1537,7 @@ mod cycles {
             async move {
                 db.cycle_act(id, &req, who, today, today.and_hms_opt(10, 0, 0).unwrap())
                     .await
-                    .unwrap()
+                    .map_err(refusal)
             }
         };
         // The head sends the list on time, with an amendment.
@@ -1568,7 +1574,7 @@ mod cycles {
                 d(2024, 4, 5)
             )
             .await,
-            Err(ActRefused::Invalid(_))
+            Err(Refusal::Invalid(_))
         ));
         assert!(matches!(
             act(
@@ -1582,7 +1588,7 @@ mod cycles {
                 d(2024, 4, 5)
             )
             .await,
-            Err(ActRefused::Invalid(_))
+            Err(Refusal::Invalid(_))
         ));
         // Closing submissions late without a reason is refused, with one is recorded as late.
         assert_eq!(
@@ -1596,7 +1602,7 @@ mod cycles {
                 d(2024, 4, 8)
             )
             .await,
-            Err(ActRefused::Rule(CycleError::LateWithoutJustification(d(
+            Err(Refusal::Cycle(CycleError::LateWithoutJustification(d(
                 2024, 4, 5
             ))))
         );
@@ -1623,7 +1629,7 @@ mod cycles {
                 d(2024, 4, 10)
             )
             .await,
-            Err(ActRefused::Rule(CycleError::RunRequired))
+            Err(Refusal::Cycle(CycleError::RunRequired))
         );
         let other = db
             .save_recap_run(
@@ -1651,7 +1657,7 @@ mod cycles {
                 d(2024, 4, 10)
             )
             .await,
-            Err(ActRefused::Invalid(_))
+            Err(Refusal::Invalid(_))
         ));
         let run = db
             .save_recap_run(
@@ -1691,7 +1697,7 @@ mod cycles {
                 d(2024, 4, 10)
             )
             .await,
-            Err(ActRefused::Rule(CycleError::WindowClosed(_)))
+            Err(Refusal::Cycle(CycleError::WindowClosed(_)))
         ));
         let appeal = act(
             ActRequest::Appeal {
@@ -1727,7 +1733,7 @@ mod cycles {
                 d(2024, 4, 17)
             )
             .await,
-            Err(ActRefused::Rule(CycleError::AppealsPending(1)))
+            Err(Refusal::Cycle(CycleError::AppealsPending(1)))
         );
         act(
             ActRequest::DecideAppeal {
@@ -1753,7 +1759,7 @@ mod cycles {
                 d(2024, 4, 17)
             )
             .await,
-            Err(ActRefused::Invalid(_))
+            Err(Refusal::Invalid(_))
         ));
         act(
             ActRequest::Decision {
@@ -1842,7 +1848,7 @@ mod cycles {
                 d(2024, 4, 19)
             )
             .await,
-            Err(ActRefused::Rule(CycleError::TextRequired("a decisão")))
+            Err(Refusal::Cycle(CycleError::TextRequired("a decisão")))
         );
         let c = db.cycle(CycleKind::Recap, q).await.unwrap().unwrap();
         let s = c.state();
@@ -1973,13 +1979,13 @@ mod cycles {
             db.cycle_act(c.id, &close, "user:a", d(2024, 7, 1), dt(2024, 7, 1, 9)),
             db.cycle_act(c.id, &close, "user:b", d(2024, 7, 1), dt(2024, 7, 1, 9)),
         );
-        let (a, b) = (a.unwrap(), b.unwrap());
+        let (a, b) = (a.map_err(refusal), b.map_err(refusal));
         assert!(a.is_ok() != b.is_ok(), "{a:?} {b:?}");
         let loser = if a.is_ok() { b } else { a };
         assert!(
             matches!(
                 loser,
-                Err(ActRefused::Conflict) | Err(ActRefused::Rule(CycleError::OutOfOrder { .. }))
+                Err(Refusal::Conflict) | Err(Refusal::Cycle(CycleError::OutOfOrder { .. }))
             ),
             "{loser:?}"
         );
@@ -2003,7 +2009,7 @@ mod ipei {
     use super::*;
     use atalaia_core::cycle::{CycleKind, CyclePeriod, Schedule};
     use atalaia_core::ipei::{PersonReason, SeizureReason, SeizureStatus, UnitReason, UnitStatus};
-    use atalaia_store::cycles::{ActRefused, ActRequest};
+    use atalaia_store::cycles::ActRequest;
     use atalaia_store::ipei::{ForensicRecord, SeizureRecord};
     use atalaia_store::reference::{AssignmentInput, OperatorInput, UnitInput};
     use atalaia_store::territories::Upsert;
@@ -2090,7 +2096,6 @@ mod ipei {
         let (u, id1) = tx
             .put_seizure(&s1, None, false, "user:chefe1", now)
             .await
-            .unwrap()
             .unwrap();
         assert_eq!(u, Upsert::Inserted);
         // No serial and no item: the weapon cannot be told apart.
@@ -2098,27 +2103,24 @@ mod ipei {
         let refused = tx
             .put_seizure(&s2, None, false, "user:chefe1", now)
             .await
-            .unwrap()
+            .map_err(refusal)
             .unwrap_err();
-        assert!(refused.contains("coluna `item`"), "{refused}");
+        assert!(refused.to_string().contains("coluna `item`"), "{refused}");
         s2.item = Some(2);
         s2.flagrante = false;
         let (_, id2) = tx
             .put_seizure(&s2, None, false, "user:chefe1", now)
             .await
-            .unwrap()
             .unwrap();
         let s3 = seizure("PM-2BPM", "200/2024", "ZZ9", d(2024, 3, 12), &["B2"]);
         let (_, id3) = tx
             .put_seizure(&s3, None, false, "user:chefe2", now)
             .await
-            .unwrap()
             .unwrap();
         // The same row again changes nothing; a corrected caliber is kept as a revision.
         assert_eq!(
             tx.put_seizure(&s1, None, false, "user:chefe1", now)
                 .await
-                .unwrap()
                 .unwrap(),
             (Upsert::Unchanged, id1)
         );
@@ -2127,7 +2129,6 @@ mod ipei {
         assert_eq!(
             tx.put_seizure(&s1b, None, false, "user:chefe1", now)
                 .await
-                .unwrap()
                 .unwrap(),
             (Upsert::Updated, id1)
         );
@@ -2193,7 +2194,6 @@ mod ipei {
             dt(2024, 4, 3, 9),
         )
         .await
-        .unwrap()
         .unwrap();
         // Once delivered, no new seizure and no second delivery (Art. 14).
         let mut tx = db.begin().await.unwrap();
@@ -2201,9 +2201,9 @@ mod ipei {
         let refused = tx
             .put_seizure(&late_add, None, false, "user:chefe1", dt(2024, 4, 4, 9))
             .await
-            .unwrap()
+            .map_err(refusal)
             .unwrap_err();
-        assert!(refused.contains("Art. 14"), "{refused}");
+        assert!(refused.to_string().contains("Art. 14"), "{refused}");
         tx.commit().await.unwrap();
         let again = db
             .cycle_act(
@@ -2214,9 +2214,9 @@ mod ipei {
                 dt(2024, 4, 4, 9),
             )
             .await
-            .unwrap();
+            .map_err(refusal);
         assert!(
-            matches!(&again, Err(ActRefused::Invalid(m)) if m.contains("já enviou o mês em 03/04/2024")),
+            matches!(&again, Err(Refusal::Invalid(m)) if m.contains("já enviou o mês em 03/04/2024")),
             "{again:?}"
         );
         // Late without a justification: refused; with one: recorded as late.
@@ -2229,7 +2229,7 @@ mod ipei {
                 dt(2024, 4, 8, 9)
             )
             .await
-            .unwrap()
+            .map_err(refusal)
             .is_err()
         );
         db.cycle_act(
@@ -2240,7 +2240,6 @@ mod ipei {
             dt(2024, 4, 8, 9),
         )
         .await
-        .unwrap()
         .unwrap();
 
         let r = db.ipei_result(march, d(2024, 4, 20)).await.unwrap();
@@ -2323,7 +2322,6 @@ mod ipei {
                 dt(2024, 4, 10, 10),
             )
             .await
-            .unwrap()
             .unwrap();
         }
         let cycle = db
@@ -2384,7 +2382,7 @@ mod ipei {
                     dt(2024, 4, 11, 9),
                 )
                 .await
-                .unwrap()
+                .map_err(refusal)
             }
         };
         let refused = attach(None, "bo.png", png.to_vec()).await.unwrap_err();
@@ -2406,7 +2404,6 @@ mod ipei {
                 dt(2024, 4, 11, 8),
             )
             .await
-            .unwrap()
             .unwrap();
         let refused = attach(Some(appeal), "bo.pdf", b"MZ\x90\x00".to_vec())
             .await
@@ -2449,15 +2446,14 @@ mod ipei {
         let refused = db
             .propose_correction(id2, appeal, &other_bo, "user:chefe1", dt(2024, 4, 11, 10))
             .await
-            .unwrap()
+            .map_err(refusal)
             .unwrap_err();
         assert!(
-            refused.contains("o BO identificam a apreensão"),
+            refused.to_string().contains("o BO identificam a apreensão"),
             "{refused}"
         );
         db.propose_correction(id2, appeal, &fixed, "user:chefe1", dt(2024, 4, 11, 10))
             .await
-            .unwrap()
             .unwrap();
         // An appeal that would add a seizure is refused whole: no act, no revision (Art. 14).
         let acts_before = db
@@ -2486,7 +2482,7 @@ mod ipei {
                 dt(2024, 4, 11, 11),
             )
             .await
-            .unwrap()
+            .map_err(refusal)
             .unwrap_err();
         assert_eq!(
             refused.to_string(),
@@ -2530,7 +2526,6 @@ mod ipei {
             dt(2024, 4, 12, 9),
         )
         .await
-        .unwrap()
         .unwrap();
         let after = db.ipei_result(march, d(2024, 4, 12)).await.unwrap();
         let s2r = after.seizures.iter().find(|s| s.id == id2).unwrap();
@@ -2556,16 +2551,18 @@ mod ipei {
         let late = db
             .propose_correction(id2, appeal, &s2.record, "user:chefe1", dt(2024, 4, 12, 10))
             .await
-            .unwrap()
+            .map_err(refusal)
             .unwrap_err();
-        assert!(late.contains("não é um recurso pendente"), "{late}");
+        assert!(
+            late.to_string().contains("não é um recurso pendente"),
+            "{late}"
+        );
 
         // April: the same weapon (serial "ab 1" = "AB-1") claimed by another unit is a duplicate.
         let mut tx = db.begin().await.unwrap();
         let dup = seizure("PM-2BPM", "300/2024", "ab 1", d(2024, 4, 2), &["B2"]);
         tx.put_seizure(&dup, None, false, "user:chefe2", dt(2024, 4, 2, 9))
             .await
-            .unwrap()
             .unwrap();
         tx.commit().await.unwrap();
         let april = atalaia_core::Month::parse("2024-04").unwrap();
@@ -2588,7 +2585,6 @@ mod ipei {
                 dt(2024, 4, 3, 9),
             )
             .await
-            .unwrap()
             .unwrap();
         let glock = SeizureRecord {
             brand: "GLOCK".into(),
@@ -2597,7 +2593,6 @@ mod ipei {
         let (_, other_maker) = tx
             .put_seizure(&glock, None, false, "user:chefe1", dt(2024, 4, 4, 9))
             .await
-            .unwrap()
             .unwrap();
         tx.commit().await.unwrap();
         let r = db.ipei_result(april, d(2024, 5, 20)).await.unwrap();

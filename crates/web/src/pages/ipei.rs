@@ -22,6 +22,7 @@ use atalaia_core::ipei::{
 };
 use atalaia_store::cycles::{ActRequest, CycleRecord, committee_office};
 use atalaia_store::ipei::{Correction, ForensicRecord, IpeiComputed, SeizureRecord, UnitBrief};
+use atalaia_store::{Refusal, StoreError};
 use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
@@ -480,21 +481,30 @@ pub async fn open_cycle(
     Form(f): Form<BTreeMap<String, String>>,
 ) -> Result<Response, AppError> {
     let month = month_of(f.get("mes").map(String::as_str), st.config.clock.today())?;
-    let schedule = match super::recap::schedule_of(&f)? {
-        Ok(s) => s,
-        Err(e) => return ipei_page(&st, &id, month, Some(e.to_string())).await,
+    let opened = match super::recap::schedule_of(&f) {
+        Ok(schedule) => {
+            st.db
+                .open_cycle(
+                    CycleKind::Ipei,
+                    CyclePeriod::Month(month),
+                    &schedule,
+                    &id.actor(),
+                    st.config.clock.now_utc(),
+                    st.config.clock.today(),
+                )
+                .await
+        }
+        Err(why) => Err(why.into()),
     };
-    st.db
-        .open_cycle(
-            CycleKind::Ipei,
-            CyclePeriod::Month(month),
-            &schedule,
-            &id.actor(),
-            st.config.clock.now_utc(),
-            st.config.clock.today(),
-        )
-        .await?;
-    Ok(Redirect::to(&format!("/ipei?mes={month}#ciclo")).into_response())
+    match opened {
+        Ok(_) => Ok(Redirect::to(&format!("/ipei?mes={month}#ciclo")).into_response()),
+        // A period not over is refused outright (400), whatever the schedule; the schedule's own
+        // faults are shown beside the form.
+        Err(StoreError::Refused(why)) if !matches!(why, Refusal::NotClosed(_)) => {
+            ipei_page(&st, &id, month, Some(why.to_string())).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// `POST /ipei/ciclo/{id}`: closes the open step (result steps publish a saved run; the last one is
@@ -524,10 +534,13 @@ pub async fn cycle_act(
             st.config.clock.today(),
             st.config.clock.now_utc(),
         )
-        .await?
+        .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/ipei?mes={month}#ciclo")).into_response()),
-        Err(refused) => ipei_page(&st, &id, month, Some(refused.to_string())).await,
+        Err(StoreError::Refused(refused)) => {
+            ipei_page(&st, &id, month, Some(refused.to_string())).await
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -888,10 +901,7 @@ pub async fn add_seizure(
     };
     let now = st.config.clock.now_utc();
     let mut tx = st.db.begin().await?;
-    match tx
-        .put_seizure(&record, None, false, &id.actor(), now)
-        .await?
-    {
+    match tx.put_seizure(&record, None, false, &id.actor(), now).await {
         Ok((_, seizure_id)) => {
             tx.audit(
                 &atalaia_store::audit::AuditEvent::new(id.actor(), "ipei.seizure_saved")
@@ -905,7 +915,8 @@ pub async fn add_seizure(
             let m = Month::of(record.seized_on).unwrap_or(month);
             Ok(Redirect::to(&format!("/ipei/unidade?mes={m}#u-{}", unit.code)).into_response())
         }
-        Err(e) => unit_page(&st, &id, month, Some(e), None).await,
+        Err(StoreError::Refused(e)) => unit_page(&st, &id, month, Some(e.to_string()), None).await,
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -968,7 +979,7 @@ pub async fn upload_bo(
             &id.actor(),
             st.config.clock.now_utc(),
         )
-        .await?
+        .await
     {
         Ok(sha) => {
             unit_page(
@@ -984,7 +995,8 @@ pub async fn upload_bo(
             )
             .await
         }
-        Err(e) => unit_page(&st, &id, month, Some(e.to_string()), None).await,
+        Err(StoreError::Refused(e)) => unit_page(&st, &id, month, Some(e.to_string()), None).await,
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -1132,10 +1144,11 @@ async fn unit_act(
             st.config.clock.today(),
             st.config.clock.now_utc(),
         )
-        .await?
+        .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/ipei/unidade?mes={month}#u-{unit}")).into_response()),
-        Err(e) => unit_page(st, id, month, Some(e.to_string()), None).await,
+        Err(StoreError::Refused(e)) => unit_page(st, id, month, Some(e.to_string()), None).await,
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -17,6 +17,7 @@ use atalaia_core::payroll::PayrollReason;
 use atalaia_core::recap::{AreaResult, Level, Reason, UnitResult};
 use atalaia_store::cycles::{ActRequest, CycleRecord};
 use atalaia_store::recap::Computed;
+use atalaia_store::{Refusal, StoreError};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form, Json};
@@ -801,11 +802,9 @@ pub struct OpenCycleForm {
 }
 
 /// The schedule of an open-cycle form: each step's business day from `prazo_1` … `prazo_6`, the Anexo
-/// Único's where absent. The outer error is a field that is not a number; the inner one, a schedule the
-/// cycle rules refuse.
-pub(crate) fn schedule_of(
-    prazos: &BTreeMap<String, String>,
-) -> Result<Result<Schedule, atalaia_core::cycle::CycleError>, AppError> {
+/// Único's where absent; refused (shown beside the form) for a field that is not a number or a schedule
+/// the cycle rules do not allow.
+pub(crate) fn schedule_of(prazos: &BTreeMap<String, String>) -> Result<Schedule, Refusal> {
     let mut nth = Schedule::ANEXO_UNICO.nth;
     for (i, n) in nth.iter_mut().enumerate() {
         if let Some(v) = prazos
@@ -814,14 +813,14 @@ pub(crate) fn schedule_of(
             .filter(|v| !v.is_empty())
         {
             *n = v.parse().map_err(|_| {
-                AppError::BadRequest(format!(
+                Refusal::Invalid(format!(
                     "prazo da etapa {} `{v}` inválido: esperado o número do dia útil",
                     i + 1
                 ))
             })?;
         }
     }
-    Ok(Schedule::new(nth))
+    Ok(Schedule::new(nth)?)
 }
 
 /// `POST /recap/ciclo`: opens the quarter's cycle with the Anexo Único's deadlines or the committee's.
@@ -831,21 +830,30 @@ pub async fn open_cycle(
     Form(f): Form<OpenCycleForm>,
 ) -> Result<Response, AppError> {
     let q = quarter_of(Some(&f.trimestre), st.config.clock.today())?;
-    let schedule = match schedule_of(&f.prazos)? {
-        Ok(s) => s,
-        Err(e) => return recap_page(&st, &id, q, Some(e.to_string()), None).await,
+    let opened = match schedule_of(&f.prazos) {
+        Ok(schedule) => {
+            st.db
+                .open_cycle(
+                    CycleKind::Recap,
+                    CyclePeriod::Quarter(q),
+                    &schedule,
+                    &id.actor(),
+                    st.config.clock.now_utc(),
+                    st.config.clock.today(),
+                )
+                .await
+        }
+        Err(why) => Err(why.into()),
     };
-    st.db
-        .open_cycle(
-            CycleKind::Recap,
-            CyclePeriod::Quarter(q),
-            &schedule,
-            &id.actor(),
-            st.config.clock.now_utc(),
-            st.config.clock.today(),
-        )
-        .await?;
-    Ok(Redirect::to(&format!("/recap?trimestre={q}#ciclo")).into_response())
+    match opened {
+        Ok(_) => Ok(Redirect::to(&format!("/recap?trimestre={q}#ciclo")).into_response()),
+        // A period not over is refused outright (400), whatever the schedule; the schedule's own
+        // faults are shown beside the form.
+        Err(StoreError::Refused(why)) if !matches!(why, Refusal::NotClosed(_)) => {
+            recap_page(&st, &id, q, Some(why.to_string()), None).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The committee's acts on a cycle (RECAP's and IPEI's pages post the same form).
@@ -989,10 +997,13 @@ pub async fn cycle_act(
             st.config.clock.today(),
             st.config.clock.now_utc(),
         )
-        .await?
+        .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/recap?trimestre={q}#ciclo")).into_response()),
-        Err(refused) => recap_page(&st, &id, q, Some(refused.to_string()), None).await,
+        Err(StoreError::Refused(refused)) => {
+            recap_page(&st, &id, q, Some(refused.to_string()), None).await
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -1457,13 +1468,16 @@ pub async fn save_config(
             &id.actor(),
             st.config.clock.now_utc(),
         )
-        .await?
+        .await
     {
         Ok(_) => {
             tx.commit().await?;
             Ok(Redirect::to("/recap/configuracao").into_response())
         }
-        Err(msg) => config_page(&st, &id, Some(msg), Some(draft)).await,
+        Err(StoreError::Refused(msg)) => {
+            config_page(&st, &id, Some(msg.to_string()), Some(draft)).await
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -6,6 +6,7 @@ use askama::Template;
 use atalaia_core::Quarter;
 use atalaia_core::cycle::{CycleKind, CyclePeriod, StepKey};
 use atalaia_core::payroll::{Amendment, Person, exclusion_list};
+use atalaia_store::StoreError;
 use atalaia_store::cycles::ActRequest;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -284,10 +285,11 @@ pub async fn submit_list(
             st.config.clock.today(),
             st.config.clock.now_utc(),
         )
-        .await?
+        .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/recap/unidade?trimestre={q}")).into_response()),
-        Err(e) => unit_page(&st, &id, q, Some(e.to_string())).await,
+        Err(StoreError::Refused(e)) => unit_page(&st, &id, q, Some(e.to_string())).await,
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -313,9 +315,10 @@ pub async fn appeal(
             st.config.clock.today(),
             st.config.clock.now_utc(),
         )
-        .await?
+        .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/recap/unidade?trimestre={q}")).into_response()),
-        Err(e) => unit_page(&st, &id, q, Some(e.to_string())).await,
+        Err(StoreError::Refused(e)) => unit_page(&st, &id, q, Some(e.to_string())).await,
+        Err(e) => Err(e.into()),
     }
 }

@@ -212,7 +212,6 @@ async fn every_read_outside_the_requesters_scope_answers_404() {
             let (id, _) = copies[unit];
             t.db.attach_bo_file(id, &evidence, "bo.pdf", PDF, 1 << 20, None, "teste", now)
                 .await
-                .unwrap()
                 .unwrap();
         }
         let sheet: &'static [u8] =
