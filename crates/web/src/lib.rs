@@ -17,6 +17,7 @@ pub mod guard;
 pub mod oidc;
 pub mod pages;
 pub mod proxy;
+pub mod request_id;
 pub mod routes;
 pub mod scope;
 pub mod security;
@@ -307,12 +308,17 @@ impl IntoResponse for AppError {
                 );
                 r
             }
+            // A failure (database, disk, a worker): logged in full under the request's code; the
+            // user sees only the code to quote.
             e => {
-                tracing::error!(error = %e, "request failed");
+                let code = request_id::current().unwrap_or_else(|| "-".into());
+                tracing::error!(error = %e, request_id = %code, "request failed");
                 pages::error_page(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "Erro interno",
-                    "Algo falhou do nosso lado. Tente novamente em instantes; se persistir, avise a administração do sistema.",
+                    &format!(
+                        "Algo falhou do nosso lado. Tente novamente em instantes; se persistir, avise a administração do sistema informando o código {code}."
+                    ),
                 )
             }
         }
@@ -362,10 +368,12 @@ pub fn router(state: AppState) -> Router {
         .layer(
             tower_http::trace::TraceLayer::new_for_http().make_span_with(
                 |req: &axum::http::Request<axum::body::Body>| {
-                    tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
+                    let id = request_id::current().unwrap_or_default();
+                    tracing::debug_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
                 },
             ),
         )
+        .layer(middleware::from_fn(request_id::layer))
         .with_state(state)
 }
 
@@ -388,6 +396,42 @@ async fn not_found() -> Response {
 mod compute_error_tests {
     use super::*;
     use atalaia_store::recap::ComputeError;
+
+    /// A failure's page names the request's code, the same the response header carries and the log
+    /// line records, and nothing of the failure itself.
+    #[tokio::test]
+    async fn a_failure_shows_the_requests_code_and_no_internals() {
+        let app: Router = Router::new()
+            .route(
+                "/x",
+                axum::routing::get(|| async {
+                    Err::<(), _>(AppError::Store(atalaia_store::StoreError::Corrupt(
+                        "tabela secreta".into(),
+                    )))
+                }),
+            )
+            .layer(middleware::from_fn(request_id::layer));
+        let resp = tower::ServiceExt::oneshot(
+            app,
+            axum::http::Request::get("/x")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let code = resp.headers()["x-request-id"].to_str().unwrap().to_string();
+        assert_eq!(code.len(), 8);
+        let body = axum::body::to_bytes(resp.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let body = String::from_utf8(body.to_vec()).unwrap();
+        assert!(
+            body.contains(&format!("informando o código {code}.")),
+            "{body}"
+        );
+        assert!(!body.contains("secreta"), "{body}");
+    }
 
     /// A database failure while computing a quarter is a logged 500, never a 400 that shows internals;
     /// a quarter that cannot be computed is the request's fault.
