@@ -76,17 +76,20 @@ async fn recap_lines(
             .await
             .map_err(|e| format!("folha do RECAP não calculada: {e}")));
     };
-    let Some(saved) = db.recap_run(id).await? else {
+    let Some(saved) = db
+        .saved_run(atalaia_core::cycle::CycleKind::Recap, id)
+        .await?
+    else {
         return Ok(Err(format!("--run {id}: execução do RECAP não encontrada")));
     };
-    if saved.quarter != quarter.to_string() {
+    if saved.period != quarter.to_string() {
         return Ok(Err(format!(
             "--run {id}: a execução é do trimestre {}, não de {quarter}",
-            saved.quarter
+            saved.period
         )));
     }
-    let replay = saved.replay()?;
-    if replay.roster.is_none() {
+    let replay = saved.replay::<atalaia_core::pipeline::Recap>()?;
+    if replay.frozen.is_none() {
         return Ok(Err(format!(
             "--run {id}: execução salva antes de o quadro de servidores ser congelado com ela"
         )));
@@ -110,16 +113,19 @@ async fn ipei_report(
             },
         });
     };
-    let Some(saved) = db.ipei_run(id).await? else {
+    let Some(saved) = db
+        .saved_run(atalaia_core::cycle::CycleKind::Ipei, id)
+        .await?
+    else {
         return Ok(Err(format!("--run {id}: execução do IPEI não encontrada")));
     };
-    if saved.month != month.to_string() {
+    if saved.period != month.to_string() {
         return Ok(Err(format!(
             "--run {id}: a execução é do mês {}, não de {month}",
-            saved.month
+            saved.period
         )));
     }
-    Ok(Ok(saved.replay()?.report))
+    Ok(Ok(saved.replay::<atalaia_core::pipeline::Ipei>()?.report))
 }
 
 /// The RECAP payroll of `quarter`: today's (refused before the quarter may pay) or saved run `run`'s.

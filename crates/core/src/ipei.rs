@@ -341,14 +341,61 @@ pub struct Payment {
     pub capped: bool,
 }
 
+/// Where a month's IPEI stands, from the date and its cycle (the `stage` of contracts.md's JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MonthStage {
+    /// The month is not over: figures so far, no payment (`crate::closing`).
+    Running,
+    /// Units still sending; no result published.
+    Open,
+    /// The partial result is published (open to appeal, Art. 14).
+    Partial,
+    /// The final result is published.
+    Final,
+}
+
+impl MonthStage {
+    /// The code stored and printed in JSON: `running`, `open`, `partial`, `final`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MonthStage::Running => "running",
+            MonthStage::Open => "open",
+            MonthStage::Partial => "partial",
+            MonthStage::Final => "final",
+        }
+    }
+
+    /// The code read back.
+    pub fn parse(code: &str) -> Option<MonthStage> {
+        [
+            MonthStage::Running,
+            MonthStage::Open,
+            MonthStage::Partial,
+            MonthStage::Final,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == code)
+    }
+
+    /// In a sentence: "em andamento", "em aberto", "resultado parcial", "resultado final".
+    pub fn label_pt(self) -> &'static str {
+        match self {
+            MonthStage::Running => "em andamento",
+            MonthStage::Open => "em aberto",
+            MonthStage::Partial => "resultado parcial",
+            MonthStage::Final => "resultado final",
+        }
+    }
+}
+
 /// The month's result (`atalaia ipei result`, contracts.md).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct IpeiReport {
     /// Reference month.
     pub month: Month,
-    /// `running` (the month is not over: no payment, `crate::closing`), `open` (units still sending),
-    /// `partial` or `final` — set by the caller from the date and the cycle.
-    pub stage: String,
+    /// Where the month stands — set by the caller from the date and the cycle.
+    pub stage: MonthStage,
     /// Parameters used.
     pub parameters: IpeiParams,
     /// Units.
@@ -371,7 +418,7 @@ impl IpeiReport {
     /// The figures so far of a month that may not pay yet (`crate::closing`): no payment, and the
     /// memória says why.
     pub fn withhold_payments(&mut self, why: &str) {
-        self.stage = "running".into();
+        self.stage = MonthStage::Running;
         self.payments.clear();
         self.total = 0.0;
         self.total_cents = 0;
@@ -946,7 +993,7 @@ pub fn result(params: &IpeiParams, inputs: &MonthInputs) -> IpeiReport {
     ));
     IpeiReport {
         month: inputs.month,
-        stage: String::new(),
+        stage: MonthStage::Open,
         parameters: *params,
         units: units.into_values().collect(),
         seizures: results,

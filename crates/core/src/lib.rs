@@ -32,6 +32,7 @@ pub mod ipei;
 pub mod numbers;
 pub mod payroll;
 pub mod period;
+pub mod pipeline;
 pub mod program;
 pub mod rate;
 pub mod recap;

@@ -384,6 +384,53 @@ pub fn changes_since_paid(
         .collect()
 }
 
+/// What a run freezes of the roster (Art. 9): every operator's line and the heads' amendments.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RosterSnapshot {
+    /// The roster, by registration.
+    pub lines: Vec<FrozenLine>,
+    /// Each unit's amendments received by the time of the run.
+    pub amendments: std::collections::BTreeMap<String, Vec<Amendment>>,
+    /// The committee's decisions including or excluding operators by then (absent from runs saved
+    /// before them).
+    #[serde(default)]
+    pub decisions: Vec<crate::decision::Decision>,
+}
+
+/// One operator in a [`RosterSnapshot`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FrozenLine {
+    /// Matrícula.
+    pub registration: String,
+    /// Name.
+    pub name: String,
+    /// Institution.
+    pub institution: String,
+    /// The roster rule's line.
+    pub entry: crate::roster::RosterEntry,
+}
+
+impl RosterSnapshot {
+    /// The named payroll of `report` over this roster (core::payroll).
+    pub fn payroll(
+        &self,
+        report: &crate::recap::Report,
+        amounts: Amounts,
+    ) -> (Vec<PayLine>, Vec<UnitSummary>) {
+        let people: Vec<Person> = self
+            .lines
+            .iter()
+            .map(|l| Person {
+                registration: &l.registration,
+                name: &l.name,
+                institution: &l.institution,
+                entry: &l.entry,
+            })
+            .collect();
+        payroll(report, &people, &self.amendments, &self.decisions, amounts)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -959,10 +959,7 @@ impl Db {
             } => {
                 if let Some(id) = run_id {
                     // The period of the run named: an IPEI month or a RECAP quarter, by the cycle's kind.
-                    let period = match record.kind {
-                        CycleKind::Ipei => self.ipei_run(*id).await?.map(|r| r.month),
-                        CycleKind::Recap => self.recap_run(*id).await?.map(|r| r.quarter),
-                    };
+                    let period = self.saved_run(record.kind, *id).await?.map(|r| r.period);
                     match period {
                         Some(p) if p == record.period.code() => {}
                         Some(p) => {

@@ -13,8 +13,11 @@ use atalaia_core::ipei::{
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
+use atalaia_core::ipei::MonthStage;
+use atalaia_core::pipeline::{Ipei, Program};
+
 use crate::cycles::committee_office;
-use crate::recap::sha256;
+use crate::runs::NewRun;
 use crate::territories::Upsert;
 use crate::{Db, Refusal, Result, StoreError, Tx, on_db, on_tx};
 
@@ -725,13 +728,12 @@ impl Db {
             .map(|c| c.state().closed)
             .unwrap_or_default();
         report.stage = if closed.contains(&StepKey::FinalResult) {
-            "final"
+            MonthStage::Final
         } else if closed.contains(&StepKey::PartialResult) {
-            "partial"
+            MonthStage::Partial
         } else {
-            "open"
-        }
-        .to_string();
+            MonthStage::Open
+        };
         if let Some(why) = &not_closed {
             report.withhold_payments(&why.to_string());
         }
@@ -758,7 +760,7 @@ impl Db {
             return Ok(None);
         };
         let run = self
-            .ipei_run(run_id)
+            .saved_run(CycleKind::Ipei, run_id)
             .await?
             .ok_or_else(|| StoreError::Corrupt(format!("execução do IPEI {run_id}")))?;
         let result: serde_json::Value = serde_json::from_str(&run.result)
@@ -788,66 +790,21 @@ impl Db {
             .map_err(|e| StoreError::Corrupt(format!("entradas do IPEI: {e}")))?;
         let result = serde_json::to_string(&c.report)
             .map_err(|e| StoreError::Corrupt(format!("resultado do IPEI: {e}")))?;
-        let (inputs_sha, result_sha) = (sha256(&inputs), sha256(&result));
         let month = c.report.month.to_string();
-        let mut tx = self.begin().await?;
-        let id: i64 = on_tx!(&mut tx, |conn| {
-            sqlx::query_scalar(
-                "INSERT INTO ipei_runs (month, config_id, config, inputs, inputs_sha256, result,
-                     result_sha256, created_by, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-            )
-            .bind(&month)
-            .bind(c.config_id)
-            .bind(&c.config)
-            .bind(&inputs)
-            .bind(&inputs_sha)
-            .bind(&result)
-            .bind(&result_sha)
-            .bind(actor)
-            .bind(now)
-            .fetch_one(conn)
-            .await?
-        });
-        tx.audit(
-            &crate::audit::AuditEvent::new(actor, "ipei.run_saved")
-                .object(format!("ipei_run:{id}"))
-                .details(serde_json::json!({"month": month, "stage": c.report.stage,
-                    "config_id": c.config_id, "inputs_sha256": inputs_sha,
-                    "result_sha256": result_sha, "total_cents": c.report.total_cents})),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(id)
-    }
-
-    /// A saved IPEI run.
-    pub async fn ipei_run(&self, id: i64) -> Result<Option<IpeiRun>> {
-        let row: Option<IpeiRunTuple> = on_db!(self, |c| {
-            sqlx::query_as(
-                "SELECT id, month, config_id, config, inputs, inputs_sha256, result, result_sha256,
-                        created_by, created_at FROM ipei_runs WHERE id = $1",
-            )
-            .bind(id)
-            .fetch_optional(c)
-            .await?
-        });
-        Ok(row.map(ipei_run_of))
-    }
-
-    /// The saved runs of a month, newest first.
-    pub async fn ipei_runs(&self, month: Month) -> Result<Vec<IpeiRun>> {
-        let rows: Vec<IpeiRunTuple> = on_db!(self, |c| {
-            sqlx::query_as(
-                "SELECT id, month, config_id, config, inputs, inputs_sha256, result, result_sha256,
-                        created_by, created_at FROM ipei_runs WHERE month = $1 ORDER BY id DESC",
-            )
-            .bind(month.to_string())
-            .fetch_all(c)
-            .await?
-        });
-        Ok(rows.into_iter().map(ipei_run_of).collect())
+        let frozen = <Ipei as Program>::freeze(&c.report.stage);
+        let run = NewRun {
+            period: &month,
+            baseline: None,
+            config_id: c.config_id,
+            config: &c.config,
+            inputs: &inputs,
+            result: &result,
+            frozen: frozen.as_deref(),
+            sources: None,
+            audit: serde_json::json!({"month": month, "stage": c.report.stage,
+                "total_cents": c.report.total_cents}),
+        };
+        self.save_run(CycleKind::Ipei, &run, actor, now).await
     }
 
     /// A unit's name on a day (empty when unknown).
@@ -1050,95 +1007,8 @@ pub struct IpeiComputed {
     pub not_closed: Option<atalaia_core::closing::NotClosed>,
 }
 
-/// A saved IPEI run: what it froze, byte for byte.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IpeiRun {
-    /// Id.
-    pub id: i64,
-    /// Reference month.
-    pub month: String,
-    /// Configuration version.
-    pub config_id: Option<i64>,
-    /// Configuration document.
-    pub config: String,
-    /// Inputs (JSON).
-    pub inputs: String,
-    /// Their SHA-256.
-    pub inputs_sha256: String,
-    /// Result (JSON).
-    pub result: String,
-    /// Its SHA-256.
-    pub result_sha256: String,
-    /// Who.
-    pub created_by: String,
-    /// When.
-    pub created_at: NaiveDateTime,
-}
-
-/// A run recomputed from what it froze.
-#[derive(Debug, Clone)]
-pub struct IpeiReplay {
-    /// The result recomputed.
-    pub report: IpeiReport,
-    /// The inputs as frozen.
-    pub inputs: MonthInputs,
-    /// Whether the recomputation gives the stored bytes.
-    pub reproduces: bool,
-}
-
-impl IpeiRun {
-    /// Recomputes the run with the pure `core::ipei::result` from its frozen inputs and configuration.
-    pub fn replay(&self) -> Result<IpeiReplay> {
-        let corrupt = |what: &str, e: String| {
-            StoreError::Corrupt(format!("execução do IPEI {}: {what}: {e}", self.id))
-        };
-        let inputs: MonthInputs =
-            serde_json::from_str(&self.inputs).map_err(|e| corrupt("entradas", e.to_string()))?;
-        let params = atalaia_core::program::ProgramDocument::from_json(&self.config)
-            .and_then(|d| d.validate())
-            .map_err(|e| corrupt("configuração", e.to_string()))?
-            .ipei;
-        let stored: serde_json::Value =
-            serde_json::from_str(&self.result).map_err(|e| corrupt("resultado", e.to_string()))?;
-        let mut report = atalaia_core::ipei::result(&params, &inputs);
-        report.stage = stored["stage"].as_str().unwrap_or_default().to_string();
-        let again =
-            serde_json::to_string(&report).map_err(|e| corrupt("resultado", e.to_string()))?;
-        Ok(IpeiReplay {
-            reproduces: again == self.result,
-            report,
-            inputs,
-        })
-    }
-}
-
-type IpeiRunTuple = (
-    i64,
-    String,
-    Option<i64>,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    NaiveDateTime,
-);
-
-fn ipei_run_of(t: IpeiRunTuple) -> IpeiRun {
-    IpeiRun {
-        id: t.0,
-        month: t.1,
-        config_id: t.2,
-        config: t.3,
-        inputs: t.4,
-        inputs_sha256: t.5,
-        result: t.6,
-        result_sha256: t.7,
-        created_by: t.8,
-        created_at: t.9,
-    }
-}
+/// A replayed IPEI run.
+pub type IpeiReplay = crate::runs::Replay<Ipei>;
 
 /// The file of an evidence in the storage folder: `DIR/ab/abcdef…` (content-addressed by SHA-256).
 pub fn evidence_path(dir: &std::path::Path, sha256: &str) -> std::path::PathBuf {

@@ -39,6 +39,7 @@ pub mod reference;
 mod refusal;
 pub use refusal::Refusal;
 pub mod reminders;
+pub mod runs;
 pub mod selection;
 pub mod territories;
 pub mod testing;

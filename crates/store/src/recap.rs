@@ -3,11 +3,15 @@
 //! aggregates), their populations (carried forward when the year is missing), and the units with their
 //! circunscrição. The rules themselves are in `atalaia_core::recap`.
 
+use atalaia_core::cycle::CycleKind;
 use atalaia_core::dates::BrDate;
+use atalaia_core::payroll::{FrozenLine, RosterSnapshot};
+use atalaia_core::pipeline::{Program, Recap};
 use atalaia_core::recap::{AreaInput, CountBy as RecapCountBy, Population, RecapParams};
 use atalaia_core::{Quarter, TerritoryKind};
 use chrono::NaiveDate;
 
+use crate::runs::NewRun;
 use crate::{Db, Refusal, Result, StoreError, on_db};
 
 /// A unit and the areas it acts in on a day (Art. 7).
@@ -246,97 +250,10 @@ impl Db {
     }
 }
 
-/// A saved run.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RecapRun {
-    /// Id.
-    pub id: i64,
-    /// Quarter (`2024-Q1`).
-    pub quarter: String,
-    /// The configuration document used.
-    pub config: String,
-    /// The inputs as read (JSON of `atalaia_core::recap::RunInputs`).
-    pub inputs: String,
-    /// SHA-256 of `inputs`.
-    pub inputs_sha256: String,
-    /// The result's exact bytes (contracts.md §3 JSON).
-    pub result: String,
-    /// SHA-256 of `result`.
-    pub result_sha256: String,
-    /// Who saved it.
-    pub created_by: String,
-    /// When (UTC).
-    pub created_at: chrono::NaiveDateTime,
-    /// The frozen roster and amendments (JSON of [`RosterSnapshot`]), for runs that have one.
-    pub roster: Option<String>,
-}
+/// A replayed RECAP run.
+pub type Replay = crate::runs::Replay<atalaia_core::pipeline::Recap>;
 
-/// What a run freezes of the roster (Art. 9): every operator's line and the heads' amendments.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct RosterSnapshot {
-    /// The roster, by registration.
-    pub lines: Vec<FrozenLine>,
-    /// Each unit's amendments received by the time of the run.
-    pub amendments: std::collections::BTreeMap<String, Vec<atalaia_core::payroll::Amendment>>,
-    /// The committee's decisions including or excluding operators by then (absent from runs saved
-    /// before them).
-    #[serde(default)]
-    pub decisions: Vec<atalaia_core::decision::Decision>,
-}
-
-/// One operator in a [`RosterSnapshot`].
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct FrozenLine {
-    /// Matrícula.
-    pub registration: String,
-    /// Name.
-    pub name: String,
-    /// Institution.
-    pub institution: String,
-    /// The roster rule's line.
-    pub entry: atalaia_core::roster::RosterEntry,
-}
-
-impl RosterSnapshot {
-    /// The named payroll of `report` over this roster (core::payroll).
-    pub fn payroll(
-        &self,
-        report: &atalaia_core::recap::Report,
-        amounts: atalaia_core::payroll::Amounts,
-    ) -> (
-        Vec<atalaia_core::payroll::PayLine>,
-        Vec<atalaia_core::payroll::UnitSummary>,
-    ) {
-        let people: Vec<atalaia_core::payroll::Person> = self
-            .lines
-            .iter()
-            .map(|l| atalaia_core::payroll::Person {
-                registration: &l.registration,
-                name: &l.name,
-                institution: &l.institution,
-                entry: &l.entry,
-            })
-            .collect();
-        atalaia_core::payroll::payroll(report, &people, &self.amendments, &self.decisions, amounts)
-    }
-}
-
-/// A saved run recomputed from what it froze.
-#[derive(Debug, Clone)]
-pub struct Replay {
-    /// The report recomputed from the frozen inputs and configuration.
-    pub report: atalaia_core::recap::Report,
-    /// The frozen inputs.
-    pub inputs: atalaia_core::recap::RunInputs,
-    /// The frozen configuration.
-    pub config: atalaia_core::program::ProgramConfig,
-    /// Whether the recomputed report's bytes are the saved result's.
-    pub reproduces: bool,
-    /// The frozen roster, if the run has one.
-    pub roster: Option<RosterSnapshot>,
-}
-
-impl Replay {
+impl crate::runs::Replay<atalaia_core::pipeline::Recap> {
     /// The run's named payroll and per-unit summary at the configuration's amounts (empty for a run
     /// saved without a roster).
     pub fn payroll(
@@ -349,101 +266,11 @@ impl Replay {
             self.config.payment_recap1,
             self.config.payment_recap2,
         );
-        self.roster
+        self.frozen
             .as_ref()
             .map(|r| r.payroll(&self.report, amounts))
             .unwrap_or_default()
     }
-}
-
-impl RecapRun {
-    /// Recomputes the run from its frozen inputs and configuration (the saved result is never trusted
-    /// blindly: `reproduces` says whether the bytes agree).
-    pub fn replay(&self) -> Result<Replay> {
-        let corrupt = |what: &str, e: String| {
-            StoreError::Corrupt(format!("{what} da execução {}: {e}", self.id))
-        };
-        let inputs: atalaia_core::recap::RunInputs =
-            serde_json::from_str(&self.inputs).map_err(|e| corrupt("entradas", e.to_string()))?;
-        let config = atalaia_core::program::ProgramDocument::from_json(&self.config)
-            .and_then(|d| d.validate())
-            .map_err(|e| corrupt("configuração", e.to_string()))?;
-        let mut params = config.recap.clone();
-        params.baseline =
-            if Some(inputs.baseline_quarter) == inputs.quarter.same_quarter_previous_year() {
-                atalaia_core::recap::Baseline::SameQuarterPreviousYear
-            } else {
-                atalaia_core::recap::Baseline::PreviousQuarter
-            };
-        let report = atalaia_core::recap::report(&params, &inputs);
-        let reproduces = serde_json::to_string(&report).is_ok_and(|s| s == self.result);
-        let roster = match &self.roster {
-            Some(r) => Some(
-                serde_json::from_str::<RosterSnapshot>(r)
-                    .map_err(|e| corrupt("quadro de servidores", e.to_string()))?,
-            ),
-            None => None,
-        };
-        Ok(Replay {
-            report,
-            inputs,
-            config,
-            reproduces,
-            roster,
-        })
-    }
-}
-
-type RunTuple = (
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    chrono::NaiveDateTime,
-    Option<String>,
-);
-
-macro_rules! run_columns {
-    () => {
-        "id, quarter, config, inputs, inputs_sha256, result, result_sha256, created_by, created_at, roster"
-    };
-}
-
-fn run_of(t: RunTuple) -> RecapRun {
-    let (
-        id,
-        quarter,
-        config,
-        inputs,
-        inputs_sha256,
-        result,
-        result_sha256,
-        created_by,
-        created_at,
-        roster,
-    ) = t;
-    RecapRun {
-        id,
-        quarter,
-        config,
-        inputs,
-        inputs_sha256,
-        result,
-        result_sha256,
-        created_by,
-        created_at,
-        roster,
-    }
-}
-
-/// Lower-case hex SHA-256 of a text (runs, rosters).
-pub(crate) fn sha256(s: &str) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(s.as_bytes()))
 }
 
 impl Db {
@@ -500,98 +327,6 @@ impl Db {
             unit_areas,
             units,
         })
-    }
-
-    /// Saves a run (audited in the same transaction); returns its id.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn save_recap_run(
-        &self,
-        quarter: &str,
-        baseline: &str,
-        config_id: Option<i64>,
-        config: &str,
-        inputs: &str,
-        result: &str,
-        roster: Option<&str>,
-        sources: Option<&[crate::trace::Source]>,
-        actor: &str,
-        now: chrono::NaiveDateTime,
-    ) -> Result<i64> {
-        let (inputs_sha, result_sha) = (sha256(inputs), sha256(result));
-        let roster_sha = roster.map(sha256);
-        let sources_sha = sources.map(crate::trace::sources_sha256);
-        let mut tx = self.begin().await?;
-        let id: i64 = crate::on_tx!(&mut tx, |c| {
-            sqlx::query_scalar(
-                "INSERT INTO recap_runs (quarter, baseline, config_id, config, inputs, inputs_sha256,
-                     result, result_sha256, created_by, created_at, roster, roster_sha256,
-                     sources_sha256)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
-            )
-            .bind(quarter)
-            .bind(baseline)
-            .bind(config_id)
-            .bind(config)
-            .bind(inputs)
-            .bind(&inputs_sha)
-            .bind(result)
-            .bind(&result_sha)
-            .bind(actor)
-            .bind(now)
-            .bind(roster)
-            .bind(&roster_sha)
-            .bind(&sources_sha)
-            .fetch_one(c)
-            .await?
-        });
-        if let Some(sources) = sources {
-            tx.put_run_sources(id, sources).await?;
-        }
-        tx.audit(
-            &crate::audit::AuditEvent::new(actor, "recap.run_saved")
-                .object(format!("recap_run:{id}"))
-                .details(serde_json::json!({"quarter": quarter, "baseline": baseline,
-                    "config_id": config_id, "inputs_sha256": inputs_sha, "result_sha256": result_sha,
-                    "roster_sha256": roster_sha, "sources_sha256": sources_sha,
-                    "sources": sources.map(<[_]>::len)})),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(id)
-    }
-
-    /// A saved run.
-    pub async fn recap_run(&self, id: i64) -> Result<Option<RecapRun>> {
-        let sql = concat!("SELECT ", run_columns!(), " FROM recap_runs WHERE id = $1");
-        let row: Option<RunTuple> = on_db!(self, |c| {
-            sqlx::query_as(sql).bind(id).fetch_optional(c).await?
-        });
-        Ok(row.map(run_of))
-    }
-
-    /// The saved runs of a quarter, newest first.
-    pub async fn recap_runs(&self, quarter: &str) -> Result<Vec<RecapRun>> {
-        let sql = concat!(
-            "SELECT ",
-            run_columns!(),
-            " FROM recap_runs WHERE quarter = $1 ORDER BY id DESC"
-        );
-        let rows: Vec<RunTuple> = on_db!(self, |c| {
-            sqlx::query_as(sql).bind(quarter).fetch_all(c).await?
-        });
-        Ok(rows.into_iter().map(run_of).collect())
-    }
-
-    /// Every saved run, newest first.
-    pub async fn recap_runs_all(&self) -> Result<Vec<RecapRun>> {
-        let sql = concat!(
-            "SELECT ",
-            run_columns!(),
-            " FROM recap_runs ORDER BY id DESC"
-        );
-        let rows: Vec<RunTuple> = on_db!(self, |c| sqlx::query_as(sql).fetch_all(c).await?);
-        Ok(rows.into_iter().map(run_of).collect())
     }
 
     /// Every version of the program configuration, oldest first.
@@ -892,23 +627,22 @@ impl Db {
             serde_json::to_string(&c.inputs).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let result =
             serde_json::to_string(&c.report).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let quarter = c.inputs.quarter;
-        let roster = serde_json::to_string(&self.roster_snapshot(quarter, &c.config).await?)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let roster = Some(self.roster_snapshot(c.inputs.quarter, &c.config).await?);
+        let frozen = <Recap as Program>::freeze(&roster);
         // What each count rested on, checked against the counts just computed (`crate::trace`).
         let sources = self.count_sources(&c.config.recap, &c.inputs).await?;
-        self.save_recap_run(
-            &c.report.quarter,
-            &c.report.baseline_quarter,
-            c.version.as_ref().map(|v| v.id),
-            &c.document,
-            &inputs,
-            &result,
-            Some(&roster),
-            Some(&sources),
-            actor,
-            now,
-        )
-        .await
+        let run = NewRun {
+            period: &c.report.quarter,
+            baseline: Some(&c.report.baseline_quarter),
+            config_id: c.version.as_ref().map(|v| v.id),
+            config: &c.document,
+            inputs: &inputs,
+            result: &result,
+            frozen: frozen.as_deref(),
+            sources: Some(&sources),
+            audit: serde_json::json!({"quarter": c.report.quarter,
+                "baseline": c.report.baseline_quarter}),
+        };
+        self.save_run(CycleKind::Recap, &run, actor, now).await
     }
 }

@@ -10,6 +10,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use atalaia_core::cycle::CycleKind;
 use atalaia_core::recap::{CountBy, RecapParams, RunInputs};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use serde::Serialize;
@@ -226,7 +227,7 @@ impl Db {
         crime: &str,
         period: TracePeriod,
     ) -> Result<Option<Trace>> {
-        let Some(run) = self.recap_run(run_id).await? else {
+        let Some(run) = self.saved_run(CycleKind::Recap, run_id).await? else {
             return Ok(None);
         };
         let Some(sha256) = self.run_sources_sha256(run_id).await? else {

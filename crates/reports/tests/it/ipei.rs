@@ -82,7 +82,7 @@ fn report_with(decisions: Vec<atalaia_core::decision::Decision>) -> IpeiReport {
         decisions,
     };
     let mut r = result(&IpeiParams::decree_default(), &inputs);
-    r.stage = "final".into();
+    r.stage = atalaia_core::ipei::MonthStage::Final;
     r
 }
 

@@ -13,6 +13,21 @@ use chrono::{NaiveDate, NaiveDateTime};
 mod evaluation;
 mod trace;
 
+/// A RECAP run of empty documents for `quarter` against `baseline`: what cycle tests publish.
+fn bare_run<'a>(quarter: &'a str, baseline: &'a str) -> atalaia_store::runs::NewRun<'a> {
+    atalaia_store::runs::NewRun {
+        period: quarter,
+        baseline: Some(baseline),
+        config_id: None,
+        config: "{}",
+        inputs: "{}",
+        result: "{}",
+        frozen: None,
+        sources: None,
+        audit: serde_json::json!({"quarter": quarter, "baseline": baseline}),
+    }
+}
+
 /// The refusal a store call answered with; any other error fails the test.
 fn refusal(e: StoreError) -> Refusal {
     match e {
@@ -1632,15 +1647,9 @@ mod cycles {
             Err(Refusal::Cycle(CycleError::RunRequired))
         );
         let other = db
-            .save_recap_run(
-                "2023-Q4",
-                "2022-Q4",
-                None,
-                "{}",
-                "{}",
-                "{}",
-                None,
-                None,
+            .save_run(
+                CycleKind::Recap,
+                &bare_run("2023-Q4", "2022-Q4"),
                 "user:comite",
                 dt(2024, 4, 9, 9),
             )
@@ -1660,15 +1669,9 @@ mod cycles {
             Err(Refusal::Invalid(_))
         ));
         let run = db
-            .save_recap_run(
-                "2024-Q1",
-                "2023-Q1",
-                None,
-                "{}",
-                "{}",
-                "{}",
-                None,
-                None,
+            .save_run(
+                CycleKind::Recap,
+                &bare_run("2024-Q1", "2023-Q1"),
                 "user:comite",
                 dt(2024, 4, 9, 9),
             )
@@ -2164,7 +2167,7 @@ mod ipei {
 
         let march = atalaia_core::Month::parse("2024-03").unwrap();
         let r = db.ipei_result(march, d(2024, 4, 1)).await.unwrap();
-        assert_eq!(r.stage, "open");
+        assert_eq!(r.stage.as_str(), "open");
         assert!(
             r.units
                 .iter()
@@ -2296,7 +2299,7 @@ mod ipei {
             .collect();
         assert_eq!(pay, [("A1", 15_000), ("B2", 15_000), ("S1", 30_000)]);
         assert_eq!(r.total_cents, 60_000);
-        assert_eq!(r.stage, "open");
+        assert_eq!(r.stage.as_str(), "open");
 
         // The partial result publishes a saved run; the run replays byte for byte and a later laudo
         // changes today's reading, never the run.
@@ -2334,7 +2337,11 @@ mod ipei {
             Some(run)
         );
         assert_eq!(
-            db.ipei_result(march, d(2024, 4, 10)).await.unwrap().stage,
+            db.ipei_result(march, d(2024, 4, 10))
+                .await
+                .unwrap()
+                .stage
+                .as_str(),
             "partial"
         );
         let mut tx = db.begin().await.unwrap();
@@ -2351,9 +2358,9 @@ mod ipei {
         .await
         .unwrap();
         tx.commit().await.unwrap();
-        let saved = db.ipei_run(run).await.unwrap().unwrap();
-        assert_eq!(saved.month, "2024-03");
-        let replay = saved.replay().unwrap();
+        let saved = db.saved_run(CycleKind::Ipei, run).await.unwrap().unwrap();
+        assert_eq!(saved.period, "2024-03");
+        let replay = saved.replay::<atalaia_core::pipeline::Ipei>().unwrap();
         assert!(replay.reproduces);
         assert_eq!(replay.report.total_cents, 60_000);
         let today = db.ipei_result(march, d(2024, 4, 10)).await.unwrap();
@@ -2363,7 +2370,13 @@ mod ipei {
             "the new signature is read today"
         );
         assert_ne!(serde_json::to_string(&today).unwrap(), saved.result);
-        assert_eq!(db.ipei_runs(march).await.unwrap().len(), 1);
+        assert_eq!(
+            db.saved_runs(CycleKind::Ipei, Some("2024-03"))
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
 
         // BO copies: checked by content; after the delivery only through the unit's appeal (Art. 14).
         let files = tempfile::tempdir().unwrap();

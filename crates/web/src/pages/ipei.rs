@@ -219,10 +219,10 @@ async fn published(
     else {
         return Ok(None);
     };
-    let Some(run) = st.db.ipei_run(run_id).await? else {
+    let Some(run) = st.db.saved_run(CycleKind::Ipei, run_id).await? else {
         return Ok(None);
     };
-    let replay = run.replay()?;
+    let replay = run.replay::<atalaia_core::pipeline::Ipei>()?;
     Ok(Some((replay.report, stage, run_id)))
 }
 
@@ -340,7 +340,7 @@ async fn ipei_page(
         .collect();
     let runs: Vec<IpeiRunRow> = st
         .db
-        .ipei_runs(month)
+        .saved_runs(CycleKind::Ipei, Some(&month.to_string()))
         .await?
         .into_iter()
         .map(|r| {
@@ -378,7 +378,7 @@ async fn ipei_page(
         brl(p.monthly_cap_cents)
     );
     let paid_changes = match cycle_record.as_ref().and_then(|c| c.payment()) {
-        Some(p) => match st.db.ipei_run(p.run_id).await? {
+        Some(p) => match st.db.saved_run(CycleKind::Ipei, p.run_id).await? {
             Some(run) => {
                 let side = |r: &atalaia_core::ipei::IpeiReport| -> Vec<(String, String, i64)> {
                     r.payments
@@ -387,7 +387,7 @@ async fn ipei_page(
                         .collect()
                 };
                 let changes = atalaia_core::payroll::changes_since_paid(
-                    &side(&run.replay()?.report),
+                    &side(&run.replay::<atalaia_core::pipeline::Ipei>()?.report),
                     &side(report),
                 )
                 .into_iter()
@@ -1286,10 +1286,10 @@ async fn official(
 ) -> Result<(IpeiReport, atalaia_reports::Stage, atalaia_reports::RunMeta), AppError> {
     let run = st
         .db
-        .ipei_run(run_id)
+        .saved_run(CycleKind::Ipei, run_id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("a execução do IPEI {run_id}")))?;
-    let replayed = run.replay()?;
+    let replayed = run.replay::<atalaia_core::pipeline::Ipei>()?;
     if !replayed.reproduces {
         return Err(AppError::Internal(format!(
             "a execução do IPEI {run_id} não se reproduz a partir das entradas congeladas"

@@ -622,7 +622,7 @@ async fn recap_page(
     let today_inputs = sha256(&serde_json::to_string(&c.inputs).unwrap_or_default());
     let runs: Vec<RunRow> = st
         .db
-        .recap_runs(&q.to_string())
+        .saved_runs(CycleKind::Recap, Some(&q.to_string()))
         .await?
         .into_iter()
         // Saved runs hold every unit's people and amounts: listed only for who may open them.
@@ -1032,12 +1032,12 @@ pub async fn runs(
     }
     let runs = st
         .db
-        .recap_runs_all()
+        .saved_runs(CycleKind::Recap, None)
         .await?
         .into_iter()
         .map(|r| RunListRow {
             id: r.id,
-            quarter: r.quarter,
+            quarter: r.period,
             created_by: r.created_by,
             created_at: local_time(r.created_at),
             result_sha: r.result_sha256,
@@ -1104,7 +1104,7 @@ async fn changes_against_paid(
     else {
         return Ok(None);
     };
-    let Some(paid_run) = st.db.recap_run(paid.run_id).await? else {
+    let Some(paid_run) = st.db.saved_run(CycleKind::Recap, paid.run_id).await? else {
         return Ok(None);
     };
     let side = |lines: &[atalaia_core::payroll::PayLine]| -> Vec<(String, String, i64)> {
@@ -1113,7 +1113,12 @@ async fn changes_against_paid(
             .map(|l| (l.registration.clone(), l.name.clone(), l.amount_cents))
             .collect()
     };
-    let before = side(&paid_run.replay()?.payroll().0);
+    let before = side(
+        &paid_run
+            .replay::<atalaia_core::pipeline::Recap>()?
+            .payroll()
+            .0,
+    );
     let rows = atalaia_core::payroll::changes_since_paid(&before, &side(lines))
         .into_iter()
         .map(|c| PaidChangeRow {
@@ -1169,7 +1174,7 @@ fn population_pt(p: &atalaia_core::recap::Population) -> String {
 /// A saved run recomputed from what it froze: the report, its inputs, whether its bytes are the saved
 /// ones.
 pub(crate) fn replay(
-    run: &atalaia_store::recap::RecapRun,
+    run: &atalaia_store::runs::SavedRun,
 ) -> Result<
     (
         atalaia_core::recap::Report,
@@ -1178,7 +1183,7 @@ pub(crate) fn replay(
     ),
     AppError,
 > {
-    let r = run.replay()?;
+    let r = run.replay::<atalaia_core::pipeline::Recap>()?;
     Ok((r.report, r.inputs, r.reproduces))
 }
 
@@ -1192,10 +1197,10 @@ pub async fn run(
     super::require_whole_run(&id, run_id)?;
     let run = st
         .db
-        .recap_run(run_id)
+        .saved_run(CycleKind::Recap, run_id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("a execução {run_id}")))?;
-    let replayed = run.replay()?;
+    let replayed = run.replay::<atalaia_core::pipeline::Recap>()?;
     let (report, inputs, reproduces) = (
         replayed.report.clone(),
         replayed.inputs.clone(),
@@ -1257,7 +1262,7 @@ pub async fn run(
     };
     render(&RunPage {
         paid_changes,
-        has_roster: replayed.roster.is_some(),
+        has_roster: replayed.frozen.is_some(),
         grand_total: reais(summaries.iter().map(|x| x.total_cents).sum()),
         summary: summaries
             .iter()
@@ -1500,10 +1505,10 @@ async fn official_document(
 > {
     let run = st
         .db
-        .recap_run(run_id)
+        .saved_run(CycleKind::Recap, run_id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("a execução {run_id}")))?;
-    let replayed = run.replay()?;
+    let replayed = run.replay::<atalaia_core::pipeline::Recap>()?;
     if !replayed.reproduces {
         return Err(AppError::Internal(format!(
             "a execução {run_id} não se reproduz a partir das entradas congeladas"

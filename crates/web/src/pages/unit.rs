@@ -91,7 +91,7 @@ async fn unit_page(
             .map(|r| (r, "final"))
             .or_else(|| c.run_of(StepKey::PartialResult).map(|r| (r, "parcial")))
         {
-            Some((run_id, stage)) => match st.db.recap_run(run_id).await? {
+            Some((run_id, stage)) => match st.db.saved_run(CycleKind::Recap, run_id).await? {
                 Some(run) => Some((replay(&run)?.0, stage, run_id)),
                 None => None,
             },

@@ -436,7 +436,11 @@ async fn recap_cycle(c: &Client, base: &str, db: &atalaia_store::Db) {
     assert!(facts.contains("bytes idênticos"), "{facts}");
     assert!(facts.contains("iguais às entradas"), "{facts}");
     shot_full(c, "09-execucao").await;
-    let run = db.recap_runs("2026-Q3").await.unwrap()[0].id;
+    let run = db
+        .saved_runs(CycleKind::Recap, Some("2026-Q3"))
+        .await
+        .unwrap()[0]
+        .id;
     sign_out(c).await;
 
     // The unit head amends the proposal (excludes someone the system keeps), late, with reasons.
@@ -599,10 +603,14 @@ async fn recap_cycle(c: &Client, base: &str, db: &atalaia_store::Db) {
     summary.click().await.unwrap();
     shot_full(c, "13-execucao-folha").await;
     sign_out(c).await;
-    let latest = db.recap_runs("2026-Q3").await.unwrap().remove(0);
-    let replayed = latest.replay().unwrap();
+    let latest = db
+        .saved_runs(CycleKind::Recap, Some("2026-Q3"))
+        .await
+        .unwrap()
+        .remove(0);
+    let replayed = latest.replay::<atalaia_core::pipeline::Recap>().unwrap();
     assert!(replayed.reproduces);
-    let roster = replayed.roster.unwrap();
+    let roster = replayed.frozen.unwrap();
     let on_unit = roster
         .lines
         .iter()
@@ -974,7 +982,11 @@ async fn a_whole_ipei_month_in_the_browser() {
     at_nov(&clock, 16);
     c.goto(&ipei).await.unwrap();
     submit(&c, Locator::Css("form[action='/ipei/execucoes'] button")).await;
-    let partial = t.db.ipei_runs(month).await.unwrap()[0].id;
+    let partial =
+        t.db.saved_runs(CycleKind::Ipei, Some(&month.to_string()))
+            .await
+            .unwrap()[0]
+            .id;
     close_step(&c, Some(partial), "").await;
     let rows = wait_for(&c, "#ciclo tbody").await.text().await.unwrap();
     assert!(rows.contains(&format!("(execução nº {partial})")), "{rows}");
@@ -990,11 +1002,11 @@ async fn a_whole_ipei_month_in_the_browser() {
         "{units}"
     );
     let replay =
-        t.db.ipei_run(partial)
+        t.db.saved_run(CycleKind::Ipei, partial)
             .await
             .unwrap()
             .unwrap()
-            .replay()
+            .replay::<atalaia_core::pipeline::Ipei>()
             .unwrap();
     assert_eq!(replay.report.total_cents, 115_000);
     shot_full(&c, "21-ipei-comite-parcial").await;
@@ -1118,7 +1130,7 @@ async fn a_whole_ipei_month_in_the_browser() {
     c.goto(&ipei).await.unwrap();
     submit(&c, Locator::Css("form[action='/ipei/execucoes'] button")).await;
     let last =
-        t.db.ipei_runs(month)
+        t.db.saved_runs(CycleKind::Ipei, Some(&month.to_string()))
             .await
             .unwrap()
             .iter()
@@ -1144,11 +1156,11 @@ async fn a_whole_ipei_month_in_the_browser() {
     }
     shot_full(&c, "22-ipei-comite-final").await;
     let report =
-        t.db.ipei_run(last)
+        t.db.saved_run(CycleKind::Ipei, last)
             .await
             .unwrap()
             .unwrap()
-            .replay()
+            .replay::<atalaia_core::pipeline::Ipei>()
             .unwrap()
             .report;
     let pay = |reg: &str| {

@@ -697,8 +697,19 @@ async fn recap_documents_are_downloaded_by_who_may() {
     assert_eq!(again.bytes, pdf.bytes);
 
     // What a count rested on, from the run's page (goias-cidadao-seguro.md §7), audited.
-    let run = app.db.recap_run(run_id).await.unwrap().unwrap();
-    let area = run.replay().unwrap().inputs.areas[0].code.clone();
+    let run = app
+        .db
+        .saved_run(CycleKind::Recap, run_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let area = run
+        .replay::<atalaia_core::pipeline::Recap>()
+        .unwrap()
+        .inputs
+        .areas[0]
+        .code
+        .clone();
     let trace = app
         .db
         .recap_trace(
@@ -773,9 +784,14 @@ async fn recap_documents_are_downloaded_by_who_may() {
     let mut wb: calamine::Xlsx<_> =
         calamine::open_workbook_from_rs(std::io::Cursor::new(x.bytes.clone())).unwrap();
     let sheet = wb.worksheet_range("Folha nominal").unwrap();
-    let run = app.db.recap_run(run_id).await.unwrap().unwrap();
-    let replay = run.replay().unwrap();
-    assert!(replay.roster.is_some(), "a saved run freezes its roster");
+    let run = app
+        .db
+        .saved_run(CycleKind::Recap, run_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let replay = run.replay::<atalaia_core::pipeline::Recap>().unwrap();
+    assert!(replay.frozen.is_some(), "a saved run freezes its roster");
     let (lines, _) = replay.payroll();
     assert!(!lines.is_empty(), "the demo quarter should pay someone");
     assert_eq!(sheet.height(), lines.len() + 1);

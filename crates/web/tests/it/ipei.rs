@@ -441,9 +441,17 @@ async fn a_whole_ipei_month_through_the_pages() {
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
-    let partial = app.db.ipei_runs(month).await.unwrap()[0].clone();
+    let partial = app
+        .db
+        .saved_runs(CycleKind::Ipei, Some(&month.to_string()))
+        .await
+        .unwrap()[0]
+        .clone();
     close("partial_result", Some(partial.id), "").await;
-    let report = partial.replay().unwrap().report;
+    let report = partial
+        .replay::<atalaia_core::pipeline::Ipei>()
+        .unwrap()
+        .report;
     let pay = |r: &atalaia_core::ipei::IpeiReport, reg: &str| {
         r.payments
             .iter()
@@ -595,7 +603,11 @@ async fn a_whole_ipei_month_through_the_pages() {
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
-    let runs = app.db.ipei_runs(month).await.unwrap();
+    let runs = app
+        .db
+        .saved_runs(CycleKind::Ipei, Some(&month.to_string()))
+        .await
+        .unwrap();
     let last = runs.iter().max_by_key(|r| r.id).unwrap().clone();
     assert_ne!(last.id, partial.id);
     close("final_result", Some(last.id), "").await;
@@ -639,7 +651,10 @@ async fn a_whole_ipei_month_through_the_pages() {
         "{}",
         r.body
     );
-    let report = last.replay().unwrap().report;
+    let report = last
+        .replay::<atalaia_core::pipeline::Ipei>()
+        .unwrap()
+        .report;
     // R$ 1.900,00 and PM-7BPM's S5 (P100925, R$ 300,00), reinstated: R$ 2.200,00.
     assert_eq!(report.total_cents, 220_000);
     assert_eq!(pay(&report, "P100037"), Some((120_000, 100_000, true)));

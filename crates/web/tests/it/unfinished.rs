@@ -81,12 +81,18 @@ async fn arts_5_6_and_anexo_unico_an_unfinished_period_pays_nothing() {
             );
         }
         assert!(
-            t.db.recap_runs("2026-Q4").await.unwrap().is_empty(),
+            t.db.saved_runs(atalaia_core::cycle::CycleKind::Recap, Some("2026-Q4"))
+                .await
+                .unwrap()
+                .is_empty(),
             "{label}"
         );
         let december = atalaia_core::Month::parse("2026-12").unwrap();
         assert!(
-            t.db.ipei_runs(december).await.unwrap().is_empty(),
+            t.db.saved_runs(atalaia_core::cycle::CycleKind::Ipei, Some("2026-12"))
+                .await
+                .unwrap()
+                .is_empty(),
             "{label}"
         );
         for period in [
