@@ -49,7 +49,7 @@ pub fn hotspot_form(query: &str) -> Result<atalaia_spatial::hotspot::Params, Str
     let fields: crate::pages::Fields =
         serde_urlencoded::from_str(query).map_err(|e| e.to_string())?;
     let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap_or_default();
-    crate::pages::hotspots::parse_form(&fields, today)
+    crate::pages::igesp::hotspots::parse_form(&fields, today)
 }
 
 /// Fixed "today" of the page forms: the forms compare dates with it.
@@ -63,20 +63,20 @@ fn fields(query: &str) -> Result<crate::pages::Fields, String> {
 
 /// The form of a new Igesp meeting (`POST /reunioes`): `Ok` when it would be scheduled.
 pub fn meeting_form(query: &str) -> Result<(), String> {
-    crate::pages::igesp::new_meeting(&fields(query)?, false).map(|_| ())
+    crate::pages::igesp::meetings::new_meeting(&fields(query)?, false).map(|_| ())
 }
 
 /// The form of a decision or action (`POST /reunioes/{id}/decisoes`, `POST /acoes`): `Ok` when it
 /// would be recorded.
 pub fn action_form(query: &str) -> Result<(), String> {
-    crate::pages::igesp::new_action(&fields(query)?).map(|_| ())
+    crate::pages::igesp::meetings::new_action(&fields(query)?).map(|_| ())
 }
 
 /// A unit head's seizure form (`POST /ipei/unidade/apreensoes`) for `unit`: the unit of the seizure
 /// it would record.
 pub fn seizure_form(query: &str, unit: &str) -> Result<String, String> {
     let f: std::collections::BTreeMap<String, String> = fields(query)?.into_iter().collect();
-    crate::pages::ipei::seizure_of_form(&f, unit, None, today()).map(|s| s.unit_code)
+    crate::pages::ipei::unit::seizure_of_form(&f, unit, None, today()).map(|s| s.unit_code)
 }
 
 /// The name an upload is saved under (`pages::imports::safe_file_name`).

@@ -168,7 +168,7 @@ pub async fn home(
         None => Vec::new(),
     };
     let actions = if id.may(atalaia_core::access::Permission::ViewMeetings) {
-        Some(super::igesp::my_overdue(&st, &id).await?)
+        Some(super::igesp::actions::my_overdue(&st, &id).await?)
     } else {
         None
     };

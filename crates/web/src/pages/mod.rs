@@ -4,9 +4,7 @@
 pub mod admin;
 pub mod audit;
 pub mod calendar;
-pub mod evaluation;
 pub mod home;
-pub mod hotspots;
 pub mod igesp;
 pub mod imports;
 pub mod ipei;
@@ -14,12 +12,10 @@ pub mod keys;
 pub mod login;
 pub mod occurrences;
 pub mod operators;
+pub mod program;
 pub mod recap;
-pub mod selection;
 pub mod territories;
-pub mod trace;
 pub mod transparency;
-pub mod unit;
 
 use askama::Template;
 use axum::Json;

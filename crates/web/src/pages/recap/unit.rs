@@ -12,9 +12,11 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 
-use super::recap::{act_views, level_pt, reason_pt, replay};
-use super::{Chrome, render};
 use crate::guard::Identity;
+use crate::pages::program::cycle::act_views;
+use crate::pages::recap::runs::replay;
+use crate::pages::recap::{level_pt, reason_pt};
+use crate::pages::{Chrome, render};
 use crate::{AppError, AppState};
 
 /// The units a unit head answers for on `day`: their scoped grants, or every unit for an unscoped one.
@@ -110,10 +112,10 @@ async fn unit_page(
             match report.units.iter().find(|u| u.code == code) {
                 Some(u) => format!(
                     "Resultado {stage} (execução nº {run_id}): índice {} → {}, redução {}, nível {}{}",
-                    super::recap::br2(u.baseline_index),
-                    super::recap::br2(u.index),
+                    crate::pages::recap::br2(u.baseline_index),
+                    crate::pages::recap::br2(u.index),
                     u.reduction_pct
-                        .map(|r| format!("{}%", super::recap::br2(Some(r))))
+                        .map(|r| format!("{}%", crate::pages::recap::br2(Some(r))))
                         .unwrap_or_else(|| "indefinida".into()),
                     level_pt(u.level),
                     if u.reasons.is_empty() {
@@ -199,7 +201,7 @@ pub async fn page(
     Extension(id): Extension<Identity>,
     Query(qq): Query<QuarterQuery>,
 ) -> Result<Response, AppError> {
-    let q = super::recap::quarter_of(qq.trimestre.as_deref(), st.config.clock.today())?;
+    let q = crate::pages::recap::quarter_of(qq.trimestre.as_deref(), st.config.clock.today())?;
     unit_page(&st, &id, q, None).await
 }
 
@@ -216,7 +218,7 @@ async fn target(
     id: &Identity,
     f: &[(String, String)],
 ) -> Result<(Quarter, i64, String), AppError> {
-    let q = super::recap::quarter_of(Some(field(f, "trimestre")), st.config.clock.today())?;
+    let q = crate::pages::recap::quarter_of(Some(field(f, "trimestre")), st.config.clock.today())?;
     let unit = field(f, "unidade").trim().to_string();
     if unit.is_empty() {
         return Err(AppError::BadRequest("informe a unidade".into()));

@@ -18,8 +18,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::NaiveDate;
 
-use super::{Chrome, Fields, download, field, render};
 use crate::guard::Identity;
+use crate::pages::{Chrome, Fields, download, field, render};
 use crate::scope::AreaScope;
 use crate::{AppError, AppState};
 use atalaia_core::access::Permission;
@@ -370,7 +370,7 @@ pub async fn page(
             "{} — {} ({})",
             t.code,
             t.name,
-            super::kind_in_sentence(&t.kind)
+            crate::pages::kind_in_sentence(&t.kind)
         ),
         selected: t.code == chosen,
     };

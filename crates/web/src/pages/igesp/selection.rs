@@ -12,8 +12,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use chrono::NaiveDate;
 
-use super::{Chrome, Fields, download, field, render};
 use crate::guard::Identity;
+use crate::pages::{Chrome, Fields, download, field, render};
 use crate::scope::AreaScope;
 use crate::{AppError, AppState};
 use atalaia_core::access::Permission;
@@ -33,7 +33,7 @@ fn weight_name(g: CrimeGroup) -> String {
 
 /// The table's choices: its last month (default: the month before today's) and the weights (default:
 /// `Weights::default`), each a number from 0 to 100.
-struct Choice {
+pub(crate) struct Choice {
     end: Month,
     weights: Weights,
 }
@@ -258,7 +258,7 @@ pub async fn page(
         .await?
         .into_iter()
         .map(|d| DecisionRow {
-            when: super::local_time(d.decided_at),
+            when: crate::pages::local_time(d.decided_at),
             decision: if d.decision == "enter" {
                 "entrar"
             } else {
@@ -370,7 +370,7 @@ pub async fn csv(
     let fail = |e: csv::Error| AppError::Internal(format!("csv: {e}"));
     w.write_record(CSV_HEADER).map_err(fail)?;
     for r in &rows {
-        super::write_safe(&mut w, plain(r)).map_err(fail)?;
+        crate::pages::write_safe(&mut w, plain(r)).map_err(fail)?;
     }
     let body = w
         .into_inner()

@@ -22,8 +22,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form, Json};
 use chrono::NaiveDate;
 
-use super::{Chrome, Fields, download, field, render};
 use crate::guard::Identity;
+use crate::pages::{Chrome, Fields, download, field, render};
 use crate::scope::AreaScope;
 use crate::security::random_token;
 use crate::{AppError, AppState};
@@ -46,7 +46,7 @@ fn metres(f: &Fields, name: &str, label: &str) -> Result<Option<f64>, String> {
 /// The choices of the form, with their defaults: the last twelve whole months, every crime, the
 /// default cell size, squares, queen contiguity, analytic p with FDR.
 #[derive(Debug, Clone)]
-struct Choice {
+pub(crate) struct Choice {
     area: String,
     from: Month,
     to: Month,
@@ -442,7 +442,7 @@ pub async fn page(
                 "{} — {} ({})",
                 t.code,
                 t.name,
-                super::kind_in_sentence(&t.kind)
+                crate::pages::kind_in_sentence(&t.kind)
             ),
             code: t.code,
         })
@@ -658,7 +658,7 @@ pub async fn create_area(
         .await
         .map_err(|e| AppError::Internal(format!("{}: {e}", path.display())))?;
     let import =
-        super::imports::import_saved(&st, &id, Kind::Territories, &dir, &path, None).await?;
+        crate::pages::imports::import_saved(&st, &id, Kind::Territories, &dir, &path, None).await?;
     let import_id = import.map_err(AppError::BadRequest)?;
     // A feature the importer rejected (a degenerate outline) leaves no territory: say so, audit nothing.
     if st.db.territory(&code).await?.is_empty() {

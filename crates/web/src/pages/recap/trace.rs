@@ -10,8 +10,8 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::{Chrome, render};
 use crate::guard::Identity;
+use crate::pages::{Chrome, render};
 use crate::{AppError, AppState};
 
 /// `?area=&crime=&periodo=atual|base`.
@@ -58,7 +58,7 @@ pub async fn page(
     Path(run_id): Path<i64>,
     Query(q): Query<TraceQuery>,
 ) -> Result<Response, AppError> {
-    super::require_whole_run(&id, run_id)?;
+    crate::pages::require_whole_run(&id, run_id)?;
     let period = match q.periodo.as_str() {
         "" | "atual" => TracePeriod::Current,
         "base" => TracePeriod::Base,

@@ -1,0 +1,431 @@
+//! Igesp action plans (igesp.md §5): actions with their owners and institutions, the status history,
+//! progress notes with evidence files, overdue flags.
+
+use crate::guard::Identity;
+use crate::pages::igesp::actor;
+use crate::pages::igesp::br_date;
+use crate::pages::igesp::meetings::Choice;
+use crate::pages::igesp::meetings::new_action;
+use crate::pages::igesp::name_of;
+use crate::pages::igesp::names;
+use crate::pages::igesp::partner_codes;
+use crate::pages::igesp::refusal;
+use crate::pages::igesp::sees_action;
+use crate::pages::igesp::viewer;
+use crate::pages::{Chrome, Fields, field, render};
+use crate::{AppError, AppState};
+use askama::Template;
+use atalaia_core::access::Permission;
+use atalaia_core::igesp::{ActionStatus, Viewer};
+use atalaia_store::igesp::{ActionProgress, ActionRecord};
+use axum::extract::{Multipart, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use chrono::NaiveDate;
+
+/// One row of the actions list.
+struct ActionListRow {
+    id: i64,
+    title: String,
+    municipality: String,
+    responsible: String,
+    partners: String,
+    due: String,
+    status: &'static str,
+    overdue: bool,
+    joint: bool,
+    meeting_id: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "actions.html")]
+struct ActionsPage {
+    chrome: Chrome,
+    rows: Vec<ActionListRow>,
+    filter: String,
+    overdue_count: usize,
+    open_count: usize,
+    manages: bool,
+    municipalities: Vec<Choice>,
+    areas: Vec<Choice>,
+    institutions: Vec<(i64, String)>,
+    today: String,
+    error: Option<String>,
+}
+
+/// The municipalities a viewer answers for and the areas (intervention areas first) of the forms.
+pub(crate) async fn form_choices(
+    st: &AppState,
+    v: &Viewer,
+    today: NaiveDate,
+) -> Result<(Vec<Choice>, Vec<Choice>), AppError> {
+    let territories = st.territories().await?;
+    let mut municipalities: Vec<Choice> = territories
+        .iter()
+        .filter(|t| t.kind == "municipality" && t.valid_on(today) && v.covers(&t.code))
+        .map(|t| Choice {
+            value: t.code.clone(),
+            label: t.name.clone(),
+        })
+        .collect();
+    municipalities.sort_by(|a, b| a.label.cmp(&b.label));
+    let mut areas: Vec<(bool, Choice)> = territories
+        .iter()
+        .filter(|t| {
+            matches!(t.kind.as_str(), "intervention" | "aisp" | "ais" | "aise") && t.valid_on(today)
+        })
+        .map(|t| {
+            let intervention = t.kind == "intervention";
+            (
+                !intervention,
+                Choice {
+                    value: t.code.clone(),
+                    label: format!(
+                        "{} ({})",
+                        t.name,
+                        if intervention {
+                            "área de intervenção".to_string()
+                        } else {
+                            t.kind.to_uppercase()
+                        }
+                    ),
+                },
+            )
+        })
+        .collect();
+    areas.sort_by(|a, b| (a.0, &a.1.label).cmp(&(b.0, &b.1.label)));
+    Ok((municipalities, areas.into_iter().map(|(_, c)| c).collect()))
+}
+
+/// `GET /acoes?situacao=abertas|atrasadas|todas`: the actions the user may see, overdue flagged.
+pub async fn actions(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Query(f): Query<Fields>,
+) -> Result<Response, AppError> {
+    let filter = field(&f, "situacao").unwrap_or("abertas").to_string();
+    if !matches!(filter.as_str(), "abertas" | "atrasadas" | "todas") {
+        return Err(AppError::BadRequest(format!(
+            "situação `{filter}` inválida: esperado abertas, atrasadas ou todas"
+        )));
+    }
+    actions_page(&st, &id, filter, None).await
+}
+
+async fn actions_page(
+    st: &AppState,
+    id: &Identity,
+    filter: String,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let v = viewer(id);
+    let today = st.config.clock.today();
+    let names = names(st).await?;
+    let visible: Vec<ActionRecord> = st
+        .db
+        .actions()
+        .await?
+        .into_iter()
+        .filter(|a| sees_action(&v, a))
+        .collect();
+    let open_count = visible.iter().filter(|a| a.status.is_open()).count();
+    let overdue_count = visible.iter().filter(|a| a.overdue(today)).count();
+    let mut rows: Vec<ActionListRow> = visible
+        .into_iter()
+        .filter(|a| match filter.as_str() {
+            "abertas" => a.status.is_open(),
+            "atrasadas" => a.overdue(today),
+            _ => true,
+        })
+        .map(|a| ActionListRow {
+            id: a.id,
+            overdue: a.overdue(today),
+            municipality: name_of(&names, &a.plan.municipality_code),
+            responsible: a.responsible.code.clone(),
+            partners: partner_codes(&a),
+            due: br_date(a.due_on),
+            status: a.status.label_pt(),
+            joint: a.joint_operation,
+            meeting_id: a.meeting_id,
+            title: a.title,
+        })
+        .collect();
+    rows.sort_by_key(|r| !r.overdue);
+    let manages = id.may(Permission::ManageMeetings) && v.manages;
+    let (municipalities, areas) = if manages {
+        form_choices(st, &v, today).await?
+    } else {
+        (vec![], vec![])
+    };
+    let institutions = if manages {
+        st.db
+            .institutions()
+            .await?
+            .into_iter()
+            .filter(|i| i.active)
+            .map(|i| (i.id, format!("{} — {}", i.code, i.name)))
+            .collect()
+    } else {
+        vec![]
+    };
+    render(&ActionsPage {
+        chrome: Chrome::new(st, id, "Planos de ação", "/acoes").await,
+        rows,
+        filter,
+        overdue_count,
+        open_count,
+        manages,
+        municipalities,
+        areas,
+        institutions,
+        today: today.to_string(),
+        error,
+    })
+}
+
+/// `POST /acoes`: an action of a municipality's plan decided outside a meeting (or a joint operation).
+pub async fn create_action(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Form(f): Form<Fields>,
+) -> Result<Response, AppError> {
+    let v = viewer(&id);
+    let a = match new_action(&f) {
+        Ok(a) => a,
+        Err(e) => return actions_page(&st, &id, "abertas".into(), Some(e)).await,
+    };
+    if a.municipality_code.is_empty() {
+        return actions_page(
+            &st,
+            &id,
+            "abertas".into(),
+            Some("escolha o município".into()),
+        )
+        .await;
+    }
+    if !v.manages_in(&a.municipality_code) {
+        return Err(AppError::Forbidden(format!(
+            "o município `{}` não está no seu escopo de coordenação",
+            a.municipality_code
+        )));
+    }
+    let name = id.actor();
+    match st
+        .db
+        .create_action(&a, actor(&id, &name, &id.ip, &v), st.config.clock.now_utc())
+        .await
+    {
+        Ok(aid) => Ok(Redirect::to(&format!("/acoes/{aid}")).into_response()),
+        Err(e) => actions_page(&st, &id, "abertas".into(), Some(refusal(e)?)).await,
+    }
+}
+
+struct HistoryRow {
+    id: i64,
+    when: String,
+    who: String,
+    change: String,
+    note: String,
+    evidence: String,
+}
+
+#[derive(Template)]
+#[template(path = "action.html")]
+struct ActionPage {
+    chrome: Chrome,
+    a: ActionRecord,
+    municipality: String,
+    area: String,
+    partners: String,
+    starts: String,
+    due: String,
+    operation: String,
+    status: &'static str,
+    overdue: bool,
+    history: Vec<HistoryRow>,
+    may_update: bool,
+    statuses: Vec<(&'static str, &'static str, bool)>,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+async fn visible_action(st: &AppState, v: &Viewer, aid: i64) -> Result<ActionRecord, AppError> {
+    st.db
+        .action(aid)
+        .await?
+        .filter(|a| sees_action(v, a))
+        .ok_or_else(|| AppError::NotFound(format!("a ação {aid}")))
+}
+
+async fn action_page(
+    st: &AppState,
+    id: &Identity,
+    aid: i64,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Result<Response, AppError> {
+    let v = viewer(id);
+    let a = visible_action(st, &v, aid).await?;
+    let today = st.config.clock.today();
+    let names = names(st).await?;
+    let history = st
+        .db
+        .action_updates(aid)
+        .await?
+        .into_iter()
+        .map(|u| HistoryRow {
+            id: u.id,
+            when: crate::pages::local_time(u.at),
+            who: format!("{} ({})", u.author_name, u.institution_code),
+            change: match (u.status_from, u.status_to) {
+                (Some(f), Some(t)) => format!("{} → {}", f.label_pt(), t.label_pt()),
+                _ => String::new(),
+            },
+            note: u.note,
+            evidence: u.evidence_name,
+        })
+        .collect();
+    let may_update = id.may(Permission::UpdateActions)
+        && v.updates_action(&a.plan.municipality_code, &a.institution_ids());
+    render(&ActionPage {
+        chrome: Chrome::new(st, id, &format!("Ação nº {aid}"), "/acoes").await,
+        municipality: name_of(&names, &a.plan.municipality_code),
+        area: a
+            .plan
+            .area_code
+            .as_deref()
+            .map(|c| name_of(&names, c))
+            .unwrap_or_default(),
+        partners: a
+            .partners
+            .iter()
+            .map(|p| format!("{} — {}", p.code, p.name))
+            .collect::<Vec<_>>()
+            .join("; "),
+        starts: br_date(a.starts_on),
+        due: br_date(a.due_on),
+        operation: a.operation_on.map(br_date).unwrap_or_default(),
+        status: a.status.label_pt(),
+        overdue: a.overdue(today),
+        history,
+        may_update,
+        statuses: ActionStatus::ALL
+            .iter()
+            .map(|s| (s.as_str(), s.label_pt(), *s == a.status))
+            .collect(),
+        a,
+        error,
+        notice,
+    })
+}
+
+/// `GET /acoes/{id}`: the action, its history and, for those who answer for it, the progress form.
+pub async fn action(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Path(aid): Path<i64>,
+) -> Result<Response, AppError> {
+    action_page(&st, &id, aid, None, None).await
+}
+
+/// `POST /acoes/{id}/andamento` (multipart: `situacao`, `nota`, `arquivo`): progress on an action by its
+/// coordination or its responsible or partner institution.
+pub async fn progress(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Path(aid): Path<i64>,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let v = viewer(&id);
+    let a = visible_action(&st, &v, aid).await?;
+    if !v.updates_action(&a.plan.municipality_code, &a.institution_ids()) {
+        return Err(AppError::Forbidden(format!(
+            "a ação {aid} não é da sua instituição nem do seu município"
+        )));
+    }
+    let (f, file) = match crate::pages::read_form(multipart, st.config.max_evidence_bytes).await {
+        Ok(x) => x,
+        Err(e) => return action_page(&st, &id, aid, Some(e), None).await,
+    };
+    let get = |k: &str| f.get(k).map(|s| s.trim()).unwrap_or("");
+    let status = match get("situacao") {
+        "" => None,
+        s => match s.parse::<ActionStatus>() {
+            Ok(x) => Some(x),
+            Err(e) => return action_page(&st, &id, aid, Some(e.to_string()), None).await,
+        },
+    };
+    let file = file.filter(|(_, b)| !b.is_empty());
+    let p = ActionProgress {
+        status,
+        note: get("nota"),
+        evidence: file.as_ref().map(|(n, b)| (n.as_str(), b.as_slice())),
+    };
+    let name = id.actor();
+    match st
+        .db
+        .update_action(
+            aid,
+            &p,
+            &st.config.evidence_dir(),
+            actor(&id, &name, &id.ip, &v),
+            st.config.clock.now_utc(),
+        )
+        .await
+    {
+        Ok(_) => action_page(&st, &id, aid, None, Some("Andamento registrado.".into())).await,
+        Err(e) => action_page(&st, &id, aid, Some(refusal(e)?), None).await,
+    }
+}
+
+/// `GET /acoes/{id}/evidencias/{update}`: an evidence file of a visible action.
+pub async fn evidence(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Path((aid, uid)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    let v = viewer(&id);
+    visible_action(&st, &v, aid).await?;
+    let u = st
+        .db
+        .action_updates(aid)
+        .await?
+        .into_iter()
+        .find(|u| u.id == uid)
+        .and_then(|u| u.evidence_sha256.map(|s| (s, u.evidence_name)))
+        .ok_or_else(|| AppError::NotFound(format!("o arquivo {uid} da ação {aid}")))?;
+    // The name as sent, reduced to characters safe in a header.
+    let safe: String =
+        u.1.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+    crate::pages::evidence_file(
+        &st,
+        &u.0,
+        format!("attachment; filename=\"{safe}\""),
+        atalaia_store::audit::AuditEvent::new(id.actor(), "igesp.evidence_opened")
+            .object(format!("action_update:{uid}"))
+            .ip(&id.ip),
+    )
+    .await
+}
+
+/// Open and overdue actions of the user, for the home page's flags.
+pub(crate) async fn my_overdue(st: &AppState, id: &Identity) -> Result<(usize, usize), AppError> {
+    let v = viewer(id);
+    let today = st.config.clock.today();
+    let mine: Vec<ActionRecord> = st
+        .db
+        .actions()
+        .await?
+        .into_iter()
+        .filter(|a| a.status.is_open() && sees_action(&v, a))
+        .collect();
+    Ok((mine.len(), mine.iter().filter(|a| a.overdue(today)).count()))
+}

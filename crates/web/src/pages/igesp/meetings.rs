@@ -1,0 +1,757 @@
+//! Igesp meetings (igesp.md §4): the schedule, a meeting's page with its agenda generated from the
+//! data, attendance, minutes and decisions that become actions, and cancelling.
+
+use crate::guard::Identity;
+use crate::pages::igesp::actions::form_choices;
+use crate::pages::igesp::actor;
+use crate::pages::igesp::agenda_of;
+use crate::pages::igesp::br_date;
+use crate::pages::igesp::br_datetime;
+use crate::pages::igesp::decisions_of;
+use crate::pages::igesp::name_of;
+use crate::pages::igesp::names;
+use crate::pages::igesp::partner_codes;
+use crate::pages::igesp::refusal;
+use crate::pages::igesp::sees;
+use crate::pages::igesp::sees_action;
+use crate::pages::igesp::viewer;
+use crate::pages::{Chrome, Fields, field, render};
+use crate::{AppError, AppState};
+use askama::Template;
+use atalaia_core::access::Permission;
+use atalaia_core::igesp::{MeetingKind, MeetingStatus, Viewer, police_side};
+use atalaia_store::accounts::InstitutionRecord;
+use atalaia_store::igesp::{
+    ActionRecord, Agenda, MeetingRecord, NewAction, NewAttendee, NewMeeting,
+};
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use chrono::{NaiveDate, NaiveTime};
+use std::collections::HashMap;
+
+/// One row of a meeting list.
+struct MeetingRow {
+    id: i64,
+    when: String,
+    kind: &'static str,
+    title: String,
+    municipality: String,
+    status: &'static str,
+    institutions: String,
+    open_actions: usize,
+    overdue_actions: usize,
+}
+
+pub(crate) struct Choice {
+    pub(crate) value: String,
+    pub(crate) label: String,
+}
+
+#[derive(Template)]
+#[template(path = "meetings.html")]
+struct MeetingsPage {
+    chrome: Chrome,
+    upcoming: Vec<MeetingRow>,
+    past: Vec<MeetingRow>,
+    manages: bool,
+    kinds: Vec<Choice>,
+    municipalities: Vec<Choice>,
+    areas: Vec<Choice>,
+    institutions: Vec<(i64, String, bool)>,
+    error: Option<String>,
+    /// A new calendar subscription address, shown once.
+    feed_url: Option<String>,
+}
+
+fn meeting_row(
+    m: &MeetingRecord,
+    names: &HashMap<String, String>,
+    actions: &[ActionRecord],
+    v: &Viewer,
+    today: NaiveDate,
+) -> MeetingRow {
+    let open: Vec<&ActionRecord> = actions
+        .iter()
+        .filter(|a| {
+            a.plan.municipality_code == m.municipality_code
+                && a.status.is_open()
+                && sees_action(v, a)
+        })
+        .collect();
+    MeetingRow {
+        id: m.id,
+        when: br_datetime(m.starts_at),
+        kind: m.kind.label_pt(),
+        title: m.title.clone(),
+        municipality: name_of(names, &m.municipality_code),
+        status: m.status.label_pt(),
+        institutions: m
+            .institutions
+            .iter()
+            .map(|i| i.code.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        open_actions: open.len(),
+        overdue_actions: open.iter().filter(|a| a.overdue(today)).count(),
+    }
+}
+
+async fn meetings_page(
+    st: &AppState,
+    id: &Identity,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    meetings_page_with(st, id, error, None).await
+}
+
+async fn meetings_page_with(
+    st: &AppState,
+    id: &Identity,
+    error: Option<String>,
+    feed_url: Option<String>,
+) -> Result<Response, AppError> {
+    let v = viewer(id);
+    let today = st.config.clock.today();
+    let names = names(st).await?;
+    let actions = st.db.actions().await?;
+    let mut upcoming = Vec::new();
+    let mut past = Vec::new();
+    for m in st.db.meetings().await?.iter().filter(|m| sees(&v, m)) {
+        let row = meeting_row(m, &names, &actions, &v, today);
+        if m.starts_at.date() >= today && m.status == MeetingStatus::Scheduled {
+            upcoming.push(row);
+        } else {
+            past.push(row);
+        }
+    }
+    upcoming.reverse();
+    let manages = id.may(Permission::ManageMeetings) && v.manages;
+    let (municipalities, areas) = form_choices(st, &v, today).await?;
+    let institutions = st
+        .db
+        .institutions()
+        .await?
+        .into_iter()
+        .filter(|i| i.active)
+        .map(|i| {
+            let police = police_side(&i.kind);
+            (i.id, format!("{} — {}", i.code, i.name), police)
+        })
+        .collect();
+    render(&MeetingsPage {
+        chrome: Chrome::new(st, id, "Reuniões Igesp", "/reunioes").await,
+        upcoming,
+        past,
+        manages,
+        kinds: MeetingKind::ALL
+            .iter()
+            .map(|k| Choice {
+                value: k.as_str().into(),
+                label: k.label_pt().into(),
+            })
+            .collect(),
+        municipalities,
+        areas,
+        institutions,
+        error,
+        feed_url,
+    })
+}
+
+/// `POST /reunioes/agenda/chave`: a new calendar subscription key for the signed-in user (replacing the
+/// old one); its address is shown once, the database keeps only its hash.
+pub async fn calendar_key(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, AppError> {
+    let Some(user) = &id.user else {
+        return Err(AppError::Forbidden(
+            "só uma pessoa com sessão pode criar o endereço da sua agenda".into(),
+        ));
+    };
+    let key = crate::security::random_token();
+    st.db
+        .set_calendar_key(
+            user.id,
+            &crate::security::token_hash(&key),
+            &id.actor(),
+            &id.ip,
+            st.config.clock.now_utc(),
+        )
+        .await?;
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".:-[]".contains(c))
+        })
+        .unwrap_or("127.0.0.1:8080");
+    let scheme = if st.config.secure_cookies {
+        "https"
+    } else {
+        "http"
+    };
+    let url = format!(
+        "{scheme}://{host}{}?chave={key}",
+        crate::guard::CALENDAR_FEED
+    );
+    meetings_page_with(&st, &id, None, Some(url)).await
+}
+
+/// `GET /reunioes`: the meetings the user may see, upcoming first; the schedule form for coordinators.
+pub async fn list(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+) -> Result<Response, AppError> {
+    meetings_page(&st, &id, None).await
+}
+
+fn parse_date(f: &Fields, name: &str, label: &str) -> Result<NaiveDate, String> {
+    let v = field(f, name).ok_or_else(|| format!("informe {label}"))?;
+    atalaia_core::parse_date(v)
+        .map_err(|_| format!("{label} `{v}` inválida: esperado AAAA-MM-DD ou DD/MM/AAAA"))
+}
+
+fn parse_time(f: &Fields, name: &str, label: &str) -> Result<NaiveTime, String> {
+    let v = field(f, name).ok_or_else(|| format!("informe {label}"))?;
+    NaiveTime::parse_from_str(v, "%H:%M")
+        .map_err(|_| format!("{label} `{v}` inválido: esperado HH:MM"))
+}
+
+fn ids(f: &Fields, name: &str) -> Result<Vec<i64>, String> {
+    f.iter()
+        .filter(|(k, v)| k == name && !v.trim().is_empty())
+        .map(|(_, v)| {
+            v.trim()
+                .parse::<i64>()
+                .map_err(|_| format!("instituição `{v}` inválida"))
+        })
+        .collect()
+}
+
+pub(crate) fn new_meeting(f: &Fields, synthetic: bool) -> Result<NewMeeting, String> {
+    let kind: MeetingKind = field(f, "tipo")
+        .unwrap_or("")
+        .parse()
+        .map_err(|e: atalaia_core::igesp::MeetingKindError| e.to_string())?;
+    let day = parse_date(f, "data", "a data")?;
+    let start = parse_time(f, "inicio", "o horário de início")?;
+    let end = parse_time(f, "fim", "o horário de término")?;
+    Ok(NewMeeting {
+        kind,
+        title: field(f, "titulo").unwrap_or("").to_string(),
+        municipality_code: field(f, "municipio")
+            .ok_or("escolha o município")?
+            .to_string(),
+        area_code: field(f, "area").map(str::to_string),
+        starts_at: day.and_time(start),
+        ends_at: day.and_time(end),
+        place: field(f, "local").unwrap_or("").to_string(),
+        institutions: ids(f, "instituicao")?,
+        attendees: vec![],
+        synthetic,
+    })
+}
+
+/// `POST /reunioes`: schedules a meeting in a municipality the coordinator answers for.
+pub async fn create(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Form(f): Form<Fields>,
+) -> Result<Response, AppError> {
+    let v = viewer(&id);
+    let m = match new_meeting(&f, false) {
+        Ok(m) => m,
+        Err(e) => return meetings_page(&st, &id, Some(e)).await,
+    };
+    if !v.manages_in(&m.municipality_code) {
+        return Err(AppError::Forbidden(format!(
+            "o município `{}` não está no seu escopo de coordenação",
+            m.municipality_code
+        )));
+    }
+    let name = id.actor();
+    match st
+        .db
+        .create_meeting(&m, actor(&id, &name, &id.ip, &v), st.config.clock.now_utc())
+        .await
+    {
+        Ok(mid) => Ok(Redirect::to(&format!("/reunioes/{mid}")).into_response()),
+        Err(e) => meetings_page(&st, &id, Some(refusal(e)?)).await,
+    }
+}
+
+/// A meeting or 404 if the user may not see it.
+pub(crate) async fn visible_meeting(
+    st: &AppState,
+    v: &Viewer,
+    mid: i64,
+) -> Result<MeetingRecord, AppError> {
+    st.db
+        .meeting(mid)
+        .await?
+        .filter(|m| sees(v, m))
+        .ok_or_else(|| AppError::NotFound(format!("a reunião {mid}")))
+}
+
+pub(crate) struct IndicatorRow {
+    pub(crate) label: String,
+    pub(crate) current: i64,
+    pub(crate) previous: i64,
+    pub(crate) change: String,
+    pub(crate) class: &'static str,
+}
+
+pub(crate) struct ActionRow {
+    pub(crate) id: i64,
+    pub(crate) title: String,
+    pub(crate) responsible: String,
+    pub(crate) due: String,
+    pub(crate) status: &'static str,
+}
+
+pub(crate) struct AgendaView {
+    pub(crate) area: String,
+    pub(crate) window: String,
+    pub(crate) previous_window: String,
+    pub(crate) indicators: Vec<IndicatorRow>,
+    pub(crate) overdue: Vec<ActionRow>,
+    pub(crate) open: Vec<ActionRow>,
+    pub(crate) hidden_actions: usize,
+    pub(crate) hotspots_link: Option<String>,
+    pub(crate) frozen: bool,
+}
+
+fn change_text(current: i64, previous: i64) -> (String, &'static str) {
+    if previous == 0 {
+        return (
+            if current == 0 {
+                "—".into()
+            } else {
+                "sem base".into()
+            },
+            "flat",
+        );
+    }
+    let pct = (current - previous) as f64 / previous as f64 * 100.0;
+    let class = if pct > 0.0 {
+        "up"
+    } else if pct < 0.0 {
+        "down"
+    } else {
+        "flat"
+    };
+    (
+        format!("{}{:.1} %", if pct > 0.0 { "+" } else { "" }, pct).replace('.', ","),
+        class,
+    )
+}
+
+pub(crate) fn agenda_view(
+    a: &Agenda,
+    municipality: &str,
+    v: &Viewer,
+    names: &HashMap<String, String>,
+    police: bool,
+    frozen: bool,
+) -> AgendaView {
+    let len = a.until - a.since;
+    let previous_from = a.since - len;
+    let day = chrono::Duration::days(1);
+    let mut overdue = Vec::new();
+    let mut open = Vec::new();
+    let mut hidden = 0;
+    for x in &a.actions {
+        if !v.sees_action(municipality, &x.institutions) {
+            hidden += 1;
+            continue;
+        }
+        let row = ActionRow {
+            id: x.id,
+            title: x.title.clone(),
+            responsible: x.responsible.clone(),
+            due: br_date(x.due_on),
+            status: x.status.label_pt(),
+        };
+        if x.overdue {
+            overdue.push(row);
+        } else {
+            open.push(row);
+        }
+    }
+    AgendaView {
+        area: name_of(names, &a.area_code),
+        window: format!(
+            "{} a {}{}",
+            br_date(a.since),
+            br_date(a.until - day),
+            if a.since_last_meeting {
+                " (desde a última reunião)"
+            } else {
+                " (últimos 30 dias: nenhuma reunião anterior do município neste intervalo)"
+            }
+        ),
+        previous_window: format!("{} a {}", br_date(previous_from), br_date(a.since - day)),
+        indicators: a
+            .indicators
+            .iter()
+            .map(|i| {
+                let (change, class) = change_text(i.current, i.previous);
+                IndicatorRow {
+                    label: i.label.clone(),
+                    current: i.current,
+                    previous: i.previous,
+                    change,
+                    class,
+                }
+            })
+            .collect(),
+        overdue,
+        open,
+        hidden_actions: hidden,
+        hotspots_link: police.then(|| {
+            format!(
+                "/zonas-quentes?area={}&de={}&ate={}",
+                a.area_code,
+                previous_from.format("%Y-%m"),
+                (a.until - day).format("%Y-%m")
+            )
+        }),
+        frozen,
+    }
+}
+
+pub(crate) struct Person {
+    pub(crate) id: i64,
+    pub(crate) name: String,
+    pub(crate) position: String,
+    pub(crate) institution: String,
+    pub(crate) present: bool,
+}
+
+pub(crate) struct InstitutionRow {
+    pub(crate) id: i64,
+    pub(crate) code: String,
+    pub(crate) name: String,
+    pub(crate) invited: bool,
+    pub(crate) present: bool,
+}
+
+pub(crate) struct DecisionRow {
+    pub(crate) id: i64,
+    pub(crate) title: String,
+    pub(crate) responsible: String,
+    pub(crate) partners: String,
+    pub(crate) due: String,
+    pub(crate) status: &'static str,
+    pub(crate) overdue: bool,
+}
+
+#[derive(Template)]
+#[template(path = "meeting.html")]
+struct MeetingPage {
+    chrome: Chrome,
+    id: i64,
+    kind: &'static str,
+    internal: bool,
+    municipality: String,
+    area: String,
+    when: String,
+    place: String,
+    status: &'static str,
+    scheduled: bool,
+    held: bool,
+    cancelled: bool,
+    minutes: String,
+    institutions: Vec<InstitutionRow>,
+    people: Vec<Person>,
+    agenda: AgendaView,
+    decisions: Vec<DecisionRow>,
+    manages: bool,
+    all_institutions: Vec<(i64, String)>,
+    today: String,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+async fn meeting_page(
+    st: &AppState,
+    id: &Identity,
+    mid: i64,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Result<Response, AppError> {
+    let v = viewer(id);
+    let m = visible_meeting(st, &v, mid).await?;
+    let today = st.config.clock.today();
+    let names = names(st).await?;
+    let (agenda, frozen) = agenda_of(st, &m, today).await?;
+    let police = id.may(Permission::ViewOccurrences);
+    let decisions = decisions_of(st, &v, mid)
+        .await?
+        .into_iter()
+        .map(|a| DecisionRow {
+            id: a.id,
+            overdue: a.overdue(today),
+            partners: partner_codes(&a),
+            title: a.title,
+            responsible: a.responsible.code,
+            due: br_date(a.due_on),
+            status: a.status.label_pt(),
+        })
+        .collect();
+    let manages = id.may(Permission::ManageMeetings) && v.manages_in(&m.municipality_code);
+    let all_institutions = if manages {
+        st.db
+            .institutions()
+            .await?
+            .into_iter()
+            .filter(|i: &InstitutionRecord| {
+                i.active && (m.kind != MeetingKind::Internal || police_side(&i.kind))
+            })
+            .map(|i| (i.id, format!("{} — {}", i.code, i.name)))
+            .collect()
+    } else {
+        vec![]
+    };
+    render(&MeetingPage {
+        chrome: Chrome::new(st, id, &m.title, "/reunioes").await,
+        id: m.id,
+        kind: m.kind.label_pt(),
+        internal: m.kind == MeetingKind::Internal,
+        municipality: name_of(&names, &m.municipality_code),
+        area: m
+            .area_code
+            .as_deref()
+            .map(|c| name_of(&names, c))
+            .unwrap_or_default(),
+        when: format!(
+            "{} – {}",
+            br_datetime(m.starts_at),
+            m.ends_at.format("%H:%M")
+        ),
+        place: m.place.clone(),
+        status: m.status.label_pt(),
+        scheduled: m.status == MeetingStatus::Scheduled,
+        held: m.status == MeetingStatus::Held,
+        cancelled: m.status == MeetingStatus::Cancelled,
+        minutes: m.minutes.clone(),
+        institutions: m
+            .institutions
+            .iter()
+            .map(|i| InstitutionRow {
+                id: i.id,
+                code: i.code.clone(),
+                name: i.name.clone(),
+                invited: i.invited,
+                present: i.present,
+            })
+            .collect(),
+        people: m
+            .attendees
+            .iter()
+            .map(|a| Person {
+                id: a.id,
+                name: a.name.clone(),
+                position: a.position.clone(),
+                institution: a.institution_code.clone(),
+                present: a.present,
+            })
+            .collect(),
+        agenda: agenda_view(&agenda, &m.municipality_code, &v, &names, police, frozen),
+        decisions,
+        manages,
+        all_institutions,
+        today: today.to_string(),
+        error,
+        notice,
+    })
+}
+
+/// `GET /reunioes/{id}`: the meeting, its agenda (generated from the data until the minutes freeze it),
+/// attendance, minutes and decisions; the coordinator's forms.
+pub async fn detail(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Path(mid): Path<i64>,
+) -> Result<Response, AppError> {
+    meeting_page(&st, &id, mid, None, None).await
+}
+
+/// The meeting, visible and run by the user, or the answer to give.
+async fn managed_meeting(
+    st: &AppState,
+    id: &Identity,
+    mid: i64,
+) -> Result<(Viewer, MeetingRecord), AppError> {
+    let v = viewer(id);
+    let m = visible_meeting(st, &v, mid).await?;
+    if !v.manages_in(&m.municipality_code) {
+        return Err(AppError::Forbidden(format!(
+            "a reunião {mid} é de um município fora do seu escopo de coordenação"
+        )));
+    }
+    Ok((v, m))
+}
+
+/// `POST /reunioes/{id}/participantes`: a person on the attendance list.
+pub async fn add_person(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Path(mid): Path<i64>,
+    Form(f): Form<Fields>,
+) -> Result<Response, AppError> {
+    let (v, _) = managed_meeting(&st, &id, mid).await?;
+    let inst = match ids(&f, "instituicao") {
+        Ok(x) if x.len() == 1 => x[0],
+        Ok(_) => {
+            return meeting_page(&st, &id, mid, Some("escolha a instituição".into()), None).await;
+        }
+        Err(e) => return meeting_page(&st, &id, mid, Some(e), None).await,
+    };
+    let a = NewAttendee {
+        name: field(&f, "nome").unwrap_or("").to_string(),
+        position: field(&f, "cargo").unwrap_or("").to_string(),
+        institution_id: inst,
+        user_id: None,
+    };
+    let name = id.actor();
+    match st
+        .db
+        .add_attendee(
+            mid,
+            &a,
+            actor(&id, &name, &id.ip, &v),
+            st.config.clock.now_utc(),
+        )
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/reunioes/{mid}#participantes")).into_response()),
+        Err(e) => meeting_page(&st, &id, mid, Some(refusal(e)?), None).await,
+    }
+}
+
+/// `POST /reunioes/{id}/ata`: the minutes and who was present; the agenda as it stands is frozen with
+/// them.
+pub async fn minutes(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Path(mid): Path<i64>,
+    Form(f): Form<Fields>,
+) -> Result<Response, AppError> {
+    let (v, m) = managed_meeting(&st, &id, mid).await?;
+    let present_inst = match ids(&f, "presente_instituicao") {
+        Ok(x) => x,
+        Err(e) => return meeting_page(&st, &id, mid, Some(e), None).await,
+    };
+    let present_people = match ids(&f, "presente_pessoa") {
+        Ok(x) => x,
+        Err(e) => return meeting_page(&st, &id, mid, Some(e), None).await,
+    };
+    let today = st.config.clock.today();
+    // A correction keeps the agenda frozen the first time.
+    let agenda = match &m.agenda {
+        Some(a) => a.clone(),
+        None => serde_json::to_string(&st.db.agenda(&m, today).await?)
+            .map_err(|e| AppError::Internal(format!("pauta: {e}")))?,
+    };
+    let name = id.actor();
+    match st
+        .db
+        .record_minutes(
+            mid,
+            field(&f, "ata").unwrap_or(""),
+            &present_inst,
+            &present_people,
+            &agenda,
+            actor(&id, &name, &id.ip, &v),
+            st.config.clock.now_utc(),
+        )
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/reunioes/{mid}#ata")).into_response()),
+        Err(e) => meeting_page(&st, &id, mid, Some(refusal(e)?), None).await,
+    }
+}
+
+pub(crate) fn new_action(f: &Fields) -> Result<NewAction, String> {
+    let responsible = match ids(f, "responsavel")?.as_slice() {
+        [x] => *x,
+        _ => return Err("escolha a instituição responsável".into()),
+    };
+    let joint = field(f, "operacao_conjunta").is_some();
+    let operation_on = match field(f, "data_operacao") {
+        Some(_) => Some(parse_date(f, "data_operacao", "a data da operação")?),
+        None => None,
+    };
+    Ok(NewAction {
+        plan_id: None,
+        municipality_code: field(f, "municipio").unwrap_or("").to_string(),
+        area_code: field(f, "area").map(str::to_string),
+        meeting_id: None,
+        title: field(f, "o_que").unwrap_or("").to_string(),
+        reason: field(f, "por_que").unwrap_or("").to_string(),
+        responsible_institution_id: responsible,
+        responsible_person: field(f, "pessoa").unwrap_or("").to_string(),
+        partners: ids(f, "parceiro")?,
+        starts_on: parse_date(f, "inicio", "a data de início")?,
+        due_on: parse_date(f, "prazo", "o prazo")?,
+        indicator: field(f, "indicador").unwrap_or("").to_string(),
+        joint_operation: joint,
+        operation_on,
+        synthetic: false,
+    })
+}
+
+/// `POST /reunioes/{id}/decisoes`: a decision of the meeting, which becomes an action of the
+/// municipality's plan (igesp.md §4: "decisions become actions").
+pub async fn decide(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Path(mid): Path<i64>,
+    Form(f): Form<Fields>,
+) -> Result<Response, AppError> {
+    let (v, _) = managed_meeting(&st, &id, mid).await?;
+    let mut a = match new_action(&f) {
+        Ok(a) => a,
+        Err(e) => return meeting_page(&st, &id, mid, Some(e), None).await,
+    };
+    a.meeting_id = Some(mid);
+    let name = id.actor();
+    match st
+        .db
+        .create_action(&a, actor(&id, &name, &id.ip, &v), st.config.clock.now_utc())
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/reunioes/{mid}#decisoes")).into_response()),
+        Err(e) => meeting_page(&st, &id, mid, Some(refusal(e)?), None).await,
+    }
+}
+
+/// `POST /reunioes/{id}/cancelar`: cancels a scheduled meeting, with the reason.
+pub async fn cancel(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Path(mid): Path<i64>,
+    Form(f): Form<Fields>,
+) -> Result<Response, AppError> {
+    let (v, _) = managed_meeting(&st, &id, mid).await?;
+    let name = id.actor();
+    match st
+        .db
+        .cancel_meeting(
+            mid,
+            field(&f, "motivo").unwrap_or(""),
+            actor(&id, &name, &id.ip, &v),
+            st.config.clock.now_utc(),
+        )
+        .await
+    {
+        Ok(()) => meeting_page(&st, &id, mid, None, Some("Reunião cancelada.".into())).await,
+        Err(e) => meeting_page(&st, &id, mid, Some(refusal(e)?), None).await,
+    }
+}

@@ -1,0 +1,122 @@
+//! Igesp pages, in the method's order: the municipalities' selection ([`selection`], igesp.md §2), hot
+//! spots ([`hotspots`], §3), meetings ([`meetings`], [`ata`], [`ical`], §4), action plans ([`actions`],
+//! §5) and the evaluation of an intervention ([`evaluation`], §6).
+//!
+//! The route's permission is checked by the guard; which meeting or action a user sees, runs or updates
+//! is decided here, in this module's helpers, by `core::igesp::Viewer` — and only there. A meeting or action the user may not see
+//! answers 404, as if it did not exist (its existence is itself police material for internal meetings).
+
+pub mod actions;
+pub mod ata;
+pub mod evaluation;
+pub mod hotspots;
+pub mod ical;
+pub mod meetings;
+pub mod selection;
+
+use crate::guard::Identity;
+use crate::{AppError, AppState};
+use atalaia_core::access::Role;
+use atalaia_core::dates::BrDate;
+use atalaia_core::igesp::Viewer;
+use atalaia_store::igesp::{ActionRecord, Actor, Agenda, IgespError, MeetingRecord};
+use chrono::{NaiveDate, NaiveDateTime};
+use std::collections::HashMap;
+
+/// The viewer of the signed-in user (an API key has no institution: it sees by its role only).
+pub(crate) fn viewer(id: &Identity) -> Viewer {
+    match &id.user {
+        Some(u) => u.igesp_viewer(),
+        None => {
+            let roles: Vec<(Role, atalaia_store::accounts::Scope)> = id
+                .roles
+                .iter()
+                .map(|r| (*r, atalaia_store::accounts::Scope::All))
+                .collect();
+            Viewer::of(-1, &roles)
+        }
+    }
+}
+
+fn actor<'a>(id: &'a Identity, name: &'a str, ip: &'a str, v: &Viewer) -> Actor<'a> {
+    Actor {
+        actor: name,
+        name: &id.name,
+        institution_id: v.institution,
+        ip,
+    }
+}
+
+fn sees(v: &Viewer, m: &MeetingRecord) -> bool {
+    v.sees_meeting(m.kind, &m.municipality_code, &m.institution_ids())
+}
+
+fn sees_action(v: &Viewer, a: &ActionRecord) -> bool {
+    v.sees_action(&a.plan.municipality_code, &a.institution_ids())
+}
+
+/// An action's partner institutions, by code.
+fn partner_codes(a: &ActionRecord) -> String {
+    a.partners
+        .iter()
+        .map(|p| p.code.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The agenda of `m` as discussed (frozen with the minutes; `true`), or as the data stand `today`.
+async fn agenda_of(
+    st: &AppState,
+    m: &MeetingRecord,
+    today: NaiveDate,
+) -> Result<(Agenda, bool), AppError> {
+    match m.agenda.as_deref() {
+        Some(text) => serde_json::from_str(text).map(|a| (a, true)).map_err(|e| {
+            AppError::Store(atalaia_store::StoreError::Corrupt(format!(
+                "pauta da reunião {}: {e}",
+                m.id
+            )))
+        }),
+        None => Ok((st.db.agenda(m, today).await?, false)),
+    }
+}
+
+/// The decisions (actions) of meeting `mid` that `v` may see.
+async fn decisions_of(st: &AppState, v: &Viewer, mid: i64) -> Result<Vec<ActionRecord>, AppError> {
+    Ok(st
+        .db
+        .actions()
+        .await?
+        .into_iter()
+        .filter(|a| a.meeting_id == Some(mid) && sees_action(v, a))
+        .collect())
+}
+
+/// A refused act as the user reads it: the store's message, or a generic one for a failure.
+fn refusal(e: IgespError) -> Result<String, AppError> {
+    match e {
+        IgespError::Store(s) => Err(AppError::Store(s)),
+        other => Ok(other.to_string()),
+    }
+}
+
+fn br_date(d: NaiveDate) -> String {
+    d.br_date()
+}
+
+fn br_datetime(t: NaiveDateTime) -> String {
+    t.format("%d/%m/%Y %H:%M").to_string()
+}
+
+/// Municipality and area names by code, from the cached territory list.
+async fn names(st: &AppState) -> Result<HashMap<String, String>, AppError> {
+    let mut out = HashMap::new();
+    for t in st.territories().await?.iter() {
+        out.insert(t.code.clone(), t.name.clone());
+    }
+    Ok(out)
+}
+
+fn name_of(names: &HashMap<String, String>, code: &str) -> String {
+    names.get(code).cloned().unwrap_or_else(|| code.to_string())
+}

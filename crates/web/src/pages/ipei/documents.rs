@@ -1,0 +1,163 @@
+//! IPEI's official documents: a saved run's result (PDF) and named payroll (XLSX), and a unit's
+//! statement of the published result.
+
+use crate::pages::ipei::month_of;
+use crate::pages::ipei::unit::scoped_unit;
+use atalaia_core::cycle::{CycleKind, CyclePeriod, StepKey};
+use atalaia_core::ipei::IpeiReport;
+use axum::Extension;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+
+use crate::guard::Identity;
+use crate::{AppError, AppState};
+
+// ---------------------------------------------------------------------------------------------------
+// Official documents of a saved run.
+
+/// A saved run as an official document: replayed (refused if it no longer reproduces its bytes), its
+/// stage (final once the month's cycle published it as the final result), who ran it and who signs.
+async fn official(
+    st: &AppState,
+    run_id: i64,
+) -> Result<(IpeiReport, atalaia_reports::Stage, atalaia_reports::RunMeta), AppError> {
+    let run = st
+        .db
+        .saved_run(CycleKind::Ipei, run_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("a execução do IPEI {run_id}")))?;
+    let replayed = run.replay::<atalaia_core::pipeline::Ipei>()?;
+    if !replayed.reproduces {
+        return Err(AppError::Internal(format!(
+            "a execução do IPEI {run_id} não se reproduz a partir das entradas congeladas"
+        )));
+    }
+    let month = replayed.inputs.month;
+    let (stage, meta) = crate::pages::program::documents::official_meta(
+        st,
+        CycleKind::Ipei,
+        CyclePeriod::Month(month),
+        month.last_day(),
+        crate::pages::program::documents::SavedRun {
+            id: run_id,
+            config: &run.config,
+            created_by: &run.created_by,
+            created_at: run.created_at,
+            inputs_sha256: &run.inputs_sha256,
+            result_sha256: &run.result_sha256,
+        },
+    )
+    .await?;
+    Ok((replayed.report, stage, meta))
+}
+
+async fn pdf_of(
+    st: &AppState,
+    run_id: i64,
+    unit: Option<String>,
+) -> Result<(Vec<u8>, String), AppError> {
+    let (report, stage, run) = official(st, run_id).await?;
+    let signatories = crate::pages::program::documents::committee_signatories(st).await?;
+    let name = match &unit {
+        Some(u) => format!("ipei-{}-extrato-{u}-execucao-{run_id}.pdf", report.month),
+        None => format!("ipei-{}-execucao-{run_id}.pdf", report.month),
+    };
+    // typst lays out on the blocking pool.
+    let bytes = tokio::task::spawn_blocking(move || {
+        atalaia_reports::ipei_pdf(&atalaia_reports::IpeiDocument {
+            stage,
+            report: &report,
+            run,
+            unit,
+            signatories,
+        })
+        .map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+    .map_err(AppError::Internal)?;
+    Ok((bytes, name))
+}
+
+/// `GET /ipei/execucoes/{id}/resultado.pdf`: the month's partial or final result, signed by the
+/// committee (registrations, no names: the names are in the payroll workbook).
+pub async fn run_pdf(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Path(run_id): Path<i64>,
+) -> Result<Response, AppError> {
+    crate::pages::require_whole_run(&id, run_id)?;
+    let (bytes, name) = pdf_of(&st, run_id, None).await?;
+    Ok(crate::pages::download(bytes, "application/pdf", name))
+}
+
+/// `GET /ipei/execucoes/{id}/folha.xlsx`: the named payroll for the Secretary's office (committee and
+/// auditors; every download audited `ipei.payroll_exported`).
+pub async fn run_xlsx(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Path(run_id): Path<i64>,
+) -> Result<Response, AppError> {
+    crate::pages::require_whole_run(&id, run_id)?;
+    let (report, stage, run) = official(&st, run_id).await?;
+    let bytes = atalaia_reports::ipei_xlsx(&atalaia_reports::IpeiDocument {
+        stage,
+        report: &report,
+        run,
+        unit: None,
+        signatories: Vec::new(),
+    })
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    st.db
+        .audit(
+            &atalaia_store::audit::AuditEvent::new(id.actor(), "ipei.payroll_exported")
+                .object(format!("ipei_run:{run_id}"))
+                .details(serde_json::json!({"lines": report.payments.len(),
+                    "total_cents": report.total_cents}))
+                .ip(&id.ip),
+            st.config.clock.now_utc(),
+        )
+        .await?;
+    Ok(crate::pages::download(
+        bytes,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        format!("ipei-{}-folha-execucao-{run_id}.xlsx", report.month),
+    ))
+}
+
+/// `?mes=&unidade=`.
+#[derive(Debug, Deserialize)]
+pub struct StatementQuery {
+    mes: Option<String>,
+    unidade: String,
+}
+
+/// `GET /ipei/unidade/extrato.pdf?mes=&unidade=`: the unit's statement of the published result (final
+/// if published, else partial), for its head.
+pub async fn statement(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Query(q): Query<StatementQuery>,
+) -> Result<Response, AppError> {
+    let month = month_of(q.mes.as_deref(), st.config.clock.today())?;
+    let unit = scoped_unit(&st, &id, month, q.unidade.trim()).await?;
+    let cycle = st
+        .db
+        .cycle(CycleKind::Ipei, CyclePeriod::Month(month))
+        .await?;
+    let run_id = cycle
+        .as_ref()
+        .and_then(|c| {
+            c.run_of(StepKey::FinalResult)
+                .or_else(|| c.run_of(StepKey::PartialResult))
+        })
+        .ok_or_else(|| {
+            AppError::NotFound(format!(
+                "um resultado publicado de {} (o Comitê ainda não publicou)",
+                month.label_pt()
+            ))
+        })?;
+    let (bytes, name) = pdf_of(&st, run_id, Some(unit.code)).await?;
+    Ok(crate::pages::download(bytes, "application/pdf", name))
+}

@@ -1,0 +1,578 @@
+//! IPEI pages (Decreto 7.872/2013 Arts. 10–15 and the Anexo Único): the committee's month (the cycle
+//! and its steps, today's calculation as a review queue with every reason, saved runs, appeal decisions
+//! with the corrections they carry, payment authorization). The unit head's month is in [`unit`](mod@unit), the
+//! official documents in [`documents`]; what RECAP shares in `pages::program`.
+//!
+//! Every act goes through `atalaia_store` functions that write it with its audit entry in one
+//! transaction; the rules are `atalaia_core::ipei`'s and `atalaia_core::cycle`'s.
+
+pub mod documents;
+pub mod unit;
+
+use askama::Template;
+use atalaia_core::Month;
+use atalaia_core::access::Permission;
+use atalaia_core::calendar::Calendar;
+use atalaia_core::cycle::{CycleKind, CyclePeriod, Schedule, StepKey};
+use atalaia_core::dates::BrDate;
+use atalaia_core::ipei::{
+    IpeiReport, SeizureReason, SeizureResult, SeizureStatus, UnitReason, UnitStatus, brl,
+    seizure_reason_pt, seizure_status_pt, share_pt, shares_pt, unit_reasons_pt,
+};
+use atalaia_store::cycles::{CycleRecord, committee_office};
+use atalaia_store::ipei::IpeiComputed;
+use atalaia_store::{Refusal, StoreError};
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+use super::{Chrome, local_time, render};
+use crate::guard::Identity;
+use crate::pages::program::cycle::CycleFrame;
+use crate::pages::program::cycle::CycleView;
+use crate::pages::program::cycle::RunChoice;
+use crate::pages::program::cycle::cycle_view;
+use crate::{AppError, AppState};
+
+/// The month asked for (`AAAA-MM`), or the month before `today`'s: the one whose cycle runs now.
+pub(crate) fn month_of(s: Option<&str>, today: NaiveDate) -> Result<Month, AppError> {
+    match s.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => {
+            Month::parse(s).map_err(|e| AppError::BadRequest(format!("mês `{s}` inválido: {e}")))
+        }
+        None => Month::of(today)
+            .ok()
+            .and_then(Month::pred)
+            .ok_or_else(|| AppError::BadRequest("informe o mês".into())),
+    }
+}
+
+/// How a deadline reads on `today`, counted in business days of Goiânia's calendar.
+pub(crate) fn countdown_pt(cal: &Calendar, today: NaiveDate, deadline: NaiveDate) -> String {
+    let date = deadline.br_date();
+    if today > deadline {
+        return format!("prazo vencido em {date}");
+    }
+    if today == deadline {
+        return format!("último dia: hoje, {date}");
+    }
+    match cal.business_days_after(today, deadline) {
+        1 => format!("falta 1 dia útil — prazo {date}"),
+        n => format!("faltam {n} dias úteis — prazo {date}"),
+    }
+}
+
+/// Whether a unit's only reason is that its deadline to send has not come: it is not excluded yet, and
+/// its seizures wait for it rather than being refused.
+fn awaiting(report: &IpeiReport, unit: &str) -> bool {
+    report
+        .units
+        .iter()
+        .any(|u| u.code == unit && u.reasons == [UnitReason::AwaitingSubmission])
+}
+
+/// Everything a person reads about one seizure's result: its reasons and each named person's.
+fn seizure_why(s: &SeizureResult, waiting: bool) -> String {
+    let mut why: Vec<String> = s
+        .reasons
+        .iter()
+        .map(|r| match r {
+            SeizureReason::UnitExcluded if waiting => "aguarda o envio da unidade".to_string(),
+            r => seizure_reason_pt(r).to_string(),
+        })
+        .collect();
+    if let Some(d) = &s.duplicate_of {
+        why.push(format!("já apresentada em {d}"));
+    }
+    why.extend(
+        s.shares
+            .iter()
+            .filter(|p| !p.reasons.is_empty())
+            .map(share_pt),
+    );
+    why.join("; ")
+}
+
+/// What the paid people of a seizure got (the refused ones are among its reasons).
+fn paid_shares_pt(s: &SeizureResult) -> String {
+    s.shares
+        .iter()
+        .filter(|p| p.reasons.is_empty() && p.amount_cents > 0)
+        .map(share_pt)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// One seizure as the pages show it.
+struct SeizureLine {
+    id: i64,
+    unit: String,
+    bo: String,
+    item: u32,
+    serial: String,
+    date: String,
+    flagrante: bool,
+    operators: String,
+    has_bo: bool,
+    status: &'static str,
+    why: String,
+    shares: String,
+    /// Paid in full: nothing for the committee to look at.
+    clean: bool,
+}
+
+/// The lines of the month's seizures (of `unit`, or all), from what the calculation read and its result.
+fn seizure_lines(c: &IpeiComputed, unit: Option<&str>) -> Vec<SeizureLine> {
+    let report = &c.report;
+    let by_id: BTreeMap<i64, &SeizureResult> = report.seizures.iter().map(|s| (s.id, s)).collect();
+    c.inputs
+        .seizures
+        .iter()
+        .filter(|r| unit.is_none_or(|u| r.unit == u))
+        .map(|r| {
+            let res = by_id.get(&r.id);
+            let waiting = awaiting(report, &r.unit);
+            SeizureLine {
+                id: r.id,
+                unit: r.unit.clone(),
+                bo: r.bo_number.clone(),
+                item: r.item,
+                serial: r.serial.clone(),
+                date: r.seized_on.br_date(),
+                flagrante: r.flagrante,
+                operators: r.registrations.join(", "),
+                has_bo: r.bo_sha256.is_some(),
+                status: match res {
+                    Some(s) if waiting && s.status == SeizureStatus::Rejected => "aguarda o envio",
+                    Some(s) => seizure_status_pt(s.status),
+                    None => "—",
+                },
+                why: res.map(|s| seizure_why(s, waiting)).unwrap_or_default(),
+                shares: res.map(|s| paid_shares_pt(s)).unwrap_or_default(),
+                clean: res.is_some_and(|s| {
+                    s.status == SeizureStatus::Paid
+                        && s.reasons.is_empty()
+                        && s.shares.iter().all(|p| p.reasons.is_empty())
+                }),
+            }
+        })
+        .collect()
+}
+
+/// A unit's line of a result, in words.
+fn unit_result_pt(report: &IpeiReport, code: &str) -> Option<String> {
+    report.units.iter().find(|u| u.code == code).map(|u| {
+        if awaiting(report, code) {
+            return format!(
+                "aguardando o envio (o prazo não venceu) — {} apreensão(ões) registrada(s)",
+                u.seizures
+            );
+        }
+        let head = match u.status {
+            UnitStatus::Included => "incluída no mês".to_string(),
+            UnitStatus::Excluded => "EXCLUÍDA do mês (Art. 15)".to_string(),
+        };
+        let reasons = if u.reasons.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", unit_reasons_pt(&u.reasons))
+        };
+        format!(
+            "{head}{reasons} — {} apreensão(ões), {} paga(s)",
+            u.seizures, u.paid
+        )
+    })
+}
+
+async fn calendar(st: &AppState) -> Result<Calendar, AppError> {
+    let (uf, muni) = committee_office();
+    Ok(st.db.calendar(uf, muni).await?)
+}
+
+/// The deadlines of a month's cycle: the cycle's schedule, or the Anexo Único's before it is opened.
+async fn month_deadlines(
+    st: &AppState,
+    month: Month,
+    cycle: Option<&CycleRecord>,
+) -> Result<Vec<atalaia_core::cycle::Deadline>, AppError> {
+    match cycle {
+        Some(c) => Ok(st.db.cycle_deadlines(c).await?),
+        None => {
+            let cal = calendar(st).await?;
+            atalaia_core::cycle::deadlines(CyclePeriod::Month(month), &Schedule::ANEXO_UNICO, &cal)
+                .map_err(|e| AppError::Internal(format!("prazos de {month}: {e}")))
+        }
+    }
+}
+
+/// The published result of a month's cycle: the final run if published, else the partial one.
+async fn published(
+    st: &AppState,
+    cycle: Option<&CycleRecord>,
+) -> Result<Option<(IpeiReport, &'static str, i64)>, AppError> {
+    let Some(c) = cycle else { return Ok(None) };
+    let Some((run_id, stage)) = c
+        .run_of(StepKey::FinalResult)
+        .map(|r| (r, "final"))
+        .or_else(|| c.run_of(StepKey::PartialResult).map(|r| (r, "parcial")))
+    else {
+        return Ok(None);
+    };
+    let Some(run) = st.db.saved_run(CycleKind::Ipei, run_id).await? else {
+        return Ok(None);
+    };
+    let replay = run.replay::<atalaia_core::pipeline::Ipei>()?;
+    Ok(Some((replay.report, stage, run_id)))
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The committee's month.
+
+struct UnitLine {
+    code: String,
+    name: String,
+    excluded: bool,
+    text: String,
+}
+
+/// The month's laudos, each with its experts' shares.
+fn laudo_lines(report: &IpeiReport) -> Vec<LaudoLine> {
+    report
+        .laudos
+        .iter()
+        .map(|l| LaudoLine {
+            bo: l.bo_number.clone(),
+            serial: l.serial.clone(),
+            people: shares_pt(&l.shares),
+        })
+        .collect()
+}
+
+struct LaudoLine {
+    bo: String,
+    serial: String,
+    people: String,
+}
+
+struct PayLine {
+    registration: String,
+    name: String,
+    institution: String,
+    earned: String,
+    amount: String,
+    capped: bool,
+}
+
+struct IpeiRunRow {
+    id: i64,
+    created_by: String,
+    created_at: String,
+    result_sha: String,
+    total: String,
+}
+
+/// Someone today's data would pay differently from the run paid.
+struct PaidChange {
+    registration: String,
+    name: String,
+    paid: String,
+    now: String,
+}
+
+#[derive(Template)]
+#[template(path = "ipei.html")]
+struct IpeiPage {
+    /// The run paid for the month and who today's data would pay differently (Anexo Único: paid once).
+    paid_changes: Option<(i64, Vec<PaidChange>)>,
+    chrome: Chrome,
+    month: String,
+    month_label: String,
+    error: Option<String>,
+    params: String,
+    units: Vec<UnitLine>,
+    queue: Vec<SeizureLine>,
+    paid: Vec<SeizureLine>,
+    laudos: Vec<LaudoLine>,
+    payments: Vec<PayLine>,
+    total: String,
+    runs: Vec<IpeiRunRow>,
+    cycle: Option<CycleView>,
+    cf: CycleFrame,
+    manage: bool,
+    /// Why the month may not pay yet: figures so far, no payment.
+    partial: Option<String>,
+}
+
+async fn ipei_page(
+    st: &AppState,
+    id: &Identity,
+    month: Month,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let computed = st.db.ipei_compute(month, st.config.clock.today()).await?;
+    let report = &computed.report;
+    let (queue, paid): (Vec<_>, Vec<_>) = seizure_lines(&computed, None)
+        .into_iter()
+        .partition(|s| !s.clean);
+    let units = report
+        .units
+        .iter()
+        .map(|u| UnitLine {
+            code: u.code.clone(),
+            name: u.name.clone(),
+            excluded: u.status == UnitStatus::Excluded && !awaiting(report, &u.code),
+            text: unit_result_pt(report, &u.code).unwrap_or_default(),
+        })
+        .collect();
+    let laudos = laudo_lines(report);
+    let payments = report
+        .payments
+        .iter()
+        .map(|p| PayLine {
+            registration: p.registration.clone(),
+            name: p.name.clone(),
+            institution: p.institution.clone(),
+            earned: brl(p.earned_cents),
+            amount: brl(p.amount_cents),
+            capped: p.capped,
+        })
+        .collect();
+    let runs: Vec<IpeiRunRow> = st
+        .db
+        .saved_runs(CycleKind::Ipei, Some(&month.to_string()))
+        .await?
+        .into_iter()
+        .map(|r| {
+            let total = serde_json::from_str::<serde_json::Value>(&r.result)
+                .ok()
+                .and_then(|v| v["total_cents"].as_i64())
+                .map(brl)
+                .unwrap_or_default();
+            IpeiRunRow {
+                id: r.id,
+                created_by: r.created_by,
+                created_at: local_time(r.created_at),
+                result_sha: r.result_sha256[..16].to_string(),
+                total,
+            }
+        })
+        .collect();
+    let cycle_record = st
+        .db
+        .cycle(CycleKind::Ipei, CyclePeriod::Month(month))
+        .await?;
+    let cycle = match &cycle_record {
+        Some(c) => Some(cycle_view(st, c).await?),
+        None => None,
+    };
+    let p = &report.parameters;
+    let params = format!(
+        "{} por arma, {} por laudo, divisão {}, teto de {} por servidor no mês (sem acúmulo)",
+        brl(p.amount_per_weapon_cents),
+        brl(p.forensic_amount_cents),
+        match p.share {
+            atalaia_core::ipei::Share::SplitEqually => "em partes iguais entre os nomeados",
+            atalaia_core::ipei::Share::EachFull => "valor integral a cada nomeado",
+        },
+        brl(p.monthly_cap_cents)
+    );
+    let paid_changes = match cycle_record.as_ref().and_then(|c| c.payment()) {
+        Some(p) => match st.db.saved_run(CycleKind::Ipei, p.run_id).await? {
+            Some(run) => {
+                let side = |r: &atalaia_core::ipei::IpeiReport| -> Vec<(String, String, i64)> {
+                    r.payments
+                        .iter()
+                        .map(|x| (x.registration.clone(), x.name.clone(), x.amount_cents))
+                        .collect()
+                };
+                let changes = atalaia_core::payroll::changes_since_paid(
+                    &side(&run.replay::<atalaia_core::pipeline::Ipei>()?.report),
+                    &side(report),
+                )
+                .into_iter()
+                .map(|c| PaidChange {
+                    registration: c.registration,
+                    name: c.name,
+                    paid: c.paid_cents.map(brl).unwrap_or_else(|| "—".into()),
+                    now: c.now_cents.map(brl).unwrap_or_else(|| "—".into()),
+                })
+                .collect();
+                Some((p.run_id, changes))
+            }
+            None => None,
+        },
+        None => None,
+    };
+    // A month that may not pay yet offers no run and no cycle (`atalaia_core::closing`).
+    let manage = id.may(Permission::ManageRecap) && computed.not_closed.is_none();
+    render(&IpeiPage {
+        paid_changes,
+        partial: computed.not_closed.as_ref().map(|w| w.to_string()),
+        chrome: Chrome::new(st, id, "IPEI — apreensões de armas", "/ipei").await,
+        month: month.to_string(),
+        month_label: month.label_pt(),
+        error,
+        params,
+        units,
+        queue,
+        paid,
+        laudos,
+        payments,
+        total: brl(report.total_cents),
+        cf: CycleFrame::new(
+            CycleKind::Ipei,
+            month.to_string(),
+            month.label_pt(),
+            manage,
+            runs.iter()
+                .map(|r| RunChoice {
+                    id: r.id,
+                    created_at: r.created_at.clone(),
+                })
+                .collect(),
+        ),
+        runs,
+        cycle,
+        manage,
+    })
+}
+
+/// `?mes=AAAA-MM`.
+#[derive(Debug, Deserialize)]
+pub struct MonthQuery {
+    mes: Option<String>,
+}
+
+/// `GET /ipei`.
+pub async fn page(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Query(q): Query<MonthQuery>,
+) -> Result<Response, AppError> {
+    let month = month_of(q.mes.as_deref(), st.config.clock.today())?;
+    ipei_page(&st, &id, month, None).await
+}
+
+/// `mes` of a form.
+#[derive(Debug, Deserialize)]
+pub struct MonthForm {
+    mes: String,
+}
+
+/// `POST /ipei/execucoes`: freezes today's calculation of the month as a run (audited).
+pub async fn save_run(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Form(f): Form<MonthForm>,
+) -> Result<Response, AppError> {
+    let month = month_of(Some(&f.mes), st.config.clock.today())?;
+    let computed = st.db.ipei_compute(month, st.config.clock.today()).await?;
+    st.db
+        .save_ipei_run(&computed, &id.actor(), st.config.clock.now_utc())
+        .await?;
+    Ok(Redirect::to(&format!("/ipei?mes={month}#execucoes")).into_response())
+}
+
+/// `POST /ipei/ciclo`: opens the month's cycle with the Anexo Único's deadlines or the committee's.
+pub async fn open_cycle(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Form(f): Form<BTreeMap<String, String>>,
+) -> Result<Response, AppError> {
+    let month = month_of(f.get("mes").map(String::as_str), st.config.clock.today())?;
+    let opened = match super::program::cycle::schedule_of(&f) {
+        Ok(schedule) => {
+            st.db
+                .open_cycle(
+                    CycleKind::Ipei,
+                    CyclePeriod::Month(month),
+                    &schedule,
+                    &id.actor(),
+                    st.config.clock.now_utc(),
+                    st.config.clock.today(),
+                )
+                .await
+        }
+        Err(why) => Err(why.into()),
+    };
+    match opened {
+        Ok(_) => Ok(Redirect::to(&format!("/ipei?mes={month}#ciclo")).into_response()),
+        // A period not over is refused outright (400), whatever the schedule; the schedule's own
+        // faults are shown beside the form.
+        Err(StoreError::Refused(why)) if !matches!(why, Refusal::NotClosed(_)) => {
+            ipei_page(&st, &id, month, Some(why.to_string())).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /ipei/ciclo/{id}`: closes the open step (result steps publish a saved run; the last one is
+/// the payment authorization), decides an appeal (granting applies its corrections), or records a
+/// decision (Art. 13).
+pub async fn cycle_act(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Path(cycle_id): Path<i64>,
+    Form(f): Form<super::program::cycle::CycleForm>,
+) -> Result<Response, AppError> {
+    let month = st
+        .db
+        .cycles(CycleKind::Ipei)
+        .await?
+        .into_iter()
+        .find(|(_, c)| *c == cycle_id)
+        .and_then(|(p, _)| Month::parse(&p).ok())
+        .ok_or_else(|| AppError::NotFound(format!("o ciclo {cycle_id}")))?;
+    let request = f.request()?;
+    match st
+        .db
+        .cycle_act(
+            cycle_id,
+            &request,
+            &id.actor(),
+            st.config.clock.today(),
+            st.config.clock.now_utc(),
+        )
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/ipei?mes={month}#ciclo")).into_response()),
+        Err(StoreError::Refused(refused)) => {
+            ipei_page(&st, &id, month, Some(refused.to_string())).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `GET /ipei/apreensoes/{id}/bo`: the BO copy of a seizure (committee, auditors; a unit head for
+/// their own units only).
+pub async fn bo_copy(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Path(seizure_id): Path<i64>,
+) -> Result<Response, AppError> {
+    let s = st
+        .db
+        .seizure(seizure_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("a apreensão {seizure_id}")))?;
+    // The committee and auditors read every unit's copies; a unit head only his units' (a copy of
+    // another unit answers like one that does not exist).
+    if !id.reads_whole_runs() && !id.heads_unit(&s.record.unit_code) {
+        return Err(AppError::NotFound(format!("a apreensão {seizure_id}")));
+    }
+    let sha = s
+        .bo_sha256
+        .ok_or_else(|| AppError::NotFound(format!("a cópia do BO da apreensão {seizure_id}")))?;
+    super::evidence_file(
+        &st,
+        &sha,
+        format!("inline; filename=\"bo-apreensao-{seizure_id}\""),
+        atalaia_store::audit::AuditEvent::new(id.actor(), "ipei.bo_copy_opened")
+            .object(format!("seizure:{seizure_id}"))
+            .ip(&id.ip),
+    )
+    .await
+}

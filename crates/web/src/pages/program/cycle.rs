@@ -1,0 +1,407 @@
+//! The cycle of the Anexo Único as RECAP's and IPEI's pages show and act on it: each step with its
+//! deadline and acts, the committee's forms (open a cycle with its schedule, close a step, decide an
+//! appeal, record a decision or the payment) read into `atalaia_store::cycles::ActRequest`.
+
+use crate::pages::local_time;
+use crate::{AppError, AppState};
+use atalaia_core::cycle::{CycleKind, Schedule, StepKey};
+use atalaia_core::dates::BrDate;
+use atalaia_core::decision::Effect;
+use atalaia_store::Refusal;
+use atalaia_store::cycles::{ActRequest, CycleRecord};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+pub(crate) struct StepRow {
+    pub(crate) label: &'static str,
+    pub(crate) flow: &'static str,
+    pub(crate) deadline: String,
+    pub(crate) changed_by: String,
+    pub(crate) closed: Option<String>,
+    pub(crate) late: Option<String>,
+    pub(crate) current: bool,
+    pub(crate) needs_run: bool,
+    pub(crate) key: &'static str,
+}
+
+pub(crate) struct ActView {
+    pub(crate) id: i64,
+    pub(crate) what: String,
+    pub(crate) unit: String,
+    pub(crate) text: String,
+    pub(crate) by: String,
+    pub(crate) at: String,
+    pub(crate) late: Option<String>,
+    pub(crate) decided: Option<String>,
+    /// IPEI: the corrections the appeal proposed, as people read them.
+    pub(crate) corrections: Vec<String>,
+}
+
+pub(crate) struct CycleView {
+    pub(crate) id: i64,
+    pub(crate) steps: Vec<StepRow>,
+    pub(crate) appeals: Vec<ActView>,
+    pub(crate) decisions: Vec<ActView>,
+    pub(crate) submissions: Vec<ActView>,
+    pub(crate) finished: bool,
+    /// The recorded payment, in words.
+    pub(crate) paid: Option<String>,
+    /// The authorized run whose payment can be recorded now.
+    pub(crate) pay_run: Option<i64>,
+}
+
+/// " — efeito: reintegra a unidade PM-7BPM" for a decision that carries an effect, else nothing.
+fn effect_pt(payload: Option<&str>) -> String {
+    payload
+        .and_then(|p| serde_json::from_str::<Effect>(p).ok())
+        .map(|e| format!(" — efeito: {}", e.label_pt()))
+        .unwrap_or_default()
+}
+
+pub(crate) fn act_views(c: &CycleRecord, which: &str) -> Vec<ActView> {
+    c.acts
+        .iter()
+        .filter(|a| a.act == which)
+        .map(|a| {
+            let decision = c
+                .acts
+                .iter()
+                .find(|d| d.act == "appeal_decision" && d.appeal_id == Some(a.id));
+            ActView {
+                id: a.id,
+                what: a.act.clone(),
+                unit: a.unit.clone().unwrap_or_default(),
+                text: match &a.payload {
+                    Some(p) if which == "submission" && c.kind == CycleKind::Ipei => {
+                        let n = serde_json::from_str::<atalaia_store::ipei::DeliveryPayload>(p)
+                            .map(|d| d.seizures.len())
+                            .unwrap_or(0);
+                        format!("{n} apreensão(ões) entregue(s)")
+                    }
+                    Some(p) if which == "submission" => {
+                        let n = serde_json::from_str::<Vec<serde_json::Value>>(p)
+                            .map(|v| v.len())
+                            .unwrap_or(0);
+                        format!("{n} alteração(ões) à proposta do sistema")
+                    }
+                    _ => format!("{}{}", a.text, effect_pt(a.payload.as_deref())),
+                },
+                by: a.actor.clone(),
+                at: local_time(a.at),
+                late: a.late.then(|| a.justification.clone()),
+                decided: decision.map(|d| {
+                    format!(
+                        "{} em {} por {}: {}{}",
+                        if d.accepted == Some(true) {
+                            "Deferido"
+                        } else {
+                            "Indeferido"
+                        },
+                        local_time(d.at),
+                        d.actor,
+                        d.text,
+                        effect_pt(d.payload.as_deref())
+                    )
+                }),
+                corrections: Vec::new(),
+            }
+        })
+        .collect()
+}
+
+pub(crate) async fn cycle_view(st: &AppState, c: &CycleRecord) -> Result<CycleView, AppError> {
+    let deadlines = st.db.cycle_deadlines(c).await?;
+    let state = c.state();
+    let current = state.current();
+    let steps = deadlines
+        .iter()
+        .map(|d| {
+            let close = c
+                .acts
+                .iter()
+                .find(|a| a.act == "close" && a.step == Some(d.step));
+            StepRow {
+                label: d.step.label_pt(c.kind),
+                flow: d.step.flow_pt(),
+                deadline: format!("{}º dia útil — {}", d.nth, d.date.br_date()),
+                changed_by: d
+                    .changed_by
+                    .iter()
+                    .map(|x| {
+                        format!(
+                            "{} {} ({})",
+                            x.date.format("%d/%m"),
+                            if x.closed {
+                                "sem expediente"
+                            } else {
+                                "com expediente"
+                            },
+                            x.act
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                closed: close.map(|a| {
+                    format!(
+                        "encerrada em {} por {}{}",
+                        local_time(a.at),
+                        a.actor,
+                        a.run_id
+                            .map(|r| format!(" (execução nº {r})"))
+                            .unwrap_or_default()
+                    )
+                }),
+                late: close.filter(|a| a.late).map(|a| a.justification.clone()),
+                current: current == Some(d.step),
+                needs_run: matches!(d.step, StepKey::PartialResult | StepKey::FinalResult),
+                key: d.step.as_str(),
+            }
+        })
+        .collect();
+    let mut appeals = act_views(c, "appeal");
+    if c.kind == CycleKind::Ipei {
+        let corrections = st.db.appeal_corrections(c.id).await?;
+        for a in &mut appeals {
+            a.corrections = corrections
+                .iter()
+                .filter(|k| k.appeal_id == a.id)
+                .map(|k| {
+                    format!(
+                        "Correção da apreensão nº {} (BO {}): {} — {}",
+                        k.seizure_id,
+                        k.bo_number,
+                        k.changes,
+                        match k.status.as_str() {
+                            "applied" => "aplicada",
+                            "refused" => "não aplicada",
+                            _ => "aguarda a decisão",
+                        }
+                    )
+                })
+                .collect();
+        }
+    }
+    let payment = c.payment();
+    Ok(CycleView {
+        id: c.id,
+        steps,
+        appeals,
+        decisions: act_views(c, "decision"),
+        submissions: act_views(c, "submission"),
+        finished: current.is_none(),
+        paid: payment.as_ref().map(|p| {
+            format!(
+                "Pago em {}: execução nº {}, folha com SHA-256 {}.",
+                p.paid_on.br_date(),
+                p.run_id,
+                p.payroll_sha256
+            )
+        }),
+        // The payment step follows the authorization, for the run the final result published.
+        pay_run: payment
+            .is_none()
+            .then(|| c.run_of(StepKey::FinalResult))
+            .flatten()
+            .filter(|_| current.is_none()),
+    })
+}
+
+/// A saved run offered when a result step is closed.
+pub(crate) struct RunChoice {
+    pub(crate) id: i64,
+    pub(crate) created_at: String,
+}
+
+/// What `cycle_section.html` needs besides the cycle: where its forms go and its words, per program.
+pub(crate) struct CycleFrame {
+    pub(crate) url: &'static str,
+    pub(crate) title: &'static str,
+    pub(crate) caption: &'static str,
+    pub(crate) submissions_title: &'static str,
+    pub(crate) period_field: &'static str,
+    pub(crate) period: String,
+    pub(crate) period_label: String,
+    pub(crate) manage: bool,
+    pub(crate) runs: Vec<RunChoice>,
+    pub(crate) default_schedule: Vec<(usize, &'static str, u32)>,
+}
+
+impl CycleFrame {
+    /// The frame of `kind`'s cycle of `period` (`label` as people read it).
+    pub(crate) fn new(
+        kind: CycleKind,
+        period: String,
+        label: String,
+        manage: bool,
+        runs: Vec<RunChoice>,
+    ) -> CycleFrame {
+        let (url, title, caption, submissions_title, period_field) = match kind {
+            CycleKind::Recap => (
+                "/recap/ciclo",
+                "Ciclo do trimestre (Anexo Único)",
+                "Etapas e prazos em dias úteis do mês seguinte ao trimestre (calendário de Goiânia)",
+                "Listas de exclusão recebidas (Art. 9)",
+                "trimestre",
+            ),
+            CycleKind::Ipei => (
+                "/ipei/ciclo",
+                "Ciclo do mês (Anexo Único)",
+                "Etapas e prazos em dias úteis do mês seguinte ao de referência (calendário de Goiânia)",
+                "Envios das unidades (Art. 12)",
+                "mes",
+            ),
+        };
+        CycleFrame {
+            url,
+            title,
+            caption,
+            submissions_title,
+            period_field,
+            period,
+            period_label: label,
+            manage,
+            runs,
+            default_schedule: StepKey::ALL
+                .iter()
+                .zip(Schedule::ANEXO_UNICO.nth)
+                .enumerate()
+                .map(|(i, (k, n))| (i + 1, k.label_pt(kind), n))
+                .collect(),
+        }
+    }
+}
+
+/// The schedule of an open-cycle form: each step's business day from `prazo_1` … `prazo_6`, the Anexo
+/// Único's where absent; refused (shown beside the form) for a field that is not a number or a schedule
+/// the cycle rules do not allow.
+pub(crate) fn schedule_of(prazos: &BTreeMap<String, String>) -> Result<Schedule, Refusal> {
+    let mut nth = Schedule::ANEXO_UNICO.nth;
+    for (i, n) in nth.iter_mut().enumerate() {
+        if let Some(v) = prazos
+            .get(&format!("prazo_{}", i + 1))
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+        {
+            *n = v.parse().map_err(|_| {
+                Refusal::Invalid(format!(
+                    "prazo da etapa {} `{v}` inválido: esperado o número do dia útil",
+                    i + 1
+                ))
+            })?;
+        }
+    }
+    Ok(Schedule::new(nth)?)
+}
+
+/// The committee's acts on a cycle (RECAP's and IPEI's pages post the same form).
+#[derive(Debug, Deserialize)]
+pub struct CycleForm {
+    /// `close`, `decide`, `decision` or `payment`.
+    acao: String,
+    #[serde(default)]
+    etapa: String,
+    #[serde(default)]
+    execucao: String,
+    #[serde(default)]
+    justificativa: String,
+    #[serde(default)]
+    recurso: String,
+    #[serde(default)]
+    deferido: String,
+    #[serde(default)]
+    texto: String,
+    /// What a decision changes: `reintegrar_unidade`, `pagar_apreensao`, `incluir_servidor`,
+    /// `excluir_servidor`, or nothing.
+    #[serde(default)]
+    efeito: String,
+    /// The unit, seizure number or registration the effect applies to.
+    #[serde(default)]
+    alvo: String,
+    /// Payment: the payroll file's SHA-256.
+    #[serde(default)]
+    sha256: String,
+    /// Payment: the day paid (AAAA-MM-DD or DD/MM/AAAA).
+    #[serde(default)]
+    pago_em: String,
+}
+
+impl CycleForm {
+    /// The effect the form names (`atalaia_core::decision`), if any.
+    fn effect(&self) -> Result<Option<Effect>, AppError> {
+        let target = self.alvo.trim().to_string();
+        if !self.efeito.is_empty() && target.is_empty() {
+            return Err(AppError::BadRequest(
+                "informe a unidade, a apreensão ou a matrícula do efeito".into(),
+            ));
+        }
+        Ok(match self.efeito.as_str() {
+            "" => None,
+            "reintegrar_unidade" => Some(Effect::ReinstateUnit { unit: target }),
+            "pagar_apreensao" => Some(Effect::PaySeizure {
+                seizure_id: target
+                    .trim_start_matches("nº")
+                    .trim()
+                    .parse()
+                    .map_err(|_| {
+                        AppError::BadRequest(format!(
+                            "apreensão `{target}` inválida: esperado o número da apreensão"
+                        ))
+                    })?,
+            }),
+            "incluir_servidor" => Some(Effect::IncludeOperator {
+                registration: target,
+            }),
+            "excluir_servidor" => Some(Effect::ExcludeOperator {
+                registration: target,
+            }),
+            other => {
+                return Err(AppError::BadRequest(format!(
+                    "efeito `{other}` desconhecido"
+                )));
+            }
+        })
+    }
+
+    /// The act the form asks for.
+    pub(crate) fn request(self) -> Result<ActRequest, AppError> {
+        Ok(match self.acao.as_str() {
+            "close" => ActRequest::Close {
+                step: StepKey::parse(&self.etapa).ok_or_else(|| {
+                    AppError::BadRequest(format!("etapa `{}` inválida", self.etapa))
+                })?,
+                justification: self.justificativa,
+                run_id: match self.execucao.trim() {
+                    "" => None,
+                    s => Some(s.parse::<i64>().map_err(|_| {
+                        AppError::BadRequest(format!("execução `{s}` inválida: esperado o número"))
+                    })?),
+                },
+            },
+            "decide" => ActRequest::DecideAppeal {
+                appeal_id: self.recurso.trim().parse().map_err(|_| {
+                    AppError::BadRequest(format!("recurso `{}` inválido", self.recurso))
+                })?,
+                accepted: self.deferido == "sim",
+                effect: self.effect()?,
+                text: self.texto,
+            },
+            "decision" => ActRequest::Decision {
+                effect: self.effect()?,
+                text: self.texto,
+            },
+            "payment" => ActRequest::Payment {
+                run_id: self.execucao.trim().parse().map_err(|_| {
+                    AppError::BadRequest(format!(
+                        "execução `{}` inválida: esperado o número",
+                        self.execucao
+                    ))
+                })?,
+                paid_on: atalaia_core::parse_date(self.pago_em.trim()).map_err(|e| {
+                    AppError::BadRequest(format!("data do pagamento `{}`: {e}", self.pago_em))
+                })?,
+                payroll_sha256: self.sha256,
+            },
+            other => return Err(AppError::BadRequest(format!("ação `{other}` desconhecida"))),
+        })
+    }
+}

@@ -1,0 +1,79 @@
+//! The official documents of a saved run (goias-cidadao-seguro.md §7), for both programs: the run's
+//! header, the committee's signatories and the names of who acted.
+
+use crate::pages::local_time;
+use crate::{AppError, AppState};
+use atalaia_core::cycle::{CycleKind, CyclePeriod, StepKey};
+use atalaia_core::dates::BrDate;
+
+/// What an official document says of the saved run it prints.
+pub(crate) struct SavedRun<'a> {
+    pub(crate) id: i64,
+    pub(crate) config: &'a str,
+    pub(crate) created_by: &'a str,
+    pub(crate) created_at: chrono::NaiveDateTime,
+    pub(crate) inputs_sha256: &'a str,
+    pub(crate) result_sha256: &'a str,
+}
+
+/// A saved run's stage (final once its period's cycle published it as the final result, else partial)
+/// and the header of its official documents: who ran it, when, its hashes, the configuration in force
+/// on `last_day` when it is the run's.
+pub(crate) async fn official_meta(
+    st: &AppState,
+    kind: CycleKind,
+    period: CyclePeriod,
+    last_day: chrono::NaiveDate,
+    run: SavedRun<'_>,
+) -> Result<(atalaia_reports::Stage, atalaia_reports::RunMeta), AppError> {
+    let stage = match st.db.cycle(kind, period).await? {
+        Some(c) if c.run_of(StepKey::FinalResult) == Some(run.id) => atalaia_reports::Stage::Final,
+        _ => atalaia_reports::Stage::Partial,
+    };
+    let config_from = st
+        .db
+        .program_config_on(last_day)
+        .await?
+        .filter(|v| v.document == run.config)
+        .map(|v| v.valid_from.br_date())
+        .unwrap_or_else(|| "padrões do decreto".into());
+    let meta = atalaia_reports::RunMeta {
+        run_id: run.id,
+        created_by: actor_name(st, run.created_by).await?,
+        created_at: local_time(run.created_at),
+        inputs_sha256: run.inputs_sha256.to_string(),
+        result_sha256: run.result_sha256.to_string(),
+        config_valid_from: config_from,
+    };
+    Ok((stage, meta))
+}
+
+/// The active members of the committee, who sign the program's official documents, by name.
+pub(crate) async fn committee_signatories(
+    st: &AppState,
+) -> Result<Vec<atalaia_reports::Signatory>, AppError> {
+    let mut signatories: Vec<atalaia_reports::Signatory> = st
+        .db
+        .users()
+        .await?
+        .into_iter()
+        .filter(|u| u.active && u.roles().contains(&atalaia_core::access::Role::Committee))
+        .map(|u| atalaia_reports::Signatory {
+            name: u.name,
+            role: format!("Comitê de Gestão do Programa — {}", u.institution_code),
+        })
+        .collect();
+    signatories.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(signatories)
+}
+
+/// An audit actor as people read it: `user:comite` → "Carla do Comitê Gestor (comite)"; other actors
+/// (`cli:…`, `demo`) as recorded.
+pub(crate) async fn actor_name(st: &AppState, actor: &str) -> Result<String, AppError> {
+    if let Some(login) = actor.strip_prefix("user:")
+        && let Some(u) = st.db.user_by_login(login).await?
+    {
+        return Ok(format!("{} ({login})", u.name));
+    }
+    Ok(actor.to_string())
+}

@@ -1,0 +1,143 @@
+//! The program configuration's versions (Art. 16: the committee sets the parameters): the list, the
+//! editor of the next version and its validation.
+
+use crate::guard::Identity;
+use crate::pages::{Chrome, render};
+use crate::{AppError, AppState};
+use askama::Template;
+use atalaia_core::dates::BrDate;
+use atalaia_store::StoreError;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use serde::Deserialize;
+
+struct VersionRow {
+    valid_from: String,
+    note: String,
+    created_by: String,
+    document: String,
+}
+
+#[derive(Template)]
+#[template(path = "recap_config.html")]
+struct ConfigPage {
+    chrome: Chrome,
+    error: Option<String>,
+    versions: Vec<VersionRow>,
+    draft: String,
+    valid_from: String,
+    note: String,
+}
+
+async fn config_page(
+    st: &AppState,
+    id: &Identity,
+    error: Option<String>,
+    draft: Option<(String, String, String)>,
+) -> Result<Response, AppError> {
+    let versions = st.db.program_configs().await?;
+    let current = versions
+        .last()
+        .map(|v| v.document.clone())
+        .unwrap_or_else(|| {
+            serde_json::to_string(&atalaia_core::program::ProgramDocument::decree_default())
+                .unwrap_or_default()
+        });
+    let pretty = serde_json::from_str::<serde_json::Value>(&current)
+        .and_then(|v| serde_json::to_string_pretty(&v))
+        .unwrap_or(current);
+    let (draft, valid_from, note) = draft.unwrap_or((pretty, String::new(), String::new()));
+    render(&ConfigPage {
+        chrome: Chrome::new(st, id, "Configuração do programa", "/recap/configuracao").await,
+        error,
+        versions: versions
+            .into_iter()
+            .rev()
+            .map(|v| VersionRow {
+                valid_from: v.valid_from.br_date(),
+                note: v.note,
+                created_by: v.created_by,
+                document: v.document,
+            })
+            .collect(),
+        draft,
+        valid_from,
+        note,
+    })
+}
+
+/// `GET /recap/configuracao`.
+pub async fn config(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+) -> Result<Response, AppError> {
+    config_page(&st, &id, None, None).await
+}
+
+/// The new-version form.
+#[derive(Debug, Deserialize)]
+pub struct ConfigForm {
+    documento: String,
+    vigencia: String,
+    nota: String,
+}
+
+/// `POST /recap/configuracao`: a new version from a date (validated; audited `config.program`).
+pub async fn save_config(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Form(f): Form<ConfigForm>,
+) -> Result<Response, AppError> {
+    let draft = (f.documento.clone(), f.vigencia.clone(), f.nota.clone());
+    let day = match atalaia_core::parse_date(f.vigencia.trim()) {
+        Ok(d) => d,
+        Err(e) => {
+            return config_page(
+                &st,
+                &id,
+                Some(format!("vigência `{}` inválida: {e}", f.vigencia.trim())),
+                Some(draft),
+            )
+            .await;
+        }
+    };
+    if f.nota.trim().is_empty() {
+        return config_page(
+            &st,
+            &id,
+            Some("diga o ato que aprovou a versão (nota)".into()),
+            Some(draft),
+        )
+        .await;
+    }
+    let doc = match atalaia_core::program::ProgramDocument::from_json(&f.documento) {
+        Ok(d) => d,
+        Err(e) => return config_page(&st, &id, Some(e.to_string()), Some(draft)).await,
+    };
+    if let Err(e) = doc.validate() {
+        return config_page(&st, &id, Some(e.to_string()), Some(draft)).await;
+    }
+    // Stored compact and canonical (field order of the document type).
+    let text = serde_json::to_string(&doc).map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut tx = st.db.begin().await?;
+    match tx
+        .put_program_config(
+            day,
+            &text,
+            f.nota.trim(),
+            &id.actor(),
+            st.config.clock.now_utc(),
+        )
+        .await
+    {
+        Ok(_) => {
+            tx.commit().await?;
+            Ok(Redirect::to("/recap/configuracao").into_response())
+        }
+        Err(StoreError::Refused(msg)) => {
+            config_page(&st, &id, Some(msg.to_string()), Some(draft)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
