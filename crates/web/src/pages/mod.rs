@@ -165,6 +165,21 @@ pub(crate) fn write_safe<W: std::io::Write, S: AsRef<str>>(
     w.write_record(safe.iter().map(|c| c.as_bytes()))
 }
 
+/// The media type of the workbooks we send.
+pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// Runs `make` — a PDF or spreadsheet writer, tens of milliseconds to seconds of CPU — on the blocking
+/// pool so that it holds up no other request; its failure is a logged 500 naming `what`.
+pub(crate) async fn on_blocking_pool<E: std::fmt::Display + Send + 'static>(
+    what: &'static str,
+    make: impl FnOnce() -> Result<Vec<u8>, E> + Send + 'static,
+) -> Result<Vec<u8>, AppError> {
+    tokio::task::spawn_blocking(make)
+        .await
+        .map_err(|e| AppError::Internal(format!("{what}: {e}")))?
+        .map_err(|e| AppError::Internal(format!("{what}: {e}")))
+}
+
 pub(crate) fn download(bytes: Vec<u8>, content_type: &'static str, name: String) -> Response {
     (
         [

@@ -359,16 +359,9 @@ pub async fn export_xlsx(
             st.config.clock.now_utc(),
         )
         .await?;
-    let bytes = tokio::task::spawn_blocking(move || xlsx(&rows, truncated))
-        .await
-        .map_err(|e| AppError::Internal(format!("xlsx task: {e}")))?
-        .map_err(|e| AppError::Internal(format!("xlsx: {e}")))?;
+    let bytes = super::on_blocking_pool("xlsx", move || xlsx(&rows, truncated)).await?;
     let mut resp = bytes.into_response();
-    attachment(
-        &mut resp,
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "ocorrencias.xlsx",
-    );
+    attachment(&mut resp, super::XLSX, "ocorrencias.xlsx");
     Ok(resp)
 }
 

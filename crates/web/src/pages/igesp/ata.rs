@@ -136,10 +136,8 @@ pub async fn ata_pdf(
             .collect(),
         decisions,
     };
-    let bytes = tokio::task::spawn_blocking(move || atalaia_reports::ata_pdf(&doc))
-        .await
-        .map_err(|e| AppError::Internal(format!("ata: {e}")))?
-        .map_err(|e| AppError::Internal(format!("ata: {e}")))?;
+    let bytes =
+        crate::pages::on_blocking_pool("ata", move || atalaia_reports::ata_pdf(&doc)).await?;
     Ok(crate::pages::download(
         bytes,
         "application/pdf",

@@ -392,8 +392,9 @@ pub async fn xlsx(
     let rows = ranked(&st, &id, &choice).await?;
     let weights = choice.weights.clone();
     let end = choice.end;
-    let bytes =
-        tokio::task::spawn_blocking(move || -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let bytes = crate::pages::on_blocking_pool(
+        "xlsx",
+        move || -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
             use rust_xlsxwriter::{Format, Workbook};
             let mut wb = Workbook::new();
             let bold = Format::new().set_bold();
@@ -428,13 +429,12 @@ pub async fn xlsx(
             p.write_number(line + 1, 1, weights.concentration)?;
             p.write_string(line + 3, 0, format!("último mês: {end}"))?;
             wb.save_to_buffer()
-        })
-        .await
-        .map_err(|e| AppError::Internal(format!("xlsx task: {e}")))?
-        .map_err(|e| AppError::Internal(format!("xlsx: {e}")))?;
+        },
+    )
+    .await?;
     Ok(download(
         bytes,
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        crate::pages::XLSX,
         format!("selecao-municipios-{end}.xlsx"),
     ))
 }

@@ -3,6 +3,7 @@
 
 use crate::pages::ipei::month_of;
 use crate::pages::ipei::unit::scoped_unit;
+use crate::pages::program::documents::payroll_workbook;
 use atalaia_core::cycle::{CycleKind, CyclePeriod, StepKey};
 use atalaia_core::ipei::IpeiReport;
 use axum::Extension;
@@ -63,8 +64,7 @@ async fn pdf_of(
         Some(u) => format!("ipei-{}-extrato-{u}-execucao-{run_id}.pdf", report.month),
         None => format!("ipei-{}-execucao-{run_id}.pdf", report.month),
     };
-    // typst lays out on the blocking pool.
-    let bytes = tokio::task::spawn_blocking(move || {
+    let bytes = crate::pages::on_blocking_pool("PDF do IPEI", move || {
         atalaia_reports::ipei_pdf(&atalaia_reports::IpeiDocument {
             stage,
             report: &report,
@@ -72,11 +72,8 @@ async fn pdf_of(
             unit,
             signatories,
         })
-        .map_err(|e| e.to_string())
     })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
-    .map_err(AppError::Internal)?;
+    .await?;
     Ok((bytes, name))
 }
 
@@ -109,21 +106,10 @@ pub async fn run_xlsx(
         signatories: Vec::new(),
     })
     .map_err(|e| AppError::Internal(e.to_string()))?;
-    st.db
-        .audit(
-            &atalaia_store::audit::AuditEvent::new(id.actor(), "ipei.payroll_exported")
-                .object(format!("ipei_run:{run_id}"))
-                .details(serde_json::json!({"lines": report.payments.len(),
-                    "total_cents": report.total_cents}))
-                .ip(&id.ip),
-            st.config.clock.now_utc(),
-        )
-        .await?;
-    Ok(crate::pages::download(
-        bytes,
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        format!("ipei-{}-folha-execucao-{run_id}.xlsx", report.month),
-    ))
+    let name = format!("ipei-{}-folha-execucao-{run_id}.xlsx", report.month);
+    let details = serde_json::json!({"lines": report.payments.len(),
+        "total_cents": report.total_cents});
+    payroll_workbook(&st, &id, CycleKind::Ipei, run_id, details, bytes, name).await
 }
 
 /// `?mes=&unidade=`.

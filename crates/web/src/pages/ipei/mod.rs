@@ -9,6 +9,7 @@
 pub mod documents;
 pub mod unit;
 
+use crate::pages::program::cycle::{self, CycleFrame, CycleView, RunChoice, cycle_view};
 use askama::Template;
 use atalaia_core::Month;
 use atalaia_core::access::Permission;
@@ -21,7 +22,6 @@ use atalaia_core::ipei::{
 };
 use atalaia_store::cycles::{CycleRecord, committee_office};
 use atalaia_store::ipei::IpeiComputed;
-use atalaia_store::{Refusal, StoreError};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
@@ -31,10 +31,6 @@ use std::collections::BTreeMap;
 
 use super::{Chrome, local_time, render};
 use crate::guard::Identity;
-use crate::pages::program::cycle::CycleFrame;
-use crate::pages::program::cycle::CycleView;
-use crate::pages::program::cycle::RunChoice;
-use crate::pages::program::cycle::cycle_view;
 use crate::{AppError, AppState};
 
 /// The month asked for (`AAAA-MM`), or the month before `today`'s: the one whose cycle runs now.
@@ -483,30 +479,11 @@ pub async fn open_cycle(
     Form(f): Form<BTreeMap<String, String>>,
 ) -> Result<Response, AppError> {
     let month = month_of(f.get("mes").map(String::as_str), st.config.clock.today())?;
-    let opened = match super::program::cycle::schedule_of(&f) {
-        Ok(schedule) => {
-            st.db
-                .open_cycle(
-                    CycleKind::Ipei,
-                    CyclePeriod::Month(month),
-                    &schedule,
-                    &id.actor(),
-                    st.config.clock.now_utc(),
-                    st.config.clock.today(),
-                )
-                .await
-        }
-        Err(why) => Err(why.into()),
-    };
-    match opened {
-        Ok(_) => Ok(Redirect::to(&format!("/ipei?mes={month}#ciclo")).into_response()),
-        // A period not over is refused outright (400), whatever the schedule; the schedule's own
-        // faults are shown beside the form.
-        Err(StoreError::Refused(why)) if !matches!(why, Refusal::NotClosed(_)) => {
-            ipei_page(&st, &id, month, Some(why.to_string())).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let opened = cycle::open(&st, &id, CyclePeriod::Month(month), &f).await;
+    cycle::answer(opened, format!("/ipei?mes={month}#ciclo"), |why| {
+        ipei_page(&st, &id, month, Some(why))
+    })
+    .await
 }
 
 /// `POST /ipei/ciclo/{id}`: closes the open step (result steps publish a saved run; the last one is
@@ -516,7 +493,7 @@ pub async fn cycle_act(
     State(st): State<AppState>,
     Extension(id): Extension<Identity>,
     Path(cycle_id): Path<i64>,
-    Form(f): Form<super::program::cycle::CycleForm>,
+    Form(f): Form<cycle::CycleForm>,
 ) -> Result<Response, AppError> {
     let month = st
         .db
@@ -526,24 +503,11 @@ pub async fn cycle_act(
         .find(|(_, c)| *c == cycle_id)
         .and_then(|(p, _)| Month::parse(&p).ok())
         .ok_or_else(|| AppError::NotFound(format!("o ciclo {cycle_id}")))?;
-    let request = f.request()?;
-    match st
-        .db
-        .cycle_act(
-            cycle_id,
-            &request,
-            &id.actor(),
-            st.config.clock.today(),
-            st.config.clock.now_utc(),
-        )
-        .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/ipei?mes={month}#ciclo")).into_response()),
-        Err(StoreError::Refused(refused)) => {
-            ipei_page(&st, &id, month, Some(refused.to_string())).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let done = cycle::act(&st, &id, cycle_id, &f.request()?).await;
+    cycle::answer(done, format!("/ipei?mes={month}#ciclo"), |why| {
+        ipei_page(&st, &id, month, Some(why))
+    })
+    .await
 }
 
 /// `GET /ipei/apreensoes/{id}/bo`: the BO copy of a seizure (committee, auditors; a unit head for

@@ -13,6 +13,7 @@ use crate::pages::ipei::month_of;
 use crate::pages::ipei::published;
 use crate::pages::ipei::seizure_lines;
 use crate::pages::ipei::unit_result_pt;
+use crate::pages::program::cycle;
 use askama::Template;
 use atalaia_core::Month;
 use atalaia_core::cycle::{CycleKind, CyclePeriod, StepKey};
@@ -592,21 +593,11 @@ async fn unit_act(
     unit: &str,
     request: &ActRequest,
 ) -> Result<Response, AppError> {
-    match st
-        .db
-        .cycle_act(
-            cycle_id,
-            request,
-            &id.actor(),
-            st.config.clock.today(),
-            st.config.clock.now_utc(),
-        )
-        .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/ipei/unidade?mes={month}#u-{unit}")).into_response()),
-        Err(StoreError::Refused(e)) => unit_page(st, id, month, Some(e.to_string()), None).await,
-        Err(e) => Err(e.into()),
-    }
+    let done = cycle::act(st, id, cycle_id, request).await;
+    cycle::answer(done, format!("/ipei/unidade?mes={month}#u-{unit}"), |why| {
+        unit_page(st, id, month, Some(why), None)
+    })
+    .await
 }
 
 /// `POST /ipei/unidade/envio`: the unit sends the month (Art. 12): its seizures as stored now are the

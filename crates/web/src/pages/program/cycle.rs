@@ -2,13 +2,15 @@
 //! deadline and acts, the committee's forms (open a cycle with its schedule, close a step, decide an
 //! appeal, record a decision or the payment) read into `atalaia_store::cycles::ActRequest`.
 
+use crate::guard::Identity;
 use crate::pages::local_time;
 use crate::{AppError, AppState};
-use atalaia_core::cycle::{CycleKind, Schedule, StepKey};
+use atalaia_core::cycle::{CycleKind, CyclePeriod, Schedule, StepKey};
 use atalaia_core::dates::BrDate;
 use atalaia_core::decision::Effect;
-use atalaia_store::Refusal;
 use atalaia_store::cycles::{ActRequest, CycleRecord};
+use atalaia_store::{Refusal, StoreError};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -403,5 +405,70 @@ impl CycleForm {
             },
             other => return Err(AppError::BadRequest(format!("ação `{other}` desconhecida"))),
         })
+    }
+}
+
+/// Opens `period`'s cycle with the form's schedule (`prazo_1` … `prazo_6`; the Anexo Único's where
+/// blank), as `who`.
+pub(crate) async fn open(
+    st: &AppState,
+    who: &Identity,
+    period: CyclePeriod,
+    prazos: &BTreeMap<String, String>,
+) -> Result<(), StoreError> {
+    let kind = match period {
+        CyclePeriod::Quarter(_) => CycleKind::Recap,
+        CyclePeriod::Month(_) => CycleKind::Ipei,
+    };
+    let schedule = schedule_of(prazos)?;
+    st.db
+        .open_cycle(
+            kind,
+            period,
+            &schedule,
+            &who.actor(),
+            st.config.clock.now_utc(),
+            st.config.clock.today(),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Records an act on a cycle as `who`, today by the application's clock.
+pub(crate) async fn act(
+    st: &AppState,
+    who: &Identity,
+    cycle_id: i64,
+    request: &ActRequest,
+) -> Result<i64, StoreError> {
+    st.db
+        .cycle_act(
+            cycle_id,
+            request,
+            &who.actor(),
+            st.config.clock.today(),
+            st.config.clock.now_utc(),
+        )
+        .await
+}
+
+/// The answer to a cycle form: on success, back to `done`; refused by the cycle's rules, the form's
+/// page again with the reason (`page`); a period not over, the 400 page whatever the form said; a
+/// failure, the 500.
+pub(crate) async fn answer<T, F, Fut>(
+    outcome: Result<T, StoreError>,
+    done: String,
+    page: F,
+) -> Result<Response, AppError>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Response, AppError>>,
+{
+    match outcome {
+        Ok(_) => Ok(Redirect::to(&done).into_response()),
+        Err(StoreError::Refused(why)) if !matches!(why, Refusal::NotClosed(_)) => {
+            page(why.to_string()).await
+        }
+        Err(e) => Err(e.into()),
     }
 }

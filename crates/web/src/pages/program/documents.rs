@@ -1,10 +1,12 @@
 //! The official documents of a saved run (goias-cidadao-seguro.md §7), for both programs: the run's
 //! header, the committee's signatories and the names of who acted.
 
+use crate::guard::Identity;
 use crate::pages::local_time;
 use crate::{AppError, AppState};
 use atalaia_core::cycle::{CycleKind, CyclePeriod, StepKey};
 use atalaia_core::dates::BrDate;
+use axum::response::Response;
 
 /// What an official document says of the saved run it prints.
 pub(crate) struct SavedRun<'a> {
@@ -76,4 +78,28 @@ pub(crate) async fn actor_name(st: &AppState, actor: &str) -> Result<String, App
         return Ok(format!("{} ({login})", u.name));
     }
     Ok(actor.to_string())
+}
+
+/// A saved run's named payroll as a workbook download, audited `<program>.payroll_exported` (personal
+/// data tied to pay: who took it, when, from where) with the program's `details`.
+pub(crate) async fn payroll_workbook(
+    st: &AppState,
+    who: &Identity,
+    program: CycleKind,
+    run_id: i64,
+    details: serde_json::Value,
+    bytes: Vec<u8>,
+    name: String,
+) -> Result<Response, AppError> {
+    let kind = program.as_str();
+    st.db
+        .audit(
+            &atalaia_store::audit::AuditEvent::new(who.actor(), format!("{kind}.payroll_exported"))
+                .object(format!("{kind}_run:{run_id}"))
+                .details(details)
+                .ip(&who.ip),
+            st.config.clock.now_utc(),
+        )
+        .await?;
+    Ok(crate::pages::download(bytes, crate::pages::XLSX, name))
 }

@@ -14,12 +14,7 @@ pub mod unit;
 
 use super::{Chrome, local_time, render, thousands};
 use crate::guard::Identity;
-use crate::pages::program::cycle::CycleForm;
-use crate::pages::program::cycle::CycleFrame;
-use crate::pages::program::cycle::CycleView;
-use crate::pages::program::cycle::RunChoice;
-use crate::pages::program::cycle::cycle_view;
-use crate::pages::program::cycle::schedule_of;
+use crate::pages::program::cycle::{self, CycleFrame, CycleView, RunChoice, cycle_view};
 use crate::{AppError, AppState};
 use askama::Template;
 use atalaia_core::Quarter;
@@ -28,7 +23,6 @@ use atalaia_core::cycle::{CycleKind, CyclePeriod};
 use atalaia_core::dates::BrDate;
 use atalaia_core::recap::{AreaResult, Level, Reason, UnitResult};
 use atalaia_store::recap::Computed;
-use atalaia_store::{Refusal, StoreError};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form, Json};
@@ -557,30 +551,11 @@ pub async fn open_cycle(
     Form(f): Form<OpenCycleForm>,
 ) -> Result<Response, AppError> {
     let q = quarter_of(Some(&f.trimestre), st.config.clock.today())?;
-    let opened = match schedule_of(&f.prazos) {
-        Ok(schedule) => {
-            st.db
-                .open_cycle(
-                    CycleKind::Recap,
-                    CyclePeriod::Quarter(q),
-                    &schedule,
-                    &id.actor(),
-                    st.config.clock.now_utc(),
-                    st.config.clock.today(),
-                )
-                .await
-        }
-        Err(why) => Err(why.into()),
-    };
-    match opened {
-        Ok(_) => Ok(Redirect::to(&format!("/recap?trimestre={q}#ciclo")).into_response()),
-        // A period not over is refused outright (400), whatever the schedule; the schedule's own
-        // faults are shown beside the form.
-        Err(StoreError::Refused(why)) if !matches!(why, Refusal::NotClosed(_)) => {
-            recap_page(&st, &id, q, Some(why.to_string()), None).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let opened = cycle::open(&st, &id, CyclePeriod::Quarter(q), &f.prazos).await;
+    cycle::answer(opened, format!("/recap?trimestre={q}#ciclo"), |why| {
+        recap_page(&st, &id, q, Some(why), None)
+    })
+    .await
 }
 
 async fn cycle_quarter(st: &AppState, cycle_id: i64) -> Result<Quarter, AppError> {
@@ -598,25 +573,12 @@ pub async fn cycle_act(
     State(st): State<AppState>,
     Extension(id): Extension<Identity>,
     Path(cycle_id): Path<i64>,
-    Form(f): Form<CycleForm>,
+    Form(f): Form<cycle::CycleForm>,
 ) -> Result<Response, AppError> {
     let q = cycle_quarter(&st, cycle_id).await?;
-    let request = f.request()?;
-    match st
-        .db
-        .cycle_act(
-            cycle_id,
-            &request,
-            &id.actor(),
-            st.config.clock.today(),
-            st.config.clock.now_utc(),
-        )
-        .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/recap?trimestre={q}#ciclo")).into_response()),
-        Err(StoreError::Refused(refused)) => {
-            recap_page(&st, &id, q, Some(refused.to_string()), None).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let done = cycle::act(&st, &id, cycle_id, &f.request()?).await;
+    cycle::answer(done, format!("/recap?trimestre={q}#ciclo"), |why| {
+        recap_page(&st, &id, q, Some(why), None)
+    })
+    .await
 }

@@ -6,6 +6,7 @@ use crate::pages::program::documents::SavedRun;
 use crate::pages::program::documents::actor_name;
 use crate::pages::program::documents::committee_signatories;
 use crate::pages::program::documents::official_meta;
+use crate::pages::program::documents::payroll_workbook;
 use crate::pages::recap::AreaRow;
 use crate::pages::recap::UnitRow;
 use crate::pages::recap::area_rows;
@@ -473,21 +474,17 @@ pub async fn run_pdf(
     let (replayed, stage, run, roster, payroll, signatories) =
         official_document(&st, run_id).await?;
     let name = format!("recap-{}-execucao-{run_id}.pdf", replayed.report.quarter);
-    // typst lays out on the blocking pool: it takes tens of milliseconds to seconds.
-    let bytes = tokio::task::spawn_blocking(move || {
-        let doc = atalaia_reports::RecapDocument {
+    let bytes = crate::pages::on_blocking_pool("PDF do RECAP", move || {
+        atalaia_reports::recap_pdf(&atalaia_reports::RecapDocument {
             stage,
             report: &replayed.report,
             run,
             roster,
             payroll,
             signatories,
-        };
-        atalaia_reports::recap_pdf(&doc).map_err(|e| e.to_string())
+        })
     })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
-    .map_err(AppError::Internal)?;
+    .await?;
     Ok(crate::pages::download(bytes, "application/pdf", name))
 }
 
@@ -511,18 +508,7 @@ pub async fn run_xlsx(
         signatories,
     };
     let bytes = atalaia_reports::recap_xlsx(&doc).map_err(|e| AppError::Internal(e.to_string()))?;
-    st.db
-        .audit(
-            &atalaia_store::audit::AuditEvent::new(id.actor(), "recap.payroll_exported")
-                .object(format!("recap_run:{run_id}"))
-                .details(serde_json::json!({"lines": lines}))
-                .ip(&id.ip),
-            st.config.clock.now_utc(),
-        )
-        .await?;
-    Ok(crate::pages::download(
-        bytes,
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        format!("recap-{}-execucao-{run_id}.xlsx", replayed.report.quarter),
-    ))
+    let name = format!("recap-{}-execucao-{run_id}.xlsx", replayed.report.quarter);
+    let details = serde_json::json!({"lines": lines});
+    payroll_workbook(&st, &id, CycleKind::Recap, run_id, details, bytes, name).await
 }

@@ -2,14 +2,14 @@
 //! system proposes from the absence records (confirmed or amended, each amendment with a reason), and
 //! appeals. Scoped: a head sees and acts for the units of their grants only.
 
+use crate::pages::program::cycle;
 use askama::Template;
 use atalaia_core::Quarter;
 use atalaia_core::cycle::{CycleKind, CyclePeriod, StepKey};
 use atalaia_core::payroll::{Amendment, Person, exclusion_list};
-use atalaia_store::StoreError;
 use atalaia_store::cycles::ActRequest;
 use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::{Extension, Form};
 
 use crate::guard::Identity;
@@ -278,21 +278,7 @@ pub async fn submit_list(
         amendments,
         justification: field(&f, "justificativa").to_string(),
     };
-    match st
-        .db
-        .cycle_act(
-            cycle_id,
-            &request,
-            &id.actor(),
-            st.config.clock.today(),
-            st.config.clock.now_utc(),
-        )
-        .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/recap/unidade?trimestre={q}")).into_response()),
-        Err(StoreError::Refused(e)) => unit_page(&st, &id, q, Some(e.to_string())).await,
-        Err(e) => Err(e.into()),
-    }
+    act_and_answer(&st, &id, q, cycle_id, &request).await
 }
 
 /// `POST /recap/unidade/recurso`: an appeal (Art. 14: it corrects material already delivered).
@@ -308,19 +294,20 @@ pub async fn appeal(
         justification: field(&f, "justificativa").to_string(),
         corrections: Vec::new(),
     };
-    match st
-        .db
-        .cycle_act(
-            cycle_id,
-            &request,
-            &id.actor(),
-            st.config.clock.today(),
-            st.config.clock.now_utc(),
-        )
-        .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/recap/unidade?trimestre={q}")).into_response()),
-        Err(StoreError::Refused(e)) => unit_page(&st, &id, q, Some(e.to_string())).await,
-        Err(e) => Err(e.into()),
-    }
+    act_and_answer(&st, &id, q, cycle_id, &request).await
+}
+
+/// Records a head's act on the quarter's cycle: back to the unit page, or the page with the refusal.
+async fn act_and_answer(
+    st: &AppState,
+    id: &Identity,
+    q: Quarter,
+    cycle_id: i64,
+    request: &ActRequest,
+) -> Result<Response, AppError> {
+    let done = cycle::act(st, id, cycle_id, request).await;
+    cycle::answer(done, format!("/recap/unidade?trimestre={q}"), |why| {
+        unit_page(st, id, q, Some(why))
+    })
+    .await
 }
