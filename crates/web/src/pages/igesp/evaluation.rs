@@ -9,6 +9,7 @@ use askama::Template;
 use atalaia_core::CrimeCode;
 use atalaia_core::dates::BrDate;
 use atalaia_core::evaluation::{Change, MAX_MONTHS};
+use atalaia_core::numbers::decimal;
 use atalaia_store::evaluation::{
     ControlRule, DEFAULT_BUFFER_M, EvaluationError, EvaluationQuery, EvaluationRun, span_pt,
 };
@@ -207,13 +208,9 @@ struct Page {
     shown: Option<Shown>,
 }
 
-fn pt(x: f64, digits: usize) -> String {
-    format!("{x:.digits$}").replace('.', ",")
-}
-
 fn pct(x: Option<f64>) -> String {
     match x {
-        Some(v) => format!("{}{} %", if v > 0.0 { "+" } else { "" }, pt(v, 1)),
+        Some(v) => format!("{}{} %", if v > 0.0 { "+" } else { "" }, decimal(v, 1)),
         None => "— (zero antes)".into(),
     }
 }
@@ -224,7 +221,7 @@ fn row(label: String, c: &Change) -> Row {
         before: c.before,
         after: c.after,
         change: pct(c.change_pct),
-        p: pt(c.p_value, 4),
+        p: decimal(c.p_value, 4),
     }
 }
 
@@ -259,7 +256,7 @@ fn shown(run: &EvaluationRun, form: &Form) -> Shown {
     let mut series = vec![
         serde_json::json!({"label": format!("Área avaliada (T) — {}", run.target.code),
             "values": run.monthly.iter().map(|m| m.target).collect::<Vec<_>>()}),
-        serde_json::json!({"label": format!("Entorno de {} m (D)", pt(run.buffer_m, 0)),
+        serde_json::json!({"label": format!("Entorno de {} m (D)", decimal(run.buffer_m, 0)),
             "values": run.monthly.iter().map(|m| m.buffer).collect::<Vec<_>>()}),
         serde_json::json!({"label": format!("Controle (C) — {control_label}"),
             "values": run.monthly.iter().map(|m| m.control).collect::<Vec<_>>()}),
@@ -297,8 +294,8 @@ fn shown(run: &EvaluationRun, form: &Form) -> Shown {
         transition: run.periods.transition.as_ref().map(span_pt),
         ring: format!(
             "anel de {} m em volta da área ({} km²), contado só com ocorrências georreferenciadas",
-            pt(run.buffer_m, 0),
-            pt(run.ring_area_m2 / 1e6, 2)
+            decimal(run.buffer_m, 0),
+            decimal(run.ring_area_m2 / 1e6, 2)
         ),
         control: control_label,
         crimes: if run.crimes.is_empty() {
@@ -313,11 +310,11 @@ fn shown(run: &EvaluationRun, form: &Form) -> Shown {
         rows,
         wdq: e
             .wdq
-            .map(|q| pt(q, 3))
+            .map(|q| decimal(q, 3))
             .unwrap_or_else(|| "indefinido (denominador zero)".into()),
-        wdd: pt(e.wdd, 0),
-        wdd_se: pt(e.wdd_se, 2),
-        wdd_z: pt(e.wdd_z, 2),
+        wdd: decimal(e.wdd, 0),
+        wdd_se: decimal(e.wdd_se, 2),
+        wdd_z: decimal(e.wdd_z, 2),
         verdict: e.verdict.clone(),
         chart_labels: json(&labels),
         chart_series: json(&series),
@@ -407,7 +404,7 @@ pub async fn page(
         controls,
         control_buffers,
         crimes,
-        default_buffer: pt(DEFAULT_BUFFER_M, 0),
+        default_buffer: decimal(DEFAULT_BUFFER_M, 0),
         error,
         shown: result,
     };

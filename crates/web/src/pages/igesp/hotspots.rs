@@ -10,6 +10,7 @@ use askama::Template;
 use atalaia_core::Month;
 use atalaia_core::access::Permission;
 use atalaia_core::ids::TerritoryCode;
+use atalaia_core::numbers::decimal;
 use atalaia_ingest::Kind;
 use atalaia_spatial::emerging::Emerging;
 use atalaia_spatial::gistar::HotClass;
@@ -325,11 +326,7 @@ struct Page {
 }
 
 fn pct(x: f64) -> String {
-    format!("{:.1} %", x * 100.0).replace('.', ",")
-}
-
-fn num(x: f64, digits: usize) -> String {
-    format!("{x:.digits$}").replace('.', ",")
+    format!("{} %", decimal(x * 100.0, 1))
 }
 
 fn css_of(c: HotClass) -> &'static str {
@@ -391,7 +388,7 @@ fn summary_of(run: &HotspotRun) -> Summary {
         without_coordinates: run.without_coordinates,
         classes,
         emerging: emerging.into_iter().collect(),
-        gini: num(a.gini, 3),
+        gini: decimal(a.gini, 3),
         top5: pct(a.top5_share),
         hottest: hot
             .into_iter()
@@ -401,8 +398,8 @@ fn summary_of(run: &HotspotRun) -> Summary {
                 class: class_pt(c.class),
                 css: css_of(c.class),
                 emerging: c.emerging.map(|e| e.label_pt()).unwrap_or_default(),
-                count: num(c.count, 0),
-                z: num(c.z, 2),
+                count: decimal(c.count, 0),
+                z: decimal(c.z, 2),
                 p_fdr: format!("{:.4}", c.p_fdr).replace('.', ","),
             })
             .collect(),

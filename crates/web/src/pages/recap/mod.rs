@@ -29,23 +29,9 @@ use axum::{Extension, Form, Json};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-/// 10.909 → "10,91"; `None` → "—".
+/// 10.909 → "10,91"; `None` (or not finite) → "—": the PDF's number format (`core::numbers`).
 pub(crate) fn br2(v: Option<f64>) -> String {
-    match v {
-        Some(v) if v.is_finite() => {
-            let s = format!("{:.2}", v.abs());
-            let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
-            let int: u64 = int.parse().unwrap_or(0);
-            format!(
-                "{}{},{}",
-                if v < 0.0 && s != "0.00" { "−" } else { "" },
-                thousands(int),
-                frac
-            )
-        }
-        Some(_) => "∞".into(),
-        None => "—".into(),
-    }
+    atalaia_reports::format::decimal_or_dash(v)
 }
 
 /// Centavos → "R$ 1.234,56".
@@ -53,12 +39,9 @@ pub(crate) fn reais(cents: i64) -> String {
     atalaia_core::brl(cents)
 }
 
+/// A level's label, the PDF's.
 pub(crate) fn level_pt(l: Option<Level>) -> &'static str {
-    match l {
-        Some(Level::Recap1) => "RECAP1",
-        Some(Level::Recap2) => "RECAP2",
-        None => "—",
-    }
+    atalaia_reports::format::level_label(l)
 }
 
 /// One home for the words of a reason: the reports' (PDFs and pages say the same).
