@@ -4,6 +4,7 @@
 //! October 2026's IPEI cycle on the GO + Goiânia calendar: units send by Monday 9 November (business
 //! days 3, 4, 5, 6, 9), the committee publishes the partial result by Monday 16 (10, 11, 12, 13, 16).
 
+use atalaia_store::per_backend;
 use std::sync::{Arc, Mutex};
 
 use atalaia_core::Month;
@@ -13,7 +14,6 @@ use atalaia_notify::{Mailer, SendReport, send_due};
 use atalaia_store::Db;
 use atalaia_store::accounts::{Grant, NewUser, Scope};
 use atalaia_store::cycles::ActRequest;
-use atalaia_store::testing::TestDb;
 use chrono::{NaiveDate, NaiveDateTime};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
@@ -303,9 +303,8 @@ async fn story(db: &Db) {
     );
 }
 
-#[tokio::test]
-async fn reminders_reach_an_smtp_server_once_per_person_and_day() {
-    for t in TestDb::all().await.unwrap() {
+per_backend! {
+    async fn reminders_reach_an_smtp_server_once_per_person_and_day(t) {
         story(&t.db).await;
         t.cleanup().await.unwrap();
     }
@@ -472,9 +471,8 @@ async fn igesp_story(db: &Db) {
     assert_eq!((r.sent, r.already), (0, 6));
 }
 
-#[tokio::test]
-async fn igesp_reminders_reach_the_institutions_concerned_once() {
-    for t in TestDb::all().await.unwrap() {
+per_backend! {
+    async fn igesp_reminders_reach_the_institutions_concerned_once(t) {
         igesp_story(&t.db).await;
         t.cleanup().await.unwrap();
     }

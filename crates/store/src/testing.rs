@@ -8,7 +8,8 @@ use crate::{Db, Result};
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
-/// A database made for one test; call [`TestDb::cleanup`] at the end to remove it.
+/// A database made for one test, removed when the value is dropped — also when the test fails
+/// half-way ([`TestDb::cleanup`] does it earlier, awaiting the removal).
 #[derive(Debug)]
 pub struct TestDb {
     /// The connected, migrated database.
@@ -17,7 +18,7 @@ pub struct TestDb {
     pub label: &'static str,
     /// The URL it was opened with.
     pub url: String,
-    cleanup: Cleanup,
+    cleanup: Option<Cleanup>,
 }
 
 #[derive(Debug)]
@@ -44,7 +45,7 @@ impl TestDb {
             db: Db::connect(&url).await?,
             label: "sqlite",
             url,
-            cleanup: Cleanup::File(path),
+            cleanup: Some(Cleanup::File(path)),
         })
     }
 
@@ -77,7 +78,7 @@ impl TestDb {
             db: Db::connect(&url).await?,
             label: "postgres",
             url,
-            cleanup: Cleanup::PgDatabase { admin_url, name },
+            cleanup: Some(Cleanup::PgDatabase { admin_url, name }),
         }))
     }
 
@@ -102,10 +103,36 @@ impl TestDb {
         Ok(v)
     }
 
-    /// Closes and removes the database.
-    pub async fn cleanup(self) -> Result<()> {
+    /// PostgreSQL for a test case of its own: `None` (the skip said in the test's output) when no server
+    /// is configured, an error instead with `ATALAIA_TEST_REQUIRE_POSTGRES=1` (CI).
+    pub async fn postgres_or_skip() -> Result<Option<TestDb>> {
+        match TestDb::postgres().await? {
+            Some(pg) => Ok(Some(pg)),
+            None if std::env::var("ATALAIA_TEST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") => {
+                Err(crate::StoreError::BadUrl(
+                    "ATALAIA_TEST_REQUIRE_POSTGRES=1 mas ATALAIA_TEST_POSTGRES_URL não está definido".into(),
+                ))
+            }
+            None => {
+                println!("PostgreSQL skipped: set ATALAIA_TEST_POSTGRES_URL to run this test case");
+                Ok(None)
+            }
+        }
+    }
+
+    /// Closes and removes the database now.
+    pub async fn cleanup(mut self) -> Result<()> {
         self.db.close().await;
-        match self.cleanup {
+        match self.cleanup.take() {
+            Some(c) => c.run().await,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Cleanup {
+    async fn run(self) -> Result<()> {
+        match self {
             Cleanup::File(p) => {
                 for suffix in ["", "-wal", "-shm"] {
                     let mut f = p.clone().into_os_string();
@@ -116,8 +143,9 @@ impl TestDb {
             Cleanup::PgDatabase { admin_url, name } => {
                 let admin = Db::connect_unmigrated(&admin_url).await?;
                 if let Db::Pg(p) = &admin {
+                    // FORCE: a test that failed half-way may still hold connections.
                     sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "DROP DATABASE IF EXISTS {name}"
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
                     )))
                     .execute(p)
                     .await?;
@@ -126,5 +154,97 @@ impl TestDb {
             }
         }
         Ok(())
+    }
+}
+
+impl Drop for TestDb {
+    /// A test that panicked never reached [`TestDb::cleanup`]: remove its database anyway, on a thread
+    /// of its own (drop cannot await, and the test's runtime may be unwinding).
+    fn drop(&mut self) {
+        if let Some(c) = self.cleanup.take() {
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build();
+                if let Ok(rt) = rt {
+                    let _ = rt.block_on(c.run());
+                }
+            })
+            .join();
+        }
+    }
+}
+
+/// Declares a test that runs on each backend as a test case of its own, `NAME::sqlite` and
+/// `NAME::postgres`, so that one backend's failure never hides the other's; `$t` is the [`TestDb`],
+/// removed when the case ends however it ends.
+///
+/// ```ignore
+/// per_backend! {
+///     /// What the test shows.
+///     async fn territories_are_versioned(t) {
+///         territory_story(&t.db).await;
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! per_backend {
+    ($(#[$meta:meta])* async fn $name:ident($t:ident) $body:block) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test]
+            async fn sqlite() {
+                let $t = $crate::testing::TestDb::sqlite()
+                    .await
+                    .expect("a SQLite test database");
+                $body
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                let Some($t) = $crate::testing::TestDb::postgres_or_skip()
+                    .await
+                    .expect("a PostgreSQL test database")
+                else {
+                    return;
+                };
+                $body
+            }
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A test that panics never reaches `cleanup`: dropping its database removes it all the same.
+    #[tokio::test]
+    async fn a_test_database_is_removed_when_dropped() {
+        let t = TestDb::sqlite().await.unwrap();
+        let path = std::path::PathBuf::from(t.url.trim_start_matches("sqlite://"));
+        assert!(path.exists());
+        drop(t);
+        assert!(!path.exists(), "{} left behind", path.display());
+
+        let Some(t) = TestDb::postgres_or_skip().await.unwrap() else {
+            return;
+        };
+        let name = t.url.rsplit('/').next().unwrap_or_default().to_string();
+        let admin_url = std::env::var("ATALAIA_TEST_POSTGRES_URL").unwrap();
+        drop(t);
+        let admin = Db::connect_unmigrated(&admin_url).await.unwrap();
+        let Db::Pg(p) = &admin else {
+            panic!("not PostgreSQL: {admin_url}")
+        };
+        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pg_database WHERE datname = $1")
+            .bind(&name)
+            .fetch_one(p)
+            .await
+            .unwrap();
+        assert_eq!(left, 0, "database {name} left behind");
     }
 }

@@ -1,6 +1,7 @@
 //! The occurrences import: good rows stored once with their areas, every bad row rejected with its line
 //! and reason, idempotent re-import, the same result from a Latin-1 `;` twin and from XLSX.
 
+use atalaia_store::per_backend;
 use std::path::Path;
 
 use atalaia_ingest::Kind;
@@ -417,9 +418,8 @@ async fn check_first_import(db: &Db, file: &Path, label: &str) {
     );
 }
 
-#[tokio::test]
-async fn occurrences_csv_with_bad_rows_then_reimport_then_reclassification() {
-    for t in TestDb::all().await.unwrap() {
+per_backend! {
+    async fn occurrences_csv_with_bad_rows_then_reimport_then_reclassification(t) {
         let dir = tempfile::tempdir().unwrap();
         setup(&t.db, dir.path()).await;
         let file = dir.path().join("ocorrencias.csv");
@@ -470,30 +470,34 @@ async fn occurrences_csv_with_bad_rows_then_reimport_then_reclassification() {
     }
 }
 
-#[tokio::test]
-async fn latin1_semicolon_twin_and_xlsx_give_the_same_result() {
-    for t in TestDb::all().await.unwrap() {
+per_backend! {
+    /// The Latin-1, semicolon-separated twin of the UTF-8 file imports to the same result.
+    async fn a_latin1_semicolon_twin_gives_the_same_result(t) {
         let dir = tempfile::tempdir().unwrap();
         setup(&t.db, dir.path()).await;
         let file = dir.path().join("ocorrencias_latin1.csv");
         write_latin1(&file);
         check_first_import(&t.db, &file, "latin-1").await;
+        println!("backend {}: Latin-1 twin ok", t.label);
         t.cleanup().await.unwrap();
     }
-    for t in TestDb::all().await.unwrap() {
+}
+
+per_backend! {
+    /// The same rows as an XLSX workbook import to the same result.
+    async fn an_xlsx_twin_gives_the_same_result(t) {
         let dir = tempfile::tempdir().unwrap();
         setup(&t.db, dir.path()).await;
         let file = dir.path().join("ocorrencias.xlsx");
         write_xlsx(&file);
         check_first_import(&t.db, &file, "xlsx").await;
-        println!("backend {}: Latin-1 twin and XLSX ok", t.label);
+        println!("backend {}: XLSX ok", t.label);
         t.cleanup().await.unwrap();
     }
 }
 
-#[tokio::test]
-async fn a_file_that_cannot_be_read_changes_nothing() {
-    for t in TestDb::all().await.unwrap() {
+per_backend! {
+    async fn a_file_that_cannot_be_read_changes_nothing(t) {
         let dir = tempfile::tempdir().unwrap();
         setup(&t.db, dir.path()).await;
         let before = t.db.recent_imports(100).await.unwrap().len();
@@ -522,10 +526,9 @@ async fn a_file_that_cannot_be_read_changes_nothing() {
     }
 }
 
-/// A redraw of an area moves the counts of the occurrences it now holds (territories import).
-#[tokio::test]
-async fn a_territory_redraw_moves_counts() {
-    for t in TestDb::all().await.unwrap() {
+per_backend! {
+    /// A redraw of an area moves the counts of the occurrences it now holds (territories import).
+    async fn a_territory_redraw_moves_counts(t) {
         let dir = tempfile::tempdir().unwrap();
         setup(&t.db, dir.path()).await;
         let file = dir.path().join("ocorrencias.csv");

@@ -5,16 +5,16 @@
 use atalaia_core::{Quarter, Rate, cap_index};
 use atalaia_ingest::Kind;
 use atalaia_store::counts::CountBy;
-use atalaia_store::testing::TestDb;
+use atalaia_store::per_backend;
 
 use crate::import;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/rj-isp");
 
-#[tokio::test]
-async fn isp_rj_quarterly_cap_index_matches_independent_computation() {
-    let expected = std::fs::read_to_string(format!("{FIXTURES}/expected_cap_index.csv")).unwrap();
-    for t in TestDb::all().await.unwrap() {
+per_backend! {
+    async fn isp_rj_quarterly_cap_index_matches_independent_computation(t) {
+        let expected =
+            std::fs::read_to_string(format!("{FIXTURES}/expected_cap_index.csv")).unwrap();
         for (kind, file) in [
             (Kind::Territories, "territories.geojson"),
             (Kind::Population, "population.csv"),

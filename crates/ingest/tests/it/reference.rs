@@ -2,7 +2,7 @@
 //! rows out with reasons, re-import unchanged.
 
 use atalaia_ingest::Kind;
-use atalaia_store::testing::TestDb;
+use atalaia_store::per_backend;
 
 use crate::{import, rejects, squares_geojson};
 
@@ -15,9 +15,8 @@ type Case = (
     Vec<(u64, &'static str)>,
 );
 
-#[tokio::test]
-async fn reference_kinds_import_reject_and_reimport() {
-    for t in TestDb::all().await.unwrap() {
+per_backend! {
+    async fn reference_kinds_import_reject_and_reimport(t) {
         let dir = tempfile::tempdir().unwrap();
         let p = |name: &str, text: &str| {
             let path = dir.path().join(name);

@@ -6,8 +6,8 @@ use atalaia_core::CrimeCode;
 use atalaia_store::Db;
 use atalaia_store::evaluation::{ControlRule, EvaluationError, EvaluationQuery};
 use atalaia_store::occurrences::{OccurrenceRecord, OccurrenceWriter};
+use atalaia_store::per_backend;
 use atalaia_store::territories::{SINCE_ALWAYS, TerritoryInput};
-use atalaia_store::testing::TestDb;
 
 use super::{d, dt, new_import};
 
@@ -205,9 +205,8 @@ async fn story(db: &Db) {
     ));
 }
 
-#[tokio::test]
-async fn evaluation_counts_on_both_backends() {
-    for t in TestDb::all().await.unwrap() {
+per_backend! {
+    async fn evaluation_counts_on_both_backends(t) {
         story(&t.db).await;
         println!("backend {}: evaluation ok", t.label);
         t.cleanup().await.unwrap();

@@ -7,7 +7,7 @@ use atalaia_core::igesp::{ActionStatus, MeetingKind, Viewer};
 use atalaia_store::Db;
 use atalaia_store::audit::{AuditFilter, ChainCheck};
 use atalaia_store::igesp::{ActionProgress, Actor, IgespError, NewAction, NewAttendee, NewMeeting};
-use atalaia_store::testing::TestDb;
+use atalaia_store::per_backend;
 use chrono::{NaiveDate, NaiveDateTime};
 
 fn d(s: &str) -> NaiveDate {
@@ -363,9 +363,8 @@ async fn story(db: &Db, dir: &std::path::Path) {
     ));
 }
 
-#[tokio::test]
-async fn meetings_decisions_actions_and_their_history() {
-    for t in TestDb::all().await.unwrap() {
+per_backend! {
+    async fn meetings_decisions_actions_and_their_history(t) {
         let dir = tempfile::tempdir().unwrap();
         story(&t.db, dir.path()).await;
         println!("backend {}: Igesp meetings and actions ok", t.label);

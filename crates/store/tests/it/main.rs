@@ -5,6 +5,7 @@ use atalaia_store::imports::NewImport;
 use atalaia_store::occurrences::{
     OccurrenceFilter, OccurrenceRecord, OccurrenceWriter, RowOutcome, Tally,
 };
+use atalaia_store::per_backend;
 use atalaia_store::territories::{SINCE_ALWAYS, TerritoryInput, Upsert};
 use atalaia_store::testing::TestDb;
 use atalaia_store::{Db, Refusal, StoreError, Tx};
@@ -138,9 +139,8 @@ async fn territory_story(db: &Db) {
     assert!(all[0].valid_on(d(2023, 12, 31)) && !all[0].valid_on(d(2024, 1, 1)));
 }
 
-#[tokio::test]
-async fn territories_are_versioned_never_overwritten() {
-    for t in TestDb::all().await.unwrap() {
+per_backend! {
+    async fn territories_are_versioned_never_overwritten(t) {
         territory_story(&t.db).await;
         println!("backend {}: territory versions ok", t.label);
         t.cleanup().await.unwrap();
@@ -369,9 +369,8 @@ async fn occurrence_story(db: &Db, counted: bool) {
     assert_eq!(bo3.changed_fields, "areas");
 }
 
-#[tokio::test]
-async fn aggregate_follows_every_reclassification_and_keeps_the_log() {
-    for t in TestDb::all().await.unwrap() {
+per_backend! {
+    async fn aggregate_follows_every_reclassification_and_keeps_the_log(t) {
         occurrence_story(&t.db, false).await;
         println!(
             "backend {}: occurrence aggregate and reclassification log ok",
@@ -381,22 +380,20 @@ async fn aggregate_follows_every_reclassification_and_keeps_the_log() {
     }
 }
 
-/// The same story written the way imports write: counted beforehand (on the reader thread), the
-/// writer taking back repeats, unchanged rows and the old side of changes.
-#[tokio::test]
-async fn a_tally_counted_beforehand_gives_the_same_aggregate() {
-    for t in TestDb::all().await.unwrap() {
+per_backend! {
+    /// The same story written the way imports write: counted beforehand (on the reader thread), the
+    /// writer taking back repeats, unchanged rows and the old side of changes.
+    async fn a_tally_counted_beforehand_gives_the_same_aggregate(t) {
         occurrence_story(&t.db, true).await;
         println!("backend {}: pre-counted aggregate ok", t.label);
         t.cleanup().await.unwrap();
     }
 }
 
-/// Texts with the characters PostgreSQL's COPY format escapes (and SQLite binds in place) come back
-/// exactly as written.
-#[tokio::test]
-async fn occurrence_texts_round_trip_whatever_their_characters() {
-    for t in TestDb::all().await.unwrap() {
+per_backend! {
+    /// Texts with the characters PostgreSQL's COPY format escapes (and SQLite binds in place) come back
+    /// exactly as written.
+    async fn occurrence_texts_round_trip_whatever_their_characters(t) {
         let db = &t.db;
         let mut tx = db.begin().await.unwrap();
         let imp = new_import(&mut tx, "occurrences").await;
@@ -574,9 +571,8 @@ async fn batch_story(db: &Db) {
     );
 }
 
-#[tokio::test]
-async fn large_batches_sort_new_known_repeated_and_changed_rows() {
-    for t in TestDb::all().await.unwrap() {
+per_backend! {
+    async fn large_batches_sort_new_known_repeated_and_changed_rows(t) {
         batch_story(&t.db).await;
         println!("backend {}: large mixed batches ok", t.label);
         t.cleanup().await.unwrap();
@@ -652,18 +648,16 @@ async fn counts_story(db: &Db) {
     assert_eq!(db.population_for("AISP1", 2021).await.unwrap(), None);
 }
 
-#[tokio::test]
-async fn monthly_counts_and_populations() {
-    for t in TestDb::all().await.unwrap() {
+per_backend! {
+    async fn monthly_counts_and_populations(t) {
         counts_story(&t.db).await;
         println!("backend {}: counts and populations ok", t.label);
         t.cleanup().await.unwrap();
     }
 }
 
-#[tokio::test]
-async fn crime_catalog_matches_the_core_catalog() {
-    for t in TestDb::all().await.unwrap() {
+per_backend! {
+    async fn crime_catalog_matches_the_core_catalog(t) {
         let stored = t.db.crimes().await.unwrap();
         let mut stored: Vec<(String, String)> =
             stored.into_iter().map(|c| (c.code, c.name)).collect();
@@ -1010,12 +1004,11 @@ mod platform {
         tx.commit().await.unwrap();
     }
 
-    #[tokio::test]
-    async fn users_roles_sessions_and_api_keys() {
-        for t in TestDb::all().await.unwrap() {
-            accounts_story(&t.db).await;
-            println!("backend {}: accounts, sessions, API keys ok", t.label);
-            t.cleanup().await.unwrap();
+    per_backend! {
+        async fn users_roles_sessions_and_api_keys(t) {
+                accounts_story(&t.db).await;
+                println!("backend {}: accounts, sessions, API keys ok", t.label);
+                t.cleanup().await.unwrap();
         }
     }
 
@@ -1163,12 +1156,11 @@ mod platform {
         );
     }
 
-    #[tokio::test]
-    async fn audit_chain_catches_tampering() {
-        for t in TestDb::all().await.unwrap() {
-            audit_story(&t.db).await;
-            println!("backend {}: audit chain ok, tampering caught", t.label);
-            t.cleanup().await.unwrap();
+    per_backend! {
+        async fn audit_chain_catches_tampering(t) {
+                audit_story(&t.db).await;
+                println!("backend {}: audit chain ok, tampering caught", t.label);
+                t.cleanup().await.unwrap();
         }
     }
 }
@@ -1235,12 +1227,11 @@ mod program_config {
         );
     }
 
-    #[tokio::test]
-    async fn program_configuration_is_versioned_and_audited() {
-        for t in TestDb::all().await.unwrap() {
-            story(&t.db).await;
-            println!("backend {}: program configuration versions ok", t.label);
-            t.cleanup().await.unwrap();
+    per_backend! {
+        async fn program_configuration_is_versioned_and_audited(t) {
+                story(&t.db).await;
+                println!("backend {}: program configuration versions ok", t.label);
+                t.cleanup().await.unwrap();
         }
     }
 }
@@ -1360,12 +1351,11 @@ mod roster {
         assert_eq!(lines[2].entry.days_by_unit["PM-7BPM"], 61);
     }
 
-    #[tokio::test]
-    async fn the_roster_of_a_quarter_from_assignments_and_absences() {
-        for t in TestDb::all().await.unwrap() {
-            story(&t.db).await;
-            println!("backend {}: roster (Art. 9) ok", t.label);
-            t.cleanup().await.unwrap();
+    per_backend! {
+        async fn the_roster_of_a_quarter_from_assignments_and_absences(t) {
+                story(&t.db).await;
+                println!("backend {}: roster (Art. 9) ok", t.label);
+                t.cleanup().await.unwrap();
         }
     }
 }
@@ -1996,14 +1986,13 @@ mod cycles {
         assert_eq!(c.acts.len(), 1);
     }
 
-    #[tokio::test]
-    async fn calendar_decrees_and_the_recap_cycle() {
-        for t in TestDb::all().await.unwrap() {
-            decrees(&t.db).await;
-            cycle_story(&t.db).await;
-            conflict(&t.db).await;
-            println!("backend {}: decrees and cycle ok", t.label);
-            t.cleanup().await.unwrap();
+    per_backend! {
+        async fn calendar_decrees_and_the_recap_cycle(t) {
+                decrees(&t.db).await;
+                cycle_story(&t.db).await;
+                conflict(&t.db).await;
+                println!("backend {}: decrees and cycle ok", t.label);
+                t.cleanup().await.unwrap();
         }
     }
 }
@@ -2639,12 +2628,11 @@ mod ipei {
         );
     }
 
-    #[tokio::test]
-    async fn seizures_deliveries_and_the_month_result() {
-        for t in TestDb::all().await.unwrap() {
-            story(&t.db).await;
-            println!("backend {}: IPEI month ok", t.label);
-            t.cleanup().await.unwrap();
+    per_backend! {
+        async fn seizures_deliveries_and_the_month_result(t) {
+                story(&t.db).await;
+                println!("backend {}: IPEI month ok", t.label);
+                t.cleanup().await.unwrap();
         }
     }
 }

@@ -2,6 +2,7 @@
 //! each count are frozen with the run, and a later re-import that reclassifies one of them — or a
 //! deletion behind the program's back — changes today's counts, never the run's trace.
 
+use atalaia_store::per_backend;
 use atalaia_store::trace::TracePeriod;
 
 use super::*;
@@ -166,9 +167,8 @@ async fn story(db: &Db) {
     );
 }
 
-#[tokio::test]
-async fn a_runs_trace_outlives_reimports_and_deletions() {
-    for t in TestDb::all().await.unwrap() {
+per_backend! {
+    async fn a_runs_trace_outlives_reimports_and_deletions(t) {
         story(&t.db).await;
         println!("backend {}: run trace ok", t.label);
         t.cleanup().await.unwrap();

@@ -1,9 +1,9 @@
 //! Every route × every role against a table written by hand (platform.md §1). A route added to the
 //! router without a row here fails `table_covers_every_route`.
 
+use atalaia_store::per_backend;
 use std::collections::BTreeSet;
 
-use atalaia_store::testing::TestDb;
 use atalaia_web::routes::routes;
 
 use super::*;
@@ -171,9 +171,8 @@ fn let_through(r: &Reply) -> bool {
     !(r.status == 401 || r.status == 403 || to_login)
 }
 
-#[tokio::test]
-async fn every_route_for_every_role() {
-    for t in TestDb::all().await.unwrap() {
+per_backend! {
+    async fn every_route_for_every_role(t) {
         // A small demo data set, so that every page renders real rows on both backends.
         let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
         atalaia_demo::load_scaled(&t.db, 7872, today, 0.02)

@@ -4,7 +4,7 @@
 //! a 400 that says what was expected.
 
 use super::*;
-use atalaia_store::testing::TestDb;
+use atalaia_store::per_backend;
 
 /// Two CSV texts with the same rows and fields: numbers within 1e-12 (SciPy's p-values against our
 /// log-space sums, which agree to ~1e-15), other text equal.
@@ -69,9 +69,8 @@ async fn import_fixture(db: &atalaia_store::Db) {
     }
 }
 
-#[tokio::test]
-async fn evaluation_page_gives_the_cli_numbers_on_both_backends() {
-    for t in TestDb::all().await.unwrap() {
+per_backend! {
+    async fn evaluation_page_gives_the_cli_numbers_on_both_backends(t) {
         import_fixture(&t.db).await;
         let config = WebConfig {
             clock: atalaia_web::Clock::fixed(

@@ -2,6 +2,7 @@
 //! must leave.
 
 use atalaia_store::audit::{AuditFilter, ChainCheck};
+use atalaia_store::per_backend;
 use atalaia_store::testing::TestDb;
 use atalaia_web::security::token_hash;
 
@@ -176,9 +177,8 @@ async fn sessions_expire_and_pages_carry_security_headers() {
     t.cleanup().await.unwrap();
 }
 
-#[tokio::test]
-async fn admin_creates_a_user_whose_role_change_ends_their_sessions() {
-    for t in TestDb::all().await.unwrap() {
+per_backend! {
+    async fn admin_creates_a_user_whose_role_change_ends_their_sessions(t) {
         let app = App::new(t.db.clone(), test_config()).await;
         let admin = app.login("admin", "demo-admin-7872").await.unwrap();
         let csrf = app.csrf(&admin).await;

@@ -3,12 +3,11 @@
 //! recorded, audited decisions.
 
 use super::*;
-use atalaia_store::testing::TestDb;
+use atalaia_store::per_backend;
 use geo::Contains;
 
-#[tokio::test]
-async fn hot_spots_and_municipality_selection_on_both_backends() {
-    for t in TestDb::all().await.unwrap() {
+per_backend! {
+    async fn hot_spots_and_municipality_selection_on_both_backends(t) {
         let today = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
         atalaia_demo::load_scaled(&t.db, 7872, today, 0.05)
             .await

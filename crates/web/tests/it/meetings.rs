@@ -2,7 +2,7 @@
 //! schedules and decides, the partner sees what its institution takes part in and nothing else, and a
 //! table written by hand says who gets what on each meeting and action.
 
-use atalaia_store::testing::TestDb;
+use atalaia_store::per_backend;
 
 use super::*;
 
@@ -505,9 +505,8 @@ async fn story(db: &atalaia_store::Db) {
     );
 }
 
-#[tokio::test]
-async fn meetings_and_actions_are_shared_by_institution() {
-    for t in TestDb::all().await.unwrap() {
+per_backend! {
+    async fn meetings_and_actions_are_shared_by_institution(t) {
         story(&t.db).await;
         println!("backend {}: Igesp sharing ok", t.label);
         t.cleanup().await.unwrap();

@@ -7,9 +7,8 @@
 //! administration are route-level permissions of roles whose scope is the whole state, held by the
 //! route × role table of `access.rs` (403).
 
+use atalaia_store::per_backend;
 use std::collections::HashMap;
-
-use atalaia_store::testing::TestDb;
 
 use super::*;
 
@@ -82,9 +81,8 @@ fn first_meeting(html: &str) -> Option<i64> {
         .find_map(|rest| rest.split('"').next()?.parse().ok())
 }
 
-#[tokio::test]
-async fn every_read_outside_the_requesters_scope_answers_404() {
-    for t in TestDb::all().await.unwrap() {
+per_backend! {
+    async fn every_read_outside_the_requesters_scope_answers_404(t) {
         let today = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
         atalaia_demo::load_scaled(&t.db, 7872, today, 0.05)
             .await

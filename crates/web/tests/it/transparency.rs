@@ -1,9 +1,8 @@
 //! The public transparency page leaks no count below the threshold: not as a number, not as a rate, and
 //! not through subtraction from a published total (the test plays the attacker).
 
+use atalaia_store::per_backend;
 use std::collections::HashMap;
-
-use atalaia_store::testing::TestDb;
 
 use super::*;
 
@@ -200,9 +199,8 @@ async fn story(db: &atalaia_store::Db) {
     assert!(!header.iter().any(|h| h.contains("lat") || h.contains("bo")));
 }
 
-#[tokio::test]
-async fn the_public_page_leaks_no_small_count() {
-    for t in TestDb::all().await.unwrap() {
+per_backend! {
+    async fn the_public_page_leaks_no_small_count(t) {
         story(&t.db).await;
         println!("backend {}: transparency ok", t.label);
         t.cleanup().await.unwrap();

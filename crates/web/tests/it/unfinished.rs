@@ -3,13 +3,12 @@
 //! payments, and can neither save a run nor open a cycle for them; 2027-Q1 and January 2027 are bad
 //! requests. 2026-Q3 and November 2026, over, still offer both.
 
-use atalaia_store::testing::TestDb;
+use atalaia_store::per_backend;
 
 use super::*;
 
-#[tokio::test]
-async fn arts_5_6_and_anexo_unico_an_unfinished_period_pays_nothing() {
-    for t in TestDb::all().await.unwrap() {
+per_backend! {
+    async fn arts_5_6_and_anexo_unico_an_unfinished_period_pays_nothing(t) {
         let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
         atalaia_demo::load_scaled(&t.db, 7872, today, 0.03)
             .await
