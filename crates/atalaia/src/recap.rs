@@ -9,7 +9,7 @@ use std::process::ExitCode;
 pub(crate) enum RecapCommand {
     /// Calcula o RECAP de um trimestre com os dados de hoje.
     Compute {
-        /// Trimestre, AAAA-Tn (ex.: 2024-Q1).
+        /// Trimestre, AAAA-Qn (ex.: 2024-Q1).
         #[arg(long)]
         quarter: String,
         /// Base de comparação: same_quarter_previous_year ou previous_quarter (padrão: a da configuração
@@ -38,7 +38,7 @@ pub(crate) enum RecapCommand {
     /// A folha nominal de um trimestre encerrado: todos os servidores lotados nele, pagos ou excluídos
     /// com o motivo.
     Payroll {
-        /// Trimestre, AAAA-Tn (ex.: 2024-Q1).
+        /// Trimestre, AAAA-Qn (ex.: 2024-Q1).
         #[arg(long)]
         quarter: String,
         /// A folha de uma execução salva (padrão: com os dados de hoje).
