@@ -25,15 +25,9 @@ pub enum Effect {
         seizure_id: i64,
     },
     /// RECAP: the operator is paid although proposed for exclusion or excluded by the head.
-    IncludeOperator {
-        /// Matrícula.
-        registration: String,
-    },
+    IncludeOperator { registration: String },
     /// RECAP: the operator is excluded.
-    ExcludeOperator {
-        /// Matrícula.
-        registration: String,
-    },
+    ExcludeOperator { registration: String },
 }
 
 impl Effect {

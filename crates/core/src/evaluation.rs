@@ -134,9 +134,7 @@ impl Counts {
 /// One area's change and its test.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Change {
-    /// Before.
     pub before: u64,
-    /// After.
     pub after: u64,
     /// `(after − before) / before · 100`; `None` when before is 0.
     pub change_pct: Option<f64>,
@@ -186,15 +184,12 @@ pub fn wdd(t: Counts, d: Counts, c: Counts, c_buffer: Counts) -> (f64, f64) {
 /// The whole evaluation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Evaluation {
-    /// Target.
     pub target: Change,
     /// Buffer ring.
     pub buffer: Change,
-    /// Control.
     pub control: Change,
     /// WDQ, or `None` when undefined.
     pub wdq: Option<f64>,
-    /// WDD.
     pub wdd: f64,
     /// Its standard error.
     pub wdd_se: f64,

@@ -38,7 +38,6 @@ pub const DEFAULT_MAX_BYTES: usize = 10 * 1024 * 1024;
 /// Why a file is refused (pt-BR, naming the file).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EvidenceError {
-    /// Empty.
     #[error("{name}: arquivo vazio; esperado a cópia do BO em PDF, JPEG ou PNG")]
     Empty {
         /// File name as sent.

@@ -144,7 +144,6 @@ pub enum ActionStatus {
     Planned,
     /// Under way.
     InProgress,
-    /// Done.
     Done,
     /// Cancelled (with the reason in its note).
     Cancelled,

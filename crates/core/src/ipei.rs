@@ -63,7 +63,6 @@ impl IpeiParams {
 /// What the store knows of an operator a BO or a laudo names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OperatorFacts {
-    /// Name.
     pub name: String,
     /// Institution code (`PM`, `PC`, `PP`, `SPTC`, …).
     pub institution: String,
@@ -227,7 +226,6 @@ pub enum PersonReason {
 /// A person named on a seizure or laudo and what they get from it (before the monthly cap).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PersonShare {
-    /// Registration.
     pub registration: String,
     /// Centavos from this weapon (zero when refused).
     pub amount_cents: i64,
@@ -284,15 +282,11 @@ pub struct UnitResult {
 pub struct SeizureResult {
     /// Store id.
     pub id: i64,
-    /// BO.
     pub bo_number: String,
     /// Item in the BO.
     pub item: u32,
-    /// Serial.
     pub serial: String,
-    /// Unit.
     pub unit: String,
-    /// Date.
     pub seized_on: NaiveDate,
     /// Paid, rejected or duplicate.
     pub status: SeizureStatus,
@@ -312,9 +306,7 @@ pub struct SeizureResult {
 /// A laudo's line of the result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LaudoResult {
-    /// BO.
     pub bo_number: String,
-    /// Serial.
     pub serial: String,
     /// The seizure it characterises, if found.
     pub seizure_id: Option<i64>,
@@ -325,7 +317,6 @@ pub struct LaudoResult {
 /// One person's payment of the month.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Payment {
-    /// Registration.
     pub registration: String,
     /// Name (empty when unknown).
     pub name: String,
@@ -398,11 +389,8 @@ pub struct IpeiReport {
     pub stage: MonthStage,
     /// Parameters used.
     pub parameters: IpeiParams,
-    /// Units.
     pub units: Vec<UnitResult>,
-    /// Seizures.
     pub seizures: Vec<SeizureResult>,
-    /// Laudos.
     pub laudos: Vec<LaudoResult>,
     /// Payments, by registration.
     pub payments: Vec<Payment>,
@@ -430,11 +418,8 @@ impl IpeiReport {
 /// weapons and laudos.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PayrollLine {
-    /// Matrícula.
     pub registration: String,
-    /// Name.
     pub name: String,
-    /// Institution.
     pub institution: String,
     /// Centavos received (after the monthly cap).
     pub amount_centavos: i64,

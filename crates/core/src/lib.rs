@@ -10,8 +10,6 @@
 //! it panic; every parse error has a Portuguese message saying what was expected, to which the caller
 //! prefixes the file, line, column and value.
 
-#![deny(missing_docs)]
-
 mod serde_str;
 
 pub mod access;

@@ -15,9 +15,7 @@ use crate::roster::{RosterEntry, RosterReason};
 /// One operator of the roster as the payroll needs them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Person<'a> {
-    /// Matrícula.
     pub registration: &'a str,
-    /// Name.
     pub name: &'a str,
     /// Institution code.
     pub institution: &'a str,
@@ -28,7 +26,6 @@ pub struct Person<'a> {
 /// A head's amendment to the proposal: exclude someone the system kept, or keep someone it excluded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Amendment {
-    /// Matrícula.
     pub registration: String,
     /// The head's word: excluded or not.
     pub excluded: bool,
@@ -39,9 +36,7 @@ pub struct Amendment {
 /// One line of a unit's exclusion list: the proposal and the head's word side by side.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ExclusionLine {
-    /// Matrícula.
     pub registration: String,
-    /// Name.
     pub name: String,
     /// Days recorded absent in the quarter while assigned.
     pub absent_days: u32,
@@ -92,9 +87,7 @@ pub fn exclusion_list(
 /// Amounts per operator per level, in centavos (parameter `payment`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Amounts {
-    /// RECAP1.
     pub recap1_cents: i64,
-    /// RECAP2.
     pub recap2_cents: i64,
 }
 
@@ -157,11 +150,8 @@ impl PayrollReason {
 /// One line of the named payroll: an operator assigned in the quarter, paid or excluded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PayLine {
-    /// Matrícula.
     pub registration: String,
-    /// Name.
     pub name: String,
-    /// Institution.
     pub institution: String,
     /// The unit credited with their service (none without an assignment).
     pub unit: Option<String>,
@@ -177,7 +167,6 @@ pub struct PayLine {
     pub not_in_service_days: u32,
     /// The level paid (none when excluded, or below the levels).
     pub level: Option<Level>,
-    /// Centavos.
     pub amount_cents: i64,
     /// Why not paid; `None` for a paid line.
     pub reason: Option<PayrollReason>,
@@ -195,7 +184,6 @@ impl PayLine {
 /// Per unit: how many are paid and how many were left out, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UnitSummary {
-    /// Unit.
     pub unit: String,
     /// Its name.
     pub name: String,
@@ -342,9 +330,7 @@ pub fn payroll(
 /// One person whose pay differs between the run paid and another run of the same period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PayChange {
-    /// Matrícula.
     pub registration: String,
-    /// Name.
     pub name: String,
     /// Centavos in the run paid (`None`: not on it).
     pub paid_cents: Option<i64>,
@@ -400,11 +386,8 @@ pub struct RosterSnapshot {
 /// One operator in a [`RosterSnapshot`].
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FrozenLine {
-    /// Matrícula.
     pub registration: String,
-    /// Name.
     pub name: String,
-    /// Institution.
     pub institution: String,
     /// The roster rule's line.
     pub entry: crate::roster::RosterEntry,

@@ -121,7 +121,6 @@ pub enum ProgramError {
     /// A field's value is not what the rules allow.
     #[error("campo `{field}`: valor `{value}` inválido: {expected}")]
     Field {
-        /// Field.
         field: &'static str,
         /// Value as given.
         value: String,

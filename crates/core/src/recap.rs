@@ -197,7 +197,6 @@ pub enum Population {
     Exact(u64),
     /// The latest earlier year's (warning `POPULATION_CARRIED_FORWARD`).
     CarriedForward {
-        /// Inhabitants.
         population: u64,
         /// The year it is from.
         year: i32,
@@ -220,11 +219,8 @@ impl Population {
 /// What the calculation needs of one area.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AreaInput {
-    /// Code.
     pub code: String,
-    /// Name.
     pub name: String,
-    /// Kind.
     pub kind: TerritoryKind,
     /// Population in the period's year.
     pub population: Population,
@@ -239,7 +235,6 @@ pub struct AreaInput {
 /// One crime's line of an area's result.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CrimeLine {
-    /// Crime.
     pub crime: String,
     /// Count in the period.
     pub count: u64,
@@ -254,11 +249,8 @@ pub struct CrimeLine {
 /// An area's result (contracts.md §3, `areas[]`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AreaResult {
-    /// Code.
     pub code: String,
-    /// Name.
     pub name: String,
-    /// Kind.
     pub kind: String,
     /// Population used for the period.
     pub population: Option<u64>,
@@ -276,7 +268,6 @@ pub struct AreaResult {
     pub level: Option<Level>,
     /// Why no level, or why this level.
     pub reasons: Vec<Reason>,
-    /// Warnings.
     pub warnings: Vec<Warning>,
     /// The memória de cálculo, line by line (pt-BR).
     #[serde(skip)]
@@ -442,9 +433,7 @@ pub fn compute_area(params: &RecapParams, input: &AreaInput) -> AreaResult {
 /// A unit's result (contracts.md §3, `units[]`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UnitResult {
-    /// Code.
     pub code: String,
-    /// Name.
     pub name: String,
     /// The RECAP areas of its circunscrição at the period's end: the ones its index averages.
     pub areas: Vec<String>,
@@ -456,7 +445,6 @@ pub struct UnitResult {
     pub reduction_pct: Option<f64>,
     /// Level reached.
     pub level: Option<Level>,
-    /// Why.
     pub reasons: Vec<Reason>,
     /// How the index was reached (pt-BR): the areas used, those left out and why. Not in the JSON
     /// (contracts.md §3 has no such field), so results saved before it replay to the same bytes; pages
@@ -468,9 +456,7 @@ pub struct UnitResult {
 /// A unit and the codes of the areas it acts in (as of the period's end).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnitInput {
-    /// Code.
     pub code: String,
-    /// Name.
     pub name: String,
     /// Its areas.
     pub areas: Vec<String>,
@@ -489,7 +475,6 @@ pub struct RunInputs {
     /// Areas of units outside the RECAP kinds: listed in the unit's memória, never averaged (Art. 7,
     /// [`report`]'s reading).
     pub unit_areas: Vec<AreaInput>,
-    /// Units.
     pub units: Vec<UnitInput>,
 }
 
@@ -502,9 +487,7 @@ pub struct Report {
     pub baseline_quarter: String,
     /// The parameters that matter to readers.
     pub parameters: ReportParameters,
-    /// Areas.
     pub areas: Vec<AreaResult>,
-    /// Units.
     pub units: Vec<UnitResult>,
 }
 

@@ -41,7 +41,6 @@ pub struct Assignment {
     pub from: NaiveDate,
     /// Last day, inclusive.
     pub to: Option<NaiveDate>,
-    /// Kind.
     pub kind: AssignmentKind,
 }
 

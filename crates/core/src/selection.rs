@@ -38,7 +38,6 @@ pub const GROUPS: [CrimeGroup; 6] = [
 pub struct Facts {
     /// Territory code.
     pub code: String,
-    /// Name.
     pub name: String,
     /// Population of the last twelve months' year.
     pub population: Option<u64>,

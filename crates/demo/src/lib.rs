@@ -7,8 +7,6 @@
 //! and Rio Verde, populations after 2021, units and their circunscrições, operators with assignments,
 //! loans and absences, and three years of occurrences with seasonality, trends and hot spots.
 
-#![deny(missing_docs)]
-
 pub mod goiania;
 
 use atalaia_core::dates::BrDate;
@@ -64,7 +62,6 @@ pub enum DemoError {
 /// What the demo loaded.
 #[derive(Debug, Clone, Serialize)]
 pub struct DemoReport {
-    /// Seed.
     pub seed: u64,
     /// Last day covered.
     pub today: NaiveDate,

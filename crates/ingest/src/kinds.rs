@@ -43,11 +43,8 @@ pub struct Context {
 pub enum Parsed {
     /// `population`.
     Population {
-        /// Territory.
         code: String,
-        /// Year.
         year: i32,
-        /// Inhabitants.
         population: i64,
     },
     /// `units`.
@@ -62,13 +59,10 @@ pub enum Parsed {
     Occurrence(OccurrenceRecord),
     /// `counts`.
     Count {
-        /// Territory.
         code: String,
-        /// Crime.
         crime: String,
         /// First day of the month.
         month: NaiveDate,
-        /// Count.
         count: i64,
     },
     /// `seizures`.

@@ -6,8 +6,6 @@
 //! assigns areas (point-in-polygon), and the async loader that writes batches. Memory stays flat in
 //! the file's size: batches are bounded and the channel between the stages holds at most a few.
 
-#![deny(missing_docs)]
-
 pub mod fields;
 pub mod kinds;
 pub mod load;
@@ -30,7 +28,6 @@ pub enum Kind {
     Operators,
     /// Lotação and à disposição.
     Assignments,
-    /// Absences.
     Absences,
     /// Occurrences (BO/REDS).
     Occurrences,
@@ -122,7 +119,6 @@ pub enum ImportError {
     /// The file is not a readable table or GeoJSON.
     #[error("{file}, linha {line}: arquivo ilegível: {detail}")]
     Unreadable {
-        /// File.
         file: String,
         /// Line (0 when unknown).
         line: u64,
@@ -137,7 +133,6 @@ pub enum ImportError {
         "{file}, linha 1: faltam as colunas obrigatórias {missing}; cabeçalho encontrado: {found}"
     )]
     MissingColumns {
-        /// File.
         file: String,
         /// Missing columns.
         missing: String,
@@ -146,12 +141,7 @@ pub enum ImportError {
     },
     /// A column appears twice in the header.
     #[error("{file}, linha 1: a coluna `{column}` aparece duas vezes no cabeçalho")]
-    DuplicateColumn {
-        /// File.
-        file: String,
-        /// Column.
-        column: String,
-    },
+    DuplicateColumn { file: String, column: String },
     /// The rejects file could not be written.
     #[error("{0}: não foi possível gravar o arquivo de rejeitados: {reason}", reason = io_reason(.1))]
     Rejects(String, std::io::Error),

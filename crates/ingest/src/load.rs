@@ -47,7 +47,6 @@ pub trait Progress: Send + Sync {
     fn start(&self, total_bytes: u64);
     /// Bytes consumed so far.
     fn position(&self, bytes: u64);
-    /// Done.
     fn finish(&self);
 }
 
@@ -64,17 +63,12 @@ impl Progress for NoProgress {
 /// The import summary of contracts.md §3.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ImportSummary {
-    /// Kind.
     pub kind: &'static str,
     /// Data rows (or features) read.
     pub read: u64,
-    /// Inserted.
     pub inserted: u64,
-    /// Updated.
     pub updated: u64,
-    /// Unchanged.
     pub unchanged: u64,
-    /// Rejected.
     pub rejected: u64,
     /// Path of the rejects file.
     pub rejects_file: String,

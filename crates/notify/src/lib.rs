@@ -10,8 +10,6 @@
 //! The SMTP server is a URL (lettre's): `smtp://host:25` (plain, a local relay), `smtp://user:pass@host:587?tls=required`
 //! (STARTTLS), `smtps://user:pass@host:465` (TLS). Passwords never reach the logs.
 
-#![deny(missing_docs)]
-
 use atalaia_store::Db;
 use atalaia_store::reminders::is_for;
 use chrono::{NaiveDate, NaiveDateTime};

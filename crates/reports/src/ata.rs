@@ -17,7 +17,6 @@ const MAIN_PATH: &str = "/ata.typ";
 pub struct AtaDocument {
     /// Meeting number.
     pub id: i64,
-    /// Title.
     pub title: String,
     /// Kind, for people ("Reunião de articulação").
     pub kind: String,

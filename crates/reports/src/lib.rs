@@ -15,8 +15,6 @@
 //! typst template only as a JSON file the template reads with `json(...)`, so names are never parsed
 //! as markup whatever characters they hold.
 
-#![deny(missing_docs)]
-
 mod ata;
 pub mod format;
 mod ipei;

@@ -65,12 +65,7 @@ pub enum Exceeded {
         "{} células × {months} meses passam do limite de {} valores; use células maiores ou um período menor",
         n(*.cells), n(MAX_CELL_MONTHS)
     )]
-    CellMonths {
-        /// Cells.
-        cells: usize,
-        /// Months.
-        months: usize,
-    },
+    CellMonths { cells: usize, months: usize },
     /// The distance band is not a number of metres up to `MAX_BAND_M`.
     #[error(
         "distância de vizinhança de {} m fora do intervalo aceito: até {} m",
@@ -106,7 +101,6 @@ pub enum Exceeded {
         bandwidth: f64,
         /// Cell side (m).
         cell: f64,
-        /// Occurrences.
         points: usize,
     },
     /// Too many permutations.
@@ -118,7 +112,6 @@ pub enum Exceeded {
         n(*.permutations), n(*.links)
     )]
     PermutationTerms {
-        /// Permutations.
         permutations: usize,
         /// Neighbour links.
         links: usize,

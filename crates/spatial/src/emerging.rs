@@ -95,21 +95,13 @@ pub enum Emerging {
 /// The kinds of the rule table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    /// New.
     New,
-    /// Consecutive.
     Consecutive,
-    /// Intensifying.
     Intensifying,
-    /// Persistent.
     Persistent,
-    /// Diminishing.
     Diminishing,
-    /// Sporadic.
     Sporadic,
-    /// Oscillating.
     Oscillating,
-    /// Historical.
     Historical,
 }
 

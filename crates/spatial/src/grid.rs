@@ -12,9 +12,7 @@ pub struct SquareGrid {
     pub y0: f64,
     /// Side of a cell (m).
     pub cell: f64,
-    /// Columns.
     pub nx: usize,
-    /// Rows.
     pub ny: usize,
 }
 

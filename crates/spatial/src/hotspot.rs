@@ -54,9 +54,7 @@ pub struct Params {
     pub shape: Shape,
     /// Cell size in metres; `None` → [`study::default_cell_size`].
     pub cell: Option<f64>,
-    /// Neighbours.
     pub contiguity: Contiguity,
-    /// Significance.
     pub inference: Inference,
     /// Benjamini–Hochberg on the p-values (on by default).
     pub fdr: bool,

@@ -6,8 +6,6 @@
 //! Coordinates are WGS84 longitude/latitude degrees; containment is planar on those degrees, which is
 //! exact for the question "which polygon holds this point" (the polygons are drawn on the same plane).
 
-#![deny(missing_docs)]
-
 pub mod areas;
 pub mod budget;
 mod cells_geojson;

@@ -13,15 +13,12 @@ use crate::{Db, Result, StoreError, Tx, on_db, on_tx};
 /// An institution as stored.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct InstitutionRecord {
-    /// Identifier.
     pub id: i64,
     /// Short code (`PMGO`, `MPGO`, `SEJUSP`…), unique.
     pub code: String,
-    /// Name.
     pub name: String,
     /// Kind: an `atalaia_core::Institution` code (`PM`, `MP`, `SSP`…).
     pub kind: String,
-    /// Active.
     pub active: bool,
     /// Synthetic (demo data).
     pub synthetic: bool,
@@ -73,13 +70,11 @@ pub struct Grant {
 /// A user as stored (the password hash is kept out of `Debug` and of serialization).
 #[derive(Clone, PartialEq, Serialize)]
 pub struct UserRecord {
-    /// Identifier.
     pub id: i64,
     /// Login (unique, lower-case).
     pub login: String,
     /// Full name.
     pub name: String,
-    /// E-mail.
     pub email: Option<String>,
     /// Institution id.
     pub institution_id: i64,
@@ -91,7 +86,6 @@ pub struct UserRecord {
     pub active: bool,
     /// A demo user (its password is public: refused off loopback).
     pub demo: bool,
-    /// Roles.
     pub grants: Vec<Grant>,
     /// Argon2id PHC string, if the user has a password.
     #[serde(skip)]
@@ -124,11 +118,8 @@ impl UserRecord {
 /// A user to create.
 #[derive(Debug, Clone)]
 pub struct NewUser<'a> {
-    /// Login.
     pub login: &'a str,
-    /// Name.
     pub name: &'a str,
-    /// E-mail.
     pub email: Option<&'a str>,
     /// Institution id.
     pub institution_id: i64,
@@ -154,7 +145,6 @@ pub struct SessionRecord {
 /// An API key as stored (never the key itself).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ApiKeyRecord {
-    /// Identifier.
     pub id: i64,
     /// Institution id.
     pub institution_id: i64,
@@ -166,7 +156,6 @@ pub struct ApiKeyRecord {
     pub prefix: String,
     /// The role it acts with.
     pub role: Role,
-    /// Created.
     pub created_at: NaiveDateTime,
     /// Last used.
     pub last_used_at: Option<NaiveDateTime>,

@@ -73,9 +73,7 @@ pub struct AuditEntry {
     pub id: i64,
     /// When (UTC, `YYYY-MM-DDTHH:MM:SS.ffffff`).
     pub at: String,
-    /// Who.
     pub actor: String,
-    /// What.
     pub action: String,
     /// On what.
     pub object: String,

@@ -20,9 +20,7 @@ use crate::{Db, Refusal, Result, StoreError, on_db, on_tx};
 /// A row of the year table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecreeRow {
-    /// Id.
     pub id: i64,
-    /// State.
     pub uf: String,
     /// Municipality (IBGE), or state-wide.
     pub municipality: Option<String>,
@@ -30,7 +28,6 @@ pub struct DecreeRow {
     pub decree: Decree,
     /// Who recorded it.
     pub created_by: String,
-    /// When.
     pub created_at: NaiveDateTime,
     /// Revoked: by whom, when, why.
     pub revoked: Option<(String, NaiveDateTime, String)>,
@@ -194,7 +191,6 @@ impl Db {
 /// One recorded act of a cycle.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActRow {
-    /// Id.
     pub id: i64,
     /// `close`, `submission`, `appeal`, `appeal_decision` or `decision`.
     pub act: String,
@@ -218,26 +214,20 @@ pub struct ActRow {
     pub deadline: Option<NaiveDate>,
     /// JSON (a submission's amendments).
     pub payload: Option<String>,
-    /// Who.
     pub actor: String,
-    /// When.
     pub at: NaiveDateTime,
 }
 
 /// A cycle with its acts, in order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CycleRecord {
-    /// Id.
     pub id: i64,
-    /// Program.
     pub kind: CycleKind,
-    /// Period.
     pub period: CyclePeriod,
     /// Its schedule.
     pub schedule: Schedule,
     /// Who opened it.
     pub opened_by: String,
-    /// When.
     pub opened_at: NaiveDateTime,
     /// Acts, oldest first.
     pub acts: Vec<ActRow>,
@@ -324,7 +314,6 @@ pub struct PaymentRecord {
     pub run_id: i64,
     /// SHA-256 of the payroll file paid.
     pub payroll_sha256: String,
-    /// When.
     pub paid_on: NaiveDate,
 }
 

@@ -112,7 +112,6 @@ pub enum EvaluationError {
     NotOver {
         /// Last day of *after*.
         to: NaiveDate,
-        /// Today.
         today: NaiveDate,
     },
     /// A crime outside the catalog.
@@ -133,9 +132,7 @@ pub enum ControlRule {
 /// An area named in a result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NamedArea {
-    /// Code.
     pub code: String,
-    /// Name.
     pub name: String,
 }
 
@@ -144,11 +141,8 @@ pub struct NamedArea {
 pub struct MonthCounts {
     /// The month.
     pub month: Month,
-    /// T.
     pub target: i64,
-    /// D.
     pub buffer: i64,
-    /// C.
     pub control: i64,
     /// C′, when chosen apart from C.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -27,7 +27,6 @@ pub enum IgespError {
     /// A text over its limit.
     #[error("{field}: {len} caracteres, acima do limite de {max}")]
     TooLong {
-        /// Field.
         field: &'static str,
         /// Its length.
         len: usize,
@@ -37,19 +36,12 @@ pub enum IgespError {
     /// Ends before it starts.
     #[error("a reunião termina ({end}) antes de começar ({start})")]
     EndsBeforeStart {
-        /// Start.
         start: NaiveDateTime,
-        /// End.
         end: NaiveDateTime,
     },
     /// Due before it starts.
     #[error("o prazo ({due}) é anterior ao início ({start})")]
-    DueBeforeStart {
-        /// Start.
-        start: NaiveDate,
-        /// Due.
-        due: NaiveDate,
-    },
+    DueBeforeStart { start: NaiveDate, due: NaiveDate },
     /// No institution invited.
     #[error("convide ao menos uma instituição")]
     NoInstitution,
@@ -123,13 +115,10 @@ fn text<'a>(
 /// An institution taking part in a meeting.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MeetingInstitution {
-    /// Id.
     pub id: i64,
     /// Code (`MPGO`).
     pub code: String,
-    /// Name.
     pub name: String,
-    /// Invited.
     pub invited: bool,
     /// Present (recorded with the minutes).
     pub present: bool,
@@ -140,7 +129,6 @@ pub struct MeetingInstitution {
 pub struct Attendee {
     /// Row id.
     pub id: i64,
-    /// Name.
     pub name: String,
     /// Position (cargo).
     pub position: String,
@@ -150,18 +138,14 @@ pub struct Attendee {
     pub institution_code: String,
     /// A user of the platform (for their calendar), if linked.
     pub user_id: Option<i64>,
-    /// Present.
     pub present: bool,
 }
 
 /// A meeting as stored.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MeetingRecord {
-    /// Id.
     pub id: i64,
-    /// Kind.
     pub kind: MeetingKind,
-    /// Title.
     pub title: String,
     /// Municipality (territory code).
     pub municipality_code: String,
@@ -171,7 +155,6 @@ pub struct MeetingRecord {
     pub starts_at: NaiveDateTime,
     /// End (local time).
     pub ends_at: NaiveDateTime,
-    /// Place.
     pub place: String,
     /// Scheduled, held or cancelled.
     pub status: MeetingStatus,
@@ -183,9 +166,7 @@ pub struct MeetingRecord {
     pub created_by: String,
     /// Synthetic (demo).
     pub synthetic: bool,
-    /// Institutions.
     pub institutions: Vec<MeetingInstitution>,
-    /// People.
     pub attendees: Vec<Attendee>,
     /// Institutions responsible for or partners in the actions decided at it.
     pub action_institutions: Vec<i64>,
@@ -206,11 +187,8 @@ impl MeetingRecord {
 /// A person to put on the attendance list.
 #[derive(Debug, Clone)]
 pub struct NewAttendee {
-    /// Name.
     pub name: String,
-    /// Position.
     pub position: String,
-    /// Institution.
     pub institution_id: i64,
     /// User, if linked.
     pub user_id: Option<i64>,
@@ -219,11 +197,8 @@ pub struct NewAttendee {
 /// A meeting to schedule.
 #[derive(Debug, Clone)]
 pub struct NewMeeting {
-    /// Kind.
     pub kind: MeetingKind,
-    /// Title.
     pub title: String,
-    /// Municipality.
     pub municipality_code: String,
     /// The area it is about (required for intervention meetings).
     pub area_code: Option<String>,
@@ -231,7 +206,6 @@ pub struct NewMeeting {
     pub starts_at: NaiveDateTime,
     /// End (local).
     pub ends_at: NaiveDateTime,
-    /// Place.
     pub place: String,
     /// Invited institutions.
     pub institutions: Vec<i64>,
@@ -244,37 +218,28 @@ pub struct NewMeeting {
 /// An action plan.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PlanRecord {
-    /// Id.
     pub id: i64,
-    /// Municipality.
     pub municipality_code: String,
     /// Intervention area, if any.
     pub area_code: Option<String>,
-    /// Title.
     pub title: String,
 }
 
 /// A partner institution of an action (or its responsible one).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InstitutionRef {
-    /// Id.
     pub id: i64,
-    /// Code.
     pub code: String,
-    /// Name.
     pub name: String,
 }
 
 /// An action as stored.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ActionRecord {
-    /// Id.
     pub id: i64,
-    /// Plan.
     pub plan: PlanRecord,
     /// The meeting whose decision it is, if any.
     pub meeting_id: Option<i64>,
-    /// What.
     pub title: String,
     /// Why: the diagnosis it answers.
     pub reason: String,
@@ -284,11 +249,8 @@ pub struct ActionRecord {
     pub responsible_person: String,
     /// Partner institutions.
     pub partners: Vec<InstitutionRef>,
-    /// Start.
     pub starts_on: NaiveDate,
-    /// Due.
     pub due_on: NaiveDate,
-    /// Status.
     pub status: ActionStatus,
     /// The indicator it should move (a crime code or group, in words).
     pub indicator: String,
@@ -329,21 +291,15 @@ pub struct NewAction {
     pub area_code: Option<String>,
     /// The meeting whose decision it is.
     pub meeting_id: Option<i64>,
-    /// What.
     pub title: String,
-    /// Why.
     pub reason: String,
     /// Responsible institution.
     pub responsible_institution_id: i64,
     /// Responsible person.
     pub responsible_person: String,
-    /// Partners.
     pub partners: Vec<i64>,
-    /// Start.
     pub starts_on: NaiveDate,
-    /// Due.
     pub due_on: NaiveDate,
-    /// Indicator.
     pub indicator: String,
     /// Joint operation.
     pub joint_operation: bool,
@@ -356,7 +312,6 @@ pub struct NewAction {
 /// One entry of an action's history: a status change, a progress note, an evidence file.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ActionUpdate {
-    /// Id.
     pub id: i64,
     /// When (UTC).
     pub at: NaiveDateTime,
@@ -394,7 +349,6 @@ pub struct ActionProgress<'a> {
 pub struct Actor<'a> {
     /// `user:<login>`.
     pub actor: &'a str,
-    /// Name.
     pub name: &'a str,
     /// Institution id.
     pub institution_id: i64,
@@ -1265,15 +1219,12 @@ pub struct AgendaIndicator {
 pub struct AgendaAction {
     /// Action id.
     pub id: i64,
-    /// What.
     pub title: String,
     /// Responsible institution's code.
     pub responsible: String,
     /// Responsible and partner institutions (ids).
     pub institutions: Vec<i64>,
-    /// Due.
     pub due_on: NaiveDate,
-    /// Status.
     pub status: ActionStatus,
     /// Overdue on the agenda's day.
     pub overdue: bool,

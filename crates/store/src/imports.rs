@@ -43,9 +43,7 @@ pub struct ImportCounts {
 /// A recorded import run.
 #[derive(Debug, Clone, Serialize)]
 pub struct ImportRecord {
-    /// Identifier.
     pub id: i64,
-    /// Kind.
     pub kind: String,
     /// File name.
     pub file_name: String,
@@ -59,7 +57,6 @@ pub struct ImportRecord {
     pub started_at: NaiveDateTime,
     /// End (UTC).
     pub finished_at: Option<NaiveDateTime>,
-    /// Counts.
     pub counts: ImportCounts,
 }
 

@@ -11,11 +11,9 @@ use crate::{Db, Result, on_db};
 /// Occurrences of one area in one month, all crimes or one group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MonthlyTotal {
-    /// Area.
     pub territory_code: String,
     /// `YYYY-MM`.
     pub month: String,
-    /// Crime.
     pub crime: String,
     /// Occurrences (counts imported as monthly totals included).
     pub occurrences: i64,

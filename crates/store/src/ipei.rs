@@ -40,16 +40,13 @@ pub struct SeizureRecord {
     pub registrations: Vec<String>,
     /// Kind of weapon.
     pub weapon_kind: String,
-    /// Caliber.
     pub caliber: String,
-    /// Brand.
     pub brand: String,
 }
 
 /// A stored seizure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SeizureRow {
-    /// Id.
     pub id: i64,
     /// Reference month.
     pub month: String,
@@ -847,9 +844,7 @@ impl Db {
 /// A unit in force: code, name, institution.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnitBrief {
-    /// Code.
     pub code: String,
-    /// Name.
     pub name: String,
     /// Institution code (`PM`, `PC`, `SPTC`, `PP`…).
     pub institution: String,
@@ -868,9 +863,7 @@ pub struct SeizureRevision {
     pub import_id: Option<i64>,
     /// `applied`, `proposed` (an appeal not decided yet) or `refused`.
     pub status: String,
-    /// Who.
     pub actor: String,
-    /// When.
     pub at: NaiveDateTime,
 }
 

@@ -12,8 +12,6 @@
 //!   Art. 2 §ú); only an open version may be closed by a later one.
 //! - Every change a re-import makes to an occurrence is kept in `occurrence_changes`.
 
-#![deny(missing_docs)]
-
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -124,7 +122,6 @@ pub enum Backend {
 pub enum Db {
     /// SQLite (embedded default).
     Sqlite(SqlitePool),
-    /// PostgreSQL.
     Pg(PgPool),
 }
 

@@ -977,13 +977,9 @@ pub struct Located {
     pub id: i64,
     /// Date of the fact.
     pub day: NaiveDate,
-    /// Crime.
     pub crime: String,
-    /// Victims.
     pub victims: i64,
-    /// Latitude.
     pub lat: f64,
-    /// Longitude.
     pub lon: f64,
     /// Current areas (`|`-separated).
     pub areas: String,
@@ -1077,15 +1073,10 @@ pub struct ChangeRecord {
 /// A cell of the daily aggregate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DailyCount {
-    /// Area.
     pub territory_code: String,
-    /// Crime.
     pub crime: String,
-    /// Day.
     pub day: NaiveDate,
-    /// Occurrences.
     pub occurrences: i64,
-    /// Victims.
     pub victims: i64,
 }
 
@@ -1217,13 +1208,10 @@ pub struct OccurrenceRow {
     pub crime: String,
     /// Source crime code, when the crime map translated it.
     pub source_crime: Option<String>,
-    /// Latitude.
     pub lat: Option<f64>,
-    /// Longitude.
     pub lon: Option<f64>,
     /// Territory code given in the file.
     pub territory_code: Option<String>,
-    /// Victims.
     pub victims: i64,
     /// Registering unit.
     pub unit_code: Option<String>,

@@ -17,9 +17,7 @@ use crate::{Db, Refusal, Result, StoreError, on_db};
 /// A unit and the areas it acts in on a day (Art. 7).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnitAreas {
-    /// Code.
     pub code: String,
-    /// Name.
     pub name: String,
     /// Areas of its circunscrição, sorted.
     pub areas: Vec<String>,
@@ -356,11 +354,8 @@ impl Db {
 /// One operator's line of a quarter's roster (Art. 9).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RosterLine {
-    /// Matrícula.
     pub registration: String,
-    /// Name.
     pub name: String,
-    /// Institution.
     pub institution: String,
     /// Where they served and whether they are out.
     pub entry: atalaia_core::roster::RosterEntry,
@@ -532,7 +527,6 @@ pub enum ComputeError {
     Config {
         /// Its first day.
         since: String,
-        /// Why.
         error: atalaia_core::program::ProgramError,
     },
     /// No baseline quarter (the first quarter of the calendar's range).

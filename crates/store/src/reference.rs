@@ -16,7 +16,6 @@ use crate::{Db, Result, Tx, on_db, on_tx};
 pub struct UnitInput {
     /// Unit code.
     pub code: String,
-    /// Name.
     pub name: String,
     /// Institution code (PM, PC, BM, SPTC, PP, …).
     pub institution: String,
@@ -31,9 +30,7 @@ pub struct UnitInput {
 /// An operator (`operators` kind).
 #[derive(Debug, Clone, PartialEq)]
 pub struct OperatorInput {
-    /// Matrícula.
     pub registration: String,
-    /// Name.
     pub name: String,
     /// Institution code.
     pub institution: String,
@@ -44,7 +41,6 @@ pub struct OperatorInput {
 /// An assignment (`assignments` kind): lotação or à disposição (Decreto 7.872/2013 Art. 9 §ú).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AssignmentInput {
-    /// Matrícula.
     pub registration: String,
     /// Unit code.
     pub unit_code: String,
@@ -59,24 +55,20 @@ pub struct AssignmentInput {
 /// An absence (`absences` kind), inclusive dates.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AbsenceInput {
-    /// Matrícula.
     pub registration: String,
     /// First day.
     pub from: NaiveDate,
     /// Last day (inclusive).
     pub to: NaiveDate,
-    /// Reason.
     pub reason: String,
 }
 
 /// A catalog crime.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct CrimeRow {
-    /// Code.
     pub code: String,
     /// Name (pt-BR).
     pub name: String,
-    /// Group.
     pub group: String,
     /// Part of the built-in catalog.
     pub builtin: bool,
@@ -89,9 +81,7 @@ pub struct Overview {
     pub territories: i64,
     /// Unit versions.
     pub units: i64,
-    /// Operators.
     pub operators: i64,
-    /// Occurrences.
     pub occurrences: i64,
     /// Occurrences with coordinates outside every area.
     pub unassigned: i64,
@@ -595,9 +585,7 @@ impl Db {
 /// An operator as listed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OperatorRecord {
-    /// Matrícula.
     pub registration: String,
-    /// Name.
     pub name: String,
     /// Institution code.
     pub institution: String,

@@ -49,7 +49,6 @@ pub fn group_of(word: &str) -> CrimeGroup {
 pub struct Decision {
     /// Row id.
     pub id: i64,
-    /// Municipality.
     pub territory_code: String,
     /// `enter` or `not_yet`.
     pub decision: String,

@@ -25,7 +25,6 @@ pub const SINCE_ALWAYS: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
 pub struct TerritoryInput {
     /// Code (stable across versions).
     pub code: String,
-    /// Name.
     pub name: String,
     /// Kind (`state`, `municipality`, `ais`, `aisp`, `aise`, `intervention` or another word).
     pub kind: String,
@@ -48,11 +47,8 @@ pub struct TerritoryInput {
 pub struct TerritoryVersion {
     /// Row id.
     pub id: i64,
-    /// Code.
     pub code: String,
-    /// Name.
     pub name: String,
-    /// Kind.
     pub kind: String,
     /// Parent code.
     pub parent_code: Option<String>,

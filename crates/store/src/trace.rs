@@ -54,7 +54,6 @@ pub struct Source {
     pub area: String,
     /// Crime code.
     pub crime: String,
-    /// Period.
     pub period: TracePeriod,
     /// The occurrence's source id; `None` for a monthly count row.
     pub source_id: Option<String>,
@@ -75,7 +74,6 @@ pub struct Trace {
     pub area: String,
     /// Crime code.
     pub crime: String,
-    /// Period.
     pub period: TracePeriod,
     /// The run's count for the cell (the sum of the sources' weights).
     pub count: i64,

@@ -12,11 +12,9 @@ use crate::security::{PasswordCost, hash_password};
 /// One demo login.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoLogin {
-    /// Login.
     pub login: &'static str,
     /// Password (public).
     pub password: &'static str,
-    /// Role.
     pub role: Role,
     /// What the scope is, for people.
     pub note: &'static str,

@@ -13,7 +13,6 @@ use sha2::{Digest, Sha256};
 pub struct PasswordCost {
     /// Memory in KiB.
     pub m_kib: u32,
-    /// Passes.
     pub t: u32,
 }
 

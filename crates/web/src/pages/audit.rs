@@ -15,7 +15,6 @@ use crate::{AppError, AppState};
 /// Page size.
 const PAGE: i64 = 100;
 
-/// Filters.
 #[derive(Debug, Deserialize, Default)]
 pub struct AuditQuery {
     ator: Option<String>,

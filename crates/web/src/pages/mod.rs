@@ -31,7 +31,6 @@ use crate::{AppError, AppState};
 pub struct NavItem {
     /// Label (pt-BR).
     pub label: &'static str,
-    /// Target.
     pub href: &'static str,
     /// The current page.
     pub current: bool,
