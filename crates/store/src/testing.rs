@@ -179,7 +179,7 @@ impl Drop for TestDb {
 /// `NAME::postgres`, so that one backend's failure never hides the other's; `$t` is the [`TestDb`],
 /// removed when the case ends however it ends.
 ///
-/// ```ignore
+/// ```text
 /// per_backend! {
 ///     /// What the test shows.
 ///     async fn territories_are_versioned(t) {
