@@ -1,0 +1,354 @@
+//! Reading occurrences back: the explorer's filters and pages, the change log, the daily aggregate,
+//! and the occurrences a territory's new version moves.
+
+use super::*;
+use crate::{Db, Result, Tx, on_db, on_tx};
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::Serialize;
+use sqlx::{AssertSqlSafe, Row};
+
+/// An occurrence with coordinates, for re-assigning areas after territories change.
+#[derive(Debug, Clone)]
+pub struct Located {
+    /// Row id.
+    pub id: i64,
+    /// Date of the fact.
+    pub day: NaiveDate,
+    pub crime: String,
+    pub victims: i64,
+    pub lat: f64,
+    pub lon: f64,
+    /// Current areas (`|`-separated).
+    pub areas: String,
+}
+
+impl Tx {
+    /// Occurrences with coordinates inside `bbox` (`[min_lon, min_lat, max_lon, max_lat]`) and id above
+    /// `after`, in id order, at most `limit` of them (for paging through a re-assignment).
+    pub async fn located_in(
+        &mut self,
+        bbox: [f64; 4],
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<Located>> {
+        on_tx!(self, |c| {
+            let rows = sqlx::query(
+                "SELECT id, occurred_at, crime, victims, lat, lon, areas FROM occurrences
+                 WHERE id > $1 AND lat IS NOT NULL AND lon >= $2 AND lat >= $3 AND lon <= $4 AND lat <= $5
+                 ORDER BY id LIMIT $6",
+            )
+            .bind(after)
+            .bind(bbox[0])
+            .bind(bbox[1])
+            .bind(bbox[2])
+            .bind(bbox[3])
+            .bind(limit)
+            .fetch_all(c)
+            .await?;
+            rows.iter()
+                .map(|r| -> Result<Located> {
+                    Ok(Located {
+                        id: r.try_get("id")?,
+                        day: r.try_get::<NaiveDateTime, _>("occurred_at")?.date(),
+                        crime: r.try_get("crime")?,
+                        victims: r.try_get("victims")?,
+                        lat: r.try_get("lat")?,
+                        lon: r.try_get("lon")?,
+                        areas: r.try_get("areas")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Moves occurrences to new areas (after territories were added or redrawn) and their counts with
+    /// them. `moves` holds (occurrence, its new `|`-joined areas).
+    pub async fn reassign(&mut self, moves: &[(&Located, String)]) -> Result<()> {
+        let mut w = OccurrenceWriter::new(0, false, NaiveDateTime::MIN);
+        for (o, new_areas) in moves {
+            w.tally
+                .add(split_areas(&o.areas), &o.crime, o.day, -1, o.victims);
+            w.tally
+                .add(split_areas(new_areas), &o.crime, o.day, 1, o.victims);
+            on_tx!(self, |c| {
+                sqlx::query("UPDATE occurrences SET areas = $1 WHERE id = $2")
+                    .bind(new_areas)
+                    .bind(o.id)
+                    .execute(c)
+                    .await?;
+            });
+        }
+        w.finish(self).await
+    }
+}
+
+/// One recorded reclassification.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangeRecord {
+    /// BO/REDS number.
+    pub source_id: String,
+    /// Import that changed it.
+    pub import_id: i64,
+    /// When (UTC).
+    pub changed_at: NaiveDateTime,
+    /// Which fields changed (`crime`, `occurred_at`, `location`, `areas`, `victims`, `unit_code`).
+    pub changed_fields: String,
+    /// Crime before.
+    pub old_crime: String,
+    /// Crime after.
+    pub new_crime: String,
+    /// Date before.
+    pub old_occurred_at: NaiveDateTime,
+    /// Date after.
+    pub new_occurred_at: NaiveDateTime,
+    /// Areas before.
+    pub old_areas: String,
+    /// Areas after.
+    pub new_areas: String,
+}
+
+/// A cell of the daily aggregate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DailyCount {
+    pub territory_code: String,
+    pub crime: String,
+    pub day: NaiveDate,
+    pub occurrences: i64,
+    pub victims: i64,
+}
+
+impl Db {
+    /// Reclassifications of one occurrence (or of all, newest first, when `source_id` is `None`).
+    pub async fn occurrence_changes(
+        &self,
+        source_id: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<ChangeRecord>> {
+        on_db!(self, |c| {
+            let rows = sqlx::query(
+                "SELECT source_id, import_id, changed_at, changed_fields, old_crime, new_crime,
+                        old_occurred_at, new_occurred_at, old_areas, new_areas
+                 FROM occurrence_changes WHERE ($1 IS NULL OR source_id = $1)
+                 ORDER BY id DESC LIMIT $2",
+            )
+            .bind(source_id)
+            .bind(limit)
+            .fetch_all(c)
+            .await?;
+            rows.iter()
+                .map(|r| -> Result<ChangeRecord> {
+                    Ok(ChangeRecord {
+                        source_id: r.try_get("source_id")?,
+                        import_id: r.try_get("import_id")?,
+                        changed_at: r.try_get("changed_at")?,
+                        changed_fields: r.try_get("changed_fields")?,
+                        old_crime: r.try_get("old_crime")?,
+                        new_crime: r.try_get("new_crime")?,
+                        old_occurred_at: r.try_get("old_occurred_at")?,
+                        new_occurred_at: r.try_get("new_occurred_at")?,
+                        old_areas: r.try_get("old_areas")?,
+                        new_areas: r.try_get("new_areas")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Every non-zero cell of the daily aggregate, ordered (for tests and exports).
+    pub async fn daily_counts(&self) -> Result<Vec<DailyCount>> {
+        on_db!(self, |c| {
+            let rows = sqlx::query(
+                "SELECT territory_code, crime, day, occurrences, victims FROM daily_counts
+                 WHERE occurrences <> 0 OR victims <> 0 ORDER BY territory_code, crime, day",
+            )
+            .fetch_all(c)
+            .await?;
+            rows.iter()
+                .map(|r| -> Result<DailyCount> {
+                    Ok(DailyCount {
+                        territory_code: r.try_get("territory_code")?,
+                        crime: r.try_get("crime")?,
+                        day: r.try_get("day")?,
+                        occurrences: r.try_get("occurrences")?,
+                        victims: r.try_get("victims")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// The daily aggregate recomputed from the stored occurrences (what `daily_counts` must equal).
+    pub async fn daily_counts_recomputed(&self) -> Result<Vec<DailyCount>> {
+        let mut cells: std::collections::BTreeMap<(String, String, NaiveDate), (i64, i64)> =
+            Default::default();
+        on_db!(self, |c| {
+            let rows = sqlx::query("SELECT occurred_at, crime, victims, areas FROM occurrences")
+                .fetch_all(c)
+                .await?;
+            for r in rows {
+                let day = r.try_get::<NaiveDateTime, _>("occurred_at")?.date();
+                let crime: String = r.try_get("crime")?;
+                let victims: i64 = r.try_get("victims")?;
+                let areas: String = r.try_get("areas")?;
+                for a in split_areas(&areas) {
+                    let e = cells
+                        .entry((a.to_string(), crime.clone(), day))
+                        .or_insert((0, 0));
+                    e.0 += 1;
+                    e.1 += victims;
+                }
+            }
+        });
+        Ok(cells
+            .into_iter()
+            .map(|((t, c, d), (n, v))| DailyCount {
+                territory_code: t,
+                crime: c,
+                day: d,
+                occurrences: n,
+                victims: v,
+            })
+            .collect())
+    }
+}
+
+/// Filters of the occurrence explorer.
+#[derive(Debug, Clone, Default)]
+pub struct OccurrenceFilter {
+    /// Catalog crime.
+    pub crime: Option<String>,
+    /// First day (inclusive).
+    pub from: Option<NaiveDate>,
+    /// Last day (inclusive).
+    pub to: Option<NaiveDate>,
+    /// Area the occurrence was assigned to.
+    pub area: Option<String>,
+    /// The requester's scope: only occurrences in one of these areas (`None` = no restriction;
+    /// an empty list shows nothing).
+    pub allowed_areas: Option<Vec<String>>,
+    /// Only rows with an id below this one (keyset paging, newest first).
+    pub before_id: Option<i64>,
+    /// At most this many rows.
+    pub limit: i64,
+}
+
+/// An occurrence as the explorer lists it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OccurrenceRow {
+    /// Row id (paging key).
+    pub id: i64,
+    /// BO/REDS number.
+    pub source_id: String,
+    /// Date and time of the fact (local).
+    pub occurred_at: NaiveDateTime,
+    /// Catalog crime.
+    pub crime: String,
+    /// Source crime code, when the crime map translated it.
+    pub source_crime: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    /// Territory code given in the file.
+    pub territory_code: Option<String>,
+    pub victims: i64,
+    /// Registering unit.
+    pub unit_code: Option<String>,
+    /// Assigned areas, `|`-separated.
+    pub areas: String,
+    /// Synthetic (demo).
+    pub synthetic: bool,
+}
+
+impl Db {
+    /// Occurrences matching `f`, newest import first (by id: keyset paging stays fast on millions of
+    /// rows without an extra index that every import would have to maintain).
+    pub async fn occurrences_page(&self, f: &OccurrenceFilter) -> Result<Vec<OccurrenceRow>> {
+        // Bounds as date-times: the last day runs to its end.
+        let from = f.from.map(|d| d.and_time(chrono::NaiveTime::MIN));
+        let to =
+            f.to.and_then(|d| d.succ_opt())
+                .map(|d| d.and_time(chrono::NaiveTime::MIN));
+        let area = f.area.as_ref().map(|a| format!("%|{a}|%"));
+        let scope = match &f.allowed_areas {
+            None => String::new(),
+            Some(list) if list.is_empty() => " AND 1 = 0".to_string(),
+            Some(list) => format!(
+                " AND ({})",
+                (0..list.len())
+                    .map(|i| format!("('|' || areas || '|') LIKE {}", pn(7 + i)))
+                    .collect::<Vec<_>>()
+                    .join(" OR ")
+            ),
+        };
+        let sql = format!(
+            "SELECT id, source_id, occurred_at, crime, source_crime, lat, lon, territory_code,
+                    victims, unit_code, areas, synthetic
+             FROM occurrences
+             WHERE (CAST({p1} AS TEXT) IS NULL OR crime = {p1})
+               AND (CAST({p2} AS TIMESTAMP) IS NULL OR occurred_at >= {p2})
+               AND (CAST({p3} AS TIMESTAMP) IS NULL OR occurred_at < {p3})
+               AND (CAST({p4} AS TEXT) IS NULL OR ('|' || areas || '|') LIKE {p4})
+               AND (CAST({p5} AS BIGINT) IS NULL OR id < {p5}){scope}
+             ORDER BY id DESC LIMIT {p6}",
+            p1 = pn(1),
+            p2 = pn(2),
+            p3 = pn(3),
+            p4 = pn(4),
+            p5 = pn(5),
+            p6 = pn(6),
+        );
+        on_db!(self, |c| {
+            let mut q = sqlx::query(AssertSqlSafe(sql))
+                .bind(&f.crime)
+                .bind(from)
+                .bind(to)
+                .bind(&area)
+                .bind(f.before_id)
+                .bind(f.limit);
+            for a in f.allowed_areas.iter().flatten() {
+                q = q.bind(format!("%|{a}|%"));
+            }
+            let rows = q.fetch_all(c).await?;
+            rows.iter()
+                .map(|r| -> Result<OccurrenceRow> {
+                    Ok(OccurrenceRow {
+                        id: r.try_get("id")?,
+                        source_id: r.try_get("source_id")?,
+                        occurred_at: r.try_get("occurred_at")?,
+                        crime: r.try_get("crime")?,
+                        source_crime: r.try_get("source_crime")?,
+                        lat: r.try_get("lat")?,
+                        lon: r.try_get("lon")?,
+                        territory_code: r.try_get("territory_code")?,
+                        victims: r.try_get("victims")?,
+                        unit_code: r.try_get("unit_code")?,
+                        areas: r.try_get("areas")?,
+                        synthetic: r.try_get("synthetic")?,
+                    })
+                })
+                .collect()
+        })
+    }
+}
+
+/// `$n` on both backends here: SQLite reuses a numbered parameter where it appears twice, and these
+/// statements have a handful of them (the quadratic cost of `$n` on SQLite is for thousands).
+fn pn(n: usize) -> String {
+    format!("${n}")
+}
+
+impl Db {
+    /// Areas of a unit's circunscrição in force on `day`.
+    pub async fn unit_areas_on(&self, unit_code: &str, day: NaiveDate) -> Result<Vec<String>> {
+        on_db!(self, |c| {
+            Ok(sqlx::query_scalar(
+                "SELECT a.territory_code FROM unit_areas a JOIN units u ON u.id = a.unit_id
+                 WHERE u.code = $1 AND u.valid_from <= $2 AND (u.valid_to IS NULL OR u.valid_to >= $2)
+                 ORDER BY a.territory_code",
+            )
+            .bind(unit_code)
+            .bind(day)
+            .fetch_all(c)
+            .await?)
+        })
+    }
+}
