@@ -206,7 +206,7 @@ async fn story(db: &Db) {
 }
 
 per_backend! {
-    async fn evaluation_counts_on_both_backends(t) {
+    async fn evaluation_counts_before_and_after(t) {
         story(&t.db).await;
         println!("backend {}: evaluation ok", t.label);
         t.cleanup().await.unwrap();

@@ -70,7 +70,7 @@ async fn import_fixture(db: &atalaia_store::Db) {
 }
 
 per_backend! {
-    async fn evaluation_page_gives_the_cli_numbers_on_both_backends(t) {
+    async fn evaluation_page_gives_the_cli_numbers(t) {
         import_fixture(&t.db).await;
         let config = WebConfig {
             clock: atalaia_web::Clock::fixed(

@@ -4,9 +4,9 @@
 mod access;
 mod browser;
 mod clock;
+mod diagnostics;
 mod evaluation;
 mod flows;
-mod igesp;
 mod ipei;
 mod meetings;
 #[cfg(feature = "oidc")]

@@ -7,7 +7,7 @@ use atalaia_store::per_backend;
 use geo::Contains;
 
 per_backend! {
-    async fn hot_spots_and_municipality_selection_on_both_backends(t) {
+    async fn hot_spots_add_up_and_the_selection_is_recorded(t) {
         let today = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
         atalaia_demo::load_scaled(&t.db, 7872, today, 0.05)
             .await
