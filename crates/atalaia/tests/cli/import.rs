@@ -1,0 +1,163 @@
+//! `atalaia import` and `serve`: exit statuses, the JSON summary, and a server that answers.
+
+use super::*;
+
+use std::io::{Read, Write};
+use std::process::Stdio;
+
+#[test]
+fn import_exit_statuses_and_json_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("t.geojson"),
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"X","name":"X","kind":"aisp"},"geometry":null}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("ok.csv"),
+        "territory_code,year,population\nX,2024,1000\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("bad.csv"),
+        "territory_code,year,population\nX,2025,mil\nX,2026,1100\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("wrong.csv"), "a,b\n1,2\n").unwrap();
+
+    let out = atalaia(dir.path())
+        .args(["import", "territories", "t.geojson"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        dir.path().join("atalaia.db").exists(),
+        "default database is ./atalaia.db"
+    );
+
+    let out = atalaia(dir.path())
+        .args(["--format", "json", "import", "population", "ok.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (
+            v["kind"].as_str(),
+            v["read"].as_u64(),
+            v["inserted"].as_u64(),
+            v["rejected"].as_u64()
+        ),
+        (Some("population"), Some(1), Some(1), Some(0))
+    );
+    assert_eq!(v["rejects_file"], "ok.csv.rejects.csv");
+
+    // Some rows rejected: exit 3, the good one is in.
+    let out = atalaia(dir.path())
+        .args([
+            "--format",
+            "json",
+            "import",
+            "population",
+            "bad.csv",
+            "--rejects",
+            "r.csv",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (v["inserted"].as_u64(), v["rejected"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let rejects = std::fs::read_to_string(dir.path().join("r.csv")).unwrap();
+    assert_eq!(
+        rejects.lines().next(),
+        Some("line,reason,territory_code,year,population")
+    );
+    assert!(
+        rejects.contains("2,coluna `population`: valor `mil` inválido"),
+        "{rejects}"
+    );
+
+    // Wrong kind of file: exit 1 with a one-line message naming file, line and what was expected.
+    let out = atalaia(dir.path())
+        .args(["import", "population", "wrong.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("wrong.csv, linha 1") && err.contains("territory_code"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+
+    // Bad usage: exit 2.
+    let out = atalaia(dir.path())
+        .args(["import", "planetas", "ok.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = atalaia(dir.path()).args(["import"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn serve_answers_health_and_home() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = atalaia(dir.path())
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The server says where it listens once the socket is bound: wait for that line, no sleeping.
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stderr));
+    let ready = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .any(|l| l.contains("Atalaia em http://"));
+    assert!(ready, "the server did not announce its address");
+    let get = |path: &str| -> Option<String> {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        )
+        .ok()?;
+        let mut body = String::new();
+        s.read_to_string(&mut body).ok()?;
+        Some(body)
+    };
+    let health = get("/health");
+    let home = get("/");
+    let login = get("/login");
+    let _ = child.kill();
+    let _ = child.wait();
+    let health = health.expect("server did not answer");
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    assert!(health.contains(r#""status":"ok""#), "{health}");
+    let home = home.unwrap();
+    assert!(home.starts_with("HTTP/1.1 303"), "{home}");
+    assert!(home.contains("location: /login?proximo=/"), "{home}");
+    let login = login.unwrap();
+    assert!(
+        login.starts_with("HTTP/1.1 200")
+            && login.contains("Atalaia")
+            && login.contains("lang=\"pt-BR\""),
+        "{login}"
+    );
+}
