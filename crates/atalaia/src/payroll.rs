@@ -5,10 +5,12 @@
 
 use std::process::ExitCode;
 
+use atalaia_core::cycle::CycleKind;
 use atalaia_core::payroll::{PayLine, PayrollReason};
 use atalaia_core::recap::Level;
 use atalaia_core::{Month, Quarter};
-use atalaia_store::Db;
+use atalaia_store::recap::ComputeError;
+use atalaia_store::{Db, Refusal, StoreError};
 use serde::Serialize;
 
 use crate::OutputFormat;
@@ -63,69 +65,78 @@ fn refused(why: &str) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(1))
 }
 
-/// The lines of a RECAP payroll, or why there are none (pt-BR).
+/// Refused with `why` (pt-BR): the command prints it and exits 1.
+fn no<T>(why: String) -> Result<T, StoreError> {
+    Err(Refusal::Invalid(why).into())
+}
+
+/// The lines of a RECAP payroll; refused (pt-BR) when there are none to give.
 async fn recap_lines(
     db: &Db,
     quarter: Quarter,
     run: Option<i64>,
     today: chrono::NaiveDate,
-) -> anyhow::Result<Result<Vec<PayLine>, String>> {
+) -> Result<Vec<PayLine>, StoreError> {
     let Some(id) = run else {
-        return Ok(db
-            .recap_payroll(quarter, today)
-            .await
-            .map_err(|e| format!("folha do RECAP não calculada: {e}")));
+        return match db.recap_payroll(quarter, today).await {
+            Ok(lines) => Ok(lines),
+            Err(ComputeError::Store(e)) if e.refusal().is_none() => Err(e),
+            Err(e) => no(format!("folha do RECAP não calculada: {e}")),
+        };
     };
-    let Some(saved) = db
-        .saved_run(atalaia_core::cycle::CycleKind::Recap, id)
-        .await?
-    else {
-        return Ok(Err(format!("--run {id}: execução do RECAP não encontrada")));
+    let Some(saved) = db.saved_run(CycleKind::Recap, id).await? else {
+        return no(format!("--run {id}: execução do RECAP não encontrada"));
     };
     if saved.period != quarter.to_string() {
-        return Ok(Err(format!(
+        return no(format!(
             "--run {id}: a execução é do trimestre {}, não de {quarter}",
             saved.period
-        )));
+        ));
     }
     let replay = saved.replay::<atalaia_core::pipeline::Recap>()?;
     if replay.frozen.is_none() {
-        return Ok(Err(format!(
+        return no(format!(
             "--run {id}: execução salva antes de o quadro de servidores ser congelado com ela"
-        )));
+        ));
     }
-    Ok(Ok(replay.payroll().0))
+    Ok(replay.payroll().0)
 }
 
-/// A month's IPEI result for its payroll, or why there is none (pt-BR).
+/// A month's IPEI result for its payroll; refused (pt-BR) when there is none to give.
 async fn ipei_report(
     db: &Db,
     month: Month,
     run: Option<i64>,
     today: chrono::NaiveDate,
-) -> anyhow::Result<Result<atalaia_core::ipei::IpeiReport, String>> {
+) -> Result<atalaia_core::ipei::IpeiReport, StoreError> {
     let Some(id) = run else {
-        return Ok(match db.ipei_compute(month, today).await {
-            Err(e) => Err(format!("folha do IPEI não calculada: {e}")),
+        return match db.ipei_compute(month, today).await {
+            Err(e) if e.refusal().is_none() => Err(e),
+            Err(e) => no(format!("folha do IPEI não calculada: {e}")),
             Ok(c) => match c.not_closed {
-                Some(why) => Err(format!("folha do IPEI não calculada: {why}")),
+                Some(why) => no(format!("folha do IPEI não calculada: {why}")),
                 None => Ok(c.report),
             },
-        });
+        };
     };
-    let Some(saved) = db
-        .saved_run(atalaia_core::cycle::CycleKind::Ipei, id)
-        .await?
-    else {
-        return Ok(Err(format!("--run {id}: execução do IPEI não encontrada")));
+    let Some(saved) = db.saved_run(CycleKind::Ipei, id).await? else {
+        return no(format!("--run {id}: execução do IPEI não encontrada"));
     };
     if saved.period != month.to_string() {
-        return Ok(Err(format!(
+        return no(format!(
             "--run {id}: a execução é do mês {}, não de {month}",
             saved.period
-        )));
+        ));
     }
-    Ok(Ok(saved.replay::<atalaia_core::pipeline::Ipei>()?.report))
+    Ok(saved.replay::<atalaia_core::pipeline::Ipei>()?.report)
+}
+
+/// The refusal to print, or the failure to pass up.
+fn refusal_of(e: StoreError) -> anyhow::Result<String> {
+    match e {
+        StoreError::Refused(why) => Ok(why.to_string()),
+        e => Err(e.into()),
+    }
 }
 
 /// The RECAP payroll of `quarter`: today's (refused before the quarter may pay) or saved run `run`'s.
@@ -136,9 +147,9 @@ pub async fn recap(
     today: chrono::NaiveDate,
     format: OutputFormat,
 ) -> anyhow::Result<ExitCode> {
-    let lines = match recap_lines(db, quarter, run, today).await? {
+    let lines = match recap_lines(db, quarter, run, today).await {
         Ok(lines) => lines,
-        Err(why) => return refused(&why),
+        Err(e) => return refused(&refusal_of(e)?),
     };
     let out: Vec<RecapLine> = lines.iter().map(RecapLine::from).collect();
     match format {
@@ -217,9 +228,9 @@ pub async fn ipei(
     today: chrono::NaiveDate,
     format: OutputFormat,
 ) -> anyhow::Result<ExitCode> {
-    let report = match ipei_report(db, month, run, today).await? {
+    let report = match ipei_report(db, month, run, today).await {
         Ok(report) => report,
-        Err(why) => return refused(&why),
+        Err(e) => return refused(&refusal_of(e)?),
     };
     let lines = atalaia_core::ipei::payroll(&report);
     match format {
