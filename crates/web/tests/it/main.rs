@@ -8,6 +8,7 @@ mod diagnostics;
 mod evaluation;
 mod flows;
 mod ipei;
+mod labels;
 mod meetings;
 #[cfg(feature = "oidc")]
 mod oidc;

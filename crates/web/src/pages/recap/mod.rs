@@ -144,7 +144,10 @@ fn area_rows(c: &Computed, history: &BTreeMap<String, Vec<u64>>) -> Vec<AreaRow>
                 crimes: a
                     .crimes
                     .iter()
-                    .map(|l| (l.crime.clone(), l.baseline_count, l.count))
+                    .map(|l| {
+                        let name = atalaia_reports::format::crime_label(&l.crime);
+                        (name, l.baseline_count, l.count)
+                    })
                     .collect(),
                 baseline_index: br2(a.baseline_index),
                 index: br2(a.index),

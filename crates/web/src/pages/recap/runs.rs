@@ -463,6 +463,22 @@ async fn official_document(
     Ok((replayed, stage, meta, roster, payroll, signatories))
 }
 
+/// The laid-out text of a saved run's official PDF, page by page: what the signed document says, for
+/// checks that the run's page and the document use the same words.
+pub async fn pdf_text(st: &AppState, run_id: i64) -> Result<Vec<String>, AppError> {
+    let (replayed, stage, run, roster, payroll, signatories) =
+        official_document(st, run_id).await?;
+    atalaia_reports::recap_pdf_text(&atalaia_reports::RecapDocument {
+        stage,
+        report: &replayed.report,
+        run,
+        roster,
+        payroll,
+        signatories,
+    })
+    .map_err(|e| AppError::Internal(e.to_string()))
+}
+
 /// `GET /recap/execucoes/{id}/resultado.pdf`: the document the committee signs (no names of operators:
 /// the named payroll goes in the workbook).
 pub async fn run_pdf(
