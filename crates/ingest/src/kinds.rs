@@ -349,7 +349,7 @@ fn seizure(row: &Row<'_>, ctx: &Context) -> Result<SeizureRecord, String> {
             "unidade fora do seu escopo: envie só apreensões das suas unidades",
         ));
     }
-    let mut registrations: Vec<String> = Vec::new();
+    let mut registrations: Vec<Registration> = Vec::new();
     for r in row
         .opt("registrations")
         .unwrap_or("")
@@ -358,15 +358,15 @@ fn seizure(row: &Row<'_>, ctx: &Context) -> Result<SeizureRecord, String> {
         .filter(|r| !r.is_empty())
     {
         let reg = Registration::parse(r).map_err(|e| bad("registrations", r, e))?;
-        registrations.push(reg.as_str().to_string());
+        registrations.push(reg);
     }
     let flagrante = row.parse("flagrante", crate::fields::parse_bool)?;
     let item = row
         .int_opt("item", 1, 10_000)?
         .map(|i| u32::try_from(i).unwrap_or(1));
     Ok(SeizureRecord {
-        unit_code: unit.as_str().to_string(),
-        bo_number: bo.as_str().to_string(),
+        unit_code: unit,
+        bo_number: bo,
         item,
         serial: short_text(row, "serial")?,
         seized_on,

@@ -11,6 +11,7 @@ pub use month::*;
 use crate::territories::Upsert;
 use crate::{Db, Refusal, Result, StoreError, Tx, on_db, on_tx};
 use atalaia_core::Month;
+use atalaia_core::ids::{BoNumber, Registration, UnitCode};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
@@ -18,9 +19,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SeizureRecord {
     /// The unit that claims it.
-    pub unit_code: String,
+    pub unit_code: UnitCode,
     /// BO of the judicial police.
-    pub bo_number: String,
+    pub bo_number: BoNumber,
     /// Position of the weapon in the BO; required without a serial, else found or the next free.
     pub item: Option<u32>,
     /// Serial (empty when none).
@@ -30,7 +31,7 @@ pub struct SeizureRecord {
     /// In flagrante (Art. 10).
     pub flagrante: bool,
     /// The operators the BO names, in order.
-    pub registrations: Vec<String>,
+    pub registrations: Vec<Registration>,
     /// Kind of weapon.
     pub weapon_kind: String,
     pub caliber: String,
@@ -91,16 +92,20 @@ macro_rules! seizure_columns {
 }
 
 fn seizure_of(t: SeizureTuple) -> Result<SeizureRow> {
-    let registrations: Vec<String> = serde_json::from_str(&t.8)
-        .map_err(|e| StoreError::Corrupt(format!("matrículas da apreensão {}: {e}", t.0)))?;
+    let corrupt =
+        |what: &str, e: String| StoreError::Corrupt(format!("{what} da apreensão {}: {e}", t.0));
+    let registrations: Vec<Registration> =
+        serde_json::from_str(&t.8).map_err(|e| corrupt("matrículas", e.to_string()))?;
+    let unit_code = UnitCode::parse(&t.2).map_err(|e| corrupt("unidade", e.to_string()))?;
+    let bo_number = BoNumber::parse(&t.3).map_err(|e| corrupt("BO", e.to_string()))?;
     let item = u32::try_from(t.4).unwrap_or(0);
     Ok(SeizureRow {
         id: t.0,
         month: t.1,
         item,
         record: SeizureRecord {
-            unit_code: t.2,
-            bo_number: t.3,
+            unit_code,
+            bo_number,
             item: Some(item),
             serial: t.5,
             seized_on: t.6,
@@ -122,7 +127,7 @@ fn revision_view(r: &SeizureRecord, item: u32) -> RevisionView {
         serial: r.serial.clone(),
         seized_on: r.seized_on,
         flagrante: r.flagrante,
-        registrations: r.registrations.clone(),
+        registrations: r.registrations.iter().map(|r| r.to_string()).collect(),
         weapon_kind: r.weapon_kind.clone(),
         caliber: r.caliber.clone(),
         brand: r.brand.clone(),
@@ -203,7 +208,7 @@ impl Tx {
             Ok(m) => m.to_string(),
             Err(e) => return Refusal::invalid(format!("coluna `seized_on`: {e}")),
         };
-        if self.ipei_delivered(&s.unit_code, &month).await? {
+        if self.ipei_delivered(s.unit_code.as_str(), &month).await? {
             return Refusal::invalid(format!(
                 "a unidade {} já enviou o mês {month}: depois do envio, só um recurso corrige o que foi entregue, e nenhum acrescenta apreensão (Art. 14)",
                 s.unit_code
@@ -222,8 +227,8 @@ impl Tx {
                     sqlx::query_as(
                         "SELECT item, serial FROM seizures WHERE unit_code = $1 AND bo_number = $2 ORDER BY item",
                     )
-                    .bind(&s.unit_code)
-                    .bind(&s.bo_number)
+                    .bind(s.unit_code.as_str())
+                    .bind(s.bo_number.as_str())
                     .fetch_all(c)
                     .await?
                 });
@@ -245,7 +250,7 @@ impl Tx {
         };
         let registrations = serde_json::to_string(&s.registrations).unwrap_or_default();
         match self
-            .seizure_by_key(&s.unit_code, &s.bo_number, item)
+            .seizure_by_key(s.unit_code.as_str(), s.bo_number.as_str(), item)
             .await?
         {
             Some(old) => {
@@ -285,8 +290,8 @@ impl Tx {
                          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) RETURNING id",
                     )
                     .bind(&month)
-                    .bind(&s.unit_code)
-                    .bind(&s.bo_number)
+                    .bind(s.unit_code.as_str())
+                    .bind(s.bo_number.as_str())
                     .bind(i64::from(item))
                     .bind(&s.serial)
                     .bind(s.seized_on)

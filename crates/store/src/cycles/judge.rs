@@ -266,7 +266,7 @@ impl Db {
             }
             Effect::PaySeizure { seizure_id } => match self.seizure(*seizure_id).await? {
                 Some(s) if s.month == record.period.code() => {
-                    other_unit(&s.record.unit_code).map_or(Ok(()), Err)
+                    other_unit(s.record.unit_code.as_str()).map_or(Ok(()), Err)
                 }
                 Some(s) => Err(format!(
                     "a apreensão nº {seizure_id} é do mês {}, não deste ciclo",

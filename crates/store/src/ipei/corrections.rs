@@ -244,12 +244,12 @@ impl Db {
             .filter_map(|a| a.payload.as_deref())
             .filter_map(|p| serde_json::from_str::<DeliveryPayload>(p).ok())
             .any(|p| p.seizures.contains(&seizure_id));
-        if !delivered || old.record.unit_code != unit || old.month != month {
+        if !delivered || old.record.unit_code.as_str() != unit || old.month != month {
             return Refusal::invalid(format!(
                 "a apreensão {seizure_id} não consta do envio da unidade {unit} em {month}: um recurso não acrescenta apreensão (Art. 14)"
             ));
         }
-        if c.record.unit_code != unit || c.record.bo_number != old.record.bo_number {
+        if c.record.unit_code.as_str() != unit || c.record.bo_number != old.record.bo_number {
             return Refusal::invalid(
                 "um recurso corrige os dados de uma apreensão entregue; a unidade e o BO identificam a apreensão e não mudam (Art. 14)",
             );
@@ -271,7 +271,7 @@ impl Db {
             seizure_id,
             unit: unit.to_string(),
             month,
-            bo_number: old.record.bo_number,
+            bo_number: old.record.bo_number.to_string(),
             old_item: old.item,
             before,
             after,
@@ -316,7 +316,7 @@ impl Db {
         let checked = self
             .check_correction(
                 &cycle,
-                &unit,
+                unit.as_str(),
                 &Correction {
                     seizure_id: Some(seizure_id),
                     record: corrected.clone(),

@@ -52,7 +52,7 @@ impl Db {
         let Some(seizure) = self.seizure(seizure_id).await? else {
             return Refusal::invalid(format!("apreensão {seizure_id} inexistente"));
         };
-        let unit = seizure.record.unit_code.clone();
+        let unit = seizure.record.unit_code.to_string();
         let month = seizure.month.clone();
         let mut tx = self.begin().await?;
         if tx.ipei_delivered(&unit, &month).await? {

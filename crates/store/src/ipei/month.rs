@@ -79,9 +79,9 @@ impl Db {
         }
         for r in &rows {
             units
-                .entry(r.record.unit_code.clone())
+                .entry(r.record.unit_code.to_string())
                 .or_insert_with(|| UnitDelivery {
-                    unit: r.record.unit_code.clone(),
+                    unit: r.record.unit_code.to_string(),
                     name: String::new(),
                     submitted_on: None,
                     delivered: Vec::new(),
@@ -95,13 +95,18 @@ impl Db {
             .iter()
             .map(|r| SeizureInput {
                 id: r.id,
-                bo_number: r.record.bo_number.clone(),
+                bo_number: r.record.bo_number.to_string(),
                 item: r.item,
                 serial: r.record.serial.clone(),
-                unit: r.record.unit_code.clone(),
+                unit: r.record.unit_code.to_string(),
                 seized_on: r.record.seized_on,
                 flagrante: r.record.flagrante,
-                registrations: r.record.registrations.clone(),
+                registrations: r
+                    .record
+                    .registrations
+                    .iter()
+                    .map(|g| g.to_string())
+                    .collect(),
                 bo_sha256: r.bo_sha256.clone(),
                 brand: r.record.brand.clone(),
             })

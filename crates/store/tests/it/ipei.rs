@@ -8,13 +8,13 @@ use atalaia_store::territories::Upsert;
 
 fn seizure(unit: &str, bo: &str, serial: &str, day: NaiveDate, regs: &[&str]) -> SeizureRecord {
     SeizureRecord {
-        unit_code: unit.into(),
-        bo_number: bo.into(),
+        unit_code: unit.parse().unwrap(),
+        bo_number: bo.parse().unwrap(),
         item: None,
         serial: serial.into(),
         seized_on: day,
         flagrante: true,
-        registrations: regs.iter().map(|r| r.to_string()).collect(),
+        registrations: regs.iter().map(|r| r.parse().unwrap()).collect(),
         weapon_kind: "revólver".into(),
         caliber: ".38".into(),
         brand: "Taurus".into(),
@@ -65,7 +65,7 @@ async fn story(db: &Db) {
             tx.put_assignment(
                 &AssignmentInput {
                     registration: reg.into(),
-                    unit_code: unit.into(),
+                    unit_code: unit.parse().unwrap(),
                     from: d(2020, 1, 1),
                     to: None,
                     kind: "lotacao".into(),
@@ -444,7 +444,7 @@ async fn story(db: &Db) {
     let mut fixed = s2.record.clone();
     fixed.flagrante = true;
     let mut other_bo = fixed.clone();
-    other_bo.bo_number = "999/2024".into();
+    other_bo.bo_number = "999/2024".parse().unwrap();
     let refused = db
         .propose_correction(id2, appeal, &other_bo, "user:chefe1", dt(2024, 4, 11, 10))
         .await
@@ -466,7 +466,7 @@ async fn story(db: &Db) {
         .acts
         .len();
     let mut forgotten = fixed.clone();
-    forgotten.bo_number = "300/2024".into();
+    forgotten.bo_number = "300/2024".parse().unwrap();
     let refused = db
         .cycle_act(
             c.id,

@@ -223,7 +223,7 @@ async fn a_whole_ipei_month_through_the_pages() {
     assert_eq!(mine.len(), 6);
     let id_of = |bo: &str| {
         mine.iter()
-            .find(|s| s.record.bo_number == bo)
+            .find(|s| s.record.bo_number.as_str() == bo)
             .unwrap_or_else(|| panic!("{bo}"))
             .id
     };

@@ -201,7 +201,7 @@ per_backend! {
         for id in 1..=80 {
             if let Some(s) = t.db.seizure(id).await.unwrap() {
                 copies
-                    .entry(s.record.unit_code.clone())
+                    .entry(s.record.unit_code.to_string())
                     .or_insert((id, s.month));
             }
         }

@@ -524,7 +524,7 @@ pub async fn bo_copy(
         .ok_or_else(|| AppError::NotFound(format!("a apreensão {seizure_id}")))?;
     // The committee and auditors read every unit's copies; a unit head only his units' (a copy of
     // another unit answers like one that does not exist).
-    if !id.reads_whole_runs() && !id.heads_unit(&s.record.unit_code) {
+    if !id.reads_whole_runs() && !id.heads_unit(s.record.unit_code.as_str()) {
         return Err(AppError::NotFound(format!("a apreensão {seizure_id}")));
     }
     let sha = s

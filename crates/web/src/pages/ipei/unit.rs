@@ -18,7 +18,7 @@ use askama::Template;
 use atalaia_core::Month;
 use atalaia_core::cycle::{CycleKind, CyclePeriod, StepKey};
 use atalaia_core::dates::BrDate;
-use atalaia_core::ids::{BoNumber, Registration};
+use atalaia_core::ids::{BoNumber, Registration, UnitCode};
 use atalaia_store::StoreError;
 use atalaia_store::cycles::ActRequest;
 use atalaia_store::ipei::{Correction, ForensicRecord, SeizureRecord, UnitBrief};
@@ -283,10 +283,7 @@ pub(crate) fn seizure_of_form(
     };
     let bo = match (field(f, "bo"), keep) {
         ("", Some(k)) => k.bo_number.clone(),
-        (v, _) => BoNumber::parse(v)
-            .map_err(|e| format!("BO `{v}`: {e}"))?
-            .as_str()
-            .to_string(),
+        (v, _) => BoNumber::parse(v).map_err(|e| format!("BO `{v}`: {e}"))?,
     };
     let seized_on = match (field(f, "data"), keep) {
         ("", Some(k)) => k.seized_on,
@@ -311,12 +308,7 @@ pub(crate) fn seizure_of_form(
         (v, _) => {
             let mut out = Vec::new();
             for r in v.split([';', ',', '|', ' ']).filter(|r| !r.is_empty()) {
-                out.push(
-                    Registration::parse(r)
-                        .map_err(|e| format!("matrícula `{r}`: {e}"))?
-                        .as_str()
-                        .to_string(),
-                );
+                out.push(Registration::parse(r).map_err(|e| format!("matrícula `{r}`: {e}"))?);
             }
             out
         }
@@ -330,8 +322,9 @@ pub(crate) fn seizure_of_form(
                 .ok_or_else(|| format!("item `{v}`: esperado um número de 1 a 10000"))?,
         ),
     };
+    let unit_code = UnitCode::parse(unit).map_err(|e| format!("unidade `{unit}`: {e}"))?;
     Ok(SeizureRecord {
-        unit_code: unit.to_string(),
+        unit_code,
         bo_number: bo,
         item,
         serial: text("serie", keep.map(|k| &k.serial)),
@@ -401,7 +394,7 @@ pub async fn upload_bo(
         .await?
         .ok_or_else(|| AppError::NotFound(format!("a apreensão {seizure_id}")))?;
     // Another unit's seizure answers as one that does not exist (its unit is not named).
-    scoped_unit(&st, &id, month, &s.record.unit_code)
+    scoped_unit(&st, &id, month, s.record.unit_code.as_str())
         .await
         .map_err(|e| match e {
             AppError::NotFound(_) => AppError::NotFound(format!("a apreensão {seizure_id}")),
@@ -651,7 +644,7 @@ pub async fn appeal(
                 .db
                 .seizure(sid)
                 .await?
-                .filter(|s| s.record.unit_code == unit.code)
+                .filter(|s| s.record.unit_code.as_str() == unit.code)
                 .ok_or_else(|| AppError::NotFound(format!("a apreensão {sid} da unidade")))?;
             match seizure_of_form(&f, &unit.code, Some(&old.record), st.config.clock.today()) {
                 Ok(record) => vec![Correction {

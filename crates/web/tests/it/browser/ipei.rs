@@ -262,7 +262,7 @@ async fn a_whole_ipei_month_in_the_browser() {
             .await
             .unwrap()
             .into_iter()
-            .find(|s| s.record.bo_number == "1002/2026")
+            .find(|s| s.record.bo_number.as_str() == "1002/2026")
             .unwrap()
             .id;
     assert_eq!(
