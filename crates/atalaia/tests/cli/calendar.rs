@@ -104,8 +104,9 @@ fn calendar_commands_read_the_year_table_of_decrees() {
     )
     .unwrap();
     drop(conn);
-    let out = atalaia(dir.path())
-        .args([
+    let out = succeeds(
+        dir.path(),
+        &[
             "--format",
             "json",
             "calendar",
@@ -118,14 +119,7 @@ fn calendar_commands_read_the_year_table_of_decrees() {
             "2024-03",
             "--nth",
             "5",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["date"], "2024-03-08");

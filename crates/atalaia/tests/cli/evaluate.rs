@@ -34,16 +34,7 @@ fn evaluate_gives_the_hand_worked_example() {
         ("territories", "territorios.geojson"),
         ("occurrences", "ocorrencias.csv"),
     ] {
-        let out = atalaia(dir.path())
-            .args(["import", kind, file])
-            .output()
-            .unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        succeeds(dir.path(), &["import", kind, file]);
     }
     let evaluate = |args: &[&str], format: &str| {
         let mut all = vec!["--format", format, "evaluate"];

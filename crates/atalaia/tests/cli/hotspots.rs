@@ -138,29 +138,14 @@ fn hotspots_area_from_the_database_matches_esda() {
     }
     std::fs::write(dir.path().join("o.csv"), occ).unwrap();
     for (kind, file) in [("territories", "t.geojson"), ("occurrences", "o.csv")] {
-        let out = atalaia(dir.path())
-            .args(["import", kind, file])
-            .output()
-            .unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        succeeds(dir.path(), &["import", kind, file]);
     }
-    let out = atalaia(dir.path())
-        .args([
+    let out = succeeds(
+        dir.path(),
+        &[
             "--format", "json", "hotspots", "area", "--area", "GRADE", "--from", "2026-01", "--to",
             "2026-01", "--cell", "100",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["points_in"], n);

@@ -25,16 +25,7 @@ fn import_exit_statuses_and_json_summary() {
     .unwrap();
     std::fs::write(dir.path().join("wrong.csv"), "a,b\n1,2\n").unwrap();
 
-    let out = atalaia(dir.path())
-        .args(["import", "territories", "t.geojson"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeds(dir.path(), &["import", "territories", "t.geojson"]);
     assert!(
         dir.path().join("atalaia.db").exists(),
         "default database is ./atalaia.db"

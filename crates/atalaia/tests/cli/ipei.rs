@@ -49,16 +49,7 @@ fn ipei_imports_and_the_month_result() {
         ("assignments", "assignments.csv"),
         ("forensic-reports", "laudos.csv"),
     ] {
-        let out = atalaia(dir.path())
-            .args(["import", kind, file])
-            .output()
-            .unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{kind}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        succeeds(dir.path(), &["import", kind, file]);
     }
     let out = atalaia(dir.path())
         .args(["--format", "json", "import", "seizures", "seizures.csv"])
@@ -92,17 +83,11 @@ fn ipei_imports_and_the_month_result() {
     );
 
     let result = |as_of: &str| -> serde_json::Value {
-        let out = atalaia(dir.path())
-            .args([
+        let out = succeeds(
+            dir.path(),
+            &[
                 "--format", "json", "ipei", "result", "--month", "2024-03", "--as-of", as_of,
-            ])
-            .output()
-            .unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+            ],
         );
         serde_json::from_slice(&out.stdout).unwrap()
     };
@@ -160,15 +145,9 @@ fn ipei_imports_and_the_month_result() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     // Its named payroll: nobody paid, said as contracts.md §3 writes it.
-    let out = atalaia(dir.path())
-        .args(["--format", "json", "ipei", "payroll", "--month", "2024-03"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeeds(
+        dir.path(),
+        &["--format", "json", "ipei", "payroll", "--month", "2024-03"],
     );
     assert_eq!(
         serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap(),

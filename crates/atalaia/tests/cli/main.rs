@@ -11,6 +11,18 @@ mod recap;
 
 use std::process::Command;
 
+/// Runs `atalaia ARGS` in `dir`; the test fails with the command's stderr unless it exits 0.
+fn succeeds(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let out = atalaia(dir).args(args).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "atalaia {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 fn atalaia(dir: &std::path::Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_atalaia"));
     c.current_dir(dir).env_remove("ATALAIA_DATABASE_URL");

@@ -31,16 +31,7 @@ fn recap_compute_gives_the_worked_example() {
         ("population", "p.csv"),
         ("counts", "c.csv"),
     ] {
-        let out = atalaia(dir.path())
-            .args(["import", kind, file])
-            .output()
-            .unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        succeeds(dir.path(), &["import", kind, file]);
     }
     let out = recap_2024q1(dir.path());
     assert_eq!(
@@ -318,16 +309,7 @@ fn recap_payroll_accounts_for_everyone_arts_7_9() {
         ("operators", "o.csv"),
         ("assignments", "a.csv"),
     ] {
-        let out = atalaia(dir.path())
-            .args(["import", kind, file])
-            .output()
-            .unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{kind}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        succeeds(dir.path(), &["import", kind, file]);
     }
     let mut doc = atalaia_core_default();
     doc["payment"] = serde_json::json!({"RECAP1": 1200.0, "RECAP2": 600.5});

@@ -647,23 +647,7 @@ fn urlencode(s: &str) -> String {
 async fn recap_documents_are_downloaded_by_who_may() {
     use calamine::Reader;
     let t = TestDb::sqlite().await.unwrap();
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
-    atalaia_demo::load_scaled(&t.db, 7872, today, 0.01)
-        .await
-        .unwrap();
-    let app = App::new(t.db.clone(), test_config()).await;
-    let committee = app.login("comite", "demo-comite-7872").await.unwrap();
-    let csrf = app.csrf(&committee).await;
-    let r = app
-        .post_form(
-            "/recap/execucoes",
-            Some(&committee),
-            &format!("csrf_token={csrf}&trimestre=2026-Q3"),
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
-    let page = r.location.unwrap();
-    let run_id: i64 = page.rsplit('/').next().unwrap().parse().unwrap();
+    let (app, committee, page, run_id) = demo_with_a_recap_run(&t.db, test_config()).await;
 
     // The run page names who ran it as people know them.
     let html = app.get(&page, Some(&committee)).await;

@@ -46,24 +46,8 @@ fn squash(s: &str) -> String {
 #[tokio::test]
 async fn a_runs_page_and_its_pdf_use_the_same_words() {
     let t = TestDb::sqlite().await.unwrap();
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
-    atalaia_demo::load_scaled(&t.db, 7872, today, 0.01)
-        .await
-        .unwrap();
     let config = test_config();
-    let app = App::new(t.db.clone(), config.clone()).await;
-    let committee = app.login("comite", "demo-comite-7872").await.unwrap();
-    let csrf = app.csrf(&committee).await;
-    let r = app
-        .post_form(
-            "/recap/execucoes",
-            Some(&committee),
-            &format!("csrf_token={csrf}&trimestre=2026-Q3"),
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
-    let page_path = r.location.unwrap();
-    let run_id: i64 = page_path.rsplit('/').next().unwrap().parse().unwrap();
+    let (app, committee, page_path, run_id) = demo_with_a_recap_run(&t.db, config.clone()).await;
     let html = app.get(&page_path, Some(&committee)).await.body;
     let page = words_of_html(&html);
     let st = atalaia_web::AppState::new(t.db.clone(), config);

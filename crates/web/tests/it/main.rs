@@ -191,3 +191,29 @@ pub(crate) fn cookie_pair(set_cookies: &[String], name: &str) -> String {
         .map(|c| c.split(';').next().unwrap().to_string())
         .unwrap_or_else(|| panic!("no cookie {name} in {set_cookies:?}"))
 }
+
+/// The demo (1 % scale, on 2026-11-20) with the committee's saved run of 2026-Q3: the app, the
+/// committee's cookie, the run's page and its number.
+pub(crate) async fn demo_with_a_recap_run(
+    db: &Db,
+    config: WebConfig,
+) -> (App, String, String, i64) {
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    atalaia_demo::load_scaled(db, 7872, today, 0.01)
+        .await
+        .unwrap();
+    let app = App::new(db.clone(), config).await;
+    let committee = app.login("comite", "demo-comite-7872").await.unwrap();
+    let csrf = app.csrf(&committee).await;
+    let r = app
+        .post_form(
+            "/recap/execucoes",
+            Some(&committee),
+            &format!("csrf_token={csrf}&trimestre=2026-Q3"),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = r.location.unwrap();
+    let run_id: i64 = page.rsplit('/').next().unwrap().parse().unwrap();
+    (app, committee, page, run_id)
+}
