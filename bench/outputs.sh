@@ -20,9 +20,10 @@ if [ "${1:-}" = "--compare" ]; then
   git worktree add -q --detach "$work/tree" "$rev"
   trap 'git worktree remove --force "$work/tree"' EXIT
   echo "== building $rev"
-  (cd "$work/tree" && CARGO_TARGET_DIR="$PWD/../../target-outputs-base" cargo build -q --release -p atalaia) 2>/dev/null ||
-    (cd "$work/tree" && CARGO_TARGET_DIR="$work/target" cargo build -q --release -p atalaia)
-  base_bin=$(ls -t "$work/target/release/atalaia" "$work/../target-outputs-base/release/atalaia" 2>/dev/null | head -1)
+  # A target folder of its own, kept between comparisons: only what changed is rebuilt.
+  repo=$PWD
+  (cd "$work/tree" && CARGO_TARGET_DIR="$repo/target/outputs-base" cargo build -q --release -p atalaia)
+  base_bin=target/outputs-base/release/atalaia
   echo "== building the working tree"
   cargo build -q --release -p atalaia
   "$0" "$base_bin" "$work/before" >/dev/null
