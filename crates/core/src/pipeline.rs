@@ -26,6 +26,9 @@ pub trait Program {
     /// roster and the units' amendments).
     type Frozen;
 
+    /// The period the inputs are of: what the run's cycle, documents and closing rule are about.
+    fn period(inputs: &Self::Inputs) -> crate::cycle::CyclePeriod;
+
     /// The pure rule: the result of `inputs` under `config`.
     fn compute(
         config: &ProgramConfig,
@@ -50,6 +53,10 @@ impl Program for Recap {
     type Inputs = crate::recap::RunInputs;
     type Report = crate::recap::Report;
     type Frozen = Option<crate::payroll::RosterSnapshot>;
+
+    fn period(inputs: &Self::Inputs) -> crate::cycle::CyclePeriod {
+        crate::cycle::CyclePeriod::Quarter(inputs.quarter)
+    }
 
     /// The baseline (same quarter of the previous year, or the previous quarter: Art. 5) is read from
     /// the frozen inputs' two quarters, so a replay needs nothing else.
@@ -84,6 +91,10 @@ impl Program for Ipei {
     type Inputs = crate::ipei::MonthInputs;
     type Report = crate::ipei::IpeiReport;
     type Frozen = crate::ipei::MonthStage;
+
+    fn period(inputs: &Self::Inputs) -> crate::cycle::CyclePeriod {
+        crate::cycle::CyclePeriod::Month(inputs.month)
+    }
 
     /// The stage is the cycle's at the time of the run: frozen with it, so a replay recomputes the
     /// whole result, stage included, and the byte check covers it.

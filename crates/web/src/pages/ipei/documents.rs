@@ -23,33 +23,9 @@ async fn official(
     st: &AppState,
     run_id: i64,
 ) -> Result<(IpeiReport, atalaia_reports::Stage, atalaia_reports::RunMeta), AppError> {
-    let run = st
-        .db
-        .saved_run(CycleKind::Ipei, run_id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("a execução do IPEI {run_id}")))?;
-    let replayed = run.replay::<atalaia_core::pipeline::Ipei>()?;
-    if !replayed.reproduces {
-        return Err(AppError::Internal(format!(
-            "a execução do IPEI {run_id} não se reproduz a partir das entradas congeladas"
-        )));
-    }
-    let month = replayed.inputs.month;
-    let (stage, meta) = crate::pages::program::documents::official_meta(
-        st,
-        CycleKind::Ipei,
-        CyclePeriod::Month(month),
-        month.last_day(),
-        crate::pages::program::documents::SavedRun {
-            id: run_id,
-            config: &run.config,
-            created_by: &run.created_by,
-            created_at: run.created_at,
-            inputs_sha256: &run.inputs_sha256,
-            result_sha256: &run.result_sha256,
-        },
-    )
-    .await?;
+    let (_, replayed, stage, meta) =
+        crate::pages::program::documents::official_run::<atalaia_core::pipeline::Ipei>(st, run_id)
+            .await?;
     Ok((replayed.report, stage, meta))
 }
 

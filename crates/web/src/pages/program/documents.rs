@@ -50,6 +50,53 @@ pub(crate) async fn official_meta(
     Ok((stage, meta))
 }
 
+/// A saved run of program `P` as an official document: its stored record, replayed (refused when the
+/// replay no longer gives its bytes), with its stage (final once its cycle published it as the final
+/// result) and the header every page of the document carries.
+pub(crate) async fn official_run<P: atalaia_core::pipeline::Program>(
+    st: &AppState,
+    run_id: i64,
+) -> Result<
+    (
+        atalaia_store::runs::SavedRun,
+        atalaia_store::runs::Replay<P>,
+        atalaia_reports::Stage,
+        atalaia_reports::RunMeta,
+    ),
+    AppError,
+> {
+    use atalaia_core::closing::Period;
+    let run = st
+        .db
+        .saved_run(P::KIND, run_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("a execução {run_id}")))?;
+    let replayed = run.replay::<P>()?;
+    if !replayed.reproduces {
+        return Err(AppError::Internal(format!(
+            "a execução {run_id} ({}) não se reproduz a partir das entradas congeladas",
+            P::KIND.as_str()
+        )));
+    }
+    let period = P::period(&replayed.inputs);
+    let (stage, meta) = official_meta(
+        st,
+        P::KIND,
+        period,
+        period.last(),
+        SavedRun {
+            id: run_id,
+            config: &run.config,
+            created_by: &run.created_by,
+            created_at: run.created_at,
+            inputs_sha256: &run.inputs_sha256,
+            result_sha256: &run.result_sha256,
+        },
+    )
+    .await?;
+    Ok((run, replayed, stage, meta))
+}
+
 /// The active members of the committee, who sign the program's official documents, by name.
 pub(crate) async fn committee_signatories(
     st: &AppState,

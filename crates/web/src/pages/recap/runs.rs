@@ -2,10 +2,8 @@
 //! changed since the paid run) and its official PDF and XLSX.
 
 use crate::guard::Identity;
-use crate::pages::program::documents::SavedRun;
 use crate::pages::program::documents::actor_name;
 use crate::pages::program::documents::committee_signatories;
-use crate::pages::program::documents::official_meta;
 use crate::pages::program::documents::payroll_workbook;
 use crate::pages::recap::AreaRow;
 use crate::pages::recap::UnitRow;
@@ -392,33 +390,9 @@ async fn official_document(
     ),
     AppError,
 > {
-    let run = st
-        .db
-        .saved_run(CycleKind::Recap, run_id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("a execução {run_id}")))?;
-    let replayed = run.replay::<atalaia_core::pipeline::Recap>()?;
-    if !replayed.reproduces {
-        return Err(AppError::Internal(format!(
-            "a execução {run_id} não se reproduz a partir das entradas congeladas"
-        )));
-    }
-    let quarter = replayed.inputs.quarter;
-    let (stage, meta) = official_meta(
-        st,
-        CycleKind::Recap,
-        CyclePeriod::Quarter(quarter),
-        quarter.last_day(),
-        SavedRun {
-            id: run_id,
-            config: &run.config,
-            created_by: &run.created_by,
-            created_at: run.created_at,
-            inputs_sha256: &run.inputs_sha256,
-            result_sha256: &run.result_sha256,
-        },
-    )
-    .await?;
+    let (_, replayed, stage, meta) =
+        crate::pages::program::documents::official_run::<atalaia_core::pipeline::Recap>(st, run_id)
+            .await?;
     let (lines, summaries) = replayed.payroll();
     let unit_name = |code: &str| {
         replayed
