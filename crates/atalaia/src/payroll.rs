@@ -9,7 +9,6 @@ use atalaia_core::cycle::CycleKind;
 use atalaia_core::payroll::{PayLine, PayrollReason};
 use atalaia_core::recap::Level;
 use atalaia_core::{Month, Quarter};
-use atalaia_store::recap::ComputeError;
 use atalaia_store::{Db, Refusal, StoreError};
 use serde::Serialize;
 
@@ -80,7 +79,7 @@ async fn recap_lines(
     let Some(id) = run else {
         return match db.recap_payroll(quarter, today).await {
             Ok(lines) => Ok(lines),
-            Err(ComputeError::Store(e)) if e.refusal().is_none() => Err(e),
+            Err(e) if e.refusal().is_none() => Err(e),
             Err(e) => no(format!("folha do RECAP não calculada: {e}")),
         };
     };

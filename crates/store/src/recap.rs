@@ -487,10 +487,10 @@ impl Db {
         &self,
         quarter: Quarter,
         today: NaiveDate,
-    ) -> std::result::Result<Vec<atalaia_core::payroll::PayLine>, ComputeError> {
+    ) -> Result<Vec<atalaia_core::payroll::PayLine>> {
         let c = self.compute_quarter(quarter, None, today).await?;
         if let Some(why) = c.not_closed {
-            return Err(StoreError::from(why).into());
+            return Err(why.into());
         }
         let amounts = atalaia_core::payroll::Amounts::from_reais(
             c.config.payment_recap1,
@@ -519,27 +519,6 @@ pub struct Computed {
     pub not_closed: Option<atalaia_core::closing::NotClosed>,
 }
 
-/// Why a quarter cannot be computed (pt-BR).
-#[derive(Debug, thiserror::Error)]
-pub enum ComputeError {
-    /// The stored configuration does not validate.
-    #[error("configuração do programa em vigor desde {since} inválida: {error}")]
-    Config {
-        /// Its first day.
-        since: String,
-        error: atalaia_core::program::ProgramError,
-    },
-    /// No baseline quarter (the first quarter of the calendar's range).
-    #[error("o trimestre {0} não tem base de comparação")]
-    NoBaseline(Quarter),
-    /// A quarter that has not begun.
-    #[error("{0}")]
-    Future(String),
-    /// The database.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
 impl Db {
     /// Computes `quarter` with the configuration in force at its last day (the decree's defaults when
     /// none was saved), optionally with another baseline rule, as it stands on `today`: a quarter not
@@ -549,7 +528,7 @@ impl Db {
         quarter: Quarter,
         baseline: Option<atalaia_core::recap::Baseline>,
         today: NaiveDate,
-    ) -> std::result::Result<Computed, ComputeError> {
+    ) -> Result<Computed> {
         use atalaia_core::closing::{NotClosed, Period};
         use atalaia_core::program::ProgramDocument;
         use atalaia_core::recap::Baseline;
@@ -561,12 +540,14 @@ impl Db {
         };
         let config = ProgramDocument::from_json(&document)
             .and_then(|d| d.validate())
-            .map_err(|error| ComputeError::Config {
-                since: version
+            .map_err(|error| {
+                let since = version
                     .as_ref()
                     .map(|v| v.valid_from.br_date())
-                    .unwrap_or_default(),
-                error,
+                    .unwrap_or_default();
+                Refusal::Invalid(format!(
+                    "configuração do programa em vigor desde {since} inválida: {error}"
+                ))
             })?;
         let mut params = config.recap.clone();
         if let Some(b) = baseline {
@@ -576,10 +557,12 @@ impl Db {
             Baseline::SameQuarterPreviousYear => quarter.same_quarter_previous_year(),
             Baseline::PreviousQuarter => quarter.previous(),
         }
-        .ok_or(ComputeError::NoBaseline(quarter))?;
+        .ok_or_else(|| {
+            Refusal::Invalid(format!("o trimestre {quarter} não tem base de comparação"))
+        })?;
         let not_closed = match quarter.require_closed(config.data_cutoff_days, today) {
             Ok(()) => None,
-            Err(NotClosed::Future(why)) => return Err(ComputeError::Future(why)),
+            Err(future @ NotClosed::Future(_)) => return Err(future.into()),
             Err(partial) => Some(partial),
         };
         let inputs = self.recap_run_inputs(&params, quarter, base).await?;

@@ -265,17 +265,6 @@ pub enum AppError {
     Busy,
 }
 
-/// A quarter that cannot be computed: what the user asked for is at fault (a 400 saying why), unless
-/// the database failed (a logged 500).
-impl From<atalaia_store::recap::ComputeError> for AppError {
-    fn from(e: atalaia_store::recap::ComputeError) -> AppError {
-        match e {
-            atalaia_store::recap::ComputeError::Store(e) => AppError::Store(e),
-            other => AppError::BadRequest(other.to_string()),
-        }
-    }
-}
-
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         match self {
@@ -391,9 +380,10 @@ async fn not_found() -> Response {
 }
 
 #[cfg(test)]
-mod compute_error_tests {
+mod error_tests {
     use super::*;
-    use atalaia_store::recap::ComputeError;
+    use atalaia_core::closing::NotClosed;
+    use atalaia_store::StoreError;
 
     /// A failure's page names the request's code, the same the response header carries and the log
     /// line records, and nothing of the failure itself.
@@ -435,12 +425,14 @@ mod compute_error_tests {
     /// a quarter that cannot be computed is the request's fault.
     #[test]
     fn a_database_failure_is_not_a_bad_request() {
-        let db = ComputeError::Store(atalaia_store::StoreError::Corrupt("x".into()));
+        let db = StoreError::Corrupt("x".into());
         assert_eq!(
             AppError::from(db).into_response().status(),
             StatusCode::INTERNAL_SERVER_ERROR
         );
-        let future = ComputeError::Future("O 1º trimestre de 2027 ainda não começou".into());
+        let future = StoreError::from(NotClosed::Future(
+            "O 1º trimestre de 2027 ainda não começou".into(),
+        ));
         assert_eq!(
             AppError::from(future).into_response().status(),
             StatusCode::BAD_REQUEST
