@@ -373,23 +373,36 @@ fn replay_baseline(inputs: &atalaia_core::recap::RunInputs) -> atalaia_core::rec
     }
 }
 
+/// What the official document of a run says besides its report (which the replay owns).
+struct Official {
+    stage: atalaia_reports::Stage,
+    run: atalaia_reports::RunMeta,
+    roster: Vec<atalaia_reports::RosterSummaryRow>,
+    payroll: Vec<atalaia_reports::PayrollLine>,
+    signatories: Vec<atalaia_reports::Signatory>,
+}
+
+impl Official {
+    /// The document of `report`, the replayed run's.
+    fn document(self, report: &atalaia_core::recap::Report) -> atalaia_reports::RecapDocument<'_> {
+        atalaia_reports::RecapDocument {
+            stage: self.stage,
+            report,
+            run: self.run,
+            roster: self.roster,
+            payroll: self.payroll,
+            signatories: self.signatories,
+        }
+    }
+}
+
 /// The official document of a saved run (goias-cidadao-seguro.md §7): final when the cycle published this
 /// run as the final result, partial otherwise; signed by the committee's members (active users with the
 /// committee role), in the order of their names.
 async fn official_document(
     st: &AppState,
     run_id: i64,
-) -> Result<
-    (
-        atalaia_store::recap::Replay,
-        atalaia_reports::Stage,
-        atalaia_reports::RunMeta,
-        Vec<atalaia_reports::RosterSummaryRow>,
-        Vec<atalaia_reports::PayrollLine>,
-        Vec<atalaia_reports::Signatory>,
-    ),
-    AppError,
-> {
+) -> Result<(atalaia_store::recap::Replay, Official), AppError> {
     let (_, replayed, stage, meta) =
         crate::pages::program::documents::official_run::<atalaia_core::pipeline::Recap>(st, run_id)
             .await?;
@@ -434,23 +447,24 @@ async fn official_document(
         })
         .collect();
     let signatories = committee_signatories(st).await?;
-    Ok((replayed, stage, meta, roster, payroll, signatories))
+    Ok((
+        replayed,
+        Official {
+            stage,
+            run: meta,
+            roster,
+            payroll,
+            signatories,
+        },
+    ))
 }
 
 /// The laid-out text of a saved run's official PDF, page by page: what the signed document says, for
 /// checks that the run's page and the document use the same words.
 pub async fn pdf_text(st: &AppState, run_id: i64) -> Result<Vec<String>, AppError> {
-    let (replayed, stage, run, roster, payroll, signatories) =
-        official_document(st, run_id).await?;
-    atalaia_reports::recap_pdf_text(&atalaia_reports::RecapDocument {
-        stage,
-        report: &replayed.report,
-        run,
-        roster,
-        payroll,
-        signatories,
-    })
-    .map_err(|e| AppError::Internal(e.to_string()))
+    let (replayed, official) = official_document(st, run_id).await?;
+    atalaia_reports::recap_pdf_text(&official.document(&replayed.report))
+        .map_err(|e| AppError::Internal(e.to_string()))
 }
 
 /// `GET /recap/execucoes/{id}/resultado.pdf`: the document the committee signs (no names of operators:
@@ -461,18 +475,10 @@ pub async fn run_pdf(
     Path(run_id): Path<i64>,
 ) -> Result<Response, AppError> {
     crate::pages::require_whole_run(&id, run_id)?;
-    let (replayed, stage, run, roster, payroll, signatories) =
-        official_document(&st, run_id).await?;
+    let (replayed, official) = official_document(&st, run_id).await?;
     let name = format!("recap-{}-execucao-{run_id}.pdf", replayed.report.quarter);
     let bytes = crate::pages::on_blocking_pool("PDF do RECAP", move || {
-        atalaia_reports::recap_pdf(&atalaia_reports::RecapDocument {
-            stage,
-            report: &replayed.report,
-            run,
-            roster,
-            payroll,
-            signatories,
-        })
+        atalaia_reports::recap_pdf(&official.document(&replayed.report))
     })
     .await?;
     Ok(crate::pages::download(bytes, "application/pdf", name))
@@ -486,17 +492,9 @@ pub async fn run_xlsx(
     Path(run_id): Path<i64>,
 ) -> Result<Response, AppError> {
     crate::pages::require_whole_run(&id, run_id)?;
-    let (replayed, stage, run, roster, payroll, signatories) =
-        official_document(&st, run_id).await?;
-    let lines = payroll.len();
-    let doc = atalaia_reports::RecapDocument {
-        stage,
-        report: &replayed.report,
-        run,
-        roster,
-        payroll,
-        signatories,
-    };
+    let (replayed, official) = official_document(&st, run_id).await?;
+    let lines = official.payroll.len();
+    let doc = official.document(&replayed.report);
     let bytes = atalaia_reports::recap_xlsx(&doc).map_err(|e| AppError::Internal(e.to_string()))?;
     let name = format!("recap-{}-execucao-{run_id}.xlsx", replayed.report.quarter);
     let details = serde_json::json!({"lines": lines});
