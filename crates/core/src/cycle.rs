@@ -44,6 +44,14 @@ pub enum CyclePeriod {
 }
 
 impl CyclePeriod {
+    /// Whose cycle runs over this period: RECAP's are quarterly, IPEI's monthly (Anexo Único).
+    pub fn kind(self) -> CycleKind {
+        match self {
+            CyclePeriod::Quarter(_) => CycleKind::Recap,
+            CyclePeriod::Month(_) => CycleKind::Ipei,
+        }
+    }
+
     /// The month whose business days the deadlines count (Anexo Único: the month after the reference
     /// period; for a quarter, the month after its last month — our reading of "the same kind of cycle").
     pub fn counting_month(self) -> Option<Month> {
@@ -199,10 +207,7 @@ pub fn deadlines(
     calendar: &Calendar,
 ) -> Result<Vec<Deadline>, CycleError> {
     let month = period.counting_month().ok_or(CycleError::OutOfRange)?;
-    let kind = match period {
-        CyclePeriod::Quarter(_) => CycleKind::Recap,
-        CyclePeriod::Month(_) => CycleKind::Ipei,
-    };
+    let kind = period.kind();
     StepKey::ALL
         .into_iter()
         .map(|step| {

@@ -416,14 +416,10 @@ pub(crate) async fn open(
     period: CyclePeriod,
     prazos: &BTreeMap<String, String>,
 ) -> Result<(), StoreError> {
-    let kind = match period {
-        CyclePeriod::Quarter(_) => CycleKind::Recap,
-        CyclePeriod::Month(_) => CycleKind::Ipei,
-    };
     let schedule = schedule_of(prazos)?;
     st.db
         .open_cycle(
-            kind,
+            period.kind(),
             period,
             &schedule,
             &who.actor(),
