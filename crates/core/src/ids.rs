@@ -572,6 +572,15 @@ macro_rules! text_id {
             }
         }
 
+        /// For stores that read the value as text (`sqlx(try_from = "String")`).
+        impl TryFrom<String> for $name {
+            type Error = CodeError;
+
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                $name::parse(&s)
+            }
+        }
+
         impl AsRef<str> for $name {
             fn as_ref(&self) -> &str {
                 &self.0

@@ -41,6 +41,14 @@ macro_rules! stored_code {
             }
         }
 
+        /// For stores that read the code as text (`sqlx(try_from = "String")`).
+        impl TryFrom<String> for $ty {
+            type Error = $err;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                s.parse()
+            }
+        }
+
         serde_as_str!($ty, $expecting);
     };
 }

@@ -790,7 +790,7 @@ async fn reassign(tx: &mut Tx, boxes: &[[f64; 4]]) -> Result<u64, ImportError> {
         let moves: Vec<_> = page
             .iter()
             .filter_map(|o| {
-                let new = index.areas_at(o.lon, o.lat, o.day).join("|");
+                let new = index.areas_at(o.lon, o.lat, o.day()).join("|");
                 (new != o.areas).then_some((o, new))
             })
             .collect();

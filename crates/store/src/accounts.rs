@@ -13,7 +13,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 /// An institution as stored.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct InstitutionRecord {
     pub id: i64,
     /// Short code (`PMGO`, `MPGO`, `SEJUSP`…), unique.
@@ -347,23 +347,11 @@ impl Db {
     /// Every institution, by code.
     pub async fn institutions(&self) -> Result<Vec<InstitutionRecord>> {
         on_db!(self, |c| {
-            let rows = sqlx::query(
+            Ok(sqlx::query_as(
                 "SELECT id, code, name, kind, active, synthetic FROM institutions ORDER BY code",
             )
             .fetch_all(c)
-            .await?;
-            rows.iter()
-                .map(|r| -> Result<InstitutionRecord> {
-                    Ok(InstitutionRecord {
-                        id: r.try_get("id")?,
-                        code: r.try_get("code")?,
-                        name: r.try_get("name")?,
-                        kind: r.try_get("kind")?,
-                        active: r.try_get("active")?,
-                        synthetic: r.try_get("synthetic")?,
-                    })
-                })
-                .collect()
+            .await?)
         })
     }
 

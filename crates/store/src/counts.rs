@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use sqlx::Row;
 
 use crate::territories::Upsert;
-use crate::{Db, Result, Tx, on_db, on_tx};
+use crate::{Db, Result, Tx, execute, on_db, on_tx};
 
 /// How a crime is counted (goias-cidadao-seguro.md §2, parameter `count_by`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,36 +39,13 @@ impl Tx {
         match current {
             Some(n) if n == count => Ok(Upsert::Unchanged),
             Some(_) => {
-                on_tx!(self, |c| {
-                    sqlx::query(
-                        "UPDATE monthly_counts SET count = $4, import_id = $5
-                         WHERE territory_code = $1 AND crime = $2 AND month = $3",
-                    )
-                    .bind(territory_code)
-                    .bind(crime)
-                    .bind(month)
-                    .bind(count)
-                    .bind(import_id)
-                    .execute(c)
-                    .await?;
-                });
+                execute!(tx: self, "UPDATE monthly_counts SET count = $4, import_id = $5
+                         WHERE territory_code = $1 AND crime = $2 AND month = $3", territory_code, crime, month, count, import_id);
                 Ok(Upsert::Updated)
             }
             None => {
-                on_tx!(self, |c| {
-                    sqlx::query(
-                        "INSERT INTO monthly_counts (territory_code, crime, month, count, import_id, synthetic)
-                         VALUES ($1, $2, $3, $4, $5, $6)",
-                    )
-                    .bind(territory_code)
-                    .bind(crime)
-                    .bind(month)
-                    .bind(count)
-                    .bind(import_id)
-                    .bind(synthetic)
-                    .execute(c)
-                    .await?;
-                });
+                execute!(tx: self, "INSERT INTO monthly_counts (territory_code, crime, month, count, import_id, synthetic)
+                         VALUES ($1, $2, $3, $4, $5, $6)", territory_code, crime, month, count, import_id, synthetic);
                 Ok(Upsert::Inserted)
             }
         }

@@ -11,7 +11,7 @@ pub use calendar::*;
 pub use payment::*;
 
 use crate::audit::AuditEvent;
-use crate::{Db, Refusal, Result, StoreError, on_db, on_tx};
+use crate::{Db, Refusal, Result, StoreError, execute, on_db, on_tx};
 use atalaia_core::cycle::{self, CycleKind, CyclePeriod, CycleState, Deadline, Schedule, StepKey};
 use atalaia_core::payroll::Amendment;
 use atalaia_core::{IbgeCode, Uf};
@@ -434,13 +434,7 @@ impl Db {
         }
         let mut tx = self.begin().await?;
         // Take the cycle's write lock, then check nobody acted since `record` was read.
-        on_tx!(&mut tx, |c| {
-            sqlx::query("UPDATE cycles SET schedule = schedule WHERE id = $1")
-                .bind(cycle_id)
-                .execute(c)
-                .await?
-                .rows_affected()
-        });
+        execute!(tx: &mut tx, "UPDATE cycles SET schedule = schedule WHERE id = $1", cycle_id);
         let count: i64 = on_tx!(&mut tx, |c| {
             sqlx::query_scalar("SELECT COUNT(*) FROM cycle_acts WHERE cycle_id = $1")
                 .bind(cycle_id)

@@ -13,11 +13,11 @@ pub use actions::*;
 pub use agenda::*;
 
 use crate::audit::AuditEvent;
-use crate::{Db, Result, StoreError, Tx, on_db, on_tx};
+use crate::read::by_parent;
+use crate::{Db, Result, StoreError, Tx, execute, on_db, on_tx};
 use atalaia_core::igesp::{MeetingKind, MeetingStatus, police_side};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
-use sqlx::Row;
 use std::collections::HashMap;
 
 /// Why an Igesp act was refused (pt-BR, naming the value and what was expected). A refused act changes
@@ -117,7 +117,7 @@ fn text<'a>(
 }
 
 /// An institution taking part in a meeting.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct MeetingInstitution {
     pub id: i64,
     /// Code (`MPGO`).
@@ -129,7 +129,7 @@ pub struct MeetingInstitution {
 }
 
 /// A person on a meeting's attendance list.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct Attendee {
     /// Row id.
     pub id: i64,
@@ -139,6 +139,7 @@ pub struct Attendee {
     /// Institution id.
     pub institution_id: i64,
     /// Institution code.
+    #[sqlx(rename = "code")]
     pub institution_code: String,
     /// A user of the platform (for their calendar), if linked.
     pub user_id: Option<i64>,
@@ -146,9 +147,10 @@ pub struct Attendee {
 }
 
 /// A meeting as stored.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct MeetingRecord {
     pub id: i64,
+    #[sqlx(try_from = "String")]
     pub kind: MeetingKind,
     pub title: String,
     /// Municipality (territory code).
@@ -161,6 +163,7 @@ pub struct MeetingRecord {
     pub ends_at: NaiveDateTime,
     pub place: String,
     /// Scheduled, held or cancelled.
+    #[sqlx(try_from = "String")]
     pub status: MeetingStatus,
     /// Minutes (ata), once recorded.
     pub minutes: String,
@@ -170,9 +173,12 @@ pub struct MeetingRecord {
     pub created_by: String,
     /// Synthetic (demo).
     pub synthetic: bool,
+    #[sqlx(skip)]
     pub institutions: Vec<MeetingInstitution>,
+    #[sqlx(skip)]
     pub attendees: Vec<Attendee>,
     /// Institutions responsible for or partners in the actions decided at it.
+    #[sqlx(skip)]
     pub action_institutions: Vec<i64>,
 }
 
@@ -239,16 +245,6 @@ impl Actor<'_> {
             .details(details)
             .ip(self.ip)
     }
-}
-
-fn parse_kind(s: &str) -> Result<MeetingKind> {
-    s.parse()
-        .map_err(|_| StoreError::Corrupt(format!("tipo de reunião `{s}`")))
-}
-
-fn parse_meeting_status(s: &str) -> Result<MeetingStatus> {
-    s.parse()
-        .map_err(|_| StoreError::Corrupt(format!("situação de reunião `{s}`")))
 }
 
 impl Db {
@@ -318,16 +314,8 @@ impl Db {
             .await?
         });
         for inst in &invited {
-            on_tx!(&mut tx, |c| {
-                sqlx::query(
-                    "INSERT INTO meeting_institutions (meeting_id, institution_id, invited, present)
-                     VALUES ($1, $2, TRUE, FALSE)",
-                )
-                .bind(id)
-                .bind(inst)
-                .execute(c)
-                .await?;
-            });
+            execute!(tx: &mut tx, "INSERT INTO meeting_institutions (meeting_id, institution_id, invited, present)
+                     VALUES ($1, $2, TRUE, FALSE)", id, inst);
         }
         for a in &m.attendees {
             insert_attendee(&mut tx, id, a).await?;
@@ -363,7 +351,7 @@ impl Db {
 
     async fn meetings_where(&self, only: Option<i64>) -> Result<Vec<MeetingRecord>> {
         on_db!(self, |c| {
-            let rows = sqlx::query(
+            let rows: Vec<MeetingRecord> = sqlx::query_as(
                 "SELECT id, kind, title, municipality_code, area_code, starts_at, ends_at, place,
                         status, minutes, agenda, created_by, synthetic
                  FROM meetings WHERE (CAST($1 AS BIGINT) IS NULL OR id = $1)
@@ -392,78 +380,35 @@ impl Db {
             .fetch_all(&mut *c.acquire().await?)
             .await?;
             let acts = sqlx::query(
-                "SELECT a.meeting_id, a.responsible_institution_id AS inst FROM actions a
+                "SELECT a.responsible_institution_id AS inst, a.meeting_id FROM actions a
                  WHERE a.meeting_id IS NOT NULL AND (CAST($1 AS BIGINT) IS NULL OR a.meeting_id = $1)
                  UNION
-                 SELECT a.meeting_id, p.institution_id AS inst FROM actions a
+                 SELECT p.institution_id AS inst, a.meeting_id FROM actions a
                  JOIN action_partners p ON p.action_id = a.id
                  WHERE a.meeting_id IS NOT NULL AND (CAST($1 AS BIGINT) IS NULL OR a.meeting_id = $1)",
             )
             .bind(only)
             .fetch_all(&mut *c.acquire().await?)
             .await?;
-            let mut by_inst: HashMap<i64, Vec<MeetingInstitution>> = HashMap::new();
-            for r in &insts {
-                by_inst
-                    .entry(r.try_get("meeting_id")?)
-                    .or_default()
-                    .push(MeetingInstitution {
-                        id: r.try_get("id")?,
-                        code: r.try_get("code")?,
-                        name: r.try_get("name")?,
-                        invited: r.try_get("invited")?,
-                        present: r.try_get("present")?,
-                    });
+            let mut by_inst = by_parent::<_, MeetingInstitution>(&insts, "meeting_id")?;
+            let mut by_person = by_parent::<_, Attendee>(&people, "meeting_id")?;
+            // `(inst,)` reads the first column.
+            let mut by_act = by_parent::<_, (i64,)>(&acts, "meeting_id")?;
+            let mut meetings = rows;
+            for m in &mut meetings {
+                m.institutions = by_inst.remove(&m.id).unwrap_or_default();
+                m.attendees = by_person.remove(&m.id).unwrap_or_default();
+                let mut insts: Vec<i64> = by_act
+                    .remove(&m.id)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(i,)| i)
+                    .collect();
+                insts.sort_unstable();
+                insts.dedup();
+                m.action_institutions = insts;
             }
-            let mut by_person: HashMap<i64, Vec<Attendee>> = HashMap::new();
-            for r in &people {
-                by_person
-                    .entry(r.try_get("meeting_id")?)
-                    .or_default()
-                    .push(Attendee {
-                        id: r.try_get("id")?,
-                        name: r.try_get("name")?,
-                        position: r.try_get("position")?,
-                        institution_id: r.try_get("institution_id")?,
-                        institution_code: r.try_get("code")?,
-                        user_id: r.try_get("user_id")?,
-                        present: r.try_get("present")?,
-                    });
-            }
-            let mut by_act: HashMap<i64, Vec<i64>> = HashMap::new();
-            for r in &acts {
-                by_act
-                    .entry(r.try_get("meeting_id")?)
-                    .or_default()
-                    .push(r.try_get("inst")?);
-            }
-            rows.iter()
-                .map(|r| -> Result<MeetingRecord> {
-                    let id: i64 = r.try_get("id")?;
-                    let kind: String = r.try_get("kind")?;
-                    let mut action_institutions = by_act.remove(&id).unwrap_or_default();
-                    action_institutions.sort_unstable();
-                    action_institutions.dedup();
-                    Ok(MeetingRecord {
-                        id,
-                        kind: parse_kind(&kind)?,
-                        title: r.try_get("title")?,
-                        municipality_code: r.try_get("municipality_code")?,
-                        area_code: r.try_get("area_code")?,
-                        starts_at: r.try_get("starts_at")?,
-                        ends_at: r.try_get("ends_at")?,
-                        place: r.try_get("place")?,
-                        status: parse_meeting_status(&r.try_get::<String, _>("status")?)?,
-                        minutes: r.try_get("minutes")?,
-                        agenda: r.try_get("agenda")?,
-                        created_by: r.try_get("created_by")?,
-                        synthetic: r.try_get("synthetic")?,
-                        institutions: by_inst.remove(&id).unwrap_or_default(),
-                        attendees: by_person.remove(&id).unwrap_or_default(),
-                        action_institutions,
-                    })
-                })
-                .collect()
+            Ok(meetings)
         })
     }
 
@@ -538,40 +483,15 @@ impl Db {
         });
         for inst in present_institutions {
             // A present institution that was not invited is added (someone came uninvited).
-            let updated = on_tx!(&mut tx, |c| {
-                sqlx::query(
-                    "UPDATE meeting_institutions SET present = TRUE
-                     WHERE meeting_id = $1 AND institution_id = $2",
-                )
-                .bind(meeting_id)
-                .bind(inst)
-                .execute(c)
-                .await?
-                .rows_affected()
-            });
+            let updated = execute!(tx: &mut tx, "UPDATE meeting_institutions SET present = TRUE
+                     WHERE meeting_id = $1 AND institution_id = $2", meeting_id, inst);
             if updated == 0 {
-                on_tx!(&mut tx, |c| {
-                    sqlx::query(
-                        "INSERT INTO meeting_institutions (meeting_id, institution_id, invited, present)
-                         VALUES ($1, $2, FALSE, TRUE)",
-                    )
-                    .bind(meeting_id)
-                    .bind(inst)
-                    .execute(c)
-                    .await?;
-                });
+                execute!(tx: &mut tx, "INSERT INTO meeting_institutions (meeting_id, institution_id, invited, present)
+                         VALUES ($1, $2, FALSE, TRUE)", meeting_id, inst);
             }
         }
         for person in present_people {
-            on_tx!(&mut tx, |c| {
-                sqlx::query(
-                    "UPDATE meeting_attendees SET present = TRUE WHERE meeting_id = $1 AND id = $2",
-                )
-                .bind(meeting_id)
-                .bind(person)
-                .execute(c)
-                .await?;
-            });
+            execute!(tx: &mut tx, "UPDATE meeting_attendees SET present = TRUE WHERE meeting_id = $1 AND id = $2", meeting_id, person);
         }
         tx.audit(
             &who.event(
@@ -616,16 +536,8 @@ impl Db {
         let mut tx = self.begin().await?;
         let id = insert_attendee(&mut tx, meeting_id, a).await?;
         if !m.institutions.iter().any(|i| i.id == a.institution_id) {
-            on_tx!(&mut tx, |c| {
-                sqlx::query(
-                    "INSERT INTO meeting_institutions (meeting_id, institution_id, invited, present)
-                     VALUES ($1, $2, TRUE, FALSE)",
-                )
-                .bind(meeting_id)
-                .bind(a.institution_id)
-                .execute(c)
-                .await?;
-            });
+            execute!(tx: &mut tx, "INSERT INTO meeting_institutions (meeting_id, institution_id, invited, present)
+                     VALUES ($1, $2, TRUE, FALSE)", meeting_id, a.institution_id);
         }
         tx.audit(
             &who.event(
@@ -650,17 +562,8 @@ impl Db {
     ) -> Result<(), IgespError> {
         let reason = text("motivo", reason, TITLE_MAX * 5, true)?;
         let mut tx = self.begin().await?;
-        let n = on_tx!(&mut tx, |c| {
-            sqlx::query(
-                "UPDATE meetings SET status = 'cancelled', updated_at = $2
-                 WHERE id = $1 AND status = 'scheduled'",
-            )
-            .bind(meeting_id)
-            .bind(now)
-            .execute(c)
-            .await?
-            .rows_affected()
-        });
+        let n = execute!(tx: &mut tx, "UPDATE meetings SET status = 'cancelled', updated_at = $2
+                 WHERE id = $1 AND status = 'scheduled'", meeting_id, now);
         if n == 0 {
             return Err(IgespError::NoMeeting(meeting_id));
         }

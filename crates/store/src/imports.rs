@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::{Db, Result, Tx, on_db, on_tx};
+use crate::{Db, Result, Tx, execute, on_db, on_tx};
 
 /// What an import run is about, recorded before any row is written.
 #[derive(Debug, Clone)]
@@ -82,13 +82,7 @@ impl Tx {
 
     /// Records the SHA-256 of the imported file (computed while the file was read).
     pub async fn set_import_hash(&mut self, id: i64, sha256: &str) -> Result<()> {
-        on_tx!(self, |c| {
-            sqlx::query("UPDATE imports SET file_sha256 = $1 WHERE id = $2")
-                .bind(sha256)
-                .bind(id)
-                .execute(c)
-                .await?;
-        });
+        execute!(tx: self, "UPDATE imports SET file_sha256 = $1 WHERE id = $2", sha256, id);
         Ok(())
     }
 
@@ -99,22 +93,8 @@ impl Tx {
         counts: &ImportCounts,
         finished_at: NaiveDateTime,
     ) -> Result<()> {
-        on_tx!(self, |c| {
-            sqlx::query(
-                "UPDATE imports SET finished_at = $1, read_rows = $2, inserted = $3, updated = $4,
-                        unchanged = $5, rejected = $6, unassigned = $7 WHERE id = $8",
-            )
-            .bind(finished_at)
-            .bind(counts.read as i64)
-            .bind(counts.inserted as i64)
-            .bind(counts.updated as i64)
-            .bind(counts.unchanged as i64)
-            .bind(counts.rejected as i64)
-            .bind(counts.unassigned as i64)
-            .bind(id)
-            .execute(c)
-            .await?;
-        });
+        execute!(tx: self, "UPDATE imports SET finished_at = $1, read_rows = $2, inserted = $3, updated = $4,
+                        unchanged = $5, rejected = $6, unassigned = $7 WHERE id = $8", finished_at, counts.read as i64, counts.inserted as i64, counts.updated as i64, counts.unchanged as i64, counts.rejected as i64, counts.unassigned as i64, id);
         Ok(())
     }
 }

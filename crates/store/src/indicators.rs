@@ -3,19 +3,19 @@
 
 use chrono::NaiveDate;
 use serde::Serialize;
-use sqlx::Row;
 
 use crate::territories::TerritoryVersion;
 use crate::{Db, Result, on_db};
 
 /// Occurrences of one area in one month, all crimes or one group.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct MonthlyTotal {
     pub territory_code: String,
     /// `YYYY-MM`.
     pub month: String,
     pub crime: String,
     /// Occurrences (counts imported as monthly totals included).
+    #[sqlx(rename = "n")]
     pub occurrences: i64,
 }
 
@@ -41,7 +41,7 @@ impl Db {
         to: NaiveDate,
     ) -> Result<Vec<MonthlyTotal>> {
         on_db!(self, |c| {
-            let rows = sqlx::query(
+            Ok(sqlx::query_as(
                 "SELECT territory_code, month, crime, CAST(SUM(n) AS BIGINT) AS n FROM (
                      SELECT territory_code, substr(CAST(day AS TEXT), 1, 7) AS month, crime, occurrences AS n
                      FROM daily_counts WHERE day >= $1 AND day < $2
@@ -52,18 +52,7 @@ impl Db {
             )
             .bind(from)
             .bind(to)
-            .fetch_all(c)
-            .await?;
-            rows.iter()
-                .map(|r| -> Result<MonthlyTotal> {
-                    Ok(MonthlyTotal {
-                        territory_code: r.try_get("territory_code")?,
-                        month: r.try_get("month")?,
-                        crime: r.try_get("crime")?,
-                        occurrences: r.try_get("n")?,
-                    })
-                })
-                .collect()
+.fetch_all(c).await?)
         })
     }
 

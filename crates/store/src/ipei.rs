@@ -9,7 +9,7 @@ pub use evidence::*;
 pub use month::*;
 
 use crate::territories::Upsert;
-use crate::{Db, Refusal, Result, StoreError, Tx, on_db, on_tx};
+use crate::{Db, Refusal, Result, StoreError, Tx, execute, on_db, on_tx};
 use atalaia_core::Month;
 use atalaia_core::ids::{BoNumber, Registration, UnitCode};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -259,25 +259,9 @@ impl Tx {
                 if before == after {
                     return Ok((Upsert::Unchanged, old.id));
                 }
-                on_tx!(self, |c| {
-                    sqlx::query(
-                        "UPDATE seizures SET serial = $1, seized_on = $2, month = $3, flagrante = $4,
+                execute!(tx: self, "UPDATE seizures SET serial = $1, seized_on = $2, month = $3, flagrante = $4,
                          registrations = $5, weapon_kind = $6, caliber = $7, brand = $8, import_id = $9
-                         WHERE id = $10",
-                    )
-                    .bind(&s.serial)
-                    .bind(s.seized_on)
-                    .bind(&month)
-                    .bind(s.flagrante)
-                    .bind(&registrations)
-                    .bind(&s.weapon_kind)
-                    .bind(&s.caliber)
-                    .bind(&s.brand)
-                    .bind(import_id)
-                    .bind(old.id)
-                    .execute(c)
-                    .await?;
-                });
+                         WHERE id = $10", &s.serial, s.seized_on, &month, s.flagrante, &registrations, &s.weapon_kind, &s.caliber, &s.brand, import_id, old.id);
                 self.seizure_revision(old.id, &before, &after, None, import_id, actor, now)
                     .await?;
                 Ok((Upsert::Updated, old.id))
@@ -323,33 +307,14 @@ impl Tx {
         actor: &str,
         now: NaiveDateTime,
     ) -> Result<()> {
-        on_tx!(self, |c| {
-            sqlx::query(
-                "INSERT INTO seizure_revisions (seizure_id, before, after, appeal_id, import_id, actor, at)
-                 VALUES ($1,$2,$3,$4,$5,$6,$7)",
-            )
-            .bind(seizure_id)
-            .bind(before.to_string())
-            .bind(after.to_string())
-            .bind(appeal_id)
-            .bind(import_id)
-            .bind(actor)
-            .bind(now)
-            .execute(c)
-            .await?;
-        });
+        execute!(tx: self, "INSERT INTO seizure_revisions (seizure_id, before, after, appeal_id, import_id, actor, at)
+                 VALUES ($1,$2,$3,$4,$5,$6,$7)", seizure_id, before.to_string(), after.to_string(), appeal_id, import_id, actor, now);
         Ok(())
     }
 
     /// Attaches the BO copy (already stored as an evidence file) to a seizure.
     pub async fn attach_bo(&mut self, seizure_id: i64, sha256: &str) -> Result<()> {
-        on_tx!(self, |c| {
-            sqlx::query("UPDATE seizures SET bo_sha256 = $1 WHERE id = $2")
-                .bind(sha256)
-                .bind(seizure_id)
-                .execute(c)
-                .await?;
-        });
+        execute!(tx: self, "UPDATE seizures SET bo_sha256 = $1 WHERE id = $2", sha256, seizure_id);
         Ok(())
     }
 
@@ -364,20 +329,8 @@ impl Tx {
         actor: &str,
         now: NaiveDateTime,
     ) -> Result<()> {
-        on_tx!(self, |c| {
-            sqlx::query(
-                "INSERT INTO evidence_files (sha256, content_type, size_bytes, original_name, uploaded_by, uploaded_at)
-                 VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (sha256) DO NOTHING",
-            )
-            .bind(sha256)
-            .bind(content_type)
-            .bind(size_bytes)
-            .bind(original_name)
-            .bind(actor)
-            .bind(now)
-            .execute(c)
-            .await?;
-        });
+        execute!(tx: self, "INSERT INTO evidence_files (sha256, content_type, size_bytes, original_name, uploaded_by, uploaded_at)
+                 VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (sha256) DO NOTHING", sha256, content_type, size_bytes, original_name, actor, now);
         Ok(())
     }
 
@@ -402,33 +355,12 @@ impl Tx {
         match current {
             Some((_, on)) if on == f.signed_on => Ok(Upsert::Unchanged),
             Some((id, _)) => {
-                on_tx!(self, |c| {
-                    sqlx::query(
-                        "UPDATE forensic_reports SET signed_on = $1, import_id = $2 WHERE id = $3",
-                    )
-                    .bind(f.signed_on)
-                    .bind(import_id)
-                    .bind(id)
-                    .execute(c)
-                    .await?;
-                });
+                execute!(tx: self, "UPDATE forensic_reports SET signed_on = $1, import_id = $2 WHERE id = $3", f.signed_on, import_id, id);
                 Ok(Upsert::Updated)
             }
             None => {
-                on_tx!(self, |c| {
-                    sqlx::query(
-                        "INSERT INTO forensic_reports (bo_number, serial, expert_registration, signed_on, synthetic, import_id)
-                         VALUES ($1,$2,$3,$4,$5,$6)",
-                    )
-                    .bind(&f.bo_number)
-                    .bind(&f.serial)
-                    .bind(&f.expert_registration)
-                    .bind(f.signed_on)
-                    .bind(synthetic)
-                    .bind(import_id)
-                    .execute(c)
-                    .await?;
-                });
+                execute!(tx: self, "INSERT INTO forensic_reports (bo_number, serial, expert_registration, signed_on, synthetic, import_id)
+                         VALUES ($1,$2,$3,$4,$5,$6)", &f.bo_number, &f.serial, &f.expert_registration, f.signed_on, synthetic, import_id);
                 Ok(Upsert::Inserted)
             }
         }

@@ -32,6 +32,7 @@ pub mod imports;
 pub mod indicators;
 pub mod ipei;
 pub mod occurrences;
+mod read;
 pub mod recap;
 pub mod reference;
 mod refusal;
@@ -76,6 +77,18 @@ macro_rules! on_tx {
     };
 }
 pub(crate) use on_tx;
+
+/// Runs one statement with its parameters on a [`Tx`] (`tx: …`) or a [`Db`] (`db: …`) and yields the
+/// number of rows it affected.
+macro_rules! execute {
+    (tx: $x:expr, $sql:expr $(, $arg:expr)* $(,)?) => {
+        $crate::on_tx!($x, |c| sqlx::query($sql)$(.bind($arg))*.execute(c).await?.rows_affected())
+    };
+    (db: $x:expr, $sql:expr $(, $arg:expr)* $(,)?) => {
+        $crate::on_db!($x, |c| sqlx::query($sql)$(.bind($arg))*.execute(c).await?.rows_affected())
+    };
+}
+pub(crate) use execute;
 
 /// Errors of the store. Messages are Portuguese: they reach users through the CLI and the web.
 #[derive(Debug, thiserror::Error)]
@@ -208,9 +221,7 @@ impl Db {
 
     /// Checks that the database answers (for `/health`).
     pub async fn ping(&self) -> Result<()> {
-        on_db!(self, |c| {
-            sqlx::query("SELECT 1").execute(c).await?;
-        });
+        execute!(db: self, "SELECT 1");
         Ok(())
     }
 

@@ -13,7 +13,7 @@ pub use queries::*;
 use rows::*;
 use sqlite::*;
 
-use crate::{Result, Tx, direct, on_tx};
+use crate::{Result, Tx, direct, execute};
 use chrono::{NaiveDate, NaiveDateTime};
 use rustc_hash::FxHashMap;
 use std::collections::HashMap;
@@ -623,11 +623,7 @@ impl OccurrenceWriter {
     pub async fn finish(mut self, tx: &mut Tx) -> Result<()> {
         self.flush(tx).await?;
         if self.decremented {
-            on_tx!(tx, |c| {
-                sqlx::query("DELETE FROM daily_counts WHERE occurrences = 0 AND victims = 0")
-                    .execute(c)
-                    .await?;
-            });
+            execute!(tx: tx, "DELETE FROM daily_counts WHERE occurrences = 0 AND victims = 0");
         }
         Ok(())
     }

@@ -9,7 +9,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use crate::territories::{Upsert, VersionedOutcome};
-use crate::{Db, Result, Tx, on_db, on_tx};
+use crate::{Db, Result, Tx, execute, on_db, on_tx};
 
 /// A unit version as imported (`units` kind).
 #[derive(Debug, Clone, PartialEq)]
@@ -119,34 +119,13 @@ impl Tx {
         match current {
             Some(p) if p == population => Ok(Upsert::Unchanged),
             Some(_) => {
-                on_tx!(self, |c| {
-                    sqlx::query(
-                        "UPDATE populations SET population = $1, import_id = $2
-                         WHERE territory_code = $3 AND year = $4",
-                    )
-                    .bind(population)
-                    .bind(import_id)
-                    .bind(code)
-                    .bind(i64::from(year))
-                    .execute(c)
-                    .await?;
-                });
+                execute!(tx: self, "UPDATE populations SET population = $1, import_id = $2
+                         WHERE territory_code = $3 AND year = $4", population, import_id, code, i64::from(year));
                 Ok(Upsert::Updated)
             }
             None => {
-                on_tx!(self, |c| {
-                    sqlx::query(
-                        "INSERT INTO populations (territory_code, year, population, synthetic, import_id)
-                         VALUES ($1, $2, $3, $4, $5)",
-                    )
-                    .bind(code)
-                    .bind(i64::from(year))
-                    .bind(population)
-                    .bind(synthetic)
-                    .bind(import_id)
-                    .execute(c)
-                    .await?;
-                });
+                execute!(tx: self, "INSERT INTO populations (territory_code, year, population, synthetic, import_id)
+                         VALUES ($1, $2, $3, $4, $5)", code, i64::from(year), population, synthetic, import_id);
                 Ok(Upsert::Inserted)
             }
         }
@@ -255,13 +234,7 @@ impl Tx {
     }
 
     async fn set_unit_end(&mut self, id: i64, end: Option<NaiveDate>) -> Result<()> {
-        on_tx!(self, |c| {
-            sqlx::query("UPDATE units SET valid_to = $1 WHERE id = $2")
-                .bind(end)
-                .bind(id)
-                .execute(c)
-                .await?;
-        });
+        execute!(tx: self, "UPDATE units SET valid_to = $1 WHERE id = $2", end, id);
         Ok(())
     }
 
@@ -301,36 +274,13 @@ impl Tx {
                 Ok(Upsert::Unchanged)
             }
             Some(_) => {
-                on_tx!(self, |c| {
-                    sqlx::query(
-                        "UPDATE operators SET name = $1, institution = $2, cpf = $3, import_id = $4
-                         WHERE registration = $5",
-                    )
-                    .bind(&o.name)
-                    .bind(&o.institution)
-                    .bind(&o.cpf)
-                    .bind(import_id)
-                    .bind(&o.registration)
-                    .execute(c)
-                    .await?;
-                });
+                execute!(tx: self, "UPDATE operators SET name = $1, institution = $2, cpf = $3, import_id = $4
+                         WHERE registration = $5", &o.name, &o.institution, &o.cpf, import_id, &o.registration);
                 Ok(Upsert::Updated)
             }
             None => {
-                on_tx!(self, |c| {
-                    sqlx::query(
-                        "INSERT INTO operators (registration, name, institution, cpf, synthetic, import_id)
-                         VALUES ($1,$2,$3,$4,$5,$6)",
-                    )
-                    .bind(&o.registration)
-                    .bind(&o.name)
-                    .bind(&o.institution)
-                    .bind(&o.cpf)
-                    .bind(synthetic)
-                    .bind(import_id)
-                    .execute(c)
-                    .await?;
-                });
+                execute!(tx: self, "INSERT INTO operators (registration, name, institution, cpf, synthetic, import_id)
+                         VALUES ($1,$2,$3,$4,$5,$6)", &o.registration, &o.name, &o.institution, &o.cpf, synthetic, import_id);
                 Ok(Upsert::Inserted)
             }
         }
@@ -370,34 +320,12 @@ impl Tx {
         match current {
             Some((_, to)) if to == a.to => Ok(Upsert::Unchanged),
             Some((id, _)) => {
-                on_tx!(self, |c| {
-                    sqlx::query(
-                        "UPDATE assignments SET date_to = $1, import_id = $2 WHERE id = $3",
-                    )
-                    .bind(a.to)
-                    .bind(import_id)
-                    .bind(id)
-                    .execute(c)
-                    .await?;
-                });
+                execute!(tx: self, "UPDATE assignments SET date_to = $1, import_id = $2 WHERE id = $3", a.to, import_id, id);
                 Ok(Upsert::Updated)
             }
             None => {
-                on_tx!(self, |c| {
-                    sqlx::query(
-                        "INSERT INTO assignments (registration, unit_code, date_from, date_to, kind, synthetic, import_id)
-                         VALUES ($1,$2,$3,$4,$5,$6,$7)",
-                    )
-                    .bind(&a.registration)
-                    .bind(&a.unit_code)
-                    .bind(a.from)
-                    .bind(a.to)
-                    .bind(&a.kind)
-                    .bind(synthetic)
-                    .bind(import_id)
-                    .execute(c)
-                    .await?;
-                });
+                execute!(tx: self, "INSERT INTO assignments (registration, unit_code, date_from, date_to, kind, synthetic, import_id)
+                         VALUES ($1,$2,$3,$4,$5,$6,$7)", &a.registration, &a.unit_code, a.from, a.to, &a.kind, synthetic, import_id);
                 Ok(Upsert::Inserted)
             }
         }
@@ -425,31 +353,12 @@ impl Tx {
         match current {
             Some((_, reason)) if reason == a.reason => Ok(Upsert::Unchanged),
             Some((id, _)) => {
-                on_tx!(self, |c| {
-                    sqlx::query("UPDATE absences SET reason = $1, import_id = $2 WHERE id = $3")
-                        .bind(&a.reason)
-                        .bind(import_id)
-                        .bind(id)
-                        .execute(c)
-                        .await?;
-                });
+                execute!(tx: self, "UPDATE absences SET reason = $1, import_id = $2 WHERE id = $3", &a.reason, import_id, id);
                 Ok(Upsert::Updated)
             }
             None => {
-                on_tx!(self, |c| {
-                    sqlx::query(
-                        "INSERT INTO absences (registration, date_from, date_to, reason, synthetic, import_id)
-                         VALUES ($1,$2,$3,$4,$5,$6)",
-                    )
-                    .bind(&a.registration)
-                    .bind(a.from)
-                    .bind(a.to)
-                    .bind(&a.reason)
-                    .bind(synthetic)
-                    .bind(import_id)
-                    .execute(c)
-                    .await?;
-                });
+                execute!(tx: self, "INSERT INTO absences (registration, date_from, date_to, reason, synthetic, import_id)
+                         VALUES ($1,$2,$3,$4,$5,$6)", &a.registration, a.from, a.to, &a.reason, synthetic, import_id);
                 Ok(Upsert::Inserted)
             }
         }
@@ -473,14 +382,7 @@ impl Tx {
             Some(_) => "UPDATE crime_map SET crime = $2, import_id = $3 WHERE source_code = $1",
             None => "INSERT INTO crime_map (source_code, crime, import_id) VALUES ($1, $2, $3)",
         };
-        on_tx!(self, |c| {
-            sqlx::query(sql)
-                .bind(source_code)
-                .bind(crime)
-                .bind(import_id)
-                .execute(c)
-                .await?;
-        });
+        execute!(tx: self, sql, source_code, crime, import_id);
         Ok(if current.is_some() {
             Upsert::Updated
         } else {

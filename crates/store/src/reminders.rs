@@ -11,7 +11,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::accounts::{Scope, UserRecord};
 use crate::cycles::committee_office;
-use crate::{Db, Result, on_db};
+use crate::{Db, Result, execute, on_db};
 
 /// Whether `user` is among a reminder's audience.
 pub fn is_for(user: &UserRecord, audience: &Audience) -> bool {
@@ -106,20 +106,8 @@ impl Db {
         subject: &str,
         now: NaiveDateTime,
     ) -> Result<bool> {
-        let n = on_db!(self, |c| {
-            sqlx::query(
-                "INSERT INTO reminders_sent (user_id, reminder_key, email, subject, sent_at)
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, reminder_key) DO NOTHING",
-            )
-            .bind(user_id)
-            .bind(key)
-            .bind(email)
-            .bind(subject)
-            .bind(now)
-            .execute(c)
-            .await?
-            .rows_affected()
-        });
+        let n = execute!(db: self, "INSERT INTO reminders_sent (user_id, reminder_key, email, subject, sent_at)
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, reminder_key) DO NOTHING", user_id, key, email, subject, now);
         Ok(n > 0)
     }
 
@@ -139,13 +127,7 @@ impl Db {
 
     /// Forgets a reminder recorded for `user` (the e-mail could not be sent after all).
     pub async fn unrecord_reminder(&self, user_id: i64, key: &str) -> Result<()> {
-        on_db!(self, |c| {
-            sqlx::query("DELETE FROM reminders_sent WHERE user_id = $1 AND reminder_key = $2")
-                .bind(user_id)
-                .bind(key)
-                .execute(c)
-                .await?;
-        });
+        execute!(db: self, "DELETE FROM reminders_sent WHERE user_id = $1 AND reminder_key = $2", user_id, key);
         Ok(())
     }
 }

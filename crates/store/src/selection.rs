@@ -45,7 +45,7 @@ pub fn group_of(word: &str) -> CrimeGroup {
 }
 
 /// A recorded decision.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct Decision {
     /// Row id.
     pub id: i64,
@@ -246,28 +246,13 @@ impl Db {
     /// Every recorded decision, newest first.
     pub async fn selection_decisions(&self) -> Result<Vec<Decision>> {
         on_db!(self, |c| {
-            let rows = sqlx::query(
+            Ok(sqlx::query_as(
                 "SELECT id, territory_code, decision, reason, period_end, weights, row_snapshot,
                         decided_by, decided_at
                  FROM selection_decisions ORDER BY id DESC",
             )
             .fetch_all(c)
-            .await?;
-            rows.iter()
-                .map(|r| -> Result<Decision> {
-                    Ok(Decision {
-                        id: r.try_get("id")?,
-                        territory_code: r.try_get("territory_code")?,
-                        decision: r.try_get("decision")?,
-                        reason: r.try_get("reason")?,
-                        period_end: r.try_get("period_end")?,
-                        weights: r.try_get("weights")?,
-                        row_snapshot: r.try_get("row_snapshot")?,
-                        decided_by: r.try_get("decided_by")?,
-                        decided_at: r.try_get("decided_at")?,
-                    })
-                })
-                .collect()
+            .await?)
         })
     }
 }

@@ -12,7 +12,7 @@ use chrono::{Days, NaiveDate};
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::{Db, Result, Tx, on_db, on_tx};
+use crate::{Db, Result, Tx, execute, on_db, on_tx};
 
 /// "Since always": the `valid_from` of a version whose start was not given.
 pub const SINCE_ALWAYS: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
@@ -232,40 +232,14 @@ impl Tx {
             Some(b) => b.map(Some),
             None => [None; 4],
         };
-        on_tx!(self, |c| {
-            sqlx::query(
-                "INSERT INTO territories (code, name, kind, parent_code, ibge, valid_from, valid_to, geometry,
+        execute!(tx: self, "INSERT INTO territories (code, name, kind, parent_code, ibge, valid_from, valid_to, geometry,
                      min_lon, min_lat, max_lon, max_lat, synthetic, import_id)
-                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)",
-            )
-            .bind(&t.code)
-            .bind(&t.name)
-            .bind(&t.kind)
-            .bind(&t.parent_code)
-            .bind(&t.ibge)
-            .bind(t.valid_from)
-            .bind(t.valid_to)
-            .bind(&t.geometry)
-            .bind(min_lon)
-            .bind(min_lat)
-            .bind(max_lon)
-            .bind(max_lat)
-            .bind(synthetic)
-            .bind(import_id)
-            .execute(c)
-            .await?;
-        });
+                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)", &t.code, &t.name, &t.kind, &t.parent_code, &t.ibge, t.valid_from, t.valid_to, &t.geometry, min_lon, min_lat, max_lon, max_lat, synthetic, import_id);
         Ok(Ok(Upsert::Inserted))
     }
 
     async fn set_territory_end(&mut self, id: i64, end: Option<NaiveDate>) -> Result<()> {
-        on_tx!(self, |c| {
-            sqlx::query("UPDATE territories SET valid_to = $1 WHERE id = $2")
-                .bind(end)
-                .bind(id)
-                .execute(c)
-                .await?;
-        });
+        execute!(tx: self, "UPDATE territories SET valid_to = $1 WHERE id = $2", end, id);
         Ok(())
     }
 

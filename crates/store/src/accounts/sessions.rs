@@ -2,7 +2,7 @@
 //! sign-in attempts and their limits, API keys, and the gov.br sign-ins in progress.
 
 use super::*;
-use crate::{Db, Result, on_db, on_tx};
+use crate::{Db, Result, execute, on_db, on_tx};
 use atalaia_core::access::Role;
 use chrono::NaiveDateTime;
 use serde::Serialize;
@@ -72,20 +72,8 @@ impl Db {
         expires_at: NaiveDateTime,
         ip: &str,
     ) -> Result<()> {
-        on_db!(self, |c| {
-            sqlx::query(
-                "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, ip)
-                 VALUES ($1, $2, $3, $4, $4, $5, $6)",
-            )
-            .bind(token_hash)
-            .bind(user_id)
-            .bind(csrf_token)
-            .bind(now)
-            .bind(expires_at)
-            .bind(ip)
-            .execute(c)
-            .await?;
-        });
+        execute!(db: self, "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, ip)
+                 VALUES ($1, $2, $3, $4, $4, $5, $6)", token_hash, user_id, csrf_token, now, expires_at, ip);
         Ok(())
     }
 
@@ -127,27 +115,13 @@ impl Db {
         now: NaiveDateTime,
         expires_at: NaiveDateTime,
     ) -> Result<()> {
-        on_db!(self, |c| {
-            sqlx::query(
-                "UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE token_hash = $3",
-            )
-            .bind(now)
-            .bind(expires_at)
-            .bind(token_hash)
-            .execute(c)
-            .await?;
-        });
+        execute!(db: self, "UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE token_hash = $3", now, expires_at, token_hash);
         Ok(())
     }
 
     /// Ends a session.
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
-        on_db!(self, |c| {
-            sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-                .bind(token_hash)
-                .execute(c)
-                .await?;
-        });
+        execute!(db: self, "DELETE FROM sessions WHERE token_hash = $1", token_hash);
         Ok(())
     }
 
@@ -234,36 +208,20 @@ impl Db {
 
     /// Marks the attempt `id` as a success.
     pub async fn login_attempt_succeeded(&self, id: i64) -> Result<()> {
-        on_db!(self, |c| {
-            sqlx::query("UPDATE login_attempts SET success = TRUE WHERE id = $1")
-                .bind(id)
-                .execute(c)
-                .await?;
-        });
+        execute!(db: self, "UPDATE login_attempts SET success = TRUE WHERE id = $1", id);
         Ok(())
     }
 
     /// Drops the attempt `id` (refused before any password check: a blocked attempt does not extend the
     /// block, and a flood of them does not grow the table).
     pub async fn forget_login_attempt(&self, id: i64) -> Result<()> {
-        on_db!(self, |c| {
-            sqlx::query("DELETE FROM login_attempts WHERE id = $1")
-                .bind(id)
-                .execute(c)
-                .await?;
-        });
+        execute!(db: self, "DELETE FROM login_attempts WHERE id = $1", id);
         Ok(())
     }
 
     /// Drops attempts older than `before` (they no longer count for anything).
     pub async fn prune_login_attempts(&self, before: NaiveDateTime) -> Result<u64> {
-        Ok(on_db!(self, |c| {
-            sqlx::query("DELETE FROM login_attempts WHERE at < $1")
-                .bind(before)
-                .execute(c)
-                .await?
-                .rows_affected()
-        }))
+        Ok(execute!(db: self, "DELETE FROM login_attempts WHERE at < $1", before))
     }
 
     /// Every API key, newest first.
@@ -288,13 +246,7 @@ impl Db {
         {
             return Ok(None);
         }
-        on_db!(self, |c| {
-            sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2")
-                .bind(now)
-                .bind(key.id)
-                .execute(c)
-                .await?;
-        });
+        execute!(db: self, "UPDATE api_keys SET last_used_at = $1 WHERE id = $2", now, key.id);
         Ok(Some(key))
     }
 
@@ -350,18 +302,7 @@ impl Db {
         p: &OidcPending,
         now: NaiveDateTime,
     ) -> Result<()> {
-        on_db!(self, |c| {
-            sqlx::query(
-                "INSERT INTO oidc_pending (state, verifier, nonce, next, created_at) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(state)
-            .bind(&p.verifier)
-            .bind(&p.nonce)
-            .bind(&p.next)
-            .bind(now)
-            .execute(c)
-            .await?;
-        });
+        execute!(db: self, "INSERT INTO oidc_pending (state, verifier, nonce, next, created_at) VALUES ($1, $2, $3, $4, $5)", state, &p.verifier, &p.nonce, &p.next, now);
         Ok(())
     }
 

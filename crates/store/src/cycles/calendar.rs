@@ -2,7 +2,7 @@
 //! closed or opened beyond the rules, added and revoked by administrators with their audit entries.
 
 use crate::audit::AuditEvent;
-use crate::{Db, Result, on_db, on_tx};
+use crate::{Db, Result, execute, on_db, on_tx};
 use atalaia_core::calendar::{Calendar, Decree};
 use atalaia_core::{IbgeCode, Uf};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -142,19 +142,8 @@ impl Db {
         now: NaiveDateTime,
     ) -> Result<bool> {
         let mut tx = self.begin().await?;
-        let changed = on_tx!(&mut tx, |c| {
-            sqlx::query(
-                "UPDATE calendar_decrees SET revoked_by = $2, revoked_at = $3, revoke_reason = $4
-                 WHERE id = $1 AND revoked_at IS NULL",
-            )
-            .bind(id)
-            .bind(actor)
-            .bind(now)
-            .bind(reason)
-            .execute(c)
-            .await?
-            .rows_affected()
-        });
+        let changed = execute!(tx: &mut tx, "UPDATE calendar_decrees SET revoked_by = $2, revoked_at = $3, revoke_reason = $4
+                 WHERE id = $1 AND revoked_at IS NULL", id, actor, now, reason);
         if changed == 0 {
             return Ok(false);
         }

@@ -2,15 +2,15 @@
 //! status history with its text, progress notes with evidence.
 
 use super::*;
-use crate::{Db, Result, StoreError, on_db, on_tx};
+use crate::read::by_parent;
+use crate::{Db, Result, StoreError, execute, on_db, on_tx};
 use atalaia_core::igesp::{ActionStatus, MeetingStatus};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 use sqlx::Row;
-use std::collections::HashMap;
 
 /// An action plan.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct PlanRecord {
     pub id: i64,
     pub municipality_code: String,
@@ -20,7 +20,7 @@ pub struct PlanRecord {
 }
 
 /// A partner institution of an action (or its responsible one).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct InstitutionRef {
     pub id: i64,
     pub code: String,
@@ -147,21 +147,11 @@ impl Db {
     /// Every plan.
     pub async fn plans(&self) -> Result<Vec<PlanRecord>> {
         on_db!(self, |c| {
-            let rows = sqlx::query(
+            Ok(sqlx::query_as(
                 "SELECT id, municipality_code, area_code, title FROM action_plans ORDER BY id",
             )
             .fetch_all(c)
-            .await?;
-            rows.iter()
-                .map(|r| -> Result<PlanRecord> {
-                    Ok(PlanRecord {
-                        id: r.try_get("id")?,
-                        municipality_code: r.try_get("municipality_code")?,
-                        area_code: r.try_get("area_code")?,
-                        title: r.try_get("title")?,
-                    })
-                })
-                .collect()
+            .await?)
         })
     }
 
@@ -286,15 +276,7 @@ impl Db {
             .await?
         });
         for p in &partners {
-            on_tx!(&mut tx, |c| {
-                sqlx::query(
-                    "INSERT INTO action_partners (action_id, institution_id) VALUES ($1, $2)",
-                )
-                .bind(id)
-                .bind(p)
-                .execute(c)
-                .await?;
-            });
+            execute!(tx: &mut tx, "INSERT INTO action_partners (action_id, institution_id) VALUES ($1, $2)", id, p);
         }
         tx.audit(
             &who.event(
@@ -351,17 +333,7 @@ impl Db {
             .bind(only)
             .fetch_all(&mut *c.acquire().await?)
             .await?;
-            let mut by_action: HashMap<i64, Vec<InstitutionRef>> = HashMap::new();
-            for r in &partners {
-                by_action
-                    .entry(r.try_get("action_id")?)
-                    .or_default()
-                    .push(InstitutionRef {
-                        id: r.try_get("id")?,
-                        code: r.try_get("code")?,
-                        name: r.try_get("name")?,
-                    });
-            }
+            let mut by_action = by_parent::<_, InstitutionRef>(&partners, "action_id")?;
             rows.iter()
                 .map(|r| -> Result<ActionRecord> {
                     let id: i64 = r.try_get("id")?;
@@ -493,14 +465,7 @@ impl Db {
             .fetch_one(c)
             .await?
         });
-        on_tx!(&mut tx, |c| {
-            sqlx::query("UPDATE actions SET status = $2, updated_at = $3 WHERE id = $1")
-                .bind(action_id)
-                .bind(change.unwrap_or(action.status).as_str())
-                .bind(now)
-                .execute(c)
-                .await?;
-        });
+        execute!(tx: &mut tx, "UPDATE actions SET status = $2, updated_at = $3 WHERE id = $1", action_id, change.unwrap_or(action.status).as_str(), now);
         tx.audit(
             &who.event(
                 "action.updated",

@@ -3,7 +3,7 @@
 //! revision history a seizure keeps.
 
 use super::*;
-use crate::{Db, Refusal, Result, StoreError, Tx, on_db, on_tx};
+use crate::{Db, Refusal, Result, StoreError, Tx, execute, on_db, on_tx};
 use atalaia_core::Month;
 use atalaia_core::cycle::{CycleKind, CyclePeriod};
 use atalaia_core::dates::BrDate;
@@ -166,31 +166,10 @@ impl Tx {
                 let v: RevisionView = serde_json::from_str(after)
                     .map_err(|e| StoreError::Corrupt(format!("correção {id}: {e}")))?;
                 let registrations = serde_json::to_string(&v.registrations).unwrap_or_default();
-                on_tx!(self, |c| {
-                    sqlx::query(
-                        "UPDATE seizures SET item = $1, serial = $2, seized_on = $3, flagrante = $4,
-                         registrations = $5, weapon_kind = $6, caliber = $7, brand = $8 WHERE id = $9",
-                    )
-                    .bind(i64::from(v.item))
-                    .bind(&v.serial)
-                    .bind(v.seized_on)
-                    .bind(v.flagrante)
-                    .bind(&registrations)
-                    .bind(&v.weapon_kind)
-                    .bind(&v.caliber)
-                    .bind(&v.brand)
-                    .bind(seizure_id)
-                    .execute(c)
-                    .await?;
-                });
+                execute!(tx: self, "UPDATE seizures SET item = $1, serial = $2, seized_on = $3, flagrante = $4,
+                         registrations = $5, weapon_kind = $6, caliber = $7, brand = $8 WHERE id = $9", i64::from(v.item), &v.serial, v.seized_on, v.flagrante, &registrations, &v.weapon_kind, &v.caliber, &v.brand, seizure_id);
             }
-            on_tx!(self, |c| {
-                sqlx::query("UPDATE seizure_revisions SET status = $1 WHERE id = $2")
-                    .bind(if granted { "applied" } else { "refused" })
-                    .bind(id)
-                    .execute(c)
-                    .await?;
-            });
+            execute!(tx: self, "UPDATE seizure_revisions SET status = $1 WHERE id = $2", if granted { "applied" } else { "refused" }, id);
         }
         Ok(rows.len())
     }

@@ -2,24 +2,31 @@
 //! and the occurrences a territory's new version moves.
 
 use super::*;
-use crate::{Db, Result, Tx, on_db, on_tx};
+use crate::{Db, Result, Tx, execute, on_db, on_tx};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 use sqlx::{AssertSqlSafe, Row};
 
 /// An occurrence with coordinates, for re-assigning areas after territories change.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Located {
     /// Row id.
     pub id: i64,
-    /// Date of the fact.
-    pub day: NaiveDate,
+    /// Date and time of the fact.
+    pub occurred_at: NaiveDateTime,
     pub crime: String,
     pub victims: i64,
     pub lat: f64,
     pub lon: f64,
     /// Current areas (`|`-separated).
     pub areas: String,
+}
+
+impl Located {
+    /// The day of the fact.
+    pub fn day(&self) -> NaiveDate {
+        self.occurred_at.date()
+    }
 }
 
 impl Tx {
@@ -32,7 +39,7 @@ impl Tx {
         limit: i64,
     ) -> Result<Vec<Located>> {
         on_tx!(self, |c| {
-            let rows = sqlx::query(
+            Ok(sqlx::query_as(
                 "SELECT id, occurred_at, crime, victims, lat, lon, areas FROM occurrences
                  WHERE id > $1 AND lat IS NOT NULL AND lon >= $2 AND lat >= $3 AND lon <= $4 AND lat <= $5
                  ORDER BY id LIMIT $6",
@@ -43,21 +50,7 @@ impl Tx {
             .bind(bbox[2])
             .bind(bbox[3])
             .bind(limit)
-            .fetch_all(c)
-            .await?;
-            rows.iter()
-                .map(|r| -> Result<Located> {
-                    Ok(Located {
-                        id: r.try_get("id")?,
-                        day: r.try_get::<NaiveDateTime, _>("occurred_at")?.date(),
-                        crime: r.try_get("crime")?,
-                        victims: r.try_get("victims")?,
-                        lat: r.try_get("lat")?,
-                        lon: r.try_get("lon")?,
-                        areas: r.try_get("areas")?,
-                    })
-                })
-                .collect()
+            .fetch_all(c).await?)
         })
     }
 
@@ -66,24 +59,28 @@ impl Tx {
     pub async fn reassign(&mut self, moves: &[(&Located, String)]) -> Result<()> {
         let mut w = OccurrenceWriter::new(0, false, NaiveDateTime::MIN);
         for (o, new_areas) in moves {
-            w.tally
-                .add(split_areas(&o.areas), &o.crime, o.day, -1, o.victims);
-            w.tally
-                .add(split_areas(new_areas), &o.crime, o.day, 1, o.victims);
-            on_tx!(self, |c| {
-                sqlx::query("UPDATE occurrences SET areas = $1 WHERE id = $2")
-                    .bind(new_areas)
-                    .bind(o.id)
-                    .execute(c)
-                    .await?;
-            });
+            w.tally.add(
+                split_areas(&o.areas),
+                &o.crime,
+                o.occurred_at.date(),
+                -1,
+                o.victims,
+            );
+            w.tally.add(
+                split_areas(new_areas),
+                &o.crime,
+                o.occurred_at.date(),
+                1,
+                o.victims,
+            );
+            execute!(tx: self, "UPDATE occurrences SET areas = $1 WHERE id = $2", new_areas, o.id);
         }
         w.finish(self).await
     }
 }
 
 /// One recorded reclassification.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct ChangeRecord {
     /// BO/REDS number.
     pub source_id: String,
@@ -108,7 +105,7 @@ pub struct ChangeRecord {
 }
 
 /// A cell of the daily aggregate.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct DailyCount {
     pub territory_code: String,
     pub crime: String,
@@ -125,7 +122,7 @@ impl Db {
         limit: i64,
     ) -> Result<Vec<ChangeRecord>> {
         on_db!(self, |c| {
-            let rows = sqlx::query(
+            Ok(sqlx::query_as(
                 "SELECT source_id, import_id, changed_at, changed_fields, old_crime, new_crime,
                         old_occurred_at, new_occurred_at, old_areas, new_areas
                  FROM occurrence_changes WHERE ($1 IS NULL OR source_id = $1)
@@ -134,46 +131,19 @@ impl Db {
             .bind(source_id)
             .bind(limit)
             .fetch_all(c)
-            .await?;
-            rows.iter()
-                .map(|r| -> Result<ChangeRecord> {
-                    Ok(ChangeRecord {
-                        source_id: r.try_get("source_id")?,
-                        import_id: r.try_get("import_id")?,
-                        changed_at: r.try_get("changed_at")?,
-                        changed_fields: r.try_get("changed_fields")?,
-                        old_crime: r.try_get("old_crime")?,
-                        new_crime: r.try_get("new_crime")?,
-                        old_occurred_at: r.try_get("old_occurred_at")?,
-                        new_occurred_at: r.try_get("new_occurred_at")?,
-                        old_areas: r.try_get("old_areas")?,
-                        new_areas: r.try_get("new_areas")?,
-                    })
-                })
-                .collect()
+            .await?)
         })
     }
 
     /// Every non-zero cell of the daily aggregate, ordered (for tests and exports).
     pub async fn daily_counts(&self) -> Result<Vec<DailyCount>> {
         on_db!(self, |c| {
-            let rows = sqlx::query(
+            Ok(sqlx::query_as(
                 "SELECT territory_code, crime, day, occurrences, victims FROM daily_counts
                  WHERE occurrences <> 0 OR victims <> 0 ORDER BY territory_code, crime, day",
             )
             .fetch_all(c)
-            .await?;
-            rows.iter()
-                .map(|r| -> Result<DailyCount> {
-                    Ok(DailyCount {
-                        territory_code: r.try_get("territory_code")?,
-                        crime: r.try_get("crime")?,
-                        day: r.try_get("day")?,
-                        occurrences: r.try_get("occurrences")?,
-                        victims: r.try_get("victims")?,
-                    })
-                })
-                .collect()
+            .await?)
         })
     }
 
@@ -233,7 +203,7 @@ pub struct OccurrenceFilter {
 }
 
 /// An occurrence as the explorer lists it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct OccurrenceRow {
     /// Row id (paging key).
     pub id: i64,
@@ -297,7 +267,7 @@ impl Db {
             p6 = pn(6),
         );
         on_db!(self, |c| {
-            let mut q = sqlx::query(AssertSqlSafe(sql))
+            let mut q = sqlx::query_as(AssertSqlSafe(sql))
                 .bind(&f.crime)
                 .bind(from)
                 .bind(to)
@@ -307,25 +277,7 @@ impl Db {
             for a in f.allowed_areas.iter().flatten() {
                 q = q.bind(format!("%|{a}|%"));
             }
-            let rows = q.fetch_all(c).await?;
-            rows.iter()
-                .map(|r| -> Result<OccurrenceRow> {
-                    Ok(OccurrenceRow {
-                        id: r.try_get("id")?,
-                        source_id: r.try_get("source_id")?,
-                        occurred_at: r.try_get("occurred_at")?,
-                        crime: r.try_get("crime")?,
-                        source_crime: r.try_get("source_crime")?,
-                        lat: r.try_get("lat")?,
-                        lon: r.try_get("lon")?,
-                        territory_code: r.try_get("territory_code")?,
-                        victims: r.try_get("victims")?,
-                        unit_code: r.try_get("unit_code")?,
-                        areas: r.try_get("areas")?,
-                        synthetic: r.try_get("synthetic")?,
-                    })
-                })
-                .collect()
+            Ok(q.fetch_all(c).await?)
         })
     }
 }
