@@ -175,9 +175,7 @@ per_backend! {
     async fn every_route_for_every_role(t) {
         // A small demo data set, so that every page renders real rows on both backends.
         let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
-        atalaia_demo::load_scaled(&t.db, 7872, today, 0.02)
-            .await
-            .unwrap();
+        load_demo(&t.db, today, 0.02).await;
         let app = App::new(t.db.clone(), test_config()).await;
         let mut checked = 0;
         for (col, (login, password)) in WHO.iter().enumerate() {

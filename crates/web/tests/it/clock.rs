@@ -11,9 +11,7 @@ use super::*;
 async fn recap_cycle_deadlines_follow_the_application_clock() {
     let t = TestDb::sqlite().await.unwrap();
     let demo_day = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
-    atalaia_demo::load_scaled(&t.db, 7872, demo_day, 0.01)
-        .await
-        .unwrap();
+    load_demo(&t.db, demo_day, 0.01).await;
     let at = |day: u32| {
         chrono::NaiveDate::from_ymd_opt(2026, 10, day)
             .unwrap()

@@ -9,13 +9,7 @@ use geo::Contains;
 per_backend! {
     async fn hot_spots_add_up_and_the_selection_is_recorded(t) {
         let today = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
-        atalaia_demo::load_scaled(&t.db, 7872, today, 0.05)
-            .await
-            .unwrap();
-        let config = WebConfig {
-            clock: atalaia_web::Clock::fixed(today.and_hms_opt(15, 0, 0).unwrap()),
-            ..test_config()
-        };
+        let config = demo_config(&t.db, today, 0.05).await;
         let app = App::new(t.db.clone(), config).await;
         let cookie = app.login("analista", "demo-analista-7872").await.unwrap();
 

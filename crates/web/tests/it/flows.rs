@@ -358,9 +358,7 @@ async fn api_keys_authenticate_machine_clients_until_revoked() {
 async fn occurrence_explorer_scopes_exports_and_logs_views() {
     let t = TestDb::sqlite().await.unwrap();
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
-    atalaia_demo::load_scaled(&t.db, 7872, today, 0.05)
-        .await
-        .unwrap();
+    load_demo(&t.db, today, 0.05).await;
     let app = App::new(t.db.clone(), test_config()).await;
     let all = app
         .db
@@ -450,9 +448,7 @@ async fn occurrence_explorer_scopes_exports_and_logs_views() {
 async fn cpfs_are_masked_except_for_the_committee_and_auditors() {
     let t = TestDb::sqlite().await.unwrap();
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
-    atalaia_demo::load_scaled(&t.db, 7872, today, 0.01)
-        .await
-        .unwrap();
+    load_demo(&t.db, today, 0.01).await;
     let app = App::new(t.db.clone(), test_config()).await;
     let ops = app.db.operators(today, None).await.unwrap();
     let first = ops.iter().find(|o| o.cpf.is_some()).unwrap();
@@ -495,9 +491,7 @@ async fn cpfs_are_masked_except_for_the_committee_and_auditors() {
 async fn recap_acts_are_checked_and_audited() {
     let t = TestDb::sqlite().await.unwrap();
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
-    atalaia_demo::load_scaled(&t.db, 7872, today, 0.01)
-        .await
-        .unwrap();
+    load_demo(&t.db, today, 0.01).await;
     let app = App::new(t.db.clone(), test_config()).await;
     let committee = app.login("comite", "demo-comite-7872").await.unwrap();
     let csrf = app.csrf(&committee).await;

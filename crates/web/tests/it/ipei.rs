@@ -41,9 +41,7 @@ async fn a_whole_ipei_month_through_the_pages() {
     let t = TestDb::sqlite().await.unwrap();
     // The demo data of 1 October (its IPEI seizures are of September: this month starts empty).
     let demo_today = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
-    atalaia_demo::load_scaled(&t.db, 7872, demo_today, 0.01)
-        .await
-        .unwrap();
+    load_demo(&t.db, demo_today, 0.01).await;
     let clock = Clock::fixed(nov(3, 10));
     let config = WebConfig {
         clock: clock.clone(),

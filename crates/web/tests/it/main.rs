@@ -54,6 +54,33 @@ pub(crate) fn test_config() -> WebConfig {
     }
 }
 
+/// Loads the demo data set (seed 7872) at `scale` as it stands on `today`.
+pub(crate) async fn load_demo(db: &Db, today: chrono::NaiveDate, scale: f64) {
+    atalaia_demo::load_scaled(db, 7872, today, scale)
+        .await
+        .unwrap();
+}
+
+/// Loads the demo as on `today` and returns the test configuration with the clock at 15:00 that day.
+pub(crate) async fn demo_config(db: &Db, today: chrono::NaiveDate, scale: f64) -> WebConfig {
+    load_demo(db, today, scale).await;
+    WebConfig {
+        clock: atalaia_web::Clock::fixed(today.and_hms_opt(15, 0, 0).unwrap()),
+        ..test_config()
+    }
+}
+
+/// The id of the institution `code`.
+pub(crate) async fn institution_id(db: &Db, code: &str) -> i64 {
+    db.institutions()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|i| i.code == code)
+        .unwrap_or_else(|| panic!("no institution {code}"))
+        .id
+}
+
 static DIRS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 impl App {

@@ -26,23 +26,9 @@ fn id_from(location: &str) -> i64 {
 }
 
 async fn story(db: &atalaia_store::Db) {
-    atalaia_demo::load_scaled(db, 7872, today(), 0.02)
-        .await
-        .unwrap();
+    load_demo(db, today(), 0.02).await;
     let app = App::new(db.clone(), test_config()).await;
-    let inst = |code: &str| {
-        let code = code.to_string();
-        let db = db.clone();
-        async move {
-            db.institutions()
-                .await
-                .unwrap()
-                .into_iter()
-                .find(|i| i.code == code)
-                .unwrap()
-                .id
-        }
-    };
+    let inst = |code: &'static str| institution_id(db, code);
     let (ssp, pm, mp) = (inst("SSP-GO").await, inst("PMGO").await, inst("MPGO").await);
     let coord = app
         .login("coordenador", "demo-coordenador-7872")

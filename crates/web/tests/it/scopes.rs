@@ -84,28 +84,11 @@ fn first_meeting(html: &str) -> Option<i64> {
 per_backend! {
     async fn every_read_outside_the_requesters_scope_answers_404(t) {
         let today = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
-        atalaia_demo::load_scaled(&t.db, 7872, today, 0.05)
-            .await
-            .unwrap();
-        let config = WebConfig {
-            clock: atalaia_web::Clock::fixed(today.and_hms_opt(15, 0, 0).unwrap()),
-            ..test_config()
-        };
+        let config = demo_config(&t.db, today, 0.05).await;
         let evidence = config.evidence_dir();
         let app = App::new(t.db.clone(), config).await;
         let label = t.label;
-        let institution = |code: &'static str| {
-            let db = t.db.clone();
-            async move {
-                db.institutions()
-                    .await
-                    .unwrap()
-                    .into_iter()
-                    .find(|i| i.code == code)
-                    .unwrap()
-                    .id
-            }
-        };
+        let institution = |code: &'static str| institution_id(&t.db, code);
         // The meeting of Anápolis invites only the CGE: no institution of the requesters below takes part
         // (whose members see what their institution takes part in, wherever it is).
         let (cge, pm) = (institution("CGE-GO").await, institution("PMGO").await);

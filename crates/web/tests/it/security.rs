@@ -9,13 +9,9 @@ use atalaia_store::testing::TestDb;
 async fn demo_app() -> (TestDb, App, AppState) {
     let t = TestDb::sqlite().await.unwrap();
     let today = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
-    atalaia_demo::load_scaled(&t.db, 7872, today, 0.05)
-        .await
-        .unwrap();
     let config = WebConfig {
-        clock: atalaia_web::Clock::fixed(today.and_hms_opt(15, 0, 0).unwrap()),
         analysis_wait: std::time::Duration::from_millis(200),
-        ..test_config()
+        ..demo_config(&t.db, today, 0.05).await
     };
     atalaia_web::demo_users::ensure(&t.db, PasswordCost::TEST)
         .await

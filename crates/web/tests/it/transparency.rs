@@ -53,9 +53,7 @@ fn equations(rows: &[HashMap<String, String>]) -> Vec<(Key, Vec<Key>)> {
 
 async fn story(db: &atalaia_store::Db) {
     let today = (chrono::Utc::now() - chrono::Duration::hours(3)).date_naive();
-    atalaia_demo::load_scaled(db, 7872, today, 0.02)
-        .await
-        .unwrap();
+    load_demo(db, today, 0.02).await;
     let app = App::new(db.clone(), test_config()).await;
     let k: u64 = 5;
     // No sign-in needed.

@@ -10,13 +10,7 @@ use super::*;
 per_backend! {
     async fn arts_5_6_and_anexo_unico_an_unfinished_period_pays_nothing(t) {
         let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
-        atalaia_demo::load_scaled(&t.db, 7872, today, 0.03)
-            .await
-            .unwrap();
-        let config = WebConfig {
-            clock: atalaia_web::Clock::fixed(today.and_hms_opt(15, 0, 0).unwrap()),
-            ..test_config()
-        };
+        let config = demo_config(&t.db, today, 0.03).await;
         let app = App::new(t.db.clone(), config).await;
         let label = t.label;
         let comite = app.login("comite", "demo-comite-7872").await.unwrap();

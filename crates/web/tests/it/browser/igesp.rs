@@ -26,27 +26,10 @@ async fn an_igesp_cycle_from_the_coordinator_to_the_partner() {
     };
     let t = TestDb::sqlite().await.unwrap();
     let today = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
-    atalaia_demo::load_scaled(&t.db, 7872, today, 0.05)
-        .await
-        .unwrap();
-    let config = WebConfig {
-        clock: atalaia_web::Clock::fixed(today.and_hms_opt(15, 0, 0).unwrap()),
-        ..test_config()
-    };
+    let config = demo_config(&t.db, today, 0.05).await;
     let addr = serve(t.db.clone(), config).await;
     let base = format!("http://{addr}");
-    let inst = |code: &'static str| {
-        let db = t.db.clone();
-        async move {
-            db.institutions()
-                .await
-                .unwrap()
-                .into_iter()
-                .find(|i| i.code == code)
-                .unwrap()
-                .id
-        }
-    };
+    let inst = |code: &'static str| institution_id(&t.db, code);
     let (ssp, pm, mp) = (inst("SSP-GO").await, inst("PMGO").await, inst("MPGO").await);
 
     sign_in(&c, &base, "coordenador", "demo-coordenador-7872").await;
