@@ -16,6 +16,7 @@ use tokio::io::AsyncWriteExt;
 
 use super::{Chrome, local_time, render, thousands};
 use crate::guard::Identity;
+use crate::pages::Declined;
 use crate::security::random_token;
 use crate::{AppError, AppState};
 
@@ -185,9 +186,9 @@ pub async fn upload(
                     .await;
                 }
             }
-            Some("arquivo") => match save_upload(field, &dir).await? {
+            Some("arquivo") => match save_upload(field, &dir).await {
                 Ok(path) => saved = Some(path),
-                Err(msg) => return fail(&st, &id, wants_json, msg).await,
+                Err(e) => return fail(&st, &id, wants_json, e.reason()?).await,
             },
             _ => {}
         }
@@ -196,8 +197,7 @@ pub async fn upload(
         let _ = tokio::fs::remove_dir_all(&dir).await;
         return fail(&st, &id, wants_json, "escolha o tipo e o arquivo".into()).await;
     };
-    let outcome = import_saved(&st, &id, kind, &dir, &path, None).await?;
-    match outcome {
+    match import_saved(&st, &id, kind, &dir, &path, None).await {
         Ok(import_id) => {
             let location = format!("/importacoes/{import_id}");
             if wants_json {
@@ -206,14 +206,9 @@ pub async fn upload(
                 Ok(Redirect::to(&location).into_response())
             }
         }
-        Err(msg) => {
-            fail(
-                &st,
-                &id,
-                wants_json,
-                format!("importação não realizada: {msg}"),
-            )
-            .await
+        Err(e) => {
+            let msg = format!("importação não realizada: {}", e.reason()?);
+            fail(&st, &id, wants_json, msg).await
         }
     }
 }
@@ -223,7 +218,7 @@ pub async fn upload(
 pub(crate) async fn save_upload(
     field: axum::extract::multipart::Field<'_>,
     dir: &FsPath,
-) -> Result<Result<PathBuf, String>, AppError> {
+) -> Result<PathBuf, Declined> {
     let name = safe_file_name(field.file_name().unwrap_or("arquivo"));
     tokio::fs::create_dir_all(dir)
         .await
@@ -242,12 +237,12 @@ pub(crate) async fn save_upload(
             Ok(None) => break,
             Err(e) => {
                 let _ = tokio::fs::remove_dir_all(dir).await;
-                return Ok(Err(format!("envio interrompido ou grande demais: {e}")));
+                return Err(format!("envio interrompido ou grande demais: {e}").into());
             }
         }
     }
     let _ = out.flush().await;
-    Ok(Ok(path))
+    Ok(path)
 }
 
 /// Imports a saved upload with the command line's importer (one transaction, rejects file, audit
@@ -260,7 +255,7 @@ pub(crate) async fn import_saved(
     dir: &FsPath,
     path: &FsPath,
     units_allowed: Option<Vec<String>>,
-) -> Result<Result<i64, String>, AppError> {
+) -> Result<i64, Declined> {
     let rejects_tmp = dir.join("rejeitadas.csv");
     let opts = ImportOptions {
         actor: id.actor(),
@@ -298,10 +293,10 @@ pub(crate) async fn import_saved(
             }
             Ok(summary.import_id)
         }
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(Declined::Refused(e.to_string())),
     };
     let _ = tokio::fs::remove_dir_all(dir).await;
-    Ok(outcome)
+    outcome
 }
 
 /// The upload could not be kept on the server's disk.

@@ -4,6 +4,8 @@
 pub mod admin;
 pub mod audit;
 pub mod calendar;
+mod declined;
+pub(crate) use declined::Declined;
 pub mod home;
 pub mod igesp;
 pub mod imports;

@@ -17,6 +17,7 @@ use serde::Deserialize;
 
 use super::{Chrome, render};
 use crate::guard::{Identity, percent_encode};
+use crate::pages::Declined;
 use crate::scope::AreaScope;
 use crate::{AppError, AppState};
 
@@ -68,24 +69,16 @@ async fn filter(
     id: &Identity,
     q: &ExplorerQuery,
     limit: i64,
-) -> Result<Result<OccurrenceFilter, String>, AppError> {
-    let from = match date(&q.de, "data inicial") {
-        Ok(d) => d,
-        Err(e) => return Ok(Err(e)),
-    };
-    let to = match date(&q.ate, "data final") {
-        Ok(d) => d,
-        Err(e) => return Ok(Err(e)),
-    };
-    Ok(Ok(OccurrenceFilter {
+) -> Result<OccurrenceFilter, Declined> {
+    Ok(OccurrenceFilter {
         crime: nonempty(&q.crime),
-        from,
-        to,
+        from: date(&q.de, "data inicial")?,
+        to: date(&q.ate, "data final")?,
         area: nonempty(&q.area),
         allowed_areas: allowed_areas(st, id, nonempty(&q.area).as_deref()).await?,
         before_id: q.antes,
         limit,
-    }))
+    })
 }
 
 struct Row {
@@ -161,8 +154,8 @@ pub async fn page(
         })
         .collect();
     crimes.sort_by(|a, b| a.1.cmp(&b.1));
-    let (error, rows, next, scope_note) = match filter(&st, &id, &q, PAGE).await? {
-        Err(e) => (Some(e), Vec::new(), None, None),
+    let (error, rows, next, scope_note) = match filter(&st, &id, &q, PAGE).await {
+        Err(e) => (Some(e.reason()?), Vec::new(), None, None),
         Ok(f) => {
             let scope_note = f.allowed_areas.as_ref().map(|a| {
                 if a.is_empty() {
@@ -265,9 +258,7 @@ async fn export_filter(
     id: &Identity,
     q: &ExplorerQuery,
 ) -> Result<OccurrenceFilter, AppError> {
-    let mut f = filter(st, id, q, 5000)
-        .await?
-        .map_err(AppError::BadRequest)?;
+    let mut f = filter(st, id, q, 5000).await?;
     f.before_id = None;
     Ok(f)
 }

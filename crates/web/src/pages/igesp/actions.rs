@@ -2,14 +2,15 @@
 //! progress notes with evidence files, overdue flags.
 
 use crate::guard::Identity;
+use crate::pages::Declined;
 use crate::pages::igesp::actor;
 use crate::pages::igesp::br_date;
+use crate::pages::igesp::coordinates;
 use crate::pages::igesp::meetings::Choice;
 use crate::pages::igesp::meetings::new_action;
 use crate::pages::igesp::name_of;
 use crate::pages::igesp::names;
 use crate::pages::igesp::partner_codes;
-use crate::pages::igesp::refusal;
 use crate::pages::igesp::sees_action;
 use crate::pages::igesp::viewer;
 use crate::pages::{Chrome, Fields, field, render};
@@ -190,33 +191,20 @@ pub async fn create_action(
     Form(f): Form<Fields>,
 ) -> Result<Response, AppError> {
     let v = viewer(&id);
-    let a = match new_action(&f) {
-        Ok(a) => a,
-        Err(e) => return actions_page(&st, &id, "abertas".into(), Some(e)).await,
-    };
-    if a.municipality_code.is_empty() {
-        return actions_page(
-            &st,
-            &id,
-            "abertas".into(),
-            Some("escolha o município".into()),
-        )
-        .await;
-    }
-    if !v.manages_in(&a.municipality_code) {
-        return Err(AppError::Forbidden(format!(
-            "o município `{}` não está no seu escopo de coordenação",
-            a.municipality_code
-        )));
-    }
     let name = id.actor();
-    match st
-        .db
-        .create_action(&a, actor(&id, &name, &id.ip, &v), st.config.clock.now_utc())
-        .await
-    {
+    let created = async {
+        let a = new_action(&f)?;
+        if a.municipality_code.is_empty() {
+            return Err("escolha o município".into());
+        }
+        coordinates(&v, &a.municipality_code)?;
+        let who = actor(&id, &name, &id.ip, &v);
+        let now = st.config.clock.now_utc();
+        Ok::<_, Declined>(st.db.create_action(&a, who, now).await?)
+    };
+    match created.await {
         Ok(aid) => Ok(Redirect::to(&format!("/acoes/{aid}")).into_response()),
-        Err(e) => actions_page(&st, &id, "abertas".into(), Some(refusal(e)?)).await,
+        Err(e) => actions_page(&st, &id, "abertas".into(), Some(e.reason()?)).await,
     }
 }
 
@@ -343,38 +331,30 @@ pub async fn progress(
             "a ação {aid} não é da sua instituição nem do seu município"
         )));
     }
-    let (f, file) = match crate::pages::read_form(multipart, st.config.max_evidence_bytes).await {
-        Ok(x) => x,
-        Err(e) => return action_page(&st, &id, aid, Some(e), None).await,
-    };
-    let get = |k: &str| f.get(k).map(|s| s.trim()).unwrap_or("");
-    let status = match get("situacao") {
-        "" => None,
-        s => match s.parse::<ActionStatus>() {
-            Ok(x) => Some(x),
-            Err(e) => return action_page(&st, &id, aid, Some(e.to_string()), None).await,
-        },
-    };
-    let file = file.filter(|(_, b)| !b.is_empty());
-    let p = ActionProgress {
-        status,
-        note: get("nota"),
-        evidence: file.as_ref().map(|(n, b)| (n.as_str(), b.as_slice())),
-    };
     let name = id.actor();
-    match st
-        .db
-        .update_action(
-            aid,
-            &p,
-            &st.config.evidence_dir(),
-            actor(&id, &name, &id.ip, &v),
-            st.config.clock.now_utc(),
-        )
-        .await
-    {
-        Ok(_) => action_page(&st, &id, aid, None, Some("Andamento registrado.".into())).await,
-        Err(e) => action_page(&st, &id, aid, Some(refusal(e)?), None).await,
+    let recorded = async {
+        let (f, file) = crate::pages::read_form(multipart, st.config.max_evidence_bytes).await?;
+        let get = |k: &str| f.get(k).map(|s| s.trim()).unwrap_or("");
+        let status = match get("situacao") {
+            "" => None,
+            s => Some(s.parse::<ActionStatus>().map_err(|e| e.to_string())?),
+        };
+        let file = file.filter(|(_, b)| !b.is_empty());
+        let p = ActionProgress {
+            status,
+            note: get("nota"),
+            evidence: file.as_ref().map(|(n, b)| (n.as_str(), b.as_slice())),
+        };
+        let who = actor(&id, &name, &id.ip, &v);
+        let dir = st.config.evidence_dir();
+        st.db
+            .update_action(aid, &p, &dir, who, st.config.clock.now_utc())
+            .await?;
+        Ok::<_, Declined>(())
+    };
+    match recorded.await {
+        Ok(()) => action_page(&st, &id, aid, None, Some("Andamento registrado.".into())).await,
+        Err(e) => action_page(&st, &id, aid, Some(e.reason()?), None).await,
     }
 }
 

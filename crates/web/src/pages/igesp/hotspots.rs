@@ -654,9 +654,8 @@ pub async fn create_area(
     tokio::fs::write(&path, fc.to_string())
         .await
         .map_err(|e| AppError::Internal(format!("{}: {e}", path.display())))?;
-    let import =
+    let import_id =
         crate::pages::imports::import_saved(&st, &id, Kind::Territories, &dir, &path, None).await?;
-    let import_id = import.map_err(AppError::BadRequest)?;
     // A feature the importer rejected (a degenerate outline) leaves no territory: say so, audit nothing.
     if st.db.territory(&code).await?.is_empty() {
         return Err(AppError::BadRequest(format!(

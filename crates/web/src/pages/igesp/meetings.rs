@@ -2,16 +2,17 @@
 //! data, attendance, minutes and decisions that become actions, and cancelling.
 
 use crate::guard::Identity;
+use crate::pages::Declined;
 use crate::pages::igesp::actions::form_choices;
 use crate::pages::igesp::actor;
 use crate::pages::igesp::agenda_of;
 use crate::pages::igesp::br_date;
 use crate::pages::igesp::br_datetime;
+use crate::pages::igesp::coordinates;
 use crate::pages::igesp::decisions_of;
 use crate::pages::igesp::name_of;
 use crate::pages::igesp::names;
 use crate::pages::igesp::partner_codes;
-use crate::pages::igesp::refusal;
 use crate::pages::igesp::sees;
 use crate::pages::igesp::sees_action;
 use crate::pages::igesp::viewer;
@@ -264,24 +265,17 @@ pub async fn create(
     Form(f): Form<Fields>,
 ) -> Result<Response, AppError> {
     let v = viewer(&id);
-    let m = match new_meeting(&f, false) {
-        Ok(m) => m,
-        Err(e) => return meetings_page(&st, &id, Some(e)).await,
-    };
-    if !v.manages_in(&m.municipality_code) {
-        return Err(AppError::Forbidden(format!(
-            "o município `{}` não está no seu escopo de coordenação",
-            m.municipality_code
-        )));
-    }
     let name = id.actor();
-    match st
-        .db
-        .create_meeting(&m, actor(&id, &name, &id.ip, &v), st.config.clock.now_utc())
-        .await
-    {
+    let created = async {
+        let m = new_meeting(&f, false)?;
+        coordinates(&v, &m.municipality_code)?;
+        let who = actor(&id, &name, &id.ip, &v);
+        let now = st.config.clock.now_utc();
+        Ok::<_, Declined>(st.db.create_meeting(&m, who, now).await?)
+    };
+    match created.await {
         Ok(mid) => Ok(Redirect::to(&format!("/reunioes/{mid}")).into_response()),
-        Err(e) => meetings_page(&st, &id, Some(refusal(e)?)).await,
+        Err(e) => meetings_page(&st, &id, Some(e.reason()?)).await,
     }
 }
 
@@ -606,32 +600,37 @@ pub async fn add_person(
     Form(f): Form<Fields>,
 ) -> Result<Response, AppError> {
     let (v, _) = managed_meeting(&st, &id, mid).await?;
-    let inst = match ids(&f, "instituicao") {
-        Ok(x) if x.len() == 1 => x[0],
-        Ok(_) => {
-            return meeting_page(&st, &id, mid, Some("escolha a instituição".into()), None).await;
-        }
-        Err(e) => return meeting_page(&st, &id, mid, Some(e), None).await,
-    };
-    let a = NewAttendee {
-        name: field(&f, "nome").unwrap_or("").to_string(),
-        position: field(&f, "cargo").unwrap_or("").to_string(),
-        institution_id: inst,
-        user_id: None,
-    };
     let name = id.actor();
-    match st
-        .db
-        .add_attendee(
-            mid,
-            &a,
-            actor(&id, &name, &id.ip, &v),
-            st.config.clock.now_utc(),
-        )
-        .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/reunioes/{mid}#participantes")).into_response()),
-        Err(e) => meeting_page(&st, &id, mid, Some(refusal(e)?), None).await,
+    let added = async {
+        let [institution_id] = ids(&f, "instituicao")?[..] else {
+            return Err("escolha a instituição".into());
+        };
+        let a = NewAttendee {
+            name: field(&f, "nome").unwrap_or("").to_string(),
+            position: field(&f, "cargo").unwrap_or("").to_string(),
+            institution_id,
+            user_id: None,
+        };
+        let who = actor(&id, &name, &id.ip, &v);
+        st.db
+            .add_attendee(mid, &a, who, st.config.clock.now_utc())
+            .await?;
+        Ok(())
+    };
+    back_to_meeting(&st, &id, mid, "participantes", added.await).await
+}
+
+/// Back to the meeting's section `anchor` once an act went through; its page with the reason otherwise.
+async fn back_to_meeting(
+    st: &AppState,
+    id: &Identity,
+    mid: i64,
+    anchor: &str,
+    outcome: Result<(), Declined>,
+) -> Result<Response, AppError> {
+    match outcome {
+        Ok(()) => Ok(Redirect::to(&format!("/reunioes/{mid}#{anchor}")).into_response()),
+        Err(e) => meeting_page(st, id, mid, Some(e.reason()?), None).await,
     }
 }
 
@@ -644,38 +643,31 @@ pub async fn minutes(
     Form(f): Form<Fields>,
 ) -> Result<Response, AppError> {
     let (v, m) = managed_meeting(&st, &id, mid).await?;
-    let present_inst = match ids(&f, "presente_instituicao") {
-        Ok(x) => x,
-        Err(e) => return meeting_page(&st, &id, mid, Some(e), None).await,
-    };
-    let present_people = match ids(&f, "presente_pessoa") {
-        Ok(x) => x,
-        Err(e) => return meeting_page(&st, &id, mid, Some(e), None).await,
-    };
-    let today = st.config.clock.today();
-    // A correction keeps the agenda frozen the first time.
-    let agenda = match &m.agenda {
-        Some(a) => a.clone(),
-        None => serde_json::to_string(&st.db.agenda(&m, today).await?)
-            .map_err(|e| AppError::Internal(format!("pauta: {e}")))?,
-    };
     let name = id.actor();
-    match st
-        .db
-        .record_minutes(
-            mid,
-            field(&f, "ata").unwrap_or(""),
-            &present_inst,
-            &present_people,
-            &agenda,
-            actor(&id, &name, &id.ip, &v),
-            st.config.clock.now_utc(),
-        )
-        .await
-    {
-        Ok(()) => Ok(Redirect::to(&format!("/reunioes/{mid}#ata")).into_response()),
-        Err(e) => meeting_page(&st, &id, mid, Some(refusal(e)?), None).await,
-    }
+    let recorded = async {
+        let present_inst = ids(&f, "presente_instituicao")?;
+        let present_people = ids(&f, "presente_pessoa")?;
+        let today = st.config.clock.today();
+        // A correction keeps the agenda frozen the first time.
+        let agenda = match &m.agenda {
+            Some(a) => a.clone(),
+            None => serde_json::to_string(&st.db.agenda(&m, today).await?)
+                .map_err(|e| AppError::Internal(format!("pauta: {e}")))?,
+        };
+        st.db
+            .record_minutes(
+                mid,
+                field(&f, "ata").unwrap_or(""),
+                &present_inst,
+                &present_people,
+                &agenda,
+                actor(&id, &name, &id.ip, &v),
+                st.config.clock.now_utc(),
+            )
+            .await?;
+        Ok(())
+    };
+    back_to_meeting(&st, &id, mid, "ata", recorded.await).await
 }
 
 pub(crate) fn new_action(f: &Fields) -> Result<NewAction, String> {
@@ -716,20 +708,19 @@ pub async fn decide(
     Form(f): Form<Fields>,
 ) -> Result<Response, AppError> {
     let (v, _) = managed_meeting(&st, &id, mid).await?;
-    let mut a = match new_action(&f) {
-        Ok(a) => a,
-        Err(e) => return meeting_page(&st, &id, mid, Some(e), None).await,
-    };
-    a.meeting_id = Some(mid);
     let name = id.actor();
-    match st
-        .db
-        .create_action(&a, actor(&id, &name, &id.ip, &v), st.config.clock.now_utc())
-        .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/reunioes/{mid}#decisoes")).into_response()),
-        Err(e) => meeting_page(&st, &id, mid, Some(refusal(e)?), None).await,
-    }
+    let decided = async {
+        let a = NewAction {
+            meeting_id: Some(mid),
+            ..new_action(&f)?
+        };
+        let who = actor(&id, &name, &id.ip, &v);
+        st.db
+            .create_action(&a, who, st.config.clock.now_utc())
+            .await?;
+        Ok(())
+    };
+    back_to_meeting(&st, &id, mid, "decisoes", decided.await).await
 }
 
 /// `POST /reunioes/{id}/cancelar`: cancels a scheduled meeting, with the reason.
@@ -752,6 +743,6 @@ pub async fn cancel(
         .await
     {
         Ok(()) => meeting_page(&st, &id, mid, None, Some("Reunião cancelada.".into())).await,
-        Err(e) => meeting_page(&st, &id, mid, Some(refusal(e)?), None).await,
+        Err(e) => meeting_page(&st, &id, mid, Some(Declined::from(e).reason()?), None).await,
     }
 }

@@ -19,7 +19,7 @@ use crate::{AppError, AppState};
 use atalaia_core::access::Role;
 use atalaia_core::dates::BrDate;
 use atalaia_core::igesp::Viewer;
-use atalaia_store::igesp::{ActionRecord, Actor, Agenda, IgespError, MeetingRecord};
+use atalaia_store::igesp::{ActionRecord, Actor, Agenda, MeetingRecord};
 use chrono::{NaiveDate, NaiveDateTime};
 use std::collections::HashMap;
 
@@ -93,10 +93,14 @@ async fn decisions_of(st: &AppState, v: &Viewer, mid: i64) -> Result<Vec<ActionR
 }
 
 /// A refused act as the user reads it: the store's message, or a generic one for a failure.
-fn refusal(e: IgespError) -> Result<String, AppError> {
-    match e {
-        IgespError::Store(s) => Err(AppError::Store(s)),
-        other => Ok(other.to_string()),
+/// Only a municipality the user coordinates takes new meetings and actions.
+fn coordinates(v: &Viewer, municipality: &str) -> Result<(), AppError> {
+    if v.manages_in(municipality) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "o município `{municipality}` não está no seu escopo de coordenação"
+        )))
     }
 }
 

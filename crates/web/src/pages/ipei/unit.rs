@@ -29,7 +29,7 @@ use chrono::NaiveDate;
 use std::collections::BTreeMap;
 
 use crate::guard::Identity;
-use crate::pages::{Chrome, local_time, render};
+use crate::pages::{Chrome, Declined, local_time, render};
 use crate::security::random_token;
 use crate::{AppError, AppState};
 
@@ -483,9 +483,9 @@ pub async fn upload_sheet(
             }
         };
         if fl.name() == Some("arquivo") {
-            match crate::pages::imports::save_upload(fl, &dir).await? {
+            match crate::pages::imports::save_upload(fl, &dir).await {
                 Ok(p) => saved = Some(p),
-                Err(e) => return unit_page(&st, &id, fallback, Some(e), None).await,
+                Err(e) => return unit_page(&st, &id, fallback, Some(e.reason()?), None).await,
             }
         } else {
             let name = fl.name().unwrap_or("").to_string();
@@ -510,7 +510,7 @@ pub async fn upload_sheet(
         &path,
         Some(units),
     )
-    .await?
+    .await
     {
         Ok(import_id) => {
             let rec = st.db.import_record(import_id).await?;
@@ -535,7 +535,7 @@ pub async fn upload_sheet(
                 &st,
                 &id,
                 month,
-                Some(format!("planilha não importada: {e}")),
+                Some(format!("planilha não importada: {}", e.reason()?)),
                 None,
             )
             .await
@@ -558,35 +558,25 @@ pub async fn sheet_rejects(
     crate::pages::imports::rejects(State(st), Path(rec.id)).await
 }
 
-/// The month's cycle, or the unit page saying the committee has not opened it.
-async fn month_cycle(
-    st: &AppState,
-    id: &Identity,
-    month: Month,
-) -> Result<Result<i64, Response>, AppError> {
-    match st
-        .db
-        .cycle(CycleKind::Ipei, CyclePeriod::Month(month))
-        .await?
-    {
-        Some(c) => Ok(Ok(c.id)),
-        None => {
-            let msg = format!("o Comitê ainda não abriu o ciclo de {}", month.label_pt());
-            Ok(Err(unit_page(st, id, month, Some(msg), None).await?))
-        }
-    }
-}
-
-/// Records a unit's act on the month's cycle: back to the unit's section, or the page with the refusal.
+/// Records a unit's act on the month's cycle: back to the unit's section; the unit page with the reason
+/// when the committee has not opened the cycle, the form was refused or the cycle's rules refuse it.
 async fn unit_act(
     st: &AppState,
     id: &Identity,
     month: Month,
-    cycle_id: i64,
     unit: &str,
-    request: &ActRequest,
+    request: Result<ActRequest, Declined>,
 ) -> Result<Response, AppError> {
-    let done = cycle::act(st, id, cycle_id, request).await;
+    let period = CyclePeriod::Month(month);
+    let Some(cycle) = st.db.cycle(CycleKind::Ipei, period).await? else {
+        let msg = format!("o Comitê ainda não abriu o ciclo de {}", month.label_pt());
+        return unit_page(st, id, month, Some(msg), None).await;
+    };
+    let request = match request {
+        Ok(r) => r,
+        Err(e) => return unit_page(st, id, month, Some(e.reason()?), None).await,
+    };
+    let done = cycle::act(st, id, cycle.id, &request).await;
     cycle::answer(done, format!("/ipei/unidade?mes={month}#u-{unit}"), |why| {
         unit_page(st, id, month, Some(why), None)
     })
@@ -602,15 +592,11 @@ pub async fn deliver(
 ) -> Result<Response, AppError> {
     let month = month_of(Some(field(&f, "mes")), st.config.clock.today())?;
     let unit = scoped_unit(&st, &id, month, field(&f, "unidade")).await?;
-    let cycle_id = match month_cycle(&st, &id, month).await? {
-        Ok(c) => c,
-        Err(page) => return Ok(page),
-    };
     let request = ActRequest::Deliver {
         unit: unit.code.clone(),
         justification: field(&f, "justificativa").to_string(),
     };
-    unit_act(&st, &id, month, cycle_id, &unit.code, &request).await
+    unit_act(&st, &id, month, &unit.code, Ok(request)).await
 }
 
 /// `POST /ipei/unidade/recurso`: an appeal (Art. 14), optionally with the correction of one delivered
@@ -623,19 +609,23 @@ pub async fn appeal(
 ) -> Result<Response, AppError> {
     let month = month_of(Some(field(&f, "mes")), st.config.clock.today())?;
     let unit = scoped_unit(&st, &id, month, field(&f, "unidade")).await?;
-    let cycle_id = match month_cycle(&st, &id, month).await? {
-        Ok(c) => c,
-        Err(page) => return Ok(page),
-    };
-    let corrections = match field(&f, "apreensao") {
+    let request = appeal_request(&st, &f, &unit.code).await;
+    unit_act(&st, &id, month, &unit.code, request).await
+}
+
+/// The appeal the form asks for, with its correction, if any.
+async fn appeal_request(
+    st: &AppState,
+    f: &BTreeMap<String, String>,
+    unit: &str,
+) -> Result<ActRequest, Declined> {
+    let today = st.config.clock.today();
+    let corrections = match field(f, "apreensao") {
         "" => Vec::new(),
-        "nova" => match seizure_of_form(&f, &unit.code, None, st.config.clock.today()) {
-            Ok(record) => vec![Correction {
-                seizure_id: None,
-                record,
-            }],
-            Err(e) => return unit_page(&st, &id, month, Some(e), None).await,
-        },
+        "nova" => vec![Correction {
+            seizure_id: None,
+            record: seizure_of_form(f, unit, None, today)?,
+        }],
         v => {
             let sid: i64 = v
                 .parse()
@@ -644,24 +634,20 @@ pub async fn appeal(
                 .db
                 .seizure(sid)
                 .await?
-                .filter(|s| s.record.unit_code.as_str() == unit.code)
+                .filter(|s| s.record.unit_code.as_str() == unit)
                 .ok_or_else(|| AppError::NotFound(format!("a apreensão {sid} da unidade")))?;
-            match seizure_of_form(&f, &unit.code, Some(&old.record), st.config.clock.today()) {
-                Ok(record) => vec![Correction {
-                    seizure_id: Some(sid),
-                    record,
-                }],
-                Err(e) => return unit_page(&st, &id, month, Some(e), None).await,
-            }
+            vec![Correction {
+                seizure_id: Some(sid),
+                record: seizure_of_form(f, unit, Some(&old.record), today)?,
+            }]
         }
     };
-    let request = ActRequest::Appeal {
-        unit: unit.code.clone(),
-        text: field(&f, "texto").to_string(),
-        justification: field(&f, "justificativa").to_string(),
+    Ok(ActRequest::Appeal {
+        unit: unit.to_string(),
+        text: field(f, "texto").to_string(),
+        justification: field(f, "justificativa").to_string(),
         corrections,
-    };
-    unit_act(&st, &id, month, cycle_id, &unit.code, &request).await
+    })
 }
 
 /// `POST /ipei/unidade/laudos`: an SPTC unit records a laudo signature (Art. 10 §ú; audited
