@@ -374,7 +374,7 @@ pub fn changes_since_paid(
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RosterSnapshot {
     /// The roster, by registration.
-    pub lines: Vec<FrozenLine>,
+    pub lines: Vec<RosterLine>,
     /// Each unit's amendments received by the time of the run.
     pub amendments: std::collections::BTreeMap<String, Vec<Amendment>>,
     /// The committee's decisions including or excluding operators by then (absent from runs saved
@@ -383,14 +383,26 @@ pub struct RosterSnapshot {
     pub decisions: Vec<crate::decision::Decision>,
 }
 
-/// One operator in a [`RosterSnapshot`].
+/// One operator of a quarter's roster, as the store reads it and a [`RosterSnapshot`] freezes it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct FrozenLine {
+pub struct RosterLine {
     pub registration: String,
     pub name: String,
     pub institution: String,
     /// The roster rule's line.
     pub entry: crate::roster::RosterEntry,
+}
+
+impl RosterLine {
+    /// The line as the payroll and the exclusion list read it.
+    pub fn person(&self) -> Person<'_> {
+        Person {
+            registration: &self.registration,
+            name: &self.name,
+            institution: &self.institution,
+            entry: &self.entry,
+        }
+    }
 }
 
 impl RosterSnapshot {
@@ -400,16 +412,7 @@ impl RosterSnapshot {
         report: &crate::recap::Report,
         amounts: Amounts,
     ) -> (Vec<PayLine>, Vec<UnitSummary>) {
-        let people: Vec<Person> = self
-            .lines
-            .iter()
-            .map(|l| Person {
-                registration: &l.registration,
-                name: &l.name,
-                institution: &l.institution,
-                entry: &l.entry,
-            })
-            .collect();
+        let people: Vec<Person> = self.lines.iter().map(RosterLine::person).collect();
         payroll(report, &people, &self.amendments, &self.decisions, amounts)
     }
 }

@@ -5,7 +5,7 @@
 
 use atalaia_core::cycle::CycleKind;
 use atalaia_core::dates::BrDate;
-use atalaia_core::payroll::{FrozenLine, RosterSnapshot};
+use atalaia_core::payroll::{RosterLine, RosterSnapshot};
 use atalaia_core::pipeline::{Program, Recap};
 use atalaia_core::recap::{AreaInput, CountBy as RecapCountBy, Population, RecapParams};
 use atalaia_core::{Quarter, TerritoryKind};
@@ -351,16 +351,6 @@ impl Db {
     }
 }
 
-/// One operator's line of a quarter's roster (Art. 9).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RosterLine {
-    pub registration: String,
-    pub name: String,
-    pub institution: String,
-    /// Where they served and whether they are out.
-    pub entry: atalaia_core::roster::RosterEntry,
-}
-
 impl Db {
     /// The roster of `quarter` under `config` (its absence share and eligible institutions): every
     /// operator with their assignments and absences in it, through the core rule of Art. 9
@@ -452,17 +442,7 @@ impl Db {
         quarter: Quarter,
         config: &atalaia_core::program::ProgramConfig,
     ) -> Result<RosterSnapshot> {
-        let lines = self
-            .roster(quarter, config)
-            .await?
-            .into_iter()
-            .map(|l| FrozenLine {
-                registration: l.registration,
-                name: l.name,
-                institution: l.institution,
-                entry: l.entry,
-            })
-            .collect();
+        let lines = self.roster(quarter, config).await?;
         let cycle = self
             .cycle(
                 atalaia_core::cycle::CycleKind::Recap,

@@ -6,7 +6,7 @@ use crate::pages::program::cycle;
 use askama::Template;
 use atalaia_core::Quarter;
 use atalaia_core::cycle::{CycleKind, CyclePeriod, StepKey};
-use atalaia_core::payroll::{Amendment, Person, exclusion_list};
+use atalaia_core::payroll::{Amendment, Person, RosterLine, exclusion_list};
 use atalaia_store::cycles::ActRequest;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -77,15 +77,7 @@ async fn unit_page(
         .compute_quarter(q, None, st.config.clock.today())
         .await?;
     let roster = st.db.roster(q, &computed.config).await?;
-    let people: Vec<Person> = roster
-        .iter()
-        .map(|l| Person {
-            registration: &l.registration,
-            name: &l.name,
-            institution: &l.institution,
-            entry: &l.entry,
-        })
-        .collect();
+    let people: Vec<Person> = roster.iter().map(RosterLine::person).collect();
     // The published result: the final one if published, else the partial one.
     let published = match &cycle {
         Some(c) => match c
@@ -251,15 +243,7 @@ pub async fn submit_list(
         .compute_quarter(q, None, st.config.clock.today())
         .await?;
     let roster = st.db.roster(q, &computed.config).await?;
-    let people: Vec<Person> = roster
-        .iter()
-        .map(|l| Person {
-            registration: &l.registration,
-            name: &l.name,
-            institution: &l.institution,
-            entry: &l.entry,
-        })
-        .collect();
+    let people: Vec<Person> = roster.iter().map(RosterLine::person).collect();
     let mut amendments = Vec::new();
     for line in exclusion_list(&unit, &people, &[]) {
         let wanted = field(&f, &format!("excluir_{}", line.registration)) == "sim";
