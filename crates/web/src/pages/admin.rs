@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use super::{Chrome, Fields, render};
 use crate::guard::Identity;
+use crate::pages::FormOption;
 use crate::security::hash_password;
 use crate::{AppError, AppState, now_utc};
 
@@ -484,11 +485,6 @@ pub async fn reset_password(
     Ok(Redirect::to(&format!("/admin/usuarios/{uid}?ok=senha")).into_response())
 }
 
-struct KindOption {
-    code: &'static str,
-    label: &'static str,
-}
-
 #[derive(Template)]
 #[template(path = "admin_institutions.html")]
 struct InstitutionsPage {
@@ -496,7 +492,7 @@ struct InstitutionsPage {
     ok: Option<String>,
     error: Option<String>,
     institutions: Vec<InstitutionRecord>,
-    kinds: Vec<KindOption>,
+    kinds: Vec<FormOption>,
 }
 
 const KINDS: [(&str, &str); 11] = [
@@ -526,7 +522,7 @@ async fn institutions_page(
         institutions: st.db.institutions().await?,
         kinds: KINDS
             .iter()
-            .map(|(code, label)| KindOption { code, label })
+            .map(|&(code, label)| FormOption::new(code, label))
             .collect(),
     })
 }

@@ -17,13 +17,9 @@ use tokio::io::AsyncWriteExt;
 use super::{Chrome, local_time, render, thousands};
 use crate::guard::Identity;
 use crate::pages::Declined;
+use crate::pages::FormOption;
 use crate::security::random_token;
 use crate::{AppError, AppState};
-
-struct KindOption {
-    code: &'static str,
-    label: &'static str,
-}
 
 struct ImportRow {
     id: i64,
@@ -43,7 +39,7 @@ struct ImportRow {
 struct ListPage {
     chrome: Chrome,
     error: Option<String>,
-    kinds: Vec<KindOption>,
+    kinds: Vec<FormOption>,
     imports: Vec<ImportRow>,
     max_mb: usize,
 }
@@ -87,10 +83,7 @@ async fn list_page(
         error,
         kinds: Kind::ALL
             .iter()
-            .map(|k| KindOption {
-                code: k.as_str(),
-                label: k.label_pt(),
-            })
+            .map(|k| FormOption::new(k.as_str(), k.label_pt()))
             .collect(),
         imports,
         max_mb: st.config.max_body_bytes / (1024 * 1024),

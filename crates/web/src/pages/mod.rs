@@ -310,6 +310,46 @@ pub fn local_time(utc: chrono::NaiveDateTime) -> String {
         .to_string()
 }
 
+/// One option of a select or of a list of checkboxes.
+pub(crate) struct FormOption {
+    pub(crate) value: String,
+    pub(crate) label: String,
+    /// Selected or checked when the page opens.
+    pub(crate) chosen: bool,
+}
+
+impl FormOption {
+    /// An option not chosen yet.
+    pub(crate) fn new(value: impl Into<String>, label: impl Into<String>) -> FormOption {
+        FormOption {
+            value: value.into(),
+            label: label.into(),
+            chosen: false,
+        }
+    }
+
+    /// An area, labelled "code — name (kind)".
+    pub(crate) fn area(
+        t: &atalaia_store::territories::TerritoryVersion,
+        chosen: &str,
+    ) -> FormOption {
+        FormOption {
+            value: t.code.clone(),
+            label: format!("{} — {} ({})", t.code, t.name, kind_in_sentence(&t.kind)),
+            chosen: t.code == chosen,
+        }
+    }
+
+    /// A crime of the catalog, checked when it is among `chosen`.
+    pub(crate) fn crime(c: atalaia_store::reference::CrimeRow, chosen: &[String]) -> FormOption {
+        FormOption {
+            chosen: chosen.contains(&c.code),
+            value: c.code,
+            label: c.name,
+        }
+    }
+}
+
 /// A territory kind as it reads inside a sentence — "município", "área de intervenção", "AISP" — from
 /// the one label of `TerritoryKind::label_pt`; an unknown kind as it is.
 pub(crate) fn kind_in_sentence(kind: &str) -> String {

@@ -6,14 +6,13 @@ use crate::pages::Declined;
 use crate::pages::igesp::actor;
 use crate::pages::igesp::br_date;
 use crate::pages::igesp::coordinates;
-use crate::pages::igesp::meetings::Choice;
 use crate::pages::igesp::meetings::new_action;
 use crate::pages::igesp::name_of;
 use crate::pages::igesp::names;
 use crate::pages::igesp::partner_codes;
 use crate::pages::igesp::sees_action;
 use crate::pages::igesp::viewer;
-use crate::pages::{Chrome, Fields, field, render};
+use crate::pages::{Chrome, Fields, FormOption, field, render};
 use crate::{AppError, AppState};
 use askama::Template;
 use atalaia_core::access::Permission;
@@ -47,8 +46,8 @@ struct ActionsPage {
     overdue_count: usize,
     open_count: usize,
     manages: bool,
-    municipalities: Vec<Choice>,
-    areas: Vec<Choice>,
+    municipalities: Vec<FormOption>,
+    areas: Vec<FormOption>,
     institutions: Vec<(i64, String)>,
     today: String,
     error: Option<String>,
@@ -59,18 +58,15 @@ pub(crate) async fn form_choices(
     st: &AppState,
     v: &Viewer,
     today: NaiveDate,
-) -> Result<(Vec<Choice>, Vec<Choice>), AppError> {
+) -> Result<(Vec<FormOption>, Vec<FormOption>), AppError> {
     let territories = st.territories().await?;
-    let mut municipalities: Vec<Choice> = territories
+    let mut municipalities: Vec<FormOption> = territories
         .iter()
         .filter(|t| t.kind == "municipality" && t.valid_on(today) && v.covers(&t.code))
-        .map(|t| Choice {
-            value: t.code.clone(),
-            label: t.name.clone(),
-        })
+        .map(|t| FormOption::new(t.code.clone(), t.name.clone()))
         .collect();
     municipalities.sort_by(|a, b| a.label.cmp(&b.label));
-    let mut areas: Vec<(bool, Choice)> = territories
+    let mut areas: Vec<(bool, FormOption)> = territories
         .iter()
         .filter(|t| {
             matches!(t.kind.as_str(), "intervention" | "aisp" | "ais" | "aise") && t.valid_on(today)
@@ -79,9 +75,9 @@ pub(crate) async fn form_choices(
             let intervention = t.kind == "intervention";
             (
                 !intervention,
-                Choice {
-                    value: t.code.clone(),
-                    label: format!(
+                FormOption::new(
+                    t.code.clone(),
+                    format!(
                         "{} ({})",
                         t.name,
                         if intervention {
@@ -90,7 +86,7 @@ pub(crate) async fn form_choices(
                             t.kind.to_uppercase()
                         }
                     ),
-                },
+                ),
             )
         })
         .collect();

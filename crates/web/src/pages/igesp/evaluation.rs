@@ -20,7 +20,7 @@ use axum::response::Response;
 use chrono::NaiveDate;
 
 use crate::guard::Identity;
-use crate::pages::{Chrome, Fields, download, field, render};
+use crate::pages::{Chrome, Fields, FormOption, download, field, render};
 use crate::scope::AreaScope;
 use crate::{AppError, AppState};
 use atalaia_core::access::Permission;
@@ -152,18 +152,6 @@ impl Form {
     }
 }
 
-struct AreaOption {
-    code: String,
-    label: String,
-    selected: bool,
-}
-
-struct CrimeOption {
-    code: String,
-    label: String,
-    checked: bool,
-}
-
 /// One row of the table.
 struct Row {
     label: String,
@@ -199,10 +187,10 @@ struct Shown {
 struct Page {
     chrome: Chrome,
     form: Form,
-    areas: Vec<AreaOption>,
-    controls: Vec<AreaOption>,
-    control_buffers: Vec<AreaOption>,
-    crimes: Vec<CrimeOption>,
+    areas: Vec<FormOption>,
+    controls: Vec<FormOption>,
+    control_buffers: Vec<FormOption>,
+    crimes: Vec<FormOption>,
     default_buffer: String,
     error: Option<String>,
     shown: Option<Shown>,
@@ -361,36 +349,25 @@ pub async fn page(
         (a.kind != "intervention", &a.code).cmp(&(b.kind != "intervention", &b.code))
     });
     current.dedup_by(|a, b| a.code == b.code);
-    let option = |t: &atalaia_store::territories::TerritoryVersion, chosen: &str| AreaOption {
-        code: t.code.clone(),
-        label: format!(
-            "{} — {} ({})",
-            t.code,
-            t.name,
-            crate::pages::kind_in_sentence(&t.kind)
-        ),
-        selected: t.code == chosen,
-    };
     let areas = current
         .iter()
         .filter(|t| t.bbox.is_some())
-        .map(|t| option(t, &form.area))
+        .map(|t| FormOption::area(t, &form.area))
         .collect();
-    let controls = current.iter().map(|t| option(t, &form.control)).collect();
+    let controls = current
+        .iter()
+        .map(|t| FormOption::area(t, &form.control))
+        .collect();
     let control_buffers = current
         .iter()
-        .map(|t| option(t, &form.control_buffer))
+        .map(|t| FormOption::area(t, &form.control_buffer))
         .collect();
     let crimes = st
         .db
         .crimes()
         .await?
         .into_iter()
-        .map(|c| CrimeOption {
-            checked: form.crimes.contains(&c.code),
-            code: c.code,
-            label: c.name,
-        })
+        .map(|c| FormOption::crime(c, &form.crimes))
         .collect();
     let status = if error.is_some() {
         StatusCode::BAD_REQUEST

@@ -24,7 +24,7 @@ use axum::{Extension, Form, Json};
 use chrono::NaiveDate;
 
 use crate::guard::Identity;
-use crate::pages::{Chrome, Fields, download, field, render};
+use crate::pages::{Chrome, Fields, FormOption, download, field, render};
 use crate::scope::AreaScope;
 use crate::security::random_token;
 use crate::{AppError, AppState};
@@ -258,18 +258,6 @@ fn error_of(e: HotspotError) -> AppError {
     }
 }
 
-struct AreaOption {
-    code: String,
-    label: String,
-    selected: bool,
-}
-
-struct CrimeOption {
-    code: String,
-    label: String,
-    checked: bool,
-}
-
 struct ClassCount {
     label: &'static str,
     css: &'static str,
@@ -306,8 +294,8 @@ struct Summary {
 #[template(path = "hotspots.html")]
 struct Page {
     chrome: Chrome,
-    areas: Vec<AreaOption>,
-    crimes: Vec<CrimeOption>,
+    areas: Vec<FormOption>,
+    crimes: Vec<FormOption>,
     from: String,
     to: String,
     cell: String,
@@ -430,19 +418,10 @@ pub async fn page(
             Err(e) => error = Some(e.to_string()),
         }
     }
-    let mut areas: Vec<AreaOption> = mapped_areas(&st, &KINDS, today, &scope)
+    let mut areas: Vec<FormOption> = mapped_areas(&st, &KINDS, today, &scope)
         .await?
         .into_iter()
-        .map(|t| AreaOption {
-            selected: t.code == area,
-            label: format!(
-                "{} — {} ({})",
-                t.code,
-                t.name,
-                crate::pages::kind_in_sentence(&t.kind)
-            ),
-            code: t.code,
-        })
+        .map(|t| FormOption::area(&t, &area))
         .collect();
     areas.sort_by(|a, b| a.label.cmp(&b.label));
     let chosen_crimes = choice
@@ -454,11 +433,7 @@ pub async fn page(
         .crimes()
         .await?
         .into_iter()
-        .map(|c| CrimeOption {
-            checked: chosen_crimes.contains(&c.code),
-            code: c.code,
-            label: c.name,
-        })
+        .map(|c| FormOption::crime(c, &chosen_crimes))
         .collect();
     let qs = choice
         .as_ref()

@@ -16,14 +16,15 @@ use crate::pages::igesp::partner_codes;
 use crate::pages::igesp::sees;
 use crate::pages::igesp::sees_action;
 use crate::pages::igesp::viewer;
-use crate::pages::{Chrome, Fields, field, render};
+use crate::pages::{Chrome, Fields, FormOption, field, render};
 use crate::{AppError, AppState};
 use askama::Template;
 use atalaia_core::access::Permission;
 use atalaia_core::igesp::{MeetingKind, MeetingStatus, Viewer, police_side};
 use atalaia_store::accounts::InstitutionRecord;
 use atalaia_store::igesp::{
-    ActionRecord, Agenda, MeetingRecord, NewAction, NewAttendee, NewMeeting,
+    ActionRecord, Agenda, Attendee, MeetingInstitution, MeetingRecord, NewAction, NewAttendee,
+    NewMeeting,
 };
 use axum::extract::{Path, State};
 use axum::http::header;
@@ -45,11 +46,6 @@ struct MeetingRow {
     overdue_actions: usize,
 }
 
-pub(crate) struct Choice {
-    pub(crate) value: String,
-    pub(crate) label: String,
-}
-
 #[derive(Template)]
 #[template(path = "meetings.html")]
 struct MeetingsPage {
@@ -57,9 +53,9 @@ struct MeetingsPage {
     upcoming: Vec<MeetingRow>,
     past: Vec<MeetingRow>,
     manages: bool,
-    kinds: Vec<Choice>,
-    municipalities: Vec<Choice>,
-    areas: Vec<Choice>,
+    kinds: Vec<FormOption>,
+    municipalities: Vec<FormOption>,
+    areas: Vec<FormOption>,
     institutions: Vec<(i64, String, bool)>,
     error: Option<String>,
     /// A new calendar subscription address, shown once.
@@ -148,10 +144,7 @@ async fn meetings_page_with(
         manages,
         kinds: MeetingKind::ALL
             .iter()
-            .map(|k| Choice {
-                value: k.as_str().into(),
-                label: k.label_pt().into(),
-            })
+            .map(|k| FormOption::new(k.as_str(), k.label_pt()))
             .collect(),
         municipalities,
         areas,
@@ -419,22 +412,6 @@ pub(crate) fn agenda_view(
     }
 }
 
-pub(crate) struct Person {
-    pub(crate) id: i64,
-    pub(crate) name: String,
-    pub(crate) position: String,
-    pub(crate) institution: String,
-    pub(crate) present: bool,
-}
-
-pub(crate) struct InstitutionRow {
-    pub(crate) id: i64,
-    pub(crate) code: String,
-    pub(crate) name: String,
-    pub(crate) invited: bool,
-    pub(crate) present: bool,
-}
-
 pub(crate) struct DecisionRow {
     pub(crate) id: i64,
     pub(crate) title: String,
@@ -461,8 +438,8 @@ struct MeetingPage {
     held: bool,
     cancelled: bool,
     minutes: String,
-    institutions: Vec<InstitutionRow>,
-    people: Vec<Person>,
+    institutions: Vec<MeetingInstitution>,
+    people: Vec<Attendee>,
     agenda: AgendaView,
     decisions: Vec<DecisionRow>,
     manages: bool,
@@ -534,28 +511,8 @@ async fn meeting_page(
         held: m.status == MeetingStatus::Held,
         cancelled: m.status == MeetingStatus::Cancelled,
         minutes: m.minutes.clone(),
-        institutions: m
-            .institutions
-            .iter()
-            .map(|i| InstitutionRow {
-                id: i.id,
-                code: i.code.clone(),
-                name: i.name.clone(),
-                invited: i.invited,
-                present: i.present,
-            })
-            .collect(),
-        people: m
-            .attendees
-            .iter()
-            .map(|a| Person {
-                id: a.id,
-                name: a.name.clone(),
-                position: a.position.clone(),
-                institution: a.institution_code.clone(),
-                present: a.present,
-            })
-            .collect(),
+        institutions: m.institutions.clone(),
+        people: m.attendees.clone(),
         agenda: agenda_view(&agenda, &m.municipality_code, &v, &names, police, frozen),
         decisions,
         manages,
