@@ -61,28 +61,14 @@ async fn a_whole_ipei_month_through_the_pages() {
     let admin = app.login("admin", "demo-admin-7872").await.unwrap();
     let csrf = app.csrf(&admin).await;
     let inst = app.db.institutions().await.unwrap()[0].id;
-    let r = app
-        .post_form(
-            "/admin/usuarios",
-            Some(&admin),
-            &format!(
+    app.post_ok("/admin/usuarios", &admin, &format!(
                 "csrf_token={csrf}&login=chefe7bpm&nome=Ten.-Cel.+Elisa&email=&instituicao={inst}&senha=uma-senha-longa-7&papel=unit_head&escopo_unit_head=unidade:PM-7BPM"
-            ),
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
+            )).await;
 
     // And one for the forensic institute (SPTC-IC), whose experts sign the laudos (Art. 10 §ú).
-    let r = app
-        .post_form(
-            "/admin/usuarios",
-            Some(&admin),
-            &format!(
+    app.post_ok("/admin/usuarios", &admin, &format!(
                 "csrf_token={csrf}&login=peritos&nome=Dra.+Helena&email=&instituicao={inst}&senha=uma-senha-longa-9&papel=unit_head&escopo_unit_head=unidade:SPTC-IC"
-            ),
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
+            )).await;
     let expert = app
         .db
         .operators(
@@ -97,14 +83,12 @@ async fn a_whole_ipei_month_through_the_pages() {
     // Nov 3: the committee opens the month's cycle with the Anexo Único's deadlines.
     let committee = app.login("comite", "demo-comite-7872").await.unwrap();
     let cc = app.csrf(&committee).await;
-    let r = app
-        .post_form(
-            "/ipei/ciclo",
-            Some(&committee),
-            &format!("csrf_token={cc}&mes=2026-10"),
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
+    app.post_ok(
+        "/ipei/ciclo",
+        &committee,
+        &format!("csrf_token={cc}&mes=2026-10"),
+    )
+    .await;
     let cycle_id = cycle_of().await.unwrap().id;
 
     // Nov 4: PM-1BPM's head sees three business days left and enters five seizures by the form.
@@ -283,16 +267,9 @@ async fn a_whole_ipei_month_through_the_pages() {
     clock.set(nov(5, 10));
     let chief7 = app.login("chefe7bpm", "uma-senha-longa-7").await.unwrap();
     let c7 = app.csrf(&chief7).await;
-    let r = app
-        .post_form(
-            "/ipei/unidade/apreensoes",
-            Some(&chief7),
-            &format!(
+    app.post_ok("/ipei/unidade/apreensoes", &chief7, &format!(
                 "csrf_token={c7}&mes=2026-10&unidade=PM-7BPM&bo=2001/2026&item=&serie=BB111&data=2026-10-08&flagrante=sim&matriculas=P100925"
-            ),
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
+            )).await;
     let s5 = app.db.seizures(month, Some("PM-7BPM")).await.unwrap()[0].id;
     let r = app
         .post_multipart(
@@ -323,14 +300,8 @@ async fn a_whole_ipei_month_through_the_pages() {
             "csrf_token={token}&mes=2026-10&unidade={who}&bo=1001/2026&serie=AA111&perito={expert}&assinado_em=2026-11-05"
         )
     };
-    let r = app
-        .post_form(
-            "/ipei/unidade/laudos",
-            Some(&experts),
-            &laudo("SPTC-IC", &ce),
-        )
+    app.post_ok("/ipei/unidade/laudos", &experts, &laudo("SPTC-IC", &ce))
         .await;
-    assert_eq!(r.status, 303, "{}", r.body);
     let r = app
         .post_form(
             "/ipei/unidade/laudos",
@@ -348,14 +319,12 @@ async fn a_whole_ipei_month_through_the_pages() {
 
     // Nov 6: PM-1BPM sends on time; afterwards no seizure can be added (Art. 14).
     clock.set(nov(6, 10));
-    let r = app
-        .post_form(
-            "/ipei/unidade/envio",
-            Some(&chief1),
-            &format!("csrf_token={c1}&mes=2026-10&unidade=PM-1BPM&justificativa="),
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
+    app.post_ok(
+        "/ipei/unidade/envio",
+        &chief1,
+        &format!("csrf_token={c1}&mes=2026-10&unidade=PM-1BPM&justificativa="),
+    )
+    .await;
     let r = app
         .post_form(
             "/ipei/unidade/apreensoes",
@@ -395,16 +364,9 @@ async fn a_whole_ipei_month_through_the_pages() {
         )
         .await;
     assert!(r.body.contains("Não registrado"), "{}", r.body);
-    let r = app
-        .post_form(
-            "/ipei/unidade/envio",
-            Some(&chief7),
-            &format!(
+    app.post_ok("/ipei/unidade/envio", &chief7, &format!(
                 "csrf_token={c7}&mes=2026-10&unidade=PM-7BPM&justificativa=sistema+da+unidade+fora+do+ar"
-            ),
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
+            )).await;
     let close = |step: &'static str, run: Option<i64>, why: &'static str| {
         let body = format!(
             "csrf_token={cc}&acao=close&etapa={step}&execucao={}&justificativa={why}",
@@ -431,14 +393,12 @@ async fn a_whole_ipei_month_through_the_pages() {
             .contains("IPEI 2026-10: último dia — Resultado parcial — prazo 16/11/2026."),
         "the partial result is the committee's"
     );
-    let r = app
-        .post_form(
-            "/ipei/execucoes",
-            Some(&committee),
-            &format!("csrf_token={cc}&mes=2026-10"),
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
+    app.post_ok(
+        "/ipei/execucoes",
+        &committee,
+        &format!("csrf_token={cc}&mes=2026-10"),
+    )
+    .await;
     let partial = app
         .db
         .saved_runs(CycleKind::Ipei, Some(&month.to_string()))
@@ -476,16 +436,9 @@ async fn a_whole_ipei_month_through_the_pages() {
     // Nov 17: an appeal corrects S2 (it was in flagrante); another that would add a seizure is refused
     // and leaves nothing behind.
     clock.set(nov(17, 10));
-    let r = app
-        .post_form(
-            "/ipei/unidade/recurso",
-            Some(&chief1),
-            &format!(
+    app.post_ok("/ipei/unidade/recurso", &chief1, &format!(
                 "csrf_token={c1}&mes=2026-10&unidade=PM-1BPM&texto=O+BO+1002/2026+registra+a+prisão+em+flagrante&apreensao={s2}&bo=&item=&serie=&data=&flagrante=sim&matriculas=&justificativa="
-            ),
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
+            )).await;
     let acts = cycle_of().await.unwrap().acts.len();
     let r = app
         .post_form(
@@ -503,16 +456,9 @@ async fn a_whole_ipei_month_through_the_pages() {
     );
     assert_eq!(cycle_of().await.unwrap().acts.len(), acts);
     // PM-7BPM appeals its exclusion: it sent late because the system was down.
-    let r = app
-        .post_form(
-            "/ipei/unidade/recurso",
-            Some(&chief7),
-            &format!(
+    app.post_ok("/ipei/unidade/recurso", &chief7, &format!(
                 "csrf_token={c7}&mes=2026-10&unidade=PM-7BPM&texto=O+envio+atrasou+por+falha+do+sistema&apreensao=&justificativa="
-            ),
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
+            )).await;
     let appeal7 = cycle_of()
         .await
         .unwrap()
@@ -540,16 +486,9 @@ async fn a_whole_ipei_month_through_the_pages() {
 
     // Nov 18: the committee grants it (the correction applies) and closes the appeals on time.
     clock.set(nov(18, 10));
-    let r = app
-        .post_form(
-            &format!("/ipei/ciclo/{cycle_id}"),
-            Some(&committee),
-            &format!(
+    app.post_ok(&format!("/ipei/ciclo/{cycle_id}"), &committee, &format!(
                 "csrf_token={cc}&acao=decide&recurso={appeal}&deferido=sim&texto=Provido:+o+BO+registra+o+flagrante"
-            ),
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
+            )).await;
     assert!(app.db.seizure(s2).await.unwrap().unwrap().record.flagrante);
     // It grants PM-7BPM's appeal and reinstates the unit (Arts. 13, 14): its S5 is paid in the final
     // result, the decision cited. A decision cannot reach a unit other than the appellant's.
@@ -572,14 +511,12 @@ async fn a_whole_ipei_month_through_the_pages() {
         "{}",
         r.body
     );
-    let r = app
-        .post_form(
-            &format!("/ipei/ciclo/{cycle_id}"),
-            Some(&committee),
-            &grant7("PM-7BPM"),
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
+    app.post_ok(
+        &format!("/ipei/ciclo/{cycle_id}"),
+        &committee,
+        &grant7("PM-7BPM"),
+    )
+    .await;
     let page = app.get("/ipei?mes=2026-10", Some(&committee)).await;
     assert!(
         page.body
@@ -593,14 +530,12 @@ async fn a_whole_ipei_month_through_the_pages() {
 
     // Nov 24: the final result and the payment authorization.
     clock.set(nov(24, 10));
-    let r = app
-        .post_form(
-            "/ipei/execucoes",
-            Some(&committee),
-            &format!("csrf_token={cc}&mes=2026-10"),
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
+    app.post_ok(
+        "/ipei/execucoes",
+        &committee,
+        &format!("csrf_token={cc}&mes=2026-10"),
+    )
+    .await;
     let runs = app
         .db
         .saved_runs(CycleKind::Ipei, Some(&month.to_string()))
@@ -619,14 +554,8 @@ async fn a_whole_ipei_month_through_the_pages() {
         "csrf_token={cc}&acao=payment&execucao={}&sha256={sha}&pago_em=24/11/2026",
         last.id
     );
-    let r = app
-        .post_form(
-            &format!("/ipei/ciclo/{cycle_id}"),
-            Some(&committee),
-            &payment,
-        )
+    app.post_ok(&format!("/ipei/ciclo/{cycle_id}"), &committee, &payment)
         .await;
-    assert_eq!(r.status, 303, "{}", r.body);
     let page = app.get("/ipei?mes=2026-10", Some(&committee)).await;
     assert!(
         page.body.contains(&format!(

@@ -12,6 +12,7 @@ mod labels;
 mod meetings;
 #[cfg(feature = "oidc")]
 mod oidc;
+mod recap;
 mod scopes;
 mod security;
 mod transparency;
@@ -81,6 +82,22 @@ pub(crate) async fn institution_id(db: &Db, code: &str) -> i64 {
         .id
 }
 
+/// The audit trail as (actor, action, object), oldest first.
+pub(crate) async fn audit_actions(db: &Db) -> Vec<(String, String, String)> {
+    let mut v: Vec<(String, String, String)> = db
+        .audit_entries(&atalaia_store::audit::AuditFilter {
+            limit: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.actor, e.action, e.object))
+        .collect();
+    v.reverse();
+    v
+}
+
 static DIRS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 impl App {
@@ -125,6 +142,13 @@ impl App {
             b = b.header(header::COOKIE, c);
         }
         self.send(b.body(Body::empty()).unwrap()).await
+    }
+
+    /// Posts a form that must go through (a 303 to the next page).
+    pub(crate) async fn post_ok(&self, path: &str, cookie: &str, form: &str) -> Reply {
+        let r = self.post_form(path, Some(cookie), form).await;
+        assert_eq!(r.status, 303, "{path}: {}", r.body);
+        r
     }
 
     pub(crate) async fn post_form(&self, path: &str, cookie: Option<&str>, form: &str) -> Reply {

@@ -49,13 +49,12 @@ async fn story(db: &atalaia_store::Db) {
     };
     // Internal: police and the Secretariat only.
     let r = app
-        .post_form(
+        .post_ok(
             "/reunioes",
-            Some(&coord),
+            &coord,
             &schedule("internal", "Diagnóstico interno", "5208707", &[ssp, pm]),
         )
         .await;
-    assert_eq!(r.status, 303, "{}", r.body);
     let internal = id_from(r.location.as_deref().unwrap());
     // Inviting the MP to an internal meeting is refused, with the reason, and creates nothing.
     let before = db.meetings().await.unwrap().len();
@@ -98,9 +97,9 @@ async fn story(db: &atalaia_store::Db) {
         r.body
     );
     let r = app
-        .post_form(
+        .post_ok(
             "/reunioes",
-            Some(&coord),
+            &coord,
             &schedule(
                 "articulation",
                 "Articulação — centro",
@@ -109,7 +108,6 @@ async fn story(db: &atalaia_store::Db) {
             ),
         )
         .await;
-    assert_eq!(r.status, 303, "{}", r.body);
     let articulation = id_from(r.location.as_deref().unwrap());
 
     // Two decisions: the MP's (overdue: due two days ago) and the PM's.
@@ -121,30 +119,26 @@ async fn story(db: &atalaia_store::Db) {
             today() - chrono::Duration::days(20),
         )
     };
-    let r = app
-        .post_form(
-            &format!("/reunioes/{articulation}/decisoes"),
-            Some(&coord),
-            &decide(
-                "Audiências de custódia em 24 h",
-                mp,
-                today() - chrono::Duration::days(2),
-            ),
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
-    let r = app
-        .post_form(
-            &format!("/reunioes/{articulation}/decisoes"),
-            Some(&coord),
-            &decide(
-                "Policiamento a pé na Praça Cívica",
-                pm,
-                today() + chrono::Duration::days(30),
-            ),
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
+    app.post_ok(
+        &format!("/reunioes/{articulation}/decisoes"),
+        &coord,
+        &decide(
+            "Audiências de custódia em 24 h",
+            mp,
+            today() - chrono::Duration::days(2),
+        ),
+    )
+    .await;
+    app.post_ok(
+        &format!("/reunioes/{articulation}/decisoes"),
+        &coord,
+        &decide(
+            "Policiamento a pé na Praça Cívica",
+            pm,
+            today() + chrono::Duration::days(30),
+        ),
+    )
+    .await;
     let actions = db.actions().await.unwrap();
     let of = |t: &str| actions.iter().find(|a| a.title == t).unwrap().id;
     let mp_action = of("Audiências de custódia em 24 h");
@@ -393,16 +387,15 @@ async fn story(db: &atalaia_store::Db) {
         r.body
     );
     let r = app
-        .post_form(
+        .post_ok(
             "/acoes",
-            Some(&coord),
+            &coord,
             &format!(
                 "{joint}&data_operacao={}",
                 today() + chrono::Duration::days(3)
             ),
         )
         .await;
-    assert_eq!(r.status, 303, "{}", r.body);
     let created = db
         .actions()
         .await
@@ -424,17 +417,15 @@ async fn story(db: &atalaia_store::Db) {
         .await;
     assert_eq!(r.status, 403);
     // Minutes: presence recorded, the agenda frozen.
-    let r = app
-        .post_form(
-            &format!("/reunioes/{articulation}/ata"),
-            Some(&coord),
-            &format!(
-                "csrf_token={cc}&ata={}&presente_instituicao={ssp}&presente_instituicao={mp}",
-                enc("Discutidos os roubos no centro.")
-            ),
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
+    app.post_ok(
+        &format!("/reunioes/{articulation}/ata"),
+        &coord,
+        &format!(
+            "csrf_token={cc}&ata={}&presente_instituicao={ssp}&presente_instituicao={mp}",
+            enc("Discutidos os roubos no centro.")
+        ),
+    )
+    .await;
     let m = db.meeting(articulation).await.unwrap().unwrap();
     assert_eq!(m.status.as_str(), "held");
     let frozen: atalaia_store::igesp::Agenda =
