@@ -11,6 +11,7 @@ pub mod kinds;
 pub mod load;
 pub mod points;
 pub mod read;
+mod rejects;
 pub mod territories;
 
 pub use load::{ImportOptions, ImportSummary, Progress, import_file};

@@ -1,7 +1,7 @@
 //! The import driver: reader thread → bounded channel → loader, one transaction, rejects file, summary.
 
 use std::fs::File;
-use std::io::{BufWriter, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 use crate::fields::Columns;
 use crate::kinds::{self, Context, Parsed};
 use crate::read::{RawRecord, read_table};
+use crate::rejects::Rejects;
 use crate::{ImportError, Kind};
 
 /// Options of one import.
@@ -98,66 +99,7 @@ struct Batch {
     counted: bool,
 }
 
-use atalaia_core::spreadsheet::safe_cell;
-
 const BATCH_ROWS: usize = 4096;
-
-pub(crate) struct Rejects {
-    path: PathBuf,
-    partial: PathBuf,
-    writer: csv::Writer<BufWriter<File>>,
-}
-
-impl Rejects {
-    pub(crate) fn create(path: PathBuf) -> Result<Rejects, ImportError> {
-        let mut partial = path.clone().into_os_string();
-        partial.push(".partial");
-        let partial = PathBuf::from(partial);
-        let file = File::create(&partial)
-            .map_err(|e| ImportError::Rejects(partial.display().to_string(), e))?;
-        Ok(Rejects {
-            path,
-            partial,
-            writer: csv::WriterBuilder::new()
-                .flexible(true)
-                .from_writer(BufWriter::new(file)),
-        })
-    }
-
-    fn err(&self, e: impl Into<std::io::Error>) -> ImportError {
-        ImportError::Rejects(self.path.display().to_string(), e.into())
-    }
-
-    pub(crate) fn header(&mut self, header: &[String]) -> Result<(), ImportError> {
-        let mut row = vec!["line".to_string(), "reason".to_string()];
-        // The file's own cells are echoed to whoever opens the rejects file in a spreadsheet.
-        row.extend(header.iter().map(|h| safe_cell(h).into_owned()));
-        self.writer.write_record(&row).map_err(|e| self.err(e))
-    }
-
-    pub(crate) fn write(
-        &mut self,
-        line: u64,
-        reason: &str,
-        fields: &[String],
-    ) -> Result<(), ImportError> {
-        let line = line.to_string();
-        let mut row: Vec<std::borrow::Cow<'_, str>> = vec![line.as_str().into(), reason.into()];
-        row.extend(fields.iter().map(|f| safe_cell(f)));
-        self.writer
-            .write_record(row.iter().map(|c| c.as_bytes()))
-            .map_err(|e| self.err(e))
-    }
-
-    pub(crate) fn commit(mut self) -> Result<(), ImportError> {
-        self.writer.flush().map_err(|e| self.err(e))?;
-        std::fs::rename(&self.partial, &self.path).map_err(|e| self.err(e))
-    }
-
-    pub(crate) fn discard(self) {
-        let _ = std::fs::remove_file(&self.partial);
-    }
-}
 
 fn sha256_file(path: &Path) -> std::io::Result<String> {
     let mut f = File::open(path)?;
@@ -267,7 +209,7 @@ async fn run(
         import_id,
     };
     if kind == Kind::Territories {
-        crate::load::territories(&mut tx, path, opts, import_id, rejects, &mut summary).await?;
+        crate::territories::load(&mut tx, path, opts, import_id, rejects, &mut summary).await?;
     } else {
         tabular(
             &mut tx,
@@ -313,7 +255,7 @@ async fn run(
     Ok((tx, summary))
 }
 
-fn count(summary: &mut ImportSummary, u: Upsert) {
+pub(crate) fn count(summary: &mut ImportSummary, u: Upsert) {
     match u {
         Upsert::Inserted => summary.inserted += 1,
         Upsert::Updated => summary.updated += 1,
@@ -678,124 +620,4 @@ fn unassigned(summary: &mut ImportSummary, o: &OccurrenceRecord) {
     if o.lat.is_some() && o.areas.is_empty() {
         *summary.unassigned.get_or_insert(0) += 1;
     }
-}
-
-async fn territories(
-    tx: &mut Tx,
-    path: &Path,
-    opts: &ImportOptions,
-    import_id: i64,
-    rejects: &mut Rejects,
-    summary: &mut ImportSummary,
-) -> Result<(), ImportError> {
-    let file = path.display().to_string();
-    let text = std::fs::read(path).map_err(|e| ImportError::Io(file.clone(), e))?;
-    let value: serde_json::Value =
-        serde_json::from_slice(&text).map_err(|e| ImportError::Unreadable {
-            file: file.clone(),
-            line: e.line() as u64,
-            detail: format!("JSON inválido: {e}"),
-        })?;
-    let features = match (
-        value.get("type").and_then(|t| t.as_str()),
-        value.get("features"),
-    ) {
-        (Some("FeatureCollection"), Some(serde_json::Value::Array(f))) => f,
-        _ => {
-            return Err(ImportError::Unreadable {
-                file,
-                line: 1,
-                detail: "esperado um GeoJSON FeatureCollection (tipo `territories`)".into(),
-            });
-        }
-    };
-    rejects.header(&["feature".to_string()])?;
-    // Codes whose versions changed: a new version also closes the previous one, so every version's box
-    // is re-examined, not only the new polygon's.
-    let mut changed_codes: Vec<String> = Vec::new();
-    for (i, f) in features.iter().enumerate() {
-        summary.read += 1;
-        let n = i as u64 + 1;
-        let parsed = crate::territories::parse_feature(f);
-        let result = match parsed {
-            Err(reason) => Err(reason),
-            Ok(p) => {
-                summary.warnings.extend(p.warnings.iter().cloned());
-                let r = tx
-                    .put_territory(&p.input, import_id, opts.synthetic || p.synthetic)
-                    .await?;
-                if matches!(r, Ok(Upsert::Inserted | Upsert::Updated)) {
-                    changed_codes.push(p.input.code.clone());
-                }
-                r
-            }
-        };
-        match result {
-            Ok(u) => count(summary, u),
-            Err(reason) => {
-                summary.rejected += 1;
-                let shown = f.to_string();
-                let shown = if shown.len() > 500 {
-                    format!("{}…", &shown[..shown.floor_char_boundary(500)])
-                } else {
-                    shown
-                };
-                rejects.write(n, &format!("feição {n}: {reason}"), &[shown])?;
-            }
-        }
-    }
-    changed_codes.sort();
-    changed_codes.dedup();
-    let mut changed_bboxes: Vec<[f64; 4]> = Vec::new();
-    for code in &changed_codes {
-        changed_bboxes.extend(
-            tx.territory_versions(code)
-                .await?
-                .iter()
-                .filter_map(|v| v.bbox),
-        );
-    }
-    summary.reassigned = Some(reassign(tx, &changed_bboxes).await?);
-    Ok(())
-}
-
-/// Re-assigns the occurrences inside the boxes of changed territories, moving their counts.
-async fn reassign(tx: &mut Tx, boxes: &[[f64; 4]]) -> Result<u64, ImportError> {
-    if boxes.is_empty() {
-        return Ok(0);
-    }
-    let index = area_index(tx).await?;
-    let union = boxes.iter().fold(
-        [
-            f64::INFINITY,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            f64::NEG_INFINITY,
-        ],
-        |a, b| {
-            [
-                a[0].min(b[0]),
-                a[1].min(b[1]),
-                a[2].max(b[2]),
-                a[3].max(b[3]),
-            ]
-        },
-    );
-    let mut moved = 0u64;
-    let mut after = 0i64;
-    loop {
-        let page = tx.located_in(union, after, 10_000).await?;
-        let Some(last) = page.last() else { break };
-        after = last.id;
-        let moves: Vec<_> = page
-            .iter()
-            .filter_map(|o| {
-                let new = index.areas_at(o.lon, o.lat, o.day()).join("|");
-                (new != o.areas).then_some((o, new))
-            })
-            .collect();
-        moved += moves.len() as u64;
-        tx.reassign(&moves).await?;
-    }
-    Ok(moved)
 }

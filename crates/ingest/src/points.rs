@@ -9,8 +9,8 @@ use atalaia_spatial::utm::{Zone, to_utm};
 
 use crate::ImportError;
 use crate::fields::{Columns, bad};
-use crate::load::Rejects;
 use crate::read::read_table;
+use crate::rejects::Rejects;
 
 /// The points read.
 #[derive(Debug, Clone, PartialEq)]

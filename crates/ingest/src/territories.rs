@@ -9,7 +9,13 @@ use serde_json::{Map, Value};
 
 pub use atalaia_store::territories::SINCE_ALWAYS;
 
+use crate::ImportError;
 use crate::fields::bad;
+use crate::load::{ImportOptions, ImportSummary, area_index, count};
+use crate::rejects::Rejects;
+use atalaia_store::Tx;
+use atalaia_store::territories::Upsert;
+use std::path::Path;
 
 /// A parsed feature: the version to store, whether it says it is synthetic, and warnings.
 #[derive(Debug, Clone)]
@@ -143,6 +149,128 @@ fn check_coordinates(mp: &MultiPolygon<f64>) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Loads a territories file: each feature a version (or a refusal in the rejects file), then the
+/// occurrences inside the changed areas' boxes re-assigned.
+pub(crate) async fn load(
+    tx: &mut Tx,
+    path: &Path,
+    opts: &ImportOptions,
+    import_id: i64,
+    rejects: &mut Rejects,
+    summary: &mut ImportSummary,
+) -> Result<(), ImportError> {
+    let file = path.display().to_string();
+    let text = std::fs::read(path).map_err(|e| ImportError::Io(file.clone(), e))?;
+    let value: serde_json::Value =
+        serde_json::from_slice(&text).map_err(|e| ImportError::Unreadable {
+            file: file.clone(),
+            line: e.line() as u64,
+            detail: format!("JSON inválido: {e}"),
+        })?;
+    let features = match (
+        value.get("type").and_then(|t| t.as_str()),
+        value.get("features"),
+    ) {
+        (Some("FeatureCollection"), Some(serde_json::Value::Array(f))) => f,
+        _ => {
+            return Err(ImportError::Unreadable {
+                file,
+                line: 1,
+                detail: "esperado um GeoJSON FeatureCollection (tipo `territories`)".into(),
+            });
+        }
+    };
+    rejects.header(&["feature".to_string()])?;
+    // Codes whose versions changed: a new version also closes the previous one, so every version's box
+    // is re-examined, not only the new polygon's.
+    let mut changed_codes: Vec<String> = Vec::new();
+    for (i, f) in features.iter().enumerate() {
+        summary.read += 1;
+        let n = i as u64 + 1;
+        let parsed = parse_feature(f);
+        let result = match parsed {
+            Err(reason) => Err(reason),
+            Ok(p) => {
+                summary.warnings.extend(p.warnings.iter().cloned());
+                let r = tx
+                    .put_territory(&p.input, import_id, opts.synthetic || p.synthetic)
+                    .await?;
+                if matches!(r, Ok(Upsert::Inserted | Upsert::Updated)) {
+                    changed_codes.push(p.input.code.clone());
+                }
+                r
+            }
+        };
+        match result {
+            Ok(u) => count(summary, u),
+            Err(reason) => {
+                summary.rejected += 1;
+                let shown = f.to_string();
+                let shown = if shown.len() > 500 {
+                    format!("{}…", &shown[..shown.floor_char_boundary(500)])
+                } else {
+                    shown
+                };
+                rejects.write(n, &format!("feição {n}: {reason}"), &[shown])?;
+            }
+        }
+    }
+    changed_codes.sort();
+    changed_codes.dedup();
+    let mut changed_bboxes: Vec<[f64; 4]> = Vec::new();
+    for code in &changed_codes {
+        changed_bboxes.extend(
+            tx.territory_versions(code)
+                .await?
+                .iter()
+                .filter_map(|v| v.bbox),
+        );
+    }
+    summary.reassigned = Some(reassign(tx, &changed_bboxes).await?);
+    Ok(())
+}
+
+/// Re-assigns the occurrences inside the boxes of changed territories, moving their counts.
+async fn reassign(tx: &mut Tx, boxes: &[[f64; 4]]) -> Result<u64, ImportError> {
+    if boxes.is_empty() {
+        return Ok(0);
+    }
+    let index = area_index(tx).await?;
+    let union = boxes.iter().fold(
+        [
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        ],
+        |a, b| {
+            [
+                a[0].min(b[0]),
+                a[1].min(b[1]),
+                a[2].max(b[2]),
+                a[3].max(b[3]),
+            ]
+        },
+    );
+    let mut moved = 0u64;
+    let mut after = 0i64;
+    loop {
+        let page = tx.located_in(union, after, 10_000).await?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        let moves: Vec<_> = page
+            .iter()
+            .filter_map(|o| {
+                let new = index.areas_at(o.lon, o.lat, o.day()).join("|");
+                (new != o.areas).then_some((o, new))
+            })
+            .collect();
+        moved += moves.len() as u64;
+        tx.reassign(&moves).await?;
+    }
+    Ok(moved)
 }
 
 #[cfg(test)]
