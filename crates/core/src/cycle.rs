@@ -43,6 +43,18 @@ pub enum CyclePeriod {
     Month(Month),
 }
 
+impl From<Quarter> for CyclePeriod {
+    fn from(q: Quarter) -> Self {
+        CyclePeriod::Quarter(q)
+    }
+}
+
+impl From<Month> for CyclePeriod {
+    fn from(m: Month) -> Self {
+        CyclePeriod::Month(m)
+    }
+}
+
 impl CyclePeriod {
     /// Whose cycle runs over this period: RECAP's are quarterly, IPEI's monthly (Anexo Único).
     pub fn kind(self) -> CycleKind {

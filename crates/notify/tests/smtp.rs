@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use atalaia_core::Month;
 use atalaia_core::access::Role;
-use atalaia_core::cycle::{CycleKind, CyclePeriod, Schedule, StepKey};
+use atalaia_core::cycle::{Schedule, StepKey};
 use atalaia_notify::{Mailer, SendReport, send_due};
 use atalaia_store::Db;
 use atalaia_store::accounts::{Grant, NewUser, Scope};
@@ -190,14 +190,7 @@ async fn story(db: &Db) {
     .await;
     let month = Month::parse("2026-10").unwrap();
     let cycle = db
-        .open_cycle(
-            CycleKind::Ipei,
-            CyclePeriod::Month(month),
-            &Schedule::ANEXO_UNICO,
-            "user:comite1",
-            at(3),
-            nov(3),
-        )
+        .open_cycle(month, &Schedule::ANEXO_UNICO, "user:comite1", at(3), nov(3))
         .await
         .unwrap()
         .id;

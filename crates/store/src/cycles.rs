@@ -254,8 +254,10 @@ fn parse_period(kind: CycleKind, s: &str) -> Option<CyclePeriod> {
 }
 
 impl Db {
-    /// The cycle of `kind` for `period`, if opened.
-    pub async fn cycle(&self, kind: CycleKind, period: CyclePeriod) -> Result<Option<CycleRecord>> {
+    /// The cycle of `period` (RECAP's for a quarter, IPEI's for a month), if opened.
+    pub async fn cycle(&self, period: impl Into<CyclePeriod>) -> Result<Option<CycleRecord>> {
+        let period = period.into();
+        let kind = period.kind();
         let row: Option<(i64, String, String, NaiveDateTime)> = on_db!(self, |c| {
             sqlx::query_as(
                 "SELECT id, schedule, opened_by, opened_at FROM cycles WHERE kind = $1 AND period = $2",
@@ -346,15 +348,16 @@ impl Db {
     /// deadlines the counting month does not have.
     pub async fn open_cycle(
         &self,
-        kind: CycleKind,
-        period: CyclePeriod,
+        period: impl Into<CyclePeriod>,
         schedule: &Schedule,
         actor: &str,
         now: NaiveDateTime,
         today: NaiveDate,
     ) -> Result<CycleRecord> {
         use atalaia_core::closing::Period;
-        if let Some(c) = self.cycle(kind, period).await? {
+        let period = period.into();
+        let kind = period.kind();
+        if let Some(c) = self.cycle(period).await? {
             return Ok(c);
         }
         period.require_closed(self.data_cutoff_on(period.last()).await?, today)?;
@@ -387,7 +390,7 @@ impl Db {
         )
         .await?;
         tx.commit().await?;
-        self.cycle(kind, period)
+        self.cycle(period)
             .await?
             .ok_or_else(|| StoreError::Corrupt(format!("ciclo {id} recém-criado")))
     }
@@ -413,7 +416,7 @@ impl Db {
         let Some((kind, period)) = self.cycle_key(cycle_id).await? else {
             return Refusal::invalid(format!("ciclo {cycle_id} inexistente"));
         };
-        let Some(record) = self.cycle(kind, period).await? else {
+        let Some(record) = self.cycle(period).await? else {
             return Refusal::invalid(format!("ciclo {cycle_id} inexistente"));
         };
         let state = record.state();

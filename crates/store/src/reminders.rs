@@ -52,7 +52,7 @@ impl Db {
                         .map(CyclePeriod::Month),
                 };
                 let Some(period) = period else { continue };
-                let Some(c) = self.cycle(kind, period).await? else {
+                let Some(c) = self.cycle(period).await? else {
                     continue;
                 };
                 let state = c.state();

@@ -5,7 +5,7 @@
 use super::*;
 use crate::{Db, Refusal, Result, StoreError, Tx, execute, on_db, on_tx};
 use atalaia_core::Month;
-use atalaia_core::cycle::{CycleKind, CyclePeriod};
+
 use atalaia_core::dates::BrDate;
 use chrono::NaiveDateTime;
 use serde::Serialize;
@@ -275,10 +275,7 @@ impl Db {
         let (unit, month) = (old.record.unit_code.clone(), old.month.clone());
         let period =
             Month::parse(&month).map_err(|e| StoreError::Corrupt(format!("mês `{month}`: {e}")))?;
-        let Some(cycle) = self
-            .cycle(CycleKind::Ipei, CyclePeriod::Month(period))
-            .await?
-        else {
+        let Some(cycle) = self.cycle(period).await? else {
             return Refusal::invalid(format!("não há ciclo do IPEI aberto para {month}"));
         };
         let pending = cycle.acts.iter().any(|a| {

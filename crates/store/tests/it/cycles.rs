@@ -105,7 +105,6 @@ async fn cycle_story(db: &Db) {
     let q = CyclePeriod::Quarter(atalaia_core::Quarter::parse("2024-Q1").unwrap());
     let c = db
         .open_cycle(
-            CycleKind::Recap,
             q,
             &Schedule::ANEXO_UNICO,
             "user:comite",
@@ -117,7 +116,6 @@ async fn cycle_story(db: &Db) {
     // Opening again returns the same cycle.
     let again = db
         .open_cycle(
-            CycleKind::Recap,
             q,
             &Schedule::ANEXO_UNICO,
             "user:comite",
@@ -427,12 +425,7 @@ async fn cycle_story(db: &Db) {
         assert!(refused.to_string().contains(says), "{refused}");
     }
     assert!(
-        db.cycle(CycleKind::Recap, q)
-            .await
-            .unwrap()
-            .unwrap()
-            .decisions()
-            .is_empty(),
+        db.cycle(q).await.unwrap().unwrap().decisions().is_empty(),
         "a decision without an effect changes nothing"
     );
     act(
@@ -480,7 +473,7 @@ async fn cycle_story(db: &Db) {
         .await,
         Err(Refusal::Cycle(CycleError::TextRequired("a decisão")))
     );
-    let c = db.cycle(CycleKind::Recap, q).await.unwrap().unwrap();
+    let c = db.cycle(q).await.unwrap().unwrap();
     let s = c.state();
     assert_eq!(s.closed, StepKey::ALL.to_vec());
     assert_eq!(s.current(), None);
@@ -554,13 +547,7 @@ async fn cycle_story(db: &Db) {
     )
     .await
     .unwrap();
-    let paid = db
-        .cycle(CycleKind::Recap, q)
-        .await
-        .unwrap()
-        .unwrap()
-        .payment()
-        .unwrap();
+    let paid = db.cycle(q).await.unwrap().unwrap().payment().unwrap();
     assert_eq!(
         (paid.run_id, paid.payroll_sha256.as_str(), paid.paid_on),
         (run, sha.as_str(), d(2024, 5, 6))
@@ -591,7 +578,6 @@ async fn conflict(db: &Db) {
     let q = CyclePeriod::Quarter(atalaia_core::Quarter::parse("2024-Q2").unwrap());
     let c = db
         .open_cycle(
-            CycleKind::Recap,
             q,
             &Schedule::ANEXO_UNICO,
             "user:comite",
@@ -619,7 +605,7 @@ async fn conflict(db: &Db) {
         ),
         "{loser:?}"
     );
-    let c = db.cycle(CycleKind::Recap, q).await.unwrap().unwrap();
+    let c = db.cycle(q).await.unwrap().unwrap();
     assert_eq!(c.acts.len(), 1);
 }
 

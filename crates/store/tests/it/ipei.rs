@@ -1,5 +1,5 @@
 use super::*;
-use atalaia_core::cycle::{CycleKind, CyclePeriod, Schedule};
+use atalaia_core::cycle::{CycleKind, Schedule};
 use atalaia_core::ipei::{PersonReason, SeizureReason, SeizureStatus, UnitReason, UnitStatus};
 use atalaia_store::cycles::ActRequest;
 use atalaia_store::ipei::{ForensicRecord, SeizureRecord};
@@ -165,8 +165,7 @@ async fn story(db: &Db) {
 
     let c = db
         .open_cycle(
-            CycleKind::Ipei,
-            CyclePeriod::Month(march),
+            march,
             &Schedule::ANEXO_UNICO,
             "user:comite",
             dt(2024, 4, 1, 8),
@@ -316,11 +315,7 @@ async fn story(db: &Db) {
         .await
         .unwrap();
     }
-    let cycle = db
-        .cycle(CycleKind::Ipei, CyclePeriod::Month(march))
-        .await
-        .unwrap()
-        .unwrap();
+    let cycle = db.cycle(march).await.unwrap().unwrap();
     assert_eq!(
         cycle.run_of(atalaia_core::cycle::StepKey::PartialResult),
         Some(run)
@@ -458,13 +453,7 @@ async fn story(db: &Db) {
         .await
         .unwrap();
     // An appeal that would add a seizure is refused whole: no act, no revision (Art. 14).
-    let acts_before = db
-        .cycle(CycleKind::Ipei, CyclePeriod::Month(march))
-        .await
-        .unwrap()
-        .unwrap()
-        .acts
-        .len();
+    let acts_before = db.cycle(march).await.unwrap().unwrap().acts.len();
     let mut forgotten = fixed.clone();
     forgotten.bo_number = "300/2024".parse().unwrap();
     let refused = db
@@ -491,12 +480,7 @@ async fn story(db: &Db) {
         "o BO 300/2024 não consta do envio da unidade PM-1BPM em 2024-03: um recurso só corrige material já entregue e não acrescenta apreensão (Art. 14)"
     );
     assert_eq!(
-        db.cycle(CycleKind::Ipei, CyclePeriod::Month(march))
-            .await
-            .unwrap()
-            .unwrap()
-            .acts
-            .len(),
+        db.cycle(march).await.unwrap().unwrap().acts.len(),
         acts_before
     );
     assert_eq!(

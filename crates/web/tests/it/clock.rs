@@ -2,7 +2,7 @@
 //! IPEI's. 2026-Q3's cycle counts business days of October 2026 (Anexo Único); its first step is due well
 //! before the 20th and well after the 2nd.
 
-use atalaia_core::cycle::{CycleKind, CyclePeriod};
+use atalaia_core::cycle::CyclePeriod;
 use atalaia_store::testing::TestDb;
 
 use super::*;
@@ -33,11 +33,7 @@ async fn recap_cycle_deadlines_follow_the_application_clock() {
     )
     .await;
     let quarter = CyclePeriod::Quarter("2026-Q3".parse().unwrap());
-    let cycle =
-        t.db.cycle(CycleKind::Recap, quarter)
-            .await
-            .unwrap()
-            .unwrap();
+    let cycle = t.db.cycle(quarter).await.unwrap().unwrap();
     let close = format!("csrf_token={csrf}&acao=close&etapa=submissions&justificativa=");
     // On the application's 20 October the first step is late: refused without a justification.
     let r = app
@@ -49,11 +45,7 @@ async fn recap_cycle_deadlines_follow_the_application_clock() {
     clock.set(at(2));
     app.post_ok(&format!("/recap/ciclo/{}", cycle.id), &comite, &close)
         .await;
-    let cycle =
-        t.db.cycle(CycleKind::Recap, quarter)
-            .await
-            .unwrap()
-            .unwrap();
+    let cycle = t.db.cycle(quarter).await.unwrap().unwrap();
     let act = cycle.acts.iter().find(|a| a.act == "close").unwrap();
     assert!(!act.late, "closed on time by the application's clock");
     assert_eq!(act.at, at(2), "recorded at the application's instant");

@@ -19,7 +19,7 @@
 //! committee reinstates PM-7BPM, whose S5 pays P100925 R$ 300,00.
 
 use atalaia_core::Month;
-use atalaia_core::cycle::{CycleKind, CyclePeriod};
+use atalaia_core::cycle::CycleKind;
 use atalaia_store::audit::ChainCheck;
 use atalaia_store::testing::TestDb;
 use atalaia_web::Clock;
@@ -50,12 +50,7 @@ async fn a_whole_ipei_month_through_the_pages() {
     let evidence = config.evidence_dir();
     let app = App::new(t.db.clone(), config).await;
     let month = Month::parse("2026-10").unwrap();
-    let cycle_of = || async {
-        app.db
-            .cycle(CycleKind::Ipei, CyclePeriod::Month(month))
-            .await
-            .unwrap()
-    };
+    let cycle_of = || async { app.db.cycle(month).await.unwrap() };
 
     // A second unit head, for PM-7BPM, made by the administrator.
     let admin = app.login("admin", "demo-admin-7872").await.unwrap();

@@ -18,7 +18,6 @@ async fn recap_acts_are_checked_and_audited() {
     let csrf = app.csrf(&committee).await;
     let q =
         atalaia_core::cycle::CyclePeriod::Quarter(atalaia_core::Quarter::parse("2026-Q3").unwrap());
-    let kind = atalaia_core::cycle::CycleKind::Recap;
     // Validation before the partial result: refused, no cycle.
     let r = app
         .post_form(
@@ -28,7 +27,7 @@ async fn recap_acts_are_checked_and_audited() {
         )
         .await;
     assert!(r.body.contains("antes do da etapa anterior"), "{}", r.body);
-    assert!(app.db.cycle(kind, q).await.unwrap().is_none());
+    assert!(app.db.cycle(q).await.unwrap().is_none());
     // November 2026 has 19 business days in Goiânia (Finados and the Consciência Negra fall on
     // weekdays): an IPEI schedule asking for the 20th used to open a cycle whose pages then failed with
     // a 500. Refused beside the form, nothing opened.
@@ -48,8 +47,7 @@ async fn recap_acts_are_checked_and_audited() {
         "{}",
         r.body
     );
-    let ipei = atalaia_core::cycle::CycleKind::Ipei;
-    assert!(app.db.cycle(ipei, october).await.unwrap().is_none());
+    assert!(app.db.cycle(october).await.unwrap().is_none());
     let r = app
         .post_form(
             "/recap/ciclo",
@@ -58,7 +56,7 @@ async fn recap_acts_are_checked_and_audited() {
         )
         .await;
     assert_eq!(r.status, 303);
-    let c = app.db.cycle(kind, q).await.unwrap().unwrap();
+    let c = app.db.cycle(q).await.unwrap().unwrap();
     assert_eq!(c.schedule.nth, [3, 8, 10, 12, 13, 13]);
     // A configuration whose RECAP1 threshold is not above RECAP2's (Art. 5).
     let mut doc = atalaia_core::program::ProgramDocument::decree_default();
@@ -120,7 +118,7 @@ async fn recap_acts_are_checked_and_audited() {
         "{}",
         r.body
     );
-    assert_eq!(app.db.cycle(kind, q).await.unwrap().unwrap().acts.len(), 0);
+    assert_eq!(app.db.cycle(q).await.unwrap().unwrap().acts.len(), 0);
     let acts: Vec<String> = audit_actions(&app.db)
         .await
         .into_iter()
@@ -315,7 +313,6 @@ async fn recap_documents_are_downloaded_by_who_may() {
     let cycle = app
         .db
         .open_cycle(
-            CycleKind::Recap,
             CyclePeriod::Quarter(atalaia_core::Quarter::parse("2026-Q3").unwrap()),
             &Schedule::ANEXO_UNICO,
             "user:comite",

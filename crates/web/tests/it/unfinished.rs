@@ -92,13 +92,7 @@ per_backend! {
             atalaia_core::cycle::CyclePeriod::Quarter("2026-Q4".parse().unwrap()),
             atalaia_core::cycle::CyclePeriod::Month(december),
         ] {
-            let kind = match period {
-                atalaia_core::cycle::CyclePeriod::Quarter(_) => {
-                    atalaia_core::cycle::CycleKind::Recap
-                }
-                atalaia_core::cycle::CyclePeriod::Month(_) => atalaia_core::cycle::CycleKind::Ipei,
-            };
-            assert!(t.db.cycle(kind, period).await.unwrap().is_none(), "{label}");
+            assert!(t.db.cycle(period).await.unwrap().is_none(), "{label}");
         }
 
         // The IPEI of the month running: no payment, no act offered.

@@ -4,7 +4,7 @@
 use crate::pages::ipei::month_of;
 use crate::pages::ipei::unit::scoped_unit;
 use crate::pages::program::documents::payroll_workbook;
-use atalaia_core::cycle::{CycleKind, CyclePeriod, StepKey};
+use atalaia_core::cycle::{CycleKind, StepKey};
 use atalaia_core::ipei::IpeiReport;
 use axum::Extension;
 use axum::extract::{Path, Query, State};
@@ -104,10 +104,7 @@ pub async fn statement(
 ) -> Result<Response, AppError> {
     let month = month_of(q.mes.as_deref(), st.config.clock.today())?;
     let unit = scoped_unit(&st, &id, month, q.unidade.trim()).await?;
-    let cycle = st
-        .db
-        .cycle(CycleKind::Ipei, CyclePeriod::Month(month))
-        .await?;
+    let cycle = st.db.cycle(month).await?;
     let run_id = cycle
         .as_ref()
         .and_then(|c| {

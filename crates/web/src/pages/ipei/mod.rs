@@ -356,10 +356,7 @@ async fn ipei_page(
             }
         })
         .collect();
-    let cycle_record = st
-        .db
-        .cycle(CycleKind::Ipei, CyclePeriod::Month(month))
-        .await?;
+    let cycle_record = st.db.cycle(month).await?;
     let cycle = match &cycle_record {
         Some(c) => Some(cycle_view(st, c).await?),
         None => None,

@@ -16,7 +16,7 @@ use crate::pages::ipei::unit_result_pt;
 use crate::pages::program::cycle;
 use askama::Template;
 use atalaia_core::Month;
-use atalaia_core::cycle::{CycleKind, CyclePeriod, StepKey};
+use atalaia_core::cycle::{CyclePeriod, StepKey};
 use atalaia_core::dates::BrDate;
 use atalaia_core::ids::{BoNumber, Registration, UnitCode};
 use atalaia_store::StoreError;
@@ -99,10 +99,7 @@ async fn unit_page(
     notice: Option<String>,
 ) -> Result<Response, AppError> {
     let today = st.config.clock.today();
-    let cycle = st
-        .db
-        .cycle(CycleKind::Ipei, CyclePeriod::Month(month))
-        .await?;
+    let cycle = st.db.cycle(month).await?;
     let cal = calendar(st).await?;
     let deadlines = month_deadlines(st, month, cycle.as_ref())
         .await?
@@ -568,7 +565,7 @@ async fn unit_act(
     request: Result<ActRequest, Declined>,
 ) -> Result<Response, AppError> {
     let period = CyclePeriod::Month(month);
-    let Some(cycle) = st.db.cycle(CycleKind::Ipei, period).await? else {
+    let Some(cycle) = st.db.cycle(period).await? else {
         let msg = format!("o Comitê ainda não abriu o ciclo de {}", month.label_pt());
         return unit_page(st, id, month, Some(msg), None).await;
     };

@@ -419,7 +419,6 @@ pub(crate) async fn open(
     let schedule = schedule_of(prazos)?;
     st.db
         .open_cycle(
-            period.kind(),
             period,
             &schedule,
             &who.actor(),

@@ -23,12 +23,11 @@ pub(crate) struct SavedRun<'a> {
 /// on `last_day` when it is the run's.
 pub(crate) async fn official_meta(
     st: &AppState,
-    kind: CycleKind,
     period: CyclePeriod,
     last_day: chrono::NaiveDate,
     run: SavedRun<'_>,
 ) -> Result<(atalaia_reports::Stage, atalaia_reports::RunMeta), AppError> {
-    let stage = match st.db.cycle(kind, period).await? {
+    let stage = match st.db.cycle(period).await? {
         Some(c) if c.run_of(StepKey::FinalResult) == Some(run.id) => atalaia_reports::Stage::Final,
         _ => atalaia_reports::Stage::Partial,
     };
@@ -81,7 +80,6 @@ pub(crate) async fn official_run<P: atalaia_core::pipeline::Program>(
     let period = P::period(&replayed.inputs);
     let (stage, meta) = official_meta(
         st,
-        P::KIND,
         period,
         period.last(),
         SavedRun {

@@ -364,11 +364,7 @@ async fn recap_page(
             differs: r.inputs_sha256 != today_inputs,
         })
         .collect();
-    let cycle = match st
-        .db
-        .cycle(CycleKind::Recap, CyclePeriod::Quarter(q))
-        .await?
-    {
+    let cycle = match st.db.cycle(q).await? {
         Some(cy) => Some(cycle_view(st, &cy).await?),
         None => None,
     };

@@ -16,7 +16,7 @@ use crate::{AppError, AppState};
 use askama::Template;
 use atalaia_core::Quarter;
 use atalaia_core::access::Permission;
-use atalaia_core::cycle::{CycleKind, CyclePeriod};
+use atalaia_core::cycle::CycleKind;
 use atalaia_core::payroll::PayrollReason;
 use atalaia_store::recap::Computed;
 use axum::Extension;
@@ -114,7 +114,7 @@ async fn changes_against_paid(
 ) -> Result<Option<(i64, Vec<PaidChangeRow>)>, AppError> {
     let Some(paid) = st
         .db
-        .cycle(CycleKind::Recap, CyclePeriod::Quarter(quarter))
+        .cycle(quarter)
         .await?
         .and_then(|c| c.payment())
         .filter(|p| p.run_id != run_id)

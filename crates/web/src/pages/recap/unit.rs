@@ -5,7 +5,7 @@
 use crate::pages::program::cycle;
 use askama::Template;
 use atalaia_core::Quarter;
-use atalaia_core::cycle::{CycleKind, CyclePeriod, StepKey};
+use atalaia_core::cycle::{CycleKind, StepKey};
 use atalaia_core::payroll::{Amendment, Person, RosterLine, exclusion_list};
 use atalaia_store::cycles::ActRequest;
 use axum::extract::{Query, State};
@@ -68,10 +68,7 @@ async fn unit_page(
     q: Quarter,
     error: Option<String>,
 ) -> Result<Response, AppError> {
-    let cycle = st
-        .db
-        .cycle(CycleKind::Recap, CyclePeriod::Quarter(q))
-        .await?;
+    let cycle = st.db.cycle(q).await?;
     let computed = st
         .db
         .compute_quarter(q, None, st.config.clock.today())
@@ -221,11 +218,10 @@ async fn target(
             "a unidade `{unit}` entre as suas"
         )));
     }
-    let cycle = st
-        .db
-        .cycle(CycleKind::Recap, CyclePeriod::Quarter(q))
-        .await?
-        .ok_or_else(|| AppError::BadRequest(format!("o Comitê ainda não abriu o ciclo de {q}")))?;
+    let cycle =
+        st.db.cycle(q).await?.ok_or_else(|| {
+            AppError::BadRequest(format!("o Comitê ainda não abriu o ciclo de {q}"))
+        })?;
     Ok((q, cycle.id, unit))
 }
 

@@ -411,13 +411,7 @@ async fn a_whole_ipei_month_in_the_browser() {
         )),
         "{acts}"
     );
-    let before =
-        t.db.cycle(CycleKind::Ipei, period)
-            .await
-            .unwrap()
-            .unwrap()
-            .acts
-            .len();
+    let before = t.db.cycle(period).await.unwrap().unwrap().acts.len();
     fill(
         &c,
         &format!("{form} textarea"),
@@ -450,12 +444,7 @@ async fn a_whole_ipei_month_in_the_browser() {
             .contains("não acrescenta apreensão (Art. 14)")
     );
     assert_eq!(
-        t.db.cycle(CycleKind::Ipei, period)
-            .await
-            .unwrap()
-            .unwrap()
-            .acts
-            .len(),
+        t.db.cycle(period).await.unwrap().unwrap().acts.len(),
         before
     );
     sign_out(&c).await;

@@ -310,7 +310,7 @@ async fn recap_cycle(c: &Client, base: &str, db: &atalaia_store::Db) {
         .unwrap();
     assert!(acts.contains("Lista enviada"), "{acts}");
     shot_full(c, "10-unidade-lista").await;
-    let cycle = db.cycle(CycleKind::Recap, q).await.unwrap().unwrap();
+    let cycle = db.cycle(q).await.unwrap().unwrap();
     let amendments = cycle.amendments_by_unit();
     assert_eq!(amendments["PM-1BPM"].len(), 1);
     assert_eq!(amendments["PM-1BPM"][0].registration, reg);
@@ -438,7 +438,7 @@ async fn recap_cycle(c: &Client, base: &str, db: &atalaia_store::Db) {
         (1, absent, on_unit - absent - 1)
     );
     assert_eq!(mine.total_cents, i64::from(mine.eligible) * 75_000);
-    let cycle = db.cycle(CycleKind::Recap, q).await.unwrap().unwrap();
+    let cycle = db.cycle(q).await.unwrap().unwrap();
     let acts: Vec<&str> = cycle.acts.iter().map(|a| a.act.as_str()).collect();
     assert_eq!(
         acts,
