@@ -443,12 +443,7 @@ impl Db {
         config: &atalaia_core::program::ProgramConfig,
     ) -> Result<RosterSnapshot> {
         let lines = self.roster(quarter, config).await?;
-        let cycle = self
-            .cycle(
-                atalaia_core::cycle::CycleKind::Recap,
-                atalaia_core::cycle::CyclePeriod::Quarter(quarter),
-            )
-            .await?;
+        let cycle = self.cycle(quarter).await?;
         let amendments = cycle
             .as_ref()
             .map(|cy| cy.amendments_by_unit())
@@ -588,17 +583,25 @@ impl Db {
         let frozen = <Recap as Program>::freeze(&roster);
         // What each count rested on, checked against the counts just computed (`crate::trace`).
         let sources = self.count_sources(&c.config.recap, &c.inputs).await?;
+        // Beside the run: its baseline (Art. 5) and the hashes of its roster and traced sources.
+        let roster_sha = frozen.as_deref().map(crate::runs::sha256);
+        let sources_sha = crate::trace::sources_sha256(&sources);
         let run = NewRun {
             period: &c.report.quarter,
-            baseline: Some(&c.report.baseline_quarter),
             config_id: c.version.as_ref().map(|v| v.id),
             config: &c.document,
             inputs: &inputs,
             result: &result,
             frozen: frozen.as_deref(),
             sources: Some(&sources),
+            columns: vec![
+                ("baseline", Some(c.report.baseline_quarter.clone())),
+                ("roster_sha256", roster_sha.clone()),
+                ("sources_sha256", Some(sources_sha.clone())),
+            ],
             audit: serde_json::json!({"quarter": c.report.quarter,
-                "baseline": c.report.baseline_quarter}),
+                "baseline": c.report.baseline_quarter, "roster_sha256": roster_sha,
+                "sources_sha256": sources_sha, "sources": sources.len()}),
         };
         self.save_run(CycleKind::Recap, &run, actor, now).await
     }

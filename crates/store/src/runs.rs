@@ -51,8 +51,6 @@ pub struct SavedRun {
 pub struct NewRun<'a> {
     /// The period's code.
     pub period: &'a str,
-    /// RECAP's baseline quarter (Art. 5); `None` for IPEI.
-    pub baseline: Option<&'a str>,
     /// The configuration version.
     pub config_id: Option<i64>,
     /// The configuration document.
@@ -63,8 +61,11 @@ pub struct NewRun<'a> {
     pub result: &'a str,
     /// [`Program::freeze`]'s text.
     pub frozen: Option<&'a str>,
-    /// What each RECAP count rested on (`crate::trace`).
+    /// What each count rested on (`crate::trace`), kept beside the run (RECAP's).
     pub sources: Option<&'a [crate::trace::Source]>,
+    /// The program's own columns of its runs table and their values (RECAP: its baseline quarter and
+    /// the hashes of its roster and sources).
+    pub columns: Vec<(&'static str, Option<String>)>,
     /// The program's own fields of the audit entry (`<program>.run_saved`), beside the hashes.
     pub audit: serde_json::Value,
 }
@@ -112,7 +113,7 @@ impl SavedRun {
 }
 
 /// Lower-case hex SHA-256 of a text (runs, rosters).
-fn sha256(s: &str) -> String {
+pub(crate) fn sha256(s: &str) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(s.as_bytes()))
 }
@@ -175,17 +176,11 @@ impl Db {
         now: NaiveDateTime,
     ) -> Result<i64> {
         let (inputs_sha, result_sha) = (sha256(run.inputs), sha256(run.result));
-        let frozen_sha = run.frozen.map(sha256);
-        let sources_sha = run.sources.map(crate::trace::sources_sha256);
         let (table, period_column, frozen_column) = table(program);
-        // RECAP keeps its baseline and the hashes of its roster and traced sources beside the run.
-        let (extra_columns, extra_values) = match program {
-            CycleKind::Recap => (
-                ", baseline, roster_sha256, sources_sha256",
-                ", $11, $12, $13",
-            ),
-            CycleKind::Ipei => ("", ""),
-        };
+        let extra_columns: String = run.columns.iter().map(|(c, _)| format!(", {c}")).collect();
+        let extra_values: String = (0..run.columns.len())
+            .map(|i| format!(", ${}", 11 + i))
+            .collect();
         let sql = format!(
             "INSERT INTO {table} ({period_column}, config_id, config, inputs, inputs_sha256, result,
                  result_sha256, created_by, created_at, {frozen_column}{extra_columns})
@@ -204,10 +199,7 @@ impl Db {
                 .bind(actor)
                 .bind(now)
                 .bind(run.frozen);
-            let q = match program {
-                CycleKind::Recap => q.bind(run.baseline).bind(&frozen_sha).bind(&sources_sha),
-                CycleKind::Ipei => q,
-            };
+            let q = run.columns.iter().fold(q, |q, (_, v)| q.bind(v));
             q.fetch_one(c).await?
         });
         if let Some(sources) = run.sources {
@@ -217,11 +209,6 @@ impl Db {
         details["config_id"] = serde_json::json!(run.config_id);
         details["inputs_sha256"] = serde_json::json!(inputs_sha);
         details["result_sha256"] = serde_json::json!(result_sha);
-        if program == CycleKind::Recap {
-            details["roster_sha256"] = serde_json::json!(frozen_sha);
-            details["sources_sha256"] = serde_json::json!(sources_sha);
-            details["sources"] = serde_json::json!(run.sources.map(<[_]>::len));
-        }
         tx.audit(
             &crate::audit::AuditEvent::new(actor, format!("{}.run_saved", program.as_str()))
                 .object(format!("{}_run:{id}", program.as_str()))

@@ -40,7 +40,7 @@ impl Db {
     /// or the Anexo Único's on the committee's calendar when no cycle is open yet).
     pub async fn ipei_inputs(&self, month: Month, as_of: NaiveDate) -> Result<MonthInputs> {
         let period = CyclePeriod::Month(month);
-        let cycle = self.cycle(CycleKind::Ipei, period).await?;
+        let cycle = self.cycle(period).await?;
         let schedule = cycle
             .as_ref()
             .map(|c| c.schedule.clone())
@@ -267,7 +267,7 @@ impl Db {
         let (params, config_id, config) = self.ipei_params(month).await?;
         let mut report = atalaia_core::ipei::result(&params, &inputs);
         let closed: Vec<StepKey> = self
-            .cycle(CycleKind::Ipei, CyclePeriod::Month(month))
+            .cycle(month)
             .await?
             .map(|c| c.state().closed)
             .unwrap_or_default();
@@ -293,14 +293,10 @@ impl Db {
     /// The status of each seizure (by id) in `month`'s published result — the final one, else the partial
     /// one — or `None` when the month has published none.
     async fn published_statuses(&self, month: Month) -> Result<Option<BTreeMap<i64, String>>> {
-        let Some(run_id) = self
-            .cycle(CycleKind::Ipei, CyclePeriod::Month(month))
-            .await?
-            .and_then(|c| {
-                c.run_of(StepKey::FinalResult)
-                    .or_else(|| c.run_of(StepKey::PartialResult))
-            })
-        else {
+        let Some(run_id) = self.cycle(month).await?.and_then(|c| {
+            c.run_of(StepKey::FinalResult)
+                .or_else(|| c.run_of(StepKey::PartialResult))
+        }) else {
             return Ok(None);
         };
         let run = self
@@ -338,13 +334,13 @@ impl Db {
         let frozen = <Ipei as Program>::freeze(&c.report.stage);
         let run = NewRun {
             period: &month,
-            baseline: None,
             config_id: c.config_id,
             config: &c.config,
             inputs: &inputs,
             result: &result,
             frozen: frozen.as_deref(),
             sources: None,
+            columns: Vec::new(),
             audit: serde_json::json!({"month": month, "stage": c.report.stage,
                 "total_cents": c.report.total_cents}),
         };

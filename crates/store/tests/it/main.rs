@@ -31,13 +31,13 @@ mod trace;
 fn bare_run<'a>(quarter: &'a str, baseline: &'a str) -> atalaia_store::runs::NewRun<'a> {
     atalaia_store::runs::NewRun {
         period: quarter,
-        baseline: Some(baseline),
         config_id: None,
         config: "{}",
         inputs: "{}",
         result: "{}",
         frozen: None,
         sources: None,
+        columns: vec![("baseline", Some(baseline.to_string()))],
         audit: serde_json::json!({"quarter": quarter, "baseline": baseline}),
     }
 }
