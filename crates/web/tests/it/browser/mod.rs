@@ -141,11 +141,16 @@ async fn click(c: &Client, l: Locator<'_>) {
 }
 
 async fn wait_for(c: &Client, css: &str) -> fantoccini::elements::Element {
-    c.wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap()
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match c.wait().at_most(left).for_element(Locator::Css(css)).await {
+            Ok(e) => return e,
+            // ChromeDriver answers a look-up that races the page's load this way: look again.
+            Err(e) if !left.is_zero() && e.to_string().contains("aborted by navigation") => {}
+            Err(e) => panic!("{css}: {e}"),
+        }
+    }
 }
 
 async fn sign_in(c: &Client, base: &str, login: &str, password: &str) {
