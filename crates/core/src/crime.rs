@@ -2,9 +2,8 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::str::FromStr;
 
-use crate::serde_str::serde_as_str;
+use crate::serde_str::{display_as_str, parsed_from_text};
 
 /// Why a crime code could not be parsed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -64,27 +63,18 @@ impl CrimeCode {
     }
 }
 
-impl fmt::Display for CrimeCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl FromStr for CrimeCode {
-    type Err = CrimeCodeError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        CrimeCode::parse(s)
-    }
-}
+display_as_str!(CrimeCode);
+parsed_from_text!(
+    CrimeCode,
+    CrimeCodeError,
+    "a crime code such as roubo_veiculo"
+);
 
 impl AsRef<str> for CrimeCode {
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
-
-serde_as_str!(CrimeCode, "a crime code such as roubo_veiculo");
 
 /// The group a catalog crime belongs to, for summaries. Serialised in snake_case (`violent_lethal`).
 #[derive(

@@ -6,7 +6,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::serde_str::{deserialize_from_str, serde_as_str};
+use crate::serde_str::{deserialize_from_str, display_as_str, parsed_from_text};
 
 // ---------------------------------------------------------------------------------------------------------
 // UF
@@ -161,21 +161,8 @@ impl Uf {
     }
 }
 
-impl fmt::Display for Uf {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Uf {
-    type Err = UfError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Uf::parse(s)
-    }
-}
-
-serde_as_str!(Uf, "a UF sigla such as GO");
+display_as_str!(Uf);
+parsed_from_text!(Uf, UfError, "a UF sigla such as GO");
 
 // ---------------------------------------------------------------------------------------------------------
 // IBGE municipality code
@@ -289,27 +276,14 @@ impl IbgeCode {
     }
 }
 
-impl fmt::Display for IbgeCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 impl fmt::Debug for IbgeCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "IbgeCode({})", self.as_str())
     }
 }
 
-impl FromStr for IbgeCode {
-    type Err = IbgeCodeError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        IbgeCode::parse(s)
-    }
-}
-
-serde_as_str!(IbgeCode, "a 7-digit IBGE municipality code");
+display_as_str!(IbgeCode);
+parsed_from_text!(IbgeCode, IbgeCodeError, "a 7-digit IBGE municipality code");
 
 // ---------------------------------------------------------------------------------------------------------
 // CPF
@@ -558,36 +532,14 @@ macro_rules! text_id {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = CodeError;
-
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                $name::parse(s)
-            }
-        }
-
-        /// For stores that read the value as text (`sqlx(try_from = "String")`).
-        impl TryFrom<String> for $name {
-            type Error = CodeError;
-
-            fn try_from(s: String) -> Result<Self, Self::Error> {
-                $name::parse(&s)
-            }
-        }
+        display_as_str!($name);
+        parsed_from_text!($name, CodeError, $expecting);
 
         impl AsRef<str> for $name {
             fn as_ref(&self) -> &str {
                 &self.0
             }
         }
-
-        serde_as_str!($name, $expecting);
     };
 }
 

@@ -6,33 +6,27 @@
 //! permission is asked first; the rules here only narrow it, never widen it.
 
 use crate::dates::BrDate;
-use std::fmt;
-use std::str::FromStr;
 
 use chrono::NaiveDate;
 
 use crate::access::Role;
 use crate::scope::Scope;
-use crate::serde_str::serde_as_str;
+use crate::serde_str::{display_as_str, parsed_from_text};
 
 /// For an enum with `ALL` and `as_str`: `Display` as the stored code, its parse error, `FromStr` (the
 /// code, trimmed, in any case) and serde as the code.
 macro_rules! stored_code {
     ($ty:ident, $err:ident, $doc:literal, $msg:literal, $expecting:literal) => {
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
+        display_as_str!($ty);
 
         #[doc = $doc]
         #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
         #[error($msg)]
         pub struct $err(pub String);
 
-        impl FromStr for $ty {
-            type Err = $err;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
+        impl $ty {
+            /// Parses the code, trimmed, in any case.
+            pub fn parse(s: &str) -> Result<Self, $err> {
                 let t = s.trim();
                 $ty::ALL
                     .into_iter()
@@ -41,15 +35,7 @@ macro_rules! stored_code {
             }
         }
 
-        /// For stores that read the code as text (`sqlx(try_from = "String")`).
-        impl TryFrom<String> for $ty {
-            type Error = $err;
-            fn try_from(s: String) -> Result<Self, Self::Error> {
-                s.parse()
-            }
-        }
-
-        serde_as_str!($ty, $expecting);
+        parsed_from_text!($ty, $err, $expecting);
     };
 }
 

@@ -1,9 +1,8 @@
 //! Institutions: the security forces that operate the program and the partners that sit at the Igesp table.
 
 use std::fmt;
-use std::str::FromStr;
 
-use crate::serde_str::serde_as_str;
+use crate::serde_str::{display_as_str, parsed_from_text};
 
 /// Why an institution code could not be parsed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -171,21 +170,12 @@ impl Institution {
     }
 }
 
-impl fmt::Display for Institution {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
-
-impl FromStr for Institution {
-    type Err = InstitutionError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Institution::parse(s)
-    }
-}
-
-serde_as_str!(Institution, "an institution code such as PM");
+display_as_str!(Institution, code);
+parsed_from_text!(
+    Institution,
+    InstitutionError,
+    "an institution code such as PM"
+);
 
 #[cfg(test)]
 mod tests {

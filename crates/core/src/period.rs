@@ -5,11 +5,10 @@
 //! limit, stepping past either end ([`Month::succ`] of 2200-12, [`Quarter::previous`] of 1900-Q1) gives `None`.
 
 use std::fmt;
-use std::str::FromStr;
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::serde_str::serde_as_str;
+use crate::serde_str::parsed_from_text;
 
 /// The first year accepted for periods and dates (1900).
 pub const MIN_YEAR: i32 = 1900;
@@ -226,15 +225,7 @@ impl fmt::Display for Month {
     }
 }
 
-impl FromStr for Month {
-    type Err = PeriodError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Month::parse(s)
-    }
-}
-
-serde_as_str!(Month, "a month as YYYY-MM");
+parsed_from_text!(Month, PeriodError, "a month as YYYY-MM");
 
 /// A calendar quarter, e.g. `2024-Q1` (January to March): the RECAP's period.
 ///
@@ -360,15 +351,7 @@ impl fmt::Display for Quarter {
     }
 }
 
-impl FromStr for Quarter {
-    type Err = PeriodError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Quarter::parse(s)
-    }
-}
-
-serde_as_str!(Quarter, "a quarter as YYYY-Qn");
+parsed_from_text!(Quarter, PeriodError, "a quarter as YYYY-Qn");
 
 #[cfg(test)]
 mod tests {

@@ -62,5 +62,45 @@ macro_rules! serde_as_str {
     };
 }
 
+/// For a value written as text with a `parse` constructor: `FromStr`, `TryFrom<String>` (how the store
+/// reads it) and serde, all through `$ty::parse`, so every way in holds it to the same rules.
+macro_rules! parsed_from_text {
+    ($ty:ident, $err:ty, $expecting:literal) => {
+        impl ::std::str::FromStr for $ty {
+            type Err = $err;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                $ty::parse(s)
+            }
+        }
+
+        impl TryFrom<String> for $ty {
+            type Error = $err;
+
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                $ty::parse(&s)
+            }
+        }
+
+        $crate::serde_str::serde_as_str!($ty, $expecting);
+    };
+}
+
+/// `Display` as the value's `as_str` (or the method named).
+macro_rules! display_as_str {
+    ($ty:ty) => {
+        $crate::serde_str::display_as_str!($ty, as_str);
+    };
+    ($ty:ty, $method:ident) => {
+        impl ::std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.$method())
+            }
+        }
+    };
+}
+
 pub(crate) use deserialize_from_str;
+pub(crate) use display_as_str;
+pub(crate) use parsed_from_text;
 pub(crate) use serde_as_str;

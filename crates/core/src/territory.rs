@@ -2,9 +2,8 @@
 //! and any other kind a deployment needs (e.g. `cisp`, `bairro`).
 
 use std::fmt;
-use std::str::FromStr;
 
-use crate::serde_str::serde_as_str;
+use crate::serde_str::{display_as_str, parsed_from_text};
 
 /// Why a territory kind could not be parsed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -113,21 +112,12 @@ impl TerritoryKind {
     }
 }
 
-impl fmt::Display for TerritoryKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for TerritoryKind {
-    type Err = TerritoryKindError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        TerritoryKind::parse(s)
-    }
-}
-
-serde_as_str!(TerritoryKind, "a territory kind word such as aisp");
+display_as_str!(TerritoryKind);
+parsed_from_text!(
+    TerritoryKind,
+    TerritoryKindError,
+    "a territory kind word such as aisp"
+);
 
 #[cfg(test)]
 mod tests {
