@@ -48,11 +48,7 @@ fn audit_verify_catches_an_entry_edited_behind_the_programs_back() {
     ))
     .unwrap();
     drop(conn);
-    let out = atalaia(dir.path())
-        .args(["--format", "json", "audit", "verify"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    let out = exits(dir.path(), "--format json audit verify", 1);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["intact"], false);
     assert_eq!(v["first_broken"], 2);

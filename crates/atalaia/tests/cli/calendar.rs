@@ -5,34 +5,20 @@ use super::*;
 #[test]
 fn calendar_commands_answer_as_contracts_md_says() {
     let dir = tempfile::tempdir().unwrap();
-    let out = atalaia(dir.path())
-        .args([
-            "--format",
-            "json",
-            "calendar",
-            "business-day",
-            "--state",
-            "GO",
-            "--municipality",
-            "5208707",
-            "--month",
-            "2024-03",
-            "--nth",
-            "5",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    let out = exits(
+        dir.path(),
+        "--format json calendar business-day --state GO --municipality 5208707 --month 2024-03 --nth 5",
+        0,
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         v,
         serde_json::json!({"month": "2024-03", "nth": 5, "date": "2024-03-07"})
     );
     let out = atalaia(dir.path())
-        .args([
-            "--format", "json", "calendar", "holidays", "--state", "GO", "--from", "2024", "--to",
-            "2024",
-        ])
+        .args(words(
+            "--format json calendar holidays --state GO --from 2024 --to 2024",
+        ))
         .output()
         .unwrap();
     let days: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
@@ -47,35 +33,17 @@ fn calendar_commands_answer_as_contracts_md_says() {
         "Goiânia's day needs --municipality"
     );
     // Bad usage exits 2 naming the value; a month without that many business days exits 1.
-    let out = atalaia(dir.path())
-        .args([
-            "calendar",
-            "business-day",
-            "--state",
-            "XX",
-            "--month",
-            "2024-03",
-            "--nth",
-            "1",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    let out = exits(
+        dir.path(),
+        "calendar business-day --state XX --month 2024-03 --nth 1",
+        2,
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("--state `XX` inválido"));
-    let out = atalaia(dir.path())
-        .args([
-            "calendar",
-            "business-day",
-            "--state",
-            "GO",
-            "--month",
-            "2024-02",
-            "--nth",
-            "25",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    exits(
+        dir.path(),
+        "calendar business-day --state GO --month 2024-02 --nth 25",
+        1,
+    );
     // Read-only commands do not create a database where there was none.
     assert!(!dir.path().join("atalaia.db").exists());
 }
@@ -106,28 +74,16 @@ fn calendar_commands_read_the_year_table_of_decrees() {
     drop(conn);
     let out = succeeds(
         dir.path(),
-        &[
-            "--format",
-            "json",
-            "calendar",
-            "business-day",
-            "--state",
-            "GO",
-            "--municipality",
-            "5208707",
-            "--month",
-            "2024-03",
-            "--nth",
-            "5",
-        ],
+        &words(
+            "--format json calendar business-day --state GO --municipality 5208707 --month 2024-03 --nth 5",
+        ),
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["date"], "2024-03-08");
     let out = atalaia(dir.path())
-        .args([
-            "--format", "json", "calendar", "holidays", "--state", "GO", "--from", "2024", "--to",
-            "2024",
-        ])
+        .args(words(
+            "--format json calendar holidays --state GO --from 2024 --to 2024",
+        ))
         .output()
         .unwrap();
     let days: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();

@@ -55,18 +55,9 @@ fn evaluate_gives_the_hand_worked_example() {
         let got = v.as_f64().unwrap_or(f64::NAN);
         assert!((got - x).abs() < 1e-12, "{got} vs {x}");
     };
-    let v = json(&[
-        "--area",
-        "INT1",
-        "--start",
-        "2024-03-01",
-        "--months",
-        "2",
-        "--control",
-        "CTRL1",
-        "--crimes",
-        "roubo_transeunte",
-    ]);
+    let v = json(&words(
+        "--area INT1 --start 2024-03-01 --months 2 --control CTRL1 --crimes roubo_transeunte",
+    ));
     assert_eq!(v["area"], "INT1");
     assert_eq!(
         (
@@ -140,20 +131,9 @@ fn evaluate_gives_the_hand_worked_example() {
     // The buffer's control apart: C′ = MUN1's whole aggregate of robberies, before 8 (T) + 2 (ring) +
     // 1 (520 m) + 6 (elsewhere) + 1 (no coordinates) = 18, after 3 + 5 + 1 + 7 = 16.
     // WDD = −6 − 2 + 3 − (16 − 18) = −3; SE = √(9 + 3 + 10 + 12 + 2 + 5 + 18 + 16) = √75; z = −3/√75.
-    let v = json(&[
-        "--area",
-        "INT1",
-        "--start",
-        "2024-03-01",
-        "--months",
-        "2",
-        "--control",
-        "CTRL1",
-        "--control-buffer",
-        "MUN1",
-        "--crimes",
-        "roubo_transeunte",
-    ]);
+    let v = json(&words(
+        "--area INT1 --start 2024-03-01 --months 2 --control CTRL1 --control-buffer MUN1 --crimes roubo_transeunte",
+    ));
     assert_eq!(
         v["control_buffer"],
         serde_json::json!({"code": "MUN1", "name": "Município de teste", "before": 18, "after": 16})
@@ -169,7 +149,7 @@ fn evaluate_gives_the_hand_worked_example() {
     // WDQ = (5/8 − 2/8) / (5/8 − 9/8) = −0.75; WDD = (5 − 9) − 0 + (5 − 2) − 0 = −1;
     // SE = √(9 + 5 + 8 + 8 + 2 + 5 + 8 + 8) = √53 = 7.280109889280518; z = −0.13736056394868904.
     // p: T = binomtest(5, 14) = 0.4239501953125 (2·(1 + 14 + 91 + 364 + 1001 + 2002)/16384), C = 1.
-    let v = json(&["--area", "INT1", "--start", "2024-03-01", "--months", "2"]);
+    let v = json(&words("--area INT1 --start 2024-03-01 --months 2"));
     assert_eq!(v["control_area"]["code"], "MUN1");
     assert_eq!(v["control_area"]["rule"], "rest_of_parent");
     assert_eq!(
@@ -204,18 +184,9 @@ fn evaluate_gives_the_hand_worked_example() {
 
     // A start in mid-month: March is left out of both; before = February, after = April.
     // T = (4 + 1, 1), D = (1, 3), C = (5, 6).
-    let v = json(&[
-        "--area",
-        "INT1",
-        "--start",
-        "2024-03-15",
-        "--months",
-        "1",
-        "--control",
-        "CTRL1",
-        "--crimes",
-        "roubo_transeunte",
-    ]);
+    let v = json(&words(
+        "--area INT1 --start 2024-03-15 --months 1 --control CTRL1 --crimes roubo_transeunte",
+    ));
     assert_eq!(
         v["before"],
         serde_json::json!({"from": "2024-02-01", "to": "2024-02-29"})
@@ -240,18 +211,9 @@ fn evaluate_gives_the_hand_worked_example() {
 
     // CSV and the table.
     let out = evaluate(
-        &[
-            "--area",
-            "INT1",
-            "--start",
-            "2024-03-01",
-            "--months",
-            "2",
-            "--control",
-            "CTRL1",
-            "--crimes",
-            "roubo_transeunte",
-        ],
+        &words(
+            "--area INT1 --start 2024-03-01 --months 2 --control CTRL1 --crimes roubo_transeunte",
+        ),
         "csv",
     );
     assert_eq!(out.status.code(), Some(0));
@@ -270,16 +232,7 @@ fn evaluate_gives_the_hand_worked_example() {
          wdd_z,,,,,,-0.8819171036881969\n",
     );
     let out = evaluate(
-        &[
-            "--area",
-            "INT1",
-            "--start",
-            "2024-03-01",
-            "--months",
-            "2",
-            "--control",
-            "CTRL1",
-        ],
+        &words("--area INT1 --start 2024-03-01 --months 2 --control CTRL1"),
         "table",
     );
     assert_eq!(out.status.code(), Some(0));

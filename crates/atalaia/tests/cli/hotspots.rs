@@ -43,7 +43,7 @@ fn hotspots_gistar_matches_esda() {
     let file = dir.path().join("pontos.csv");
     std::fs::write(&file, points).unwrap();
     let out = atalaia(dir.path())
-        .args(["--format", "json", "hotspots", "gistar", "--points"])
+        .args(words("--format json hotspots gistar --points"))
         .arg(&file)
         .args(["--cell", "100"])
         .output()
@@ -142,10 +142,7 @@ fn hotspots_area_from_the_database_matches_esda() {
     }
     let out = succeeds(
         dir.path(),
-        &[
-            "--format", "json", "hotspots", "area", "--area", "GRADE", "--from", "2026-01", "--to",
-            "2026-01", "--cell", "100",
-        ],
+        &words("--format json hotspots area --area GRADE --from 2026-01 --to 2026-01 --cell 100"),
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["points_in"], n);
@@ -164,33 +161,28 @@ fn hotspots_area_from_the_database_matches_esda() {
     }
     // GeoJSON: one polygon per cell; CSV: a header and one row per cell.
     let out = atalaia(dir.path())
-        .args([
-            "--format", "geojson", "hotspots", "area", "--area", "GRADE", "--from", "2026-01",
-            "--to", "2026-01", "--cell", "100",
-        ])
+        .args(words(
+            "--format geojson hotspots area --area GRADE --from 2026-01 --to 2026-01 --cell 100",
+        ))
         .output()
         .unwrap();
     let fc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(fc["features"].as_array().unwrap().len(), rows.len());
     assert_eq!(fc["properties"]["area"], "GRADE");
     // Errors say what was expected, with exit 2.
-    let out = atalaia(dir.path())
-        .args([
-            "hotspots", "area", "--area", "NADA", "--from", "2026-01", "--to", "2026-01",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    let out = exits(
+        dir.path(),
+        "hotspots area --area NADA --from 2026-01 --to 2026-01",
+        2,
+    );
     assert_eq!(
         String::from_utf8_lossy(&out.stderr).trim(),
         "erro: área desconhecida: `NADA`"
     );
-    let out = atalaia(dir.path())
-        .args([
-            "hotspots", "area", "--area", "GRADE", "--from", "2026-13", "--to", "2026-01",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    let out = exits(
+        dir.path(),
+        "hotspots area --area GRADE --from 2026-13 --to 2026-01",
+        2,
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("--from `2026-13` inválido"));
 }

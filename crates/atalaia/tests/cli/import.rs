@@ -31,11 +31,7 @@ fn import_exit_statuses_and_json_summary() {
         "default database is ./atalaia.db"
     );
 
-    let out = atalaia(dir.path())
-        .args(["--format", "json", "import", "population", "ok.csv"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    let out = exits(dir.path(), "--format json import population ok.csv", 0);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         (
@@ -49,19 +45,11 @@ fn import_exit_statuses_and_json_summary() {
     assert_eq!(v["rejects_file"], "ok.csv.rejects.csv");
 
     // Some rows rejected: exit 3, the good one is in.
-    let out = atalaia(dir.path())
-        .args([
-            "--format",
-            "json",
-            "import",
-            "population",
-            "bad.csv",
-            "--rejects",
-            "r.csv",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(3));
+    let out = exits(
+        dir.path(),
+        "--format json import population bad.csv --rejects r.csv",
+        3,
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         (v["inserted"].as_u64(), v["rejected"].as_u64()),

@@ -52,7 +52,7 @@ fn ipei_imports_and_the_month_result() {
         succeeds(dir.path(), &["import", kind, file]);
     }
     let out = atalaia(dir.path())
-        .args(["--format", "json", "import", "seizures", "seizures.csv"])
+        .args(words("--format json import seizures seizures.csv"))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3), "done with rejected rows");
@@ -139,15 +139,11 @@ fn ipei_imports_and_the_month_result() {
         v["laudos"][0]["shares"][0]["reasons"],
         serde_json::json!(["SEIZURE_NOT_PAID"])
     );
-    let out = atalaia(dir.path())
-        .args(["ipei", "result", "--month", "2024-13"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    exits(dir.path(), "ipei result --month 2024-13", 2);
     // Its named payroll: nobody paid, said as contracts.md §3 writes it.
     let out = succeeds(
         dir.path(),
-        &["--format", "json", "ipei", "payroll", "--month", "2024-03"],
+        &words("--format json ipei payroll --month 2024-03"),
     );
     assert_eq!(
         serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap(),

@@ -23,6 +23,23 @@ fn succeeds(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
     out
 }
 
+/// Runs `atalaia LINE` in `dir`; the test fails unless it exits with `code`.
+fn exits(dir: &std::path::Path, line: &str, code: i32) -> std::process::Output {
+    let out = atalaia(dir).args(words(line)).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "atalaia {line}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// A command line's words, as typed (none of the tests' arguments holds a space).
+fn words(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
+}
+
 fn atalaia(dir: &std::path::Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_atalaia"));
     c.current_dir(dir).env_remove("ATALAIA_DATABASE_URL");

@@ -90,19 +90,11 @@ fn recap_compute_gives_the_worked_example() {
     assert_eq!(v["areas"][0]["level"], serde_json::Value::Null);
     // `--save` freezes the run: its stored result is the printed JSON, and recomputing from the stored
     // inputs and configuration gives the same bytes.
-    let out = atalaia(dir.path())
-        .args([
-            "--format",
-            "json",
-            "recap",
-            "compute",
-            "--quarter",
-            "2024-Q1",
-            "--save",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    let out = exits(
+        dir.path(),
+        "--format json recap compute --quarter 2024-Q1 --save",
+        0,
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("execução #1 salva"));
     let printed = String::from_utf8(out.stdout).unwrap();
     let run = |conn: &rusqlite::Connection| -> (String, String, String) {
@@ -145,9 +137,7 @@ fn recap_compute_gives_the_worked_example() {
     // February's 5 imported since.
     let trace = |period: &str| {
         let out = atalaia(dir.path())
-            .args([
-                "--format", "json", "recap", "trace", "--run", "1", "--area", "AISPX",
-            ])
+            .args(words("--format json recap trace --run 1 --area AISPX"))
             .args(["--crime", "homicidio_doloso", "--period", period])
             .output()
             .unwrap();
@@ -183,40 +173,20 @@ fn recap_compute_gives_the_worked_example() {
     assert_eq!(t["sha256"].as_str().map(str::len), Some(64));
     assert_eq!(trace("base")["count"], 10);
     let out = atalaia(dir.path())
-        .args([
-            "recap",
-            "trace",
-            "--run",
-            "1",
-            "--area",
-            "AISPX",
-            "--crime",
-            "homicidio_doloso",
-        ])
+        .args(words(
+            "recap trace --run 1 --area AISPX --crime homicidio_doloso",
+        ))
         .args(["--period", "ontem"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let out = atalaia(dir.path())
-        .args([
-            "recap",
-            "trace",
-            "--run",
-            "9",
-            "--area",
-            "AISPX",
-            "--crime",
-            "homicidio_doloso",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    exits(
+        dir.path(),
+        "recap trace --run 9 --area AISPX --crime homicidio_doloso",
+        1,
+    );
     // A quarter that is not one is bad usage.
-    let out = atalaia(dir.path())
-        .args(["recap", "compute", "--quarter", "2024-5"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    exits(dir.path(), "recap compute --quarter 2024-5", 2);
     arts_5_6_a_quarter_not_over_has_no_level(dir.path());
 }
 
@@ -229,14 +199,7 @@ fn arts_5_6_a_quarter_not_over_has_no_level(dir: &std::path::Path) {
     let next = running.next().unwrap();
     for (q, says) in [(running, "termina em"), (next, "ainda não começou")] {
         let out = atalaia(dir)
-            .args([
-                "--format",
-                "json",
-                "recap",
-                "compute",
-                "--save",
-                "--quarter",
-            ])
+            .args(words("--format json recap compute --save --quarter"))
             .arg(q.to_string())
             .output()
             .unwrap();
@@ -323,14 +286,7 @@ fn recap_payroll_accounts_for_everyone_arts_7_9() {
     drop(conn);
     let payroll = |extra: &[&str]| {
         let out = atalaia(dir.path())
-            .args([
-                "--format",
-                "json",
-                "recap",
-                "payroll",
-                "--quarter",
-                "2024-Q1",
-            ])
+            .args(words("--format json recap payroll --quarter 2024-Q1"))
             .args(extra)
             .output()
             .unwrap();
@@ -389,22 +345,11 @@ fn recap_payroll_accounts_for_everyone_arts_7_9() {
     };
     check(&payroll(&[]), serde_json::Value::Null);
     // A saved run gives the same payroll, from what it froze.
-    let out = atalaia(dir.path())
-        .args(["recap", "compute", "--quarter", "2024-Q1", "--save"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    exits(dir.path(), "recap compute --quarter 2024-Q1 --save", 0);
     check(&payroll(&["--run", "1"]), serde_json::json!(1));
     // CSV: the same columns, one row per line.
     let out = atalaia(dir.path())
-        .args([
-            "--format",
-            "csv",
-            "recap",
-            "payroll",
-            "--quarter",
-            "2024-Q1",
-        ])
+        .args(words("--format csv recap payroll --quarter 2024-Q1"))
         .output()
         .unwrap();
     let csv = String::from_utf8(out.stdout).unwrap();
@@ -421,11 +366,7 @@ fn recap_payroll_accounts_for_everyone_arts_7_9() {
     );
     assert_eq!(rows.count(), 4);
     // Another quarter's run, and the quarter running today, are refused.
-    let out = atalaia(dir.path())
-        .args(["recap", "payroll", "--quarter", "2024-Q2", "--run", "1"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    let out = exits(dir.path(), "recap payroll --quarter 2024-Q2 --run 1", 1);
     assert!(String::from_utf8_lossy(&out.stderr).contains("é do trimestre 2024-Q1"));
     let today = (chrono::Utc::now() - chrono::Duration::hours(3)).date_naive();
     let out = atalaia(dir.path())
@@ -457,14 +398,7 @@ fn atalaia_core_default() -> serde_json::Value {
 /// `atalaia --format json recap compute --quarter 2024-Q1` in `dir`.
 fn recap_2024q1(dir: &std::path::Path) -> std::process::Output {
     atalaia(dir)
-        .args([
-            "--format",
-            "json",
-            "recap",
-            "compute",
-            "--quarter",
-            "2024-Q1",
-        ])
+        .args(words("--format json recap compute --quarter 2024-Q1"))
         .output()
         .unwrap()
 }
