@@ -273,11 +273,7 @@ async fn story(db: &Db) {
     // away: the committee is reminded, the units are not.
     db.cycle_act(
         cycle,
-        &ActRequest::Close {
-            step: StepKey::Submissions,
-            justification: String::new(),
-            run_id: None,
-        },
+        &ActRequest::close(StepKey::Submissions, None),
         "user:comite1",
         nov(9),
         at(9),

@@ -227,6 +227,17 @@ pub enum ActRequest {
     },
 }
 
+impl ActRequest {
+    /// The committee closes `step` on time, publishing `run_id` when it is a result step.
+    pub fn close(step: StepKey, run_id: Option<i64>) -> ActRequest {
+        ActRequest::Close {
+            step,
+            justification: String::new(),
+            run_id,
+        }
+    }
+}
+
 type ActTuple = (
     i64,
     String,

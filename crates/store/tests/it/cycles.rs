@@ -4,7 +4,6 @@ use atalaia_core::cycle::{CycleError, CycleKind, CyclePeriod, Schedule, StepKey}
 use atalaia_core::payroll::Amendment;
 use atalaia_store::audit::AuditFilter;
 use atalaia_store::cycles::{ActRequest, committee_office};
-use atalaia_store::reference::UnitInput;
 
 /// Decrees join the calendar, a municipal one only for its municipality, a revoked one no more.
 async fn decrees(db: &Db) {
@@ -87,18 +86,7 @@ async fn cycle_story(db: &Db) {
     let mut tx = db.begin().await.unwrap();
     let imp = new_import(&mut tx, "units").await;
     let _ = tx
-        .put_unit(
-            &UnitInput {
-                code: "PM-1BPM".into(),
-                name: "1º BPM".into(),
-                institution: "PM".into(),
-                territory_codes: vec!["AISP1".into()],
-                valid_from: d(2020, 1, 1),
-                valid_to: None,
-            },
-            imp,
-            false,
-        )
+        .put_unit(&unit_in_aisp1("PM-1BPM", "1º BPM", "PM"), imp, false)
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -233,11 +221,7 @@ async fn cycle_story(db: &Db) {
     // Closing submissions late without a reason is refused, with one is recorded as late.
     assert_eq!(
         act(
-            ActRequest::Close {
-                step: StepKey::Submissions,
-                justification: String::new(),
-                run_id: None
-            },
+            ActRequest::close(StepKey::Submissions, None),
             "user:comite",
             d(2024, 4, 8)
         )
@@ -260,11 +244,7 @@ async fn cycle_story(db: &Db) {
     // The partial result needs a saved run of this quarter.
     assert_eq!(
         act(
-            ActRequest::Close {
-                step: StepKey::PartialResult,
-                justification: String::new(),
-                run_id: None
-            },
+            ActRequest::close(StepKey::PartialResult, None),
             "user:comite",
             d(2024, 4, 10)
         )
@@ -282,11 +262,7 @@ async fn cycle_story(db: &Db) {
         .unwrap();
     assert!(matches!(
         act(
-            ActRequest::Close {
-                step: StepKey::PartialResult,
-                justification: String::new(),
-                run_id: Some(other)
-            },
+            ActRequest::close(StepKey::PartialResult, Some(other)),
             "user:comite",
             d(2024, 4, 10)
         )
@@ -303,11 +279,7 @@ async fn cycle_story(db: &Db) {
         .await
         .unwrap();
     act(
-        ActRequest::Close {
-            step: StepKey::PartialResult,
-            justification: String::new(),
-            run_id: Some(run),
-        },
+        ActRequest::close(StepKey::PartialResult, Some(run)),
         "user:comite",
         d(2024, 4, 10),
     )
@@ -340,11 +312,7 @@ async fn cycle_story(db: &Db) {
     .await
     .unwrap();
     act(
-        ActRequest::Close {
-            step: StepKey::Appeals,
-            justification: String::new(),
-            run_id: None,
-        },
+        ActRequest::close(StepKey::Appeals, None),
         "user:comite",
         d(2024, 4, 16),
     )
@@ -352,11 +320,7 @@ async fn cycle_story(db: &Db) {
     .unwrap();
     assert_eq!(
         act(
-            ActRequest::Close {
-                step: StepKey::Validation,
-                justification: String::new(),
-                run_id: None
-            },
+            ActRequest::close(StepKey::Validation, None),
             "user:comite",
             d(2024, 4, 17)
         )
@@ -429,33 +393,21 @@ async fn cycle_story(db: &Db) {
         "a decision without an effect changes nothing"
     );
     act(
-        ActRequest::Close {
-            step: StepKey::Validation,
-            justification: String::new(),
-            run_id: None,
-        },
+        ActRequest::close(StepKey::Validation, None),
         "user:comite",
         d(2024, 4, 18),
     )
     .await
     .unwrap();
     act(
-        ActRequest::Close {
-            step: StepKey::FinalResult,
-            justification: String::new(),
-            run_id: Some(run),
-        },
+        ActRequest::close(StepKey::FinalResult, Some(run)),
         "user:comite",
         d(2024, 4, 19),
     )
     .await
     .unwrap();
     act(
-        ActRequest::Close {
-            step: StepKey::PaymentAuthorization,
-            justification: String::new(),
-            run_id: None,
-        },
+        ActRequest::close(StepKey::PaymentAuthorization, None),
         "user:comite",
         d(2024, 4, 19),
     )
@@ -586,11 +538,7 @@ async fn conflict(db: &Db) {
         )
         .await
         .unwrap();
-    let close = ActRequest::Close {
-        step: StepKey::Submissions,
-        justification: String::new(),
-        run_id: None,
-    };
+    let close = ActRequest::close(StepKey::Submissions, None);
     let (a, b) = tokio::join!(
         db.cycle_act(c.id, &close, "user:a", d(2024, 7, 1), dt(2024, 7, 1, 9)),
         db.cycle_act(c.id, &close, "user:b", d(2024, 7, 1), dt(2024, 7, 1, 9)),

@@ -3,7 +3,7 @@ use atalaia_core::cycle::{CycleKind, Schedule};
 use atalaia_core::ipei::{PersonReason, SeizureReason, SeizureStatus, UnitReason, UnitStatus};
 use atalaia_store::cycles::ActRequest;
 use atalaia_store::ipei::{ForensicRecord, SeizureRecord};
-use atalaia_store::reference::{AssignmentInput, OperatorInput, UnitInput};
+use atalaia_store::reference::{AssignmentInput, OperatorInput};
 use atalaia_store::territories::Upsert;
 
 fn seizure(unit: &str, bo: &str, serial: &str, day: NaiveDate, regs: &[&str]) -> SeizureRecord {
@@ -29,14 +29,7 @@ async fn story(db: &Db) {
     for (code, inst) in [("PM-1BPM", "PM"), ("PM-2BPM", "PM"), ("SPTC-IC", "SPTC")] {
         let _ = tx
             .put_unit(
-                &UnitInput {
-                    code: code.into(),
-                    name: format!("Unidade {code}"),
-                    institution: inst.into(),
-                    territory_codes: vec!["AISP1".into()],
-                    valid_from: d(2020, 1, 1),
-                    valid_to: None,
-                },
+                &unit_in_aisp1(code, &format!("Unidade {code}"), inst),
                 imp,
                 false,
             )

@@ -42,6 +42,18 @@ fn bare_run<'a>(quarter: &'a str, baseline: &'a str) -> atalaia_store::runs::New
     }
 }
 
+/// A unit whose circunscrição is AISP1, in force since 2020.
+fn unit_in_aisp1(code: &str, name: &str, institution: &str) -> atalaia_store::reference::UnitInput {
+    atalaia_store::reference::UnitInput {
+        code: code.into(),
+        name: name.into(),
+        institution: institution.into(),
+        territory_codes: vec!["AISP1".into()],
+        valid_from: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+        valid_to: None,
+    }
+}
+
 /// The refusal a store call answered with; any other error fails the test.
 fn refusal(e: StoreError) -> Refusal {
     match e {
