@@ -15,13 +15,7 @@ per_backend! {
 
         // Hot spots: every geocoded occurrence of the period inside Goiânia's polygon is either counted
         // in a study cell or reported as in an edge cell; the cells' counts add up.
-        let r = app
-            .get(
-                "/zonas-quentes/celulas.geojson?area=5208707&de=2026-01&ate=2026-09&celula=1000&crime=roubo_transeunte&crime=furto_transeunte",
-                Some(&cookie),
-            )
-            .await;
-        assert_eq!(r.status, 200, "{}", r.body);
+        let r = app.get_ok("/zonas-quentes/celulas.geojson?area=5208707&de=2026-01&ate=2026-09&celula=1000&crime=roubo_transeunte&crime=furto_transeunte", &cookie).await;
         let fc: serde_json::Value = serde_json::from_str(&r.body).unwrap();
         let features = fc["features"].as_array().unwrap();
         assert_eq!(fc["properties"]["months"].as_array().unwrap().len(), 9);
@@ -68,13 +62,7 @@ per_backend! {
         assert_eq!(counted as usize, run.analysis.points_in);
         assert_eq!(run.analysis.points_in + run.analysis.points_edge, inside);
         // The CSV has one row per cell.
-        let r = app
-            .get(
-                "/zonas-quentes/celulas.csv?area=5208707&de=2026-01&ate=2026-09&celula=1000&crime=roubo_transeunte&crime=furto_transeunte",
-                Some(&cookie),
-            )
-            .await;
-        assert_eq!(r.status, 200);
+        let r = app.get_ok("/zonas-quentes/celulas.csv?area=5208707&de=2026-01&ate=2026-09&celula=1000&crime=roubo_transeunte&crime=furto_transeunte", &cookie).await;
         assert_eq!(r.body.lines().count(), features.len() + 1);
         assert!(
             r.body
@@ -95,10 +83,7 @@ per_backend! {
         assert!(r.body.contains("crime desconhecido: `arrastao`"));
 
         // Municipality selection: the table's totals are the aggregates' (Oct 2025 – Sep 2026).
-        let r = app
-            .get("/municipios/selecao.csv?ate=2026-09", Some(&cookie))
-            .await;
-        assert_eq!(r.status, 200, "{}", r.body);
+        let r = app.get_ok("/municipios/selecao.csv?ate=2026-09", &cookie).await;
         let mut csv = ::csv::Reader::from_reader(r.body.as_bytes());
         let header = csv.headers().unwrap().clone();
         let col = |name: &str| header.iter().position(|h| h == name).unwrap();
@@ -133,18 +118,12 @@ per_backend! {
         assert!(scores.windows(2).all(|w| w[0] >= w[1]));
         assert_eq!(&rows[0][col("posicao")], "1");
         // The page and the workbook.
-        let page = app
-            .get("/municipios/selecao?ate=2026-09&peso_cvli=5", Some(&cookie))
-            .await;
-        assert_eq!(page.status, 200);
+        let page = app.get_ok("/municipios/selecao?ate=2026-09&peso_cvli=5", &cookie).await;
         assert!(
             page.body
                 .contains("Municípios por escore — até setembro de 2026")
         );
-        let x = app
-            .get("/municipios/selecao.xlsx?ate=2026-09", Some(&cookie))
-            .await;
-        assert_eq!(x.status, 200);
+        let x = app.get_ok("/municipios/selecao.xlsx?ate=2026-09", &cookie).await;
         assert!(x.bytes.starts_with(b"PK"));
         // A weight out of range.
         let bad = app

@@ -133,13 +133,7 @@ per_backend! {
         );
 
         // Without a control: the rest of MUN1 (8 → 8), every crime (T 9 → 5), as the CLI.
-        let r = app
-            .get(
-                "/avaliacao?area=INT1&inicio=2024-03-01&meses=2",
-                Some(&cookie),
-            )
-            .await;
-        assert_eq!(r.status, 200, "{}", r.body);
+        let r = app.get_ok("/avaliacao?area=INT1&inicio=2024-03-01&meses=2", &cookie).await;
         assert!(r.body.contains("restante de MUN1 — Município de teste"));
         assert!(
             r.body
@@ -148,8 +142,7 @@ per_backend! {
         assert!(r.body.contains("<td class=\"num\">-1 ± 7,28</td>"));
 
         // A link with only the area opens the form with the area chosen, no error.
-        let r = app.get("/avaliacao?area=INT1", Some(&cookie)).await;
-        assert_eq!(r.status, 200);
+        let r = app.get_ok("/avaliacao?area=INT1", &cookie).await;
         assert!(r.body.contains("<option value=\"INT1\" selected>"));
         assert!(!r.body.contains("role=\"alert\""));
         // The intervention area's page links to it.

@@ -133,8 +133,7 @@ async fn sessions_expire_and_pages_carry_security_headers() {
     let t = TestDb::sqlite().await.unwrap();
     let app = App::new(t.db.clone(), test_config()).await;
     let s = app.login("comite", "demo-comite-7872").await.unwrap();
-    let r = app.get("/", Some(&s)).await;
-    assert_eq!(r.status, 200);
+    let r = app.get_ok("/", &s).await;
     let csp = r.headers["content-security-policy"].to_str().unwrap();
     assert!(
         csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
@@ -344,20 +343,15 @@ async fn occurrence_explorer_scopes_exports_and_logs_views() {
         .await
         .unwrap();
     let analyst = app.login("analista", "demo-analista-7872").await.unwrap();
-    let r = app.get("/ocorrencias", Some(&analyst)).await;
-    assert_eq!(r.status, 200);
+    let r = app.get_ok("/ocorrencias", &analyst).await;
     assert_eq!(r.body.matches("<tr><td>DEMO-").count(), 50, "a page of 50");
     assert!(r.body.contains("Próxima página"));
     // The CSV export of one crime holds exactly that crime's occurrences, with the import's columns.
     let robberies = all.iter().filter(|o| o.crime == "roubo_veiculo").count();
     assert!(robberies > 0);
     let csv = app
-        .get(
-            "/ocorrencias/exportar.csv?crime=roubo_veiculo",
-            Some(&analyst),
-        )
+        .get_ok("/ocorrencias/exportar.csv?crime=roubo_veiculo", &analyst)
         .await;
-    assert_eq!(csv.status, 200);
     let lines: Vec<&str> = csv.body.lines().collect();
     assert_eq!(
         lines[0],
@@ -370,12 +364,8 @@ async fn occurrence_explorer_scopes_exports_and_logs_views() {
             .all(|l| l.split(',').nth(2) == Some("roubo_veiculo"))
     );
     let xlsx = app
-        .get(
-            "/ocorrencias/exportar.xlsx?crime=roubo_veiculo",
-            Some(&analyst),
-        )
+        .get_ok("/ocorrencias/exportar.xlsx?crime=roubo_veiculo", &analyst)
         .await;
-    assert_eq!(xlsx.status, 200);
     assert!(xlsx.body.starts_with("PK"), "a zip (xlsx) file");
     // The coordinator scoped to Goiânia sees only occurrences assigned to Goiânia.
     let coordinator = app
@@ -392,8 +382,7 @@ async fn occurrence_explorer_scopes_exports_and_logs_views() {
     assert!(in_goiania > 0 && in_goiania < all.len());
     assert_eq!(csv.body.lines().count() - 1, in_goiania);
     // A bad date is a message, not an error page.
-    let r = app.get("/ocorrencias?de=31/12/2024", Some(&analyst)).await;
-    assert_eq!(r.status, 200);
+    let r = app.get_ok("/ocorrencias?de=31/12/2024", &analyst).await;
     assert!(
         r.body
             .contains("data inicial `31/12/2024` inválida: esperado AAAA-MM-DD")

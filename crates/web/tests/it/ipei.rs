@@ -90,8 +90,7 @@ async fn a_whole_ipei_month_through_the_pages() {
     clock.set(nov(4, 10));
     let chief1 = app.login("chefe1bpm", "demo-chefe-7872").await.unwrap();
     let c1 = app.csrf(&chief1).await;
-    let page = app.get("/ipei/unidade?mes=2026-10", Some(&chief1)).await;
-    assert_eq!(page.status, 200, "{}", page.body);
+    let page = app.get_ok("/ipei/unidade?mes=2026-10", &chief1).await;
     assert!(
         page.body.contains("faltam 3 dias úteis — prazo 09/11/2026"),
         "{}",
@@ -183,12 +182,11 @@ async fn a_whole_ipei_month_through_the_pages() {
         r.body[at..].split('/').next().unwrap().parse().unwrap()
     };
     let rejects = app
-        .get(
+        .get_ok(
             &format!("/ipei/unidade/planilha/{import_id}/rejeitadas"),
-            Some(&chief1),
+            &chief1,
         )
         .await;
-    assert_eq!(rejects.status, 200);
     assert!(
         rejects
             .body
@@ -624,12 +622,11 @@ async fn a_whole_ipei_month_through_the_pages() {
     // The official documents of the final run: the PDF (its title in the PDF/A metadata), the unit's
     // statement, and the payroll workbook only for the committee and auditors, audited.
     let pdf = app
-        .get(
+        .get_ok(
             &format!("/ipei/execucoes/{}/resultado.pdf", last.id),
-            Some(&committee),
+            &committee,
         )
         .await;
-    assert_eq!(pdf.status, 200, "{}", pdf.body);
     assert!(pdf.bytes.starts_with(b"%PDF-"));
     assert!(
         pdf.body
@@ -642,12 +639,11 @@ async fn a_whole_ipei_month_through_the_pages() {
     )
     .unwrap();
     let statement = app
-        .get(
+        .get_ok(
             "/ipei/unidade/extrato.pdf?mes=2026-10&unidade=PM-1BPM",
-            Some(&chief1),
+            &chief1,
         )
         .await;
-    assert_eq!(statement.status, 200, "{}", statement.body);
     assert!(
         statement
             .body
@@ -665,8 +661,7 @@ async fn a_whole_ipei_month_through_the_pages() {
     let xlsx_url = format!("/ipei/execucoes/{}/folha.xlsx", last.id);
     assert_eq!(app.get(&xlsx_url, Some(&chief1)).await.status, 403);
     let auditor = app.login("auditor", "demo-auditor-7872").await.unwrap();
-    let x = app.get(&xlsx_url, Some(&auditor)).await;
-    assert_eq!(x.status, 200, "{}", x.body);
+    let x = app.get_ok(&xlsx_url, &auditor).await;
     {
         use calamine::{Data, Reader};
         let mut wb: calamine::Xlsx<_> =

@@ -144,6 +144,13 @@ impl App {
         self.send(b.body(Body::empty()).unwrap()).await
     }
 
+    /// Gets a page that must answer 200.
+    pub(crate) async fn get_ok(&self, path: &str, cookie: &str) -> Reply {
+        let r = self.get(path, Some(cookie)).await;
+        assert_eq!(r.status, 200, "{path}: {}", r.body);
+        r
+    }
+
     /// Posts a form that must go through (a 303 to the next page).
     pub(crate) async fn post_ok(&self, path: &str, cookie: &str, form: &str) -> Reply {
         let r = self.post_form(path, Some(cookie), form).await;

@@ -172,8 +172,7 @@ async fn story(db: &atalaia_store::Db) {
     let partner = &sessions[3];
     let pc = app.csrf(partner).await;
     // The partner's calendar has the articulation (its institution is invited), not the internal one.
-    let ics = app.get("/reunioes/agenda.ics", Some(partner)).await;
-    assert_eq!(ics.status, 200);
+    let ics = app.get_ok("/reunioes/agenda.ics", partner).await;
     assert!(
         ics.body
             .contains(&format!("UID:reuniao-{articulation}@atalaia"))
@@ -443,9 +442,8 @@ async fn story(db: &atalaia_store::Db) {
     assert!(page.body.contains("(como discutida na reunião)"));
     // The ata as PDF: the partner's copy has its action, not the PM's.
     let pdf = app
-        .get(&format!("/reunioes/{articulation}/ata.pdf"), Some(partner))
+        .get_ok(&format!("/reunioes/{articulation}/ata.pdf"), partner)
         .await;
-    assert_eq!(pdf.status, 200);
     assert!(pdf.bytes.starts_with(b"%PDF-"));
     if let Ok(dir) = std::env::var("ATALAIA_SCREENSHOTS") {
         std::fs::create_dir_all(&dir).unwrap();

@@ -164,9 +164,8 @@ async fn recap_documents_are_downloaded_by_who_may() {
         html.body
     );
     let pdf = app
-        .get(&format!("{page}/resultado.pdf"), Some(&committee))
+        .get_ok(&format!("{page}/resultado.pdf"), &committee)
         .await;
-    assert_eq!(pdf.status, 200, "{}", pdf.body);
     assert_eq!(pdf.headers["content-type"], "application/pdf");
     assert_eq!(
         pdf.headers["content-disposition"],
@@ -217,12 +216,11 @@ async fn recap_documents_are_downloaded_by_who_may() {
             .contains(&format!("action=\"{page}/ocorrencias\""))
     );
     let r = app
-        .get(
+        .get_ok(
             &format!("{page}/ocorrencias?area={area}&crime=roubo_veiculo&periodo=atual"),
-            Some(&committee),
+            &committee,
         )
         .await;
-    assert_eq!(r.status, 200, "{}", r.body);
     assert!(
         r.body.contains(&format!(
             "<dt>Contagem da execução</dt><dd>{}</dd>",
@@ -265,9 +263,8 @@ async fn recap_documents_are_downloaded_by_who_may() {
     // The auditor downloads the workbook: one payroll row per line of the frozen roster.
     let auditor = app.login("auditor", "demo-auditor-7872").await.unwrap();
     let x = app
-        .get(&format!("{page}/resultado.xlsx"), Some(&auditor))
+        .get_ok(&format!("{page}/resultado.xlsx"), &auditor)
         .await;
-    assert_eq!(x.status, 200, "{}", x.body);
     assert_eq!(
         x.headers["content-type"],
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -342,9 +339,8 @@ async fn recap_documents_are_downloaded_by_who_may() {
             .unwrap();
     }
     let fin = app
-        .get(&format!("{page}/resultado.pdf"), Some(&committee))
+        .get_ok(&format!("{page}/resultado.pdf"), &committee)
         .await;
-    assert_eq!(fin.status, 200);
     assert!(
         fin.body
             .contains("Resultado final do RECAP — 3º trimestre de 2026")

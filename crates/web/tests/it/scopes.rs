@@ -421,13 +421,11 @@ async fn listings_show_only_the_scope(
 ) {
     let chefe = &sessions["chefe1bpm"].cookie;
     // The hot-spot area picker lists only what may be analysed.
-    let page = app.get("/zonas-quentes", Some(chefe)).await;
-    assert_eq!(page.status, 200, "{}", page.body);
+    let page = app.get_ok("/zonas-quentes", chefe).await;
     assert!(page.body.contains(&format!("value=\"{own_area}\"")));
     assert!(!page.body.contains(&format!("value=\"{ANAPOLIS}\"")));
     // The occurrence explorer without an area: rows of his areas only.
-    let rows = app.get("/ocorrencias/exportar.csv", Some(chefe)).await;
-    assert_eq!(rows.status, 200);
+    let rows = app.get_ok("/ocorrencias/exportar.csv", chefe).await;
     let own = db
         .unit_areas_on(
             "PM-1BPM",
@@ -449,8 +447,7 @@ async fn listings_show_only_the_scope(
     }
     assert!(n > 0, "no rows at all: the check above would say nothing");
     // Today's levels of other units (their people's pay) are not on his RECAP page, nor saved runs.
-    let recap = app.get("/recap", Some(chefe)).await;
-    assert_eq!(recap.status, 200);
+    let recap = app.get_ok("/recap", chefe).await;
     assert!(!recap.body.contains("href=\"/recap/execucoes/"));
     assert!(recap.body.contains("PM-1BPM"));
     assert!(!recap.body.contains("PM-7BPM"), "another unit's level");

@@ -85,13 +85,11 @@ async fn every_analysis_number_is_bounded() {
             .contains("meses passam do limite de 3.000.000 valores")
     );
     // Within the bounds the analysis answers.
-    let r = app
-        .get(
-            &format!("/zonas-quentes/celulas.csv?{base}&celula=500"),
-            Some(&cookie),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    app.get_ok(
+        &format!("/zonas-quentes/celulas.csv?{base}&celula=500"),
+        &cookie,
+    )
+    .await;
     t.cleanup().await.unwrap();
 }
 
@@ -121,13 +119,11 @@ async fn analyses_wait_for_a_slot_and_the_rest_answers() {
     assert_eq!(app.get("/health", None).await.status, 200);
     assert_eq!(app.get("/", Some(&cookie)).await.status, 200);
     drop(held);
-    let r = app
-        .get(
-            "/zonas-quentes/celulas.csv?area=5208707&celula=500",
-            Some(&cookie),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    app.get_ok(
+        "/zonas-quentes/celulas.csv?area=5208707&celula=500",
+        &cookie,
+    )
+    .await;
     t.cleanup().await.unwrap();
 }
 

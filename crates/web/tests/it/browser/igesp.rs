@@ -100,7 +100,7 @@ async fn an_igesp_cycle_from_the_coordinator_to_the_partner() {
     set_value(&c, "prazo", "2026-09-28").await;
     fill(&c, "#indicador", "roubo_transeunte").await;
     submit(&c, Locator::Css("#decisao-form button[type=submit]")).await;
-    let decisions = wait_for(&c, "table.decisions").await.text().await.unwrap();
+    let decisions = text_at(&c, "table.decisions").await;
     assert!(
         decisions.contains("Audiências de custódia em 24 h") && decisions.contains("MPGO"),
         "{decisions}"
@@ -113,7 +113,7 @@ async fn an_igesp_cycle_from_the_coordinator_to_the_partner() {
     .await
     .unwrap();
     wait_for(&c, "canvas#grafico-avaliacao").await;
-    let verdict = wait_for(&c, ".verdict").await.text().await.unwrap();
+    let verdict = text_at(&c, ".verdict").await;
     assert!(!verdict.is_empty());
     tokio::time::sleep(Duration::from_millis(500)).await;
     shot_full(&c, "evaluation-aisp1").await;
@@ -125,15 +125,11 @@ async fn an_igesp_cycle_from_the_coordinator_to_the_partner() {
     assert!(m.contains(&"Reuniões".to_string()), "{m:?}");
     assert!(!m.contains(&"Zonas quentes".to_string()), "{m:?}");
     c.goto(&format!("{base}/reunioes")).await.unwrap();
-    let list = wait_for(&c, "main").await.text().await.unwrap();
+    let list = text_at(&c, "main").await;
     assert!(list.contains("Articulação — roubos no centro"), "{list}");
     assert!(!list.contains("Diagnóstico interno"), "{list}");
     click(&c, Locator::LinkText("Articulação — roubos no centro")).await;
-    let overdue = wait_for(&c, "table.agenda-overdue")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let overdue = text_at(&c, "table.agenda-overdue").await;
     assert!(
         overdue.contains("Audiências de custódia em 24 h")
             && overdue.contains("28/09/2026 — em atraso"),
@@ -155,19 +151,15 @@ async fn an_igesp_cycle_from_the_coordinator_to_the_partner() {
     )
     .await;
     submit(&c, Locator::Css("#andamento-form button[type=submit]")).await;
-    let notice = wait_for(&c, "p.ok[role=status]")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let notice = text_at(&c, "p.ok[role=status]").await;
     assert_eq!(notice, "Andamento registrado.");
     assert_eq!(text_of(&c, "situacao").await, "em andamento");
-    let history = wait_for(&c, "table.history").await.text().await.unwrap();
+    let history = text_at(&c, "table.history").await;
     assert!(history.contains("planejada → em andamento"), "{history}");
     shot_full(&c, "igesp-action-partner").await;
     // The internal meeting does not exist for the partner.
     c.goto(&internal_url).await.unwrap();
-    let body = wait_for(&c, "main").await.text().await.unwrap();
+    let body = text_at(&c, "main").await;
     assert!(body.contains("Não encontramos a reunião"), "{body}");
     assert!(!body.contains("Diagnóstico interno"), "{body}");
     let _ = meeting_url;
@@ -176,7 +168,7 @@ async fn an_igesp_cycle_from_the_coordinator_to_the_partner() {
 
     // The public page, signed out.
     c.goto(&format!("{base}/transparencia")).await.unwrap();
-    let h1 = wait_for(&c, "main h1").await.text().await.unwrap();
+    let h1 = text_at(&c, "main h1").await;
     assert!(h1.starts_with("Indicadores de criminalidade"), "{h1}");
     shot_full(&c, "public-transparency").await;
     c.close().await.unwrap();

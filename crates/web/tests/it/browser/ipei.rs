@@ -194,11 +194,7 @@ async fn a_whole_ipei_month_in_the_browser() {
     sign_in(&c, &base, "comite", "demo-comite-7872").await;
     c.goto(&ipei).await.unwrap();
     submit(&c, Locator::Css("form[action='/ipei/ciclo'] button")).await;
-    let first = wait_for(&c, "#ciclo tbody tr:first-child")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let first = text_at(&c, "#ciclo tbody tr:first-child").await;
     assert!(first.contains("5º dia útil — 09/11/2026"), "{first}");
     sign_out(&c).await;
 
@@ -206,7 +202,7 @@ async fn a_whole_ipei_month_in_the_browser() {
     at_nov(&clock, 4);
     sign_in(&c, &base, "chefe1bpm", "demo-chefe-7872").await;
     c.goto(&unit_page).await.unwrap();
-    let deadlines = wait_for(&c, "ul.deadlines").await.text().await.unwrap();
+    let deadlines = text_at(&c, "ul.deadlines").await;
     assert!(
         deadlines.contains("faltam 3 dias úteis — prazo 09/11/2026"),
         "{deadlines}"
@@ -249,11 +245,7 @@ async fn a_whole_ipei_month_in_the_browser() {
         Locator::Css("form[action^='/ipei/unidade/planilha'] button"),
     )
     .await;
-    let ok = wait_for(&c, "p.ok[role=status]")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let ok = text_at(&c, "p.ok[role=status]").await;
     assert!(ok.contains("4 linha(s) lida(s), 4 nova(s)"), "{ok}");
     attach_all(&c, &png).await;
     shot_full(&c, "20-ipei-unidade").await;
@@ -278,11 +270,7 @@ async fn a_whole_ipei_month_in_the_browser() {
         Locator::Css("form[action='/ipei/unidade/envio'] button"),
     )
     .await;
-    let sent = wait_for(&c, "#u-PM-1BPM p.ok-text")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let sent = text_at(&c, "#u-PM-1BPM p.ok-text").await;
     assert!(sent.starts_with("Mês enviado em 06/11/2026"), "{sent}");
     sign_out(&c).await;
 
@@ -323,11 +311,7 @@ async fn a_whole_ipei_month_in_the_browser() {
         Locator::Css("form[action='/ipei/unidade/envio'] button"),
     )
     .await;
-    let sent = wait_for(&c, "#u-PM-7BPM p.ok-text")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let sent = text_at(&c, "#u-PM-7BPM p.ok-text").await;
     assert!(
         sent.contains("FORA DO PRAZO (Sistema da unidade fora do ar)"),
         "{sent}"
@@ -347,7 +331,7 @@ async fn a_whole_ipei_month_in_the_browser() {
             .unwrap()[0]
             .id;
     close_step(&c, Some(partial), "").await;
-    let rows = wait_for(&c, "#ciclo tbody").await.text().await.unwrap();
+    let rows = text_at(&c, "#ciclo tbody").await;
     assert!(rows.contains(&format!("(execução nº {partial})")), "{rows}");
     let units = c
         .find(Locator::Css("#res-h + p + table"))
@@ -375,11 +359,7 @@ async fn a_whole_ipei_month_in_the_browser() {
     at_nov(&clock, 17);
     sign_in(&c, &base, "chefe1bpm", "demo-chefe-7872").await;
     c.goto(&unit_page).await.unwrap();
-    let published = wait_for(&c, "#u-PM-1BPM p strong")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let published = text_at(&c, "#u-PM-1BPM p strong").await;
     assert!(
         published.starts_with(&format!("Resultado parcial (execução nº {partial})")),
         "{published}"
@@ -404,7 +384,7 @@ async fn a_whole_ipei_month_in_the_browser() {
     )
     .await;
     submit(&c, Locator::Css(&format!("{form} button"))).await;
-    let acts = wait_for(&c, "#u-PM-1BPM ul").await.text().await.unwrap();
+    let acts = text_at(&c, "#u-PM-1BPM ul").await;
     assert!(
         acts.contains(&format!(
             "correção da apreensão nº {s2}: flagrante: não → sim"
@@ -468,7 +448,7 @@ async fn a_whole_ipei_month_in_the_browser() {
     )
     .await;
     submit(&c, Locator::Css("#ciclo ul.acts form button")).await;
-    let acts = wait_for(&c, "#ciclo ul.acts").await.text().await.unwrap();
+    let acts = text_at(&c, "#ciclo ul.acts").await;
     assert!(acts.contains("— aplicada"), "{acts}");
     close_step(&c, None, "").await;
     at_nov(&clock, 23);

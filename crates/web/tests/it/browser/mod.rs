@@ -201,11 +201,12 @@ async fn submit(c: &Client, l: Locator<'_>) {
 }
 
 async fn alert_text(c: &Client) -> String {
-    wait_for(c, "p.error[role=alert]")
-        .await
-        .text()
-        .await
-        .unwrap()
+    text_at(c, "p.error[role=alert]").await
+}
+
+/// The text of the element `css`, once it is there.
+async fn text_at(c: &Client, css: &str) -> String {
+    wait_for(c, css).await.text().await.unwrap()
 }
 
 /// The text of the element with `id`.
