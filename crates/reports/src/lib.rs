@@ -65,30 +65,8 @@ pub struct RunMeta {
     pub config_valid_from: String,
 }
 
-/// One unit's line of the roster summary (Art. 9).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RosterSummaryRow {
-    /// Unit code.
-    pub unit_code: String,
-    /// Unit name.
-    pub unit_name: String,
-    /// Codes of the unit's areas.
-    pub areas: Vec<String>,
-    /// Level the unit reached, if any.
-    pub level: Option<Level>,
-    /// Operators eligible (paid).
-    pub eligible: u32,
-    /// Operators excluded for absence (≥ `absence_max_pct` of the quarter).
-    pub excluded_absence: u32,
-    /// Operators excluded by the unit head's list.
-    pub excluded_by_head: u32,
-    /// Operators excluded for another reason (institution, the unit without an index).
-    pub excluded_other: u32,
-    /// Amount per eligible operator, in centavos.
-    pub amount_cents: i64,
-    /// The unit's total, in centavos.
-    pub total_cents: i64,
-}
+/// One unit's line of the roster summary (Art. 9): the payroll's own per-unit summary.
+pub use atalaia_core::payroll::UnitSummary as RosterSummaryRow;
 
 /// One line of the named payroll.
 #[derive(Debug, Clone, PartialEq, Eq)]

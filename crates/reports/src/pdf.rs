@@ -363,10 +363,10 @@ impl TemplateData {
             .roster
             .iter()
             .map(|r| RosterRow {
-                unit: if r.unit_name.is_empty() {
-                    r.unit_code.clone()
+                unit: if r.name.is_empty() {
+                    r.unit.clone()
                 } else {
-                    format!("{} — {}", r.unit_code, r.unit_name)
+                    format!("{} — {}", r.unit, r.name)
                 },
                 areas: r.areas.join(", "),
                 level: level_label(r.level).to_string(),

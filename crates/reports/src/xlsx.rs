@@ -256,8 +256,8 @@ fn roster(ws: &mut Worksheet, doc: &RecapDocument, f: &Formats) -> Result<(), Re
         (0u64, 0u64, 0u64, 0u64, 0i128);
     for (i, l) in doc.roster.iter().enumerate() {
         let r = row(i);
-        ws.write_string(r, 0, &l.unit_code)?;
-        ws.write_string(r, 1, &l.unit_name)?;
+        ws.write_string(r, 0, &l.unit)?;
+        ws.write_string(r, 1, &l.name)?;
         ws.write_string(r, 2, l.areas.join(", "))?;
         ws.write_string(r, 3, level_text(l.level))?;
         ws.write_number_with_format(r, 4, l.eligible, &f.num0)?;

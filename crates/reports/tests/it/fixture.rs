@@ -135,8 +135,8 @@ pub fn sample_document(report: &Report) -> RecapDocument<'_> {
         },
         roster: vec![
             RosterSummaryRow {
-                unit_code: "1BPM".into(),
-                unit_name: "1º Batalhão de Polícia Militar".into(),
+                unit: "1BPM".into(),
+                name: "1º Batalhão de Polícia Militar".into(),
                 areas: vec!["AISP1".into(), "AISP2".into()],
                 level: Some(Level::Recap1),
                 eligible: 312,
@@ -147,8 +147,8 @@ pub fn sample_document(report: &Report) -> RecapDocument<'_> {
                 total_cents: 312 * AMOUNT,
             },
             RosterSummaryRow {
-                unit_code: "8DP".into(),
-                unit_name: "8ª Delegacia Distrital de Polícia".into(),
+                unit: "8DP".into(),
+                name: "8ª Delegacia Distrital de Polícia".into(),
                 areas: vec!["AIS12".into()],
                 level: None,
                 eligible: 0,
@@ -159,8 +159,8 @@ pub fn sample_document(report: &Report) -> RecapDocument<'_> {
                 total_cents: 0,
             },
             RosterSummaryRow {
-                unit_code: "CPE".into(),
-                unit_name: NASTY.into(),
+                unit: "CPE".into(),
+                name: NASTY.into(),
                 areas: vec!["AISP7".into()],
                 level: None,
                 eligible: 0,

@@ -416,21 +416,6 @@ async fn official_document(
             .map(|u| u.name.clone())
             .unwrap_or_default()
     };
-    let roster = summaries
-        .iter()
-        .map(|x| atalaia_reports::RosterSummaryRow {
-            unit_code: x.unit.clone(),
-            unit_name: x.name.clone(),
-            areas: x.areas.clone(),
-            level: x.level,
-            eligible: x.eligible,
-            excluded_absence: x.excluded_absence,
-            excluded_by_head: x.excluded_by_head,
-            excluded_other: x.excluded_other,
-            amount_cents: x.amount_cents,
-            total_cents: x.total_cents,
-        })
-        .collect();
     let payroll = lines
         .iter()
         .map(|l| atalaia_reports::PayrollLine {
@@ -452,7 +437,7 @@ async fn official_document(
         Official {
             stage,
             run: meta,
-            roster,
+            roster: summaries,
             payroll,
             signatories,
         },
