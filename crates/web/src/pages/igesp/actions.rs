@@ -3,13 +3,13 @@
 
 use crate::guard::Identity;
 use crate::pages::Declined;
+use crate::pages::igesp::ActionLine;
 use crate::pages::igesp::actor;
 use crate::pages::igesp::br_date;
 use crate::pages::igesp::coordinates;
 use crate::pages::igesp::meetings::new_action;
 use crate::pages::igesp::name_of;
 use crate::pages::igesp::names;
-use crate::pages::igesp::partner_codes;
 use crate::pages::igesp::sees_action;
 use crate::pages::igesp::viewer;
 use crate::pages::{Chrome, Fields, FormOption, field, render};
@@ -24,24 +24,11 @@ use axum::{Extension, Form};
 use chrono::NaiveDate;
 
 /// One row of the actions list.
-struct ActionListRow {
-    id: i64,
-    title: String,
-    municipality: String,
-    responsible: String,
-    partners: String,
-    due: String,
-    status: &'static str,
-    overdue: bool,
-    joint: bool,
-    meeting_id: Option<i64>,
-}
-
 #[derive(Template)]
 #[template(path = "actions.html")]
 struct ActionsPage {
     chrome: Chrome,
-    rows: Vec<ActionListRow>,
+    rows: Vec<ActionLine>,
     filter: String,
     overdue_count: usize,
     open_count: usize,
@@ -127,25 +114,14 @@ async fn actions_page(
         .collect();
     let open_count = visible.iter().filter(|a| a.status.is_open()).count();
     let overdue_count = visible.iter().filter(|a| a.overdue(today)).count();
-    let mut rows: Vec<ActionListRow> = visible
+    let mut rows: Vec<ActionLine> = visible
         .into_iter()
         .filter(|a| match filter.as_str() {
             "abertas" => a.status.is_open(),
             "atrasadas" => a.overdue(today),
             _ => true,
         })
-        .map(|a| ActionListRow {
-            id: a.id,
-            overdue: a.overdue(today),
-            municipality: name_of(&names, &a.plan.municipality_code),
-            responsible: a.responsible.code.clone(),
-            partners: partner_codes(&a),
-            due: br_date(a.due_on),
-            status: a.status.label_pt(),
-            joint: a.joint_operation,
-            meeting_id: a.meeting_id,
-            title: a.title,
-        })
+        .map(|a| ActionLine::of(a, today, &names))
         .collect();
     rows.sort_by_key(|r| !r.overdue);
     let manages = id.may(Permission::ManageMeetings) && v.manages;

@@ -3,6 +3,7 @@
 
 use crate::guard::Identity;
 use crate::pages::Declined;
+use crate::pages::igesp::ActionLine;
 use crate::pages::igesp::actions::form_choices;
 use crate::pages::igesp::actor;
 use crate::pages::igesp::agenda_of;
@@ -12,7 +13,6 @@ use crate::pages::igesp::coordinates;
 use crate::pages::igesp::decisions_of;
 use crate::pages::igesp::name_of;
 use crate::pages::igesp::names;
-use crate::pages::igesp::partner_codes;
 use crate::pages::igesp::sees;
 use crate::pages::igesp::sees_action;
 use crate::pages::igesp::viewer;
@@ -412,16 +412,6 @@ pub(crate) fn agenda_view(
     }
 }
 
-pub(crate) struct DecisionRow {
-    pub(crate) id: i64,
-    pub(crate) title: String,
-    pub(crate) responsible: String,
-    pub(crate) partners: String,
-    pub(crate) due: String,
-    pub(crate) status: &'static str,
-    pub(crate) overdue: bool,
-}
-
 #[derive(Template)]
 #[template(path = "meeting.html")]
 struct MeetingPage {
@@ -441,7 +431,7 @@ struct MeetingPage {
     institutions: Vec<MeetingInstitution>,
     people: Vec<Attendee>,
     agenda: AgendaView,
-    decisions: Vec<DecisionRow>,
+    decisions: Vec<ActionLine>,
     manages: bool,
     all_institutions: Vec<(i64, String)>,
     today: String,
@@ -465,15 +455,7 @@ async fn meeting_page(
     let decisions = decisions_of(st, &v, mid)
         .await?
         .into_iter()
-        .map(|a| DecisionRow {
-            id: a.id,
-            overdue: a.overdue(today),
-            partners: partner_codes(&a),
-            title: a.title,
-            responsible: a.responsible.code,
-            due: br_date(a.due_on),
-            status: a.status.label_pt(),
-        })
+        .map(|a| ActionLine::of(a, today, &names))
         .collect();
     let manages = id.may(Permission::ManageMeetings) && v.manages_in(&m.municipality_code);
     let all_institutions = if manages {

@@ -93,6 +93,39 @@ async fn decisions_of(st: &AppState, v: &Viewer, mid: i64) -> Result<Vec<ActionR
 }
 
 /// A refused act as the user reads it: the store's message, or a generic one for a failure.
+/// An action as the lists show it: the actions page, a meeting's decisions, its ata.
+pub(crate) struct ActionLine {
+    pub(crate) id: i64,
+    pub(crate) title: String,
+    pub(crate) municipality: String,
+    /// The responsible institution's code.
+    pub(crate) responsible: String,
+    pub(crate) partners: String,
+    pub(crate) due: String,
+    pub(crate) status: &'static str,
+    pub(crate) overdue: bool,
+    pub(crate) joint: bool,
+    pub(crate) meeting_id: Option<i64>,
+}
+
+impl ActionLine {
+    /// The line of `a` on `today`, municipalities by their names.
+    pub(crate) fn of(a: ActionRecord, today: NaiveDate, names: &HashMap<String, String>) -> Self {
+        ActionLine {
+            id: a.id,
+            overdue: a.overdue(today),
+            municipality: name_of(names, &a.plan.municipality_code),
+            partners: partner_codes(&a),
+            due: br_date(a.due_on),
+            status: a.status.label_pt(),
+            joint: a.joint_operation,
+            meeting_id: a.meeting_id,
+            responsible: a.responsible.code,
+            title: a.title,
+        }
+    }
+}
+
 /// Only a municipality the user coordinates takes new meetings and actions.
 fn coordinates(v: &Viewer, municipality: &str) -> Result<(), AppError> {
     if v.manages_in(municipality) {
