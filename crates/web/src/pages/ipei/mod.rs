@@ -9,6 +9,7 @@
 pub mod documents;
 pub mod unit;
 
+use crate::pages::program::PaidChangeRow;
 use crate::pages::program::cycle::{self, CycleFrame, CycleView, RunChoice, cycle_view};
 use askama::Template;
 use atalaia_core::Month;
@@ -271,18 +272,11 @@ struct IpeiRunRow {
 }
 
 /// Someone today's data would pay differently from the run paid.
-struct PaidChange {
-    registration: String,
-    name: String,
-    paid: String,
-    now: String,
-}
-
 #[derive(Template)]
 #[template(path = "ipei.html")]
 struct IpeiPage {
     /// The run paid for the month and who today's data would pay differently (Anexo Único: paid once).
-    paid_changes: Option<(i64, Vec<PaidChange>)>,
+    paid_changes: Option<(i64, Vec<PaidChangeRow>)>,
     chrome: Chrome,
     month: String,
     month_label: String,
@@ -386,12 +380,7 @@ async fn ipei_page(
                     &side(report),
                 )
                 .into_iter()
-                .map(|c| PaidChange {
-                    registration: c.registration,
-                    name: c.name,
-                    paid: c.paid_cents.map(brl).unwrap_or_else(|| "—".into()),
-                    now: c.now_cents.map(brl).unwrap_or_else(|| "—".into()),
-                })
+                .map(PaidChangeRow::from)
                 .collect();
                 Some((p.run_id, changes))
             }

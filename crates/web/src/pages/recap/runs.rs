@@ -2,6 +2,7 @@
 //! changed since the paid run) and its official PDF and XLSX.
 
 use crate::guard::Identity;
+use crate::pages::program::PaidChangeRow;
 use crate::pages::program::documents::actor_name;
 use crate::pages::program::documents::committee_signatories;
 use crate::pages::program::documents::payroll_workbook;
@@ -98,13 +99,6 @@ struct PayRow {
     excluded: Option<String>,
 }
 
-struct PaidChangeRow {
-    registration: String,
-    name: String,
-    paid: String,
-    now: String,
-}
-
 /// Against the run paid for the quarter, when this run is another: who would be paid differently.
 async fn changes_against_paid(
     st: &AppState,
@@ -138,12 +132,7 @@ async fn changes_against_paid(
     );
     let rows = atalaia_core::payroll::changes_since_paid(&before, &side(lines))
         .into_iter()
-        .map(|c| PaidChangeRow {
-            registration: c.registration,
-            name: c.name,
-            paid: c.paid_cents.map(reais).unwrap_or_else(|| "—".into()),
-            now: c.now_cents.map(reais).unwrap_or_else(|| "—".into()),
-        })
+        .map(PaidChangeRow::from)
         .collect();
     Ok(Some((paid.run_id, rows)))
 }
