@@ -14,7 +14,7 @@ use axum::extract::State;
 use axum::response::Response;
 use chrono::NaiveDate;
 
-use super::{Chrome, local_time, render, thousands};
+use super::{Chrome, render, thousands};
 use crate::guard::Identity;
 use crate::pages::territories::month_label;
 use crate::{AppError, AppState};
@@ -77,15 +77,6 @@ impl Change {
     }
 }
 
-struct ImportRow {
-    id: i64,
-    kind: String,
-    file_name: String,
-    when: String,
-    read: String,
-    rejected: String,
-}
-
 struct Card {
     value: String,
     label: &'static str,
@@ -103,7 +94,7 @@ pub struct HomeModel {
     cap: String,
     rows: Vec<IndicatorRow>,
     cards: Vec<Card>,
-    imports: Vec<ImportRow>,
+    imports: Vec<crate::pages::imports::ImportRow>,
 }
 
 #[derive(Template)]
@@ -324,14 +315,7 @@ async fn build(st: &AppState, today: NaiveDate) -> Result<HomeModel, AppError> {
         .recent_imports(8)
         .await?
         .into_iter()
-        .map(|i| ImportRow {
-            id: i.id,
-            kind: kind_label(&i.kind),
-            file_name: i.file_name,
-            when: local_time(i.started_at),
-            read: thousands(i.counts.read),
-            rejected: thousands(i.counts.rejected),
-        })
+        .map(crate::pages::imports::row)
         .collect();
     let qlabel = |q: atalaia_core::Quarter| format!("{}º tri/{}", q.number(), q.year());
     Ok(HomeModel {
@@ -392,13 +376,6 @@ pub(crate) fn natural_key(code: &str) -> (String, u64, String) {
         .unwrap_or(rest.len());
     let n = rest[..end].parse().unwrap_or(0);
     (prefix.to_string(), n, rest[end..].to_string())
-}
-
-/// Import kinds in Portuguese.
-fn kind_label(kind: &str) -> String {
-    atalaia_ingest::Kind::parse(kind)
-        .map(|k| k.label_pt().to_string())
-        .unwrap_or_else(|| kind.to_string())
 }
 
 #[cfg(test)]

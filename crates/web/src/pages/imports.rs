@@ -21,17 +21,18 @@ use crate::pages::FormOption;
 use crate::security::random_token;
 use crate::{AppError, AppState};
 
-struct ImportRow {
-    id: i64,
-    kind: String,
-    file_name: String,
-    actor: String,
-    when: String,
-    read: String,
-    inserted: String,
-    updated: String,
-    unchanged: String,
-    rejected: String,
+/// An import as the lists show it (the imports page, the home page's latest).
+pub(crate) struct ImportRow {
+    pub(crate) id: i64,
+    pub(crate) kind: String,
+    pub(crate) file_name: String,
+    pub(crate) actor: String,
+    pub(crate) when: String,
+    pub(crate) read: String,
+    pub(crate) inserted: String,
+    pub(crate) updated: String,
+    pub(crate) unchanged: String,
+    pub(crate) rejected: String,
 }
 
 #[derive(Template)]
@@ -50,7 +51,7 @@ fn kind_label(kind: &str) -> String {
         .unwrap_or_else(|| kind.to_string())
 }
 
-fn row(i: ImportRecord) -> ImportRow {
+pub(crate) fn row(i: ImportRecord) -> ImportRow {
     ImportRow {
         id: i.id,
         kind: kind_label(&i.kind),
