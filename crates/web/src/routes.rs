@@ -3,6 +3,7 @@
 //! who may do what (`tests/it/access.rs`).
 
 use atalaia_core::access::Permission as P;
+use atalaia_core::pipeline::{Ipei, Recap};
 use axum::handler::Handler;
 use axum::http::Method;
 use axum::routing::{MethodFilter, MethodRouter, on};
@@ -306,12 +307,12 @@ pub fn routes() -> Vec<Route> {
         get(
             "/recap/execucoes/{id}/resultado.pdf",
             Perm(P::ViewPayroll),
-            pages::recap::runs::run_pdf,
+            pages::program::documents::run_pdf::<Recap>,
         ),
         get(
             "/recap/execucoes/{id}/resultado.xlsx",
             Perm(P::ViewPayroll),
-            pages::recap::runs::run_xlsx,
+            pages::program::documents::run_xlsx::<Recap>,
         ),
         post(
             "/recap/ciclo",
@@ -357,12 +358,12 @@ pub fn routes() -> Vec<Route> {
         get(
             "/ipei/execucoes/{id}/resultado.pdf",
             Perm(P::ViewPayroll),
-            pages::ipei::documents::run_pdf,
+            pages::program::documents::run_pdf::<Ipei>,
         ),
         get(
             "/ipei/execucoes/{id}/folha.xlsx",
             Perm(P::ViewPayroll),
-            pages::ipei::documents::run_xlsx,
+            pages::program::documents::run_xlsx::<Ipei>,
         ),
         post("/ipei/ciclo", Perm(P::ManageRecap), pages::ipei::open_cycle),
         post(

@@ -3,11 +3,11 @@
 
 use crate::pages::ipei::month_of;
 use crate::pages::ipei::unit::scoped_unit;
-use crate::pages::program::documents::payroll_workbook;
-use atalaia_core::cycle::{CycleKind, StepKey};
+use crate::pages::program::documents::RunDocuments;
+use atalaia_core::cycle::StepKey;
 use atalaia_core::ipei::IpeiReport;
 use axum::Extension;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 
@@ -53,39 +53,30 @@ async fn pdf_of(
     Ok((bytes, name))
 }
 
-/// `GET /ipei/execucoes/{id}/resultado.pdf`: the month's partial or final result, signed by the
-/// committee (registrations, no names: the names are in the payroll workbook).
-pub async fn run_pdf(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-    Path(run_id): Path<i64>,
-) -> Result<Response, AppError> {
-    crate::pages::require_whole_run(&id, run_id)?;
-    let (bytes, name) = pdf_of(&st, run_id, None).await?;
-    Ok(crate::pages::download(bytes, "application/pdf", name))
-}
+impl RunDocuments for atalaia_core::pipeline::Ipei {
+    async fn pdf(st: &AppState, run_id: i64) -> Result<(Vec<u8>, String), AppError> {
+        pdf_of(st, run_id, None).await
+    }
 
-/// `GET /ipei/execucoes/{id}/folha.xlsx`: the named payroll for the Secretary's office (committee and
-/// auditors; every download audited `ipei.payroll_exported`).
-pub async fn run_xlsx(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-    Path(run_id): Path<i64>,
-) -> Result<Response, AppError> {
-    crate::pages::require_whole_run(&id, run_id)?;
-    let (report, stage, run) = official(&st, run_id).await?;
-    let bytes = atalaia_reports::ipei_xlsx(&atalaia_reports::IpeiDocument {
-        stage,
-        report: &report,
-        run,
-        unit: None,
-        signatories: Vec::new(),
-    })
-    .map_err(|e| AppError::Internal(e.to_string()))?;
-    let name = format!("ipei-{}-folha-execucao-{run_id}.xlsx", report.month);
-    let details = serde_json::json!({"lines": report.payments.len(),
-        "total_cents": report.total_cents});
-    payroll_workbook(&st, &id, CycleKind::Ipei, run_id, details, bytes, name).await
+    /// For the Secretary's office: the named payroll of the month.
+    async fn xlsx(
+        st: &AppState,
+        run_id: i64,
+    ) -> Result<(Vec<u8>, String, serde_json::Value), AppError> {
+        let (report, stage, run) = official(st, run_id).await?;
+        let bytes = atalaia_reports::ipei_xlsx(&atalaia_reports::IpeiDocument {
+            stage,
+            report: &report,
+            run,
+            unit: None,
+            signatories: Vec::new(),
+        })
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+        let name = format!("ipei-{}-folha-execucao-{run_id}.xlsx", report.month);
+        let details = serde_json::json!({"lines": report.payments.len(),
+            "total_cents": report.total_cents});
+        Ok((bytes, name, details))
+    }
 }
 
 /// `?mes=&unidade=`.

@@ -4,8 +4,10 @@
 use crate::guard::Identity;
 use crate::pages::local_time;
 use crate::{AppError, AppState};
-use atalaia_core::cycle::{CycleKind, CyclePeriod, StepKey};
+use atalaia_core::cycle::{CyclePeriod, StepKey};
 use atalaia_core::dates::BrDate;
+use axum::Extension;
+use axum::extract::{Path, State};
 use axum::response::Response;
 
 /// What an official document says of the saved run it prints.
@@ -125,24 +127,51 @@ pub(crate) async fn actor_name(st: &AppState, actor: &str) -> Result<String, App
     Ok(actor.to_string())
 }
 
-/// A saved run's named payroll as a workbook download, audited `<program>.payroll_exported` (personal
-/// data tied to pay: who took it, when, from where) with the program's `details`.
-pub(crate) async fn payroll_workbook(
-    st: &AppState,
-    who: &Identity,
-    program: CycleKind,
-    run_id: i64,
-    details: serde_json::Value,
-    bytes: Vec<u8>,
-    name: String,
+/// A program's official documents of a saved run: the result the committee signs and the named
+/// payroll. [`run_pdf`] and [`run_xlsx`] serve them for every program; each program says only how its
+/// documents are made.
+pub(crate) trait RunDocuments: atalaia_core::pipeline::Program {
+    /// The signed result: its bytes and file name.
+    fn pdf(
+        st: &AppState,
+        run_id: i64,
+    ) -> impl std::future::Future<Output = Result<(Vec<u8>, String), AppError>> + Send;
+
+    /// The payroll workbook: its bytes, file name and the details of its audit entry.
+    fn xlsx(
+        st: &AppState,
+        run_id: i64,
+    ) -> impl std::future::Future<Output = Result<(Vec<u8>, String, serde_json::Value), AppError>> + Send;
+}
+
+/// `GET /<program>/execucoes/{id}/resultado.pdf`: the run's result as the committee signs it (no names
+/// of operators: they are in the workbook).
+pub(crate) async fn run_pdf<P: RunDocuments>(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Path(run_id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let kind = program.as_str();
+    crate::pages::require_whole_run(&id, run_id)?;
+    let (bytes, name) = P::pdf(&st, run_id).await?;
+    Ok(crate::pages::download(bytes, "application/pdf", name))
+}
+
+/// `GET /<program>/execucoes/{id}/…xlsx`: the run's named payroll, audited `<program>.payroll_exported`
+/// (personal data tied to pay: who took it, when, from where) with the program's details.
+pub(crate) async fn run_xlsx<P: RunDocuments>(
+    State(st): State<AppState>,
+    Extension(id): Extension<Identity>,
+    Path(run_id): Path<i64>,
+) -> Result<Response, AppError> {
+    crate::pages::require_whole_run(&id, run_id)?;
+    let (bytes, name, details) = P::xlsx(&st, run_id).await?;
+    let kind = P::KIND.as_str();
     st.db
         .audit(
-            &atalaia_store::audit::AuditEvent::new(who.actor(), format!("{kind}.payroll_exported"))
+            &atalaia_store::audit::AuditEvent::new(id.actor(), format!("{kind}.payroll_exported"))
                 .object(format!("{kind}_run:{run_id}"))
                 .details(details)
-                .ip(&who.ip),
+                .ip(&id.ip),
             st.config.clock.now_utc(),
         )
         .await?;

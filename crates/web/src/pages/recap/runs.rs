@@ -3,9 +3,9 @@
 
 use crate::guard::Identity;
 use crate::pages::program::PaidChangeRow;
+use crate::pages::program::documents::RunDocuments;
 use crate::pages::program::documents::actor_name;
 use crate::pages::program::documents::committee_signatories;
-use crate::pages::program::documents::payroll_workbook;
 use crate::pages::recap::AreaRow;
 use crate::pages::recap::UnitRow;
 use crate::pages::recap::area_rows;
@@ -441,36 +441,28 @@ pub async fn pdf_text(st: &AppState, run_id: i64) -> Result<Vec<String>, AppErro
         .map_err(|e| AppError::Internal(e.to_string()))
 }
 
-/// `GET /recap/execucoes/{id}/resultado.pdf`: the document the committee signs (no names of operators:
-/// the named payroll goes in the workbook).
-pub async fn run_pdf(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-    Path(run_id): Path<i64>,
-) -> Result<Response, AppError> {
-    crate::pages::require_whole_run(&id, run_id)?;
-    let (replayed, official) = official_document(&st, run_id).await?;
-    let name = format!("recap-{}-execucao-{run_id}.pdf", replayed.report.quarter);
-    let bytes = crate::pages::on_blocking_pool("PDF do RECAP", move || {
-        atalaia_reports::recap_pdf(&official.document(&replayed.report))
-    })
-    .await?;
-    Ok(crate::pages::download(bytes, "application/pdf", name))
-}
+impl RunDocuments for atalaia_core::pipeline::Recap {
+    async fn pdf(st: &AppState, run_id: i64) -> Result<(Vec<u8>, String), AppError> {
+        let (replayed, official) = official_document(st, run_id).await?;
+        let name = format!("recap-{}-execucao-{run_id}.pdf", replayed.report.quarter);
+        let bytes = crate::pages::on_blocking_pool("PDF do RECAP", move || {
+            atalaia_reports::recap_pdf(&official.document(&replayed.report))
+        })
+        .await?;
+        Ok((bytes, name))
+    }
 
-/// `GET /recap/execucoes/{id}/resultado.xlsx`: the same plus the named payroll (audited: personal data
-/// tied to pay).
-pub async fn run_xlsx(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-    Path(run_id): Path<i64>,
-) -> Result<Response, AppError> {
-    crate::pages::require_whole_run(&id, run_id)?;
-    let (replayed, official) = official_document(&st, run_id).await?;
-    let lines = official.payroll.len();
-    let doc = official.document(&replayed.report);
-    let bytes = atalaia_reports::recap_xlsx(&doc).map_err(|e| AppError::Internal(e.to_string()))?;
-    let name = format!("recap-{}-execucao-{run_id}.xlsx", replayed.report.quarter);
-    let details = serde_json::json!({"lines": lines});
-    payroll_workbook(&st, &id, CycleKind::Recap, run_id, details, bytes, name).await
+    /// The same as the PDF plus the named payroll.
+    async fn xlsx(
+        st: &AppState,
+        run_id: i64,
+    ) -> Result<(Vec<u8>, String, serde_json::Value), AppError> {
+        let (replayed, official) = official_document(st, run_id).await?;
+        let lines = official.payroll.len();
+        let doc = official.document(&replayed.report);
+        let bytes =
+            atalaia_reports::recap_xlsx(&doc).map_err(|e| AppError::Internal(e.to_string()))?;
+        let name = format!("recap-{}-execucao-{run_id}.xlsx", replayed.report.quarter);
+        Ok((bytes, name, serde_json::json!({"lines": lines})))
+    }
 }
