@@ -201,7 +201,7 @@ pub struct Evaluation {
 
 fn pct_pt(x: Option<f64>) -> String {
     match x {
-        Some(v) => format!("{}{:.1} %", if v > 0.0 { "+" } else { "" }, v).replace('.', ","),
+        Some(v) => crate::numbers::change_percent(v, 1),
         None => "sem base (zero antes)".into(),
     }
 }
@@ -231,7 +231,7 @@ pub fn evaluate(t: Counts, d: Counts, c: Counts, c_buffer: Counts) -> Evaluation
             // The verb says the direction; the number is the size.
             target
                 .change_pct
-                .map(|v| format!("{:.1} %", v.abs()).replace('.', ","))
+                .map(|v| crate::numbers::percent(v.abs(), 1))
                 .unwrap_or_else(|| "a partir de zero".into()),
             p_pt(target.p_value)
         )

@@ -60,6 +60,18 @@ pub fn measure(value: f64) -> String {
     }
 }
 
+/// A percentage as Igesp's pages and atas print it, a space before the sign: `percent(12.5, 1)` =
+/// `12,5 %`. (RECAP's documents print two decimals without the space: `reports::format::percent`.)
+pub fn percent(value: f64, decimals: usize) -> String {
+    format!("{} %", decimal(value, decimals))
+}
+
+/// A change in percent, a rise with its `+`: `+12,5 %`, `-3,0 %`, `0,0 %`.
+pub fn change_percent(value: f64, decimals: usize) -> String {
+    let sign = if value > 0.0 { "+" } else { "" };
+    format!("{sign}{}", percent(value, decimals))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +84,8 @@ mod tests {
         assert_eq!(measure(10_000_000.0), "10.000.000");
         assert_eq!(measure(12.5), "12,5");
         assert_eq!(measure(f64::NAN), DASH);
+        assert_eq!(percent(7.26, 1), "7,3 %");
+        assert_eq!(change_percent(12.5, 1), "+12,5 %");
+        assert_eq!(change_percent(-1234.56, 1), "-1.234,6 %");
     }
 }

@@ -198,7 +198,7 @@ struct Page {
 
 fn pct(x: Option<f64>) -> String {
     match x {
-        Some(v) => format!("{}{} %", if v > 0.0 { "+" } else { "" }, decimal(v, 1)),
+        Some(v) => atalaia_core::numbers::change_percent(v, 1),
         None => "— (zero antes)".into(),
     }
 }

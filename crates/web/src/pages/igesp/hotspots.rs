@@ -314,7 +314,7 @@ struct Page {
 }
 
 fn pct(x: f64) -> String {
-    format!("{} %", decimal(x * 100.0, 1))
+    atalaia_core::numbers::percent(x * 100.0, 1)
 }
 
 fn css_of(c: HotClass) -> &'static str {

@@ -332,10 +332,7 @@ fn change_text(current: i64, previous: i64) -> (String, &'static str) {
     } else {
         "flat"
     };
-    (
-        format!("{}{:.1} %", if pct > 0.0 { "+" } else { "" }, pct).replace('.', ","),
-        class,
-    )
+    (atalaia_core::numbers::change_percent(pct, 1), class)
 }
 
 pub(crate) fn agenda_view(

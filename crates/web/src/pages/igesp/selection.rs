@@ -5,6 +5,7 @@
 use askama::Template;
 use atalaia_core::Month;
 use atalaia_core::crime::CrimeGroup;
+use atalaia_core::numbers::{change_percent, decimal, percent};
 use atalaia_core::selection::{GROUPS, Row, Weights, rank};
 use atalaia_store::selection::NewDecision;
 use axum::extract::{Query, State};
@@ -114,24 +115,6 @@ async fn ranked(st: &AppState, id: &Identity, c: &Choice) -> Result<Vec<Row>, Ap
     Ok(rows)
 }
 
-fn br(x: f64, digits: usize) -> String {
-    let s = format!("{x:.digits$}");
-    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
-    let (sign, int) = int.strip_prefix('-').map_or(("", int), |i| ("−", i));
-    let mut grouped = String::new();
-    for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push('.');
-        }
-        grouped.push(ch);
-    }
-    if frac.is_empty() {
-        format!("{sign}{grouped}")
-    } else {
-        format!("{sign}{grouped},{frac}")
-    }
-}
-
 struct WeightField {
     name: String,
     label: &'static str,
@@ -200,17 +183,17 @@ fn table_row(r: &Row) -> TableRow {
         population: r
             .facts
             .population
-            .map(|p| br(p as f64, 0))
+            .map(|p| decimal(p as f64, 0))
             .unwrap_or_default(),
         rates: GROUPS
             .iter()
-            .map(|g| r.rates.get(g).map(|x| br(*x, 1)).unwrap_or_default())
+            .map(|g| r.rates.get(g).map(|x| decimal(*x, 1)).unwrap_or_default())
             .collect(),
-        total: br(r.total as f64, 0),
-        previous: br(r.previous_total as f64, 0),
+        total: decimal(r.total as f64, 0),
+        previous: decimal(r.previous_total as f64, 0),
         change: r
             .change_pct
-            .map(|c| format!("{}{} %", if c > 0.0 { "+" } else { "" }, br(c, 1)))
+            .map(|c| change_percent(c, 1))
             .unwrap_or_default(),
         change_p: r
             .change_p
@@ -220,10 +203,10 @@ fn table_row(r: &Row) -> TableRow {
         top5: r
             .facts
             .top5_share
-            .map(|s| format!("{} %", br(s * 100.0, 1)))
+            .map(|s| percent(s * 100.0, 1))
             .unwrap_or_default(),
-        gini: r.facts.gini.map(|g| br(g, 3)).unwrap_or_default(),
-        score: r.score.map(|s| br(s, 3)).unwrap_or_default(),
+        gini: r.facts.gini.map(|g| decimal(g, 3)).unwrap_or_default(),
+        score: r.score.map(|s| decimal(s, 3)).unwrap_or_default(),
         explanation: r
             .components
             .iter()
@@ -232,10 +215,10 @@ fn table_row(r: &Row) -> TableRow {
                 format!(
                     "{}: {} (z {}) × peso {} → {}",
                     c.label,
-                    br(c.value, 1),
-                    br(c.z, 2),
+                    decimal(c.value, 1),
+                    decimal(c.z, 2),
                     fmt_weight(c.weight),
-                    br(c.contribution, 3)
+                    decimal(c.contribution, 3)
                 )
             })
             .collect(),
