@@ -39,13 +39,32 @@ impl Tx {
         match current {
             Some(n) if n == count => Ok(Upsert::Unchanged),
             Some(_) => {
-                execute!(tx: self, "UPDATE monthly_counts SET count = $4, import_id = $5
-                         WHERE territory_code = $1 AND crime = $2 AND month = $3", territory_code, crime, month, count, import_id);
+                execute!(
+                    on_tx,
+                    self,
+                    "UPDATE monthly_counts SET count = $4, import_id = $5
+                         WHERE territory_code = $1 AND crime = $2 AND month = $3",
+                    territory_code,
+                    crime,
+                    month,
+                    count,
+                    import_id
+                );
                 Ok(Upsert::Updated)
             }
             None => {
-                execute!(tx: self, "INSERT INTO monthly_counts (territory_code, crime, month, count, import_id, synthetic)
-                         VALUES ($1, $2, $3, $4, $5, $6)", territory_code, crime, month, count, import_id, synthetic);
+                execute!(
+                    on_tx,
+                    self,
+                    "INSERT INTO monthly_counts (territory_code, crime, month, count, import_id, synthetic)
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    territory_code,
+                    crime,
+                    month,
+                    count,
+                    import_id,
+                    synthetic
+                );
                 Ok(Upsert::Inserted)
             }
         }

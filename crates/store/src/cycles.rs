@@ -448,7 +448,12 @@ impl Db {
         }
         let mut tx = self.begin().await?;
         // Take the cycle's write lock, then check nobody acted since `record` was read.
-        execute!(tx: &mut tx, "UPDATE cycles SET schedule = schedule WHERE id = $1", cycle_id);
+        execute!(
+            on_tx,
+            &mut tx,
+            "UPDATE cycles SET schedule = schedule WHERE id = $1",
+            cycle_id
+        );
         let count: i64 = on_tx!(&mut tx, |c| {
             sqlx::query_scalar("SELECT COUNT(*) FROM cycle_acts WHERE cycle_id = $1")
                 .bind(cycle_id)

@@ -314,8 +314,14 @@ impl Db {
             .await?
         });
         for inst in &invited {
-            execute!(tx: &mut tx, "INSERT INTO meeting_institutions (meeting_id, institution_id, invited, present)
-                     VALUES ($1, $2, TRUE, FALSE)", id, inst);
+            execute!(
+                on_tx,
+                &mut tx,
+                "INSERT INTO meeting_institutions (meeting_id, institution_id, invited, present)
+                     VALUES ($1, $2, TRUE, FALSE)",
+                id,
+                inst
+            );
         }
         for a in &m.attendees {
             insert_attendee(&mut tx, id, a).await?;
@@ -483,15 +489,33 @@ impl Db {
         });
         for inst in present_institutions {
             // A present institution that was not invited is added (someone came uninvited).
-            let updated = execute!(tx: &mut tx, "UPDATE meeting_institutions SET present = TRUE
-                     WHERE meeting_id = $1 AND institution_id = $2", meeting_id, inst);
+            let updated = execute!(
+                on_tx,
+                &mut tx,
+                "UPDATE meeting_institutions SET present = TRUE
+                     WHERE meeting_id = $1 AND institution_id = $2",
+                meeting_id,
+                inst
+            );
             if updated == 0 {
-                execute!(tx: &mut tx, "INSERT INTO meeting_institutions (meeting_id, institution_id, invited, present)
-                         VALUES ($1, $2, FALSE, TRUE)", meeting_id, inst);
+                execute!(
+                    on_tx,
+                    &mut tx,
+                    "INSERT INTO meeting_institutions (meeting_id, institution_id, invited, present)
+                         VALUES ($1, $2, FALSE, TRUE)",
+                    meeting_id,
+                    inst
+                );
             }
         }
         for person in present_people {
-            execute!(tx: &mut tx, "UPDATE meeting_attendees SET present = TRUE WHERE meeting_id = $1 AND id = $2", meeting_id, person);
+            execute!(
+                on_tx,
+                &mut tx,
+                "UPDATE meeting_attendees SET present = TRUE WHERE meeting_id = $1 AND id = $2",
+                meeting_id,
+                person
+            );
         }
         tx.audit(
             &who.event(
@@ -536,8 +560,14 @@ impl Db {
         let mut tx = self.begin().await?;
         let id = insert_attendee(&mut tx, meeting_id, a).await?;
         if !m.institutions.iter().any(|i| i.id == a.institution_id) {
-            execute!(tx: &mut tx, "INSERT INTO meeting_institutions (meeting_id, institution_id, invited, present)
-                     VALUES ($1, $2, TRUE, FALSE)", meeting_id, a.institution_id);
+            execute!(
+                on_tx,
+                &mut tx,
+                "INSERT INTO meeting_institutions (meeting_id, institution_id, invited, present)
+                     VALUES ($1, $2, TRUE, FALSE)",
+                meeting_id,
+                a.institution_id
+            );
         }
         tx.audit(
             &who.event(
@@ -562,8 +592,14 @@ impl Db {
     ) -> Result<(), IgespError> {
         let reason = text("motivo", reason, TITLE_MAX * 5, true)?;
         let mut tx = self.begin().await?;
-        let n = execute!(tx: &mut tx, "UPDATE meetings SET status = 'cancelled', updated_at = $2
-                 WHERE id = $1 AND status = 'scheduled'", meeting_id, now);
+        let n = execute!(
+            on_tx,
+            &mut tx,
+            "UPDATE meetings SET status = 'cancelled', updated_at = $2
+                 WHERE id = $1 AND status = 'scheduled'",
+            meeting_id,
+            now
+        );
         if n == 0 {
             return Err(IgespError::NoMeeting(meeting_id));
         }

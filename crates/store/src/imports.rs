@@ -82,7 +82,13 @@ impl Tx {
 
     /// Records the SHA-256 of the imported file (computed while the file was read).
     pub async fn set_import_hash(&mut self, id: i64, sha256: &str) -> Result<()> {
-        execute!(tx: self, "UPDATE imports SET file_sha256 = $1 WHERE id = $2", sha256, id);
+        execute!(
+            on_tx,
+            self,
+            "UPDATE imports SET file_sha256 = $1 WHERE id = $2",
+            sha256,
+            id
+        );
         Ok(())
     }
 
@@ -93,8 +99,20 @@ impl Tx {
         counts: &ImportCounts,
         finished_at: NaiveDateTime,
     ) -> Result<()> {
-        execute!(tx: self, "UPDATE imports SET finished_at = $1, read_rows = $2, inserted = $3, updated = $4,
-                        unchanged = $5, rejected = $6, unassigned = $7 WHERE id = $8", finished_at, counts.read as i64, counts.inserted as i64, counts.updated as i64, counts.unchanged as i64, counts.rejected as i64, counts.unassigned as i64, id);
+        execute!(
+            on_tx,
+            self,
+            "UPDATE imports SET finished_at = $1, read_rows = $2, inserted = $3, updated = $4,
+                        unchanged = $5, rejected = $6, unassigned = $7 WHERE id = $8",
+            finished_at,
+            counts.read as i64,
+            counts.inserted as i64,
+            counts.updated as i64,
+            counts.unchanged as i64,
+            counts.rejected as i64,
+            counts.unassigned as i64,
+            id
+        );
         Ok(())
     }
 }

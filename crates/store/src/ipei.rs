@@ -259,9 +259,23 @@ impl Tx {
                 if before == after {
                     return Ok((Upsert::Unchanged, old.id));
                 }
-                execute!(tx: self, "UPDATE seizures SET serial = $1, seized_on = $2, month = $3, flagrante = $4,
+                execute!(
+                    on_tx,
+                    self,
+                    "UPDATE seizures SET serial = $1, seized_on = $2, month = $3, flagrante = $4,
                          registrations = $5, weapon_kind = $6, caliber = $7, brand = $8, import_id = $9
-                         WHERE id = $10", &s.serial, s.seized_on, &month, s.flagrante, &registrations, &s.weapon_kind, &s.caliber, &s.brand, import_id, old.id);
+                         WHERE id = $10",
+                    &s.serial,
+                    s.seized_on,
+                    &month,
+                    s.flagrante,
+                    &registrations,
+                    &s.weapon_kind,
+                    &s.caliber,
+                    &s.brand,
+                    import_id,
+                    old.id
+                );
                 self.seizure_revision(old.id, &before, &after, None, import_id, actor, now)
                     .await?;
                 Ok((Upsert::Updated, old.id))
@@ -307,14 +321,31 @@ impl Tx {
         actor: &str,
         now: NaiveDateTime,
     ) -> Result<()> {
-        execute!(tx: self, "INSERT INTO seizure_revisions (seizure_id, before, after, appeal_id, import_id, actor, at)
-                 VALUES ($1,$2,$3,$4,$5,$6,$7)", seizure_id, before.to_string(), after.to_string(), appeal_id, import_id, actor, now);
+        execute!(
+            on_tx,
+            self,
+            "INSERT INTO seizure_revisions (seizure_id, before, after, appeal_id, import_id, actor, at)
+                 VALUES ($1,$2,$3,$4,$5,$6,$7)",
+            seizure_id,
+            before.to_string(),
+            after.to_string(),
+            appeal_id,
+            import_id,
+            actor,
+            now
+        );
         Ok(())
     }
 
     /// Attaches the BO copy (already stored as an evidence file) to a seizure.
     pub async fn attach_bo(&mut self, seizure_id: i64, sha256: &str) -> Result<()> {
-        execute!(tx: self, "UPDATE seizures SET bo_sha256 = $1 WHERE id = $2", sha256, seizure_id);
+        execute!(
+            on_tx,
+            self,
+            "UPDATE seizures SET bo_sha256 = $1 WHERE id = $2",
+            sha256,
+            seizure_id
+        );
         Ok(())
     }
 
@@ -329,8 +360,18 @@ impl Tx {
         actor: &str,
         now: NaiveDateTime,
     ) -> Result<()> {
-        execute!(tx: self, "INSERT INTO evidence_files (sha256, content_type, size_bytes, original_name, uploaded_by, uploaded_at)
-                 VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (sha256) DO NOTHING", sha256, content_type, size_bytes, original_name, actor, now);
+        execute!(
+            on_tx,
+            self,
+            "INSERT INTO evidence_files (sha256, content_type, size_bytes, original_name, uploaded_by, uploaded_at)
+                 VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (sha256) DO NOTHING",
+            sha256,
+            content_type,
+            size_bytes,
+            original_name,
+            actor,
+            now
+        );
         Ok(())
     }
 
@@ -355,12 +396,29 @@ impl Tx {
         match current {
             Some((_, on)) if on == f.signed_on => Ok(Upsert::Unchanged),
             Some((id, _)) => {
-                execute!(tx: self, "UPDATE forensic_reports SET signed_on = $1, import_id = $2 WHERE id = $3", f.signed_on, import_id, id);
+                execute!(
+                    on_tx,
+                    self,
+                    "UPDATE forensic_reports SET signed_on = $1, import_id = $2 WHERE id = $3",
+                    f.signed_on,
+                    import_id,
+                    id
+                );
                 Ok(Upsert::Updated)
             }
             None => {
-                execute!(tx: self, "INSERT INTO forensic_reports (bo_number, serial, expert_registration, signed_on, synthetic, import_id)
-                         VALUES ($1,$2,$3,$4,$5,$6)", &f.bo_number, &f.serial, &f.expert_registration, f.signed_on, synthetic, import_id);
+                execute!(
+                    on_tx,
+                    self,
+                    "INSERT INTO forensic_reports (bo_number, serial, expert_registration, signed_on, synthetic, import_id)
+                         VALUES ($1,$2,$3,$4,$5,$6)",
+                    &f.bo_number,
+                    &f.serial,
+                    &f.expert_registration,
+                    f.signed_on,
+                    synthetic,
+                    import_id
+                );
                 Ok(Upsert::Inserted)
             }
         }

@@ -78,14 +78,11 @@ macro_rules! on_tx {
 }
 pub(crate) use on_tx;
 
-/// Runs one statement with its parameters on a [`Tx`] (`tx: …`) or a [`Db`] (`db: …`) and yields the
-/// number of rows it affected.
+/// Runs one statement with its parameters and yields the number of rows it affected:
+/// `execute!(on_tx, tx, "UPDATE …", a, b)` on a [`Tx`], `execute!(on_db, db, …)` on a [`Db`].
 macro_rules! execute {
-    (tx: $x:expr, $sql:expr $(, $arg:expr)* $(,)?) => {
-        $crate::on_tx!($x, |c| sqlx::query($sql)$(.bind($arg))*.execute(c).await?.rows_affected())
-    };
-    (db: $x:expr, $sql:expr $(, $arg:expr)* $(,)?) => {
-        $crate::on_db!($x, |c| sqlx::query($sql)$(.bind($arg))*.execute(c).await?.rows_affected())
+    ($on:ident, $x:expr, $sql:expr $(, $arg:expr)* $(,)?) => {
+        $crate::$on!($x, |c| sqlx::query($sql)$(.bind($arg))*.execute(c).await?.rows_affected())
     };
 }
 pub(crate) use execute;
@@ -221,7 +218,7 @@ impl Db {
 
     /// Checks that the database answers (for `/health`).
     pub async fn ping(&self) -> Result<()> {
-        execute!(db: self, "SELECT 1");
+        execute!(on_db, self, "SELECT 1");
         Ok(())
     }
 

@@ -623,7 +623,11 @@ impl OccurrenceWriter {
     pub async fn finish(mut self, tx: &mut Tx) -> Result<()> {
         self.flush(tx).await?;
         if self.decremented {
-            execute!(tx: tx, "DELETE FROM daily_counts WHERE occurrences = 0 AND victims = 0");
+            execute!(
+                on_tx,
+                tx,
+                "DELETE FROM daily_counts WHERE occurrences = 0 AND victims = 0"
+            );
         }
         Ok(())
     }

@@ -119,13 +119,30 @@ impl Tx {
         match current {
             Some(p) if p == population => Ok(Upsert::Unchanged),
             Some(_) => {
-                execute!(tx: self, "UPDATE populations SET population = $1, import_id = $2
-                         WHERE territory_code = $3 AND year = $4", population, import_id, code, i64::from(year));
+                execute!(
+                    on_tx,
+                    self,
+                    "UPDATE populations SET population = $1, import_id = $2
+                         WHERE territory_code = $3 AND year = $4",
+                    population,
+                    import_id,
+                    code,
+                    i64::from(year)
+                );
                 Ok(Upsert::Updated)
             }
             None => {
-                execute!(tx: self, "INSERT INTO populations (territory_code, year, population, synthetic, import_id)
-                         VALUES ($1, $2, $3, $4, $5)", code, i64::from(year), population, synthetic, import_id);
+                execute!(
+                    on_tx,
+                    self,
+                    "INSERT INTO populations (territory_code, year, population, synthetic, import_id)
+                         VALUES ($1, $2, $3, $4, $5)",
+                    code,
+                    i64::from(year),
+                    population,
+                    synthetic,
+                    import_id
+                );
                 Ok(Upsert::Inserted)
             }
         }
@@ -234,7 +251,13 @@ impl Tx {
     }
 
     async fn set_unit_end(&mut self, id: i64, end: Option<NaiveDate>) -> Result<()> {
-        execute!(tx: self, "UPDATE units SET valid_to = $1 WHERE id = $2", end, id);
+        execute!(
+            on_tx,
+            self,
+            "UPDATE units SET valid_to = $1 WHERE id = $2",
+            end,
+            id
+        );
         Ok(())
     }
 
@@ -274,13 +297,32 @@ impl Tx {
                 Ok(Upsert::Unchanged)
             }
             Some(_) => {
-                execute!(tx: self, "UPDATE operators SET name = $1, institution = $2, cpf = $3, import_id = $4
-                         WHERE registration = $5", &o.name, &o.institution, &o.cpf, import_id, &o.registration);
+                execute!(
+                    on_tx,
+                    self,
+                    "UPDATE operators SET name = $1, institution = $2, cpf = $3, import_id = $4
+                         WHERE registration = $5",
+                    &o.name,
+                    &o.institution,
+                    &o.cpf,
+                    import_id,
+                    &o.registration
+                );
                 Ok(Upsert::Updated)
             }
             None => {
-                execute!(tx: self, "INSERT INTO operators (registration, name, institution, cpf, synthetic, import_id)
-                         VALUES ($1,$2,$3,$4,$5,$6)", &o.registration, &o.name, &o.institution, &o.cpf, synthetic, import_id);
+                execute!(
+                    on_tx,
+                    self,
+                    "INSERT INTO operators (registration, name, institution, cpf, synthetic, import_id)
+                         VALUES ($1,$2,$3,$4,$5,$6)",
+                    &o.registration,
+                    &o.name,
+                    &o.institution,
+                    &o.cpf,
+                    synthetic,
+                    import_id
+                );
                 Ok(Upsert::Inserted)
             }
         }
@@ -320,12 +362,30 @@ impl Tx {
         match current {
             Some((_, to)) if to == a.to => Ok(Upsert::Unchanged),
             Some((id, _)) => {
-                execute!(tx: self, "UPDATE assignments SET date_to = $1, import_id = $2 WHERE id = $3", a.to, import_id, id);
+                execute!(
+                    on_tx,
+                    self,
+                    "UPDATE assignments SET date_to = $1, import_id = $2 WHERE id = $3",
+                    a.to,
+                    import_id,
+                    id
+                );
                 Ok(Upsert::Updated)
             }
             None => {
-                execute!(tx: self, "INSERT INTO assignments (registration, unit_code, date_from, date_to, kind, synthetic, import_id)
-                         VALUES ($1,$2,$3,$4,$5,$6,$7)", &a.registration, &a.unit_code, a.from, a.to, &a.kind, synthetic, import_id);
+                execute!(
+                    on_tx,
+                    self,
+                    "INSERT INTO assignments (registration, unit_code, date_from, date_to, kind, synthetic, import_id)
+                         VALUES ($1,$2,$3,$4,$5,$6,$7)",
+                    &a.registration,
+                    &a.unit_code,
+                    a.from,
+                    a.to,
+                    &a.kind,
+                    synthetic,
+                    import_id
+                );
                 Ok(Upsert::Inserted)
             }
         }
@@ -353,12 +413,29 @@ impl Tx {
         match current {
             Some((_, reason)) if reason == a.reason => Ok(Upsert::Unchanged),
             Some((id, _)) => {
-                execute!(tx: self, "UPDATE absences SET reason = $1, import_id = $2 WHERE id = $3", &a.reason, import_id, id);
+                execute!(
+                    on_tx,
+                    self,
+                    "UPDATE absences SET reason = $1, import_id = $2 WHERE id = $3",
+                    &a.reason,
+                    import_id,
+                    id
+                );
                 Ok(Upsert::Updated)
             }
             None => {
-                execute!(tx: self, "INSERT INTO absences (registration, date_from, date_to, reason, synthetic, import_id)
-                         VALUES ($1,$2,$3,$4,$5,$6)", &a.registration, a.from, a.to, &a.reason, synthetic, import_id);
+                execute!(
+                    on_tx,
+                    self,
+                    "INSERT INTO absences (registration, date_from, date_to, reason, synthetic, import_id)
+                         VALUES ($1,$2,$3,$4,$5,$6)",
+                    &a.registration,
+                    a.from,
+                    a.to,
+                    &a.reason,
+                    synthetic,
+                    import_id
+                );
                 Ok(Upsert::Inserted)
             }
         }
@@ -382,7 +459,7 @@ impl Tx {
             Some(_) => "UPDATE crime_map SET crime = $2, import_id = $3 WHERE source_code = $1",
             None => "INSERT INTO crime_map (source_code, crime, import_id) VALUES ($1, $2, $3)",
         };
-        execute!(tx: self, sql, source_code, crime, import_id);
+        execute!(on_tx, self, sql, source_code, crime, import_id);
         Ok(if current.is_some() {
             Upsert::Updated
         } else {

@@ -106,8 +106,17 @@ impl Db {
         subject: &str,
         now: NaiveDateTime,
     ) -> Result<bool> {
-        let n = execute!(db: self, "INSERT INTO reminders_sent (user_id, reminder_key, email, subject, sent_at)
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, reminder_key) DO NOTHING", user_id, key, email, subject, now);
+        let n = execute!(
+            on_db,
+            self,
+            "INSERT INTO reminders_sent (user_id, reminder_key, email, subject, sent_at)
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, reminder_key) DO NOTHING",
+            user_id,
+            key,
+            email,
+            subject,
+            now
+        );
         Ok(n > 0)
     }
 
@@ -127,7 +136,13 @@ impl Db {
 
     /// Forgets a reminder recorded for `user` (the e-mail could not be sent after all).
     pub async fn unrecord_reminder(&self, user_id: i64, key: &str) -> Result<()> {
-        execute!(db: self, "DELETE FROM reminders_sent WHERE user_id = $1 AND reminder_key = $2", user_id, key);
+        execute!(
+            on_db,
+            self,
+            "DELETE FROM reminders_sent WHERE user_id = $1 AND reminder_key = $2",
+            user_id,
+            key
+        );
         Ok(())
     }
 }

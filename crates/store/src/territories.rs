@@ -232,14 +232,38 @@ impl Tx {
             Some(b) => b.map(Some),
             None => [None; 4],
         };
-        execute!(tx: self, "INSERT INTO territories (code, name, kind, parent_code, ibge, valid_from, valid_to, geometry,
+        execute!(
+            on_tx,
+            self,
+            "INSERT INTO territories (code, name, kind, parent_code, ibge, valid_from, valid_to, geometry,
                      min_lon, min_lat, max_lon, max_lat, synthetic, import_id)
-                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)", &t.code, &t.name, &t.kind, &t.parent_code, &t.ibge, t.valid_from, t.valid_to, &t.geometry, min_lon, min_lat, max_lon, max_lat, synthetic, import_id);
+                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)",
+            &t.code,
+            &t.name,
+            &t.kind,
+            &t.parent_code,
+            &t.ibge,
+            t.valid_from,
+            t.valid_to,
+            &t.geometry,
+            min_lon,
+            min_lat,
+            max_lon,
+            max_lat,
+            synthetic,
+            import_id
+        );
         Ok(Ok(Upsert::Inserted))
     }
 
     async fn set_territory_end(&mut self, id: i64, end: Option<NaiveDate>) -> Result<()> {
-        execute!(tx: self, "UPDATE territories SET valid_to = $1 WHERE id = $2", end, id);
+        execute!(
+            on_tx,
+            self,
+            "UPDATE territories SET valid_to = $1 WHERE id = $2",
+            end,
+            id
+        );
         Ok(())
     }
 

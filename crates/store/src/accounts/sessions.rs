@@ -72,8 +72,18 @@ impl Db {
         expires_at: NaiveDateTime,
         ip: &str,
     ) -> Result<()> {
-        execute!(db: self, "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, ip)
-                 VALUES ($1, $2, $3, $4, $4, $5, $6)", token_hash, user_id, csrf_token, now, expires_at, ip);
+        execute!(
+            on_db,
+            self,
+            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, ip)
+                 VALUES ($1, $2, $3, $4, $4, $5, $6)",
+            token_hash,
+            user_id,
+            csrf_token,
+            now,
+            expires_at,
+            ip
+        );
         Ok(())
     }
 
@@ -115,13 +125,25 @@ impl Db {
         now: NaiveDateTime,
         expires_at: NaiveDateTime,
     ) -> Result<()> {
-        execute!(db: self, "UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE token_hash = $3", now, expires_at, token_hash);
+        execute!(
+            on_db,
+            self,
+            "UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE token_hash = $3",
+            now,
+            expires_at,
+            token_hash
+        );
         Ok(())
     }
 
     /// Ends a session.
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
-        execute!(db: self, "DELETE FROM sessions WHERE token_hash = $1", token_hash);
+        execute!(
+            on_db,
+            self,
+            "DELETE FROM sessions WHERE token_hash = $1",
+            token_hash
+        );
         Ok(())
     }
 
@@ -208,20 +230,30 @@ impl Db {
 
     /// Marks the attempt `id` as a success.
     pub async fn login_attempt_succeeded(&self, id: i64) -> Result<()> {
-        execute!(db: self, "UPDATE login_attempts SET success = TRUE WHERE id = $1", id);
+        execute!(
+            on_db,
+            self,
+            "UPDATE login_attempts SET success = TRUE WHERE id = $1",
+            id
+        );
         Ok(())
     }
 
     /// Drops the attempt `id` (refused before any password check: a blocked attempt does not extend the
     /// block, and a flood of them does not grow the table).
     pub async fn forget_login_attempt(&self, id: i64) -> Result<()> {
-        execute!(db: self, "DELETE FROM login_attempts WHERE id = $1", id);
+        execute!(on_db, self, "DELETE FROM login_attempts WHERE id = $1", id);
         Ok(())
     }
 
     /// Drops attempts older than `before` (they no longer count for anything).
     pub async fn prune_login_attempts(&self, before: NaiveDateTime) -> Result<u64> {
-        Ok(execute!(db: self, "DELETE FROM login_attempts WHERE at < $1", before))
+        Ok(execute!(
+            on_db,
+            self,
+            "DELETE FROM login_attempts WHERE at < $1",
+            before
+        ))
     }
 
     /// Every API key, newest first.
@@ -246,7 +278,13 @@ impl Db {
         {
             return Ok(None);
         }
-        execute!(db: self, "UPDATE api_keys SET last_used_at = $1 WHERE id = $2", now, key.id);
+        execute!(
+            on_db,
+            self,
+            "UPDATE api_keys SET last_used_at = $1 WHERE id = $2",
+            now,
+            key.id
+        );
         Ok(Some(key))
     }
 
@@ -302,7 +340,16 @@ impl Db {
         p: &OidcPending,
         now: NaiveDateTime,
     ) -> Result<()> {
-        execute!(db: self, "INSERT INTO oidc_pending (state, verifier, nonce, next, created_at) VALUES ($1, $2, $3, $4, $5)", state, &p.verifier, &p.nonce, &p.next, now);
+        execute!(
+            on_db,
+            self,
+            "INSERT INTO oidc_pending (state, verifier, nonce, next, created_at) VALUES ($1, $2, $3, $4, $5)",
+            state,
+            &p.verifier,
+            &p.nonce,
+            &p.next,
+            now
+        );
         Ok(())
     }
 

@@ -142,8 +142,16 @@ impl Db {
         now: NaiveDateTime,
     ) -> Result<bool> {
         let mut tx = self.begin().await?;
-        let changed = execute!(tx: &mut tx, "UPDATE calendar_decrees SET revoked_by = $2, revoked_at = $3, revoke_reason = $4
-                 WHERE id = $1 AND revoked_at IS NULL", id, actor, now, reason);
+        let changed = execute!(
+            on_tx,
+            &mut tx,
+            "UPDATE calendar_decrees SET revoked_by = $2, revoked_at = $3, revoke_reason = $4
+                 WHERE id = $1 AND revoked_at IS NULL",
+            id,
+            actor,
+            now,
+            reason
+        );
         if changed == 0 {
             return Ok(false);
         }

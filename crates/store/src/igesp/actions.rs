@@ -276,7 +276,13 @@ impl Db {
             .await?
         });
         for p in &partners {
-            execute!(tx: &mut tx, "INSERT INTO action_partners (action_id, institution_id) VALUES ($1, $2)", id, p);
+            execute!(
+                on_tx,
+                &mut tx,
+                "INSERT INTO action_partners (action_id, institution_id) VALUES ($1, $2)",
+                id,
+                p
+            );
         }
         tx.audit(
             &who.event(
@@ -465,7 +471,14 @@ impl Db {
             .fetch_one(c)
             .await?
         });
-        execute!(tx: &mut tx, "UPDATE actions SET status = $2, updated_at = $3 WHERE id = $1", action_id, change.unwrap_or(action.status).as_str(), now);
+        execute!(
+            on_tx,
+            &mut tx,
+            "UPDATE actions SET status = $2, updated_at = $3 WHERE id = $1",
+            action_id,
+            change.unwrap_or(action.status).as_str(),
+            now
+        );
         tx.audit(
             &who.event(
                 "action.updated",

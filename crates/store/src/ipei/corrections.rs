@@ -166,10 +166,29 @@ impl Tx {
                 let v: RevisionView = serde_json::from_str(after)
                     .map_err(|e| StoreError::Corrupt(format!("correção {id}: {e}")))?;
                 let registrations = serde_json::to_string(&v.registrations).unwrap_or_default();
-                execute!(tx: self, "UPDATE seizures SET item = $1, serial = $2, seized_on = $3, flagrante = $4,
-                         registrations = $5, weapon_kind = $6, caliber = $7, brand = $8 WHERE id = $9", i64::from(v.item), &v.serial, v.seized_on, v.flagrante, &registrations, &v.weapon_kind, &v.caliber, &v.brand, seizure_id);
+                execute!(
+                    on_tx,
+                    self,
+                    "UPDATE seizures SET item = $1, serial = $2, seized_on = $3, flagrante = $4,
+                         registrations = $5, weapon_kind = $6, caliber = $7, brand = $8 WHERE id = $9",
+                    i64::from(v.item),
+                    &v.serial,
+                    v.seized_on,
+                    v.flagrante,
+                    &registrations,
+                    &v.weapon_kind,
+                    &v.caliber,
+                    &v.brand,
+                    seizure_id
+                );
             }
-            execute!(tx: self, "UPDATE seizure_revisions SET status = $1 WHERE id = $2", if granted { "applied" } else { "refused" }, id);
+            execute!(
+                on_tx,
+                self,
+                "UPDATE seizure_revisions SET status = $1 WHERE id = $2",
+                if granted { "applied" } else { "refused" },
+                id
+            );
         }
         Ok(rows.len())
     }

@@ -73,7 +73,13 @@ impl Tx {
                 1,
                 o.victims,
             );
-            execute!(tx: self, "UPDATE occurrences SET areas = $1 WHERE id = $2", new_areas, o.id);
+            execute!(
+                on_tx,
+                self,
+                "UPDATE occurrences SET areas = $1 WHERE id = $2",
+                new_areas,
+                o.id
+            );
         }
         w.finish(self).await
     }
