@@ -139,7 +139,7 @@ fn catalog_crime(ctx: &Context, column: &str, v: &str) -> Result<(String, Option
     }
 }
 
-fn registration(ctx: &Context, row: &Row<'_>, must_exist: bool) -> Result<String, String> {
+fn registration(ctx: &Context, row: &Row<'_>, must_exist: bool) -> Result<Registration, String> {
     let r = row.parse("registration", Registration::parse)?;
     if must_exist && !ctx.registrations.contains(r.as_str()) {
         return Err(bad(
@@ -148,7 +148,7 @@ fn registration(ctx: &Context, row: &Row<'_>, must_exist: bool) -> Result<String
             "operador desconhecido; importe-o antes (tipo `operators`)",
         ));
     }
-    Ok(r.as_str().to_string())
+    Ok(r)
 }
 
 fn check_range(from: NaiveDate, to: Option<NaiveDate>, to_col: &str) -> Result<(), String> {
@@ -195,9 +195,9 @@ pub fn parse(kind: Kind, row: &Row<'_>, ctx: &Context) -> Result<Parsed, String>
             let valid_to = row.date_opt("valid_to")?;
             check_range(valid_from, valid_to, "valid_to")?;
             Ok(Parsed::Unit(UnitInput {
-                code: code.as_str().to_string(),
+                code,
                 name: row.req("name")?.to_string(),
-                institution: institution.code().to_string(),
+                institution,
                 territory_codes: codes,
                 valid_from,
                 valid_to,
@@ -208,11 +208,8 @@ pub fn parse(kind: Kind, row: &Row<'_>, ctx: &Context) -> Result<Parsed, String>
             Ok(Parsed::Operator(OperatorInput {
                 registration: registration(ctx, row, false)?,
                 name: row.req("name")?.to_string(),
-                institution: row
-                    .parse("institution", Institution::parse)?
-                    .code()
-                    .to_string(),
-                cpf: cpf.map(|c| c.digits().to_string()),
+                institution: row.parse("institution", Institution::parse)?,
+                cpf,
             }))
         }
         Kind::Assignments => {
@@ -229,7 +226,7 @@ pub fn parse(kind: Kind, row: &Row<'_>, ctx: &Context) -> Result<Parsed, String>
             };
             Ok(Parsed::Assignment(AssignmentInput {
                 registration,
-                unit_code: unit.as_str().to_string(),
+                unit_code: unit,
                 from,
                 to,
                 kind,

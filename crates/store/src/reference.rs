@@ -2,6 +2,7 @@
 //! crime catalog with its map from source codes.
 
 use atalaia_core::dates::BrDate;
+use atalaia_core::{Cpf, Institution, Registration, UnitCode};
 use std::collections::HashMap;
 
 use chrono::{Days, NaiveDate};
@@ -14,11 +15,9 @@ use crate::{Db, Result, Tx, execute, on_db, on_tx};
 /// A unit version as imported (`units` kind).
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnitInput {
-    /// Unit code.
-    pub code: String,
+    pub code: UnitCode,
     pub name: String,
-    /// Institution code (PM, PC, BM, SPTC, PP, …).
-    pub institution: String,
+    pub institution: Institution,
     /// Area codes of the circunscrição (sorted, no repeats).
     pub territory_codes: Vec<String>,
     /// First day of validity.
@@ -30,20 +29,17 @@ pub struct UnitInput {
 /// An operator (`operators` kind).
 #[derive(Debug, Clone, PartialEq)]
 pub struct OperatorInput {
-    pub registration: String,
+    pub registration: Registration,
     pub name: String,
-    /// Institution code.
-    pub institution: String,
-    /// CPF digits (11), when given.
-    pub cpf: Option<String>,
+    pub institution: Institution,
+    pub cpf: Option<Cpf>,
 }
 
 /// An assignment (`assignments` kind): lotação or à disposição (Decreto 7.872/2013 Art. 9 §ú).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AssignmentInput {
-    pub registration: String,
-    /// Unit code.
-    pub unit_code: String,
+    pub registration: Registration,
+    pub unit_code: UnitCode,
     /// First day.
     pub from: NaiveDate,
     /// Last day (inclusive), `None` = still there.
@@ -55,7 +51,7 @@ pub struct AssignmentInput {
 /// An absence (`absences` kind), inclusive dates.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AbsenceInput {
-    pub registration: String,
+    pub registration: Registration,
     /// First day.
     pub from: NaiveDate,
     /// Last day (inclusive).
@@ -164,7 +160,7 @@ impl Tx {
                                   FROM unit_areas a WHERE a.unit_id = u.id), '') AS areas
                  FROM units u WHERE u.code = $1 ORDER BY u.valid_from",
                 )
-                .bind(&u.code)
+                .bind(u.code.as_str())
                 .fetch_all(&mut *c)
                 .await?;
                 rows.iter()
@@ -182,7 +178,7 @@ impl Tx {
             });
         let areas = u.territory_codes.join("|");
         if let Some(v) = versions.iter().find(|v| v.3 == u.valid_from) {
-            if v.1 != u.name || v.2 != u.institution || v.5 != areas {
+            if v.1 != u.name || v.2 != u.institution.code() || v.5 != areas {
                 return Ok(Err(format!(
                     "unidade `{}` já tem uma versão desde {} com outro conteúdo; uma nova circunscrição deve vir \
                      como nova versão, com outra data em `valid_from` (Decreto 7.872/2013, art. 2º, parágrafo único)",
@@ -230,9 +226,9 @@ impl Tx {
                 "INSERT INTO units (code, name, institution, valid_from, valid_to, synthetic, import_id)
                  VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING id",
             )
-            .bind(&u.code)
+            .bind(u.code.as_str())
             .bind(&u.name)
-            .bind(&u.institution)
+            .bind(u.institution.code())
             .bind(u.valid_from)
             .bind(u.valid_to)
             .bind(synthetic)
@@ -280,7 +276,7 @@ impl Tx {
     ) -> Result<Upsert> {
         let current: Option<(String, String, Option<String>)> = on_tx!(self, |c| {
             sqlx::query("SELECT name, institution, cpf FROM operators WHERE registration = $1")
-                .bind(&o.registration)
+                .bind(o.registration.as_str())
                 .fetch_optional(&mut *c)
                 .await?
                 .map(|r| -> Result<_> {
@@ -293,7 +289,11 @@ impl Tx {
                 .transpose()?
         });
         match current {
-            Some((n, i, cpf)) if n == o.name && i == o.institution && cpf == o.cpf => {
+            Some((n, i, cpf))
+                if n == o.name
+                    && i == o.institution.code()
+                    && cpf.as_deref() == o.cpf.as_ref().map(Cpf::digits) =>
+            {
                 Ok(Upsert::Unchanged)
             }
             Some(_) => {
@@ -303,10 +303,10 @@ impl Tx {
                     "UPDATE operators SET name = $1, institution = $2, cpf = $3, import_id = $4
                          WHERE registration = $5",
                     &o.name,
-                    &o.institution,
-                    &o.cpf,
+                    o.institution.code(),
+                    o.cpf.as_ref().map(Cpf::digits),
                     import_id,
-                    &o.registration
+                    o.registration.as_str()
                 );
                 Ok(Upsert::Updated)
             }
@@ -316,10 +316,10 @@ impl Tx {
                     self,
                     "INSERT INTO operators (registration, name, institution, cpf, synthetic, import_id)
                          VALUES ($1,$2,$3,$4,$5,$6)",
-                    &o.registration,
+                    o.registration.as_str(),
                     &o.name,
-                    &o.institution,
-                    &o.cpf,
+                    o.institution.code(),
+                    o.cpf.as_ref().map(Cpf::digits),
                     synthetic,
                     import_id
                 );
@@ -350,8 +350,8 @@ impl Tx {
                 "SELECT id, date_to FROM assignments
                  WHERE registration = $1 AND unit_code = $2 AND date_from = $3 AND kind = $4",
             )
-            .bind(&a.registration)
-            .bind(&a.unit_code)
+            .bind(a.registration.as_str())
+            .bind(a.unit_code.as_str())
             .bind(a.from)
             .bind(&a.kind)
             .fetch_optional(&mut *c)
@@ -378,8 +378,8 @@ impl Tx {
                     self,
                     "INSERT INTO assignments (registration, unit_code, date_from, date_to, kind, synthetic, import_id)
                          VALUES ($1,$2,$3,$4,$5,$6,$7)",
-                    &a.registration,
-                    &a.unit_code,
+                    a.registration.as_str(),
+                    a.unit_code.as_str(),
                     a.from,
                     a.to,
                     &a.kind,
@@ -402,7 +402,7 @@ impl Tx {
             sqlx::query(
                 "SELECT id, reason FROM absences WHERE registration = $1 AND date_from = $2 AND date_to = $3",
             )
-            .bind(&a.registration)
+            .bind(a.registration.as_str())
             .bind(a.from)
             .bind(a.to)
             .fetch_optional(&mut *c)
@@ -429,7 +429,7 @@ impl Tx {
                     self,
                     "INSERT INTO absences (registration, date_from, date_to, reason, synthetic, import_id)
                          VALUES ($1,$2,$3,$4,$5,$6)",
-                    &a.registration,
+                    a.registration.as_str(),
                     a.from,
                     a.to,
                     &a.reason,
@@ -621,7 +621,10 @@ impl Db {
         Ok(rows
             .into_iter()
             .filter_map(|mut o| {
-                let mine = by_reg.get(&o.registration).cloned().unwrap_or_default();
+                let mine = by_reg
+                    .get(o.registration.as_str())
+                    .cloned()
+                    .unwrap_or_default();
                 if let Some(units) = units
                     && !mine.iter().any(|u| units.contains(u))
                 {

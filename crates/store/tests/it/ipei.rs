@@ -44,9 +44,9 @@ async fn story(db: &Db) {
     ] {
         tx.put_operator(
             &OperatorInput {
-                registration: reg.into(),
+                registration: reg.parse().unwrap(),
                 name: format!("Operador {reg}"),
-                institution: inst.into(),
+                institution: inst.parse().unwrap(),
                 cpf: None,
             },
             imp,
@@ -57,7 +57,7 @@ async fn story(db: &Db) {
         if let Some(unit) = unit {
             tx.put_assignment(
                 &AssignmentInput {
-                    registration: reg.into(),
+                    registration: reg.parse().unwrap(),
                     unit_code: unit.parse().unwrap(),
                     from: d(2020, 1, 1),
                     to: None,

@@ -45,9 +45,9 @@ fn bare_run<'a>(quarter: &'a str, baseline: &'a str) -> atalaia_store::runs::New
 /// A unit whose circunscrição is AISP1, in force since 2020.
 fn unit_in_aisp1(code: &str, name: &str, institution: &str) -> atalaia_store::reference::UnitInput {
     atalaia_store::reference::UnitInput {
-        code: code.into(),
+        code: code.parse().unwrap(),
         name: name.into(),
-        institution: institution.into(),
+        institution: institution.parse().unwrap(),
         territory_codes: vec!["AISP1".into()],
         valid_from: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
         valid_to: None,

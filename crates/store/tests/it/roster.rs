@@ -17,9 +17,9 @@ async fn story(db: &Db) {
     ] {
         tx.put_operator(
             &OperatorInput {
-                registration: reg.into(),
+                registration: reg.parse().unwrap(),
                 name: format!("Operador {reg}"),
-                institution: institution.into(),
+                institution: institution.parse().unwrap(),
                 cpf: None,
             },
             imp,
@@ -30,8 +30,8 @@ async fn story(db: &Db) {
     }
     let assign = |reg: &str, unit: &str, from: NaiveDate, to: Option<NaiveDate>, kind: &str| {
         AssignmentInput {
-            registration: reg.into(),
-            unit_code: unit.into(),
+            registration: reg.parse().unwrap(),
+            unit_code: unit.parse().unwrap(),
             from,
             to,
             kind: kind.into(),
@@ -60,7 +60,7 @@ async fn story(db: &Db) {
     ] {
         tx.put_absence(
             &AbsenceInput {
-                registration: reg.into(),
+                registration: reg.parse().unwrap(),
                 from,
                 to,
                 reason: "férias".into(),
