@@ -60,11 +60,12 @@ pub struct AbsenceInput {
 }
 
 /// A catalog crime.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, sqlx::FromRow)]
 pub struct CrimeRow {
     pub code: String,
     /// Name (pt-BR).
     pub name: String,
+    #[sqlx(rename = "crime_group")]
     pub group: String,
     /// Part of the built-in catalog.
     pub builtin: bool,
@@ -154,7 +155,7 @@ impl Tx {
     ) -> Result<VersionedOutcome> {
         let versions: Vec<(i64, String, String, NaiveDate, Option<NaiveDate>, String)> =
             on_tx!(self, |c| {
-                let rows = sqlx::query(
+                sqlx::query_as(
                     "SELECT u.id, u.name, u.institution, u.valid_from, u.valid_to,
                         COALESCE((SELECT string_agg(territory_code, '|' ORDER BY territory_code)
                                   FROM unit_areas a WHERE a.unit_id = u.id), '') AS areas
@@ -162,19 +163,7 @@ impl Tx {
                 )
                 .bind(u.code.as_str())
                 .fetch_all(&mut *c)
-                .await?;
-                rows.iter()
-                    .map(|r| -> Result<_> {
-                        Ok((
-                            r.try_get("id")?,
-                            r.try_get("name")?,
-                            r.try_get("institution")?,
-                            r.try_get("valid_from")?,
-                            r.try_get("valid_to")?,
-                            r.try_get("areas")?,
-                        ))
-                    })
-                    .collect::<Result<Vec<_>>>()?
+                .await?
             });
         let areas = u.territory_codes.join("|");
         if let Some(v) = versions.iter().find(|v| v.3 == u.valid_from) {
@@ -275,18 +264,10 @@ impl Tx {
         synthetic: bool,
     ) -> Result<Upsert> {
         let current: Option<(String, String, Option<String>)> = on_tx!(self, |c| {
-            sqlx::query("SELECT name, institution, cpf FROM operators WHERE registration = $1")
+            sqlx::query_as("SELECT name, institution, cpf FROM operators WHERE registration = $1")
                 .bind(o.registration.as_str())
                 .fetch_optional(&mut *c)
                 .await?
-                .map(|r| -> Result<_> {
-                    Ok((
-                        r.try_get("name")?,
-                        r.try_get("institution")?,
-                        r.try_get("cpf")?,
-                    ))
-                })
-                .transpose()?
         });
         match current {
             Some((n, i, cpf))
@@ -346,7 +327,7 @@ impl Tx {
         synthetic: bool,
     ) -> Result<Upsert> {
         let current: Option<(i64, Option<NaiveDate>)> = on_tx!(self, |c| {
-            sqlx::query(
+            sqlx::query_as(
                 "SELECT id, date_to FROM assignments
                  WHERE registration = $1 AND unit_code = $2 AND date_from = $3 AND kind = $4",
             )
@@ -356,8 +337,6 @@ impl Tx {
             .bind(&a.kind)
             .fetch_optional(&mut *c)
             .await?
-            .map(|r| -> Result<_> { Ok((r.try_get("id")?, r.try_get("date_to")?)) })
-            .transpose()?
         });
         match current {
             Some((_, to)) if to == a.to => Ok(Upsert::Unchanged),
@@ -399,16 +378,13 @@ impl Tx {
         synthetic: bool,
     ) -> Result<Upsert> {
         let current: Option<(i64, String)> = on_tx!(self, |c| {
-            sqlx::query(
+            sqlx::query_as(
                 "SELECT id, reason FROM absences WHERE registration = $1 AND date_from = $2 AND date_to = $3",
             )
             .bind(a.registration.as_str())
             .bind(a.from)
             .bind(a.to)
-            .fetch_optional(&mut *c)
-            .await?
-            .map(|r| -> Result<_> { Ok((r.try_get("id")?, r.try_get("reason")?)) })
-            .transpose()?
+            .fetch_optional(&mut *c).await?
         });
         match current {
             Some((_, reason)) if reason == a.reason => Ok(Upsert::Unchanged),
@@ -475,12 +451,13 @@ impl Tx {
     /// The crime map (source code → catalog code).
     pub async fn crime_map(&mut self) -> Result<HashMap<String, String>> {
         on_tx!(self, |c| {
-            let rows = sqlx::query("SELECT source_code, crime FROM crime_map")
-                .fetch_all(c)
-                .await?;
-            rows.iter()
-                .map(|r| -> Result<_> { Ok((r.try_get("source_code")?, r.try_get("crime")?)) })
-                .collect()
+            Ok(
+                sqlx::query_as::<_, (String, String)>("SELECT source_code, crime FROM crime_map")
+                    .fetch_all(c)
+                    .await?
+                    .into_iter()
+                    .collect(),
+            )
         })
     }
 }
@@ -493,21 +470,11 @@ where
     for<'a> bool: sqlx::Decode<'a, E::Database> + sqlx::Type<E::Database>,
     for<'q> <E::Database as sqlx::Database>::Arguments: sqlx::IntoArguments<E::Database>,
 {
-    let rows = sqlx::query::<E::Database>(
+    Ok(sqlx::query_as::<E::Database, CrimeRow>(
         "SELECT code, name, crime_group, builtin FROM crimes ORDER BY builtin DESC, code",
     )
     .fetch_all(c)
-    .await?;
-    rows.iter()
-        .map(|r| -> Result<_> {
-            Ok(CrimeRow {
-                code: r.try_get("code")?,
-                name: r.try_get("name")?,
-                group: r.try_get("crime_group")?,
-                builtin: r.try_get("builtin")?,
-            })
-        })
-        .collect()
+    .await?)
 }
 
 impl Db {
@@ -562,7 +529,7 @@ impl Db {
 }
 
 /// An operator as listed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct OperatorRecord {
     pub registration: String,
     pub name: String,
@@ -572,6 +539,7 @@ pub struct OperatorRecord {
     #[serde(skip)]
     pub cpf: Option<String>,
     /// Units of the operator's current assignments (lotação or disposição), `,`-separated.
+    #[sqlx(skip)]
     pub units: String,
     /// Synthetic (demo).
     pub synthetic: bool,
@@ -585,24 +553,12 @@ impl Db {
         units: Option<&[String]>,
     ) -> Result<Vec<OperatorRecord>> {
         let rows: Vec<OperatorRecord> = on_db!(self, |c| {
-            let rows = sqlx::query(
+            sqlx::query_as(
                 "SELECT registration, name, institution, cpf, synthetic FROM operators
                  ORDER BY name, registration",
             )
             .fetch_all(c)
-            .await?;
-            rows.iter()
-                .map(|r| -> Result<OperatorRecord> {
-                    Ok(OperatorRecord {
-                        registration: r.try_get("registration")?,
-                        name: r.try_get("name")?,
-                        institution: r.try_get("institution")?,
-                        cpf: r.try_get("cpf")?,
-                        units: String::new(),
-                        synthetic: r.try_get("synthetic")?,
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?
+            .await?
         });
         let assignments: Vec<(String, String)> = on_db!(self, |c| {
             sqlx::query_as(
