@@ -248,6 +248,19 @@ fn field<'a>(f: &'a BTreeMap<String, String>, name: &str) -> &'a str {
 }
 
 /// The form's unit, checked against the head's scope in `month`.
+/// The month (`mes`) and the requester's unit (`unidade`) a unit form is about.
+async fn form_unit(
+    st: &AppState,
+    id: &Identity,
+    f: &BTreeMap<String, String>,
+) -> Result<(Month, UnitBrief), AppError> {
+    let month = month_of(Some(field(f, "mes")), st.config.clock.today())?;
+    Ok((
+        month,
+        scoped_unit(st, id, month, field(f, "unidade")).await?,
+    ))
+}
+
 pub(crate) async fn scoped_unit(
     st: &AppState,
     id: &Identity,
@@ -341,8 +354,7 @@ pub async fn add_seizure(
     Extension(id): Extension<Identity>,
     Form(f): Form<BTreeMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let month = month_of(Some(field(&f, "mes")), st.config.clock.today())?;
-    let unit = scoped_unit(&st, &id, month, field(&f, "unidade")).await?;
+    let (month, unit) = form_unit(&st, &id, &f).await?;
     let record = match seizure_of_form(&f, &unit.code, None, st.config.clock.today()) {
         Ok(r) => r,
         Err(e) => return unit_page(&st, &id, month, Some(e), None).await,
@@ -587,8 +599,7 @@ pub async fn deliver(
     Extension(id): Extension<Identity>,
     Form(f): Form<BTreeMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let month = month_of(Some(field(&f, "mes")), st.config.clock.today())?;
-    let unit = scoped_unit(&st, &id, month, field(&f, "unidade")).await?;
+    let (month, unit) = form_unit(&st, &id, &f).await?;
     let request = ActRequest::Deliver {
         unit: unit.code.clone(),
         justification: field(&f, "justificativa").to_string(),
@@ -604,8 +615,7 @@ pub async fn appeal(
     Extension(id): Extension<Identity>,
     Form(f): Form<BTreeMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let month = month_of(Some(field(&f, "mes")), st.config.clock.today())?;
-    let unit = scoped_unit(&st, &id, month, field(&f, "unidade")).await?;
+    let (month, unit) = form_unit(&st, &id, &f).await?;
     let request = appeal_request(&st, &f, &unit.code).await;
     unit_act(&st, &id, month, &unit.code, request).await
 }
@@ -654,8 +664,7 @@ pub async fn add_laudo(
     Extension(id): Extension<Identity>,
     Form(f): Form<BTreeMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let month = month_of(Some(field(&f, "mes")), st.config.clock.today())?;
-    let unit = scoped_unit(&st, &id, month, field(&f, "unidade")).await?;
+    let (month, unit) = form_unit(&st, &id, &f).await?;
     if !unit.institution.eq_ignore_ascii_case("SPTC") {
         return Err(AppError::Forbidden(format!(
             "laudos são registrados pela Superintendência de Polícia Técnico-Científica; a unidade {} é {}",
