@@ -357,7 +357,7 @@ impl Db {
 
     async fn meetings_where(&self, only: Option<i64>) -> Result<Vec<MeetingRecord>> {
         on_db!(self, |c| {
-            let rows: Vec<MeetingRecord> = sqlx::query_as(
+            let mut meetings: Vec<MeetingRecord> = sqlx::query_as(
                 "SELECT id, kind, title, municipality_code, area_code, starts_at, ends_at, place,
                         status, minutes, agenda, created_by, synthetic
                  FROM meetings WHERE (CAST($1 AS BIGINT) IS NULL OR id = $1)
@@ -400,7 +400,6 @@ impl Db {
             let mut by_person = by_parent::<_, Attendee>(&people, "meeting_id")?;
             // `(inst,)` reads the first column.
             let mut by_act = by_parent::<_, (i64,)>(&acts, "meeting_id")?;
-            let mut meetings = rows;
             for m in &mut meetings {
                 m.institutions = by_inst.remove(&m.id).unwrap_or_default();
                 m.attendees = by_person.remove(&m.id).unwrap_or_default();
