@@ -99,6 +99,15 @@ impl FromStr for Role {
     }
 }
 
+/// For stores that read the role as text (`sqlx(try_from = "String")`).
+impl TryFrom<String> for Role {
+    type Error = RoleError;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
 /// Something a request may need. Each route of the web application and of the API names exactly one
 /// (or is public, or needs only a signed-in user); [`allows`] decides it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -10,7 +10,6 @@ use crate::{Db, Result, StoreError, Tx, on_db, on_tx};
 use atalaia_core::access::Role;
 use chrono::NaiveDateTime;
 use serde::Serialize;
-use sqlx::Row;
 
 /// An institution as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
@@ -56,7 +55,7 @@ pub struct Grant {
 }
 
 /// A user as stored (the password hash is kept out of `Debug` and of serialization).
-#[derive(Clone, PartialEq, Serialize)]
+#[derive(Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct UserRecord {
     pub id: i64,
     /// Login (unique, lower-case).
@@ -74,6 +73,7 @@ pub struct UserRecord {
     pub active: bool,
     /// A demo user (its password is public: refused off loopback).
     pub demo: bool,
+    #[sqlx(skip)]
     pub grants: Vec<Grant>,
     /// Argon2id PHC string, if the user has a password.
     #[serde(skip)]
@@ -125,25 +125,6 @@ fn parse_role(s: &str) -> Result<Role> {
 const USER_COLUMNS: &str =
     "u.id, u.login, u.name, u.email, u.institution_id, i.code AS institution_code,
      i.name AS institution_name, u.active, u.demo, u.password_hash, u.oidc_subject";
-
-macro_rules! user_from_row {
-    ($r:expr) => {
-        UserRecord {
-            id: $r.try_get("id")?,
-            login: $r.try_get("login")?,
-            name: $r.try_get("name")?,
-            email: $r.try_get("email")?,
-            institution_id: $r.try_get("institution_id")?,
-            institution_code: $r.try_get("institution_code")?,
-            institution_name: $r.try_get("institution_name")?,
-            active: $r.try_get("active")?,
-            demo: $r.try_get("demo")?,
-            grants: Vec::new(),
-            password_hash: $r.try_get("password_hash")?,
-            oidc_subject: $r.try_get("oidc_subject")?,
-        }
-    };
-}
 
 impl Tx {
     /// Creates an institution; returns its id. A repeated code is refused by the database.
@@ -387,10 +368,9 @@ impl Db {
              ORDER BY u.login"
         );
         let mut users: Vec<UserRecord> = on_db!(self, |c| {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(c).await?;
-            rows.iter()
-                .map(|r| -> Result<UserRecord> { Ok(user_from_row!(r)) })
-                .collect::<Result<Vec<_>>>()?
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .fetch_all(c)
+                .await?
         });
         self.grants_of(&mut users).await?;
         Ok(users)
@@ -406,15 +386,12 @@ impl Db {
              WHERE u.{column} = $1"
         );
         let user: Option<UserRecord> = on_db!(self, |c| {
-            let q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            let q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
             let q = match value {
                 UserKey::Id(id) => q.bind(id),
                 UserKey::Text(s) => q.bind(s),
             };
-            match q.fetch_optional(c).await? {
-                Some(r) => Some(user_from_row!(r)),
-                None => None,
-            }
+            q.fetch_optional(c).await?
         });
         let Some(user) = user else {
             return Ok(None);

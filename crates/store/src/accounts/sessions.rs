@@ -36,7 +36,7 @@ pub struct SessionRecord {
 }
 
 /// An API key as stored (never the key itself).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct ApiKeyRecord {
     pub id: i64,
     /// Institution id.
@@ -48,6 +48,7 @@ pub struct ApiKeyRecord {
     /// The key's public prefix (shown in lists and logs).
     pub prefix: String,
     /// The role it acts with.
+    #[sqlx(try_from = "String")]
     pub role: Role,
     pub created_at: NaiveDateTime,
     /// Last used.
@@ -290,7 +291,7 @@ impl Db {
 
     async fn api_keys_where(&self, key_hash: Option<&str>) -> Result<Vec<ApiKeyRecord>> {
         on_db!(self, |c| {
-            let rows = sqlx::query(
+            Ok(sqlx::query_as(
                 "SELECT k.id, k.institution_id, i.code AS institution_code, k.name, k.prefix, k.role,
                         k.created_at, k.last_used_at, k.revoked_at, k.expires_at,
                         i.active AS institution_active
@@ -299,24 +300,7 @@ impl Db {
             )
             .bind(key_hash)
             .fetch_all(c)
-            .await?;
-            rows.iter()
-                .map(|r| -> Result<ApiKeyRecord> {
-                    Ok(ApiKeyRecord {
-                        id: r.try_get("id")?,
-                        institution_id: r.try_get("institution_id")?,
-                        institution_code: r.try_get("institution_code")?,
-                        name: r.try_get("name")?,
-                        prefix: r.try_get("prefix")?,
-                        role: parse_role(&r.try_get::<String, _>("role")?)?,
-                        created_at: r.try_get("created_at")?,
-                        last_used_at: r.try_get("last_used_at")?,
-                        revoked_at: r.try_get("revoked_at")?,
-                        expires_at: r.try_get("expires_at")?,
-                        institution_active: r.try_get("institution_active")?,
-                    })
-                })
-                .collect()
+            .await?)
         })
     }
 }
