@@ -67,7 +67,7 @@ impl AuditEvent {
 }
 
 /// A stored entry.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct AuditEntry {
     /// Position in the chain (1, 2, …).
     pub id: i64,
@@ -187,25 +187,6 @@ pub struct AuditFilter {
     pub limit: i64,
 }
 
-fn entry_from_row<R: Row>(r: &R) -> Result<AuditEntry>
-where
-    for<'a> &'a str: sqlx::ColumnIndex<R>,
-    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-{
-    Ok(AuditEntry {
-        id: r.try_get("id")?,
-        at: r.try_get("at")?,
-        actor: r.try_get("actor")?,
-        action: r.try_get("action")?,
-        object: r.try_get("object")?,
-        details: r.try_get("details")?,
-        ip: r.try_get("ip")?,
-        prev_hash: r.try_get("prev_hash")?,
-        hash: r.try_get("hash")?,
-    })
-}
-
 impl Tx {
     /// Appends an entry inside this transaction (it is kept only if the transaction commits, so an act
     /// and its record stand or fall together). Returns the new entry's id.
@@ -311,7 +292,7 @@ impl Db {
     /// Entries, newest first, filtered.
     pub async fn audit_entries(&self, f: &AuditFilter) -> Result<Vec<AuditEntry>> {
         on_db!(self, |c| {
-            let rows = sqlx::query(
+            Ok(sqlx::query_as(
                 "SELECT id, at, actor, action, object, details, ip, prev_hash, hash FROM audit_log
                  WHERE (CAST($1 AS TEXT) IS NULL OR actor = $1)
                    AND (CAST($2 AS TEXT) IS NULL OR action LIKE CAST($2 AS TEXT) || '%')
@@ -323,8 +304,7 @@ impl Db {
             .bind(f.before_id)
             .bind(f.limit)
             .fetch_all(c)
-            .await?;
-            rows.iter().map(entry_from_row).collect()
+            .await?)
         })
     }
 
@@ -362,16 +342,13 @@ impl Db {
         let mut last = from.cloned();
         loop {
             let page: Vec<AuditEntry> = on_db!(self, |c| {
-                let rows = sqlx::query(
+                sqlx::query_as(
                     "SELECT id, at, actor, action, object, details, ip, prev_hash, hash FROM audit_log
                      WHERE id >= $1 ORDER BY id LIMIT 5000",
                 )
                 .bind(expected_id)
                 .fetch_all(c)
-                .await?;
-                rows.iter()
-                    .map(entry_from_row)
-                    .collect::<Result<Vec<_>>>()?
+                .await?
             });
             if page.is_empty() {
                 // Entries removed from the end cannot be seen from inside the chain; the id sequence
@@ -424,14 +401,13 @@ impl Db {
     /// One entry by id.
     async fn audit_entry(&self, id: i64) -> Result<Option<AuditEntry>> {
         on_db!(self, |c| {
-            let row = sqlx::query(
+            Ok(sqlx::query_as(
                 "SELECT id, at, actor, action, object, details, ip, prev_hash, hash FROM audit_log
                  WHERE id = $1",
             )
             .bind(id)
             .fetch_optional(c)
-            .await?;
-            row.as_ref().map(entry_from_row).transpose()
+            .await?)
         })
     }
 }

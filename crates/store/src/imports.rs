@@ -2,7 +2,6 @@
 
 use chrono::NaiveDateTime;
 use serde::Serialize;
-use sqlx::Row;
 
 use crate::{Db, Result, Tx, execute, on_db, on_tx};
 
@@ -24,24 +23,30 @@ pub struct NewImport<'a> {
 }
 
 /// Row counts of an import (contracts.md §3).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct ImportCounts {
     /// Data rows read.
+    #[sqlx(rename = "read_rows", try_from = "i64")]
     pub read: u64,
     /// Rows that created a record.
+    #[sqlx(try_from = "i64")]
     pub inserted: u64,
     /// Rows that changed a record.
+    #[sqlx(try_from = "i64")]
     pub updated: u64,
     /// Rows equal to what was stored.
+    #[sqlx(try_from = "i64")]
     pub unchanged: u64,
     /// Rows rejected (written to the rejects file).
+    #[sqlx(try_from = "i64")]
     pub rejected: u64,
     /// Occurrences with valid coordinates outside every known area.
+    #[sqlx(try_from = "i64")]
     pub unassigned: u64,
 }
 
 /// A recorded import run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct ImportRecord {
     pub id: i64,
     pub kind: String,
@@ -57,6 +62,7 @@ pub struct ImportRecord {
     pub started_at: NaiveDateTime,
     /// End (UTC).
     pub finished_at: Option<NaiveDateTime>,
+    #[sqlx(flatten)]
     pub counts: ImportCounts,
 }
 
@@ -129,8 +135,8 @@ impl Db {
     }
 
     async fn imports_where(&self, id: Option<i64>, limit: i64) -> Result<Vec<ImportRecord>> {
-        let rows = on_db!(self, |c| {
-            sqlx::query(
+        Ok(on_db!(self, |c| {
+            sqlx::query_as(
                 "SELECT id, kind, file_name, file_sha256, actor, synthetic, started_at, finished_at,
                         read_rows, inserted, updated, unchanged, rejected, unassigned
                  FROM imports WHERE (CAST($1 AS BIGINT) IS NULL OR id = $1) ORDER BY id DESC LIMIT $2",
@@ -139,29 +145,6 @@ impl Db {
             .bind(limit)
             .fetch_all(c)
             .await?
-            .into_iter()
-            .map(|r| -> Result<ImportRecord> {
-                Ok(ImportRecord {
-                    id: r.try_get("id")?,
-                    kind: r.try_get("kind")?,
-                    file_name: r.try_get("file_name")?,
-                    file_sha256: r.try_get("file_sha256")?,
-                    actor: r.try_get("actor")?,
-                    synthetic: r.try_get("synthetic")?,
-                    started_at: r.try_get("started_at")?,
-                    finished_at: r.try_get("finished_at")?,
-                    counts: ImportCounts {
-                        read: r.try_get::<i64, _>("read_rows")? as u64,
-                        inserted: r.try_get::<i64, _>("inserted")? as u64,
-                        updated: r.try_get::<i64, _>("updated")? as u64,
-                        unchanged: r.try_get::<i64, _>("unchanged")? as u64,
-                        rejected: r.try_get::<i64, _>("rejected")? as u64,
-                        unassigned: r.try_get::<i64, _>("unassigned")? as u64,
-                    },
-                })
-            })
-            .collect::<Result<Vec<_>>>()?
-        });
-        Ok(rows)
+        }))
     }
 }
