@@ -104,7 +104,9 @@ fn fmt_weight(w: f64) -> String {
 
 /// The ranked table, ranked over every municipality, with the rows of those within the requester's
 /// scope (`crate::scope`).
-async fn ranked(st: &AppState, id: &Identity, c: &Choice) -> Result<Vec<Row>, AppError> {
+/// The choice the query asks for and the municipalities it ranks, those in the requester's scope.
+async fn ranked(st: &AppState, id: &Identity, f: &Fields) -> Result<(Choice, Vec<Row>), AppError> {
+    let c = Choice::parse(f, st.config.clock.today())?;
     let scope = AreaScope::of(st, id, Permission::Diagnose, c.end.last_day()).await?;
     let facts = {
         let _slot = st.analysis_slot().await?;
@@ -112,7 +114,7 @@ async fn ranked(st: &AppState, id: &Identity, c: &Choice) -> Result<Vec<Row>, Ap
     };
     let mut rows = rank(&facts, &c.weights);
     rows.retain(|r| scope.covers(&r.facts.code));
-    Ok(rows)
+    Ok((c, rows))
 }
 
 struct WeightField {
@@ -232,8 +234,7 @@ pub async fn page(
     Extension(id): Extension<Identity>,
     Query(f): Query<Fields>,
 ) -> Result<Response, AppError> {
-    let choice = Choice::parse(&f, st.config.clock.today())?;
-    let rows = ranked(&st, &id, &choice).await?;
+    let (choice, rows) = ranked(&st, &id, &f).await?;
     let (_, start, end_next) = atalaia_store::selection::windows(choice.end);
     let decisions = st
         .db
@@ -347,8 +348,7 @@ pub async fn csv(
     Extension(id): Extension<Identity>,
     Query(f): Query<Fields>,
 ) -> Result<Response, AppError> {
-    let choice = Choice::parse(&f, st.config.clock.today())?;
-    let rows = ranked(&st, &id, &choice).await?;
+    let (choice, rows) = ranked(&st, &id, &f).await?;
     let mut w = csv::Writer::from_writer(Vec::new());
     let fail = |e: csv::Error| AppError::Internal(format!("csv: {e}"));
     w.write_record(CSV_HEADER).map_err(fail)?;
@@ -371,8 +371,7 @@ pub async fn xlsx(
     Extension(id): Extension<Identity>,
     Query(f): Query<Fields>,
 ) -> Result<Response, AppError> {
-    let choice = Choice::parse(&f, st.config.clock.today())?;
-    let rows = ranked(&st, &id, &choice).await?;
+    let (choice, rows) = ranked(&st, &id, &f).await?;
     let weights = choice.weights.clone();
     let end = choice.end;
     let bytes = crate::pages::on_blocking_pool(
@@ -449,7 +448,7 @@ pub async fn decide(
             AppError::BadRequest("escreva a justificativa da decisão (até 4.000 caracteres)".into())
         })?
         .to_string();
-    let rows = ranked(&st, &id, &choice).await?;
+    let (_, rows) = ranked(&st, &id, &f).await?;
     let row = rows
         .iter()
         .find(|r| r.facts.code == code)
