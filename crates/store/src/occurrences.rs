@@ -110,6 +110,24 @@ impl Tally {
         );
     }
 
+    /// Takes back the contribution of a stored occurrence in its `areas` (`|`-joined, as stored).
+    fn take_back(&mut self, areas: &str, crime: &str, day: NaiveDate, victims: i64) {
+        self.add(split_areas(areas), crime, day, -1, victims);
+    }
+
+    /// Moves a stored occurrence's contribution from the areas it had to `to` (`|`-joined).
+    pub(crate) fn moved(
+        &mut self,
+        from: &str,
+        to: &str,
+        crime: &str,
+        day: NaiveDate,
+        victims: i64,
+    ) {
+        self.take_back(from, crime, day, victims);
+        self.add(split_areas(to), crime, day, 1, victims);
+    }
+
     /// No pending change.
     pub fn is_empty(&self) -> bool {
         self.deltas.is_empty()
@@ -275,13 +293,8 @@ impl OccurrenceWriter {
             self.uncount(rec);
             return Verdict::Unchanged;
         }
-        self.tally.add(
-            split_areas(&old.areas),
-            &old.crime,
-            old.occurred_at.date(),
-            -1,
-            old.victims,
-        );
+        self.tally
+            .take_back(&old.areas, &old.crime, old.occurred_at.date(), old.victims);
         self.count_new(rec);
         Verdict::Changed
     }

@@ -59,20 +59,8 @@ impl Tx {
     pub async fn reassign(&mut self, moves: &[(&Located, String)]) -> Result<()> {
         let mut w = OccurrenceWriter::new(0, false, NaiveDateTime::MIN);
         for (o, new_areas) in moves {
-            w.tally.add(
-                split_areas(&o.areas),
-                &o.crime,
-                o.occurred_at.date(),
-                -1,
-                o.victims,
-            );
-            w.tally.add(
-                split_areas(new_areas),
-                &o.crime,
-                o.occurred_at.date(),
-                1,
-                o.victims,
-            );
+            w.tally
+                .moved(&o.areas, new_areas, &o.crime, o.day(), o.victims);
             execute!(
                 on_tx,
                 self,
