@@ -168,6 +168,10 @@ async fn cycle_story(db: &Db) {
                 .map_err(refusal)
         }
     };
+    // The committee closes a step on time.
+    let close = |step: StepKey, run: Option<i64>, today: NaiveDate| {
+        act(ActRequest::close(step, run), "user:comite", today)
+    };
     // The head sends the list on time, with an amendment.
     let amend = vec![Amendment {
         registration: "A1".into(),
@@ -220,12 +224,7 @@ async fn cycle_story(db: &Db) {
     ));
     // Closing submissions late without a reason is refused, with one is recorded as late.
     assert_eq!(
-        act(
-            ActRequest::close(StepKey::Submissions, None),
-            "user:comite",
-            d(2024, 4, 8)
-        )
-        .await,
+        close(StepKey::Submissions, None, d(2024, 4, 8)).await,
         Err(Refusal::Cycle(CycleError::LateWithoutJustification(d(
             2024, 4, 5
         ))))
@@ -243,12 +242,7 @@ async fn cycle_story(db: &Db) {
     .unwrap();
     // The partial result needs a saved run of this quarter.
     assert_eq!(
-        act(
-            ActRequest::close(StepKey::PartialResult, None),
-            "user:comite",
-            d(2024, 4, 10)
-        )
-        .await,
+        close(StepKey::PartialResult, None, d(2024, 4, 10)).await,
         Err(Refusal::Cycle(CycleError::RunRequired))
     );
     let other = db
@@ -261,12 +255,7 @@ async fn cycle_story(db: &Db) {
         .await
         .unwrap();
     assert!(matches!(
-        act(
-            ActRequest::close(StepKey::PartialResult, Some(other)),
-            "user:comite",
-            d(2024, 4, 10)
-        )
-        .await,
+        close(StepKey::PartialResult, Some(other), d(2024, 4, 10)).await,
         Err(Refusal::Invalid(_))
     ));
     let run = db
@@ -278,13 +267,9 @@ async fn cycle_story(db: &Db) {
         )
         .await
         .unwrap();
-    act(
-        ActRequest::close(StepKey::PartialResult, Some(run)),
-        "user:comite",
-        d(2024, 4, 10),
-    )
-    .await
-    .unwrap();
+    close(StepKey::PartialResult, Some(run), d(2024, 4, 10))
+        .await
+        .unwrap();
     // Submissions are closed now.
     assert!(matches!(
         act(
@@ -311,20 +296,9 @@ async fn cycle_story(db: &Db) {
     )
     .await
     .unwrap();
-    act(
-        ActRequest::close(StepKey::Appeals, None),
-        "user:comite",
-        d(2024, 4, 16),
-    )
-    .await
-    .unwrap();
+    close(StepKey::Appeals, None, d(2024, 4, 16)).await.unwrap();
     assert_eq!(
-        act(
-            ActRequest::close(StepKey::Validation, None),
-            "user:comite",
-            d(2024, 4, 17)
-        )
-        .await,
+        close(StepKey::Validation, None, d(2024, 4, 17)).await,
         Err(Refusal::Cycle(CycleError::AppealsPending(1)))
     );
     act(
@@ -392,27 +366,15 @@ async fn cycle_story(db: &Db) {
         db.cycle(q).await.unwrap().unwrap().decisions().is_empty(),
         "a decision without an effect changes nothing"
     );
-    act(
-        ActRequest::close(StepKey::Validation, None),
-        "user:comite",
-        d(2024, 4, 18),
-    )
-    .await
-    .unwrap();
-    act(
-        ActRequest::close(StepKey::FinalResult, Some(run)),
-        "user:comite",
-        d(2024, 4, 19),
-    )
-    .await
-    .unwrap();
-    act(
-        ActRequest::close(StepKey::PaymentAuthorization, None),
-        "user:comite",
-        d(2024, 4, 19),
-    )
-    .await
-    .unwrap();
+    close(StepKey::Validation, None, d(2024, 4, 18))
+        .await
+        .unwrap();
+    close(StepKey::FinalResult, Some(run), d(2024, 4, 19))
+        .await
+        .unwrap();
+    close(StepKey::PaymentAuthorization, None, d(2024, 4, 19))
+        .await
+        .unwrap();
     assert_eq!(
         act(
             ActRequest::Decision {
