@@ -4,17 +4,10 @@ use super::*;
 
 #[test]
 fn audit_verify_catches_an_entry_edited_behind_the_programs_back() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("t.geojson"),
-        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"X","name":"X","kind":"aisp"},"geometry":null}]}"#,
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("p.csv"),
-        "territory_code,year,population\nX,2024,1000\n",
-    )
-    .unwrap();
+    let dir = dir_with(&[
+        ("t.geojson", AREA_X),
+        ("p.csv", "territory_code,year,population\nX,2024,1000\n"),
+    ]);
     for args in [
         ["import", "territories", "t.geojson"],
         ["import", "population", "p.csv"],

@@ -7,23 +7,15 @@ use std::process::Stdio;
 
 #[test]
 fn import_exit_statuses_and_json_summary() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("t.geojson"),
-        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"X","name":"X","kind":"aisp"},"geometry":null}]}"#,
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("ok.csv"),
-        "territory_code,year,population\nX,2024,1000\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("bad.csv"),
-        "territory_code,year,population\nX,2025,mil\nX,2026,1100\n",
-    )
-    .unwrap();
-    std::fs::write(dir.path().join("wrong.csv"), "a,b\n1,2\n").unwrap();
+    let dir = dir_with(&[
+        ("t.geojson", AREA_X),
+        ("ok.csv", "territory_code,year,population\nX,2024,1000\n"),
+        (
+            "bad.csv",
+            "territory_code,year,population\nX,2025,mil\nX,2026,1100\n",
+        ),
+        ("wrong.csv", "a,b\n1,2\n"),
+    ]);
 
     succeeds(dir.path(), &["import", "territories", "t.geojson"]);
     assert!(

@@ -7,8 +7,7 @@ use super::*;
 /// and says why.
 #[test]
 fn ipei_imports_and_the_month_result() {
-    let dir = tempfile::tempdir().unwrap();
-    let files = [
+    let dir = dir_with(&[
         (
             "t.geojson",
             r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"AISP1","name":"AISP 1","kind":"aisp"},"geometry":null}]}"#,
@@ -38,10 +37,7 @@ fn ipei_imports_and_the_month_result() {
             "laudos.csv",
             "bo_number,serial,expert_registration,signed_on\n100/2024,AB1,S1,02/04/2024\n",
         ),
-    ];
-    for (name, text) in files {
-        std::fs::write(dir.path().join(name), text).unwrap();
-    }
+    ]);
     for (kind, file) in [
         ("territories", "t.geojson"),
         ("units", "units.csv"),

@@ -35,6 +35,18 @@ fn exits(dir: &std::path::Path, line: &str, code: i32) -> std::process::Output {
     out
 }
 
+/// A temporary folder holding `files` (name, text).
+fn dir_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
+/// A territories file of one area without outline.
+const AREA_X: &str = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"X","name":"X","kind":"aisp"},"geometry":null}]}"#;
+
 /// A command line's words, as typed (none of the tests' arguments holds a space).
 fn words(line: &str) -> Vec<&str> {
     line.split_whitespace().collect()

@@ -7,25 +7,23 @@ use super::*;
 /// `recap compute` answering contracts.md §3's JSON.
 #[test]
 fn recap_compute_gives_the_worked_example() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("t.geojson"),
-        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"AISPX","name":"AISP X","kind":"aisp"},"geometry":null}]}"#,
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("p.csv"),
-        "territory_code,year,population\nAISPX,2023,200000\nAISPX,2024,200000\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("c.csv"),
-        "territory_code,month,crime,count\n\
+    let dir = dir_with(&[
+        (
+            "t.geojson",
+            r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"AISPX","name":"AISP X","kind":"aisp"},"geometry":null}]}"#,
+        ),
+        (
+            "p.csv",
+            "territory_code,year,population\nAISPX,2023,200000\nAISPX,2024,200000\n",
+        ),
+        (
+            "c.csv",
+            "territory_code,month,crime,count\n\
          AISPX,2023-01,homicidio_doloso,10\nAISPX,2023-02,roubo_veiculo,60\nAISPX,2023-03,furto_veiculo,40\n\
          AISPX,2024-01,homicidio_doloso,8\nAISPX,2024-02,roubo_veiculo,50\nAISPX,2024-03,furto_veiculo,40\n\
          AISPX,2024-04,homicidio_doloso,99\n",
-    )
-    .unwrap();
+        ),
+    ]);
     for (kind, file) in [
         ("territories", "t.geojson"),
         ("population", "p.csv"),
