@@ -107,6 +107,12 @@ fn fmt_weight(w: f64) -> String {
 /// The choice the query asks for and the municipalities it ranks, those in the requester's scope.
 async fn ranked(st: &AppState, id: &Identity, f: &Fields) -> Result<(Choice, Vec<Row>), AppError> {
     let c = Choice::parse(f, st.config.clock.today())?;
+    let rows = rank_choice(st, id, &c).await?;
+    Ok((c, rows))
+}
+
+/// The municipalities `c` ranks, those in the requester's scope.
+async fn rank_choice(st: &AppState, id: &Identity, c: &Choice) -> Result<Vec<Row>, AppError> {
     let scope = AreaScope::of(st, id, Permission::Diagnose, c.end.last_day()).await?;
     let facts = {
         let _slot = st.analysis_slot().await?;
@@ -114,7 +120,7 @@ async fn ranked(st: &AppState, id: &Identity, f: &Fields) -> Result<(Choice, Vec
     };
     let mut rows = rank(&facts, &c.weights);
     rows.retain(|r| scope.covers(&r.facts.code));
-    Ok((c, rows))
+    Ok(rows)
 }
 
 struct WeightField {
@@ -448,7 +454,7 @@ pub async fn decide(
             AppError::BadRequest("escreva a justificativa da decisão (até 4.000 caracteres)".into())
         })?
         .to_string();
-    let (_, rows) = ranked(&st, &id, &f).await?;
+    let rows = rank_choice(&st, &id, &choice).await?;
     let row = rows
         .iter()
         .find(|r| r.facts.code == code)
