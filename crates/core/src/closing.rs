@@ -122,7 +122,7 @@ impl Period for Quarter {
         self.last_day()
     }
     fn named_pt(self) -> String {
-        format!("o {}º trimestre de {}", self.number(), self.year())
+        format!("o {}", self.label_pt())
     }
 }
 

@@ -73,6 +73,22 @@ impl CyclePeriod {
         }
     }
 
+    /// A stored period code of `kind`'s cycle (`2024-Q1` for RECAP, `2024-03` for IPEI).
+    pub fn parse(kind: CycleKind, code: &str) -> Option<CyclePeriod> {
+        match kind {
+            CycleKind::Recap => crate::Quarter::parse(code).ok().map(CyclePeriod::Quarter),
+            CycleKind::Ipei => crate::Month::parse(code).ok().map(CyclePeriod::Month),
+        }
+    }
+
+    /// The period as people write it: "3º trimestre de 2026", "outubro de 2026".
+    pub fn label_pt(self) -> String {
+        match self {
+            CyclePeriod::Quarter(q) => q.label_pt(),
+            CyclePeriod::Month(m) => m.label_pt(),
+        }
+    }
+
     /// `2024-Q1` or `2024-03`.
     pub fn code(self) -> String {
         match self {

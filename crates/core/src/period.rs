@@ -285,6 +285,11 @@ impl Quarter {
         u32::from(self.quarter)
     }
 
+    /// The quarter as people write it: 2026-Q3 → "3º trimestre de 2026".
+    pub fn label_pt(self) -> String {
+        format!("{}º trimestre de {}", self.quarter, self.year)
+    }
+
     /// The quarter's three months, in order.
     pub fn months(self) -> [Month; 3] {
         let first = (self.quarter - 1) * 3 + 1;

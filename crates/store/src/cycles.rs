@@ -255,15 +255,6 @@ type ActTuple = (
     NaiveDateTime,
 );
 
-fn parse_period(kind: CycleKind, s: &str) -> Option<CyclePeriod> {
-    match kind {
-        CycleKind::Recap => atalaia_core::Quarter::parse(s)
-            .ok()
-            .map(CyclePeriod::Quarter),
-        CycleKind::Ipei => atalaia_core::Month::parse(s).ok().map(CyclePeriod::Month),
-    }
-}
-
 impl Db {
     /// The cycle of `period` (RECAP's for a quarter, IPEI's for a month), if opened.
     pub async fn cycle(&self, period: impl Into<CyclePeriod>) -> Result<Option<CycleRecord>> {

@@ -287,7 +287,7 @@ pub fn routes() -> Vec<Route> {
         get(
             "/recap/execucoes",
             Perm(P::ViewPayroll),
-            pages::recap::runs::runs,
+            pages::program::runs::list::<Recap>,
         ),
         post(
             "/recap/execucoes",
@@ -297,7 +297,7 @@ pub fn routes() -> Vec<Route> {
         get(
             "/recap/execucoes/{id}",
             Perm(P::ViewPayroll),
-            pages::recap::runs::run,
+            pages::program::runs::page::<Recap>,
         ),
         get(
             "/recap/execucoes/{id}/ocorrencias",
@@ -354,6 +354,16 @@ pub fn routes() -> Vec<Route> {
             "/ipei/execucoes",
             Perm(P::ManageRecap),
             pages::ipei::save_run,
+        ),
+        get(
+            "/ipei/execucoes",
+            Perm(P::ViewPayroll),
+            pages::program::runs::list::<Ipei>,
+        ),
+        get(
+            "/ipei/execucoes/{id}",
+            Perm(P::ViewPayroll),
+            pages::program::runs::page::<Ipei>,
         ),
         get(
             "/ipei/execucoes/{id}/resultado.pdf",

@@ -73,7 +73,7 @@ impl Db {
             "ipei" => CycleKind::Ipei,
             other => return Err(StoreError::Corrupt(format!("tipo de ciclo `{other}`"))),
         };
-        let period = parse_period(kind, &period)
+        let period = CyclePeriod::parse(kind, &period)
             .ok_or_else(|| StoreError::Corrupt(format!("período de ciclo `{period}`")))?;
         Ok(Some((kind, period)))
     }

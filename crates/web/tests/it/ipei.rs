@@ -571,6 +571,41 @@ async fn a_whole_ipei_month_through_the_pages() {
         "{}",
         r.body
     );
+    // Both runs have a page, like RECAP's: the paid run reproduces and today's data are its inputs;
+    // the partial run, from before the appeals, would pay P100074 R$ 150,00 instead of R$ 450,00 (S2
+    // became a flagrante: 3 × R$ 150,00) and P100925 nothing instead of R$ 300,00 (PM-7BPM reinstated).
+    let list = app.get_ok("/ipei/execucoes", &committee).await;
+    for run in [partial.id, last.id] {
+        assert!(
+            list.body
+                .contains(&format!("href=\"/ipei/execucoes/{run}\"")),
+            "{}",
+            list.body
+        );
+    }
+    let paid_page = app
+        .get_ok(&format!("/ipei/execucoes/{}", last.id), &committee)
+        .await;
+    for text in [
+        "bytes idênticos ao resultado salvo",
+        "iguais às entradas desta execução",
+        "Etapa do mês quando a execução foi salva: resultado parcial.",
+    ] {
+        assert!(paid_page.body.contains(text), "{text}: {}", paid_page.body);
+    }
+    assert!(!paid_page.body.contains("Diferenças em relação"));
+    let partial_page = app
+        .get_ok(&format!("/ipei/execucoes/{}", partial.id), &committee)
+        .await;
+    for text in [
+        format!("Diferenças em relação à execução paga (nº {})", last.id),
+        "esta execução pagaria diferente a 2 servidor(es)".to_string(),
+        "<td>P100074</td><td>Otávio Almeida Carvalho</td><td class=\"num\">R$ 450,00</td><td class=\"num\">R$ 150,00</td>".to_string(),
+        "<td>P100925</td><td>Otávio Rodrigues Alves</td><td class=\"num\">R$ 300,00</td><td class=\"num\">—</td>".to_string(),
+        "os dados de hoje diferem das entradas desta execução".to_string(),
+    ] {
+        assert!(partial_page.body.contains(&text), "{text}: {}", partial_page.body);
+    }
     let report = last
         .replay::<atalaia_core::pipeline::Ipei>()
         .unwrap()

@@ -11,18 +11,21 @@ pub mod unit;
 
 use crate::pages::program::PaidChangeRow;
 use crate::pages::program::cycle::{self, CycleFrame, CycleView, RunChoice, cycle_view};
+use crate::pages::program::runs::{self, RunPages, changes_against_paid};
 use askama::Template;
 use atalaia_core::Month;
 use atalaia_core::access::Permission;
 use atalaia_core::calendar::Calendar;
 use atalaia_core::cycle::{CycleKind, CyclePeriod, Schedule, StepKey};
 use atalaia_core::dates::BrDate;
+use atalaia_core::ipei::MonthInputs;
 use atalaia_core::ipei::{
     IpeiReport, SeizureReason, SeizureResult, SeizureStatus, UnitReason, UnitStatus, brl,
     seizure_reason_pt, seizure_status_pt, share_pt, shares_pt, unit_reasons_pt,
 };
+use atalaia_core::pipeline::Ipei;
 use atalaia_store::cycles::{CycleRecord, committee_office};
-use atalaia_store::ipei::IpeiComputed;
+use atalaia_store::runs::{Replay, SavedRun};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
@@ -122,10 +125,13 @@ struct SeizureLine {
 }
 
 /// The lines of the month's seizures (of `unit`, or all), from what the calculation read and its result.
-fn seizure_lines(c: &IpeiComputed, unit: Option<&str>) -> Vec<SeizureLine> {
-    let report = &c.report;
+fn seizure_lines(
+    inputs: &MonthInputs,
+    report: &IpeiReport,
+    unit: Option<&str>,
+) -> Vec<SeizureLine> {
     let by_id: BTreeMap<i64, &SeizureResult> = report.seizures.iter().map(|s| (s.id, s)).collect();
-    c.inputs
+    inputs
         .seizures
         .iter()
         .filter(|r| unit.is_none_or(|u| r.unit == u))
@@ -263,6 +269,53 @@ struct PayLine {
     capped: bool,
 }
 
+/// A month's result as the committee's page and a saved run's page show it: the units, the seizures
+/// (those with something to look at first), the laudos and who is paid.
+pub(crate) struct MonthResult {
+    units: Vec<UnitLine>,
+    queue: Vec<SeizureLine>,
+    paid: Vec<SeizureLine>,
+    laudos: Vec<LaudoLine>,
+    payments: Vec<PayLine>,
+    total: String,
+}
+
+impl MonthResult {
+    pub(crate) fn of(inputs: &MonthInputs, report: &IpeiReport) -> MonthResult {
+        let (queue, paid): (Vec<_>, Vec<_>) = seizure_lines(inputs, report, None)
+            .into_iter()
+            .partition(|s| !s.clean);
+        MonthResult {
+            units: report
+                .units
+                .iter()
+                .map(|u| UnitLine {
+                    code: u.code.clone(),
+                    name: u.name.clone(),
+                    excluded: u.status == UnitStatus::Excluded && !awaiting(report, &u.code),
+                    text: unit_result_pt(report, &u.code).unwrap_or_default(),
+                })
+                .collect(),
+            queue,
+            paid,
+            laudos: laudo_lines(report),
+            payments: report
+                .payments
+                .iter()
+                .map(|p| PayLine {
+                    registration: p.registration.clone(),
+                    name: p.name.clone(),
+                    institution: p.institution.clone(),
+                    earned: brl(p.earned_cents),
+                    amount: brl(p.amount_cents),
+                    capped: p.capped,
+                })
+                .collect(),
+            total: brl(report.total_cents),
+        }
+    }
+}
+
 struct IpeiRunRow {
     id: i64,
     created_by: String,
@@ -282,18 +335,81 @@ struct IpeiPage {
     month_label: String,
     error: Option<String>,
     params: String,
-    units: Vec<UnitLine>,
-    queue: Vec<SeizureLine>,
-    paid: Vec<SeizureLine>,
-    laudos: Vec<LaudoLine>,
-    payments: Vec<PayLine>,
-    total: String,
+    result: MonthResult,
     runs: Vec<IpeiRunRow>,
     cycle: Option<CycleView>,
     cf: CycleFrame,
     manage: bool,
     /// Why the month may not pay yet: figures so far, no payment.
     partial: Option<String>,
+}
+
+/// The month's parameters in a sentence (Arts. 10–13 as the committee configured them).
+fn params_pt(p: &atalaia_core::ipei::IpeiParams) -> String {
+    format!(
+        "{} por arma, {} por laudo, divisão {}, teto de {} por servidor no mês (sem acúmulo)",
+        brl(p.amount_per_weapon_cents),
+        brl(p.forensic_amount_cents),
+        match p.share {
+            atalaia_core::ipei::Share::SplitEqually => "em partes iguais entre os nomeados",
+            atalaia_core::ipei::Share::EachFull => "valor integral a cada nomeado",
+        },
+        brl(p.monthly_cap_cents)
+    )
+}
+
+/// Who a result pays, as a change against the paid run compares it.
+fn pay_side(report: &IpeiReport) -> Vec<runs::PayLine> {
+    report
+        .payments
+        .iter()
+        .map(|x| (x.registration.clone(), x.name.clone(), x.amount_cents))
+        .collect()
+}
+
+/// IPEI's part of a run's page: the parameters and the month's result as it froze them.
+#[derive(Template)]
+#[template(path = "ipei_run.html")]
+struct RunBody {
+    params: String,
+    stage: &'static str,
+    result: MonthResult,
+}
+
+impl RunPages for Ipei {
+    const NAME: &'static str = "IPEI";
+    const PERIOD_PARAM: &'static str = "mes";
+    const WORKBOOK: &'static str = "folha.xlsx";
+
+    fn pay_side(replay: &Replay<Self>) -> Vec<runs::PayLine> {
+        pay_side(&replay.report)
+    }
+
+    fn memoria(report: &IpeiReport) -> Vec<(String, Vec<String>)> {
+        vec![(String::new(), report.memoria.clone())]
+    }
+
+    async fn inputs_today(st: &AppState, inputs: &MonthInputs) -> Result<Option<String>, AppError> {
+        let computed = st
+            .db
+            .ipei_compute(inputs.month, st.config.clock.today())
+            .await?;
+        Ok(serde_json::to_string(&computed.inputs).ok())
+    }
+
+    async fn body(
+        _: &AppState,
+        _: &Identity,
+        _: &SavedRun,
+        replayed: &Replay<Self>,
+    ) -> Result<String, AppError> {
+        Ok(RunBody {
+            params: params_pt(&replayed.report.parameters),
+            stage: replayed.report.stage.label_pt(),
+            result: MonthResult::of(&replayed.inputs, &replayed.report),
+        }
+        .render()?)
+    }
 }
 
 async fn ipei_page(
@@ -304,32 +420,6 @@ async fn ipei_page(
 ) -> Result<Response, AppError> {
     let computed = st.db.ipei_compute(month, st.config.clock.today()).await?;
     let report = &computed.report;
-    let (queue, paid): (Vec<_>, Vec<_>) = seizure_lines(&computed, None)
-        .into_iter()
-        .partition(|s| !s.clean);
-    let units = report
-        .units
-        .iter()
-        .map(|u| UnitLine {
-            code: u.code.clone(),
-            name: u.name.clone(),
-            excluded: u.status == UnitStatus::Excluded && !awaiting(report, &u.code),
-            text: unit_result_pt(report, &u.code).unwrap_or_default(),
-        })
-        .collect();
-    let laudos = laudo_lines(report);
-    let payments = report
-        .payments
-        .iter()
-        .map(|p| PayLine {
-            registration: p.registration.clone(),
-            name: p.name.clone(),
-            institution: p.institution.clone(),
-            earned: brl(p.earned_cents),
-            amount: brl(p.amount_cents),
-            capped: p.capped,
-        })
-        .collect();
     let runs: Vec<IpeiRunRow> = st
         .db
         .saved_runs(CycleKind::Ipei, Some(&month.to_string()))
@@ -355,39 +445,9 @@ async fn ipei_page(
         Some(c) => Some(cycle_view(st, c).await?),
         None => None,
     };
-    let p = &report.parameters;
-    let params = format!(
-        "{} por arma, {} por laudo, divisão {}, teto de {} por servidor no mês (sem acúmulo)",
-        brl(p.amount_per_weapon_cents),
-        brl(p.forensic_amount_cents),
-        match p.share {
-            atalaia_core::ipei::Share::SplitEqually => "em partes iguais entre os nomeados",
-            atalaia_core::ipei::Share::EachFull => "valor integral a cada nomeado",
-        },
-        brl(p.monthly_cap_cents)
-    );
-    let paid_changes = match cycle_record.as_ref().and_then(|c| c.payment()) {
-        Some(p) => match st.db.saved_run(CycleKind::Ipei, p.run_id).await? {
-            Some(run) => {
-                let side = |r: &atalaia_core::ipei::IpeiReport| -> Vec<(String, String, i64)> {
-                    r.payments
-                        .iter()
-                        .map(|x| (x.registration.clone(), x.name.clone(), x.amount_cents))
-                        .collect()
-                };
-                let changes = atalaia_core::payroll::changes_since_paid(
-                    &side(&run.replay::<atalaia_core::pipeline::Ipei>()?.report),
-                    &side(report),
-                )
-                .into_iter()
-                .map(PaidChangeRow::from)
-                .collect();
-                Some((p.run_id, changes))
-            }
-            None => None,
-        },
-        None => None,
-    };
+    let params = params_pt(&report.parameters);
+    let paid_changes =
+        changes_against_paid::<Ipei>(st, month.into(), None, &pay_side(report)).await?;
     // A month that may not pay yet offers no run and no cycle (`atalaia_core::closing`).
     let manage = id.may(Permission::ManageRecap) && computed.not_closed.is_none();
     render(&IpeiPage {
@@ -398,12 +458,7 @@ async fn ipei_page(
         month_label: month.label_pt(),
         error,
         params,
-        units,
-        queue,
-        paid,
-        laudos,
-        payments,
-        total: brl(report.total_cents),
+        result: MonthResult::of(&computed.inputs, report),
         cf: CycleFrame::new(
             CycleKind::Ipei,
             month.to_string(),

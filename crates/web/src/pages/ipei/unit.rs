@@ -126,7 +126,7 @@ async fn unit_page(
     for u in my_units(st, id, month.last_day()).await? {
         let sptc = u.institution.eq_ignore_ascii_case("SPTC");
         has_sptc |= sptc;
-        let seizures = seizure_lines(&computed, Some(&u.code));
+        let seizures = seizure_lines(&computed.inputs, &computed.report, Some(&u.code));
         let delivery = cycle.as_ref().and_then(|c| {
             c.acts
                 .iter()

@@ -3,6 +3,7 @@
 
 pub mod cycle;
 pub mod documents;
+pub mod runs;
 
 /// A person paid differently by another run than by the run paid for the same period (Anexo Único:
 /// a period pays once), as the run and program pages list them.

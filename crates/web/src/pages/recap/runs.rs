@@ -1,71 +1,24 @@
-//! RECAP's saved runs: the list auditors read, one run's page (its inputs, levels, payroll and what
-//! changed since the paid run) and its official PDF and XLSX.
+//! RECAP's part of the saved runs' pages (`pages::program::runs`): the levels, roster and payroll a run
+//! froze, its inputs and their trace; and its official PDF and XLSX.
 
 use crate::guard::Identity;
-use crate::pages::program::PaidChangeRow;
 use crate::pages::program::documents::RunDocuments;
-use crate::pages::program::documents::actor_name;
 use crate::pages::program::documents::committee_signatories;
+use crate::pages::program::runs::{PayLine, RunPages};
 use crate::pages::recap::AreaRow;
 use crate::pages::recap::UnitRow;
 use crate::pages::recap::area_rows;
 use crate::pages::recap::level_pt;
 use crate::pages::recap::reais;
 use crate::pages::recap::unit_rows;
-use crate::pages::{Chrome, local_time, render, thousands};
+use crate::pages::thousands;
 use crate::{AppError, AppState};
 use askama::Template;
-use atalaia_core::Quarter;
 use atalaia_core::access::Permission;
-use atalaia_core::cycle::CycleKind;
 use atalaia_core::payroll::PayrollReason;
+use atalaia_core::pipeline::Recap;
 use atalaia_store::recap::Computed;
-use axum::Extension;
-use axum::extract::{Path, State};
-use axum::response::Response;
 use std::collections::BTreeMap;
-
-struct RunListRow {
-    id: i64,
-    quarter: String,
-    created_by: String,
-    created_at: String,
-    result_sha: String,
-}
-
-#[derive(Template)]
-#[template(path = "recap_runs.html")]
-struct RunsPage {
-    chrome: Chrome,
-    runs: Vec<RunListRow>,
-}
-
-/// `GET /recap/execucoes`: every saved run.
-pub async fn runs(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-) -> Result<Response, AppError> {
-    if !id.reads_whole_runs() {
-        return Err(AppError::NotFound("as execuções salvas".into()));
-    }
-    let runs = st
-        .db
-        .saved_runs(CycleKind::Recap, None)
-        .await?
-        .into_iter()
-        .map(|r| RunListRow {
-            id: r.id,
-            quarter: r.period,
-            created_by: r.created_by,
-            created_at: local_time(r.created_at),
-            result_sha: r.result_sha256,
-        })
-        .collect();
-    render(&RunsPage {
-        chrome: Chrome::new(&st, &id, "Execuções salvas do RECAP", "/recap/execucoes").await,
-        runs,
-    })
-}
 
 struct InputRow {
     code: String,
@@ -99,70 +52,22 @@ struct PayRow {
     excluded: Option<String>,
 }
 
-/// Against the run paid for the quarter, when this run is another: who would be paid differently.
-async fn changes_against_paid(
-    st: &AppState,
-    quarter: Quarter,
-    run_id: i64,
-    lines: &[atalaia_core::payroll::PayLine],
-) -> Result<Option<(i64, Vec<PaidChangeRow>)>, AppError> {
-    let Some(paid) = st
-        .db
-        .cycle(quarter)
-        .await?
-        .and_then(|c| c.payment())
-        .filter(|p| p.run_id != run_id)
-    else {
-        return Ok(None);
-    };
-    let Some(paid_run) = st.db.saved_run(CycleKind::Recap, paid.run_id).await? else {
-        return Ok(None);
-    };
-    let side = |lines: &[atalaia_core::payroll::PayLine]| -> Vec<(String, String, i64)> {
-        lines
-            .iter()
-            .map(|l| (l.registration.clone(), l.name.clone(), l.amount_cents))
-            .collect()
-    };
-    let before = side(
-        &paid_run
-            .replay::<atalaia_core::pipeline::Recap>()?
-            .payroll()
-            .0,
-    );
-    let rows = atalaia_core::payroll::changes_since_paid(&before, &side(lines))
-        .into_iter()
-        .map(PaidChangeRow::from)
-        .collect();
-    Ok(Some((paid.run_id, rows)))
-}
-
+/// RECAP's part of a run's page: the areas' and units' levels, the roster and payroll it froze, and
+/// the inputs with a way to trace each count to its occurrences.
 #[derive(Template)]
 #[template(path = "recap_run.html")]
-struct RunPage {
-    /// The run paid for this quarter, when it is another, and who would be paid differently here.
-    paid_changes: Option<(i64, Vec<PaidChangeRow>)>,
+struct RunBody {
+    id: i64,
+    baseline: String,
     has_roster: bool,
     summary: Vec<SummaryRow>,
     payroll: Vec<PayRow>,
     show_names: bool,
     grand_total: String,
-    chrome: Chrome,
-    id: i64,
-    quarter: String,
-    baseline: String,
-    created_by: String,
-    created_at: String,
-    inputs_sha: String,
-    result_sha: String,
-    reproduces: bool,
-    differs_today: bool,
-    config: String,
     crimes: Vec<String>,
     areas: Vec<AreaRow>,
     units: Vec<UnitRow>,
     inputs: Vec<InputRow>,
-    memoria: Vec<(String, Vec<String>)>,
     /// The RECAP areas and crimes (code, name) whose counts can be traced to their occurrences.
     trace_areas: Vec<(String, String)>,
     trace_crimes: Vec<(String, String)>,
@@ -189,158 +94,75 @@ pub(crate) fn replay(
     ),
     AppError,
 > {
-    let r = run.replay::<atalaia_core::pipeline::Recap>()?;
+    let r = run.replay::<Recap>()?;
     Ok((r.report, r.inputs, r.reproduces))
 }
 
-/// `GET /recap/execucoes/{id}`: a saved run, its inputs and memória, whether it reproduces and whether
-/// today's data differ from what it froze.
-pub async fn run(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-    Path(run_id): Path<i64>,
-) -> Result<Response, AppError> {
-    crate::pages::require_whole_run(&id, run_id)?;
-    let run = st
-        .db
-        .saved_run(CycleKind::Recap, run_id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("a execução {run_id}")))?;
-    let replayed = run.replay::<atalaia_core::pipeline::Recap>()?;
-    let (report, inputs, reproduces) = (
-        replayed.report.clone(),
-        replayed.inputs.clone(),
-        replayed.reproduces,
-    );
-    let (pay_lines, summaries) = replayed.payroll();
-    let show_names = id.may(Permission::ViewPayroll);
-    let differs_today = match st
-        .db
-        .compute_quarter(
-            inputs.quarter,
-            Some(replay_baseline(&inputs)),
-            st.config.clock.today(),
-        )
-        .await
-    {
-        Ok(c) => serde_json::to_string(&c.inputs).unwrap_or_default() != run.inputs,
-        Err(_) => true,
-    };
-    let computed = Computed {
-        version: None,
-        document: run.config.clone(),
-        config: atalaia_core::program::ProgramDocument::from_json(&run.config)
-            .and_then(|d| d.validate())
-            .map_err(|e| AppError::Internal(e.to_string()))?,
-        inputs: inputs.clone(),
-        report: report.clone(),
-        // A saved run was closed when it was saved.
-        not_closed: None,
-    };
-    let rows = area_rows(&computed, &BTreeMap::new());
-    let input_rows = inputs
-        .areas
-        .iter()
-        .chain(inputs.unit_areas.iter())
-        .map(|a| InputRow {
-            code: a.code.clone(),
-            name: a.name.clone(),
-            population: population_pt(&a.population),
-            baseline_population: population_pt(&a.baseline_population),
-            counts: a
-                .counts
-                .iter()
-                .map(|c| c.to_string())
-                .collect::<Vec<_>>()
-                .join(" / "),
-            baseline_counts: a
-                .baseline_counts
-                .iter()
-                .map(|c| c.to_string())
-                .collect::<Vec<_>>()
-                .join(" / "),
-        })
-        .collect();
-    let paid_changes = if show_names {
-        changes_against_paid(&st, inputs.quarter, run_id, &pay_lines).await?
-    } else {
-        None
-    };
-    render(&RunPage {
-        paid_changes,
-        has_roster: replayed.frozen.is_some(),
-        grand_total: reais(summaries.iter().map(|x| x.total_cents).sum()),
-        summary: summaries
+fn input_row(a: &atalaia_core::recap::AreaInput) -> InputRow {
+    let joined = |counts: &[u64]| {
+        counts
             .iter()
-            .map(|x| SummaryRow {
-                unit: x.unit.clone(),
-                name: x.name.clone(),
-                level: level_pt(x.level),
-                eligible: x.eligible,
-                excluded_absence: x.excluded_absence,
-                excluded_by_head: x.excluded_by_head,
-                excluded_other: x.excluded_other,
-                amount: reais(x.amount_cents),
-                total: reais(x.total_cents),
-            })
-            .collect(),
-        payroll: if show_names {
-            pay_lines
-                .iter()
-                .map(|l| PayRow {
-                    registration: l.registration.clone(),
-                    name: l.name.clone(),
-                    institution: l.institution.clone(),
-                    unit: l.unit.clone().unwrap_or_else(|| "—".into()),
-                    level: level_pt(l.level),
-                    amount: reais(l.amount_cents),
-                    excluded: l.reason.map(|r| match &l.decision {
-                        Some(d) if r == PayrollReason::CommitteeDecision => d.clone(),
-                        Some(d) => format!("{}: {d}", r.label_pt()),
-                        None => r.label_pt().to_string(),
-                    }),
-                })
-                .collect()
-        } else {
-            Vec::new()
-        },
-        show_names,
-        chrome: Chrome::new(
-            &st,
-            &id,
-            &format!("Execução nº {run_id} do RECAP"),
-            "/recap/execucoes",
-        )
-        .await,
-        id: run.id,
-        quarter: report.quarter.clone(),
-        baseline: report.baseline_quarter.clone(),
-        created_by: actor_name(&st, &run.created_by).await?,
-        created_at: local_time(run.created_at),
-        inputs_sha: run.inputs_sha256.clone(),
-        result_sha: run.result_sha256.clone(),
-        reproduces,
-        differs_today,
-        config: serde_json::from_str::<serde_json::Value>(&run.config)
-            .and_then(|v| serde_json::to_string_pretty(&v))
-            .unwrap_or(run.config.clone()),
-        crimes: report.parameters.crimes.clone(),
-        areas: rows,
-        units: unit_rows(&report.units),
-        inputs: input_rows,
-        trace_areas: inputs
-            .areas
-            .iter()
-            .map(|a| (a.code.clone(), a.name.clone()))
-            .collect(),
-        trace_crimes: report
-            .parameters
-            .crimes
-            .iter()
-            .map(|c| (c.clone(), crate::pages::recap::trace::crime_pt(c)))
-            .collect(),
-        // Areas, then units (Art. 7: the areas averaged and those left out, and why).
-        memoria: report
+            .map(|c| c.to_string())
+            .collect::<Vec<_>>()
+            .join(" / ")
+    };
+    InputRow {
+        code: a.code.clone(),
+        name: a.name.clone(),
+        population: population_pt(&a.population),
+        baseline_population: population_pt(&a.baseline_population),
+        counts: joined(&a.counts),
+        baseline_counts: joined(&a.baseline_counts),
+    }
+}
+
+fn pay_row(l: &atalaia_core::payroll::PayLine) -> PayRow {
+    PayRow {
+        registration: l.registration.clone(),
+        name: l.name.clone(),
+        institution: l.institution.clone(),
+        unit: l.unit.clone().unwrap_or_else(|| "—".into()),
+        level: level_pt(l.level),
+        amount: reais(l.amount_cents),
+        excluded: l.reason.map(|r| match &l.decision {
+            Some(d) if r == PayrollReason::CommitteeDecision => d.clone(),
+            Some(d) => format!("{}: {d}", r.label_pt()),
+            None => r.label_pt().to_string(),
+        }),
+    }
+}
+
+fn summary_row(x: &atalaia_core::payroll::UnitSummary) -> SummaryRow {
+    SummaryRow {
+        unit: x.unit.clone(),
+        name: x.name.clone(),
+        level: level_pt(x.level),
+        eligible: x.eligible,
+        excluded_absence: x.excluded_absence,
+        excluded_by_head: x.excluded_by_head,
+        excluded_other: x.excluded_other,
+        amount: reais(x.amount_cents),
+        total: reais(x.total_cents),
+    }
+}
+
+impl RunPages for Recap {
+    const NAME: &'static str = "RECAP";
+    const PERIOD_PARAM: &'static str = "trimestre";
+    const WORKBOOK: &'static str = "resultado.xlsx";
+
+    fn pay_side(replay: &atalaia_store::runs::Replay<Self>) -> Vec<PayLine> {
+        replay
+            .payroll()
+            .0
+            .into_iter()
+            .map(|l| (l.registration, l.name, l.amount_cents))
+            .collect()
+    }
+
+    /// Areas, then units (Art. 7: the areas averaged and those left out, and why).
+    fn memoria(report: &atalaia_core::recap::Report) -> Vec<(String, Vec<String>)> {
+        report
             .areas
             .iter()
             .map(|a| (format!("{} — {}", a.code, a.name), a.memoria.clone()))
@@ -350,15 +172,80 @@ pub async fn run(
                     u.memoria.clone(),
                 )
             }))
-            .collect(),
-    })
-}
+            .collect()
+    }
 
-fn replay_baseline(inputs: &atalaia_core::recap::RunInputs) -> atalaia_core::recap::Baseline {
-    if Some(inputs.baseline_quarter) == inputs.quarter.same_quarter_previous_year() {
-        atalaia_core::recap::Baseline::SameQuarterPreviousYear
-    } else {
-        atalaia_core::recap::Baseline::PreviousQuarter
+    async fn inputs_today(
+        st: &AppState,
+        inputs: &atalaia_core::recap::RunInputs,
+    ) -> Result<Option<String>, AppError> {
+        let baseline =
+            if Some(inputs.baseline_quarter) == inputs.quarter.same_quarter_previous_year() {
+                atalaia_core::recap::Baseline::SameQuarterPreviousYear
+            } else {
+                atalaia_core::recap::Baseline::PreviousQuarter
+            };
+        let today = st.config.clock.today();
+        Ok(st
+            .db
+            .compute_quarter(inputs.quarter, Some(baseline), today)
+            .await
+            .ok()
+            .and_then(|c| serde_json::to_string(&c.inputs).ok()))
+    }
+
+    async fn body(
+        _: &AppState,
+        id: &Identity,
+        run: &atalaia_store::runs::SavedRun,
+        replayed: &atalaia_store::runs::Replay<Self>,
+    ) -> Result<String, AppError> {
+        let (report, inputs) = (&replayed.report, &replayed.inputs);
+        let (pay_lines, summaries) = replayed.payroll();
+        let show_names = id.may(Permission::ViewPayroll);
+        let computed = Computed {
+            version: None,
+            document: run.config.clone(),
+            config: replayed.config.clone(),
+            inputs: inputs.clone(),
+            report: report.clone(),
+            // A saved run was closed when it was saved.
+            not_closed: None,
+        };
+        let body = RunBody {
+            id: run.id,
+            baseline: inputs.baseline_quarter.label_pt(),
+            has_roster: replayed.frozen.is_some(),
+            grand_total: reais(summaries.iter().map(|x| x.total_cents).sum()),
+            summary: summaries.iter().map(summary_row).collect(),
+            payroll: if show_names {
+                pay_lines.iter().map(pay_row).collect()
+            } else {
+                Vec::new()
+            },
+            show_names,
+            crimes: report.parameters.crimes.clone(),
+            areas: area_rows(&computed, &BTreeMap::new()),
+            units: unit_rows(&report.units),
+            inputs: inputs
+                .areas
+                .iter()
+                .chain(inputs.unit_areas.iter())
+                .map(input_row)
+                .collect(),
+            trace_areas: inputs
+                .areas
+                .iter()
+                .map(|a| (a.code.clone(), a.name.clone()))
+                .collect(),
+            trace_crimes: report
+                .parameters
+                .crimes
+                .iter()
+                .map(|c| (c.clone(), crate::pages::recap::trace::crime_pt(c)))
+                .collect(),
+        };
+        Ok(body.render()?)
     }
 }
 
@@ -393,8 +280,7 @@ async fn official_document(
     run_id: i64,
 ) -> Result<(atalaia_store::recap::Replay, Official), AppError> {
     let (_, replayed, stage, meta) =
-        crate::pages::program::documents::official_run::<atalaia_core::pipeline::Recap>(st, run_id)
-            .await?;
+        crate::pages::program::documents::official_run::<Recap>(st, run_id).await?;
     let (lines, summaries) = replayed.payroll();
     let unit_name = |code: &str| {
         replayed
@@ -441,7 +327,7 @@ pub async fn pdf_text(st: &AppState, run_id: i64) -> Result<Vec<String>, AppErro
         .map_err(|e| AppError::Internal(e.to_string()))
 }
 
-impl RunDocuments for atalaia_core::pipeline::Recap {
+impl RunDocuments for Recap {
     async fn pdf(st: &AppState, run_id: i64) -> Result<(Vec<u8>, String), AppError> {
         let (replayed, official) = official_document(st, run_id).await?;
         let name = format!("recap-{}-execucao-{run_id}.pdf", replayed.report.quarter);
