@@ -72,6 +72,31 @@ pub struct Identity {
     pub ip: String,
 }
 
+/// A request as nearly every handler sees it: the application and who asks. One extractor, so a
+/// handler's signature names only what is its own (`Ctx { st, id }: Ctx, Path(run): Path<i64>`).
+pub struct Ctx {
+    /// The application's state.
+    pub st: AppState,
+    /// The requester, as the guard resolved them.
+    pub id: Identity,
+}
+
+impl axum::extract::FromRequestParts<AppState> for Ctx {
+    type Rejection = crate::AppError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        st: &AppState,
+    ) -> Result<Ctx, crate::AppError> {
+        // The guard inserts the identity before any handler behind it runs; a route without it is
+        // a route table mistake, not the requester's.
+        let id = parts.extensions.get::<Identity>().cloned().ok_or_else(|| {
+            crate::AppError::Internal(format!("rota sem identidade: {}", parts.uri.path()))
+        })?;
+        Ok(Ctx { st: st.clone(), id })
+    }
+}
+
 impl Identity {
     /// The actor recorded in the audit log: `user:<login>` or `apikey:<prefix>`.
     pub fn actor(&self) -> String {

@@ -7,13 +7,13 @@ use atalaia_core::Institution;
 use atalaia_core::access::Role;
 use atalaia_store::accounts::{Grant, InstitutionRecord, NewUser, Scope, UserRecord};
 use atalaia_store::audit::AuditEvent;
-use axum::extract::{Path, Query, State};
+use axum::Form;
+use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
 use serde::Deserialize;
 
 use super::{Chrome, Fields, render};
-use crate::guard::Identity;
+use crate::guard::{Ctx, Identity};
 use crate::pages::FormOption;
 use crate::security::hash_password;
 use crate::{AppError, AppState, now_utc};
@@ -227,18 +227,13 @@ async fn users_page(
 }
 
 /// `GET /admin/usuarios`.
-pub async fn users(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-    Query(flash): Query<Flash>,
-) -> Result<Response, AppError> {
+pub async fn users(Ctx { st, id }: Ctx, Query(flash): Query<Flash>) -> Result<Response, AppError> {
     users_page(&st, &id, flash.message(), flash.erro).await
 }
 
 /// `POST /admin/usuarios`: creates a user with roles.
 pub async fn create_user(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     Form(pairs): Form<Fields>,
 ) -> Result<Response, AppError> {
     let login = field(&pairs, "login").to_lowercase();
@@ -339,8 +334,7 @@ async fn user_page(
 
 /// `GET /admin/usuarios/{id}`.
 pub async fn user(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     Path(uid): Path<i64>,
     Query(flash): Query<Flash>,
 ) -> Result<Response, AppError> {
@@ -349,8 +343,7 @@ pub async fn user(
 
 /// `POST /admin/usuarios/{id}`: name, e-mail, institution, activation and roles.
 pub async fn update_user(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     Path(uid): Path<i64>,
     Form(pairs): Form<Fields>,
 ) -> Result<Response, AppError> {
@@ -448,8 +441,7 @@ pub struct PasswordForm {
 
 /// `POST /admin/usuarios/{id}/senha`.
 pub async fn reset_password(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     Path(uid): Path<i64>,
     Form(f): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
@@ -529,8 +521,7 @@ async fn institutions_page(
 
 /// `GET /admin/instituicoes`.
 pub async fn institutions(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     Query(flash): Query<Flash>,
 ) -> Result<Response, AppError> {
     institutions_page(&st, &id, flash.message(), flash.erro).await
@@ -546,8 +537,7 @@ pub struct InstitutionForm {
 
 /// `POST /admin/instituicoes`.
 pub async fn create_institution(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     Form(f): Form<InstitutionForm>,
 ) -> Result<Response, AppError> {
     let code = f.codigo.trim().to_uppercase();

@@ -3,14 +3,13 @@
 
 use askama::Template;
 use atalaia_store::audit::{AuditEntry, AuditFilter, ChainCheck};
-use axum::Extension;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::response::Response;
 use serde::Deserialize;
 
 use super::{Chrome, render};
-use crate::guard::Identity;
-use crate::{AppError, AppState};
+use crate::AppError;
+use crate::guard::Ctx;
 
 /// Page size.
 const PAGE: i64 = 100;
@@ -52,11 +51,7 @@ fn nonempty(s: &Option<String>) -> Option<String> {
 }
 
 /// `GET /auditoria`.
-pub async fn page(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-    Query(q): Query<AuditQuery>,
-) -> Result<Response, AppError> {
+pub async fn page(Ctx { st, id }: Ctx, Query(q): Query<AuditQuery>) -> Result<Response, AppError> {
     let filter = AuditFilter {
         actor: nonempty(&q.ator),
         action_prefix: nonempty(&q.acao),

@@ -8,14 +8,14 @@ use atalaia_core::calendar::{Calendar, Decree};
 use atalaia_core::dates::BrDate;
 use atalaia_core::{IbgeCode, parse_date};
 use atalaia_store::cycles::committee_office;
-use axum::extract::{Path, Query, State};
+use axum::Form;
+use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
 use chrono::Datelike;
 use serde::Deserialize;
 
 use super::{Chrome, local_time, render};
-use crate::guard::Identity;
+use crate::guard::{Ctx, Identity};
 use crate::{AppError, AppState};
 
 struct DayRow {
@@ -109,11 +109,7 @@ pub struct YearQuery {
 }
 
 /// `GET /admin/calendario`.
-pub async fn page(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-    Query(q): Query<YearQuery>,
-) -> Result<Response, AppError> {
+pub async fn page(Ctx { st, id }: Ctx, Query(q): Query<YearQuery>) -> Result<Response, AppError> {
     let year = q
         .ano
         .filter(|y| (1900..=2200).contains(y))
@@ -133,11 +129,7 @@ pub struct DecreeForm {
 }
 
 /// `POST /admin/calendario`: adds a row (audited `calendar.decree_added`).
-pub async fn add(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-    Form(f): Form<DecreeForm>,
-) -> Result<Response, AppError> {
+pub async fn add(Ctx { st, id }: Ctx, Form(f): Form<DecreeForm>) -> Result<Response, AppError> {
     let (uf, _) = committee_office();
     let year = st.config.clock.today().year();
     let date = match parse_date(f.data.trim()) {
@@ -225,8 +217,7 @@ pub struct RevokeForm {
 
 /// `POST /admin/calendario/{id}/revogar` (audited `calendar.decree_revoked`).
 pub async fn revoke(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     Path(row): Path<i64>,
     Form(f): Form<RevokeForm>,
 ) -> Result<Response, AppError> {

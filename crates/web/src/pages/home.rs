@@ -9,13 +9,11 @@ use std::sync::Arc;
 
 use askama::Template;
 use atalaia_core::{Month, default_cap};
-use axum::Extension;
-use axum::extract::State;
 use axum::response::Response;
 use chrono::NaiveDate;
 
 use super::{Chrome, render, thousands};
-use crate::guard::Identity;
+use crate::guard::Ctx;
 use crate::pages::territories::month_label;
 use crate::{AppError, AppState};
 
@@ -121,10 +119,7 @@ impl std::fmt::Debug for HomeModel {
 pub type HomeCache = std::sync::RwLock<Option<(i64, NaiveDate, Arc<HomeModel>)>>;
 
 /// `/`.
-pub async fn home(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-) -> Result<Response, AppError> {
+pub async fn home(Ctx { st, id }: Ctx) -> Result<Response, AppError> {
     let version = st.db.data_version().await?;
     let today = st.config.clock.today();
     let month_start = NaiveDate::from_ymd_opt(

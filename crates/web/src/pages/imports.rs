@@ -8,14 +8,13 @@ use std::sync::Arc;
 use askama::Template;
 use atalaia_ingest::{ImportOptions, Kind};
 use atalaia_store::imports::ImportRecord;
-use axum::Extension;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use tokio::io::AsyncWriteExt;
 
 use super::{Chrome, local_time, render, thousands};
-use crate::guard::Identity;
+use crate::guard::{Ctx, Identity};
 use crate::pages::Declined;
 use crate::pages::FormOption;
 use crate::security::random_token;
@@ -94,10 +93,7 @@ async fn list_page(
 }
 
 /// `GET /importacoes`.
-pub async fn list(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-) -> Result<Response, AppError> {
+pub async fn list(Ctx { st, id }: Ctx) -> Result<Response, AppError> {
     list_page(&st, &id, StatusCode::OK, None).await
 }
 
@@ -132,8 +128,7 @@ fn rejects_path(data_dir: &FsPath, import_id: i64) -> PathBuf {
 
 /// `POST /importacoes` (multipart: `tipo`, `arquivo`).
 pub async fn upload(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     headers: HeaderMap,
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
@@ -328,11 +323,7 @@ struct DetailPage {
 }
 
 /// `GET /importacoes/{id}`.
-pub async fn detail(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-    Path(import_id): Path<i64>,
-) -> Result<Response, AppError> {
+pub async fn detail(Ctx { st, id }: Ctx, Path(import_id): Path<i64>) -> Result<Response, AppError> {
     let Some(rec) = st.db.import_record(import_id).await? else {
         return Err(AppError::NotFound(format!("a importação {import_id}")));
     };

@@ -5,13 +5,13 @@ use askama::Template;
 use atalaia_core::access::Role;
 use atalaia_store::accounts::{ApiKeyRecord, InstitutionRecord};
 use atalaia_store::audit::AuditEvent;
-use axum::extract::{Path, State};
+use axum::Form;
+use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
 use serde::Deserialize;
 
 use super::{Chrome, local_time, render};
-use crate::guard::Identity;
+use crate::guard::{Ctx, Identity};
 use crate::security::{random_token, token_hash};
 use crate::{AppError, AppState, now_utc};
 
@@ -83,10 +83,7 @@ async fn page(
 }
 
 /// `GET /admin/chaves-api`.
-pub async fn list(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-) -> Result<Response, AppError> {
+pub async fn list(Ctx { st, id }: Ctx) -> Result<Response, AppError> {
     page(&st, &id, None, None).await
 }
 
@@ -102,11 +99,7 @@ pub struct KeyForm {
 }
 
 /// `POST /admin/chaves-api`: creates a key and shows it once.
-pub async fn create(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-    Form(f): Form<KeyForm>,
-) -> Result<Response, AppError> {
+pub async fn create(Ctx { st, id }: Ctx, Form(f): Form<KeyForm>) -> Result<Response, AppError> {
     let name = f.nome.trim();
     let role: Option<Role> = f.papel.parse().ok();
     let institution = f.instituicao.parse::<i64>().ok();
@@ -176,11 +169,7 @@ pub async fn create(
 }
 
 /// `POST /admin/chaves-api/{id}/revogar`.
-pub async fn revoke(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-    Path(key_id): Path<i64>,
-) -> Result<Response, AppError> {
+pub async fn revoke(Ctx { st, id }: Ctx, Path(key_id): Path<i64>) -> Result<Response, AppError> {
     let keys = st.db.api_keys().await?;
     let Some(key) = keys.iter().find(|k| k.id == key_id) else {
         return Err(AppError::NotFound(format!("a chave {key_id}")));

@@ -3,13 +3,13 @@
 //! occurrences of those areas. Every view and export is written to the audit log (LGPD: views of
 //! personal data are logged).
 
+use crate::guard::Ctx;
 use askama::Template;
 use atalaia_core::access::Permission;
 use atalaia_store::audit::AuditEvent;
 use atalaia_store::occurrences::{OccurrenceFilter, OccurrenceRow};
-use axum::Extension;
 use axum::body::Body;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
@@ -132,8 +132,7 @@ fn place(r: &OccurrenceRow) -> String {
 
 /// `GET /ocorrencias`.
 pub async fn page(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     Query(q): Query<ExplorerQuery>,
 ) -> Result<Response, AppError> {
     let names: std::collections::HashMap<String, String> = st
@@ -266,8 +265,7 @@ async fn export_filter(
 /// `GET /ocorrencias/exportar.csv`: every matching occurrence, streamed page by page (the columns of
 /// the occurrences import, so an export can be re-imported).
 pub async fn export_csv(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     Query(q): Query<ExplorerQuery>,
 ) -> Result<Response, AppError> {
     let mut f = export_filter(&st, &id, &q).await?;
@@ -325,8 +323,7 @@ fn tokio_stream_from(
 
 /// `GET /ocorrencias/exportar.xlsx`: up to 100,000 matching occurrences in a spreadsheet.
 pub async fn export_xlsx(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     Query(q): Query<ExplorerQuery>,
 ) -> Result<Response, AppError> {
     let mut f = export_filter(&st, &id, &q).await?;

@@ -7,13 +7,11 @@ use atalaia_core::Cpf;
 use atalaia_core::access::Permission;
 use atalaia_store::accounts::Scope;
 use atalaia_store::audit::AuditEvent;
-use axum::Extension;
-use axum::extract::State;
 use axum::response::Response;
 
 use super::{Chrome, render};
-use crate::guard::Identity;
-use crate::{AppError, AppState};
+use crate::AppError;
+use crate::guard::Ctx;
 
 struct Row {
     registration: String,
@@ -45,10 +43,7 @@ pub fn show_cpf(stored: Option<&str>, full: bool) -> String {
 }
 
 /// `GET /operadores`.
-pub async fn page(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-) -> Result<Response, AppError> {
+pub async fn page(Ctx { st, id }: Ctx) -> Result<Response, AppError> {
     let full_cpf = id.may(Permission::ViewCpf);
     // Unit heads see their own units unless another role of theirs reaches everyone.
     let unscoped = id.grants.iter().any(|g| {

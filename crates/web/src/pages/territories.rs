@@ -3,15 +3,15 @@
 //! series and monthly occurrences.
 
 use askama::Template;
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 
 use super::{Chrome, render, thousands};
-use crate::guard::Identity;
+use crate::guard::Ctx;
 use crate::pages::home::{natural_key, validity};
 use crate::{AppError, AppState};
 
@@ -64,11 +64,7 @@ struct ListPage {
 }
 
 /// `GET /territorios`.
-pub async fn list(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-    Query(q): Query<KindsQuery>,
-) -> Result<Response, AppError> {
+pub async fn list(Ctx { st, id }: Ctx, Query(q): Query<KindsQuery>) -> Result<Response, AppError> {
     let kinds = q.kinds();
     let year = st.config.clock.today().year();
     let mut rows = Vec::new();
@@ -177,11 +173,7 @@ struct DetailPage {
 }
 
 /// `GET /territorios/{code}`.
-pub async fn detail(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-    Path(code): Path<String>,
-) -> Result<Response, AppError> {
+pub async fn detail(Ctx { st, id }: Ctx, Path(code): Path<String>) -> Result<Response, AppError> {
     let versions = st.db.territory(&code).await?;
     let Some(current) = versions.last() else {
         return Err(AppError::NotFound(format!("o território `{code}`")));

@@ -1,7 +1,7 @@
 //! Igesp action plans (igesp.md §5): actions with their owners and institutions, the status history,
 //! progress notes with evidence files, overdue flags.
 
-use crate::guard::Identity;
+use crate::guard::{Ctx, Identity};
 use crate::pages::Declined;
 use crate::pages::igesp::ActionLine;
 use crate::pages::igesp::actor;
@@ -18,9 +18,9 @@ use askama::Template;
 use atalaia_core::access::Permission;
 use atalaia_core::igesp::{ActionStatus, Viewer};
 use atalaia_store::igesp::{ActionProgress, ActionRecord};
-use axum::extract::{Multipart, Path, Query, State};
+use axum::Form;
+use axum::extract::{Multipart, Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
 use chrono::NaiveDate;
 
 /// One row of the actions list.
@@ -82,11 +82,7 @@ pub(crate) async fn form_choices(
 }
 
 /// `GET /acoes?situacao=abertas|atrasadas|todas`: the actions the user may see, overdue flagged.
-pub async fn actions(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-    Query(f): Query<Fields>,
-) -> Result<Response, AppError> {
+pub async fn actions(Ctx { st, id }: Ctx, Query(f): Query<Fields>) -> Result<Response, AppError> {
     let filter = field(&f, "situacao").unwrap_or("abertas").to_string();
     if !matches!(filter.as_str(), "abertas" | "atrasadas" | "todas") {
         return Err(AppError::BadRequest(format!(
@@ -158,8 +154,7 @@ async fn actions_page(
 
 /// `POST /acoes`: an action of a municipality's plan decided outside a meeting (or a joint operation).
 pub async fn create_action(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     Form(f): Form<Fields>,
 ) -> Result<Response, AppError> {
     let v = viewer(&id);
@@ -280,19 +275,14 @@ async fn action_page(
 }
 
 /// `GET /acoes/{id}`: the action, its history and, for those who answer for it, the progress form.
-pub async fn action(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-    Path(aid): Path<i64>,
-) -> Result<Response, AppError> {
+pub async fn action(Ctx { st, id }: Ctx, Path(aid): Path<i64>) -> Result<Response, AppError> {
     action_page(&st, &id, aid, None, None).await
 }
 
 /// `POST /acoes/{id}/andamento` (multipart: `situacao`, `nota`, `arquivo`): progress on an action by its
 /// coordination or its responsible or partner institution.
 pub async fn progress(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     Path(aid): Path<i64>,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
@@ -332,8 +322,7 @@ pub async fn progress(
 
 /// `GET /acoes/{id}/evidencias/{update}`: an evidence file of a visible action.
 pub async fn evidence(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     Path((aid, uid)): Path<(i64, i64)>,
 ) -> Result<Response, AppError> {
     let v = viewer(&id);

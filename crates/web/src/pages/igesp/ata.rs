@@ -1,7 +1,8 @@
 //! A meeting's ata as PDF (igesp.md §4): who attended, what was decided, signed by the meeting's
 //! coordinator.
 
-use crate::guard::Identity;
+use crate::AppError;
+use crate::guard::Ctx;
 use crate::pages::igesp::agenda_of;
 use crate::pages::igesp::br_date;
 use crate::pages::igesp::br_datetime;
@@ -13,18 +14,12 @@ use crate::pages::igesp::name_of;
 use crate::pages::igesp::names;
 use crate::pages::igesp::partner_codes;
 use crate::pages::igesp::viewer;
-use crate::{AppError, AppState};
 use atalaia_core::igesp::{MeetingKind, MeetingStatus};
-use axum::Extension;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::Response;
 
 /// `GET /reunioes/{id}/ata.pdf`: the ata of a held meeting as PDF, with what this reader may see.
-pub async fn ata_pdf(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-    Path(mid): Path<i64>,
-) -> Result<Response, AppError> {
+pub async fn ata_pdf(Ctx { st, id }: Ctx, Path(mid): Path<i64>) -> Result<Response, AppError> {
     let v = viewer(&id);
     let m = visible_meeting(&st, &v, mid).await?;
     if m.status != MeetingStatus::Held {

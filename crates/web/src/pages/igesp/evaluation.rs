@@ -13,16 +13,15 @@ use atalaia_core::numbers::decimal;
 use atalaia_store::evaluation::{
     ControlRule, DEFAULT_BUFFER_M, EvaluationError, EvaluationQuery, EvaluationRun, span_pt,
 };
-use axum::Extension;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::NaiveDate;
 
-use crate::guard::Identity;
+use crate::AppError;
+use crate::guard::Ctx;
 use crate::pages::{Chrome, Fields, FormOption, download, field, render};
 use crate::scope::AreaScope;
-use crate::{AppError, AppState};
 use atalaia_core::access::Permission;
 
 /// The default N of the form.
@@ -312,11 +311,7 @@ fn shown(run: &EvaluationRun, form: &Form) -> Shown {
 }
 
 /// `GET /avaliacao`.
-pub async fn page(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-    Query(f): Query<Fields>,
-) -> Result<Response, AppError> {
+pub async fn page(Ctx { st, id }: Ctx, Query(f): Query<Fields>) -> Result<Response, AppError> {
     let today = st.config.clock.today();
     let form = Form::read(&f);
     let scope = AreaScope::of(&st, &id, Permission::Evaluate, today).await?;
@@ -391,11 +386,7 @@ pub async fn page(
 }
 
 /// `GET /avaliacao/resultado.csv`: the result as `atalaia evaluate --format csv` prints it.
-pub async fn csv(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-    Query(f): Query<Fields>,
-) -> Result<Response, AppError> {
+pub async fn csv(Ctx { st, id }: Ctx, Query(f): Query<Fields>) -> Result<Response, AppError> {
     let form = Form::read(&f);
     let today = st.config.clock.today();
     form.require_scope(&AreaScope::of(&st, &id, Permission::Evaluate, today).await?)?;

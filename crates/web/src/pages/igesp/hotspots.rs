@@ -17,13 +17,13 @@ use atalaia_spatial::gistar::HotClass;
 use atalaia_spatial::hotspot::{Contiguity, Inference, Params, Shape, class_pt, merge_cells};
 use atalaia_store::audit::AuditEvent;
 use atalaia_store::hotspots::{HotspotError, HotspotQuery, HotspotRun};
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form, Json};
+use axum::{Form, Json};
 use chrono::NaiveDate;
 
-use crate::guard::Identity;
+use crate::guard::{Ctx, Identity};
 use crate::pages::{Chrome, Fields, FormOption, download, field, render};
 use crate::scope::AreaScope;
 use crate::security::random_token;
@@ -395,11 +395,7 @@ fn summary_of(run: &HotspotRun) -> Summary {
 }
 
 /// `GET /zonas-quentes`.
-pub async fn page(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-    Query(f): Query<Fields>,
-) -> Result<Response, AppError> {
+pub async fn page(Ctx { st, id }: Ctx, Query(f): Query<Fields>) -> Result<Response, AppError> {
     let today = st.config.clock.today();
     let scope = AreaScope::of(&st, &id, Permission::ViewOccurrences, today).await?;
     let area = area_of(&st, &f, today, &scope).await?;
@@ -511,11 +507,7 @@ async fn run_of(
 }
 
 /// `GET /zonas-quentes/celulas.geojson`: the cells with their results, and the months and method.
-pub async fn geojson(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-    Query(f): Query<Fields>,
-) -> Result<Response, AppError> {
+pub async fn geojson(Ctx { st, id }: Ctx, Query(f): Query<Fields>) -> Result<Response, AppError> {
     let run = run_of(&st, &id, &f, Some("geojson")).await?;
     let a = &run.analysis;
     let mut fc = a.feature_collection();
@@ -531,11 +523,7 @@ pub async fn geojson(
 }
 
 /// `GET /zonas-quentes/celulas.csv`.
-pub async fn csv(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-    Query(f): Query<Fields>,
-) -> Result<Response, AppError> {
+pub async fn csv(Ctx { st, id }: Ctx, Query(f): Query<Fields>) -> Result<Response, AppError> {
     let run = run_of(&st, &id, &f, Some("csv")).await?;
     let mut body = Vec::new();
     run.analysis
@@ -556,11 +544,7 @@ pub async fn csv(
 /// `POST /zonas-quentes/area-de-intervencao`: the chosen cells (`celulas`, ids separated by `;`) of the
 /// analysis the form's other fields describe become the intervention area `codigo` named `nome`, in
 /// force from the first day of the analysed period, child of the analysed area (igesp.md §3).
-pub async fn create_area(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-    Form(f): Form<Fields>,
-) -> Result<Response, AppError> {
+pub async fn create_area(Ctx { st, id }: Ctx, Form(f): Form<Fields>) -> Result<Response, AppError> {
     let code = field(&f, "codigo").unwrap_or_default().to_string();
     let code = TerritoryCode::parse(&code)
         .map_err(|e| AppError::BadRequest(format!("código `{code}` inválido: {e}")))?

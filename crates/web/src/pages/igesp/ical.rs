@@ -1,15 +1,13 @@
 //! The meetings as an iCalendar feed (RFC 5545) for a person's calendar application, under a per-user
 //! key: written by hand because the format is small and line folding must be exact.
 
-use crate::guard::Identity;
+use crate::AppError;
+use crate::guard::Ctx;
 use crate::pages::igesp::name_of;
 use crate::pages::igesp::names;
 use crate::pages::igesp::sees;
 use crate::pages::igesp::viewer;
-use crate::{AppError, AppState};
 use atalaia_core::igesp::MeetingStatus;
-use axum::Extension;
-use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDateTime;
@@ -104,10 +102,7 @@ pub(crate) fn ical(events: &[Event], stamp: NaiveDateTime) -> String {
 
 /// `GET /reunioes/agenda.ics`: the user's meetings as iCalendar — those of the municipalities they
 /// coordinate and those their institution is invited to or attends (visible ones only).
-pub async fn calendar(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-) -> Result<Response, AppError> {
+pub async fn calendar(Ctx { st, id }: Ctx) -> Result<Response, AppError> {
     let v = viewer(&id);
     let names = names(&st).await?;
     let user_id = id.user.as_ref().map(|u| u.id);

@@ -1,7 +1,7 @@
 //! Igesp meetings (igesp.md §4): the schedule, a meeting's page with its agenda generated from the
 //! data, attendance, minutes and decisions that become actions, and cancelling.
 
-use crate::guard::Identity;
+use crate::guard::{Ctx, Identity};
 use crate::pages::Declined;
 use crate::pages::igesp::ActionLine;
 use crate::pages::igesp::actions::form_choices;
@@ -26,10 +26,10 @@ use atalaia_store::igesp::{
     ActionRecord, Agenda, Attendee, MeetingInstitution, MeetingRecord, NewAction, NewAttendee,
     NewMeeting,
 };
-use axum::extract::{Path, State};
+use axum::Form;
+use axum::extract::Path;
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
 use chrono::{NaiveDate, NaiveTime};
 use std::collections::HashMap;
 
@@ -157,8 +157,7 @@ async fn meetings_page_with(
 /// `POST /reunioes/agenda/chave`: a new calendar subscription key for the signed-in user (replacing the
 /// old one); its address is shown once, the database keeps only its hash.
 pub async fn calendar_key(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     headers: axum::http::HeaderMap,
 ) -> Result<Response, AppError> {
     let Some(user) = &id.user else {
@@ -197,10 +196,7 @@ pub async fn calendar_key(
 }
 
 /// `GET /reunioes`: the meetings the user may see, upcoming first; the schedule form for coordinators.
-pub async fn list(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-) -> Result<Response, AppError> {
+pub async fn list(Ctx { st, id }: Ctx) -> Result<Response, AppError> {
     meetings_page(&st, &id, None).await
 }
 
@@ -252,11 +248,7 @@ pub(crate) fn new_meeting(f: &Fields, synthetic: bool) -> Result<NewMeeting, Str
 }
 
 /// `POST /reunioes`: schedules a meeting in a municipality the coordinator answers for.
-pub async fn create(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-    Form(f): Form<Fields>,
-) -> Result<Response, AppError> {
+pub async fn create(Ctx { st, id }: Ctx, Form(f): Form<Fields>) -> Result<Response, AppError> {
     let v = viewer(&id);
     let name = id.actor();
     let created = async {
@@ -504,11 +496,7 @@ async fn meeting_page(
 
 /// `GET /reunioes/{id}`: the meeting, its agenda (generated from the data until the minutes freeze it),
 /// attendance, minutes and decisions; the coordinator's forms.
-pub async fn detail(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-    Path(mid): Path<i64>,
-) -> Result<Response, AppError> {
+pub async fn detail(Ctx { st, id }: Ctx, Path(mid): Path<i64>) -> Result<Response, AppError> {
     meeting_page(&st, &id, mid, None, None).await
 }
 
@@ -530,8 +518,7 @@ async fn managed_meeting(
 
 /// `POST /reunioes/{id}/participantes`: a person on the attendance list.
 pub async fn add_person(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     Path(mid): Path<i64>,
     Form(f): Form<Fields>,
 ) -> Result<Response, AppError> {
@@ -573,8 +560,7 @@ async fn back_to_meeting(
 /// `POST /reunioes/{id}/ata`: the minutes and who was present; the agenda as it stands is frozen with
 /// them.
 pub async fn minutes(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     Path(mid): Path<i64>,
     Form(f): Form<Fields>,
 ) -> Result<Response, AppError> {
@@ -638,8 +624,7 @@ pub(crate) fn new_action(f: &Fields) -> Result<NewAction, String> {
 /// `POST /reunioes/{id}/decisoes`: a decision of the meeting, which becomes an action of the
 /// municipality's plan (igesp.md §4: "decisions become actions").
 pub async fn decide(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     Path(mid): Path<i64>,
     Form(f): Form<Fields>,
 ) -> Result<Response, AppError> {
@@ -661,8 +646,7 @@ pub async fn decide(
 
 /// `POST /reunioes/{id}/cancelar`: cancels a scheduled meeting, with the reason.
 pub async fn cancel(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     Path(mid): Path<i64>,
     Form(f): Form<Fields>,
 ) -> Result<Response, AppError> {

@@ -8,12 +8,12 @@ use atalaia_core::crime::CrimeGroup;
 use atalaia_core::numbers::{change_percent, decimal, percent};
 use atalaia_core::selection::{GROUPS, Row, Weights, rank};
 use atalaia_store::selection::NewDecision;
-use axum::extract::{Query, State};
+use axum::Form;
+use axum::extract::Query;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
 use chrono::NaiveDate;
 
-use crate::guard::Identity;
+use crate::guard::{Ctx, Identity};
 use crate::pages::{Chrome, Fields, download, field, render};
 use crate::scope::AreaScope;
 use crate::{AppError, AppState};
@@ -235,11 +235,7 @@ fn table_row(r: &Row) -> TableRow {
 }
 
 /// `GET /municipios/selecao`.
-pub async fn page(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-    Query(f): Query<Fields>,
-) -> Result<Response, AppError> {
+pub async fn page(Ctx { st, id }: Ctx, Query(f): Query<Fields>) -> Result<Response, AppError> {
     let (choice, rows) = ranked(&st, &id, &f).await?;
     let (_, start, end_next) = atalaia_store::selection::windows(choice.end);
     let decisions = st
@@ -349,11 +345,7 @@ fn plain(r: &Row) -> Vec<String> {
 }
 
 /// `GET /municipios/selecao.csv`: the ranked table (numbers with a point, for tools).
-pub async fn csv(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-    Query(f): Query<Fields>,
-) -> Result<Response, AppError> {
+pub async fn csv(Ctx { st, id }: Ctx, Query(f): Query<Fields>) -> Result<Response, AppError> {
     let (choice, rows) = ranked(&st, &id, &f).await?;
     let mut w = csv::Writer::from_writer(Vec::new());
     let fail = |e: csv::Error| AppError::Internal(format!("csv: {e}"));
@@ -372,11 +364,7 @@ pub async fn csv(
 }
 
 /// `GET /municipios/selecao.xlsx`: the ranked table and the weights it was ranked with.
-pub async fn xlsx(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-    Query(f): Query<Fields>,
-) -> Result<Response, AppError> {
+pub async fn xlsx(Ctx { st, id }: Ctx, Query(f): Query<Fields>) -> Result<Response, AppError> {
     let (choice, rows) = ranked(&st, &id, &f).await?;
     let weights = choice.weights.clone();
     let end = choice.end;
@@ -429,11 +417,7 @@ pub async fn xlsx(
 
 /// `POST /municipios/selecao/decisoes`: the team's decision about `municipio` (`decisao` = `entrar` or
 /// `ainda_nao`, `justificativa` required), taken on the table the other fields describe.
-pub async fn decide(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-    Form(f): Form<Fields>,
-) -> Result<Response, AppError> {
+pub async fn decide(Ctx { st, id }: Ctx, Form(f): Form<Fields>) -> Result<Response, AppError> {
     let choice = Choice::parse(&f, st.config.clock.today())?;
     let code = field(&f, "municipio")
         .ok_or_else(|| AppError::BadRequest("escolha o município".into()))?

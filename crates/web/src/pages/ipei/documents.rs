@@ -6,12 +6,11 @@ use crate::pages::ipei::unit::scoped_unit;
 use crate::pages::program::documents::RunDocuments;
 use atalaia_core::cycle::StepKey;
 use atalaia_core::ipei::IpeiReport;
-use axum::Extension;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::response::Response;
 use serde::Deserialize;
 
-use crate::guard::Identity;
+use crate::guard::Ctx;
 use crate::{AppError, AppState};
 
 // ---------------------------------------------------------------------------------------------------
@@ -89,8 +88,7 @@ pub struct StatementQuery {
 /// `GET /ipei/unidade/extrato.pdf?mes=&unidade=`: the unit's statement of the published result (final
 /// if published, else partial), for its head.
 pub async fn statement(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     Query(q): Query<StatementQuery>,
 ) -> Result<Response, AppError> {
     let month = month_of(q.mes.as_deref(), st.config.clock.today())?;

@@ -26,15 +26,15 @@ use atalaia_core::ipei::{
 use atalaia_core::pipeline::Ipei;
 use atalaia_store::cycles::{CycleRecord, committee_office};
 use atalaia_store::runs::{Replay, SavedRun};
-use axum::extract::{Path, Query, State};
+use axum::Form;
+use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
 use super::{Chrome, local_time, render};
-use crate::guard::Identity;
+use crate::guard::{Ctx, Identity};
 use crate::{AppError, AppState};
 
 /// The month asked for (`AAAA-MM`), or the month before `today`'s: the one whose cycle runs now.
@@ -484,11 +484,7 @@ pub struct MonthQuery {
 }
 
 /// `GET /ipei`.
-pub async fn page(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-    Query(q): Query<MonthQuery>,
-) -> Result<Response, AppError> {
+pub async fn page(Ctx { st, id }: Ctx, Query(q): Query<MonthQuery>) -> Result<Response, AppError> {
     let month = month_of(q.mes.as_deref(), st.config.clock.today())?;
     ipei_page(&st, &id, month, None).await
 }
@@ -500,11 +496,7 @@ pub struct MonthForm {
 }
 
 /// `POST /ipei/execucoes`: freezes today's calculation of the month as a run (audited).
-pub async fn save_run(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-    Form(f): Form<MonthForm>,
-) -> Result<Response, AppError> {
+pub async fn save_run(Ctx { st, id }: Ctx, Form(f): Form<MonthForm>) -> Result<Response, AppError> {
     let month = month_of(Some(&f.mes), st.config.clock.today())?;
     let computed = st.db.ipei_compute(month, st.config.clock.today()).await?;
     st.db
@@ -515,8 +507,7 @@ pub async fn save_run(
 
 /// `POST /ipei/ciclo`: opens the month's cycle with the Anexo Único's deadlines or the committee's.
 pub async fn open_cycle(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     Form(f): Form<BTreeMap<String, String>>,
 ) -> Result<Response, AppError> {
     let month = month_of(f.get("mes").map(String::as_str), st.config.clock.today())?;
@@ -531,8 +522,7 @@ pub async fn open_cycle(
 /// the payment authorization), decides an appeal (granting applies its corrections), or records a
 /// decision (Art. 13).
 pub async fn cycle_act(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     Path(cycle_id): Path<i64>,
     Form(f): Form<cycle::CycleForm>,
 ) -> Result<Response, AppError> {
@@ -554,8 +544,7 @@ pub async fn cycle_act(
 /// `GET /ipei/apreensoes/{id}/bo`: the BO copy of a seizure (committee, auditors; a unit head for
 /// their own units only).
 pub async fn bo_copy(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     Path(seizure_id): Path<i64>,
 ) -> Result<Response, AppError> {
     let s = st

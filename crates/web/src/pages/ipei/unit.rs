@@ -22,13 +22,13 @@ use atalaia_core::ids::{BoNumber, Registration, UnitCode};
 use atalaia_store::StoreError;
 use atalaia_store::cycles::ActRequest;
 use atalaia_store::ipei::{Correction, ForensicRecord, SeizureRecord, UnitBrief};
+use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
 
-use crate::guard::Identity;
+use crate::guard::{Ctx, Identity};
 use crate::pages::{Chrome, Declined, local_time, render};
 use crate::security::random_token;
 use crate::{AppError, AppState};
@@ -234,11 +234,7 @@ async fn unit_page(
 }
 
 /// `GET /ipei/unidade`.
-pub async fn unit(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-    Query(q): Query<MonthQuery>,
-) -> Result<Response, AppError> {
+pub async fn unit(Ctx { st, id }: Ctx, Query(q): Query<MonthQuery>) -> Result<Response, AppError> {
     let month = month_of(q.mes.as_deref(), st.config.clock.today())?;
     unit_page(&st, &id, month, None, None).await
 }
@@ -350,8 +346,7 @@ pub(crate) fn seizure_of_form(
 /// `POST /ipei/unidade/apreensoes`: one seizure by the form (before the delivery; audited
 /// `ipei.seizure_saved`).
 pub async fn add_seizure(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     Form(f): Form<BTreeMap<String, String>>,
 ) -> Result<Response, AppError> {
     let (month, unit) = form_unit(&st, &id, &f).await?;
@@ -383,11 +378,7 @@ pub async fn add_seizure(
 /// `POST /ipei/unidade/bo` (multipart: `mes`, `apreensao`, optional `recurso`, `arquivo`): a BO copy,
 /// checked by content (PDF, JPEG, PNG) and size, stored by SHA-256. After the delivery only through one
 /// of the unit's appeals (Art. 14).
-pub async fn upload_bo(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-    multipart: Multipart,
-) -> Result<Response, AppError> {
+pub async fn upload_bo(Ctx { st, id }: Ctx, multipart: Multipart) -> Result<Response, AppError> {
     let fallback = month_of(None, st.config.clock.today())?;
     let (f, file) = match crate::pages::read_form(multipart, st.config.max_evidence_bytes).await {
         Ok(x) => x,
@@ -463,8 +454,7 @@ pub async fn upload_bo(
 /// `POST /ipei/unidade/planilha` (multipart: `mes`, `unidade`, `arquivo`): the decree's spreadsheet,
 /// imported with the `seizures` importer, rows of other units rejected.
 pub async fn upload_sheet(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
     let fallback = month_of(None, st.config.clock.today())?;
@@ -554,8 +544,7 @@ pub async fn upload_sheet(
 
 /// `GET /ipei/unidade/planilha/{id}/rejeitadas`: the rejected rows of the head's own upload.
 pub async fn sheet_rejects(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     Path(import_id): Path<i64>,
 ) -> Result<Response, AppError> {
     let rec = st
@@ -595,8 +584,7 @@ async fn unit_act(
 /// `POST /ipei/unidade/envio`: the unit sends the month (Art. 12): its seizures as stored now are the
 /// delivery (Art. 14: appeals only correct them).
 pub async fn deliver(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     Form(f): Form<BTreeMap<String, String>>,
 ) -> Result<Response, AppError> {
     let (month, unit) = form_unit(&st, &id, &f).await?;
@@ -611,8 +599,7 @@ pub async fn deliver(
 /// seizure (`apreensao` = its number, or `nova` for one that was not delivered, which is refused);
 /// blank correction fields keep the delivered value.
 pub async fn appeal(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     Form(f): Form<BTreeMap<String, String>>,
 ) -> Result<Response, AppError> {
     let (month, unit) = form_unit(&st, &id, &f).await?;
@@ -660,8 +647,7 @@ async fn appeal_request(
 /// `POST /ipei/unidade/laudos`: an SPTC unit records a laudo signature (Art. 10 §ú; audited
 /// `ipei.laudo_saved`).
 pub async fn add_laudo(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     Form(f): Form<BTreeMap<String, String>>,
 ) -> Result<Response, AppError> {
     let (month, unit) = form_unit(&st, &id, &f).await?;

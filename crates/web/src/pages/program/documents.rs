@@ -1,13 +1,12 @@
 //! The official documents of a saved run (goias-cidadao-seguro.md §7), for both programs: the run's
 //! header, the committee's signatories and the names of who acted.
 
-use crate::guard::Identity;
+use crate::guard::Ctx;
 use crate::pages::local_time;
 use crate::{AppError, AppState};
 use atalaia_core::cycle::{CyclePeriod, StepKey};
 use atalaia_core::dates::BrDate;
-use axum::Extension;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::Response;
 
 /// What an official document says of the saved run it prints.
@@ -147,8 +146,7 @@ pub(crate) trait RunDocuments: atalaia_core::pipeline::Program {
 /// `GET /<program>/execucoes/{id}/resultado.pdf`: the run's result as the committee signs it (no names
 /// of operators: they are in the workbook).
 pub(crate) async fn run_pdf<P: RunDocuments>(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     Path(run_id): Path<i64>,
 ) -> Result<Response, AppError> {
     crate::pages::require_whole_run(&id, run_id)?;
@@ -159,8 +157,7 @@ pub(crate) async fn run_pdf<P: RunDocuments>(
 /// `GET /<program>/execucoes/{id}/…xlsx`: the run's named payroll, audited `<program>.payroll_exported`
 /// (personal data tied to pay: who took it, when, from where) with the program's details.
 pub(crate) async fn run_xlsx<P: RunDocuments>(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     Path(run_id): Path<i64>,
 ) -> Result<Response, AppError> {
     crate::pages::require_whole_run(&id, run_id)?;

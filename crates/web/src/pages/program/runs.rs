@@ -3,7 +3,7 @@
 //! would pay differently from the run paid for its period, its configuration and memória. A program
 //! adds only the body of its result ([`RunPages::body`]) and says how its payroll and memória read.
 
-use crate::guard::Identity;
+use crate::guard::{Ctx, Identity};
 use crate::pages::program::PaidChangeRow;
 use crate::pages::program::documents::{RunDocuments, actor_name};
 use crate::pages::{Chrome, local_time, render};
@@ -13,8 +13,7 @@ use atalaia_core::access::Permission;
 use atalaia_core::cycle::CyclePeriod;
 use atalaia_core::pipeline::Program;
 use atalaia_store::runs::{Replay, SavedRun};
-use axum::Extension;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::Response;
 
 /// One person's line of a run's payroll as a change against the paid run compares it: registration,
@@ -73,10 +72,7 @@ struct RunsPage {
 }
 
 /// `GET /<program>/execucoes`: every saved run of the program, newest first as the store lists them.
-pub(crate) async fn list<P: RunPages>(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-) -> Result<Response, AppError> {
+pub(crate) async fn list<P: RunPages>(Ctx { st, id }: Ctx) -> Result<Response, AppError> {
     if !id.reads_whole_runs() {
         return Err(AppError::NotFound("as execuções salvas".into()));
     }
@@ -126,8 +122,7 @@ struct RunPage {
 /// `GET /<program>/execucoes/{id}`: a saved run, whether it reproduces and whether today's data differ
 /// from what it froze, with the program's result, the configuration used and the memória.
 pub(crate) async fn page<P: RunPages>(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     Path(run_id): Path<i64>,
 ) -> Result<Response, AppError> {
     crate::pages::require_whole_run(&id, run_id)?;

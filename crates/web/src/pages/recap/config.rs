@@ -1,15 +1,14 @@
 //! The program configuration's versions (Art. 16: the committee sets the parameters): the list, the
 //! editor of the next version and its validation.
 
-use crate::guard::Identity;
+use crate::guard::{Ctx, Identity};
 use crate::pages::{Chrome, render};
 use crate::{AppError, AppState};
 use askama::Template;
 use atalaia_core::dates::BrDate;
 use atalaia_store::StoreError;
-use axum::extract::State;
+use axum::Form;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
 use serde::Deserialize;
 
 struct VersionRow {
@@ -68,10 +67,7 @@ async fn config_page(
 }
 
 /// `GET /recap/configuracao`.
-pub async fn config(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
-) -> Result<Response, AppError> {
+pub async fn config(Ctx { st, id }: Ctx) -> Result<Response, AppError> {
     config_page(&st, &id, None, None).await
 }
 
@@ -85,8 +81,7 @@ pub struct ConfigForm {
 
 /// `POST /recap/configuracao`: a new version from a date (validated; audited `config.program`).
 pub async fn save_config(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     Form(f): Form<ConfigForm>,
 ) -> Result<Response, AppError> {
     let draft = (f.documento.clone(), f.vigencia.clone(), f.nota.clone());

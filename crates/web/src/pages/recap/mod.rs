@@ -13,7 +13,7 @@ pub mod trace;
 pub mod unit;
 
 use super::{Chrome, local_time, render, thousands};
-use crate::guard::Identity;
+use crate::guard::{Ctx, Identity};
 use crate::pages::program::cycle::{self, CycleFrame, CycleView, RunChoice, cycle_view};
 use crate::{AppError, AppState};
 use askama::Template;
@@ -25,7 +25,7 @@ use atalaia_core::recap::{AreaResult, Level, Reason, UnitResult};
 use atalaia_store::recap::Computed;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form, Json};
+use axum::{Form, Json};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -429,8 +429,7 @@ async fn recap_page(
 
 /// `GET /recap`.
 pub async fn page(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     Query(qq): Query<QuarterQuery>,
 ) -> Result<Response, AppError> {
     let q = quarter_of(qq.trimestre.as_deref(), st.config.clock.today())?;
@@ -501,8 +500,7 @@ pub struct QuarterForm {
 
 /// `POST /recap/execucoes`: freezes today's calculation of the quarter as a run (audited).
 pub async fn save_run(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     Form(f): Form<QuarterForm>,
 ) -> Result<Response, AppError> {
     let q = quarter_of(Some(&f.trimestre), st.config.clock.today())?;
@@ -528,8 +526,7 @@ pub struct OpenCycleForm {
 
 /// `POST /recap/ciclo`: opens the quarter's cycle with the Anexo Único's deadlines or the committee's.
 pub async fn open_cycle(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     Form(f): Form<OpenCycleForm>,
 ) -> Result<Response, AppError> {
     let q = quarter_of(Some(&f.trimestre), st.config.clock.today())?;
@@ -552,8 +549,7 @@ async fn cycle_quarter(st: &AppState, cycle_id: i64) -> Result<Quarter, AppError
 
 /// `POST /recap/ciclo/{id}`: closes the open step, decides an appeal, or records a decision (Art. 13).
 pub async fn cycle_act(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     Path(cycle_id): Path<i64>,
     Form(f): Form<cycle::CycleForm>,
 ) -> Result<Response, AppError> {

@@ -5,14 +5,13 @@
 use askama::Template;
 use atalaia_store::audit::AuditEvent;
 use atalaia_store::trace::TracePeriod;
-use axum::Extension;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::response::Response;
 use serde::Deserialize;
 
-use crate::guard::Identity;
+use crate::AppError;
+use crate::guard::Ctx;
 use crate::pages::{Chrome, render};
-use crate::{AppError, AppState};
 
 /// `?area=&crime=&periodo=atual|base`.
 #[derive(Debug, Deserialize)]
@@ -53,8 +52,7 @@ pub(crate) fn crime_pt(code: &str) -> String {
 
 /// The page: the run's count for the cell and each source, with the date and import that set it.
 pub async fn page(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     Path(run_id): Path<i64>,
     Query(q): Query<TraceQuery>,
 ) -> Result<Response, AppError> {

@@ -8,11 +8,11 @@ use atalaia_core::Quarter;
 use atalaia_core::cycle::{CycleKind, StepKey};
 use atalaia_core::payroll::{Amendment, Person, RosterLine, exclusion_list};
 use atalaia_store::cycles::ActRequest;
-use axum::extract::{Query, State};
+use axum::Form;
+use axum::extract::Query;
 use axum::response::Response;
-use axum::{Extension, Form};
 
-use crate::guard::Identity;
+use crate::guard::{Ctx, Identity};
 use crate::pages::program::cycle::act_views;
 use crate::pages::recap::runs::replay;
 use crate::pages::recap::{level_pt, reason_pt};
@@ -186,8 +186,7 @@ pub struct QuarterQuery {
 
 /// `GET /recap/unidade`.
 pub async fn page(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     Query(qq): Query<QuarterQuery>,
 ) -> Result<Response, AppError> {
     let q = crate::pages::recap::quarter_of(qq.trimestre.as_deref(), st.config.clock.today())?;
@@ -229,8 +228,7 @@ async fn target(
 /// and a reason `motivo_<reg>`; what differs from the system's proposal is an amendment and needs its
 /// reason.
 pub async fn submit_list(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     Form(f): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let (q, cycle_id, unit) = target(&st, &id, &f).await?;
@@ -263,8 +261,7 @@ pub async fn submit_list(
 
 /// `POST /recap/unidade/recurso`: an appeal (Art. 14: it corrects material already delivered).
 pub async fn appeal(
-    State(st): State<AppState>,
-    Extension(id): Extension<Identity>,
+    Ctx { st, id }: Ctx,
     Form(f): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let (q, cycle_id, unit) = target(&st, &id, &f).await?;
