@@ -424,7 +424,14 @@ impl Db {
         let mut ring_all: BTreeMap<Month, i64> = window.iter().map(|m| (*m, 0)).collect();
         // The parent's occurrences that are in T or in the ring, to take out of the parent.
         let mut parent_taken = ring_all.clone();
-        let (t_tag, parent_tag) = (format!("|{}|", q.area), format!("|{control}|"));
+        // The parent's own occurrences are those counted in it: for a state, its municipalities'.
+        let t_tag = format!("|{}|", q.area);
+        let parent_tags: Vec<String> = self
+            .counted_codes(&control)
+            .await?
+            .iter()
+            .map(|c| format!("|{c}|"))
+            .collect();
         for (lon, lat, day, areas) in self
             .located_in_box_with_areas(bbox, from, end, &crimes)
             .await?
@@ -435,7 +442,8 @@ impl Db {
             if in_ring {
                 *ring_all.entry(m).or_default() += 1;
             }
-            if areas.contains(&parent_tag) && (in_ring || areas.contains(&t_tag)) {
+            let in_parent = parent_tags.iter().any(|p| areas.contains(p.as_str()));
+            if in_parent && (in_ring || areas.contains(&t_tag)) {
                 *parent_taken.entry(m).or_default() += 1;
             }
         }
@@ -502,51 +510,6 @@ impl Db {
             evaluation: evaluate(t, d, c, cb),
             target,
         })
-    }
-
-    /// Monthly counts of area `code` over `[from, to]` (whole months), from `daily_counts` plus
-    /// `monthly_counts`, every month of `window` present (zeros included).
-    async fn area_months(
-        &self,
-        code: &str,
-        from: NaiveDate,
-        to: NaiveDate,
-        crimes: &[String],
-        window: &[Month],
-    ) -> Result<BTreeMap<Month, i64>, StoreError> {
-        let daily = crime_filter(crimes, 4);
-        let sql = format!(
-            "SELECT month, CAST(SUM(n) AS BIGINT) AS n FROM (
-                 SELECT substr(CAST(day AS TEXT), 1, 7) AS month, occurrences AS n
-                 FROM daily_counts WHERE territory_code = $1 AND day >= $2 AND day <= $3{daily}
-                 UNION ALL
-                 SELECT substr(CAST(month AS TEXT), 1, 7) AS month, count AS n
-                 FROM monthly_counts WHERE territory_code = $1 AND month >= $2 AND month <= $3{daily}
-             ) t GROUP BY month ORDER BY month"
-        );
-        let rows: Vec<(String, i64)> = on_db!(self, |c| {
-            let mut q = sqlx::query(AssertSqlSafe(sql))
-                .bind(code)
-                .bind(from)
-                .bind(to);
-            for c in crimes {
-                q = q.bind(c);
-            }
-            q.fetch_all(c)
-                .await?
-                .iter()
-                .map(|r| -> Result<(String, i64), StoreError> {
-                    Ok((r.try_get("month")?, r.try_get("n")?))
-                })
-                .collect::<Result<Vec<_>, StoreError>>()?
-        });
-        let mut out: BTreeMap<Month, i64> = window.iter().map(|m| (*m, 0)).collect();
-        for (m, n) in rows {
-            let m = Month::parse(&m)
-                .map_err(|e| StoreError::Corrupt(format!("mês `{m}` das contagens: {e}")))?;
-            *out.entry(m).or_default() += n;
-        }
-        Ok(out)
     }
 
     /// Geocoded occurrences in `bbox` with a date in `[from, to)` and one of `crimes` (all when empty),

@@ -199,15 +199,18 @@ async fn build(st: &AppState, today: NaiveDate) -> Result<HomeModel, AppError> {
             .filter(|t| kinds.contains(&t.kind.as_str()) && t.valid_on(today))
             .collect()
     };
-    // The state's line is the sum of its municipalities (each occurrence falls in exactly one).
-    let municipalities: std::collections::HashSet<&str> = in_force(&["municipality"])
+    // A state's line is the sum of its municipalities (each occurrence falls in exactly one), as
+    // `atalaia_store::indicators::counted_in` counts it.
+    let state_of: HashMap<&str, &str> = in_force(&["municipality"])
         .into_iter()
-        .map(|t| t.code.as_str())
+        .filter_map(|t| Some((t.code.as_str(), t.parent_code.as_deref()?)))
         .collect();
-    let mut state: HashMap<String, (i64, i64)> = HashMap::new();
+    let mut state: HashMap<(String, String), (i64, i64)> = HashMap::new();
     for ((code, month), v) in &cell {
-        if municipalities.contains(code.as_str()) {
-            let e = state.entry(month.clone()).or_default();
+        if let Some(parent) = state_of.get(code.as_str()) {
+            let e = state
+                .entry((parent.to_string(), month.clone()))
+                .or_default();
             e.0 += v.0;
             e.1 += v.1;
         }
@@ -217,12 +220,11 @@ async fn build(st: &AppState, today: NaiveDate) -> Result<HomeModel, AppError> {
         .map(|t| t.code.as_str())
         .collect();
     let get = |code: &str, m: Month| {
+        let key = (code.to_string(), ym(m));
         if states.contains(&code) {
-            return state.get(&ym(m)).copied().unwrap_or((0, 0));
+            return state.get(&key).copied().unwrap_or((0, 0));
         }
-        cell.get(&(code.to_string(), ym(m)))
-            .copied()
-            .unwrap_or((0, 0))
+        cell.get(&key).copied().unwrap_or((0, 0))
     };
     let mut areas = in_force(&["aisp", "ais", "aise", "intervention", "state"]);
     areas.sort_by_key(|a| (a.kind != "state", natural_key(&a.code)));

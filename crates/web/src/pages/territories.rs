@@ -3,6 +3,7 @@
 //! series and monthly occurrences.
 
 use askama::Template;
+use atalaia_core::Month;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
@@ -186,17 +187,14 @@ pub async fn detail(Ctx { st, id }: Ctx, Path(code): Path<String>) -> Result<Res
     let start = end
         .checked_sub_months(chrono::Months::new(24))
         .unwrap_or(end);
-    let mut by_month: std::collections::BTreeMap<String, i64> = Default::default();
-    let mut m = start;
-    while m < end {
-        by_month.insert(m.format("%Y-%m").to_string(), 0);
-        m = m.checked_add_months(chrono::Months::new(1)).unwrap_or(end);
-    }
-    for t in st.db.monthly_totals(start, end).await? {
-        if t.territory_code == code {
-            *by_month.entry(t.month).or_default() += t.occurrences;
-        }
-    }
+    let window: Vec<Month> = std::iter::successors(Month::of(start).ok(), |m| m.succ())
+        .take_while(|m| m.first_day() < end)
+        .collect();
+    let last_day = end.pred_opt().unwrap_or(end);
+    let by_month = st
+        .db
+        .area_months(&code, start, last_day, &[], &window)
+        .await?;
     render(&DetailPage {
         chrome: Chrome::new(&st, &id, &title, "/territorios").await,
         versions: versions
@@ -217,7 +215,12 @@ pub async fn detail(Ctx { st, id }: Ctx, Path(code): Path<String>) -> Result<Res
         tile_url: st.config.tile_url.clone().unwrap_or_default(),
         population_labels: json(&pops.iter().map(|(y, _)| y.to_string()).collect::<Vec<_>>()),
         population_values: json(&pops.iter().map(|(_, p)| *p).collect::<Vec<_>>()),
-        months_labels: json(&by_month.keys().map(|k| month_label(k)).collect::<Vec<_>>()),
+        months_labels: json(
+            &by_month
+                .keys()
+                .map(|m| month_label(&m.to_string()))
+                .collect::<Vec<_>>(),
+        ),
         months_values: json(&by_month.values().copied().collect::<Vec<_>>()),
         population_rows: pops
             .iter()

@@ -10,6 +10,7 @@ mod flows;
 mod ipei;
 mod labels;
 mod meetings;
+mod numbers;
 #[cfg(feature = "oidc")]
 mod oidc;
 mod recap;
@@ -60,6 +61,39 @@ pub(crate) async fn load_demo(db: &Db, today: chrono::NaiveDate, scale: f64) {
     atalaia_demo::load_scaled(db, 7872, today, scale)
         .await
         .unwrap();
+}
+
+/// Imports `text` as a file named `name` of `kind` through the real importer, as of `today`; every
+/// row must be accepted.
+pub(crate) async fn import_text(
+    db: &Db,
+    kind: atalaia_ingest::Kind,
+    name: &str,
+    text: &str,
+    today: chrono::NaiveDate,
+) {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    let opts = atalaia_ingest::ImportOptions {
+        actor: "teste".into(),
+        synthetic: false,
+        rejects: None,
+        today,
+        now: today.and_hms_opt(12, 0, 0).unwrap(),
+        ip: String::new(),
+        units_allowed: None,
+    };
+    let s = atalaia_ingest::import_file(
+        db,
+        kind,
+        &path,
+        &opts,
+        std::sync::Arc::new(atalaia_ingest::load::NoProgress),
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.rejected, 0, "{name}");
 }
 
 /// Loads the demo as on `today` and returns the test configuration with the clock at 15:00 that day.

@@ -1,0 +1,149 @@
+//! Numbers that agree (issue 20): a state's occurrences are counted in its municipalities, so every
+//! page that shows a state shows their sum — the territory page's chart and population, and an
+//! evaluation that takes the state as its control or the rest of it — and the home page.
+//!
+//! The data set is written here and worked by hand: state XX with municipalities M1 (west) and M2
+//! (east), the AISP A1 inside M1 and the intervention area I1 inside M2, drawn in the state (its
+//! parent is XX).
+//! - Occurrences given by municipality (no coordinates): M1 3 in Sep 2026; M2 2 in Sep and 1 in Oct.
+//! - Occurrences with coordinates in I1 (so in M2): 1 in Aug, 2 in Sep.
+//! - Aggregated counts: M2 4 in Aug 2026.
+//! - Population: M1 900 (2025), 1 000 (2026); M2 2 400 (2025), 2 500 (2026).
+//!
+//! So XX has 5 occurrences in Aug, 7 in Sep, 1 in Oct 2026, and 3 300 and 3 500 inhabitants; the rest
+//! of XX without I1 has 4 in Aug and 5 in Sep.
+
+use super::*;
+use atalaia_ingest::Kind;
+use atalaia_store::per_backend;
+
+fn square(min_lon: f64, min_lat: f64, max_lon: f64, max_lat: f64) -> String {
+    format!(
+        r#"{{"type":"Polygon","coordinates":[[[{min_lon},{min_lat}],[{max_lon},{min_lat}],[{max_lon},{max_lat}],[{min_lon},{max_lat}],[{min_lon},{min_lat}]]]}}"#
+    )
+}
+
+fn feature(code: &str, name: &str, kind: &str, parent: &str, geometry: &str) -> String {
+    format!(
+        r#"{{"type":"Feature","properties":{{"code":"{code}","name":"{name}","kind":"{kind}","parent":"{parent}"}},"geometry":{geometry}}}"#
+    )
+}
+
+async fn import_state(db: &atalaia_store::Db, today: chrono::NaiveDate) {
+    let features = [
+        feature(
+            "XX",
+            "Estado de teste",
+            "state",
+            "",
+            &square(-50.0, -17.0, -48.0, -15.0),
+        ),
+        feature(
+            "M1",
+            "Oeste",
+            "municipality",
+            "XX",
+            &square(-50.0, -17.0, -49.0, -15.0),
+        ),
+        feature(
+            "M2",
+            "Leste",
+            "municipality",
+            "XX",
+            &square(-49.0, -17.0, -48.0, -15.0),
+        ),
+        feature(
+            "A1",
+            "AISP de teste",
+            "aisp",
+            "M1",
+            &square(-49.8, -16.2, -49.6, -16.0),
+        ),
+        feature(
+            "I1",
+            "Intervenção",
+            "intervention",
+            "XX",
+            &square(-48.8, -16.2, -48.6, -16.0),
+        ),
+    ];
+    let territories = format!(
+        r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+        features.join(",")
+    );
+    import_text(
+        db,
+        Kind::Territories,
+        "territorios.geojson",
+        &territories,
+        today,
+    )
+    .await;
+    let population =
+        "territory_code,year,population\nM1,2025,900\nM1,2026,1000\nM2,2025,2400\nM2,2026,2500\n";
+    import_text(db, Kind::Population, "populacao.csv", population, today).await;
+    let occurrences = "id,occurred_at,crime,territory_code\n\
+        E-1,2026-09-02T10:00,roubo_veiculo,M1\n\
+        E-2,2026-09-03T10:00,roubo_veiculo,M1\n\
+        E-3,2026-09-04T10:00,furto_veiculo,M1\n\
+        E-4,2026-09-05T10:00,roubo_veiculo,M2\n\
+        E-5,2026-09-06T10:00,roubo_veiculo,M2\n\
+        E-6,2026-10-07T10:00,roubo_veiculo,M2\n";
+    let located = "id,occurred_at,crime,lat,lon\n\
+        G-1,2026-08-10T10:00,roubo_veiculo,-16.1,-48.7\n\
+        G-2,2026-09-10T10:00,roubo_veiculo,-16.1,-48.7\n\
+        G-3,2026-09-11T10:00,furto_veiculo,-16.1,-48.7\n";
+    import_text(
+        db,
+        Kind::Occurrences,
+        "georreferenciadas.csv",
+        located,
+        today,
+    )
+    .await;
+    import_text(db, Kind::Occurrences, "ocorrencias.csv", occurrences, today).await;
+    let counts = "territory_code,month,crime,count\nM2,2026-08,roubo_veiculo,4\n";
+    import_text(db, Kind::Counts, "contagens.csv", counts, today).await;
+}
+
+per_backend! {
+    async fn a_state_counts_what_its_municipalities_count(t) {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 15).unwrap();
+        import_state(&t.db, today).await;
+        let config = WebConfig {
+            clock: atalaia_web::Clock::fixed(today.and_hms_opt(15, 0, 0).unwrap()),
+            ..test_config()
+        };
+        let app = App::new(t.db.clone(), config).await;
+        let cookie = app.login("analista", "demo-analista-7872").await.unwrap();
+
+        // The territory page's 24 months end with Oct 2026: Aug 5, Sep 7, Oct 1, the rest nothing.
+        let page = app.get_ok("/territorios/XX", &cookie).await;
+        let months = format!("[{}5,7,1]", "0,".repeat(21));
+        assert!(page.body.contains(&format!("data-values=\"{months}\"")), "{}: {}", t.label, page.body);
+        for row in ["<tr><td>2025</td><td class=\"num\">3.300</td></tr>", "<tr><td>2026</td><td class=\"num\">3.500</td></tr>"] {
+            assert!(page.body.contains(row), "{}: {row}", t.label);
+        }
+        assert!(!page.body.contains("Sem população cadastrada"));
+        // The home page's line for XX says the same, month by month from Oct 2025.
+        let home = app.get_ok("/", &cookie).await;
+        let series = format!("de out/2025 a out/2026: {}5, 7, 1", "0, ".repeat(10));
+        assert!(home.body.contains(&series), "{}: {series}: {}", t.label, home.body);
+
+        // An evaluation of A1 with the state as its control: C counts Aug (5) before and Sep (7) after.
+        let page = app
+            .get_ok("/avaliacao?area=A1&inicio=2026-09-01&meses=1&controle=XX", &cookie)
+            .await;
+        let control = |name: &str, before: u32, after: u32| {
+            format!("{name}</td><td class=\"num\">{before}</td><td class=\"num\">{after}</td>")
+        };
+        let chosen = control("XX — Estado de teste", 5, 7);
+        assert!(page.body.contains(&chosen), "{}: {chosen}: {}", t.label, page.body);
+        // I1 against the rest of the state it was drawn in: T 1 → 2, C 4 → 5 (I1's own taken out).
+        let page = app
+            .get_ok("/avaliacao?area=I1&inicio=2026-09-01&meses=1", &cookie)
+            .await;
+        let rest = control("restante de XX — Estado de teste", 4, 5);
+        assert!(page.body.contains(&rest), "{}: {rest}: {}", t.label, page.body);
+    }
+}
