@@ -210,9 +210,68 @@ fn p_pt(p: f64) -> String {
     format!("{p:.4}").replace('.', ",")
 }
 
+/// What the target's own change says: beyond chance (two-sided exact p < 0.05) down or up, or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TargetReading {
+    Fell,
+    Within,
+    Rose,
+}
+
+/// What the WDD says once the buffer and the control are counted: |z| ≥ 1.96 down or up, or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NetReading {
+    Reduction,
+    Within,
+    Increase,
+}
+
+/// The verdict's first sentence, from one table of the target's reading by the net reading, so the
+/// conclusion and the figures after it cannot disagree: where the area fell but the net effect did
+/// not, the sentence says why the fall does not count as the plan's.
+const CONCLUSIONS: [[&str; 3]; 3] = [
+    // The target fell beyond chance.
+    [
+        "O crime caiu na área e a queda se sustenta descontando o entorno e o controle (redução líquida).",
+        "O crime caiu na área, mas, descontando o entorno e o controle, o saldo fica dentro do acaso: a queda não se distingue do que aconteceu em volta.",
+        "O crime caiu na área, mas o entorno piorou ou o controle caiu mais: descontados os dois, o saldo é de aumento além do acaso.",
+    ],
+    // The target's change is within chance.
+    [
+        "A variação na própria área ficou dentro do acaso, mas, descontando o entorno e o controle, o saldo é de redução além do acaso.",
+        "Nem a área nem o saldo com o entorno e o controle mudaram além do acaso: nenhum efeito demonstrado.",
+        "A variação na própria área ficou dentro do acaso, mas, descontando o entorno e o controle, o saldo é de aumento além do acaso.",
+    ],
+    // The target rose beyond chance.
+    [
+        "O crime subiu na área, mas menos do que o controle e o entorno indicavam: descontados os dois, o saldo é de redução além do acaso.",
+        "O crime subiu na área, mas, descontando o entorno e o controle, o saldo fica dentro do acaso.",
+        "O crime subiu na área e o saldo com o entorno e o controle confirma aumento além do acaso.",
+    ],
+];
+
+/// The row and column of [`CONCLUSIONS`] for a target's change and the WDD's z.
+fn conclusion(target: &Change, z: f64) -> &'static str {
+    let t = if target.p_value >= 0.05 {
+        TargetReading::Within
+    } else if target.after < target.before {
+        TargetReading::Fell
+    } else {
+        TargetReading::Rose
+    };
+    let n = if z <= -1.96 {
+        NetReading::Reduction
+    } else if z >= 1.96 {
+        NetReading::Increase
+    } else {
+        NetReading::Within
+    };
+    CONCLUSIONS[t as usize][n as usize]
+}
+
 /// Evaluates target `t`, buffer `d`, control `c` and the buffer's control `c_buffer` (C′; usually `c`).
 ///
-/// The verdict reads, in order: the target's change against chance (p < 0.05), against the control's
+/// The verdict opens with one conclusion from [`CONCLUSIONS`], then reads, in order: the target's change against chance (p < 0.05), against the control's
 /// change, what the buffer did (Bowers & Johnson's reading of the WDQ, only when the target improved
 /// relative to the control, i.e. its denominator is negative), and the WDD's net effect with its z.
 pub fn evaluate(t: Counts, d: Counts, c: Counts, c_buffer: Counts) -> Evaluation {
@@ -222,8 +281,8 @@ pub fn evaluate(t: Counts, d: Counts, c: Counts, c_buffer: Counts) -> Evaluation
     let q = wdq(t, d, c);
     let (w, se) = wdd(t, d, c, c_buffer);
     let z = if se > 0.0 { w / se } else { 0.0 };
-    let mut parts = Vec::new();
     let fell = t.after < t.before;
+    let mut parts = vec![conclusion(&target, z).to_string()];
     parts.push(if target.p_value < 0.05 {
         format!(
             "Na área de intervenção o crime {} {} (p = {}), além do que o acaso explica.",
@@ -328,11 +387,59 @@ mod tests {
         assert!((e.wdd_z - -0.309_057_549_981_843_54).abs() < 1e-12);
         assert_eq!(
             e.verdict,
-            "Na área de intervenção o crime caiu 50,0 % (p = 0,0135), além do que o acaso explica. \
+            "O crime caiu na área, mas, descontando o entorno e o controle, o saldo fica dentro do acaso: a queda não se distingue do que aconteceu em volta. \
+             Na área de intervenção o crime caiu 50,0 % (p = 0,0135), além do que o acaso explica. \
              Na área de controle: -5,0 % (p = 0,7746). \
              WDQ = -0,250: parte do crime pode ter se deslocado para o entorno, menos do que o ganho na área (ganho líquido). \
              WDD = -7 (erro padrão 22,65, z = -0,31): efeito líquido dentro do que o acaso explica."
         );
+    }
+
+    /// Each cell of the conclusions' table, with counts worked by hand (C′ = C; p from the exact
+    /// test: 100 → 40 and 40 → 100 are far below 0.05, 50 → 50 is 1):
+    /// - T 100→40, D 50→50, C 100→100: WDD −60, SE √640, z −2.37.
+    /// - T 100→40, D 50→50, C 100→60: WDD −60+40+40 = 20, SE √560, z 0.85.
+    /// - T 100→40, D 20→150, C 100→100: WDD −60+130 = 70, SE √710, z 2.63.
+    /// - T 50→50, D 100→40, C 100→100: WDD −60, SE √640, z −2.37.
+    /// - T 50→50, D 50→50, C 100→100: WDD 0.
+    /// - T 50→50, D 40→100, C 100→100: WDD 60, SE √640, z 2.37.
+    /// - T 40→100, D 50→50, C 100→200: WDD 60−100−100 = −140, SE √840, z −4.83.
+    /// - T 40→100, D 50→50, C 100→130: WDD 60−30−30 = 0.
+    /// - T 40→100, D 50→50, C 100→100: WDD 60, SE √640, z 2.37.
+    #[test]
+    fn every_conclusion_agrees_with_the_figures_after_it() {
+        let net = [
+            "redução líquida além do acaso",
+            "efeito líquido dentro do que o acaso explica",
+            "aumento líquido além do acaso",
+        ];
+        let target = [
+            "Na área de intervenção o crime caiu",
+            "dentro do que o acaso explica.",
+            "Na área de intervenção o crime subiu",
+        ];
+        let cases = [
+            (c(100, 40), c(50, 50), c(100, 100), 0, 0),
+            (c(100, 40), c(50, 50), c(100, 60), 0, 1),
+            (c(100, 40), c(20, 150), c(100, 100), 0, 2),
+            (c(50, 50), c(100, 40), c(100, 100), 1, 0),
+            (c(50, 50), c(50, 50), c(100, 100), 1, 1),
+            (c(50, 50), c(40, 100), c(100, 100), 1, 2),
+            (c(40, 100), c(50, 50), c(100, 200), 2, 0),
+            (c(40, 100), c(50, 50), c(100, 130), 2, 1),
+            (c(40, 100), c(50, 50), c(100, 100), 2, 2),
+        ];
+        for (t, d, ctl, row, col) in cases {
+            let e = evaluate(t, d, ctl, ctl);
+            let first = e.verdict.split(". ").next().unwrap_or_default();
+            assert!(
+                CONCLUSIONS[row][col].starts_with(first),
+                "{t:?} {d:?} {ctl:?}: {}",
+                e.verdict
+            );
+            assert!(e.verdict.contains(net[col]), "{}", e.verdict);
+            assert!(e.verdict.contains(target[row]), "{}", e.verdict);
+        }
     }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {

@@ -100,7 +100,8 @@ fn evaluate_gives_the_hand_worked_example() {
         v["verdict"]
             .as_str()
             .unwrap()
-            .starts_with("Na área de intervenção a variação foi de -66,7 % (p = 0,1460): dentro do que o acaso explica."),
+            .starts_with("Nem a área nem o saldo com o entorno e o controle mudaram além do acaso: nenhum efeito demonstrado. \
+                Na área de intervenção a variação foi de -66,7 % (p = 0,1460): dentro do que o acaso explica."),
         "{}",
         v["verdict"]
     );
