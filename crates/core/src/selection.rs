@@ -14,7 +14,9 @@
 //! - concentration: the share of geocoded crimes in the top 5 % of grid cells (a concentrated problem is
 //!   what hot-spot policing can address).
 //!
-//! A municipality without a population for the period cannot have rates and is listed apart, unranked.
+//! A municipality without a population for the period cannot have rates, and one without a single
+//! occurrence in the 24 months has no data (no source covers it, not "no crime"): both are listed
+//! apart, unranked, and left out of the means and deviations.
 
 use std::collections::BTreeMap;
 
@@ -138,6 +140,12 @@ pub fn rank(facts: &[Facts], weights: &Weights) -> Vec<Row> {
             let mut rates = BTreeMap::new();
             let mut reason = None;
             match (f.population, f.previous_population) {
+                // No source covers it: a rate of zero would rank it the safest of all.
+                _ if total == 0 && previous_total == 0 => {
+                    reason = Some(
+                        "sem dados: nenhuma ocorrência registrada nos últimos 24 meses".into(),
+                    );
+                }
                 (Some(p), Some(pp)) if p > 0 && pp > 0 => {
                     for g in GROUPS {
                         rates.insert(g, rate(f.current.get(&g).copied().unwrap_or(0), p));
@@ -322,6 +330,44 @@ mod tests {
         assert!((a.change_pct.unwrap() - 10.0).abs() < 1e-9);
         assert!(a.change_p.unwrap() > 0.05);
         assert_eq!(a.components[6].value, 0.0);
+    }
+
+    /// A municipality with people but not one crime in 24 months has no data (no source covers it),
+    /// not the safest place of the state: listed apart as "sem dados", and the others' scores are
+    /// those of the three worked by hand above, as if it were not there.
+    #[test]
+    fn without_data_a_municipality_is_listed_apart_not_ranked_as_zero() {
+        let mut f = vec![
+            facts("A", 100_000, 10, 100, 100, 0.20),
+            facts("B", 100_000, 20, 100, 60, 0.50),
+            facts("C", 100_000, 30, 400, 400, 0.20),
+        ];
+        f.push(Facts {
+            top5_share: None,
+            ..facts("D", 20_000, 0, 0, 0, 0.0)
+        });
+        let w = Weights {
+            rates: BTreeMap::from([(CrimeGroup::ViolentLethal, 3.0), (CrimeGroup::Robbery, 2.0)]),
+            trend: 1.0,
+            concentration: 1.0,
+        };
+        let rows = rank(&f, &w);
+        let d = rows.last().unwrap();
+        assert_eq!((d.facts.code.as_str(), d.rank, d.score), ("D", None, None));
+        assert_eq!(
+            d.unranked_reason.as_deref(),
+            Some("sem dados: nenhuma ocorrência registrada nos últimos 24 meses")
+        );
+        let score = |c: &str| {
+            rows.iter()
+                .find(|r| r.facts.code == c)
+                .unwrap()
+                .score
+                .unwrap()
+        };
+        assert!((score("A") - -0.928_952).abs() < 1e-6, "{}", score("A"));
+        assert!((score("B") - 0.202_031).abs() < 1e-6, "{}", score("B"));
+        assert!((score("C") - 0.726_921).abs() < 1e-6, "{}", score("C"));
     }
 
     #[test]

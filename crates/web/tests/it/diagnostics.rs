@@ -117,6 +117,23 @@ per_backend! {
             .collect();
         assert!(scores.windows(2).all(|w| w[0] >= w[1]));
         assert_eq!(&rows[0][col("posicao")], "1");
+        // A municipality the demo gives no occurrence in 24 months has no data: no rank, no score.
+        let totals_24 =
+            t.db.monthly_totals(
+                chrono::NaiveDate::from_ymd_opt(2024, 10, 1).unwrap(),
+                chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+            )
+            .await
+            .unwrap();
+        let empty: Vec<&::csv::StringRecord> = rows
+            .iter()
+            .filter(|r| !totals_24.iter().any(|m| m.territory_code == r[col("codigo")]))
+            .collect();
+        assert!(!empty.is_empty());
+        for r in &empty {
+            assert_eq!((&r[col("posicao")], &r[col("escore")]), ("", ""), "{r:?}");
+        }
+        assert_eq!(scores.len(), 246 - empty.len());
         // The page and the workbook.
         let page = app.get_ok("/municipios/selecao?ate=2026-09&peso_cvli=5", &cookie).await;
         assert!(

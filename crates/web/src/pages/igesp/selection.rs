@@ -214,7 +214,7 @@ fn table_row(r: &Row) -> TableRow {
             .map(|s| percent(s * 100.0, 1))
             .unwrap_or_default(),
         gini: r.facts.gini.map(|g| decimal(g, 3)).unwrap_or_default(),
-        score: r.score.map(|s| decimal(s, 3)).unwrap_or_default(),
+        score: r.score.map(|s| decimal(s, 3)).unwrap_or_else(|| "—".into()),
         explanation: r
             .components
             .iter()
