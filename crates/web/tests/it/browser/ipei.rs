@@ -334,7 +334,7 @@ async fn a_whole_ipei_month_in_the_browser() {
     let rows = text_at(&c, "#ciclo tbody").await;
     assert!(rows.contains(&format!("(execução nº {partial})")), "{rows}");
     let units = c
-        .find(Locator::Css("#res-h + p + table"))
+        .find(Locator::Css("#ipei-unidades"))
         .await
         .unwrap()
         .text()

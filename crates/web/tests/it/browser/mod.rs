@@ -3,6 +3,7 @@
 //! `ATALAIA_TEST_REQUIRE_BROWSER=1`, which turns a missing driver into a failure; elsewhere the test says
 //! it did not run. `ATALAIA_SCREENSHOTS=DIR` keeps screenshots of the pages visited.
 
+mod crawl;
 mod hotspots;
 mod igesp;
 mod ipei;

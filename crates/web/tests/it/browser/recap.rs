@@ -178,7 +178,7 @@ async fn two_roles_navigate_see_the_map_upload_and_are_protected_from_forgery() 
     fill(&c, "#nome", "Ponto facultativo — ponte").await;
     fill(&c, "#ato", "Decreto nº 999/2026").await;
     click(&c, Locator::Css("form[action='/admin/calendario'] button")).await;
-    let table = text_at(&c, "table:nth-of-type(2)").await;
+    let table = text_at(&c, "#decretos").await;
     assert!(table.contains("Decreto nº 999/2026"), "{table}");
     shot_full(&c, "07-calendario").await;
     sign_out(&c).await;

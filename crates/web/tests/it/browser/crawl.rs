@@ -1,0 +1,120 @@
+//! Every page each demo role reaches by links from its home page, at 1366 × 900 and on a 390 × 844
+//! phone: no page scrolls sideways (issue 20: wide tables scroll inside their box, forms take one
+//! column, the menu folds). With `ATALAIA_SCREENSHOTS` set, each page at each width is kept.
+
+use super::*;
+use atalaia_store::testing::TestDb;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+/// Pages visited per role at the most: every menu entry and the pages one or two links away.
+const PAGES_PER_ROLE: usize = 45;
+
+/// A link worth visiting: a page of this server, not a download, a feed or signing out.
+fn page_link(base: &str, href: &str) -> Option<String> {
+    let path = href.strip_prefix(base)?;
+    let path = path.split('#').next()?;
+    let bare = path.split('?').next()?;
+    let download = [".csv", ".xlsx", ".pdf", ".geojson", ".ics", ".json", "/bo"]
+        .iter()
+        .any(|ext| bare.ends_with(ext));
+    let elsewhere = ["/static/", "/api/", "/logout", "/login", "/dados-abertos"]
+        .iter()
+        .any(|p| bare.starts_with(p));
+    (!download && !elsewhere && path.starts_with('/')).then(|| path.to_string())
+}
+
+/// The same-origin links of the page shown.
+async fn links(c: &Client) -> Vec<String> {
+    let v = c
+        .execute(
+            "return Array.from(document.querySelectorAll('a[href]')).map(a => a.href)",
+            vec![],
+        )
+        .await
+        .unwrap();
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// How wide the page is against its window: (scroll width, client width).
+async fn widths(c: &Client) -> (u64, u64) {
+    let v = c
+        .execute(
+            "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    (v[0].as_u64().unwrap_or(0), v[1].as_u64().unwrap_or(0))
+}
+
+/// The pages `login` reaches from `/` by following links breadth first, one query-string variant
+/// per path (a list paged or filtered is the same page to a layout).
+async fn reachable(c: &Client, base: &str) -> Vec<String> {
+    let mut seen_paths = BTreeSet::new();
+    let mut queue = VecDeque::from(["/".to_string()]);
+    let mut pages = Vec::new();
+    while let Some(path) = queue.pop_front() {
+        if pages.len() >= PAGES_PER_ROLE {
+            break;
+        }
+        let bare = path.split('?').next().unwrap_or(&path).to_string();
+        if !seen_paths.insert(bare) {
+            continue;
+        }
+        c.goto(&format!("{base}{path}")).await.unwrap();
+        wait_for(c, "footer.foot, main").await;
+        pages.push(path);
+        for href in links(c).await {
+            if let Some(p) = page_link(base, &href) {
+                queue.push_back(p);
+            }
+        }
+    }
+    pages
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_page_of_any_role_scrolls_sideways() {
+    let Some((_driver, c, _profile)) = browser().await else {
+        return;
+    };
+    let t = TestDb::sqlite().await.unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    let config = demo_config(&t.db, today, 0.01).await;
+    let base = format!("http://{}", serve(t.db.clone(), config).await);
+    let mut wide: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    let mut visited = 0;
+    for user in atalaia_web::demo_users::logins() {
+        c.set_window_size(1366, 900).await.unwrap();
+        sign_in(&c, &base, user.login, user.password).await;
+        let pages = reachable(&c, &base).await;
+        assert!(pages.len() > 1, "{}: {pages:?}", user.login);
+        for (w, h) in [(1366, 900), (390, 844)] {
+            c.set_window_size(w, h).await.unwrap();
+            for (i, path) in pages.iter().enumerate() {
+                c.goto(&format!("{base}{path}")).await.unwrap();
+                wait_for(&c, "main").await;
+                let (scroll, client) = widths(&c).await;
+                if scroll > client {
+                    wide.insert(format!("{} {w} px {path}", user.login), (scroll, client));
+                }
+                shot(&c, &format!("pagina-{}-{w}-{i:02}", user.login)).await;
+                visited += 1;
+            }
+        }
+        c.set_window_size(1366, 900).await.unwrap();
+        sign_out(&c).await;
+    }
+    assert!(wide.is_empty(), "pages wider than their window: {wide:#?}");
+    println!(
+        "browser: {visited} page views of 7 roles at 1366 and 390 px, none wider than the window"
+    );
+    c.close().await.unwrap();
+    t.cleanup().await.unwrap();
+}
