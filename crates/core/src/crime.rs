@@ -227,6 +227,15 @@ pub fn catalog_entry(code: &CrimeCode) -> Option<&'static CatalogEntry> {
     CATALOG.iter().find(|entry| entry.code == *code)
 }
 
+/// A stored crime code as people read it: the built-in catalog's name ("Roubo de veículo"), or the code
+/// itself for a crime the administrators added (its name is in the database's catalog).
+pub fn name_pt(code: &str) -> String {
+    code.parse::<CrimeCode>()
+        .ok()
+        .and_then(|c| catalog_entry(&c).map(|e| e.name_pt().to_string()))
+        .unwrap_or_else(|| code.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

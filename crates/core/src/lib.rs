@@ -13,6 +13,7 @@
 mod serde_str;
 
 pub mod access;
+pub mod audit;
 pub mod calendar;
 pub mod closing;
 pub mod crime;

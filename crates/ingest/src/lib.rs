@@ -75,21 +75,9 @@ impl Kind {
         }
     }
 
-    /// The kind's name for people (pt-BR).
+    /// The kind's name for people (pt-BR), from `atalaia_core::audit`'s table.
     pub fn label_pt(self) -> &'static str {
-        match self {
-            Kind::Territories => "territórios",
-            Kind::Population => "população",
-            Kind::Units => "unidades",
-            Kind::Operators => "operadores",
-            Kind::Assignments => "lotações",
-            Kind::Absences => "afastamentos",
-            Kind::Occurrences => "ocorrências",
-            Kind::Counts => "contagens mensais",
-            Kind::CrimeMap => "mapa de crimes",
-            Kind::Seizures => "apreensões de armas (IPEI)",
-            Kind::ForensicReports => "laudos periciais (IPEI)",
-        }
+        atalaia_core::audit::import_kind_pt(self.as_str()).unwrap_or("arquivo")
     }
 
     /// Parses a kind name.

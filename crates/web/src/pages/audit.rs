@@ -23,11 +23,14 @@ pub struct AuditQuery {
 
 struct Row {
     id: i64,
+    /// Local time (America/Sao_Paulo), as every other page.
     at: String,
     actor: String,
+    /// The action in words; its code stays in the cell's title for who filters by it.
     action: String,
+    action_code: String,
     object: String,
-    details: String,
+    details: Vec<String>,
     ip: String,
     hash: String,
 }
@@ -37,7 +40,8 @@ struct Row {
 struct AuditPage {
     chrome: Chrome,
     actor: String,
-    action: String,
+    /// The action groups to filter by: (code prefix, name, chosen).
+    groups: Vec<crate::pages::FormOption>,
     chain: String,
     chain_ok: bool,
     rows: Vec<Row>,
@@ -50,10 +54,29 @@ fn nonempty(s: &Option<String>) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
+/// The actor asked for: a login alone means that user (`ana` → `user:ana`).
+fn actor_filter(s: &Option<String>) -> Option<String> {
+    nonempty(s).map(|a| {
+        if a.contains(':') {
+            a
+        } else {
+            format!("user:{a}")
+        }
+    })
+}
+
+/// A stored audit time (UTC, `YYYY-MM-DDTHH:MM:SS…`) in local time; as stored if unreadable.
+fn local_at(at: &str) -> String {
+    let head: String = at.chars().take(19).collect();
+    chrono::NaiveDateTime::parse_from_str(&head, "%Y-%m-%dT%H:%M:%S")
+        .map(crate::pages::local_time)
+        .unwrap_or_else(|_| at.to_string())
+}
+
 /// `GET /auditoria`.
 pub async fn page(Ctx { st, id }: Ctx, Query(q): Query<AuditQuery>) -> Result<Response, AppError> {
     let filter = AuditFilter {
-        actor: nonempty(&q.ator),
+        actor: actor_filter(&q.ator),
         action_prefix: nonempty(&q.acao),
         before_id: q.antes,
         limit: PAGE,
@@ -92,23 +115,36 @@ pub async fn page(Ctx { st, id }: Ctx, Query(q): Query<AuditQuery>) -> Result<Re
             }
             format!("/auditoria?{}", q2.join("&"))
         });
+    let actors = crate::pages::Actors::load(&st).await?;
     let rows = entries
         .into_iter()
         .map(|e| Row {
             id: e.id,
-            at: e.at.replace('T', " ").chars().take(19).collect::<String>() + " UTC",
-            actor: e.actor,
-            action: e.action,
-            object: e.object,
-            details: e.details,
+            at: local_at(&e.at),
+            actor: actors.name(&e.actor),
+            action: atalaia_core::audit::action_pt(&e.action),
+            action_code: e.action,
+            object: atalaia_core::audit::object_pt(&e.object),
+            details: serde_json::from_str(&e.details)
+                .map(|v| atalaia_core::audit::details_pt(&v))
+                .unwrap_or_else(|_| vec![e.details.clone()]),
             ip: e.ip,
             hash: e.hash.chars().take(12).collect(),
         })
         .collect();
+    let prefix = filter.action_prefix.clone().unwrap_or_default();
+    let groups = atalaia_core::audit::ACTION_GROUPS
+        .iter()
+        .map(|(code, name)| crate::pages::FormOption {
+            value: code.to_string(),
+            label: name.to_string(),
+            chosen: *code == prefix,
+        })
+        .collect();
     render(&AuditPage {
         chrome: Chrome::new(&st, &id, "Auditoria", "/auditoria").await,
-        actor: filter.actor.unwrap_or_default(),
-        action: filter.action_prefix.unwrap_or_default(),
+        actor: q.ator.clone().unwrap_or_default(),
+        groups,
         chain,
         chain_ok,
         rows,

@@ -72,6 +72,7 @@ async fn calendar_page(
             business_day: h.business_day,
         })
         .collect();
+    let actors = crate::pages::Actors::load(st).await?;
     let decrees = st
         .db
         .calendar_decrees(uf.as_str())
@@ -85,10 +86,18 @@ async fn calendar_page(
             name: r.decree.name,
             act: r.decree.act,
             municipality: r.municipality.unwrap_or_else(|| "todo o estado".into()),
-            by: format!("{}, {}", r.created_by, local_time(r.created_at)),
-            revoked: r
-                .revoked
-                .map(|(by, at, why)| format!("revogado por {by} em {}: {why}", local_time(at))),
+            by: format!(
+                "{}, {}",
+                actors.name(&r.created_by),
+                local_time(r.created_at)
+            ),
+            revoked: r.revoked.map(|(by, at, why)| {
+                format!(
+                    "revogado por {} em {}: {why}",
+                    actors.name(&by),
+                    local_time(at)
+                )
+            }),
         })
         .collect();
     render(&CalendarPage {

@@ -307,12 +307,13 @@ async fn build(st: &AppState, today: NaiveDate) -> Result<HomeModel, AppError> {
             note: None,
         },
     ];
+    let actors = crate::pages::Actors::load(st).await?;
     let imports = st
         .db
         .recent_imports(8)
         .await?
         .into_iter()
-        .map(crate::pages::imports::row)
+        .map(|i| crate::pages::imports::row(i, &actors))
         .collect();
     let qlabel = |q: atalaia_core::Quarter| format!("{}º tri/{}", q.number(), q.year());
     Ok(HomeModel {

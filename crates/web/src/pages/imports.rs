@@ -50,12 +50,12 @@ fn kind_label(kind: &str) -> String {
         .unwrap_or_else(|| kind.to_string())
 }
 
-pub(crate) fn row(i: ImportRecord) -> ImportRow {
+pub(crate) fn row(i: ImportRecord, actors: &crate::pages::Actors) -> ImportRow {
     ImportRow {
         id: i.id,
         kind: kind_label(&i.kind),
         file_name: i.file_name,
-        actor: i.actor,
+        actor: actors.name(&i.actor),
         when: local_time(i.started_at),
         read: thousands(i.counts.read),
         inserted: thousands(i.counts.inserted),
@@ -71,12 +71,13 @@ async fn list_page(
     status: StatusCode,
     error: Option<String>,
 ) -> Result<Response, AppError> {
+    let actors = crate::pages::Actors::load(st).await?;
     let imports = st
         .db
         .recent_imports(50)
         .await?
         .into_iter()
-        .map(row)
+        .map(|i| row(i, &actors))
         .collect();
     let mut resp = render(&ListPage {
         chrome: Chrome::new(st, id, "Importações", "/importacoes").await,
@@ -339,7 +340,7 @@ pub async fn detail(Ctx { st, id }: Ctx, Path(import_id): Path<i64>) -> Result<R
         chrome: Chrome::new(&st, &id, &title, "/importacoes").await,
         sha256: rec.file_sha256.clone(),
         unassigned: thousands(rec.counts.unassigned),
-        import: row(rec),
+        import: row(rec, &crate::pages::Actors::load(&st).await?),
         has_rejects,
         preview,
     })

@@ -141,6 +141,23 @@ pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
 }
 
 /// A file to download: its bytes, type and name.
+/// Who acted, as people read it (`atalaia_core::audit::actor_pt`): the users read once per page.
+pub(crate) struct Actors(std::collections::HashMap<String, String>);
+
+impl Actors {
+    pub(crate) async fn load(st: &AppState) -> Result<Actors, AppError> {
+        let users = st.db.users().await?;
+        Ok(Actors(
+            users.into_iter().map(|u| (u.login, u.name)).collect(),
+        ))
+    }
+
+    /// `user:comite` → "Carla do Comitê Gestor (comite)", `cli:joao` → "linha de comando (joao)".
+    pub(crate) fn name(&self, actor: &str) -> String {
+        atalaia_core::audit::actor_pt(actor, |login| self.0.get(login).cloned())
+    }
+}
+
 /// `Ok` when `id` may read a whole saved run of RECAP or IPEI (`atalaia_core::scope`): the routes
 /// already ask for the payroll permission; a grant whose scope does not fit still reads nothing, and the
 /// run answers as if it did not exist.

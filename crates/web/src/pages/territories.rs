@@ -81,7 +81,7 @@ pub async fn list(Ctx { st, id }: Ctx, Query(q): Query<KindsQuery>) -> Result<Re
                 .unwrap_or_else(|| "—".into()),
             code: t.code,
             name: t.name,
-            kind: t.kind.to_uppercase(),
+            kind: kind_label(&t.kind),
             synthetic: t.synthetic,
         });
     }
@@ -151,7 +151,9 @@ struct VersionRow {
     name: String,
     kind: String,
     validity: String,
+    /// The area it belongs to, by name, and its code for the link (empty when none).
     parent: String,
+    parent_code: String,
     synthetic: bool,
 }
 
@@ -195,18 +197,25 @@ pub async fn detail(Ctx { st, id }: Ctx, Path(code): Path<String>) -> Result<Res
         .db
         .area_months(&code, start, last_day, &[], &window)
         .await?;
+    let mut rows = Vec::new();
+    for v in &versions {
+        let parent_code = v.parent_code.clone().unwrap_or_default();
+        let parent = match st.db.territory(&parent_code).await?.last() {
+            Some(p) => p.name.clone(),
+            None => parent_code.clone(),
+        };
+        rows.push(VersionRow {
+            name: v.name.clone(),
+            kind: kind_label(&v.kind),
+            validity: validity(v.valid_from, v.valid_to),
+            parent,
+            parent_code,
+            synthetic: v.synthetic,
+        });
+    }
     render(&DetailPage {
         chrome: Chrome::new(&st, &id, &title, "/territorios").await,
-        versions: versions
-            .iter()
-            .map(|v| VersionRow {
-                name: v.name.clone(),
-                kind: v.kind.to_uppercase(),
-                validity: validity(v.valid_from, v.valid_to),
-                parent: v.parent_code.clone().unwrap_or_default(),
-                synthetic: v.synthetic,
-            })
-            .collect(),
+        versions: rows,
         has_geometry,
         map_url: format!(
             "/territorios/mapa.geojson?codigo={}",
@@ -231,6 +240,13 @@ pub async fn detail(Ctx { st, id }: Ctx, Path(code): Path<String>) -> Result<Res
         .then(|| format!("/avaliacao?area={}", crate::guard::percent_encode(&code))),
         code,
     })
+}
+
+/// A stored territory kind as people read it ("Município", "AISP"; a word of the analyst's as it is).
+fn kind_label(kind: &str) -> String {
+    kind.parse::<atalaia_core::TerritoryKind>()
+        .map(|k| k.label_pt().to_string())
+        .unwrap_or_else(|_| kind.to_string())
 }
 
 /// `2024-03` → `mar/2024`.

@@ -394,7 +394,7 @@ per_backend! {
         let auditor = app.login("auditor", "demo-auditor-7872").await.unwrap();
         let audit = app.get("/auditoria", Some(&auditor)).await;
         for unit in ["PM-1BPM", "PM-7BPM"] {
-            let object = format!("seizure:{}", copies[unit].0);
+            let object = format!("apreensão nº {}", copies[unit].0);
             assert!(
                 audit.body.contains(&object),
                 "{label}: {object} opened, not audited"

@@ -191,6 +191,8 @@ struct ActionPage {
     a: ActionRecord,
     municipality: String,
     area: String,
+    /// The crime the action aims at, by name.
+    indicator: String,
     partners: String,
     starts: String,
     due: String,
@@ -245,6 +247,7 @@ async fn action_page(
     render(&ActionPage {
         chrome: Chrome::new(st, id, &format!("Ação nº {aid}"), "/acoes").await,
         municipality: name_of(&names, &a.plan.municipality_code),
+        indicator: atalaia_core::crime::name_pt(&a.indicator),
         area: a
             .plan
             .area_code

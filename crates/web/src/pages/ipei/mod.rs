@@ -420,12 +420,14 @@ async fn ipei_page(
 ) -> Result<Response, AppError> {
     let computed = st.db.ipei_compute(month, st.config.clock.today()).await?;
     let report = &computed.report;
+    let actors = crate::pages::Actors::load(st).await?;
     let runs: Vec<IpeiRunRow> = st
         .db
         .saved_runs(CycleKind::Ipei, Some(&month.to_string()))
         .await?
         .into_iter()
         .map(|r| {
+            let created_by = actors.name(&r.created_by);
             let total = serde_json::from_str::<serde_json::Value>(&r.result)
                 .ok()
                 .and_then(|v| v["total_cents"].as_i64())
@@ -433,7 +435,7 @@ async fn ipei_page(
                 .unwrap_or_default();
             IpeiRunRow {
                 id: r.id,
-                created_by: r.created_by,
+                created_by,
                 created_at: local_time(r.created_at),
                 result_sha: r.result_sha256[..16].to_string(),
                 total,

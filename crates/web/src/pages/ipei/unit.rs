@@ -121,6 +121,7 @@ async fn unit_page(
         Some(c) => st.db.appeal_corrections(c.id).await?,
         None => Vec::new(),
     };
+    let actors = crate::pages::Actors::load(st).await?;
     let mut units = Vec::new();
     let mut has_sptc = false;
     for u in my_units(st, id, month.last_day()).await? {
@@ -186,7 +187,7 @@ async fn unit_page(
                 format!(
                     "Mês enviado em {} por {}{}",
                     local_time(a.at),
-                    a.actor,
+                    actors.name(&a.actor),
                     if a.late {
                         format!(" — FORA DO PRAZO ({})", a.justification)
                     } else {

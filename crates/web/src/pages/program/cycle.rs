@@ -3,6 +3,7 @@
 //! appeal, record a decision or the payment) read into `atalaia_store::cycles::ActRequest`.
 
 use crate::guard::Identity;
+use crate::pages::Actors;
 use crate::pages::local_time;
 use crate::{AppError, AppState};
 use atalaia_core::cycle::{CycleKind, CyclePeriod, Schedule, StepKey};
@@ -60,7 +61,7 @@ fn effect_pt(payload: Option<&str>) -> String {
         .unwrap_or_default()
 }
 
-pub(crate) fn act_views(c: &CycleRecord, which: &str) -> Vec<ActView> {
+pub(crate) fn act_views(c: &CycleRecord, which: &str, actors: &Actors) -> Vec<ActView> {
     c.acts
         .iter()
         .filter(|a| a.act == which)
@@ -88,7 +89,7 @@ pub(crate) fn act_views(c: &CycleRecord, which: &str) -> Vec<ActView> {
                     }
                     _ => format!("{}{}", a.text, effect_pt(a.payload.as_deref())),
                 },
-                by: a.actor.clone(),
+                by: actors.name(&a.actor),
                 at: local_time(a.at),
                 late: a.late.then(|| a.justification.clone()),
                 decided: decision.map(|d| {
@@ -100,7 +101,7 @@ pub(crate) fn act_views(c: &CycleRecord, which: &str) -> Vec<ActView> {
                             "Indeferido"
                         },
                         local_time(d.at),
-                        d.actor,
+                        actors.name(&d.actor),
                         d.text,
                         effect_pt(d.payload.as_deref())
                     )
@@ -112,6 +113,7 @@ pub(crate) fn act_views(c: &CycleRecord, which: &str) -> Vec<ActView> {
 }
 
 pub(crate) async fn cycle_view(st: &AppState, c: &CycleRecord) -> Result<CycleView, AppError> {
+    let actors = Actors::load(st).await?;
     let deadlines = st.db.cycle_deadlines(c).await?;
     let state = c.state();
     let current = state.current();
@@ -147,7 +149,7 @@ pub(crate) async fn cycle_view(st: &AppState, c: &CycleRecord) -> Result<CycleVi
                     format!(
                         "encerrada em {} por {}{}",
                         local_time(a.at),
-                        a.actor,
+                        actors.name(&a.actor),
                         a.run_id
                             .map(|r| format!(" (execução nº {r})"))
                             .unwrap_or_default()
@@ -160,7 +162,7 @@ pub(crate) async fn cycle_view(st: &AppState, c: &CycleRecord) -> Result<CycleVi
             }
         })
         .collect();
-    let mut appeals = act_views(c, "appeal");
+    let mut appeals = act_views(c, "appeal", &actors);
     if c.kind == CycleKind::Ipei {
         let corrections = st.db.appeal_corrections(c.id).await?;
         for a in &mut appeals {
@@ -188,8 +190,8 @@ pub(crate) async fn cycle_view(st: &AppState, c: &CycleRecord) -> Result<CycleVi
         id: c.id,
         steps,
         appeals,
-        decisions: act_views(c, "decision"),
-        submissions: act_views(c, "submission"),
+        decisions: act_views(c, "decision", &actors),
+        submissions: act_views(c, "submission", &actors),
         finished: current.is_none(),
         paid: payment.as_ref().map(|p| {
             format!(

@@ -115,15 +115,14 @@ pub(crate) async fn committee_signatories(
     Ok(signatories)
 }
 
-/// An audit actor as people read it: `user:comite` → "Carla do Comitê Gestor (comite)"; other actors
-/// (`cli:…`, `demo`) as recorded.
+/// An audit actor as people read it (`atalaia_core::audit::actor_pt`): `user:comite` → "Carla do
+/// Comitê Gestor (comite)", `cli:joao` → "linha de comando (joao)".
 pub(crate) async fn actor_name(st: &AppState, actor: &str) -> Result<String, AppError> {
-    if let Some(login) = actor.strip_prefix("user:")
-        && let Some(u) = st.db.user_by_login(login).await?
-    {
-        return Ok(format!("{} ({login})", u.name));
-    }
-    Ok(actor.to_string())
+    let name = match actor.strip_prefix("user:") {
+        Some(login) => st.db.user_by_login(login).await?.map(|u| u.name),
+        None => None,
+    };
+    Ok(atalaia_core::audit::actor_pt(actor, |_| name.clone()))
 }
 
 /// A program's official documents of a saved run: the result the committee signs and the named

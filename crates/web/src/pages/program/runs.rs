@@ -115,7 +115,8 @@ struct RunPage {
     /// The run paid for the period, when it is another, and who would be paid differently here.
     paid_changes: Option<(i64, Vec<PaidChangeRow>)>,
     body: String,
-    config: String,
+    /// The configuration used, key by key in words.
+    config: Vec<String>,
     memoria: Vec<(String, Vec<String>)>,
 }
 
@@ -160,9 +161,9 @@ pub(crate) async fn page<P: RunPages>(
         show_names,
         paid_changes,
         body: P::body(&st, &id, &run, &replayed).await?,
-        config: serde_json::from_str::<serde_json::Value>(&run.config)
-            .and_then(|v| serde_json::to_string_pretty(&v))
-            .unwrap_or(run.config.clone()),
+        config: serde_json::from_str(&run.config)
+            .map(|v| atalaia_core::audit::details_pt(&v))
+            .unwrap_or_else(|_| vec![run.config.clone()]),
         memoria: P::memoria(&replayed.report),
     })
 }

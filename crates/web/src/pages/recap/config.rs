@@ -15,7 +15,8 @@ struct VersionRow {
     valid_from: String,
     note: String,
     created_by: String,
-    document: String,
+    /// The document, key by key in words.
+    document: Vec<String>,
 }
 
 #[derive(Template)]
@@ -47,6 +48,7 @@ async fn config_page(
         .and_then(|v| serde_json::to_string_pretty(&v))
         .unwrap_or(current);
     let (draft, valid_from, note) = draft.unwrap_or((pretty, String::new(), String::new()));
+    let actors = crate::pages::Actors::load(st).await?;
     render(&ConfigPage {
         chrome: Chrome::new(st, id, "Configuração do programa", "/recap/configuracao").await,
         error,
@@ -56,8 +58,10 @@ async fn config_page(
             .map(|v| VersionRow {
                 valid_from: v.valid_from.br_date(),
                 note: v.note,
-                created_by: v.created_by,
-                document: v.document,
+                created_by: actors.name(&v.created_by),
+                document: serde_json::from_str(&v.document)
+                    .map(|d| atalaia_core::audit::details_pt(&d))
+                    .unwrap_or_else(|_| vec![v.document.clone()]),
             })
             .collect(),
         draft,

@@ -224,7 +224,7 @@ fn config_summary(c: &Computed) -> Vec<(String, String)> {
             "Crimes de alta prioridade (Art. 4)".into(),
             p.crimes
                 .iter()
-                .map(|(c, _)| c.to_string())
+                .map(|(c, _)| atalaia_core::crime::name_pt(c.as_str()))
                 .collect::<Vec<_>>()
                 .join(", "),
         ),
@@ -349,6 +349,7 @@ async fn recap_page(
         })
         .collect();
     let today_inputs = sha256(&serde_json::to_string(&c.inputs).unwrap_or_default());
+    let actors = crate::pages::Actors::load(st).await?;
     let runs: Vec<RunRow> = st
         .db
         .saved_runs(CycleKind::Recap, Some(&q.to_string()))
@@ -358,7 +359,7 @@ async fn recap_page(
         .filter(|_| id.reads_whole_runs())
         .map(|r| RunRow {
             id: r.id,
-            created_by: r.created_by,
+            created_by: actors.name(&r.created_by),
             created_at: local_time(r.created_at),
             result_sha: r.result_sha256[..16].to_string(),
             differs: r.inputs_sha256 != today_inputs,

@@ -242,7 +242,7 @@ impl RunPages for Recap {
                 .parameters
                 .crimes
                 .iter()
-                .map(|c| (c.clone(), crate::pages::recap::trace::crime_pt(c)))
+                .map(|c| (c.clone(), atalaia_core::crime::name_pt(c)))
                 .collect(),
         };
         Ok(body.render()?)

@@ -42,14 +42,6 @@ struct TracePage {
     lines: Vec<Line>,
 }
 
-/// The crime's name for people, or its code when it is not in the catalog.
-pub(crate) fn crime_pt(code: &str) -> String {
-    code.parse::<atalaia_core::CrimeCode>()
-        .ok()
-        .and_then(|c| atalaia_core::crime::catalog_entry(&c).map(|e| e.name_pt().to_string()))
-        .unwrap_or_else(|| code.to_string())
-}
-
 /// The page: the run's count for the cell and each source, with the date and import that set it.
 pub async fn page(
     Ctx { st, id }: Ctx,
@@ -115,7 +107,7 @@ pub async fn page(
         .await,
         run: run_id,
         area: area.to_string(),
-        crime: crime_pt(crime),
+        crime: atalaia_core::crime::name_pt(crime),
         period: match period {
             TracePeriod::Current => "trimestre calculado",
             TracePeriod::Base => "base de comparação",

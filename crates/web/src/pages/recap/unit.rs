@@ -139,10 +139,11 @@ async fn unit_page(
                 amendment: l.amendment.unwrap_or_default(),
             })
             .collect();
+        let actors = crate::pages::Actors::load(st).await?;
         let acts = match &cycle {
-            Some(c) => act_views(c, "submission")
+            Some(c) => act_views(c, "submission", &actors)
                 .into_iter()
-                .chain(act_views(c, "appeal"))
+                .chain(act_views(c, "appeal", &actors))
                 .filter(|a| a.unit == code)
                 .map(|a| {
                     format!(

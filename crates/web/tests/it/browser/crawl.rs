@@ -1,6 +1,7 @@
 //! Every page each demo role reaches by links from its home page, at 1366 × 900 and on a 390 × 844
 //! phone: no page scrolls sideways (issue 20: wide tables scroll inside their box, forms take one
-//! column, the menu folds). With `ATALAIA_SCREENSHOTS` set, each page at each width is kept.
+//! column, the menu folds) and none shows a code of the data model where people read Portuguese.
+//! With `ATALAIA_SCREENSHOTS` set, each page at each width is kept.
 
 use super::*;
 use atalaia_store::testing::TestDb;
@@ -28,6 +29,26 @@ async fn links(c: &Client) -> Vec<String> {
     let v = c
         .execute(
             "return Array.from(document.querySelectorAll('a[href]')).map(a => a.href)",
+            vec![],
+        )
+        .await
+        .unwrap();
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Words of the data model in the page's visible text: snake_case codes (a file name such as
+/// `mapa_crimes.csv` is the user's own and passes), upper-case kinds, actors and actions as stored, and
+/// the import kinds' English names.
+async fn code_words(c: &Client) -> Vec<String> {
+    let v = c
+        .execute(
+            r"return document.body.innerText.match(/\b[a-z0-9]+(_[a-z0-9]+)+\b(?![.][a-z])|\b(MUNICIPALITY|STATE|INTERVENTION|occurrences|population|units|operators|assignments|absences|territories|seizures|forensic|Zoom)\b|\b(user|cli):[a-z0-9]+|\bauth[.][a-z_]+/g) || []",
             vec![],
         )
         .await
@@ -89,6 +110,7 @@ async fn no_page_of_any_role_scrolls_sideways() {
     let config = demo_config(&t.db, today, 0.01).await;
     let base = format!("http://{}", serve(t.db.clone(), config).await);
     let mut wide: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    let mut code = BTreeSet::new();
     let mut visited = 0;
     for user in atalaia_web::demo_users::logins() {
         c.set_window_size(1366, 900).await.unwrap();
@@ -101,6 +123,11 @@ async fn no_page_of_any_role_scrolls_sideways() {
                 c.goto(&format!("{base}{path}")).await.unwrap();
                 wait_for(&c, "main").await;
                 let (scroll, client) = widths(&c).await;
+                if w == 1366 {
+                    for word in code_words(&c).await {
+                        code.insert(format!("{} {path}: {word}", user.login));
+                    }
+                }
                 if scroll > client {
                     wide.insert(format!("{} {w} px {path}", user.login), (scroll, client));
                 }
@@ -112,6 +139,7 @@ async fn no_page_of_any_role_scrolls_sideways() {
         sign_out(&c).await;
     }
     assert!(wide.is_empty(), "pages wider than their window: {wide:#?}");
+    assert!(code.is_empty(), "code instead of Portuguese: {code:#?}");
     println!(
         "browser: {visited} page views of 7 roles at 1366 and 390 px, none wider than the window"
     );
