@@ -524,6 +524,37 @@ pub struct ReportParameters {
     pub baseline: Baseline,
 }
 
+impl AreaResult {
+    /// What the area lacked, in one sentence beside its level (pt-BR): without a level, how far its
+    /// reduction fell short of RECAP2 (Art. 6: "redução de 6,53 % — faltaram 3,47 p.p. para o RECAP2
+    /// (Art. 6)"); at RECAP2 where RECAP1 was open to it, how far from RECAP1 (Art. 5). `None` when a
+    /// reason already says why (no population, zero baseline, the quarter not over) or nothing is
+    /// missing.
+    pub fn shortfall_pt(&self, p: &ReportParameters) -> Option<String> {
+        let r = self.reduction_pct?;
+        if !self.reasons.is_empty() {
+            return None;
+        }
+        let pp = |gap: f64| crate::numbers::decimal(gap.max(0.01), 2);
+        let reduction = if r >= 0.0 {
+            format!("redução de {}", crate::numbers::percent(r, 2))
+        } else {
+            format!("aumento de {}", crate::numbers::percent(-r, 2))
+        };
+        match self.level {
+            None => Some(format!(
+                "{reduction} — faltaram {} p.p. para o RECAP2 (Art. 6)",
+                pp(p.recap2_min_pct - r)
+            )),
+            Some(Level::Recap2) if self.recap1_allowed && r < p.recap1_min_pct => Some(format!(
+                "{reduction} — faltaram {} p.p. para o RECAP1 (Art. 5)",
+                pp(p.recap1_min_pct - r)
+            )),
+            _ => None,
+        }
+    }
+}
+
 /// The whole quarter from its inputs: deterministic, so a saved run reproduces byte for byte.
 pub fn report(params: &RecapParams, inputs: &RunInputs) -> Report {
     let areas: Vec<AreaResult> = inputs

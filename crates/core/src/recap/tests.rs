@@ -253,3 +253,34 @@ proptest::proptest! {
         }
     }
 }
+
+/// The sentence beside a level says what was missing, worked by hand: the decree's example (10,909 %,
+/// an AISP) is 9,09 p.p. short of RECAP1's 20 %; 100 → 95 is 5,00 p.p. short of RECAP2's 10 %; a
+/// rise of 10 % is 20,00 p.p. short; an AIS at RECAP2 cannot reach RECAP1, so nothing is missing.
+#[test]
+fn the_shortfall_says_what_was_missing() {
+    let p = RecapParams::decree_default();
+    let params = ReportParameters {
+        crimes: Vec::new(),
+        recap2_min_pct: 10.0,
+        recap1_min_pct: 20.0,
+        baseline: Baseline::SameQuarterPreviousYear,
+    };
+    let short = |kind, base: &[u64], now: &[u64]| {
+        compute_area(&p, &area(kind, 200_000, base, now)).shortfall_pt(&params)
+    };
+    assert_eq!(
+        short(TerritoryKind::Aisp, &[10, 60, 40], &[8, 50, 40]).as_deref(),
+        Some("redução de 10,91 % — faltaram 9,09 p.p. para o RECAP1 (Art. 5)")
+    );
+    assert_eq!(
+        short(TerritoryKind::Aisp, &[100, 0, 0], &[95, 0, 0]).as_deref(),
+        Some("redução de 5,00 % — faltaram 5,00 p.p. para o RECAP2 (Art. 6)")
+    );
+    assert_eq!(
+        short(TerritoryKind::Aisp, &[100, 0, 0], &[110, 0, 0]).as_deref(),
+        Some("aumento de 10,00 % — faltaram 20,00 p.p. para o RECAP2 (Art. 6)")
+    );
+    assert_eq!(short(TerritoryKind::Ais, &[10, 60, 40], &[8, 50, 40]), None);
+    assert_eq!(short(TerritoryKind::Aisp, &[100, 0, 0], &[70, 0, 0]), None);
+}

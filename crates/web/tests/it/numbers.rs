@@ -147,3 +147,39 @@ per_backend! {
         assert!(page.body.contains(&rest), "{}: {rest}: {}", t.label, page.body);
     }
 }
+
+/// Every area of the RECAP page left without a level says, beside the "—", how far it fell short of
+/// RECAP2's 10 %: its own reduction, and 10 minus it in percentage points.
+#[tokio::test]
+async fn an_area_without_a_level_says_how_far_it_fell_short() {
+    let t = atalaia_store::testing::TestDb::sqlite().await.unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    let app = App::new(t.db.clone(), demo_config(&t.db, today, 0.01).await).await;
+    let cookie = app.login("comite", "demo-comite-7872").await.unwrap();
+    let page = app.get_ok("/recap?trimestre=2026-Q3", &cookie).await;
+    let table = page.body.split("<caption>Áreas:").nth(1).unwrap();
+    let table = table.split("</table>").next().unwrap();
+    let mut without = 0;
+    for row in table.split("<tr>").skip(2) {
+        if !row.contains("<strong>—</strong>") || row.contains("indefinida") {
+            continue;
+        }
+        without += 1;
+        // The reduction cell: "6,53%", or "-11,12%" for a rise.
+        let cells: Vec<&str> = row.split("<td class=\"num\">").collect();
+        let reduction: f64 = cells[4]
+            .split('%')
+            .next()
+            .unwrap()
+            .replace(',', ".")
+            .parse()
+            .unwrap();
+        let gap = format!("{:.2}", 10.0 - reduction).replace('.', ",");
+        assert!(
+            row.contains(&format!("faltaram {gap} p.p. para o RECAP2 (Art. 6)")),
+            "{reduction}: {row}"
+        );
+    }
+    assert!(without > 0, "{table}");
+    t.cleanup().await.unwrap();
+}

@@ -79,6 +79,8 @@ struct AreaRow {
     reduction: String,
     level: &'static str,
     reasons: String,
+    /// What it lacked for the next level, in one sentence (`AreaResult::shortfall_pt`).
+    why: String,
     warnings: String,
     /// Statistical reading.
     p_value: String,
@@ -156,6 +158,7 @@ fn area_rows(c: &Computed, history: &BTreeMap<String, Vec<u64>>) -> Vec<AreaRow>
                     .map(|r| format!("{}%", br2(Some(r))))
                     .unwrap_or_else(|| "indefinida".into()),
                 level: level_pt(a.level),
+                why: a.shortfall_pt(&c.report.parameters).unwrap_or_default(),
                 reasons: a
                     .reasons
                     .iter()
