@@ -19,9 +19,120 @@ pub struct Columns {
     pub decimal_comma: bool,
 }
 
+/// The Portuguese names a column may also go by, as spreadsheets exported by records and HR systems
+/// write them (compared without case, accents, spaces or hyphens). A name stands for the first of
+/// its columns that the kind has: `data` is `occurred_at` in occurrences and `seized_on` in seizures.
+const ALIASES: &[(&str, &[&str])] = &[
+    (
+        "id",
+        &[
+            "bo",
+            "numero_bo",
+            "n_bo",
+            "boletim",
+            "numero_do_bo",
+            "reds",
+            "rai",
+        ],
+    ),
+    (
+        "occurred_at",
+        &[
+            "data",
+            "data_hora",
+            "data_e_hora",
+            "datahora",
+            "data_do_fato",
+            "data_fato",
+        ],
+    ),
+    ("crime", &["natureza", "natureza_do_fato", "tipo_de_crime"]),
+    ("lat", &["latitude"]),
+    ("lon", &["longitude", "lng"]),
+    (
+        "territory_code",
+        &[
+            "territorio",
+            "municipio",
+            "codigo_ibge",
+            "codigo_do_territorio",
+        ],
+    ),
+    ("victims", &["vitimas"]),
+    ("unit_code", &["unidade", "codigo_da_unidade"]),
+    ("code", &["codigo"]),
+    ("name", &["nome"]),
+    ("institution", &["instituicao"]),
+    ("territory_codes", &["territorios", "areas"]),
+    ("valid_from", &["vigencia_inicio", "valido_de"]),
+    ("valid_to", &["vigencia_fim", "valido_ate"]),
+    ("registration", &["matricula"]),
+    ("from", &["inicio", "de", "data_inicio"]),
+    ("to", &["fim", "ate", "data_fim"]),
+    ("kind", &["tipo"]),
+    ("reason", &["motivo"]),
+    ("year", &["ano"]),
+    ("population", &["populacao", "habitantes"]),
+    ("month", &["mes"]),
+    ("count", &["quantidade", "total", "contagem"]),
+    ("source_code", &["codigo_de_origem", "codigo_origem"]),
+    ("bo_number", &["bo", "numero_bo", "numero_do_bo"]),
+    (
+        "seized_on",
+        &["data", "data_da_apreensao", "data_apreensao"],
+    ),
+    ("registrations", &["matriculas"]),
+    ("weapon_kind", &["tipo_de_arma", "especie"]),
+    ("caliber", &["calibre"]),
+    ("serial", &["serie", "numero_de_serie"]),
+    ("brand", &["marca"]),
+    ("expert_registration", &["matricula_do_perito", "perito"]),
+    ("signed_on", &["data", "data_do_laudo", "assinado_em"]),
+];
+
+/// A header name as compared: lower case, no accents, spaces and hyphens as `_`, a leading BOM gone.
+fn folded(name: &str) -> String {
+    name.trim()
+        .trim_start_matches('\u{feff}')
+        .to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'á' | 'à' | 'â' | 'ã' => 'a',
+            'é' | 'ê' => 'e',
+            'í' => 'i',
+            'ó' | 'ô' | 'õ' => 'o',
+            'ú' | 'ü' => 'u',
+            'ç' => 'c',
+            ' ' | '-' | '.' => '_',
+            c => c,
+        })
+        .collect()
+}
+
+/// Which of `columns` the header name stands for: its own name, or a Portuguese alias.
+fn column_of(name: &str, columns: &[&'static str]) -> Option<&'static str> {
+    let name = folded(name);
+    if let Some(c) = columns.iter().find(|c| **c == name) {
+        return Some(c);
+    }
+    ALIASES
+        .iter()
+        .filter(|(_, names)| names.contains(&name.as_str()))
+        .find_map(|(canonical, _)| columns.iter().find(|c| *c == canonical).copied())
+}
+
+/// A required column as a message names it, with the Portuguese names it is also found by.
+fn with_aliases(column: &str) -> String {
+    match ALIASES.iter().find(|(c, _)| *c == column) {
+        Some((_, names)) => format!("{column} (ou {})", names.join(", ")),
+        None => column.to_string(),
+    }
+}
+
 impl Columns {
-    /// Matches `header` (case-insensitively, trimmed, any order) against the kind's columns.
-    /// A missing required column is fatal: the file is of another kind or broken.
+    /// Matches `header` (case-insensitively, trimmed, any order; Portuguese names too, see
+    /// [`ALIASES`]) against the kind's columns. A missing required column is fatal: the file is of
+    /// another kind or broken.
     pub fn new(
         file: &str,
         header: &[String],
@@ -31,11 +142,11 @@ impl Columns {
     ) -> Result<Columns, ImportError> {
         let mut index = HashMap::default();
         let mut unknown = Vec::new();
+        let known: Vec<&'static str> = required.iter().chain(optional).copied().collect();
         for (i, h) in header.iter().enumerate() {
-            let name = h.trim().trim_start_matches('\u{feff}').to_lowercase();
-            match required.iter().chain(optional).find(|c| **c == name) {
+            match column_of(h, &known) {
                 Some(c) => {
-                    if index.insert(*c, i).is_some() {
+                    if index.insert(c, i).is_some() {
                         return Err(ImportError::DuplicateColumn {
                             file: file.to_string(),
                             column: c.to_string(),
@@ -45,10 +156,10 @@ impl Columns {
                 None => unknown.push(h.trim().to_string()),
             }
         }
-        let missing: Vec<&str> = required
+        let missing: Vec<String> = required
             .iter()
             .filter(|c| !index.contains_key(*c))
-            .copied()
+            .map(|c| with_aliases(c))
             .collect();
         if !missing.is_empty() {
             return Err(ImportError::MissingColumns {
@@ -249,6 +360,33 @@ mod tests {
         assert_eq!(parse_int("3.0", 1, 10), Ok(3));
         assert!(parse_int("0", 1, 10).is_err());
         assert!(parse_int("dois", 1, 10).is_err());
+    }
+
+    /// A Portuguese name stands for the column its kind has: `Data` is the seizure's date in a seizures
+    /// file and the fact's in an occurrences file; a missing column is named with its other names.
+    #[test]
+    fn portuguese_names_stand_for_the_kinds_columns() {
+        let seizures = [
+            "bo_number",
+            "seized_on",
+            "unit_code",
+            "registrations",
+            "flagrante",
+        ];
+        assert_eq!(column_of("Data", &seizures), Some("seized_on"));
+        assert_eq!(column_of(" Matrículas ", &seizures), Some("registrations"));
+        assert_eq!(column_of("BO", &seizures), Some("bo_number"));
+        let occurrences = ["id", "occurred_at", "crime", "lat", "lon"];
+        assert_eq!(column_of("DATA", &occurrences), Some("occurred_at"));
+        assert_eq!(column_of("BO", &occurrences), Some("id"));
+        assert_eq!(column_of("Matrícula", &occurrences), None);
+        let h: Vec<String> = ["BO", "Natureza"].iter().map(|s| s.to_string()).collect();
+        let err = Columns::new("f.csv", &h, &occurrences[..3], &[], false).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("faltam as colunas obrigatórias occurred_at (ou data, data_hora"),
+            "{err}"
+        );
     }
 
     #[test]
