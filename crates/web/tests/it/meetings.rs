@@ -74,6 +74,16 @@ async fn story(db: &atalaia_store::Db) {
         r.body
     );
     assert_eq!(db.meetings().await.unwrap().len(), before);
+    // The refused form comes back as it was typed: title, kind, municipality, invited institutions.
+    for kept in [
+        "name=\"titulo\" required maxlength=\"200\" value=\"Interna errada\"".to_string(),
+        "<option value=\"internal\" selected>".to_string(),
+        "<option value=\"5208707\" selected>".to_string(),
+        format!("name=\"instituicao\" value=\"{ssp}\" checked>"),
+        format!("name=\"instituicao\" value=\"{mp}\" checked>"),
+    ] {
+        assert!(r.body.contains(&kept), "{kept}: {}", r.body);
+    }
     // A municipality outside the coordinator's scope (Anápolis) is refused.
     let r = app
         .post_form(

@@ -58,8 +58,41 @@ struct MeetingsPage {
     areas: Vec<FormOption>,
     institutions: Vec<(i64, String, bool)>,
     error: Option<String>,
+    /// What was typed into the scheduling form, kept when it was refused.
+    draft: Draft,
     /// A new calendar subscription address, shown once.
     feed_url: Option<String>,
+}
+
+/// The scheduling form as the coordinator left it: a refusal gives it back whole, with the reason
+/// inside the form, never an empty form.
+#[derive(Default)]
+struct Draft {
+    title: String,
+    day: String,
+    start: String,
+    end: String,
+    place: String,
+    /// Institutions ticked.
+    invited: Vec<i64>,
+}
+
+impl Draft {
+    fn of(f: &Fields) -> Draft {
+        let text = |k: &str| field(f, k).unwrap_or("").to_string();
+        Draft {
+            title: text("titulo"),
+            day: text("data"),
+            start: text("inicio"),
+            end: text("fim"),
+            place: text("local"),
+            invited: f
+                .iter()
+                .filter(|(k, _)| k == "instituicao")
+                .filter_map(|(_, v)| v.trim().parse().ok())
+                .collect(),
+        }
+    }
 }
 
 fn meeting_row(
@@ -100,7 +133,7 @@ async fn meetings_page(
     id: &Identity,
     error: Option<String>,
 ) -> Result<Response, AppError> {
-    meetings_page_with(st, id, error, None).await
+    meetings_page_with(st, id, error, None, None).await
 }
 
 async fn meetings_page_with(
@@ -108,6 +141,7 @@ async fn meetings_page_with(
     id: &Identity,
     error: Option<String>,
     feed_url: Option<String>,
+    refused: Option<&Fields>,
 ) -> Result<Response, AppError> {
     let v = viewer(id);
     let today = st.config.clock.today();
@@ -125,7 +159,24 @@ async fn meetings_page_with(
     }
     upcoming.reverse();
     let manages = id.may(Permission::ManageMeetings) && v.manages;
-    let (municipalities, areas) = form_choices(st, &v, today).await?;
+    let (mut municipalities, mut areas) = form_choices(st, &v, today).await?;
+    let mut kinds: Vec<FormOption> = MeetingKind::ALL
+        .iter()
+        .map(|k| FormOption::new(k.as_str(), k.label_pt()))
+        .collect();
+    let draft = refused.map(Draft::of).unwrap_or_default();
+    if let Some(f) = refused {
+        for (options, key) in [
+            (&mut kinds, "tipo"),
+            (&mut municipalities, "municipio"),
+            (&mut areas, "area"),
+        ] {
+            let chosen = field(f, key).unwrap_or("");
+            for o in options.iter_mut() {
+                o.chosen = o.value == chosen;
+            }
+        }
+    }
     let institutions = st
         .db
         .institutions()
@@ -142,14 +193,12 @@ async fn meetings_page_with(
         upcoming,
         past,
         manages,
-        kinds: MeetingKind::ALL
-            .iter()
-            .map(|k| FormOption::new(k.as_str(), k.label_pt()))
-            .collect(),
+        kinds,
         municipalities,
         areas,
         institutions,
         error,
+        draft,
         feed_url,
     })
 }
@@ -192,7 +241,7 @@ pub async fn calendar_key(
         "{scheme}://{host}{}?chave={key}",
         crate::guard::CALENDAR_FEED
     );
-    meetings_page_with(&st, &id, None, Some(url)).await
+    meetings_page_with(&st, &id, None, Some(url), None).await
 }
 
 /// `GET /reunioes`: the meetings the user may see, upcoming first; the schedule form for coordinators.
@@ -260,7 +309,7 @@ pub async fn create(Ctx { st, id }: Ctx, Form(f): Form<Fields>) -> Result<Respon
     };
     match created.await {
         Ok(mid) => Ok(Redirect::to(&format!("/reunioes/{mid}")).into_response()),
-        Err(e) => meetings_page(&st, &id, Some(e.reason()?)).await,
+        Err(e) => meetings_page_with(&st, &id, Some(e.reason()?), None, Some(&f)).await,
     }
 }
 
