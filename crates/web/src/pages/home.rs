@@ -104,6 +104,8 @@ struct Home {
     reminders: Vec<String>,
     /// Igesp actions the user follows: (open, overdue), for those who see meetings.
     actions: Option<(usize, usize)>,
+    /// A unit head's units and their RECAP standing, one sentence each.
+    standing: Vec<String>,
 }
 
 impl std::fmt::Debug for HomeModel {
@@ -158,11 +160,17 @@ pub async fn home(Ctx { st, id }: Ctx) -> Result<Response, AppError> {
     } else {
         None
     };
+    let standing = if id.may(atalaia_core::access::Permission::UnitActs) {
+        super::recap::unit::standing(&st, &id).await?
+    } else {
+        Vec::new()
+    };
     render(&Home {
         chrome: Chrome::new(&st, &id, "Início", "/").await,
         m: model,
         reminders,
         actions,
+        standing,
     })
 }
 

@@ -183,3 +183,40 @@ async fn an_area_without_a_level_says_how_far_it_fell_short() {
     assert!(without > 0, "{table}");
     t.cleanup().await.unwrap();
 }
+
+/// The unit head's home page says where his unit stands in the RECAP of the last whole quarter (3rd
+/// of 2026 on 20 Nov 2026), with the level and reduction the store's own calculation gives it.
+#[tokio::test]
+async fn a_unit_head_finds_his_units_standing_on_the_home_page() {
+    let t = atalaia_store::testing::TestDb::sqlite().await.unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    let app = App::new(t.db.clone(), demo_config(&t.db, today, 0.01).await).await;
+    let q = atalaia_core::Quarter::parse("2026-Q3").unwrap();
+    let computed = t.db.compute_quarter(q, None, today).await.unwrap();
+    let unit = computed
+        .report
+        .units
+        .iter()
+        .find(|u| u.code == "PM-1BPM")
+        .unwrap();
+    let level = match unit.level {
+        Some(atalaia_core::recap::Level::Recap1) => "RECAP1",
+        Some(atalaia_core::recap::Level::Recap2) => "RECAP2",
+        None => "sem nível",
+    };
+    // At the tests' small scale the unit's baseline may be empty: no reduction, and why.
+    let reduction = match unit.reduction_pct {
+        Some(r) => format!("{:.2} %", r).replace('.', ","),
+        None => "indefinida, base zero".into(),
+    };
+    let cookie = app.login("chefe1bpm", "demo-chefe-7872").await.unwrap();
+    let home = app.get_ok("/", &cookie).await;
+    let line = format!(
+        "(PM-1BPM) no 3º trimestre de 2026: {level} — redução {reduction} (cálculo com os dados de hoje, ainda não publicado)."
+    );
+    assert!(home.body.contains(&line), "{line}: {}", home.body);
+    // Nobody else gets the section.
+    let analyst = app.login("analista", "demo-analista-7872").await.unwrap();
+    assert!(!app.get_ok("/", &analyst).await.body.contains("Sua unidade"));
+    t.cleanup().await.unwrap();
+}

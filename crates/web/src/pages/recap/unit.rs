@@ -62,6 +62,77 @@ struct UnitPage {
     units: Vec<UnitView>,
 }
 
+/// The result a quarter's cycle published: the final one if published, else the partial one, with
+/// its stage's word and run.
+async fn published(
+    st: &AppState,
+    cycle: Option<&atalaia_store::cycles::CycleRecord>,
+) -> Result<Option<(atalaia_core::recap::Report, &'static str, i64)>, AppError> {
+    let Some(c) = cycle else { return Ok(None) };
+    let Some((run_id, stage)) = c
+        .run_of(StepKey::FinalResult)
+        .map(|r| (r, "final"))
+        .or_else(|| c.run_of(StepKey::PartialResult).map(|r| (r, "parcial")))
+    else {
+        return Ok(None);
+    };
+    Ok(match st.db.saved_run(CycleKind::Recap, run_id).await? {
+        Some(run) => Some((replay(&run)?.0, stage, run_id)),
+        None => None,
+    })
+}
+
+/// The home page's line for each unit `id` heads: its RECAP level in the quarter the unit pages show,
+/// from the published result, or from today's data until one is published.
+pub(crate) async fn standing(st: &AppState, id: &Identity) -> Result<Vec<String>, AppError> {
+    let q = crate::pages::recap::quarter_of(None, st.config.clock.today())?;
+    let units = my_units(st, id, q).await?;
+    if units.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (report, whence) = match published(st, st.db.cycle(q).await?.as_ref()).await? {
+        Some((report, stage, run_id)) => {
+            (report, format!("resultado {stage}, execução nº {run_id}"))
+        }
+        None => {
+            let c = st
+                .db
+                .compute_quarter(q, None, st.config.clock.today())
+                .await?;
+            (
+                c.report,
+                "cálculo com os dados de hoje, ainda não publicado".to_string(),
+            )
+        }
+    };
+    Ok(units
+        .iter()
+        .map(
+            |(code, name)| match report.units.iter().find(|u| u.code == *code) {
+                Some(u) => format!(
+                    "{name} ({code}) no {}: {} — redução {}{} ({whence}).",
+                    q.label_pt(),
+                    match u.level {
+                        Some(_) => level_pt(u.level).to_string(),
+                        None => "sem nível".to_string(),
+                    },
+                    u.reduction_pct
+                        .map(|r| atalaia_core::numbers::percent(r, 2))
+                        .unwrap_or_else(|| "indefinida".into()),
+                    u.reasons
+                        .iter()
+                        .map(|r| format!(", {}", reason_pt(r)))
+                        .collect::<String>(),
+                ),
+                None => format!(
+                    "{name} ({code}) não consta do RECAP do {} ({whence}).",
+                    q.label_pt()
+                ),
+            },
+        )
+        .collect())
+}
+
 async fn unit_page(
     st: &AppState,
     id: &Identity,
@@ -75,21 +146,7 @@ async fn unit_page(
         .await?;
     let roster = st.db.roster(q, &computed.config).await?;
     let people: Vec<Person> = roster.iter().map(RosterLine::person).collect();
-    // The published result: the final one if published, else the partial one.
-    let published = match &cycle {
-        Some(c) => match c
-            .run_of(StepKey::FinalResult)
-            .map(|r| (r, "final"))
-            .or_else(|| c.run_of(StepKey::PartialResult).map(|r| (r, "parcial")))
-        {
-            Some((run_id, stage)) => match st.db.saved_run(CycleKind::Recap, run_id).await? {
-                Some(run) => Some((replay(&run)?.0, stage, run_id)),
-                None => None,
-            },
-            None => None,
-        },
-        None => None,
-    };
+    let published = published(st, cycle.as_ref()).await?;
     let amendments = cycle
         .as_ref()
         .map(|c| c.amendments_by_unit())
