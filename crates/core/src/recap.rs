@@ -531,27 +531,45 @@ impl AreaResult {
     /// reason already says why (no population, zero baseline, the quarter not over) or nothing is
     /// missing.
     pub fn shortfall_pt(&self, p: &ReportParameters) -> Option<String> {
-        let r = self.reduction_pct?;
         if !self.reasons.is_empty() {
             return None;
         }
-        let pp = |gap: f64| crate::numbers::decimal(gap.max(0.01), 2);
-        let reduction = if r >= 0.0 {
-            format!("redução de {}", crate::numbers::percent(r, 2))
-        } else {
-            format!("aumento de {}", crate::numbers::percent(-r, 2))
-        };
-        match self.level {
-            None => Some(format!(
-                "{reduction} — faltaram {} p.p. para o RECAP2 (Art. 6)",
-                pp(p.recap2_min_pct - r)
-            )),
-            Some(Level::Recap2) if self.recap1_allowed && r < p.recap1_min_pct => Some(format!(
-                "{reduction} — faltaram {} p.p. para o RECAP1 (Art. 5)",
-                pp(p.recap1_min_pct - r)
-            )),
-            _ => None,
+        shortfall(self.reduction_pct?, self.level, self.recap1_allowed, p)
+    }
+}
+
+impl UnitResult {
+    /// The same for a unit (Art. 7: the mean of its areas), as far as RECAP2.
+    pub fn shortfall_pt(&self, p: &ReportParameters) -> Option<String> {
+        if !self.reasons.is_empty() {
+            return None;
         }
+        shortfall(self.reduction_pct?, self.level, false, p)
+    }
+}
+
+fn shortfall(
+    r: f64,
+    level: Option<Level>,
+    recap1_open: bool,
+    p: &ReportParameters,
+) -> Option<String> {
+    let pp = |gap: f64| crate::numbers::decimal(gap.max(0.01), 2);
+    let reduction = if r >= 0.0 {
+        format!("redução de {}", crate::numbers::percent(r, 2))
+    } else {
+        format!("aumento de {}", crate::numbers::percent(-r, 2))
+    };
+    match level {
+        None => Some(format!(
+            "{reduction} — faltaram {} p.p. para o RECAP2 (Art. 6)",
+            pp(p.recap2_min_pct - r)
+        )),
+        Some(Level::Recap2) if recap1_open && r < p.recap1_min_pct => Some(format!(
+            "{reduction} — faltaram {} p.p. para o RECAP1 (Art. 5)",
+            pp(p.recap1_min_pct - r)
+        )),
+        _ => None,
     }
 }
 

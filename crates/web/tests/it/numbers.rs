@@ -205,14 +205,19 @@ async fn a_unit_head_finds_his_units_standing_on_the_home_page() {
         None => "sem nível",
     };
     // At the tests' small scale the unit's baseline may be empty: no reduction, and why.
-    let reduction = match unit.reduction_pct {
-        Some(r) => format!("{:.2} %", r).replace('.', ","),
-        None => "indefinida, base zero".into(),
+    let reduction = match (unit.reduction_pct, unit.level) {
+        (Some(r), None) => format!(
+            "redução de {} — faltaram {} p.p. para o RECAP2 (Art. 6)",
+            format!("{:.2} %", r).replace('.', ","),
+            format!("{:.2}", 10.0 - r).replace('.', ",")
+        ),
+        (Some(r), Some(_)) => format!("redução {:.2} %", r).replace('.', ","),
+        (None, _) => "redução indefinida, base zero".into(),
     };
     let cookie = app.login("chefe1bpm", "demo-chefe-7872").await.unwrap();
     let home = app.get_ok("/", &cookie).await;
     let line = format!(
-        "(PM-1BPM) no 3º trimestre de 2026: {level} — redução {reduction} (cálculo com os dados de hoje, ainda não publicado)."
+        "(PM-1BPM) no 3º trimestre de 2026: {level} — {reduction} (cálculo com os dados de hoje, ainda não publicado)."
     );
     assert!(home.body.contains(&line), "{line}: {}", home.body);
     // Nobody else gets the section.
