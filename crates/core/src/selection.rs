@@ -277,6 +277,38 @@ mod tests {
         }
     }
 
+    /// The weights of the hand-worked ranking: lethal 3, robbery 2, trend 1, concentration 1.
+    fn hand_weights() -> Weights {
+        Weights {
+            rates: BTreeMap::from([(CrimeGroup::ViolentLethal, 3.0), (CrimeGroup::Robbery, 2.0)]),
+            trend: 1.0,
+            concentration: 1.0,
+        }
+    }
+
+    /// The three municipalities of the hand-worked ranking.
+    fn hand_facts() -> Vec<Facts> {
+        vec![
+            facts("A", 100_000, 10, 100, 100, 0.20),
+            facts("B", 100_000, 20, 100, 60, 0.50),
+            facts("C", 100_000, 30, 400, 400, 0.20),
+        ]
+    }
+
+    /// Their scores, as worked by hand below, found in `rows`.
+    fn assert_hand_scores(rows: &[Row]) {
+        let score = |c: &str| {
+            rows.iter()
+                .find(|r| r.facts.code == c)
+                .unwrap()
+                .score
+                .unwrap()
+        };
+        assert!((score("A") - -0.928_952).abs() < 1e-6, "{}", score("A"));
+        assert!((score("B") - 0.202_031).abs() < 1e-6, "{}", score("B"));
+        assert!((score("C") - 0.726_921).abs() < 1e-6, "{}", score("C"));
+    }
+
     /// Three municipalities of 100 000 people, worked by hand.
     ///
     /// Lethal rates 10, 20, 30 (mean 20, population sd √(200/3) = 8.164966): z −1.224745, 0, +1.224745.
@@ -290,29 +322,10 @@ mod tests {
     /// C (3·1.224745 + 2·1.414214 − 0.707107 − 0.707107)/7 = +0.726921.
     #[test]
     fn a_ranking_worked_by_hand() {
-        let f = vec![
-            facts("A", 100_000, 10, 100, 100, 0.20),
-            facts("B", 100_000, 20, 100, 60, 0.50),
-            facts("C", 100_000, 30, 400, 400, 0.20),
-        ];
-        let w = Weights {
-            rates: BTreeMap::from([(CrimeGroup::ViolentLethal, 3.0), (CrimeGroup::Robbery, 2.0)]),
-            trend: 1.0,
-            concentration: 1.0,
-        };
-        let rows = rank(&f, &w);
+        let rows = rank(&hand_facts(), &hand_weights());
         let order: Vec<&str> = rows.iter().map(|r| r.facts.code.as_str()).collect();
         assert_eq!(order, ["C", "B", "A"]);
-        let score = |c: &str| {
-            rows.iter()
-                .find(|r| r.facts.code == c)
-                .unwrap()
-                .score
-                .unwrap()
-        };
-        assert!((score("A") - -0.928_952).abs() < 1e-6, "{}", score("A"));
-        assert!((score("B") - 0.202_031).abs() < 1e-6, "{}", score("B"));
-        assert!((score("C") - 0.726_921).abs() < 1e-6, "{}", score("C"));
+        assert_hand_scores(&rows);
         let b = &rows[1];
         assert_eq!(b.rank, Some(2));
         assert_eq!((b.total, b.previous_total), (120, 60));
@@ -337,37 +350,19 @@ mod tests {
     /// those of the three worked by hand above, as if it were not there.
     #[test]
     fn without_data_a_municipality_is_listed_apart_not_ranked_as_zero() {
-        let mut f = vec![
-            facts("A", 100_000, 10, 100, 100, 0.20),
-            facts("B", 100_000, 20, 100, 60, 0.50),
-            facts("C", 100_000, 30, 400, 400, 0.20),
-        ];
+        let mut f = hand_facts();
         f.push(Facts {
             top5_share: None,
             ..facts("D", 20_000, 0, 0, 0, 0.0)
         });
-        let w = Weights {
-            rates: BTreeMap::from([(CrimeGroup::ViolentLethal, 3.0), (CrimeGroup::Robbery, 2.0)]),
-            trend: 1.0,
-            concentration: 1.0,
-        };
-        let rows = rank(&f, &w);
+        let rows = rank(&f, &hand_weights());
         let d = rows.last().unwrap();
         assert_eq!((d.facts.code.as_str(), d.rank, d.score), ("D", None, None));
         assert_eq!(
             d.unranked_reason.as_deref(),
             Some("sem dados: nenhuma ocorrência registrada nos últimos 24 meses")
         );
-        let score = |c: &str| {
-            rows.iter()
-                .find(|r| r.facts.code == c)
-                .unwrap()
-                .score
-                .unwrap()
-        };
-        assert!((score("A") - -0.928_952).abs() < 1e-6, "{}", score("A"));
-        assert!((score("B") - 0.202_031).abs() < 1e-6, "{}", score("B"));
-        assert!((score("C") - 0.726_921).abs() < 1e-6, "{}", score("C"));
+        assert_hand_scores(&rows);
     }
 
     #[test]

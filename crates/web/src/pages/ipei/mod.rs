@@ -16,7 +16,7 @@ use askama::Template;
 use atalaia_core::Month;
 use atalaia_core::access::Permission;
 use atalaia_core::calendar::Calendar;
-use atalaia_core::cycle::{CycleKind, CyclePeriod, Schedule, StepKey};
+use atalaia_core::cycle::{CycleKind, CyclePeriod, Schedule};
 use atalaia_core::dates::BrDate;
 use atalaia_core::ipei::MonthInputs;
 use atalaia_core::ipei::{
@@ -209,26 +209,6 @@ async fn month_deadlines(
                 .map_err(|e| AppError::Internal(format!("prazos de {month}: {e}")))
         }
     }
-}
-
-/// The published result of a month's cycle: the final run if published, else the partial one.
-async fn published(
-    st: &AppState,
-    cycle: Option<&CycleRecord>,
-) -> Result<Option<(IpeiReport, &'static str, i64)>, AppError> {
-    let Some(c) = cycle else { return Ok(None) };
-    let Some((run_id, stage)) = c
-        .run_of(StepKey::FinalResult)
-        .map(|r| (r, "final"))
-        .or_else(|| c.run_of(StepKey::PartialResult).map(|r| (r, "parcial")))
-    else {
-        return Ok(None);
-    };
-    let Some(run) = st.db.saved_run(CycleKind::Ipei, run_id).await? else {
-        return Ok(None);
-    };
-    let replay = run.replay::<atalaia_core::pipeline::Ipei>()?;
-    Ok(Some((replay.report, stage, run_id)))
 }
 
 // ---------------------------------------------------------------------------------------------------

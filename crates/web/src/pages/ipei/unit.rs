@@ -10,7 +10,6 @@ use crate::pages::ipei::countdown_pt;
 use crate::pages::ipei::laudo_lines;
 use crate::pages::ipei::month_deadlines;
 use crate::pages::ipei::month_of;
-use crate::pages::ipei::published;
 use crate::pages::ipei::seizure_lines;
 use crate::pages::ipei::unit_result_pt;
 use crate::pages::program::cycle;
@@ -116,7 +115,9 @@ async fn unit_page(
         .collect();
     let computed = st.db.ipei_compute(month, today).await?;
     let report = &computed.report;
-    let published = published(st, cycle.as_ref()).await?;
+    let published =
+        crate::pages::program::runs::published::<atalaia_core::pipeline::Ipei>(st, cycle.as_ref())
+            .await?;
     let corrections = match &cycle {
         Some(c) => st.db.appeal_corrections(c.id).await?,
         None => Vec::new(),

@@ -66,11 +66,7 @@ pub(crate) async fn official_run<P: atalaia_core::pipeline::Program>(
     AppError,
 > {
     use atalaia_core::closing::Period;
-    let run = st
-        .db
-        .saved_run(P::KIND, run_id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("a execução {run_id}")))?;
+    let run = crate::pages::program::runs::saved_run::<P>(st, run_id).await?;
     let replayed = run.replay::<P>()?;
     if !replayed.reproduces {
         return Err(AppError::Internal(format!(

@@ -50,6 +50,38 @@ pub(crate) trait RunPages: RunDocuments + Sized {
     ) -> impl std::future::Future<Output = Result<String, AppError>> + Send;
 }
 
+/// A saved run of program `P`, or a 404 that names it.
+pub(crate) async fn saved_run<P: Program>(
+    st: &AppState,
+    run_id: i64,
+) -> Result<SavedRun, AppError> {
+    st.db
+        .saved_run(P::KIND, run_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("a execução {run_id}")))
+}
+
+/// The result a period's cycle published: the final run if published, else the partial one, with
+/// its stage's word ("final", "parcial") and its number.
+pub(crate) async fn published<P: Program>(
+    st: &AppState,
+    cycle: Option<&atalaia_store::cycles::CycleRecord>,
+) -> Result<Option<(P::Report, &'static str, i64)>, AppError> {
+    use atalaia_core::cycle::StepKey;
+    let Some(c) = cycle else { return Ok(None) };
+    let Some((run_id, stage)) = c
+        .run_of(StepKey::FinalResult)
+        .map(|r| (r, "final"))
+        .or_else(|| c.run_of(StepKey::PartialResult).map(|r| (r, "parcial")))
+    else {
+        return Ok(None);
+    };
+    let Some(run) = st.db.saved_run(P::KIND, run_id).await? else {
+        return Ok(None);
+    };
+    Ok(Some((run.replay::<P>()?.report, stage, run_id)))
+}
+
 /// The program's path: `/recap`.
 fn base<P: Program>() -> String {
     format!("/{}", P::KIND.as_str())
@@ -127,11 +159,7 @@ pub(crate) async fn page<P: RunPages>(
     Path(run_id): Path<i64>,
 ) -> Result<Response, AppError> {
     crate::pages::require_whole_run(&id, run_id)?;
-    let run = st
-        .db
-        .saved_run(P::KIND, run_id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("a execução {run_id}")))?;
+    let run = saved_run::<P>(&st, run_id).await?;
     let replayed = run.replay::<P>()?;
     let period = P::period(&replayed.inputs);
     let differs_today = P::inputs_today(&st, &replayed.inputs)

@@ -82,22 +82,6 @@ fn population_pt(p: &atalaia_core::recap::Population) -> String {
     }
 }
 
-/// A saved run recomputed from what it froze: the report, its inputs, whether its bytes are the saved
-/// ones.
-pub(crate) fn replay(
-    run: &atalaia_store::runs::SavedRun,
-) -> Result<
-    (
-        atalaia_core::recap::Report,
-        atalaia_core::recap::RunInputs,
-        bool,
-    ),
-    AppError,
-> {
-    let r = run.replay::<Recap>()?;
-    Ok((r.report, r.inputs, r.reproduces))
-}
-
 fn input_row(a: &atalaia_core::recap::AreaInput) -> InputRow {
     let joined = |counts: &[u64]| {
         counts

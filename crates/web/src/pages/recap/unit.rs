@@ -5,7 +5,6 @@
 use crate::pages::program::cycle;
 use askama::Template;
 use atalaia_core::Quarter;
-use atalaia_core::cycle::{CycleKind, StepKey};
 use atalaia_core::payroll::{Amendment, Person, RosterLine, exclusion_list};
 use atalaia_store::cycles::ActRequest;
 use axum::Form;
@@ -14,10 +13,11 @@ use axum::response::Response;
 
 use crate::guard::{Ctx, Identity};
 use crate::pages::program::cycle::act_views;
-use crate::pages::recap::runs::replay;
+use crate::pages::program::runs::published;
 use crate::pages::recap::{level_pt, reason_pt};
 use crate::pages::{Chrome, render};
 use crate::{AppError, AppState};
+use atalaia_core::pipeline::Recap;
 
 /// The units a unit head answers for on `day`: their scoped grants, or every unit for an unscoped one.
 async fn my_units(
@@ -62,26 +62,6 @@ struct UnitPage {
     units: Vec<UnitView>,
 }
 
-/// The result a quarter's cycle published: the final one if published, else the partial one, with
-/// its stage's word and run.
-async fn published(
-    st: &AppState,
-    cycle: Option<&atalaia_store::cycles::CycleRecord>,
-) -> Result<Option<(atalaia_core::recap::Report, &'static str, i64)>, AppError> {
-    let Some(c) = cycle else { return Ok(None) };
-    let Some((run_id, stage)) = c
-        .run_of(StepKey::FinalResult)
-        .map(|r| (r, "final"))
-        .or_else(|| c.run_of(StepKey::PartialResult).map(|r| (r, "parcial")))
-    else {
-        return Ok(None);
-    };
-    Ok(match st.db.saved_run(CycleKind::Recap, run_id).await? {
-        Some(run) => Some((replay(&run)?.0, stage, run_id)),
-        None => None,
-    })
-}
-
 /// The home page's line for each unit `id` heads: its RECAP level in the quarter the unit pages show,
 /// from the published result, or from today's data until one is published.
 pub(crate) async fn standing(st: &AppState, id: &Identity) -> Result<Vec<String>, AppError> {
@@ -90,7 +70,7 @@ pub(crate) async fn standing(st: &AppState, id: &Identity) -> Result<Vec<String>
     if units.is_empty() {
         return Ok(Vec::new());
     }
-    let (report, whence) = match published(st, st.db.cycle(q).await?.as_ref()).await? {
+    let (report, whence) = match published::<Recap>(st, st.db.cycle(q).await?.as_ref()).await? {
         Some((report, stage, run_id)) => {
             (report, format!("resultado {stage}, execução nº {run_id}"))
         }
@@ -146,7 +126,7 @@ async fn unit_page(
         .await?;
     let roster = st.db.roster(q, &computed.config).await?;
     let people: Vec<Person> = roster.iter().map(RosterLine::person).collect();
-    let published = published(st, cycle.as_ref()).await?;
+    let published = published::<Recap>(st, cycle.as_ref()).await?;
     let amendments = cycle
         .as_ref()
         .map(|c| c.amendments_by_unit())

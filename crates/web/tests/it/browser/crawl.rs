@@ -24,15 +24,9 @@ fn page_link(base: &str, href: &str) -> Option<String> {
     (!download && !elsewhere && path.starts_with('/')).then(|| path.to_string())
 }
 
-/// The same-origin links of the page shown.
-async fn links(c: &Client) -> Vec<String> {
-    let v = c
-        .execute(
-            "return Array.from(document.querySelectorAll('a[href]')).map(a => a.href)",
-            vec![],
-        )
-        .await
-        .unwrap();
+/// The strings a script returns (an array, or `null` for none).
+async fn strings(c: &Client, script: &str) -> Vec<String> {
+    let v = c.execute(script, vec![]).await.unwrap();
     v.as_array()
         .map(|a| {
             a.iter()
@@ -42,24 +36,24 @@ async fn links(c: &Client) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The links of the page shown.
+async fn links(c: &Client) -> Vec<String> {
+    strings(
+        c,
+        "return Array.from(document.querySelectorAll('a[href]')).map(a => a.href)",
+    )
+    .await
+}
+
 /// Words of the data model in the page's visible text: snake_case codes (a file name such as
 /// `mapa_crimes.csv` is the user's own and passes), upper-case kinds, actors and actions as stored, and
 /// the import kinds' English names.
 async fn code_words(c: &Client) -> Vec<String> {
-    let v = c
-        .execute(
-            r"return document.body.innerText.match(/\b[a-z0-9]+(_[a-z0-9]+)+\b(?![.][a-z])|\b(MUNICIPALITY|STATE|INTERVENTION|occurrences|population|units|operators|assignments|absences|territories|seizures|forensic|Zoom)\b|\b(user|cli):[a-z0-9]+|\bauth[.][a-z_]+/g) || []",
-            vec![],
-        )
-        .await
-        .unwrap();
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
+    strings(
+        c,
+        r"return document.body.innerText.match(/\b[a-z0-9]+(_[a-z0-9]+)+\b(?![.][a-z])|\b(MUNICIPALITY|STATE|INTERVENTION|occurrences|population|units|operators|assignments|absences|territories|seizures|forensic|Zoom)\b|\b(user|cli):[a-z0-9]+|\bauth[.][a-z_]+/g)",
+    )
+    .await
 }
 
 /// How wide the page is against its window: (scroll width, client width).
