@@ -21,8 +21,8 @@ pub enum PeriodError {
     /// The text is not `YYYY-MM`.
     #[error("esperado mês no formato AAAA-MM (ex.: 2024-03)")]
     MonthFormat,
-    /// The text is not `YYYY-Qn`.
-    #[error("esperado trimestre no formato AAAA-Qn, com n de 1 a 4 (ex.: 2024-Q1)")]
+    /// The text is none of the quarter's forms.
+    #[error("esperado trimestre como 2024-Q1, 1T2024 ou 1º trimestre de 2024 (trimestre de 1 a 4)")]
     QuarterFormat,
     /// The year is outside 1900..=2200.
     #[error("ano {year} fora do intervalo aceito (1900 a 2200)")]
@@ -237,6 +237,25 @@ pub struct Quarter {
     quarter: u8,
 }
 
+/// `3T2026`, `3º tri/2026`, `3º trimestre de 2026` → (3, 2026).
+fn quarter_pt(s: &str) -> Option<(u32, i32)> {
+    let s = s.trim().to_lowercase();
+    let mut chars = s.chars();
+    let quarter = chars.next()?.to_digit(10)?;
+    let rest = chars
+        .as_str()
+        .trim_start_matches(['º', '°', 'ª'])
+        .trim_start();
+    let rest = ["trimestre", "tri", "t"]
+        .iter()
+        .find_map(|w| rest.strip_prefix(w))?;
+    let rest = rest.trim_start_matches([' ', '/', '-', '.']);
+    let year = rest.strip_prefix("de ").unwrap_or(rest).trim();
+    (year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| Some((quarter, year.parse().ok()?)))
+        .flatten()
+}
+
 impl Quarter {
     /// Quarter `quarter` (1..=4) of `year` (1900..=2200).
     pub fn new(year: i32, quarter: u32) -> Result<Quarter, PeriodError> {
@@ -258,6 +277,9 @@ impl Quarter {
     /// assert_eq!(q.same_quarter_previous_year().map(|b| b.to_string()), Some("2023-Q1".into()));
     /// # Ok::<(), atalaia_core::PeriodError>(())
     /// ```
+    ///
+    /// People's forms are read too, as charts and pages write them: `3T2026`, `3º tri/2026`,
+    /// `3º trimestre de 2026`.
     pub fn parse(s: &str) -> Result<Quarter, PeriodError> {
         let b = s.trim().as_bytes();
         match b {
@@ -266,7 +288,10 @@ impl Quarter {
                 let quarter = ascii_number(&[*q]).ok_or(PeriodError::QuarterFormat)?;
                 Quarter::new(i32::try_from(year).unwrap_or(i32::MAX), quarter)
             }
-            _ => Err(PeriodError::QuarterFormat),
+            _ => {
+                let (quarter, year) = quarter_pt(s).ok_or(PeriodError::QuarterFormat)?;
+                Quarter::new(year, quarter)
+            }
         }
     }
 
@@ -464,6 +489,33 @@ mod tests {
             ("1899-Q4", YearOutOfRange { year: 1899 }),
         ];
         for (text, err) in cases {
+            assert_eq!(Quarter::parse(text), Err(err), "{text:?}");
+        }
+    }
+
+    /// The forms pages and charts write are read back: "3T2026", "3º tri/2026", "3º trimestre de 2026".
+    #[test]
+    fn quarter_reads_the_forms_people_write() {
+        for text in [
+            "3T2026",
+            "3t2026",
+            "3º tri/2026",
+            " 3º Trimestre de 2026 ",
+            "3° trimestre 2026",
+        ] {
+            assert_eq!(Quarter::parse(text), Ok(quarter("2026-Q3")), "{text:?}");
+        }
+        assert_eq!(
+            Quarter::parse(&quarter("2026-Q3").label_pt()),
+            Ok(quarter("2026-Q3"))
+        );
+        use PeriodError::*;
+        for (text, err) in [
+            ("5T2026", QuarterOutOfRange { quarter: 5 }),
+            ("3T26", QuarterFormat),
+            ("3 de 2026", QuarterFormat),
+            ("T2026", QuarterFormat),
+        ] {
             assert_eq!(Quarter::parse(text), Err(err), "{text:?}");
         }
     }

@@ -58,7 +58,7 @@ pub struct Chrome {
 
 /// The menu, in order. Each entry is shown when the route it leads to lets the user in, so the menu
 /// and the permission check cannot disagree.
-const MENU: [(&str, &str); 20] = [
+const MENU: [(&str, &str); 21] = [
     ("Início", "/"),
     ("Territórios", "/territorios"),
     ("Ocorrências", "/ocorrencias"),
@@ -70,8 +70,9 @@ const MENU: [(&str, &str); 20] = [
     ("Operadores", "/operadores"),
     ("RECAP", "/recap"),
     ("Minha unidade", "/recap/unidade"),
-    ("Execuções", "/recap/execucoes"),
+    ("Execuções do RECAP", "/recap/execucoes"),
     ("IPEI", "/ipei"),
+    ("Execuções do IPEI", "/ipei/execucoes"),
     ("IPEI — minha unidade", "/ipei/unidade"),
     ("Importações", "/importacoes"),
     ("Usuários", "/admin/usuarios"),

@@ -181,6 +181,18 @@ async fn an_area_without_a_level_says_how_far_it_fell_short() {
         );
     }
     assert!(without > 0, "{table}");
+    // The quarter as charts and people write it opens the same quarter.
+    for form in [
+        "3T2026",
+        "3%C2%BA%20tri%2F2026",
+        "3%C2%BA%20trimestre%20de%202026",
+    ] {
+        let other = app
+            .get_ok(&format!("/recap?trimestre={form}"), &cookie)
+            .await;
+        let other = other.body.split("<caption>Áreas:").nth(1).unwrap();
+        assert_eq!(other.split("</table>").next().unwrap(), table, "{form}");
+    }
     t.cleanup().await.unwrap();
 }
 

@@ -52,9 +52,8 @@ pub(crate) fn reason_pt(r: &Reason) -> &'static str {
 /// The quarter asked for, or the last quarter that has ended by `today`.
 pub(crate) fn quarter_of(q: Option<&str>, today: chrono::NaiveDate) -> Result<Quarter, AppError> {
     match q.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => Quarter::parse(s).map_err(|e| {
-            AppError::BadRequest(format!("trimestre `{s}` inválido: {e} (ex.: 2024-Q1)"))
-        }),
+        Some(s) => Quarter::parse(s)
+            .map_err(|e| AppError::BadRequest(format!("trimestre `{s}` inválido: {e}"))),
         None => Quarter::of(today)
             .ok()
             .and_then(|q| q.previous())

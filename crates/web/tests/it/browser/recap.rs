@@ -204,8 +204,9 @@ async fn recap_cycle(c: &Client, base: &str, db: &atalaia_store::Db) {
             "Territórios",
             "Operadores",
             "RECAP",
-            "Execuções",
-            "IPEI"
+            "Execuções do RECAP",
+            "IPEI",
+            "Execuções do IPEI"
         ]
     );
     c.goto(&format!("{base}/recap?trimestre=2026-Q3"))
