@@ -17,7 +17,7 @@
     new Chart(c, {
       type: c.getAttribute("data-kind") || "line",
       data: { labels: labels, datasets: datasets },
-      options: { animation: false, responsive: true, maintainAspectRatio: false,
+      options: { locale: "pt-BR", animation: false, responsive: true, maintainAspectRatio: false,
                  plugins: { legend: { display: !!series, position: "bottom" } },
                  scales: { y: { beginAtZero: true, ticks: { callback: function (v) { return Number(v).toLocaleString("pt-BR"); } } } } }
     });

@@ -39,7 +39,7 @@
                  borderWidth: 2, pointRadius: 2.5, tension: 0 };
       })
     },
-    options: { animation: false, responsive: true, maintainAspectRatio: false,
+    options: { locale: "pt-BR", animation: false, responsive: true, maintainAspectRatio: false,
                plugins: { legend: { display: true, position: "bottom" } },
                scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
     plugins: [startLine]

@@ -30,3 +30,8 @@ pub async fn serve(Path(path): Path<String>) -> Response {
     );
     resp
 }
+
+/// `GET /favicon.ico`: browsers ask for it at the root, before any page names it.
+pub async fn favicon() -> Response {
+    serve(Path("favicon.ico".to_string())).await
+}

@@ -116,6 +116,7 @@ pub fn routes() -> Vec<Route> {
     let mut table = vec![
         get("/health", Public, pages::health),
         get("/static/{*path}", Public, assets::serve),
+        get("/favicon.ico", Public, assets::favicon),
         get("/login", Public, pages::login::form),
         get("/transparencia", Public, pages::transparency::page),
         get("/transparencia/dados.csv", Public, pages::transparency::csv),

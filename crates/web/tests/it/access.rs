@@ -25,6 +25,7 @@ const WHO: [(&str, &str); 8] = [
 const TABLE: &[(&str, &str, &str)] = &[
     ("GET", "/health", "YYYYYYYY"),
     ("GET", "/static/{*path}", "YYYYYYYY"),
+    ("GET", "/favicon.ico", "YYYYYYYY"),
     ("GET", "/login", "YYYYYYYY"),
     ("POST", "/login", "YYYYYYYY"),
     ("GET", "/transparencia", "YYYYYYYY"),

@@ -447,3 +447,15 @@ async fn cpfs_are_masked_except_for_the_committee_and_auditors() {
     );
     t.cleanup().await.unwrap();
 }
+
+/// Browsers ask every site for `/favicon.ico`: it is an icon, to anyone, signed in or not.
+#[tokio::test]
+async fn the_favicon_is_an_icon_for_anyone() {
+    let t = TestDb::sqlite().await.unwrap();
+    let app = App::new(t.db.clone(), test_config()).await;
+    let r = app.get("/favicon.ico", None).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.headers[axum::http::header::CONTENT_TYPE], "image/x-icon");
+    assert_eq!(&r.bytes[..4], [0, 0, 1, 0], "an ICO header");
+    t.cleanup().await.unwrap();
+}
