@@ -10,7 +10,22 @@
     var bar = form.querySelector("progress");
     var text = form.querySelector(".progress-text");
     var button = form.querySelector("button[type=submit]");
+    var label = form.querySelector(".progress-label");
+    // A refusal or a dropped connection ends the upload: the bar goes, the reason stays.
+    var ended = function (message) {
+      button.disabled = false;
+      bar.hidden = true;
+      label.hidden = true;
+      text.textContent = message;
+      text.className = "progress-text error";
+      text.setAttribute("role", "alert");
+    };
     box.hidden = false;
+    bar.hidden = false;
+    label.hidden = false;
+    bar.value = 0;
+    text.className = "progress-text";
+    text.removeAttribute("role");
     button.disabled = true;
     var xhr = new XMLHttpRequest();
     xhr.open("POST", "/importacoes");
@@ -27,11 +42,10 @@
       var body = {};
       try { body = JSON.parse(xhr.responseText); } catch (e) { body = {}; }
       if (xhr.status === 200 && body.location) { window.location.assign(body.location); return; }
-      button.disabled = false;
-      text.textContent = body.error || ("Falha no envio (HTTP " + xhr.status + ").");
-      text.className = "progress-text error";
+      var why = body.error || ("importação não realizada: o servidor respondeu com o código " + xhr.status + ".");
+      ended(why.charAt(0).toUpperCase() + why.slice(1));
     };
-    xhr.onerror = function () { button.disabled = false; text.textContent = "A conexão caiu durante o envio. Tente de novo."; };
+    xhr.onerror = function () { ended("A conexão caiu durante o envio; nada foi importado. Tente de novo."); };
     xhr.send(new FormData(form));
   });
 })();

@@ -283,7 +283,15 @@ pub(crate) async fn import_saved(
             }
             Ok(summary.import_id)
         }
-        Err(e) => Err(Declined::Refused(e.to_string())),
+        // The importer names the file by its path on the server; the user knows it by its name.
+        Err(e) => {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let reason = e.to_string().replace(&path.display().to_string(), &name);
+            Err(Declined::Refused(reason))
+        }
     };
     let _ = tokio::fs::remove_dir_all(dir).await;
     outcome

@@ -459,3 +459,28 @@ async fn the_favicon_is_an_icon_for_anyone() {
     assert_eq!(&r.bytes[..4], [0, 0, 1, 0], "an ICO header");
     t.cleanup().await.unwrap();
 }
+
+/// A refused upload names the file as the analyst knows it, never where the server kept it.
+#[tokio::test]
+async fn a_refused_upload_names_the_file_not_the_servers_path() {
+    let t = TestDb::sqlite().await.unwrap();
+    let app = App::new(t.db.clone(), test_config()).await;
+    let cookie = app.login("analista", "demo-analista-7872").await.unwrap();
+    let csrf = app.csrf(&cookie).await;
+    let r = app
+        .post_multipart(
+            "/importacoes",
+            Some(&cookie),
+            &[("csrf_token", csrf.as_str()), ("tipo", "population")],
+            Some(("contagem.csv", b"x,y\n1,2\n")),
+        )
+        .await;
+    assert!(
+        r.body
+            .contains("contagem.csv, linha 1: faltam as colunas obrigatórias territory_code"),
+        "{}",
+        r.body
+    );
+    assert!(!r.body.contains("envios"), "{}", r.body);
+    t.cleanup().await.unwrap();
+}

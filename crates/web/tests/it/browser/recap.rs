@@ -89,6 +89,45 @@ async fn two_roles_navigate_see_the_map_upload_and_are_protected_from_forgery() 
     .unwrap();
     click(&c, Locator::LinkText("Importações")).await;
     wait_for(&c, "#arquivo").await;
+    // A file of another kind is refused: the bar goes, the reason stays, naming the file as sent.
+    let wrong = data_dir.join("outra-coisa.csv");
+    std::fs::write(&wrong, "x;y\n1;2\n").unwrap();
+    click(&c, Locator::Css("#tipo option[value=population]")).await;
+    c.find(Locator::Id("arquivo"))
+        .await
+        .unwrap()
+        .send_keys(&wrong.display().to_string())
+        .await
+        .unwrap();
+    click(&c, Locator::Css("#envio button[type=submit]")).await;
+    let refused = text_at(&c, ".progress-text.error[role=alert]").await;
+    assert!(
+        refused
+            .starts_with("Importação não realizada: outra-coisa.csv, linha 1: faltam as colunas"),
+        "{refused}"
+    );
+    assert!(
+        !c.find(Locator::Id("progresso"))
+            .await
+            .unwrap()
+            .is_displayed()
+            .await
+            .unwrap()
+    );
+    assert!(
+        c.find(Locator::Css("#envio button[type=submit]"))
+            .await
+            .unwrap()
+            .is_enabled()
+            .await
+            .unwrap()
+    );
+    c.find(Locator::Id("arquivo"))
+        .await
+        .unwrap()
+        .clear()
+        .await
+        .unwrap();
     click(&c, Locator::Css("#tipo option[value=population]")).await;
     c.find(Locator::Id("arquivo"))
         .await
