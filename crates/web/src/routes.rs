@@ -122,6 +122,7 @@ pub fn routes() -> Vec<Route> {
         get("/transparencia/dados.csv", Public, pages::transparency::csv),
         post("/login", Public, pages::login::submit),
         post("/logout", SignedIn, pages::login::logout),
+        get("/ajuda", SignedIn, pages::help::page),
         get("/", Perm(P::ViewIndicators), pages::home::home),
         get(
             "/territorios",

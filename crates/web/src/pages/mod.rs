@@ -6,6 +6,7 @@ pub mod audit;
 pub mod calendar;
 mod declined;
 pub(crate) use declined::Declined;
+pub mod help;
 pub mod home;
 pub mod igesp;
 pub mod imports;

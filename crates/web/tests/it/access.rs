@@ -31,6 +31,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("GET", "/transparencia", "YYYYYYYY"),
     ("GET", "/transparencia/dados.csv", "YYYYYYYY"),
     ("GET", "/", "nYYYYYYY"),
+    ("GET", "/ajuda", "nYYYYYYY"),
     ("GET", "/territorios", "nYYYYYYY"),
     ("GET", "/territorios/mapa.geojson", "nYYYYYYY"),
     ("GET", "/territorios/{code}", "nYYYYYYY"),

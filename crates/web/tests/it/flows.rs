@@ -484,3 +484,37 @@ async fn a_refused_upload_names_the_file_not_the_servers_path() {
     assert!(!r.body.contains("envios"), "{}", r.body);
     t.cleanup().await.unwrap();
 }
+
+/// The help page explains the pages' terms, and the pages that use them link to it.
+#[tokio::test]
+async fn the_terms_pages_use_are_explained_and_linked() {
+    let t = TestDb::sqlite().await.unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    let app = App::new(t.db.clone(), demo_config(&t.db, today, 0.01).await).await;
+    let analyst = app.login("analista", "demo-analista-7872").await.unwrap();
+    let help = app.get_ok("/ajuda", &analyst).await;
+    for section in [
+        "recap",
+        "pp",
+        "acaso",
+        "zonas-quentes",
+        "fdr",
+        "wdq",
+        "wdd",
+        "selecao",
+    ] {
+        assert!(
+            help.body.contains(&format!("id=\"{section}\"")),
+            "{section}"
+        );
+    }
+    for (page, anchor) in [
+        ("/avaliacao", "/ajuda#avaliacao"),
+        ("/zonas-quentes?area=5208707", "/ajuda#zonas-quentes"),
+        ("/municipios/selecao", "/ajuda#selecao"),
+    ] {
+        let r = app.get_ok(page, &analyst).await;
+        assert!(r.body.contains(&format!("href=\"{anchor}\"")), "{page}");
+    }
+    t.cleanup().await.unwrap();
+}
