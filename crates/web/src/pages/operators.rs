@@ -7,7 +7,9 @@ use atalaia_core::Cpf;
 use atalaia_core::access::Permission;
 use atalaia_store::accounts::Scope;
 use atalaia_store::audit::AuditEvent;
+use axum::extract::Query;
 use axum::response::Response;
+use serde::Deserialize;
 
 use super::{Chrome, render};
 use crate::AppError;
@@ -29,6 +31,38 @@ struct Page {
     full_cpf: bool,
     scope_note: Option<String>,
     rows: Vec<Row>,
+    /// The search as typed.
+    search: String,
+    /// "Mostrando 1–100 de 2.540 operadores".
+    showing: String,
+    previous: Option<String>,
+    next: Option<String>,
+}
+
+/// Operators per page: a state's roster runs to tens of thousands.
+const PER_PAGE: usize = 100;
+
+/// `?busca=…&pagina=N`.
+#[derive(Debug, Deserialize, Default)]
+pub struct OperatorsQuery {
+    busca: Option<String>,
+    pagina: Option<usize>,
+}
+
+/// Text as a search compares it: lower case, without accents.
+fn folded(s: &str) -> String {
+    s.to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'á' | 'à' | 'â' | 'ã' => 'a',
+            'é' | 'ê' => 'e',
+            'í' => 'i',
+            'ó' | 'ô' | 'õ' => 'o',
+            'ú' | 'ü' => 'u',
+            'ç' => 'c',
+            c => c,
+        })
+        .collect()
 }
 
 /// How a stored CPF is shown: in full for roles that may see it, masked otherwise; a value that is not a
@@ -42,8 +76,11 @@ pub fn show_cpf(stored: Option<&str>, full: bool) -> String {
     }
 }
 
-/// `GET /operadores`.
-pub async fn page(Ctx { st, id }: Ctx) -> Result<Response, AppError> {
+/// `GET /operadores`: a page of the roster, filtered by registration, name, institution or unit.
+pub async fn page(
+    Ctx { st, id }: Ctx,
+    Query(q): Query<OperatorsQuery>,
+) -> Result<Response, AppError> {
     let full_cpf = id.may(Permission::ViewCpf);
     // Unit heads see their own units unless another role of theirs reaches everyone.
     let unscoped = id.grants.iter().any(|g| {
@@ -58,10 +95,42 @@ pub async fn page(Ctx { st, id }: Ctx) -> Result<Response, AppError> {
             })
             .collect()
     });
-    let ops = st
+    let search = q.busca.unwrap_or_default().trim().to_string();
+    let wanted = folded(&search);
+    let mut ops = st
         .db
         .operators(st.config.clock.today(), units.as_deref())
         .await?;
+    ops.retain(|o| {
+        wanted.is_empty()
+            || [&o.registration, &o.name, &o.institution, &o.units]
+                .iter()
+                .any(|f| folded(f).contains(&wanted))
+    });
+    let total = ops.len();
+    let pages = total.div_ceil(PER_PAGE).max(1);
+    let page = q.pagina.unwrap_or(1).clamp(1, pages);
+    let ops: Vec<_> = ops
+        .into_iter()
+        .skip((page - 1) * PER_PAGE)
+        .take(PER_PAGE)
+        .collect();
+    let link = |p: usize| {
+        format!(
+            "/operadores?busca={}&pagina={p}",
+            crate::guard::percent_encode(&search)
+        )
+    };
+    let first = (page - 1) * PER_PAGE + 1;
+    let showing = match total {
+        0 => "Nenhum operador encontrado.".to_string(),
+        _ => format!(
+            "Mostrando {}–{} de {} operadores.",
+            super::thousands(first as u64),
+            super::thousands((first + ops.len() - 1) as u64),
+            super::thousands(total as u64)
+        ),
+    };
     if full_cpf {
         st.db
             .audit(
@@ -93,6 +162,10 @@ pub async fn page(Ctx { st, id }: Ctx) -> Result<Response, AppError> {
             )
         }),
         rows,
+        previous: (page > 1).then(|| link(page - 1)),
+        next: (page < pages).then(|| link(page + 1)),
+        search: search.clone(),
+        showing,
     })
 }
 

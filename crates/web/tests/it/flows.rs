@@ -518,3 +518,36 @@ async fn the_terms_pages_use_are_explained_and_linked() {
     }
     t.cleanup().await.unwrap();
 }
+
+/// The roster is paged by 100 and searched without regard to case or accents: "otavio" finds every
+/// "Otávio", as many as the store's own list holds.
+#[tokio::test]
+async fn the_roster_is_paged_and_searched() {
+    let t = TestDb::sqlite().await.unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    let app = App::new(t.db.clone(), demo_config(&t.db, today, 0.01).await).await;
+    let ops = app.db.operators(today, None).await.unwrap();
+    assert!(ops.len() > 100, "{}", ops.len());
+    let analyst = app.login("analista", "demo-analista-7872").await.unwrap();
+    let rows = |body: &str| body.matches("<tr><td>").count();
+    let first = app.get_ok("/operadores", &analyst).await;
+    assert_eq!(rows(&first.body), 100);
+    assert!(
+        first
+            .body
+            .contains(&format!("Mostrando 1–100 de {} operadores.", ops.len()))
+    );
+    let last_page = ops.len().div_ceil(100);
+    let last = app
+        .get_ok(&format!("/operadores?pagina={last_page}"), &analyst)
+        .await;
+    assert_eq!(rows(&last.body), ops.len() - (last_page - 1) * 100);
+    let otavios = ops
+        .iter()
+        .filter(|o| o.name.to_lowercase().contains("otávio"))
+        .count();
+    assert!(otavios > 0);
+    let found = app.get_ok("/operadores?busca=OTAVIO", &analyst).await;
+    assert_eq!(rows(&found.body), otavios, "{}", found.body);
+    t.cleanup().await.unwrap();
+}
