@@ -42,6 +42,7 @@ pub mod selection;
 pub mod spreadsheet;
 pub mod stats;
 pub mod territory;
+pub mod text;
 
 pub use crime::{
     CATALOG, CatalogEntry, CrimeCode, CrimeCodeError, CrimeGroup, catalog_entry, default_cap,

@@ -92,17 +92,9 @@ const ALIASES: &[(&str, &[&str])] = &[
 
 /// A header name as compared: lower case, no accents, spaces and hyphens as `_`, a leading BOM gone.
 fn folded(name: &str) -> String {
-    name.trim()
-        .trim_start_matches('\u{feff}')
-        .to_lowercase()
+    atalaia_core::text::folded(name.trim().trim_start_matches('\u{feff}'))
         .chars()
         .map(|c| match c {
-            'á' | 'à' | 'â' | 'ã' => 'a',
-            'é' | 'ê' => 'e',
-            'í' => 'i',
-            'ó' | 'ô' | 'õ' => 'o',
-            'ú' | 'ü' => 'u',
-            'ç' => 'c',
             ' ' | '-' | '.' => '_',
             c => c,
         })

@@ -49,22 +49,6 @@ pub struct OperatorsQuery {
     pagina: Option<usize>,
 }
 
-/// Text as a search compares it: lower case, without accents.
-fn folded(s: &str) -> String {
-    s.to_lowercase()
-        .chars()
-        .map(|c| match c {
-            'á' | 'à' | 'â' | 'ã' => 'a',
-            'é' | 'ê' => 'e',
-            'í' => 'i',
-            'ó' | 'ô' | 'õ' => 'o',
-            'ú' | 'ü' => 'u',
-            'ç' => 'c',
-            c => c,
-        })
-        .collect()
-}
-
 /// How a stored CPF is shown: in full for roles that may see it, masked otherwise; a value that is not a
 /// valid CPF is never shown.
 pub fn show_cpf(stored: Option<&str>, full: bool) -> String {
@@ -96,7 +80,7 @@ pub async fn page(
             .collect()
     });
     let search = q.busca.unwrap_or_default().trim().to_string();
-    let wanted = folded(&search);
+    let wanted = atalaia_core::text::folded(&search);
     let mut ops = st
         .db
         .operators(st.config.clock.today(), units.as_deref())
@@ -105,7 +89,7 @@ pub async fn page(
         wanted.is_empty()
             || [&o.registration, &o.name, &o.institution, &o.units]
                 .iter()
-                .any(|f| folded(f).contains(&wanted))
+                .any(|f| atalaia_core::text::folded(f).contains(&wanted))
     });
     let total = ops.len();
     let pages = total.div_ceil(PER_PAGE).max(1);
