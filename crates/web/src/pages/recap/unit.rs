@@ -133,6 +133,7 @@ async fn unit_page(
         .unwrap_or_default();
     let none = Vec::new();
     let mut units = Vec::new();
+    let actors = crate::pages::Actors::load(st).await?;
     for (code, name) in my_units(st, id, q).await? {
         let result = published.as_ref().map(|(report, stage, run_id)| {
             match report.units.iter().find(|u| u.code == code) {
@@ -176,7 +177,6 @@ async fn unit_page(
                 amendment: l.amendment.unwrap_or_default(),
             })
             .collect();
-        let actors = crate::pages::Actors::load(st).await?;
         let acts = match &cycle {
             Some(c) => act_views(c, "submission", &actors)
                 .into_iter()
