@@ -377,12 +377,7 @@ impl RunPages for Ipei {
         Ok(serde_json::to_string(&computed.inputs).ok())
     }
 
-    async fn body(
-        _: &AppState,
-        _: &Identity,
-        _: &SavedRun,
-        replayed: &Replay<Self>,
-    ) -> Result<String, AppError> {
+    async fn body(_: &AppState, _: &SavedRun, replayed: &Replay<Self>) -> Result<String, AppError> {
         Ok(RunBody {
             params: params_pt(&replayed.report.parameters),
             stage: replayed.report.stage.label_pt(),

@@ -3,13 +3,12 @@
 //! would pay differently from the run paid for its period, its configuration and memória. A program
 //! adds only the body of its result ([`RunPages::body`]) and says how its payroll and memória read.
 
-use crate::guard::{Ctx, Identity};
+use crate::guard::Ctx;
 use crate::pages::program::PaidChangeRow;
 use crate::pages::program::documents::{RunDocuments, actor_name};
 use crate::pages::{Chrome, local_time, render};
 use crate::{AppError, AppState};
 use askama::Template;
-use atalaia_core::access::Permission;
 use atalaia_core::cycle::CyclePeriod;
 use atalaia_core::pipeline::Program;
 use atalaia_store::runs::{Replay, SavedRun};
@@ -44,7 +43,6 @@ pub(crate) trait RunPages: RunDocuments + Sized {
     /// The program's own part of the run's page, as HTML: its result and payroll.
     fn body(
         st: &AppState,
-        id: &Identity,
         run: &SavedRun,
         replay: &Replay<Self>,
     ) -> impl std::future::Future<Output = Result<String, AppError>> + Send;
@@ -108,17 +106,21 @@ pub(crate) async fn list<P: RunPages>(Ctx { st, id }: Ctx) -> Result<Response, A
     if !id.reads_whole_runs() {
         return Err(AppError::NotFound("as execuções salvas".into()));
     }
-    let mut runs = Vec::new();
-    for r in st.db.saved_runs(P::KIND, None).await? {
-        runs.push(RunListRow {
+    let actors = crate::pages::Actors::load(&st).await?;
+    let runs = st
+        .db
+        .saved_runs(P::KIND, None)
+        .await?
+        .into_iter()
+        .map(|r| RunListRow {
             id: r.id,
             period: CyclePeriod::parse(P::KIND, &r.period)
                 .map_or_else(|| r.period.clone(), CyclePeriod::label_pt),
-            created_by: actor_name(&st, &r.created_by).await?,
+            created_by: actors.name(&r.created_by),
             created_at: local_time(r.created_at),
             result_sha: r.result_sha256,
-        });
-    }
+        })
+        .collect();
     let base = base::<P>();
     let title = format!("Execuções salvas do {}", P::NAME);
     render(&RunsPage {
@@ -143,7 +145,6 @@ struct RunPage {
     result_sha: String,
     reproduces: bool,
     differs_today: bool,
-    show_names: bool,
     /// The run paid for the period, when it is another, and who would be paid differently here.
     paid_changes: Option<(i64, Vec<PaidChangeRow>)>,
     body: String,
@@ -165,12 +166,9 @@ pub(crate) async fn page<P: RunPages>(
     let differs_today = P::inputs_today(&st, &replayed.inputs)
         .await?
         .is_none_or(|today| today != run.inputs);
-    let show_names = id.may(Permission::ViewPayroll);
-    let paid_changes = if show_names {
-        changes_against_paid::<P>(&st, period, Some(run_id), &P::pay_side(&replayed)).await?
-    } else {
-        None
-    };
+    // The route asks for the payroll permission: whoever reads this page may see names and amounts.
+    let paid_changes =
+        changes_against_paid::<P>(&st, period, Some(run_id), &P::pay_side(&replayed)).await?;
     let base = base::<P>();
     let title = format!("Execução nº {run_id} do {}", P::NAME);
     render(&RunPage {
@@ -186,9 +184,8 @@ pub(crate) async fn page<P: RunPages>(
         result_sha: run.result_sha256.clone(),
         reproduces: replayed.reproduces,
         differs_today,
-        show_names,
         paid_changes,
-        body: P::body(&st, &id, &run, &replayed).await?,
+        body: P::body(&st, &run, &replayed).await?,
         config: serde_json::from_str(&run.config)
             .map(|v| atalaia_core::audit::details_pt(&v))
             .unwrap_or_else(|_| vec![run.config.clone()]),

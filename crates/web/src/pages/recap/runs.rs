@@ -1,7 +1,6 @@
 //! RECAP's part of the saved runs' pages (`pages::program::runs`): the levels, roster and payroll a run
 //! froze, its inputs and their trace; and its official PDF and XLSX.
 
-use crate::guard::Identity;
 use crate::pages::program::documents::RunDocuments;
 use crate::pages::program::documents::committee_signatories;
 use crate::pages::program::runs::{PayLine, RunPages};
@@ -14,7 +13,6 @@ use crate::pages::recap::unit_rows;
 use crate::pages::thousands;
 use crate::{AppError, AppState};
 use askama::Template;
-use atalaia_core::access::Permission;
 use atalaia_core::payroll::PayrollReason;
 use atalaia_core::pipeline::Recap;
 use atalaia_store::recap::Computed;
@@ -62,7 +60,6 @@ struct RunBody {
     has_roster: bool,
     summary: Vec<SummaryRow>,
     payroll: Vec<PayRow>,
-    show_names: bool,
     grand_total: String,
     crimes: Vec<String>,
     areas: Vec<AreaRow>,
@@ -180,13 +177,11 @@ impl RunPages for Recap {
 
     async fn body(
         _: &AppState,
-        id: &Identity,
         run: &atalaia_store::runs::SavedRun,
         replayed: &atalaia_store::runs::Replay<Self>,
     ) -> Result<String, AppError> {
         let (report, inputs) = (&replayed.report, &replayed.inputs);
         let (pay_lines, summaries) = replayed.payroll();
-        let show_names = id.may(Permission::ViewPayroll);
         let computed = Computed {
             version: None,
             document: run.config.clone(),
@@ -202,12 +197,7 @@ impl RunPages for Recap {
             has_roster: replayed.frozen.is_some(),
             grand_total: reais(summaries.iter().map(|x| x.total_cents).sum()),
             summary: summaries.iter().map(summary_row).collect(),
-            payroll: if show_names {
-                pay_lines.iter().map(pay_row).collect()
-            } else {
-                Vec::new()
-            },
-            show_names,
+            payroll: pay_lines.iter().map(pay_row).collect(),
             crimes: report.parameters.crimes.clone(),
             areas: area_rows(&computed, &BTreeMap::new()),
             units: unit_rows(&report.units),
