@@ -62,12 +62,7 @@ impl Program for Recap {
     /// the frozen inputs' two quarters, so a replay needs nothing else.
     fn compute(config: &ProgramConfig, inputs: &Self::Inputs, _: &Self::Frozen) -> Self::Report {
         let mut params = config.recap.clone();
-        params.baseline =
-            if Some(inputs.baseline_quarter) == inputs.quarter.same_quarter_previous_year() {
-                crate::recap::Baseline::SameQuarterPreviousYear
-            } else {
-                crate::recap::Baseline::PreviousQuarter
-            };
+        params.baseline = inputs.baseline();
         crate::recap::report(&params, inputs)
     }
 

@@ -573,6 +573,18 @@ fn shortfall(
     }
 }
 
+impl RunInputs {
+    /// Which baseline the frozen inputs were read with (Art. 5: the same quarter of the previous
+    /// year, or the previous quarter), told by their two quarters, so a replay needs nothing else.
+    pub fn baseline(&self) -> Baseline {
+        if Some(self.baseline_quarter) == self.quarter.same_quarter_previous_year() {
+            Baseline::SameQuarterPreviousYear
+        } else {
+            Baseline::PreviousQuarter
+        }
+    }
+}
+
 /// The whole quarter from its inputs: deterministic, so a saved run reproduces byte for byte.
 pub fn report(params: &RecapParams, inputs: &RunInputs) -> Report {
     let areas: Vec<AreaResult> = inputs

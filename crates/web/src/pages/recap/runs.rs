@@ -160,16 +160,10 @@ impl RunPages for Recap {
         st: &AppState,
         inputs: &atalaia_core::recap::RunInputs,
     ) -> Result<Option<String>, AppError> {
-        let baseline =
-            if Some(inputs.baseline_quarter) == inputs.quarter.same_quarter_previous_year() {
-                atalaia_core::recap::Baseline::SameQuarterPreviousYear
-            } else {
-                atalaia_core::recap::Baseline::PreviousQuarter
-            };
         let today = st.config.clock.today();
         Ok(st
             .db
-            .compute_quarter(inputs.quarter, Some(baseline), today)
+            .compute_quarter(inputs.quarter, Some(inputs.baseline()), today)
             .await
             .ok()
             .and_then(|c| serde_json::to_string(&c.inputs).ok()))
