@@ -425,13 +425,17 @@ impl Db {
         // The parent's occurrences that are in T or in the ring, to take out of the parent.
         let mut parent_taken = ring_all.clone();
         // The parent's own occurrences are those counted in it: for a state, its municipalities'.
+        // A chosen control takes nothing out, so it needs none.
         let t_tag = format!("|{}|", q.area);
-        let parent_tags: Vec<String> = self
-            .counted_codes(&control)
-            .await?
-            .iter()
-            .map(|c| format!("|{c}|"))
-            .collect();
+        let parent_tags: Vec<String> = match control_rule {
+            ControlRule::RestOfParent => self
+                .counted_codes(&control)
+                .await?
+                .iter()
+                .map(|c| format!("|{c}|"))
+                .collect(),
+            ControlRule::Chosen => Vec::new(),
+        };
         for (lon, lat, day, areas) in self
             .located_in_box_with_areas(bbox, from, end, &crimes)
             .await?
