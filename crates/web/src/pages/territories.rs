@@ -200,9 +200,12 @@ pub async fn detail(Ctx { st, id }: Ctx, Path(code): Path<String>) -> Result<Res
     let mut rows = Vec::new();
     for v in &versions {
         let parent_code = v.parent_code.clone().unwrap_or_default();
-        let parent = match st.db.territory(&parent_code).await?.last() {
-            Some(p) => p.name.clone(),
-            None => parent_code.clone(),
+        let parent = match v.parent_code.as_deref() {
+            Some(code) => match st.db.territory(code).await?.last() {
+                Some(p) => p.name.clone(),
+                None => code.to_string(),
+            },
+            None => String::new(),
         };
         rows.push(VersionRow {
             name: v.name.clone(),
