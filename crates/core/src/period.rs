@@ -251,9 +251,10 @@ fn quarter_pt(s: &str) -> Option<(u32, i32)> {
         .find_map(|w| rest.strip_prefix(w))?;
     let rest = rest.trim_start_matches([' ', '/', '-', '.']);
     let year = rest.strip_prefix("de ").unwrap_or(rest).trim();
-    (year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| Some((quarter, year.parse().ok()?)))
-        .flatten()
+    if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((quarter, year.parse().ok()?))
 }
 
 impl Quarter {
