@@ -68,6 +68,8 @@ struct MeetingsPage {
 /// inside the form, never an empty form.
 #[derive(Default)]
 struct Draft {
+    /// Whether the page answers a refused scheduling (the error is the form's, not another act's).
+    refused: bool,
     title: String,
     day: String,
     start: String,
@@ -81,6 +83,7 @@ impl Draft {
     fn of(f: &Fields) -> Draft {
         let text = |k: &str| field(f, k).unwrap_or("").to_string();
         Draft {
+            refused: true,
             title: text("titulo"),
             day: text("data"),
             start: text("inicio"),
