@@ -1,6 +1,7 @@
 //! Every page each demo role reaches by links from its home page, at 1366 × 900 and on a 390 × 844
 //! phone: no page scrolls sideways (issue 20: wide tables scroll inside their box, forms take one
-//! column, the menu folds) and none shows a code of the data model where people read Portuguese.
+//! column, the menu folds), none shows a code of the data model where people read Portuguese, and
+//! axe-core finds no serious or critical WCAG 2.1 AA violation on any of them.
 //! With `ATALAIA_SCREENSHOTS` set, each page at each width is kept.
 
 use super::*;
@@ -56,6 +57,40 @@ async fn code_words(c: &Client) -> Vec<String> {
     .await
 }
 
+/// Deque's axe-core, vendored (see `vendor/README.md`).
+const AXE: &str = include_str!("vendor/axe-core/axe.min.js");
+
+/// The serious and critical WCAG 2.1 A/AA violations axe-core finds on the page shown, each with up to
+/// three of the elements at fault.
+async fn axe_violations(c: &Client) -> Vec<String> {
+    c.execute(&format!("{AXE}\nreturn true;"), vec![])
+        .await
+        .unwrap();
+    let found = c
+        .execute_async(
+            r"const done = arguments[arguments.length - 1];
+            axe.run(document, {
+                runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
+                resultTypes: ['violations'],
+            }).then(r => done(r.violations
+                .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                .map(v => v.id + ' (' + v.impact + '): '
+                    + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))))
+            .catch(e => done(['axe-core failed: ' + e]));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    found
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// How wide the page is against its window: (scroll width, client width).
 async fn widths(c: &Client) -> (u64, u64) {
     let v = c
@@ -105,6 +140,7 @@ async fn no_page_of_any_role_scrolls_sideways() {
     let base = format!("http://{}", serve(t.db.clone(), config).await);
     let mut wide: BTreeMap<String, (u64, u64)> = BTreeMap::new();
     let mut code = BTreeSet::new();
+    let mut inaccessible = BTreeSet::new();
     let mut visited = 0;
     for user in atalaia_web::demo_users::logins() {
         c.set_window_size(1366, 900).await.unwrap();
@@ -122,6 +158,9 @@ async fn no_page_of_any_role_scrolls_sideways() {
                         code.insert(format!("{} {path}: {word}", user.login));
                     }
                 }
+                for v in axe_violations(&c).await {
+                    inaccessible.insert(format!("{} {w} px {path}: {v}", user.login));
+                }
                 if scroll > client {
                     wide.insert(format!("{} {w} px {path}", user.login), (scroll, client));
                 }
@@ -134,6 +173,10 @@ async fn no_page_of_any_role_scrolls_sideways() {
     }
     assert!(wide.is_empty(), "pages wider than their window: {wide:#?}");
     assert!(code.is_empty(), "code instead of Portuguese: {code:#?}");
+    assert!(
+        inaccessible.is_empty(),
+        "axe-core's serious or critical WCAG 2.1 AA violations: {inaccessible:#?}"
+    );
     println!(
         "browser: {visited} page views of 7 roles at 1366 and 390 px, none wider than the window"
     );
