@@ -110,6 +110,19 @@ impl TerritoryKind {
             TerritoryKind::Other(word) => word.as_str(),
         }
     }
+
+    /// The kind in the plural, as the heading of a list of such territories.
+    pub fn plural_pt(&self) -> &str {
+        match self {
+            TerritoryKind::State => "Estado",
+            TerritoryKind::Municipality => "Municípios",
+            TerritoryKind::Ais => "AIS",
+            TerritoryKind::Aisp => "AISP",
+            TerritoryKind::Aise => "AISE",
+            TerritoryKind::Intervention => "Áreas de intervenção",
+            TerritoryKind::Other(word) => word.as_str(),
+        }
+    }
 }
 
 display_as_str!(TerritoryKind);

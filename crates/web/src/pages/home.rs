@@ -235,7 +235,11 @@ async fn build(st: &AppState, today: NaiveDate) -> Result<HomeModel, AppError> {
         cell.get(&key).copied().unwrap_or((0, 0))
     };
     let mut areas = in_force(&["aisp", "ais", "aise", "intervention", "state"]);
-    areas.sort_by_key(|a| (a.kind != "state", natural_key(&a.code)));
+    areas.sort_by(|a, b| {
+        (a.kind != "state")
+            .cmp(&(b.kind != "state"))
+            .then_with(|| atalaia_core::text::compare_pt(&a.code, &b.code))
+    });
     let mut rows = Vec::new();
     for a in areas {
         let (m_now, _) = get(&a.code, last);
@@ -371,19 +375,6 @@ pub(crate) fn validity(from: chrono::NaiveDate, to: Option<chrono::NaiveDate>) -
     }
 }
 
-/// Sort key that puts AIS8 before AIS10.
-pub(crate) fn natural_key(code: &str) -> (String, u64, String) {
-    let digits_at = code
-        .find(|c: char| c.is_ascii_digit())
-        .unwrap_or(code.len());
-    let (prefix, rest) = code.split_at(digits_at);
-    let end = rest
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(rest.len());
-    let n = rest[..end].parse().unwrap_or(0);
-    (prefix.to_string(), n, rest[end..].to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -406,9 +397,6 @@ mod tests {
         assert_eq!(thousands(149_964), "149.964");
         assert_eq!(thousands(1_000_000), "1.000.000");
         assert_eq!(thousands(999), "999");
-        let mut codes = vec!["AIS10", "AISP1", "AIS9", "AIS8"];
-        codes.sort_by_key(|c| natural_key(c));
-        assert_eq!(codes, ["AIS8", "AIS9", "AIS10", "AISP1"]);
         let d = |y, m, day| chrono::NaiveDate::from_ymd_opt(y, m, day).unwrap();
         assert_eq!(
             validity(atalaia_store::territories::SINCE_ALWAYS, None),

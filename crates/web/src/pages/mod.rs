@@ -347,18 +347,6 @@ impl FormOption {
         }
     }
 
-    /// An area, labelled "code — name (kind)".
-    pub(crate) fn area(
-        t: &atalaia_store::territories::TerritoryVersion,
-        chosen: &str,
-    ) -> FormOption {
-        FormOption {
-            value: t.code.clone(),
-            label: format!("{} — {} ({})", t.code, t.name, kind_in_sentence(&t.kind)),
-            chosen: t.code == chosen,
-        }
-    }
-
     /// A crime of the catalog, checked when it is among `chosen`.
     pub(crate) fn crime(c: atalaia_store::reference::CrimeRow, chosen: &[String]) -> FormOption {
         FormOption {
@@ -369,50 +357,56 @@ impl FormOption {
     }
 }
 
-/// A territory kind as it reads inside a sentence — "município", "área de intervenção", "AISP" — from
-/// the one label of `TerritoryKind::label_pt`; an unknown kind as it is.
-pub(crate) fn kind_in_sentence(kind: &str) -> String {
-    let Ok(k) = kind.parse::<atalaia_core::TerritoryKind>() else {
-        return kind.to_string();
-    };
-    let label = k.label_pt();
-    if label.chars().all(|c| !c.is_lowercase()) {
-        return label.to_string();
-    }
-    let mut chars = label.chars();
-    chars
-        .next()
-        .map(|first| first.to_lowercase().chain(chars).collect())
-        .unwrap_or_default()
+/// A labelled group of a select's options (`<optgroup>`), shown by the `options` macro of
+/// `macros.html`.
+pub(crate) struct OptionGroup {
+    pub(crate) label: String,
+    pub(crate) options: Vec<FormOption>,
 }
 
-#[cfg(test)]
-mod kind_tests {
-    #[test]
-    fn kinds_read_in_a_sentence_as_their_one_label() {
-        let got: Vec<String> = [
-            "municipality",
-            "intervention",
-            "aisp",
-            "ais",
-            "aise",
-            "state",
-            "bairro",
-        ]
-        .iter()
-        .map(|k| super::kind_in_sentence(k))
-        .collect();
-        assert_eq!(
-            got,
-            [
-                "município",
-                "área de intervenção",
-                "AISP",
-                "AIS",
-                "AISE",
-                "estado",
-                "bairro"
-            ]
-        );
+/// Areas as a select offers them: one group per kind — the state, intervention areas, AISP, AIS, AISE,
+/// other kinds, municipalities last (the long list) — each in the order of a Brazilian index by name
+/// ("AISP 2" before "AISP 10", "Água Limpa" among the A's). An option reads as the area's name, which
+/// for AIS and AISP already carries the number; `chosen` is selected. A code listed twice (two
+/// versions) is offered once.
+pub(crate) fn area_groups<'a>(
+    areas: impl IntoIterator<Item = &'a atalaia_store::territories::TerritoryVersion>,
+    chosen: &str,
+) -> Vec<OptionGroup> {
+    use atalaia_core::TerritoryKind as K;
+    let group = |kind: &str| match kind.parse::<K>() {
+        Ok(k) => {
+            let rank = match k {
+                K::State => 0,
+                K::Intervention => 1,
+                K::Aisp => 2,
+                K::Ais => 3,
+                K::Aise => 4,
+                K::Other(_) => 5,
+                K::Municipality => 6,
+            };
+            (rank, k.plural_pt().to_string())
+        }
+        Err(_) => (5, kind.to_string()),
+    };
+    let mut groups: std::collections::BTreeMap<(u8, String), Vec<FormOption>> = Default::default();
+    let mut seen = std::collections::HashSet::new();
+    for t in areas {
+        if !seen.insert(t.code.as_str()) {
+            continue;
+        }
+        let option = FormOption {
+            value: t.code.clone(),
+            label: t.name.clone(),
+            chosen: t.code == chosen,
+        };
+        groups.entry(group(&t.kind)).or_default().push(option);
     }
+    groups
+        .into_iter()
+        .map(|((_, label), mut options)| {
+            atalaia_core::text::sort_pt(&mut options, |o| &o.label);
+            OptionGroup { label, options }
+        })
+        .collect()
 }

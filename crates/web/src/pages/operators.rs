@@ -91,6 +91,8 @@ pub async fn page(
                 .iter()
                 .any(|f| atalaia_core::text::folded(f).contains(&wanted))
     });
+    // The store orders by bytes; people look a name up where an index would have it.
+    atalaia_core::text::sort_pt(&mut ops, |o| &o.name);
     let total = ops.len();
     let pages = total.div_ceil(PER_PAGE).max(1);
     let page = q.pagina.unwrap_or(1).clamp(1, pages);

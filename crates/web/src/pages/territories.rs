@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::{Chrome, render, thousands};
 use crate::guard::Ctx;
-use crate::pages::home::{natural_key, validity};
+use crate::pages::home::validity;
 use crate::{AppError, AppState};
 
 /// Kinds shown on the map and in the list unless asked otherwise: the program's areas.
@@ -85,7 +85,7 @@ pub async fn list(Ctx { st, id }: Ctx, Query(q): Query<KindsQuery>) -> Result<Re
             synthetic: t.synthetic,
         });
     }
-    rows.sort_by_key(|r| natural_key(&r.code));
+    atalaia_core::text::sort_pt(&mut rows, |r| &r.name);
     let joined = kinds.join(",");
     render(&ListPage {
         chrome: Chrome::new(&st, &id, "Territórios", "/territorios").await,

@@ -551,3 +551,52 @@ async fn the_roster_is_paged_and_searched() {
     assert_eq!(rows(&found.body), otavios, "{}", found.body);
     t.cleanup().await.unwrap();
 }
+
+/// The area select is grouped by kind with names, each group in the order of a Brazilian index (CLDR
+/// collation, numbers by value), and offers a search box: "AIS 8" before "AIS 10", "Água Limpa" among
+/// the A's, "Anápolis" before "Anicuns".
+#[tokio::test]
+async fn area_selects_are_grouped_by_kind_in_index_order() {
+    let t = TestDb::sqlite().await.unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    let app = App::new(t.db.clone(), demo_config(&t.db, today, 0.01).await).await;
+    let analyst = app.login("analista", "demo-analista-7872").await.unwrap();
+    for page in ["/zonas-quentes", "/avaliacao"] {
+        let body = app.get_ok(page, &analyst).await.body;
+        let select = &body[body.find("<select name=\"area\"").unwrap()..];
+        let select = &select[..select.find("</select>").unwrap()];
+        assert!(select.contains("data-filtro=\"Buscar área\""), "{page}");
+        let groups: Vec<(&str, Vec<&str>)> = select
+            .split("<optgroup label=\"")
+            .skip(1)
+            .map(|g| {
+                let (label, rest) = g.split_once('"').unwrap();
+                let options = rest
+                    .split("</option>")
+                    .filter_map(|o| o.rsplit_once('>').map(|(_, text)| text))
+                    .filter(|text| !text.is_empty())
+                    .collect();
+                (label, options)
+            })
+            .collect();
+        let labels: Vec<&str> = groups.iter().map(|g| g.0).collect();
+        assert_eq!(labels.last(), Some(&"Municípios"), "{page}: {labels:?}");
+        let ais = &groups.iter().find(|g| g.0 == "AIS").unwrap().1;
+        assert_eq!(
+            ais,
+            &[
+                "AIS 8 — Aparecida de Goiânia",
+                "AIS 9 — Anápolis",
+                "AIS 10 — Rio Verde"
+            ],
+            "{page}"
+        );
+        let towns = &groups.last().unwrap().1;
+        let at = |name: &str| towns.iter().position(|t| *t == name).unwrap();
+        assert!(at("Abadia de Goiás") < at("Água Limpa"), "{page}");
+        assert!(at("Água Limpa") < at("Alexânia"), "{page}");
+        assert!(at("Anápolis") < at("Anicuns"), "{page}");
+        assert_eq!(towns.last(), Some(&"Vila Propício"), "{page}");
+    }
+    t.cleanup().await.unwrap();
+}

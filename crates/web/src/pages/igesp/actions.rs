@@ -12,7 +12,7 @@ use crate::pages::igesp::name_of;
 use crate::pages::igesp::names;
 use crate::pages::igesp::sees_action;
 use crate::pages::igesp::viewer;
-use crate::pages::{Chrome, Fields, FormOption, field, render};
+use crate::pages::{Chrome, Fields, FormOption, OptionGroup, area_groups, field, render};
 use crate::{AppError, AppState};
 use askama::Template;
 use atalaia_core::access::Permission;
@@ -34,51 +34,33 @@ struct ActionsPage {
     open_count: usize,
     manages: bool,
     municipalities: Vec<FormOption>,
-    areas: Vec<FormOption>,
+    areas: Vec<OptionGroup>,
     institutions: Vec<(i64, String)>,
     today: String,
     error: Option<String>,
 }
 
-/// The municipalities a viewer answers for and the areas (intervention areas first) of the forms.
+/// The municipalities a viewer answers for and the areas (by kind, intervention areas first) of the
+/// forms.
 pub(crate) async fn form_choices(
     st: &AppState,
     v: &Viewer,
     today: NaiveDate,
-) -> Result<(Vec<FormOption>, Vec<FormOption>), AppError> {
+) -> Result<(Vec<FormOption>, Vec<OptionGroup>), AppError> {
     let territories = st.territories().await?;
     let mut municipalities: Vec<FormOption> = territories
         .iter()
         .filter(|t| t.kind == "municipality" && t.valid_on(today) && v.covers(&t.code))
         .map(|t| FormOption::new(t.code.clone(), t.name.clone()))
         .collect();
-    municipalities.sort_by(|a, b| a.label.cmp(&b.label));
-    let mut areas: Vec<(bool, FormOption)> = territories
-        .iter()
-        .filter(|t| {
+    atalaia_core::text::sort_pt(&mut municipalities, |o| &o.label);
+    let areas = area_groups(
+        territories.iter().filter(|t| {
             matches!(t.kind.as_str(), "intervention" | "aisp" | "ais" | "aise") && t.valid_on(today)
-        })
-        .map(|t| {
-            let intervention = t.kind == "intervention";
-            (
-                !intervention,
-                FormOption::new(
-                    t.code.clone(),
-                    format!(
-                        "{} ({})",
-                        t.name,
-                        if intervention {
-                            "área de intervenção".to_string()
-                        } else {
-                            t.kind.to_uppercase()
-                        }
-                    ),
-                ),
-            )
-        })
-        .collect();
-    areas.sort_by(|a, b| (a.0, &a.1.label).cmp(&(b.0, &b.1.label)));
-    Ok((municipalities, areas.into_iter().map(|(_, c)| c).collect()))
+        }),
+        "",
+    );
+    Ok((municipalities, areas))
 }
 
 /// `GET /acoes?situacao=abertas|atrasadas|todas`: the actions the user may see, overdue flagged.

@@ -20,7 +20,7 @@ use chrono::NaiveDate;
 
 use crate::AppError;
 use crate::guard::Ctx;
-use crate::pages::{Chrome, Fields, FormOption, download, field, render};
+use crate::pages::{Chrome, Fields, FormOption, OptionGroup, area_groups, download, field, render};
 use crate::scope::AreaScope;
 use atalaia_core::access::Permission;
 
@@ -186,9 +186,9 @@ struct Shown {
 struct Page {
     chrome: Chrome,
     form: Form,
-    areas: Vec<FormOption>,
-    controls: Vec<FormOption>,
-    control_buffers: Vec<FormOption>,
+    areas: Vec<OptionGroup>,
+    controls: Vec<OptionGroup>,
+    control_buffers: Vec<OptionGroup>,
     crimes: Vec<FormOption>,
     default_buffer: String,
     error: Option<String>,
@@ -334,29 +334,18 @@ pub async fn page(Ctx { st, id }: Ctx, Query(f): Query<Fields>) -> Result<Respon
         }
     }
     let territories = st.territories().await?;
-    // Areas in force today, intervention areas first; only those with a polygon can be T.
-    let mut current: Vec<&atalaia_store::territories::TerritoryVersion> = territories
+    // Areas in force today; only those with a polygon can be T.
+    let current: Vec<&atalaia_store::territories::TerritoryVersion> = territories
         .iter()
         .filter(|t| t.valid_on(today) || t.code == form.area)
         .filter(|t| scope.covers(&t.code))
         .collect();
-    current.sort_by(|a, b| {
-        (a.kind != "intervention", &a.code).cmp(&(b.kind != "intervention", &b.code))
-    });
-    current.dedup_by(|a, b| a.code == b.code);
-    let areas = current
-        .iter()
-        .filter(|t| t.bbox.is_some())
-        .map(|t| FormOption::area(t, &form.area))
-        .collect();
-    let controls = current
-        .iter()
-        .map(|t| FormOption::area(t, &form.control))
-        .collect();
-    let control_buffers = current
-        .iter()
-        .map(|t| FormOption::area(t, &form.control_buffer))
-        .collect();
+    let areas = area_groups(
+        current.iter().copied().filter(|t| t.bbox.is_some()),
+        &form.area,
+    );
+    let controls = area_groups(current.iter().copied(), &form.control);
+    let control_buffers = area_groups(current.iter().copied(), &form.control_buffer);
     let crimes = st
         .db
         .crimes()

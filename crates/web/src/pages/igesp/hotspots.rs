@@ -24,7 +24,7 @@ use axum::{Form, Json};
 use chrono::NaiveDate;
 
 use crate::guard::{Ctx, Identity};
-use crate::pages::{Chrome, Fields, FormOption, download, field, render};
+use crate::pages::{Chrome, Fields, FormOption, OptionGroup, area_groups, download, field, render};
 use crate::scope::AreaScope;
 use crate::security::random_token;
 use crate::{AppError, AppState};
@@ -294,7 +294,7 @@ struct Summary {
 #[template(path = "hotspots.html")]
 struct Page {
     chrome: Chrome,
-    areas: Vec<FormOption>,
+    areas: Vec<OptionGroup>,
     crimes: Vec<FormOption>,
     from: String,
     to: String,
@@ -414,12 +414,7 @@ pub async fn page(Ctx { st, id }: Ctx, Query(f): Query<Fields>) -> Result<Respon
             Err(e) => error = Some(e.to_string()),
         }
     }
-    let mut areas: Vec<FormOption> = mapped_areas(&st, &KINDS, today, &scope)
-        .await?
-        .into_iter()
-        .map(|t| FormOption::area(&t, &area))
-        .collect();
-    areas.sort_by(|a, b| a.label.cmp(&b.label));
+    let areas = area_groups(&mapped_areas(&st, &KINDS, today, &scope).await?, &area);
     let chosen_crimes = choice
         .as_ref()
         .map(|c| c.crimes.clone())

@@ -16,7 +16,7 @@ use crate::pages::igesp::names;
 use crate::pages::igesp::sees;
 use crate::pages::igesp::sees_action;
 use crate::pages::igesp::viewer;
-use crate::pages::{Chrome, Fields, FormOption, field, render};
+use crate::pages::{Chrome, Fields, FormOption, OptionGroup, field, render};
 use crate::{AppError, AppState};
 use askama::Template;
 use atalaia_core::access::Permission;
@@ -55,7 +55,7 @@ struct MeetingsPage {
     manages: bool,
     kinds: Vec<FormOption>,
     municipalities: Vec<FormOption>,
-    areas: Vec<FormOption>,
+    areas: Vec<OptionGroup>,
     institutions: Vec<(i64, String, bool)>,
     error: Option<String>,
     /// What was typed into the scheduling form, kept when it was refused.
@@ -169,15 +169,16 @@ async fn meetings_page_with(
         .collect();
     let draft = refused.map(Draft::of).unwrap_or_default();
     if let Some(f) = refused {
-        for (options, key) in [
-            (&mut kinds, "tipo"),
-            (&mut municipalities, "municipio"),
-            (&mut areas, "area"),
-        ] {
+        let choose = |options: &mut [FormOption], key: &str| {
             let chosen = field(f, key).unwrap_or("");
-            for o in options.iter_mut() {
+            for o in options {
                 o.chosen = o.value == chosen;
             }
+        };
+        choose(&mut kinds, "tipo");
+        choose(&mut municipalities, "municipio");
+        for g in &mut areas {
+            choose(&mut g.options, "area");
         }
     }
     let institutions = st

@@ -107,7 +107,7 @@ pub(crate) async fn committee_signatories(
             role: format!("Comitê de Gestão do Programa — {}", u.institution_code),
         })
         .collect();
-    signatories.sort_by(|a, b| a.name.cmp(&b.name));
+    atalaia_core::text::sort_pt(&mut signatories, |s| &s.name);
     Ok(signatories)
 }
 

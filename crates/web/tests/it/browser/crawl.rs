@@ -164,7 +164,11 @@ async fn no_page_of_any_role_scrolls_sideways() {
                 if scroll > client {
                     wide.insert(format!("{} {w} px {path}", user.login), (scroll, client));
                 }
-                shot(&c, &format!("pagina-{}-{w}-{i:02}", user.login)).await;
+                let slug: String = path
+                    .chars()
+                    .map(|ch| if ch.is_ascii_alphanumeric() { ch } else { '-' })
+                    .collect();
+                shot(&c, &format!("pagina-{}-{w}-{i:02}{slug}", user.login)).await;
                 visited += 1;
             }
         }
