@@ -267,6 +267,27 @@ fn rows() -> Vec<(u64, Vec<&'static str>, &'static [&'static str])> {
             ],
             &["futuro"],
         ),
+        (
+            // Every fault of a row is reported, not only the first.
+            18,
+            vec![
+                "BO-16",
+                "2024-13-45T10:00:00",
+                "crime_inexistente",
+                "",
+                "",
+                "",
+                "0",
+                "",
+                "",
+            ],
+            &[
+                "`occurred_at`",
+                "`crime_inexistente`",
+                "`victims`",
+                "informe as coordenadas ou o território",
+            ],
+        ),
     ]
 }
 
@@ -392,7 +413,7 @@ async fn check_first_import(db: &Db, file: &Path, label: &str) {
             s.rejected,
             s.unassigned
         ),
-        (16, 5, 0, 0, 11, Some(1)),
+        (17, 5, 0, 0, 12, Some(1)),
         "{label}: {s:?}"
     );
     let got = rejects(&s.rejects_file);
@@ -454,7 +475,7 @@ per_backend! {
                 s.rejected,
                 s.unassigned
             ),
-            (16, 0, 0, 5, 11, Some(1))
+            (17, 0, 0, 5, 12, Some(1))
         );
         assert!(
             rejects(&s.rejects_file)
@@ -471,7 +492,7 @@ per_backend! {
         let s = import(&t.db, Kind::Occurrences, &file).await;
         assert_eq!(
             (s.inserted, s.updated, s.unchanged, s.rejected),
-            (0, 1, 4, 11)
+            (0, 1, 4, 12)
         );
         let changes = t.db.occurrence_changes(Some("BO-2"), 10).await.unwrap();
         assert_eq!(changes.len(), 1);
