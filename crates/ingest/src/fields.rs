@@ -22,7 +22,7 @@ pub struct Columns {
 /// The Portuguese names a column may also go by, as spreadsheets exported by records and HR systems
 /// write them (compared without case, accents, spaces or hyphens). A name stands for the first of
 /// its columns that the kind has: `data` is `occurred_at` in occurrences and `seized_on` in seizures.
-const ALIASES: &[(&str, &[&str])] = &[
+pub(crate) const ALIASES: &[(&str, &[&str])] = &[
     (
         "id",
         &[
@@ -91,7 +91,7 @@ const ALIASES: &[(&str, &[&str])] = &[
 ];
 
 /// A header name as compared: lower case, no accents, spaces and hyphens as `_`, a leading BOM gone.
-fn folded(name: &str) -> String {
+pub(crate) fn folded(name: &str) -> String {
     atalaia_core::text::folded(name.trim().trim_start_matches('\u{feff}'))
         .chars()
         .map(|c| match c {

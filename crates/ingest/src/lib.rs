@@ -7,6 +7,7 @@
 //! the file's size: batches are bounded and the channel between the stages holds at most a few.
 
 pub mod fields;
+pub mod help;
 pub mod kinds;
 pub mod load;
 pub mod points;

@@ -448,6 +448,11 @@ pub fn routes() -> Vec<Route> {
         post("/importacoes", Perm(P::Import), pages::imports::upload),
         get("/importacoes/{id}", Perm(P::Import), pages::imports::detail),
         get(
+            "/importacoes/modelos/{arquivo}",
+            Perm(P::Import),
+            pages::imports::template,
+        ),
+        get(
             "/importacoes/{id}/rejeitadas",
             Perm(P::Import),
             pages::imports::rejects,

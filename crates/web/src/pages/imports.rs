@@ -40,6 +40,7 @@ struct ListPage {
     chrome: Chrome,
     error: Option<String>,
     kinds: Vec<FormOption>,
+    guides: Vec<KindGuide>,
     imports: Vec<ImportRow>,
     max_mb: usize,
 }
@@ -85,6 +86,15 @@ async fn list_page(
         kinds: Kind::ALL
             .iter()
             .map(|k| FormOption::new(k.as_str(), k.label_pt()))
+            .collect(),
+        guides: Kind::ALL
+            .iter()
+            .filter(|k| **k != Kind::Territories)
+            .map(|k| KindGuide {
+                kind: k.as_str(),
+                label: k.label_pt(),
+                columns: atalaia_ingest::help::column_help(*k),
+            })
             .collect(),
         imports,
         max_mb: st.config.max_body_bytes / (1024 * 1024),
@@ -392,6 +402,82 @@ pub async fn rejects(
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(resp)
+}
+
+/// A kind's columns and templates, as the import page lists them.
+struct KindGuide {
+    kind: &'static str,
+    label: &'static str,
+    columns: Vec<atalaia_ingest::help::ColumnHelp>,
+}
+
+/// `GET /importacoes/modelos/{arquivo}`: the template of a kind to fill in — `occurrences.csv` (`;`,
+/// UTF-8 with a BOM so that a spreadsheet shows the accents) or `occurrences.xlsx` (a second sheet
+/// explains the columns; the importer reads only the first). The header is in Portuguese words the
+/// importer matches, so a filled-in template imports as it is.
+pub async fn template(Path(file): Path<String>) -> Result<Response, AppError> {
+    let missing = || AppError::NotFound(format!("o modelo {file}"));
+    let (kind, ext) = file.rsplit_once('.').ok_or_else(missing)?;
+    let kind = Kind::parse(kind)
+        .filter(|k| *k != Kind::Territories)
+        .ok_or_else(missing)?;
+    let name = format!(
+        "modelo-{}",
+        atalaia_core::text::folded(kind.label_pt())
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join("-")
+    );
+    let header = atalaia_ingest::help::template_header(kind);
+    match ext {
+        "csv" => Ok(super::download(
+            format!("\u{feff}{}\r\n", header.join(";")).into_bytes(),
+            "text/csv; charset=utf-8",
+            format!("{name}.csv"),
+        )),
+        "xlsx" => {
+            let bytes = template_xlsx(kind).map_err(|e| AppError::Internal(e.to_string()))?;
+            Ok(super::download(
+                bytes,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                format!("{name}.xlsx"),
+            ))
+        }
+        _ => Err(missing()),
+    }
+}
+
+/// The XLSX template: the header on the first sheet, the columns explained on the second.
+fn template_xlsx(kind: Kind) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let bold = Format::new().set_bold();
+    let mut wb = Workbook::new();
+    let sheet = wb.add_worksheet();
+    sheet.set_name("Dados")?;
+    let columns = atalaia_ingest::help::column_help(kind);
+    for (c, col) in columns.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, col.header, &bold)?;
+        sheet.set_column_width(c as u16, 18)?;
+    }
+    let help = wb.add_worksheet();
+    help.set_name("Colunas")?;
+    for (c, h) in ["Coluna", "Obrigatória", "O que é", "Outros nomes aceitos"]
+        .iter()
+        .enumerate()
+    {
+        help.write_string_with_format(0, c as u16, *h, &bold)?;
+    }
+    for (i, col) in columns.iter().enumerate() {
+        let r = i as u32 + 1;
+        help.write_string(r, 0, col.header)?;
+        help.write_string(r, 1, if col.required { "sim" } else { "não" })?;
+        help.write_string(r, 2, col.meaning)?;
+        help.write_string(r, 3, col.also.join(", "))?;
+    }
+    help.set_column_width(2, 80)?;
+    help.set_column_width(3, 40)?;
+    wb.save_to_buffer()
 }
 
 #[cfg(test)]

@@ -103,6 +103,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("GET", "/importacoes", "nnYnnnnn"),
     ("POST", "/importacoes", "nnYnnnnn"),
     ("GET", "/importacoes/{id}", "nnYnnnnn"),
+    ("GET", "/importacoes/modelos/{arquivo}", "nnYnnnnn"),
     ("GET", "/importacoes/{id}/rejeitadas", "nnYnnnnn"),
     ("GET", "/admin/usuarios", "nYnnnnnn"),
     ("POST", "/admin/usuarios", "nYnnnnnn"),

@@ -600,3 +600,65 @@ async fn area_selects_are_grouped_by_kind_in_index_order() {
     }
     t.cleanup().await.unwrap();
 }
+
+/// The import page lists each kind's columns and offers templates; a template filled in imports as it
+/// is (its header is in Portuguese words the importer matches), and an unknown template is a 404.
+#[tokio::test]
+async fn a_filled_in_template_imports_as_it_is() {
+    let t = TestDb::sqlite().await.unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    let app = App::new(t.db.clone(), demo_config(&t.db, today, 0.01).await).await;
+    let cookie = app.login("analista", "demo-analista-7872").await.unwrap();
+    let page = app.get_ok("/importacoes", &cookie).await;
+    assert!(
+        page.body
+            .contains("href=\"/importacoes/modelos/occurrences.xlsx\""),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("<td>Data e hora</td><td>sim</td>"));
+    let csv = app
+        .get_ok("/importacoes/modelos/population.csv", &cookie)
+        .await;
+    assert_eq!(
+        csv.headers[axum::http::header::CONTENT_DISPOSITION],
+        "attachment; filename=\"modelo-populacao.csv\""
+    );
+    assert_eq!(csv.bytes, "\u{feff}Território;Ano;População\r\n".as_bytes());
+    let mut file = csv.bytes.to_vec();
+    file.extend_from_slice(b"5208707;2031;1500000\r\n5208707;31;10\r\n");
+    let csrf = app.csrf(&cookie).await;
+    app.post_multipart(
+        "/importacoes",
+        Some(&cookie),
+        &[("csrf_token", csrf.as_str()), ("tipo", "population")],
+        Some(("populacao.csv", &file)),
+    )
+    .await;
+    let last = &app.db.recent_imports(1).await.unwrap()[0];
+    assert_eq!(
+        (
+            last.file_name.as_str(),
+            last.counts.read,
+            last.counts.inserted,
+            last.counts.rejected
+        ),
+        ("populacao.csv", 2, 1, 1)
+    );
+    let xlsx = app
+        .get_ok("/importacoes/modelos/seizures.xlsx", &cookie)
+        .await;
+    assert_eq!(&xlsx.bytes[..2], b"PK", "a zip container");
+    for missing in [
+        "territories.csv",
+        "occurrences.pdf",
+        "nada.csv",
+        "occurrences",
+    ] {
+        let r = app
+            .get(&format!("/importacoes/modelos/{missing}"), Some(&cookie))
+            .await;
+        assert_eq!(r.status, 404, "{missing}");
+    }
+    t.cleanup().await.unwrap();
+}
