@@ -16,6 +16,7 @@ pub mod access;
 pub mod audit;
 pub mod calendar;
 pub mod closing;
+pub mod compstat;
 pub mod crime;
 pub mod cycle;
 pub mod dates;

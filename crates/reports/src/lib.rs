@@ -16,6 +16,7 @@
 //! as markup whatever characters they hold.
 
 mod ata;
+mod brief;
 pub mod format;
 mod ipei;
 mod pdf;
@@ -24,6 +25,7 @@ mod xlsx;
 use atalaia_core::recap::{Level, Report};
 
 pub use ata::{AtaDocument, ata_pdf, ata_pdf_text};
+pub use brief::{BriefDocument, brief_pdf, brief_pdf_text};
 pub use ipei::{IpeiDocument, ipei_pdf, ipei_pdf_text, ipei_xlsx};
 pub use pdf::{recap_pdf, recap_pdf_text};
 pub use xlsx::recap_xlsx;

@@ -135,6 +135,31 @@ impl Db {
         Ok(out)
     }
 
+    /// Occurrences per crime of territory `code` ([`counted_in`] it) over the days `[from, to]`, from the
+    /// daily aggregate only: a source that publishes monthly totals has no days to put in a window of
+    /// days (the CompStat brief's).
+    pub async fn crimes_between(
+        &self,
+        code: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<BTreeMap<String, i64>> {
+        let sql = format!(
+            "SELECT crime, CAST(SUM(occurrences) AS BIGINT) AS n FROM daily_counts
+             WHERE {} AND day >= $2 AND day <= $3 GROUP BY crime",
+            counted_in("$1")
+        );
+        on_db!(self, |c| {
+            let rows: Vec<(String, i64)> = sqlx::query_as(AssertSqlSafe(sql.clone()))
+                .bind(code)
+                .bind(from)
+                .bind(to)
+                .fetch_all(c)
+                .await?;
+            Ok(rows.into_iter().collect())
+        })
+    }
+
     /// The population series of a territory: (year, population), by year. A state without a
     /// population of its own has its municipalities' sum, for the years every one of them has.
     pub async fn population_series(&self, code: &str) -> Result<Vec<(i32, i64)>> {

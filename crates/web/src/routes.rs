@@ -140,6 +140,16 @@ pub fn routes() -> Vec<Route> {
             pages::territories::detail,
         ),
         get(
+            "/compstat",
+            Perm(P::ViewOccurrences),
+            pages::igesp::compstat::page,
+        ),
+        get(
+            "/compstat.pdf",
+            Perm(P::ViewOccurrences),
+            pages::igesp::compstat::pdf,
+        ),
+        get(
             "/zonas-quentes",
             Perm(P::ViewOccurrences),
             pages::igesp::hotspots::page,

@@ -106,6 +106,8 @@ struct Home {
     actions: Option<(usize, usize)>,
     /// A unit head's units and their RECAP standing, one sentence each.
     standing: Vec<String>,
+    /// The CompStat brief's totals, for police roles.
+    brief: Option<super::igesp::compstat::HomeBrief>,
 }
 
 impl std::fmt::Debug for HomeModel {
@@ -171,6 +173,7 @@ pub async fn home(Ctx { st, id }: Ctx) -> Result<Response, AppError> {
         reminders,
         actions,
         standing,
+        brief: super::igesp::compstat::home_brief(&st, &id).await?,
     })
 }
 

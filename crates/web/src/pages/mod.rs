@@ -59,8 +59,9 @@ pub struct Chrome {
 
 /// The menu, in order. Each entry is shown when the route it leads to lets the user in, so the menu
 /// and the permission check cannot disagree.
-const MENU: [(&str, &str); 21] = [
+const MENU: [(&str, &str); 22] = [
     ("Início", "/"),
+    ("Boletim CompStat", "/compstat"),
     ("Territórios", "/territorios"),
     ("Ocorrências", "/ocorrencias"),
     ("Zonas quentes", "/zonas-quentes"),
@@ -327,6 +328,19 @@ pub fn local_time(utc: chrono::NaiveDateTime) -> String {
     atalaia_core::dates::sao_paulo_local(utc)
         .format("%d/%m/%Y %H:%M")
         .to_string()
+}
+
+/// The catalog's crime names by code, for pages that print counts per crime.
+pub(crate) async fn crime_names(
+    st: &AppState,
+) -> Result<std::collections::HashMap<String, String>, AppError> {
+    Ok(st
+        .db
+        .crimes()
+        .await?
+        .into_iter()
+        .map(|c| (c.code, c.name))
+        .collect())
 }
 
 /// One option of a select or of a list of checkboxes.

@@ -135,13 +135,7 @@ pub async fn page(
     Ctx { st, id }: Ctx,
     Query(q): Query<ExplorerQuery>,
 ) -> Result<Response, AppError> {
-    let names: std::collections::HashMap<String, String> = st
-        .db
-        .crimes()
-        .await?
-        .into_iter()
-        .map(|c| (c.code, c.name))
-        .collect();
+    let names = super::crime_names(&st).await?;
     let mut crimes: Vec<(String, String, bool)> = names
         .iter()
         .map(|(c, n)| {

@@ -35,6 +35,8 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("GET", "/territorios", "nYYYYYYY"),
     ("GET", "/territorios/mapa.geojson", "nYYYYYYY"),
     ("GET", "/territorios/{code}", "nYYYYYYY"),
+    ("GET", "/compstat", "nnYnYYnn"),
+    ("GET", "/compstat.pdf", "nnYnYYnn"),
     ("GET", "/zonas-quentes", "nnYnYYnn"),
     ("GET", "/zonas-quentes/celulas.geojson", "nnYnYYnn"),
     ("GET", "/zonas-quentes/celulas.csv", "nnYnYYnn"),

@@ -237,3 +237,47 @@ async fn a_unit_head_finds_his_units_standing_on_the_home_page() {
     assert!(!app.get_ok("/", &analyst).await.body.contains("Sua unidade"));
     t.cleanup().await.unwrap();
 }
+
+per_backend! {
+    /// The CompStat brief of state XX on 15 Nov 2026, worked by hand: the year to date holds the
+    /// nine occurrences of Aug–Oct 2026 (the monthly total of M2 has no days and stays out) against
+    /// three of 2025 (two vehicle robberies on 10 Nov, a vehicle theft on 1 Oct); the last 7 days hold
+    /// none against the two of 8–14 Nov 2025. p-values from the binomial at ½: 2·299/4096 = 0,146 for
+    /// 9 against 3, 2·46/512 = 0,180 for 7 against 2, 1 for 2 against 1, ½ for 0 against 2.
+    async fn the_compstat_brief_reads_each_change_against_chance(t) {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 15).unwrap();
+        import_state(&t.db, today).await;
+        let earlier = "id,occurred_at,crime,territory_code\n\
+            A-1,2025-11-10T10:00,roubo_veiculo,M1\n\
+            A-2,2025-11-10T11:00,roubo_veiculo,M1\n\
+            A-3,2025-10-01T10:00,furto_veiculo,M2\n";
+        import_text(&t.db, Kind::Occurrences, "anteriores.csv", earlier, today).await;
+        let config = WebConfig {
+            clock: atalaia_web::Clock::fixed(today.and_hms_opt(15, 0, 0).unwrap()),
+            ..test_config()
+        };
+        let app = App::new(t.db.clone(), config).await;
+        let cookie = app.login("analista", "demo-analista-7872").await.unwrap();
+        let page = app.get_ok("/compstat?area=XX", &cookie).await.body;
+        let windows: Vec<&str> = page.split("<h3>").skip(1).collect();
+        assert_eq!(windows.len(), 4, "{}: {page}", t.label);
+        let row = |name: &str, now: &str, before: &str, change: &str, reading: &str| {
+            format!("{name}</td><td class=\"num\">{now}</td><td class=\"num\">{before}</td><td class=\"num\">{change}</td><td class=\"reading\">{reading}</td>")
+        };
+        assert!(windows[0].starts_with("Últimos 7 dias"));
+        assert!(windows[0].contains("08/11/2026 a 14/11/2026, contra 08/11/2025 a 14/11/2025"));
+        assert!(windows[0].contains(&row("Roubo de veículo", "0", "2", "-100,0 %", "queda de 100,0 % — dentro do que o acaso explica (p = 0,500)")), "{}: {}", t.label, windows[0]);
+        assert!(windows[2].starts_with("Ano até ontem"));
+        for expected in [
+            row("Furto de veículo", "2", "1", "+100,0 %", "aumento de 100,0 % — dentro do que o acaso explica (p = 1,000)"),
+            row("Roubo de veículo", "7", "2", "+250,0 %", "aumento de 250,0 % — dentro do que o acaso explica (p = 0,180)"),
+            "Total</th><td class=\"num\"><strong>9</strong></td><td class=\"num\">3</td><td class=\"num\">+200,0 %</td><td class=\"reading\">aumento de 200,0 % — dentro do que o acaso explica (p = 0,146)</td>".to_string(),
+        ] {
+            assert!(windows[2].contains(&expected), "{}: {expected}: {}", t.label, windows[2]);
+        }
+        let pdf = app.get_ok("/compstat.pdf?area=XX", &cookie).await;
+        assert!(pdf.bytes.starts_with(b"%PDF-"), "{}", t.label);
+        let missing = app.get("/compstat?area=NADA", Some(&cookie)).await;
+        assert_eq!(missing.status, 404, "{}", t.label);
+    }
+}

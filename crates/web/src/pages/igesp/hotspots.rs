@@ -209,7 +209,7 @@ async fn mapped_areas(
 
 /// The area asked for (404 outside the requester's scope), or, when none is, the municipality within
 /// scope with the most occurrences in the last year (or the first area within scope).
-async fn area_of(
+pub(crate) async fn area_of(
     st: &AppState,
     f: &Fields,
     today: NaiveDate,

@@ -8,6 +8,7 @@
 
 pub mod actions;
 pub mod ata;
+pub mod compstat;
 pub mod evaluation;
 pub mod hotspots;
 pub mod ical;

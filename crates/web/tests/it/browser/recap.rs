@@ -28,6 +28,7 @@ async fn two_roles_navigate_see_the_map_upload_and_are_protected_from_forgery() 
         items,
         [
             "Início",
+            "Boletim CompStat",
             "Territórios",
             "Ocorrências",
             "Zonas quentes",
