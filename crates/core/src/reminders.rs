@@ -94,17 +94,17 @@ impl Reminder {
             CycleKind::Ipei => "IPEI",
         };
         let what = self.step.label_pt(self.kind);
+        // The period as people write it ("IPEI de outubro de 2026", "RECAP do 3º trimestre de
+        // 2026"), never its code.
+        let period = match self.period {
+            CyclePeriod::Quarter(_) => format!("do {}", self.period.label_pt()),
+            CyclePeriod::Month(_) => format!("de {}", self.period.label_pt()),
+        };
         match self.due {
-            Due::In(0) => format!("{program} {}: último dia — {what}", self.period.code()),
-            Due::In(1) => format!(
-                "{program} {}: falta 1 dia útil — {what}",
-                self.period.code()
-            ),
-            Due::In(n) => format!(
-                "{program} {}: faltam {n} dias úteis — {what}",
-                self.period.code()
-            ),
-            Due::Overdue => format!("{program} {}: prazo vencido — {what}", self.period.code()),
+            Due::In(0) => format!("{program} {period}: último dia — {what}"),
+            Due::In(1) => format!("{program} {period}: falta 1 dia útil — {what}"),
+            Due::In(n) => format!("{program} {period}: faltam {n} dias úteis — {what}"),
+            Due::Overdue => format!("{program} {period}: prazo vencido — {what}"),
         }
     }
 
@@ -130,8 +130,20 @@ fn audience(step: StepKey, c: &CycleFacts) -> Audience {
     }
 }
 
-/// The reminders due on `today` for the open step of each cycle.
+/// The reminders due on `today` for the open step of each cycle: overdue, or at most [`WINDOW`]
+/// business days away.
 pub fn due(cycles: &[CycleFacts], calendar: &Calendar, today: NaiveDate) -> Vec<Reminder> {
+    open_steps(cycles, calendar, today)
+        .into_iter()
+        .filter(|r| match r.due {
+            Due::Overdue => true,
+            Due::In(left) => left <= WINDOW,
+        })
+        .collect()
+}
+
+/// The open step of every cycle with its deadline, however far (the committee's week on its home page).
+pub fn open_steps(cycles: &[CycleFacts], calendar: &Calendar, today: NaiveDate) -> Vec<Reminder> {
     let mut out = Vec::new();
     for c in cycles {
         let Some(step) = c.state.current() else {
@@ -143,11 +155,7 @@ pub fn due(cycles: &[CycleFacts], calendar: &Calendar, today: NaiveDate) -> Vec<
         let due = if today > deadline {
             Due::Overdue
         } else {
-            let left = calendar.business_days_after(today, deadline);
-            if left > WINDOW {
-                continue;
-            }
-            Due::In(left)
+            Due::In(calendar.business_days_after(today, deadline))
         };
         out.push(Reminder {
             kind: c.kind,
@@ -210,7 +218,7 @@ mod tests {
         );
         assert_eq!(
             r[0].subject_pt(),
-            "IPEI 2026-10: faltam 3 dias úteis — Envio das informações (planilha e BOs)"
+            "IPEI de outubro de 2026: faltam 3 dias úteis — Envio das informações (planilha e BOs)"
         );
         // Friday 6: Monday 9 is 1 business day away; on Saturday 7 too.
         assert_eq!(due(&cycles, &cal, d(11, 6))[0].due, Due::In(1));
@@ -220,7 +228,7 @@ mod tests {
         assert_eq!(late[0].due, Due::Overdue);
         assert_eq!(
             late[0].text_pt(),
-            "IPEI 2026-10: prazo vencido — Envio das informações (planilha e BOs) — o prazo venceu em 09/11/2026; o ato ainda pode ser registrado, com justificativa."
+            "IPEI de outubro de 2026: prazo vencido — Envio das informações (planilha e BOs) — o prazo venceu em 09/11/2026; o ato ainda pode ser registrado, com justificativa."
         );
         assert_eq!(late[0].key(d(11, 10)), late[0].key(d(11, 11)));
         assert_ne!(

@@ -256,7 +256,7 @@ async fn story(db: &Db) {
         );
         let text = body(&got[0]);
         assert!(
-            text.starts_with("Prezado(a) Pessoa chefe7,\r\n\r\nIPEI 2026-10: faltam 2 dias úteis — Envio das informações (planilha e BOs) — prazo 09/11/2026."),
+            text.starts_with("Prezado(a) Pessoa chefe7,\r\n\r\nIPEI de outubro de 2026: faltam 2 dias úteis — Envio das informações (planilha e BOs) — prazo 09/11/2026."),
             "{text}"
         );
         assert!(

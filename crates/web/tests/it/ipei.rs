@@ -106,7 +106,7 @@ async fn a_whole_ipei_month_through_the_pages() {
     let home = app.get("/", Some(&chief1)).await;
     assert!(
         home.body.contains(
-            "IPEI 2026-10: faltam 3 dias úteis — Envio das informações (planilha e BOs) — prazo 09/11/2026."
+            "IPEI de outubro de 2026: faltam 3 dias úteis — Envio das informações (planilha e BOs) — prazo 09/11/2026."
         ),
         "{}",
         home.body
@@ -380,10 +380,9 @@ async fn a_whole_ipei_month_through_the_pages() {
     // page says).
     clock.set(nov(16, 10));
     assert!(
-        app.get("/", Some(&committee))
-            .await
-            .body
-            .contains("IPEI 2026-10: último dia — Resultado parcial — prazo 16/11/2026."),
+        app.get("/", Some(&committee)).await.body.contains(
+            "IPEI de outubro de 2026: último dia — Resultado parcial — prazo 16/11/2026."
+        ),
         "the partial result is the committee's"
     );
     app.post_ok(
