@@ -102,8 +102,15 @@ struct Home {
     m: Arc<HomeModel>,
     /// The cycle deadlines the user owns that are near or past (`core::reminders`).
     reminders: Vec<String>,
-    /// Igesp actions the user follows: (open, overdue), for those who see meetings.
-    actions: Option<(usize, usize)>,
+    /// Igesp actions the user follows, soonest due first, with (open, overdue) in all, for those who
+    /// see meetings.
+    actions: Option<(Vec<super::desk::DeskLine>, usize, usize)>,
+    /// The committee's week.
+    week: Vec<super::desk::DeskLine>,
+    /// The auditor's runs to check.
+    runs: Vec<super::desk::DeskLine>,
+    /// The data's health (counts, recent imports): for those who import.
+    data_health: bool,
     /// A unit head's units and their RECAP standing, one sentence each.
     standing: Vec<String>,
     /// The CompStat brief's totals, for police roles.
@@ -157,11 +164,7 @@ pub async fn home(Ctx { st, id }: Ctx) -> Result<Response, AppError> {
             .collect(),
         None => Vec::new(),
     };
-    let actions = if id.may(atalaia_core::access::Permission::ViewMeetings) {
-        Some(super::igesp::actions::my_overdue(&st, &id).await?)
-    } else {
-        None
-    };
+    let actions = super::desk::actions(&st, &id).await?;
     let standing = if id.may(atalaia_core::access::Permission::UnitActs) {
         super::recap::unit::standing(&st, &id).await?
     } else {
@@ -172,6 +175,9 @@ pub async fn home(Ctx { st, id }: Ctx) -> Result<Response, AppError> {
         m: model,
         reminders,
         actions,
+        week: super::desk::committee_week(&st, &id).await?,
+        runs: super::desk::runs_to_check(&st, &id).await?,
+        data_health: id.may(atalaia_core::access::Permission::Import),
         standing,
         brief: super::igesp::compstat::home_brief(&st, &id).await?,
     })

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod audit;
 pub mod calendar;
 mod declined;
+mod desk;
 pub(crate) use declined::Declined;
 pub mod help;
 pub mod home;

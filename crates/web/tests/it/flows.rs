@@ -662,3 +662,49 @@ async fn a_filled_in_template_imports_as_it_is() {
     }
     t.cleanup().await.unwrap();
 }
+
+/// Each role finds its own work on the home page: the committee its week (open cycle steps and
+/// whether the last quarter has a run), the auditor the runs to check, a partner its institution's
+/// actions; the data's health (counts, imports) only for those who import.
+#[tokio::test]
+async fn each_role_finds_its_own_work_on_the_home_page() {
+    let t = TestDb::sqlite().await.unwrap();
+    let (app, committee, _, run_id) = demo_with_a_recap_run(&t.db, test_config()).await;
+    let home = app.get_ok("/", &committee).await.body;
+    assert!(home.contains("A semana do Comitê"), "{home}");
+    let saved = format!(
+        "<a href=\"/recap/execucoes/{run_id}\">RECAP do 3º trimestre de 2026: execução nº {run_id} salva em"
+    );
+    assert!(home.contains(&saved), "{saved}: {home}");
+    assert!(!home.contains("Saúde dos dados"));
+    assert!(!home.contains("Execuções a conferir"));
+
+    let auditor = app.login("auditor", "demo-auditor-7872").await.unwrap();
+    let home = app.get_ok("/", &auditor).await.body;
+    let listed = format!(
+        "<a href=\"/recap/execucoes/{run_id}\">RECAP — 3º trimestre de 2026: execução nº {run_id}, por "
+    );
+    assert!(home.contains(&listed), "{listed}: {home}");
+    assert!(!home.contains("A semana do Comitê"));
+    assert!(!home.contains("versões de territórios"));
+
+    let partner = app.login("parceiro", "demo-parceiro-7872").await.unwrap();
+    let home = app.get_ok("/", &partner).await.body;
+    let section = home
+        .split("id=\"acoes-home\"")
+        .nth(1)
+        .expect("the partner's actions");
+    assert!(section.contains("<li><a href=\"/acoes/"), "{section}");
+    assert!(!home.contains("Saúde dos dados"));
+    assert!(!home.contains("versões de territórios"));
+    assert!(
+        !home.contains("Boletim CompStat"),
+        "partners do not read occurrences"
+    );
+
+    let analyst = app.login("analista", "demo-analista-7872").await.unwrap();
+    let home = app.get_ok("/", &analyst).await.body;
+    assert!(home.contains("Saúde dos dados") && home.contains("versões de territórios"));
+    assert!(home.contains("Boletim CompStat — "));
+    t.cleanup().await.unwrap();
+}

@@ -483,7 +483,7 @@ async fn story(db: &atalaia_store::Db) {
     let home = app.get("/", Some(partner)).await;
     assert!(
         home.body
-            .contains(&format!("{} ação(ões) em aberto", mine.len()))
+            .contains(&format!("{} ações em aberto", mine.len()))
             && home.body.contains("1 em atraso"),
         "{}",
         home.body

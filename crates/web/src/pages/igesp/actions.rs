@@ -342,16 +342,16 @@ pub async fn evidence(
     .await
 }
 
-/// Open and overdue actions of the user, for the home page's flags.
-pub(crate) async fn my_overdue(st: &AppState, id: &Identity) -> Result<(usize, usize), AppError> {
+/// The open actions the user follows, soonest due first (the home page's list).
+pub(crate) async fn my_open(st: &AppState, id: &Identity) -> Result<Vec<ActionRecord>, AppError> {
     let v = viewer(id);
-    let today = st.config.clock.today();
-    let mine: Vec<ActionRecord> = st
+    let mut mine: Vec<ActionRecord> = st
         .db
         .actions()
         .await?
         .into_iter()
         .filter(|a| a.status.is_open() && sees_action(&v, a))
         .collect();
-    Ok((mine.len(), mine.iter().filter(|a| a.overdue(today)).count()))
+    mine.sort_by_key(|a| a.due_on);
+    Ok(mine)
 }
