@@ -20,6 +20,7 @@
     diminishing: "#e0f3f8", sporadic: "#a6bddb", oscillating: "#9e7bb5", historical: "#d9d9d9"
   };
   var map = L.map(el, { zoomSnap: 0.25, attributionControl: false });
+    L.control.scale({ imperial: false }).addTo(map);
   var layerSel = document.getElementById("camada");
   var slider = document.getElementById("mes");
   var sliderLabel = document.getElementById("mes-rotulo");

@@ -95,7 +95,14 @@ pub async fn list(Ctx { st, id }: Ctx, Query(q): Query<KindsQuery>) -> Result<Re
             crate::guard::percent_encode(&joined)
         ),
         show_municipalities: kinds.iter().any(|k| k == "municipality"),
-        kinds: joined,
+        kinds: kinds
+            .iter()
+            .map(|k| {
+                k.parse::<atalaia_core::TerritoryKind>()
+                    .map_or_else(|_| k.clone(), |k| k.plural_pt().to_string())
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
         tile_url: st.config.tile_url.clone().unwrap_or_default(),
     })
 }

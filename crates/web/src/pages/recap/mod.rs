@@ -440,6 +440,17 @@ pub async fn page(
 }
 
 /// `GET /recap/mapa.geojson?trimestre=`: the RECAP areas with today's reduction and level, coloured
+/// The RECAP map's colours and what each means, also its legend: dark and light blue for the levels,
+/// grey for a reduction short of them, orange for a rise (ColorBrewer's blues and an orange, told
+/// apart by people with red–green colour blindness, unlike the red and green they replace).
+const MAP_COLOURS: [(&str, &str); 5] = [
+    ("#08519c", "RECAP1"),
+    ("#6baed6", "RECAP2"),
+    ("#d9d9d9", "redução abaixo do RECAP2"),
+    ("#e6550d", "aumento"),
+    ("#ffffff", "redução indefinida"),
+];
+
 /// for the choropleth.
 pub async fn map(
     State(st): State<AppState>,
@@ -468,14 +479,12 @@ pub async fn map(
         };
         let geometry: serde_json::Value =
             serde_json::from_str(geometry).unwrap_or(serde_json::Value::Null);
-        // Colours: green for RECAP1, light green RECAP2, grey no level with a reduction, red for an
-        // increase, white when undefined.
         let fill = match (a.level, a.reduction_pct) {
-            (Some(Level::Recap1), _) => "#1a7f37",
-            (Some(Level::Recap2), _) => "#7cc68d",
-            (None, Some(r)) if r >= 0.0 => "#d0d7de",
-            (None, Some(_)) => "#cf222e",
-            (None, None) => "#ffffff",
+            (Some(Level::Recap1), _) => MAP_COLOURS[0].0,
+            (Some(Level::Recap2), _) => MAP_COLOURS[1].0,
+            (None, Some(r)) if r >= 0.0 => MAP_COLOURS[2].0,
+            (None, Some(_)) => MAP_COLOURS[3].0,
+            (None, None) => MAP_COLOURS[4].0,
         };
         features.push(serde_json::json!({
             "type": "Feature",
@@ -489,10 +498,12 @@ pub async fn map(
             }
         }));
     }
-    Ok(
-        Json(serde_json::json!({"type": "FeatureCollection", "features": features}))
-            .into_response(),
-    )
+    Ok(Json(serde_json::json!({
+        "type": "FeatureCollection",
+        "features": features,
+        "legend": MAP_COLOURS,
+    }))
+    .into_response())
 }
 
 /// `trimestre` of a form.

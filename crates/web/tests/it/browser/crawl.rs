@@ -25,21 +25,9 @@ fn page_link(base: &str, href: &str) -> Option<String> {
     (!download && !elsewhere && path.starts_with('/')).then(|| path.to_string())
 }
 
-/// The strings a script returns (an array, or `null` for none).
-async fn strings(c: &Client, script: &str) -> Vec<String> {
-    let v = c.execute(script, vec![]).await.unwrap();
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// The links of the page shown.
 async fn links(c: &Client) -> Vec<String> {
-    strings(
+    strings_of(
         c,
         "return Array.from(document.querySelectorAll('a[href]')).map(a => a.href)",
     )
@@ -50,9 +38,9 @@ async fn links(c: &Client) -> Vec<String> {
 /// `mapa_crimes.csv` is the user's own and passes), upper-case kinds, actors and actions as stored, and
 /// the import kinds' English names.
 async fn code_words(c: &Client) -> Vec<String> {
-    strings(
+    strings_of(
         c,
-        r"return document.body.innerText.match(/\b[a-z0-9]+(_[a-z0-9]+)+\b(?![.][a-z])|\b(MUNICIPALITY|STATE|INTERVENTION|occurrences|population|units|operators|assignments|absences|territories|seizures|forensic|Zoom)\b|\b(user|cli):[a-z0-9]+|\bauth[.][a-z_]+/g)",
+        r"return document.body.innerText.match(/\b[a-z0-9]+(_[a-z0-9]+)+\b(?![.][a-z])|\b(MUNICIPALITY|STATE|INTERVENTION|municipality|intervention|occurrences|population|units|operators|assignments|absences|territories|seizures|forensic|Zoom)\b|\b(user|cli):[a-z0-9]+|\bauth[.][a-z_]+/g)",
     )
     .await
 }

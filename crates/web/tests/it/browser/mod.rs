@@ -210,6 +210,18 @@ async fn text_at(c: &Client, css: &str) -> String {
     wait_for(c, css).await.text().await.unwrap()
 }
 
+/// The strings a script returns (an array; none for anything else).
+async fn strings_of(c: &Client, script: &str) -> Vec<String> {
+    let v = c.execute(script, vec![]).await.unwrap();
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The text of the element with `id`.
 async fn text_of(c: &Client, id: &str) -> String {
     c.find(Locator::Id(id)).await.unwrap().text().await.unwrap()

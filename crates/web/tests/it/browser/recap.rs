@@ -62,6 +62,19 @@ async fn two_roles_navigate_see_the_map_upload_and_are_protected_from_forgery() 
         .unwrap()
         .len();
     assert_eq!(drawn, 10, "one SVG path per area");
+    // Maps that orient: a metric scale bar and each area's name on the map.
+    let labels = strings_of(
+        &c,
+        "return Array.from(document.querySelectorAll('#mapa .map-label')).map(x => x.textContent)",
+    )
+    .await;
+    assert_eq!(labels.len(), 10, "{labels:?}");
+    assert!(
+        labels.contains(&"AISP 1 — Região Central".to_string()),
+        "{labels:?}"
+    );
+    let scale = text_at(&c, "#mapa .leaflet-control-scale-line").await;
+    assert!(scale.ends_with(" km") || scale.ends_with(" m"), "{scale}");
     shot(&c, "02-territorios-mapa").await;
     // A territory's page: its map and the Chart.js series drawn.
     c.goto(&format!("{base}/territorios/AISP1")).await.unwrap();
@@ -255,6 +268,11 @@ async fn recap_cycle(c: &Client, base: &str, db: &atalaia_store::Db) {
         map.attr("data-features").await.unwrap().as_deref(),
         Some("10")
     );
+    // The choropleth's legend is drawn on the map, in the colours colour-blind readers tell apart.
+    let legend = text_at(c, "#mapa .map-key").await;
+    for entry in ["RECAP1", "RECAP2", "redução abaixo do RECAP2", "aumento"] {
+        assert!(legend.contains(entry), "{legend}");
+    }
     let series = c
         .execute(
             "return Chart.getChart(document.querySelector('canvas.chart')).data.datasets.length",
