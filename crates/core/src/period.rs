@@ -316,6 +316,11 @@ impl Quarter {
         format!("{}º trimestre de {}", self.quarter, self.year)
     }
 
+    /// The quarter as charts and forms show it, short: "3T2026" ([`Quarter::parse`] reads it back).
+    pub fn short_pt(self) -> String {
+        format!("{}T{}", self.quarter, self.year)
+    }
+
     /// The quarter's three months, in order.
     pub fn months(self) -> [Month; 3] {
         let first = (self.quarter - 1) * 3 + 1;

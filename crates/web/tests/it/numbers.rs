@@ -157,6 +157,14 @@ async fn an_area_without_a_level_says_how_far_it_fell_short() {
     let app = App::new(t.db.clone(), demo_config(&t.db, today, 0.01).await).await;
     let cookie = app.login("comite", "demo-comite-7872").await.unwrap();
     let page = app.get_ok("/recap?trimestre=2026-Q3", &cookie).await;
+    // The quarter in words in text, short in the form and charts, never as its code.
+    for words in [
+        "value=\"3T2026\"",
+        "Base de comparação: 3º trimestre de 2025",
+        "Abrir o ciclo do 3º trimestre de 2026",
+    ] {
+        assert!(page.body.contains(words), "{words}");
+    }
     let table = page.body.split("<caption>Áreas:").nth(1).unwrap();
     let table = table.split("</table>").next().unwrap();
     let mut without = 0;

@@ -439,7 +439,7 @@ async fn ipei_page(
         cf: CycleFrame::new(
             CycleKind::Ipei,
             month.to_string(),
-            month.label_pt(),
+            format!("de {}", month.label_pt()),
             manage,
             runs.iter()
                 .map(|r| RunChoice {

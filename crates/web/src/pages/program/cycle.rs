@@ -224,6 +224,8 @@ pub(crate) struct CycleFrame {
     pub(crate) submissions_title: &'static str,
     pub(crate) period_field: &'static str,
     pub(crate) period: String,
+    /// The period with its preposition, as a sentence reads it: "do 3º trimestre de 2026", "de
+    /// outubro de 2026".
     pub(crate) period_label: String,
     pub(crate) manage: bool,
     pub(crate) runs: Vec<RunChoice>,

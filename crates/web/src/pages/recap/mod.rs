@@ -371,13 +371,9 @@ async fn recap_page(
         Some(cy) => Some(cycle_view(st, &cy).await?),
         None => None,
     };
-    let chart_labels = serde_json::to_string(
-        &quarters
-            .iter()
-            .map(|q| format!("{}T{}", q.number(), q.year()))
-            .collect::<Vec<_>>(),
-    )
-    .unwrap_or_default();
+    let chart_labels =
+        serde_json::to_string(&quarters.iter().map(|q| q.short_pt()).collect::<Vec<_>>())
+            .unwrap_or_default();
     let chart_series = serde_json::to_string(
         &series
             .iter()
@@ -391,7 +387,7 @@ async fn recap_page(
     let cf = CycleFrame::new(
         CycleKind::Recap,
         q.to_string(),
-        q.to_string(),
+        format!("do {}", q.label_pt()),
         id.may(Permission::ManageRecap) && c.not_closed.is_none(),
         runs.iter()
             .map(|r| RunChoice {
@@ -402,8 +398,12 @@ async fn recap_page(
     );
     render(&RecapPage {
         chrome: Chrome::new(st, id, "RECAP — resultado trimestral", "/recap").await,
-        quarter: q.to_string(),
-        baseline: c.report.baseline_quarter.clone(),
+        quarter: q.short_pt(),
+        baseline: c
+            .report
+            .baseline_quarter
+            .parse::<atalaia_core::Quarter>()
+            .map_or_else(|_| c.report.baseline_quarter.clone(), |b| b.label_pt()),
         error,
         notice,
         config_since: c

@@ -57,6 +57,8 @@ struct UnitView {
 struct UnitPage {
     chrome: Chrome,
     quarter: String,
+    /// "3º trimestre de 2026".
+    quarter_label: String,
     error: Option<String>,
     cycle_open: bool,
     units: Vec<UnitView>,
@@ -209,7 +211,8 @@ async fn unit_page(
     }
     render(&UnitPage {
         chrome: Chrome::new(st, id, "RECAP — minha unidade", "/recap/unidade").await,
-        quarter: q.to_string(),
+        quarter: q.short_pt(),
+        quarter_label: q.label_pt(),
         error,
         cycle_open: cycle.is_some(),
         units,
