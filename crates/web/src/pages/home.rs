@@ -87,8 +87,12 @@ pub struct HomeModel {
     pub areas: usize,
     month: String,
     month_before: String,
+    /// Short, for the table's headings ("3T2026").
     quarter: String,
     quarter_before: String,
+    /// In words, for the sentence above the table ("3º trimestre de 2026").
+    quarter_text: String,
+    quarter_before_text: String,
     cap: String,
     rows: Vec<IndicatorRow>,
     cards: Vec<Card>,
@@ -336,13 +340,14 @@ async fn build(st: &AppState, today: NaiveDate) -> Result<HomeModel, AppError> {
         .into_iter()
         .map(|i| crate::pages::imports::row(i, &actors))
         .collect();
-    let qlabel = |q: atalaia_core::Quarter| format!("{}º tri/{}", q.number(), q.year());
     Ok(HomeModel {
         areas: rows.len(),
         month: month_label(&ym(last)),
         month_before: month_label(&ym(last_year)),
-        quarter: qlabel(quarter),
-        quarter_before: qlabel(quarter_before),
+        quarter: quarter.short_pt(),
+        quarter_before: quarter_before.short_pt(),
+        quarter_text: quarter.label_pt(),
+        quarter_before_text: quarter_before.label_pt(),
         cap: "homicídio doloso, roubo e furto de veículo (Art. 4)".into(),
         rows,
         cards,

@@ -706,5 +706,9 @@ async fn each_role_finds_its_own_work_on_the_home_page() {
     let home = app.get_ok("/", &analyst).await.body;
     assert!(home.contains("Saúde dos dados") && home.contains("versões de territórios"));
     assert!(home.contains("Boletim CompStat — "));
+    assert!(home.contains(
+        "último trimestre completo (<strong>3º trimestre de 2026</strong>) contra o 3º trimestre de 2025"
+    ));
+    assert!(home.contains(">CAP 3T2026</th>"), "{home}");
     t.cleanup().await.unwrap();
 }
