@@ -244,6 +244,7 @@ struct PublicPage {
     areas: Vec<RowView>,
     hidden: usize,
     synthetic: bool,
+    dictionary: &'static [(&'static str, &'static str)],
 }
 
 fn view(r: &PublicRow, threshold: u64) -> RowView {
@@ -287,33 +288,71 @@ pub async fn page(State(st): State<AppState>) -> Result<Response, AppError> {
         areas: areas.iter().map(|r| view(r, m.threshold)).collect(),
         hidden: m.hidden,
         synthetic: m.synthetic,
+        dictionary: &DICTIONARY,
     })
 }
 
-/// The open-data CSV's header: one row per area and crime group (and the total).
-pub const CSV_HEADER: [&str; 11] = [
-    "territory_code",
-    "territory_name",
-    "kind",
-    "parent_code",
-    "period_start",
-    "period_end",
-    "crime_group",
-    "count",
-    "rate_per_100k",
-    "suppressed",
-    "synthetic",
+/// The open-data CSV's columns and what each holds — its header and its data dictionary, shown on the
+/// public page. The CSV is for people in Brazil (issue 20): Portuguese names and values, `;` between
+/// fields, decimal commas, dates as DD/MM/AAAA, "sim"/"não".
+pub const DICTIONARY: [(&str, &str); 11] = [
+    (
+        "Código do território",
+        "Código da área: IBGE de 7 dígitos para municípios; o da Secretaria para AIS, AISP e áreas de intervenção.",
+    ),
+    ("Nome do território", "Nome da área."),
+    ("Tipo", "Município, AIS, AISP, AISE ou área de intervenção."),
+    (
+        "Código do território-mãe",
+        "Código da área que contém esta (vazio quando não há).",
+    ),
+    (
+        "Início do período",
+        "Primeiro dia dos 12 meses contados (DD/MM/AAAA).",
+    ),
+    (
+        "Fim do período",
+        "Último dia dos 12 meses contados (DD/MM/AAAA).",
+    ),
+    (
+        "Grupo de crimes",
+        "Grupo de crimes da linha, ou Total (todos os grupos).",
+    ),
+    (
+        "Ocorrências",
+        "Ocorrências registradas no período; vazio quando suprimido.",
+    ),
+    (
+        "Taxa por 100 mil habitantes",
+        "Ocorrências por 100 mil habitantes, com duas casas decimais; vazio quando suprimido ou sem população.",
+    ),
+    (
+        "Suprimido",
+        "sim quando a contagem é pequena (ou a deixaria deduzir por subtração) e não é publicada.",
+    ),
+    (
+        "Sintético",
+        "sim para dados de demonstração, que não são oficiais.",
+    ),
 ];
 
-/// `GET /transparencia/dados.csv`: the same numbers as open data (UTF-8 CSV, long format; a hidden
-/// count is an empty `count` with `suppressed` = `true`).
+/// `GET /transparencia/dados.csv`: the same numbers as open data, one row per area and crime group
+/// and its total ([`DICTIONARY`]; a hidden count is empty with "Suprimido" = "sim").
 pub async fn csv(State(st): State<AppState>) -> Result<Response, AppError> {
     let m = model(&st).await?;
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_writer(Vec::new());
     let fail = |e: csv::Error| AppError::Internal(format!("csv: {e}"));
-    w.write_record(CSV_HEADER).map_err(fail)?;
-    let mut groups: Vec<&str> = GROUPS.iter().map(|g| g.as_str()).collect();
-    groups.push("total");
+    w.write_record(DICTIONARY.map(|(name, _)| name))
+        .map_err(fail)?;
+    let mut groups: Vec<&str> = GROUPS.iter().map(|g| g.label_pt()).collect();
+    groups.push("Total");
+    let yes_no = |b: bool| if b { "sim" } else { "não" };
+    let (from, to) = (
+        m.from.format("%d/%m/%Y").to_string(),
+        m.to.format("%d/%m/%Y").to_string(),
+    );
     for r in &m.rows {
         for (c, g) in groups.iter().enumerate() {
             super::write_safe(
@@ -321,19 +360,17 @@ pub async fn csv(State(st): State<AppState>) -> Result<Response, AppError> {
                 [
                     r.code.as_str(),
                     r.name.as_str(),
-                    r.kind,
+                    kind_label(r.kind),
                     r.parent.as_str(),
-                    &m.from.to_string(),
-                    &m.to.to_string(),
+                    &from,
+                    &to,
                     g,
                     &r.counts[c].map(|n| n.to_string()).unwrap_or_default(),
-                    &r.rates[c].map(|x| format!("{x:.2}")).unwrap_or_default(),
-                    if r.counts[c].is_none() {
-                        "true"
-                    } else {
-                        "false"
-                    },
-                    if r.synthetic { "true" } else { "false" },
+                    &r.rates[c]
+                        .map(|x| atalaia_core::numbers::decimal(x, 2).replace('.', ""))
+                        .unwrap_or_default(),
+                    yes_no(r.counts[c].is_none()),
+                    yes_no(r.synthetic),
                 ],
             )
             .map_err(fail)?;

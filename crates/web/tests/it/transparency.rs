@@ -15,20 +15,23 @@ fn equations(rows: &[HashMap<String, String>]) -> Vec<(Key, Vec<Key>)> {
     let mut eqs = Vec::new();
     let mut groups: Vec<String> = Vec::new();
     for r in rows {
-        if !groups.contains(&r["crime_group"]) && r["crime_group"] != "total" {
-            groups.push(r["crime_group"].clone());
+        if !groups.contains(&r["Grupo de crimes"]) && r["Grupo de crimes"] != "Total" {
+            groups.push(r["Grupo de crimes"].clone());
         }
     }
     let mut codes: Vec<(String, String)> = Vec::new();
     for r in rows {
-        let c = (r["territory_code"].clone(), r["parent_code"].clone());
+        let c = (
+            r["Código do território"].clone(),
+            r["Código do território-mãe"].clone(),
+        );
         if !codes.contains(&c) {
             codes.push(c);
         }
     }
     for (code, _) in &codes {
         eqs.push((
-            (code.clone(), "total".to_string()),
+            (code.clone(), "Total".to_string()),
             groups.iter().map(|g| (code.clone(), g.clone())).collect(),
         ));
     }
@@ -41,7 +44,7 @@ fn equations(rows: &[HashMap<String, String>]) -> Vec<(Key, Vec<Key>)> {
         if kids.is_empty() {
             continue;
         }
-        for g in groups.iter().chain(std::iter::once(&"total".to_string())) {
+        for g in groups.iter().chain(std::iter::once(&"Total".to_string())) {
             eqs.push((
                 (parent.clone(), g.clone()),
                 kids.iter().map(|k| ((*k).clone(), g.clone())).collect(),
@@ -61,7 +64,9 @@ async fn story(db: &atalaia_store::Db) {
     assert_eq!(page.status, 200, "{}", page.body);
     let csv = app.get("/transparencia/dados.csv", None).await;
     assert_eq!(csv.status, 200);
-    let mut reader = csv::Reader::from_reader(csv.bytes.as_slice());
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(csv.bytes.as_slice());
     let header: Vec<String> = reader
         .headers()
         .unwrap()
@@ -83,15 +88,18 @@ async fn story(db: &atalaia_store::Db) {
     let mut known: HashMap<(String, String), u64> = HashMap::new();
     let mut hidden = 0;
     for r in &rows {
-        let key = (r["territory_code"].clone(), r["crime_group"].clone());
-        if r["suppressed"] == "true" {
+        let key = (
+            r["Código do território"].clone(),
+            r["Grupo de crimes"].clone(),
+        );
+        if r["Suprimido"] == "sim" {
             hidden += 1;
             assert!(
-                r["count"].is_empty() && r["rate_per_100k"].is_empty(),
+                r["Ocorrências"].is_empty() && r["Taxa por 100 mil habitantes"].is_empty(),
                 "{r:?}"
             );
         } else {
-            let n: u64 = r["count"].parse().unwrap();
+            let n: u64 = r["Ocorrências"].parse().unwrap();
             assert!(n == 0 || n >= k, "published small count {r:?}");
             known.insert(key, n);
         }
@@ -100,8 +108,9 @@ async fn story(db: &atalaia_store::Db) {
     // The truth, summed independently from the monthly totals of the same twelve months: every
     // published count must equal it, and the attacker's equations are those that truly hold (a
     // parent's areas need not partition it exactly).
-    let from: chrono::NaiveDate = rows[0]["period_start"].parse().unwrap();
-    let to: chrono::NaiveDate = rows[0]["period_end"].parse().unwrap();
+    let from =
+        chrono::NaiveDate::parse_from_str(&rows[0]["Início do período"], "%d/%m/%Y").unwrap();
+    let to = chrono::NaiveDate::parse_from_str(&rows[0]["Fim do período"], "%d/%m/%Y").unwrap();
     let groups: HashMap<String, String> = db
         .crimes()
         .await
@@ -111,7 +120,7 @@ async fn story(db: &atalaia_store::Db) {
             (
                 c.code,
                 atalaia_store::selection::group_of(&c.group)
-                    .as_str()
+                    .label_pt()
                     .to_string(),
             )
         })
@@ -127,7 +136,7 @@ async fn story(db: &atalaia_store::Db) {
             .entry((t.territory_code.clone(), groups[&t.crime].clone()))
             .or_default() += n;
         *truth
-            .entry((t.territory_code.clone(), "total".into()))
+            .entry((t.territory_code.clone(), "Total".into()))
             .or_default() += n;
     }
     let true_of = |c: &(String, String)| truth.get(c).copied().unwrap_or(0);
@@ -194,7 +203,34 @@ async fn story(db: &atalaia_store::Db) {
     }
     assert_eq!(shown, rows.len(), "one page cell per CSV row");
     // Nothing that identifies an occurrence: no BO numbers, coordinates or names of people.
-    assert!(!header.iter().any(|h| h.contains("lat") || h.contains("bo")));
+    assert!(!header.iter().any(|h| {
+        let h = h.to_lowercase();
+        h.contains("lat") || h.contains("bo") || h.contains("nome da v")
+    }));
+    // For people in Brazil: Portuguese headers, as the page's data dictionary lists them.
+    assert_eq!(header.len(), 11);
+    assert_eq!(header[0], "Código do território");
+    for h in &header {
+        assert!(
+            page.body.contains(&format!("<th scope=\"row\">{h}</th>")),
+            "{h} not in the dictionary"
+        );
+    }
+    assert!(rows.iter().any(|r| r["Tipo"] == "Município"));
+    // Rates with a decimal comma and no thousands dot: "1234,56".
+    let rates: Vec<&String> = rows
+        .iter()
+        .map(|r| &r["Taxa por 100 mil habitantes"])
+        .filter(|x| !x.is_empty())
+        .collect();
+    assert!(!rates.is_empty());
+    for x in rates {
+        let (int, frac) = x.split_once(',').unwrap_or_else(|| panic!("{x}"));
+        assert!(
+            int.bytes().all(|b| b.is_ascii_digit()) && frac.len() == 2,
+            "{x}"
+        );
+    }
 }
 
 per_backend! {
