@@ -8,6 +8,7 @@ mod hotspots;
 mod igesp;
 mod ipei;
 mod recap;
+mod tables;
 
 use super::*;
 use atalaia_web::AppState;
