@@ -37,7 +37,11 @@ pub enum IgespError {
         max: usize,
     },
     /// Ends before it starts.
-    #[error("a reunião termina ({end}) antes de começar ({start})")]
+    #[error(
+        "a reunião termina às {} antes de começar, às {}",
+        end.format("%H:%M"),
+        start.format("%H:%M")
+    )]
     EndsBeforeStart {
         start: NaiveDateTime,
         end: NaiveDateTime,
@@ -53,7 +57,7 @@ pub enum IgespError {
     UnknownInstitution(i64),
     /// A partner institution invited to an internal meeting.
     #[error(
-        "{0} não é força de segurança nem a Secretaria: reuniões internas são só das polícias (igesp.md §4); use uma reunião de articulação"
+        "{0} não é força de segurança nem a Secretaria: reuniões internas são só das polícias e da Secretaria; use uma reunião de articulação"
     )]
     NotPoliceSide(String),
     /// An intervention meeting without its area.

@@ -63,7 +63,9 @@ fn fields(query: &str) -> Result<crate::pages::Fields, String> {
 
 /// The form of a new Igesp meeting (`POST /reunioes`): `Ok` when it would be scheduled.
 pub fn meeting_form(query: &str) -> Result<(), String> {
-    crate::pages::igesp::meetings::new_meeting(&fields(query)?, false).map(|_| ())
+    crate::pages::igesp::meetings::new_meeting(&fields(query)?, false)
+        .map(|_| ())
+        .map_err(|e| e.why)
 }
 
 /// The form of a decision or action (`POST /reunioes/{id}/decisoes`, `POST /acoes`): `Ok` when it

@@ -9,6 +9,7 @@
 pub mod api;
 pub mod assets;
 pub mod demo_users;
+pub mod done;
 pub mod fuzzing;
 pub mod guard;
 #[cfg(feature = "oidc")]
@@ -361,6 +362,7 @@ pub fn router(state: AppState) -> Router {
             ),
         )
         .layer(middleware::from_fn(request_id::layer))
+        .layer(middleware::from_fn(done::layer))
         .with_state(state)
 }
 

@@ -3,6 +3,7 @@
 //! date; a mistaken row is revoked with a reason, never deleted. Every change is audited; the cycle
 //! pages show which decrees moved each deadline.
 
+use crate::done::{self, Done};
 use askama::Template;
 use atalaia_core::calendar::{Calendar, Decree};
 use atalaia_core::dates::BrDate;
@@ -10,7 +11,7 @@ use atalaia_core::{IbgeCode, parse_date};
 use atalaia_store::cycles::committee_office;
 use axum::Form;
 use axum::extract::{Path, Query};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use chrono::Datelike;
 use serde::Deserialize;
 
@@ -215,7 +216,10 @@ pub async fn add(Ctx { st, id }: Ctx, Form(f): Form<DecreeForm>) -> Result<Respo
             st.config.clock.now_utc(),
         )
         .await?;
-    Ok(Redirect::to(&format!("/admin/calendario?ano={}", date.year())).into_response())
+    Ok(done::redirect(
+        &format!("/admin/calendario?ano={}", date.year()),
+        Done::CalendarSaved,
+    ))
 }
 
 /// The revocation form.
@@ -247,5 +251,5 @@ pub async fn revoke(
     {
         return Err(AppError::NotFound(format!("o registro {row} em vigor")));
     }
-    Ok(Redirect::to("/admin/calendario").into_response())
+    Ok(done::redirect("/admin/calendario", Done::CalendarSaved))
 }

@@ -1,13 +1,14 @@
 //! API keys of institutions for machine clients: created by an administrator, shown once, stored as a
 //! SHA-256 digest, revocable; creation and revocation are audited, and each use marks the key.
 
+use crate::done::{self, Done};
 use askama::Template;
 use atalaia_core::access::Role;
 use atalaia_store::accounts::{ApiKeyRecord, InstitutionRecord};
 use atalaia_store::audit::AuditEvent;
 use axum::Form;
 use axum::extract::Path;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use serde::Deserialize;
 
 use super::{Chrome, local_time, render};
@@ -186,5 +187,5 @@ pub async fn revoke(Ctx { st, id }: Ctx, Path(key_id): Path<i64>) -> Result<Resp
         .await?;
     }
     tx.commit().await?;
-    Ok(Redirect::to("/admin/chaves-api").into_response())
+    Ok(done::redirect("/admin/chaves-api", Done::KeyCreated))
 }

@@ -56,6 +56,8 @@ pub struct Chrome {
     pub csrf: String,
     /// Show the synthetic-data notice.
     pub synthetic: bool,
+    /// What the form just sent did (`crate::done`), said at the top of the page.
+    pub done: Option<&'static str>,
 }
 
 /// The menu, in order. Each entry is shown when the route it leads to lets the user in, so the menu
@@ -120,6 +122,7 @@ impl Chrome {
             nav,
             csrf: id.csrf().to_string(),
             synthetic,
+            done: crate::done::current().map(crate::done::Done::text_pt),
         }
     }
 }

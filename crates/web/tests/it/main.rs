@@ -306,6 +306,9 @@ pub(crate) async fn demo_with_a_recap_run(
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
     let page = r.location.unwrap();
+    // The redirect confirms the act: `/recap/execucoes/N?feito=execucao`.
+    let (page, done) = page.split_once('?').unwrap();
+    assert_eq!(done, "feito=execucao");
     let run_id: i64 = page.rsplit('/').next().unwrap().parse().unwrap();
-    (app, committee, page, run_id)
+    (app, committee, page.to_string(), run_id)
 }

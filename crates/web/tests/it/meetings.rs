@@ -18,7 +18,7 @@ fn enc(s: &str) -> String {
 fn id_from(location: &str) -> i64 {
     location
         .trim_start_matches("/reunioes/")
-        .split('#')
+        .split(['?', '#'])
         .next()
         .unwrap()
         .parse()
@@ -84,6 +84,13 @@ async fn story(db: &atalaia_store::Db) {
     ] {
         assert!(r.body.contains(&kept), "{kept}: {}", r.body);
     }
+    // The reason stands beside what to mend: the invited institutions.
+    assert!(
+        r.body
+            .contains("<p class=\"field-error\" id=\"instituicao-erro\">MPGO não é força"),
+        "{}",
+        r.body
+    );
     // A municipality outside the coordinator's scope (Anápolis) is refused.
     let r = app
         .post_form(
@@ -103,6 +110,14 @@ async fn story(db: &atalaia_store::Db) {
         .await;
     assert!(
         r.body.contains("a data `31/02/2026` inválida"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body
+            .contains(" aria-invalid=\"true\" aria-describedby=\"data-erro\">")
+            && r.body
+                .contains("<p class=\"field-error\" id=\"data-erro\">a data `31/02/2026`"),
         "{}",
         r.body
     );
@@ -417,10 +432,20 @@ async fn story(db: &atalaia_store::Db) {
         created.partners.iter().map(|p| p.id).collect::<Vec<_>>(),
         [mp]
     );
-    assert_eq!(
-        r.location.as_deref(),
-        Some(format!("/acoes/{}", created.id).as_str())
+    let at = r.location.unwrap();
+    assert_eq!(at, format!("/acoes/{}?feito=acao", created.id));
+    // The action's page confirms the act, in words.
+    let page = app.get(&at, Some(partner)).await;
+    assert!(
+        page.body
+            .contains("<p class=\"done\" role=\"status\">Ação criada.</p>"),
+        "{}",
+        page.body
     );
+    let plain = app
+        .get(&format!("/acoes/{}", created.id), Some(partner))
+        .await;
+    assert!(!plain.body.contains("class=\"done\""));
     let r = app
         .post_form("/acoes", Some(partner), &format!("csrf_token={pc}"))
         .await;

@@ -1,6 +1,7 @@
 //! Igesp action plans (igesp.md §5): actions with their owners and institutions, the status history,
 //! progress notes with evidence files, overdue flags.
 
+use crate::done::{self, Done};
 use crate::guard::{Ctx, Identity};
 use crate::pages::Declined;
 use crate::pages::igesp::ActionLine;
@@ -20,7 +21,7 @@ use atalaia_core::igesp::{ActionStatus, Viewer};
 use atalaia_store::igesp::{ActionProgress, ActionRecord};
 use axum::Form;
 use axum::extract::{Multipart, Path, Query};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use chrono::NaiveDate;
 
 /// One row of the actions list.
@@ -152,7 +153,10 @@ pub async fn create_action(
         Ok::<_, Declined>(st.db.create_action(&a, who, now).await?)
     };
     match created.await {
-        Ok(aid) => Ok(Redirect::to(&format!("/acoes/{aid}")).into_response()),
+        Ok(aid) => Ok(done::redirect(
+            &format!("/acoes/{aid}"),
+            Done::ActionCreated,
+        )),
         Err(e) => actions_page(&st, &id, "abertas".into(), Some(e.reason()?)).await,
     }
 }

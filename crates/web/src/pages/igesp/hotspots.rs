@@ -6,6 +6,7 @@
 //!
 //! The analysis itself is `atalaia_store::Db::hotspots`, the same one `atalaia hotspots area` runs.
 
+use crate::done::{self, Done};
 use askama::Template;
 use atalaia_core::Month;
 use atalaia_core::access::Permission;
@@ -19,7 +20,7 @@ use atalaia_store::audit::AuditEvent;
 use atalaia_store::hotspots::{HotspotError, HotspotQuery, HotspotRun};
 use axum::extract::Query;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::{Form, Json};
 use chrono::NaiveDate;
 
@@ -632,5 +633,8 @@ pub async fn create_area(Ctx { st, id }: Ctx, Form(f): Form<Fields>) -> Result<R
         ip: id.ip.clone(),
     };
     st.db.audit(&event, st.config.clock.now_utc()).await?;
-    Ok(Redirect::to(&format!("/territorios/{code}")).into_response())
+    Ok(done::redirect(
+        &format!("/territorios/{code}"),
+        Done::AreaCreated,
+    ))
 }

@@ -1,6 +1,7 @@
 //! Igesp meetings (igesp.md §4): the schedule, a meeting's page with its agenda generated from the
 //! data, attendance, minutes and decisions that become actions, and cancelling.
 
+use crate::done::{self, Done};
 use crate::guard::{Ctx, Identity};
 use crate::pages::Declined;
 use crate::pages::igesp::ActionLine;
@@ -23,13 +24,13 @@ use atalaia_core::access::Permission;
 use atalaia_core::igesp::{MeetingKind, MeetingStatus, Viewer, police_side};
 use atalaia_store::accounts::InstitutionRecord;
 use atalaia_store::igesp::{
-    ActionRecord, Agenda, Attendee, MeetingInstitution, MeetingRecord, NewAction, NewAttendee,
-    NewMeeting,
+    ActionRecord, Agenda, Attendee, IgespError, MeetingInstitution, MeetingRecord, NewAction,
+    NewAttendee, NewMeeting,
 };
 use axum::Form;
 use axum::extract::Path;
 use axum::http::header;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use chrono::{NaiveDate, NaiveTime};
 use std::collections::HashMap;
 
@@ -70,6 +71,8 @@ struct MeetingsPage {
 struct Draft {
     /// Whether the page answers a refused scheduling (the error is the form's, not another act's).
     refused: bool,
+    /// The input the refusal is about (its `name`): its message is shown beside it.
+    field: &'static str,
     title: String,
     day: String,
     start: String,
@@ -80,10 +83,28 @@ struct Draft {
 }
 
 impl Draft {
+    /// The attributes that tie input `name` to its message when the refusal is about it.
+    fn invalid(&self, name: &str) -> String {
+        if self.refused && self.field == name {
+            format!(
+                " aria-invalid=\"true\" aria-describedby=\"{}-erro\"",
+                self.field
+            )
+        } else {
+            String::new()
+        }
+    }
+
+    /// Whether the refusal's message goes beside input `name`.
+    fn about(&self, name: &str) -> bool {
+        self.refused && self.field == name
+    }
+
     fn of(f: &Fields) -> Draft {
         let text = |k: &str| field(f, k).unwrap_or("").to_string();
         Draft {
             refused: true,
+            field: "",
             title: text("titulo"),
             day: text("data"),
             start: text("inicio"),
@@ -144,7 +165,7 @@ async fn meetings_page_with(
     id: &Identity,
     error: Option<String>,
     feed_url: Option<String>,
-    refused: Option<&Fields>,
+    refused: Option<(&Fields, &'static str)>,
 ) -> Result<Response, AppError> {
     let v = viewer(id);
     let today = st.config.clock.today();
@@ -167,8 +188,13 @@ async fn meetings_page_with(
         .iter()
         .map(|k| FormOption::new(k.as_str(), k.label_pt()))
         .collect();
-    let draft = refused.map(Draft::of).unwrap_or_default();
-    if let Some(f) = refused {
+    let draft = refused
+        .map(|(f, field)| Draft {
+            field,
+            ..Draft::of(f)
+        })
+        .unwrap_or_default();
+    if let Some((f, _)) = refused {
         let choose = |options: &mut [FormOption], key: &str| {
             let chosen = field(f, key).unwrap_or("");
             for o in options {
@@ -276,44 +302,79 @@ fn ids(f: &Fields, name: &str) -> Result<Vec<i64>, String> {
         .collect()
 }
 
-pub(crate) fn new_meeting(f: &Fields, synthetic: bool) -> Result<NewMeeting, String> {
+/// A refusal of one input of a form: its `name` and the reason, shown beside it.
+#[derive(Debug)]
+pub(crate) struct FieldError {
+    pub(crate) field: &'static str,
+    pub(crate) why: String,
+}
+
+impl From<FieldError> for Declined {
+    fn from(e: FieldError) -> Self {
+        Declined::Refused(e.why)
+    }
+}
+
+/// The scheduling form as a meeting, or the first input to mend.
+pub(crate) fn new_meeting(f: &Fields, synthetic: bool) -> Result<NewMeeting, FieldError> {
+    let at = |field: &'static str| move |why: String| FieldError { field, why };
     let kind: MeetingKind = field(f, "tipo")
         .unwrap_or("")
         .parse()
-        .map_err(|e: atalaia_core::igesp::MeetingKindError| e.to_string())?;
-    let day = parse_date(f, "data", "a data")?;
-    let start = parse_time(f, "inicio", "o horário de início")?;
-    let end = parse_time(f, "fim", "o horário de término")?;
+        .map_err(|e: atalaia_core::igesp::MeetingKindError| at("tipo")(e.to_string()))?;
+    let day = parse_date(f, "data", "a data").map_err(at("data"))?;
+    let start = parse_time(f, "inicio", "o horário de início").map_err(at("inicio"))?;
+    let end = parse_time(f, "fim", "o horário de término").map_err(at("fim"))?;
     Ok(NewMeeting {
         kind,
         title: field(f, "titulo").unwrap_or("").to_string(),
         municipality_code: field(f, "municipio")
-            .ok_or("escolha o município")?
+            .ok_or_else(|| at("municipio")("escolha o município".into()))?
             .to_string(),
         area_code: field(f, "area").map(str::to_string),
         starts_at: day.and_time(start),
         ends_at: day.and_time(end),
         place: field(f, "local").unwrap_or("").to_string(),
-        institutions: ids(f, "instituicao")?,
+        institutions: ids(f, "instituicao").map_err(at("instituicao"))?,
         attendees: vec![],
         synthetic,
     })
+}
+
+/// The input of the scheduling form an Igesp refusal is about.
+fn field_of(e: &IgespError) -> &'static str {
+    match e {
+        IgespError::Missing("local") | IgespError::TooLong { field: "local", .. } => "local",
+        IgespError::Missing(_) | IgespError::TooLong { .. } => "titulo",
+        IgespError::EndsBeforeStart { .. } => "fim",
+        IgespError::NoArea => "area",
+        _ => "instituicao",
+    }
 }
 
 /// `POST /reunioes`: schedules a meeting in a municipality the coordinator answers for.
 pub async fn create(Ctx { st, id }: Ctx, Form(f): Form<Fields>) -> Result<Response, AppError> {
     let v = viewer(&id);
     let name = id.actor();
-    let created = async {
-        let m = new_meeting(&f, false)?;
-        coordinates(&v, &m.municipality_code)?;
-        let who = actor(&id, &name, &id.ip, &v);
-        let now = st.config.clock.now_utc();
-        Ok::<_, Declined>(st.db.create_meeting(&m, who, now).await?)
+    let m = match new_meeting(&f, false) {
+        Ok(m) => m,
+        Err(e) => {
+            return meetings_page_with(&st, &id, Some(e.why), None, Some((&f, e.field))).await;
+        }
     };
-    match created.await {
-        Ok(mid) => Ok(Redirect::to(&format!("/reunioes/{mid}")).into_response()),
-        Err(e) => meetings_page_with(&st, &id, Some(e.reason()?), None, Some(&f)).await,
+    coordinates(&v, &m.municipality_code)?;
+    let who = actor(&id, &name, &id.ip, &v);
+    let now = st.config.clock.now_utc();
+    match st.db.create_meeting(&m, who, now).await {
+        Ok(mid) => Ok(done::redirect(
+            &format!("/reunioes/{mid}"),
+            Done::MeetingCreated,
+        )),
+        Err(e) => {
+            let field = field_of(&e);
+            let why = Declined::from(e).reason()?;
+            meetings_page_with(&st, &id, Some(why), None, Some((&f, field))).await
+        }
     }
 }
 
@@ -605,7 +666,14 @@ async fn back_to_meeting(
     outcome: Result<(), Declined>,
 ) -> Result<Response, AppError> {
     match outcome {
-        Ok(()) => Ok(Redirect::to(&format!("/reunioes/{mid}#{anchor}")).into_response()),
+        Ok(()) => {
+            let what = match anchor {
+                "participantes" => Done::AttendeeAdded,
+                "ata" => Done::MinutesSaved,
+                _ => Done::DecisionRecorded,
+            };
+            Ok(done::redirect(&format!("/reunioes/{mid}#{anchor}"), what))
+        }
         Err(e) => meeting_page(st, id, mid, Some(e.reason()?), None).await,
     }
 }

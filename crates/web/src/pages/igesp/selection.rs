@@ -2,6 +2,7 @@
 //! set by the team, CSV/XLSX exports, and the team's decisions (enter / not yet, with text), each stored
 //! with the weights, the period and the row it was taken on, and audited.
 
+use crate::done::{self, Done};
 use askama::Template;
 use atalaia_core::Month;
 use atalaia_core::crime::CrimeGroup;
@@ -10,7 +11,7 @@ use atalaia_core::selection::{GROUPS, Row, Weights, rank};
 use atalaia_store::selection::NewDecision;
 use axum::Form;
 use axum::extract::Query;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use chrono::NaiveDate;
 
 use crate::guard::{Ctx, Identity};
@@ -457,9 +458,8 @@ pub async fn decide(Ctx { st, id }: Ctx, Form(f): Form<Fields>) -> Result<Respon
             st.config.clock.now_utc(),
         )
         .await?;
-    Ok(Redirect::to(&format!(
-        "/municipios/selecao?{}#decisoes",
-        choice.query_string()
+    Ok(done::redirect(
+        &format!("/municipios/selecao?{}#decisoes", choice.query_string()),
+        Done::SelectionDecided,
     ))
-    .into_response())
 }

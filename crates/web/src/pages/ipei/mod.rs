@@ -9,6 +9,7 @@
 pub mod documents;
 pub mod unit;
 
+use crate::done::{self, Done};
 use crate::pages::program::PaidChangeRow;
 use crate::pages::program::cycle::{self, CycleFrame, CycleView, RunChoice, cycle_view};
 use crate::pages::program::runs::{self, RunPages, changes_against_paid};
@@ -28,7 +29,7 @@ use atalaia_store::cycles::{CycleRecord, committee_office};
 use atalaia_store::runs::{Replay, SavedRun};
 use axum::Form;
 use axum::extract::{Path, Query};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -479,7 +480,10 @@ pub async fn save_run(Ctx { st, id }: Ctx, Form(f): Form<MonthForm>) -> Result<R
     st.db
         .save_ipei_run(&computed, &id.actor(), st.config.clock.now_utc())
         .await?;
-    Ok(Redirect::to(&format!("/ipei?mes={month}#execucoes")).into_response())
+    Ok(done::redirect(
+        &format!("/ipei?mes={month}#execucoes"),
+        Done::RunSaved,
+    ))
 }
 
 /// `POST /ipei/ciclo`: opens the month's cycle with the Anexo Único's deadlines or the committee's.
@@ -489,9 +493,11 @@ pub async fn open_cycle(
 ) -> Result<Response, AppError> {
     let month = month_of(f.get("mes").map(String::as_str), st.config.clock.today())?;
     let opened = cycle::open(&st, &id, CyclePeriod::Month(month), &f).await;
-    cycle::answer(opened, format!("/ipei?mes={month}#ciclo"), |why| {
-        ipei_page(&st, &id, month, Some(why))
-    })
+    cycle::answer(
+        opened,
+        (format!("/ipei?mes={month}#ciclo"), Done::CycleOpened),
+        |why| ipei_page(&st, &id, month, Some(why)),
+    )
     .await
 }
 
@@ -512,9 +518,11 @@ pub async fn cycle_act(
         .and_then(|(p, _)| Month::parse(&p).ok())
         .ok_or_else(|| AppError::NotFound(format!("o ciclo {cycle_id}")))?;
     let done = cycle::act(&st, &id, cycle_id, &f.request()?).await;
-    cycle::answer(done, format!("/ipei?mes={month}#ciclo"), |why| {
-        ipei_page(&st, &id, month, Some(why))
-    })
+    cycle::answer(
+        done,
+        (format!("/ipei?mes={month}#ciclo"), Done::CycleStep),
+        |why| ipei_page(&st, &id, month, Some(why)),
+    )
     .await
 }
 

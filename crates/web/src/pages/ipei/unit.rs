@@ -2,6 +2,7 @@
 //! or spreadsheet, BO copies, the delivery, appeals that correct what was delivered; SPTC units enter
 //! laudos. Every form acts only on a unit of the head's scope (else 404).
 
+use crate::done::{self, Done};
 use crate::pages::ipei::LaudoLine;
 use crate::pages::ipei::MonthQuery;
 use crate::pages::ipei::SeizureLine;
@@ -23,7 +24,7 @@ use atalaia_store::cycles::ActRequest;
 use atalaia_store::ipei::{Correction, ForensicRecord, SeizureRecord, UnitBrief};
 use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
 
@@ -370,7 +371,10 @@ pub async fn add_seizure(
             .await?;
             tx.commit().await?;
             let m = Month::of(record.seized_on).unwrap_or(month);
-            Ok(Redirect::to(&format!("/ipei/unidade?mes={m}#u-{}", unit.code)).into_response())
+            Ok(done::redirect(
+                &format!("/ipei/unidade?mes={m}#u-{}", unit.code),
+                Done::SeizureSaved,
+            ))
         }
         Err(StoreError::Refused(e)) => unit_page(&st, &id, month, Some(e.to_string()), None).await,
         Err(e) => Err(e.into()),
@@ -577,9 +581,14 @@ async fn unit_act(
         Err(e) => return unit_page(st, id, month, Some(e.reason()?), None).await,
     };
     let done = cycle::act(st, id, cycle.id, &request).await;
-    cycle::answer(done, format!("/ipei/unidade?mes={month}#u-{unit}"), |why| {
-        unit_page(st, id, month, Some(why), None)
-    })
+    cycle::answer(
+        done,
+        (
+            format!("/ipei/unidade?mes={month}#u-{unit}"),
+            Done::ListSent,
+        ),
+        |why| unit_page(st, id, month, Some(why), None),
+    )
     .await
 }
 
@@ -693,5 +702,8 @@ pub async fn add_laudo(
     )
     .await?;
     tx.commit().await?;
-    Ok(Redirect::to(&format!("/ipei/unidade?mes={month}#laudos")).into_response())
+    Ok(done::redirect(
+        &format!("/ipei/unidade?mes={month}#laudos"),
+        Done::ReportSaved,
+    ))
 }

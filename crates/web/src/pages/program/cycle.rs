@@ -11,7 +11,7 @@ use atalaia_core::dates::BrDate;
 use atalaia_core::decision::Effect;
 use atalaia_store::cycles::{ActRequest, CycleRecord};
 use atalaia_store::{Refusal, StoreError};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -456,7 +456,7 @@ pub(crate) async fn act(
 /// failure, the 500.
 pub(crate) async fn answer<T, F, Fut>(
     outcome: Result<T, StoreError>,
-    done: String,
+    (done, what): (String, crate::done::Done),
     page: F,
 ) -> Result<Response, AppError>
 where
@@ -464,7 +464,7 @@ where
     Fut: std::future::Future<Output = Result<Response, AppError>>,
 {
     match outcome {
-        Ok(_) => Ok(Redirect::to(&done).into_response()),
+        Ok(_) => Ok(crate::done::redirect(&done, what)),
         Err(StoreError::Refused(why)) if !matches!(why, Refusal::NotClosed(_)) => {
             page(why.to_string()).await
         }

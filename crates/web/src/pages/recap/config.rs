@@ -1,6 +1,7 @@
 //! The program configuration's versions (Art. 16: the committee sets the parameters): the list, the
 //! editor of the next version and its validation.
 
+use crate::done::{self, Done};
 use crate::guard::{Ctx, Identity};
 use crate::pages::{Chrome, render};
 use crate::{AppError, AppState};
@@ -8,7 +9,7 @@ use askama::Template;
 use atalaia_core::dates::BrDate;
 use atalaia_store::StoreError;
 use axum::Form;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use serde::Deserialize;
 
 struct VersionRow {
@@ -132,7 +133,7 @@ pub async fn save_config(
     {
         Ok(_) => {
             tx.commit().await?;
-            Ok(Redirect::to("/recap/configuracao").into_response())
+            Ok(done::redirect("/recap/configuracao", Done::ConfigSaved))
         }
         Err(StoreError::Refused(msg)) => {
             config_page(&st, &id, Some(msg.to_string()), Some(draft)).await

@@ -13,6 +13,7 @@ pub mod trace;
 pub mod unit;
 
 use super::{Chrome, local_time, render, thousands};
+use crate::done::{self, Done};
 use crate::guard::{Ctx, Identity};
 use crate::pages::program::cycle::{self, CycleFrame, CycleView, RunChoice, cycle_view};
 use crate::{AppError, AppState};
@@ -24,7 +25,7 @@ use atalaia_core::dates::BrDate;
 use atalaia_core::recap::{AreaResult, Level, Reason, UnitResult};
 use atalaia_store::recap::Computed;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::{Form, Json};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -526,7 +527,10 @@ pub async fn save_run(
         .db
         .save_computed(&c, &id.actor(), st.config.clock.now_utc())
         .await?;
-    Ok(Redirect::to(&format!("/recap/execucoes/{run}")).into_response())
+    Ok(done::redirect(
+        &format!("/recap/execucoes/{run}"),
+        Done::RunSaved,
+    ))
 }
 
 /// The open-cycle form: the quarter and, optionally, each step's business day (`prazo_1` … `prazo_6`;
@@ -545,9 +549,11 @@ pub async fn open_cycle(
 ) -> Result<Response, AppError> {
     let q = quarter_of(Some(&f.trimestre), st.config.clock.today())?;
     let opened = cycle::open(&st, &id, CyclePeriod::Quarter(q), &f.prazos).await;
-    cycle::answer(opened, format!("/recap?trimestre={q}#ciclo"), |why| {
-        recap_page(&st, &id, q, Some(why), None)
-    })
+    cycle::answer(
+        opened,
+        (format!("/recap?trimestre={q}#ciclo"), Done::CycleOpened),
+        |why| recap_page(&st, &id, q, Some(why), None),
+    )
     .await
 }
 
@@ -569,8 +575,10 @@ pub async fn cycle_act(
 ) -> Result<Response, AppError> {
     let q = cycle_quarter(&st, cycle_id).await?;
     let done = cycle::act(&st, &id, cycle_id, &f.request()?).await;
-    cycle::answer(done, format!("/recap?trimestre={q}#ciclo"), |why| {
-        recap_page(&st, &id, q, Some(why), None)
-    })
+    cycle::answer(
+        done,
+        (format!("/recap?trimestre={q}#ciclo"), Done::CycleStep),
+        |why| recap_page(&st, &id, q, Some(why), None),
+    )
     .await
 }

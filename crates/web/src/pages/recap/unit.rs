@@ -2,6 +2,7 @@
 //! system proposes from the absence records (confirmed or amended, each amendment with a reason), and
 //! appeals. Scoped: a head sees and acts for the units of their grants only.
 
+use crate::done::Done;
 use crate::pages::program::cycle;
 use askama::Template;
 use atalaia_core::Quarter;
@@ -324,8 +325,10 @@ async fn act_and_answer(
     request: &ActRequest,
 ) -> Result<Response, AppError> {
     let done = cycle::act(st, id, cycle_id, request).await;
-    cycle::answer(done, format!("/recap/unidade?trimestre={q}"), |why| {
-        unit_page(st, id, q, Some(why))
-    })
+    cycle::answer(
+        done,
+        (format!("/recap/unidade?trimestre={q}"), Done::ListSent),
+        |why| unit_page(st, id, q, Some(why)),
+    )
     .await
 }
