@@ -516,6 +516,24 @@ async fn the_terms_pages_use_are_explained_and_linked() {
         let r = app.get_ok(page, &analyst).await;
         assert!(r.body.contains(&format!("href=\"{anchor}\"")), "{page}");
     }
+    // Each term carries its explanation where it appears, on hover and for screen readers.
+    for (page, term) in [
+        ("/zonas-quentes?area=5208707", "FDR"),
+        ("/zonas-quentes?area=5208707", "Gini"),
+        ("/municipios/selecao", "p"),
+        ("/municipios/selecao", "Gini"),
+        ("/avaliacao", "WDD"),
+        ("/", "CAP"),
+        ("/importacoes/1", "SHA-256"),
+    ] {
+        let r = app.get_ok(page, &analyst).await;
+        let at = r
+            .body
+            .find(&format!("\">{term}</abbr>"))
+            .unwrap_or_else(|| panic!("{page}: {term} without its explanation"));
+        let open = r.body[..at].rfind("<abbr title=\"").unwrap();
+        assert!(at - open > 40, "{page}: {term}: a real explanation");
+    }
     t.cleanup().await.unwrap();
 }
 

@@ -5,7 +5,6 @@
 //! With `ATALAIA_SCREENSHOTS` set, each page at each width is kept.
 
 use super::*;
-use atalaia_store::testing::TestDb;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Pages visited per role at the most: every menu entry and the pages one or two links away.
@@ -122,10 +121,7 @@ async fn no_page_of_any_role_scrolls_sideways() {
     let Some((_driver, c, _profile)) = browser().await else {
         return;
     };
-    let t = TestDb::sqlite().await.unwrap();
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
-    let config = demo_config(&t.db, today, 0.01).await;
-    let base = format!("http://{}", serve(t.db.clone(), config).await);
+    let (t, base) = demo_site().await;
     let mut wide: BTreeMap<String, (u64, u64)> = BTreeMap::new();
     let mut code = BTreeSet::new();
     let mut inaccessible = BTreeSet::new();

@@ -3,7 +3,6 @@
 //! server's own collation (ICU through `atalaia_core::text`) gives.
 
 use super::*;
-use atalaia_store::testing::TestDb;
 use fantoccini::Locator;
 
 /// The names in the visible rows' second cell.
@@ -21,10 +20,7 @@ async fn the_selection_table_is_searched_paged_and_sorted() {
     let Some((_driver, c, _profile)) = browser().await else {
         return;
     };
-    let t = TestDb::sqlite().await.unwrap();
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
-    let config = demo_config(&t.db, today, 0.01).await;
-    let base = format!("http://{}", serve(t.db.clone(), config).await);
+    let (t, base) = demo_site().await;
     let mut names: Vec<String> =
         t.db.territories()
             .await
