@@ -12,6 +12,8 @@ use crate::read::RawRecord;
 #[derive(Debug, Clone)]
 pub struct Columns {
     index: HashMap<&'static str, usize>,
+    /// Columns found under another name in the file (a Portuguese one): (column, header as written).
+    renamed: Vec<(&'static str, String)>,
     width: usize,
     /// Header names not used by this kind (reported once).
     pub unknown: Vec<String>,
@@ -133,11 +135,15 @@ impl Columns {
         decimal_comma: bool,
     ) -> Result<Columns, ImportError> {
         let mut index = HashMap::default();
+        let mut renamed = Vec::new();
         let mut unknown = Vec::new();
         let known: Vec<&'static str> = required.iter().chain(optional).copied().collect();
         for (i, h) in header.iter().enumerate() {
             match column_of(h, &known) {
                 Some(c) => {
+                    if folded(h) != c {
+                        renamed.push((c, h.trim().to_string()));
+                    }
                     if index.insert(c, i).is_some() {
                         return Err(ImportError::DuplicateColumn {
                             file: file.to_string(),
@@ -166,10 +172,42 @@ impl Columns {
         }
         Ok(Columns {
             index,
+            renamed,
             width: header.len(),
             unknown,
             decimal_comma,
         })
+    }
+
+    /// A refusal in the file's own words: a column the file names otherwise (`Data e hora` for
+    /// `occurred_at`) is named as the file names it, so the person fixing the spreadsheet finds it.
+    /// Values quoted in the reason (after "valor `") are left as they are.
+    pub fn in_file_words(&self, reason: &str) -> String {
+        if self.renamed.is_empty() {
+            return reason.to_string();
+        }
+        let mut out = String::with_capacity(reason.len() + 16);
+        let mut rest = reason;
+        while !rest.is_empty() {
+            let (text, value) = match rest.find("valor `") {
+                Some(at) => {
+                    let start = at + "valor `".len();
+                    let end = rest[start..]
+                        .find('`')
+                        .map_or(rest.len(), |e| start + e + 1);
+                    (&rest[..at], &rest[at..end])
+                }
+                None => (rest, ""),
+            };
+            let mut text = text.to_string();
+            for (column, header) in &self.renamed {
+                text = text.replace(&format!("`{column}`"), &format!("`{header}`"));
+            }
+            out.push_str(&text);
+            out.push_str(value);
+            rest = &rest[text_len(rest, value)..];
+        }
+        out
     }
 
     /// Accessor for one record. Rejects a record whose field count differs from the header's.
@@ -183,6 +221,16 @@ impl Columns {
         }
         Ok(Row { cols: self, rec })
     }
+}
+
+/// How much of `rest` one step of [`Columns::in_file_words`] consumed: up to the end of `value`, or
+/// all of it when there is no value left.
+fn text_len(rest: &str, value: &str) -> usize {
+    if value.is_empty() {
+        return rest.len();
+    }
+    rest.find("valor `")
+        .map_or(rest.len(), |at| at + value.len())
 }
 
 /// One record seen through its header.
@@ -331,6 +379,29 @@ pub fn parse_bool(v: &str) -> Result<bool, String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_refusal_names_the_columns_as_the_file_does() {
+        let header: Vec<String> = ["BO", "Data e hora", "natureza", "lat", "lon"]
+            .map(String::from)
+            .to_vec();
+        let c = super::Columns::new(
+            "f.csv",
+            &header,
+            &["id", "occurred_at", "crime"],
+            &["lat", "lon"],
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            c.in_file_words(
+                "coluna `occurred_at`: valor `occurred_at` inválido: x; coluna `crime`: valor `` inválido; \
+                 colunas `lat`/`lon`: valor `1, 2` inválido"
+            ),
+            "coluna `Data e hora`: valor `occurred_at` inválido: x; coluna `natureza`: valor `` inválido; \
+             colunas `lat`/`lon`: valor `1, 2` inválido"
+        );
+    }
+
     use super::*;
     use proptest::prelude::*;
 

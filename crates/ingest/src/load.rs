@@ -359,7 +359,8 @@ fn read_stage(
             };
             let parsed = cols
                 .row(&rec)
-                .and_then(|row| kinds::parse(kind, &row, &ctx));
+                .and_then(|row| kinds::parse(kind, &row, &ctx))
+                .map_err(|why| cols.in_file_words(&why));
             if let (true, Ok(Parsed::Occurrence(o))) = (batch.counted, &parsed) {
                 tally.count(o);
             }
