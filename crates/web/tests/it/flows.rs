@@ -727,6 +727,6 @@ async fn each_role_finds_its_own_work_on_the_home_page() {
     assert!(home.contains(
         "último trimestre completo (<strong>3º trimestre de 2026</strong>) contra o 3º trimestre de 2025"
     ));
-    assert!(home.contains(">CAP 3T2026</th>"), "{home}");
+    assert!(home.contains(">CAP</abbr> 3T2026</th>"), "{home}");
     t.cleanup().await.unwrap();
 }
