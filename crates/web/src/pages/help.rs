@@ -23,7 +23,7 @@ pub async fn page(Ctx { st, id }: Ctx) -> Result<Response, AppError> {
 
 /// The terms pages print, each with the one-line explanation shown on hover and read by screen
 /// readers (the help page says more): the one home of these words (issue 20).
-const TERMS: [(&str, &str); 10] = [
+const TERMS: [(&str, &str); 12] = [
     (
         "z",
         "quanto a célula se afasta do esperado, em desvios-padrão; acima de 1,96 é incomum, quanto maior, mais quente",
@@ -55,6 +55,14 @@ const TERMS: [(&str, &str); 10] = [
     (
         "SHA-256",
         "impressão digital do conteúdo: qualquer mudança, mesmo de um caractere, muda este código; serve para conferir que nada foi alterado",
+    ),
+    (
+        "Vizinhança",
+        "quais células contam como vizinhas: contiguidade rainha, as que tocam a célula por um lado ou por um canto; distância, as que ficam a até tantos metros",
+    ),
+    (
+        "Raio da densidade",
+        "até onde cada ocorrência pesa no mapa de densidade; vazio, o raio vem dos próprios dados pela regra de Silverman",
     ),
     (
         "WDQ",

@@ -520,6 +520,8 @@ async fn the_terms_pages_use_are_explained_and_linked() {
     for (page, term) in [
         ("/zonas-quentes?area=5208707", "FDR"),
         ("/zonas-quentes?area=5208707", "Gini"),
+        ("/zonas-quentes?area=5208707", "Vizinhança"),
+        ("/zonas-quentes?area=5208707", "Raio da densidade"),
         ("/municipios/selecao", "p"),
         ("/municipios/selecao", "Gini"),
         ("/avaliacao", "WDD"),
