@@ -7,6 +7,7 @@ mod crawl;
 mod hotspots;
 mod igesp;
 mod ipei;
+mod keyboard;
 mod recap;
 mod tables;
 
