@@ -71,7 +71,9 @@ pub fn meeting_form(query: &str) -> Result<(), String> {
 /// The form of a decision or action (`POST /reunioes/{id}/decisoes`, `POST /acoes`): `Ok` when it
 /// would be recorded.
 pub fn action_form(query: &str) -> Result<(), String> {
-    crate::pages::igesp::meetings::new_action(&fields(query)?).map(|_| ())
+    crate::pages::igesp::meetings::new_action(&fields(query)?)
+        .map(|_| ())
+        .map_err(|e| e.why)
 }
 
 /// A unit head's seizure form (`POST /ipei/unidade/apreensoes`) for `unit`: the unit of the seizure

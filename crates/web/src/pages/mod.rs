@@ -6,6 +6,7 @@ pub mod audit;
 pub mod calendar;
 mod declined;
 mod desk;
+mod kept;
 pub(crate) use declined::Declined;
 pub mod help;
 pub mod home;

@@ -410,6 +410,16 @@ async fn story(db: &atalaia_store::Db) {
         "{}",
         r.body
     );
+    // The refused form comes back as typed, the reason beside the missing date.
+    for kept in [
+        "value=\"Operação conjunta no terminal\"".to_string(),
+        format!("name=\"parceiro\" value=\"{mp}\" checked>"),
+        format!("<option value=\"{pm}\" selected>"),
+        "value=\"sim\" checked>".to_string(),
+        "<p class=\"field-error\" id=\"data_operacao-erro\">operação conjunta".to_string(),
+    ] {
+        assert!(r.body.contains(&kept), "{kept}: {}", r.body);
+    }
     let r = app
         .post_ok(
             "/acoes",

@@ -13,12 +13,13 @@ use crate::pages::igesp::name_of;
 use crate::pages::igesp::names;
 use crate::pages::igesp::sees_action;
 use crate::pages::igesp::viewer;
+use crate::pages::kept::Kept;
 use crate::pages::{Chrome, Fields, FormOption, OptionGroup, area_groups, field, render};
 use crate::{AppError, AppState};
 use askama::Template;
 use atalaia_core::access::Permission;
 use atalaia_core::igesp::{ActionStatus, Viewer};
-use atalaia_store::igesp::{ActionProgress, ActionRecord};
+use atalaia_store::igesp::{ActionProgress, ActionRecord, IgespError};
 use axum::Form;
 use axum::extract::{Multipart, Path, Query};
 use axum::response::Response;
@@ -39,6 +40,8 @@ struct ActionsPage {
     institutions: Vec<(i64, String)>,
     today: String,
     error: Option<String>,
+    /// The new-action form as it was typed, when it was refused.
+    kept: Kept,
 }
 
 /// The municipalities a viewer answers for and the areas (by kind, intervention areas first) of the
@@ -72,7 +75,7 @@ pub async fn actions(Ctx { st, id }: Ctx, Query(f): Query<Fields>) -> Result<Res
             "situação `{filter}` inválida: esperado abertas, atrasadas ou todas"
         )));
     }
-    actions_page(&st, &id, filter, None).await
+    actions_page(&st, &id, filter, None, Kept::default()).await
 }
 
 async fn actions_page(
@@ -80,6 +83,7 @@ async fn actions_page(
     id: &Identity,
     filter: String,
     error: Option<String>,
+    kept: Kept,
 ) -> Result<Response, AppError> {
     let v = viewer(id);
     let today = st.config.clock.today();
@@ -132,7 +136,25 @@ async fn actions_page(
         institutions,
         today: today.to_string(),
         error,
+        kept,
     })
+}
+
+/// The input of the new-action form an Igesp refusal is about.
+fn action_field_of(e: &IgespError) -> &'static str {
+    let named = |field: &str| match field {
+        "o quê" => "o_que",
+        "por quê" => "por_que",
+        "responsável" => "pessoa",
+        "indicador" => "indicador",
+        _ => "o_que",
+    };
+    match e {
+        IgespError::Missing(f) | IgespError::TooLong { field: f, .. } => named(f),
+        IgespError::DueBeforeStart { .. } => "prazo",
+        IgespError::JointOperation(_) => "data_operacao",
+        _ => "responsavel",
+    }
 }
 
 /// `POST /acoes`: an action of a municipality's plan decided outside a meeting (or a joint operation).
@@ -142,22 +164,34 @@ pub async fn create_action(
 ) -> Result<Response, AppError> {
     let v = viewer(&id);
     let name = id.actor();
-    let created = async {
-        let a = new_action(&f)?;
-        if a.municipality_code.is_empty() {
-            return Err("escolha o município".into());
-        }
-        coordinates(&v, &a.municipality_code)?;
-        let who = actor(&id, &name, &id.ip, &v);
-        let now = st.config.clock.now_utc();
-        Ok::<_, Declined>(st.db.create_action(&a, who, now).await?)
+    let refused = |why: String, field: &'static str| {
+        actions_page(
+            &st,
+            &id,
+            "abertas".into(),
+            Some(why),
+            Kept::refused(&f, field),
+        )
     };
-    match created.await {
+    let a = match new_action(&f) {
+        Ok(a) if a.municipality_code.is_empty() => {
+            return refused("escolha o município".into(), "municipio").await;
+        }
+        Ok(a) => a,
+        Err(e) => return refused(e.why, e.field).await,
+    };
+    coordinates(&v, &a.municipality_code)?;
+    let who = actor(&id, &name, &id.ip, &v);
+    let now = st.config.clock.now_utc();
+    match st.db.create_action(&a, who, now).await {
         Ok(aid) => Ok(done::redirect(
             &format!("/acoes/{aid}"),
             Done::ActionCreated,
         )),
-        Err(e) => actions_page(&st, &id, "abertas".into(), Some(e.reason()?)).await,
+        Err(e) => {
+            let field = action_field_of(&e);
+            refused(Declined::from(e).reason()?, field).await
+        }
     }
 }
 

@@ -713,14 +713,22 @@ pub async fn minutes(
     back_to_meeting(&st, &id, mid, "ata", recorded.await).await
 }
 
-pub(crate) fn new_action(f: &Fields) -> Result<NewAction, String> {
-    let responsible = match ids(f, "responsavel")?.as_slice() {
+/// An action's form as a new action, or the first input to mend.
+pub(crate) fn new_action(f: &Fields) -> Result<NewAction, FieldError> {
+    let at = |field: &'static str| move |why: String| FieldError { field, why };
+    let responsible = match ids(f, "responsavel").map_err(at("responsavel"))?.as_slice() {
         [x] => *x,
-        _ => return Err("escolha a instituição responsável".into()),
+        _ => {
+            return Err(at("responsavel")(
+                "escolha a instituição responsável".into(),
+            ));
+        }
     };
     let joint = field(f, "operacao_conjunta").is_some();
     let operation_on = match field(f, "data_operacao") {
-        Some(_) => Some(parse_date(f, "data_operacao", "a data da operação")?),
+        Some(_) => Some(
+            parse_date(f, "data_operacao", "a data da operação").map_err(at("data_operacao"))?,
+        ),
         None => None,
     };
     Ok(NewAction {
@@ -732,9 +740,9 @@ pub(crate) fn new_action(f: &Fields) -> Result<NewAction, String> {
         reason: field(f, "por_que").unwrap_or("").to_string(),
         responsible_institution_id: responsible,
         responsible_person: field(f, "pessoa").unwrap_or("").to_string(),
-        partners: ids(f, "parceiro")?,
-        starts_on: parse_date(f, "inicio", "a data de início")?,
-        due_on: parse_date(f, "prazo", "o prazo")?,
+        partners: ids(f, "parceiro").map_err(at("parceiro"))?,
+        starts_on: parse_date(f, "inicio", "a data de início").map_err(at("inicio"))?,
+        due_on: parse_date(f, "prazo", "o prazo").map_err(at("prazo"))?,
         indicator: field(f, "indicador").unwrap_or("").to_string(),
         joint_operation: joint,
         operation_on,

@@ -1,0 +1,95 @@
+//! A refused form given back as it was typed, with the reason beside the input it is about (issue
+//! 20: forms that forgive). The template asks [`Kept`] for each input's value, ticks and choices, and
+//! for the attributes that tie the input to its message.
+
+use super::{Fields, field};
+
+/// The fields of a refused form and the input (`name`) its reason is about; the default is a form
+/// that was not refused (empty, no message).
+#[derive(Debug, Default)]
+pub(crate) struct Kept {
+    fields: Fields,
+    field: &'static str,
+    refused: bool,
+}
+
+impl Kept {
+    /// The form `fields` as sent, refused because of input `field`.
+    pub(crate) fn refused(fields: &Fields, field: &'static str) -> Kept {
+        Kept {
+            fields: fields.clone(),
+            field,
+            refused: true,
+        }
+    }
+
+    /// Whether the form comes back refused.
+    pub(crate) fn is_refused(&self) -> bool {
+        self.refused
+    }
+
+    /// What was typed in `name` ("" when nothing was, or the form was not refused).
+    pub(crate) fn value(&self, name: &str) -> &str {
+        field(&self.fields, name).unwrap_or("")
+    }
+
+    /// What was typed in `name`, or `default` when the form was not refused.
+    pub(crate) fn value_or<'a>(&'a self, name: &str, default: &'a str) -> &'a str {
+        if self.refused {
+            self.value(name)
+        } else {
+            default
+        }
+    }
+
+    /// Whether `value` was chosen or ticked in `name` (a select, checkboxes with one name).
+    pub(crate) fn has(&self, name: &str, value: impl std::fmt::Display) -> bool {
+        let value = value.to_string();
+        self.fields
+            .iter()
+            .any(|(k, v)| k == name && v.trim() == value)
+    }
+
+    /// Whether the reason goes beside input `name`.
+    pub(crate) fn about(&self, name: &str) -> bool {
+        self.refused && self.field == name
+    }
+
+    /// The attributes that mark input `name` invalid and tie it to its message (`{name}-erro`).
+    pub(crate) fn invalid(&self, name: &str) -> String {
+        if self.about(name) {
+            format!(
+                " aria-invalid=\"true\" aria-describedby=\"{}-erro\"",
+                self.field
+            )
+        } else {
+            String::new()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Kept;
+
+    #[test]
+    fn a_refused_form_keeps_what_was_typed() {
+        let f = vec![
+            ("o_que".to_string(), "Ronda".to_string()),
+            ("parceiro".to_string(), "3".to_string()),
+            ("parceiro".to_string(), "5".to_string()),
+        ];
+        let k = Kept::refused(&f, "prazo");
+        assert_eq!(k.value("o_que"), "Ronda");
+        assert!(k.has("parceiro", 5) && !k.has("parceiro", 4));
+        assert!(k.about("prazo") && !k.about("o_que"));
+        assert_eq!(
+            k.invalid("prazo"),
+            " aria-invalid=\"true\" aria-describedby=\"prazo-erro\""
+        );
+        assert_eq!(k.value_or("inicio", "2026-12-07"), "");
+        let fresh = Kept::default();
+        assert_eq!(fresh.value_or("inicio", "2026-12-07"), "2026-12-07");
+        assert_eq!(fresh.invalid("prazo"), "");
+    }
+}
