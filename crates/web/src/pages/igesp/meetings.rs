@@ -17,6 +17,7 @@ use crate::pages::igesp::names;
 use crate::pages::igesp::sees;
 use crate::pages::igesp::sees_action;
 use crate::pages::igesp::viewer;
+use crate::pages::kept::Kept;
 use crate::pages::{Chrome, Fields, FormOption, OptionGroup, field, render};
 use crate::{AppError, AppState};
 use askama::Template;
@@ -60,63 +61,9 @@ struct MeetingsPage {
     institutions: Vec<(i64, String, bool)>,
     error: Option<String>,
     /// What was typed into the scheduling form, kept when it was refused.
-    draft: Draft,
+    draft: Kept,
     /// A new calendar subscription address, shown once.
     feed_url: Option<String>,
-}
-
-/// The scheduling form as the coordinator left it: a refusal gives it back whole, with the reason
-/// inside the form, never an empty form.
-#[derive(Default)]
-struct Draft {
-    /// Whether the page answers a refused scheduling (the error is the form's, not another act's).
-    refused: bool,
-    /// The input the refusal is about (its `name`): its message is shown beside it.
-    field: &'static str,
-    title: String,
-    day: String,
-    start: String,
-    end: String,
-    place: String,
-    /// Institutions ticked.
-    invited: Vec<i64>,
-}
-
-impl Draft {
-    /// The attributes that tie input `name` to its message when the refusal is about it.
-    fn invalid(&self, name: &str) -> String {
-        if self.refused && self.field == name {
-            format!(
-                " aria-invalid=\"true\" aria-describedby=\"{}-erro\"",
-                self.field
-            )
-        } else {
-            String::new()
-        }
-    }
-
-    /// Whether the refusal's message goes beside input `name`.
-    fn about(&self, name: &str) -> bool {
-        self.refused && self.field == name
-    }
-
-    fn of(f: &Fields) -> Draft {
-        let text = |k: &str| field(f, k).unwrap_or("").to_string();
-        Draft {
-            refused: true,
-            field: "",
-            title: text("titulo"),
-            day: text("data"),
-            start: text("inicio"),
-            end: text("fim"),
-            place: text("local"),
-            invited: f
-                .iter()
-                .filter(|(k, _)| k == "instituicao")
-                .filter_map(|(_, v)| v.trim().parse().ok())
-                .collect(),
-        }
-    }
 }
 
 fn meeting_row(
@@ -188,11 +135,9 @@ async fn meetings_page_with(
         .iter()
         .map(|k| FormOption::new(k.as_str(), k.label_pt()))
         .collect();
+    // A refusal gives the form back whole, with the reason beside its input, never empty.
     let draft = refused
-        .map(|(f, field)| Draft {
-            field,
-            ..Draft::of(f)
-        })
+        .map(|(f, field)| Kept::refused(f, field))
         .unwrap_or_default();
     if let Some((f, _)) = refused {
         let choose = |options: &mut [FormOption], key: &str| {
