@@ -106,6 +106,15 @@ fn shape(bare: &str) -> String {
         .join("/")
 }
 
+/// Pages that show a result only once their form is sent, visited first (as their bare path, a
+/// link would show the empty form): an evaluation, an area's occurrences, a hexagon hot-spot map. A
+/// role that may not see one gets its refusal page, which is checked as well.
+const FORM_RESULTS: [&str; 3] = [
+    "/avaliacao?area=AISP1&inicio=2026-06-01&meses=3",
+    "/ocorrencias?area=AISP1",
+    "/zonas-quentes?area=AISP1&forma=hexagono",
+];
+
 /// How many pages of one shape are visited: two, so that one of each kind of record shows up (an
 /// area and a municipality, a meeting with and without an ata) without one list filling the crawl.
 const PER_SHAPE: usize = 2;
@@ -116,7 +125,10 @@ const PER_SHAPE: usize = 2;
 async fn reachable(c: &Client, base: &str) -> Vec<String> {
     let mut seen_paths = BTreeSet::new();
     let mut shapes: BTreeMap<String, usize> = BTreeMap::new();
-    let mut queue = VecDeque::from(["/".to_string()]);
+    let mut queue: VecDeque<String> = std::iter::once("/")
+        .chain(FORM_RESULTS)
+        .map(str::to_string)
+        .collect();
     let mut pages = Vec::new();
     while let Some(path) = queue.pop_front() {
         if pages.len() >= PAGES_PER_ROLE {
