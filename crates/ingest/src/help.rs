@@ -96,7 +96,7 @@ const HELP: &[(&str, &str, &str)] = &[
     (
         "kind",
         "Tipo",
-        "lotacao (padrão) ou disposicao (servidor à disposição da unidade).",
+        "lotação (padrão) ou disposição (servidor à disposição da unidade).",
     ),
     (
         "reason",
