@@ -2,6 +2,7 @@
 //! written to the audit log in the same transaction, and a change of roles or activation ends the user's
 //! sessions so it takes effect at once.
 
+use super::kept::Kept;
 use askama::Template;
 use atalaia_core::Institution;
 use atalaia_core::access::Role;
@@ -70,6 +71,8 @@ struct UsersPage {
     institutions: Vec<InstitutionRecord>,
     roles: Vec<RoleOption>,
     min_password: usize,
+    /// The new-user form as typed, when it was refused.
+    kept: Kept,
 }
 
 #[derive(Template)]
@@ -199,6 +202,7 @@ async fn users_page(
     id: &Identity,
     ok: Option<String>,
     error: Option<String>,
+    kept: Kept,
 ) -> Result<Response, AppError> {
     let users = st
         .db
@@ -223,12 +227,13 @@ async fn users_page(
         institutions: st.db.institutions().await?,
         roles: role_options(&[]),
         min_password: MIN_PASSWORD,
+        kept,
     })
 }
 
 /// `GET /admin/usuarios`.
 pub async fn users(Ctx { st, id }: Ctx, Query(flash): Query<Flash>) -> Result<Response, AppError> {
-    users_page(&st, &id, flash.message(), flash.erro).await
+    users_page(&st, &id, flash.message(), flash.erro, Kept::default()).await
 }
 
 /// `POST /admin/usuarios`: creates a user with roles.
@@ -245,39 +250,41 @@ pub async fn create_user(
         .map(|(_, v)| v.as_str())
         .unwrap_or("");
     let institution_id: Option<i64> = field(&pairs, "instituicao").parse().ok();
+    // The form comes back as typed (the password aside), the reason beside its input.
+    let refused = |why: String, input: &'static str| {
+        users_page(&st, &id, None, Some(why), Kept::refused(&pairs, input))
+    };
     let problem = if !valid_login(&login) {
-        Some(format!(
-            "login `{login}` inválido: esperado de 3 a 64 letras minúsculas sem acento, dígitos, ponto, hífen ou sublinhado"
+        Some((
+            format!(
+                "login `{login}` inválido: esperado de 3 a 64 letras minúsculas sem acento, dígitos, ponto, hífen ou sublinhado"
+            ),
+            "login",
         ))
     } else if name.is_empty() {
-        Some("nome vazio: informe o nome completo".into())
+        Some(("nome vazio: informe o nome completo".into(), "nome"))
     } else if password.chars().count() < MIN_PASSWORD {
-        Some(format!(
-            "senha curta: use ao menos {MIN_PASSWORD} caracteres"
+        Some((
+            format!("senha curta: use ao menos {MIN_PASSWORD} caracteres"),
+            "senha",
         ))
     } else if institution_id.is_none() {
-        Some("escolha a instituição".into())
+        Some(("escolha a instituição".into(), "instituicao"))
     } else {
         None
     };
-    if let Some(p) = problem {
-        return users_page(&st, &id, None, Some(p)).await;
+    if let Some((why, input)) = problem {
+        return refused(why, input).await;
     }
     let grants = match parse_grants(&st, &pairs).await {
         Ok(g) if g.is_empty() => {
-            return users_page(&st, &id, None, Some("marque ao menos um papel".into())).await;
+            return refused("marque ao menos um papel".into(), "papeis").await;
         }
         Ok(g) => g,
-        Err(e) => return users_page(&st, &id, None, Some(e)).await,
+        Err(e) => return refused(e, "papeis").await,
     };
     if st.db.user_by_login(&login).await?.is_some() {
-        return users_page(
-            &st,
-            &id,
-            None,
-            Some(format!("já existe o usuário `{login}`")),
-        )
-        .await;
+        return refused(format!("já existe o usuário `{login}`"), "login").await;
     }
     let now = now_utc();
     let hash = hash_password(password, st.config.password_cost);

@@ -173,6 +173,11 @@ per_backend! {
         let bad = form.replace("joana.lima", "Joana Lima");
         let r = app.post_form("/admin/usuarios", Some(&admin), &bad).await;
         assert!(r.body.contains("login `joana lima` inválido"), "{}", r.body);
+        // The form comes back as typed, the password aside, the reason beside the login.
+        assert!(r.body.contains("<p class=\"field-error\" id=\"login-erro\">login `joana lima`"), "{}", r.body);
+        assert!(r.body.contains("value=\"Joana Lima\" aria-invalid=\"true\""), "{}", r.body);
+        assert!(r.body.contains(&format!("<option value=\"{inst}\" selected>")));
+        assert!(!r.body.contains("uma-senha-longa-1"));
         let joana = app.login("joana.lima", "uma-senha-longa-1").await.unwrap();
         assert_eq!(app.get("/admin/usuarios", Some(&joana)).await.status, 403);
         // Make her an auditor: her session ends, and the new role takes effect on the next sign-in.
