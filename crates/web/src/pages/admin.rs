@@ -85,6 +85,8 @@ struct UserPage {
     institutions: Vec<InstitutionRecord>,
     roles: Vec<RoleOption>,
     min_password: usize,
+    /// The form as typed, when it was refused.
+    kept: Kept,
 }
 
 fn grants_label(grants: &[Grant]) -> String {
@@ -321,6 +323,7 @@ async fn user_page(
     uid: i64,
     ok: Option<String>,
     error: Option<String>,
+    kept: Kept,
 ) -> Result<Response, AppError> {
     let user = st
         .db
@@ -336,6 +339,7 @@ async fn user_page(
         user,
         institutions: st.db.institutions().await?,
         min_password: MIN_PASSWORD,
+        kept,
     })
 }
 
@@ -345,7 +349,7 @@ pub async fn user(
     Path(uid): Path<i64>,
     Query(flash): Query<Flash>,
 ) -> Result<Response, AppError> {
-    user_page(&st, &id, uid, flash.message(), flash.erro).await
+    user_page(&st, &id, uid, flash.message(), flash.erro, Kept::default()).await
 }
 
 /// `POST /admin/usuarios/{id}`: name, e-mail, institution, activation and roles.
@@ -357,6 +361,10 @@ pub async fn update_user(
     let Some(before) = st.db.user_by_id(uid).await? else {
         return Err(AppError::NotFound(format!("o usuário {uid}")));
     };
+    // The form comes back as typed, the reason beside its input.
+    let refused = |why: String, input: &'static str| {
+        user_page(&st, &id, uid, None, Some(why), Kept::refused(&pairs, input))
+    };
     let name = field(&pairs, "nome").to_string();
     let email = Some(field(&pairs, "email")).filter(|e| !e.is_empty());
     let active = field(&pairs, "ativo") == "sim";
@@ -366,48 +374,29 @@ pub async fn update_user(
         v => match v.parse::<atalaia_core::Cpf>() {
             Ok(c) => Some(c.digits().to_string()),
             Err(e) => {
-                return user_page(
-                    &st,
-                    &id,
-                    uid,
-                    None,
-                    Some(format!("CPF `{v}` inválido: {e}")),
-                )
-                .await;
+                return refused(format!("CPF `{v}` inválido: {e}"), "oidc_subject").await;
             }
         },
     };
     let Some(institution_id) = field(&pairs, "instituicao").parse::<i64>().ok() else {
-        return user_page(&st, &id, uid, None, Some("escolha a instituição".into())).await;
+        return refused("escolha a instituição".into(), "instituicao").await;
     };
     if name.is_empty() {
-        return user_page(
-            &st,
-            &id,
-            uid,
-            None,
-            Some("nome vazio: informe o nome completo".into()),
-        )
-        .await;
+        return refused("nome vazio: informe o nome completo".into(), "nome").await;
     }
     let grants = match parse_grants(&st, &pairs).await {
         Ok(g) if g.is_empty() => {
-            return user_page(&st, &id, uid, None, Some("marque ao menos um papel".into())).await;
+            return refused("marque ao menos um papel".into(), "papeis").await;
         }
         Ok(g) => g,
-        Err(e) => return user_page(&st, &id, uid, None, Some(e)).await,
+        Err(e) => return refused(e, "papeis").await,
     };
     if before.id == id.user.as_ref().map(|u| u.id).unwrap_or(-1)
         && (!active || !grants.iter().any(|g| g.role == Role::Admin))
     {
-        return user_page(
-            &st,
-            &id,
-            uid,
-            None,
-            Some(
-                "você não pode tirar de si mesmo o papel de administração nem se desativar".into(),
-            ),
+        return refused(
+            "você não pode tirar de si mesmo o papel de administração nem se desativar".into(),
+            "papeis",
         )
         .await;
     }
@@ -455,15 +444,21 @@ pub async fn reset_password(
     let Some(user) = st.db.user_by_id(uid).await? else {
         return Err(AppError::NotFound(format!("o usuário {uid}")));
     };
-    if f.senha.chars().count() < MIN_PASSWORD {
-        return user_page(
+    // Nothing of a password is kept: only which input the reason is about.
+    let refused = |why: String, input: &'static str| {
+        user_page(
             &st,
             &id,
             uid,
             None,
-            Some(format!(
-                "senha curta: use ao menos {MIN_PASSWORD} caracteres"
-            )),
+            Some(why),
+            Kept::refused(&Vec::new(), input),
+        )
+    };
+    if f.senha.chars().count() < MIN_PASSWORD {
+        return refused(
+            format!("senha curta: use ao menos {MIN_PASSWORD} caracteres"),
+            "senha",
         )
         .await;
     }

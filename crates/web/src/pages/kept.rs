@@ -42,6 +42,15 @@ impl Kept {
         }
     }
 
+    /// What was sent in `name`, or `stored` when the form did not send it (a record's edit form shows
+    /// the record until a refusal gives back what was typed).
+    pub(crate) fn sent_or<'a>(&'a self, name: &str, stored: &'a str) -> &'a str {
+        match self.fields.iter().find(|(k, _)| k == name) {
+            Some((_, v)) => v.trim(),
+            None => stored,
+        }
+    }
+
     /// Whether `value` was chosen or ticked in `name` (a select, checkboxes with one name).
     pub(crate) fn has(&self, name: &str, value: impl std::fmt::Display) -> bool {
         let value = value.to_string();
@@ -88,6 +97,8 @@ mod tests {
             " aria-invalid=\"true\" aria-describedby=\"prazo-erro\""
         );
         assert_eq!(k.value_or("inicio", "2026-12-07"), "");
+        assert_eq!(k.sent_or("o_que", "Antigo"), "Ronda");
+        assert_eq!(k.sent_or("pessoa", "Ana"), "Ana");
         let fresh = Kept::default();
         assert_eq!(fresh.value_or("inicio", "2026-12-07"), "2026-12-07");
         assert_eq!(fresh.invalid("prazo"), "");

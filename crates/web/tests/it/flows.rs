@@ -206,6 +206,10 @@ per_backend! {
             )
             .await;
         assert!(r.body.contains("CPF `123` inválido"), "{}", r.body);
+        // The edit form shows what was typed, the reason beside the CPF.
+        assert!(r.body.contains("value=\"123\" inputmode=\"numeric\" aria-invalid=\"true\""), "{}", r.body);
+        assert!(r.body.contains("<p class=\"field-error\" id=\"oidc_subject-erro\">CPF `123`"), "{}", r.body);
+        assert!(r.body.contains("value=\"Joana Lima\""));
         let r = app
             .post_form(
                 &format!("/admin/usuarios/{uid}"),
