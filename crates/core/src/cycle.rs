@@ -24,6 +24,14 @@ pub enum CycleKind {
 }
 
 impl CycleKind {
+    /// The program's name as people write it: "RECAP", "IPEI".
+    pub fn name_pt(self) -> &'static str {
+        match self {
+            CycleKind::Recap => "RECAP",
+            CycleKind::Ipei => "IPEI",
+        }
+    }
+
     /// The code stored and shown in URLs.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -86,6 +94,15 @@ impl CyclePeriod {
         match self {
             CyclePeriod::Quarter(q) => q.label_pt(),
             CyclePeriod::Month(m) => m.label_pt(),
+        }
+    }
+
+    /// The period after "RECAP", "ciclo"…, with its preposition: "do 3º trimestre de 2026", "de
+    /// outubro de 2026".
+    pub fn of_pt(self) -> String {
+        match self {
+            CyclePeriod::Quarter(q) => format!("do {}", q.label_pt()),
+            CyclePeriod::Month(m) => format!("de {}", m.label_pt()),
         }
     }
 

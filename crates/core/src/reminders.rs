@@ -89,17 +89,10 @@ impl Reminder {
 
     /// The subject of its e-mail (pt-BR).
     pub fn subject_pt(&self) -> String {
-        let program = match self.kind {
-            CycleKind::Recap => "RECAP",
-            CycleKind::Ipei => "IPEI",
-        };
+        let program = self.kind.name_pt();
         let what = self.step.label_pt(self.kind);
-        // The period as people write it ("IPEI de outubro de 2026", "RECAP do 3º trimestre de
-        // 2026"), never its code.
-        let period = match self.period {
-            CyclePeriod::Quarter(_) => format!("do {}", self.period.label_pt()),
-            CyclePeriod::Month(_) => format!("de {}", self.period.label_pt()),
-        };
+        // The period as people write it ("IPEI de outubro de 2026"), never its code.
+        let period = self.period.of_pt();
         match self.due {
             Due::In(0) => format!("{program} {period}: último dia — {what}"),
             Due::In(1) => format!("{program} {period}: falta 1 dia útil — {what}"),

@@ -56,16 +56,12 @@ pub(crate) async fn committee_week(
     ] {
         let Some(period) = period else { continue };
         let runs = st.db.saved_runs(kind, Some(&period.code())).await?;
-        let program = kind.as_str().to_uppercase();
-        let of = match period {
-            CyclePeriod::Quarter(_) => "do",
-            CyclePeriod::Month(_) => "de",
-        };
+        let program = kind.name_pt();
         out.push(match runs.iter().max_by_key(|r| r.id) {
             Some(r) => DeskLine {
                 text: format!(
-                    "{program} {of} {}: execução nº {} salva em {}.",
-                    period.label_pt(),
+                    "{program} {}: execução nº {} salva em {}.",
+                    period.of_pt(),
                     r.id,
                     local_time(r.created_at)
                 ),
@@ -74,8 +70,8 @@ pub(crate) async fn committee_week(
             },
             None => DeskLine {
                 text: format!(
-                    "{program} {of} {}: nenhuma execução salva ainda.",
-                    period.label_pt()
+                    "{program} {}: nenhuma execução salva ainda.",
+                    period.of_pt()
                 ),
                 href: Some(program_page(kind, period)),
                 late: false,
@@ -105,7 +101,7 @@ pub(crate) async fn runs_to_check(st: &AppState, id: &Identity) -> Result<Vec<De
             DeskLine {
                 text: format!(
                     "{} — {period}: execução nº {}, por {}, em {}",
-                    r.program.as_str().to_uppercase(),
+                    r.program.name_pt(),
                     r.id,
                     actors.name(&r.created_by),
                     local_time(r.created_at)

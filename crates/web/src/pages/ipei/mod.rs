@@ -440,7 +440,7 @@ async fn ipei_page(
         cf: CycleFrame::new(
             CycleKind::Ipei,
             month.to_string(),
-            format!("de {}", month.label_pt()),
+            CyclePeriod::Month(month).of_pt(),
             manage,
             runs.iter()
                 .map(|r| RunChoice {

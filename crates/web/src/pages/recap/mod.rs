@@ -388,7 +388,7 @@ async fn recap_page(
     let cf = CycleFrame::new(
         CycleKind::Recap,
         q.to_string(),
-        format!("do {}", q.label_pt()),
+        CyclePeriod::Quarter(q).of_pt(),
         id.may(Permission::ManageRecap) && c.not_closed.is_none(),
         runs.iter()
             .map(|r| RunChoice {
