@@ -12,6 +12,7 @@ use atalaia_core::dates::BrDate;
 use atalaia_core::numbers::{change_percent, integer};
 use axum::extract::Query;
 use axum::response::Response;
+use chrono::NaiveDate;
 
 use crate::guard::{Ctx, Identity};
 use crate::pages::igesp::hotspots::area_of;
@@ -65,17 +66,31 @@ struct Page {
     windows: Vec<WindowView>,
 }
 
-/// The brief of the area asked for (404 outside the requester's scope) or the busiest municipality.
-async fn brief(
+/// An area's brief: its name and its four windows.
+struct Brief {
+    area: String,
+    area_name: String,
+    windows: Vec<WindowView>,
+}
+
+/// The requester's scope and the area asked for (404 outside it), or the busiest municipality in
+/// it ("" when the scope holds none).
+async fn requested(
     st: &AppState,
     id: &Identity,
     f: &Fields,
-) -> Result<(String, String, Vec<WindowView>, Vec<OptionGroup>), AppError> {
-    let today = st.config.clock.today();
+    today: NaiveDate,
+) -> Result<(AreaScope, String), AppError> {
     let scope = AreaScope::of(st, id, Permission::ViewOccurrences, today).await?;
     let area = area_of(st, f, today, &scope).await?;
-    let territories = st.territories().await?;
-    let area_name = territories
+    Ok((scope, area))
+}
+
+/// The brief of `area` on `today`.
+async fn brief_of(st: &AppState, area: String, today: NaiveDate) -> Result<Brief, AppError> {
+    let area_name = st
+        .territories()
+        .await?
         .iter()
         .find(|t| t.code == area)
         .map(|t| t.name.clone())
@@ -116,27 +131,40 @@ async fn brief(
             crimes,
         });
     }
-    let in_force = territories
-        .iter()
-        .filter(|t| t.valid_on(today) && scope.covers(&t.code));
-    Ok((area.clone(), area_name, views, area_groups(in_force, &area)))
+    Ok(Brief {
+        area,
+        area_name,
+        windows: views,
+    })
 }
 
 /// `GET /compstat?area=CODE`.
 pub async fn page(Ctx { st, id }: Ctx, Query(f): Query<Fields>) -> Result<Response, AppError> {
-    let (area, area_name, windows, areas) = brief(&st, &id, &f).await?;
+    let today = st.config.clock.today();
+    let (scope, area) = requested(&st, &id, &f, today).await?;
+    let b = brief_of(&st, area, today).await?;
+    let territories = st.territories().await?;
+    let in_force = territories
+        .iter()
+        .filter(|t| t.valid_on(today) && scope.covers(&t.code));
     render(&Page {
         chrome: Chrome::new(&st, &id, "Boletim CompStat", "/compstat").await,
-        areas,
-        area,
-        area_name,
-        windows,
+        areas: area_groups(in_force, &b.area),
+        area: b.area,
+        area_name: b.area_name,
+        windows: b.windows,
     })
 }
 
 /// `GET /compstat.pdf?area=CODE`: the brief on one landscape page.
 pub async fn pdf(Ctx { st, id }: Ctx, Query(f): Query<Fields>) -> Result<Response, AppError> {
-    let (area, area_name, windows, _) = brief(&st, &id, &f).await?;
+    let today = st.config.clock.today();
+    let (_, area) = requested(&st, &id, &f, today).await?;
+    let Brief {
+        area,
+        area_name,
+        windows,
+    } = brief_of(&st, area, today).await?;
     let mut rows: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let n = windows.len();
     for (i, w) in windows.iter().enumerate() {
@@ -161,7 +189,7 @@ pub async fn pdf(Ctx { st, id }: Ctx, Query(f): Query<Fields>) -> Result<Respons
     atalaia_core::text::sort_pt(&mut rows, |r| &r[0]);
     let doc = atalaia_reports::BriefDocument {
         area: area_name,
-        date: st.config.clock.today().br_date(),
+        date: today.br_date(),
         totals: windows
             .iter()
             .map(|w| {
@@ -203,14 +231,17 @@ pub(crate) async fn home_brief(
     if !id.may(Permission::ViewOccurrences) {
         return Ok(None);
     }
-    let fields = Fields::default();
     let today = st.config.clock.today();
-    let scope = AreaScope::of(st, id, Permission::ViewOccurrences, today).await?;
+    let (_, area) = requested(st, id, &Fields::default(), today).await?;
     // Nobody's home page fails for want of an area: without one in scope there is no brief.
-    if area_of(st, &fields, today, &scope).await?.is_empty() {
+    if area.is_empty() {
         return Ok(None);
     }
-    let (area, area_name, windows, _) = brief(st, id, &fields).await?;
+    let Brief {
+        area,
+        area_name,
+        windows,
+    } = brief_of(st, area, today).await?;
     let lines = windows
         .iter()
         .map(|w| {
