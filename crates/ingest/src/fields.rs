@@ -186,27 +186,26 @@ impl Columns {
         if self.renamed.is_empty() {
             return reason.to_string();
         }
+        let rename = |text: &str| {
+            self.renamed
+                .iter()
+                .fold(text.to_string(), |t, (column, header)| {
+                    t.replace(&format!("`{column}`"), &format!("`{header}`"))
+                })
+        };
         let mut out = String::with_capacity(reason.len() + 16);
         let mut rest = reason;
-        while !rest.is_empty() {
-            let (text, value) = match rest.find("valor `") {
-                Some(at) => {
-                    let start = at + "valor `".len();
-                    let end = rest[start..]
-                        .find('`')
-                        .map_or(rest.len(), |e| start + e + 1);
-                    (&rest[..at], &rest[at..end])
-                }
-                None => (rest, ""),
-            };
-            let mut text = text.to_string();
-            for (column, header) in &self.renamed {
-                text = text.replace(&format!("`{column}`"), &format!("`{header}`"));
-            }
-            out.push_str(&text);
-            out.push_str(value);
-            rest = &rest[text_len(rest, value)..];
+        // Text up to each quoted value is renamed; the value itself is copied as it is.
+        while let Some(at) = rest.find("valor `") {
+            let start = at + "valor `".len();
+            let end = rest[start..]
+                .find('`')
+                .map_or(rest.len(), |e| start + e + 1);
+            out.push_str(&rename(&rest[..at]));
+            out.push_str(&rest[at..end]);
+            rest = &rest[end..];
         }
+        out.push_str(&rename(rest));
         out
     }
 
@@ -221,16 +220,6 @@ impl Columns {
         }
         Ok(Row { cols: self, rec })
     }
-}
-
-/// How much of `rest` one step of [`Columns::in_file_words`] consumed: up to the end of `value`, or
-/// all of it when there is no value left.
-fn text_len(rest: &str, value: &str) -> usize {
-    if value.is_empty() {
-        return rest.len();
-    }
-    rest.find("valor `")
-        .map_or(rest.len(), |at| at + value.len())
 }
 
 /// One record seen through its header.
