@@ -30,6 +30,17 @@ use tower::ServiceExt;
 pub(crate) struct App {
     pub(crate) router: Router,
     pub(crate) db: Db,
+    _data_dir: DataDir,
+}
+
+/// The data directory (uploads, frozen outputs) a test's configuration named, removed with its app so
+/// that test runs do not pile up directories in the system's temporary folder.
+pub(crate) struct DataDir(pub(crate) std::path::PathBuf);
+
+impl Drop for DataDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// What a request returned.
@@ -139,9 +150,15 @@ impl App {
         atalaia_web::demo_users::ensure(&db, PasswordCost::TEST)
             .await
             .unwrap();
+        App::of_state(AppState::new(db.clone(), config))
+    }
+
+    /// The app that serves `state` (already made, e.g. with an identity provider).
+    pub(crate) fn of_state(state: AppState) -> App {
         App {
-            router: atalaia_web::router(AppState::new(db.clone(), config)),
-            db,
+            _data_dir: DataDir(state.config.data_dir.clone()),
+            db: state.db.clone(),
+            router: atalaia_web::router(state),
         }
     }
 

@@ -194,10 +194,7 @@ async fn sign_in_with_an_openid_connect_provider() {
     })
     .await
     .unwrap();
-    let app = App {
-        router: atalaia_web::router(AppState::new(t.db.clone(), test_config()).with_oidc(oidc)),
-        db: t.db.clone(),
-    };
+    let app = App::of_state(AppState::new(t.db.clone(), test_config()).with_oidc(oidc));
     // The sign-in page offers the provider.
     let login = app.get("/login", None).await;
     assert!(login.body.contains("Entrar com gov.br"));

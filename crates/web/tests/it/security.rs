@@ -17,10 +17,7 @@ async fn demo_app() -> (TestDb, App, AppState) {
         .await
         .unwrap();
     let state = AppState::new(t.db.clone(), config);
-    let app = App {
-        router: atalaia_web::router(state.clone()),
-        db: t.db.clone(),
-    };
+    let app = App::of_state(state.clone());
     (t, app, state)
 }
 

@@ -282,5 +282,4 @@ async fn the_hot_spot_map_finds_the_planted_hot_spots_and_makes_an_intervention_
     let chosen = t.db.territory(&d[0].territory_code).await.unwrap();
     assert_eq!(chosen[0].name, first);
     assert_eq!(d[0].decision, "enter");
-    let _ = std::fs::remove_dir_all(test_config().data_dir);
 }

@@ -99,10 +99,13 @@ async fn serve(db: atalaia_store::Db, config: WebConfig) -> SocketAddr {
     atalaia_web::demo_users::ensure(&db, PasswordCost::TEST)
         .await
         .unwrap();
+    // The server task owns the data directory: the test's runtime drops both when the test ends.
+    let data_dir = DataDir(config.data_dir.clone());
     let app = atalaia_web::router(AppState::new(db, config));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
+        let _data_dir = data_dir;
         axum::serve(
             listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
