@@ -7,7 +7,7 @@ use crate::done::{self, Done};
 use askama::Template;
 use atalaia_core::calendar::{Calendar, Decree};
 use atalaia_core::dates::BrDate;
-use atalaia_core::{IbgeCode, parse_date};
+use atalaia_core::{IbgeCode, Uf, parse_date};
 use atalaia_store::cycles::committee_office;
 use axum::Form;
 use axum::extract::{Path, Query};
@@ -15,7 +15,8 @@ use axum::response::Response;
 use chrono::Datelike;
 use serde::Deserialize;
 
-use super::{Chrome, local_time, render};
+use super::kept::{FieldError, Kept};
+use super::{Chrome, Fields, field, local_time, render};
 use crate::guard::{Ctx, Identity};
 use crate::{AppError, AppState};
 
@@ -42,6 +43,8 @@ struct DecreeView {
 struct CalendarPage {
     chrome: Chrome,
     error: Option<String>,
+    /// The new-row form, as typed when it was refused.
+    kept: Kept,
     year: i32,
     prev: i32,
     next: i32,
@@ -60,6 +63,7 @@ async fn calendar_page(
     id: &Identity,
     year: i32,
     error: Option<String>,
+    kept: Kept,
 ) -> Result<Response, AppError> {
     let (uf, goiania) = committee_office();
     let cal: Calendar = st.db.calendar(uf, goiania).await?;
@@ -104,6 +108,7 @@ async fn calendar_page(
     render(&CalendarPage {
         chrome: Chrome::new(st, id, "Calendário de dias úteis", "/admin/calendario").await,
         error,
+        kept,
         year,
         prev: year - 1,
         next: year + 1,
@@ -124,102 +129,77 @@ pub async fn page(Ctx { st, id }: Ctx, Query(q): Query<YearQuery>) -> Result<Res
         .ano
         .filter(|y| (1900..=2200).contains(y))
         .unwrap_or_else(|| st.config.clock.today().year());
-    calendar_page(&st, &id, year, None).await
+    calendar_page(&st, &id, year, None, Kept::default()).await
 }
 
-/// The new-row form.
-#[derive(Debug, Deserialize)]
-pub struct DecreeForm {
-    data: String,
-    tipo: String,
-    nome: String,
-    ato: String,
-    #[serde(default)]
-    municipio: String,
-}
-
-/// `POST /admin/calendario`: adds a row (audited `calendar.decree_added`).
-pub async fn add(Ctx { st, id }: Ctx, Form(f): Form<DecreeForm>) -> Result<Response, AppError> {
+/// `POST /admin/calendario`: adds a row (audited `calendar.decree_added`); a refused row comes back
+/// as typed, the reason beside its input.
+pub async fn add(Ctx { st, id }: Ctx, Form(f): Form<Fields>) -> Result<Response, AppError> {
     let (uf, _) = committee_office();
-    let year = st.config.clock.today().year();
-    let date = match parse_date(f.data.trim()) {
+    let (decree, municipality) = match decree_of(&f, uf) {
         Ok(d) => d,
         Err(e) => {
-            return calendar_page(
-                &st,
-                &id,
-                year,
-                Some(format!("data `{}` inválida: {e}", f.data.trim())),
-            )
-            .await;
+            let year = st.config.clock.today().year();
+            return calendar_page(&st, &id, year, None, Kept::refused_for(&f, e)).await;
         }
     };
-    let closed = match f.tipo.as_str() {
-        "fechado" => true,
-        "aberto" => false,
-        other => {
-            return calendar_page(
-                &st,
-                &id,
-                date.year(),
-                Some(format!(
-                    "tipo `{other}` inválido: esperado sem expediente ou com expediente"
-                )),
-            )
-            .await;
-        }
-    };
-    if f.nome.trim().is_empty() || f.ato.trim().is_empty() {
-        return calendar_page(
-            &st,
-            &id,
-            date.year(),
-            Some("informe o que é o dia e o ato (número e data)".into()),
-        )
-        .await;
-    }
-    let municipality: Option<IbgeCode> = match f.municipio.trim() {
-        "" => None,
-        m => match m.parse::<IbgeCode>() {
-            Ok(c) if c.uf() == uf => Some(c),
-            Ok(_) => {
-                return calendar_page(
-                    &st,
-                    &id,
-                    date.year(),
-                    Some(format!("o município `{m}` não é de {}", uf.as_str())),
-                )
-                .await;
-            }
-            Err(e) => {
-                return calendar_page(
-                    &st,
-                    &id,
-                    date.year(),
-                    Some(format!("município `{m}` inválido: {e}")),
-                )
-                .await;
-            }
-        },
-    };
+    let year = decree.date.year();
     st.db
         .add_calendar_decree(
             uf,
             municipality,
-            &Decree {
-                date,
-                closed,
-                name: f.nome.trim().to_string(),
-                act: f.ato.trim().to_string(),
-            },
+            &decree,
             &id.actor(),
             st.config.clock.now_utc(),
         )
         .await?;
     Ok(done::redirect(
-        &format!("/admin/calendario?ano={}", date.year()),
+        &format!("/admin/calendario?ano={year}"),
         Done::CalendarSaved,
     ))
+}
+
+/// The new-row form as a decree of `uf` (and its municipality), or the first input to mend.
+fn decree_of(f: &Fields, uf: Uf) -> Result<(Decree, Option<IbgeCode>), FieldError> {
+    let at = FieldError::at;
+    let text = |name| field(f, name).unwrap_or("");
+    let date = parse_date(text("data"))
+        .map_err(|e| at("data")(format!("data `{}` inválida: {e}", text("data"))))?;
+    let closed = match text("tipo") {
+        "fechado" => true,
+        "aberto" => false,
+        other => {
+            return Err(at("tipo")(format!(
+                "tipo `{other}` inválido: esperado sem expediente ou com expediente"
+            )));
+        }
+    };
+    if text("nome").is_empty() {
+        return Err(at("nome")("diga o que é o dia".into()));
+    }
+    if text("ato").is_empty() {
+        return Err(at("ato")("informe o ato (número e data)".into()));
+    }
+    let municipality = match text("municipio") {
+        "" => None,
+        m => match m.parse::<IbgeCode>() {
+            Ok(c) if c.uf() == uf => Some(c),
+            Ok(_) => {
+                return Err(at("municipio")(format!(
+                    "o município `{m}` não é de {}",
+                    uf.as_str()
+                )));
+            }
+            Err(e) => return Err(at("municipio")(format!("município `{m}` inválido: {e}"))),
+        },
+    };
+    let decree = Decree {
+        date,
+        closed,
+        name: text("nome").to_string(),
+        act: text("ato").to_string(),
+    };
+    Ok((decree, municipality))
 }
 
 /// The revocation form.
@@ -241,6 +221,7 @@ pub async fn revoke(
             &id,
             year,
             Some("diga por que o registro é revogado".into()),
+            Kept::default(),
         )
         .await;
     }

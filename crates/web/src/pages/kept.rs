@@ -11,6 +11,22 @@ pub(crate) struct Kept {
     fields: Fields,
     field: &'static str,
     refused: bool,
+    /// The reason, when the form carries it (see [`Kept::refused_for`]).
+    why: Option<String>,
+}
+
+/// Why a form was refused, and the input (`name`) to mend.
+#[derive(Debug)]
+pub(crate) struct FieldError {
+    pub(crate) field: &'static str,
+    pub(crate) why: String,
+}
+
+impl FieldError {
+    /// A maker of refusals about input `field`, for `map_err`.
+    pub(crate) fn at(field: &'static str) -> impl Fn(String) -> FieldError {
+        move |why| FieldError { field, why }
+    }
 }
 
 impl Kept {
@@ -20,7 +36,27 @@ impl Kept {
             fields: fields.clone(),
             field,
             refused: true,
+            why: None,
         }
+    }
+
+    /// The form `fields` as sent, refused for `e`: the reason is shown beside its input
+    /// ([`Kept::error_for`]).
+    pub(crate) fn refused_for(fields: &Fields, e: FieldError) -> Kept {
+        Kept {
+            why: Some(e.why),
+            ..Kept::refused(fields, e.field)
+        }
+    }
+
+    /// The reason, whatever input it is about (for a summary at the top of the page).
+    pub(crate) fn why(&self) -> Option<&str> {
+        self.why.as_deref()
+    }
+
+    /// The reason to show beside input `name`, when it is about that input.
+    pub(crate) fn error_for(&self, name: &str) -> Option<&str> {
+        self.why.as_deref().filter(|_| self.about(name))
     }
 
     /// Whether the form comes back refused.

@@ -9,9 +9,9 @@ use atalaia_store::audit::AuditEvent;
 use axum::Form;
 use axum::extract::Path;
 use axum::response::Response;
-use serde::Deserialize;
 
-use super::{Chrome, local_time, render};
+use super::kept::{FieldError, Kept};
+use super::{Chrome, Fields, field, local_time, render};
 use crate::guard::{Ctx, Identity};
 use crate::security::{random_token, token_hash};
 use crate::{AppError, AppState, now_utc};
@@ -33,7 +33,8 @@ struct KeyRow {
 #[template(path = "api_keys.html")]
 struct KeysPage {
     chrome: Chrome,
-    error: Option<String>,
+    /// The new-key form, as typed when it was refused.
+    kept: Kept,
     new_key: Option<String>,
     keys: Vec<KeyRow>,
     institutions: Vec<InstitutionRecord>,
@@ -67,12 +68,12 @@ fn rows(keys: Vec<ApiKeyRecord>) -> Vec<KeyRow> {
 async fn page(
     st: &AppState,
     id: &Identity,
-    error: Option<String>,
+    kept: Kept,
     new_key: Option<String>,
 ) -> Result<Response, AppError> {
     render(&KeysPage {
         chrome: Chrome::new(st, id, "Chaves de API", "/admin/chaves-api").await,
-        error,
+        kept,
         new_key,
         keys: rows(st.db.api_keys().await?),
         institutions: st.db.institutions().await?,
@@ -85,62 +86,78 @@ async fn page(
 
 /// `GET /admin/chaves-api`.
 pub async fn list(Ctx { st, id }: Ctx) -> Result<Response, AppError> {
-    page(&st, &id, None, None).await
+    page(&st, &id, Kept::default(), None).await
 }
 
-/// The new-key form.
-#[derive(Debug, Deserialize)]
-pub struct KeyForm {
-    nome: String,
-    instituicao: String,
-    papel: String,
-    /// Last day the key works (`AAAA-MM-DD`, optional): it is refused from the next day on.
-    #[serde(default)]
-    validade: String,
+/// A key the administrator asked for, read from the new-key form.
+struct NewKey<'a> {
+    name: &'a str,
+    role: Role,
+    institution: &'a InstitutionRecord,
+    /// Last day the key works: it is refused from the next day on.
+    valid_until: Option<chrono::NaiveDate>,
 }
 
-/// `POST /admin/chaves-api`: creates a key and shows it once.
-pub async fn create(Ctx { st, id }: Ctx, Form(f): Form<KeyForm>) -> Result<Response, AppError> {
-    let name = f.nome.trim();
-    let role: Option<Role> = f.papel.parse().ok();
-    let institution = f.instituicao.parse::<i64>().ok();
-    let today = st.config.clock.today();
-    let valid_until = match f.validade.trim() {
-        "" => Ok(None),
-        v => atalaia_core::parse_date(v)
-            .ok()
-            .filter(|d| *d >= today)
-            .map(Some)
-            .ok_or_else(|| {
-                format!("validade `{v}` inválida: esperada uma data de hoje em diante (AAAA-MM-DD)")
-            }),
+/// The new-key form (`nome`, `instituicao`, `papel`, optional `validade` as `AAAA-MM-DD`) as a key, or
+/// the first input to mend.
+fn new_key<'a>(
+    f: &'a Fields,
+    institutions: &'a [InstitutionRecord],
+    today: chrono::NaiveDate,
+) -> Result<NewKey<'a>, FieldError> {
+    let at = FieldError::at;
+    let name = field(f, "nome")
+        .ok_or_else(|| at("nome")("nome vazio: diga para que sistema é a chave".into()))?;
+    let institution = field(f, "instituicao")
+        .and_then(|i| i.parse::<i64>().ok())
+        .and_then(|i| institutions.iter().find(|x| x.id == i))
+        .ok_or_else(|| at("instituicao")("escolha a instituição".into()))?;
+    let papel = field(f, "papel").unwrap_or("");
+    let role: Role = papel
+        .parse()
+        .map_err(|_| at("papel")(format!("papel `{papel}` inválido")))?;
+    if role == Role::Admin {
+        return Err(at("papel")(
+            "uma chave de API não pode ter o papel de administração".into(),
+        ));
+    }
+    let valid_until = match field(f, "validade") {
+        None => None,
+        Some(v) => Some(
+            atalaia_core::parse_date(v)
+                .ok()
+                .filter(|d| *d >= today)
+                .ok_or_else(|| {
+                    at("validade")(format!(
+                        "validade `{v}` inválida: esperada uma data de hoje em diante (AAAA-MM-DD)"
+                    ))
+                })?,
+        ),
     };
+    Ok(NewKey {
+        name,
+        role,
+        institution,
+        valid_until,
+    })
+}
+
+/// `POST /admin/chaves-api`: creates a key and shows it once; a refused form comes back as typed, the
+/// reason beside its input.
+pub async fn create(Ctx { st, id }: Ctx, Form(f): Form<Fields>) -> Result<Response, AppError> {
     let institutions = st.db.institutions().await?;
-    let inst = institution.and_then(|i| institutions.iter().find(|x| x.id == i));
-    let problem = if name.is_empty() {
-        Some("nome vazio: diga para que sistema é a chave".to_string())
-    } else if role.is_none() {
-        Some(format!("papel `{}` inválido", f.papel))
-    } else if role == Some(Role::Admin) {
-        Some("uma chave de API não pode ter o papel de administração".into())
-    } else if inst.is_none() {
-        Some("escolha a instituição".into())
-    } else if let Err(e) = &valid_until {
-        Some(e.clone())
-    } else {
-        None
+    let k = match new_key(&f, &institutions, st.config.clock.today()) {
+        Ok(k) => k,
+        Err(e) => return page(&st, &id, Kept::refused_for(&f, e), None).await,
     };
-    let (Some(role), Some(inst), None) = (role, inst, &problem) else {
-        return page(&st, &id, problem, None).await;
-    };
+    let (name, role, inst) = (k.name, k.role, k.institution);
     let secret = random_token();
     let key = format!("atk_{secret}");
     let prefix = format!("atk_{}", &secret[..8]);
     let now = now_utc();
     // Refused from 00:00 of the next day in Goiás (UTC−3): 03:00 UTC.
-    let expires_at = valid_until
-        .ok()
-        .flatten()
+    let expires_at = k
+        .valid_until
         .and_then(|d| d.succ_opt().and_then(|next| next.and_hms_opt(3, 0, 0)));
     let mut tx = st.db.begin().await?;
     tx.create_api_key(
@@ -166,7 +183,7 @@ pub async fn create(Ctx { st, id }: Ctx, Form(f): Form<KeyForm>) -> Result<Respo
     )
     .await?;
     tx.commit().await?;
-    page(&st, &id, None, Some(key)).await
+    page(&st, &id, Kept::default(), Some(key)).await
 }
 
 /// `POST /admin/chaves-api/{id}/revogar`.

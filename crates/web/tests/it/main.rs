@@ -7,6 +7,7 @@ mod clock;
 mod diagnostics;
 mod evaluation;
 mod flows;
+mod forms;
 mod ipei;
 mod labels;
 mod meetings;
@@ -328,4 +329,16 @@ pub(crate) async fn demo_with_a_recap_run(
     assert_eq!(done, "feito=execucao");
     let run_id: i64 = page.rsplit('/').next().unwrap().parse().unwrap();
     (app, committee, page.to_string(), run_id)
+}
+
+/// `s` percent-encoded for a form body (every byte but the unreserved ones).
+pub(crate) fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -10,10 +10,6 @@ fn today() -> chrono::NaiveDate {
     (chrono::Utc::now() - chrono::Duration::hours(3)).date_naive()
 }
 
-fn enc(s: &str) -> String {
-    serde_urlencoded::to_string([("v", s)]).unwrap()[2..].to_string()
-}
-
 /// The id at the end of a redirect to `/reunioes/{id}…`.
 fn id_from(location: &str) -> i64 {
     location
@@ -39,8 +35,8 @@ async fn story(db: &atalaia_store::Db) {
     let schedule = |kind: &str, title: &str, municipality: &str, institutions: &[i64]| {
         let mut f = format!(
             "csrf_token={cc}&tipo={kind}&titulo={}&municipio={municipality}&data={day}&inicio=09:00&fim=11:00&local={}",
-            enc(title),
-            enc("Sala de situação")
+            urlencode(title),
+            urlencode("Sala de situação")
         );
         for i in institutions {
             f.push_str(&format!("&instituicao={i}"));
@@ -139,8 +135,8 @@ async fn story(db: &atalaia_store::Db) {
     let decide = |title: &str, resp: i64, due: chrono::NaiveDate| {
         format!(
             "csrf_token={cc}&o_que={}&por_que={}&responsavel={resp}&pessoa=&inicio={}&prazo={due}&indicador=roubo_transeunte",
-            enc(title),
-            enc("Roubos no centro"),
+            urlencode(title),
+            urlencode("Roubos no centro"),
             today() - chrono::Duration::days(20),
         )
     };
@@ -398,7 +394,7 @@ async fn story(db: &atalaia_store::Db) {
     // An action outside a meeting: a joint operation needs its date; with it, it is created in the plan.
     let joint = format!(
         "csrf_token={cc}&municipio=5208707&o_que={}&responsavel={pm}&parceiro={mp}&inicio={}&prazo={}&operacao_conjunta=sim",
-        enc("Operação conjunta no terminal"),
+        urlencode("Operação conjunta no terminal"),
         today(),
         today() + chrono::Duration::days(5)
     );
@@ -466,7 +462,7 @@ async fn story(db: &atalaia_store::Db) {
         &coord,
         &format!(
             "csrf_token={cc}&ata={}&presente_instituicao={ssp}&presente_instituicao={mp}",
-            enc("Discutidos os roubos no centro.")
+            urlencode("Discutidos os roubos no centro.")
         ),
     )
     .await;

@@ -136,17 +136,6 @@ async fn recap_acts_are_checked_and_audited() {
     t.cleanup().await.unwrap();
 }
 
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// The official outputs of a saved run: the PDF for everyone who reads RECAP results, the workbook with
 /// the named payroll only for the committee and auditors, its download audited; partial until the cycle
 /// publishes the run as the final result.

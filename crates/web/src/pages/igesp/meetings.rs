@@ -17,7 +17,7 @@ use crate::pages::igesp::names;
 use crate::pages::igesp::sees;
 use crate::pages::igesp::sees_action;
 use crate::pages::igesp::viewer;
-use crate::pages::kept::Kept;
+use crate::pages::kept::{FieldError, Kept};
 use crate::pages::{Chrome, Fields, FormOption, OptionGroup, field, render};
 use crate::{AppError, AppState};
 use askama::Template;
@@ -247,13 +247,6 @@ fn ids(f: &Fields, name: &str) -> Result<Vec<i64>, String> {
         .collect()
 }
 
-/// A refusal of one input of a form: its `name` and the reason, shown beside it.
-#[derive(Debug)]
-pub(crate) struct FieldError {
-    pub(crate) field: &'static str,
-    pub(crate) why: String,
-}
-
 impl From<FieldError> for Declined {
     fn from(e: FieldError) -> Self {
         Declined::Refused(e.why)
@@ -262,7 +255,7 @@ impl From<FieldError> for Declined {
 
 /// The scheduling form as a meeting, or the first input to mend.
 pub(crate) fn new_meeting(f: &Fields, synthetic: bool) -> Result<NewMeeting, FieldError> {
-    let at = |field: &'static str| move |why: String| FieldError { field, why };
+    let at = FieldError::at;
     let kind: MeetingKind = field(f, "tipo")
         .unwrap_or("")
         .parse()
@@ -660,7 +653,7 @@ pub async fn minutes(
 
 /// An action's form as a new action, or the first input to mend.
 pub(crate) fn new_action(f: &Fields) -> Result<NewAction, FieldError> {
-    let at = |field: &'static str| move |why: String| FieldError { field, why };
+    let at = FieldError::at;
     let responsible = match ids(f, "responsavel").map_err(at("responsavel"))?.as_slice() {
         [x] => *x,
         _ => {

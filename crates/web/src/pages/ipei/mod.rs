@@ -34,7 +34,8 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-use super::{Chrome, local_time, render};
+use super::kept::Kept;
+use super::{Chrome, Fields, field, local_time, render};
 use crate::guard::{Ctx, Identity};
 use crate::{AppError, AppState};
 
@@ -314,7 +315,6 @@ struct IpeiPage {
     chrome: Chrome,
     month: String,
     month_label: String,
-    error: Option<String>,
     params: String,
     result: MonthResult,
     runs: Vec<IpeiRunRow>,
@@ -392,7 +392,7 @@ async fn ipei_page(
     st: &AppState,
     id: &Identity,
     month: Month,
-    error: Option<String>,
+    kept: Kept,
 ) -> Result<Response, AppError> {
     let computed = st.db.ipei_compute(month, st.config.clock.today()).await?;
     let report = &computed.report;
@@ -434,7 +434,6 @@ async fn ipei_page(
         chrome: Chrome::new(st, id, "IPEI — apreensões de armas", "/ipei").await,
         month: month.to_string(),
         month_label: month.label_pt(),
-        error,
         params,
         result: MonthResult::of(&computed.inputs, report),
         cf: CycleFrame::new(
@@ -448,6 +447,7 @@ async fn ipei_page(
                     created_at: r.created_at.clone(),
                 })
                 .collect(),
+            kept,
         ),
         runs,
         cycle,
@@ -464,7 +464,7 @@ pub struct MonthQuery {
 /// `GET /ipei`.
 pub async fn page(Ctx { st, id }: Ctx, Query(q): Query<MonthQuery>) -> Result<Response, AppError> {
     let month = month_of(q.mes.as_deref(), st.config.clock.today())?;
-    ipei_page(&st, &id, month, None).await
+    ipei_page(&st, &id, month, Kept::default()).await
 }
 
 /// `mes` of a form.
@@ -486,17 +486,17 @@ pub async fn save_run(Ctx { st, id }: Ctx, Form(f): Form<MonthForm>) -> Result<R
     ))
 }
 
-/// `POST /ipei/ciclo`: opens the month's cycle with the Anexo Único's deadlines or the committee's.
-pub async fn open_cycle(
-    Ctx { st, id }: Ctx,
-    Form(f): Form<BTreeMap<String, String>>,
-) -> Result<Response, AppError> {
-    let month = month_of(f.get("mes").map(String::as_str), st.config.clock.today())?;
-    let opened = cycle::open(&st, &id, CyclePeriod::Month(month), &f).await;
-    cycle::answer(
-        opened,
+/// `POST /ipei/ciclo`: opens the month's cycle (`mes`) with the Anexo Único's deadlines or the
+/// committee's (`prazo_1` … `prazo_6`).
+pub async fn open_cycle(Ctx { st, id }: Ctx, Form(f): Form<Fields>) -> Result<Response, AppError> {
+    let month = month_of(field(&f, "mes"), st.config.clock.today())?;
+    cycle::open(
+        &st,
+        &id,
+        CyclePeriod::Month(month),
+        &f,
         (format!("/ipei?mes={month}#ciclo"), Done::CycleOpened),
-        |why| ipei_page(&st, &id, month, Some(why)),
+        |kept| ipei_page(&st, &id, month, kept),
     )
     .await
 }
@@ -507,7 +507,7 @@ pub async fn open_cycle(
 pub async fn cycle_act(
     Ctx { st, id }: Ctx,
     Path(cycle_id): Path<i64>,
-    Form(f): Form<cycle::CycleForm>,
+    Form(f): Form<Fields>,
 ) -> Result<Response, AppError> {
     let month = st
         .db
@@ -517,11 +517,13 @@ pub async fn cycle_act(
         .find(|(_, c)| *c == cycle_id)
         .and_then(|(p, _)| Month::parse(&p).ok())
         .ok_or_else(|| AppError::NotFound(format!("o ciclo {cycle_id}")))?;
-    let done = cycle::act(&st, &id, cycle_id, &f.request()?).await;
-    cycle::answer(
-        done,
+    cycle::committee_act(
+        &st,
+        &id,
+        cycle_id,
+        &f,
         (format!("/ipei?mes={month}#ciclo"), Done::CycleStep),
-        |why| ipei_page(&st, &id, month, Some(why)),
+        |kept| ipei_page(&st, &id, month, kept),
     )
     .await
 }

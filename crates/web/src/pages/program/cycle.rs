@@ -4,7 +4,9 @@
 
 use crate::guard::Identity;
 use crate::pages::Actors;
+use crate::pages::kept::{FieldError, Kept};
 use crate::pages::local_time;
+use crate::pages::{Fields, field};
 use crate::{AppError, AppState};
 use atalaia_core::cycle::{CycleKind, CyclePeriod, Schedule, StepKey};
 use atalaia_core::dates::BrDate;
@@ -12,8 +14,6 @@ use atalaia_core::decision::Effect;
 use atalaia_store::cycles::{ActRequest, CycleRecord};
 use atalaia_store::{Refusal, StoreError};
 use axum::response::Response;
-use serde::Deserialize;
-use std::collections::BTreeMap;
 
 pub(crate) struct StepRow {
     pub(crate) label: &'static str,
@@ -230,6 +230,8 @@ pub(crate) struct CycleFrame {
     pub(crate) manage: bool,
     pub(crate) runs: Vec<RunChoice>,
     pub(crate) default_schedule: Vec<(usize, &'static str, u32)>,
+    /// The committee's form that was refused, as typed (`acao` names which; its reason beside it).
+    pub(crate) kept: Kept,
 }
 
 impl CycleFrame {
@@ -240,6 +242,7 @@ impl CycleFrame {
         label: String,
         manage: bool,
         runs: Vec<RunChoice>,
+        kept: Kept,
     ) -> CycleFrame {
         let (url, title, caption, submissions_title, period_field) = match kind {
             CycleKind::Recap => (
@@ -273,155 +276,129 @@ impl CycleFrame {
                 .enumerate()
                 .map(|(i, (k, n))| (i + 1, k.label_pt(kind), n))
                 .collect(),
+            kept,
         }
     }
 }
 
 /// The schedule of an open-cycle form: each step's business day from `prazo_1` … `prazo_6`, the Anexo
-/// Único's where absent; refused (shown beside the form) for a field that is not a number or a schedule
-/// the cycle rules do not allow.
-pub(crate) fn schedule_of(prazos: &BTreeMap<String, String>) -> Result<Schedule, Refusal> {
+/// Único's where absent; refused for a field that is not a number or a schedule the cycle rules do not
+/// allow.
+pub(crate) fn schedule_of(f: &Fields) -> Result<Schedule, FieldError> {
     let mut nth = Schedule::ANEXO_UNICO.nth;
     for (i, n) in nth.iter_mut().enumerate() {
-        if let Some(v) = prazos
-            .get(&format!("prazo_{}", i + 1))
-            .map(|v| v.trim())
-            .filter(|v| !v.is_empty())
-        {
+        if let Some(v) = field(f, &format!("prazo_{}", i + 1)) {
             *n = v.parse().map_err(|_| {
-                Refusal::Invalid(format!(
+                FieldError::at("acao")(format!(
                     "prazo da etapa {} `{v}` inválido: esperado o número do dia útil",
                     i + 1
                 ))
             })?;
         }
     }
-    Ok(Schedule::new(nth)?)
+    Schedule::new(nth).map_err(|e| FieldError::at("acao")(e.to_string()))
 }
 
-/// The committee's acts on a cycle (RECAP's and IPEI's pages post the same form).
-#[derive(Debug, Deserialize)]
-pub struct CycleForm {
-    /// `close`, `decide`, `decision` or `payment`.
-    acao: String,
-    #[serde(default)]
-    etapa: String,
-    #[serde(default)]
-    execucao: String,
-    #[serde(default)]
-    justificativa: String,
-    #[serde(default)]
-    recurso: String,
-    #[serde(default)]
-    deferido: String,
-    #[serde(default)]
-    texto: String,
-    /// What a decision changes: `reintegrar_unidade`, `pagar_apreensao`, `incluir_servidor`,
-    /// `excluir_servidor`, or nothing.
-    #[serde(default)]
-    efeito: String,
-    /// The unit, seizure number or registration the effect applies to.
-    #[serde(default)]
-    alvo: String,
-    /// Payment: the payroll file's SHA-256.
-    #[serde(default)]
-    sha256: String,
-    /// Payment: the day paid (AAAA-MM-DD or DD/MM/AAAA).
-    #[serde(default)]
-    pago_em: String,
-}
-
-impl CycleForm {
-    /// The effect the form names (`atalaia_core::decision`), if any.
-    fn effect(&self) -> Result<Option<Effect>, AppError> {
-        let target = self.alvo.trim().to_string();
-        if !self.efeito.is_empty() && target.is_empty() {
-            return Err(AppError::BadRequest(
-                "informe a unidade, a apreensão ou a matrícula do efeito".into(),
-            ));
-        }
-        Ok(match self.efeito.as_str() {
-            "" => None,
-            "reintegrar_unidade" => Some(Effect::ReinstateUnit { unit: target }),
-            "pagar_apreensao" => Some(Effect::PaySeizure {
-                seizure_id: target
-                    .trim_start_matches("nº")
-                    .trim()
-                    .parse()
-                    .map_err(|_| {
-                        AppError::BadRequest(format!(
-                            "apreensão `{target}` inválida: esperado o número da apreensão"
-                        ))
-                    })?,
-            }),
-            "incluir_servidor" => Some(Effect::IncludeOperator {
-                registration: target,
-            }),
-            "excluir_servidor" => Some(Effect::ExcludeOperator {
-                registration: target,
-            }),
-            other => {
-                return Err(AppError::BadRequest(format!(
-                    "efeito `{other}` desconhecido"
-                )));
-            }
-        })
+/// The effect a decision form names (`efeito`, applied to `alvo`; `atalaia_core::decision`), if any.
+fn effect_of(f: &Fields) -> Result<Option<Effect>, FieldError> {
+    let efeito = field(f, "efeito").unwrap_or("");
+    let target = field(f, "alvo").unwrap_or("").to_string();
+    if !efeito.is_empty() && target.is_empty() {
+        return Err(FieldError::at("alvo")(
+            "informe a unidade, a apreensão ou a matrícula do efeito".into(),
+        ));
     }
-
-    /// The act the form asks for.
-    pub(crate) fn request(self) -> Result<ActRequest, AppError> {
-        Ok(match self.acao.as_str() {
-            "close" => ActRequest::Close {
-                step: StepKey::parse(&self.etapa).ok_or_else(|| {
-                    AppError::BadRequest(format!("etapa `{}` inválida", self.etapa))
-                })?,
-                justification: self.justificativa,
-                run_id: match self.execucao.trim() {
-                    "" => None,
-                    s => Some(s.parse::<i64>().map_err(|_| {
-                        AppError::BadRequest(format!("execução `{s}` inválida: esperado o número"))
-                    })?),
-                },
-            },
-            "decide" => ActRequest::DecideAppeal {
-                appeal_id: self.recurso.trim().parse().map_err(|_| {
-                    AppError::BadRequest(format!("recurso `{}` inválido", self.recurso))
-                })?,
-                accepted: self.deferido == "sim",
-                effect: self.effect()?,
-                text: self.texto,
-            },
-            "decision" => ActRequest::Decision {
-                effect: self.effect()?,
-                text: self.texto,
-            },
-            "payment" => ActRequest::Payment {
-                run_id: self.execucao.trim().parse().map_err(|_| {
-                    AppError::BadRequest(format!(
-                        "execução `{}` inválida: esperado o número",
-                        self.execucao
+    Ok(match efeito {
+        "" => None,
+        "reintegrar_unidade" => Some(Effect::ReinstateUnit { unit: target }),
+        "pagar_apreensao" => Some(Effect::PaySeizure {
+            seizure_id: target
+                .trim_start_matches("nº")
+                .trim()
+                .parse()
+                .map_err(|_| {
+                    FieldError::at("alvo")(format!(
+                        "apreensão `{target}` inválida: esperado o número da apreensão"
                     ))
                 })?,
-                paid_on: atalaia_core::parse_date(self.pago_em.trim()).map_err(|e| {
-                    AppError::BadRequest(format!("data do pagamento `{}`: {e}", self.pago_em))
-                })?,
-                payroll_sha256: self.sha256,
+        }),
+        "incluir_servidor" => Some(Effect::IncludeOperator {
+            registration: target,
+        }),
+        "excluir_servidor" => Some(Effect::ExcludeOperator {
+            registration: target,
+        }),
+        other => {
+            return Err(FieldError::at("efeito")(format!(
+                "efeito `{other}` desconhecido"
+            )));
+        }
+    })
+}
+
+/// The act a committee's cycle form asks for (`acao`: `close`, `decide`, `decision` or `payment`; RECAP's
+/// and IPEI's pages post the same forms), or the input to mend.
+fn request_of(f: &Fields) -> Result<ActRequest, FieldError> {
+    let at = FieldError::at;
+    let text = |name| field(f, name).unwrap_or("");
+    let run = |why: &str| {
+        let v = text("execucao");
+        v.parse::<i64>()
+            .map_err(|_| at("execucao")(format!("execução `{v}` inválida: {why}")))
+    };
+    Ok(match text("acao") {
+        "close" => ActRequest::Close {
+            step: StepKey::parse(text("etapa"))
+                .ok_or_else(|| at("acao")(format!("etapa `{}` inválida", text("etapa"))))?,
+            justification: text("justificativa").to_string(),
+            run_id: match text("execucao") {
+                "" => None,
+                _ => Some(run("esperado o número")?),
             },
-            other => return Err(AppError::BadRequest(format!("ação `{other}` desconhecida"))),
-        })
-    }
+        },
+        "decide" => ActRequest::DecideAppeal {
+            appeal_id: text("recurso")
+                .parse()
+                .map_err(|_| at("acao")(format!("recurso `{}` inválido", text("recurso"))))?,
+            accepted: text("deferido") == "sim",
+            effect: effect_of(f)?,
+            text: text("texto").to_string(),
+        },
+        "decision" => ActRequest::Decision {
+            effect: effect_of(f)?,
+            text: text("texto").to_string(),
+        },
+        "payment" => ActRequest::Payment {
+            run_id: run("esperado o número")?,
+            paid_on: atalaia_core::parse_date(text("pago_em")).map_err(|e| {
+                at("pago_em")(format!("data do pagamento `{}`: {e}", text("pago_em")))
+            })?,
+            payroll_sha256: text("sha256").to_string(),
+        },
+        other => return Err(at("acao")(format!("ação `{other}` desconhecida"))),
+    })
 }
 
 /// Opens `period`'s cycle with the form's schedule (`prazo_1` … `prazo_6`; the Anexo Único's where
-/// blank), as `who`.
-pub(crate) async fn open(
+/// blank), as `who`: back to `done`, or `page` with the form as typed and the reason beside it.
+pub(crate) async fn open<F, Fut>(
     st: &AppState,
     who: &Identity,
     period: CyclePeriod,
-    prazos: &BTreeMap<String, String>,
-) -> Result<(), StoreError> {
-    let schedule = schedule_of(prazos)?;
-    st.db
+    f: &Fields,
+    done: (String, crate::done::Done),
+    page: F,
+) -> Result<Response, AppError>
+where
+    F: FnOnce(Kept) -> Fut,
+    Fut: std::future::Future<Output = Result<Response, AppError>>,
+{
+    let schedule = match schedule_of(f) {
+        Ok(s) => s,
+        Err(e) => return page(Kept::refused_for(f, e)).await,
+    };
+    let opened = st
+        .db
         .open_cycle(
             period,
             &schedule,
@@ -429,8 +406,36 @@ pub(crate) async fn open(
             st.config.clock.now_utc(),
             st.config.clock.today(),
         )
-        .await?;
-    Ok(())
+        .await;
+    answer(opened, done, |why| {
+        page(Kept::refused_for(f, FieldError::at("acao")(why)))
+    })
+    .await
+}
+
+/// Records the act a committee's cycle form asks for, as `who`: back to `done`, or `page` with the form
+/// as typed and the reason beside it (its input, or the form as a whole for the cycle's rules).
+pub(crate) async fn committee_act<F, Fut>(
+    st: &AppState,
+    who: &Identity,
+    cycle_id: i64,
+    f: &Fields,
+    done: (String, crate::done::Done),
+    page: F,
+) -> Result<Response, AppError>
+where
+    F: FnOnce(Kept) -> Fut,
+    Fut: std::future::Future<Output = Result<Response, AppError>>,
+{
+    let request = match request_of(f) {
+        Ok(r) => r,
+        Err(e) => return page(Kept::refused_for(f, e)).await,
+    };
+    let outcome = act(st, who, cycle_id, &request).await;
+    answer(outcome, done, |why| {
+        page(Kept::refused_for(f, FieldError::at("acao")(why)))
+    })
+    .await
 }
 
 /// Records an act on a cycle as `who`, today by the application's clock.

@@ -12,7 +12,8 @@ pub mod runs;
 pub mod trace;
 pub mod unit;
 
-use super::{Chrome, local_time, render, thousands};
+use super::kept::Kept;
+use super::{Chrome, Fields, field, local_time, render, thousands};
 use crate::done::{self, Done};
 use crate::guard::{Ctx, Identity};
 use crate::pages::program::cycle::{self, CycleFrame, CycleView, RunChoice, cycle_view};
@@ -200,8 +201,6 @@ struct RecapPage {
     chrome: Chrome,
     quarter: String,
     baseline: String,
-    error: Option<String>,
-    notice: Option<String>,
     config_since: String,
     config_summary: Vec<(String, String)>,
     areas: Vec<AreaRow>,
@@ -327,8 +326,7 @@ async fn recap_page(
     st: &AppState,
     id: &Identity,
     q: Quarter,
-    error: Option<String>,
-    notice: Option<String>,
+    kept: Kept,
 ) -> Result<Response, AppError> {
     let c = st
         .db
@@ -396,6 +394,7 @@ async fn recap_page(
                 created_at: r.created_at.clone(),
             })
             .collect(),
+        kept,
     );
     render(&RecapPage {
         chrome: Chrome::new(st, id, "RECAP — resultado trimestral", "/recap").await,
@@ -405,8 +404,6 @@ async fn recap_page(
             .baseline_quarter
             .parse::<atalaia_core::Quarter>()
             .map_or_else(|_| c.report.baseline_quarter.clone(), |b| b.label_pt()),
-        error,
-        notice,
         config_since: c
             .version
             .as_ref()
@@ -437,7 +434,7 @@ pub async fn page(
     Query(qq): Query<QuarterQuery>,
 ) -> Result<Response, AppError> {
     let q = quarter_of(qq.trimestre.as_deref(), st.config.clock.today())?;
-    recap_page(&st, &id, q, None, None).await
+    recap_page(&st, &id, q, Kept::default()).await
 }
 
 /// `GET /recap/mapa.geojson?trimestre=`: the RECAP areas with today's reduction and level, coloured
@@ -533,26 +530,17 @@ pub async fn save_run(
     ))
 }
 
-/// The open-cycle form: the quarter and, optionally, each step's business day (`prazo_1` … `prazo_6`;
-/// the Anexo Único's when absent).
-#[derive(Debug, Deserialize)]
-pub struct OpenCycleForm {
-    trimestre: String,
-    #[serde(flatten)]
-    prazos: BTreeMap<String, String>,
-}
-
-/// `POST /recap/ciclo`: opens the quarter's cycle with the Anexo Único's deadlines or the committee's.
-pub async fn open_cycle(
-    Ctx { st, id }: Ctx,
-    Form(f): Form<OpenCycleForm>,
-) -> Result<Response, AppError> {
-    let q = quarter_of(Some(&f.trimestre), st.config.clock.today())?;
-    let opened = cycle::open(&st, &id, CyclePeriod::Quarter(q), &f.prazos).await;
-    cycle::answer(
-        opened,
+/// `POST /recap/ciclo`: opens the quarter's cycle (`trimestre`) with the Anexo Único's deadlines or the
+/// committee's (`prazo_1` … `prazo_6`).
+pub async fn open_cycle(Ctx { st, id }: Ctx, Form(f): Form<Fields>) -> Result<Response, AppError> {
+    let q = quarter_of(field(&f, "trimestre"), st.config.clock.today())?;
+    cycle::open(
+        &st,
+        &id,
+        CyclePeriod::Quarter(q),
+        &f,
         (format!("/recap?trimestre={q}#ciclo"), Done::CycleOpened),
-        |why| recap_page(&st, &id, q, Some(why), None),
+        |kept| recap_page(&st, &id, q, kept),
     )
     .await
 }
@@ -571,14 +559,16 @@ async fn cycle_quarter(st: &AppState, cycle_id: i64) -> Result<Quarter, AppError
 pub async fn cycle_act(
     Ctx { st, id }: Ctx,
     Path(cycle_id): Path<i64>,
-    Form(f): Form<cycle::CycleForm>,
+    Form(f): Form<Fields>,
 ) -> Result<Response, AppError> {
     let q = cycle_quarter(&st, cycle_id).await?;
-    let done = cycle::act(&st, &id, cycle_id, &f.request()?).await;
-    cycle::answer(
-        done,
+    cycle::committee_act(
+        &st,
+        &id,
+        cycle_id,
+        &f,
         (format!("/recap?trimestre={q}#ciclo"), Done::CycleStep),
-        |why| recap_page(&st, &id, q, Some(why), None),
+        |kept| recap_page(&st, &id, q, kept),
     )
     .await
 }

@@ -1,0 +1,282 @@
+//! Forms that forgive (issue 20): a refused administrative form comes back as typed, with the reason
+//! beside the input it is about and the input marked invalid.
+
+use super::*;
+use atalaia_store::testing::TestDb;
+
+/// Whether `body` shows `why` beside input `name`, marked invalid and tied to it.
+fn refused_at(body: &str, name: &str, why: &str) -> bool {
+    body.contains(&format!(
+        "<p class=\"field-error\" id=\"{name}-erro\">{why}"
+    )) && body.contains(&format!(
+        "aria-invalid=\"true\" aria-describedby=\"{name}-erro\""
+    ))
+}
+
+#[tokio::test]
+async fn a_refused_calendar_row_keeps_what_was_typed() {
+    let t = TestDb::sqlite().await.unwrap();
+    let app = App::new(t.db.clone(), test_config()).await;
+    let admin = app.login("admin", "demo-admin-7872").await.unwrap();
+    let csrf = app.csrf(&admin).await;
+    let row = |municipality: &str, name: &str| {
+        format!(
+            "csrf_token={csrf}&data=20%2F02%2F2026&tipo=aberto&nome={name}&ato=Decreto+n%C2%BA+1%2F2026&municipio={municipality}"
+        )
+    };
+    // A municipality of another state: refused beside the municipality, the rest as typed.
+    let r = app
+        .post_form("/admin/calendario", Some(&admin), &row("3550308", "Ponte"))
+        .await;
+    assert_eq!(r.status, 200);
+    assert!(
+        refused_at(&r.body, "municipio", "o município `3550308` não é de GO"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("value=\"20/02/2026\""), "{}", r.body);
+    assert!(r.body.contains("value=\"Decreto nº 1/2026\""), "{}", r.body);
+    assert!(
+        r.body.contains("<option value=\"aberto\" selected>"),
+        "{}",
+        r.body
+    );
+    // Nothing said of what the day is: refused beside that input.
+    let r = app
+        .post_form("/admin/calendario", Some(&admin), &row("", ""))
+        .await;
+    assert!(
+        refused_at(&r.body, "nome", "diga o que é o dia"),
+        "{}",
+        r.body
+    );
+    assert!(t.db.calendar_decrees("GO").await.unwrap().is_empty());
+    // Mended, it is recorded.
+    let r = app
+        .post_form("/admin/calendario", Some(&admin), &row("5208707", "Ponte"))
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(t.db.calendar_decrees("GO").await.unwrap().len(), 1);
+    t.cleanup().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_refused_api_key_keeps_what_was_typed() {
+    let t = TestDb::sqlite().await.unwrap();
+    let app = App::new(t.db.clone(), test_config()).await;
+    let admin = app.login("admin", "demo-admin-7872").await.unwrap();
+    let csrf = app.csrf(&admin).await;
+    let inst = app.db.institutions().await.unwrap()[1].id;
+    let key = |role: &str, until: &str| {
+        format!("csrf_token={csrf}&nome=Painel+BI&instituicao={inst}&papel={role}&validade={until}")
+    };
+    // An administrator's key is refused beside the role, the rest as typed.
+    let r = app
+        .post_form("/admin/chaves-api", Some(&admin), &key("admin", ""))
+        .await;
+    assert!(
+        refused_at(
+            &r.body,
+            "papel",
+            "uma chave de API não pode ter o papel de administração"
+        ),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("value=\"Painel BI\""), "{}", r.body);
+    assert!(
+        r.body
+            .contains(&format!("<option value=\"{inst}\" selected>"))
+    );
+    // A last day already past: refused beside it, the role kept.
+    let r = app
+        .post_form(
+            "/admin/chaves-api",
+            Some(&admin),
+            &key("analyst", "2020-01-31"),
+        )
+        .await;
+    assert!(
+        refused_at(&r.body, "validade", "validade `2020-01-31` inválida"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains("<option value=\"analyst\" selected>"),
+        "{}",
+        r.body
+    );
+    assert!(app.db.api_keys().await.unwrap().is_empty());
+    let r = app
+        .post_form("/admin/chaves-api", Some(&admin), &key("analyst", ""))
+        .await;
+    assert!(r.body.contains("Chave criada."), "{}", r.body);
+    assert_eq!(app.db.api_keys().await.unwrap().len(), 1);
+    t.cleanup().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_refused_program_version_keeps_what_was_typed() {
+    let t = TestDb::sqlite().await.unwrap();
+    let app = App::new(t.db.clone(), test_config()).await;
+    let committee = app.login("comite", "demo-comite-7872").await.unwrap();
+    let csrf = app.csrf(&committee).await;
+    let mut doc = atalaia_core::program::ProgramDocument::decree_default();
+    let body = |doc: &atalaia_core::program::ProgramDocument, day: &str| {
+        format!(
+            "csrf_token={csrf}&vigencia={day}&nota=Resolu%C3%A7%C3%A3o+7&documento={}",
+            urlencode(&serde_json::to_string(doc).unwrap())
+        )
+    };
+    // A day that is not a date: beside the start, the act and the document as typed.
+    doc.recap1_min_pct = 25.0;
+    let r = app
+        .post_form(
+            "/recap/configuracao",
+            Some(&committee),
+            &body(&doc, "31/02/2027"),
+        )
+        .await;
+    assert!(
+        refused_at(&r.body, "vigencia", "vigência `31/02/2027` inválida"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("value=\"Resolução 7\""), "{}", r.body);
+    assert!(r.body.contains("recap1_min_pct&#34;:25.0"), "{}", r.body);
+    // RECAP1's threshold not above RECAP2's (Art. 5): beside the document.
+    doc.recap1_min_pct = 10.0;
+    let r = app
+        .post_form(
+            "/recap/configuracao",
+            Some(&committee),
+            &body(&doc, "01/01/2027"),
+        )
+        .await;
+    assert!(
+        r.body
+            .contains("<p class=\"field-error\" id=\"documento-erro\">"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("deve ser maior"), "{}", r.body);
+    // Saved once; a second version on the same day is refused beside its start.
+    doc.recap1_min_pct = 25.0;
+    app.post_ok("/recap/configuracao", &committee, &body(&doc, "01/01/2027"))
+        .await;
+    let r = app
+        .post_form(
+            "/recap/configuracao",
+            Some(&committee),
+            &body(&doc, "01/01/2027"),
+        )
+        .await;
+    assert!(
+        refused_at(
+            &r.body,
+            "vigencia",
+            "a nova versão deve começar depois de 01/01/2027"
+        ),
+        "{}",
+        r.body
+    );
+    assert_eq!(app.db.program_configs().await.unwrap().len(), 1);
+    t.cleanup().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_refused_cycle_act_comes_back_beside_its_form() {
+    let t = TestDb::sqlite().await.unwrap();
+    let at = chrono::NaiveDate::from_ymd_opt(2026, 10, 20)
+        .unwrap()
+        .and_hms_opt(13, 0, 0)
+        .unwrap();
+    let config = WebConfig {
+        clock: atalaia_web::Clock::fixed(at),
+        ..test_config()
+    };
+    let app = App::new(t.db.clone(), config).await;
+    let committee = app.login("comite", "demo-comite-7872").await.unwrap();
+    let csrf = app.csrf(&committee).await;
+    // A deadline that is not a number: the open form again with what was typed.
+    let r = app
+        .post_form(
+            "/recap/ciclo",
+            Some(&committee),
+            &format!("csrf_token={csrf}&acao=open&trimestre=2026-Q3&prazo_1=3&prazo_2=oito"),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("Ato não registrado: prazo da etapa 2 `oito` inválido"), "{}", r.body);
+    assert!(r.body.contains("id=\"ato-recusado\""), "{}", r.body);
+    assert!(
+        r.body
+            .contains("<p class=\"field-error\" id=\"acao-erro\">prazo da etapa 2 `oito` inválido"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains("name=\"prazo_2\" value=\"oito\""),
+        "{}",
+        r.body
+    );
+    app.post_ok(
+        "/recap/ciclo",
+        &committee,
+        &format!("csrf_token={csrf}&acao=open&trimestre=2026-Q3"),
+    )
+    .await;
+    let quarter = atalaia_core::cycle::CyclePeriod::Quarter("2026-Q3".parse().unwrap());
+    let cycle = t.db.cycle(quarter).await.unwrap().unwrap();
+    let url = format!("/recap/ciclo/{}", cycle.id);
+    // A decision that includes an operator without saying whom: beside the target, its text kept.
+    let r = app
+        .post_form(
+            &url,
+            Some(&committee),
+            &format!("csrf_token={csrf}&acao=decision&texto=Incluir+o+soldado&efeito=incluir_servidor&alvo="),
+        )
+        .await;
+    assert!(
+        refused_at(
+            &r.body,
+            "alvo",
+            "informe a unidade, a apreensão ou a matrícula do efeito"
+        ),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains(">Incluir o soldado</textarea>"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body
+            .contains("<option value=\"incluir_servidor\" selected>"),
+        "{}",
+        r.body
+    );
+    // Late on 20 October without a justification: the cycle's rule, beside the step's form.
+    let r = app
+        .post_form(
+            &url,
+            Some(&committee),
+            &format!("csrf_token={csrf}&acao=close&etapa=submissions&justificativa="),
+        )
+        .await;
+    assert!(
+        r.body
+            .contains("<p class=\"field-error\" id=\"acao-erro\">"),
+        "{}",
+        r.body
+    );
+    let cycle = t.db.cycle(quarter).await.unwrap().unwrap();
+    assert!(
+        cycle
+            .acts
+            .iter()
+            .all(|a| a.act != "close" && a.act != "decision")
+    );
+    t.cleanup().await.unwrap();
+}
