@@ -113,14 +113,23 @@ fn scope_text(grants: &[Grant], role: Role) -> String {
         .join(", ")
 }
 
-fn role_options(grants: &[Grant]) -> Vec<RoleOption> {
+/// The roles fieldset: ticked and scoped as `grants` (the stored user), or as typed in a refused form.
+fn role_options(grants: &[Grant], kept: &Kept) -> Vec<RoleOption> {
     Role::ALL
         .into_iter()
-        .map(|r| RoleOption {
-            code: r.as_str(),
-            label: r.label_pt(),
-            checked: grants.iter().any(|g| g.role == r),
-            scope: scope_text(grants, r),
+        .map(|r| {
+            let (checked, scope) = if kept.is_refused() {
+                let scope = kept.value(&format!("escopo_{}", r.as_str()));
+                (kept.has("papel", r.as_str()), scope.to_string())
+            } else {
+                (grants.iter().any(|g| g.role == r), scope_text(grants, r))
+            };
+            RoleOption {
+                code: r.as_str(),
+                label: r.label_pt(),
+                checked,
+                scope,
+            }
         })
         .collect()
 }
@@ -227,7 +236,7 @@ async fn users_page(
         error,
         users,
         institutions: st.db.institutions().await?,
-        roles: role_options(&[]),
+        roles: role_options(&[], &kept),
         min_password: MIN_PASSWORD,
         kept,
     })
@@ -335,7 +344,7 @@ async fn user_page(
         chrome: Chrome::new(st, id, &title, "/admin/usuarios").await,
         ok,
         error,
-        roles: role_options(&user.grants),
+        roles: role_options(&user.grants, &kept),
         user,
         institutions: st.db.institutions().await?,
         min_password: MIN_PASSWORD,

@@ -9,7 +9,7 @@ fn refused_at(body: &str, name: &str, why: &str) -> bool {
     body.contains(&format!(
         "<p class=\"field-error\" id=\"{name}-erro\">{why}"
     )) && body.contains(&format!(
-        "aria-invalid=\"true\" aria-describedby=\"{name}-erro\""
+        "aria-invalid=\"true\" aria-describedby=\"{name}-erro"
     ))
 }
 
@@ -207,7 +207,12 @@ async fn a_refused_cycle_act_comes_back_beside_its_form() {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    assert!(r.body.contains("Ato não registrado: prazo da etapa 2 `oito` inválido"), "{}", r.body);
+    assert!(
+        r.body
+            .contains("Ato não registrado: prazo da etapa 2 `oito` inválido"),
+        "{}",
+        r.body
+    );
     assert!(r.body.contains("id=\"ato-recusado\""), "{}", r.body);
     assert!(
         r.body
@@ -278,5 +283,49 @@ async fn a_refused_cycle_act_comes_back_beside_its_form() {
             .iter()
             .all(|a| a.act != "close" && a.act != "decision")
     );
+    t.cleanup().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_refused_user_keeps_the_roles_ticked() {
+    let t = TestDb::sqlite().await.unwrap();
+    let app = App::new(t.db.clone(), test_config()).await;
+    let admin = app.login("admin", "demo-admin-7872").await.unwrap();
+    let csrf = app.csrf(&admin).await;
+    let inst = app.db.institutions().await.unwrap()[0].id;
+    let form = format!(
+        "csrf_token={csrf}&login=Ana+Souza&nome=Ana+Souza&email=&instituicao={inst}&senha=uma-senha-longa-1&papel=analyst&escopo_analyst=municipio%3A5208707&papel=auditor&escopo_auditor="
+    );
+    let r = app.post_form("/admin/usuarios", Some(&admin), &form).await;
+    assert!(
+        refused_at(&r.body, "login", "login `ana souza` inválido"),
+        "{}",
+        r.body
+    );
+    // The roles come back ticked, with the scope typed; the others stay unticked.
+    assert!(r.body.contains("value=\"analyst\" checked>"), "{}", r.body);
+    assert!(r.body.contains("value=\"auditor\" checked>"), "{}", r.body);
+    assert!(!r.body.contains("value=\"partner\" checked>"), "{}", r.body);
+    assert!(
+        r.body
+            .contains("name=\"escopo_analyst\" value=\"municipio:5208707\""),
+        "{}",
+        r.body
+    );
+    // An edit refused for its CPF shows the roles as typed, not as stored.
+    let uid = app.db.user_by_login("analista").await.unwrap().unwrap().id;
+    let edit = format!(
+        "csrf_token={csrf}&nome=Ana&email=&instituicao={inst}&ativo=sim&papel=auditor&escopo_auditor=&oidc_subject=123"
+    );
+    let r = app
+        .post_form(&format!("/admin/usuarios/{uid}"), Some(&admin), &edit)
+        .await;
+    assert!(
+        refused_at(&r.body, "oidc_subject", "CPF `123` inválido"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("value=\"auditor\" checked>"), "{}", r.body);
+    assert!(!r.body.contains("value=\"analyst\" checked>"), "{}", r.body);
     t.cleanup().await.unwrap();
 }
