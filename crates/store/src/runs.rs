@@ -46,6 +46,20 @@ pub struct SavedRun {
     pub frozen: Option<String>,
 }
 
+/// A saved run as lists show it: its number, period, author and hashes, without the inputs and result
+/// that may run to megabytes (a state's roster).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RunListing {
+    pub id: i64,
+    /// The period's code: `2024-Q1` (RECAP) or `2024-03` (IPEI).
+    pub period: String,
+    pub inputs_sha256: String,
+    pub result_sha256: String,
+    pub created_by: String,
+    /// When (UTC).
+    pub created_at: NaiveDateTime,
+}
+
 /// A run to save: the program's computed parts, serialized by the caller.
 #[derive(Debug, Clone)]
 pub struct NewRun<'a> {
@@ -230,6 +244,26 @@ impl Db {
                 .await?
         });
         Ok(row.map(|r| run_of(program, r)))
+    }
+
+    /// The latest `limit` saved runs of `program` for a period's code (every period when `None`),
+    /// newest first, as lists show them.
+    pub async fn run_listing(
+        &self,
+        program: CycleKind,
+        period: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<RunListing>> {
+        let (table, period_column, _) = table(program);
+        let sql = format!(
+            "SELECT id, {period_column} AS period, inputs_sha256, result_sha256, created_by, created_at
+             FROM {table} WHERE ($1 = '' OR {period_column} = $1) ORDER BY id DESC LIMIT $2"
+        );
+        Ok(on_db!(self, |c| sqlx::query_as(AssertSqlSafe(sql.clone()))
+            .bind(period.unwrap_or(""))
+            .bind(i64::from(limit))
+            .fetch_all(c)
+            .await?))
     }
 
     /// The saved runs of `program` for a period's code (every period when `None`), newest first.

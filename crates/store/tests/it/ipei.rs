@@ -354,6 +354,29 @@ async fn story(db: &Db) {
             .len(),
         1
     );
+    // Lists read the run without its inputs and result: the same number, period, author and hashes.
+    let listed = db
+        .run_listing(CycleKind::Ipei, Some("2024-03"), 5)
+        .await
+        .unwrap();
+    assert_eq!(
+        listed,
+        [atalaia_store::runs::RunListing {
+            id: saved.id,
+            period: saved.period.clone(),
+            inputs_sha256: saved.inputs_sha256.clone(),
+            result_sha256: saved.result_sha256.clone(),
+            created_by: saved.created_by.clone(),
+            created_at: saved.created_at,
+        }]
+    );
+    assert!(
+        db.run_listing(CycleKind::Ipei, Some("2024-04"), 5)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(db.run_listing(CycleKind::Ipei, None, 0).await.unwrap(), []);
 
     // BO copies: checked by content; after the delivery only through the unit's appeal (Art. 14).
     let files = tempfile::tempdir().unwrap();

@@ -55,9 +55,9 @@ pub(crate) async fn committee_week(
         (CycleKind::Ipei, last_month.map(CyclePeriod::Month)),
     ] {
         let Some(period) = period else { continue };
-        let runs = st.db.saved_runs(kind, Some(&period.code())).await?;
+        let latest = st.db.run_listing(kind, Some(&period.code()), 1).await?;
         let program = kind.name_pt();
-        out.push(match runs.iter().max_by_key(|r| r.id) {
+        out.push(match latest.first() {
             Some(r) => DeskLine {
                 text: format!(
                     "{program} {}: execução nº {} salva em {}.",
@@ -89,24 +89,28 @@ pub(crate) async fn runs_to_check(st: &AppState, id: &Identity) -> Result<Vec<De
         return Ok(Vec::new());
     }
     let actors = Actors::load(st).await?;
-    let mut runs = st.db.saved_runs(CycleKind::Recap, None).await?;
-    runs.extend(st.db.saved_runs(CycleKind::Ipei, None).await?);
-    runs.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+    const SHOWN: u32 = 6;
+    let mut runs = Vec::new();
+    for program in [CycleKind::Recap, CycleKind::Ipei] {
+        let listed = st.db.run_listing(program, None, SHOWN).await?;
+        runs.extend(listed.into_iter().map(|r| (program, r)));
+    }
+    runs.sort_by(|(_, a), (_, b)| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
     Ok(runs
         .iter()
-        .take(6)
-        .map(|r| {
-            let period = CyclePeriod::parse(r.program, &r.period)
+        .take(SHOWN as usize)
+        .map(|(program, r)| {
+            let period = CyclePeriod::parse(*program, &r.period)
                 .map_or_else(|| r.period.clone(), CyclePeriod::label_pt);
             DeskLine {
                 text: format!(
                     "{} — {period}: execução nº {}, por {}, em {}",
-                    r.program.name_pt(),
+                    program.name_pt(),
                     r.id,
                     actors.name(&r.created_by),
                     local_time(r.created_at)
                 ),
-                href: Some(format!("/{}/execucoes/{}", r.program.as_str(), r.id)),
+                href: Some(format!("/{}/execucoes/{}", program.as_str(), r.id)),
                 late: false,
             }
         })

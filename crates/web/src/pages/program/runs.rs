@@ -109,7 +109,7 @@ pub(crate) async fn list<P: RunPages>(Ctx { st, id }: Ctx) -> Result<Response, A
     let actors = crate::pages::Actors::load(&st).await?;
     let runs = st
         .db
-        .saved_runs(P::KIND, None)
+        .run_listing(P::KIND, None, u32::MAX)
         .await?
         .into_iter()
         .map(|r| RunListRow {

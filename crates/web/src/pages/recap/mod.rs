@@ -353,7 +353,7 @@ async fn recap_page(
     let actors = crate::pages::Actors::load(st).await?;
     let runs: Vec<RunRow> = st
         .db
-        .saved_runs(CycleKind::Recap, Some(&q.to_string()))
+        .run_listing(CycleKind::Recap, Some(&q.to_string()), u32::MAX)
         .await?
         .into_iter()
         // Saved runs hold every unit's people and amounts: listed only for who may open them.
