@@ -161,12 +161,17 @@ impl RunPages for Recap {
         inputs: &atalaia_core::recap::RunInputs,
     ) -> Result<Option<String>, AppError> {
         let today = st.config.clock.today();
-        Ok(st
+        // Today's data may no longer compute the quarter (a refusal: the run then differs from
+        // them); a failure of the database is the page's failure, not a difference.
+        match st
             .db
             .compute_quarter(inputs.quarter, Some(inputs.baseline()), today)
             .await
-            .ok()
-            .and_then(|c| serde_json::to_string(&c.inputs).ok()))
+        {
+            Ok(c) => Ok(serde_json::to_string(&c.inputs).ok()),
+            Err(atalaia_store::StoreError::Refused(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 
     async fn body(
