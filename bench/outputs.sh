@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Writes every output a refactoring must keep byte-identical into one folder: the JSON of each CLI command
-# and the PDF and XLSX downloads of a RECAP and an IPEI run, all on the demo data set at a frozen clock.
+# Writes every output a refactoring must keep byte-identical into one folder: the JSON of each CLI command,
+# the CSV of those that write one, and the PDF and XLSX downloads of a RECAP and an IPEI run, all on the
+# demo data set at a frozen clock.
 #
 #   bench/outputs.sh BIN OUT          # one build's outputs into OUT (the folder is emptied first)
 #   bench/outputs.sh --compare REV    # builds REV in a worktree and the working tree, runs both, diffs
@@ -72,6 +73,17 @@ cli hotspots-area hotspots area --area 5208707 --from 2026-01 --to 2026-06 --cel
 cli calendar-holidays calendar holidays --state GO --municipality 5208707 --from 2026 --to 2026
 cli calendar-business-day calendar business-day --state GO --month 2026-12 --nth 5
 cli reminders reminders list
+csv() { # csv NAME ARGS… : the command's CSV (or its exit code)
+  local name=$1; shift
+  "$BIN" --database "$DB" --format csv "$@" > "$OUT/$name.csv" 2> "$scratch/$name.err" || echo "exit $?" >> "$OUT/$name.csv"
+}
+csv recap-compute recap compute --quarter 2026-Q3
+csv recap-payroll-run recap payroll --quarter 2026-Q3 --run 1
+csv recap-trace recap trace --run 1 --area AISP1 --crime "${crime:-homicidio_doloso}"
+csv ipei-result ipei result --month 2026-10
+csv ipei-payroll ipei payroll --month 2026-10
+csv calendar-holidays calendar holidays --state GO --municipality 5208707 --from 2026 --to 2026
+csv calendar-business-day calendar business-day --state GO --month 2026-12 --nth 5
 cli audit-verify audit verify
 awk 'BEGIN { print "x;y"; s = 7872; for (i = 0; i < 400; i++) { s = (s * 1103515245 + 12345) % 2147483648;
   x = 680000 + (s % 5000); s = (s * 1103515245 + 12345) % 2147483648; y = 8150000 + (s % 5000);

@@ -2,18 +2,25 @@
 
 use crate::{OutputFormat, connect};
 use atalaia_core::dates::BrDate;
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use std::process::ExitCode;
+/// Whose calendar: a state and, optionally, one of its municipalities.
+#[derive(Args, Debug)]
+pub(crate) struct Place {
+    /// Sigla do estado (ex.: GO).
+    #[arg(long)]
+    state: String,
+    /// Código IBGE do município (ex.: 5208707, Goiânia).
+    #[arg(long)]
+    municipality: Option<String>,
+}
+
 #[derive(Subcommand, Debug)]
 pub(crate) enum CalendarCommand {
     /// Lista os feriados e pontos facultativos dos anos pedidos.
     Holidays {
-        /// Sigla do estado (ex.: GO).
-        #[arg(long)]
-        state: String,
-        /// Código IBGE do município (ex.: 5208707, Goiânia).
-        #[arg(long)]
-        municipality: Option<String>,
+        #[command(flatten)]
+        place: Place,
         /// Primeiro ano.
         #[arg(long)]
         from: i32,
@@ -23,12 +30,8 @@ pub(crate) enum CalendarCommand {
     },
     /// O N-ésimo dia útil de um mês.
     BusinessDay {
-        /// Sigla do estado (ex.: GO).
-        #[arg(long)]
-        state: String,
-        /// Código IBGE do município (ex.: 5208707, Goiânia).
-        #[arg(long)]
-        municipality: Option<String>,
+        #[command(flatten)]
+        place: Place,
         /// Mês, AAAA-MM.
         #[arg(long)]
         month: String,
@@ -104,24 +107,21 @@ pub(crate) async fn run(
         eprintln!("erro: {msg}");
         Ok(ExitCode::from(2))
     };
+    let (CalendarCommand::Holidays { place, .. } | CalendarCommand::BusinessDay { place, .. }) =
+        &command;
+    let cal = match calendar_of(&place.state, place.municipality.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return usage(e),
+    };
+    let cal = with_year_table(
+        cal,
+        database,
+        &place.state.trim().to_uppercase(),
+        place.municipality.as_deref(),
+    )
+    .await?;
     match command {
-        CalendarCommand::Holidays {
-            state,
-            municipality,
-            from,
-            to,
-        } => {
-            let cal = match calendar_of(&state, municipality.as_deref()) {
-                Ok(c) => c,
-                Err(e) => return usage(e),
-            };
-            let cal = with_year_table(
-                cal,
-                database,
-                &state.trim().to_uppercase(),
-                municipality.as_deref(),
-            )
-            .await?;
+        CalendarCommand::Holidays { from, to, .. } => {
             if !(1900..=2200).contains(&from) || !(from..=2200).contains(&to) || to - from > 200 {
                 return usage(format!(
                     "anos {from}–{to} inválidos: esperado 1900 ≤ --from ≤ --to ≤ 2200"
@@ -131,20 +131,19 @@ pub(crate) async fn run(
             match format {
                 OutputFormat::Json => println!("{}", serde_json::to_string(&days)?),
                 OutputFormat::Csv => {
-                    let mut w = csv::Writer::from_writer(std::io::stdout());
-                    w.write_record(["date", "name", "scope", "business_day"])?;
-                    for d in &days {
-                        w.write_record([
-                            d.date.to_string(),
-                            d.name.clone(),
-                            serde_json::to_value(d.scope)?
-                                .as_str()
-                                .unwrap_or("")
-                                .to_string(),
-                            d.business_day.to_string(),
-                        ])?;
-                    }
-                    w.flush()?;
+                    let rows = days
+                        .iter()
+                        .map(|d| {
+                            let scope = serde_json::to_value(d.scope)?;
+                            Ok([
+                                d.date.to_string(),
+                                d.name.clone(),
+                                scope.as_str().unwrap_or("").to_string(),
+                                d.business_day.to_string(),
+                            ])
+                        })
+                        .collect::<anyhow::Result<Vec<_>>>()?;
+                    crate::print_csv(&["date", "name", "scope", "business_day"], rows)?;
                 }
                 OutputFormat::Table | OutputFormat::Geojson => {
                     for d in &days {
@@ -168,23 +167,7 @@ pub(crate) async fn run(
             }
             Ok(ExitCode::SUCCESS)
         }
-        CalendarCommand::BusinessDay {
-            state,
-            municipality,
-            month,
-            nth,
-        } => {
-            let cal = match calendar_of(&state, municipality.as_deref()) {
-                Ok(c) => c,
-                Err(e) => return usage(e),
-            };
-            let cal = with_year_table(
-                cal,
-                database,
-                &state.trim().to_uppercase(),
-                municipality.as_deref(),
-            )
-            .await?;
+        CalendarCommand::BusinessDay { month, nth, .. } => {
             let m = match atalaia_core::Month::parse(&month) {
                 Ok(m) => m,
                 Err(e) => return usage(format!("--month `{month}` inválido: {e}")),

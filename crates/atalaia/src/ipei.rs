@@ -34,20 +34,18 @@ pub(crate) fn print_ipei(
     use atalaia_core::ipei::{SeizureStatus, UnitStatus, seizure_reason_pt, unit_reason_pt};
     match format {
         OutputFormat::Json => println!("{}", serde_json::to_string(out)?),
-        OutputFormat::Csv => {
-            let mut w = csv::Writer::from_writer(std::io::stdout());
-            w.write_record(["registration", "name", "institution", "amount", "capped"])?;
-            for p in &out.payments {
-                w.write_record([
+        OutputFormat::Csv => crate::print_csv(
+            &["registration", "name", "institution", "amount", "capped"],
+            out.payments.iter().map(|p| {
+                [
                     p.registration.clone(),
                     p.name.clone(),
                     p.institution.clone(),
                     format!("{:.2}", p.amount),
                     p.capped.to_string(),
-                ])?;
-            }
-            w.flush()?;
-        }
+                ]
+            }),
+        )?,
         OutputFormat::Table | OutputFormat::Geojson => {
             let stage = match out.stage.as_str() {
                 "final" => "resultado final",

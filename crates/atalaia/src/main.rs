@@ -65,6 +65,22 @@ pub(crate) enum OutputFormat {
     Geojson,
 }
 
+/// Writes `header` and `rows` as CSV to stdout: the one shape of every command's `--format csv`.
+pub(crate) fn print_csv<R, C>(header: &[&str], rows: R) -> anyhow::Result<()>
+where
+    R: IntoIterator<Item = C>,
+    C: IntoIterator,
+    C::Item: AsRef<[u8]>,
+{
+    let mut w = csv::Writer::from_writer(std::io::stdout());
+    w.write_record(header)?;
+    for row in rows {
+        w.write_record(row)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Inicia a aplicação web.

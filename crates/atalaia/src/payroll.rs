@@ -12,7 +12,12 @@ use atalaia_core::{Month, Quarter};
 use atalaia_store::{Db, Refusal, StoreError};
 use serde::Serialize;
 
-use crate::OutputFormat;
+use crate::{OutputFormat, print_csv};
+
+/// A text cell of a payroll CSV: neutralised, since a finance office opens these in a spreadsheet.
+fn cell(text: &str) -> String {
+    atalaia_core::spreadsheet::safe_cell(text).into_owned()
+}
 
 /// One line of `recap payroll`, with contracts.md's names.
 #[derive(Serialize)]
@@ -156,9 +161,8 @@ pub async fn recap(
             "{}",
             serde_json::json!({"quarter": quarter.to_string(), "run": run, "lines": out})
         ),
-        OutputFormat::Csv => {
-            let mut w = csv::Writer::from_writer(std::io::stdout());
-            w.write_record([
+        OutputFormat::Csv => print_csv(
+            &[
                 "registration",
                 "name",
                 "institution",
@@ -171,10 +175,9 @@ pub async fn recap(
                 "amount_centavos",
                 "excluded",
                 "reason",
-            ])?;
-            for l in &out {
-                let cell = |s: &str| atalaia_core::spreadsheet::safe_cell(s).into_owned();
-                w.write_record([
+            ],
+            out.iter().map(|l| {
+                [
                     cell(l.registration),
                     cell(l.name),
                     cell(l.institution),
@@ -187,10 +190,9 @@ pub async fn recap(
                     l.amount_centavos.to_string(),
                     l.excluded.to_string(),
                     l.reason.as_ref().map(code).unwrap_or_default(),
-                ])?;
-            }
-            w.flush()?;
-        }
+                ]
+            }),
+        )?,
         OutputFormat::Table => {
             println!("Folha do RECAP — {quarter}");
             for l in &lines {
@@ -237,29 +239,26 @@ pub async fn ipei(
             "{}",
             serde_json::json!({"month": month.to_string(), "run": run, "lines": lines})
         ),
-        OutputFormat::Csv => {
-            let mut w = csv::Writer::from_writer(std::io::stdout());
-            w.write_record([
+        OutputFormat::Csv => print_csv(
+            &[
                 "registration",
                 "name",
                 "institution",
                 "amount_centavos",
                 "capped",
                 "seizures",
-            ])?;
-            for l in &lines {
-                let cell = |s: &str| atalaia_core::spreadsheet::safe_cell(s).into_owned();
-                w.write_record([
+            ],
+            lines.iter().map(|l| {
+                [
                     cell(&l.registration),
                     cell(&l.name),
                     cell(&l.institution),
                     l.amount_centavos.to_string(),
                     l.capped.to_string(),
                     cell(&l.seizures.join(";")),
-                ])?;
-            }
-            w.flush()?;
-        }
+                ]
+            }),
+        )?,
         OutputFormat::Table => {
             println!("Folha do IPEI — {}", month.label_pt());
             for l in &lines {
@@ -328,20 +327,17 @@ pub fn print_trace(
                     "occurrences": occurrences, "counts": counts})
             );
         }
-        OutputFormat::Csv => {
-            let mut w = csv::Writer::from_writer(std::io::stdout());
-            w.write_record(["source_id", "occurred_at", "import_id", "weight"])?;
-            for s in &t.sources {
-                w.write_record([
-                    atalaia_core::spreadsheet::safe_cell(s.source_id.as_deref().unwrap_or(""))
-                        .into_owned(),
+        OutputFormat::Csv => print_csv(
+            &["source_id", "occurred_at", "import_id", "weight"],
+            t.sources.iter().map(|s| {
+                [
+                    cell(s.source_id.as_deref().unwrap_or("")),
                     s.occurred_at.format("%Y-%m-%d %H:%M:%S").to_string(),
                     s.import_id.map(|i| i.to_string()).unwrap_or_default(),
                     s.weight.to_string(),
-                ])?;
-            }
-            w.flush()?;
-        }
+                ]
+            }),
+        )?,
         OutputFormat::Table => {
             println!(
                 "Execução {} — {} em {} ({}): contagem {}",

@@ -59,9 +59,8 @@ pub(crate) fn print_recap(
     let num = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_default();
     match format {
         OutputFormat::Json => println!("{}", serde_json::to_string(out)?),
-        OutputFormat::Csv => {
-            let mut w = csv::Writer::from_writer(std::io::stdout());
-            w.write_record([
+        OutputFormat::Csv => crate::print_csv(
+            &[
                 "code",
                 "name",
                 "kind",
@@ -69,9 +68,9 @@ pub(crate) fn print_recap(
                 "index",
                 "reduction_pct",
                 "level",
-            ])?;
-            for a in &out.areas {
-                w.write_record([
+            ],
+            out.areas.iter().map(|a| {
+                [
                     a.code.clone(),
                     a.name.clone(),
                     a.kind.clone(),
@@ -79,10 +78,9 @@ pub(crate) fn print_recap(
                     a.index.map(|v| v.to_string()).unwrap_or_default(),
                     a.reduction_pct.map(|v| v.to_string()).unwrap_or_default(),
                     level(a.level).to_string(),
-                ])?;
-            }
-            w.flush()?;
-        }
+                ]
+            }),
+        )?,
         OutputFormat::Table | OutputFormat::Geojson => {
             println!("RECAP {} (base {})", out.quarter, out.baseline_quarter);
             println!(

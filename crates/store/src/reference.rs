@@ -248,10 +248,13 @@ impl Tx {
 
     /// Codes of every unit ever stored.
     pub async fn unit_codes(&mut self) -> Result<std::collections::HashSet<String>> {
+        self.text_set("SELECT DISTINCT code FROM units").await
+    }
+
+    /// The texts `sql` selects, as a set (the keys an import checks its rows against).
+    async fn text_set(&mut self, sql: &'static str) -> Result<std::collections::HashSet<String>> {
         on_tx!(self, |c| {
-            let v: Vec<String> = sqlx::query_scalar("SELECT DISTINCT code FROM units")
-                .fetch_all(c)
-                .await?;
+            let v: Vec<String> = sqlx::query_scalar(sql).fetch_all(c).await?;
             Ok(v.into_iter().collect())
         })
     }
@@ -311,12 +314,7 @@ impl Tx {
 
     /// Every operator registration.
     pub async fn operator_registrations(&mut self) -> Result<std::collections::HashSet<String>> {
-        on_tx!(self, |c| {
-            let v: Vec<String> = sqlx::query_scalar("SELECT registration FROM operators")
-                .fetch_all(c)
-                .await?;
-            Ok(v.into_iter().collect())
-        })
+        self.text_set("SELECT registration FROM operators").await
     }
 
     /// Upserts an assignment keyed by (registration, unit, start, kind); a new end date updates it.
