@@ -55,7 +55,7 @@
     holder.parentNode.insertBefore(box, holder);
     var more = document.createElement("button");
     more.type = "button";
-    more.className = "secondary table-more";
+    more.className = "br-button secondary small table-more";
     holder.parentNode.insertBefore(more, holder.nextSibling);
     function refresh() {
       var holds = matcher(input.value);
@@ -112,8 +112,18 @@
     input.setAttribute("aria-label", select.getAttribute("data-filtro"));
     input.setAttribute("aria-controls", select.id || "");
     // Before the label that wraps the select, if any: inside it, the box would take the label's name.
-    var anchor = select.closest("label") || select;
-    anchor.parentNode.insertBefore(input, anchor);
+    // A select that is a cell of a form's grid shares its cell with the box, so the grid keeps its
+    // label beside its input.
+    var label = select.closest("label");
+    if (label) {
+      label.parentNode.insertBefore(input, label);
+    } else {
+      var cell = document.createElement("div");
+      cell.className = "select-with-filter";
+      select.parentNode.insertBefore(cell, select);
+      cell.appendChild(input);
+      cell.appendChild(select);
+    }
     input.addEventListener("input", function () {
       var found = matcher(input.value);
       var first = null;

@@ -444,14 +444,14 @@ async fn story(db: &atalaia_store::Db) {
     let page = app.get(&at, Some(partner)).await;
     assert!(
         page.body
-            .contains("<p class=\"done\" role=\"status\">Ação criada.</p>"),
+            .contains("<div class=\"content\">Ação criada.</div>"),
         "{}",
         page.body
     );
     let plain = app
         .get(&format!("/acoes/{}", created.id), Some(partner))
         .await;
-    assert!(!plain.body.contains("class=\"done\""));
+    assert!(!plain.body.contains("success done"));
     let r = app
         .post_form("/acoes", Some(partner), &format!("csrf_token={pc}"))
         .await;

@@ -151,7 +151,7 @@ async fn an_igesp_cycle_from_the_coordinator_to_the_partner() {
     )
     .await;
     submit(&c, Locator::Css("#andamento-form button[type=submit]")).await;
-    let notice = text_at(&c, "p.ok[role=status]").await;
+    let notice = text_at(&c, ".br-message.success[role=status]").await;
     assert_eq!(notice, "Andamento registrado.");
     assert_eq!(text_of(&c, "situacao").await, "em andamento");
     let history = text_at(&c, "table.history").await;

@@ -82,7 +82,7 @@ async fn attach_all(c: &Client, file: &std::path::Path) {
             .await
             .unwrap();
         wait_for(c, "body:not([data-old])").await;
-        let ok = wait_for(c, "p.ok[role=status]").await.text().await.unwrap();
+        let ok = wait_for(c, ".br-message.success[role=status]").await.text().await.unwrap();
         assert!(ok.starts_with("Cópia do BO"), "{ok}");
     }
 }
@@ -245,7 +245,7 @@ async fn a_whole_ipei_month_in_the_browser() {
         Locator::Css("form[action^='/ipei/unidade/planilha'] button"),
     )
     .await;
-    let ok = text_at(&c, "p.ok[role=status]").await;
+    let ok = text_at(&c, ".br-message.success[role=status]").await;
     assert!(ok.contains("4 linha(s) lida(s), 4 nova(s)"), "{ok}");
     attach_all(&c, &png).await;
     shot_full(&c, "20-ipei-unidade").await;
@@ -467,7 +467,7 @@ async fn a_whole_ipei_month_in_the_browser() {
             .unwrap();
     close_step(&c, Some(last), "").await;
     close_step(&c, None, "").await;
-    wait_for(&c, "#ciclo p.ok").await;
+    wait_for(&c, "#ciclo .br-message.success").await;
     let page = c
         .find(Locator::Css("main"))
         .await

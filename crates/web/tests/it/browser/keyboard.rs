@@ -97,7 +97,7 @@ async fn a_meeting_is_scheduled_with_the_keyboard_alone() {
         .unwrap();
     press(&c, &key(Key::Enter)).await;
     wait_for(&c, "body:not([data-old])").await;
-    assert_eq!(text_at(&c, "p.done[role=status]").await, "Reunião criada.");
+    assert_eq!(text_at(&c, ".done[role=status]").await, "Reunião criada.");
     let meetings = t.db.meetings().await.unwrap();
     let m = meetings
         .iter()

@@ -216,7 +216,7 @@ async fn submit(c: &Client, l: Locator<'_>) {
 }
 
 async fn alert_text(c: &Client) -> String {
-    text_at(c, "p.error[role=alert]").await
+    text_at(c, ".br-message[role=alert]").await
 }
 
 /// The text of the element `css`, once it is there.

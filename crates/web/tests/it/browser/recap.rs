@@ -176,7 +176,7 @@ async fn two_roles_navigate_see_the_map_upload_and_are_protected_from_forgery() 
     let chain = c
         .wait()
         .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("p.ok[role=status]"))
+        .for_element(Locator::Css(".br-message.success[role=status]"))
         .await
         .unwrap()
         .text()
