@@ -36,7 +36,7 @@ const HELP: &[(&str, &str, &str)] = &[
     (
         "crime",
         "Natureza",
-        "O crime: o código do catálogo ou o do sistema de origem, se o mapa de crimes o traduz.",
+        "O crime: o nome do catálogo (ex.: Roubo a transeunte, sem distinção de maiúsculas e acentos) ou o código do sistema de origem, se o mapa de crimes o traduz.",
     ),
     (
         "lat",

@@ -24,6 +24,8 @@ pub struct Context {
     pub crimes: HashSet<String>,
     /// Crime map: source code → catalog code.
     pub crime_map: HashMap<String, String>,
+    /// Catalog crimes by name as people write it ("Roubo a transeunte"), accents and case folded.
+    pub crime_names: HashMap<String, String>,
     /// Known territory codes.
     pub territories: HashSet<String>,
     /// Known unit codes.
@@ -131,11 +133,15 @@ fn catalog_crime(ctx: &Context, column: &str, v: &str) -> Result<(String, Option
     }
     match CrimeCode::parse(v) {
         Ok(c) if ctx.crimes.contains(c.as_str()) => Ok((c.as_str().to_string(), None)),
-        _ => Err(bad(
-            column,
-            v,
-            "crime fora do catálogo e sem tradução no mapa de crimes (tipo `crime-map`)",
-        )),
+        // A spreadsheet typed by people names the crime as the pages do.
+        _ => match ctx.crime_names.get(&atalaia_core::text::folded(v)) {
+            Some(c) => Ok((c.clone(), None)),
+            None => Err(bad(
+                column,
+                v,
+                "crime fora do catálogo e sem tradução no mapa de crimes (tipo `crime-map`)",
+            )),
+        },
     }
 }
 

@@ -276,7 +276,12 @@ async fn load_context(
             .map(|u| u.iter().cloned().collect()),
         ..Context::default()
     };
-    ctx.crimes = tx.crimes().await?.into_iter().map(|c| c.code).collect();
+    let crimes = tx.crimes().await?;
+    ctx.crime_names = crimes
+        .iter()
+        .map(|c| (atalaia_core::text::folded(&c.name), c.code.clone()))
+        .collect();
+    ctx.crimes = crimes.into_iter().map(|c| c.code).collect();
     ctx.crime_map = tx.crime_map().await?.into_iter().collect();
     ctx.territories = tx.territory_codes().await?.into_iter().collect();
     ctx.units = tx.unit_codes().await?.into_iter().collect();

@@ -320,7 +320,10 @@ const HEADER_PT: [&str; 9] = [
     "bairro",
 ];
 
+/// `header`'s rows as a spreadsheet exports them; with the Portuguese header, the crimes of the
+/// catalog are named as people type them ("Roubo a transeunte", "ROUBO DE VEÍCULO"), not coded.
 fn write_latin1_with(path: &Path, header: &[&str]) {
+    let named = header == HEADER_PT;
     let to_br = |v: &str| -> String {
         if v.len() == 19 && v.as_bytes()[10] == b'T' {
             format!("{}/{}/{} {}", &v[8..10], &v[5..7], &v[0..4], &v[11..])
@@ -336,6 +339,15 @@ fn write_latin1_with(path: &Path, header: &[&str]) {
             .enumerate()
             .map(|(i, v)| match i {
                 1 => to_br(v),
+                2 if named => match v
+                    .parse::<atalaia_core::CrimeCode>()
+                    .ok()
+                    .and_then(|c| atalaia_core::crime::catalog_entry(&c))
+                {
+                    Some(e) if v.len() % 2 == 0 => e.name_pt().to_uppercase(),
+                    Some(e) => e.name_pt().to_string(),
+                    None => v.to_string(),
+                },
                 3 | 4 => v.replace('.', ","),
                 _ => v.to_string(),
             })
