@@ -372,11 +372,19 @@ fn read_preview(path: &FsPath, rows: usize) -> Vec<Vec<String>> {
     else {
         return Vec::new();
     };
-    r.records()
+    let mut preview: Vec<Vec<String>> = r
+        .records()
         .take(rows + 1)
         .filter_map(Result::ok)
         .map(|rec| rec.iter().map(str::to_string).collect())
-        .collect()
+        .collect();
+    // The file's first two columns keep contracts.md's names for programs; people read them in words.
+    if let Some(header) = preview.first_mut() {
+        for (cell, words) in header.iter_mut().zip(["Linha", "Motivo"]) {
+            *cell = words.to_string();
+        }
+    }
+    preview
 }
 
 /// `GET /importacoes/{id}/rejeitadas`: the rejects file (CSV).

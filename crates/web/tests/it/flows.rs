@@ -674,6 +674,22 @@ async fn a_filled_in_template_imports_as_it_is() {
         ),
         ("populacao.csv", 2, 1, 1)
     );
+    // The rejected row is shown under Portuguese headings; the file keeps contracts.md's `line`,
+    // `reason` for programs.
+    let detail = app
+        .get_ok(&format!("/importacoes/{}", last.id), &cookie)
+        .await;
+    assert!(
+        detail.body.contains(
+            "<th scope=\"col\">Linha</th><th scope=\"col\">Motivo</th><th scope=\"col\">Território</th>"
+        ),
+        "{}",
+        detail.body
+    );
+    let rejects = app
+        .get_ok(&format!("/importacoes/{}/rejeitadas", last.id), &cookie)
+        .await;
+    assert!(rejects.body.starts_with("line,reason,"), "{}", rejects.body);
     let xlsx = app
         .get_ok("/importacoes/modelos/seizures.xlsx", &cookie)
         .await;

@@ -82,7 +82,11 @@ async fn attach_all(c: &Client, file: &std::path::Path) {
             .await
             .unwrap();
         wait_for(c, "body:not([data-old])").await;
-        let ok = wait_for(c, ".br-message.success[role=status]").await.text().await.unwrap();
+        let ok = wait_for(c, ".br-message.success[role=status]")
+            .await
+            .text()
+            .await
+            .unwrap();
         assert!(ok.starts_with("Cópia do BO"), "{ok}");
     }
 }
