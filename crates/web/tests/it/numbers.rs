@@ -189,6 +189,34 @@ async fn an_area_without_a_level_says_how_far_it_fell_short() {
         );
     }
     assert!(without > 0, "{table}");
+    // So does every unit without a level (Art. 7: its areas' mean), in the units' table.
+    let units = page
+        .body
+        .split("<caption>Unidades (Art. 7)")
+        .nth(1)
+        .unwrap();
+    let units = units.split("</table>").next().unwrap();
+    let mut short = 0;
+    for row in units.split("<tr>").skip(2) {
+        if !row.contains("<strong>—</strong>") || row.contains("indefinida") {
+            continue;
+        }
+        short += 1;
+        let cells: Vec<&str> = row.split("<td class=\"num\">").collect();
+        let reduction: f64 = cells[3]
+            .split(['%', '<'])
+            .next()
+            .unwrap()
+            .replace(',', ".")
+            .parse()
+            .unwrap();
+        let gap = format!("{:.2}", 10.0 - reduction).replace('.', ",");
+        assert!(
+            row.contains(&format!("faltaram {gap} p.p. para o RECAP2 (Art. 6)")),
+            "{reduction}: {row}"
+        );
+    }
+    assert!(short > 0, "{units}");
     // The quarter as charts and people write it opens the same quarter.
     for form in [
         "3T2026",

@@ -23,7 +23,7 @@ use atalaia_core::Quarter;
 use atalaia_core::access::Permission;
 use atalaia_core::cycle::{CycleKind, CyclePeriod};
 use atalaia_core::dates::BrDate;
-use atalaia_core::recap::{AreaResult, Level, Reason, UnitResult};
+use atalaia_core::recap::{AreaResult, Level, Reason, ReportParameters, UnitResult};
 use atalaia_store::recap::Computed;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
@@ -99,9 +99,11 @@ pub(crate) struct UnitRow {
     reduction: String,
     level: &'static str,
     reasons: String,
+    /// What it lacked for RECAP2, in one sentence (`UnitResult::shortfall_pt`).
+    why: String,
 }
 
-pub(crate) fn unit_rows(units: &[UnitResult]) -> Vec<UnitRow> {
+pub(crate) fn unit_rows(units: &[UnitResult], p: &ReportParameters) -> Vec<UnitRow> {
     units
         .iter()
         .map(|u| UnitRow {
@@ -118,6 +120,7 @@ pub(crate) fn unit_rows(units: &[UnitResult]) -> Vec<UnitRow> {
                 .map(reason_pt)
                 .collect::<Vec<_>>()
                 .join("; "),
+            why: u.shortfall_pt(p).unwrap_or_default(),
         })
         .collect()
 }
@@ -412,7 +415,7 @@ async fn recap_page(
         config_summary: config_summary(&c),
         areas: area_rows(&c, &history),
         // A unit's level is its people's pay: a unit head sees his units' rows only (issue 17).
-        units: unit_rows(&c.report.units)
+        units: unit_rows(&c.report.units, &c.report.parameters)
             .into_iter()
             .filter(|u| id.reads_whole_runs() || id.heads_unit(&u.code))
             .collect(),

@@ -199,7 +199,7 @@ impl RunPages for Recap {
             payroll: pay_lines.iter().map(pay_row).collect(),
             crimes: report.parameters.crimes.clone(),
             areas: area_rows(&computed, &BTreeMap::new()),
-            units: unit_rows(&report.units),
+            units: unit_rows(&report.units, &report.parameters),
             inputs: inputs
                 .areas
                 .iter()
