@@ -238,7 +238,7 @@ async fn an_area_without_a_level_says_how_far_it_fell_short() {
 async fn a_unit_head_finds_his_units_standing_on_the_home_page() {
     let t = atalaia_store::testing::TestDb::sqlite().await.unwrap();
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
-    let app = App::new(t.db.clone(), demo_config(&t.db, today, 0.01).await).await;
+    let app = App::new(t.db.clone(), demo_config(&t.db, today, 0.1).await).await;
     let q = atalaia_core::Quarter::parse("2026-Q3").unwrap();
     let computed = t.db.compute_quarter(q, None, today).await.unwrap();
     let unit = computed
@@ -252,11 +252,17 @@ async fn a_unit_head_finds_his_units_standing_on_the_home_page() {
         Some(atalaia_core::recap::Level::Recap2) => "RECAP2",
         None => "sem nível",
     };
-    // At the tests' small scale the unit's baseline may be empty: no reduction, and why.
+    // At a tenth of the demo the 1st BPM's crimes rose: no level, and how far RECAP2 was.
+    assert_eq!(unit.level, None, "the case this test is about");
     let reduction = match (unit.reduction_pct, unit.level) {
         (Some(r), None) => format!(
-            "redução de {} — faltaram {} p.p. para o RECAP2 (Art. 6)",
-            format!("{:.2} %", r).replace('.', ","),
+            "{} — faltaram {} p.p. para o RECAP2 (Art. 6)",
+            if r < 0.0 {
+                format!("aumento de {:.2} %", -r)
+            } else {
+                format!("redução de {:.2} %", r)
+            }
+            .replace('.', ","),
             format!("{:.2}", 10.0 - r).replace('.', ",")
         ),
         (Some(r), Some(_)) => format!("redução {:.2} %", r).replace('.', ","),

@@ -92,21 +92,29 @@ pub(crate) async fn standing(st: &AppState, id: &Identity) -> Result<Vec<String>
         .iter()
         .map(
             |(code, name)| match report.units.iter().find(|u| u.code == *code) {
-                Some(u) => format!(
-                    "{name} ({code}) no {}: {} — redução {}{} ({whence}).",
-                    q.label_pt(),
-                    match u.level {
-                        Some(_) => level_pt(u.level).to_string(),
-                        None => "sem nível".to_string(),
-                    },
-                    u.reduction_pct
-                        .map(|r| atalaia_core::numbers::percent(r, 2))
-                        .unwrap_or_else(|| "indefinida".into()),
-                    u.reasons
+                Some(u) => {
+                    let level = match u.level {
+                        Some(_) => level_pt(u.level),
+                        None => "sem nível",
+                    };
+                    // Without a level, how far RECAP2 was (the RECAP page's sentence).
+                    let reduction = match (u.shortfall_pt(&report.parameters), u.reduction_pct) {
+                        (Some(short), _) => short,
+                        (None, Some(r)) => {
+                            format!("redução {}", atalaia_core::numbers::percent(r, 2))
+                        }
+                        (None, None) => "redução indefinida".into(),
+                    };
+                    let reasons: String = u
+                        .reasons
                         .iter()
                         .map(|r| format!(", {}", reason_pt(r)))
-                        .collect::<String>(),
-                ),
+                        .collect();
+                    format!(
+                        "{name} ({code}) no {}: {level} — {reduction}{reasons} ({whence}).",
+                        q.label_pt()
+                    )
+                }
                 None => format!(
                     "{name} ({code}) não consta do RECAP do {} ({whence}).",
                     q.label_pt()
