@@ -4,6 +4,19 @@
 use super::*;
 use atalaia_store::testing::TestDb;
 
+/// A fresh app and `login`'s session on it, with the session's form token.
+async fn signed_in(
+    login: &str,
+    password: &str,
+    config: WebConfig,
+) -> (TestDb, App, String, String) {
+    let t = TestDb::sqlite().await.unwrap();
+    let app = App::new(t.db.clone(), config).await;
+    let cookie = app.login(login, password).await.unwrap();
+    let csrf = app.csrf(&cookie).await;
+    (t, app, cookie, csrf)
+}
+
 /// Whether `body` shows `why` beside input `name`, marked invalid and tied to it.
 fn refused_at(body: &str, name: &str, why: &str) -> bool {
     body.contains(&format!(
@@ -15,10 +28,7 @@ fn refused_at(body: &str, name: &str, why: &str) -> bool {
 
 #[tokio::test]
 async fn a_refused_calendar_row_keeps_what_was_typed() {
-    let t = TestDb::sqlite().await.unwrap();
-    let app = App::new(t.db.clone(), test_config()).await;
-    let admin = app.login("admin", "demo-admin-7872").await.unwrap();
-    let csrf = app.csrf(&admin).await;
+    let (t, app, admin, csrf) = signed_in("admin", "demo-admin-7872", test_config()).await;
     let row = |municipality: &str, name: &str| {
         format!(
             "csrf_token={csrf}&data=20%2F02%2F2026&tipo=aberto&nome={name}&ato=Decreto+n%C2%BA+1%2F2026&municipio={municipality}"
@@ -62,10 +72,7 @@ async fn a_refused_calendar_row_keeps_what_was_typed() {
 
 #[tokio::test]
 async fn a_refused_api_key_keeps_what_was_typed() {
-    let t = TestDb::sqlite().await.unwrap();
-    let app = App::new(t.db.clone(), test_config()).await;
-    let admin = app.login("admin", "demo-admin-7872").await.unwrap();
-    let csrf = app.csrf(&admin).await;
+    let (t, app, admin, csrf) = signed_in("admin", "demo-admin-7872", test_config()).await;
     let inst = app.db.institutions().await.unwrap()[1].id;
     let key = |role: &str, until: &str| {
         format!("csrf_token={csrf}&nome=Painel+BI&instituicao={inst}&papel={role}&validade={until}")
@@ -117,10 +124,7 @@ async fn a_refused_api_key_keeps_what_was_typed() {
 
 #[tokio::test]
 async fn a_refused_program_version_keeps_what_was_typed() {
-    let t = TestDb::sqlite().await.unwrap();
-    let app = App::new(t.db.clone(), test_config()).await;
-    let committee = app.login("comite", "demo-comite-7872").await.unwrap();
-    let csrf = app.csrf(&committee).await;
+    let (t, app, committee, csrf) = signed_in("comite", "demo-comite-7872", test_config()).await;
     let mut doc = atalaia_core::program::ProgramDocument::decree_default();
     let body = |doc: &atalaia_core::program::ProgramDocument, day: &str| {
         format!(
@@ -128,15 +132,16 @@ async fn a_refused_program_version_keeps_what_was_typed() {
             urlencode(&serde_json::to_string(doc).unwrap())
         )
     };
+    let send = |form: String| {
+        let (app, committee) = (&app, &committee);
+        async move {
+            app.post_form("/recap/configuracao", Some(committee), &form)
+                .await
+        }
+    };
     // A day that is not a date: beside the start, the act and the document as typed.
     doc.recap1_min_pct = 25.0;
-    let r = app
-        .post_form(
-            "/recap/configuracao",
-            Some(&committee),
-            &body(&doc, "31/02/2027"),
-        )
-        .await;
+    let r = send(body(&doc, "31/02/2027")).await;
     assert!(
         refused_at(&r.body, "vigencia", "vigência `31/02/2027` inválida"),
         "{}",
@@ -146,13 +151,7 @@ async fn a_refused_program_version_keeps_what_was_typed() {
     assert!(r.body.contains("recap1_min_pct&#34;:25.0"), "{}", r.body);
     // RECAP1's threshold not above RECAP2's (Art. 5): beside the document.
     doc.recap1_min_pct = 10.0;
-    let r = app
-        .post_form(
-            "/recap/configuracao",
-            Some(&committee),
-            &body(&doc, "01/01/2027"),
-        )
-        .await;
+    let r = send(body(&doc, "01/01/2027")).await;
     assert!(
         r.body
             .contains("<p class=\"field-error\" id=\"documento-erro\">"),
@@ -164,13 +163,7 @@ async fn a_refused_program_version_keeps_what_was_typed() {
     doc.recap1_min_pct = 25.0;
     app.post_ok("/recap/configuracao", &committee, &body(&doc, "01/01/2027"))
         .await;
-    let r = app
-        .post_form(
-            "/recap/configuracao",
-            Some(&committee),
-            &body(&doc, "01/01/2027"),
-        )
-        .await;
+    let r = send(body(&doc, "01/01/2027")).await;
     assert!(
         refused_at(
             &r.body,
@@ -186,7 +179,6 @@ async fn a_refused_program_version_keeps_what_was_typed() {
 
 #[tokio::test]
 async fn a_refused_cycle_act_comes_back_beside_its_form() {
-    let t = TestDb::sqlite().await.unwrap();
     let at = chrono::NaiveDate::from_ymd_opt(2026, 10, 20)
         .unwrap()
         .and_hms_opt(13, 0, 0)
@@ -195,9 +187,7 @@ async fn a_refused_cycle_act_comes_back_beside_its_form() {
         clock: atalaia_web::Clock::fixed(at),
         ..test_config()
     };
-    let app = App::new(t.db.clone(), config).await;
-    let committee = app.login("comite", "demo-comite-7872").await.unwrap();
-    let csrf = app.csrf(&committee).await;
+    let (t, app, committee, csrf) = signed_in("comite", "demo-comite-7872", config).await;
     // A deadline that is not a number: the open form again with what was typed.
     let r = app
         .post_form(
@@ -288,10 +278,7 @@ async fn a_refused_cycle_act_comes_back_beside_its_form() {
 
 #[tokio::test]
 async fn a_refused_user_keeps_the_roles_ticked() {
-    let t = TestDb::sqlite().await.unwrap();
-    let app = App::new(t.db.clone(), test_config()).await;
-    let admin = app.login("admin", "demo-admin-7872").await.unwrap();
-    let csrf = app.csrf(&admin).await;
+    let (t, app, admin, csrf) = signed_in("admin", "demo-admin-7872", test_config()).await;
     let inst = app.db.institutions().await.unwrap()[0].id;
     let form = format!(
         "csrf_token={csrf}&login=Ana+Souza&nome=Ana+Souza&email=&instituicao={inst}&senha=uma-senha-longa-1&papel=analyst&escopo_analyst=municipio%3A5208707&papel=auditor&escopo_auditor="

@@ -167,28 +167,7 @@ async fn an_area_without_a_level_says_how_far_it_fell_short() {
     }
     let table = page.body.split("<caption>Áreas:").nth(1).unwrap();
     let table = table.split("</table>").next().unwrap();
-    let mut without = 0;
-    for row in table.split("<tr>").skip(2) {
-        if !row.contains("<strong>—</strong>") || row.contains("indefinida") {
-            continue;
-        }
-        without += 1;
-        // The reduction cell: "6,53%", or "-11,12%" for a rise.
-        let cells: Vec<&str> = row.split("<td class=\"num\">").collect();
-        let reduction: f64 = cells[4]
-            .split('%')
-            .next()
-            .unwrap()
-            .replace(',', ".")
-            .parse()
-            .unwrap();
-        let gap = format!("{:.2}", 10.0 - reduction).replace('.', ",");
-        assert!(
-            row.contains(&format!("faltaram {gap} p.p. para o RECAP2 (Art. 6)")),
-            "{reduction}: {row}"
-        );
-    }
-    assert!(without > 0, "{table}");
+    assert!(shortfalls_checked(table, 4) > 0, "{table}");
     // So does every unit without a level (Art. 7: its areas' mean), in the units' table.
     let units = page
         .body
@@ -196,27 +175,7 @@ async fn an_area_without_a_level_says_how_far_it_fell_short() {
         .nth(1)
         .unwrap();
     let units = units.split("</table>").next().unwrap();
-    let mut short = 0;
-    for row in units.split("<tr>").skip(2) {
-        if !row.contains("<strong>—</strong>") || row.contains("indefinida") {
-            continue;
-        }
-        short += 1;
-        let cells: Vec<&str> = row.split("<td class=\"num\">").collect();
-        let reduction: f64 = cells[3]
-            .split(['%', '<'])
-            .next()
-            .unwrap()
-            .replace(',', ".")
-            .parse()
-            .unwrap();
-        let gap = format!("{:.2}", 10.0 - reduction).replace('.', ",");
-        assert!(
-            row.contains(&format!("faltaram {gap} p.p. para o RECAP2 (Art. 6)")),
-            "{reduction}: {row}"
-        );
-    }
-    assert!(short > 0, "{units}");
+    assert!(shortfalls_checked(units, 3) > 0, "{units}");
     // The quarter as charts and people write it opens the same quarter.
     for form in [
         "3T2026",
@@ -230,6 +189,33 @@ async fn an_area_without_a_level_says_how_far_it_fell_short() {
         assert_eq!(other.split("</table>").next().unwrap(), table, "{form}");
     }
     t.cleanup().await.unwrap();
+}
+
+/// Checks every row of a RECAP table without a level (and with a reduction) against RECAP2's 10 %:
+/// beside the "—", 10 minus the reduction read in its `column`-th number cell ("6,53%", "-11,12").
+/// Returns how many rows it checked.
+fn shortfalls_checked(table: &str, column: usize) -> usize {
+    let mut checked = 0;
+    for row in table.split("<tr>").skip(2) {
+        if !row.contains("<strong>—</strong>") || row.contains("indefinida") {
+            continue;
+        }
+        checked += 1;
+        let cells: Vec<&str> = row.split("<td class=\"num\">").collect();
+        let reduction: f64 = cells[column]
+            .split(['%', '<'])
+            .next()
+            .unwrap()
+            .replace(',', ".")
+            .parse()
+            .unwrap();
+        let gap = format!("{:.2}", 10.0 - reduction).replace('.', ",");
+        assert!(
+            row.contains(&format!("faltaram {gap} p.p. para o RECAP2 (Art. 6)")),
+            "{reduction}: {row}"
+        );
+    }
+    checked
 }
 
 /// The unit head's home page says where his unit stands in the RECAP of the last whole quarter (3rd

@@ -490,10 +490,10 @@ pub async fn save_run(Ctx { st, id }: Ctx, Form(f): Form<MonthForm>) -> Result<R
 /// committee's (`prazo_1` … `prazo_6`).
 pub async fn open_cycle(Ctx { st, id }: Ctx, Form(f): Form<Fields>) -> Result<Response, AppError> {
     let month = month_of(field(&f, "mes"), st.config.clock.today())?;
-    cycle::open(
+    cycle::committee_form(
         &st,
         &id,
-        CyclePeriod::Month(month),
+        cycle::CommitteeForm::Open(CyclePeriod::Month(month)),
         &f,
         (format!("/ipei?mes={month}#ciclo"), Done::CycleOpened),
         |kept| ipei_page(&st, &id, month, kept),
@@ -517,10 +517,10 @@ pub async fn cycle_act(
         .find(|(_, c)| *c == cycle_id)
         .and_then(|(p, _)| Month::parse(&p).ok())
         .ok_or_else(|| AppError::NotFound(format!("o ciclo {cycle_id}")))?;
-    cycle::committee_act(
+    cycle::committee_form(
         &st,
         &id,
-        cycle_id,
+        cycle::CommitteeForm::Act(cycle_id),
         &f,
         (format!("/ipei?mes={month}#ciclo"), Done::CycleStep),
         |kept| ipei_page(&st, &id, month, kept),

@@ -379,46 +379,19 @@ fn request_of(f: &Fields) -> Result<ActRequest, FieldError> {
     })
 }
 
-/// Opens `period`'s cycle with the form's schedule (`prazo_1` … `prazo_6`; the Anexo Único's where
-/// blank), as `who`: back to `done`, or `page` with the form as typed and the reason beside it.
-pub(crate) async fn open<F, Fut>(
-    st: &AppState,
-    who: &Identity,
-    period: CyclePeriod,
-    f: &Fields,
-    done: (String, crate::done::Done),
-    page: F,
-) -> Result<Response, AppError>
-where
-    F: FnOnce(Kept) -> Fut,
-    Fut: std::future::Future<Output = Result<Response, AppError>>,
-{
-    let schedule = match schedule_of(f) {
-        Ok(s) => s,
-        Err(e) => return page(Kept::refused_for(f, e)).await,
-    };
-    let opened = st
-        .db
-        .open_cycle(
-            period,
-            &schedule,
-            &who.actor(),
-            st.config.clock.now_utc(),
-            st.config.clock.today(),
-        )
-        .await;
-    answer(opened, done, |why| {
-        page(Kept::refused_for(f, FieldError::at("acao")(why)))
-    })
-    .await
+/// Which of the committee's cycle forms was sent: the one that opens `period`'s cycle (its schedule
+/// from `prazo_1` … `prazo_6`, the Anexo Único's where blank), or one that acts on cycle `id`.
+pub(crate) enum CommitteeForm {
+    Open(CyclePeriod),
+    Act(i64),
 }
 
-/// Records the act a committee's cycle form asks for, as `who`: back to `done`, or `page` with the form
+/// Records what a committee's cycle form asks for, as `who`: back to `done`, or `page` with the form
 /// as typed and the reason beside it (its input, or the form as a whole for the cycle's rules).
-pub(crate) async fn committee_act<F, Fut>(
+pub(crate) async fn committee_form<F, Fut>(
     st: &AppState,
     who: &Identity,
-    cycle_id: i64,
+    form: CommitteeForm,
     f: &Fields,
     done: (String, crate::done::Done),
     page: F,
@@ -427,11 +400,30 @@ where
     F: FnOnce(Kept) -> Fut,
     Fut: std::future::Future<Output = Result<Response, AppError>>,
 {
-    let request = match request_of(f) {
-        Ok(r) => r,
-        Err(e) => return page(Kept::refused_for(f, e)).await,
+    // What the form asks for, once its inputs are read.
+    enum Asked {
+        Open(CyclePeriod, Schedule),
+        Act(i64, ActRequest),
+    }
+    let asked = match form {
+        CommitteeForm::Open(period) => schedule_of(f).map(|s| Asked::Open(period, s)),
+        CommitteeForm::Act(id) => request_of(f).map(|r| Asked::Act(id, r)),
     };
-    let outcome = act(st, who, cycle_id, &request).await;
+    let outcome = match asked {
+        Err(e) => return page(Kept::refused_for(f, e)).await,
+        Ok(Asked::Open(period, schedule)) => st
+            .db
+            .open_cycle(
+                period,
+                &schedule,
+                &who.actor(),
+                st.config.clock.now_utc(),
+                st.config.clock.today(),
+            )
+            .await
+            .map(|_| ()),
+        Ok(Asked::Act(id, request)) => act(st, who, id, &request).await.map(|_| ()),
+    };
     answer(outcome, done, |why| {
         page(Kept::refused_for(f, FieldError::at("acao")(why)))
     })

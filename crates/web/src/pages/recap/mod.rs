@@ -537,10 +537,10 @@ pub async fn save_run(
 /// committee's (`prazo_1` … `prazo_6`).
 pub async fn open_cycle(Ctx { st, id }: Ctx, Form(f): Form<Fields>) -> Result<Response, AppError> {
     let q = quarter_of(field(&f, "trimestre"), st.config.clock.today())?;
-    cycle::open(
+    cycle::committee_form(
         &st,
         &id,
-        CyclePeriod::Quarter(q),
+        cycle::CommitteeForm::Open(CyclePeriod::Quarter(q)),
         &f,
         (format!("/recap?trimestre={q}#ciclo"), Done::CycleOpened),
         |kept| recap_page(&st, &id, q, kept),
@@ -565,10 +565,10 @@ pub async fn cycle_act(
     Form(f): Form<Fields>,
 ) -> Result<Response, AppError> {
     let q = cycle_quarter(&st, cycle_id).await?;
-    cycle::committee_act(
+    cycle::committee_form(
         &st,
         &id,
-        cycle_id,
+        cycle::CommitteeForm::Act(cycle_id),
         &f,
         (format!("/recap?trimestre={q}#ciclo"), Done::CycleStep),
         |kept| recap_page(&st, &id, q, kept),
