@@ -77,7 +77,7 @@ pub async fn list(Ctx { st, id }: Ctx, Query(q): Query<KindsQuery>) -> Result<Re
         rows.push(Row {
             validity: validity(t.valid_from, t.valid_to),
             population: pop
-                .map(|(p, y)| format!("{} ({y})", thousands(p.max(0) as u64)))
+                .map(|(y, p)| format!("{} ({y})", thousands(p.max(0) as u64)))
                 .unwrap_or_else(|| "—".into()),
             code: t.code,
             name: t.name,

@@ -309,3 +309,32 @@ per_backend! {
         assert_eq!(missing.status, 404, "{}", t.label);
     }
 }
+
+/// The territory list gives each area's population with its year: "638.832 (2026)", the number in
+/// thousands and the year it is of, as the store holds them.
+#[tokio::test]
+async fn the_territory_list_reads_population_then_year() {
+    let t = atalaia_store::testing::TestDb::sqlite().await.unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    let app = App::new(t.db.clone(), demo_config(&t.db, today, 0.01).await).await;
+    let (year, population) = t.db.population_for("AIS8", 2026).await.unwrap().unwrap();
+    let cookie = app.login("analista", "demo-analista-7872").await.unwrap();
+    let page = app.get_ok("/territorios", &cookie).await;
+    let row = page
+        .body
+        .split("href=\"/territorios/AIS8\"")
+        .nth(1)
+        .unwrap();
+    let row = row.split("</tr>").next().unwrap();
+    // Digits in threes from the right, joined by dots (pt-BR).
+    let digits = population.to_string();
+    let grouped: Vec<&str> = digits
+        .as_bytes()
+        .rchunks(3)
+        .rev()
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    let expected = format!("<td class=\"num\">{} ({year})</td>", grouped.join("."));
+    assert!(row.contains(&expected), "{expected}: {row}");
+    t.cleanup().await.unwrap();
+}
