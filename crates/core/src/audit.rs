@@ -208,6 +208,22 @@ fn key_pt(key: &str) -> &str {
         "valid_from" => "vigência a partir de",
         "via" => "por meio de",
         "weights" => "pesos",
+        // A seizure's and a laudo's fields (IPEI), as their corrections record them.
+        "brand" => "marca",
+        "caliber" => "calibre",
+        "expert_registration" => "matrícula do perito",
+        "flagrante" => "flagrante",
+        "item" => "item",
+        "registrations" => "matrículas",
+        "seized_on" => "data da apreensão",
+        "serial" => "número de série",
+        "signed_on" => "data do laudo",
+        "unit_code" => "unidade",
+        "weapon_kind" => "tipo de arma",
+        // What a reader asked for (occurrence lists, hot spots, exports).
+        "filter" => "filtro",
+        "query" => "consulta",
+        "truncated" => "cortado no limite",
         _ => key,
     }
 }
@@ -367,5 +383,26 @@ mod tests {
                 "etapa: Resultado parcial",
             ]
         );
+    }
+
+    /// A seizure's correction and a reader's filter, as the audit log keeps them, read without a
+    /// field name of the code (the helper's walk found `seized_on:` and `filter:` on the audit page).
+    #[test]
+    fn seizure_fields_and_filters_read_in_words() {
+        let d: Value = serde_json::json!({"bo_number": "BO-1", "seized_on": "2026-10-03",
+            "unit_code": "PM-1BPM", "registrations": ["P1"], "flagrante": true, "weapon_kind": "revólver",
+            "caliber": ".38", "serial": "X1", "brand": "Taurus", "item": 2, "filter": "area=AISP1",
+            "query": "mes=2026-10", "truncated": false});
+        let lines = details_pt(&d);
+        assert_eq!(lines.len(), 13);
+        for line in &lines {
+            let key = line.split(':').next().unwrap_or_default();
+            assert!(!key.contains('_'), "{line}");
+        }
+        assert!(
+            lines.contains(&"data da apreensão: 03/10/2026".to_string()),
+            "{lines:?}"
+        );
+        assert!(lines.contains(&"matrículas: P1".to_string()), "{lines:?}");
     }
 }

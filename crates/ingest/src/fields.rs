@@ -116,11 +116,23 @@ fn column_of(name: &str, columns: &[&'static str]) -> Option<&'static str> {
 }
 
 /// A required column as a message names it, with the Portuguese names it is also found by.
-fn with_aliases(column: &str) -> String {
-    match ALIASES.iter().find(|(c, _)| *c == column) {
-        Some((_, names)) => format!("{column} (ou {})", names.join(", ")),
-        None => column.to_string(),
+/// A missing column as people read it: the template's heading, then every other heading that stands
+/// for it ("Natureza (ou crime, natureza_do_fato, tipo_de_crime)").
+fn with_aliases(column: &'static str) -> String {
+    let header = crate::help::header_of(column);
+    let others: Vec<&str> = std::iter::once(column)
+        .chain(
+            ALIASES
+                .iter()
+                .filter(|(c, _)| *c == column)
+                .flat_map(|(_, names)| names.iter().copied()),
+        )
+        .filter(|n| *n != folded(header))
+        .collect();
+    if others.is_empty() || header == column {
+        return column.to_string();
     }
+    format!("{header} (ou {})", others.join(", "))
 }
 
 impl Columns {
@@ -435,8 +447,9 @@ mod tests {
         let h: Vec<String> = ["BO", "Natureza"].iter().map(|s| s.to_string()).collect();
         let err = Columns::new("f.csv", &h, &occurrences[..3], &[], false).unwrap_err();
         assert!(
-            err.to_string()
-                .contains("faltam as colunas obrigatórias occurred_at (ou data, data_hora"),
+            err.to_string().contains(
+                "faltam as colunas obrigatórias Data e hora (ou occurred_at, data, data_hora"
+            ),
             "{err}"
         );
     }

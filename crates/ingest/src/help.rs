@@ -161,6 +161,14 @@ const HELP: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// A column as a template heads it ("Natureza" for `crime`); the column's own name where no words
+/// are written for it.
+pub(crate) fn header_of(column: &'static str) -> &'static str {
+    HELP.iter()
+        .find(|(c, _, _)| *c == column)
+        .map_or(column, |(_, header, _)| *header)
+}
+
 /// The columns of `kind`, required first, each as the page explains it; none for territories (a
 /// GeoJSON file, not a table).
 pub fn column_help(kind: Kind) -> Vec<ColumnHelp> {

@@ -66,11 +66,13 @@ pub(crate) fn row(i: ImportRecord, actors: &crate::pages::Actors) -> ImportRow {
     }
 }
 
+/// The imports page; after a refused upload, with its reason and the kind that was chosen.
 async fn list_page(
     st: &AppState,
     id: &Identity,
     status: StatusCode,
     error: Option<String>,
+    chosen: Option<Kind>,
 ) -> Result<Response, AppError> {
     let actors = crate::pages::Actors::load(st).await?;
     let imports = st
@@ -85,7 +87,10 @@ async fn list_page(
         error,
         kinds: Kind::ALL
             .iter()
-            .map(|k| FormOption::new(k.as_str(), k.label_pt()))
+            .map(|k| FormOption {
+                chosen: Some(*k) == chosen,
+                ..FormOption::new(k.as_str(), k.label_pt())
+            })
             .collect(),
         guides: Kind::ALL
             .iter()
@@ -105,7 +110,7 @@ async fn list_page(
 
 /// `GET /importacoes`.
 pub async fn list(Ctx { st, id }: Ctx) -> Result<Response, AppError> {
-    list_page(&st, &id, StatusCode::OK, None).await
+    list_page(&st, &id, StatusCode::OK, None, None).await
 }
 
 /// Keeps letters, digits, `.`, `-`, `_` of an uploaded file's name (never a path).
@@ -163,6 +168,7 @@ pub async fn upload(
                     &st,
                     &id,
                     wants_json,
+                    kind,
                     format!("envio interrompido ou grande demais: {e}"),
                 )
                 .await;
@@ -177,10 +183,11 @@ pub async fn upload(
                         &st,
                         &id,
                         wants_json,
+                        None,
                         format!(
                             "tipo de importação `{}` desconhecido; esperado um de: {}",
                             v.trim(),
-                            Kind::ALL.map(|k| k.as_str()).join(", ")
+                            Kind::ALL.map(|k| k.label_pt()).join(", ")
                         ),
                     )
                     .await;
@@ -188,14 +195,15 @@ pub async fn upload(
             }
             Some("arquivo") => match save_upload(field, &dir).await {
                 Ok(path) => saved = Some(path),
-                Err(e) => return fail(&st, &id, wants_json, e.reason()?).await,
+                Err(e) => return fail(&st, &id, wants_json, kind, e.reason()?).await,
             },
             _ => {}
         }
     }
     let (Some(kind), Some(path)) = (kind, saved) else {
         let _ = tokio::fs::remove_dir_all(&dir).await;
-        return fail(&st, &id, wants_json, "escolha o tipo e o arquivo".into()).await;
+        let msg = "escolha o tipo e o arquivo".into();
+        return fail(&st, &id, wants_json, kind, msg).await;
     };
     match import_saved(&st, &id, kind, &dir, &path, None).await {
         Ok(import_id) => {
@@ -208,7 +216,7 @@ pub async fn upload(
         }
         Err(e) => {
             let msg = format!("importação não realizada: {}", e.reason()?);
-            fail(&st, &id, wants_json, msg).await
+            fail(&st, &id, wants_json, Some(kind), msg).await
         }
     }
 }
@@ -317,6 +325,7 @@ async fn fail(
     st: &AppState,
     id: &Identity,
     wants_json: bool,
+    kind: Option<Kind>,
     msg: String,
 ) -> Result<Response, AppError> {
     if wants_json {
@@ -326,7 +335,7 @@ async fn fail(
         )
             .into_response())
     } else {
-        list_page(st, id, StatusCode::BAD_REQUEST, Some(msg)).await
+        list_page(st, id, StatusCode::BAD_REQUEST, Some(msg), kind).await
     }
 }
 

@@ -485,8 +485,15 @@ async fn a_refused_upload_names_the_file_not_the_servers_path() {
         )
         .await;
     assert!(
+        r.body.contains(
+            "contagem.csv, linha 1: faltam as colunas obrigatórias Território (ou territory_code"
+        ),
+        "{}",
         r.body
-            .contains("contagem.csv, linha 1: faltam as colunas obrigatórias territory_code"),
+    );
+    // The kind chosen stays chosen for the next try.
+    assert!(
+        r.body.contains("<option value=\"population\" selected>"),
         "{}",
         r.body
     );

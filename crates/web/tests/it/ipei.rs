@@ -96,6 +96,12 @@ async fn a_whole_ipei_month_through_the_pages() {
         "{}",
         page.body
     );
+    // The seizure sheet's columns in the words its template heads them with, not the file's codes.
+    assert!(
+        page.body.contains("com as colunas BO, Data da apreensão, Unidade, Matrículas, Flagrante; opcionais: Tipo de arma, Calibre, Número de série, Marca, Item"),
+        "{}",
+        page.body
+    );
     assert!(
         page.body
             .contains("faltam 10 dias úteis — prazo 18/11/2026"),

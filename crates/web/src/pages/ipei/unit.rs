@@ -89,6 +89,21 @@ struct UnitPage {
     units: Vec<UnitSection>,
     laudos: Vec<LaudoLine>,
     max_mb: usize,
+    /// The seizure sheet's columns as its template names them ("BO, Data da apreensão, …").
+    sheet_columns: String,
+}
+
+/// The columns of a seizure sheet in the words the importer reads: required ones, then the optional.
+fn sheet_columns() -> String {
+    let help = atalaia_ingest::help::column_help(atalaia_ingest::Kind::Seizures);
+    let names = |required: bool| {
+        help.iter()
+            .filter(|c| c.required == required)
+            .map(|c| c.header)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!("{}; opcionais: {}", names(true), names(false))
 }
 
 async fn unit_page(
@@ -233,6 +248,7 @@ async fn unit_page(
         units,
         laudos,
         max_mb: st.config.max_evidence_bytes / (1024 * 1024),
+        sheet_columns: sheet_columns(),
     })
 }
 
