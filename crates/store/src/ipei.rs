@@ -259,6 +259,20 @@ impl Tx {
                 if before == after {
                     return Ok((Upsert::Unchanged, old.id));
                 }
+                // The same weapon with another date would leave the month it was delivered in.
+                let old_month = Month::of(old.record.seized_on)
+                    .map(|m| m.to_string())
+                    .unwrap_or_default();
+                if old_month != month
+                    && self
+                        .ipei_delivered(s.unit_code.as_str(), &old_month)
+                        .await?
+                {
+                    return Refusal::invalid(format!(
+                        "a arma do BO {}, item {item}, já foi entregue pela unidade {} no mês {old_month}: só um recurso corrige o que foi entregue (Art. 14)",
+                        s.bo_number, s.unit_code
+                    ));
+                }
                 execute!(
                     on_tx,
                     self,

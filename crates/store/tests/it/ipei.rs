@@ -188,7 +188,21 @@ async fn story(db: &Db) {
         .map_err(refusal)
         .unwrap_err();
     assert!(refused.to_string().contains("Art. 14"), "{refused}");
+    // Nor can a delivered seizure leave its month: BO 100/2024's weapon AB-1 registered again with
+    // an April date would take it out of what March delivered.
+    let mut moved = s1.clone();
+    moved.seized_on = d(2024, 4, 2);
+    let refused = tx
+        .put_seizure(&moved, None, false, "user:chefe1", dt(2024, 4, 4, 9))
+        .await
+        .map_err(refusal)
+        .unwrap_err();
+    assert!(refused.to_string().contains("Art. 14"), "{refused}");
     tx.commit().await.unwrap();
+    assert_eq!(
+        db.seizure(id1).await.unwrap().unwrap().record.seized_on,
+        d(2024, 3, 10)
+    );
     let again = db
         .cycle_act(
             c.id,
