@@ -18,6 +18,7 @@ pub enum Done {
     AreaCreated,
     SelectionDecided,
     SeizureSaved,
+    SeizureUpdated,
     ReportSaved,
     RunSaved,
     CycleOpened,
@@ -29,7 +30,7 @@ pub enum Done {
 }
 
 impl Done {
-    const ALL: [(Done, &'static str, &'static str); 16] = [
+    const ALL: [(Done, &'static str, &'static str); 17] = [
         (Done::MeetingCreated, "reuniao", "Reunião criada."),
         (
             Done::AttendeeAdded,
@@ -50,6 +51,11 @@ impl Done {
             "Decisão sobre o município registrada.",
         ),
         (Done::SeizureSaved, "apreensao", "Apreensão registrada."),
+        (
+            Done::SeizureUpdated,
+            "apreensao-atualizada",
+            "Apreensão atualizada: a arma desse BO e item já estava registrada e foi corrigida.",
+        ),
         (Done::ReportSaved, "laudo", "Laudo registrado."),
         (Done::RunSaved, "execucao", "Execução salva."),
         (Done::CycleOpened, "ciclo", "Ciclo aberto, com seus prazos."),

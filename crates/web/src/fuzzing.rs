@@ -82,6 +82,7 @@ pub fn seizure_form(query: &str, unit: &str) -> Result<String, String> {
     let f: std::collections::BTreeMap<String, String> = fields(query)?.into_iter().collect();
     crate::pages::ipei::unit::seizure_of_form(&f, unit, None, today())
         .map(|s| s.unit_code.to_string())
+        .map_err(|e| e.why)
 }
 
 /// The name an upload is saved under (`pages::imports::safe_file_name`).

@@ -316,3 +316,62 @@ async fn a_refused_user_keeps_the_roles_ticked() {
     assert!(!r.body.contains("value=\"analyst\" checked>"), "{}", r.body);
     t.cleanup().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_refused_seizure_comes_back_open_and_a_second_one_says_updated() {
+    let t = TestDb::sqlite().await.unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    let app = App::new(t.db.clone(), demo_config(&t.db, today, 0.01).await).await;
+    let chief = app.login("chefe1bpm", "demo-chefe-7872").await.unwrap();
+    let csrf = app.csrf(&chief).await;
+    let seizure = |item: &str, caliber: &str| {
+        format!(
+            "csrf_token={csrf}&mes=2026-11&unidade=PM-1BPM&bo=7001%2F2026&item={item}&serie=&data=2026-11-10&flagrante=nao&matriculas=P100074&tipo=rev%C3%B3lver&calibre={caliber}&marca=Taurus"
+        )
+    };
+    // No serial and no item: refused beside the item, the form open with what was typed.
+    let r = app
+        .post_form(
+            "/ipei/unidade/apreensoes",
+            Some(&chief),
+            &seizure("", ".38"),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        refused_at(&r.body, "item", "sem número de série, informe o item"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("id=\"apreensao-recusada\""), "{}", r.body);
+    assert!(r.body.contains("value=\"7001/2026\""), "{}", r.body);
+    assert!(
+        r.body.contains("<option value=\"nao\" selected>"),
+        "{}",
+        r.body
+    );
+    // With its item it is registered; the same BO and item again is said to be a correction.
+    let r = app
+        .post_form(
+            "/ipei/unidade/apreensoes",
+            Some(&chief),
+            &seizure("1", ".38"),
+        )
+        .await;
+    assert!(
+        r.location.unwrap().contains("feito=apreensao#"),
+        "registered"
+    );
+    let r = app
+        .post_form(
+            "/ipei/unidade/apreensoes",
+            Some(&chief),
+            &seizure("1", ".32"),
+        )
+        .await;
+    assert!(
+        r.location.unwrap().contains("feito=apreensao-atualizada"),
+        "corrected"
+    );
+    t.cleanup().await.unwrap();
+}

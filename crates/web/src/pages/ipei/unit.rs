@@ -22,6 +22,7 @@ use atalaia_core::ids::{BoNumber, Registration, UnitCode};
 use atalaia_store::StoreError;
 use atalaia_store::cycles::ActRequest;
 use atalaia_store::ipei::{Correction, ForensicRecord, SeizureRecord, UnitBrief};
+use atalaia_store::territories::Upsert;
 use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::response::Response;
@@ -29,7 +30,8 @@ use chrono::NaiveDate;
 use std::collections::BTreeMap;
 
 use crate::guard::{Ctx, Identity};
-use crate::pages::{Chrome, Declined, local_time, render};
+use crate::pages::kept::{FieldError, Kept};
+use crate::pages::{Chrome, Declined, Fields, local_time, render};
 use crate::security::random_token;
 use crate::{AppError, AppState};
 
@@ -91,6 +93,8 @@ struct UnitPage {
     max_mb: usize,
     /// The seizure sheet's columns as its template names them ("BO, Data da apreensão, …").
     sheet_columns: String,
+    /// The seizure form that was refused, as typed (`unidade` names whose).
+    kept: Kept,
 }
 
 /// The columns of a seizure sheet in the words the importer reads: required ones, then the optional.
@@ -112,6 +116,18 @@ async fn unit_page(
     month: Month,
     error: Option<String>,
     notice: Option<String>,
+) -> Result<Response, AppError> {
+    unit_page_with(st, id, month, error, notice, Kept::default()).await
+}
+
+/// The unit page; after a refused seizure form, with that form open and as typed (`kept`).
+async fn unit_page_with(
+    st: &AppState,
+    id: &Identity,
+    month: Month,
+    error: Option<String>,
+    notice: Option<String>,
+    kept: Kept,
 ) -> Result<Response, AppError> {
     let today = st.config.clock.today();
     let cycle = st.db.cycle(month).await?;
@@ -249,6 +265,7 @@ async fn unit_page(
         laudos,
         max_mb: st.config.max_evidence_bytes / (1024 * 1024),
         sheet_columns: sheet_columns(),
+        kept,
     })
 }
 
@@ -299,7 +316,8 @@ pub(crate) fn seizure_of_form(
     unit: &str,
     keep: Option<&SeizureRecord>,
     today: NaiveDate,
-) -> Result<SeizureRecord, String> {
+) -> Result<SeizureRecord, FieldError> {
+    let at = FieldError::at;
     let text = |name: &str, old: Option<&String>| -> String {
         match (field(f, name), old) {
             ("", Some(o)) => o.clone(),
@@ -308,32 +326,38 @@ pub(crate) fn seizure_of_form(
     };
     let bo = match (field(f, "bo"), keep) {
         ("", Some(k)) => k.bo_number.clone(),
-        (v, _) => BoNumber::parse(v).map_err(|e| format!("BO `{v}`: {e}"))?,
+        (v, _) => BoNumber::parse(v).map_err(|e| at("bo")(format!("BO `{v}`: {e}")))?,
     };
     let seized_on = match (field(f, "data"), keep) {
         ("", Some(k)) => k.seized_on,
-        (v, _) => {
-            atalaia_core::parse_date(v).map_err(|e| format!("data da apreensão `{v}`: {e}"))?
-        }
+        (v, _) => atalaia_core::parse_date(v)
+            .map_err(|e| at("data")(format!("data da apreensão `{v}`: {e}")))?,
     };
     if seized_on > today {
-        return Err(format!(
+        return Err(at("data")(format!(
             "data da apreensão {}: é depois de hoje",
             seized_on.br_date()
-        ));
+        )));
     }
     let flagrante = match (field(f, "flagrante"), keep) {
         ("", Some(k)) => k.flagrante,
         ("sim", _) => true,
         ("nao", _) => false,
-        (v, _) => return Err(format!("flagrante `{v}`: esperado sim ou não")),
+        (v, _) => {
+            return Err(at("flagrante")(format!(
+                "flagrante `{v}`: esperado sim ou não"
+            )));
+        }
     };
     let registrations = match (field(f, "matriculas"), keep) {
         ("", Some(k)) => k.registrations.clone(),
         (v, _) => {
             let mut out = Vec::new();
             for r in v.split([';', ',', '|', ' ']).filter(|r| !r.is_empty()) {
-                out.push(Registration::parse(r).map_err(|e| format!("matrícula `{r}`: {e}"))?);
+                out.push(
+                    Registration::parse(r)
+                        .map_err(|e| at("matriculas")(format!("matrícula `{r}`: {e}")))?,
+                );
             }
             out
         }
@@ -344,15 +368,24 @@ pub(crate) fn seizure_of_form(
             v.parse::<u32>()
                 .ok()
                 .filter(|i| (1..=10_000).contains(i))
-                .ok_or_else(|| format!("item `{v}`: esperado um número de 1 a 10000"))?,
+                .ok_or_else(|| {
+                    at("item")(format!("item `{v}`: esperado um número de 1 a 10000"))
+                })?,
         ),
     };
-    let unit_code = UnitCode::parse(unit).map_err(|e| format!("unidade `{unit}`: {e}"))?;
+    let serial = text("serie", keep.map(|k| &k.serial));
+    if item.is_none() && atalaia_core::ipei::norm_serial(&serial).is_empty() {
+        return Err(at("item")(
+            "sem número de série, informe o item da arma no BO (1, 2, …) para identificá-la".into(),
+        ));
+    }
+    let unit_code =
+        UnitCode::parse(unit).map_err(|e| at("unidade")(format!("unidade `{unit}`: {e}")))?;
     Ok(SeizureRecord {
         unit_code,
         bo_number: bo,
         item,
-        serial: text("serie", keep.map(|k| &k.serial)),
+        serial,
         seized_on,
         flagrante,
         registrations,
@@ -363,20 +396,22 @@ pub(crate) fn seizure_of_form(
 }
 
 /// `POST /ipei/unidade/apreensoes`: one seizure by the form (before the delivery; audited
-/// `ipei.seizure_saved`).
+/// `ipei.seizure_saved`); a refused form comes back open, as typed, the reason beside its input.
 pub async fn add_seizure(
     Ctx { st, id }: Ctx,
     Form(f): Form<BTreeMap<String, String>>,
 ) -> Result<Response, AppError> {
     let (month, unit) = form_unit(&st, &id, &f).await?;
+    let typed: Fields = f.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let refused = |e: FieldError| Kept::refused_for(&typed, e);
     let record = match seizure_of_form(&f, &unit.code, None, st.config.clock.today()) {
         Ok(r) => r,
-        Err(e) => return unit_page(&st, &id, month, Some(e), None).await,
+        Err(e) => return unit_page_with(&st, &id, month, None, None, refused(e)).await,
     };
     let now = st.config.clock.now_utc();
     let mut tx = st.db.begin().await?;
     match tx.put_seizure(&record, None, false, &id.actor(), now).await {
-        Ok((_, seizure_id)) => {
+        Ok((upsert, seizure_id)) => {
             tx.audit(
                 &atalaia_store::audit::AuditEvent::new(id.actor(), "ipei.seizure_saved")
                     .object(format!("seizure:{seizure_id}"))
@@ -387,12 +422,19 @@ pub async fn add_seizure(
             .await?;
             tx.commit().await?;
             let m = Month::of(record.seized_on).unwrap_or(month);
+            let what = match upsert {
+                Upsert::Updated => Done::SeizureUpdated,
+                Upsert::Inserted | Upsert::Unchanged => Done::SeizureSaved,
+            };
             Ok(done::redirect(
                 &format!("/ipei/unidade?mes={m}#u-{}", unit.code),
-                Done::SeizureSaved,
+                what,
             ))
         }
-        Err(StoreError::Refused(e)) => unit_page(&st, &id, month, Some(e.to_string()), None).await,
+        Err(StoreError::Refused(e)) => {
+            let e = FieldError::at("registrar")(e.to_string());
+            unit_page_with(&st, &id, month, None, None, refused(e)).await
+        }
         Err(e) => Err(e.into()),
     }
 }
