@@ -1,8 +1,6 @@
 //! Evidence files of the IPEI (Art. 12: copies of the BOs): what a file is, told by its content, never
 //! by its name, and how large it may be.
 
-use std::fmt;
-
 /// The kinds of evidence file accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EvidenceType {
@@ -55,13 +53,14 @@ pub enum EvidenceError {
     },
     /// Not one of the accepted types, whatever its name says.
     #[error(
-        "{name}: o conteúdo não é PDF, JPEG nem PNG (começa com {start}); o tipo é conferido pelo conteúdo, não pelo nome"
+        "{name}: o conteúdo não é PDF, JPEG nem PNG (parece {looks}); o tipo é conferido pelo conteúdo, não pelo nome"
     )]
     NotAccepted {
         /// File name as sent.
         name: String,
-        /// The first bytes, in hex.
-        start: String,
+        /// What the content looks like, in words a unit head reads ("texto", "um programa
+        /// executável"): the first bytes in hex said nothing to him.
+        looks: &'static str,
     },
 }
 
@@ -78,17 +77,43 @@ pub fn sniff(bytes: &[u8]) -> Option<EvidenceType> {
     }
 }
 
-struct Hex<'a>(&'a [u8]);
-
-impl fmt::Display for Hex<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, b) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str(" ")?;
-            }
-            write!(f, "{b:02X}")?;
+/// What a refused file's content looks like, by its first bytes.
+fn looks_like(bytes: &[u8]) -> &'static str {
+    const SIGNATURES: &[(&[u8], &str)] = &[
+        (b"PK\x03\x04", "um arquivo compactado (ZIP, DOCX ou XLSX)"),
+        (
+            b"\xD0\xCF\x11\xE0",
+            "um documento antigo do Office (DOC ou XLS)",
+        ),
+        (b"MZ", "um programa executável"),
+        (b"\x7FELF", "um programa executável"),
+        (b"GIF8", "uma imagem GIF"),
+        (b"II*\x00", "uma imagem TIFF"),
+        (b"MM\x00*", "uma imagem TIFF"),
+        (b"RIFF", "um arquivo de mídia (WEBP, WAV ou AVI)"),
+        (b"{\\rtf", "um documento RTF"),
+    ];
+    if let Some((_, what)) = SIGNATURES.iter().find(|(sig, _)| bytes.starts_with(sig)) {
+        return what;
+    }
+    // Text: valid UTF-8 (a character cut at the end of the sample aside), no control characters
+    // but tabs and line breaks.
+    let head = &bytes[..bytes.len().min(512)];
+    let text = match std::str::from_utf8(head) {
+        Ok(t) => t,
+        Err(e) if e.error_len().is_none() => {
+            std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or("")
         }
-        Ok(())
+        Err(_) => return "um formato desconhecido",
+    };
+    if !text.is_empty()
+        && !text
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        "texto"
+    } else {
+        "um formato desconhecido"
     }
 }
 
@@ -107,13 +132,30 @@ pub fn check(name: &str, bytes: &[u8], max: usize) -> Result<EvidenceType, Evide
     }
     sniff(bytes).ok_or_else(|| EvidenceError::NotAccepted {
         name,
-        start: Hex(&bytes[..bytes.len().min(8)]).to_string(),
+        looks: looks_like(bytes),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A refused file is described by what it looks like, never by bytes in hex.
+    #[test]
+    fn a_refused_file_says_what_it_looks_like() {
+        assert_eq!(looks_like("isto não é um PDF".as_bytes()), "texto");
+        // A sample that cuts a character in two is still text.
+        assert_eq!(looks_like(&"é".repeat(300).as_bytes()[..511]), "texto");
+        assert_eq!(
+            looks_like(b"PK\x03\x04\x14\x00"),
+            "um arquivo compactado (ZIP, DOCX ou XLSX)"
+        );
+        assert_eq!(
+            looks_like(&[0x00, 0x01, 0xFE, 0x80]),
+            "um formato desconhecido"
+        );
+        assert_eq!(looks_like(b"GIF89a"), "uma imagem GIF");
+    }
 
     #[test]
     fn the_content_decides_not_the_name() {
@@ -137,7 +179,7 @@ mod tests {
             check("bo.pdf", b"MZ\x90\x00\x03\x00\x00\x00\x04", 100)
                 .unwrap_err()
                 .to_string(),
-            "bo.pdf: o conteúdo não é PDF, JPEG nem PNG (começa com 4D 5A 90 00 03 00 00 00); o tipo é conferido pelo conteúdo, não pelo nome"
+            "bo.pdf: o conteúdo não é PDF, JPEG nem PNG (parece um programa executável); o tipo é conferido pelo conteúdo, não pelo nome"
         );
         assert_eq!(
             check("bo.pdf", b"", 100).unwrap_err(),
