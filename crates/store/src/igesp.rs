@@ -47,7 +47,11 @@ pub enum IgespError {
         end: NaiveDateTime,
     },
     /// Due before it starts.
-    #[error("o prazo ({due}) é anterior ao início ({start})")]
+    #[error(
+        "o prazo ({}) é anterior ao início ({})",
+        atalaia_core::dates::BrDate::br_date(due),
+        atalaia_core::dates::BrDate::br_date(start)
+    )]
     DueBeforeStart { start: NaiveDate, due: NaiveDate },
     /// No institution invited.
     #[error("convide ao menos uma instituição")]

@@ -27,10 +27,11 @@ pub enum Done {
     KeyCreated,
     ConfigSaved,
     ListSent,
+    ProgressRecorded,
 }
 
 impl Done {
-    const ALL: [(Done, &'static str, &'static str); 17] = [
+    const ALL: [(Done, &'static str, &'static str); 18] = [
         (Done::MeetingCreated, "reuniao", "Reunião criada."),
         (
             Done::AttendeeAdded,
@@ -72,6 +73,7 @@ impl Done {
             "lista",
             "Registrado. O Comitê vê o que foi enviado.",
         ),
+        (Done::ProgressRecorded, "andamento", "Andamento registrado."),
     ];
 
     fn code(self) -> &'static str {

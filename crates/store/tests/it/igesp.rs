@@ -164,10 +164,14 @@ async fn story(db: &Db, dir: &std::path::Path) {
         .unwrap();
     assert_eq!(db.plans().await.unwrap().len(), 1);
     let mut bad = action("x", mp, vec![], "2026-03-01");
-    assert!(matches!(
-        db.create_action(&bad, who, now).await,
-        Err(IgespError::DueBeforeStart { .. })
-    ));
+    let refused = db.create_action(&bad, who, now).await;
+    assert!(matches!(refused, Err(IgespError::DueBeforeStart { .. })));
+    // In the dates people write (DD/MM/AAAA), not the store's.
+    let said = refused.unwrap_err().to_string();
+    assert!(
+        said.starts_with("o prazo (01/03/2026) é anterior ao início ("),
+        "{said}"
+    );
     bad.due_on = d("2026-03-30");
     bad.joint_operation = true;
     bad.operation_on = Some(d("2026-03-15"));

@@ -336,6 +336,39 @@ async fn story(db: &atalaia_store::Db) {
         "{}",
         r.body
     );
+    // The status chosen stays chosen, the reason beside the note.
+    assert!(
+        r.body.contains("<option value=\"in_progress\" selected>"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body
+            .contains("<p class=\"field-error\" id=\"nota-erro\">")
+    );
+    // A file that is not a PDF, JPEG or PNG: the note typed comes back, the reason beside the file.
+    let r = app
+        .post_multipart(
+            &url,
+            Some(partner),
+            &[
+                ("csrf_token", pc.as_str()),
+                ("situacao", "in_progress"),
+                ("nota", "Plantão organizado com o TJ"),
+            ],
+            Some(("escala.pdf", b"isto n\xc3\xa3o \xc3\xa9 um PDF")),
+        )
+        .await;
+    assert!(
+        r.body.contains(">Plantão organizado com o TJ</textarea>"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains("<p class=\"field-error\" id=\"arquivo-erro\">escala.pdf: o conteúdo não é PDF, JPEG nem PNG (parece texto)"),
+        "{}",
+        r.body
+    );
     let r = app
         .post_multipart(
             &url,
@@ -348,7 +381,8 @@ async fn story(db: &atalaia_store::Db) {
             Some(("escala.pdf", b"%PDF-1.4\n%%EOF\n")),
         )
         .await;
-    assert_eq!(r.status, 200);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = app.get(&r.location.unwrap(), Some(partner)).await;
     assert!(r.body.contains("Andamento registrado."), "{}", r.body);
     assert!(r.body.contains("planejada → em andamento"));
     let a = db.action(mp_action).await.unwrap().unwrap();
@@ -390,7 +424,13 @@ async fn story(db: &atalaia_store::Db) {
             None,
         )
         .await;
-    assert!(r.body.contains("Andamento registrado."), "{}", r.body);
+    assert!(
+        r.location
+            .as_deref()
+            .is_some_and(|l| l.contains("feito=andamento")),
+        "{}",
+        r.body
+    );
     // An action outside a meeting: a joint operation needs its date; with it, it is created in the plan.
     let joint = format!(
         "csrf_token={cc}&municipio=5208707&o_que={}&responsavel={pm}&parceiro={mp}&inicio={}&prazo={}&operacao_conjunta=sim",

@@ -163,7 +163,9 @@ per_backend! {
         };
         let r = send(&app, &progress("Escala"), as_("analista")).await;
         assert!(
-            r.body.contains("Andamento registrado."),
+            r.location
+                .as_deref()
+                .is_some_and(|l| l.contains("feito=andamento")),
             "{label}: {}",
             r.body
         );

@@ -13,7 +13,7 @@ use crate::pages::igesp::name_of;
 use crate::pages::igesp::names;
 use crate::pages::igesp::sees_action;
 use crate::pages::igesp::viewer;
-use crate::pages::kept::Kept;
+use crate::pages::kept::{FieldError, Kept};
 use crate::pages::{Chrome, Fields, FormOption, OptionGroup, area_groups, field, render};
 use crate::{AppError, AppState};
 use askama::Template;
@@ -222,8 +222,8 @@ struct ActionPage {
     history: Vec<HistoryRow>,
     may_update: bool,
     statuses: Vec<(&'static str, &'static str, bool)>,
-    error: Option<String>,
-    notice: Option<String>,
+    /// The progress form, as typed when it was refused.
+    kept: Kept,
 }
 
 async fn visible_action(st: &AppState, v: &Viewer, aid: i64) -> Result<ActionRecord, AppError> {
@@ -238,8 +238,7 @@ async fn action_page(
     st: &AppState,
     id: &Identity,
     aid: i64,
-    error: Option<String>,
-    notice: Option<String>,
+    kept: Kept,
 ) -> Result<Response, AppError> {
     let v = viewer(id);
     let a = visible_action(st, &v, aid).await?;
@@ -289,21 +288,28 @@ async fn action_page(
         may_update,
         statuses: ActionStatus::ALL
             .iter()
-            .map(|s| (s.as_str(), s.label_pt(), *s == a.status))
+            .map(|s| {
+                let chosen = if kept.is_refused() {
+                    kept.has("situacao", s.as_str())
+                } else {
+                    *s == a.status
+                };
+                (s.as_str(), s.label_pt(), chosen)
+            })
             .collect(),
         a,
-        error,
-        notice,
+        kept,
     })
 }
 
 /// `GET /acoes/{id}`: the action, its history and, for those who answer for it, the progress form.
 pub async fn action(Ctx { st, id }: Ctx, Path(aid): Path<i64>) -> Result<Response, AppError> {
-    action_page(&st, &id, aid, None, None).await
+    action_page(&st, &id, aid, Kept::default()).await
 }
 
 /// `POST /acoes/{id}/andamento` (multipart: `situacao`, `nota`, `arquivo`): progress on an action by its
-/// coordination or its responsible or partner institution.
+/// coordination or its responsible or partner institution; refused, the form comes back with the
+/// status chosen and the note typed (a file must be chosen again), the reason beside its input.
 pub async fn progress(
     Ctx { st, id }: Ctx,
     Path(aid): Path<i64>,
@@ -316,30 +322,52 @@ pub async fn progress(
             "a ação {aid} não é da sua instituição nem do seu município"
         )));
     }
-    let name = id.actor();
-    let recorded = async {
-        let (f, file) = crate::pages::read_form(multipart, st.config.max_evidence_bytes).await?;
-        let get = |k: &str| f.get(k).map(|s| s.trim()).unwrap_or("");
-        let status = match get("situacao") {
-            "" => None,
-            s => Some(s.parse::<ActionStatus>().map_err(|e| e.to_string())?),
-        };
-        let file = file.filter(|(_, b)| !b.is_empty());
-        let p = ActionProgress {
-            status,
-            note: get("nota"),
-            evidence: file.as_ref().map(|(n, b)| (n.as_str(), b.as_slice())),
-        };
-        let who = actor(&id, &name, &id.ip, &v);
-        let dir = st.config.evidence_dir();
-        st.db
-            .update_action(aid, &p, &dir, who, st.config.clock.now_utc())
-            .await?;
-        Ok::<_, Declined>(())
+    let (f, file) = match crate::pages::read_form(multipart, st.config.max_evidence_bytes).await {
+        Ok(read) => read,
+        Err(why) => {
+            let kept = Kept::refused_for(&Vec::new(), FieldError::at("arquivo")(why));
+            return action_page(&st, &id, aid, kept).await;
+        }
     };
-    match recorded.await {
-        Ok(()) => action_page(&st, &id, aid, None, Some("Andamento registrado.".into())).await,
-        Err(e) => action_page(&st, &id, aid, Some(e.reason()?), None).await,
+    let typed: Fields = f.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let get = |k: &str| f.get(k).map(|s| s.trim()).unwrap_or("");
+    let status = match get("situacao") {
+        "" => None,
+        s => match s.parse::<ActionStatus>() {
+            Ok(s) => Some(s),
+            Err(e) => {
+                let kept = Kept::refused_for(&typed, FieldError::at("situacao")(e.to_string()));
+                return action_page(&st, &id, aid, kept).await;
+            }
+        },
+    };
+    let file = file.filter(|(_, b)| !b.is_empty());
+    let p = ActionProgress {
+        status,
+        note: get("nota"),
+        evidence: file.as_ref().map(|(n, b)| (n.as_str(), b.as_slice())),
+    };
+    let name = id.actor();
+    let who = actor(&id, &name, &id.ip, &v);
+    let dir = st.config.evidence_dir();
+    match st
+        .db
+        .update_action(aid, &p, &dir, who, st.config.clock.now_utc())
+        .await
+    {
+        Ok(_) => Ok(done::redirect(
+            &format!("/acoes/{aid}"),
+            Done::ProgressRecorded,
+        )),
+        Err(e) => {
+            let field = match &e {
+                IgespError::Evidence(_) => "arquivo",
+                _ => "nota",
+            };
+            let why = Declined::from(e).reason()?;
+            let kept = Kept::refused_for(&typed, FieldError::at(field)(why));
+            action_page(&st, &id, aid, kept).await
+        }
     }
 }
 
