@@ -4,7 +4,7 @@
 //! health, the cards and imports of `home::HomeModel`.)
 
 use atalaia_core::access::Permission;
-use atalaia_core::cycle::{CycleKind, CyclePeriod};
+use atalaia_core::cycle::{CycleKind, CyclePeriod, Schedule, StepKey};
 use atalaia_core::dates::BrDate;
 use atalaia_core::{Month, Quarter};
 
@@ -55,8 +55,11 @@ pub(crate) async fn committee_week(
         (CycleKind::Ipei, last_month.map(CyclePeriod::Month)),
     ] {
         let Some(period) = period else { continue };
-        let latest = st.db.run_listing(kind, Some(&period.code()), 1).await?;
         let program = kind.name_pt();
+        if st.db.cycle(period).await?.is_none() {
+            out.push(not_opened(program, period, &calendar, today));
+        }
+        let latest = st.db.run_listing(kind, Some(&period.code()), 1).await?;
         out.push(match latest.first() {
             Some(r) => DeskLine {
                 text: format!(
@@ -79,6 +82,33 @@ pub(crate) async fn committee_week(
         });
     }
     Ok(out)
+}
+
+/// A period over whose cycle the committee has not opened: the units cannot send (the unit page says
+/// so) while the Anexo Único's first deadline runs, so the committee's week says it first.
+fn not_opened(
+    program: &str,
+    period: CyclePeriod,
+    calendar: &atalaia_core::calendar::Calendar,
+    today: chrono::NaiveDate,
+) -> DeskLine {
+    let due = atalaia_core::cycle::deadlines(period, &Schedule::ANEXO_UNICO, calendar)
+        .ok()
+        .and_then(|d| d.into_iter().find(|d| d.step == StepKey::Submissions))
+        .map(|d| d.date);
+    let when = match due {
+        Some(d) if d < today => format!("; o envio das unidades venceu em {}", d.br_date()),
+        Some(d) => format!("; o envio das unidades vence em {}", d.br_date()),
+        None => String::new(),
+    };
+    DeskLine {
+        text: format!(
+            "{program} {}: ciclo ainda não aberto — as unidades só enviam depois que o Comitê o abre{when} (Anexo Único).",
+            period.of_pt()
+        ),
+        href: Some(format!("{}#ciclo", program_page(period.kind(), period))),
+        late: due.is_some_and(|d| d < today),
+    }
 }
 
 /// The auditor's runs to check: the latest saved runs of both programs, newest first, each leading to

@@ -721,13 +721,29 @@ async fn a_filled_in_template_imports_as_it_is() {
 #[tokio::test]
 async fn each_role_finds_its_own_work_on_the_home_page() {
     let t = TestDb::sqlite().await.unwrap();
-    let (app, committee, _, run_id) = demo_with_a_recap_run(&t.db, test_config()).await;
+    // The demo's day, 20 Nov 2026, on the application's clock too.
+    let config = WebConfig {
+        clock: atalaia_web::Clock::fixed(
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 20)
+                .unwrap()
+                .and_hms_opt(15, 0, 0)
+                .unwrap(),
+        ),
+        ..test_config()
+    };
+    let (app, committee, _, run_id) = demo_with_a_recap_run(&t.db, config).await;
     let home = app.get_ok("/", &committee).await.body;
     assert!(home.contains("A semana do Comitê"), "{home}");
     let saved = format!(
         "<a href=\"/recap/execucoes/{run_id}\">RECAP do 3º trimestre de 2026: execução nº {run_id} salva em"
     );
     assert!(home.contains(&saved), "{saved}: {home}");
+    // October's IPEI cycle was never opened, and its units' sending was due on the 5th business day
+    // of November 2026 (the 2nd is Finados): the 9th, past on the 20th.
+    assert!(
+        home.contains("IPEI de outubro de 2026: ciclo ainda não aberto — as unidades só enviam depois que o Comitê o abre; o envio das unidades venceu em 09/11/2026 (Anexo Único)."),
+        "{home}"
+    );
     assert!(!home.contains("Saúde dos dados"));
     assert!(!home.contains("Execuções a conferir"));
 
