@@ -28,6 +28,8 @@ pub struct Context {
     pub crime_names: HashMap<String, String>,
     /// Known territory codes.
     pub territories: HashSet<String>,
+    /// Each territory's parent (an AISP's municipality, a municipality's state).
+    pub parents: HashMap<String, String>,
     /// Known unit codes.
     pub units: HashSet<String>,
     /// Known operator registrations.
@@ -125,6 +127,24 @@ fn known_territory(ctx: &Context, column: &str, code: &str) -> Result<String, St
         ));
     }
     Ok(code.as_str().to_string())
+}
+
+/// A territory named by an occurrence without coordinates, and the territories it lies in: an
+/// occurrence known to be in AISP 1 is in Goiânia and in Goiás too, so the municipality's and the
+/// state's counts hold it as a located one would be held.
+fn with_ancestors(ctx: &Context, code: String) -> Vec<String> {
+    let mut areas = vec![code];
+    // Bounded: a loop in the stored parents must not hang an import.
+    while areas.len() < 8 {
+        let Some(parent) = areas.last().and_then(|c| ctx.parents.get(c)) else {
+            break;
+        };
+        if areas.contains(parent) {
+            break;
+        }
+        areas.push(parent.clone());
+    }
+    areas
 }
 
 fn catalog_crime(ctx: &Context, column: &str, v: &str) -> Result<(String, Option<String>), String> {
@@ -520,7 +540,10 @@ fn occurrence(row: &Row<'_>, ctx: &Context, p: &mut Problems) -> Option<Occurren
     let territory = territory?;
     let areas = match (&point, &territory) {
         (Some(pt), _) => ctx.areas.areas_at(pt.lon(), pt.lat(), occurred_at?.date()),
-        (None, Some(t)) => vec![p.check(known_territory(ctx, "territory_code", t.as_str()))?],
+        (None, Some(t)) => {
+            let code = p.check(known_territory(ctx, "territory_code", t.as_str()))?;
+            with_ancestors(ctx, code)
+        }
         (None, None) => {
             p.0.push(
                 "colunas `lat`, `lon` e `territory_code` vazias: informe as coordenadas ou o território"

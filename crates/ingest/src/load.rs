@@ -284,6 +284,9 @@ async fn load_context(
     ctx.crimes = crimes.into_iter().map(|c| c.code).collect();
     ctx.crime_map = tx.crime_map().await?.into_iter().collect();
     ctx.territories = tx.territory_codes().await?.into_iter().collect();
+    if kind == Kind::Occurrences {
+        ctx.parents = tx.territory_parents().await?.into_iter().collect();
+    }
     ctx.units = tx.unit_codes().await?.into_iter().collect();
     if matches!(kind, Kind::Assignments | Kind::Absences) {
         ctx.registrations = tx.operator_registrations().await?.into_iter().collect();

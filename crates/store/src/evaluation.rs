@@ -12,11 +12,11 @@
 //!   Occurrences without coordinates cannot be placed in a ring and are not in D.
 //! - **Without a chosen control, C is the rest of T's parent area** (the area T was drawn in: an
 //!   intervention area made on the hot-spot map is the child of the analysed municipality or AISP): the
-//!   parent's aggregate minus the parent's geocoded occurrences that are in T (assigned to it) or in the
-//!   ring. A control must not hold the target or its ring, or the displacement it measures would cancel
-//!   out. Only the parent's own occurrences are taken out, so the rest is exact and never negative: an
-//!   occurrence of T given by `territory_code` alone belongs to T only (the import assigns it to no
-//!   other area) and was never in the parent's count. An area without a parent needs a chosen control.
+//!   parent's aggregate minus the parent's occurrences that are in T (assigned to it, geocoded or given
+//!   by `territory_code`, which the import also counts in T's parents) or, geocoded, in the ring. A
+//!   control must not hold the target or its ring, or the displacement it measures would cancel out.
+//!   Only the parent's own occurrences are taken out, so the rest is exact and never negative. An area
+//!   without a parent needs a chosen control.
 //!   C′ is C unless another area is chosen for it.
 
 use atalaia_core::dates::BrDate;
@@ -451,6 +451,16 @@ impl Db {
                 *parent_taken.entry(m).or_default() += 1;
             }
         }
+        // T's occurrences without coordinates are in the parent's count as well.
+        if control_rule == ControlRule::RestOfParent {
+            for (day, areas) in self.unlocated_in(&q.area, from, end, &crimes).await? {
+                let Ok(m) = Month::of(day) else { continue };
+                let areas = format!("|{areas}|");
+                if parent_tags.iter().any(|p| areas.contains(p.as_str())) {
+                    *parent_taken.entry(m).or_default() += 1;
+                }
+            }
+        }
         let t_series = self
             .area_months(&q.area, from, to, &crimes, &window)
             .await?;
@@ -518,6 +528,46 @@ impl Db {
 
     /// Geocoded occurrences in `bbox` with a date in `[from, to)` and one of `crimes` (all when empty),
     /// with the areas the import assigned: `(lon, lat, day, areas)` (`areas` `|`-separated).
+    /// The days and areas of the occurrences assigned to `area` that have no coordinates.
+    pub(crate) async fn unlocated_in(
+        &self,
+        area: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+        crimes: &[String],
+    ) -> Result<Vec<(NaiveDate, String)>, StoreError> {
+        let filter = crime_filter(crimes, 4);
+        let sql = format!(
+            "SELECT occurred_at, areas FROM occurrences
+             WHERE lat IS NULL AND ('|' || areas || '|') LIKE $1 ESCAPE '!'
+               AND occurred_at >= $2 AND occurred_at < $3{filter}"
+        );
+        // LIKE's wildcards in a code (`_` is allowed in codes) match only themselves.
+        let literal = area
+            .replace('!', "!!")
+            .replace('_', "!_")
+            .replace('%', "!%");
+        let pattern = format!("%|{literal}|%");
+        on_db!(self, |c| {
+            let mut q = sqlx::query(AssertSqlSafe(sql))
+                .bind(pattern)
+                .bind(from.and_time(NaiveTime::MIN))
+                .bind(to.and_time(NaiveTime::MIN));
+            for c in crimes {
+                q = q.bind(c);
+            }
+            let rows = q.fetch_all(c).await?;
+            rows.iter()
+                .map(|r| -> Result<(NaiveDate, String), StoreError> {
+                    Ok((
+                        r.try_get::<NaiveDateTime, _>("occurred_at")?.date(),
+                        r.try_get("areas")?,
+                    ))
+                })
+                .collect()
+        })
+    }
+
     pub(crate) async fn located_in_box_with_areas(
         &self,
         bbox: [f64; 4],

@@ -6,7 +6,7 @@
 //! boundaries in force at the time.
 
 use atalaia_core::dates::BrDate;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{Days, NaiveDate};
 use serde::Serialize;
@@ -286,6 +286,21 @@ impl Tx {
                 .fetch_all(c)
                 .await?;
             Ok(codes.into_iter().collect())
+        })
+    }
+
+    /// Each territory's parent (a municipality's state, an AISP's municipality), as its latest
+    /// version says.
+    pub async fn territory_parents(&mut self) -> Result<HashMap<String, String>> {
+        on_tx!(self, |c| {
+            let pairs: Vec<(String, String)> = sqlx::query_as(
+                "SELECT t.code, t.parent_code FROM territories t
+                 WHERE t.parent_code IS NOT NULL
+                   AND t.valid_from = (SELECT MAX(v.valid_from) FROM territories v WHERE v.code = t.code)",
+            )
+            .fetch_all(c)
+            .await?;
+            Ok(pairs.into_iter().collect())
         })
     }
 }

@@ -129,19 +129,20 @@ fn evaluate_gives_the_hand_worked_example() {
         ]
     );
 
-    // The buffer's control apart: C′ = MUN1's whole aggregate of robberies, before 8 (T) + 2 (ring) +
-    // 1 (520 m) + 6 (elsewhere) + 1 (no coordinates) = 18, after 3 + 5 + 1 + 7 = 16.
-    // WDD = −6 − 2 + 3 − (16 − 18) = −3; SE = √(9 + 3 + 10 + 12 + 2 + 5 + 18 + 16) = √75; z = −3/√75.
+    // The buffer's control apart: C′ = MUN1's whole aggregate of robberies, before 8 (T, geocoded) +
+    // 1 (AV-013, given as INT1 and so in INT1's municipality too) + 2 (ring) + 1 (520 m) +
+    // 6 (elsewhere) + 1 (AV-039, given as MUN1) = 19, after 3 + 5 + 1 + 7 = 16.
+    // WDD = −6 − 2 + 3 − (16 − 19) = −2; SE = √(9 + 3 + 10 + 12 + 2 + 5 + 19 + 16) = √76; z = −2/√76.
     let v = json(&words(
         "--area INT1 --start 2024-03-01 --months 2 --control CTRL1 --control-buffer MUN1 --crimes roubo_transeunte",
     ));
     assert_eq!(
         v["control_buffer"],
-        serde_json::json!({"code": "MUN1", "name": "Município de teste", "before": 18, "after": 16})
+        serde_json::json!({"code": "MUN1", "name": "Município de teste", "before": 19, "after": 16})
     );
-    close(&v["wdd"], -3.0);
-    close(&v["wdd_se"], 8.660_254_037_844_387);
-    close(&v["wdd_z"], -0.346_410_161_513_775_4);
+    close(&v["wdd"], -2.0);
+    close(&v["wdd_se"], 8.717_797_887_081_348);
+    close(&v["wdd_z"], -0.229_415_733_870_561_74);
     close(&v["wdq"], -1.0 / 3.0);
 
     // Every crime, no control given: C is the rest of INT1's parent MUN1 — its aggregate minus its
