@@ -199,14 +199,15 @@ async fn a_refused_cycle_act_comes_back_beside_its_form() {
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(
         r.body
-            .contains("Ato não registrado: prazo da etapa 2 `oito` inválido"),
+            .contains("Ato não registrado: prazo de «Resultado parcial» `oito` inválido"),
         "{}",
         r.body
     );
     assert!(r.body.contains("id=\"ato-recusado\""), "{}", r.body);
     assert!(
-        r.body
-            .contains("<p class=\"field-error\" id=\"acao-erro\">prazo da etapa 2 `oito` inválido"),
+        r.body.contains(
+            "<p class=\"field-error\" id=\"acao-erro\">prazo de «Resultado parcial» `oito` inválido"
+        ),
         "{}",
         r.body
     );

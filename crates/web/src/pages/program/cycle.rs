@@ -284,14 +284,14 @@ impl CycleFrame {
 /// The schedule of an open-cycle form: each step's business day from `prazo_1` … `prazo_6`, the Anexo
 /// Único's where absent; refused for a field that is not a number or a schedule the cycle rules do not
 /// allow.
-pub(crate) fn schedule_of(f: &Fields) -> Result<Schedule, FieldError> {
+pub(crate) fn schedule_of(f: &Fields, kind: CycleKind) -> Result<Schedule, FieldError> {
     let mut nth = Schedule::ANEXO_UNICO.nth;
     for (i, n) in nth.iter_mut().enumerate() {
         if let Some(v) = field(f, &format!("prazo_{}", i + 1)) {
             *n = v.parse().map_err(|_| {
                 FieldError::at("acao")(format!(
-                    "prazo da etapa {} `{v}` inválido: esperado o número do dia útil",
-                    i + 1
+                    "prazo de «{}» `{v}` inválido: esperado o número do dia útil",
+                    StepKey::ALL[i].label_pt(kind)
                 ))
             })?;
         }
@@ -406,7 +406,9 @@ where
         Act(i64, ActRequest),
     }
     let asked = match form {
-        CommitteeForm::Open(period) => schedule_of(f).map(|s| Asked::Open(period, s)),
+        CommitteeForm::Open(period) => {
+            schedule_of(f, period.kind()).map(|s| Asked::Open(period, s))
+        }
         CommitteeForm::Act(id) => request_of(f).map(|r| Asked::Act(id, r)),
     };
     let outcome = match asked {
