@@ -453,6 +453,9 @@ async fn story(db: &atalaia_store::Db) {
         format!("<option value=\"{pm}\" selected>"),
         "value=\"sim\" checked>".to_string(),
         "<p class=\"field-error\" id=\"data_operacao-erro\">operação conjunta".to_string(),
+        // At the top of the page too, where a phone opens it, leading to the form.
+        "role=\"alert\"><div class=\"content\">A ação não foi criada: <a href=\"#acao-form\">"
+            .to_string(),
     ] {
         assert!(r.body.contains(&kept), "{kept}: {}", r.body);
     }
