@@ -346,19 +346,25 @@ async fn story(db: &atalaia_store::Db) {
         r.body
             .contains("<p class=\"field-error\" id=\"nota-erro\">")
     );
-    // A file that is not a PDF, JPEG or PNG: the note typed comes back, the reason beside the file.
-    let r = app
-        .post_multipart(
-            &url,
-            Some(partner),
-            &[
-                ("csrf_token", pc.as_str()),
-                ("situacao", "in_progress"),
-                ("nota", "Plantão organizado com o TJ"),
-            ],
-            Some(("escala.pdf", b"isto n\xc3\xa3o \xc3\xa9 um PDF")),
-        )
-        .await;
+    // The same progress with a file: one that is not a PDF, JPEG or PNG brings the note typed back,
+    // the reason beside the file; a PDF records it.
+    let with_file = |bytes: &'static [u8]| {
+        let (app, url, pc) = (&app, &url, &pc);
+        async move {
+            app.post_multipart(
+                url,
+                Some(partner),
+                &[
+                    ("csrf_token", pc.as_str()),
+                    ("situacao", "in_progress"),
+                    ("nota", "Plantão organizado com o TJ"),
+                ],
+                Some(("escala.pdf", bytes)),
+            )
+            .await
+        }
+    };
+    let r = with_file(b"isto n\xc3\xa3o \xc3\xa9 um PDF").await;
     assert!(
         r.body.contains(">Plantão organizado com o TJ</textarea>"),
         "{}",
@@ -369,18 +375,7 @@ async fn story(db: &atalaia_store::Db) {
         "{}",
         r.body
     );
-    let r = app
-        .post_multipart(
-            &url,
-            Some(partner),
-            &[
-                ("csrf_token", pc.as_str()),
-                ("situacao", "in_progress"),
-                ("nota", "Plantão organizado com o TJ"),
-            ],
-            Some(("escala.pdf", b"%PDF-1.4\n%%EOF\n")),
-        )
-        .await;
+    let r = with_file(b"%PDF-1.4\n%%EOF\n").await;
     assert_eq!(r.status, 303, "{}", r.body);
     let r = app.get(&r.location.unwrap(), Some(partner)).await;
     assert!(r.body.contains("Andamento registrado."), "{}", r.body);
