@@ -100,6 +100,23 @@ fn grants_label(grants: &[Grant]) -> String {
         .join("; ")
 }
 
+/// The roles as the user list shows them: a municipality scope by the municipality's name
+/// ("Coordenação Igesp (Goiânia)"); `grants_label` keeps the codes for the audit log.
+fn grants_shown(grants: &[Grant], names: &std::collections::HashMap<&str, &str>) -> String {
+    grants
+        .iter()
+        .map(|g| match &g.scope {
+            Scope::All => g.role.label_pt().to_string(),
+            Scope::Municipality(c) => {
+                let name = names.get(c.as_str()).copied().unwrap_or(c.as_str());
+                format!("{} ({name})", g.role.label_pt())
+            }
+            s => format!("{} ({})", g.role.label_pt(), s.label_pt()),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 fn scope_text(grants: &[Grant], role: Role) -> String {
     grants
         .iter()
@@ -215,6 +232,11 @@ async fn users_page(
     error: Option<String>,
     kept: Kept,
 ) -> Result<Response, AppError> {
+    let territories = st.territories().await?;
+    let names: std::collections::HashMap<&str, &str> = territories
+        .iter()
+        .map(|t| (t.code.as_str(), t.name.as_str()))
+        .collect();
     let users = st
         .db
         .users()
@@ -222,7 +244,7 @@ async fn users_page(
         .into_iter()
         .map(|u| UserRow {
             id: u.id,
-            roles: grants_label(&u.grants),
+            roles: grants_shown(&u.grants, &names),
             login: u.login,
             name: u.name,
             institution: u.institution_code,

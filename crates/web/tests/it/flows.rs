@@ -780,3 +780,20 @@ async fn each_role_finds_its_own_work_on_the_home_page() {
     assert!(home.contains(">CAP</abbr> 3T2026</th>"), "{home}");
     t.cleanup().await.unwrap();
 }
+
+/// The user list names a coordinator's municipality, not its IBGE code.
+#[tokio::test]
+async fn the_user_list_names_a_municipal_scope() {
+    let t = TestDb::sqlite().await.unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    let app = App::new(t.db.clone(), demo_config(&t.db, today, 0.01).await).await;
+    let admin = app.login("admin", "demo-admin-7872").await.unwrap();
+    let page = app.get_ok("/admin/usuarios", &admin).await;
+    assert!(
+        page.body.contains("Coordenação Igesp (Goiânia)"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("município 5208707"), "{}", page.body);
+    t.cleanup().await.unwrap();
+}
