@@ -213,6 +213,29 @@ for n in $ROWS; do
     atalaia_suite sqlite "$n"
     [ -n "$PG" ] && atalaia_suite postgres "$n"
   fi
+  if [ -n "$PG" ]; then
+    # PostgreSQL's own bulk path, the yardstick of the PostgreSQL import: `\copy` of the same file into
+    # an untyped table of its nine columns (a malformed value would stop a typed COPY).
+    PGOPTIONS='-c client_min_messages=warning' psql "$PG" -v ON_ERROR_STOP=1 -q -c \
+      'DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;
+       CREATE TABLE occ (id text, occurred_at text, crime text, lat text, lon text, territory_code text,
+                         victims text, unit_code text, bairro text);' >&2
+    # COPY stops at the file's rows with a wrong field count: it reads the same file without them
+    # (written beforehand, not timed), every other row as it is.
+    python3 - "$DATA" "$OUT/copyable.csv" <<'PY'
+import csv, sys
+with open(sys.argv[1], newline="", encoding="utf-8") as src, open(sys.argv[2], "w", newline="", encoding="utf-8") as dst:
+    rows = csv.reader(src)
+    out = csv.writer(dst, lineterminator="\n")
+    header = next(rows)
+    out.writerow(header)
+    out.writerows(r for r in rows if len(r) == len(header))
+PY
+    measure "psql \\copy (csv, untyped)" "$n" "$n.psql-copy" psql "$PG" -v ON_ERROR_STOP=1 -q \
+      -c "\\copy occ FROM '$OUT/copyable.csv' WITH (FORMAT csv, HEADER true)"
+    yard_ok "psql \\copy ($n)"
+    note "psql \\copy of $n rows: exit $M_RC, $(psql "$PG" -At -c 'SELECT count(*) FROM occ' 2>/dev/null) rows in table occ"
+  fi
   if [ "$HAVE_SQLITE3" = 1 ]; then
     rm -f $OUT/yard.db
     measure "sqlite3 .import (csv, untyped)" "$n" "$n.sqlite3" sqlite3 $OUT/yard.db -cmd ".mode csv" ".import $DATA occ"
