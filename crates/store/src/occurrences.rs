@@ -198,6 +198,8 @@ pub struct OccurrenceWriter {
     decremented: bool,
     /// SQLite path: most ids of the last chunk were already stored (see `write_direct`).
     mostly_known: bool,
+    /// PostgreSQL: whether the import's row was found and locked (`check_references`).
+    import_checked: bool,
 }
 
 /// Rows per multi-row INSERT on the SQLite path (14 parameters each).
@@ -222,6 +224,7 @@ impl OccurrenceWriter {
             counted: false,
             decremented: false,
             mostly_known: false,
+            import_checked: false,
         }
     }
 
@@ -493,6 +496,14 @@ impl OccurrenceWriter {
                 }),
             }
         }
+        let crimes: Vec<&str> = new_rows
+            .iter()
+            .map(|r| r.crime.as_str())
+            .chain(changed.iter().map(|(r, _)| r.crime.as_str()))
+            .collect();
+        if !crimes.is_empty() {
+            self.check_references(c, &crimes).await?;
+        }
         self.copy_new(c, &new_rows).await?;
         self.mark_seen(c, &seen_rows).await?;
         for (rec, old) in &changed {
@@ -501,11 +512,50 @@ impl OccurrenceWriter {
         Ok(outcomes)
     }
 
+    /// PostgreSQL keeps no per-row foreign keys on occurrences (migration 0017: they took half an
+    /// import's time): what they guarded is checked here, once per batch — the batch's crimes are in
+    /// the catalog, and (on the first batch) the import exists, locked as the trigger would lock it.
+    async fn check_references(
+        &mut self,
+        c: &mut sqlx::PgConnection,
+        crimes: &[&str],
+    ) -> Result<()> {
+        if !self.import_checked {
+            let found: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM imports WHERE id = $1 FOR KEY SHARE")
+                    .bind(self.import_id)
+                    .fetch_optional(&mut *c)
+                    .await?;
+            if found.is_none() {
+                return Err(crate::StoreError::Corrupt(format!(
+                    "importação {} inexistente",
+                    self.import_id
+                )));
+            }
+            self.import_checked = true;
+        }
+        let mut distinct = crimes.to_vec();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let missing: Vec<String> = sqlx::query_scalar(
+            "SELECT c FROM UNNEST($1::TEXT[]) AS c WHERE NOT EXISTS (SELECT 1 FROM crimes WHERE code = c)",
+        )
+        .bind(&distinct)
+        .fetch_all(&mut *c)
+        .await?;
+        if !missing.is_empty() {
+            return Err(crate::StoreError::Corrupt(format!(
+                "crimes fora do catálogo: {}",
+                missing.join(", ")
+            )));
+        }
+        Ok(())
+    }
+
     /// PostgreSQL: new occurrences through `COPY … FROM STDIN` (text format) rather than multi-row
-    /// INSERTs (BENCHMARKS.md, session 8: the import is bound by the foreign-key triggers either way).
-    /// The batch's look-up, in this transaction, found none of these ids and repeats inside the batch
-    /// were set aside, so no row can conflict — unless another import stores the same id meanwhile,
-    /// which then fails this one whole.
+    /// INSERTs. The batch's look-up, in this transaction, found none of these ids and repeats inside
+    /// the batch were set aside, so no row can conflict — unless another import stores the same id
+    /// meanwhile, which then fails this one whole.
     async fn copy_new(&self, c: &mut sqlx::PgConnection, rows: &[&OccurrenceRecord]) -> Result<()> {
         if rows.is_empty() {
             return Ok(());

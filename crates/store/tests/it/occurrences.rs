@@ -247,6 +247,32 @@ per_backend! {
 }
 
 per_backend! {
+    /// An occurrence of a crime outside the catalog is never stored: SQLite's foreign key refuses it,
+    /// PostgreSQL's writer checks the batch's crimes (its per-row foreign keys are gone, migration
+    /// 0017). Nothing of the batch is kept.
+    async fn an_occurrence_outside_the_crime_catalog_is_refused(t) {
+        let db = &t.db;
+        let mut tx = db.begin().await.unwrap();
+        let imp = new_import(&mut tx, "occurrences").await;
+        let mut w = OccurrenceWriter::new(imp, false, dt(2024, 5, 1, 12));
+        let known = occ("BO-1", dt(2024, 1, 1, 0), "roubo_veiculo", &[], 1, 2);
+        let unknown = occ("BO-2", dt(2024, 1, 1, 0), "abigeato", &[], 1, 3);
+        let written = w.write(&mut tx, &[known, unknown]).await;
+        assert!(written.is_err(), "{written:?}");
+        drop(tx);
+        let rows = db
+            .occurrences_page(&OccurrenceFilter {
+                limit: 10,
+                ..OccurrenceFilter::default()
+            })
+            .await
+            .unwrap();
+        assert!(rows.is_empty(), "{rows:?}");
+        t.cleanup().await.unwrap();
+    }
+}
+
+per_backend! {
     /// Texts with the characters PostgreSQL's COPY format escapes (and SQLite binds in place) come back
     /// exactly as written.
     async fn occurrence_texts_round_trip_whatever_their_characters(t) {
