@@ -315,9 +315,25 @@ async fn series(
         }
     }
     // Quarters before the data begin are not "zero crime": leave them out of the chart and the history.
-    let first = (0..quarters.len())
+    let mut first = (0..quarters.len())
         .find(|i| out.values().any(|v| v.get(*i).is_some_and(|(_, n)| *n > 0)))
         .unwrap_or(quarters.len());
+    // Nor is the quarter the data begin in, when they begin after its first month: a quarter of one
+    // or two months of records would read as a fall.
+    if let Some(q0) = quarters.get(first).copied()
+        && first + 1 < quarters.len()
+    {
+        let [m0, m1, _] = q0.months();
+        if st
+            .db
+            .monthly_totals(m0.first_day(), m1.first_day())
+            .await?
+            .iter()
+            .all(|t| t.occurrences == 0)
+        {
+            first += 1;
+        }
+    }
     let quarters = quarters.split_off(first);
     for v in out.values_mut() {
         *v = v.split_off(first.min(v.len()));
