@@ -286,6 +286,28 @@ async fn a_unit_head_finds_his_units_standing_on_the_home_page() {
         "(PM-1BPM) no 3º trimestre de 2026: {level} — {reduction} (cálculo com os dados de hoje, ainda não publicado)."
     );
     assert!(home.body.contains(&line), "{line}: {}", home.body);
+    // Before the committee opens the quarter's cycle his exclusion list cannot be sent: it says so
+    // above the list, and its boxes and reasons are disabled rather than editable for nothing.
+    let page = app.get_ok("/recap/unidade", &cookie).await;
+    let section = page
+        .body
+        .split("id=\"recap-lista-fechada-PM-1BPM\"")
+        .nth(1)
+        .unwrap();
+    assert!(
+        section.starts_with(">O Comitê ainda não abriu o ciclo"),
+        "{section}"
+    );
+    let list = section.split("</table>").next().unwrap();
+    assert!(
+        list.contains("value=\"sim\" aria-label=\"Excluir "),
+        "{list}"
+    );
+    assert_eq!(
+        list.matches("type=\"checkbox\"").count(),
+        list.matches(" disabled>").count() / 2,
+        "every box and every reason disabled: {list}"
+    );
     // Nobody else gets the section.
     let analyst = app.login("analista", "demo-analista-7872").await.unwrap();
     assert!(!app.get_ok("/", &analyst).await.body.contains("Sua unidade"));
