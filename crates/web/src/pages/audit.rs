@@ -8,8 +8,8 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::{Chrome, render};
-use crate::AppError;
 use crate::guard::Ctx;
+use crate::{AppError, AppState};
 
 /// Page size.
 const PAGE: i64 = 100;
@@ -55,14 +55,28 @@ fn nonempty(s: &Option<String>) -> Option<String> {
 }
 
 /// The actor asked for: a login alone means that user (`ana` → `user:ana`).
-fn actor_filter(s: &Option<String>) -> Option<String> {
-    nonempty(s).map(|a| {
-        if a.contains(':') {
-            a
-        } else {
-            format!("user:{a}")
-        }
-    })
+/// Whose entries to list: an actor as stored (`cli:…`), a login, or a person's name as the table
+/// shows it ("Bruno" finds Bruno Analista's entries when one user's name holds it).
+async fn actor_filter(st: &AppState, s: &Option<String>) -> Result<Option<String>, AppError> {
+    let Some(a) = nonempty(s) else {
+        return Ok(None);
+    };
+    if a.contains(':') {
+        return Ok(Some(a));
+    }
+    let users = st.db.users().await?;
+    if users.iter().any(|u| u.login == a) {
+        return Ok(Some(format!("user:{a}")));
+    }
+    let wanted = atalaia_core::text::folded(&a);
+    let named: Vec<_> = users
+        .iter()
+        .filter(|u| atalaia_core::text::folded(&u.name).contains(&wanted))
+        .collect();
+    Ok(Some(match named.as_slice() {
+        [one] => format!("user:{}", one.login),
+        _ => format!("user:{a}"),
+    }))
 }
 
 /// A stored audit time (UTC, `YYYY-MM-DDTHH:MM:SS…`) in local time; as stored if unreadable.
@@ -76,7 +90,7 @@ fn local_at(at: &str) -> String {
 /// `GET /auditoria`.
 pub async fn page(Ctx { st, id }: Ctx, Query(q): Query<AuditQuery>) -> Result<Response, AppError> {
     let filter = AuditFilter {
-        actor: actor_filter(&q.ator),
+        actor: actor_filter(&st, &q.ator).await?,
         action_prefix: nonempty(&q.acao),
         before_id: q.antes,
         limit: PAGE,

@@ -797,3 +797,27 @@ async fn the_user_list_names_a_municipal_scope() {
     assert!(!page.body.contains("município 5208707"), "{}", page.body);
     t.cleanup().await.unwrap();
 }
+
+/// The audit log finds a person's entries by the name the table shows, and says when it finds none.
+#[tokio::test]
+async fn the_audit_log_finds_a_person_by_name() {
+    let t = TestDb::sqlite().await.unwrap();
+    let app = App::new(t.db.clone(), test_config()).await;
+    app.login("analista", "demo-analista-7872").await.unwrap();
+    let auditor = app.login("auditor", "demo-auditor-7872").await.unwrap();
+    let page = app.get_ok("/auditoria?ator=Bruno", &auditor).await;
+    assert!(
+        page.body.contains("Bruno Analista (analista)"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("(auditor)</td>"), "{}", page.body);
+    let none = app.get_ok("/auditoria?ator=ninguem", &auditor).await;
+    assert!(
+        none.body
+            .contains("Nenhuma entrada encontrada de «ninguem»."),
+        "{}",
+        none.body
+    );
+    t.cleanup().await.unwrap();
+}
