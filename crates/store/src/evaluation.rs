@@ -526,9 +526,8 @@ impl Db {
         })
     }
 
-    /// Geocoded occurrences in `bbox` with a date in `[from, to)` and one of `crimes` (all when empty),
-    /// with the areas the import assigned: `(lon, lat, day, areas)` (`areas` `|`-separated).
-    /// The days and areas of the occurrences assigned to `area` that have no coordinates.
+    /// The days and areas of the occurrences assigned to `area` that have no coordinates, with a date
+    /// in `[from, to)` and one of `crimes` (all when empty).
     pub(crate) async fn unlocated_in(
         &self,
         area: &str,
@@ -568,6 +567,8 @@ impl Db {
         })
     }
 
+    /// Geocoded occurrences in `bbox` with a date in `[from, to)` and one of `crimes` (all when empty),
+    /// with the areas the import assigned: `(lon, lat, day, areas)` (`areas` `|`-separated).
     pub(crate) async fn located_in_box_with_areas(
         &self,
         bbox: [f64; 4],
