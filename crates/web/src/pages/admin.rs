@@ -2,7 +2,7 @@
 //! written to the audit log in the same transaction, and a change of roles or activation ends the user's
 //! sessions so it takes effect at once.
 
-use super::kept::Kept;
+use super::kept::{FieldError, Kept};
 use askama::Template;
 use atalaia_core::Institution;
 use atalaia_core::access::Role;
@@ -89,26 +89,19 @@ struct UserPage {
     kept: Kept,
 }
 
+/// The roles in words, as the audit log keeps them ("Coordenação Igesp (município 5208707)").
 fn grants_label(grants: &[Grant]) -> String {
-    grants
-        .iter()
-        .map(|g| match &g.scope {
-            Scope::All => g.role.label_pt().to_string(),
-            s => format!("{} ({})", g.role.label_pt(), s.label_pt()),
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
+    grants_text(grants, |_| None)
 }
 
-/// The roles as the user list shows them: a municipality scope by the municipality's name
-/// ("Coordenação Igesp (Goiânia)"); `grants_label` keeps the codes for the audit log.
-fn grants_shown(grants: &[Grant], names: &std::collections::HashMap<&str, &str>) -> String {
+/// The roles in words, a municipality scope by the name `municipality` gives it, if any
+/// ("Coordenação Igesp (Goiânia)" in the user list).
+fn grants_text<'a>(grants: &[Grant], municipality: impl Fn(&str) -> Option<&'a str>) -> String {
     grants
         .iter()
         .map(|g| match &g.scope {
             Scope::All => g.role.label_pt().to_string(),
-            Scope::Municipality(c) => {
-                let name = names.get(c.as_str()).copied().unwrap_or(c.as_str());
+            Scope::Municipality(c) if let Some(name) = municipality(c.as_str()) => {
                 format!("{} ({name})", g.role.label_pt())
             }
             s => format!("{} ({})", g.role.label_pt(), s.label_pt()),
@@ -244,7 +237,7 @@ async fn users_page(
         .into_iter()
         .map(|u| UserRow {
             id: u.id,
-            roles: grants_shown(&u.grants, &names),
+            roles: grants_text(&u.grants, |c| names.get(c).copied()),
             login: u.login,
             name: u.name,
             institution: u.institution_code,
@@ -285,7 +278,8 @@ pub async fn create_user(
     let institution_id: Option<i64> = field(&pairs, "instituicao").parse().ok();
     // The form comes back as typed (the password aside), the reason beside its input.
     let refused = |why: String, input: &'static str| {
-        users_page(&st, &id, None, Some(why), Kept::refused(&pairs, input))
+        let kept = Kept::refused(&pairs, FieldError::at(input)(why.clone()));
+        users_page(&st, &id, None, Some(why), kept)
     };
     let problem = if !valid_login(&login) {
         Some((
@@ -394,7 +388,8 @@ pub async fn update_user(
     };
     // The form comes back as typed, the reason beside its input.
     let refused = |why: String, input: &'static str| {
-        user_page(&st, &id, uid, None, Some(why), Kept::refused(&pairs, input))
+        let kept = Kept::refused(&pairs, FieldError::at(input)(why.clone()));
+        user_page(&st, &id, uid, None, Some(why), kept)
     };
     let name = field(&pairs, "nome").to_string();
     let email = Some(field(&pairs, "email")).filter(|e| !e.is_empty());
@@ -482,8 +477,8 @@ pub async fn reset_password(
             &id,
             uid,
             None,
-            Some(why),
-            Kept::refused(&Vec::new(), input),
+            Some(why.clone()),
+            Kept::refused(&Vec::new(), FieldError::at(input)(why)),
         )
     };
     if f.senha.chars().count() < MIN_PASSWORD {
