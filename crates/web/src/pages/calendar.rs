@@ -140,7 +140,7 @@ pub async fn add(Ctx { st, id }: Ctx, Form(f): Form<Fields>) -> Result<Response,
         Ok(d) => d,
         Err(e) => {
             let year = st.config.clock.today().year();
-            return calendar_page(&st, &id, year, None, Kept::refused_for(&f, e)).await;
+            return calendar_page(&st, &id, year, None, Kept::refused(&f, e)).await;
         }
     };
     let year = decree.date.year();

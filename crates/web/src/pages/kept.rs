@@ -10,8 +10,7 @@ use super::{Fields, field};
 pub(crate) struct Kept {
     fields: Fields,
     field: &'static str,
-    refused: bool,
-    /// The reason, when the form carries it (see [`Kept::refused_for`]).
+    /// Why the form was refused; `None` for a form that was not.
     why: Option<String>,
 }
 
@@ -30,22 +29,13 @@ impl FieldError {
 }
 
 impl Kept {
-    /// The form `fields` as sent, refused because of input `field`.
-    pub(crate) fn refused(fields: &Fields, field: &'static str) -> Kept {
-        Kept {
-            fields: fields.clone(),
-            field,
-            refused: true,
-            why: None,
-        }
-    }
-
     /// The form `fields` as sent, refused for `e`: the reason is shown beside its input
     /// ([`Kept::error_for`]).
-    pub(crate) fn refused_for(fields: &Fields, e: FieldError) -> Kept {
+    pub(crate) fn refused(fields: &Fields, e: FieldError) -> Kept {
         Kept {
+            fields: fields.clone(),
+            field: e.field,
             why: Some(e.why),
-            ..Kept::refused(fields, e.field)
         }
     }
 
@@ -61,7 +51,7 @@ impl Kept {
 
     /// Whether the form comes back refused.
     pub(crate) fn is_refused(&self) -> bool {
-        self.refused
+        self.why.is_some()
     }
 
     /// What was typed in `name` ("" when nothing was, or the form was not refused).
@@ -71,7 +61,7 @@ impl Kept {
 
     /// What was typed in `name`, or `default` when the form was not refused.
     pub(crate) fn value_or<'a>(&'a self, name: &str, default: &'a str) -> &'a str {
-        if self.refused {
+        if self.is_refused() {
             self.value(name)
         } else {
             default
@@ -97,7 +87,7 @@ impl Kept {
 
     /// Whether the reason goes beside input `name`.
     pub(crate) fn about(&self, name: &str) -> bool {
-        self.refused && self.field == name
+        self.is_refused() && self.field == name
     }
 
     /// The attributes that mark input `name` invalid and tie it to its message (`{name}-erro`).
@@ -115,7 +105,7 @@ impl Kept {
 
 #[cfg(test)]
 mod tests {
-    use super::Kept;
+    use super::{FieldError, Kept};
 
     #[test]
     fn a_refused_form_keeps_what_was_typed() {
@@ -124,7 +114,10 @@ mod tests {
             ("parceiro".to_string(), "3".to_string()),
             ("parceiro".to_string(), "5".to_string()),
         ];
-        let k = Kept::refused(&f, "prazo");
+        let k = Kept::refused(
+            &f,
+            FieldError::at("prazo")("o prazo é anterior ao início".into()),
+        );
         assert_eq!(k.value("o_que"), "Ronda");
         assert!(k.has("parceiro", 5) && !k.has("parceiro", 4));
         assert!(k.about("prazo") && !k.about("o_que"));

@@ -148,7 +148,7 @@ pub async fn create(Ctx { st, id }: Ctx, Form(f): Form<Fields>) -> Result<Respon
     let institutions = st.db.institutions().await?;
     let k = match new_key(&f, &institutions, st.config.clock.today()) {
         Ok(k) => k,
-        Err(e) => return page(&st, &id, Kept::refused_for(&f, e), None).await,
+        Err(e) => return page(&st, &id, Kept::refused(&f, e), None).await,
     };
     let (name, role, inst) = (k.name, k.role, k.institution);
     let secret = random_token();

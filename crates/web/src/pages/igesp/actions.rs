@@ -169,8 +169,8 @@ pub async fn create_action(
             &st,
             &id,
             "abertas".into(),
-            Some(why),
-            Kept::refused(&f, field),
+            Some(why.clone()),
+            Kept::refused(&f, FieldError::at(field)(why)),
         )
     };
     let a = match new_action(&f) {
@@ -325,7 +325,7 @@ pub async fn progress(
     let (f, file) = match crate::pages::read_form(multipart, st.config.max_evidence_bytes).await {
         Ok(read) => read,
         Err(why) => {
-            let kept = Kept::refused_for(&Vec::new(), FieldError::at("arquivo")(why));
+            let kept = Kept::refused(&Vec::new(), FieldError::at("arquivo")(why));
             return action_page(&st, &id, aid, kept).await;
         }
     };
@@ -336,7 +336,7 @@ pub async fn progress(
         s => match s.parse::<ActionStatus>() {
             Ok(s) => Some(s),
             Err(e) => {
-                let kept = Kept::refused_for(&typed, FieldError::at("situacao")(e.to_string()));
+                let kept = Kept::refused(&typed, FieldError::at("situacao")(e.to_string()));
                 return action_page(&st, &id, aid, kept).await;
             }
         },
@@ -365,7 +365,7 @@ pub async fn progress(
                 _ => "nota",
             };
             let why = Declined::from(e).reason()?;
-            let kept = Kept::refused_for(&typed, FieldError::at(field)(why));
+            let kept = Kept::refused(&typed, FieldError::at(field)(why));
             action_page(&st, &id, aid, kept).await
         }
     }

@@ -137,7 +137,10 @@ async fn meetings_page_with(
         .collect();
     // A refusal gives the form back whole, with the reason beside its input, never empty.
     let draft = refused
-        .map(|(f, field)| Kept::refused(f, field))
+        .map(|(f, field)| {
+            let why = error.clone().unwrap_or_default();
+            Kept::refused(f, FieldError::at(field)(why))
+        })
         .unwrap_or_default();
     if let Some((f, _)) = refused {
         let choose = |options: &mut [FormOption], key: &str| {

@@ -403,7 +403,7 @@ pub async fn add_seizure(
 ) -> Result<Response, AppError> {
     let (month, unit) = form_unit(&st, &id, &f).await?;
     let typed: Fields = f.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    let refused = |e: FieldError| Kept::refused_for(&typed, e);
+    let refused = |e: FieldError| Kept::refused(&typed, e);
     let record = match seizure_of_form(&f, &unit.code, None, st.config.clock.today()) {
         Ok(r) => r,
         Err(e) => return unit_page_with(&st, &id, month, None, None, refused(e)).await,

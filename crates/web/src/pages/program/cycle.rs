@@ -412,7 +412,7 @@ where
         CommitteeForm::Act(id) => request_of(f).map(|r| Asked::Act(id, r)),
     };
     let outcome = match asked {
-        Err(e) => return page(Kept::refused_for(f, e)).await,
+        Err(e) => return page(Kept::refused(f, e)).await,
         Ok(Asked::Open(period, schedule)) => st
             .db
             .open_cycle(
@@ -427,7 +427,7 @@ where
         Ok(Asked::Act(id, request)) => act(st, who, id, &request).await.map(|_| ()),
     };
     answer(outcome, done, |why| {
-        page(Kept::refused_for(f, FieldError::at("acao")(why)))
+        page(Kept::refused(f, FieldError::at("acao")(why)))
     })
     .await
 }

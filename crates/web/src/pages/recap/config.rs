@@ -73,7 +73,7 @@ pub async fn config(Ctx { st, id }: Ctx) -> Result<Response, AppError> {
 pub async fn save_config(Ctx { st, id }: Ctx, Form(f): Form<Fields>) -> Result<Response, AppError> {
     let (day, doc) = match version_of(&f) {
         Ok(v) => v,
-        Err(e) => return config_page(&st, &id, Kept::refused_for(&f, e)).await,
+        Err(e) => return config_page(&st, &id, Kept::refused(&f, e)).await,
     };
     let note = field(&f, "nota").unwrap_or("");
     // Stored compact and canonical (field order of the document type).
@@ -90,7 +90,7 @@ pub async fn save_config(Ctx { st, id }: Ctx, Form(f): Form<Fields>) -> Result<R
         // The one refusal of the store: the date is not after the latest version's.
         Err(StoreError::Refused(msg)) => {
             let e = FieldError::at("vigencia")(msg.to_string());
-            config_page(&st, &id, Kept::refused_for(&f, e)).await
+            config_page(&st, &id, Kept::refused(&f, e)).await
         }
         Err(e) => Err(e.into()),
     }
