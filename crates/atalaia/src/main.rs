@@ -53,6 +53,9 @@ struct Cli {
     /// Formato da saída de dados (stdout): table, json, csv ou geojson (só `hotspots gistar`; os demais o leem como table).
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Table)]
     format: OutputFormat,
+    /// Formato dos registros (logs) em stderr: text, para ler, ou json, um objeto por linha, para um coletor de logs.
+    #[arg(long, global = true, value_enum, env = "ATALAIA_LOG_FORMAT", default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -63,6 +66,34 @@ pub(crate) enum OutputFormat {
     Json,
     Csv,
     Geojson,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub(crate) enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Logs to stderr at `ATALAIA_LOG` (default `info`) in `format`, and the pool's acquire events to
+/// `/metrics` — each layer with its own filter, so the logs' level does not starve the metrics.
+fn init_logs(format: LogFormat) {
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ATALAIA_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let logs = match format {
+        LogFormat::Text => fmt.boxed(),
+        LogFormat::Json => fmt.json().boxed(),
+    };
+    let pool = atalaia_web::ops::PoolWaitLayer::global().with_filter(
+        tracing_subscriber::filter::filter_fn(atalaia_web::ops::PoolWaitLayer::wants),
+    );
+    tracing_subscriber::registry()
+        .with(logs.with_filter(filter))
+        .with(pool)
+        .init();
 }
 
 /// Writes `header` and `rows` as CSV to stdout: the one shape of every command's `--format csv`.
@@ -173,13 +204,7 @@ fn main() -> ExitCode {
             };
         }
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("ATALAIA_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    init_logs(cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

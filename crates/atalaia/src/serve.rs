@@ -135,6 +135,7 @@ pub(crate) async fn run(args: ServeArgs, database: &str) -> anyhow::Result<ExitC
         .await
         .with_context(|| format!("não foi possível escutar em {addr}"))?;
     eprintln!("Atalaia em http://{addr}/ (Ctrl+C para encerrar)");
+    tracing::info!(%addr, version = env!("CARGO_PKG_VERSION"), "listening");
     if let (Some(url), Some(from)) = (smtp_url, smtp_from) {
         let mailer = atalaia_notify::Mailer::new(&url, &from, base_url)
             .context("os lembretes por e-mail não foram configurados")?;

@@ -108,6 +108,79 @@ impl TryFrom<String> for Role {
     }
 }
 
+/// What an institution's API key opens: the API with one role's permissions (never administration), or
+/// only the server's metrics — the key a Prometheus on another machine scrapes with, which reads nobody's
+/// data and changes nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyAccess {
+    /// The API, as this role.
+    Role(Role),
+    /// `/metrics` and nothing else.
+    Metrics,
+}
+
+impl KeyAccess {
+    /// Every access a key may be given, in the order the key form lists them.
+    pub fn all() -> impl Iterator<Item = KeyAccess> {
+        Role::ALL
+            .into_iter()
+            .filter(|r| *r != Role::Admin)
+            .map(KeyAccess::Role)
+            .chain([KeyAccess::Metrics])
+    }
+
+    /// The stored code: the role's, or `metrics`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyAccess::Role(r) => r.as_str(),
+            KeyAccess::Metrics => "metrics",
+        }
+    }
+
+    /// For people (pt-BR).
+    pub fn label_pt(self) -> &'static str {
+        match self {
+            KeyAccess::Role(r) => r.label_pt(),
+            KeyAccess::Metrics => "Monitoramento (só métricas do servidor)",
+        }
+    }
+
+    /// Whether the key may do what `p` requires.
+    pub fn allows(self, p: Permission) -> bool {
+        match self {
+            KeyAccess::Role(r) => allows(r, p),
+            KeyAccess::Metrics => p == Permission::Metrics,
+        }
+    }
+}
+
+impl fmt::Display for KeyAccess {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+serde_as_str!(KeyAccess, "a role code (not admin) or metrics");
+
+impl FromStr for KeyAccess {
+    type Err = RoleError;
+    fn from_str(s: &str) -> Result<KeyAccess, RoleError> {
+        if s.trim().eq_ignore_ascii_case("metrics") {
+            return Ok(KeyAccess::Metrics);
+        }
+        s.parse().map(KeyAccess::Role)
+    }
+}
+
+/// For stores that read the key's access as text (`sqlx(try_from = "String")`).
+impl TryFrom<String> for KeyAccess {
+    type Error = RoleError;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
 /// Something a request may need. Each route of the web application and of the API names exactly one
 /// (or is public, or needs only a signed-in user); [`allows`] decides it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -158,11 +231,15 @@ pub enum Permission {
     /// Report progress on an action (status, notes, evidence): everyone at the table, but only on actions
     /// their institution is responsible for or partners in (narrowed in `igesp::may_update_action`).
     UpdateActions,
+    /// The server's metrics (`/metrics`): request counts and times, pool, imports, overdue steps. No
+    /// person's data, but the load and rhythm of the secretariat's work: the Secretariat's IT, which runs
+    /// the server (its Prometheus scrapes with an administrator's API key, or from the machine itself).
+    Metrics,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 18] = [
+    pub const ALL: [Permission; 19] = [
         Permission::ViewIndicators,
         Permission::ViewOccurrences,
         Permission::Import,
@@ -181,6 +258,7 @@ impl Permission {
         Permission::ViewMeetings,
         Permission::ManageMeetings,
         Permission::UpdateActions,
+        Permission::Metrics,
     ];
 
     /// The permission's code (for logs and the OpenAPI document).
@@ -204,6 +282,7 @@ impl Permission {
             Permission::ViewMeetings => "view_meetings",
             Permission::ManageMeetings => "manage_meetings",
             Permission::UpdateActions => "update_actions",
+            Permission::Metrics => "metrics",
         }
     }
 }
@@ -224,7 +303,7 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         P::ViewRecap => matches!(role, R::Committee | R::UnitHead | R::Auditor),
         P::ManageRecap => role == R::Committee,
         P::UnitActs => role == R::UnitHead,
-        P::ManageCalendar => role == R::Admin,
+        P::ManageCalendar | P::Metrics => role == R::Admin,
         P::ViewPayroll => matches!(role, R::Committee | R::Auditor),
         P::Diagnose => role == R::Analyst,
         P::Evaluate => matches!(role, R::Analyst | R::Coordinator),
@@ -245,6 +324,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_metrics_key_opens_the_metrics_only() {
+        for p in Permission::ALL {
+            assert_eq!(
+                KeyAccess::Metrics.allows(p),
+                p == Permission::Metrics,
+                "{}",
+                p.as_str()
+            );
+        }
+        assert!(!KeyAccess::Role(Role::Auditor).allows(Permission::Metrics));
+        let codes: Vec<&str> = KeyAccess::all().map(KeyAccess::as_str).collect();
+        assert_eq!(
+            codes,
+            [
+                "analyst",
+                "committee",
+                "unit_head",
+                "coordinator",
+                "partner",
+                "auditor",
+                "metrics"
+            ]
+        );
+        for k in KeyAccess::all() {
+            assert_eq!(k.as_str().parse::<KeyAccess>(), Ok(k));
+        }
+    }
+
+    #[test]
     fn role_codes_round_trip() {
         for r in Role::ALL {
             assert_eq!(r.as_str().parse::<Role>(), Ok(r));
@@ -258,7 +366,7 @@ mod tests {
     /// the order admin, analyst, committee, unit_head, coordinator, partner, auditor.
     #[test]
     fn access_table() {
-        let table: [(Permission, [bool; 7]); 18] = [
+        let table: [(Permission, [bool; 7]); 19] = [
             (
                 Permission::ViewIndicators,
                 [true, true, true, true, true, true, true],
@@ -330,6 +438,10 @@ mod tests {
             (
                 Permission::UpdateActions,
                 [false, true, false, true, true, true, false],
+            ),
+            (
+                Permission::Metrics,
+                [true, false, false, false, false, false, false],
             ),
         ];
         for (p, row) in table {

@@ -7,7 +7,7 @@ mod sessions;
 pub use sessions::*;
 
 use crate::{Db, Result, StoreError, Tx, on_db, on_tx};
-use atalaia_core::access::Role;
+use atalaia_core::access::{KeyAccess, Role};
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
@@ -285,7 +285,7 @@ impl Tx {
         name: &str,
         prefix: &str,
         key_hash: &str,
-        role: Role,
+        access: KeyAccess,
         created_by: Option<i64>,
         expires_at: Option<NaiveDateTime>,
         now: NaiveDateTime,
@@ -300,7 +300,7 @@ impl Tx {
             .bind(name)
             .bind(prefix)
             .bind(key_hash)
-            .bind(role.as_str())
+            .bind(access.as_str())
             .bind(created_by)
             .bind(now)
             .bind(expires_at)

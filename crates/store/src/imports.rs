@@ -123,10 +123,49 @@ impl Tx {
     }
 }
 
+/// The imports of one kind, finished or not, with their rows summed (`/metrics`). Counted from the table,
+/// so imports made by the command line and by other servers count too.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ImportTotals {
+    /// The import kind (`occurrences`, `territories`…).
+    pub kind: String,
+    /// Whether these imports finished (an unfinished one is running, or died with its process).
+    pub finished: bool,
+    /// How many imports.
+    pub imports: i64,
+    /// Rows read.
+    pub read: i64,
+    /// Rows inserted.
+    pub inserted: i64,
+    /// Rows changed.
+    pub updated: i64,
+    /// Rows already stored as they are.
+    pub unchanged: i64,
+    /// Rows rejected.
+    pub rejected: i64,
+}
+
 impl Db {
     /// The most recent import runs, newest first.
     pub async fn recent_imports(&self, limit: i64) -> Result<Vec<ImportRecord>> {
         self.imports_where(None, limit).await
+    }
+
+    /// Every import kind's totals, by whether finished (`/metrics`).
+    pub async fn import_totals(&self) -> Result<Vec<ImportTotals>> {
+        Ok(on_db!(self, |c| {
+            sqlx::query_as(
+                "SELECT kind, finished_at IS NOT NULL AS finished, COUNT(*) AS imports,
+                        CAST(COALESCE(SUM(read_rows), 0) AS BIGINT) AS read,
+                        CAST(COALESCE(SUM(inserted), 0) AS BIGINT) AS inserted,
+                        CAST(COALESCE(SUM(updated), 0) AS BIGINT) AS updated,
+                        CAST(COALESCE(SUM(unchanged), 0) AS BIGINT) AS unchanged,
+                        CAST(COALESCE(SUM(rejected), 0) AS BIGINT) AS rejected
+                 FROM imports GROUP BY kind, finished_at IS NOT NULL ORDER BY 1, 2",
+            )
+            .fetch_all(c)
+            .await?
+        }))
     }
 
     /// One import run.

@@ -127,6 +127,40 @@ pub enum Backend {
     Postgres,
 }
 
+/// sqlx reports how long each connection took to acquire as a `sqlx::pool::acquire` event at this level;
+/// the web server turns them into the pool-wait histogram of `/metrics` (logs filter them out).
+const ACQUIRE_EVENTS: log::LevelFilter = log::LevelFilter::Debug;
+
+/// A pool's connections at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Connections open (idle or in use).
+    pub open: u32,
+    /// Connections open and idle.
+    pub idle: usize,
+    /// The most the pool opens.
+    pub max: u32,
+}
+
+/// The schema against this program's migrations, by version: what it lacks, what it has that this
+/// program does not know (a newer program migrated it), and what failed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SchemaState {
+    /// Migrations of this program not applied.
+    pub missing: Vec<i64>,
+    /// Migrations applied that this program does not have.
+    pub unknown: Vec<i64>,
+    /// Migrations whose application failed.
+    pub failed: Vec<i64>,
+}
+
+impl SchemaState {
+    /// Exactly this program's migrations, all applied.
+    pub fn current(&self) -> bool {
+        self.missing.is_empty() && self.unknown.is_empty() && self.failed.is_empty()
+    }
+}
+
 /// A connection pool to one of the two supported backends.
 #[derive(Clone, Debug)]
 pub enum Db {
@@ -169,6 +203,7 @@ impl Db {
             let pool = SqlitePoolOptions::new()
                 // An in-memory database exists once per connection: keep exactly one.
                 .max_connections(if in_memory { 1 } else { 4 })
+                .acquire_time_level(ACQUIRE_EVENTS)
                 .connect_with(opts)
                 .await?;
             Db::Sqlite(pool)
@@ -177,6 +212,7 @@ impl Db {
                 PgConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(redact(url)))?;
             let pool = PgPoolOptions::new()
                 .max_connections(8)
+                .acquire_time_level(ACQUIRE_EVENTS)
                 .connect_with(opts)
                 .await?;
             Db::Pg(pool)
@@ -220,6 +256,47 @@ impl Db {
     pub async fn ping(&self) -> Result<()> {
         execute!(on_db, self, "SELECT 1");
         Ok(())
+    }
+
+    /// The pool's connections now: open, idle and the most it may open (`/metrics`).
+    pub fn pool_stats(&self) -> PoolStats {
+        on_db!(self, |p| PoolStats {
+            open: p.size(),
+            idle: p.num_idle(),
+            max: p.options().get_max_connections(),
+        })
+    }
+
+    /// How the database's schema stands against this program's migrations (`/ready`): a server must
+    /// not answer over a schema it does not know, nor one a migration failed on.
+    pub async fn schema_state(&self) -> Result<SchemaState> {
+        let migrator = match self {
+            Db::Sqlite(_) => sqlx::migrate!("./migrations/sqlite"),
+            Db::Pg(_) => sqlx::migrate!("./migrations/postgres"),
+        };
+        let applied: Vec<(i64, bool)> = on_db!(self, |c| {
+            sqlx::query_as("SELECT version, success FROM _sqlx_migrations ORDER BY version")
+                .fetch_all(c)
+                .await?
+        });
+        let known: Vec<i64> = migrator.iter().map(|m| m.version).collect();
+        Ok(SchemaState {
+            missing: known
+                .iter()
+                .copied()
+                .filter(|v| !applied.iter().any(|(a, _)| a == v))
+                .collect(),
+            unknown: applied
+                .iter()
+                .map(|(v, _)| *v)
+                .filter(|v| !known.contains(v))
+                .collect(),
+            failed: applied
+                .iter()
+                .filter(|(_, ok)| !ok)
+                .map(|(v, _)| *v)
+                .collect(),
+        })
     }
 
     /// Closes every connection of the pool.

@@ -16,7 +16,7 @@ use crate::{AppError, AppState};
 /// `GET /api/v1/me`: who the API sees.
 pub async fn me(Extension(id): Extension<Identity>) -> Response {
     let (kind, login) = match (&id.via, &id.user) {
-        (Via::ApiKey { prefix }, _) => ("api_key", prefix.clone()),
+        (Via::ApiKey { prefix, .. }, _) => ("api_key", prefix.clone()),
         (Via::Session { .. }, Some(u)) => ("session", u.login.clone()),
         (Via::Session { .. }, None) => ("session", String::new()),
         (Via::CalendarKey, _) => ("calendar_key", String::new()),
@@ -111,7 +111,7 @@ pub async fn openapi() -> Response {
                 serde_json::json!([{"bearer": []}, {"session": []}]),
                 "qualquer usuário ou chave".to_string(),
             ),
-            Access::Perm(p) => (
+            Access::Perm(p) | Access::LocalOr(p) => (
                 serde_json::json!([{"bearer": []}, {"session": []}]),
                 format!("permissão `{}`", p.as_str()),
             ),

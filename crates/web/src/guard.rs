@@ -5,7 +5,7 @@
 
 use std::net::SocketAddr;
 
-use atalaia_core::access::{Permission, Role, any_allows};
+use atalaia_core::access::{KeyAccess, Permission, Role, any_allows};
 use atalaia_store::accounts::{Grant, Scope, UserRecord};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request};
@@ -29,6 +29,9 @@ pub enum Access {
     SignedIn,
     /// A role that grants this permission.
     Perm(Permission),
+    /// A client on this machine (loopback, after `proxy` resolved who is behind a trusted proxy), or a
+    /// role that grants this permission: what a Prometheus beside the server scrapes without a key.
+    LocalOr(Permission),
 }
 
 /// How the requester proved who they are.
@@ -45,6 +48,8 @@ pub enum Via {
     ApiKey {
         /// The key's public prefix.
         prefix: String,
+        /// What it opens.
+        access: KeyAccess,
     },
     /// A user's calendar subscription key: only [`CALENDAR_FEED`], only GET.
     CalendarKey,
@@ -101,7 +106,7 @@ impl Identity {
     /// The actor recorded in the audit log: `user:<login>` or `apikey:<prefix>`.
     pub fn actor(&self) -> String {
         match (&self.via, &self.user) {
-            (Via::ApiKey { prefix }, _) => format!("apikey:{prefix}"),
+            (Via::ApiKey { prefix, .. }, _) => format!("apikey:{prefix}"),
             (Via::Session { .. }, Some(u)) => format!("user:{}", u.login),
             (Via::Session { .. }, None) => "desconhecido".into(),
             (Via::CalendarKey, Some(u)) => format!("calendar:{}", u.login),
@@ -109,9 +114,12 @@ impl Identity {
         }
     }
 
-    /// Whether any of the roles grants `p`.
+    /// Whether any of the roles grants `p` (a metrics key has no role: it grants the metrics only).
     pub fn may(&self, p: Permission) -> bool {
-        any_allows(&self.roles, p)
+        match &self.via {
+            Via::ApiKey { access, .. } => access.allows(p),
+            _ => any_allows(&self.roles, p),
+        }
     }
 
     /// The requester's roles with their scopes; an API key's role is unscoped.
@@ -195,6 +203,18 @@ fn is_api(path: &str) -> bool {
     path == "/api" || path.starts_with("/api/")
 }
 
+/// Paths outside `/api/` that machine clients reach with an API key.
+const KEYED: [&str; 1] = ["/metrics"];
+
+/// Whether the client is on this machine: a loopback address, as `proxy` resolved it (a request a
+/// trusted proxy forwarded is the forwarded client's, not the proxy's).
+fn is_local(req: &Request) -> bool {
+    req.extensions()
+        .get::<crate::proxy::Client>()
+        .and_then(|c| c.ip)
+        .is_some_and(|ip| ip.is_loopback())
+}
+
 /// Resolves the requester from the session cookie (pages and API) or a bearer API key (API only).
 pub async fn identify(
     st: &AppState,
@@ -204,7 +224,7 @@ pub async fn identify(
     ip: String,
 ) -> Result<Option<Identity>, crate::AppError> {
     let now = now_utc();
-    if is_api(path)
+    if (is_api(path) || KEYED.contains(&path))
         && let Some(key) = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
@@ -214,13 +234,21 @@ pub async fn identify(
             .db
             .api_key_by_hash(&token_hash(key.trim()), now)
             .await?
+            // A metrics key is nobody anywhere else.
+            .filter(|k| k.access != KeyAccess::Metrics || KEYED.contains(&path))
             .map(|k| Identity {
                 user: None,
                 name: k.name.clone(),
-                roles: vec![k.role],
+                roles: match k.access {
+                    KeyAccess::Role(r) => vec![r],
+                    KeyAccess::Metrics => Vec::new(),
+                },
                 grants: Vec::new(),
                 institution: k.institution_code.clone(),
-                via: Via::ApiKey { prefix: k.prefix },
+                via: Via::ApiKey {
+                    prefix: k.prefix,
+                    access: k.access,
+                },
                 ip,
             }));
     }
@@ -286,14 +314,15 @@ pub async fn guard(access: Access, st: AppState, req: Request, next: Next) -> Re
 }
 
 async fn check(access: Access, st: &AppState, mut req: Request) -> Result<Request, Response> {
-    let api = is_api(req.uri().path());
     let path = req.uri().path().to_string();
+    // Machine clients' paths answer 401/403 in JSON, never a redirect to the sign-in page.
+    let api = is_api(&path) || KEYED.contains(&path.as_str());
     let headers = req.headers().clone();
     let query = req.uri().query().map(str::to_string);
     let identity = identify(st, &path, query.as_deref(), &headers, client_ip(&req))
         .await
         .map_err(|e| e.into_response())?;
-    if access == Access::Public {
+    if access == Access::Public || (matches!(access, Access::LocalOr(_)) && is_local(&req)) {
         if let Some(id) = identity {
             req.extensions_mut().insert(id);
         }
@@ -305,7 +334,7 @@ async fn check(access: Access, st: &AppState, mut req: Request) -> Result<Reques
     if identity.via == Via::CalendarKey && *req.method() != Method::GET {
         return Err(forbidden(api));
     }
-    if let Access::Perm(p) = access
+    if let Access::Perm(p) | Access::LocalOr(p) = access
         && !identity.may(p)
     {
         return Err(forbidden(api));

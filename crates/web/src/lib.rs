@@ -14,6 +14,7 @@ pub mod fuzzing;
 pub mod guard;
 #[cfg(feature = "oidc")]
 pub mod oidc;
+pub mod ops;
 pub mod pages;
 pub mod proxy;
 pub mod request_id;
@@ -163,6 +164,8 @@ pub struct AppState {
         std::sync::Arc<std::sync::Mutex<Option<atalaia_store::audit::Checkpoint>>>,
     /// Password checks running at once (Argon2 on the blocking pool).
     pub password_checks: std::sync::Arc<tokio::sync::Semaphore>,
+    /// What `/metrics` counts of the requests answered.
+    pub metrics: std::sync::Arc<ops::Metrics>,
     /// The OpenID Connect provider, when configured.
     #[cfg(feature = "oidc")]
     pub oidc: Option<std::sync::Arc<oidc::Oidc>>,
@@ -191,6 +194,7 @@ impl AppState {
             analyses: std::sync::Arc::new(tokio::sync::Semaphore::new(ANALYSES_AT_ONCE)),
             password_checks: std::sync::Arc::new(tokio::sync::Semaphore::new(2)),
             audit_checkpoint: Default::default(),
+            metrics: Default::default(),
             #[cfg(feature = "oidc")]
             oidc: None,
         }
@@ -321,6 +325,8 @@ pub fn router(state: AppState) -> Router {
     for route in routes::routes() {
         let access = route.access;
         let st = state.clone();
+        let template = route.path;
+        let metrics = state.metrics.clone();
         let mut handler = route.handler;
         if route.method == axum::http::Method::POST && routes::UPLOADS.contains(&route.path) {
             handler = handler.layer(axum::extract::DefaultBodyLimit::max(upload_limit));
@@ -329,13 +335,28 @@ pub fn router(state: AppState) -> Router {
             let st = st.clone();
             async move { guard::guard(access, st, req, next).await }
         }));
-        r = r.route(route.path, guarded);
+        // Outermost of the route's layers: the time counted includes the guard's look-ups.
+        let counted = guarded.route_layer(middleware::from_fn(move |req: Request, next: Next| {
+            let metrics = metrics.clone();
+            async move { counted(&metrics, template, req, next).await }
+        }));
+        r = r.route(route.path, counted);
     }
+    let metrics = state.metrics.clone();
     let tile_origin = state.config.tile_url.as_deref().and_then(origin_of);
     let headers = security::security_headers(tile_origin.as_deref());
     let trusted = std::sync::Arc::new(state.config.trusted_proxies.clone());
-    r.fallback(not_found)
-        .layer(axum::extract::DefaultBodyLimit::max(routes::FORM_LIMIT))
+    r.fallback(move |req: Request| {
+        let metrics = metrics.clone();
+        async move {
+            let started = std::time::Instant::now();
+            let method = req.method().clone();
+            let resp = not_found().await;
+            metrics.observe(&method, ops::UNMATCHED, resp.status(), started.elapsed());
+            resp
+        }
+    })
+    .layer(axum::extract::DefaultBodyLimit::max(routes::FORM_LIMIT))
         .layer(middleware::from_fn(move |req: Request, next: Next| {
             let headers = headers.clone();
             async move {
@@ -364,6 +385,20 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(request_id::layer))
         .layer(middleware::from_fn(done::layer))
         .with_state(state)
+}
+
+/// Runs the route's handler and counts it under its template.
+async fn counted(
+    metrics: &ops::Metrics,
+    template: &'static str,
+    req: Request,
+    next: Next,
+) -> Response {
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    let resp = next.run(req).await;
+    metrics.observe(&method, template, resp.status(), started.elapsed());
+    resp
 }
 
 /// `https://tiles.example.org/{z}/…` → `https://tiles.example.org`.

@@ -8,8 +8,8 @@ use axum::handler::Handler;
 use axum::http::Method;
 use axum::routing::{MethodFilter, MethodRouter, on};
 
-use crate::guard::Access::{self, Perm, Public, SignedIn};
-use crate::{AppState, api, assets, pages};
+use crate::guard::Access::{self, LocalOr, Perm, Public, SignedIn};
+use crate::{AppState, api, assets, ops, pages};
 
 /// One route: method, path (axum syntax), what it requires, its handler.
 pub struct Route {
@@ -114,7 +114,9 @@ fn path_matches(pattern: &str, path: &str) -> bool {
 pub fn routes() -> Vec<Route> {
     #[allow(unused_mut)]
     let mut table = vec![
-        get("/health", Public, pages::health),
+        get("/health", Public, ops::health),
+        get("/ready", Public, ops::ready),
+        get("/metrics", LocalOr(P::Metrics), ops::metrics),
         get("/static/{*path}", Public, assets::serve),
         get("/favicon.ico", Public, assets::favicon),
         get("/login", Public, pages::login::form),

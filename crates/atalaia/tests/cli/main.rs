@@ -8,6 +8,7 @@ mod hotspots;
 mod import;
 mod ipei;
 mod recap;
+mod serve;
 
 use std::process::Command;
 

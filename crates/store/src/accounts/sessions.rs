@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::{Db, Result, execute, on_db, on_tx};
-use atalaia_core::access::Role;
+use atalaia_core::access::KeyAccess;
 use chrono::NaiveDateTime;
 use serde::Serialize;
 use sqlx::Row;
@@ -47,9 +47,9 @@ pub struct ApiKeyRecord {
     pub name: String,
     /// The key's public prefix (shown in lists and logs).
     pub prefix: String,
-    /// The role it acts with.
-    #[sqlx(try_from = "String")]
-    pub role: Role,
+    /// What it opens: the API as a role, or the metrics only.
+    #[sqlx(rename = "role", try_from = "String")]
+    pub access: KeyAccess,
     pub created_at: NaiveDateTime,
     /// Last used.
     pub last_used_at: Option<NaiveDateTime>,

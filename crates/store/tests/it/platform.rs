@@ -1,5 +1,5 @@
 use super::*;
-use atalaia_core::access::Role;
+use atalaia_core::access::{KeyAccess, Role};
 use atalaia_store::accounts::{Grant, NewUser, Scope};
 use atalaia_store::audit::{AuditEvent, AuditFilter, ChainCheck, GENESIS};
 
@@ -174,7 +174,7 @@ async fn accounts_story(db: &Db) {
             "Integração SIAPM",
             "atk_ab12",
             "hash-of-key",
-            Role::Partner,
+            KeyAccess::Role(Role::Partner),
             Some(ana),
             None,
             t(12, 0),
@@ -188,8 +188,8 @@ async fn accounts_story(db: &Db) {
         .unwrap()
         .unwrap();
     assert_eq!(
-        (key.id, key.role, key.institution_code.as_str()),
-        (k, Role::Partner, "PMGO")
+        (key.id, key.access, key.institution_code.as_str()),
+        (k, KeyAccess::Role(Role::Partner), "PMGO")
     );
     assert_eq!(db.api_keys().await.unwrap()[0].last_used_at, Some(t(12, 5)));
     let mut tx = db.begin().await.unwrap();
@@ -214,7 +214,7 @@ async fn accounts_story(db: &Db) {
         "Painel BI",
         "atk_cd34",
         "hash-of-key-2",
-        Role::Partner,
+        KeyAccess::Role(Role::Partner),
         Some(ana),
         Some(t(13, 0)),
         t(12, 0),
@@ -237,7 +237,7 @@ async fn accounts_story(db: &Db) {
             "Painel 2",
             "atk_ef56",
             "hash-of-key-3",
-            Role::Partner,
+            KeyAccess::Role(Role::Partner),
             Some(ana),
             None,
             t(12, 0),

@@ -3,7 +3,7 @@
 
 use crate::done::{self, Done};
 use askama::Template;
-use atalaia_core::access::Role;
+use atalaia_core::access::KeyAccess;
 use atalaia_store::accounts::{ApiKeyRecord, InstitutionRecord};
 use atalaia_store::audit::AuditEvent;
 use axum::Form;
@@ -48,7 +48,7 @@ fn rows(keys: Vec<ApiKeyRecord>) -> Vec<KeyRow> {
             name: k.name,
             prefix: k.prefix,
             institution: k.institution_code,
-            role: k.role.label_pt(),
+            role: k.access.label_pt(),
             created: local_time(k.created_at),
             last_used: k
                 .last_used_at
@@ -77,9 +77,8 @@ async fn page(
         new_key,
         keys: rows(st.db.api_keys().await?),
         institutions: st.db.institutions().await?,
-        roles: Role::ALL
-            .iter()
-            .map(|r| (r.as_str(), r.label_pt()))
+        roles: KeyAccess::all()
+            .map(|k| (k.as_str(), k.label_pt()))
             .collect(),
     })
 }
@@ -92,7 +91,7 @@ pub async fn list(Ctx { st, id }: Ctx) -> Result<Response, AppError> {
 /// A key the administrator asked for, read from the new-key form.
 struct NewKey<'a> {
     name: &'a str,
-    role: Role,
+    access: KeyAccess,
     institution: &'a InstitutionRecord,
     /// Last day the key works: it is refused from the next day on.
     valid_until: Option<chrono::NaiveDate>,
@@ -113,10 +112,10 @@ fn new_key<'a>(
         .and_then(|i| institutions.iter().find(|x| x.id == i))
         .ok_or_else(|| at("instituicao")("escolha a instituição".into()))?;
     let papel = field(f, "papel").unwrap_or("");
-    let role: Role = papel
+    let access: KeyAccess = papel
         .parse()
         .map_err(|_| at("papel")(format!("papel `{papel}` inválido")))?;
-    if role == Role::Admin {
+    if !KeyAccess::all().any(|k| k == access) {
         return Err(at("papel")(
             "uma chave de API não pode ter o papel de administração".into(),
         ));
@@ -136,7 +135,7 @@ fn new_key<'a>(
     };
     Ok(NewKey {
         name,
-        role,
+        access,
         institution,
         valid_until,
     })
@@ -150,7 +149,7 @@ pub async fn create(Ctx { st, id }: Ctx, Form(f): Form<Fields>) -> Result<Respon
         Ok(k) => k,
         Err(e) => return page(&st, &id, Kept::refused(&f, e), None).await,
     };
-    let (name, role, inst) = (k.name, k.role, k.institution);
+    let (name, access, inst) = (k.name, k.access, k.institution);
     let secret = random_token();
     let key = format!("atk_{secret}");
     let prefix = format!("atk_{}", &secret[..8]);
@@ -165,7 +164,7 @@ pub async fn create(Ctx { st, id }: Ctx, Form(f): Form<Fields>) -> Result<Respon
         name,
         &prefix,
         &token_hash(&key),
-        role,
+        access,
         id.user.as_ref().map(|u| u.id),
         expires_at,
         now,
@@ -175,7 +174,7 @@ pub async fn create(Ctx { st, id }: Ctx, Form(f): Form<Fields>) -> Result<Respon
         &AuditEvent::new(id.actor(), "apikey.create")
             .object(format!("apikey:{prefix}"))
             .details(
-                serde_json::json!({"name": name, "institution": inst.code, "role": role.as_str(),
+                serde_json::json!({"name": name, "institution": inst.code, "role": access.as_str(),
                     "expires_at": expires_at.map(|e| e.to_string())}),
             )
             .ip(&id.ip),

@@ -23,8 +23,6 @@ pub mod territories;
 pub mod transparency;
 
 use askama::Template;
-use axum::Json;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
@@ -91,7 +89,7 @@ const MENU: [(&str, &str); 22] = [
 fn allowed(id: &Identity, access: Access) -> bool {
     match access {
         Access::Public | Access::SignedIn => true,
-        Access::Perm(p) => id.may(p),
+        Access::Perm(p) | Access::LocalOr(p) => id.may(p),
     }
 }
 
@@ -306,21 +304,6 @@ pub(crate) async fn read_form(
 /// Renders a template into a response.
 pub fn render(t: &impl Template) -> Result<Response, AppError> {
     Ok(Html(t.render()?).into_response())
-}
-
-/// `/health`: the database answers.
-pub async fn health(State(st): State<AppState>) -> Response {
-    match st.db.ping().await {
-        Ok(()) => Json(serde_json::json!({"status": "ok", "database": "ok"})).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "health check failed");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(serde_json::json!({"status": "error", "database": "indisponível"})),
-            )
-                .into_response()
-        }
-    }
 }
 
 /// 149964 → "149.964" (`atalaia_core::numbers`).

@@ -24,6 +24,9 @@ const WHO: [(&str, &str); 8] = [
 /// anonymous, admin, analyst, committee, unit_head, coordinator, partner, auditor.
 const TABLE: &[(&str, &str, &str)] = &[
     ("GET", "/health", "YYYYYYYY"),
+    ("GET", "/ready", "YYYYYYYY"),
+    // In process there is no client address, so not loopback: only the administrator's session.
+    ("GET", "/metrics", "nYnnnnnn"),
     ("GET", "/static/{*path}", "YYYYYYYY"),
     ("GET", "/favicon.ico", "YYYYYYYY"),
     ("GET", "/login", "YYYYYYYY"),
@@ -227,9 +230,9 @@ per_backend! {
                 if !expected && session.is_some() {
                     assert_eq!(reply.status, 403, "{method} {path} as {login}");
                 }
-                // Anonymous: pages redirect to the login page, the API answers 401.
+                // Anonymous: pages redirect to the login page, the API and the metrics answer 401.
                 if !expected && session.is_none() {
-                    if path.starts_with("/api/") {
+                    if path.starts_with("/api/") || path == "/metrics" {
                         assert_eq!(reply.status, 401, "{method} {path}");
                     } else {
                         assert_eq!(reply.status, 303, "{method} {path}");

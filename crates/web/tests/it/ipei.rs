@@ -347,8 +347,15 @@ async fn a_whole_ipei_month_through_the_pages() {
         "PM-1BPM has sent"
     );
 
+    // The sending deadline is the 5th business day of November, the 9th (Anexo Único): nothing is
+    // overdue on the 6th; on the 10th the sending step is, while PM-7BPM has not sent.
+    let overdue = r#"atalaia_cycle_steps_overdue{program="ipei"}"#;
+    let metrics = crate::ops::local_metrics(&app).await;
+    assert_eq!(crate::ops::sample(&metrics, overdue), 0.0);
     // Nov 10: PM-7BPM sends a day late: refused without a justification, recorded late with one.
     clock.set(nov(10, 10));
+    let metrics = crate::ops::local_metrics(&app).await;
+    assert_eq!(crate::ops::sample(&metrics, overdue), 1.0);
     let page = app.get("/ipei/unidade?mes=2026-10", Some(&chief7)).await;
     assert!(
         page.body.contains("prazo vencido em 09/11/2026"),

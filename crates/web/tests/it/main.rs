@@ -14,6 +14,7 @@ mod meetings;
 mod numbers;
 #[cfg(feature = "oidc")]
 mod oidc;
+mod ops;
 mod recap;
 mod scopes;
 mod security;
