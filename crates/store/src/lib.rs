@@ -22,6 +22,7 @@ use sqlx::sqlite::{
 
 pub mod accounts;
 pub mod audit;
+pub mod backup;
 pub mod counts;
 pub mod cycles;
 mod direct;
@@ -110,6 +111,9 @@ pub enum StoreError {
     /// A file of the evidence storage could not be written or read.
     #[error("armazenamento de arquivos: {0}")]
     Io(String),
+    /// A copy of the database could not be made or restored; the message says why.
+    #[error("{0}")]
+    Backup(String),
     /// The program's rules refuse the write ([`Refusal`]): the user's to fix, nothing changed.
     #[error(transparent)]
     Refused(#[from] Refusal),

@@ -54,6 +54,13 @@ impl TestDb {
         let Ok(admin_url) = std::env::var("ATALAIA_TEST_POSTGRES_URL") else {
             return Ok(None);
         };
+        let t = TestDb::postgres_on(admin_url).await?;
+        t.db.migrate().await?;
+        Ok(Some(t))
+    }
+
+    /// A new database on the server of `admin_url`, connected without its schema.
+    async fn postgres_on(admin_url: String) -> Result<TestDb> {
         let name = unique("atalaia_test");
         let admin = Db::connect_unmigrated(&admin_url).await?;
         if let Db::Pg(p) = &admin {
@@ -74,12 +81,31 @@ impl TestDb {
             }
             _ => format!("{admin_url}/{name}"),
         };
-        Ok(Some(TestDb {
-            db: Db::connect(&url).await?,
+        Ok(TestDb {
+            db: Db::connect_unmigrated(&url).await?,
             label: "postgres",
             url,
             cleanup: Some(Cleanup::PgDatabase { admin_url, name }),
-        }))
+        })
+    }
+
+    /// A new database on this one's backend without any table: what a restore goes into.
+    pub async fn empty_sibling(&self) -> Result<TestDb> {
+        match &self.cleanup {
+            Some(Cleanup::PgDatabase { admin_url, .. }) => {
+                TestDb::postgres_on(admin_url.clone()).await
+            }
+            _ => {
+                let path = std::env::temp_dir().join(format!("{}.db", unique("atalaia_test")));
+                let url = format!("sqlite://{}", path.display());
+                Ok(TestDb {
+                    db: Db::connect_unmigrated(&url).await?,
+                    label: "sqlite",
+                    url,
+                    cleanup: Some(Cleanup::File(path)),
+                })
+            }
+        }
     }
 
     /// Every backend available here: SQLite always, PostgreSQL when configured. With

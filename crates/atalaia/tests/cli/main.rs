@@ -2,6 +2,7 @@
 //! messages on stderr, and `serve` answering `/health`.
 
 mod audit;
+mod backup;
 mod calendar;
 mod evaluate;
 mod hotspots;

@@ -2,6 +2,7 @@
 //! sent in process (`tower::ServiceExt::oneshot`).
 
 mod access;
+mod backup;
 mod browser;
 mod clock;
 mod diagnostics;
