@@ -178,6 +178,8 @@ pub(crate) async fn run(args: ServeArgs, database: &str) -> anyhow::Result<ExitC
         eprintln!("login OpenID Connect: {issuer}");
         state = state.with_oidc(oidc);
     }
+    // Files sent through the pages are imported here, one at a time per database.
+    atalaia_web::jobs::spawn_worker(&state);
     let app = atalaia_web::router(state);
     axum::serve(
         listener,

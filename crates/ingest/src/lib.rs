@@ -141,4 +141,7 @@ pub enum ImportError {
     /// The reader thread stopped unexpectedly.
     #[error("importação interrompida: {0}")]
     Interrupted(String),
+    /// Someone cancelled it (`Progress::cancelled`); the transaction rolled back.
+    #[error("importação cancelada: nada foi gravado")]
+    Cancelled,
 }

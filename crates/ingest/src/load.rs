@@ -49,6 +49,13 @@ pub trait Progress: Send + Sync {
     /// Bytes consumed so far.
     fn position(&self, bytes: u64);
     fn finish(&self);
+    /// Rows so far, after each batch: read, written (inserted or changed) and rejected.
+    fn rows(&self, _read: u64, _written: u64, _rejected: u64) {}
+    /// Whether to stop: asked between batches; the import then rolls back and fails with
+    /// [`ImportError::Cancelled`](crate::ImportError::Cancelled).
+    fn cancelled(&self) -> bool {
+        false
+    }
 }
 
 /// A progress sink that shows nothing.
@@ -456,6 +463,7 @@ async fn tabular(
                 }
                 rejects.header(&header)
             }
+            Msg::Batch(_) if progress.cancelled() => Err(ImportError::Cancelled),
             Msg::Batch(batch) => {
                 progress.position(batch.offset);
                 write_batch(
@@ -470,7 +478,14 @@ async fn tabular(
                 )
                 .await
                 // Once the reader has finished, the batch is freed here instead.
-                .map(|done| drop(give_back.send(done)))
+                .map(|done| {
+                    progress.rows(
+                        summary.read,
+                        summary.inserted + summary.updated,
+                        summary.rejected,
+                    );
+                    drop(give_back.send(done))
+                })
             }
             Msg::Tally(t) => writer.apply(tx, t).await.map_err(ImportError::from),
             Msg::Fatal(e) => Err(e),

@@ -32,6 +32,7 @@ pub mod igesp;
 pub mod imports;
 pub mod indicators;
 pub mod ipei;
+pub mod jobs;
 pub mod occurrences;
 mod read;
 pub mod recap;

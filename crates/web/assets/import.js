@@ -1,5 +1,6 @@
 // Upload with a progress bar: the file goes with XMLHttpRequest (the CSRF token in a header), then the
-// server imports it and answers where the summary is. Without JavaScript the form posts normally.
+// server queues it and answers where its job's page is (which shows the import's own progress).
+// Without JavaScript the form posts normally.
 (function () {
   "use strict";
   var form = document.getElementById("envio");
@@ -37,7 +38,7 @@
         text.textContent = bar.value + "% enviado";
       }
     };
-    xhr.upload.onload = function () { bar.removeAttribute("value"); text.textContent = "Arquivo enviado; importando…"; };
+    xhr.upload.onload = function () { bar.removeAttribute("value"); text.textContent = "Arquivo enviado; entrando na fila…"; };
     xhr.onload = function () {
       var body = {};
       try { body = JSON.parse(xhr.responseText); } catch (e) { body = {}; }

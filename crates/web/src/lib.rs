@@ -12,6 +12,7 @@ pub mod demo_users;
 pub mod done;
 pub mod fuzzing;
 pub mod guard;
+pub mod jobs;
 #[cfg(feature = "oidc")]
 pub mod oidc;
 pub mod ops;
@@ -164,6 +165,8 @@ pub struct AppState {
         std::sync::Arc<std::sync::Mutex<Option<atalaia_store::audit::Checkpoint>>>,
     /// Password checks running at once (Argon2 on the blocking pool).
     pub password_checks: std::sync::Arc<tokio::sync::Semaphore>,
+    /// The import jobs running on this server, and its worker's bell.
+    pub jobs: std::sync::Arc<jobs::Live>,
     /// What `/metrics` counts of the requests answered.
     pub metrics: std::sync::Arc<ops::Metrics>,
     /// The OpenID Connect provider, when configured.
@@ -195,6 +198,7 @@ impl AppState {
             password_checks: std::sync::Arc::new(tokio::sync::Semaphore::new(2)),
             audit_checkpoint: Default::default(),
             metrics: Default::default(),
+            jobs: Default::default(),
             #[cfg(feature = "oidc")]
             oidc: None,
         }

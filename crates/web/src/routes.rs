@@ -460,6 +460,21 @@ pub fn routes() -> Vec<Route> {
         post("/importacoes", Perm(P::Import), pages::imports::upload),
         get("/importacoes/{id}", Perm(P::Import), pages::imports::detail),
         get(
+            "/importacoes/tarefas/{id}",
+            Perm(P::Import),
+            pages::import_jobs::page,
+        ),
+        get(
+            "/importacoes/tarefas/{id}/estado",
+            Perm(P::Import),
+            pages::import_jobs::state,
+        ),
+        post(
+            "/importacoes/tarefas/{id}/cancelar",
+            Perm(P::Import),
+            pages::import_jobs::cancel,
+        ),
+        get(
             "/importacoes/modelos/{arquivo}",
             Perm(P::Import),
             pages::imports::template,

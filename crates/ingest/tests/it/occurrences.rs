@@ -659,3 +659,79 @@ async fn rejects_files_do_not_carry_formulas() {
     );
     t.cleanup().await.unwrap();
 }
+
+/// Reports rows as batches go, and cancels after `after` batches.
+#[derive(Default)]
+struct Watch {
+    after: usize,
+    asked: std::sync::atomic::AtomicUsize,
+    rows: std::sync::Mutex<Vec<(u64, u64, u64)>>,
+}
+
+impl atalaia_ingest::Progress for Watch {
+    fn start(&self, _: u64) {}
+    fn position(&self, _: u64) {}
+    fn finish(&self) {}
+    fn rows(&self, read: u64, written: u64, rejected: u64) {
+        self.rows.lock().unwrap().push((read, written, rejected));
+    }
+    fn cancelled(&self) -> bool {
+        self.asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst) >= self.after
+    }
+}
+
+/// 20,000 rows, every tenth without a date: two batches of the loader (16,384 and 3,616).
+fn twenty_thousand(path: &Path) {
+    let mut text = String::from("id,occurred_at,crime,lat,lon\n");
+    for i in 0..20_000 {
+        let date = if i % 10 == 9 { "" } else { "2024-03-01" };
+        text.push_str(&format!("BO-{i},{date},roubo_veiculo,-16.65,-49.25\n"));
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+per_backend! {
+    /// A cancelled import rolls back whole: neither its rows nor its import record stay.
+    async fn a_cancelled_import_keeps_nothing_and_the_rows_are_reported_by_batch(t) {
+        let dir = tempfile::tempdir().unwrap();
+        setup(&t.db, dir.path()).await;
+        let file = dir.path().join("vinte_mil.csv");
+        twenty_thousand(&file);
+        let before = t.db.recent_imports(100).await.unwrap().len();
+        let watch = std::sync::Arc::new(Watch { after: 1, ..Watch::default() });
+        let err = atalaia_ingest::import_file(
+            &t.db,
+            Kind::Occurrences,
+            &file,
+            &crate::opts(None),
+            watch.clone(),
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(err, atalaia_ingest::ImportError::Cancelled), "{err}");
+        assert_eq!(err.to_string(), "importação cancelada: nada foi gravado");
+        // The first batch went through before the cancel was seen: 16,384 rows, every tenth rejected.
+        assert_eq!(*watch.rows.lock().unwrap(), [(16_384, 14_746, 1_638)]);
+        assert_eq!(t.db.recent_imports(100).await.unwrap().len(), before);
+        assert!(t.db.daily_counts().await.unwrap().is_empty());
+
+        // Not cancelled: both batches reported, the last with the whole file's counts.
+        let watch = std::sync::Arc::new(Watch { after: usize::MAX, ..Watch::default() });
+        let s = atalaia_ingest::import_file(
+            &t.db,
+            Kind::Occurrences,
+            &file,
+            &crate::opts(None),
+            watch.clone(),
+        )
+        .await
+        .unwrap();
+        assert_eq!((s.read, s.inserted, s.rejected), (20_000, 18_000, 2_000));
+        assert_eq!(
+            *watch.rows.lock().unwrap(),
+            [(16_384, 14_746, 1_638), (20_000, 18_000, 2_000)]
+        );
+        println!("backend {}: cancelled import ok", t.label);
+        t.cleanup().await.unwrap();
+    }
+}

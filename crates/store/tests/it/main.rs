@@ -19,6 +19,7 @@ mod cycles;
 mod evaluation;
 mod igesp;
 mod ipei;
+mod jobs;
 mod occurrences;
 mod platform;
 mod program_config;

@@ -1,6 +1,6 @@
-//! Imports from the browser: upload (streamed to disk, size-limited), the same importer as the command
-//! line (`atalaia_ingest::import_file`: one transaction, rejects file, audit entry), the summary, and the
-//! rejects file for download.
+//! Imports from the browser: upload (streamed to disk, size-limited) queued as a job for the worker
+//! (`crate::jobs`, which runs the command line's importer: one transaction, rejects file, audit entry;
+//! its page is `import_jobs`), the summary, and the rejects file for download.
 
 use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
@@ -8,6 +8,7 @@ use std::sync::Arc;
 use askama::Template;
 use atalaia_ingest::{ImportOptions, Kind};
 use atalaia_store::imports::ImportRecord;
+use atalaia_store::jobs::NewJob;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -42,6 +43,8 @@ struct ListPage {
     kinds: Vec<FormOption>,
     guides: Vec<KindGuide>,
     imports: Vec<ImportRow>,
+    /// Files waiting or being imported.
+    jobs: Vec<super::import_jobs::JobRow>,
     max_mb: usize,
 }
 
@@ -102,15 +105,20 @@ async fn list_page(
             })
             .collect(),
         imports,
+        jobs: super::import_jobs::open_rows(st, &actors).await?,
         max_mb: st.config.max_body_bytes / (1024 * 1024),
     })?;
     *resp.status_mut() = status;
     Ok(resp)
 }
 
-/// `GET /importacoes`.
-pub async fn list(Ctx { st, id }: Ctx) -> Result<Response, AppError> {
-    list_page(&st, &id, StatusCode::OK, None, None).await
+/// `GET /importacoes[?tipo=KIND]`: the kind comes chosen when a try is started again.
+pub async fn list(
+    Ctx { st, id }: Ctx,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let chosen = q.get("tipo").and_then(|k| Kind::parse(k));
+    list_page(&st, &id, StatusCode::OK, None, chosen).await
 }
 
 /// Keeps letters, digits, `.`, `-`, `_` of an uploaded file's name (never a path).
@@ -205,19 +213,42 @@ pub async fn upload(
         let msg = "escolha o tipo e o arquivo".into();
         return fail(&st, &id, wants_json, kind, msg).await;
     };
-    match import_saved(&st, &id, kind, &dir, &path, None).await {
-        Ok(import_id) => {
-            let location = format!("/importacoes/{import_id}");
-            if wants_json {
-                Ok(axum::Json(serde_json::json!({"location": location})).into_response())
-            } else {
-                Ok(Redirect::to(&location).into_response())
-            }
-        }
+    // The worker imports it (`crate::jobs`): the request ends here, whatever the file's size.
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let bytes_total = tokio::fs::metadata(&path)
+        .await
+        .map(|m| i64::try_from(m.len()).unwrap_or(i64::MAX))
+        .unwrap_or(0);
+    let job = st
+        .db
+        .queue_job(
+            &NewJob {
+                kind: kind.as_str(),
+                file_name: &file_name,
+                path: &path.to_string_lossy(),
+                actor: &id.actor(),
+                ip: &id.ip,
+                bytes_total,
+            },
+            st.config.clock.now_utc(),
+        )
+        .await;
+    let job = match job {
+        Ok(job) => job,
         Err(e) => {
-            let msg = format!("importação não realizada: {}", e.reason()?);
-            fail(&st, &id, wants_json, Some(kind), msg).await
+            let _ = tokio::fs::remove_dir_all(&dir).await;
+            return Err(e.into());
         }
+    };
+    st.jobs.queued();
+    let location = format!("/importacoes/tarefas/{job}");
+    if wants_json {
+        Ok(axum::Json(serde_json::json!({"location": location})).into_response())
+    } else {
+        Ok(Redirect::to(&location).into_response())
     }
 }
 
@@ -292,13 +323,7 @@ pub(crate) async fn import_saved(
     .map_err(|e| AppError::Internal(format!("import task: {e}")))?;
     let outcome = match result {
         Ok(summary) => {
-            let keep = rejects_path(&st.config.data_dir, summary.import_id);
-            if let Some(parent) = keep.parent() {
-                let _ = tokio::fs::create_dir_all(parent).await;
-            }
-            if let Err(e) = tokio::fs::rename(&rejects_tmp, &keep).await {
-                tracing::error!(error = %e, "keeping the rejects file");
-            }
+            keep_rejects(st, &rejects_tmp, summary.import_id).await;
             Ok(summary.import_id)
         }
         // The importer names the file by its path on the server; the user knows it by its name.
@@ -313,6 +338,17 @@ pub(crate) async fn import_saved(
     };
     let _ = tokio::fs::remove_dir_all(dir).await;
     outcome
+}
+
+/// Moves an import's rejects file from where the importer wrote it to where the pages find it.
+pub(crate) async fn keep_rejects(st: &AppState, written: &FsPath, import_id: i64) {
+    let keep = rejects_path(&st.config.data_dir, import_id);
+    if let Some(parent) = keep.parent() {
+        let _ = tokio::fs::create_dir_all(parent).await;
+    }
+    if let Err(e) = tokio::fs::rename(written, &keep).await {
+        tracing::error!(error = %e, "keeping the rejects file");
+    }
 }
 
 /// The upload could not be kept on the server's disk.

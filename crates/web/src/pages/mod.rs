@@ -11,6 +11,7 @@ pub(crate) use declined::Declined;
 pub mod help;
 pub mod home;
 pub mod igesp;
+pub mod import_jobs;
 pub mod imports;
 pub mod ipei;
 pub mod keys;

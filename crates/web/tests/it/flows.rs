@@ -484,6 +484,9 @@ async fn a_refused_upload_names_the_file_not_the_servers_path() {
             Some(("contagem.csv", b"x,y\n1,2\n")),
         )
         .await;
+    // Queued at once; the worker finds out.
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = app.job_end(r.location.as_deref().unwrap(), &cookie).await;
     assert!(
         r.body.contains(
             "contagem.csv, linha 1: faltam as colunas obrigatórias Território (ou territory_code"
@@ -491,13 +494,20 @@ async fn a_refused_upload_names_the_file_not_the_servers_path() {
         "{}",
         r.body
     );
-    // The kind chosen stays chosen for the next try.
+    assert!(!r.body.contains("envios"), "{}", r.body);
+    // The next try starts with the kind chosen.
     assert!(
-        r.body.contains("<option value=\"population\" selected>"),
+        r.body
+            .contains("href=\"/importacoes?tipo=population\">Enviar outro arquivo"),
         "{}",
         r.body
     );
-    assert!(!r.body.contains("envios"), "{}", r.body);
+    let form = app.get_ok("/importacoes?tipo=population", &cookie).await;
+    assert!(
+        form.body.contains("<option value=\"population\" selected>"),
+        "{}",
+        form.body
+    );
     t.cleanup().await.unwrap();
 }
 
@@ -664,13 +674,18 @@ async fn a_filled_in_template_imports_as_it_is() {
     let mut file = csv.bytes.to_vec();
     file.extend_from_slice(b"5208707;2031;1500000\r\n5208707;31;10\r\n");
     let csrf = app.csrf(&cookie).await;
-    app.post_multipart(
-        "/importacoes",
-        Some(&cookie),
-        &[("csrf_token", csrf.as_str()), ("tipo", "population")],
-        Some(("populacao.csv", &file)),
-    )
-    .await;
+    let sent = app
+        .post_multipart(
+            "/importacoes",
+            Some(&cookie),
+            &[("csrf_token", csrf.as_str()), ("tipo", "population")],
+            Some(("populacao.csv", &file)),
+        )
+        .await;
+    let done = app
+        .job_end(sent.location.as_deref().unwrap(), &cookie)
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
     let last = &app.db.recent_imports(1).await.unwrap()[0];
     assert_eq!(
         (

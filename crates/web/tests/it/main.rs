@@ -10,6 +10,7 @@ mod evaluation;
 mod flows;
 mod forms;
 mod ipei;
+mod jobs;
 mod labels;
 mod meetings;
 mod numbers;
@@ -156,8 +157,14 @@ impl App {
         App::of_state(AppState::new(db.clone(), config))
     }
 
-    /// The app that serves `state` (already made, e.g. with an identity provider).
+    /// The app that serves `state` (already made, e.g. with an identity provider), with its worker.
     pub(crate) fn of_state(state: AppState) -> App {
+        atalaia_web::jobs::spawn_worker(&state);
+        App::without_worker(state)
+    }
+
+    /// The app of `state` with no import worker yet: jobs wait in the queue.
+    pub(crate) fn without_worker(state: AppState) -> App {
         App {
             _data_dir: DataDir(state.config.data_dir.clone()),
             db: state.db.clone(),
@@ -277,6 +284,21 @@ impl App {
             return Err(r);
         }
         Ok(cookie_pair(&r.set_cookies, "atalaia_sessao"))
+    }
+
+    /// Waits for the import job whose page is `location` to end (the worker runs it); returns that page
+    /// then: a redirect to the import's summary when it went through.
+    pub(crate) async fn job_end(&self, location: &str, cookie: &str) -> Reply {
+        for _ in 0..1200 {
+            let state = self.get(&format!("{location}/estado"), Some(cookie)).await;
+            assert_eq!(state.status, 200, "{location}: {}", state.body);
+            let state: serde_json::Value = serde_json::from_str(&state.body).unwrap();
+            if state["ended"] == true {
+                return self.get(location, Some(cookie)).await;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the import job at {location} did not end in a minute");
     }
 
     /// The session's CSRF token, read from a page's logout form.

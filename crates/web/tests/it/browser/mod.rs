@@ -6,6 +6,7 @@
 mod crawl;
 mod hotspots;
 mod igesp;
+mod imports;
 mod ipei;
 mod keyboard;
 mod recap;
@@ -101,7 +102,9 @@ async fn serve(db: atalaia_store::Db, config: WebConfig) -> SocketAddr {
         .unwrap();
     // The server task owns the data directory: the test's runtime drops both when the test ends.
     let data_dir = DataDir(config.data_dir.clone());
-    let app = atalaia_web::router(AppState::new(db, config));
+    let state = AppState::new(db, config);
+    atalaia_web::jobs::spawn_worker(&state);
+    let app = atalaia_web::router(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {

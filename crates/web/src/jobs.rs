@@ -1,0 +1,235 @@
+//! The import worker: each server runs one ([`spawn_worker`]), which claims queued jobs from the
+//! database (`atalaia_store::jobs`: one at a time per database, whichever server claims it) and runs
+//! them with the command line's importer. What a running job has done so far lives in [`Live`], which the
+//! job page reads; on PostgreSQL the worker also writes it to the job's row every [`HEARTBEAT`], so
+//! the other servers see it and can tell a dead worker from a slow import. SQLite has one writer: while
+//! an import holds it nothing else may write, so there the row is written only at the start and the end
+//! (a SQLite database has one server, and a job found running when it starts died with the last one).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use atalaia_ingest::{ImportError, ImportOptions, Kind, Progress};
+use atalaia_store::Backend;
+use atalaia_store::jobs::{JobEnd, JobProgress, JobRecord};
+
+use crate::AppState;
+
+/// How often a running job's row is brought up to date (PostgreSQL).
+pub const HEARTBEAT: Duration = Duration::from_secs(2);
+
+/// A running job whose row was not brought up to date for this long died with its server.
+const STALE: chrono::Duration = chrono::Duration::seconds(60);
+
+/// How often an idle worker looks for queued jobs sent to other servers (an upload to this one wakes
+/// it at once).
+const POLL: Duration = Duration::from_secs(2);
+
+/// What a job running on this server has done so far; the importer reports into it.
+#[derive(Debug, Default)]
+pub struct LiveJob {
+    bytes_total: AtomicU64,
+    bytes_read: AtomicU64,
+    rows_read: AtomicU64,
+    rows_written: AtomicU64,
+    rows_rejected: AtomicU64,
+    cancel: AtomicBool,
+    cancelled_by: Mutex<Option<(String, String)>>,
+}
+
+impl LiveJob {
+    /// How far it went.
+    pub fn progress(&self) -> JobProgress {
+        let n = |a: &AtomicU64| i64::try_from(a.load(Ordering::Relaxed)).unwrap_or(i64::MAX);
+        JobProgress {
+            bytes_read: n(&self.bytes_read),
+            rows_read: n(&self.rows_read),
+            rows_written: n(&self.rows_written),
+            rows_rejected: n(&self.rows_rejected),
+        }
+    }
+
+    /// Asks the import to stop at its next batch, on `by`'s behalf.
+    pub fn cancel(&self, by: String, ip: String) {
+        if let Ok(mut who) = self.cancelled_by.lock() {
+            who.get_or_insert((by, ip));
+        }
+        self.cancel.store(true, Ordering::SeqCst);
+    }
+
+    fn canceller(&self) -> (String, String) {
+        self.cancelled_by
+            .lock()
+            .ok()
+            .and_then(|w| w.clone())
+            .unwrap_or_else(|| ("desconhecido".into(), String::new()))
+    }
+}
+
+impl Progress for LiveJob {
+    fn start(&self, total_bytes: u64) {
+        self.bytes_total.store(total_bytes, Ordering::Relaxed);
+    }
+    fn position(&self, bytes: u64) {
+        self.bytes_read.store(bytes, Ordering::Relaxed);
+    }
+    fn finish(&self) {}
+    fn rows(&self, read: u64, written: u64, rejected: u64) {
+        self.rows_read.store(read, Ordering::Relaxed);
+        self.rows_written.store(written, Ordering::Relaxed);
+        self.rows_rejected.store(rejected, Ordering::Relaxed);
+    }
+    fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::SeqCst)
+    }
+}
+
+/// The jobs running on this server, and the bell that wakes its worker.
+#[derive(Debug, Default)]
+pub struct Live {
+    running: Mutex<HashMap<i64, Arc<LiveJob>>>,
+    wake: tokio::sync::Notify,
+}
+
+impl Live {
+    /// The job `id`, if it runs here.
+    pub fn get(&self, id: i64) -> Option<Arc<LiveJob>> {
+        self.running.lock().ok()?.get(&id).cloned()
+    }
+
+    /// Wakes the worker: a job was queued here.
+    pub fn queued(&self) {
+        self.wake.notify_one();
+    }
+
+    fn enter(&self, id: i64) -> Arc<LiveJob> {
+        let job = Arc::new(LiveJob::default());
+        if let Ok(mut m) = self.running.lock() {
+            m.insert(id, job.clone());
+        }
+        job
+    }
+
+    fn leave(&self, id: i64) {
+        if let Ok(mut m) = self.running.lock() {
+            m.remove(&id);
+        }
+    }
+}
+
+/// Starts this server's worker; it runs until the process ends.
+pub fn spawn_worker(st: &AppState) -> tokio::task::JoinHandle<()> {
+    let st = st.clone();
+    let worker = format!(
+        "{}-{}",
+        std::process::id(),
+        &crate::security::random_token()[..8]
+    );
+    tokio::spawn(async move {
+        loop {
+            let now = st.config.clock.now_utc();
+            // A SQLite database has one server: whatever is running now was left by a dead one.
+            let stale_before = match st.db.backend() {
+                Backend::Sqlite => now + chrono::Duration::seconds(1),
+                Backend::Postgres => now - STALE,
+            };
+            match st.db.claim_job(&worker, now, stale_before).await {
+                Ok(Some(job)) => run(&st, job).await,
+                Ok(None) => {
+                    let _ = tokio::time::timeout(POLL, st.jobs.wake.notified()).await;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "import worker: claiming a job");
+                    tokio::time::sleep(POLL).await;
+                }
+            }
+        }
+    })
+}
+
+/// Runs one claimed job to its end and records it.
+async fn run(st: &AppState, job: JobRecord) {
+    let live = st.jobs.enter(job.id);
+    let heartbeat = (st.db.backend() == Backend::Postgres).then(|| {
+        let (st, live, id) = (st.clone(), live.clone(), job.id);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(HEARTBEAT);
+            loop {
+                tick.tick().await;
+                let now = st.config.clock.now_utc();
+                match st.db.job_heartbeat(id, live.progress(), now).await {
+                    Ok(Some(by)) => live.cancel(by, String::new()),
+                    Ok(None) => {}
+                    Err(e) => tracing::error!(error = %e, job = id, "import worker: heartbeat"),
+                }
+            }
+        })
+    });
+    let end = import(st, &job, live.clone()).await;
+    if let Some(h) = heartbeat {
+        h.abort();
+    }
+    let now = st.config.clock.now_utc();
+    if let Err(e) = st.db.finish_job(job.id, &end, live.progress(), now).await {
+        tracing::error!(error = %e, job = job.id, "import worker: recording the end of a job");
+    }
+    st.jobs.leave(job.id);
+}
+
+/// The import of a job's file, as the command line does it; the upload's folder is removed after.
+async fn import(st: &AppState, job: &JobRecord, live: Arc<LiveJob>) -> JobEnd {
+    let path = PathBuf::from(&job.path);
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let Some(kind) = Kind::parse(&job.kind) else {
+        return JobEnd::Failed(format!("tipo de importação `{}` desconhecido", job.kind));
+    };
+    let rejects_tmp = dir.join("rejeitadas.csv");
+    let opts = ImportOptions {
+        actor: job.actor.clone(),
+        synthetic: false,
+        rejects: Some(rejects_tmp.clone()),
+        today: st.config.clock.today(),
+        now: st.config.clock.now_utc(),
+        ip: job.ip.clone(),
+        units_allowed: None,
+    };
+    // The importer runs on a blocking thread: it is long CPU and disk work (and its future is not
+    // `Send`, so it cannot be a task of its own).
+    let (db, import_path, progress) = (st.db.clone(), path.clone(), live.clone());
+    let handle = tokio::runtime::Handle::current();
+    let result = tokio::task::spawn_blocking(move || {
+        handle.block_on(atalaia_ingest::import_file(
+            &db,
+            kind,
+            &import_path,
+            &opts,
+            progress,
+        ))
+    })
+    .await;
+    let end = match result {
+        Ok(Ok(summary)) => {
+            crate::pages::imports::keep_rejects(st, &rejects_tmp, summary.import_id).await;
+            JobEnd::Done {
+                import_id: summary.import_id,
+            }
+        }
+        Ok(Err(ImportError::Cancelled)) => {
+            let (by, ip) = live.canceller();
+            JobEnd::Cancelled { by, ip }
+        }
+        // The importer names the file by its path on the server; the user knows it by its name.
+        Ok(Err(e)) => JobEnd::Failed(
+            e.to_string()
+                .replace(&path.display().to_string(), &job.file_name),
+        ),
+        Err(e) => JobEnd::Failed(format!("a importação parou inesperadamente ({e})")),
+    };
+    if !dir.as_os_str().is_empty() {
+        let _ = tokio::fs::remove_dir_all(&dir).await;
+    }
+    end
+}

@@ -1,0 +1,124 @@
+//! Uploads become jobs: queued at once, cancellable while they wait, run by a worker when one starts —
+//! also a job left running by a server that died.
+
+use atalaia_store::jobs::JobState;
+use atalaia_store::testing::TestDb;
+use atalaia_web::AppState;
+
+use crate::{App, audit_actions};
+
+const POPULATION: &[u8] =
+    b"territory_code,year,population\n5208707,2025,1500000\n5208707,2026,1510000\n";
+
+#[tokio::test]
+async fn an_upload_waits_in_the_queue_until_a_worker_runs_it() {
+    for t in TestDb::all().await.unwrap() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        let config = crate::demo_config(&t.db, today, 0.01).await;
+        atalaia_web::demo_users::ensure(&t.db, atalaia_web::PasswordCost::TEST)
+            .await
+            .unwrap();
+        let state = AppState::new(t.db.clone(), config);
+        let app = App::without_worker(state.clone());
+        let analyst = app.login("analista", "demo-analista-7872").await.unwrap();
+        let csrf = app.csrf(&analyst).await;
+        let send = |name: &'static str| {
+            let (app, analyst, csrf) = (&app, analyst.clone(), csrf.clone());
+            async move {
+                let r = app
+                    .post_multipart(
+                        "/importacoes",
+                        Some(&analyst),
+                        &[("csrf_token", csrf.as_str()), ("tipo", "population")],
+                        Some((name, POPULATION)),
+                    )
+                    .await;
+                assert_eq!(r.status, 303, "{}", r.body);
+                r.location.unwrap()
+            }
+        };
+        // The request ends as soon as the file is queued; the imports page lists it.
+        let first = send("primeiro.csv").await;
+        assert!(first.starts_with("/importacoes/tarefas/"), "{first}");
+        let page = app.get_ok(&first, &analyst).await;
+        assert!(page.body.contains("Na fila"), "{}", page.body);
+        assert!(page.body.contains("Aguardando a vez"), "{}", page.body);
+        let list = app.get_ok("/importacoes", &analyst).await;
+        assert!(
+            list.body
+                .contains(&format!("href=\"{first}\">primeiro.csv</a>")),
+            "{}",
+            list.body
+        );
+
+        // Cancelled while it waits: at once, audited, and its page says nothing was kept.
+        let r = app
+            .post_form(
+                &format!("{first}/cancelar"),
+                Some(&analyst),
+                &format!("csrf_token={csrf}"),
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let page = app.get_ok(&first, &analyst).await;
+        assert!(
+            page.body
+                .contains("Importação cancelada; nada foi gravado."),
+            "{}",
+            page.body
+        );
+        assert!(
+            !page.body.contains("Cancelar a importação"),
+            "{}",
+            page.body
+        );
+        assert!(
+            audit_actions(&t.db).await.iter().any(|(actor, action, _)| {
+                actor == "user:analista" && action == "import.cancel"
+            })
+        );
+
+        // A job a dead server left running, and one still queued: the worker of a server that starts
+        // runs both, oldest first.
+        let second = send("segundo.csv").await;
+        let third = send("terceiro.csv").await;
+        let id_of = |loc: &str| loc.rsplit('/').next().unwrap().parse::<i64>().unwrap();
+        let now = state.config.clock.now_utc();
+        let claimed =
+            t.db.claim_job("morto", now, now - chrono::Duration::hours(1))
+                .await
+                .unwrap();
+        assert_eq!(claimed.map(|j| j.id), Some(id_of(&second)));
+        let imports_before = t.db.recent_imports(1000).await.unwrap().len();
+        atalaia_web::jobs::spawn_worker(&state);
+        if t.db.backend() == atalaia_store::Backend::Postgres {
+            // On PostgreSQL a running job is someone else's until its heartbeat is a minute old.
+            let later = now + chrono::Duration::minutes(2);
+            state.config.clock.set(later);
+            state.jobs.queued();
+        }
+        let done = app.job_end(&third, &analyst).await;
+        assert_eq!(done.status, 303, "{}", done.body);
+        let second_done = app.job_end(&second, &analyst).await;
+        assert_eq!(second_done.status, 303, "{}", second_done.body);
+        let imports = t.db.recent_imports(1000).await.unwrap();
+        assert_eq!(imports.len(), imports_before + 2);
+        // Oldest first: the second file's import comes before the third's.
+        let ids: Vec<&str> = imports
+            .iter()
+            .take(2)
+            .map(|i| i.file_name.as_str())
+            .collect();
+        assert_eq!(ids, ["terceiro.csv", "segundo.csv"]);
+        let summary = app
+            .get_ok(done.location.as_deref().unwrap(), &analyst)
+            .await;
+        assert!(summary.body.contains("terceiro.csv"), "{}", summary.body);
+        assert_eq!(
+            t.db.job(id_of(&third)).await.unwrap().unwrap().state,
+            JobState::Done
+        );
+        println!("backend {}: import jobs through the pages ok", t.label);
+        t.cleanup().await.unwrap();
+    }
+}
