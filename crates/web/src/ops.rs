@@ -310,6 +310,21 @@ async fn register_imports(reg: &mut Registry, st: &AppState) -> Result<(), AppEr
         "Importações registradas no banco, por tipo e se terminaram",
         imports,
     );
+    let jobs = Family::<StateLabels, Gauge>::default();
+    for state in ["queued", "running"] {
+        jobs.get_or_create(&StateLabels { state }).set(0);
+    }
+    for job in st.db.open_jobs().await? {
+        jobs.get_or_create(&StateLabels {
+            state: job.state.as_str(),
+        })
+        .inc();
+    }
+    reg.register(
+        "import_jobs",
+        "Arquivos enviados pelas páginas na fila ou sendo importados",
+        jobs,
+    );
     reg.register(
         "import_rows",
         "Linhas das importações, por tipo e destino",

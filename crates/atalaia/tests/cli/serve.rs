@@ -136,6 +136,7 @@ fn serve_is_ready_exposes_metrics_prometheus_reads_and_logs_json() {
     assert_eq!(kind("atalaia_db_pool_connections"), "gauge");
     assert_eq!(kind("atalaia_db_pool_acquire_seconds"), "histogram");
     assert_eq!(kind("atalaia_imports"), "counter");
+    assert_eq!(kind("atalaia_import_jobs"), "gauge");
     assert_eq!(kind("atalaia_cycle_steps_overdue"), "gauge");
     println!("prometheus parser: {} families read", families.len());
 }

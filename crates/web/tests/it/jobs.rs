@@ -43,6 +43,11 @@ async fn an_upload_waits_in_the_queue_until_a_worker_runs_it() {
         let page = app.get_ok(&first, &analyst).await;
         assert!(page.body.contains("Na fila"), "{}", page.body);
         assert!(page.body.contains("Aguardando a vez"), "{}", page.body);
+        let metrics = crate::ops::local_metrics(&app).await;
+        assert_eq!(
+            crate::ops::sample(&metrics, r#"atalaia_import_jobs{state="queued"}"#),
+            1.0
+        );
         let list = app.get_ok("/importacoes", &analyst).await;
         assert!(
             list.body
