@@ -26,6 +26,13 @@ pub(crate) struct ServeArgs {
     /// Marca os cookies como Secure mesmo em pedidos sem HTTPS conhecido (atrás de um proxy que termina o TLS).
     #[arg(long)]
     pub(crate) secure_cookies: bool,
+    /// Réplica de leitura do PostgreSQL (postgres://…): as páginas leem dela; gravações, e o que quem acabou de gravar lê, vão ao banco principal.
+    #[arg(
+        long = "read-database",
+        env = "ATALAIA_READ_DATABASE_URL",
+        hide_env_values = true
+    )]
+    pub(crate) read_database: Option<String>,
     /// Pasta dos arquivos do servidor: envios em importação, linhas rejeitadas, cópias de BO.
     #[arg(long, env = "ATALAIA_DATA_DIR", default_value = "atalaia-arquivos")]
     pub(crate) data_dir: std::path::PathBuf,
@@ -71,6 +78,7 @@ pub(crate) async fn run(args: ServeArgs, database: &str) -> anyhow::Result<ExitC
         tile_url,
         trusted_proxies,
         secure_cookies,
+        read_database,
         data_dir,
         evidence_dir,
         smtp_url,
@@ -159,8 +167,25 @@ pub(crate) async fn run(args: ServeArgs, database: &str) -> anyhow::Result<ExitC
             }
         });
     }
-    #[allow(unused_mut)]
     let mut state = atalaia_web::AppState::new(db.clone(), config);
+    if let Some(url) = read_database {
+        // A replica is read-only and migrated by its primary: never migrate it.
+        let replica = atalaia_store::Db::connect_unmigrated(&url)
+            .await
+            .with_context(|| {
+                format!(
+                    "não foi possível abrir a réplica {}",
+                    atalaia_store::redact(&url)
+                )
+            })?;
+        if replica.backend() != db.backend() || db.backend() != atalaia_store::Backend::Postgres {
+            anyhow::bail!(
+                "--read-database: a réplica de leitura é de um banco PostgreSQL, como o principal"
+            );
+        }
+        eprintln!("páginas lidas da réplica {}", atalaia_store::redact(&url));
+        state = state.with_replica(replica);
+    }
     #[cfg(feature = "oidc")]
     if let (Some(issuer), Some(client_id), Some(redirect_url)) =
         (oidc_issuer, oidc_client_id, oidc_redirect_url)

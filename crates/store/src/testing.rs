@@ -19,6 +19,9 @@ pub struct TestDb {
     /// The URL it was opened with.
     pub url: String,
     cleanup: Option<Cleanup>,
+    /// Pools opened on its replica ([`TestDb::replica`]), closed before the database is dropped: a
+    /// replica replaying the drop would otherwise wait for their connections.
+    replicas: std::sync::Mutex<Vec<Db>>,
 }
 
 #[derive(Debug)]
@@ -46,6 +49,7 @@ impl TestDb {
             label: "sqlite",
             url,
             cleanup: Some(Cleanup::File(path)),
+            replicas: Default::default(),
         })
     }
 
@@ -86,7 +90,38 @@ impl TestDb {
             label: "postgres",
             url,
             cleanup: Some(Cleanup::PgDatabase { admin_url, name }),
+            replicas: Default::default(),
         })
+    }
+
+    /// This PostgreSQL database as a streaming replica of the test server serves it, when
+    /// `ATALAIA_TEST_POSTGRES_REPLICA_URL` names one (CI starts it with `pg_basebackup -R`): waits until
+    /// the replica has the database. `None` on SQLite or without a replica.
+    pub async fn replica(&self) -> Result<Option<Db>> {
+        let (Some(Cleanup::PgDatabase { name, .. }), Ok(base)) = (
+            &self.cleanup,
+            std::env::var("ATALAIA_TEST_POSTGRES_REPLICA_URL"),
+        ) else {
+            return Ok(None);
+        };
+        let url = match base.rfind('/') {
+            Some(i) if i > base.find("://").unwrap_or(0) + 2 => format!("{}/{name}", &base[..i]),
+            _ => format!("{base}/{name}"),
+        };
+        let mut last = None;
+        for _ in 0..200 {
+            match Db::connect_unmigrated(&url).await {
+                Ok(db) => {
+                    if let Ok(mut open) = self.replicas.lock() {
+                        open.push(db.clone());
+                    }
+                    return Ok(Some(db));
+                }
+                Err(e) => last = Some(e),
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        Err(last.unwrap_or_else(|| crate::StoreError::BadUrl(url)))
     }
 
     /// A new database on this one's backend without any table: what a restore goes into.
@@ -103,6 +138,7 @@ impl TestDb {
                     label: "sqlite",
                     url,
                     cleanup: Some(Cleanup::File(path)),
+                    replicas: Default::default(),
                 })
             }
         }
@@ -148,6 +184,11 @@ impl TestDb {
 
     /// Closes and removes the database now.
     pub async fn cleanup(mut self) -> Result<()> {
+        let replicas =
+            std::mem::take(&mut *self.replicas.lock().unwrap_or_else(|p| p.into_inner()));
+        for r in replicas {
+            r.close().await;
+        }
         self.db.close().await;
         match self.cleanup.take() {
             Some(c) => c.run().await,

@@ -75,6 +75,9 @@ pub struct Identity {
     pub via: Via,
     /// Client address.
     pub ip: String,
+    /// The primary's WAL position after this session's last write: its pages read a replica only once
+    /// it has replayed that far (`AppState::replica`).
+    pub wrote_lsn: Option<String>,
 }
 
 /// A request as nearly every handler sees it: the application and who asks. One extractor, so a
@@ -98,7 +101,13 @@ impl axum::extract::FromRequestParts<AppState> for Ctx {
         let id = parts.extensions.get::<Identity>().cloned().ok_or_else(|| {
             crate::AppError::Internal(format!("rota sem identidade: {}", parts.uri.path()))
         })?;
-        Ok(Ctx { st: st.clone(), id })
+        let mut st = st.clone();
+        if matches!(parts.method, Method::GET | Method::HEAD)
+            && let Some(replica) = st.replica_for(id.wrote_lsn.as_deref()).await
+        {
+            st.db = replica;
+        }
+        Ok(Ctx { st, id })
     }
 }
 
@@ -250,6 +259,7 @@ pub async fn identify(
                     access: k.access,
                 },
                 ip,
+                wrote_lsn: None,
             }));
     }
     let Some(token) = cookie(headers, SESSION_COOKIE) else {
@@ -269,6 +279,7 @@ pub async fn identify(
                     user: Some(u),
                     via: Via::CalendarKey,
                     ip,
+                    wrote_lsn: None,
                 }));
         }
         return Ok(None);
@@ -298,6 +309,7 @@ pub async fn identify(
             csrf: s.csrf_token,
         },
         ip,
+        wrote_lsn: s.wrote_lsn,
     }))
 }
 
@@ -307,8 +319,22 @@ const MAX_FORM_FOR_CSRF: usize = crate::routes::FORM_LIMIT;
 
 /// The guard: runs before every handler with the route's [`Access`].
 pub async fn guard(access: Access, st: AppState, req: Request, next: Next) -> Response {
+    let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     match check(access, &st, req).await {
-        Ok(req) => next.run(req).await,
+        Ok(req) => {
+            let session = match req.extensions().get::<Identity>().map(|i| &i.via) {
+                Some(Via::Session { token_hash, .. }) if writes => Some(token_hash.clone()),
+                _ => None,
+            };
+            let resp = next.run(req).await;
+            // With a replica, the session's next pages wait for what it just wrote.
+            if let (Some(hash), Some(_)) = (session, &st.replica)
+                && let Err(e) = st.db.mark_session_wrote(&hash).await
+            {
+                tracing::error!(error = %e, "recording a session's write position");
+            }
+            resp
+        }
         Err(resp) => resp,
     }
 }

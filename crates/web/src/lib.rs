@@ -147,8 +147,14 @@ impl Default for WebConfig {
 /// Application state shared by handlers.
 #[derive(Clone, Debug)]
 pub struct AppState {
-    /// The database.
+    /// The database this request reads: the primary, or for a page (`GET`) through [`guard::Ctx`] the
+    /// [`replica`](Self::replica) once it has what the requester wrote. A `GET` that writes (an export's
+    /// audit entry) writes to [`primary`](Self::primary).
     pub db: Db,
+    /// The primary database: every write, and anything that must read its own writes.
+    pub primary: Db,
+    /// A read replica of the primary (`--read-database`), if any.
+    pub replica: Option<Db>,
     /// Deployment settings.
     pub config: std::sync::Arc<WebConfig>,
     /// The home page's model, by data version.
@@ -189,7 +195,9 @@ impl AppState {
     /// State over `db` with `config`.
     pub fn new(db: Db, config: WebConfig) -> AppState {
         AppState {
+            primary: db.clone(),
             db,
+            replica: None,
             config: std::sync::Arc::new(config),
             home_cache: Default::default(),
             territories_cache: Default::default(),
@@ -209,6 +217,29 @@ impl AppState {
     pub fn with_oidc(mut self, oidc: oidc::Oidc) -> AppState {
         self.oidc = Some(std::sync::Arc::new(oidc));
         self
+    }
+
+    /// The same state with a read replica.
+    pub fn with_replica(mut self, replica: Db) -> AppState {
+        self.replica = Some(replica);
+        self
+    }
+
+    /// The replica, when there is one and it has replayed past `wrote_lsn` (the requester's last write);
+    /// `None` sends the request to the primary (also when the replica cannot answer).
+    pub async fn replica_for(&self, wrote_lsn: Option<&str>) -> Option<Db> {
+        let replica = self.replica.as_ref()?;
+        let Some(lsn) = wrote_lsn else {
+            return Some(replica.clone());
+        };
+        match replica.replayed_past(lsn).await {
+            Ok(true) => Some(replica.clone()),
+            Ok(false) => None,
+            Err(e) => {
+                tracing::error!(error = %e, "asking the replica how far it replayed");
+                None
+            }
+        }
     }
 
     /// A slot to run one analysis in, waited for at most `analysis_wait`; held until dropped.

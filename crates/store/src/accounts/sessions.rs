@@ -33,6 +33,8 @@ pub struct SessionRecord {
     pub created_at: NaiveDateTime,
     /// When it expires (idle limit, moved on use).
     pub expires_at: NaiveDateTime,
+    /// The primary's WAL position after the session's last write (PostgreSQL; see [`Db::replayed_past`]).
+    pub wrote_lsn: Option<String>,
 }
 
 /// An API key as stored (never the key itself).
@@ -94,9 +96,10 @@ impl Db {
         token_hash: &str,
         now: NaiveDateTime,
     ) -> Result<Option<SessionRecord>> {
-        let row: Option<(i64, String, NaiveDateTime, NaiveDateTime)> = on_db!(self, |c| {
+        type Row = (i64, String, NaiveDateTime, NaiveDateTime, Option<String>);
+        let row: Option<Row> = on_db!(self, |c| {
             sqlx::query_as(
-                "SELECT s.user_id, s.csrf_token, s.created_at, s.expires_at FROM sessions s
+                "SELECT s.user_id, s.csrf_token, s.created_at, s.expires_at, s.wrote_lsn FROM sessions s
                  JOIN users u ON u.id = s.user_id
                  WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active",
             )
@@ -105,7 +108,7 @@ impl Db {
             .fetch_optional(c)
             .await?
         });
-        let Some((user_id, csrf_token, created_at, expires_at)) = row else {
+        let Some((user_id, csrf_token, created_at, expires_at, wrote_lsn)) = row else {
             return Ok(None);
         };
         let Some(user) = self.user_by_id(user_id).await? else {
@@ -116,7 +119,49 @@ impl Db {
             csrf_token,
             created_at,
             expires_at,
+            wrote_lsn,
         }))
+    }
+
+    /// Records that the session just wrote: the primary's WAL position now, which its next pages wait
+    /// for on a replica. Nothing to record on SQLite.
+    pub async fn mark_session_wrote(&self, token_hash: &str) -> Result<()> {
+        if let Db::Pg(p) = self {
+            sqlx::query(
+                "UPDATE sessions SET wrote_lsn = pg_current_wal_lsn()::text WHERE token_hash = $1",
+            )
+            .bind(token_hash)
+            .execute(p)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// The primary's WAL position now: what a replica must replay to have everything written so far
+    /// (`None` on SQLite).
+    pub async fn wal_position(&self) -> Result<Option<String>> {
+        match self {
+            Db::Pg(p) => Ok(Some(
+                sqlx::query_scalar("SELECT pg_current_wal_lsn()::text")
+                    .fetch_one(p)
+                    .await?,
+            )),
+            Db::Sqlite(_) => Ok(None),
+        }
+    }
+
+    /// Whether this database (a replica) has replayed the primary's WAL up to `lsn`. A database that
+    /// is not replaying (a primary, SQLite) has everything it has.
+    pub async fn replayed_past(&self, lsn: &str) -> Result<bool> {
+        match self {
+            Db::Pg(p) => Ok(sqlx::query_scalar(
+                "SELECT COALESCE(pg_last_wal_replay_lsn() >= $1::pg_lsn, TRUE)",
+            )
+            .bind(lsn)
+            .fetch_one(p)
+            .await?),
+            Db::Sqlite(_) => Ok(true),
+        }
     }
 
     /// Moves a session's idle expiry.

@@ -235,7 +235,7 @@ pub(crate) async fn evidence_file(
         .map(|k| k.mime())
         .unwrap_or("application/octet-stream");
     // BO copies and evidence are police material: every opening is recorded.
-    st.db.audit(&opened, st.config.clock.now_utc()).await?;
+    st.primary.audit(&opened, st.config.clock.now_utc()).await?;
     Ok((
         [
             (axum::http::header::CONTENT_TYPE, kind.to_string()),

@@ -158,7 +158,7 @@ pub async fn page(
                 }
             });
             let found = st.db.occurrences_page(&f).await?;
-            st.db
+            st.primary
                 .audit(
                     &AuditEvent::new(id.actor(), "occurrences.view")
                         .details(serde_json::json!({"filter": filter_query(&q), "page_before_id": q.antes, "rows": found.len()}))
@@ -263,7 +263,7 @@ pub async fn export_csv(
     Query(q): Query<ExplorerQuery>,
 ) -> Result<Response, AppError> {
     let mut f = export_filter(&st, &id, &q).await?;
-    st.db
+    st.primary
         .audit(
             &AuditEvent::new(id.actor(), "occurrences.export")
                 .details(serde_json::json!({"format": "csv", "filter": filter_query(&q)}))
@@ -333,7 +333,7 @@ pub async fn export_xlsx(
     }
     let truncated = rows.len() > XLSX_MAX_ROWS;
     rows.truncate(XLSX_MAX_ROWS);
-    st.db
+    st.primary
         .audit(
             &AuditEvent::new(id.actor(), "occurrences.export")
                 .details(serde_json::json!({"format": "xlsx", "filter": filter_query(&q), "rows": rows.len(), "truncated": truncated}))

@@ -118,7 +118,7 @@ pub async fn page(
         ),
     };
     if full_cpf {
-        st.db
+        st.primary
             .audit(
                 &AuditEvent::new(id.actor(), "operators.view_cpf")
                     .details(serde_json::json!({"operators": ops.len()}))

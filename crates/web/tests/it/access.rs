@@ -189,7 +189,8 @@ per_backend! {
         // A small demo data set, so that every page renders real rows on both backends.
         let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
         load_demo(&t.db, today, 0.02).await;
-        let app = App::new(t.db.clone(), test_config()).await;
+        // With a replica every page is read there: a page that writes fails on it (read-only).
+        let app = App::reading_replica(&t, test_config()).await;
         let mut checked = 0;
         for (col, (login, password)) in WHO.iter().enumerate() {
             let session = if login.starts_with("anônimo") {

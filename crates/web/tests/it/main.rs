@@ -18,6 +18,7 @@ mod numbers;
 mod oidc;
 mod ops;
 mod recap;
+mod replica;
 mod scopes;
 mod security;
 mod transparency;
@@ -155,6 +156,23 @@ impl App {
             .await
             .unwrap();
         App::of_state(AppState::new(db.clone(), config))
+    }
+
+    /// The app over `t` with `config`, reading its pages from `t`'s streaming replica when the tests have
+    /// one (`TestDb::replica`), caught up with what was loaded so far.
+    pub(crate) async fn reading_replica(
+        t: &atalaia_store::testing::TestDb,
+        config: WebConfig,
+    ) -> App {
+        atalaia_web::demo_users::ensure(&t.db, PasswordCost::TEST)
+            .await
+            .unwrap();
+        let mut state = AppState::new(t.db.clone(), config);
+        if let Some(replica) = t.replica().await.unwrap() {
+            replica::caught_up(&t.db, &replica).await;
+            state = state.with_replica(replica);
+        }
+        App::of_state(state)
     }
 
     /// The app that serves `state` (already made, e.g. with an identity provider), with its worker.

@@ -489,7 +489,7 @@ async fn run_of(
         st.db.hotspots(&choice.query()).await.map_err(error_of)?
     };
     if let Some(format) = download {
-        st.db
+        st.primary
             .audit(
                 &AuditEvent::new(id.actor(), "igesp.hotspot_cells_downloaded")
                     .object(format!("territory:{}", run.territory.code))

@@ -158,7 +158,7 @@ pub(crate) async fn run_xlsx<P: RunDocuments>(
     crate::pages::require_whole_run(&id, run_id)?;
     let (bytes, name, details) = P::xlsx(&st, run_id).await?;
     let kind = P::KIND.as_str();
-    st.db
+    st.primary
         .audit(
             &atalaia_store::audit::AuditEvent::new(id.actor(), format!("{kind}.payroll_exported"))
                 .object(format!("{kind}_run:{run_id}"))

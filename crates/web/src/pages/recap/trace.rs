@@ -68,7 +68,7 @@ pub async fn page(
                 "a contagem de `{crime}` em `{area}` na execução {run_id} (execuções salvas antes do rastreio não guardam as ocorrências)"
             ))
         })?;
-    st.db
+    st.primary
         .audit(
             &AuditEvent::new(id.actor(), "recap.trace_viewed")
                 .object(format!("recap_run:{run_id}"))
