@@ -1,10 +1,11 @@
 //! `atalaia` — the command line (contracts.md §1). This file holds the arguments common to every
 //! command, the dispatch and the few helpers they share (the database connection, Brasília's clock,
 //! the progress bar); each command is its own module: `serve`, `import` (and `demo`), `recap`, `ipei`
-//! (with `payroll`), `hotspots`, `evaluate`, `reminders`, `calendar`, `audit`, `backup` (and `restore`).
+//! (with `payroll`), `hotspots`, `evaluate`, `reminders`, `calendar`, `audit`, `backup` (and `restore`), `admin`.
 //!
 //! Exit status: 0 success; 1 failure (nothing was changed); 2 bad usage; 3 completed with rejected rows.
 
+mod admin;
 mod audit;
 mod backup;
 mod calendar;
@@ -153,6 +154,11 @@ enum Command {
     Demo(import::DemoArgs),
     /// Importa um arquivo (CSV, XLSX ou GeoJSON).
     Import(import::ImportArgs),
+    /// Usuários administradores criados na própria máquina (o primeiro de uma instalação nova).
+    Admin {
+        #[command(subcommand)]
+        command: admin::AdminCommand,
+    },
     /// Copia o banco inteiro para um arquivo, com o servidor no ar (SQLite: VACUUM INTO; PostgreSQL: pg_dump).
     Backup(backup::BackupArgs),
     /// Restaura uma cópia num banco vazio, leva-o à versão deste programa e confere a cadeia de auditoria.
@@ -242,6 +248,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Evaluate(args) => evaluate::run(args, database, format).await,
         Command::Reminders { command } => reminders::run(command, database, format).await,
         Command::Audit { command } => audit::run(command, database, format).await,
+        Command::Admin { command } => admin::run(command, database, format).await,
         Command::Backup(args) => backup::backup(args, database, format).await,
         Command::Restore(args) => backup::restore(args, database, format).await,
     }

@@ -210,11 +210,26 @@ pub(crate) async fn run(args: ServeArgs, database: &str) -> anyhow::Result<ExitC
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
+    .with_graceful_shutdown(stop_signal())
     .await
     .context("o servidor web parou com erro")?;
     db.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Ctrl+C, or SIGTERM — what systemd and `docker stop` send: the requests in flight end, then the
+/// database is closed.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }

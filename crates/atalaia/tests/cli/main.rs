@@ -4,6 +4,7 @@
 mod audit;
 mod backup;
 mod calendar;
+mod deploy;
 mod evaluate;
 mod hotspots;
 mod import;
