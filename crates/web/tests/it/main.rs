@@ -23,6 +23,7 @@ mod scopes;
 mod security;
 mod transparency;
 mod unfinished;
+mod upgrade;
 
 use atalaia_store::Db;
 use atalaia_web::{AppState, PasswordCost, WebConfig};
