@@ -1,7 +1,7 @@
 //! `atalaia` — the command line (contracts.md §1). This file holds the arguments common to every
 //! command, the dispatch and the few helpers they share (the database connection, Brasília's clock,
 //! the progress bar); each command is its own module: `serve`, `import` (and `demo`), `recap`, `ipei`
-//! (with `payroll`), `hotspots`, `evaluate`, `reminders`, `calendar`, `audit`, `backup` (and `restore`), `admin`.
+//! (with `payroll`), `hotspots`, `evaluate`, `reminders`, `calendar`, `audit`, `backup` (and `restore`), `copy`, `admin`.
 //!
 //! Exit status: 0 success; 1 failure (nothing was changed); 2 bad usage; 3 completed with rejected rows.
 
@@ -9,6 +9,7 @@ mod admin;
 mod audit;
 mod backup;
 mod calendar;
+mod copy;
 mod evaluate;
 mod hotspots;
 mod import;
@@ -161,6 +162,8 @@ enum Command {
     },
     /// Copia o banco inteiro para um arquivo, com o servidor no ar (SQLite: VACUUM INTO; PostgreSQL: pg_dump).
     Backup(backup::BackupArgs),
+    /// Copia um banco SQLite inteiro para um PostgreSQL vazio (ids, auditoria e sequências intactos); retomável.
+    CopyDatabase(copy::CopyArgs),
     /// Restaura uma cópia num banco vazio, leva-o à versão deste programa e confere a cadeia de auditoria.
     Restore(backup::RestoreArgs),
 }
@@ -251,6 +254,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Admin { command } => admin::run(command, database, format).await,
         Command::Backup(args) => backup::backup(args, database, format).await,
         Command::Restore(args) => backup::restore(args, database, format).await,
+        Command::CopyDatabase(args) => copy::run(args, database, format).await,
     }
 }
 

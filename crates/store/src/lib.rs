@@ -23,6 +23,7 @@ use sqlx::sqlite::{
 pub mod accounts;
 pub mod audit;
 pub mod backup;
+pub mod copy;
 pub mod counts;
 pub mod cycles;
 mod direct;

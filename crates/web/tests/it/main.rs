@@ -5,6 +5,7 @@ mod access;
 mod backup;
 mod browser;
 mod clock;
+mod copy;
 mod diagnostics;
 mod evaluation;
 mod flows;
