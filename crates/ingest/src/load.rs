@@ -169,6 +169,12 @@ pub async fn import_file(
     .await;
     progress.finish();
     match result {
+        // Asked once more before committing: a file read whole (territories) or its last batch.
+        Ok((tx, _)) if progress.cancelled() => {
+            drop(tx);
+            rejects.discard();
+            Err(ImportError::Cancelled)
+        }
         Ok((tx, summary)) => {
             rejects.commit()?;
             tx.commit().await?;

@@ -130,6 +130,17 @@ pub struct JobProgress {
     pub rows_rejected: i64,
 }
 
+/// What a worker hears back from its heartbeat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Heartbeat {
+    /// Go on.
+    Go,
+    /// Someone asked to cancel it.
+    Cancel(String),
+    /// The job is no longer this worker's.
+    Lost,
+}
+
 /// How a job ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JobEnd {
@@ -251,19 +262,21 @@ impl Db {
         self.job(id).await
     }
 
-    /// Records how far a running job went and that its worker lives; returns who asked to cancel it,
-    /// if anyone did.
+    /// Records how far `worker`'s running job went and that the worker lives. Returns who asked to
+    /// cancel it ([`Heartbeat::Cancel`]), or that the job is no longer this worker's
+    /// ([`Heartbeat::Lost`]: it was given up for dead and queued again), which must stop its import.
     pub async fn job_heartbeat(
         &self,
         id: i64,
+        worker: &str,
         p: JobProgress,
         now: NaiveDateTime,
-    ) -> Result<Option<String>> {
-        let cancel: Option<Option<String>> = crate::on_db!(self, |c| {
+    ) -> Result<Heartbeat> {
+        let row: Option<Option<String>> = crate::on_db!(self, |c| {
             sqlx::query_scalar(
                 "UPDATE import_jobs SET bytes_read = $1, rows_read = $2, rows_written = $3,
                         rows_rejected = $4, heartbeat_at = $5
-                 WHERE id = $6 AND state = 'running' RETURNING cancelled_by",
+                 WHERE id = $6 AND worker = $7 AND state = 'running' RETURNING cancelled_by",
             )
             .bind(p.bytes_read)
             .bind(p.rows_read)
@@ -271,35 +284,39 @@ impl Db {
             .bind(p.rows_rejected)
             .bind(now)
             .bind(id)
+            .bind(worker)
             .fetch_optional(c)
             .await?
         });
-        Ok(cancel.flatten())
+        Ok(match row {
+            None => Heartbeat::Lost,
+            Some(Some(by)) => Heartbeat::Cancel(by),
+            Some(None) => Heartbeat::Go,
+        })
     }
 
-    /// Records how a job ended, with its last progress.
+    /// Records how `worker`'s job ended, with its last progress; nothing when the job is no longer its
+    /// (false then).
     pub async fn finish_job(
         &self,
         id: i64,
+        worker: &str,
         end: &JobEnd,
         p: JobProgress,
         now: NaiveDateTime,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let (state, import_id, error) = match end {
             JobEnd::Done { import_id } => (JobState::Done, Some(*import_id), None),
             JobEnd::Failed(why) => (JobState::Failed, None, Some(why.as_str())),
             JobEnd::Cancelled { .. } => (JobState::Cancelled, None, None),
         };
         let mut tx = self.begin().await?;
-        if let JobEnd::Cancelled { by, ip } = end {
-            tx.audit(&cancelled(by, ip, id, "running"), now).await?;
-        }
-        execute!(
+        let held = execute!(
             on_tx,
             &mut tx,
             "UPDATE import_jobs SET state = $1, import_id = $2, error = $3, finished_at = $4,
                     bytes_read = $5, rows_read = $6, rows_written = $7, rows_rejected = $8
-             WHERE id = $9",
+             WHERE id = $9 AND worker = $10 AND state = 'running'",
             state.as_str(),
             import_id,
             error,
@@ -308,10 +325,17 @@ impl Db {
             p.rows_read,
             p.rows_written,
             p.rows_rejected,
-            id
+            id,
+            worker
         );
+        if held == 0 {
+            return Ok(false);
+        }
+        if let JobEnd::Cancelled { by, ip } = end {
+            tx.audit(&cancelled(by, ip, id, "running"), now).await?;
+        }
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 
     /// Cancels a queued job at `by`'s request, audited (`import.cancel`); a running one is only flagged

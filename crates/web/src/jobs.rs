@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use atalaia_ingest::{ImportError, ImportOptions, Kind, Progress};
 use atalaia_store::Backend;
-use atalaia_store::jobs::{JobEnd, JobProgress, JobRecord};
+use atalaia_store::jobs::{Heartbeat, JobEnd, JobProgress, JobRecord};
 
 use crate::AppState;
 
@@ -137,7 +137,7 @@ pub fn spawn_worker(st: &AppState) -> tokio::task::JoinHandle<()> {
                 Backend::Postgres => now - STALE,
             };
             match st.db.claim_job(&worker, now, stale_before).await {
-                Ok(Some(job)) => run(&st, job).await,
+                Ok(Some(job)) => run(&st, &worker, job).await,
                 Ok(None) => {
                     let _ = tokio::time::timeout(POLL, st.jobs.wake.notified()).await;
                 }
@@ -151,18 +151,24 @@ pub fn spawn_worker(st: &AppState) -> tokio::task::JoinHandle<()> {
 }
 
 /// Runs one claimed job to its end and records it.
-async fn run(st: &AppState, job: JobRecord) {
+async fn run(st: &AppState, worker: &str, job: JobRecord) {
     let live = st.jobs.enter(job.id);
     let heartbeat = (st.db.backend() == Backend::Postgres).then(|| {
-        let (st, live, id) = (st.clone(), live.clone(), job.id);
+        let (st, live, id, worker) = (st.clone(), live.clone(), job.id, worker.to_string());
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(HEARTBEAT);
             loop {
                 tick.tick().await;
                 let now = st.config.clock.now_utc();
-                match st.db.job_heartbeat(id, live.progress(), now).await {
-                    Ok(Some(by)) => live.cancel(by, String::new()),
-                    Ok(None) => {}
+                match st.db.job_heartbeat(id, &worker, live.progress(), now).await {
+                    Ok(Heartbeat::Go) => {}
+                    Ok(Heartbeat::Cancel(by)) => live.cancel(by, String::new()),
+                    // Given up for dead and queued again: another worker runs it; this import stops
+                    // and rolls back.
+                    Ok(Heartbeat::Lost) => {
+                        tracing::warn!(job = id, "import worker: job taken over, stopping");
+                        live.cancel("desconhecido".into(), String::new());
+                    }
                     Err(e) => tracing::error!(error = %e, job = id, "import worker: heartbeat"),
                 }
             }
@@ -173,8 +179,16 @@ async fn run(st: &AppState, job: JobRecord) {
         h.abort();
     }
     let now = st.config.clock.now_utc();
-    if let Err(e) = st.db.finish_job(job.id, &end, live.progress(), now).await {
-        tracing::error!(error = %e, job = job.id, "import worker: recording the end of a job");
+    match st
+        .db
+        .finish_job(job.id, worker, &end, live.progress(), now)
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => tracing::warn!(job = job.id, "import worker: the job was no longer ours"),
+        Err(e) => {
+            tracing::error!(error = %e, job = job.id, "import worker: recording the end of a job")
+        }
     }
     st.jobs.leave(job.id);
 }
@@ -226,7 +240,12 @@ async fn import(st: &AppState, job: &JobRecord, live: Arc<LiveJob>) -> JobEnd {
             e.to_string()
                 .replace(&path.display().to_string(), &job.file_name),
         ),
-        Err(e) => JobEnd::Failed(format!("a importação parou inesperadamente ({e})")),
+        Err(e) => {
+            tracing::error!(error = %e, job = job.id, "import worker: the import task failed");
+            JobEnd::Failed(
+                "a importação parou inesperadamente; nada foi gravado. Tente de novo.".into(),
+            )
+        }
     };
     if !dir.as_os_str().is_empty() {
         let _ = tokio::fs::remove_dir_all(&dir).await;

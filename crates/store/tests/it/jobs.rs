@@ -2,7 +2,7 @@
 //! whose worker died queued again.
 
 use super::*;
-use atalaia_store::jobs::{JobEnd, JobProgress, JobState, NewJob};
+use atalaia_store::jobs::{Heartbeat, JobEnd, JobProgress, JobState, NewJob};
 
 fn at(minute: u32) -> NaiveDateTime {
     NaiveDate::from_ymd_opt(2026, 12, 7)
@@ -43,14 +43,14 @@ per_backend! {
         assert_eq!(state, Some(JobState::Cancelled));
         // A running one is only flagged: its worker hears it with its next heartbeat.
         let p = JobProgress { bytes_read: 500, rows_read: 40, rows_written: 38, rows_rejected: 2 };
-        assert_eq!(db.job_heartbeat(first, p, at(5)).await.unwrap(), None);
+        assert_eq!(db.job_heartbeat(first, "A", p, at(5)).await.unwrap(), Heartbeat::Go);
         assert_eq!(
             db.cancel_job(first, "user:coord", "", at(5)).await.unwrap(),
             Some(JobState::Running)
         );
         assert_eq!(
-            db.job_heartbeat(first, p, at(6)).await.unwrap().as_deref(),
-            Some("user:coord")
+            db.job_heartbeat(first, "A", p, at(6)).await.unwrap(),
+            Heartbeat::Cancel("user:coord".into())
         );
         let stored = db.job(first).await.unwrap().unwrap();
         assert_eq!((stored.bytes_read, stored.rows_read, stored.rows_rejected), (500, 40, 2));
@@ -60,17 +60,22 @@ per_backend! {
         assert_eq!(db.claim_job("B", at(7), at(6)).await.unwrap(), None, "heartbeat at 6 is fresh");
         let b = db.claim_job("B", at(8), at(7)).await.unwrap().unwrap();
         assert_eq!((b.id, b.state, b.bytes_read, b.started_at), (first, JobState::Running, 0, Some(at(8))));
-        db.finish_job(
+        // A, alive after all, hears it lost the job and can no longer end it.
+        assert_eq!(db.job_heartbeat(first, "A", p, at(8)).await.unwrap(), Heartbeat::Lost);
+        let failed = JobEnd::Failed("de A".into());
+        assert!(!db.finish_job(first, "A", &failed, p, at(8)).await.unwrap());
+        assert!(db.finish_job(
             first,
+            "B",
             &JobEnd::Cancelled { by: "user:coord".into(), ip: String::new() },
             JobProgress::default(),
             at(9),
         )
         .await
-        .unwrap();
+        .unwrap());
         let c = db.claim_job("B", at(10), at(9)).await.unwrap().unwrap();
         assert_eq!(c.id, third);
-        db.finish_job(third, &JobEnd::Failed("sem a coluna crime".into()), p, at(11))
+        db.finish_job(third, "B", &JobEnd::Failed("sem a coluna crime".into()), p, at(11))
             .await
             .unwrap();
         let third = db.job(third).await.unwrap().unwrap();

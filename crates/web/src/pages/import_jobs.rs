@@ -153,9 +153,14 @@ pub async fn cancel(Ctx { st, id }: Ctx, Path(job_id): Path<i64>) -> Result<Resp
         // while an import runs).
         (JobState::Running, Some(live)) => live.cancel(id.actor(), id.ip.clone()),
         (JobState::Queued | JobState::Running, _) => {
-            st.db
-                .cancel_job(job_id, &id.actor(), &id.ip, st.config.clock.now_utc())
-                .await?;
+            let now = st.config.clock.now_utc();
+            let state = st.db.cancel_job(job_id, &id.actor(), &id.ip, now).await?;
+            // No worker will take it: its upload goes now.
+            if state == Some(JobState::Cancelled)
+                && let Some(dir) = std::path::Path::new(&job.path).parent()
+            {
+                let _ = tokio::fs::remove_dir_all(dir).await;
+            }
         }
         _ => {}
     }

@@ -37,6 +37,7 @@ async fn an_upload_waits_in_the_queue_until_a_worker_runs_it() {
                 r.location.unwrap()
             }
         };
+        let id_of = |loc: &str| loc.rsplit('/').next().unwrap().parse::<i64>().unwrap();
         // The request ends as soon as the file is queued; the imports page lists it.
         let first = send("primeiro.csv").await;
         assert!(first.starts_with("/importacoes/tarefas/"), "{first}");
@@ -72,6 +73,9 @@ async fn an_upload_waits_in_the_queue_until_a_worker_runs_it() {
             "{}",
             page.body
         );
+        // Its upload is gone from the server.
+        let upload = t.db.job(id_of(&first)).await.unwrap().unwrap().path;
+        assert!(!std::path::Path::new(&upload).exists(), "{upload}");
         assert!(
             !page.body.contains("Cancelar a importação"),
             "{}",
@@ -87,7 +91,6 @@ async fn an_upload_waits_in_the_queue_until_a_worker_runs_it() {
         // runs both, oldest first.
         let second = send("segundo.csv").await;
         let third = send("terceiro.csv").await;
-        let id_of = |loc: &str| loc.rsplit('/').next().unwrap().parse::<i64>().unwrap();
         let now = state.config.clock.now_utc();
         let claimed =
             t.db.claim_job("morto", now, now - chrono::Duration::hours(1))
