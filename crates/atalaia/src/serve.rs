@@ -183,6 +183,12 @@ pub(crate) async fn run(args: ServeArgs, database: &str) -> anyhow::Result<ExitC
                 "--read-database: a réplica de leitura é de um banco PostgreSQL, como o principal"
             );
         }
+        if !replica.is_standby().await? {
+            anyhow::bail!(
+                "--read-database: {} não é uma réplica em recuperação (pg_is_in_recovery() é falso)",
+                atalaia_store::redact(&url)
+            );
+        }
         eprintln!("páginas lidas da réplica {}", atalaia_store::redact(&url));
         state = state.with_replica(replica);
     }

@@ -123,12 +123,13 @@ impl Db {
         }))
     }
 
-    /// Records that the session just wrote: the primary's WAL position now, which its next pages wait
-    /// for on a replica. Nothing to record on SQLite.
+    /// Records that the session just wrote: the primary's WAL insert position now (past its commit
+    /// record whatever `synchronous_commit` says), which its next pages wait for on a replica. Nothing
+    /// to record on SQLite.
     pub async fn mark_session_wrote(&self, token_hash: &str) -> Result<()> {
         if let Db::Pg(p) = self {
             sqlx::query(
-                "UPDATE sessions SET wrote_lsn = pg_current_wal_lsn()::text WHERE token_hash = $1",
+                "UPDATE sessions SET wrote_lsn = pg_current_wal_insert_lsn()::text WHERE token_hash = $1",
             )
             .bind(token_hash)
             .execute(p)
@@ -142,11 +143,21 @@ impl Db {
     pub async fn wal_position(&self) -> Result<Option<String>> {
         match self {
             Db::Pg(p) => Ok(Some(
-                sqlx::query_scalar("SELECT pg_current_wal_lsn()::text")
+                sqlx::query_scalar("SELECT pg_current_wal_insert_lsn()::text")
                     .fetch_one(p)
                     .await?,
             )),
             Db::Sqlite(_) => Ok(None),
+        }
+    }
+
+    /// Whether this database is a standby replaying a primary's WAL (a read replica).
+    pub async fn is_standby(&self) -> Result<bool> {
+        match self {
+            Db::Pg(p) => Ok(sqlx::query_scalar("SELECT pg_is_in_recovery()")
+                .fetch_one(p)
+                .await?),
+            Db::Sqlite(_) => Ok(false),
         }
     }
 

@@ -103,7 +103,9 @@ pub async fn page(Ctx { st, id }: Ctx, Query(q): Query<AuditQuery>) -> Result<Re
         .lock()
         .map(|c| c.clone())
         .unwrap_or_default();
-    let (check, checkpoint) = st.db.verify_audit_chain_from(from.as_ref()).await?;
+    // On the primary: the checkpoint is this server's, and a replica that has not replayed up to it
+    // would look like a chain that lost an entry.
+    let (check, checkpoint) = st.primary.verify_audit_chain_from(from.as_ref()).await?;
     if let Ok(mut c) = st.audit_checkpoint.lock() {
         *c = checkpoint;
     }
