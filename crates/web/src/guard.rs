@@ -215,13 +215,18 @@ fn is_api(path: &str) -> bool {
 /// Paths outside `/api/` that machine clients reach with an API key.
 const KEYED: [&str; 1] = ["/metrics"];
 
-/// Whether the client is on this machine: a loopback address, as `proxy` resolved it (a request a
-/// trusted proxy forwarded is the forwarded client's, not the proxy's).
+/// Whether the client is on this machine: it connected from a loopback address and nothing forwarded
+/// the request — a proxy on the same machine forwards everyone's requests from loopback, whether or
+/// not `--trusted-proxy` names it.
 fn is_local(req: &Request) -> bool {
-    req.extensions()
-        .get::<crate::proxy::Client>()
-        .and_then(|c| c.ip)
-        .is_some_and(|ip| ip.is_loopback())
+    let forwarded = ["x-forwarded-for", "forwarded", "x-real-ip"]
+        .iter()
+        .any(|h| req.headers().contains_key(*h));
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    !forwarded && peer.is_some_and(|ip| ip.is_loopback())
 }
 
 /// Resolves the requester from the session cookie (pages and API) or a bearer API key (API only).
