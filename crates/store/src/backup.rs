@@ -240,8 +240,31 @@ async fn run(mut cmd: tokio::process::Command, name: &str) -> Result<()> {
     )))
 }
 
-/// `postgres://user:pa%40ss@host/db` → (`postgres://user@host/db`, `pa@ss`).
+/// `postgres://user:pa%40ss@host/db` → (`postgres://user@host/db`, `pa@ss`); a `password=` of the query
+/// string leaves it too.
 fn split_password(url: &str) -> (String, Option<String>) {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let (mut base, mut password) = split_userinfo(base);
+    if let Some(q) = query {
+        let mut kept = Vec::new();
+        for pair in q.split('&') {
+            match pair.strip_prefix("password=") {
+                Some(p) => password = Some(percent_decoded(p)),
+                None => kept.push(pair),
+            }
+        }
+        if !kept.is_empty() {
+            base.push('?');
+            base.push_str(&kept.join("&"));
+        }
+    }
+    (base, password)
+}
+
+fn split_userinfo(url: &str) -> (String, Option<String>) {
     let (Some(s), Some(at)) = (url.find("://"), url.rfind('@')) else {
         return (url.to_string(), None);
     };
@@ -296,5 +319,12 @@ mod tests {
             ("postgres://postgres@127.0.0.1:54329/x".to_string(), None)
         );
         assert_eq!(percent_decoded("100%"), "100%");
+        assert_eq!(
+            split_password("postgres://u@db/atalaia?sslmode=require&password=s%26gredo"),
+            (
+                "postgres://u@db/atalaia?sslmode=require".to_string(),
+                Some("s&gredo".to_string())
+            )
+        );
     }
 }

@@ -49,6 +49,11 @@ pub struct CopyReport {
     pub resumed: usize,
 }
 
+/// `name` as a quoted SQL identifier (the names come from the catalog, but are never trusted as SQL).
+fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
 fn fail(why: String) -> StoreError {
     StoreError::Backup(why)
 }
@@ -99,13 +104,14 @@ async fn copy_into(
                     .into(),
             ));
         }
-        target.migrate().await?;
+        // The bookkeeping first: from here on the target is a copy in progress, resumable.
         sqlx::query(AssertSqlSafe(format!(
             "CREATE TABLE {BOOK} (table_name TEXT PRIMARY KEY, rows BIGINT NOT NULL)"
         )))
         .execute(dst)
         .await?;
     }
+    target.migrate().await?;
     if !target.schema_state().await?.current() {
         return Err(fail(
             "o banco de destino está numa versão diferente deste programa".into(),
@@ -122,16 +128,17 @@ async fn copy_into(
     if done.is_empty() {
         // What the migrations seeded (the crime catalog…) comes from the source instead; children first.
         for t in tables.iter().rev() {
-            sqlx::query(AssertSqlSafe(format!("DELETE FROM {t}")))
+            sqlx::query(AssertSqlSafe(format!("DELETE FROM {}", quoted(t))))
                 .execute(dst)
                 .await?;
         }
     }
     let mut counts = Vec::new();
     for t in &tables {
-        let n: i64 = sqlx::query_scalar(AssertSqlSafe(format!("SELECT COUNT(*) FROM {t}")))
-            .fetch_one(src)
-            .await?;
+        let n: i64 =
+            sqlx::query_scalar(AssertSqlSafe(format!("SELECT COUNT(*) FROM {}", quoted(t))))
+                .fetch_one(src)
+                .await?;
         counts.push(n.unsigned_abs());
     }
     progress.start(counts.iter().sum());
@@ -168,7 +175,8 @@ async fn tables_in_order(dst: &PgPool) -> Result<Vec<String>> {
     .fetch_all(dst)
     .await?;
     let edges: Vec<(String, String)> = sqlx::query_as(
-        "SELECT c.conrelid::regclass::text, c.confrelid::regclass::text FROM pg_constraint c
+        "SELECT child.relname::text, parent.relname::text FROM pg_constraint c
+         JOIN pg_class child ON child.oid = c.conrelid JOIN pg_class parent ON parent.oid = c.confrelid
          WHERE c.contype = 'f' AND c.conrelid <> c.confrelid",
     )
     .fetch_all(dst)
@@ -218,11 +226,15 @@ async fn copy_table(
     .bind(table)
     .fetch_all(dst)
     .await?;
-    let names: Vec<&str> = columns.iter().map(|(c, _)| c.as_str()).collect();
-    let list = names.join(", ");
+    let list = columns
+        .iter()
+        .map(|(c, _)| quoted(c))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let table_q = quoted(table);
     let mut tx = dst.begin().await?;
     let mut copy = tx
-        .copy_in_raw(&format!("COPY {table} ({list}) FROM STDIN"))
+        .copy_in_raw(&format!("COPY {table_q} ({list}) FROM STDIN"))
         .await?;
     // In the order rows were stored, where SQLite keeps one (a table `WITHOUT ROWID` is ordered by its key).
     let without_rowid: bool = sqlx::query_scalar(
@@ -232,7 +244,7 @@ async fn copy_table(
     .fetch_one(src)
     .await?;
     let order = if without_rowid { "" } else { " ORDER BY rowid" };
-    let select = format!("SELECT {list} FROM {table}{order}");
+    let select = format!("SELECT {list} FROM {table_q}{order}");
     let mut stream = sqlx::query(AssertSqlSafe(select)).fetch(src);
     let mut text = String::with_capacity(CHUNK_BYTES + 4096);
     let mut sent = 0u64;
@@ -333,10 +345,11 @@ fn cell(
 /// bookkeeping.
 async fn finish(src: &SqlitePool, dst: &PgPool, report: &CopyReport) -> Result<()> {
     for (t, n) in &report.tables {
-        let there: i64 = sqlx::query_scalar(AssertSqlSafe(format!("SELECT COUNT(*) FROM {t}")))
+        let count = format!("SELECT COUNT(*) FROM {}", quoted(t));
+        let there: i64 = sqlx::query_scalar(AssertSqlSafe(count.clone()))
             .fetch_one(dst)
             .await?;
-        let here: i64 = sqlx::query_scalar(AssertSqlSafe(format!("SELECT COUNT(*) FROM {t}")))
+        let here: i64 = sqlx::query_scalar(AssertSqlSafe(count))
             .fetch_one(src)
             .await?;
         if there.unsigned_abs() != *n || here.unsigned_abs() != *n {
@@ -352,9 +365,12 @@ async fn finish(src: &SqlitePool, dst: &PgPool, report: &CopyReport) -> Result<(
     .fetch_all(dst)
     .await?;
     for (t, c) in identities {
+        let (tq, cq) = (quoted(&t), quoted(&c));
         sqlx::query(AssertSqlSafe(format!(
-            "SELECT setval(pg_get_serial_sequence('{t}', '{c}'), COALESCE(MAX({c}), 1), MAX({c}) IS NOT NULL) FROM {t}"
+            "SELECT setval(pg_get_serial_sequence($1, $2), COALESCE(MAX({cq}), 1), MAX({cq}) IS NOT NULL) FROM {tq}"
         )))
+        .bind(&tq)
+        .bind(&c)
         .execute(dst)
         .await?;
     }
