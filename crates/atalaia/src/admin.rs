@@ -58,6 +58,13 @@ pub(crate) async fn run(
         );
         return Ok(ExitCode::from(2));
     }
+    let login = login.trim().to_lowercase();
+    if !atalaia_web::pages::admin::valid_login(&login) {
+        eprintln!(
+            "erro: login `{login}` inválido: de 3 a 64 letras minúsculas, algarismos, ponto, hífen ou sublinhado"
+        );
+        return Ok(ExitCode::from(2));
+    }
     let db = connect(database).await?;
     let created = create(
         &db,
@@ -99,7 +106,13 @@ async fn create(
     if db.user_by_login(login).await?.is_some() {
         anyhow::bail!("o login `{login}` já existe");
     }
+    // Hashed before the transaction: Argon2 takes a moment, and SQLite's writers would wait for it.
+    let hash = atalaia_web::security::hash_password(password, atalaia_web::PasswordCost::default());
     let now = chrono::Utc::now().naive_utc();
+    let actor = format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "desconhecido".into())
+    );
     let known = db
         .institutions()
         .await?
@@ -109,14 +122,22 @@ async fn create(
     let institution_id = match (known, institution_name) {
         (Some(i), _) => i.id,
         (None, Some(full)) => {
-            tx.create_institution(institution, full, "SSP", false, now)
-                .await?
+            let id = tx
+                .create_institution(institution, full, "SSP", false, now)
+                .await?;
+            tx.audit(
+                &AuditEvent::new(actor.clone(), "institution.create")
+                    .object(format!("institution:{institution}"))
+                    .details(serde_json::json!({"name": full})),
+                now,
+            )
+            .await?;
+            id
         }
         (None, None) => anyhow::bail!(
             "a instituição `{institution}` não existe: informe --institution-name para criá-la"
         ),
     };
-    let hash = atalaia_web::security::hash_password(password, atalaia_web::PasswordCost::default());
     let id = tx
         .create_user(
             &NewUser {
@@ -138,10 +159,6 @@ async fn create(
         }],
     )
     .await?;
-    let actor = format!(
-        "cli:{}",
-        std::env::var("USER").unwrap_or_else(|_| "desconhecido".into())
-    );
     tx.audit(
         &AuditEvent::new(actor, "user.create")
             .object(format!("user:{login}"))

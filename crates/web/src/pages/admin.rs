@@ -211,7 +211,9 @@ async fn parse_grants(st: &AppState, pairs: &Fields) -> Result<Vec<Grant>, Strin
     Ok(grants)
 }
 
-pub(crate) fn valid_login(login: &str) -> bool {
+/// A login as the pages accept it: 3–64 lowercase letters, digits, `.`, `_`, `-` (sign-in lowercases
+/// what is typed).
+pub fn valid_login(login: &str) -> bool {
     (3..=64).contains(&login.len())
         && login.bytes().all(|b| {
             b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
