@@ -116,6 +116,14 @@ fn serve_is_ready_exposes_metrics_prometheus_reads_and_logs_json() {
         body.contains(r#"atalaia_http_requests_total{method="GET",route="/login",status="200"} 2"#),
         "{body}"
     );
+    // The binary's log layer counts the pool's waits: every request above took a connection.
+    let waits: f64 = body
+        .lines()
+        .find_map(|l| l.strip_prefix("atalaia_db_pool_acquire_seconds_count "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(waits >= 3.0, "{body}");
     // The import the command line made before the server started, counted from the database.
     assert!(
         body.contains(r#"atalaia_import_rows_total{kind="territories",fate="inserted"} 1"#),
