@@ -1,6 +1,7 @@
 //! The import worker: each server runs one ([`spawn_worker`]), which claims queued jobs from the
-//! database (`atalaia_store::jobs`: one at a time per database, whichever server claims it) and runs
-//! them with the command line's importer. What a running job has done so far lives in [`Live`], which the
+//! database (`atalaia_store::jobs`: one at a time per database, whichever server claims it), runs them
+//! with the command line's importer, and, idle, keeps the analyses of the latest data computed
+//! (`crate::cache::warm`, unless `WebConfig::warm_analyses` is off). What a running job has done so far lives in [`Live`], which the
 //! job page reads; on PostgreSQL the worker also writes it to the job's row every [`HEARTBEAT`], so
 //! the other servers see it and can tell a dead worker from a slow import. SQLite has one writer: while
 //! an import holds it nothing else may write, so there the row is written only at the start and the end
@@ -129,6 +130,7 @@ pub fn spawn_worker(st: &AppState) -> tokio::task::JoinHandle<()> {
         &crate::security::random_token()[..8]
     );
     tokio::spawn(async move {
+        let mut warmed = -1;
         loop {
             let now = st.config.clock.now_utc();
             // A SQLite database has one server: whatever is running now was left by a dead one.
@@ -139,6 +141,15 @@ pub fn spawn_worker(st: &AppState) -> tokio::task::JoinHandle<()> {
             match st.db.claim_job(&worker, now, stale_before).await {
                 Ok(Some(job)) => run(&st, &worker, job).await,
                 Ok(None) => {
+                    // Idle: if anyone imported (here, another server, the command line), the
+                    // analyses the first pages ask for are computed now, not by those pages.
+                    if st.config.warm_analyses
+                        && let Ok(version) = st.db.data_version().await
+                        && version != warmed
+                    {
+                        crate::cache::warm(&st).await;
+                        warmed = version;
+                    }
                     let _ = tokio::time::timeout(POLL, st.jobs.wake.notified()).await;
                 }
                 Err(e) => {

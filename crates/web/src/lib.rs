@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod assets;
+pub mod cache;
 pub mod demo_users;
 pub mod done;
 pub mod fuzzing;
@@ -76,6 +77,9 @@ pub struct WebConfig {
     /// How long a request waits for one of the [`ANALYSES_AT_ONCE`] analysis slots before it is
     /// answered 503 with `Retry-After`.
     pub analysis_wait: std::time::Duration,
+    /// The worker computes the analyses the first pages after an import ask for (`cache::warm`);
+    /// off in tests that count analysis slots or time pages.
+    pub warm_analyses: bool,
 }
 
 /// What time it is for the program's acts (cycle deadlines, seizure dates): the system's, or a fixed
@@ -140,6 +144,7 @@ impl Default for WebConfig {
             clock: Clock::default(),
             public_min_count: 5,
             analysis_wait: std::time::Duration::from_secs(20),
+            warm_analyses: true,
         }
     }
 }
@@ -171,6 +176,12 @@ pub struct AppState {
         std::sync::Arc<std::sync::Mutex<Option<atalaia_store::audit::Checkpoint>>>,
     /// Password checks running at once (Argon2 on the blocking pool).
     pub password_checks: std::sync::Arc<tokio::sync::Semaphore>,
+    /// The municipality selection's facts, by data version and last month.
+    pub selection_cache:
+        std::sync::Arc<cache::Versioned<atalaia_core::Month, Vec<atalaia_core::selection::Facts>>>,
+    /// Hot-spot analyses, by data version and query.
+    pub hotspot_cache:
+        std::sync::Arc<cache::Versioned<String, atalaia_store::hotspots::HotspotRun>>,
     /// The import jobs running on this server, and its worker's bell.
     pub jobs: std::sync::Arc<jobs::Live>,
     /// What `/metrics` counts of the requests answered.
@@ -207,6 +218,8 @@ impl AppState {
             audit_checkpoint: Default::default(),
             metrics: Default::default(),
             jobs: Default::default(),
+            selection_cache: std::sync::Arc::new(cache::Versioned::new(4)),
+            hotspot_cache: std::sync::Arc::new(cache::Versioned::new(16)),
             #[cfg(feature = "oidc")]
             oidc: None,
         }

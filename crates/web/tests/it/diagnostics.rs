@@ -199,3 +199,44 @@ per_backend! {
         ));
     }
 }
+
+/// After an import the worker computes the selection's default table itself, and the page reads it;
+/// a hot-spot analysis asked twice on the same data runs once.
+#[tokio::test]
+async fn the_first_pages_after_an_import_find_their_analyses_ready() {
+    let t = atalaia_store::testing::TestDb::sqlite().await.unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    let config = atalaia_web::WebConfig {
+        warm_analyses: true,
+        ..demo_config(&t.db, today, 0.01).await
+    };
+    atalaia_web::demo_users::ensure(&t.db, atalaia_web::PasswordCost::TEST)
+        .await
+        .unwrap();
+    let state = atalaia_web::AppState::new(t.db.clone(), config);
+    let app = App::of_state(state.clone());
+    let version = t.db.data_version().await.unwrap();
+    let october = atalaia_core::Month::parse("2026-10").unwrap();
+    let mut ready = None;
+    for _ in 0..600 {
+        ready = state.selection_cache.get(version, &october);
+        if ready.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let ready = ready.expect("the worker did not compute the selection table");
+    assert_eq!(*ready, t.db.selection_facts(october).await.unwrap());
+    let analyst = app.login("analista", "demo-analista-7872").await.unwrap();
+    let page = app.get_ok("/municipios/selecao", &analyst).await;
+    assert!(page.body.contains("Goiânia"), "{}", page.body);
+
+    // The same analysis twice on the same data: kept once, the same page.
+    let path = "/zonas-quentes?area=5208707";
+    let first = app.get_ok(path, &analyst).await;
+    assert_eq!(state.hotspot_cache.len(), 1);
+    let second = app.get_ok(path, &analyst).await;
+    assert_eq!(state.hotspot_cache.len(), 1);
+    assert_eq!(first.body, second.body);
+    t.cleanup().await.unwrap();
+}

@@ -70,6 +70,8 @@ pub(crate) fn test_config() -> WebConfig {
             std::process::id(),
             DIRS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
         )),
+        // Only the cache test warms: the others would share their cores with it.
+        warm_analyses: false,
         ..WebConfig::default()
     }
 }

@@ -408,8 +408,7 @@ pub async fn page(Ctx { st, id }: Ctx, Query(f): Query<Fields>) -> Result<Respon
     if let Some(c) = &choice
         && !c.area.is_empty()
     {
-        let _slot = st.analysis_slot().await?;
-        match st.db.hotspots(&c.query()).await {
+        match analysis(&st, c).await? {
             Ok(run) => summary = Some(summary_of(&run)),
             Err(HotspotError::Store(e)) => return Err(AppError::Store(e)),
             Err(e) => error = Some(e.to_string()),
@@ -472,6 +471,26 @@ pub async fn page(Ctx { st, id }: Ctx, Query(f): Query<Fields>) -> Result<Respon
     Ok(resp)
 }
 
+/// The analysis `choice` asks for, kept per data version and query (`crate::cache`): the same analysis
+/// is not run twice on the same data. The inner error is the analysis's (a bad period, an area
+/// without outline…), the outer one the server's.
+async fn analysis(
+    st: &AppState,
+    choice: &Choice,
+) -> Result<Result<std::sync::Arc<HotspotRun>, HotspotError>, AppError> {
+    let version = st.db.data_version().await?;
+    let key = choice.query_string();
+    if let Some(run) = st.hotspot_cache.get(version, &key) {
+        return Ok(Ok(run));
+    }
+    let _slot = st.analysis_slot().await?;
+    Ok(st.db.hotspots(&choice.query()).await.map(|run| {
+        let run = std::sync::Arc::new(run);
+        st.hotspot_cache.put(version, key, run.clone());
+        run
+    }))
+}
+
 /// The analysis the form asks for. A download (`download` names its format) is recorded in the audit
 /// log: the cells are point data of police occurrences.
 async fn run_of(
@@ -479,15 +498,12 @@ async fn run_of(
     id: &Identity,
     f: &Fields,
     download: Option<&str>,
-) -> Result<HotspotRun, AppError> {
+) -> Result<std::sync::Arc<HotspotRun>, AppError> {
     let today = st.config.clock.today();
     let scope = AreaScope::of(st, id, Permission::ViewOccurrences, today).await?;
     let area = area_of(st, f, today, &scope).await?;
     let choice = Choice::parse(f, area, today).map_err(AppError::BadRequest)?;
-    let run = {
-        let _slot = st.analysis_slot().await?;
-        st.db.hotspots(&choice.query()).await.map_err(error_of)?
-    };
+    let run = analysis(st, &choice).await?.map_err(error_of)?;
     if let Some(format) = download {
         st.primary
             .audit(

@@ -115,13 +115,31 @@ async fn ranked(st: &AppState, id: &Identity, f: &Fields) -> Result<(Choice, Vec
 /// The municipalities `c` ranks, those in the requester's scope.
 async fn rank_choice(st: &AppState, id: &Identity, c: &Choice) -> Result<Vec<Row>, AppError> {
     let scope = AreaScope::of(st, id, Permission::Diagnose, c.end.last_day()).await?;
-    let facts = {
-        let _slot = st.analysis_slot().await?;
-        st.db.selection_facts(c.end).await?
-    };
+    let facts = facts(st, c.end).await?;
     let mut rows = rank(&facts, &c.weights);
     rows.retain(|r| scope.covers(&r.facts.code));
     Ok(rows)
+}
+
+/// Every municipality's facts for the table ending in `end`: kept per data version (`crate::cache`), so
+/// only the first request after an import reads every geocoded occurrence of the year — and the worker
+/// makes that request itself after each import.
+pub(crate) async fn facts(
+    st: &AppState,
+    end: Month,
+) -> Result<std::sync::Arc<Vec<atalaia_core::selection::Facts>>, AppError> {
+    let version = st.db.data_version().await?;
+    if let Some(f) = st.selection_cache.get(version, &end) {
+        return Ok(f);
+    }
+    let _slot = st.analysis_slot().await?;
+    // Another request may have computed it while this one waited for a slot.
+    if let Some(f) = st.selection_cache.get(version, &end) {
+        return Ok(f);
+    }
+    let facts = std::sync::Arc::new(st.db.selection_facts(end).await?);
+    st.selection_cache.put(version, end, facts.clone());
+    Ok(facts)
 }
 
 struct WeightField {

@@ -1,0 +1,88 @@
+//! Results kept per data version — the last finished import (`Db::data_version`): only imports change
+//! what the analyses read, so a result stays right until the next import. The municipality selection's
+//! facts and the hot-spot analyses are kept here; after an import the worker computes the selection's
+//! default table again ([`warm`]), so the first page after an import does not pay for it.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+/// Up to `cap` results of one data version, by key; a new version empties it.
+#[derive(Debug)]
+pub struct Versioned<K, V> {
+    cap: usize,
+    entries: Mutex<VecDeque<(i64, K, Arc<V>)>>,
+}
+
+impl<K: PartialEq, V> Versioned<K, V> {
+    /// An empty cache of at most `cap` results.
+    pub fn new(cap: usize) -> Self {
+        Versioned {
+            cap,
+            entries: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    /// The result for `key` computed on `version`, if kept.
+    pub fn get(&self, version: i64, key: &K) -> Option<Arc<V>> {
+        let entries = self.entries.lock().ok()?;
+        entries
+            .iter()
+            .find(|(v, k, _)| *v == version && k == key)
+            .map(|(_, _, r)| r.clone())
+    }
+
+    /// How many results are kept.
+    pub fn len(&self) -> usize {
+        self.entries.lock().map(|e| e.len()).unwrap_or(0)
+    }
+
+    /// Whether nothing is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Keeps `value` for `key` on `version`, forgetting other versions and the oldest beyond `cap`.
+    pub fn put(&self, version: i64, key: K, value: Arc<V>) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.retain(|(v, k, _)| *v == version && *k != key);
+            entries.push_back((version, key, value));
+            while entries.len() > self.cap {
+                entries.pop_front();
+            }
+        }
+    }
+}
+
+/// Computes again what the first pages after an import would otherwise wait for: the municipality
+/// selection of the month before today's.
+pub async fn warm(st: &crate::AppState) {
+    let Some(end) = atalaia_core::Month::of(st.config.clock.today())
+        .ok()
+        .and_then(atalaia_core::Month::pred)
+    else {
+        return;
+    };
+    if let Err(e) = crate::pages::igesp::selection::facts(st, end).await {
+        tracing::error!(error = %e, "warming the selection table");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_version_forgets_the_old_and_the_oldest_goes_first() {
+        let c: Versioned<&str, u32> = Versioned::new(2);
+        c.put(1, "a", Arc::new(10));
+        c.put(1, "b", Arc::new(20));
+        assert_eq!(c.get(1, &"a").as_deref(), Some(&10));
+        c.put(1, "c", Arc::new(30));
+        assert_eq!(c.get(1, &"a"), None, "beyond the cap");
+        assert_eq!(c.get(1, &"c").as_deref(), Some(&30));
+        assert_eq!(c.get(2, &"c"), None, "another version");
+        c.put(2, "b", Arc::new(21));
+        assert_eq!(c.get(1, &"b"), None, "the old version is gone");
+        assert_eq!(c.get(2, &"b").as_deref(), Some(&21));
+    }
+}
