@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use atalaia_ingest::{ImportError, ImportOptions, Kind, Progress};
+use atalaia_ingest::{ImportError, Kind, Progress};
 use atalaia_store::Backend;
 use atalaia_store::jobs::{Heartbeat, JobEnd, JobProgress, JobRecord};
 
@@ -212,28 +212,15 @@ async fn import(st: &AppState, job: &JobRecord, live: Arc<LiveJob>) -> JobEnd {
         return JobEnd::Failed(format!("tipo de importação `{}` desconhecido", job.kind));
     };
     let rejects_tmp = dir.join("rejeitadas.csv");
-    let opts = ImportOptions {
-        actor: job.actor.clone(),
-        synthetic: false,
-        rejects: Some(rejects_tmp.clone()),
-        today: st.config.clock.today(),
-        now: st.config.clock.now_utc(),
-        ip: job.ip.clone(),
-        units_allowed: None,
-    };
-    // The importer runs on a blocking thread: it is long CPU and disk work (and its future is not
-    // `Send`, so it cannot be a task of its own).
-    let (db, import_path, progress) = (st.db.clone(), path.clone(), live.clone());
-    let handle = tokio::runtime::Handle::current();
-    let result = tokio::task::spawn_blocking(move || {
-        handle.block_on(atalaia_ingest::import_file(
-            &db,
-            kind,
-            &import_path,
-            &opts,
-            progress,
-        ))
-    })
+    let result = crate::pages::imports::run_importer(
+        st,
+        kind,
+        &path,
+        &rejects_tmp,
+        (job.actor.clone(), job.ip.clone()),
+        None,
+        live.clone(),
+    )
     .await;
     let end = match result {
         Ok(Ok(summary)) => {

@@ -62,11 +62,7 @@ fn sign_in(port: u16, login: &str, password: &str) -> String {
 /// by a free one) until it logs that it listens; checks `/ready`, signs `admin` in, sends SIGTERM and
 /// expects a clean exit.
 fn serve_as_written(argv: &[String], state: &std::path::Path, database: &str) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     assert_eq!(argv[0], "/usr/local/bin/atalaia", "{argv:?}");
     let args: Vec<String> = argv[1..]
         .iter()

@@ -83,11 +83,7 @@ fn import_exit_statuses_and_json_summary() {
 #[test]
 fn serve_answers_health_and_home() {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let mut child = atalaia(dir.path())
         .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
         .stdout(Stdio::null())

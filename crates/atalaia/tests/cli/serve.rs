@@ -65,11 +65,7 @@ fn parsed_by_prometheus(text: &str) -> Option<Vec<(String, String, usize)>> {
 fn serve_is_ready_exposes_metrics_prometheus_reads_and_logs_json() {
     let dir = dir_with(&[("t.geojson", AREA_X)]);
     succeeds(dir.path(), &["import", "territories", "t.geojson"]);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let mut child = atalaia(dir.path())
         .args(["--log-format", "json", "serve", "--addr"])
         .arg(format!("127.0.0.1:{port}"))

@@ -296,29 +296,15 @@ pub(crate) async fn import_saved(
     units_allowed: Option<Vec<String>>,
 ) -> Result<i64, Declined> {
     let rejects_tmp = dir.join("rejeitadas.csv");
-    let opts = ImportOptions {
-        actor: id.actor(),
-        synthetic: false,
-        rejects: Some(rejects_tmp.clone()),
-        today: st.config.clock.today(),
-        now: st.config.clock.now_utc(),
-        ip: id.ip.clone(),
+    let result = run_importer(
+        st,
+        kind,
+        path,
+        &rejects_tmp,
+        (id.actor(), id.ip.clone()),
         units_allowed,
-    };
-    // The importer runs on a blocking thread: it is long CPU and disk work (and its future is not
-    // `Send`, so it cannot be a task of its own).
-    let db = st.db.clone();
-    let import_path = path.to_path_buf();
-    let handle = tokio::runtime::Handle::current();
-    let result = tokio::task::spawn_blocking(move || {
-        handle.block_on(atalaia_ingest::import_file(
-            &db,
-            kind,
-            &import_path,
-            &opts,
-            Arc::new(atalaia_ingest::load::NoProgress),
-        ))
-    })
+        Arc::new(atalaia_ingest::load::NoProgress),
+    )
     .await
     .map_err(|e| AppError::Internal(format!("import task: {e}")))?;
     let outcome = match result {
@@ -338,6 +324,40 @@ pub(crate) async fn import_saved(
     };
     let _ = tokio::fs::remove_dir_all(dir).await;
     outcome
+}
+
+/// Runs the command line's importer on `path` for `who` (actor, address) as of the program's clock,
+/// its rejects into `rejects`, on a blocking thread: it is long CPU and disk work (and its future is
+/// not `Send`, so it cannot be a task of its own). The outer error is the thread's.
+pub(crate) async fn run_importer(
+    st: &AppState,
+    kind: Kind,
+    path: &FsPath,
+    rejects: &FsPath,
+    who: (String, String),
+    units_allowed: Option<Vec<String>>,
+    progress: Arc<dyn atalaia_ingest::Progress>,
+) -> Result<
+    Result<atalaia_ingest::ImportSummary, atalaia_ingest::ImportError>,
+    tokio::task::JoinError,
+> {
+    let opts = ImportOptions {
+        actor: who.0,
+        synthetic: false,
+        rejects: Some(rejects.to_path_buf()),
+        today: st.config.clock.today(),
+        now: st.config.clock.now_utc(),
+        ip: who.1,
+        units_allowed,
+    };
+    let (db, path) = (st.db.clone(), path.to_path_buf());
+    let handle = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        handle.block_on(atalaia_ingest::import_file(
+            &db, kind, &path, &opts, progress,
+        ))
+    })
+    .await
 }
 
 /// Moves an import's rejects file from where the importer wrote it to where the pages find it.

@@ -2,7 +2,6 @@
 //! shows the import's own progress moving until it lands on the summary.
 
 use super::*;
-use fantoccini::Locator;
 
 #[tokio::test]
 async fn a_200k_row_upload_shows_its_bar_moving_to_the_summary() {
@@ -24,14 +23,7 @@ async fn a_200k_row_upload_shows_its_bar_moving_to_the_summary() {
     }
     std::fs::write(&file, text).unwrap();
     c.goto(&format!("{base}/importacoes")).await.unwrap();
-    click(&c, Locator::Css("#tipo option[value=occurrences]")).await;
-    c.find(Locator::Id("arquivo"))
-        .await
-        .unwrap()
-        .send_keys(&file.display().to_string())
-        .await
-        .unwrap();
-    click(&c, Locator::Css("#envio button[type=submit]")).await;
+    upload(&c, "occurrences", &file).await;
     wait_for(&c, "#tarefa").await;
     shot(&c, "importacao-em-andamento").await;
     // Watch the bar until the page becomes the summary.

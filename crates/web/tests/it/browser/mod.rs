@@ -222,6 +222,18 @@ async fn alert_text(c: &Client) -> String {
     text_at(c, ".br-message[role=alert]").await
 }
 
+/// Chooses the import kind and the file on the imports page and sends it.
+async fn upload(c: &Client, kind: &str, file: &std::path::Path) {
+    click(c, Locator::Css(&format!("#tipo option[value={kind}]"))).await;
+    c.find(Locator::Id("arquivo"))
+        .await
+        .unwrap()
+        .send_keys(&file.display().to_string())
+        .await
+        .unwrap();
+    click(c, Locator::Css("#envio button[type=submit]")).await;
+}
+
 /// The text of the element `css`, once it is there.
 async fn text_at(c: &Client, css: &str) -> String {
     wait_for(c, css).await.text().await.unwrap()

@@ -214,18 +214,6 @@ async fn two_roles_navigate_see_the_map_upload_and_are_protected_from_forgery() 
 /// The quarterly RECAP cycle of 2026-Q3 across the committee and a unit head: deadlines in October 2026
 /// (moved by the decree above: business days 1, 5, 6, 7, 8 make the 5th Oct 8 instead of Oct 7), acts
 /// after them only with a justification, the unit head's list and appeal, the committee's decision.
-/// Chooses the import kind and the file on the imports page and sends it.
-async fn upload(c: &Client, kind: &str, file: &std::path::Path) {
-    click(c, Locator::Css(&format!("#tipo option[value={kind}]"))).await;
-    c.find(Locator::Id("arquivo"))
-        .await
-        .unwrap()
-        .send_keys(&file.display().to_string())
-        .await
-        .unwrap();
-    click(c, Locator::Css("#envio button[type=submit]")).await;
-}
-
 async fn recap_cycle(c: &Client, base: &str, db: &atalaia_store::Db) {
     use atalaia_core::cycle::{CycleKind, CyclePeriod};
     let q = CyclePeriod::Quarter(atalaia_core::Quarter::parse("2026-Q3").unwrap());
