@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::crime::CrimeGroup;
-use crate::stats::change_test;
+use crate::stats::rate_change;
 
 /// Every crime group, in the table's column order.
 pub const GROUPS: [CrimeGroup; 6] = [
@@ -150,9 +150,9 @@ pub fn rank(facts: &[Facts], weights: &Weights) -> Vec<Row> {
                     for g in GROUPS {
                         rates.insert(g, rate(f.current.get(&g).copied().unwrap_or(0), p));
                     }
-                    if let Some(t) = change_test(total, p, previous_total, pp, 0.0) {
-                        change_pct = t.rate_ratio.map(|r| (r - 1.0) * 100.0);
-                        change_p = Some(t.p_value);
+                    if let Some((ratio, p_value)) = rate_change(total, p, previous_total, pp) {
+                        change_pct = ratio.map(|r| (r - 1.0) * 100.0);
+                        change_p = Some(p_value);
                     }
                 }
                 _ => reason = Some("sem população cadastrada para o período".to_string()),
