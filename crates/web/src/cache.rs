@@ -1,16 +1,26 @@
 //! Results kept per data version — the last finished import (`Db::data_version`): only imports change
-//! what the analyses read, so a result stays right until the next import. The municipality selection's
-//! facts and the hot-spot analyses are kept here; after an import the worker computes the selection's
+//! what the pages read, so a result stays right until the next import. The territory list, the home and
+//! transparency pages' models (by month), the municipality selection's facts and the hot-spot analyses
+//! are kept here; after an import the worker computes the selection's
 //! default table again ([`warm`]), so the first page after an import does not pay for it.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 /// Up to `cap` results of one data version, by key; a new version empties it.
-#[derive(Debug)]
 pub struct Versioned<K, V> {
     cap: usize,
     entries: Mutex<VecDeque<(i64, K, Arc<V>)>>,
+}
+
+impl<K, V> std::fmt::Debug for Versioned<K, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kept = self.entries.lock().map(|e| e.len()).unwrap_or(0);
+        f.debug_struct("Versioned")
+            .field("cap", &self.cap)
+            .field("kept", &kept)
+            .finish()
+    }
 }
 
 impl<K: PartialEq, V> Versioned<K, V> {
@@ -29,6 +39,21 @@ impl<K: PartialEq, V> Versioned<K, V> {
             .iter()
             .find(|(v, k, _)| *v == version && k == key)
             .map(|(_, _, r)| r.clone())
+    }
+
+    /// The result for `key` on `version`, computed by `compute` when not kept (and kept then).
+    pub async fn get_or<E>(
+        &self,
+        version: i64,
+        key: K,
+        compute: impl std::future::Future<Output = Result<V, E>>,
+    ) -> Result<Arc<V>, E> {
+        if let Some(v) = self.get(version, &key) {
+            return Ok(v);
+        }
+        let value = Arc::new(compute.await?);
+        self.put(version, key, value.clone());
+        Ok(value)
     }
 
     /// How many results are kept.

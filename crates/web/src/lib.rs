@@ -165,7 +165,8 @@ pub struct AppState {
     /// The home page's model, by data version.
     pub home_cache: std::sync::Arc<pages::home::HomeCache>,
     /// Territory versions (without geometry), by data version.
-    pub territories_cache: std::sync::Arc<TerritoriesCache>,
+    pub territories_cache:
+        std::sync::Arc<cache::Versioned<(), Vec<atalaia_store::territories::TerritoryVersion>>>,
     /// The public transparency page's model, by data version and month.
     pub public_cache: std::sync::Arc<pages::transparency::PublicCache>,
     /// Analyses (hot spots, evaluations, the municipality selection) running at once: a few, so that
@@ -194,14 +195,6 @@ pub struct AppState {
 /// Analyses allowed to run at once (the 2-core machine of the deployment keeps a core for the rest).
 pub const ANALYSES_AT_ONCE: usize = 2;
 
-/// Cache of the territory list: (data version, versions).
-pub type TerritoriesCache = std::sync::RwLock<
-    Option<(
-        i64,
-        std::sync::Arc<Vec<atalaia_store::territories::TerritoryVersion>>,
-    )>,
->;
-
 impl AppState {
     /// State over `db` with `config`.
     pub fn new(db: Db, config: WebConfig) -> AppState {
@@ -210,9 +203,9 @@ impl AppState {
             db,
             replica: None,
             config: std::sync::Arc::new(config),
-            home_cache: Default::default(),
-            territories_cache: Default::default(),
-            public_cache: Default::default(),
+            home_cache: std::sync::Arc::new(cache::Versioned::new(1)),
+            territories_cache: std::sync::Arc::new(cache::Versioned::new(1)),
+            public_cache: std::sync::Arc::new(cache::Versioned::new(1)),
             analyses: std::sync::Arc::new(tokio::sync::Semaphore::new(ANALYSES_AT_ONCE)),
             password_checks: std::sync::Arc::new(tokio::sync::Semaphore::new(2)),
             audit_checkpoint: Default::default(),
@@ -270,17 +263,10 @@ impl AppState {
         &self,
     ) -> Result<std::sync::Arc<Vec<atalaia_store::territories::TerritoryVersion>>, AppError> {
         let version = self.db.data_version().await?;
-        if let Ok(c) = self.territories_cache.read()
-            && let Some((v, list)) = c.as_ref()
-            && *v == version
-        {
-            return Ok(list.clone());
-        }
-        let list = std::sync::Arc::new(self.db.territories().await?);
-        if let Ok(mut c) = self.territories_cache.write() {
-            *c = Some((version, list.clone()));
-        }
-        Ok(list)
+        Ok(self
+            .territories_cache
+            .get_or(version, (), self.db.territories())
+            .await?)
     }
 }
 

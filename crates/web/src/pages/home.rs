@@ -130,8 +130,8 @@ impl std::fmt::Debug for HomeModel {
     }
 }
 
-/// Cache of the home model: (data version, month it was computed in, model).
-pub type HomeCache = std::sync::RwLock<Option<(i64, NaiveDate, Arc<HomeModel>)>>;
+/// Cache of the home model, by data version and the month it was computed in (`crate::cache`).
+pub type HomeCache = crate::cache::Versioned<NaiveDate, HomeModel>;
 
 /// `/`.
 pub async fn home(Ctx { st, id }: Ctx) -> Result<Response, AppError> {
@@ -143,21 +143,10 @@ pub async fn home(Ctx { st, id }: Ctx) -> Result<Response, AppError> {
         1,
     )
     .unwrap_or(today);
-    let cached = st.home_cache.read().ok().and_then(|c| {
-        c.as_ref()
-            .filter(|(v, m, _)| *v == version && *m == month_start)
-            .map(|(_, _, model)| model.clone())
-    });
-    let model = match cached {
-        Some(m) => m,
-        None => {
-            let m = Arc::new(build(&st, today).await?);
-            if let Ok(mut c) = st.home_cache.write() {
-                *c = Some((version, month_start, m.clone()));
-            }
-            m
-        }
-    };
+    let model = st
+        .home_cache
+        .get_or(version, month_start, build(&st, today))
+        .await?;
     let reminders = match &id.user {
         Some(u) => st
             .db

@@ -55,8 +55,8 @@ pub struct PublicModel {
     synthetic: bool,
 }
 
-/// Cache: (data version, month computed in, model).
-pub type PublicCache = std::sync::RwLock<Option<(i64, NaiveDate, Arc<PublicModel>)>>;
+/// Cache of the public model, by data version and the month it was computed in (`crate::cache`).
+pub type PublicCache = crate::cache::Versioned<NaiveDate, PublicModel>;
 
 fn kind_label(kind: &str) -> &'static str {
     match kind {
@@ -72,18 +72,9 @@ async fn model(st: &AppState) -> Result<Arc<PublicModel>, AppError> {
     let today = st.config.clock.today();
     let version = st.db.data_version().await?;
     let month_start = today.with_day0(0).unwrap_or(today);
-    if let Ok(c) = st.public_cache.read()
-        && let Some((v, m, model)) = c.as_ref()
-        && *v == version
-        && *m == month_start
-    {
-        return Ok(model.clone());
-    }
-    let m = Arc::new(build(st, today).await?);
-    if let Ok(mut c) = st.public_cache.write() {
-        *c = Some((version, month_start, m.clone()));
-    }
-    Ok(m)
+    st.public_cache
+        .get_or(version, month_start, build(st, today))
+        .await
 }
 
 async fn build(st: &AppState, today: NaiveDate) -> Result<PublicModel, AppError> {
