@@ -228,12 +228,18 @@ impl Db {
         Ok(db)
     }
 
+    /// This backend's embedded migrations.
+    fn migrator(&self) -> sqlx::migrate::Migrator {
+        match self {
+            Db::Sqlite(_) => sqlx::migrate!("./migrations/sqlite"),
+            Db::Pg(_) => sqlx::migrate!("./migrations/postgres"),
+        }
+    }
+
     /// Applies the embedded migrations of this backend.
     pub async fn migrate(&self) -> Result<()> {
-        match self {
-            Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
-            Db::Pg(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
-        }
+        let migrator = self.migrator();
+        on_db!(self, |p| migrator.run(p).await?);
         Ok(())
     }
 
@@ -276,10 +282,7 @@ impl Db {
     /// How the database's schema stands against this program's migrations (`/ready`): a server must
     /// not answer over a schema it does not know, nor one a migration failed on.
     pub async fn schema_state(&self) -> Result<SchemaState> {
-        let migrator = match self {
-            Db::Sqlite(_) => sqlx::migrate!("./migrations/sqlite"),
-            Db::Pg(_) => sqlx::migrate!("./migrations/postgres"),
-        };
+        let migrator = self.migrator();
         let applied: Vec<(i64, bool)> = on_db!(self, |c| {
             sqlx::query_as("SELECT version, success FROM _sqlx_migrations ORDER BY version")
                 .fetch_all(c)
