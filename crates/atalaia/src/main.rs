@@ -14,6 +14,7 @@ mod evaluate;
 mod hotspots;
 mod import;
 mod ipei;
+mod partitions;
 mod payroll;
 mod recap;
 mod reminders;
@@ -164,6 +165,8 @@ enum Command {
     Backup(backup::BackupArgs),
     /// Copia um banco SQLite inteiro para um PostgreSQL vazio (ids, auditoria e sequências intactos); retomável.
     CopyDatabase(copy::CopyArgs),
+    /// PostgreSQL: cria as partições mensais dos próximos meses e move para partições próprias as linhas de meses que não tinham.
+    Partitions(partitions::PartitionArgs),
     /// Restaura uma cópia num banco vazio, leva-o à versão deste programa e confere a cadeia de auditoria.
     Restore(backup::RestoreArgs),
 }
@@ -255,6 +258,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Backup(args) => backup::backup(args, database, format).await,
         Command::Restore(args) => backup::restore(args, database, format).await,
         Command::CopyDatabase(args) => copy::run(args, database, format).await,
+        Command::Partitions(args) => partitions::run(args, database, format).await,
     }
 }
 

@@ -156,6 +156,9 @@ pub async fn import_file(
         .clone()
         .unwrap_or_else(|| default_rejects(path));
     let mut rejects = Rejects::create(rejects_path)?;
+    if kind == Kind::Occurrences {
+        keep_partitions(db, opts).await?;
+    }
     progress.start(meta.len());
     let result = run(
         db,
@@ -178,6 +181,13 @@ pub async fn import_file(
         Ok((tx, summary)) => {
             rejects.commit()?;
             tx.commit().await?;
+            if kind == Kind::Occurrences {
+                // Committed already: a partition that cannot be made now leaves its rows readable in
+                // the DEFAULT partition until the next run, so this is logged, not the import's error.
+                if let Err(e) = keep_partitions(db, opts).await {
+                    tracing::warn!(error = %e, "partições mensais não atualizadas após a importação");
+                }
+            }
             Ok(summary)
         }
         Err(e) => {
@@ -185,6 +195,21 @@ pub async fn import_file(
             Err(e)
         }
     }
+}
+
+/// PostgreSQL's monthly partitions (`store::partitions`): before an occurrence import, the months
+/// around today's, where new records fall; after it, the months of records that found none.
+async fn keep_partitions(db: &Db, opts: &ImportOptions) -> Result<(), ImportError> {
+    let last_month = opts
+        .now
+        .date()
+        .checked_sub_months(chrono::Months::new(1))
+        .unwrap_or(opts.now.date());
+    let report = db.maintain_partitions(last_month, 3).await?;
+    for (name, why) in &report.postponed {
+        tracing::warn!(partition = %name, reason = %why, "partição mensal adiada");
+    }
+    Ok(())
 }
 
 async fn run(

@@ -23,6 +23,14 @@ const BOOK: &str = "_atalaia_copy";
 /// Rows sent to PostgreSQL at a time.
 const CHUNK_BYTES: usize = 1 << 20;
 
+/// Tables PostgreSQL alone keeps, filled from a copied table in the same transaction as its copy:
+/// (copied table, what fills the derived one).
+const DERIVED: [(&str, &str); 1] = [(
+    "occurrences",
+    "INSERT INTO occurrence_keys (source_id, id, occurred_at)
+     SELECT source_id, id, occurred_at FROM occurrences",
+)];
+
 /// What a copy reports as it goes; it may also stop it between tables.
 pub trait CopyProgress: Send + Sync {
     /// The rows to copy in all, once counted.
@@ -142,6 +150,9 @@ async fn copy_into(
         counts.push(n.unsigned_abs());
     }
     progress.start(counts.iter().sum());
+    // The months' partitions first, so the rows go straight to them rather than through the DEFAULT
+    // partitions.
+    target.partition_months(&months_of(src).await?).await?;
     let mut copied = 0u64;
     let mut report = CopyReport {
         tables: Vec::new(),
@@ -168,9 +179,12 @@ async fn copy_into(
 
 /// The application's tables, parents before children.
 async fn tables_in_order(dst: &PgPool) -> Result<Vec<String>> {
+    // Partitions are filled through their parent; `occurrence_keys` is derived (see `DERIVED`).
     let names: Vec<String> = sqlx::query_scalar(
-        "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'
-           AND tablename NOT IN ('_sqlx_migrations', '_atalaia_copy') ORDER BY tablename",
+        "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+           AND c.relname NOT IN ('_sqlx_migrations', '_atalaia_copy', 'occurrence_keys')
+         ORDER BY c.relname",
     )
     .fetch_all(dst)
     .await?;
@@ -209,6 +223,23 @@ async fn tables_in_order(dst: &PgPool) -> Result<Vec<String>> {
         }
     }
     Ok(order)
+}
+
+/// The months (first days) of the source's occurrences and aggregate cells.
+async fn months_of(src: &SqlitePool) -> Result<BTreeSet<chrono::NaiveDate>> {
+    let months: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT substr(occurred_at, 1, 7) FROM occurrences
+         UNION SELECT DISTINCT substr(day, 1, 7) FROM daily_counts",
+    )
+    .fetch_all(src)
+    .await?;
+    months
+        .iter()
+        .map(|m| {
+            chrono::NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
+                .map_err(|_| fail(format!("mês ilegível no banco de origem: `{m}`")))
+        })
+        .collect()
 }
 
 /// Copies one table in one transaction that also records it as done.
@@ -277,6 +308,9 @@ async fn copy_table(
         return Err(e);
     }
     copy.finish().await?;
+    for (_, fill) in DERIVED.iter().filter(|(from, _)| *from == table) {
+        sqlx::query(AssertSqlSafe(*fill)).execute(&mut *tx).await?;
+    }
     if sent != rows {
         return Err(fail(format!(
             "{table}: {sent} linhas lidas, {rows} contadas antes"

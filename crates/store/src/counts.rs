@@ -71,6 +71,14 @@ impl Tx {
     }
 }
 
+/// PostgreSQL: the aggregate's sums of a period per (area, crime), as RECAP reads them; `$1` areas,
+/// `$2` crimes, `$3..=$4` the days. Public for the test that `EXPLAIN`s it against the partitions.
+pub const PERIOD_SUMS_PG: &str = "SELECT territory_code, crime, CAST(SUM(occurrences) AS BIGINT),
+        CAST(SUM(victims) AS BIGINT)
+    FROM daily_counts
+    WHERE territory_code = ANY($1) AND crime = ANY($2) AND day >= $3 AND day <= $4
+    GROUP BY territory_code, crime";
+
 impl Db {
     /// Count of `crime` in area `territory_code` over the days `from..=to`: occurrences (or victims)
     /// from the daily aggregate plus the monthly totals of months that lie wholly inside the range.
@@ -166,13 +174,7 @@ impl Db {
         let (daily, monthly): (Daily, Monthly) = match self {
             Db::Pg(p) => {
                 let crimes: Vec<String> = crimes.iter().map(|c| c.to_string()).collect();
-                let daily = sqlx::query_as(
-                        "SELECT territory_code, crime, CAST(SUM(occurrences) AS BIGINT),
-                                CAST(SUM(victims) AS BIGINT)
-                         FROM daily_counts
-                         WHERE territory_code = ANY($1) AND crime = ANY($2) AND day >= $3 AND day <= $4
-                         GROUP BY territory_code, crime",
-                    )
+                let daily = sqlx::query_as(PERIOD_SUMS_PG)
                     .bind(codes)
                     .bind(&crimes)
                     .bind(from)

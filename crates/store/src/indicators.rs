@@ -41,6 +41,17 @@ pub struct MonthlyTotal {
     pub occurrences: i64,
 }
 
+/// Monthly totals per area and crime of the days in `[$1, $2)`, as the home page and the indicators
+/// read them. Public for the test that `EXPLAIN`s it against PostgreSQL's partitions.
+pub const MONTHLY_TOTALS: &str =
+    "SELECT territory_code, month, crime, CAST(SUM(n) AS BIGINT) AS n FROM (
+        SELECT territory_code, substr(CAST(day AS TEXT), 1, 7) AS month, crime, occurrences AS n
+        FROM daily_counts WHERE day >= $1 AND day < $2
+        UNION ALL
+        SELECT territory_code, substr(CAST(month AS TEXT), 1, 7) AS month, crime, count AS n
+        FROM monthly_counts WHERE month >= $1 AND month < $2
+    ) t GROUP BY territory_code, month, crime ORDER BY territory_code, month, crime";
+
 impl Db {
     /// A number that changes whenever data that pages show may have changed (the last import run):
     /// pages cache their read models by it.
@@ -63,18 +74,11 @@ impl Db {
         to: NaiveDate,
     ) -> Result<Vec<MonthlyTotal>> {
         on_db!(self, |c| {
-            Ok(sqlx::query_as(
-                "SELECT territory_code, month, crime, CAST(SUM(n) AS BIGINT) AS n FROM (
-                     SELECT territory_code, substr(CAST(day AS TEXT), 1, 7) AS month, crime, occurrences AS n
-                     FROM daily_counts WHERE day >= $1 AND day < $2
-                     UNION ALL
-                     SELECT territory_code, substr(CAST(month AS TEXT), 1, 7) AS month, crime, count AS n
-                     FROM monthly_counts WHERE month >= $1 AND month < $2
-                 ) t GROUP BY territory_code, month, crime ORDER BY territory_code, month, crime",
-            )
-            .bind(from)
-            .bind(to)
-.fetch_all(c).await?)
+            Ok(sqlx::query_as(MONTHLY_TOTALS)
+                .bind(from)
+                .bind(to)
+                .fetch_all(c)
+                .await?)
         })
     }
 

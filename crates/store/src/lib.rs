@@ -35,6 +35,7 @@ pub mod indicators;
 pub mod ipei;
 pub mod jobs;
 pub mod occurrences;
+pub mod partitions;
 mod read;
 pub mod recap;
 pub mod reference;

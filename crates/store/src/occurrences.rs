@@ -468,7 +468,7 @@ impl OccurrenceWriter {
         let mut outcomes = Vec::with_capacity(batch.len());
         let mut first_in_batch: HashMap<&str, u64> = HashMap::with_capacity(batch.len());
         let mut new_rows: Vec<&OccurrenceRecord> = Vec::new();
-        let mut seen_rows: Vec<(i64, i64)> = Vec::new();
+        let mut seen_rows: Vec<(i64, NaiveDateTime, i64)> = Vec::new();
         let mut changed: Vec<(&OccurrenceRecord, Existing)> = Vec::new();
         for rec in batch {
             if let Some(&first) = first_in_batch.get(rec.source_id.as_str()) {
@@ -486,7 +486,7 @@ impl OccurrenceWriter {
                 Some(old) => outcomes.push(match self.classify(rec, &old) {
                     Verdict::Duplicate(first_line) => RowOutcome::DuplicateInFile { first_line },
                     Verdict::Unchanged => {
-                        seen_rows.push((old.id, rec.line as i64));
+                        seen_rows.push((old.id, old.occurred_at, rec.line as i64));
                         RowOutcome::Unchanged
                     }
                     Verdict::Changed => {
@@ -553,45 +553,66 @@ impl OccurrenceWriter {
     }
 
     /// PostgreSQL: new occurrences through `COPY … FROM STDIN` (text format) rather than multi-row
-    /// INSERTs. The batch's look-up, in this transaction, found none of these ids and repeats inside
-    /// the batch were set aside, so no row can conflict — unless another import stores the same id
-    /// meanwhile, which then fails this one whole.
+    /// INSERTs, under ids drawn from the sequence beforehand, and their `occurrence_keys`. The batch's
+    /// look-up, in this transaction, found none of these ids and repeats inside the batch were set
+    /// aside, so no row can conflict — unless another import stores the same id meanwhile, which the
+    /// keys' primary key then refuses, failing this import whole.
     async fn copy_new(&self, c: &mut sqlx::PgConnection, rows: &[&OccurrenceRecord]) -> Result<()> {
         if rows.is_empty() {
             return Ok(());
         }
-        let mut text = String::with_capacity(rows.len() * 128);
-        for r in rows {
-            copy_row(r, self.synthetic, self.import_id, &mut text);
+        let ids: Vec<i64> =
+            sqlx::query_scalar("SELECT nextval('occurrences_id_seq') FROM generate_series(1, $1)")
+                .bind(rows.len() as i64)
+                .fetch_all(&mut *c)
+                .await?;
+        let mut text = String::with_capacity(rows.len() * 136);
+        let mut keys = String::with_capacity(rows.len() * 48);
+        for (r, id) in rows.iter().zip(&ids) {
+            copy_row(r, *id, self.synthetic, self.import_id, &mut text);
+            copy_key(r, *id, &mut keys);
         }
-        let mut copy = c
-            .copy_in_raw(
-                "COPY occurrences (source_id, occurred_at, crime, source_crime, lat, lon, territory_code,
-                     victims, unit_code, areas, synthetic, import_id, seen_import_id, line) FROM STDIN",
-            )
-            .await?;
-        if let Err(e) = copy.send(text.as_bytes()).await {
-            let _ = copy.abort("falha ao enviar as linhas").await;
-            return Err(e.into());
-        }
-        copy.finish().await?;
-        Ok(())
+        copy_in(
+            c,
+            "COPY occurrences (id, source_id, occurred_at, crime, source_crime, lat, lon, territory_code,
+                 victims, unit_code, areas, synthetic, import_id, seen_import_id, line) FROM STDIN",
+            &text,
+        )
+        .await?;
+        copy_in(
+            c,
+            "COPY occurrence_keys (source_id, id, occurred_at) FROM STDIN",
+            &keys,
+        )
+        .await
     }
 
     /// PostgreSQL: marks unchanged occurrences as seen by this import, at their new line.
-    async fn mark_seen(&self, c: &mut sqlx::PgConnection, rows: &[(i64, i64)]) -> Result<()> {
+    async fn mark_seen(
+        &self,
+        c: &mut sqlx::PgConnection,
+        rows: &[(i64, NaiveDateTime, i64)],
+    ) -> Result<()> {
         if rows.is_empty() {
             return Ok(());
         }
-        let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
-        let lines: Vec<i64> = rows.iter().map(|(_, line)| *line).collect();
+        let ids: Vec<i64> = rows.iter().map(|(id, _, _)| *id).collect();
+        let ats: Vec<NaiveDateTime> = rows.iter().map(|(_, at, _)| *at).collect();
+        let lines: Vec<i64> = rows.iter().map(|(_, _, line)| *line).collect();
+        let first = ats.iter().min().copied();
+        let last = ats.iter().max().copied();
         sqlx::query(
             "UPDATE occurrences SET seen_import_id = $1, line = v.line
-             FROM UNNEST($2::BIGINT[], $3::BIGINT[]) AS v(id, line) WHERE occurrences.id = v.id",
+             FROM UNNEST($2::BIGINT[], $3::TIMESTAMP[], $4::BIGINT[]) AS v(id, at, line)
+             WHERE occurrences.id = v.id AND occurrences.occurred_at = v.at
+               AND occurrences.occurred_at >= $5 AND occurrences.occurred_at <= $6",
         )
         .bind(self.import_id)
         .bind(&ids)
+        .bind(&ats)
         .bind(&lines)
+        .bind(first)
+        .bind(last)
         .execute(c)
         .await?;
         Ok(())
@@ -610,7 +631,7 @@ impl OccurrenceWriter {
                 "UPDATE occurrences SET occurred_at = $1, crime = $2, source_crime = $3, lat = $4, lon = $5,
                      territory_code = $6, victims = $7, unit_code = $8, areas = $9, import_id = $10,
                      seen_import_id = $10, line = $11
-                 WHERE id = $12",
+                 WHERE id = $12 AND occurred_at = $13",
             )
             .bind(rec.occurred_at)
             .bind(&rec.crime)
@@ -624,8 +645,16 @@ impl OccurrenceWriter {
             .bind(self.import_id)
             .bind(rec.line as i64)
             .bind(old.id)
+            .bind(old.occurred_at)
             .execute(&mut *c)
             .await?;
+        if rec.occurred_at != old.occurred_at {
+            sqlx::query("UPDATE occurrence_keys SET occurred_at = $1 WHERE source_id = $2")
+                .bind(rec.occurred_at)
+                .bind(&rec.source_id)
+                .execute(&mut *c)
+                .await?;
+        }
         sqlx::query(
             "INSERT INTO occurrence_changes (source_id, import_id, changed_at, changed_fields,
                      old_crime, new_crime, old_occurred_at, new_occurred_at, old_areas, new_areas,
@@ -694,6 +723,17 @@ impl OccurrenceWriter {
         }
         Ok(())
     }
+}
+
+/// PostgreSQL: sends `text` through `statement` (a `COPY … FROM STDIN`).
+async fn copy_in(c: &mut sqlx::PgConnection, statement: &str, text: &str) -> Result<()> {
+    let mut copy = c.copy_in_raw(statement).await?;
+    if let Err(e) = copy.send(text.as_bytes()).await {
+        let _ = copy.abort("falha ao enviar as linhas").await;
+        return Err(e.into());
+    }
+    copy.finish().await?;
+    Ok(())
 }
 
 /// PostgreSQL: upserts of the aggregate, the cells passed as arrays (one statement per 10,000).

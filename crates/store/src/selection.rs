@@ -81,6 +81,11 @@ pub struct NewDecision<'a> {
     pub weights: &'a Weights,
 }
 
+/// Geocoded, assigned occurrences dated in `[$1, $2)`, as the municipality selection reads them. Public
+/// for the test that `EXPLAIN`s it against PostgreSQL's partitions.
+pub const LOCATED_IN_PERIOD: &str = "SELECT lon, lat, areas FROM occurrences
+    WHERE lat IS NOT NULL AND areas <> '' AND occurred_at >= $1 AND occurred_at < $2";
+
 impl Db {
     /// The facts of every municipality in force on `end`'s last day.
     pub async fn selection_facts(&self, end: Month) -> Result<Vec<Facts>> {
@@ -169,14 +174,11 @@ impl Db {
         to: NaiveDate,
     ) -> Result<Vec<(f64, f64, String)>> {
         on_db!(self, |c| {
-            let rows = sqlx::query(
-                "SELECT lon, lat, areas FROM occurrences
-                 WHERE lat IS NOT NULL AND areas <> '' AND occurred_at >= $1 AND occurred_at < $2",
-            )
-            .bind(from.and_time(NaiveTime::MIN))
-            .bind(to.and_time(NaiveTime::MIN))
-            .fetch_all(c)
-            .await?;
+            let rows = sqlx::query(LOCATED_IN_PERIOD)
+                .bind(from.and_time(NaiveTime::MIN))
+                .bind(to.and_time(NaiveTime::MIN))
+                .fetch_all(c)
+                .await?;
             rows.iter()
                 .map(|r| -> Result<(f64, f64, String)> {
                     Ok((r.try_get("lon")?, r.try_get("lat")?, r.try_get("areas")?))

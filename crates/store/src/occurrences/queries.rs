@@ -64,9 +64,10 @@ impl Tx {
             execute!(
                 on_tx,
                 self,
-                "UPDATE occurrences SET areas = $1 WHERE id = $2",
+                "UPDATE occurrences SET areas = $1 WHERE id = $2 AND occurred_at = $3",
                 new_areas,
-                o.id
+                o.id,
+                o.occurred_at
             );
         }
         w.finish(self).await

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::Result;
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use sqlx::Row;
 use std::collections::HashMap;
 
@@ -59,18 +59,41 @@ pub(super) fn split_areas(s: &str) -> impl Iterator<Item = &str> {
     s.split('|').filter(|a| !a.is_empty())
 }
 
+/// PostgreSQL: the stored versions of the batch's ids. `occurrence_keys` says which exist and in which
+/// month's partition; only those partitions are read (a fresh import's batches stop at the first query).
 pub(super) async fn lookup(
     c: &mut sqlx::PgConnection,
     batch: &[OccurrenceRecord],
     out: &mut HashMap<String, Existing>,
 ) -> Result<()> {
     let ids: Vec<&str> = batch.iter().map(|r| r.source_id.as_str()).collect();
+    let keys: Vec<(i64, NaiveDateTime)> =
+        sqlx::query_as("SELECT id, occurred_at FROM occurrence_keys WHERE source_id = ANY($1)")
+            .bind(&ids)
+            .fetch_all(&mut *c)
+            .await?;
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let (first, last) = keys
+        .iter()
+        .fold((keys[0].1, keys[0].1), |(lo, hi), (_, at)| {
+            (lo.min(*at), hi.max(*at))
+        });
+    let (key_ids, key_ats): (Vec<i64>, Vec<NaiveDateTime>) = keys.into_iter().unzip();
+    // The bounds let the planner skip every partition outside the keys' months; the join on
+    // (id, occurred_at) then reads each partition's primary key.
     let rows = sqlx::query(
-        "SELECT id, source_id, occurred_at, crime, source_crime, lat, lon, territory_code, victims,
-                    unit_code, areas, seen_import_id, line
-             FROM occurrences WHERE source_id = ANY($1)",
+        "SELECT o.id, source_id, o.occurred_at, crime, source_crime, lat, lon, territory_code, victims,
+                unit_code, areas, seen_import_id, line
+         FROM occurrences o
+         JOIN UNNEST($1::BIGINT[], $2::TIMESTAMP[]) AS k(id, at) ON o.id = k.id AND o.occurred_at = k.at
+         WHERE o.occurred_at >= $3 AND o.occurred_at <= $4",
     )
-    .bind(&ids)
+    .bind(&key_ids)
+    .bind(&key_ats)
+    .bind(first)
+    .bind(last)
     .fetch_all(c)
     .await?;
     for r in rows {
@@ -95,24 +118,34 @@ pub(super) async fn lookup(
     Ok(())
 }
 
-/// Appends `r` as one line of `COPY … FROM STDIN` text format, in the column order of `copy_new`.
-pub(super) fn copy_row(r: &OccurrenceRecord, synthetic: bool, import_id: i64, out: &mut String) {
-    use std::fmt::Write;
-    fn text(out: &mut String, s: Option<&str>) {
-        let Some(s) = s else {
-            out.push_str("\\N");
-            return;
-        };
-        for ch in s.chars() {
-            match ch {
-                '\\' => out.push_str("\\\\"),
-                '\t' => out.push_str("\\t"),
-                '\n' => out.push_str("\\n"),
-                '\r' => out.push_str("\\r"),
-                c => out.push(c),
-            }
+/// Appends `s` (or NULL) as a field of `COPY … FROM STDIN` text format.
+fn copy_text(out: &mut String, s: Option<&str>) {
+    let Some(s) = s else {
+        out.push_str("\\N");
+        return;
+    };
+    for ch in s.chars() {
+        match ch {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
         }
     }
+}
+
+/// Appends `r` as one line of `COPY … FROM STDIN` text format, in the column order of `copy_new`,
+/// under the id `id`.
+pub(super) fn copy_row(
+    r: &OccurrenceRecord,
+    id: i64,
+    synthetic: bool,
+    import_id: i64,
+    out: &mut String,
+) {
+    use std::fmt::Write;
+    let text = copy_text;
     fn real(out: &mut String, x: Option<f64>) {
         match x {
             // `{}` prints the shortest text that reads back as the same f64.
@@ -122,6 +155,7 @@ pub(super) fn copy_row(r: &OccurrenceRecord, synthetic: bool, import_id: i64, ou
             None => out.push_str("\\N"),
         }
     }
+    let _ = write!(out, "{id}\t");
     text(out, Some(&r.source_id));
     out.push('\t');
     let _ = write!(out, "{}", r.occurred_at.format("%F %T%.f"));
@@ -151,4 +185,11 @@ pub(super) fn copy_row(r: &OccurrenceRecord, synthetic: bool, import_id: i64, ou
         if synthetic { "t" } else { "f" },
         r.line
     );
+}
+
+/// Appends `r`'s line of `occurrence_keys` (source_id, id, occurred_at) in `COPY` text format.
+pub(super) fn copy_key(r: &OccurrenceRecord, id: i64, out: &mut String) {
+    use std::fmt::Write;
+    copy_text(out, Some(&r.source_id));
+    let _ = writeln!(out, "\t{id}\t{}", r.occurred_at.format("%F %T%.f"));
 }

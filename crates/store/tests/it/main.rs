@@ -21,6 +21,7 @@ mod igesp;
 mod ipei;
 mod jobs;
 mod occurrences;
+mod partitions;
 mod platform;
 mod program_config;
 mod roster;
