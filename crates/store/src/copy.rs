@@ -27,8 +27,8 @@ const CHUNK_BYTES: usize = 1 << 20;
 /// (copied table, what fills the derived one).
 const DERIVED: [(&str, &str); 1] = [(
     "occurrences",
-    "INSERT INTO occurrence_keys (source_id, id, occurred_at)
-     SELECT source_id, id, occurred_at FROM occurrences",
+    "INSERT INTO occurrence_keys (source_id, id, occurred_at, import_id, line)
+     SELECT source_id, id, occurred_at, import_id, line FROM occurrences",
 )];
 
 /// What a copy reports as it goes; it may also stop it between tables.

@@ -5,6 +5,11 @@
 //! difference between each occurrence's old and new contribution. A re-import that changes a crime, a
 //! date or a place moves the count from the old (area, crime, day) cells to the new ones and writes an
 //! `occurrence_changes` row saying when, from what, to what, and by which import.
+//!
+//! On PostgreSQL the table is partitioned by month (`crate::partitions`) and a batch is looked up in
+//! `occurrence_keys`: an id whose key carries the digest of the record as it comes is unchanged
+//! without its row being read, and is remembered for the rest of the import in a temporary table
+//! rather than rewritten; new rows and their keys go in by `COPY`.
 
 mod queries;
 mod rows;
@@ -200,6 +205,8 @@ pub struct OccurrenceWriter {
     mostly_known: bool,
     /// PostgreSQL: whether the import's row was found and locked (`check_references`).
     import_checked: bool,
+    /// PostgreSQL: `import_seen` exists in this transaction (`remember_seen`).
+    seen_table: bool,
 }
 
 /// Rows per multi-row INSERT on the SQLite path (14 parameters each).
@@ -225,6 +232,7 @@ impl OccurrenceWriter {
             decremented: false,
             mostly_known: false,
             import_checked: false,
+            seen_table: false,
         }
     }
 
@@ -457,44 +465,80 @@ impl OccurrenceWriter {
         Ok(())
     }
 
-    /// PostgreSQL: one look-up of the batch's ids, `COPY` of the new rows, then updates.
+    /// PostgreSQL: one look-up of the batch's ids in `occurrence_keys`; a known id whose digest
+    /// matches is unchanged without reading its row (and only remembered, in `import_seen`, not
+    /// rewritten); the rows of the others are read and compared. Then `COPY` of the new rows and
+    /// their keys, and the updates.
     async fn write_batched(
         &mut self,
         c: &mut sqlx::PgConnection,
         batch: &[OccurrenceRecord],
     ) -> Result<Vec<RowOutcome>> {
-        let mut existing: HashMap<String, Existing> = HashMap::with_capacity(batch.len());
-        lookup(c, batch, &mut existing).await?;
-        let mut outcomes = Vec::with_capacity(batch.len());
+        let keys = lookup_keys(c, batch).await?;
+        let seen_before = self.seen_earlier(c, &keys).await?;
+        let mut outcomes: Vec<Option<RowOutcome>> = vec![None; batch.len()];
         let mut first_in_batch: HashMap<&str, u64> = HashMap::with_capacity(batch.len());
         let mut new_rows: Vec<&OccurrenceRecord> = Vec::new();
-        let mut seen_rows: Vec<(i64, NaiveDateTime, i64)> = Vec::new();
-        let mut changed: Vec<(&OccurrenceRecord, Existing)> = Vec::new();
-        for rec in batch {
-            if let Some(&first) = first_in_batch.get(rec.source_id.as_str()) {
+        let mut seen: Vec<&OccurrenceRecord> = Vec::new();
+        let mut to_read: Vec<usize> = Vec::new();
+        for (i, rec) in batch.iter().enumerate() {
+            let repeat = first_in_batch
+                .get(rec.source_id.as_str())
+                .copied()
+                .or_else(|| seen_before.get(&rec.source_id).map(|l| *l as u64));
+            let key = keys.get(&rec.source_id);
+            let repeat = repeat.or_else(|| {
+                key.filter(|k| k.import_id == self.import_id)
+                    .map(|k| k.line as u64)
+            });
+            if let Some(first_line) = repeat {
                 self.uncount(rec);
-                outcomes.push(RowOutcome::DuplicateInFile { first_line: first });
+                outcomes[i] = Some(RowOutcome::DuplicateInFile { first_line });
                 continue;
             }
             first_in_batch.insert(&rec.source_id, rec.line);
-            match existing.remove(&rec.source_id) {
+            outcomes[i] = match key {
                 None => {
                     self.count_new(rec);
                     new_rows.push(rec);
-                    outcomes.push(RowOutcome::Inserted);
+                    Some(RowOutcome::Inserted)
                 }
-                Some(old) => outcomes.push(match self.classify(rec, &old) {
-                    Verdict::Duplicate(first_line) => RowOutcome::DuplicateInFile { first_line },
-                    Verdict::Unchanged => {
-                        seen_rows.push((old.id, old.occurred_at, rec.line as i64));
-                        RowOutcome::Unchanged
-                    }
-                    Verdict::Changed => {
-                        changed.push((rec, old));
-                        RowOutcome::Updated
-                    }
-                }),
-            }
+                Some(k) if k.digest == Some(digest(rec)) => {
+                    self.uncount(rec);
+                    seen.push(rec);
+                    Some(RowOutcome::Unchanged)
+                }
+                Some(_) => {
+                    to_read.push(i);
+                    None
+                }
+            };
+        }
+        let mut stored: HashMap<String, Existing> = HashMap::with_capacity(to_read.len());
+        let read: Vec<&Key> = to_read
+            .iter()
+            .filter_map(|&i| keys.get(&batch[i].source_id))
+            .collect();
+        fetch_rows(c, &read, &mut stored).await?;
+        let mut changed: Vec<(&OccurrenceRecord, Existing)> = Vec::new();
+        let mut redigest: Vec<&OccurrenceRecord> = Vec::new();
+        for i in to_read {
+            let rec = &batch[i];
+            let old = stored.remove(&rec.source_id).ok_or_else(|| {
+                crate::StoreError::Corrupt(format!("ocorrência `{}` sem linha", rec.source_id))
+            })?;
+            outcomes[i] = Some(match self.classify(rec, &old) {
+                Verdict::Duplicate(first_line) => RowOutcome::DuplicateInFile { first_line },
+                Verdict::Unchanged => {
+                    seen.push(rec);
+                    redigest.push(rec);
+                    RowOutcome::Unchanged
+                }
+                Verdict::Changed => {
+                    changed.push((rec, old));
+                    RowOutcome::Updated
+                }
+            });
         }
         let crimes: Vec<&str> = new_rows
             .iter()
@@ -505,11 +549,58 @@ impl OccurrenceWriter {
             self.check_references(c, &crimes).await?;
         }
         self.copy_new(c, &new_rows).await?;
-        self.mark_seen(c, &seen_rows).await?;
+        self.remember_seen(c, &seen).await?;
+        store_digests(c, &redigest).await?;
         for (rec, old) in &changed {
             self.update(c, rec, old).await?;
         }
-        Ok(outcomes)
+        Ok(outcomes.into_iter().flatten().collect())
+    }
+
+    /// PostgreSQL: the lines at which this import already met `keys`' ids unchanged, in an earlier
+    /// batch (`import_seen`).
+    async fn seen_earlier(
+        &self,
+        c: &mut sqlx::PgConnection,
+        keys: &HashMap<String, Key>,
+    ) -> Result<HashMap<String, i64>> {
+        if !self.seen_table || keys.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let ids: Vec<&str> = keys.keys().map(String::as_str).collect();
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT source_id, line FROM import_seen WHERE source_id = ANY($1)")
+                .bind(&ids)
+                .fetch_all(c)
+                .await?;
+        Ok(rows.into_iter().collect())
+    }
+
+    /// PostgreSQL: remembers unchanged records for the rest of this import (a repeat of one later in
+    /// the file is refused, naming its line), in a temporary table dropped at commit — instead of
+    /// rewriting each unchanged row, which made a re-import slower than the first.
+    async fn remember_seen(
+        &mut self,
+        c: &mut sqlx::PgConnection,
+        seen: &[&OccurrenceRecord],
+    ) -> Result<()> {
+        if seen.is_empty() {
+            return Ok(());
+        }
+        if !self.seen_table {
+            sqlx::query(
+                "CREATE TEMPORARY TABLE import_seen (source_id TEXT PRIMARY KEY, line BIGINT NOT NULL)
+                 ON COMMIT DROP",
+            )
+            .execute(&mut *c)
+            .await?;
+            self.seen_table = true;
+        }
+        let mut text = String::with_capacity(seen.len() * 32);
+        for r in seen {
+            copy_seen(r, &mut text);
+        }
+        copy_in(c, "COPY import_seen (source_id, line) FROM STDIN", &text).await
     }
 
     /// PostgreSQL keeps no per-row foreign keys on occurrences (migration 0017: they took half an
@@ -566,11 +657,16 @@ impl OccurrenceWriter {
                 .bind(rows.len() as i64)
                 .fetch_all(&mut *c)
                 .await?;
+        // Ids in the file's order; rows sent in date order, so COPY fills one month's partition after
+        // another (it buffers rows for a few partitions at a time; a file may visit every month by
+        // turns).
+        let mut rows: Vec<(&OccurrenceRecord, i64)> = rows.iter().copied().zip(ids).collect();
+        rows.sort_by_key(|(r, _)| r.occurred_at);
         let mut text = String::with_capacity(rows.len() * 136);
-        let mut keys = String::with_capacity(rows.len() * 48);
-        for (r, id) in rows.iter().zip(&ids) {
-            copy_row(r, *id, self.synthetic, self.import_id, &mut text);
-            copy_key(r, *id, &mut keys);
+        let mut keys = String::with_capacity(rows.len() * 64);
+        for (r, id) in rows {
+            copy_row(r, id, self.synthetic, self.import_id, &mut text);
+            copy_key(r, id, self.import_id, &mut keys);
         }
         copy_in(
             c,
@@ -581,41 +677,10 @@ impl OccurrenceWriter {
         .await?;
         copy_in(
             c,
-            "COPY occurrence_keys (source_id, id, occurred_at) FROM STDIN",
+            "COPY occurrence_keys (source_id, id, occurred_at, digest, import_id, line) FROM STDIN",
             &keys,
         )
         .await
-    }
-
-    /// PostgreSQL: marks unchanged occurrences as seen by this import, at their new line.
-    async fn mark_seen(
-        &self,
-        c: &mut sqlx::PgConnection,
-        rows: &[(i64, NaiveDateTime, i64)],
-    ) -> Result<()> {
-        if rows.is_empty() {
-            return Ok(());
-        }
-        let ids: Vec<i64> = rows.iter().map(|(id, _, _)| *id).collect();
-        let ats: Vec<NaiveDateTime> = rows.iter().map(|(_, at, _)| *at).collect();
-        let lines: Vec<i64> = rows.iter().map(|(_, _, line)| *line).collect();
-        let first = ats.iter().min().copied();
-        let last = ats.iter().max().copied();
-        sqlx::query(
-            "UPDATE occurrences SET seen_import_id = $1, line = v.line
-             FROM UNNEST($2::BIGINT[], $3::TIMESTAMP[], $4::BIGINT[]) AS v(id, at, line)
-             WHERE occurrences.id = v.id AND occurrences.occurred_at = v.at
-               AND occurrences.occurred_at >= $5 AND occurrences.occurred_at <= $6",
-        )
-        .bind(self.import_id)
-        .bind(&ids)
-        .bind(&ats)
-        .bind(&lines)
-        .bind(first)
-        .bind(last)
-        .execute(c)
-        .await?;
-        Ok(())
     }
 
     /// PostgreSQL: a changed occurrence and its log entry.
@@ -648,13 +713,17 @@ impl OccurrenceWriter {
             .bind(old.occurred_at)
             .execute(&mut *c)
             .await?;
-        if rec.occurred_at != old.occurred_at {
-            sqlx::query("UPDATE occurrence_keys SET occurred_at = $1 WHERE source_id = $2")
-                .bind(rec.occurred_at)
-                .bind(&rec.source_id)
-                .execute(&mut *c)
-                .await?;
-        }
+        sqlx::query(
+            "UPDATE occurrence_keys SET occurred_at = $1, digest = $2, import_id = $3, line = $4
+             WHERE source_id = $5",
+        )
+        .bind(rec.occurred_at)
+        .bind(digest(rec))
+        .bind(self.import_id)
+        .bind(rec.line as i64)
+        .bind(&rec.source_id)
+        .execute(&mut *c)
+        .await?;
         sqlx::query(
             "INSERT INTO occurrence_changes (source_id, import_id, changed_at, changed_fields,
                      old_crime, new_crime, old_occurred_at, new_occurred_at, old_areas, new_areas,
@@ -699,7 +768,15 @@ impl OccurrenceWriter {
         for (r, i) in order.into_iter().enumerate() {
             rank[i as usize] = r as u32;
         }
-        deltas.sort_unstable_by_key(|((t, c, d), _)| (rank[*t as usize], rank[*c as usize], *d));
+        match tx {
+            // PostgreSQL partitions the aggregate by month: the month first, so each statement's rows
+            // reach one partition after another rather than every partition by turns.
+            Tx::Pg(_) => deltas.sort_by_cached_key(|((t, c, d), _)| {
+                (month_number(*d), rank[*t as usize], rank[*c as usize], *d)
+            }),
+            Tx::Sqlite(_) => deltas
+                .sort_unstable_by_key(|((t, c, d), _)| (rank[*t as usize], rank[*c as usize], *d)),
+        }
         match tx {
             Tx::Sqlite(t) => {
                 let mut handle = t.lock_handle().await?;
@@ -723,6 +800,26 @@ impl OccurrenceWriter {
         }
         Ok(())
     }
+}
+
+/// PostgreSQL: stores the digests of records found unchanged by reading their rows (a key made
+/// before digests, or after territories moved the row's areas), so the next import need not read them.
+async fn store_digests(c: &mut sqlx::PgConnection, recs: &[&OccurrenceRecord]) -> Result<()> {
+    if recs.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<&str> = recs.iter().map(|r| r.source_id.as_str()).collect();
+    let digests: Vec<i64> = recs.iter().map(|r| digest(r)).collect();
+    sqlx::query(
+        "UPDATE occurrence_keys SET digest = v.digest
+         FROM UNNEST($1::TEXT[], $2::BIGINT[]) AS v(source_id, digest)
+         WHERE occurrence_keys.source_id = v.source_id",
+    )
+    .bind(&ids)
+    .bind(&digests)
+    .execute(c)
+    .await?;
+    Ok(())
 }
 
 /// PostgreSQL: sends `text` through `statement` (a `COPY … FROM STDIN`).

@@ -39,10 +39,18 @@ ALTER SEQUENCE occurrences_id_seq OWNED BY occurrences.id;
 CREATE TABLE occurrences_default PARTITION OF occurrences DEFAULT;
 CREATE INDEX occurrences_unassigned ON occurrences (id) WHERE areas = '' AND lat IS NOT NULL;
 
+-- Besides the partition, a key keeps what an import needs to sort a known id without reading its row:
+-- `digest`, a hash of the stored values (NULL: unknown, compare the row), and the import that last wrote
+-- it with the line it came from (a repeat later in the same file is refused, naming that line).
+-- Unchanged records are not rewritten on PostgreSQL: an import remembers them in a temporary table, so
+-- `occurrences.seen_import_id` and `line` there say which import last wrote the row, not last saw it.
 CREATE TABLE occurrence_keys (
     source_id   TEXT      PRIMARY KEY,
     id          BIGINT    NOT NULL,
-    occurred_at TIMESTAMP NOT NULL
+    occurred_at TIMESTAMP NOT NULL,
+    digest      BIGINT,
+    import_id   BIGINT    NOT NULL,
+    line        BIGINT    NOT NULL
 );
 
 ALTER TABLE daily_counts RENAME TO daily_counts_unpartitioned;
@@ -80,8 +88,8 @@ INSERT INTO occurrences (id, source_id, occurred_at, crime, source_crime, lat, l
     SELECT id, source_id, occurred_at, crime, source_crime, lat, lon, territory_code,
         victims, unit_code, areas, synthetic, import_id, seen_import_id, line
     FROM occurrences_unpartitioned;
-INSERT INTO occurrence_keys (source_id, id, occurred_at)
-    SELECT source_id, id, occurred_at FROM occurrences_unpartitioned;
+INSERT INTO occurrence_keys (source_id, id, occurred_at, import_id, line)
+    SELECT source_id, id, occurred_at, import_id, line FROM occurrences_unpartitioned;
 SELECT setval('occurrences_id_seq', COALESCE(MAX(id), 1), MAX(id) IS NOT NULL)
     FROM occurrences_unpartitioned;
 INSERT INTO daily_counts SELECT * FROM daily_counts_unpartitioned;

@@ -12,6 +12,8 @@ use sqlx::{AssertSqlSafe, Row};
 pub struct Located {
     /// Row id.
     pub id: i64,
+    /// BO/REDS number.
+    pub source_id: String,
     /// Date and time of the fact.
     pub occurred_at: NaiveDateTime,
     pub crime: String,
@@ -40,7 +42,7 @@ impl Tx {
     ) -> Result<Vec<Located>> {
         on_tx!(self, |c| {
             Ok(sqlx::query_as(
-                "SELECT id, occurred_at, crime, victims, lat, lon, areas FROM occurrences
+                "SELECT id, source_id, occurred_at, crime, victims, lat, lon, areas FROM occurrences
                  WHERE id > $1 AND lat IS NOT NULL AND lon >= $2 AND lat >= $3 AND lon <= $4 AND lat <= $5
                  ORDER BY id LIMIT $6",
             )
@@ -69,6 +71,13 @@ impl Tx {
                 o.id,
                 o.occurred_at
             );
+            if let Tx::Pg(c) = self {
+                // The key's digest described the old areas: unknown now, the next import reads the row.
+                sqlx::query("UPDATE occurrence_keys SET digest = NULL WHERE source_id = $1")
+                    .bind(&o.source_id)
+                    .execute(&mut **c)
+                    .await?;
+            }
         }
         w.finish(self).await
     }

@@ -51,6 +51,13 @@ pub(super) fn day_number(d: NaiveDate) -> i32 {
     d.num_days_from_ce()
 }
 
+/// The month (years × 12 + month) of a day given by [`day_number`].
+pub(super) fn month_number(n: i32) -> i32 {
+    use chrono::Datelike;
+    let d = day_from_number(n);
+    d.year() * 12 + d.month0() as i32
+}
+
 pub(super) fn day_from_number(n: i32) -> NaiveDate {
     NaiveDate::from_num_days_from_ce_opt(n).unwrap_or(NaiveDate::MIN)
 }
@@ -59,28 +66,58 @@ pub(super) fn split_areas(s: &str) -> impl Iterator<Item = &str> {
     s.split('|').filter(|a| !a.is_empty())
 }
 
-/// PostgreSQL: the stored versions of the batch's ids. `occurrence_keys` says which exist and in which
-/// month's partition; only those partitions are read (a fresh import's batches stop at the first query).
-pub(super) async fn lookup(
+/// PostgreSQL: what `occurrence_keys` says of an id already stored.
+#[derive(Debug)]
+pub(super) struct Key {
+    pub id: i64,
+    pub occurred_at: NaiveDateTime,
+    /// [`digest`] of the stored values; `None`: unknown, compare the row.
+    pub digest: Option<i64>,
+    /// The import that last wrote the occurrence, and the line it came from.
+    pub import_id: i64,
+    pub line: i64,
+}
+
+/// PostgreSQL: the keys of the batch's ids that are already stored.
+pub(super) async fn lookup_keys(
     c: &mut sqlx::PgConnection,
     batch: &[OccurrenceRecord],
+) -> Result<HashMap<String, Key>> {
+    let ids: Vec<&str> = batch.iter().map(|r| r.source_id.as_str()).collect();
+    let rows: Vec<(String, i64, NaiveDateTime, Option<i64>, i64, i64)> = sqlx::query_as(
+        "SELECT source_id, id, occurred_at, digest, import_id, line
+         FROM occurrence_keys WHERE source_id = ANY($1)",
+    )
+    .bind(&ids)
+    .fetch_all(c)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(source_id, id, occurred_at, digest, import_id, line)| {
+            let key = Key {
+                id,
+                occurred_at,
+                digest,
+                import_id,
+                line,
+            };
+            (source_id, key)
+        })
+        .collect())
+}
+
+/// PostgreSQL: the stored rows of `keys`, read from their months' partitions only.
+pub(super) async fn fetch_rows(
+    c: &mut sqlx::PgConnection,
+    keys: &[&Key],
     out: &mut HashMap<String, Existing>,
 ) -> Result<()> {
-    let ids: Vec<&str> = batch.iter().map(|r| r.source_id.as_str()).collect();
-    let keys: Vec<(i64, NaiveDateTime)> =
-        sqlx::query_as("SELECT id, occurred_at FROM occurrence_keys WHERE source_id = ANY($1)")
-            .bind(&ids)
-            .fetch_all(&mut *c)
-            .await?;
-    if keys.is_empty() {
+    let Some(first) = keys.iter().map(|k| k.occurred_at).min() else {
         return Ok(());
-    }
-    let (first, last) = keys
-        .iter()
-        .fold((keys[0].1, keys[0].1), |(lo, hi), (_, at)| {
-            (lo.min(*at), hi.max(*at))
-        });
-    let (key_ids, key_ats): (Vec<i64>, Vec<NaiveDateTime>) = keys.into_iter().unzip();
+    };
+    let last = keys.iter().map(|k| k.occurred_at).max().unwrap_or(first);
+    let key_ids: Vec<i64> = keys.iter().map(|k| k.id).collect();
+    let key_ats: Vec<NaiveDateTime> = keys.iter().map(|k| k.occurred_at).collect();
     // The bounds let the planner skip every partition outside the keys' months; the join on
     // (id, occurred_at) then reads each partition's primary key.
     let rows = sqlx::query(
@@ -116,6 +153,57 @@ pub(super) async fn lookup(
         );
     }
     Ok(())
+}
+
+/// A hash of every stored value of `r` (FNV-1a, 64 bits, over a fixed encoding: it must not change
+/// between versions, or every key would look changed — which only costs a read of the row, since a
+/// digest that differs is checked against the row itself).
+pub(super) fn digest(r: &OccurrenceRecord) -> i64 {
+    struct Fnv(u64);
+    impl Fnv {
+        fn bytes(&mut self, b: &[u8]) {
+            for &x in b {
+                self.0 ^= u64::from(x);
+                self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        }
+        fn text(&mut self, s: Option<&str>) {
+            match s {
+                Some(s) => {
+                    self.bytes(&[1]);
+                    self.bytes(&(s.len() as u64).to_le_bytes());
+                    self.bytes(s.as_bytes());
+                }
+                None => self.bytes(&[0]),
+            }
+        }
+        fn real(&mut self, x: Option<f64>) {
+            match x {
+                // 0.0 and -0.0 are equal as stored values: one encoding for both.
+                Some(x) => {
+                    self.bytes(&[1]);
+                    self.bytes(&(if x == 0.0 { 0.0f64 } else { x }).to_bits().to_le_bytes());
+                }
+                None => self.bytes(&[0]),
+            }
+        }
+    }
+    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+    let at = r.occurred_at.and_utc();
+    h.bytes(&at.timestamp().to_le_bytes());
+    h.bytes(&at.timestamp_subsec_nanos().to_le_bytes());
+    h.text(Some(&r.crime));
+    h.text(r.source_crime.as_deref());
+    h.real(r.lat);
+    h.real(r.lon);
+    h.text(r.territory_code.as_deref());
+    h.bytes(&r.victims.to_le_bytes());
+    h.text(r.unit_code.as_deref());
+    h.bytes(&(r.areas.len() as u64).to_le_bytes());
+    for a in &r.areas {
+        h.text(Some(a));
+    }
+    h.0 as i64
 }
 
 /// Appends `s` (or NULL) as a field of `COPY … FROM STDIN` text format.
@@ -187,9 +275,22 @@ pub(super) fn copy_row(
     );
 }
 
-/// Appends `r`'s line of `occurrence_keys` (source_id, id, occurred_at) in `COPY` text format.
-pub(super) fn copy_key(r: &OccurrenceRecord, id: i64, out: &mut String) {
+/// Appends `r`'s line of `occurrence_keys` in `COPY` text format, stored under `id` by `import_id`.
+pub(super) fn copy_key(r: &OccurrenceRecord, id: i64, import_id: i64, out: &mut String) {
     use std::fmt::Write;
     copy_text(out, Some(&r.source_id));
-    let _ = writeln!(out, "\t{id}\t{}", r.occurred_at.format("%F %T%.f"));
+    let _ = writeln!(
+        out,
+        "\t{id}\t{}\t{}\t{import_id}\t{}",
+        r.occurred_at.format("%F %T%.f"),
+        digest(r),
+        r.line
+    );
+}
+
+/// Appends `r`'s line of the import's `import_seen` (source_id, line) in `COPY` text format.
+pub(super) fn copy_seen(r: &OccurrenceRecord, out: &mut String) {
+    use std::fmt::Write;
+    copy_text(out, Some(&r.source_id));
+    let _ = writeln!(out, "\t{}", r.line);
 }

@@ -428,6 +428,19 @@ async fn batch_story(db: &Db) {
     assert_eq!(count(RowOutcome::Updated), 1);
     assert_eq!(out.len(), 298);
     assert!(out[129..229].iter().all(|o| *o == RowOutcome::Inserted));
+    // Batch 2 of import 2: the id found unchanged at line 7 and the one changed at line 250 (after
+    // 129 known and 100 new lines, ids 130..=150 but 148) come again.
+    let again = vec![
+        occ(&bo(5), day, "furto_transeunte", &["AISP1"], 1, 400),
+        occ(&bo(150), day, "furto_celular", &["AISP1"], 1, 401),
+    ];
+    assert_eq!(
+        w.write(&mut tx, &again).await.unwrap(),
+        vec![
+            RowOutcome::DuplicateInFile { first_line: 7 },
+            RowOutcome::DuplicateInFile { first_line: 250 },
+        ]
+    );
     w.finish(&mut tx).await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!(
