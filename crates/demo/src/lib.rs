@@ -374,6 +374,12 @@ pub async fn load_scaled(
     let units = units(&mut d).await?;
     let regs_of = operators(&mut d, &units).await?;
     crime_map(&mut d).await?;
+    // PostgreSQL: the three years' monthly partitions first, so the records go straight to them
+    // (`store::partitions`); nothing on SQLite.
+    let months =
+        (today.year() - first_day.year()) * 12 + today.month() as i32 - first_day.month() as i32;
+    db.maintain_partitions(first_day, months.max(0) as u32)
+        .await?;
     occurrences(&mut d, areas).await?;
     seizures(&mut d, &regs_of).await?;
     program_config(&mut d).await?;
