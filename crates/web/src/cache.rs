@@ -1,7 +1,7 @@
 //! Results kept per data version — the last finished import (`Db::data_version`): only imports change
 //! what the pages read, so a result stays right until the next import. The territory list, the home and
-//! transparency pages' models (by month), the municipality selection's facts and the hot-spot analyses
-//! are kept here; after an import the worker computes the selection's
+//! transparency pages' models (by month), the municipality selection's facts, the RECAP chart and the
+//! hot-spot analyses are kept here; after an import the worker computes the selection's
 //! default table again ([`warm`]), so the first page after an import does not pay for it.
 
 use std::collections::VecDeque;
@@ -79,7 +79,7 @@ impl<K: PartialEq, V> Versioned<K, V> {
 }
 
 /// Computes again what the first pages after an import would otherwise wait for: the municipality
-/// selection of the month before today's.
+/// selection of the month before today's and the RECAP page's chart of its default quarter.
 pub async fn warm(st: &crate::AppState) {
     let Some(end) = atalaia_core::Month::of(st.config.clock.today())
         .ok()
@@ -89,6 +89,9 @@ pub async fn warm(st: &crate::AppState) {
     };
     if let Err(e) = crate::pages::igesp::selection::facts(st, end).await {
         tracing::error!(error = %e, "warming the selection table");
+    }
+    if let Err(e) = crate::pages::recap::warm(st).await {
+        tracing::error!(error = %e, "warming the RECAP chart");
     }
 }
 

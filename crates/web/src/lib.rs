@@ -180,6 +180,8 @@ pub struct AppState {
     /// The municipality selection's facts, by data version and last month.
     pub selection_cache:
         std::sync::Arc<cache::Versioned<atalaia_core::Month, Vec<atalaia_core::selection::Facts>>>,
+    /// The RECAP page's chart, by data version, quarter and configuration.
+    pub recap_series_cache: std::sync::Arc<pages::recap::SeriesCache>,
     /// Hot-spot analyses, by data version and query.
     pub hotspot_cache:
         std::sync::Arc<cache::Versioned<String, atalaia_store::hotspots::HotspotRun>>,
@@ -213,6 +215,7 @@ impl AppState {
             jobs: Default::default(),
             selection_cache: std::sync::Arc::new(cache::Versioned::new(4)),
             hotspot_cache: std::sync::Arc::new(cache::Versioned::new(16)),
+            recap_series_cache: std::sync::Arc::new(cache::Versioned::new(8)),
             #[cfg(feature = "oidc")]
             oidc: None,
         }

@@ -289,12 +289,44 @@ fn sha256(s: &str) -> String {
 
 /// Each RECAP area's index and CAP count over the `n` quarters up to `q` (for the chart and the
 /// regression-to-the-mean flag).
-async fn series(
+/// Each area's index and count over the quarters up to one, as the RECAP page charts them.
+pub(crate) type Series = (Vec<Quarter>, BTreeMap<String, Vec<(Option<f64>, u64)>>);
+
+/// [`Series`] kept per data version, last quarter, length and configuration text: eight years of
+/// quarters read again on every visit took 0.6 s at 2M occurrences.
+pub type SeriesCache = crate::cache::Versioned<(Quarter, usize, String), Series>;
+
+/// The length of the RECAP page's chart, in quarters.
+const CHART_QUARTERS: usize = 32;
+
+async fn series(st: &AppState, c: &Computed, q: Quarter, n: usize) -> Result<Series, AppError> {
+    let version = st.db.data_version().await?;
+    let kept = st
+        .recap_series_cache
+        .get_or(
+            version,
+            (q, n, c.document.clone()),
+            compute_series(st, c, q, n),
+        )
+        .await?;
+    Ok((*kept).clone())
+}
+
+/// Computes again, after an import, what the RECAP page's first visit would wait for: the chart of
+/// its default quarter.
+pub(crate) async fn warm(st: &AppState) -> Result<(), AppError> {
+    let today = st.config.clock.today();
+    let q = quarter_of(None, today)?;
+    let c = st.db.compute_quarter(q, None, today).await?;
+    series(st, &c, q, CHART_QUARTERS).await.map(|_| ())
+}
+
+async fn compute_series(
     st: &AppState,
     c: &Computed,
     q: Quarter,
     n: usize,
-) -> Result<(Vec<Quarter>, BTreeMap<String, Vec<(Option<f64>, u64)>>), AppError> {
+) -> Result<Series, AppError> {
     let mut quarters = vec![q];
     while quarters.len() < n {
         match quarters.last().and_then(|x| x.previous()) {
@@ -352,7 +384,7 @@ async fn recap_page(
         .compute_quarter(q, None, st.config.clock.today())
         .await?;
     // Eight years of quarters: the chart of each area's index, and the history the peak flag reads.
-    let (quarters, series) = series(st, &c, q, 32).await?;
+    let (quarters, series) = series(st, &c, q, CHART_QUARTERS).await?;
     let base = Quarter::parse(&c.report.baseline_quarter).ok();
     let history: BTreeMap<String, Vec<u64>> = series
         .iter()
