@@ -4,21 +4,21 @@
 
 use crate::{OutputFormat, connect, now_sao_paulo};
 use anyhow::Context;
-use chrono::NaiveDate;
+use atalaia_core::Month;
 use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct PartitionArgs {
     /// Primeiro mês a ter partição, AAAA-MM (padrão: o mês corrente).
     #[arg(long, value_parser = parse_month)]
-    from: Option<NaiveDate>,
+    from: Option<Month>,
     /// Quantos meses depois do primeiro também ganham partição.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=1200))]
     ahead: u32,
 }
 
-fn parse_month(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(&format!("{s}-01"), "%Y-%m-%d")
+fn parse_month(s: &str) -> Result<Month, String> {
+    Month::parse(s)
         .map_err(|_| format!("mês inválido `{s}`: esperado AAAA-MM, por exemplo 2015-01"))
 }
 
@@ -28,7 +28,11 @@ pub(crate) async fn run(
     format: OutputFormat,
 ) -> anyhow::Result<ExitCode> {
     let db = connect(database).await?;
-    let from = args.from.unwrap_or_else(|| now_sao_paulo().date());
+    let from = match args.from {
+        Some(m) => m,
+        None => Month::of(now_sao_paulo().date()).context("mês corrente fora do calendário")?,
+    };
+    let backend = db.backend();
     let done = db.maintain_partitions(from, args.ahead).await;
     db.close().await;
     let report = done.context("as partições mensais não foram atualizadas")?;
@@ -42,7 +46,7 @@ pub(crate) async fn run(
             })
         ),
         _ => {
-            if database.starts_with("sqlite:") {
+            if backend == atalaia_store::Backend::Sqlite {
                 println!("banco SQLite: não há partições a manter");
             } else {
                 println!(

@@ -376,10 +376,11 @@ pub async fn load_scaled(
     crime_map(&mut d).await?;
     // PostgreSQL: the three years' monthly partitions first, so the records go straight to them
     // (`store::partitions`); nothing on SQLite.
-    let months =
-        (today.year() - first_day.year()) * 12 + today.month() as i32 - first_day.month() as i32;
-    db.maintain_partitions(first_day, months.max(0) as u32)
-        .await?;
+    if let Ok(first) = atalaia_core::Month::of(first_day) {
+        let months = (today.year() - first_day.year()) * 12 + today.month() as i32
+            - first_day.month() as i32;
+        db.maintain_partitions(first, months.max(0) as u32).await?;
+    }
     occurrences(&mut d, areas).await?;
     seizures(&mut d, &regs_of).await?;
     program_config(&mut d).await?;

@@ -200,11 +200,10 @@ pub async fn import_file(
 /// PostgreSQL's monthly partitions (`store::partitions`): before an occurrence import, the months
 /// around today's, where new records fall; after it, the months of records that found none.
 async fn keep_partitions(db: &Db, opts: &ImportOptions) -> Result<(), ImportError> {
-    let last_month = opts
-        .now
-        .date()
-        .checked_sub_months(chrono::Months::new(1))
-        .unwrap_or(opts.now.date());
+    let Ok(this_month) = atalaia_core::Month::of(opts.now.date()) else {
+        return Ok(());
+    };
+    let last_month = this_month.pred().unwrap_or(this_month);
     let report = db.maintain_partitions(last_month, 3).await?;
     for (name, why) in &report.postponed {
         tracing::warn!(partition = %name, reason = %why, "partição mensal adiada");

@@ -225,8 +225,8 @@ async fn tables_in_order(dst: &PgPool) -> Result<Vec<String>> {
     Ok(order)
 }
 
-/// The months (first days) of the source's occurrences and aggregate cells.
-async fn months_of(src: &SqlitePool) -> Result<BTreeSet<chrono::NaiveDate>> {
+/// The months of the source's occurrences and aggregate cells.
+async fn months_of(src: &SqlitePool) -> Result<BTreeSet<atalaia_core::Month>> {
     let months: Vec<String> = sqlx::query_scalar(
         "SELECT DISTINCT substr(occurred_at, 1, 7) FROM occurrences
          UNION SELECT DISTINCT substr(day, 1, 7) FROM daily_counts",
@@ -236,7 +236,7 @@ async fn months_of(src: &SqlitePool) -> Result<BTreeSet<chrono::NaiveDate>> {
     months
         .iter()
         .map(|m| {
-            chrono::NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
+            atalaia_core::Month::parse(m)
                 .map_err(|_| fail(format!("mês ilegível no banco de origem: `{m}`")))
         })
         .collect()

@@ -11,7 +11,8 @@
 //! one that cannot be made now (a long import is writing) is reported and left for the next run; its
 //! rows stay readable in the DEFAULT partition meanwhile. SQLite has no partitions: nothing to do.
 
-use chrono::{Datelike, Months, NaiveDate};
+use atalaia_core::Month;
+use chrono::NaiveDate;
 use sqlx::AssertSqlSafe;
 use sqlx::postgres::PgPool;
 use std::collections::BTreeSet;
@@ -35,29 +36,19 @@ pub struct PartitionReport {
     pub postponed: Vec<(String, String)>,
 }
 
-/// The first day of `day`'s month.
-pub fn month_of(day: NaiveDate) -> NaiveDate {
-    day.with_day(1).unwrap_or(day)
-}
-
-fn partition_name(table: &str, month: NaiveDate) -> String {
+fn partition_name(table: &str, month: Month) -> String {
     format!("{table}_{:04}_{:02}", month.year(), month.month())
 }
 
 impl Db {
-    /// Makes the partitions of `first_month` and the `ahead` months after it, and of every month with
-    /// rows in a DEFAULT partition, moving those rows in. Returns what it did.
-    pub async fn maintain_partitions(
-        &self,
-        first_month: NaiveDate,
-        ahead: u32,
-    ) -> Result<PartitionReport> {
+    /// Makes the partitions of `first` and the `ahead` months after it, and of every month with rows
+    /// in a DEFAULT partition, moving those rows in. Returns what it did.
+    pub async fn maintain_partitions(&self, first: Month, ahead: u32) -> Result<PartitionReport> {
         let Db::Pg(pool) = self else {
             return Ok(PartitionReport::default());
         };
-        let first = month_of(first_month);
-        let mut months: BTreeSet<NaiveDate> = (0..=ahead)
-            .filter_map(|k| first.checked_add_months(Months::new(k)))
+        let mut months: BTreeSet<Month> = std::iter::successors(Some(first), |m| m.succ())
+            .take(ahead as usize + 1)
             .collect();
         for (table, column) in TABLES {
             let stray: Vec<NaiveDate> = sqlx::query_scalar(AssertSqlSafe(format!(
@@ -65,13 +56,16 @@ impl Db {
             )))
             .fetch_all(pool)
             .await?;
-            months.extend(stray);
+            for day in stray {
+                months
+                    .insert(Month::of(day).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?);
+            }
         }
         self.partition_months(&months).await
     }
 
-    /// Makes the partitions of each of `months` (first days) that is missing, in both tables.
-    pub async fn partition_months(&self, months: &BTreeSet<NaiveDate>) -> Result<PartitionReport> {
+    /// Makes the partitions of each of `months` that is missing, in both tables.
+    pub async fn partition_months(&self, months: &BTreeSet<Month>) -> Result<PartitionReport> {
         let Db::Pg(pool) = self else {
             return Ok(PartitionReport::default());
         };
@@ -97,15 +91,6 @@ impl Db {
         }
         Ok(report)
     }
-
-    /// The partitions of `table` (`occurrences` or `daily_counts`), by name, the DEFAULT one included;
-    /// empty on SQLite.
-    pub async fn partitions(&self, table: &str) -> Result<BTreeSet<String>> {
-        match self {
-            Db::Sqlite(_) => Ok(BTreeSet::new()),
-            Db::Pg(pool) => partitions_of(pool, table).await,
-        }
-    }
 }
 
 async fn partitions_of(pool: &PgPool, table: &str) -> Result<BTreeSet<String>> {
@@ -129,12 +114,11 @@ async fn make_partition(
     pool: &PgPool,
     table: &str,
     column: &str,
-    month: NaiveDate,
+    month: Month,
     name: &str,
 ) -> Result<u64> {
-    let next = month
-        .checked_add_months(Months::new(1))
-        .unwrap_or(NaiveDate::MAX);
+    let from = month.first_day();
+    let next = month.succ().map_or(NaiveDate::MAX, Month::first_day);
     let mut tx = pool.begin().await?;
     sqlx::query(AssertSqlSafe(format!(
         "SET LOCAL lock_timeout = '{LOCK_WAIT}'"
@@ -150,13 +134,13 @@ async fn make_partition(
         "WITH moved AS (DELETE FROM {table}_default WHERE {column} >= $1 AND {column} < $2 RETURNING *)
          INSERT INTO {name} SELECT * FROM moved"
     )))
-    .bind(month)
+    .bind(from)
     .bind(next)
     .execute(&mut *tx)
     .await?
     .rows_affected();
     sqlx::query(AssertSqlSafe(format!(
-        "ALTER TABLE {table} ATTACH PARTITION {name} FOR VALUES FROM ('{month}') TO ('{next}')"
+        "ALTER TABLE {table} ATTACH PARTITION {name} FOR VALUES FROM ('{from}') TO ('{next}')"
     )))
     .execute(&mut *tx)
     .await?;

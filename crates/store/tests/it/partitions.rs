@@ -95,7 +95,10 @@ async fn months_get_partitions_and_periods_read_only_theirs() {
     assert_eq!(count(p, "occurrence_keys").await, 4);
 
     // Made ahead from April, one month more (April, May), and March because it has rows.
-    let report = t.db.maintain_partitions(day(2024, 4, 17), 1).await.unwrap();
+    let report =
+        t.db.maintain_partitions(atalaia_core::Month::new(2024, 4).unwrap(), 1)
+            .await
+            .unwrap();
     assert_eq!(
         report,
         PartitionReport {
@@ -122,7 +125,10 @@ async fn months_get_partitions_and_periods_read_only_theirs() {
         t.db.daily_counts_recomputed().await.unwrap()
     );
     // Run again: nothing left to do.
-    let again = t.db.maintain_partitions(day(2024, 4, 17), 1).await.unwrap();
+    let again =
+        t.db.maintain_partitions(atalaia_core::Month::new(2024, 4).unwrap(), 1)
+            .await
+            .unwrap();
     assert_eq!(again, PartitionReport::default());
 
     // April's queries read April's partitions (and the monthly sources), nothing else.
@@ -184,7 +190,7 @@ async fn months_get_partitions_and_periods_read_only_theirs() {
 per_backend! {
     /// SQLite has no partitions: the maintenance does nothing there, and says so by its empty report.
     async fn maintenance_is_idle_without_partitions(t) {
-        let report = t.db.maintain_partitions(day(2024, 4, 1), 2).await.unwrap();
+        let report = t.db.maintain_partitions(atalaia_core::Month::new(2024, 4).unwrap(), 2).await.unwrap();
         match t.db.backend() {
             atalaia_store::Backend::Sqlite => assert_eq!(report, PartitionReport::default()),
             atalaia_store::Backend::Postgres => assert_eq!(report.created.len(), 6),
