@@ -17,6 +17,7 @@ use territories::territory;
 mod counts;
 mod cycles;
 mod evaluation;
+mod explorer;
 mod igesp;
 mod ipei;
 mod jobs;
