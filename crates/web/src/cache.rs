@@ -66,6 +66,18 @@ impl<K: PartialEq, V> Versioned<K, V> {
         self.len() == 0
     }
 
+    /// The keys kept, of whatever version, the latest kept first: after an import, the results asked
+    /// for last on the old data are the first to compute again on the new.
+    pub fn recent_keys(&self, n: usize) -> Vec<K>
+    where
+        K: Clone,
+    {
+        self.entries
+            .lock()
+            .map(|e| e.iter().rev().take(n).map(|(_, k, _)| k.clone()).collect())
+            .unwrap_or_default()
+    }
+
     /// Keeps `value` for `key` on `version`, forgetting other versions and the oldest beyond `cap`.
     pub fn put(&self, version: i64, key: K, value: Arc<V>) {
         if let Ok(mut entries) = self.entries.lock() {
@@ -79,7 +91,8 @@ impl<K: PartialEq, V> Versioned<K, V> {
 }
 
 /// Computes again what the first pages after an import would otherwise wait for: the municipality
-/// selection of the month before today's and the RECAP page's chart of its default quarter.
+/// selection of the month before today's, the RECAP page's chart of its default quarter, and the
+/// hot-spot analyses `/zonas-quentes` opens on or was asked last.
 pub async fn warm(st: &crate::AppState) {
     let Some(end) = atalaia_core::Month::of(st.config.clock.today())
         .ok()
@@ -92,6 +105,9 @@ pub async fn warm(st: &crate::AppState) {
     }
     if let Err(e) = crate::pages::recap::warm(st).await {
         tracing::error!(error = %e, "warming the RECAP chart");
+    }
+    if let Err(e) = crate::pages::igesp::hotspots::warm(st).await {
+        tracing::error!(error = %e, "warming the hot-spot analyses");
     }
 }
 
@@ -109,8 +125,10 @@ mod tests {
         assert_eq!(c.get(1, &"a"), None, "beyond the cap");
         assert_eq!(c.get(1, &"c").as_deref(), Some(&30));
         assert_eq!(c.get(2, &"c"), None, "another version");
+        assert_eq!(c.recent_keys(5), vec!["c", "b"], "the latest kept first");
         c.put(2, "b", Arc::new(21));
         assert_eq!(c.get(1, &"b"), None, "the old version is gone");
         assert_eq!(c.get(2, &"b").as_deref(), Some(&21));
+        assert_eq!(c.recent_keys(1), vec!["b"]);
     }
 }

@@ -54,6 +54,15 @@ impl AreaScope {
         })
     }
 
+    /// Every area, for the server's own work (`Reach::all`).
+    pub fn all() -> AreaScope {
+        AreaScope {
+            reach: Reach::all(),
+            unit_areas: BTreeSet::new(),
+            parents: HashMap::new(),
+        }
+    }
+
     /// Reaches every area.
     pub fn everywhere(&self) -> bool {
         self.reach.everywhere()

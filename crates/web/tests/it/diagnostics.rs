@@ -201,7 +201,8 @@ per_backend! {
 }
 
 /// After an import the worker computes the selection's default table itself, and the page reads it;
-/// a hot-spot analysis asked twice on the same data runs once.
+/// a hot-spot analysis asked twice on the same data runs once; the analysis `/zonas-quentes` opens on
+/// and the ones asked last are computed again by the worker after an import.
 #[tokio::test]
 async fn the_first_pages_after_an_import_find_their_analyses_ready() {
     let t = atalaia_store::testing::TestDb::sqlite().await.unwrap();
@@ -231,12 +232,66 @@ async fn the_first_pages_after_an_import_find_their_analyses_ready() {
     let page = app.get_ok("/municipios/selecao", &analyst).await;
     assert!(page.body.contains("Goiânia"), "{}", page.body);
 
-    // The same analysis twice on the same data: kept once, the same page.
-    let path = "/zonas-quentes?area=5208707";
-    let first = app.get_ok(path, &analyst).await;
+    // The analysis `/zonas-quentes` opens on (the busiest municipality's last twelve months) is
+    // computed by the worker too: the page and its twin with the area named add nothing.
+    for _ in 0..600 {
+        if !state.hotspot_cache.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        state.hotspot_cache.len(),
+        1,
+        "the worker ran the default analysis"
+    );
+    let opened = app.get_ok("/zonas-quentes", &analyst).await;
+    assert!(opened.body.contains("Goiânia (5208707)"), "{}", opened.body);
+    let first = app.get_ok("/zonas-quentes?area=5208707", &analyst).await;
     assert_eq!(state.hotspot_cache.len(), 1);
-    let second = app.get_ok(path, &analyst).await;
+    let second = app.get_ok("/zonas-quentes?area=5208707", &analyst).await;
     assert_eq!(state.hotspot_cache.len(), 1);
     assert_eq!(first.body, second.body);
+
+    // Another period asked, then a new data version: the worker runs both again on the new data.
+    let asked = "area=5208707&de=2026-08&ate=2026-10";
+    app.get_ok(&format!("/zonas-quentes?{asked}"), &analyst)
+        .await;
+    assert_eq!(state.hotspot_cache.len(), 2);
+    let population = "territory_code,year,population\n5208707,2025,1500000\n";
+    crate::import_text(
+        &t.db,
+        atalaia_ingest::Kind::Population,
+        "pop.csv",
+        population,
+        today,
+    )
+    .await;
+    let new_version = t.db.data_version().await.unwrap();
+    assert!(new_version > version);
+    let default = state
+        .hotspot_cache
+        .recent_keys(2)
+        .into_iter()
+        .find(|k| k != asked);
+    let default = default.expect("the default analysis is kept");
+    for _ in 0..600 {
+        if state
+            .hotspot_cache
+            .get(new_version, &asked.to_string())
+            .is_some()
+            && state.hotspot_cache.get(new_version, &default).is_some()
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        state
+            .hotspot_cache
+            .get(new_version, &asked.to_string())
+            .is_some()
+    );
+    assert!(state.hotspot_cache.get(new_version, &default).is_some());
     t.cleanup().await.unwrap();
 }

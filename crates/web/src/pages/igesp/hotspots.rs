@@ -471,6 +471,39 @@ pub async fn page(Ctx { st, id }: Ctx, Query(f): Query<Fields>) -> Result<Respon
     Ok(resp)
 }
 
+/// How many of the analyses asked last before an import the worker runs again on the new data.
+const WARM_RECENT: usize = 4;
+
+/// Runs again, after an import, the analyses the first visits would otherwise wait for (a second or
+/// more at a state's scale): the one `/zonas-quentes` opens on for a user who sees every area, and the
+/// ones asked last on the old data. Analyses of areas out of a requester's scope are kept like any
+/// other; every request still asks the scope rule before it reads one.
+pub(crate) async fn warm(st: &AppState) -> Result<(), AppError> {
+    let today = st.config.clock.today();
+    let area = area_of(st, &Fields::new(), today, &AreaScope::all()).await?;
+    let mut queries = vec![
+        Choice::parse(&Fields::new(), area, today)
+            .map_err(AppError::BadRequest)?
+            .query_string(),
+    ];
+    for q in st.hotspot_cache.recent_keys(WARM_RECENT) {
+        if !queries.contains(&q) {
+            queries.push(q);
+        }
+    }
+    for q in queries {
+        let f: Fields = serde_urlencoded::from_str(&q).unwrap_or_default();
+        let area = field(&f, "area").unwrap_or_default().to_string();
+        // A query that no longer parses or runs (an area gone, a crime removed) is left to its page.
+        if let Ok(choice) = Choice::parse(&f, area, today)
+            && !choice.area.is_empty()
+        {
+            analysis(st, &choice).await?.ok();
+        }
+    }
+    Ok(())
+}
+
 /// The analysis `choice` asks for, kept per data version and query (`crate::cache`): the same analysis
 /// is not run twice on the same data. The inner error is the analysis's (a bad period, an area
 /// without outline…), the outer one the server's.
