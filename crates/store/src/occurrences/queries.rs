@@ -269,13 +269,16 @@ impl Db {
         Ok(rows)
     }
 
-    /// The smallest and largest occurrence id, `None` when there is none.
+    /// The smallest and largest occurrence id, `None` when there is none. Two subqueries: SQLite
+    /// reads `MIN` or `MAX` from the key's ends only when the query has just one of them, and scans
+    /// the table for both at once (0.3 s at 2M, paid on every page of an export).
     async fn occurrence_id_range(&self) -> Result<Option<(i64, i64)>> {
         on_db!(self, |c| {
-            let (lo, hi): (Option<i64>, Option<i64>) =
-                sqlx::query_as("SELECT MIN(id), MAX(id) FROM occurrences")
-                    .fetch_one(c)
-                    .await?;
+            let (lo, hi): (Option<i64>, Option<i64>) = sqlx::query_as(
+                "SELECT (SELECT MIN(id) FROM occurrences), (SELECT MAX(id) FROM occurrences)",
+            )
+            .fetch_one(c)
+            .await?;
             Ok(lo.zip(hi))
         })
     }
