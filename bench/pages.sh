@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Every page of every demo role at a state's scale (issue 21, item 9): the demo grown to ~2M occurrences,
 # `serve` started, and bench/pages.py walking each role's links, on SQLite and (with ATALAIA_BENCH_PG)
-# PostgreSQL, one after the other in one run. Three passes per backend: right after `/ready` (first
-# and second load of each page), then, after a one-row import makes a new data version, the same pages
-# once more — the first load after an import.
+# PostgreSQL, one after the other in one run. Three passes per backend: once the server's worker has
+# warmed its caches after the start (first and second load of each page), then, after a one-row import
+# makes a new data version and the worker has warmed again, the same pages once more — the first load
+# after an import. How long each warm-up took (from `/ready`, from the import's end) is printed: it is
+# the window in which a first visit may still compute an analysis itself.
 #
 #   bench/pages.sh
 #   ATALAIA_BENCH_PG=postgres://u@127.0.0.1:5432/bench bench/pages.sh   # schema `public` dropped first!
@@ -27,6 +29,21 @@ BASE=http://127.0.0.1:$PORT
   echo "## bench/pages.sh $(date -u +%FT%TZ), scale $SCALE, $(nproc) CPU, $(git rev-parse --short HEAD)"
 } >>"$RESULTS"
 
+# Seconds until the worker has warmed the caches for the current data version (`/metrics`, loopback).
+wait_warm() {
+  local t0 m
+  t0=$(date +%s.%N)
+  for _ in $(seq 1 1200); do
+    m=$(curl -s "$BASE/metrics")
+    if [ "$(echo "$m" | awk '$1 == "atalaia_data_version" {print $2}')" = \
+      "$(echo "$m" | awk '$1 == "atalaia_cache_warmed_data_version" {print $2}')" ]; then
+      break
+    fi
+    sleep 0.1
+  done
+  printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)"
+}
+
 run_backend() {
   local label=$1 url=$2
   echo "== $label: the demo x$SCALE"
@@ -39,12 +56,13 @@ run_backend() {
   local pid=$!
   trap "kill $pid 2>/dev/null || true" EXIT
   for _ in $(seq 1 300); do curl -sf -o /dev/null "$BASE/ready" && break; sleep 0.2; done
-  echo "### $label: right after /ready (first load of each page)" | tee -a "$RESULTS"
+  echo "   warmed $(wait_warm) s after /ready" | tee -a "$RESULTS"
+  echo "### $label: after the start's warm-up (first load of each page)" | tee -a "$RESULTS"
   python3 bench/pages.py --base "$BASE" --label "$label" --urls "$OUT/pages-$label.json" | tee -a "$RESULTS"
   # A new data version: one population row imported by the command line, as a daily load would.
   printf 'territory_code,year,population\n5208707,2022,1437366\n' >"$OUT/pages-population.csv"
   "$BIN" --database "$url" import population "$OUT/pages-population.csv" >/dev/null 2>&1 || true
-  sleep 1
+  echo "   warmed $(wait_warm) s after the import" | tee -a "$RESULTS"
   echo "### $label: first load after an import" | tee -a "$RESULTS"
   python3 bench/pages.py --base "$BASE" --label "$label" --urls "$OUT/pages-$label-after.json" \
     --replay "$OUT/pages-$label.json" | tee -a "$RESULTS"

@@ -93,9 +93,18 @@ impl Progress for LiveJob {
 pub struct Live {
     running: Mutex<HashMap<i64, Arc<LiveJob>>>,
     wake: tokio::sync::Notify,
+    /// The data version whose analyses the worker last computed again, plus one (0: none yet).
+    warmed: AtomicU64,
 }
 
 impl Live {
+    /// The data version whose analyses (`crate::cache::warm`) are computed, `None` before the first
+    /// warm-up: until it equals the data version, a first page may still compute its own.
+    pub fn warmed_version(&self) -> Option<i64> {
+        let v = self.warmed.load(Ordering::Relaxed);
+        v.checked_sub(1).and_then(|v| i64::try_from(v).ok())
+    }
+
     /// The job `id`, if it runs here.
     pub fn get(&self, id: i64) -> Option<Arc<LiveJob>> {
         self.running.lock().ok()?.get(&id).cloned()
@@ -149,6 +158,8 @@ pub fn spawn_worker(st: &AppState) -> tokio::task::JoinHandle<()> {
                     {
                         crate::cache::warm(&st).await;
                         warmed = version;
+                        let plus_one = u64::try_from(version).unwrap_or(0).saturating_add(1);
+                        st.jobs.warmed.store(plus_one, Ordering::Relaxed);
                     }
                     let _ = tokio::time::timeout(POLL, st.jobs.wake.notified()).await;
                 }

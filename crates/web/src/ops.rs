@@ -231,6 +231,7 @@ pub async fn metrics(State(st): State<AppState>) -> Result<Response, AppError> {
         st.metrics.latency.clone(),
     );
     register_pool(&mut reg, &st);
+    register_versions(&mut reg, &st).await?;
     register_imports(&mut reg, &st).await?;
     register_overdue(&mut reg, &st).await?;
     let mut text = String::new();
@@ -278,6 +279,26 @@ fn register_pool(reg: &mut Registry, st: &AppState) {
         "Vagas livres para análises (zonas quentes, avaliação, seleção)",
         slots,
     );
+}
+
+/// The data version and the one this server's caches were warmed for: while they differ, the first
+/// visit of a heavy page after an import may compute what the worker has not reached yet.
+async fn register_versions(reg: &mut Registry, st: &AppState) -> Result<(), AppError> {
+    let data = Gauge::<i64>::default();
+    data.set(st.db.data_version().await?);
+    reg.register(
+        "data_version",
+        "Versão dos dados: a última importação concluída",
+        data,
+    );
+    let warmed = Gauge::<i64>::default();
+    warmed.set(st.jobs.warmed_version().unwrap_or(-1));
+    reg.register(
+        "cache_warmed_data_version",
+        "Versão dos dados cujas análises o servidor já calculou (-1: nenhuma ainda)",
+        warmed,
+    );
+    Ok(())
 }
 
 async fn register_imports(reg: &mut Registry, st: &AppState) -> Result<(), AppError> {

@@ -275,17 +275,14 @@ async fn the_first_pages_after_an_import_find_their_analyses_ready() {
         .into_iter()
         .find(|k| k != asked);
     let default = default.expect("the default analysis is kept");
+    // The worker says when it is done (`/metrics`' atalaia_cache_warmed_data_version).
     for _ in 0..600 {
-        if state
-            .hotspot_cache
-            .get(new_version, &asked.to_string())
-            .is_some()
-            && state.hotspot_cache.get(new_version, &default).is_some()
-        {
+        if state.jobs.warmed_version() == Some(new_version) {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+    assert_eq!(state.jobs.warmed_version(), Some(new_version));
     assert!(
         state
             .hotspot_cache

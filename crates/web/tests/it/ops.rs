@@ -174,6 +174,14 @@ async fn metrics_count_requests_by_route_template_and_imports_from_the_database(
     // The pool's size is reported (its waits are counted by the binary's log layer: the CLI test).
     assert!(sample(&text, "atalaia_db_pool_max_connections") >= 1.0);
     assert_eq!(sample(&text, "atalaia_analysis_slots_free"), 2.0);
+    // The data version (the last finished import) and, with the warm-up off here, none warmed.
+    let version = sqlx_count(
+        &t.db,
+        "SELECT MAX(id) FROM imports WHERE finished_at IS NOT NULL",
+    )
+    .await;
+    assert_eq!(sample(&text, "atalaia_data_version"), version as f64);
+    assert_eq!(sample(&text, "atalaia_cache_warmed_data_version"), -1.0);
     t.cleanup().await.unwrap();
 }
 
