@@ -8,7 +8,9 @@ at most --per-template pages of one shape — `/reunioes/17` and `/reunioes/18` 
 in all), and asks each page twice: `first` (whatever the server had cached) and `again`. With --replay it
 asks the URLs a previous run saved instead of walking (after an import: the first load on a new data
 version), once. Prints a Markdown table per role (p50, p95, max in milliseconds, the slowest pages) and
-writes every measurement to --urls as JSON. Standard library only.
+writes every measurement to --urls as JSON. Downloads (answers with `Content-Disposition: attachment`)
+are listed apart with the time to their headers and to their last byte: how long one takes follows its
+size, and the percentiles are of the pages. Standard library only.
 """
 import argparse
 import html.parser
@@ -58,19 +60,24 @@ def opener():
 
 
 def get(op, url):
+    """(seconds to the last byte, status, content type, body, seconds to the headers or None when
+    the answer is not a download)."""
     t0 = time.perf_counter()
     try:
-        with op.open(url, timeout=120) as r:
+        with op.open(url, timeout=600) as r:
+            head = time.perf_counter() - t0
+            attachment = "attachment" in r.headers.get("Content-Disposition", "")
             body = r.read()
             status, ctype = r.status, r.headers.get("Content-Type", "")
     except urllib.error.HTTPError as e:
         body, status, ctype = e.read(), e.code, e.headers.get("Content-Type", "")
-    return time.perf_counter() - t0, status, ctype, body
+        attachment = False
+    return time.perf_counter() - t0, status, ctype, body, (head if attachment else None)
 
 
 def login(base, user, password):
     op = opener()
-    _, _, _, body = get(op, base + "/login")
+    body = get(op, base + "/login")[3]
     token = re.search(rb'name="csrf_token" value="([0-9a-f]+)"', body)
     if not token:
         raise SystemExit("no CSRF token on /login")
@@ -79,7 +86,7 @@ def login(base, user, password):
     ).encode()
     with op.open(urllib.request.Request(base + "/login", data=data), timeout=60) as r:
         r.read()
-    _, status, _, _ = get(op, base + "/")
+    _, status, _, _, _ = get(op, base + "/")
     if status != 200:
         raise SystemExit(f"{user}: home answered {status} after signing in")
     return op
@@ -96,9 +103,9 @@ def walk(base, op, limit, per_template):
         if shapes.get(s, 0) >= per_template:
             continue
         shapes[s] = shapes.get(s, 0) + 1
-        first, status, ctype, body = get(op, base + path)
-        again, _, _, _ = get(op, base + path)
-        order.append({"path": path, "status": status, "first": first, "again": again})
+        first, status, ctype, body, head = get(op, base + path)
+        again = get(op, base + path)[0]
+        order.append({"path": path, "status": status, "first": first, "again": again, "head": head})
         if "text/html" in ctype:
             p = Links()
             p.feed(body.decode("utf-8", "replace"))
@@ -128,27 +135,32 @@ def main():
     args = a.parse_args()
     previous = json.load(open(args.replay)) if args.replay else None
     results = {}
-    print(f"\n| backend | role | pages | p50 ms | p95 ms | max ms | slowest |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | --- |")
+    print(f"\n| backend | role | pages | p50 ms | p95 ms | max ms | slowest | downloads: headers / whole ms |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | --- | --- |")
     for user, password in ROLES:
         op = login(args.base, user, password)
         if previous:
             rows = []
             for r in previous[user]:
-                t, status, _, _ = get(op, args.base + r["path"])
-                rows.append({"path": r["path"], "status": status, "first": t})
+                t, status, _, _, head = get(op, args.base + r["path"])
+                rows.append({"path": r["path"], "status": status, "first": t, "head": head})
         else:
             rows = walk(args.base, op, args.limit, args.per_template)
         results[user] = rows
-        times = [r["first"] * 1000 for r in rows]
-        slow = sorted(rows, key=lambda r: -r["first"])[:3]
+        pages = [r for r in rows if r.get("head") is None]
+        downloads = sorted((r for r in rows if r.get("head") is not None), key=lambda r: -r["first"])
+        times = [r["first"] * 1000 for r in pages]
+        slow = sorted(pages, key=lambda r: -r["first"])[:3]
         slowest = ", ".join(f"`{r['path']}` {r['first'] * 1000:.0f}" for r in slow)
         bad = [r for r in rows if r["status"] >= 500]
         if bad:
             slowest += f"; **{len(bad)} answered 5xx**: " + ", ".join(r["path"] for r in bad[:3])
+        heavy = ", ".join(
+            f"`{r['path'].split('?')[0]}` {r['head'] * 1000:.0f} / {r['first'] * 1000:.0f}" for r in downloads[:3]
+        )
         print(
-            f"| {args.label} | {user} | {len(rows)} | {statistics.median(times):.0f} | "
-            f"{pct(times, 0.95):.0f} | {max(times):.0f} | {slowest} |"
+            f"| {args.label} | {user} | {len(pages)} | {statistics.median(times):.0f} | "
+            f"{pct(times, 0.95):.0f} | {max(times):.0f} | {slowest} | {heavy} |"
         )
     json.dump(results, open(args.urls, "w"), indent=1)
 
