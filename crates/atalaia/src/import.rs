@@ -103,6 +103,7 @@ pub(crate) async fn run(
         now: Utc::now().naive_utc(),
         ip: String::new(),
         units_allowed: None,
+        job: None,
     };
     let summary = atalaia_ingest::import_file(&db, kind, &file, &opts, progress_bar())
         .await

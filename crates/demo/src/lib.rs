@@ -310,6 +310,7 @@ async fn import(
         now: today.and_time(NaiveTime::MIN),
         ip: String::new(),
         units_allowed: None,
+        job: None,
     };
     let s = atalaia_ingest::import_file(
         db,

@@ -141,6 +141,10 @@ pub enum ImportError {
     /// The reader thread stopped unexpectedly.
     #[error("importação interrompida: {0}")]
     Interrupted(String),
+    /// The web job it ran for was given up for dead and queued again before it ended; it rolled back
+    /// so that the job's next run is the one that imports the file.
+    #[error("importação desfeita; nada foi alterado: o trabalho passou a outro servidor")]
+    TakenOver,
     /// Someone cancelled it (`Progress::cancelled`); the transaction rolled back.
     #[error("importação cancelada: nada foi gravado")]
     Cancelled,

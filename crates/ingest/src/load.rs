@@ -40,6 +40,8 @@ pub struct ImportOptions {
     /// The units whose rows this import may write (a unit head's upload: their own units only); `None`
     /// for any unit (analysts, the command line). Rows of other units go to the rejects file.
     pub units_allowed: Option<Vec<String>>,
+    /// The web job this import runs for, recorded done by the import's own transaction.
+    pub job: Option<atalaia_store::jobs::JobClaim>,
 }
 
 /// Progress of a long import (the CLI shows a bar on a terminal; tests and the web use their own).
@@ -292,6 +294,18 @@ async fn run(
         opts.now,
     )
     .await?;
+    if let Some(job) = &opts.job {
+        let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        let done = atalaia_store::jobs::JobProgress {
+            bytes_read: n(std::fs::metadata(path).map_or(0, |m| m.len())),
+            rows_read: n(summary.read),
+            rows_written: n(summary.inserted + summary.updated),
+            rows_rejected: n(summary.rejected),
+        };
+        if !tx.complete_job(job, import_id, done, opts.now).await? {
+            return Err(ImportError::TakenOver);
+        }
+    }
     Ok((tx, summary))
 }
 

@@ -296,7 +296,7 @@ impl Db {
     }
 
     /// Records how `worker`'s job ended, with its last progress; nothing when the job is no longer its
-    /// (false then).
+    /// (false then). A job done is recorded by its import's own transaction ([`Tx::complete_job`]).
     pub async fn finish_job(
         &self,
         id: i64,
@@ -305,30 +305,8 @@ impl Db {
         p: JobProgress,
         now: NaiveDateTime,
     ) -> Result<bool> {
-        let (state, import_id, error) = match end {
-            JobEnd::Done { import_id } => (JobState::Done, Some(*import_id), None),
-            JobEnd::Failed(why) => (JobState::Failed, None, Some(why.as_str())),
-            JobEnd::Cancelled { .. } => (JobState::Cancelled, None, None),
-        };
         let mut tx = self.begin().await?;
-        let held = execute!(
-            on_tx,
-            &mut tx,
-            "UPDATE import_jobs SET state = $1, import_id = $2, error = $3, finished_at = $4,
-                    bytes_read = $5, rows_read = $6, rows_written = $7, rows_rejected = $8
-             WHERE id = $9 AND worker = $10 AND state = 'running'",
-            state.as_str(),
-            import_id,
-            error,
-            now,
-            p.bytes_read,
-            p.rows_read,
-            p.rows_written,
-            p.rows_rejected,
-            id,
-            worker
-        );
-        if held == 0 {
+        if !tx.record_job_end(id, worker, end, p, now).await? {
             return Ok(false);
         }
         if let JobEnd::Cancelled { by, ip } = end {
@@ -377,4 +355,61 @@ fn cancelled(by: &str, ip: &str, id: i64, was: &str) -> AuditEvent {
         .object(format!("import_job:{id}"))
         .details(serde_json::json!({"state": was}))
         .ip(ip)
+}
+
+/// The worker and job an import runs for: the import's transaction records the job done with it, so
+/// that a server stopped between the two can neither lose the end of a finished import nor import
+/// the file twice (the job, queued again, would re-import it as "unchanged").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobClaim {
+    pub id: i64,
+    pub worker: String,
+}
+
+impl Tx {
+    /// Records, in this transaction, that `job` is done with `import_id`; false when the job is no
+    /// longer its worker's (given up for dead and queued again): the import must then roll back.
+    pub async fn complete_job(
+        &mut self,
+        job: &JobClaim,
+        import_id: i64,
+        p: JobProgress,
+        now: NaiveDateTime,
+    ) -> Result<bool> {
+        let end = JobEnd::Done { import_id };
+        self.record_job_end(job.id, &job.worker, &end, p, now).await
+    }
+
+    async fn record_job_end(
+        &mut self,
+        id: i64,
+        worker: &str,
+        end: &JobEnd,
+        p: JobProgress,
+        now: NaiveDateTime,
+    ) -> Result<bool> {
+        let (state, import_id, error) = match end {
+            JobEnd::Done { import_id } => (JobState::Done, Some(*import_id), None),
+            JobEnd::Failed(why) => (JobState::Failed, None, Some(why.as_str())),
+            JobEnd::Cancelled { .. } => (JobState::Cancelled, None, None),
+        };
+        let held = execute!(
+            on_tx,
+            self,
+            "UPDATE import_jobs SET state = $1, import_id = $2, error = $3, finished_at = $4,
+                    bytes_read = $5, rows_read = $6, rows_written = $7, rows_rejected = $8
+             WHERE id = $9 AND worker = $10 AND state = 'running'",
+            state.as_str(),
+            import_id,
+            error,
+            now,
+            p.bytes_read,
+            p.rows_read,
+            p.rows_written,
+            p.rows_rejected,
+            id,
+            worker
+        );
+        Ok(held > 0)
+    }
 }

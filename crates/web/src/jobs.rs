@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use atalaia_ingest::{ImportError, Kind, Progress};
 use atalaia_store::Backend;
-use atalaia_store::jobs::{Heartbeat, JobEnd, JobProgress, JobRecord};
+use atalaia_store::jobs::{Heartbeat, JobClaim, JobEnd, JobProgress, JobRecord};
 
 use crate::AppState;
 
@@ -196,9 +196,14 @@ async fn run(st: &AppState, worker: &str, job: JobRecord) {
             }
         })
     });
-    let end = import(st, &job, live.clone()).await;
+    let end = import(st, &job, worker, live.clone()).await;
     if let Some(h) = heartbeat {
         h.abort();
+    }
+    // A finished import recorded its job done in its own transaction.
+    if let JobEnd::Done { .. } = end {
+        st.jobs.leave(job.id);
+        return;
     }
     let now = st.config.clock.now_utc();
     match st
@@ -216,7 +221,7 @@ async fn run(st: &AppState, worker: &str, job: JobRecord) {
 }
 
 /// The import of a job's file, as the command line does it; the upload's folder is removed after.
-async fn import(st: &AppState, job: &JobRecord, live: Arc<LiveJob>) -> JobEnd {
+async fn import(st: &AppState, job: &JobRecord, worker: &str, live: Arc<LiveJob>) -> JobEnd {
     let path = PathBuf::from(&job.path);
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let Some(kind) = Kind::parse(&job.kind) else {
@@ -228,8 +233,15 @@ async fn import(st: &AppState, job: &JobRecord, live: Arc<LiveJob>) -> JobEnd {
         kind,
         &path,
         &rejects_tmp,
-        (job.actor.clone(), job.ip.clone()),
-        None,
+        crate::pages::imports::RunFor {
+            actor: job.actor.clone(),
+            ip: job.ip.clone(),
+            units_allowed: None,
+            job: Some(JobClaim {
+                id: job.id,
+                worker: worker.to_string(),
+            }),
+        },
         live.clone(),
     )
     .await;

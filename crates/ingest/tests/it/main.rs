@@ -1,6 +1,7 @@
 //! Import tests on every backend available (SQLite always; PostgreSQL in CI): real files written in
 //! real formats (CSV UTF-8 and Windows-1252, XLSX, GeoJSON), every expected number worked out by hand.
 
+mod jobs;
 mod occurrences;
 mod real_data;
 mod reference;
@@ -25,6 +26,7 @@ pub fn opts(rejects: Option<PathBuf>) -> ImportOptions {
             .unwrap(),
         ip: String::new(),
         units_allowed: None,
+        job: None,
     }
 }
 

@@ -301,8 +301,12 @@ pub(crate) async fn import_saved(
         kind,
         path,
         &rejects_tmp,
-        (id.actor(), id.ip.clone()),
-        units_allowed,
+        RunFor {
+            actor: id.actor(),
+            ip: id.ip.clone(),
+            units_allowed,
+            job: None,
+        },
         Arc::new(atalaia_ingest::load::NoProgress),
     )
     .await
@@ -326,29 +330,38 @@ pub(crate) async fn import_saved(
     outcome
 }
 
-/// Runs the command line's importer on `path` for `who` (actor, address) as of the program's clock,
-/// its rejects into `rejects`, on a blocking thread: it is long CPU and disk work (and its future is
-/// not `Send`, so it cannot be a task of its own). The outer error is the thread's.
+/// Whom an import runs for: who and from where (for the audit log), the units it may write (`None`:
+/// any), and the web job it ends, if any.
+pub(crate) struct RunFor {
+    pub actor: String,
+    pub ip: String,
+    pub units_allowed: Option<Vec<String>>,
+    pub job: Option<atalaia_store::jobs::JobClaim>,
+}
+
+/// Runs the command line's importer on `path` for `who` as of the program's clock, its rejects into
+/// `rejects`, on a blocking thread: it is long CPU and disk work (and its future is not `Send`, so it
+/// cannot be a task of its own). The outer error is the thread's.
 pub(crate) async fn run_importer(
     st: &AppState,
     kind: Kind,
     path: &FsPath,
     rejects: &FsPath,
-    who: (String, String),
-    units_allowed: Option<Vec<String>>,
+    who: RunFor,
     progress: Arc<dyn atalaia_ingest::Progress>,
 ) -> Result<
     Result<atalaia_ingest::ImportSummary, atalaia_ingest::ImportError>,
     tokio::task::JoinError,
 > {
     let opts = ImportOptions {
-        actor: who.0,
+        actor: who.actor,
         synthetic: false,
         rejects: Some(rejects.to_path_buf()),
         today: st.config.clock.today(),
         now: st.config.clock.now_utc(),
-        ip: who.1,
-        units_allowed,
+        ip: who.ip,
+        units_allowed: who.units_allowed,
+        job: who.job,
     };
     let (db, path) = (st.db.clone(), path.to_path_buf());
     let handle = tokio::runtime::Handle::current();

@@ -103,6 +103,7 @@ pub(crate) async fn import_text(
         now: today.and_hms_opt(12, 0, 0).unwrap(),
         ip: String::new(),
         units_allowed: None,
+        job: None,
     };
     let s = atalaia_ingest::import_file(
         db,
