@@ -90,9 +90,9 @@ impl<K: PartialEq, V> Versioned<K, V> {
     }
 }
 
-/// Computes again what the first pages after an import would otherwise wait for: the municipality
-/// selection of the month before today's, the RECAP page's chart of its default quarter, and the
-/// hot-spot analyses `/zonas-quentes` opens on or was asked last.
+/// Computes again what the first pages after an import would otherwise wait for: the home page's
+/// model, the municipality selection of the month before today's, the RECAP page's chart of its
+/// default quarter, and the hot-spot analyses `/zonas-quentes` opens on or was asked last.
 pub async fn warm(st: &crate::AppState) {
     let Some(end) = atalaia_core::Month::of(st.config.clock.today())
         .ok()
@@ -100,6 +100,9 @@ pub async fn warm(st: &crate::AppState) {
     else {
         return;
     };
+    if let Err(e) = crate::pages::home::warm(st).await {
+        tracing::error!(error = %e, "warming the home page");
+    }
     if let Err(e) = crate::pages::igesp::selection::facts(st, end).await {
         tracing::error!(error = %e, "warming the selection table");
     }

@@ -133,8 +133,8 @@ impl std::fmt::Debug for HomeModel {
 /// Cache of the home model, by data version and the month it was computed in (`crate::cache`).
 pub type HomeCache = crate::cache::Versioned<NaiveDate, HomeModel>;
 
-/// `/`.
-pub async fn home(Ctx { st, id }: Ctx) -> Result<Response, AppError> {
+/// The home model of this month on the current data, kept per data version (`crate::cache`).
+async fn model(st: &AppState) -> Result<std::sync::Arc<HomeModel>, AppError> {
     let version = st.db.data_version().await?;
     let today = st.config.clock.today();
     let month_start = NaiveDate::from_ymd_opt(
@@ -143,10 +143,20 @@ pub async fn home(Ctx { st, id }: Ctx) -> Result<Response, AppError> {
         1,
     )
     .unwrap_or(today);
-    let model = st
-        .home_cache
-        .get_or(version, month_start, build(&st, today))
-        .await?;
+    st.home_cache
+        .get_or(version, month_start, build(st, today))
+        .await
+}
+
+/// Computes the home model after an import, before the first sign-in asks for it: its overview
+/// counts every occurrence (seconds at tens of millions).
+pub(crate) async fn warm(st: &AppState) -> Result<(), AppError> {
+    model(st).await.map(|_| ())
+}
+
+/// `/`.
+pub async fn home(Ctx { st, id }: Ctx) -> Result<Response, AppError> {
+    let model = model(&st).await?;
     let reminders = match &id.user {
         Some(u) => st
             .db

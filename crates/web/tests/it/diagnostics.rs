@@ -283,6 +283,9 @@ async fn the_first_pages_after_an_import_find_their_analyses_ready() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(state.jobs.warmed_version(), Some(new_version));
+    // The home page's model too (its overview counts every occurrence).
+    let november = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+    assert!(state.home_cache.get(new_version, &november).is_some());
     assert!(
         state
             .hotspot_cache
