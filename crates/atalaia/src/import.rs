@@ -69,8 +69,15 @@ pub(crate) struct ImportArgs {
     /// O arquivo.
     pub(crate) file: PathBuf,
     /// Arquivo das linhas rejeitadas (padrão ARQUIVO.rejects.csv).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "background")]
     pub(crate) rejects: Option<PathBuf>,
+    /// Põe a importação na fila do servidor (`serve`) e sai logo: uma cópia do arquivo vai para a
+    /// pasta de envios do servidor, que a importa e mostra o andamento em /importacoes/tarefas/N.
+    #[arg(long)]
+    pub(crate) background: bool,
+    /// Pasta dos arquivos do servidor (a mesma do `serve`), onde a cópia espera.
+    #[arg(long, env = "ATALAIA_DATA_DIR", default_value = "atalaia-arquivos")]
+    pub(crate) data_dir: PathBuf,
 }
 
 pub(crate) async fn run(
@@ -82,6 +89,8 @@ pub(crate) async fn run(
         kind,
         file,
         rejects,
+        background,
+        data_dir,
     } = args;
     let Some(kind) = Kind::parse(&kind) else {
         eprintln!(
@@ -91,12 +100,21 @@ pub(crate) async fn run(
         return Ok(ExitCode::from(2));
     };
     let db = connect(database).await?;
+    if background {
+        let job = queue(&db, kind, &file, &data_dir).await?;
+        db.close().await;
+        let location = format!("/importacoes/tarefas/{job}");
+        match format {
+            OutputFormat::Json => {
+                println!("{}", serde_json::json!({"job": job, "location": location}))
+            }
+            _ => println!("importação na fila: tarefa {job}; andamento em {location}"),
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let now = now_sao_paulo();
     let opts = ImportOptions {
-        actor: format!(
-            "cli:{}",
-            std::env::var("USER").unwrap_or_else(|_| "desconhecido".into())
-        ),
+        actor: cli_actor(),
         synthetic: false,
         rejects,
         today: now.date(),
@@ -115,6 +133,61 @@ pub(crate) async fn run(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Copies `file` into the server's uploads folder under `data_dir` (as a web upload is kept) and
+/// queues it; a `serve` on the same database and folder imports it. The job's id.
+async fn queue(
+    db: &atalaia_store::Db,
+    kind: Kind,
+    file: &std::path::Path,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<i64> {
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .with_context(|| format!("{}: não é um arquivo", file.display()))?;
+    let dir = data_dir
+        .join("envios")
+        .join(&atalaia_web::security::random_token()[..16]);
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("{}: pasta de envios não criada", dir.display()))?;
+    let copy = dir.join(&name);
+    let bytes = std::fs::copy(file, &copy).with_context(|| {
+        let _ = std::fs::remove_dir_all(&dir);
+        format!(
+            "{}: arquivo não copiado para {}",
+            file.display(),
+            dir.display()
+        )
+    })?;
+    // The server opens it by this path, whatever folder it was started in.
+    let copy = copy.canonicalize().unwrap_or(copy);
+    let job = db
+        .queue_job(
+            &atalaia_store::jobs::NewJob {
+                kind: kind.as_str(),
+                file_name: &name,
+                path: &copy.to_string_lossy(),
+                actor: &cli_actor(),
+                ip: "",
+                bytes_total: i64::try_from(bytes).unwrap_or(i64::MAX),
+            },
+            Utc::now().naive_utc(),
+        )
+        .await;
+    if job.is_err() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    job.context("importação não posta na fila")
+}
+
+/// Who imports from the command line, for the audit log.
+fn cli_actor() -> String {
+    format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "desconhecido".into())
+    )
 }
 
 pub(crate) async fn demo(

@@ -128,3 +128,87 @@ fn serve_answers_health_and_home() {
         "{login}"
     );
 }
+
+/// `import --background` copies the file into the server's uploads folder and queues it, then exits;
+/// a `serve` started later on the same database and folder imports it.
+#[test]
+fn a_background_import_waits_in_the_queue_for_the_server() {
+    let dir = dir_with(&[
+        ("t.geojson", AREA_X),
+        (
+            "pop.csv",
+            "territory_code,year,population\nX,2024,1000\nX,2025,mil\n",
+        ),
+    ]);
+    succeeds(dir.path(), &["import", "territories", "t.geojson"]);
+    let out = exits(
+        dir.path(),
+        "--format json import population pop.csv --background",
+        0,
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let job = v["job"].as_i64().expect("the job's number");
+    assert_eq!(v["location"], format!("/importacoes/tarefas/{job}"));
+    let uploads = dir.path().join("atalaia-arquivos").join("envios");
+    let kept: Vec<_> = std::fs::read_dir(&uploads)
+        .unwrap()
+        .map(|d| d.unwrap().path().join("pop.csv"))
+        .collect();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(
+        std::fs::read(&kept[0]).unwrap(),
+        std::fs::read(dir.path().join("pop.csv")).unwrap()
+    );
+    // Its rejects are the server's to keep: naming a rejects file is refused.
+    exits(
+        dir.path(),
+        "import population pop.csv --background --rejects r.csv",
+        2,
+    );
+
+    let port = free_port();
+    let mut child = atalaia(dir.path())
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(child.stderr.take().unwrap()));
+    assert!(
+        lines
+            .by_ref()
+            .map_while(Result::ok)
+            .any(|l| l.contains("Atalaia em http://"))
+    );
+    let metrics = || -> String {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        write!(
+            s,
+            "GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut reply = String::new();
+        s.read_to_string(&mut reply).unwrap();
+        reply
+    };
+    let finished = r#"atalaia_imports_total{kind="population",state="finished"} 1"#;
+    let mut body = String::new();
+    for _ in 0..300 {
+        body = metrics();
+        if body.contains(finished) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(body.contains(finished), "{body}");
+    for (fate, n) in [("read", 2), ("inserted", 1), ("rejected", 1)] {
+        let line = format!(r#"atalaia_import_rows_total{{kind="population",fate="{fate}"}} {n}"#);
+        assert!(body.contains(&line), "{line}\n{body}");
+    }
+    assert!(
+        !kept[0].exists(),
+        "the server removes the upload once imported"
+    );
+}
