@@ -2,9 +2,6 @@
 
 use super::*;
 
-use std::io::{Read, Write};
-use std::process::Stdio;
-
 #[test]
 fn import_exit_statuses_and_json_summary() {
     let dir = dir_with(&[
@@ -83,37 +80,11 @@ fn import_exit_statuses_and_json_summary() {
 #[test]
 fn serve_answers_health_and_home() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let mut child = atalaia(dir.path())
-        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // The server says where it listens once the socket is bound: wait for that line, no sleeping.
-    let stderr = child.stderr.take().unwrap();
-    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stderr));
-    let ready = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .any(|l| l.contains("Atalaia em http://"));
-    assert!(ready, "the server did not announce its address");
-    let get = |path: &str| -> Option<String> {
-        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-        write!(
-            s,
-            "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-        )
-        .ok()?;
-        let mut body = String::new();
-        s.read_to_string(&mut body).ok()?;
-        Some(body)
-    };
-    let health = get("/health");
-    let home = get("/");
-    let login = get("/login");
-    let _ = child.kill();
-    let _ = child.wait();
+    let server = Server::start(dir.path());
+    let health = server.get("/health");
+    let home = server.get("/");
+    let login = server.get("/login");
+    drop(server);
     let health = health.expect("server did not answer");
     assert!(health.starts_with("HTTP/1.1 200"), "{health}");
     assert!(health.contains(r#""status":"ok""#), "{health}");
@@ -166,31 +137,8 @@ fn a_background_import_waits_in_the_queue_for_the_server() {
         2,
     );
 
-    let port = free_port();
-    let mut child = atalaia(dir.path())
-        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(child.stderr.take().unwrap()));
-    assert!(
-        lines
-            .by_ref()
-            .map_while(Result::ok)
-            .any(|l| l.contains("Atalaia em http://"))
-    );
-    let metrics = || -> String {
-        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-        write!(
-            s,
-            "GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-        )
-        .unwrap();
-        let mut reply = String::new();
-        s.read_to_string(&mut reply).unwrap();
-        reply
-    };
+    let server = Server::start(dir.path());
+    let metrics = || server.get("/metrics").expect("the server answers");
     let finished = r#"atalaia_imports_total{kind="population",state="finished"} 1"#;
     let mut body = String::new();
     for _ in 0..300 {
@@ -200,8 +148,7 @@ fn a_background_import_waits_in_the_queue_for_the_server() {
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(server);
     assert!(body.contains(finished), "{body}");
     for (fate, n) in [("read", 2), ("inserted", 1), ("rejected", 1)] {
         let line = format!(r#"atalaia_import_rows_total{{kind="population",fate="{fate}"}} {n}"#);

@@ -64,6 +64,54 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// `atalaia serve` running in a folder on a free port, killed when dropped.
+struct Server {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Server {
+    /// Starts `serve` in `dir` and returns once it says where it listens (no sleeping).
+    fn start(dir: &std::path::Path) -> Server {
+        let port = free_port();
+        let mut child = atalaia(dir)
+            .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stderr));
+        let ready = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .any(|l| l.contains("Atalaia em http://"));
+        assert!(ready, "the server did not announce its address");
+        Server { child, port }
+    }
+
+    /// The whole reply (status line, headers, body) to `GET path`, or `None` when nobody answers.
+    fn get(&self, path: &str) -> Option<String> {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", self.port)).ok()?;
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        )
+        .ok()?;
+        let mut reply = String::new();
+        s.read_to_string(&mut reply).ok()?;
+        Some(reply)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 fn atalaia(dir: &std::path::Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_atalaia"));
     c.current_dir(dir).env_remove("ATALAIA_DATABASE_URL");
