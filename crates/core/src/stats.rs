@@ -88,7 +88,7 @@ fn beta_fraction(a: f64, b: f64, x: f64) -> f64 {
         c = nudge(1.0 + odd / c);
         let step = d * c;
         h *= step;
-        if (step - 1.0).abs() < 1e-16 {
+        if (step - 1.0).abs() <= f64::EPSILON {
             break;
         }
     }
@@ -199,7 +199,7 @@ pub fn clopper_pearson(x: u64, n: u64, confidence: f64) -> (f64, f64) {
         0.0
     } else {
         // P(X ≥ x | p) = α/2, increasing in p.
-        solve(&|p| (1.0 - binom_cdf(x - 1, n, p)) - alpha / 2.0)
+        solve(&|p| binom_sf(x - 1, n, p) - alpha / 2.0)
     };
     let upper = if x == n {
         1.0
