@@ -122,6 +122,7 @@ pub(crate) async fn run(
         ip: String::new(),
         units_allowed: None,
         job: None,
+        rejects_kept_in: None,
     };
     let summary = atalaia_ingest::import_file(&db, kind, &file, &opts, progress_bar())
         .await

@@ -311,6 +311,7 @@ async fn import(
         ip: String::new(),
         units_allowed: None,
         job: None,
+        rejects_kept_in: None,
     };
     let s = atalaia_ingest::import_file(
         db,

@@ -42,6 +42,14 @@ pub struct ImportOptions {
     pub units_allowed: Option<Vec<String>>,
     /// The web job this import runs for, recorded done by the import's own transaction.
     pub job: Option<atalaia_store::jobs::JobClaim>,
+    /// A folder where the rejects file ends, as [`kept_rejects_path`], before the import commits (the
+    /// server's: its pages find an import's rejects by its number as soon as the import is visible).
+    pub rejects_kept_in: Option<PathBuf>,
+}
+
+/// Where an import's rejects file is kept in `folder`: `importacao-N.csv`, N the import's number.
+pub fn kept_rejects_path(folder: &Path, import_id: i64) -> PathBuf {
+    folder.join(format!("importacao-{import_id}.csv"))
 }
 
 /// Progress of a long import (the CLI shows a bar on a terminal; tests and the web use their own).
@@ -180,8 +188,17 @@ pub async fn import_file(
             rejects.discard();
             Err(ImportError::Cancelled)
         }
-        Ok((tx, summary)) => {
-            rejects.commit()?;
+        Ok((tx, mut summary)) => {
+            match &opts.rejects_kept_in {
+                Some(folder) => {
+                    std::fs::create_dir_all(folder)
+                        .map_err(|e| ImportError::Rejects(folder.display().to_string(), e))?;
+                    let kept = kept_rejects_path(folder, summary.import_id);
+                    summary.rejects_file = kept.display().to_string();
+                    rejects.commit_as(kept)?;
+                }
+                None => rejects.commit()?,
+            }
             tx.commit().await?;
             if kind == Kind::Occurrences {
                 // Committed already: a partition that cannot be made now leaves its rows readable in

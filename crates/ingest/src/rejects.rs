@@ -61,6 +61,12 @@ impl Rejects {
         std::fs::rename(&self.partial, &self.path).map_err(|e| self.err(e))
     }
 
+    /// Commits under another final name (the server's, known once the import has its number).
+    pub(crate) fn commit_as(mut self, path: PathBuf) -> Result<(), ImportError> {
+        self.path = path;
+        self.commit()
+    }
+
     pub(crate) fn discard(self) {
         let _ = std::fs::remove_file(&self.partial);
     }

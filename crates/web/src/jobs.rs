@@ -39,6 +39,8 @@ pub struct LiveJob {
     rows_rejected: AtomicU64,
     cancel: AtomicBool,
     cancelled_by: Mutex<Option<(String, String)>>,
+    /// The job was given up for dead and queued again: its upload is the next run's.
+    lost: AtomicBool,
 }
 
 impl LiveJob {
@@ -189,6 +191,7 @@ async fn run(st: &AppState, worker: &str, job: JobRecord) {
                     // and rolls back.
                     Ok(Heartbeat::Lost) => {
                         tracing::warn!(job = id, "import worker: job taken over, stopping");
+                        live.lost.store(true, Ordering::SeqCst);
                         live.cancel("desconhecido".into(), String::new());
                     }
                     Err(e) => tracing::error!(error = %e, job = id, "import worker: heartbeat"),
@@ -245,13 +248,13 @@ async fn import(st: &AppState, job: &JobRecord, worker: &str, live: Arc<LiveJob>
         live.clone(),
     )
     .await;
+    // A job given up for dead and queued again keeps its upload for the run that now holds it.
+    let taken_over =
+        matches!(result, Ok(Err(ImportError::TakenOver))) || live.lost.load(Ordering::SeqCst);
     let end = match result {
-        Ok(Ok(summary)) => {
-            crate::pages::imports::keep_rejects(st, &rejects_tmp, summary.import_id).await;
-            JobEnd::Done {
-                import_id: summary.import_id,
-            }
-        }
+        Ok(Ok(summary)) => JobEnd::Done {
+            import_id: summary.import_id,
+        },
         Ok(Err(ImportError::Cancelled)) => {
             let (by, ip) = live.canceller();
             JobEnd::Cancelled { by, ip }
@@ -268,7 +271,7 @@ async fn import(st: &AppState, job: &JobRecord, worker: &str, live: Arc<LiveJob>
             )
         }
     };
-    if !dir.as_os_str().is_empty() {
+    if !dir.as_os_str().is_empty() && !taken_over {
         let _ = tokio::fs::remove_dir_all(&dir).await;
     }
     end

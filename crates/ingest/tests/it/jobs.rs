@@ -37,6 +37,11 @@ async fn claimed(db: &Db, worker: &str) -> i64 {
     id
 }
 
+/// The server's rejects folder beside the file.
+fn kept_in(file: &std::path::Path) -> std::path::PathBuf {
+    file.parent().unwrap().join("rejeitadas")
+}
+
 async fn import_for(
     db: &Db,
     file: &std::path::Path,
@@ -44,6 +49,7 @@ async fn import_for(
 ) -> Result<atalaia_ingest::ImportSummary, ImportError> {
     let opts = atalaia_ingest::ImportOptions {
         job: Some(job),
+        rejects_kept_in: Some(kept_in(file)),
         ..crate::opts(Some(file.with_extension("rejects.csv")))
     };
     let progress = Arc::new(atalaia_ingest::load::NoProgress);
@@ -67,6 +73,12 @@ per_backend! {
         assert_eq!(job.import_id, Some(summary.import_id));
         assert_eq!((job.rows_read, job.rows_written, job.rows_rejected), (3, 2, 1));
         assert_eq!(job.bytes_read, FILE.len() as i64);
+        // Its rejects already where the server's pages look for them when the job shows done.
+        let kept = atalaia_ingest::load::kept_rejects_path(&kept_in(&file), summary.import_id);
+        assert_eq!(summary.rejects_file, kept.display().to_string());
+        let rejected = std::fs::read_to_string(&kept).unwrap();
+        assert!(rejected.contains("BO-3") && rejected.contains("nao_existe"), "{rejected}");
+        assert!(!file.with_extension("rejects.csv").exists());
 
         // A job this worker no longer holds: the import rolls back, nothing is written.
         let version = db.data_version().await.unwrap();
@@ -80,6 +92,8 @@ per_backend! {
             "importação desfeita; nada foi alterado: o trabalho passou a outro servidor"
         );
         assert_eq!(db.data_version().await.unwrap(), version);
+        let files = std::fs::read_dir(kept_in(&file)).unwrap().count();
+        assert_eq!(files, 1, "no rejects kept for the import rolled back");
         assert_eq!(db.job(other).await.unwrap().unwrap().state, JobState::Running);
         let stored = db
             .occurrences_page(&atalaia_store::occurrences::OccurrenceFilter {

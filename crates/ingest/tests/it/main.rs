@@ -27,6 +27,7 @@ pub fn opts(rejects: Option<PathBuf>) -> ImportOptions {
         ip: String::new(),
         units_allowed: None,
         job: None,
+        rejects_kept_in: None,
     }
 }
 

@@ -145,9 +145,7 @@ pub(crate) fn safe_file_name(name: &str) -> String {
 
 /// Where the rejects file of an import is kept.
 fn rejects_path(data_dir: &FsPath, import_id: i64) -> PathBuf {
-    data_dir
-        .join("rejeitadas")
-        .join(format!("importacao-{import_id}.csv"))
+    atalaia_ingest::load::kept_rejects_path(&data_dir.join("rejeitadas"), import_id)
 }
 
 /// `POST /importacoes` (multipart: `tipo`, `arquivo`).
@@ -312,10 +310,7 @@ pub(crate) async fn import_saved(
     .await
     .map_err(|e| AppError::Internal(format!("import task: {e}")))?;
     let outcome = match result {
-        Ok(summary) => {
-            keep_rejects(st, &rejects_tmp, summary.import_id).await;
-            Ok(summary.import_id)
-        }
+        Ok(summary) => Ok(summary.import_id),
         // The importer names the file by its path on the server; the user knows it by its name.
         Err(e) => {
             let name = path
@@ -362,6 +357,7 @@ pub(crate) async fn run_importer(
         ip: who.ip,
         units_allowed: who.units_allowed,
         job: who.job,
+        rejects_kept_in: Some(st.config.data_dir.join("rejeitadas")),
     };
     let (db, path) = (st.db.clone(), path.to_path_buf());
     let handle = tokio::runtime::Handle::current();
@@ -371,17 +367,6 @@ pub(crate) async fn run_importer(
         ))
     })
     .await
-}
-
-/// Moves an import's rejects file from where the importer wrote it to where the pages find it.
-pub(crate) async fn keep_rejects(st: &AppState, written: &FsPath, import_id: i64) {
-    let keep = rejects_path(&st.config.data_dir, import_id);
-    if let Some(parent) = keep.parent() {
-        let _ = tokio::fs::create_dir_all(parent).await;
-    }
-    if let Err(e) = tokio::fs::rename(written, &keep).await {
-        tracing::error!(error = %e, "keeping the rejects file");
-    }
 }
 
 /// The upload could not be kept on the server's disk.

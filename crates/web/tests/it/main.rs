@@ -104,6 +104,7 @@ pub(crate) async fn import_text(
         ip: String::new(),
         units_allowed: None,
         job: None,
+        rejects_kept_in: None,
     };
     let s = atalaia_ingest::import_file(
         db,
