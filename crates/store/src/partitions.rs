@@ -12,7 +12,7 @@
 //! rows stay readable in the DEFAULT partition meanwhile. SQLite has no partitions: nothing to do.
 
 use atalaia_core::Month;
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use sqlx::AssertSqlSafe;
 use sqlx::postgres::PgPool;
 use std::collections::BTreeSet;
@@ -91,6 +91,40 @@ impl Db {
         }
         Ok(report)
     }
+}
+
+/// The first and last date-time of the occurrences: read from the first and last monthly partitions
+/// that hold any (and the DEFAULT one), not by a scan of every partition — the partition key has no
+/// index of its own, and `MIN`/`MAX` over the parent read all of them (seconds at tens of millions).
+pub(crate) async fn occurrence_span(
+    pool: &PgPool,
+) -> Result<(Option<NaiveDateTime>, Option<NaiveDateTime>)> {
+    // Names sort as their months do: occurrences_YYYY_MM.
+    let months: Vec<String> = partitions_of(pool, "occurrences")
+        .await?
+        .into_iter()
+        .filter(|n| n != "occurrences_default")
+        .collect();
+    let ends = |name: &str| format!("SELECT MIN(occurred_at), MAX(occurred_at) FROM {name}");
+    let read = |sql: String| async move {
+        sqlx::query_as::<_, (Option<NaiveDateTime>, Option<NaiveDateTime>)>(AssertSqlSafe(sql))
+            .fetch_one(pool)
+            .await
+    };
+    let (mut first, mut last) = read(ends("occurrences_default")).await?;
+    for name in &months {
+        if let (Some(f), _) = read(ends(name)).await? {
+            first = Some(first.map_or(f, |d| d.min(f)));
+            break;
+        }
+    }
+    for name in months.iter().rev() {
+        if let (_, Some(l)) = read(ends(name)).await? {
+            last = Some(last.map_or(l, |d| d.max(l)));
+            break;
+        }
+    }
+    Ok((first, last))
 }
 
 async fn partitions_of(pool: &PgPool, table: &str) -> Result<BTreeSet<String>> {

@@ -7,7 +7,6 @@ use std::collections::HashMap;
 
 use chrono::{Days, NaiveDate};
 use serde::Serialize;
-use sqlx::Row;
 
 use crate::territories::{Upsert, VersionedOutcome};
 use crate::{Db, Result, Tx, execute, on_db, on_tx};
@@ -492,10 +491,11 @@ impl Db {
         })
     }
 
-    /// Counts for the home page.
+    /// Counts for the home page, and the first and last day of the occurrences (on PostgreSQL from
+    /// the ends of the monthly partitions: `partitions::occurrence_span`).
     pub async fn overview(&self) -> Result<Overview> {
-        on_db!(self, |c| {
-            let r = sqlx::query(
+        let r: Counts = on_db!(self, |c| {
+            sqlx::query_as(
                 "SELECT (SELECT COUNT(*) FROM territories) AS territories,
                         (SELECT COUNT(*) FROM units) AS units,
                         (SELECT COUNT(*) FROM operators) AS operators,
@@ -503,27 +503,49 @@ impl Db {
                         (SELECT COUNT(*) FROM occurrences WHERE areas = '' AND lat IS NOT NULL) AS unassigned,
                         (SELECT COUNT(*) FROM monthly_counts) AS monthly_counts,
                         (SELECT COUNT(*) FROM occurrence_changes) AS changes,
-                        (SELECT COUNT(*) FROM imports WHERE synthetic) AS synthetic,
-                        (SELECT MIN(occurred_at) FROM occurrences) AS first_day,
-                        (SELECT MAX(occurred_at) FROM occurrences) AS last_day",
+                        (SELECT COUNT(*) FROM imports WHERE synthetic) AS synthetic",
             )
             .fetch_one(c)
-            .await?;
-            let day = |v: Option<chrono::NaiveDateTime>| v.map(|d| d.br_date());
-            Ok(Overview {
-                territories: r.try_get("territories")?,
-                units: r.try_get("units")?,
-                operators: r.try_get("operators")?,
-                occurrences: r.try_get("occurrences")?,
-                unassigned: r.try_get("unassigned")?,
-                monthly_counts: r.try_get("monthly_counts")?,
-                changes: r.try_get("changes")?,
-                synthetic: r.try_get::<i64, _>("synthetic")? > 0,
-                first_day: day(r.try_get("first_day")?),
-                last_day: day(r.try_get("last_day")?),
-            })
+            .await?
+        });
+        let (first_day, last_day) = match self {
+            Db::Pg(pool) => crate::partitions::occurrence_span(pool).await?,
+            Db::Sqlite(pool) => {
+                sqlx::query_as(
+                    "SELECT (SELECT MIN(occurred_at) FROM occurrences),
+                            (SELECT MAX(occurred_at) FROM occurrences)",
+                )
+                .fetch_one(pool)
+                .await?
+            }
+        };
+        let day = |v: Option<chrono::NaiveDateTime>| v.map(|d| d.br_date());
+        Ok(Overview {
+            territories: r.territories,
+            units: r.units,
+            operators: r.operators,
+            occurrences: r.occurrences,
+            unassigned: r.unassigned,
+            monthly_counts: r.monthly_counts,
+            changes: r.changes,
+            synthetic: r.synthetic > 0,
+            first_day: day(first_day),
+            last_day: day(last_day),
         })
     }
+}
+
+/// The overview's counts, as the database reads them.
+#[derive(sqlx::FromRow)]
+struct Counts {
+    territories: i64,
+    units: i64,
+    operators: i64,
+    occurrences: i64,
+    unassigned: i64,
+    monthly_counts: i64,
+    changes: i64,
+    synthetic: i64,
 }
 
 /// An operator as listed.

@@ -184,6 +184,33 @@ async fn months_get_partitions_and_periods_read_only_theirs() {
         t.db.daily_counts().await.unwrap(),
         t.db.daily_counts_recomputed().await.unwrap()
     );
+
+    // The overview's first and last day: from the ends of the partitions that hold rows, the empty
+    // months made ahead skipped, and from DEFAULT, where a month without a partition waits.
+    let span = |o: atalaia_store::reference::Overview| (o.first_day, o.last_day);
+    let months =
+        [(2024, 6), (2024, 7), (2024, 8)].map(|(y, m)| atalaia_core::Month::new(y, m).unwrap());
+    t.db.partition_months(&months.into_iter().collect())
+        .await
+        .unwrap();
+    let days = |a: &str, b: &str| (Some(a.to_string()), Some(b.to_string()));
+    assert_eq!(
+        span(t.db.overview().await.unwrap()),
+        days("05/03/2024", "01/05/2024")
+    );
+    let mut tx = t.db.begin().await.unwrap();
+    let imp4 = new_import(&mut tx, "occurrences").await;
+    let mut w = OccurrenceWriter::new(imp4, false, dt(2024, 12, 1, 12));
+    let late = occ("BO-5", dt(2024, 11, 20, 9), "roubo_veiculo", &["A"], 1, 2);
+    let early = occ("BO-6", dt(2023, 1, 2, 9), "roubo_veiculo", &["A"], 1, 3);
+    put(&mut w, &mut tx, &[late, early], true).await;
+    w.finish(&mut tx).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(count(p, "occurrences_default").await, 2);
+    assert_eq!(
+        span(t.db.overview().await.unwrap()),
+        days("02/01/2023", "20/11/2024")
+    );
     t.cleanup().await.unwrap();
 }
 
