@@ -196,7 +196,7 @@ async fn months_get_partitions_and_periods_read_only_theirs() {
     let days = |a: &str, b: &str| (Some(a.to_string()), Some(b.to_string()));
     assert_eq!(
         span(t.db.overview().await.unwrap()),
-        days("05/03/2024", "01/05/2024")
+        days("05/03/2024", "02/05/2024")
     );
     let mut tx = t.db.begin().await.unwrap();
     let imp4 = new_import(&mut tx, "occurrences").await;
