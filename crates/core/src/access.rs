@@ -211,6 +211,9 @@ pub enum Permission {
     UnitActs,
     /// The calendar's year table of decrees (administrators: configuration of the platform).
     ManageCalendar,
+    /// Crimes added to the catalog (administrators: configuration of the platform); the built-in
+    /// crimes the programs count stay as they are.
+    ManageCatalog,
     /// The named payroll of a run (committee and auditors: personal data tied to pay).
     ViewPayroll,
     /// Igesp diagnostics that change the program's data or record a decision: intervention areas made
@@ -239,7 +242,7 @@ pub enum Permission {
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 19] = [
+    pub const ALL: [Permission; 20] = [
         Permission::ViewIndicators,
         Permission::ViewOccurrences,
         Permission::Import,
@@ -252,6 +255,7 @@ impl Permission {
         Permission::ManageRecap,
         Permission::UnitActs,
         Permission::ManageCalendar,
+        Permission::ManageCatalog,
         Permission::ViewPayroll,
         Permission::Diagnose,
         Permission::Evaluate,
@@ -276,6 +280,7 @@ impl Permission {
             Permission::ManageRecap => "manage_recap",
             Permission::UnitActs => "unit_acts",
             Permission::ManageCalendar => "manage_calendar",
+            Permission::ManageCatalog => "manage_catalog",
             Permission::ViewPayroll => "view_payroll",
             Permission::Diagnose => "diagnose",
             Permission::Evaluate => "evaluate",
@@ -303,7 +308,7 @@ pub fn allows(role: Role, permission: Permission) -> bool {
         P::ViewRecap => matches!(role, R::Committee | R::UnitHead | R::Auditor),
         P::ManageRecap => role == R::Committee,
         P::UnitActs => role == R::UnitHead,
-        P::ManageCalendar | P::Metrics => role == R::Admin,
+        P::ManageCalendar | P::ManageCatalog | P::Metrics => role == R::Admin,
         P::ViewPayroll => matches!(role, R::Committee | R::Auditor),
         P::Diagnose => role == R::Analyst,
         P::Evaluate => matches!(role, R::Analyst | R::Coordinator),
@@ -366,7 +371,7 @@ mod tests {
     /// the order admin, analyst, committee, unit_head, coordinator, partner, auditor.
     #[test]
     fn access_table() {
-        let table: [(Permission, [bool; 7]); 19] = [
+        let table: [(Permission, [bool; 7]); 20] = [
             (
                 Permission::ViewIndicators,
                 [true, true, true, true, true, true, true],
@@ -413,6 +418,10 @@ mod tests {
             ),
             (
                 Permission::ManageCalendar,
+                [true, false, false, false, false, false, false],
+            ),
+            (
+                Permission::ManageCatalog,
                 [true, false, false, false, false, false, false],
             ),
             (

@@ -445,6 +445,26 @@ impl Tx {
         on_tx!(self, |c| crimes_query(c).await)
     }
 
+    /// Adds `code` to the catalog as an administrator's crime (not built in); false when the code is
+    /// taken, built-in or added before (nothing changes then: catalog crimes are never rewritten).
+    pub async fn add_crime(
+        &mut self,
+        code: &atalaia_core::crime::CrimeCode,
+        name: &str,
+        group: atalaia_core::crime::CrimeGroup,
+    ) -> Result<bool> {
+        let added = crate::execute!(
+            on_tx,
+            self,
+            "INSERT INTO crimes (code, name, crime_group, builtin) VALUES ($1, $2, $3, FALSE)
+             ON CONFLICT (code) DO NOTHING",
+            code.as_str(),
+            name,
+            group.as_str()
+        );
+        Ok(added > 0)
+    }
+
     /// The crime map (source code → catalog code).
     pub async fn crime_map(&mut self) -> Result<HashMap<String, String>> {
         on_tx!(self, |c| {

@@ -515,6 +515,8 @@ pub fn routes() -> Vec<Route> {
             Perm(P::ManageUsers),
             pages::admin::create_institution,
         ),
+        get("/admin/crimes", Perm(P::ManageCatalog), pages::crimes::list),
+        post("/admin/crimes", Perm(P::ManageCatalog), pages::crimes::add),
         get(
             "/admin/chaves-api",
             Perm(P::ManageApiKeys),

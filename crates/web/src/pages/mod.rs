@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod audit;
 pub mod calendar;
+pub mod crimes;
 mod declined;
 mod desk;
 mod kept;
@@ -62,7 +63,7 @@ pub struct Chrome {
 
 /// The menu, in order. Each entry is shown when the route it leads to lets the user in, so the menu
 /// and the permission check cannot disagree.
-const MENU: [(&str, &str); 22] = [
+const MENU: [(&str, &str); 23] = [
     ("Início", "/"),
     ("Boletim CompStat", "/compstat"),
     ("Territórios", "/territorios"),
@@ -84,6 +85,7 @@ const MENU: [(&str, &str); 22] = [
     ("Instituições", "/admin/instituicoes"),
     ("Chaves de API", "/admin/chaves-api"),
     ("Calendário", "/admin/calendario"),
+    ("Crimes", "/admin/crimes"),
     ("Auditoria", "/auditoria"),
 ];
 

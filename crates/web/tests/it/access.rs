@@ -119,6 +119,8 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("POST", "/admin/usuarios/{id}", "nYnnnnnn"),
     ("POST", "/admin/usuarios/{id}/senha", "nYnnnnnn"),
     ("GET", "/admin/instituicoes", "nYnnnnnn"),
+    ("GET", "/admin/crimes", "nYnnnnnn"),
+    ("POST", "/admin/crimes", "nYnnnnnn"),
     ("POST", "/admin/instituicoes", "nYnnnnnn"),
     ("GET", "/admin/chaves-api", "nYnnnnnn"),
     ("POST", "/admin/chaves-api", "nYnnnnnn"),

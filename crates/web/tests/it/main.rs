@@ -6,6 +6,7 @@ mod backup;
 mod browser;
 mod clock;
 mod copy;
+mod crimes;
 mod diagnostics;
 mod evaluation;
 mod flows;
