@@ -516,6 +516,11 @@ pub fn routes() -> Vec<Route> {
             pages::admin::create_institution,
         ),
         get("/admin/crimes", Perm(P::ManageCatalog), pages::crimes::list),
+        get(
+            "/admin/crimes.csv",
+            Perm(P::ManageCatalog),
+            pages::crimes::csv,
+        ),
         post("/admin/crimes", Perm(P::ManageCatalog), pages::crimes::add),
         get(
             "/admin/chaves-api",

@@ -1,6 +1,8 @@
 //! The crime catalog (`/admin/crimes`): every crime with its group and whether RECAP counts it, and
 //! the form where an administrator adds one, audited. The built-in crimes — the ones the programs and
-//! the decree name — are never rewritten: a crime is only ever added, under a code nobody uses.
+//! the decree name — are never rewritten: a crime is only ever added, under a code nobody uses. The
+//! page speaks of crimes by name; their codes, which import files and crime maps cite, are in the
+//! catalog's CSV (`/admin/crimes.csv`).
 
 use askama::Template;
 use atalaia_core::crime::{CrimeCode, CrimeGroup};
@@ -53,15 +55,10 @@ pub struct CrimeForm {
     grupo: String,
 }
 
-async fn page(
-    st: &AppState,
-    id: &Identity,
-    ok: bool,
-    error: Option<String>,
-    typed: Option<&CrimeForm>,
-) -> Result<Response, AppError> {
+/// The catalog as listed: RECAP's crimes of the configuration in force today (the decree's until the
+/// committee saves one) marked, sorted by name.
+async fn lines(st: &AppState) -> Result<Vec<CrimeLine>, AppError> {
     let today = st.config.clock.today();
-    // RECAP's crimes in the configuration in force today (the decree's until the committee saves one).
     let recap = st
         .db
         .program_config_on(today)
@@ -83,6 +80,42 @@ async fn page(
         })
         .collect();
     atalaia_core::text::sort_pt(&mut crimes, |c| &c.name);
+    Ok(crimes)
+}
+
+/// `GET /admin/crimes.csv`: the catalog with its codes, for import files and crime maps.
+pub async fn csv(Ctx { st, .. }: Ctx) -> Result<Response, AppError> {
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    let header = ["codigo", "nome", "grupo", "origem", "conta_no_recap"];
+    super::write_safe(&mut w, header).map_err(|e| AppError::Internal(e.to_string()))?;
+    for c in lines(&st).await? {
+        let origin = if c.builtin {
+            "do sistema"
+        } else {
+            "acrescentado"
+        };
+        let recap = if c.recap { "sim" } else { "não" };
+        super::write_safe(&mut w, [c.code.as_str(), &c.name, c.group, origin, recap])
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(super::download(
+        bytes,
+        "text/csv; charset=utf-8",
+        "crimes.csv".into(),
+    ))
+}
+
+async fn page(
+    st: &AppState,
+    id: &Identity,
+    ok: bool,
+    error: Option<String>,
+    typed: Option<&CrimeForm>,
+) -> Result<Response, AppError> {
+    let crimes = lines(st).await?;
     let chosen = typed.map(|f| f.grupo.as_str()).unwrap_or_default();
     let groups = atalaia_core::selection::GROUPS
         .into_iter()

@@ -120,6 +120,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("POST", "/admin/usuarios/{id}/senha", "nYnnnnnn"),
     ("GET", "/admin/instituicoes", "nYnnnnnn"),
     ("GET", "/admin/crimes", "nYnnnnnn"),
+    ("GET", "/admin/crimes.csv", "nYnnnnnn"),
     ("POST", "/admin/crimes", "nYnnnnnn"),
     ("POST", "/admin/instituicoes", "nYnnnnnn"),
     ("GET", "/admin/chaves-api", "nYnnnnnn"),

@@ -16,7 +16,7 @@ async fn an_administrator_adds_a_crime_that_imports_then_accept() {
     assert!(page.body.contains("Catálogo de crimes"), "{}", page.body);
     // RECAP's crimes in the demo's configuration are marked; the rest are not.
     let row = |body: &str, code: &str| -> String {
-        let at = body.find(&format!("<code>{code}</code>")).unwrap();
+        let at = body.find(&format!(r#"id="crime-{code}""#)).unwrap();
         let end = body[at..].find("</tr>").unwrap();
         body[at..at + end].to_string()
     };
@@ -87,6 +87,24 @@ async fn an_administrator_adds_a_crime_that_imports_then_accept() {
         line.contains("<td>Roubos</td><td>acrescentado</td><td>não</td>"),
         "{line}"
     );
+
+    // Its code, which files cite, is in the catalog's CSV (the page names crimes, not codes).
+    let file = app.get_ok("/admin/crimes.csv", &admin).await;
+    assert!(
+        file.body
+            .starts_with("codigo,nome,grupo,origem,conta_no_recap\n"),
+        "{}",
+        file.body
+    );
+    assert!(
+        file.body
+            .contains("\nroubo_bicicleta,Roubo de bicicleta,Roubos,acrescentado,não\n")
+    );
+    assert!(
+        file.body
+            .contains("\nroubo_veiculo,Roubo de veículo,Roubos,do sistema,sim\n")
+    );
+    assert!(!page.body.contains(">roubo_bicicleta<"));
 
     // An occurrence of the new crime is imported like any other.
     let file = "id,occurred_at,crime,lat,lon,territory_code,victims,unit_code\n\

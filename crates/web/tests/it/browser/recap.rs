@@ -151,6 +151,7 @@ async fn two_roles_navigate_see_the_map_upload_and_are_protected_from_forgery() 
             "Instituições",
             "Chaves de API",
             "Calendário",
+            "Crimes",
             "Auditoria"
         ]
     );
