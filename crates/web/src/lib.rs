@@ -182,6 +182,12 @@ pub struct AppState {
         std::sync::Arc<cache::Versioned<atalaia_core::Month, Vec<atalaia_core::selection::Facts>>>,
     /// The RECAP page's chart, by data version, quarter and configuration.
     pub recap_series_cache: std::sync::Arc<pages::recap::SeriesCache>,
+    /// CompStat briefs, by data version, area and day.
+    pub brief_cache: std::sync::Arc<pages::igesp::compstat::BriefCache>,
+    /// Occurrences of the last twelve months per area, by data version and day (the busiest
+    /// municipality a page opens on).
+    pub year_totals_cache:
+        std::sync::Arc<cache::Versioned<chrono::NaiveDate, std::collections::HashMap<String, i64>>>,
     /// Hot-spot analyses, by data version and query.
     pub hotspot_cache:
         std::sync::Arc<cache::Versioned<String, atalaia_store::hotspots::HotspotRun>>,
@@ -215,6 +221,8 @@ impl AppState {
             jobs: Default::default(),
             selection_cache: std::sync::Arc::new(cache::Versioned::new(4)),
             hotspot_cache: std::sync::Arc::new(cache::Versioned::new(16)),
+            brief_cache: std::sync::Arc::new(cache::Versioned::new(32)),
+            year_totals_cache: std::sync::Arc::new(cache::Versioned::new(1)),
             recap_series_cache: std::sync::Arc::new(cache::Versioned::new(8)),
             #[cfg(feature = "oidc")]
             oidc: None,

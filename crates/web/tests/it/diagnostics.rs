@@ -232,6 +232,17 @@ async fn the_first_pages_after_an_import_find_their_analyses_ready() {
     let page = app.get_ok("/municipios/selecao", &analyst).await;
     assert!(page.body.contains("Goiânia"), "{}", page.body);
 
+    // The CompStat brief of the home page is kept: the bulletin of the same area reads it.
+    let home = app.get_ok("/", &analyst).await;
+    assert_eq!(state.brief_cache.len(), 1);
+    let bulletin = app.get_ok("/compstat", &analyst).await;
+    assert_eq!(
+        state.brief_cache.len(),
+        1,
+        "the bulletin's brief is the home page's"
+    );
+    assert!(home.body.contains("Goiânia") && bulletin.body.contains("Goiânia"));
+
     // The analysis `/zonas-quentes` opens on (the busiest municipality's last twelve months) is
     // computed by the worker too: the page and its twin with the area named add nothing.
     for _ in 0..600 {

@@ -220,25 +220,18 @@ pub(crate) async fn area_of(
         scope.require(a)?;
         return Ok(a.to_string());
     }
-    let start = today
-        .checked_sub_months(chrono::Months::new(12))
-        .unwrap_or(today);
     let municipalities: std::collections::HashSet<String> =
         mapped_areas(st, &["municipality"], today, scope)
             .await?
             .into_iter()
             .map(|t| t.code)
             .collect();
-    let mut totals: std::collections::HashMap<String, i64> = Default::default();
-    for t in st.db.monthly_totals(start, today).await? {
-        if municipalities.contains(&t.territory_code) {
-            *totals.entry(t.territory_code).or_default() += t.occurrences;
-        }
-    }
+    let totals = year_totals(st, today).await?;
     let busiest = totals
-        .into_iter()
-        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
-        .map(|(c, _)| c)
+        .iter()
+        .filter(|(code, _)| municipalities.contains(*code))
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+        .map(|(c, _)| c.clone())
         .or_else(|| municipalities.into_iter().min());
     Ok(match busiest {
         Some(c) => c,
@@ -249,6 +242,27 @@ pub(crate) async fn area_of(
             .min()
             .unwrap_or_default(),
     })
+}
+
+/// Occurrences of the twelve months up to `today` per area, kept per data version: the same for
+/// every requester (each filters its own municipalities), read on every page that opens on the
+/// busiest one (100 ms at tens of millions of occurrences).
+async fn year_totals(
+    st: &AppState,
+    today: NaiveDate,
+) -> Result<std::sync::Arc<std::collections::HashMap<String, i64>>, AppError> {
+    let version = st.db.data_version().await?;
+    let compute = async {
+        let start = today
+            .checked_sub_months(chrono::Months::new(12))
+            .unwrap_or(today);
+        let mut totals: std::collections::HashMap<String, i64> = Default::default();
+        for t in st.db.monthly_totals(start, today).await? {
+            *totals.entry(t.territory_code).or_default() += t.occurrences;
+        }
+        Ok::<_, AppError>(totals)
+    };
+    st.year_totals_cache.get_or(version, today, compute).await
 }
 
 fn error_of(e: HotspotError) -> AppError {
