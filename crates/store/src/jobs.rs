@@ -306,7 +306,11 @@ impl Db {
         now: NaiveDateTime,
     ) -> Result<bool> {
         let mut tx = self.begin().await?;
-        if !tx.record_job_end(id, worker, end, p, now).await? {
+        let job = JobClaim {
+            id,
+            worker: worker.to_string(),
+        };
+        if !tx.record_job_end(&job, end, p, now).await? {
             return Ok(false);
         }
         if let JobEnd::Cancelled { by, ip } = end {
@@ -376,14 +380,13 @@ impl Tx {
         p: JobProgress,
         now: NaiveDateTime,
     ) -> Result<bool> {
-        let end = JobEnd::Done { import_id };
-        self.record_job_end(job.id, &job.worker, &end, p, now).await
+        self.record_job_end(job, &JobEnd::Done { import_id }, p, now)
+            .await
     }
 
     async fn record_job_end(
         &mut self,
-        id: i64,
-        worker: &str,
+        job: &JobClaim,
         end: &JobEnd,
         p: JobProgress,
         now: NaiveDateTime,
@@ -407,8 +410,8 @@ impl Tx {
             p.rows_read,
             p.rows_written,
             p.rows_rejected,
-            id,
-            worker
+            job.id,
+            job.worker.as_str()
         );
         Ok(held > 0)
     }
