@@ -91,7 +91,7 @@ impl<K: PartialEq, V> Versioned<K, V> {
 }
 
 /// Computes again what the first pages after an import would otherwise wait for: the home page's
-/// model, the municipality selection of the month before today's, the RECAP page's chart of its
+/// model and CompStat brief, the municipality selection of the month before today's, the RECAP page's chart of its
 /// default quarter, and the hot-spot analyses `/zonas-quentes` opens on or was asked last.
 pub async fn warm(st: &crate::AppState) {
     let Some(end) = atalaia_core::Month::of(st.config.clock.today())
@@ -102,6 +102,9 @@ pub async fn warm(st: &crate::AppState) {
     };
     if let Err(e) = crate::pages::home::warm(st).await {
         tracing::error!(error = %e, "warming the home page");
+    }
+    if let Err(e) = crate::pages::igesp::compstat::warm(st).await {
+        tracing::error!(error = %e, "warming the CompStat brief");
     }
     if let Err(e) = crate::pages::igesp::selection::facts(st, end).await {
         tracing::error!(error = %e, "warming the selection table");

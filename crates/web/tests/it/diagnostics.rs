@@ -232,7 +232,9 @@ async fn the_first_pages_after_an_import_find_their_analyses_ready() {
     let page = app.get_ok("/municipios/selecao", &analyst).await;
     assert!(page.body.contains("Goiânia"), "{}", page.body);
 
-    // The CompStat brief of the home page is kept: the bulletin of the same area reads it.
+    // The CompStat brief of the home page was computed by the worker: the home page and the bulletin
+    // of the same area read it.
+    assert_eq!(state.brief_cache.len(), 1);
     let home = app.get_ok("/", &analyst).await;
     assert_eq!(state.brief_cache.len(), 1);
     let bulletin = app.get_ok("/compstat", &analyst).await;

@@ -89,6 +89,17 @@ async fn requested(
     Ok((scope, area))
 }
 
+/// Computes, after an import, the brief a user who sees every area finds on the home page and the
+/// bulletin (the busiest municipality's), before anyone asks for it.
+pub(crate) async fn warm(st: &AppState) -> Result<(), AppError> {
+    let today = st.config.clock.today();
+    let area = area_of(st, &Fields::default(), today, &AreaScope::all()).await?;
+    if !area.is_empty() {
+        brief_of(st, area, today).await?;
+    }
+    Ok(())
+}
+
 /// Briefs kept per data version, by area and day (`crate::cache`): every home page of a police role
 /// shows one, and at tens of millions of occurrences its eight period sums take a third of a second.
 pub type BriefCache = crate::cache::Versioned<(String, NaiveDate), Brief>;
