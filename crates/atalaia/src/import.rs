@@ -146,22 +146,19 @@ async fn queue(
 ) -> anyhow::Result<i64> {
     let name = file
         .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
+        .map(|n| atalaia_web::pages::imports::safe_file_name(&n.to_string_lossy()))
         .with_context(|| format!("{}: não é um arquivo", file.display()))?;
-    let dir = data_dir
-        .join("envios")
-        .join(&atalaia_web::security::random_token()[..16]);
+    let dir = atalaia_web::pages::imports::new_upload_dir(data_dir);
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("{}: pasta de envios não criada", dir.display()))?;
     let copy = dir.join(&name);
-    let bytes = std::fs::copy(file, &copy).with_context(|| {
-        let _ = std::fs::remove_dir_all(&dir);
-        format!(
-            "{}: arquivo não copiado para {}",
-            file.display(),
-            dir.display()
-        )
-    })?;
+    let bytes = match std::fs::copy(file, &copy) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&dir);
+            return Err(e).with_context(|| format!("{}: arquivo não copiado", file.display()));
+        }
+    };
     // The server opens it by this path, whatever folder it was started in.
     let copy = copy.canonicalize().unwrap_or(copy);
     let job = db

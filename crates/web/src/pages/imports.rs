@@ -121,8 +121,14 @@ pub async fn list(
     list_page(&st, &id, StatusCode::OK, None, chosen).await
 }
 
+/// A new folder, not yet made, for one upload in the server's `data_dir` (`envios/<random>`): web
+/// uploads and `atalaia import --background` wait there for their import.
+pub fn new_upload_dir(data_dir: &FsPath) -> PathBuf {
+    data_dir.join("envios").join(&random_token()[..16])
+}
+
 /// Keeps letters, digits, `.`, `-`, `_` of an uploaded file's name (never a path).
-pub(crate) fn safe_file_name(name: &str) -> String {
+pub fn safe_file_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = base
         .chars()
@@ -158,11 +164,7 @@ pub async fn upload(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("application/json"));
-    let dir = st
-        .config
-        .data_dir
-        .join("envios")
-        .join(&random_token()[..16]);
+    let dir = new_upload_dir(&st.config.data_dir);
     let mut kind: Option<Kind> = None;
     let mut saved: Option<PathBuf> = None;
     loop {

@@ -27,7 +27,6 @@ use chrono::NaiveDate;
 use crate::guard::{Ctx, Identity};
 use crate::pages::{Chrome, Fields, FormOption, OptionGroup, area_groups, download, field, render};
 use crate::scope::AreaScope;
-use crate::security::random_token;
 use crate::{AppError, AppState};
 
 /// Kinds of areas offered for an analysis.
@@ -660,11 +659,7 @@ pub async fn create_area(Ctx { st, id }: Ctx, Form(f): Form<Fields>) -> Result<R
         "properties": {"code": code, "name": name, "kind": "intervention",
             "parent": run.territory.code, "valid_from": valid_from.to_string()}
     }]});
-    let dir = st
-        .config
-        .data_dir
-        .join("envios")
-        .join(&random_token()[..16]);
+    let dir = crate::pages::imports::new_upload_dir(&st.config.data_dir);
     tokio::fs::create_dir_all(&dir)
         .await
         .map_err(|e| AppError::Internal(format!("{}: {e}", dir.display())))?;

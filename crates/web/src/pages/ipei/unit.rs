@@ -32,7 +32,6 @@ use std::collections::BTreeMap;
 use crate::guard::{Ctx, Identity};
 use crate::pages::kept::{FieldError, Kept};
 use crate::pages::{Chrome, Declined, Fields, local_time, render};
-use crate::security::random_token;
 use crate::{AppError, AppState};
 
 // ---------------------------------------------------------------------------------------------------
@@ -522,11 +521,7 @@ pub async fn upload_sheet(
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
     let fallback = month_of(None, st.config.clock.today())?;
-    let dir = st
-        .config
-        .data_dir
-        .join("envios")
-        .join(&random_token()[..16]);
+    let dir = crate::pages::imports::new_upload_dir(&st.config.data_dir);
     let mut fields = BTreeMap::new();
     let mut saved = None;
     loop {
