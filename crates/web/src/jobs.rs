@@ -141,7 +141,6 @@ pub fn spawn_worker(st: &AppState) -> tokio::task::JoinHandle<()> {
         &crate::security::random_token()[..8]
     );
     tokio::spawn(async move {
-        let mut warmed = -1;
         loop {
             let now = st.config.clock.now_utc();
             // A SQLite database has one server: whatever is running now was left by a dead one.
@@ -156,10 +155,9 @@ pub fn spawn_worker(st: &AppState) -> tokio::task::JoinHandle<()> {
                     // analyses the first pages ask for are computed now, not by those pages.
                     if st.config.warm_analyses
                         && let Ok(version) = st.db.data_version().await
-                        && version != warmed
+                        && st.jobs.warmed_version() != Some(version)
                     {
                         crate::cache::warm(&st).await;
-                        warmed = version;
                         let plus_one = u64::try_from(version).unwrap_or(0).saturating_add(1);
                         st.jobs.warmed.store(plus_one, Ordering::Relaxed);
                     }

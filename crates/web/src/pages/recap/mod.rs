@@ -287,9 +287,8 @@ fn sha256(s: &str) -> String {
     hex::encode(sha2::Sha256::digest(s.as_bytes()))
 }
 
-/// Each RECAP area's index and CAP count over the `n` quarters up to `q` (for the chart and the
+/// Each RECAP area's index and CAP count over the quarters up to one (for the chart and the
 /// regression-to-the-mean flag).
-/// Each area's index and count over the quarters up to one, as the RECAP page charts them.
 pub(crate) type Series = (Vec<Quarter>, BTreeMap<String, Vec<(Option<f64>, u64)>>);
 
 /// [`Series`] kept per data version, last quarter, length and configuration text: eight years of
@@ -299,6 +298,7 @@ pub type SeriesCache = crate::cache::Versioned<(Quarter, usize, String), Series>
 /// The length of the RECAP page's chart, in quarters.
 const CHART_QUARTERS: usize = 32;
 
+/// The [`Series`] of the `n` quarters up to `q`, kept per data version.
 async fn series(st: &AppState, c: &Computed, q: Quarter, n: usize) -> Result<Series, AppError> {
     let version = st.db.data_version().await?;
     let kept = st
