@@ -156,7 +156,8 @@ async fn queue(
         Ok(bytes) => bytes,
         Err(e) => {
             let _ = std::fs::remove_dir_all(&dir);
-            return Err(e).with_context(|| format!("{}: arquivo não copiado", file.display()));
+            // The importer's own words for a file it cannot read ("arquivo não encontrado"…).
+            return Err(atalaia_ingest::ImportError::Io(file.display().to_string(), e).into());
         }
     };
     // The server opens it by this path, whatever folder it was started in.
