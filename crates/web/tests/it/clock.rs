@@ -40,7 +40,7 @@ async fn recap_cycle_deadlines_follow_the_application_clock() {
         .post_form(&format!("/recap/ciclo/{}", cycle.id), Some(&comite), &close)
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    assert!(r.body.contains("Ato não registrado"), "{}", r.body);
+    r.assert_has("Ato não registrado");
     // On its 2 October (whatever the machine's date) the same act is on time.
     clock.set(at(2));
     app.post_ok(&format!("/recap/ciclo/{}", cycle.id), &comite, &close)

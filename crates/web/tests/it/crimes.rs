@@ -13,7 +13,7 @@ async fn an_administrator_adds_a_crime_that_imports_then_accept() {
     let csrf = app.csrf(&admin).await;
 
     let page = app.get_ok("/admin/crimes", &admin).await;
-    assert!(page.body.contains("Catálogo de crimes"), "{}", page.body);
+    page.assert_has("Catálogo de crimes");
     // RECAP's crimes in the demo's configuration are marked; the rest are not.
     let row = |body: &str, code: &str| -> String {
         let at = body.find(&format!(r#"id="crime-{code}""#)).unwrap();
@@ -47,12 +47,8 @@ async fn an_administrator_adds_a_crime_that_imports_then_accept() {
     // The refused form keeps what was typed; nothing changed, the built-in crime kept its name.
     let body = format!("csrf_token={csrf}&codigo=roubo_veiculo&nome=Roubo+de+carro&grupo=theft");
     let r = app.post_form("/admin/crimes", Some(&admin), &body).await;
-    assert!(r.body.contains(r#"value="Roubo de carro""#), "{}", r.body);
-    assert!(
-        r.body.contains(r#"<option value="theft" selected>"#),
-        "{}",
-        r.body
-    );
+    r.assert_has(&r#"value="Roubo de carro""#);
+    r.assert_has(&r#"<option value="theft" selected>"#);
     assert_eq!(t.db.crimes().await.unwrap(), before);
 
     let ok = app

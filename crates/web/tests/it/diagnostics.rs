@@ -147,11 +147,7 @@ per_backend! {
             .get("/municipios/selecao?peso_roubos=500", Some(&cookie))
             .await;
         assert_eq!(bad.status, 400);
-        assert!(
-            bad.body.contains("esperado um número de 0 a 100"),
-            "{}",
-            bad.body
-        );
+        bad.assert_has("esperado um número de 0 a 100");
 
         // Decisions: recorded with the weights and the row, audited; a bad one changes nothing.
         let csrf = hidden(&page.body, "csrf_token");
@@ -230,7 +226,7 @@ async fn the_first_pages_after_an_import_find_their_analyses_ready() {
     assert_eq!(*ready, t.db.selection_facts(october).await.unwrap());
     let analyst = app.login("analista", "demo-analista-7872").await.unwrap();
     let page = app.get_ok("/municipios/selecao", &analyst).await;
-    assert!(page.body.contains("Goiânia"), "{}", page.body);
+    page.assert_has("Goiânia");
 
     // The CompStat brief of the home page was computed by the worker: the home page and the bulletin
     // of the same area read it.
@@ -259,7 +255,7 @@ async fn the_first_pages_after_an_import_find_their_analyses_ready() {
         "the worker ran the default analysis"
     );
     let opened = app.get_ok("/zonas-quentes", &analyst).await;
-    assert!(opened.body.contains("Goiânia (5208707)"), "{}", opened.body);
+    opened.assert_has("Goiânia (5208707)");
     let first = app.get_ok("/zonas-quentes?area=5208707", &analyst).await;
     assert_eq!(state.hotspot_cache.len(), 1);
     let second = app.get_ok("/zonas-quentes?area=5208707", &analyst).await;

@@ -125,11 +125,7 @@ per_backend! {
         assert!(!r.body.contains("role=\"alert\""));
         // The intervention area's page links to it.
         let r = app.get("/territorios/INT1", Some(&cookie)).await;
-        assert!(
-            r.body.contains("href=\"/avaliacao?area=INT1\""),
-            "{}",
-            r.body
-        );
+        r.assert_has("href=\"/avaliacao?area=INT1\"");
 
         // Bad input: 400 and a message that names the value and what was expected.
         for (query, message) in [

@@ -79,7 +79,7 @@ async fn sign_in_is_rate_limited_and_audited() {
         .await
         .unwrap_err();
     assert_eq!(r.status, 429);
-    assert!(r.body.contains("Muitas tentativas"), "{}", r.body);
+    r.assert_has("Muitas tentativas");
     // Another login still works; an unknown login fails like a wrong password.
     let r = app.login("ninguem", "x").await.unwrap_err();
     assert_eq!(r.status, 401);
@@ -124,7 +124,7 @@ async fn demo_passwords_are_refused_off_loopback() {
     .await;
     let r = app.login("admin", "demo-admin-7872").await.unwrap_err();
     assert_eq!(r.status, 401);
-    assert!(r.body.contains("demonstração"), "{}", r.body);
+    r.assert_has("demonstração");
     t.cleanup().await.unwrap();
 }
 
@@ -172,10 +172,10 @@ per_backend! {
         // A bad login is refused with a message naming the value and what was expected.
         let bad = form.replace("joana.lima", "Joana Lima");
         let r = app.post_form("/admin/usuarios", Some(&admin), &bad).await;
-        assert!(r.body.contains("login `joana lima` inválido"), "{}", r.body);
+        r.assert_has("login `joana lima` inválido");
         // The form comes back as typed, the password aside, the reason beside the login.
-        assert!(r.body.contains("<p class=\"field-error\" id=\"login-erro\">login `joana lima`"), "{}", r.body);
-        assert!(r.body.contains("value=\"Joana Lima\" aria-invalid=\"true\""), "{}", r.body);
+        r.assert_has("<p class=\"field-error\" id=\"login-erro\">login `joana lima`");
+        r.assert_has("value=\"Joana Lima\" aria-invalid=\"true\"");
         assert!(r.body.contains(&format!("<option value=\"{inst}\" selected>")));
         assert!(!r.body.contains("uma-senha-longa-1"));
         let joana = app.login("joana.lima", "uma-senha-longa-1").await.unwrap();
@@ -205,10 +205,10 @@ per_backend! {
                 &link("123"),
             )
             .await;
-        assert!(r.body.contains("CPF `123` inválido"), "{}", r.body);
+        r.assert_has("CPF `123` inválido");
         // The edit form shows what was typed, the reason beside the CPF.
-        assert!(r.body.contains("value=\"123\" inputmode=\"numeric\" aria-invalid=\"true\""), "{}", r.body);
-        assert!(r.body.contains("<p class=\"field-error\" id=\"oidc_subject-erro\">CPF `123`"), "{}", r.body);
+        r.assert_has("value=\"123\" inputmode=\"numeric\" aria-invalid=\"true\"");
+        r.assert_has("<p class=\"field-error\" id=\"oidc_subject-erro\">CPF `123`");
         assert!(r.body.contains("value=\"Joana Lima\""));
         let r = app
             .post_form(
@@ -487,27 +487,14 @@ async fn a_refused_upload_names_the_file_not_the_servers_path() {
     // Queued at once; the worker finds out.
     assert_eq!(r.status, 303, "{}", r.body);
     let r = app.job_end(r.location.as_deref().unwrap(), &cookie).await;
-    assert!(
-        r.body.contains(
-            "contagem.csv, linha 1: faltam as colunas obrigatórias Território (ou territory_code"
-        ),
-        "{}",
-        r.body
+    r.assert_has(
+        &"contagem.csv, linha 1: faltam as colunas obrigatórias Território (ou territory_code",
     );
-    assert!(!r.body.contains("envios"), "{}", r.body);
+    r.assert_lacks("envios");
     // The next try starts with the kind chosen.
-    assert!(
-        r.body
-            .contains("href=\"/importacoes?tipo=population\">Enviar outro arquivo"),
-        "{}",
-        r.body
-    );
+    r.assert_has("href=\"/importacoes?tipo=population\">Enviar outro arquivo");
     let form = app.get_ok("/importacoes?tipo=population", &cookie).await;
-    assert!(
-        form.body.contains("<option value=\"population\" selected>"),
-        "{}",
-        form.body
-    );
+    form.assert_has("<option value=\"population\" selected>");
     t.cleanup().await.unwrap();
 }
 
@@ -656,12 +643,7 @@ async fn a_filled_in_template_imports_as_it_is() {
     let app = App::new(t.db.clone(), demo_config(&t.db, today, 0.01).await).await;
     let cookie = app.login("analista", "demo-analista-7872").await.unwrap();
     let page = app.get_ok("/importacoes", &cookie).await;
-    assert!(
-        page.body
-            .contains("href=\"/importacoes/modelos/occurrences.xlsx\""),
-        "{}",
-        page.body
-    );
+    page.assert_has("href=\"/importacoes/modelos/occurrences.xlsx\"");
     assert!(page.body.contains("<td>Data e hora</td><td>sim</td>"));
     let csv = app
         .get_ok("/importacoes/modelos/population.csv", &cookie)
@@ -701,13 +683,7 @@ async fn a_filled_in_template_imports_as_it_is() {
     let detail = app
         .get_ok(&format!("/importacoes/{}", last.id), &cookie)
         .await;
-    assert!(
-        detail.body.contains(
-            "<th scope=\"col\">Linha</th><th scope=\"col\">Motivo</th><th scope=\"col\">Território</th>"
-        ),
-        "{}",
-        detail.body
-    );
+    detail.assert_has(& "<th scope=\"col\">Linha</th><th scope=\"col\">Motivo</th><th scope=\"col\">Território</th>" );
     let rejects = app
         .get_ok(&format!("/importacoes/{}/rejeitadas", last.id), &cookie)
         .await;
@@ -804,12 +780,8 @@ async fn the_user_list_names_a_municipal_scope() {
     let app = App::new(t.db.clone(), demo_config(&t.db, today, 0.01).await).await;
     let admin = app.login("admin", "demo-admin-7872").await.unwrap();
     let page = app.get_ok("/admin/usuarios", &admin).await;
-    assert!(
-        page.body.contains("Coordenação Igesp (Goiânia)"),
-        "{}",
-        page.body
-    );
-    assert!(!page.body.contains("município 5208707"), "{}", page.body);
+    page.assert_has("Coordenação Igesp (Goiânia)");
+    page.assert_lacks("município 5208707");
     t.cleanup().await.unwrap();
 }
 
@@ -821,18 +793,9 @@ async fn the_audit_log_finds_a_person_by_name() {
     app.login("analista", "demo-analista-7872").await.unwrap();
     let auditor = app.login("auditor", "demo-auditor-7872").await.unwrap();
     let page = app.get_ok("/auditoria?ator=Bruno", &auditor).await;
-    assert!(
-        page.body.contains("Bruno Analista (analista)"),
-        "{}",
-        page.body
-    );
-    assert!(!page.body.contains("(auditor)</td>"), "{}", page.body);
+    page.assert_has("Bruno Analista (analista)");
+    page.assert_lacks("(auditor)</td>");
     let none = app.get_ok("/auditoria?ator=ninguem", &auditor).await;
-    assert!(
-        none.body
-            .contains("Nenhuma entrada encontrada de «ninguem»."),
-        "{}",
-        none.body
-    );
+    none.assert_has("Nenhuma entrada encontrada de «ninguem».");
     t.cleanup().await.unwrap();
 }

@@ -44,13 +44,9 @@ async fn a_refused_calendar_row_keeps_what_was_typed() {
         "{}",
         r.body
     );
-    assert!(r.body.contains("value=\"20/02/2026\""), "{}", r.body);
-    assert!(r.body.contains("value=\"Decreto nº 1/2026\""), "{}", r.body);
-    assert!(
-        r.body.contains("<option value=\"aberto\" selected>"),
-        "{}",
-        r.body
-    );
+    r.assert_has("value=\"20/02/2026\"");
+    r.assert_has("value=\"Decreto nº 1/2026\"");
+    r.assert_has("<option value=\"aberto\" selected>");
     // Nothing said of what the day is: refused beside that input.
     let r = app
         .post_form("/admin/calendario", Some(&admin), &row("", ""))
@@ -90,7 +86,7 @@ async fn a_refused_api_key_keeps_what_was_typed() {
         "{}",
         r.body
     );
-    assert!(r.body.contains("value=\"Painel BI\""), "{}", r.body);
+    r.assert_has("value=\"Painel BI\"");
     assert!(
         r.body
             .contains(&format!("<option value=\"{inst}\" selected>"))
@@ -108,16 +104,12 @@ async fn a_refused_api_key_keeps_what_was_typed() {
         "{}",
         r.body
     );
-    assert!(
-        r.body.contains("<option value=\"analyst\" selected>"),
-        "{}",
-        r.body
-    );
+    r.assert_has("<option value=\"analyst\" selected>");
     assert!(app.db.api_keys().await.unwrap().is_empty());
     let r = app
         .post_form("/admin/chaves-api", Some(&admin), &key("analyst", ""))
         .await;
-    assert!(r.body.contains("Chave criada."), "{}", r.body);
+    r.assert_has("Chave criada.");
     assert_eq!(app.db.api_keys().await.unwrap().len(), 1);
     t.cleanup().await.unwrap();
 }
@@ -147,18 +139,13 @@ async fn a_refused_program_version_keeps_what_was_typed() {
         "{}",
         r.body
     );
-    assert!(r.body.contains("value=\"Resolução 7\""), "{}", r.body);
-    assert!(r.body.contains("recap1_min_pct&#34;:25.0"), "{}", r.body);
+    r.assert_has("value=\"Resolução 7\"");
+    r.assert_has("recap1_min_pct&#34;:25.0");
     // RECAP1's threshold not above RECAP2's (Art. 5): beside the document.
     doc.recap1_min_pct = 10.0;
     let r = send(body(&doc, "01/01/2027")).await;
-    assert!(
-        r.body
-            .contains("<p class=\"field-error\" id=\"documento-erro\">"),
-        "{}",
-        r.body
-    );
-    assert!(r.body.contains("deve ser maior"), "{}", r.body);
+    r.assert_has("<p class=\"field-error\" id=\"documento-erro\">");
+    r.assert_has("deve ser maior");
     // Saved once; a second version on the same day is refused beside its start.
     doc.recap1_min_pct = 25.0;
     app.post_ok("/recap/configuracao", &committee, &body(&doc, "01/01/2027"))
@@ -197,25 +184,12 @@ async fn a_refused_cycle_act_comes_back_beside_its_form() {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    assert!(
-        r.body
-            .contains("Ato não registrado: prazo de «Resultado parcial» `oito` inválido"),
-        "{}",
-        r.body
+    r.assert_has("Ato não registrado: prazo de «Resultado parcial» `oito` inválido");
+    r.assert_has("id=\"ato-recusado\"");
+    r.assert_has(
+        &"<p class=\"field-error\" id=\"acao-erro\">prazo de «Resultado parcial» `oito` inválido",
     );
-    assert!(r.body.contains("id=\"ato-recusado\""), "{}", r.body);
-    assert!(
-        r.body.contains(
-            "<p class=\"field-error\" id=\"acao-erro\">prazo de «Resultado parcial» `oito` inválido"
-        ),
-        "{}",
-        r.body
-    );
-    assert!(
-        r.body.contains("name=\"prazo_2\" value=\"oito\""),
-        "{}",
-        r.body
-    );
+    r.assert_has("name=\"prazo_2\" value=\"oito\"");
     app.post_ok(
         "/recap/ciclo",
         &committee,
@@ -242,17 +216,8 @@ async fn a_refused_cycle_act_comes_back_beside_its_form() {
         "{}",
         r.body
     );
-    assert!(
-        r.body.contains(">Incluir o soldado</textarea>"),
-        "{}",
-        r.body
-    );
-    assert!(
-        r.body
-            .contains("<option value=\"incluir_servidor\" selected>"),
-        "{}",
-        r.body
-    );
+    r.assert_has(">Incluir o soldado</textarea>");
+    r.assert_has("<option value=\"incluir_servidor\" selected>");
     // Late on 20 October without a justification: the cycle's rule, beside the step's form.
     let r = app
         .post_form(
@@ -261,12 +226,7 @@ async fn a_refused_cycle_act_comes_back_beside_its_form() {
             &format!("csrf_token={csrf}&acao=close&etapa=submissions&justificativa="),
         )
         .await;
-    assert!(
-        r.body
-            .contains("<p class=\"field-error\" id=\"acao-erro\">"),
-        "{}",
-        r.body
-    );
+    r.assert_has("<p class=\"field-error\" id=\"acao-erro\">");
     let cycle = t.db.cycle(quarter).await.unwrap().unwrap();
     assert!(
         cycle
@@ -291,15 +251,10 @@ async fn a_refused_user_keeps_the_roles_ticked() {
         r.body
     );
     // The roles come back ticked, with the scope typed; the others stay unticked.
-    assert!(r.body.contains("value=\"analyst\" checked>"), "{}", r.body);
-    assert!(r.body.contains("value=\"auditor\" checked>"), "{}", r.body);
-    assert!(!r.body.contains("value=\"partner\" checked>"), "{}", r.body);
-    assert!(
-        r.body
-            .contains("name=\"escopo_analyst\" value=\"municipio:5208707\""),
-        "{}",
-        r.body
-    );
+    r.assert_has("value=\"analyst\" checked>");
+    r.assert_has("value=\"auditor\" checked>");
+    r.assert_lacks("value=\"partner\" checked>");
+    r.assert_has("name=\"escopo_analyst\" value=\"municipio:5208707\"");
     // An edit refused for its CPF shows the roles as typed, not as stored.
     let uid = app.db.user_by_login("analista").await.unwrap().unwrap().id;
     let edit = format!(
@@ -313,8 +268,8 @@ async fn a_refused_user_keeps_the_roles_ticked() {
         "{}",
         r.body
     );
-    assert!(r.body.contains("value=\"auditor\" checked>"), "{}", r.body);
-    assert!(!r.body.contains("value=\"analyst\" checked>"), "{}", r.body);
+    r.assert_has("value=\"auditor\" checked>");
+    r.assert_lacks("value=\"analyst\" checked>");
     t.cleanup().await.unwrap();
 }
 
@@ -344,13 +299,9 @@ async fn a_refused_seizure_comes_back_open_and_a_second_one_says_updated() {
         "{}",
         r.body
     );
-    assert!(r.body.contains("id=\"apreensao-recusada\""), "{}", r.body);
-    assert!(r.body.contains("value=\"7001/2026\""), "{}", r.body);
-    assert!(
-        r.body.contains("<option value=\"nao\" selected>"),
-        "{}",
-        r.body
-    );
+    r.assert_has("id=\"apreensao-recusada\"");
+    r.assert_has("value=\"7001/2026\"");
+    r.assert_has("<option value=\"nao\" selected>");
     // With its item it is registered; the same BO and item again is said to be a correction.
     let r = app
         .post_form(

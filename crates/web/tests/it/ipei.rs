@@ -91,17 +91,9 @@ async fn a_whole_ipei_month_through_the_pages() {
     let chief1 = app.login("chefe1bpm", "demo-chefe-7872").await.unwrap();
     let c1 = app.csrf(&chief1).await;
     let page = app.get_ok("/ipei/unidade?mes=2026-10", &chief1).await;
-    assert!(
-        page.body.contains("faltam 3 dias úteis — prazo 09/11/2026"),
-        "{}",
-        page.body
-    );
+    page.assert_has("faltam 3 dias úteis — prazo 09/11/2026");
     // The seizure sheet's columns in the words its template heads them with, not the file's codes.
-    assert!(
-        page.body.contains("com as colunas BO, Data da apreensão, Unidade, Matrículas, Flagrante; opcionais: Tipo de arma, Calibre, Número de série, Marca, Item"),
-        "{}",
-        page.body
-    );
+    page.assert_has("com as colunas BO, Data da apreensão, Unidade, Matrículas, Flagrante; opcionais: Tipo de arma, Calibre, Número de série, Marca, Item");
     assert!(
         page.body
             .contains("faltam 10 dias úteis — prazo 18/11/2026"),
@@ -110,13 +102,7 @@ async fn a_whole_ipei_month_through_the_pages() {
     );
     // The home page reminds the head of the deadline they own.
     let home = app.get("/", Some(&chief1)).await;
-    assert!(
-        home.body.contains(
-            "IPEI de outubro de 2026: faltam 3 dias úteis — Envio das informações (planilha e BOs) — prazo 09/11/2026."
-        ),
-        "{}",
-        home.body
-    );
+    home.assert_has(& "IPEI de outubro de 2026: faltam 3 dias úteis — Envio das informações (planilha e BOs) — prazo 09/11/2026." );
     assert!(
         !app.get("/", Some(&committee))
             .await
@@ -145,14 +131,8 @@ async fn a_whole_ipei_month_through_the_pages() {
     }
     // Before its deadline the unit is waiting, not excluded.
     let page = app.get("/ipei/unidade?mes=2026-10", Some(&chief1)).await;
-    assert!(
-        page.body.contains(
-            "Situação com os dados de hoje: aguardando o envio (o prazo não venceu) — 5 apreensão(ões) registrada(s)"
-        ),
-        "{}",
-        page.body
-    );
-    assert!(!page.body.contains("EXCLUÍDA"), "{}", page.body);
+    page.assert_has(& "Situação com os dados de hoje: aguardando o envio (o prazo não venceu) — 5 apreensão(ões) registrada(s)" );
+    page.assert_lacks("EXCLUÍDA");
     // A unit head cannot enter a seizure for another unit: it answers as one that does not exist.
     let r = app
         .post_form(
@@ -177,12 +157,7 @@ async fn a_whole_ipei_month_through_the_pages() {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    assert!(
-        r.body
-            .contains("2 linha(s) lida(s), 1 nova(s), 0 atualizada(s), 1 rejeitada(s)"),
-        "{}",
-        r.body
-    );
+    r.assert_has("2 linha(s) lida(s), 1 nova(s), 0 atualizada(s), 1 rejeitada(s)");
     let import_id: i64 = {
         let at = r.body.find("/ipei/unidade/planilha/").unwrap() + "/ipei/unidade/planilha/".len();
         r.body[at..].split('/').next().unwrap().parse().unwrap()
@@ -193,13 +168,7 @@ async fn a_whole_ipei_month_through_the_pages() {
             &chief1,
         )
         .await;
-    assert!(
-        rejects
-            .body
-            .contains("unidade fora do seu escopo: envie só apreensões das suas unidades"),
-        "{}",
-        rejects.body
-    );
+    rejects.assert_has("unidade fora do seu escopo: envie só apreensões das suas unidades");
     let mine = app.db.seizures(month, Some("PM-1BPM")).await.unwrap();
     assert_eq!(mine.len(), 6);
     let id_of = |bo: &str| {
@@ -222,7 +191,7 @@ async fn a_whole_ipei_month_through_the_pages() {
             Some(("bo.png", b"MZ\x90\x00 not an image")),
         )
         .await;
-    assert!(r.body.contains("não é PDF, JPEG nem PNG"), "{}", r.body);
+    r.assert_has("não é PDF, JPEG nem PNG");
     for s in &mine {
         let r = app
             .post_multipart(
@@ -236,14 +205,10 @@ async fn a_whole_ipei_month_through_the_pages() {
                 Some(("bo.png", PNG)),
             )
             .await;
-        assert!(
-            r.body.contains(&format!(
-                "Cópia do BO {} anexada à apreensão nº {}",
-                s.record.bo_number, s.id
-            )),
-            "{}",
-            r.body
-        );
+        r.assert_has(&format!(
+            "Cópia do BO {} anexada à apreensão nº {}",
+            s.record.bo_number, s.id
+        ));
     }
     let sha = app
         .db
@@ -282,7 +247,7 @@ async fn a_whole_ipei_month_through_the_pages() {
             Some(("bo.png", PNG)),
         )
         .await;
-    assert!(r.body.contains("anexada"), "{}", r.body);
+    r.assert_has("anexada");
     // Another unit's copy answers like one that does not exist.
     assert_eq!(
         app.get(&format!("/ipei/apreensoes/{s5}/bo"), Some(&chief1))
@@ -310,11 +275,7 @@ async fn a_whole_ipei_month_through_the_pages() {
         .await;
     assert_eq!(r.status, 403, "{}", r.body);
     let page = app.get("/ipei/unidade?mes=2026-10", Some(&experts)).await;
-    assert!(
-        page.body.contains("Laudos de caracterização"),
-        "{}",
-        page.body
-    );
+    page.assert_has("Laudos de caracterização");
 
     // Nov 6: PM-1BPM sends on time; afterwards no seizure can be added (Art. 14).
     clock.set(nov(6, 10));
@@ -333,11 +294,7 @@ async fn a_whole_ipei_month_through_the_pages() {
             ),
         )
         .await;
-    assert!(
-        r.body.contains("a unidade PM-1BPM já enviou o mês 2026-10: depois do envio, só um recurso corrige o que foi entregue, e nenhum acrescenta apreensão (Art. 14)"),
-        "{}",
-        r.body
-    );
+    r.assert_has("a unidade PM-1BPM já enviou o mês 2026-10: depois do envio, só um recurso corrige o que foi entregue, e nenhum acrescenta apreensão (Art. 14)");
 
     assert!(
         !app.get("/", Some(&chief1))
@@ -357,11 +314,7 @@ async fn a_whole_ipei_month_through_the_pages() {
     let metrics = crate::ops::local_metrics(&app).await;
     assert_eq!(crate::ops::sample(&metrics, overdue), 1.0);
     let page = app.get("/ipei/unidade?mes=2026-10", Some(&chief7)).await;
-    assert!(
-        page.body.contains("prazo vencido em 09/11/2026"),
-        "{}",
-        page.body
-    );
+    page.assert_has("prazo vencido em 09/11/2026");
     let r = app
         .post_form(
             "/ipei/unidade/envio",
@@ -369,7 +322,7 @@ async fn a_whole_ipei_month_through_the_pages() {
             &format!("csrf_token={c7}&mes=2026-10&unidade=PM-7BPM&justificativa="),
         )
         .await;
-    assert!(r.body.contains("Não registrado"), "{}", r.body);
+    r.assert_has("Não registrado");
     app.post_ok("/ipei/unidade/envio", &chief7, &format!(
                 "csrf_token={c7}&mes=2026-10&unidade=PM-7BPM&justificativa=sistema+da+unidade+fora+do+ar"
             )).await;
@@ -429,14 +382,7 @@ async fn a_whole_ipei_month_through_the_pages() {
     assert_eq!(pay(&report, "P100111"), Some((15_000, 15_000, false)));
     assert_eq!(pay(&report, "P100925"), None);
     let page = app.get("/ipei/unidade?mes=2026-10", Some(&chief7)).await;
-    assert!(
-        page.body.contains(&format!(
-            "Resultado parcial (execução nº {}): EXCLUÍDA do mês (Art. 15): enviou depois do prazo (Art. 15, I)",
-            partial.id
-        )),
-        "{}",
-        page.body
-    );
+    page.assert_has(&format!( "Resultado parcial (execução nº {}): EXCLUÍDA do mês (Art. 15): enviou depois do prazo (Art. 15, I)", partial.id ));
 
     // Nov 17: an appeal corrects S2 (it was in flagrante); another that would add a seizure is refused
     // and leaves nothing behind.
@@ -454,11 +400,7 @@ async fn a_whole_ipei_month_through_the_pages() {
             ),
         )
         .await;
-    assert!(
-        r.body.contains("o BO 1007/2026 não consta do envio da unidade PM-1BPM em 2026-10: um recurso só corrige material já entregue e não acrescenta apreensão (Art. 14)"),
-        "{}",
-        r.body
-    );
+    r.assert_has("o BO 1007/2026 não consta do envio da unidade PM-1BPM em 2026-10: um recurso só corrige material já entregue e não acrescenta apreensão (Art. 14)");
     assert_eq!(cycle_of().await.unwrap().acts.len(), acts);
     // PM-7BPM appeals its exclusion: it sent late because the system was down.
     app.post_ok("/ipei/unidade/recurso", &chief7, &format!(
@@ -481,13 +423,9 @@ async fn a_whole_ipei_month_through_the_pages() {
         .unwrap()
         .id;
     let page = app.get("/ipei?mes=2026-10", Some(&committee)).await;
-    assert!(
-        page.body.contains(&format!(
-            "Correção da apreensão nº {s2} (BO 1002/2026): flagrante: não → sim — aguarda a decisão"
-        )),
-        "{}",
-        page.body
-    );
+    page.assert_has(&format!(
+        "Correção da apreensão nº {s2} (BO 1002/2026): flagrante: não → sim — aguarda a decisão"
+    ));
 
     // Nov 18: the committee grants it (the correction applies) and closes the appeals on time.
     clock.set(nov(18, 10));
@@ -509,13 +447,7 @@ async fn a_whole_ipei_month_through_the_pages() {
             &grant7("PM-1BPM"),
         )
         .await;
-    assert!(
-        r.body.contains(
-            "o recurso é da unidade PM-7BPM: a decisão não pode alcançar a unidade PM-1BPM"
-        ),
-        "{}",
-        r.body
-    );
+    r.assert_has(&"o recurso é da unidade PM-7BPM: a decisão não pode alcançar a unidade PM-1BPM");
     app.post_ok(
         &format!("/ipei/ciclo/{cycle_id}"),
         &committee,
@@ -523,12 +455,7 @@ async fn a_whole_ipei_month_through_the_pages() {
     )
     .await;
     let page = app.get("/ipei?mes=2026-10", Some(&committee)).await;
-    assert!(
-        page.body
-            .contains("Provido: o atraso foi do sistema — efeito: reintegra a unidade PM-7BPM"),
-        "{}",
-        page.body
-    );
+    page.assert_has("Provido: o atraso foi do sistema — efeito: reintegra a unidade PM-7BPM");
     close("appeals", None, "").await;
     clock.set(nov(23, 10));
     close("validation", None, "").await;
@@ -553,7 +480,7 @@ async fn a_whole_ipei_month_through_the_pages() {
     // The payment step: the committee records the authorized run's payment with its payroll file's
     // SHA-256 (the form is offered once authorized, then replaced by the record); once only.
     let page = app.get("/ipei?mes=2026-10", Some(&committee)).await;
-    assert!(page.body.contains("Registrar o pagamento"), "{}", page.body);
+    page.assert_has("Registrar o pagamento");
     let sha = "5e".repeat(32);
     let payment = format!(
         "csrf_token={cc}&acao=payment&execucao={}&sha256={sha}&pago_em=24/11/2026",
@@ -562,14 +489,10 @@ async fn a_whole_ipei_month_through_the_pages() {
     app.post_ok(&format!("/ipei/ciclo/{cycle_id}"), &committee, &payment)
         .await;
     let page = app.get("/ipei?mes=2026-10", Some(&committee)).await;
-    assert!(
-        page.body.contains(&format!(
-            "Pago em 24/11/2026: execução nº {}, folha com SHA-256 {sha}.",
-            last.id
-        )),
-        "{}",
-        page.body
-    );
+    page.assert_has(&format!(
+        "Pago em 24/11/2026: execução nº {}, folha com SHA-256 {sha}.",
+        last.id
+    ));
     assert!(!page.body.contains("Registrar o pagamento"));
     let r = app
         .post_form(
@@ -578,22 +501,13 @@ async fn a_whole_ipei_month_through_the_pages() {
             &payment,
         )
         .await;
-    assert!(
-        r.body.contains("o pagamento já foi registrado"),
-        "{}",
-        r.body
-    );
+    r.assert_has("o pagamento já foi registrado");
     // Both runs have a page, like RECAP's: the paid run reproduces and today's data are its inputs;
     // the partial run, from before the appeals, would pay P100074 R$ 150,00 instead of R$ 450,00 (S2
     // became a flagrante: 3 × R$ 150,00) and P100925 nothing instead of R$ 300,00 (PM-7BPM reinstated).
     let list = app.get_ok("/ipei/execucoes", &committee).await;
     for run in [partial.id, last.id] {
-        assert!(
-            list.body
-                .contains(&format!("href=\"/ipei/execucoes/{run}\"")),
-            "{}",
-            list.body
-        );
+        list.assert_has(&format!("href=\"/ipei/execucoes/{run}\""));
     }
     let paid_page = app
         .get_ok(&format!("/ipei/execucoes/{}", last.id), &committee)
@@ -657,14 +571,10 @@ async fn a_whole_ipei_month_through_the_pages() {
         assert!(page.body.contains(text), "{text}: {}", page.body);
     }
     let page = app.get("/ipei/unidade?mes=2026-10", Some(&chief1)).await;
-    assert!(
-        page.body.contains(&format!(
-            "Resultado final (execução nº {}): incluída no mês — 6 apreensão(ões), 6 paga(s)",
-            last.id
-        )),
-        "{}",
-        page.body
-    );
+    page.assert_has(&format!(
+        "Resultado final (execução nº {}): incluída no mês — 6 apreensão(ões), 6 paga(s)",
+        last.id
+    ));
 
     // The official documents of the final run: the PDF (its title in the PDF/A metadata), the unit's
     // statement, and the payroll workbook only for the committee and auditors, audited.
@@ -798,14 +708,7 @@ async fn a_whole_ipei_month_through_the_pages() {
     .unwrap();
     tx.commit().await.unwrap();
     let page = app.get("/ipei?mes=2026-10", Some(&committee)).await;
-    assert!(
-        page.body.contains(&format!(
-            "O mês já foi pago com a execução nº {}; os dados de hoje pagariam diferente a 1 servidor(es):",
-            last.id
-        )),
-        "{}",
-        page.body
-    );
+    page.assert_has(&format!( "O mês já foi pago com a execução nº {}; os dados de hoje pagariam diferente a 1 servidor(es):", last.id ));
     assert!(
         page.body.contains(&format!("<td>{expert}</td>"))
             && page

@@ -42,20 +42,15 @@ async fn an_upload_waits_in_the_queue_until_a_worker_runs_it() {
         let first = send("primeiro.csv").await;
         assert!(first.starts_with("/importacoes/tarefas/"), "{first}");
         let page = app.get_ok(&first, &analyst).await;
-        assert!(page.body.contains("Na fila"), "{}", page.body);
-        assert!(page.body.contains("Aguardando a vez"), "{}", page.body);
+        page.assert_has("Na fila");
+        page.assert_has("Aguardando a vez");
         let metrics = crate::ops::local_metrics(&app).await;
         assert_eq!(
             crate::ops::sample(&metrics, r#"atalaia_import_jobs{state="queued"}"#),
             1.0
         );
         let list = app.get_ok("/importacoes", &analyst).await;
-        assert!(
-            list.body
-                .contains(&format!("href=\"{first}\">primeiro.csv</a>")),
-            "{}",
-            list.body
-        );
+        list.assert_has(&format!("href=\"{first}\">primeiro.csv</a>"));
 
         // Cancelled while it waits: at once, audited, and its page says nothing was kept.
         let r = app
@@ -67,20 +62,11 @@ async fn an_upload_waits_in_the_queue_until_a_worker_runs_it() {
             .await;
         assert_eq!(r.status, 303, "{}", r.body);
         let page = app.get_ok(&first, &analyst).await;
-        assert!(
-            page.body
-                .contains("Importação cancelada; nada foi gravado."),
-            "{}",
-            page.body
-        );
+        page.assert_has("Importação cancelada; nada foi gravado.");
         // Its upload is gone from the server.
         let upload = t.db.job(id_of(&first)).await.unwrap().unwrap().path;
         assert!(!std::path::Path::new(&upload).exists(), "{upload}");
-        assert!(
-            !page.body.contains("Cancelar a importação"),
-            "{}",
-            page.body
-        );
+        page.assert_lacks("Cancelar a importação");
         assert!(
             audit_actions(&t.db).await.iter().any(|(actor, action, _)| {
                 actor == "user:analista" && action == "import.cancel"
@@ -121,7 +107,7 @@ async fn an_upload_waits_in_the_queue_until_a_worker_runs_it() {
         let summary = app
             .get_ok(done.location.as_deref().unwrap(), &analyst)
             .await;
-        assert!(summary.body.contains("terceiro.csv"), "{}", summary.body);
+        summary.assert_has("terceiro.csv");
         assert_eq!(
             t.db.job(id_of(&third)).await.unwrap().unwrap().state,
             JobState::Done

@@ -63,6 +63,24 @@ pub(crate) struct Reply {
     pub(crate) headers: axum::http::HeaderMap,
 }
 
+impl Reply {
+    /// Asserts the body holds `needle`, showing the body when it does not.
+    #[track_caller]
+    pub(crate) fn assert_has(&self, needle: &str) {
+        assert!(
+            self.body.contains(needle),
+            "{needle:?} not in: {}",
+            self.body
+        );
+    }
+
+    /// Asserts the body does not hold `needle`, showing the body when it does.
+    #[track_caller]
+    pub(crate) fn assert_lacks(&self, needle: &str) {
+        assert!(!self.body.contains(needle), "{needle:?} in: {}", self.body);
+    }
+}
+
 pub(crate) fn test_config() -> WebConfig {
     WebConfig {
         password_cost: PasswordCost::TEST,

@@ -62,12 +62,8 @@ async fn story(db: &atalaia_store::Db) {
         )
         .await;
     assert_eq!(r.status, 200);
-    assert!(
-        r.body.contains(
-            "MPGO não é força de segurança nem a Secretaria: reuniões internas são só das polícias"
-        ),
-        "{}",
-        r.body
+    r.assert_has(
+        &"MPGO não é força de segurança nem a Secretaria: reuniões internas são só das polícias",
     );
     assert_eq!(db.meetings().await.unwrap().len(), before);
     // The refused form comes back as it was typed: title, kind, municipality, invited institutions.
@@ -81,12 +77,7 @@ async fn story(db: &atalaia_store::Db) {
         assert!(r.body.contains(&kept), "{kept}: {}", r.body);
     }
     // The reason stands beside what to mend: the invited institutions.
-    assert!(
-        r.body
-            .contains("<p class=\"field-error\" id=\"instituicao-erro\">MPGO não é força"),
-        "{}",
-        r.body
-    );
+    r.assert_has("<p class=\"field-error\" id=\"instituicao-erro\">MPGO não é força");
     // A municipality outside the coordinator's scope (Anápolis) is refused.
     let r = app
         .post_form(
@@ -104,11 +95,7 @@ async fn story(db: &atalaia_store::Db) {
             &schedule("articulation", "x", "5208707", &[ssp]).replace(&day, "31/02/2026"),
         )
         .await;
-    assert!(
-        r.body.contains("a data `31/02/2026` inválida"),
-        "{}",
-        r.body
-    );
+    r.assert_has("a data `31/02/2026` inválida");
     assert!(
         r.body
             .contains(" aria-invalid=\"true\" aria-describedby=\"data-erro\">")
@@ -330,18 +317,9 @@ async fn story(db: &atalaia_store::Db) {
         )
         .await;
     assert_eq!(r.status, 200);
-    assert!(
-        r.body
-            .contains("mudança de situação para «em andamento» sem texto"),
-        "{}",
-        r.body
-    );
+    r.assert_has("mudança de situação para «em andamento» sem texto");
     // The status chosen stays chosen, the reason beside the note.
-    assert!(
-        r.body.contains("<option value=\"in_progress\" selected>"),
-        "{}",
-        r.body
-    );
+    r.assert_has("<option value=\"in_progress\" selected>");
     assert!(
         r.body
             .contains("<p class=\"field-error\" id=\"nota-erro\">")
@@ -365,20 +343,12 @@ async fn story(db: &atalaia_store::Db) {
         }
     };
     let r = with_file(b"isto n\xc3\xa3o \xc3\xa9 um PDF").await;
-    assert!(
-        r.body.contains(">Plantão organizado com o TJ</textarea>"),
-        "{}",
-        r.body
-    );
-    assert!(
-        r.body.contains("<p class=\"field-error\" id=\"arquivo-erro\">escala.pdf: o conteúdo não é PDF, JPEG nem PNG (parece texto)"),
-        "{}",
-        r.body
-    );
+    r.assert_has(">Plantão organizado com o TJ</textarea>");
+    r.assert_has("<p class=\"field-error\" id=\"arquivo-erro\">escala.pdf: o conteúdo não é PDF, JPEG nem PNG (parece texto)");
     let r = with_file(b"%PDF-1.4\n%%EOF\n").await;
     assert_eq!(r.status, 303, "{}", r.body);
     let r = app.get(&r.location.unwrap(), Some(partner)).await;
-    assert!(r.body.contains("Andamento registrado."), "{}", r.body);
+    r.assert_has("Andamento registrado.");
     assert!(r.body.contains("planejada → em andamento"));
     let a = db.action(mp_action).await.unwrap().unwrap();
     assert_eq!(a.status.as_str(), "in_progress");
@@ -435,12 +405,7 @@ async fn story(db: &atalaia_store::Db) {
     );
     let r = app.post_form("/acoes", Some(&coord), &joint).await;
     assert_eq!(r.status, 200);
-    assert!(
-        r.body
-            .contains("operação conjunta: informe a data da operação"),
-        "{}",
-        r.body
-    );
+    r.assert_has("operação conjunta: informe a data da operação");
     // The refused form comes back as typed, the reason beside the missing date.
     for kept in [
         "value=\"Operação conjunta no terminal\"".to_string(),
@@ -480,12 +445,7 @@ async fn story(db: &atalaia_store::Db) {
     assert_eq!(at, format!("/acoes/{}?feito=acao", created.id));
     // The action's page confirms the act, in words.
     let page = app.get(&at, Some(partner)).await;
-    assert!(
-        page.body
-            .contains("<div class=\"content\">Ação criada.</div>"),
-        "{}",
-        page.body
-    );
+    page.assert_has("<div class=\"content\">Ação criada.</div>");
     let plain = app
         .get(&format!("/acoes/{}", created.id), Some(partner))
         .await;

@@ -26,7 +26,7 @@ async fn recap_acts_are_checked_and_audited() {
             &format!("csrf_token={csrf}&trimestre=2026-Q3&prazo_1=5&prazo_2=10&prazo_3=12&prazo_4=9&prazo_5=15&prazo_6=15"),
         )
         .await;
-    assert!(r.body.contains("antes do da etapa anterior"), "{}", r.body);
+    r.assert_has("antes do da etapa anterior");
     assert!(app.db.cycle(q).await.unwrap().is_none());
     // November 2026 has 19 business days in Goiânia (Finados and the Consciência Negra fall on
     // weekdays): an IPEI schedule asking for the 20th used to open a cycle whose pages then failed with
@@ -41,12 +41,7 @@ async fn recap_acts_are_checked_and_audited() {
         )
         .await;
     assert_eq!(r.status, 200);
-    assert!(
-        r.body
-            .contains("seria o 20º dia útil de novembro de 2026, que tem só 19 dias úteis"),
-        "{}",
-        r.body
-    );
+    r.assert_has("seria o 20º dia útil de novembro de 2026, que tem só 19 dias úteis");
     assert!(app.db.cycle(october).await.unwrap().is_none());
     let r = app
         .post_form(
@@ -75,7 +70,7 @@ async fn recap_acts_are_checked_and_audited() {
             &body(&doc, "01/01/2027"),
         )
         .await;
-    assert!(r.body.contains("deve ser maior"), "{}", r.body);
+    r.assert_has("deve ser maior");
     assert_eq!(app.db.program_configs().await.unwrap().len(), before);
     doc.recap1_min_pct = 25.0;
     app.post_ok("/recap/configuracao", &committee, &body(&doc, "01/01/2027"))
@@ -100,11 +95,7 @@ async fn recap_acts_are_checked_and_audited() {
         )
         .await;
     assert_eq!(r.status, 404);
-    assert!(
-        r.body.contains("a unidade `PM-7BPM` entre as suas"),
-        "{}",
-        r.body
-    );
+    r.assert_has("a unidade `PM-7BPM` entre as suas");
     // Their own unit, before the partial result: the window is closed.
     let r = app
         .post_form(
@@ -113,11 +104,7 @@ async fn recap_acts_are_checked_and_audited() {
             &format!("csrf_token={csrf}&trimestre=2026-Q3&unidade=PM-1BPM&texto=x"),
         )
         .await;
-    assert!(
-        r.body.contains("recursos só depois do resultado parcial"),
-        "{}",
-        r.body
-    );
+    r.assert_has("recursos só depois do resultado parcial");
     assert_eq!(app.db.cycle(q).await.unwrap().unwrap().acts.len(), 0);
     let acts: Vec<String> = audit_actions(&app.db)
         .await
@@ -147,11 +134,7 @@ async fn recap_documents_are_downloaded_by_who_may() {
 
     // The run page names who ran it as people know them.
     let html = app.get(&page, Some(&committee)).await;
-    assert!(
-        html.body.contains("Carla do Comitê Gestor (comite)"),
-        "{}",
-        html.body
-    );
+    html.assert_has("Carla do Comitê Gestor (comite)");
     let pdf = app
         .get_ok(&format!("{page}/resultado.pdf"), &committee)
         .await;
@@ -210,14 +193,10 @@ async fn recap_documents_are_downloaded_by_who_may() {
             &committee,
         )
         .await;
-    assert!(
-        r.body.contains(&format!(
-            "<dt>Contagem da execução</dt><dd>{}</dd>",
-            trace.count
-        )),
-        "{}",
-        r.body
-    );
+    r.assert_has(&format!(
+        "<dt>Contagem da execução</dt><dd>{}</dd>",
+        trace.count
+    ));
     assert!(r.body.contains(&format!("{} origens", trace.sources.len())));
     assert!(r.body.contains("Roubo de veículo"), "the crime by its name");
     assert!(

@@ -67,15 +67,15 @@ async fn pages_read_the_replica_and_a_writer_sees_the_write_at_once() {
     // Replaying again before anything can fail: the other tests share the replica.
     on_replica(&replica, "SELECT pg_wal_replay_resume()").await;
     // The coordinator saw the meeting at once: his pages waited for what he wrote.
-    assert!(mine.body.contains(title), "{}", mine.body);
+    mine.assert_has(&title);
     // The analyst's page was read from the replica, which had not replayed it.
     assert!(!theirs.body.contains(title), "served by the primary?");
     // Once the replica has replayed, everyone reads it there.
     caught_up(&t.db, &replica).await;
     let theirs = app.get_ok("/reunioes", &analyst).await;
-    assert!(theirs.body.contains(title), "{}", theirs.body);
+    theirs.assert_has(&title);
     let mine = app.get_ok("/reunioes", &coord).await;
-    assert!(mine.body.contains(title), "{}", mine.body);
+    mine.assert_has(&title);
     replica.close().await;
     println!("backend postgres: pages read the replica, writers read their writes");
     t.cleanup().await.unwrap();

@@ -147,11 +147,7 @@ async fn a_scope_that_does_not_fit_its_role_is_refused() {
         )
         .await;
     // The form comes back with the message, as for every refused field of this form.
-    assert!(
-        r.body.contains("não se aplica ao papel Coordenação Igesp"),
-        "{}",
-        r.body
-    );
+    r.assert_has("não se aplica ao papel Coordenação Igesp");
     assert!(t.db.user_by_login("coord.unidade").await.unwrap().is_none());
     t.cleanup().await.unwrap();
 }
@@ -241,11 +237,7 @@ async fn a_trusted_proxy_forwards_the_client_and_its_scheme() {
     )
     .await;
     assert_eq!(r.status, 401, "{}", r.body);
-    assert!(
-        r.body.contains("Usuários de demonstração só entram"),
-        "{}",
-        r.body
-    );
+    r.assert_has("Usuários de demonstração só entram");
     // A local client through the proxy (no forwarded address beyond the proxy) signs in.
     let (_, r) = sign_in_via(
         &app,
