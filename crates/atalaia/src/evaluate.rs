@@ -26,19 +26,12 @@ pub(crate) fn evaluation_query(
         })?;
     let buffer_m = match buffer_m {
         None => None,
-        Some(v) => Some(
-            v.trim()
-                .replace(',', ".")
-                .parse::<f64>()
-                .ok()
-                .and_then(|m| atalaia_spatial::ring::check_width(m).ok())
-                .ok_or_else(|| {
-                    format!(
-                        "--buffer-m `{v}` inválido: esperado um número de metros maior que 0 e até {}",
-                        atalaia_spatial::ring::MAX_METRES
-                    )
-                })?,
-        ),
+        Some(v) => Some(atalaia_spatial::ring::parse_width(&v).ok_or_else(|| {
+            format!(
+                "--buffer-m `{v}` inválido: esperado um número de metros maior que 0 e até {}",
+                atalaia_spatial::ring::MAX_METRES
+            )
+        })?),
     };
     let crimes = crimes
         .unwrap_or_default()
@@ -67,7 +60,7 @@ pub(crate) fn print_evaluation(
     run: &atalaia_store::evaluation::EvaluationRun,
     format: OutputFormat,
 ) -> anyhow::Result<()> {
-    use atalaia_store::evaluation::{ControlRule, span_pt};
+    use atalaia_store::evaluation::span_pt;
     match format {
         OutputFormat::Json => println!("{}", run.contract_json()),
         OutputFormat::Csv => print!("{}", run.csv()),
@@ -84,15 +77,7 @@ pub(crate) fn print_evaluation(
                 run.target.name,
                 run.start.br_date(),
                 run.periods.months,
-                if run.crimes.is_empty() {
-                    "todos".to_string()
-                } else {
-                    run.crimes
-                        .iter()
-                        .map(|c| c.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                }
+                run.crimes_label()
             );
             println!("antes:  {}", span_pt(&run.periods.before));
             println!("depois: {}", span_pt(&run.periods.after));
@@ -104,16 +89,7 @@ pub(crate) fn print_evaluation(
                 pt(run.buffer_m, 0),
                 pt(run.ring_area_m2 / 1e6, 2)
             );
-            println!(
-                "controle: {}{} — {}",
-                if run.control_rule == ControlRule::RestOfParent {
-                    "restante de "
-                } else {
-                    ""
-                },
-                run.control.code,
-                run.control.name
-            );
+            println!("controle: {}", run.control_label());
             println!();
             println!(
                 "{:<26} {:>8} {:>8} {:>10} {:>8}",

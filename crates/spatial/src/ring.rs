@@ -70,6 +70,13 @@ pub fn check_width(metres: f64) -> Result<f64, RingError> {
     }
 }
 
+/// A width as a user types it ("500" or "1,5", with either decimal point), within
+/// [`check_width`]'s bounds; `None` for anything else.
+pub fn parse_width(text: &str) -> Option<f64> {
+    let metres = text.trim().replace(',', ".").parse::<f64>().ok()?;
+    check_width(metres).ok()
+}
+
 impl BufferRing {
     /// The ring of `metres` around `target` (WGS84 lon/lat degrees).
     pub fn new(target: &MultiPolygon<f64>, metres: f64) -> Result<BufferRing, RingError> {

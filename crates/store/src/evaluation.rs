@@ -213,9 +213,27 @@ impl EvaluationRun {
             "monthly": self.monthly,
         })
     }
-}
 
-impl EvaluationRun {
+    /// The control as the page and the CLI name it: "restante de " before the parent when C is the
+    /// rest of it, then code and name.
+    pub fn control_label(&self) -> String {
+        let rest = if self.control_rule == ControlRule::RestOfParent {
+            "restante de "
+        } else {
+            ""
+        };
+        format!("{rest}{} — {}", self.control.code, self.control.name)
+    }
+
+    /// The crimes counted, as the page and the CLI list them: "todos" when not narrowed.
+    pub fn crimes_label(&self) -> String {
+        if self.crimes.is_empty() {
+            return "todos".into();
+        }
+        let codes: Vec<String> = self.crimes.iter().map(|c| c.to_string()).collect();
+        codes.join(", ")
+    }
+
     /// The result as CSV (the CLI's `--format csv` and the page's download): one row per series
     /// (`target`, `buffer`, `control`, and `control_buffer` when chosen apart) with `code`, `before`,
     /// `after`, `change_pct`, `p_value`, then one row per statistic (`wdq`, `wdd`, `wdd_se`, `wdd_z`)

@@ -174,6 +174,21 @@ pub struct ProgramVersion {
     pub created_by: String,
 }
 
+/// A `program_configs` row as both reads select it.
+type VersionRow = (i64, NaiveDate, String, String, String);
+
+impl From<VersionRow> for ProgramVersion {
+    fn from((id, valid_from, document, note, created_by): VersionRow) -> Self {
+        ProgramVersion {
+            id,
+            valid_from,
+            document,
+            note,
+            created_by,
+        }
+    }
+}
+
 impl crate::Tx {
     /// Saves a new version of the program configuration from `valid_from`, audited in the same
     /// transaction. A version never overwrites another: the date must be later than every stored one
@@ -227,7 +242,7 @@ impl crate::Tx {
 impl Db {
     /// The version in force on `day`, if any was saved.
     pub async fn program_config_on(&self, day: NaiveDate) -> Result<Option<ProgramVersion>> {
-        let row: Option<(i64, NaiveDate, String, String, String)> = on_db!(self, |c| {
+        let row: Option<VersionRow> = on_db!(self, |c| {
             sqlx::query_as(
                 "SELECT id, valid_from, document, note, created_by FROM program_configs
                  WHERE valid_from <= $1 ORDER BY valid_from DESC LIMIT 1",
@@ -236,15 +251,7 @@ impl Db {
             .fetch_optional(c)
             .await?
         });
-        Ok(row.map(
-            |(id, valid_from, document, note, created_by)| ProgramVersion {
-                id,
-                valid_from,
-                document,
-                note,
-                created_by,
-            },
-        ))
+        Ok(row.map(ProgramVersion::from))
     }
 }
 
@@ -329,25 +336,14 @@ impl Db {
 
     /// Every version of the program configuration, oldest first.
     pub async fn program_configs(&self) -> Result<Vec<ProgramVersion>> {
-        let rows: Vec<(i64, NaiveDate, String, String, String)> = on_db!(self, |c| {
+        let rows: Vec<VersionRow> = on_db!(self, |c| {
             sqlx::query_as(
                 "SELECT id, valid_from, document, note, created_by FROM program_configs ORDER BY valid_from",
             )
             .fetch_all(c)
             .await?
         });
-        Ok(rows
-            .into_iter()
-            .map(
-                |(id, valid_from, document, note, created_by)| ProgramVersion {
-                    id,
-                    valid_from,
-                    document,
-                    note,
-                    created_by,
-                },
-            )
-            .collect())
+        Ok(rows.into_iter().map(ProgramVersion::from).collect())
     }
 }
 

@@ -98,14 +98,7 @@ pub async fn csv(Ctx { st, .. }: Ctx) -> Result<Response, AppError> {
         super::write_safe(&mut w, [c.code.as_str(), &c.name, c.group, origin, recap])
             .map_err(|e| AppError::Internal(e.to_string()))?;
     }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(super::download(
-        bytes,
-        "text/csv; charset=utf-8",
-        "crimes.csv".into(),
-    ))
+    super::csv_download(w, "crimes.csv".into())
 }
 
 async fn page(

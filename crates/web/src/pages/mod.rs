@@ -207,6 +207,14 @@ pub(crate) async fn on_blocking_pool<E: std::fmt::Display + Send + 'static>(
         .map_err(|e| AppError::Internal(format!("{what}: {e}")))
 }
 
+/// The CSV written into `w` as the download `name`.
+pub(crate) fn csv_download(w: csv::Writer<Vec<u8>>, name: String) -> Result<Response, AppError> {
+    let body = w
+        .into_inner()
+        .map_err(|e| AppError::Internal(format!("csv: {e}")))?;
+    Ok(download(body, "text/csv; charset=utf-8", name))
+}
+
 pub(crate) fn download(bytes: Vec<u8>, content_type: &'static str, name: String) -> Response {
     (
         [
@@ -258,6 +266,18 @@ pub(crate) fn field<'a>(f: &'a Fields, name: &str) -> Option<&'a str> {
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.trim())
         .filter(|v| !v.is_empty())
+}
+
+/// Every non-empty value of the repeated field `name`, trimmed, sorted and without repeats.
+pub(crate) fn field_set(f: &Fields, name: &str) -> Vec<String> {
+    let mut values: Vec<String> = f
+        .iter()
+        .filter(|(k, v)| k == name && !v.trim().is_empty())
+        .map(|(_, v)| v.trim().to_string())
+        .collect();
+    values.sort();
+    values.dedup();
+    values
 }
 
 /// The text fields and the one file of a multipart form (the file kept in memory up to `max` bytes).

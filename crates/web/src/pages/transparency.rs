@@ -21,7 +21,7 @@ use axum::extract::State;
 use axum::response::Response;
 use chrono::{Datelike, NaiveDate};
 
-use super::{download, render, thousands};
+use super::{render, thousands};
 use crate::{AppError, AppState};
 
 /// Kinds published, in this order.
@@ -367,12 +367,5 @@ pub async fn csv(State(st): State<AppState>) -> Result<Response, AppError> {
             .map_err(fail)?;
         }
     }
-    let body = w
-        .into_inner()
-        .map_err(|e| AppError::Internal(format!("csv: {e}")))?;
-    Ok(download(
-        body,
-        "text/csv; charset=utf-8",
-        format!("atalaia-indicadores-{}.csv", m.end),
-    ))
+    super::csv_download(w, format!("atalaia-indicadores-{}.csv", m.end))
 }

@@ -11,7 +11,7 @@ use atalaia_core::dates::BrDate;
 use atalaia_core::evaluation::{Change, MAX_MONTHS};
 use atalaia_core::numbers::decimal;
 use atalaia_store::evaluation::{
-    ControlRule, DEFAULT_BUFFER_M, EvaluationError, EvaluationQuery, EvaluationRun, span_pt,
+    DEFAULT_BUFFER_M, EvaluationError, EvaluationQuery, EvaluationRun, span_pt,
 };
 use axum::extract::Query;
 use axum::http::StatusCode;
@@ -42,13 +42,7 @@ struct Form {
 impl Form {
     fn read(f: &Fields) -> Form {
         let text = |name: &str| field(f, name).unwrap_or_default().to_string();
-        let mut crimes: Vec<String> = f
-            .iter()
-            .filter(|(k, v)| k == "crime" && !v.trim().is_empty())
-            .map(|(_, v)| v.trim().to_string())
-            .collect();
-        crimes.sort();
-        crimes.dedup();
+        let crimes = crate::pages::field_set(f, "crime");
         Form {
             area: text("area"),
             start: text("inicio"),
@@ -102,12 +96,7 @@ impl Form {
             None
         } else {
             Some(
-                self.buffer
-                    .replace(',', ".")
-                    .parse::<f64>()
-                    .ok()
-                    .and_then(|m| atalaia_spatial::ring::check_width(m).ok())
-                    .ok_or_else(|| {
+                atalaia_spatial::ring::parse_width(&self.buffer).ok_or_else(|| {
                         format!(
                             "largura do entorno `{}` inválida: esperado um número de metros maior que 0 e até {}",
                             self.buffer,
@@ -218,16 +207,7 @@ fn json<T: serde::Serialize>(v: &T) -> String {
 
 fn shown(run: &EvaluationRun, form: &Form) -> Shown {
     let e = &run.evaluation;
-    let control_label = format!(
-        "{}{} — {}",
-        if run.control_rule == ControlRule::RestOfParent {
-            "restante de "
-        } else {
-            ""
-        },
-        run.control.code,
-        run.control.name
-    );
+    let control_label = run.control_label();
     let mut rows = vec![
         row(format!("Área avaliada (T): {}", run.target.code), &e.target),
         row("Entorno (D)".into(), &e.buffer),
@@ -285,15 +265,7 @@ fn shown(run: &EvaluationRun, form: &Form) -> Shown {
             decimal(run.ring_area_m2 / 1e6, 2)
         ),
         control: control_label,
-        crimes: if run.crimes.is_empty() {
-            "todos".into()
-        } else {
-            run.crimes
-                .iter()
-                .map(|c| c.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        },
+        crimes: run.crimes_label(),
         rows,
         wdq: e
             .wdq

@@ -115,13 +115,7 @@ impl Choice {
             Some("nao") => false,
             Some(v) => return Err(format!("fdr `{v}` inválido: esperado sim ou nao")),
         };
-        let mut crimes: Vec<String> = f
-            .iter()
-            .filter(|(k, v)| k == "crime" && !v.trim().is_empty())
-            .map(|(_, v)| v.trim().to_string())
-            .collect();
-        crimes.sort();
-        crimes.dedup();
+        let crimes = crate::pages::field_set(f, "crime");
         let params = Params {
             shape,
             cell: metres(f, "celula", "tamanho da célula")?,

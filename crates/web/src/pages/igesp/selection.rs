@@ -372,14 +372,7 @@ pub async fn csv(Ctx { st, id }: Ctx, Query(f): Query<Fields>) -> Result<Respons
     for r in &rows {
         crate::pages::write_safe(&mut w, plain(r)).map_err(fail)?;
     }
-    let body = w
-        .into_inner()
-        .map_err(|e| AppError::Internal(format!("csv: {e}")))?;
-    Ok(download(
-        body,
-        "text/csv; charset=utf-8",
-        format!("selecao-municipios-{}.csv", choice.end),
-    ))
+    crate::pages::csv_download(w, format!("selecao-municipios-{}.csv", choice.end))
 }
 
 /// `GET /municipios/selecao.xlsx`: the ranked table and the weights it was ranked with.

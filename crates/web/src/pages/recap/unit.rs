@@ -124,6 +124,15 @@ pub(crate) async fn standing(st: &AppState, id: &Identity) -> Result<Vec<String>
         .collect())
 }
 
+/// The quarter's roster under the configuration its result as of today applies.
+async fn quarter_roster(st: &AppState, q: Quarter) -> Result<Vec<RosterLine>, AppError> {
+    let computed = st
+        .db
+        .compute_quarter(q, None, st.config.clock.today())
+        .await?;
+    Ok(st.db.roster(q, &computed.config).await?)
+}
+
 async fn unit_page(
     st: &AppState,
     id: &Identity,
@@ -131,11 +140,7 @@ async fn unit_page(
     error: Option<String>,
 ) -> Result<Response, AppError> {
     let cycle = st.db.cycle(q).await?;
-    let computed = st
-        .db
-        .compute_quarter(q, None, st.config.clock.today())
-        .await?;
-    let roster = st.db.roster(q, &computed.config).await?;
+    let roster = quarter_roster(st, q).await?;
     let people: Vec<Person> = roster.iter().map(RosterLine::person).collect();
     let published = published::<Recap>(st, cycle.as_ref()).await?;
     let amendments = cycle
@@ -282,11 +287,7 @@ pub async fn submit_list(
     Form(f): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let (q, cycle_id, unit) = target(&st, &id, &f).await?;
-    let computed = st
-        .db
-        .compute_quarter(q, None, st.config.clock.today())
-        .await?;
-    let roster = st.db.roster(q, &computed.config).await?;
+    let roster = quarter_roster(&st, q).await?;
     let people: Vec<Person> = roster.iter().map(RosterLine::person).collect();
     let mut amendments = Vec::new();
     for line in exclusion_list(&unit, &people, &[]) {
