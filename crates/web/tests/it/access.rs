@@ -190,7 +190,7 @@ fn let_through(r: &Reply) -> bool {
 per_backend! {
     async fn every_route_for_every_role(t) {
         // A small demo data set, so that every page renders real rows on both backends.
-        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        let today = ymd(2026, 11, 20);
         load_demo(&t.db, today, 0.02).await;
         // With a replica every page is read there: a page that writes fails on it (read-only).
         let app = App::reading_replica(&t, test_config()).await;

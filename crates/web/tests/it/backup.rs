@@ -1,6 +1,7 @@
 //! A copy taken while the server takes writes restores whole: its audit chain verifies and every saved
 //! RECAP and IPEI run replays to the bytes it saved, on both backends.
 
+use crate::ymd;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -22,7 +23,7 @@ async fn audit_entries(db: &atalaia_store::Db) -> u64 {
 #[tokio::test]
 async fn a_copy_taken_while_the_server_writes_restores_whole() {
     for t in TestDb::all().await.unwrap() {
-        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        let today = ymd(2026, 11, 20);
         let now = today.and_hms_opt(15, 0, 0).unwrap();
         let app = App::new(t.db.clone(), demo_config(&t.db, today, 0.01).await).await;
         // The committee's runs: the third quarter and September, both over on November 20th.

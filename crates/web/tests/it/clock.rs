@@ -10,14 +10,9 @@ use super::*;
 #[tokio::test]
 async fn recap_cycle_deadlines_follow_the_application_clock() {
     let t = TestDb::sqlite().await.unwrap();
-    let demo_day = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+    let demo_day = ymd(2026, 10, 1);
     load_demo(&t.db, demo_day, 0.01).await;
-    let at = |day: u32| {
-        chrono::NaiveDate::from_ymd_opt(2026, 10, day)
-            .unwrap()
-            .and_hms_opt(13, 0, 0)
-            .unwrap()
-    };
+    let at = |day: u32| ymd(2026, 10, day).and_hms_opt(13, 0, 0).unwrap();
     let clock = atalaia_web::Clock::fixed(at(20));
     let config = WebConfig {
         clock: clock.clone(),

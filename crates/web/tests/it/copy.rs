@@ -1,6 +1,7 @@
 //! A SQLite pilot copied into PostgreSQL (`atalaia copy-database`): the same audit chain, the same RECAP
 //! and the same pages on both — also when the copy was interrupted and run again.
 
+use crate::ymd;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use atalaia_core::cycle::CycleKind;
@@ -50,7 +51,7 @@ async fn a_sqlite_pilot_copied_into_postgresql_reads_the_same() {
     target.db.close().await;
 
     let pilot = TestDb::sqlite().await.unwrap();
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    let today = ymd(2026, 11, 20);
     let config = demo_config(&pilot.db, today, 0.01).await;
     let quarter = atalaia_core::Quarter::parse("2026-Q3").unwrap();
     let computed = pilot

@@ -6,9 +6,8 @@ use super::*;
 
 #[tokio::test]
 async fn an_administrator_adds_a_crime_that_imports_then_accept() {
-    let t = atalaia_store::testing::TestDb::sqlite().await.unwrap();
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
-    let app = App::new(t.db.clone(), demo_config(&t.db, today, 0.01).await).await;
+    let today = ymd(2026, 11, 20);
+    let (t, app) = demo_app(today, 0.01).await;
     let admin = app.login("admin", "demo-admin-7872").await.unwrap();
     let csrf = app.csrf(&admin).await;
 
@@ -47,8 +46,8 @@ async fn an_administrator_adds_a_crime_that_imports_then_accept() {
     // The refused form keeps what was typed; nothing changed, the built-in crime kept its name.
     let body = format!("csrf_token={csrf}&codigo=roubo_veiculo&nome=Roubo+de+carro&grupo=theft");
     let r = app.post_form("/admin/crimes", Some(&admin), &body).await;
-    r.assert_has(&r#"value="Roubo de carro""#);
-    r.assert_has(&r#"<option value="theft" selected>"#);
+    r.assert_has(r#"value="Roubo de carro""#);
+    r.assert_has(r#"<option value="theft" selected>"#);
     assert_eq!(t.db.crimes().await.unwrap(), before);
 
     let ok = app

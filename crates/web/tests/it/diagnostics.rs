@@ -8,7 +8,7 @@ use geo::Contains;
 
 per_backend! {
     async fn hot_spots_add_up_and_the_selection_is_recorded(t) {
-        let today = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+        let today = ymd(2026, 10, 1);
         let config = demo_config(&t.db, today, 0.05).await;
         let app = App::new(t.db.clone(), config).await;
         let cookie = app.login("analista", "demo-analista-7872").await.unwrap();
@@ -36,8 +36,8 @@ per_backend! {
         let inside =
             t.db.located(
                 goiania.bbox.unwrap(),
-                chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
-                chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+                ymd(2026, 1, 1),
+                ymd(2026, 10, 1),
                 &["furto_transeunte".into(), "roubo_transeunte".into()],
             )
             .await
@@ -91,8 +91,8 @@ per_backend! {
         assert_eq!(rows.len(), 246);
         let totals =
             t.db.monthly_totals(
-                chrono::NaiveDate::from_ymd_opt(2025, 10, 1).unwrap(),
-                chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+                ymd(2025, 10, 1),
+                ymd(2026, 10, 1),
             )
             .await
             .unwrap();
@@ -120,8 +120,8 @@ per_backend! {
         // A municipality the demo gives no occurrence in 24 months has no data: no rank, no score.
         let totals_24 =
             t.db.monthly_totals(
-                chrono::NaiveDate::from_ymd_opt(2024, 10, 1).unwrap(),
-                chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+                ymd(2024, 10, 1),
+                ymd(2026, 10, 1),
             )
             .await
             .unwrap();
@@ -202,7 +202,7 @@ per_backend! {
 #[tokio::test]
 async fn the_first_pages_after_an_import_find_their_analyses_ready() {
     let t = atalaia_store::testing::TestDb::sqlite().await.unwrap();
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    let today = ymd(2026, 11, 20);
     let config = atalaia_web::WebConfig {
         warm_analyses: true,
         ..demo_config(&t.db, today, 0.01).await
@@ -293,7 +293,7 @@ async fn the_first_pages_after_an_import_find_their_analyses_ready() {
     }
     assert_eq!(state.jobs.warmed_version(), Some(new_version));
     // The home page's model too (its overview counts every occurrence).
-    let november = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+    let november = ymd(2026, 11, 1);
     assert!(state.home_cache.get(new_version, &november).is_some());
     assert!(
         state

@@ -42,7 +42,7 @@ async fn import_fixture(db: &atalaia_store::Db) {
         (atalaia_ingest::Kind::Occurrences, "ocorrencias.csv"),
     ] {
         let text = std::fs::read_to_string(dir.join(file)).unwrap();
-        let today = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+        let today = ymd(2024, 6, 1);
         import_text(db, kind, file, &text, today).await;
     }
 }
@@ -52,8 +52,7 @@ per_backend! {
         import_fixture(&t.db).await;
         let config = WebConfig {
             clock: atalaia_web::Clock::fixed(
-                chrono::NaiveDate::from_ymd_opt(2024, 6, 1)
-                    .unwrap()
+                ymd(2024, 6, 1)
                     .and_hms_opt(15, 0, 0)
                     .unwrap(),
             ),

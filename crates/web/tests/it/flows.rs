@@ -148,10 +148,7 @@ async fn sessions_expire_and_pages_carry_security_headers() {
     assert!(login_form.set_cookies[0].contains("HttpOnly"));
     // Expire the session behind the user's back: the next page asks to sign in again.
     let hash = token_hash(s.split_once('=').unwrap().1);
-    let past = chrono::NaiveDate::from_ymd_opt(2020, 1, 1)
-        .unwrap()
-        .and_hms_opt(0, 0, 0)
-        .unwrap();
+    let past = ymd(2020, 1, 1).and_hms_opt(0, 0, 0).unwrap();
     app.db.touch_session(&hash, past, past).await.unwrap();
     let r = app.get("/", Some(&s)).await;
     assert_eq!(r.status, 303);
@@ -340,7 +337,7 @@ async fn api_keys_authenticate_machine_clients_until_revoked() {
 #[tokio::test]
 async fn occurrence_explorer_scopes_exports_and_logs_views() {
     let t = TestDb::sqlite().await.unwrap();
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    let today = ymd(2026, 11, 20);
     load_demo(&t.db, today, 0.05).await;
     let app = App::new(t.db.clone(), test_config()).await;
     let all = app
@@ -420,7 +417,7 @@ async fn occurrence_explorer_scopes_exports_and_logs_views() {
 #[tokio::test]
 async fn cpfs_are_masked_except_for_the_committee_and_auditors() {
     let t = TestDb::sqlite().await.unwrap();
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    let today = ymd(2026, 11, 20);
     load_demo(&t.db, today, 0.01).await;
     let app = App::new(t.db.clone(), test_config()).await;
     let ops = app.db.operators(today, None).await.unwrap();
@@ -488,7 +485,7 @@ async fn a_refused_upload_names_the_file_not_the_servers_path() {
     assert_eq!(r.status, 303, "{}", r.body);
     let r = app.job_end(r.location.as_deref().unwrap(), &cookie).await;
     r.assert_has(
-        &"contagem.csv, linha 1: faltam as colunas obrigatórias Território (ou territory_code",
+        "contagem.csv, linha 1: faltam as colunas obrigatórias Território (ou territory_code",
     );
     r.assert_lacks("envios");
     // The next try starts with the kind chosen.
@@ -501,9 +498,8 @@ async fn a_refused_upload_names_the_file_not_the_servers_path() {
 /// The help page explains the pages' terms, and the pages that use them link to it.
 #[tokio::test]
 async fn the_terms_pages_use_are_explained_and_linked() {
-    let t = TestDb::sqlite().await.unwrap();
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
-    let app = App::new(t.db.clone(), demo_config(&t.db, today, 0.01).await).await;
+    let today = ymd(2026, 11, 20);
+    let (t, app) = demo_app(today, 0.01).await;
     let analyst = app.login("analista", "demo-analista-7872").await.unwrap();
     let help = app.get_ok("/ajuda", &analyst).await;
     for section in [
@@ -556,9 +552,8 @@ async fn the_terms_pages_use_are_explained_and_linked() {
 /// "Otávio", as many as the store's own list holds.
 #[tokio::test]
 async fn the_roster_is_paged_and_searched() {
-    let t = TestDb::sqlite().await.unwrap();
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
-    let app = App::new(t.db.clone(), demo_config(&t.db, today, 0.01).await).await;
+    let today = ymd(2026, 11, 20);
+    let (t, app) = demo_app(today, 0.01).await;
     let ops = app.db.operators(today, None).await.unwrap();
     assert!(ops.len() > 100, "{}", ops.len());
     let analyst = app.login("analista", "demo-analista-7872").await.unwrap();
@@ -590,9 +585,8 @@ async fn the_roster_is_paged_and_searched() {
 /// the A's, "Anápolis" before "Anicuns".
 #[tokio::test]
 async fn area_selects_are_grouped_by_kind_in_index_order() {
-    let t = TestDb::sqlite().await.unwrap();
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
-    let app = App::new(t.db.clone(), demo_config(&t.db, today, 0.01).await).await;
+    let today = ymd(2026, 11, 20);
+    let (t, app) = demo_app(today, 0.01).await;
     let analyst = app.login("analista", "demo-analista-7872").await.unwrap();
     for page in ["/zonas-quentes", "/avaliacao"] {
         let body = app.get_ok(page, &analyst).await.body;
@@ -638,9 +632,8 @@ async fn area_selects_are_grouped_by_kind_in_index_order() {
 /// is (its header is in Portuguese words the importer matches), and an unknown template is a 404.
 #[tokio::test]
 async fn a_filled_in_template_imports_as_it_is() {
-    let t = TestDb::sqlite().await.unwrap();
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
-    let app = App::new(t.db.clone(), demo_config(&t.db, today, 0.01).await).await;
+    let today = ymd(2026, 11, 20);
+    let (t, app) = demo_app(today, 0.01).await;
     let cookie = app.login("analista", "demo-analista-7872").await.unwrap();
     let page = app.get_ok("/importacoes", &cookie).await;
     page.assert_has("href=\"/importacoes/modelos/occurrences.xlsx\"");
@@ -683,7 +676,7 @@ async fn a_filled_in_template_imports_as_it_is() {
     let detail = app
         .get_ok(&format!("/importacoes/{}", last.id), &cookie)
         .await;
-    detail.assert_has(& "<th scope=\"col\">Linha</th><th scope=\"col\">Motivo</th><th scope=\"col\">Território</th>" );
+    detail.assert_has("<th scope=\"col\">Linha</th><th scope=\"col\">Motivo</th><th scope=\"col\">Território</th>" );
     let rejects = app
         .get_ok(&format!("/importacoes/{}/rejeitadas", last.id), &cookie)
         .await;
@@ -714,12 +707,7 @@ async fn each_role_finds_its_own_work_on_the_home_page() {
     let t = TestDb::sqlite().await.unwrap();
     // The demo's day, 20 Nov 2026, on the application's clock too.
     let config = WebConfig {
-        clock: atalaia_web::Clock::fixed(
-            chrono::NaiveDate::from_ymd_opt(2026, 11, 20)
-                .unwrap()
-                .and_hms_opt(15, 0, 0)
-                .unwrap(),
-        ),
+        clock: atalaia_web::Clock::fixed(ymd(2026, 11, 20).and_hms_opt(15, 0, 0).unwrap()),
         ..test_config()
     };
     let (app, committee, _, run_id) = demo_with_a_recap_run(&t.db, config).await;
@@ -775,9 +763,8 @@ async fn each_role_finds_its_own_work_on_the_home_page() {
 /// The user list names a coordinator's municipality, not its IBGE code.
 #[tokio::test]
 async fn the_user_list_names_a_municipal_scope() {
-    let t = TestDb::sqlite().await.unwrap();
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
-    let app = App::new(t.db.clone(), demo_config(&t.db, today, 0.01).await).await;
+    let today = ymd(2026, 11, 20);
+    let (t, app) = demo_app(today, 0.01).await;
     let admin = app.login("admin", "demo-admin-7872").await.unwrap();
     let page = app.get_ok("/admin/usuarios", &admin).await;
     page.assert_has("Coordenação Igesp (Goiânia)");

@@ -166,10 +166,7 @@ async fn a_refused_program_version_keeps_what_was_typed() {
 
 #[tokio::test]
 async fn a_refused_cycle_act_comes_back_beside_its_form() {
-    let at = chrono::NaiveDate::from_ymd_opt(2026, 10, 20)
-        .unwrap()
-        .and_hms_opt(13, 0, 0)
-        .unwrap();
+    let at = ymd(2026, 10, 20).and_hms_opt(13, 0, 0).unwrap();
     let config = WebConfig {
         clock: atalaia_web::Clock::fixed(at),
         ..test_config()
@@ -187,7 +184,7 @@ async fn a_refused_cycle_act_comes_back_beside_its_form() {
     r.assert_has("Ato não registrado: prazo de «Resultado parcial» `oito` inválido");
     r.assert_has("id=\"ato-recusado\"");
     r.assert_has(
-        &"<p class=\"field-error\" id=\"acao-erro\">prazo de «Resultado parcial» `oito` inválido",
+        "<p class=\"field-error\" id=\"acao-erro\">prazo de «Resultado parcial» `oito` inválido",
     );
     r.assert_has("name=\"prazo_2\" value=\"oito\"");
     app.post_ok(
@@ -275,9 +272,8 @@ async fn a_refused_user_keeps_the_roles_ticked() {
 
 #[tokio::test]
 async fn a_refused_seizure_comes_back_open_and_a_second_one_says_updated() {
-    let t = TestDb::sqlite().await.unwrap();
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
-    let app = App::new(t.db.clone(), demo_config(&t.db, today, 0.01).await).await;
+    let today = ymd(2026, 11, 20);
+    let (t, app) = demo_app(today, 0.01).await;
     let chief = app.login("chefe1bpm", "demo-chefe-7872").await.unwrap();
     let csrf = app.csrf(&chief).await;
     let seizure = |item: &str, caliber: &str| {

@@ -28,10 +28,7 @@ use super::*;
 
 /// 10h in Goiânia on a day of November 2026, as the UTC instant the clock keeps.
 fn nov(day: u32, hour: u32) -> chrono::NaiveDateTime {
-    chrono::NaiveDate::from_ymd_opt(2026, 11, day)
-        .unwrap()
-        .and_hms_opt(hour + 3, 0, 0)
-        .unwrap()
+    ymd(2026, 11, day).and_hms_opt(hour + 3, 0, 0).unwrap()
 }
 
 const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13];
@@ -40,7 +37,7 @@ const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13
 async fn a_whole_ipei_month_through_the_pages() {
     let t = TestDb::sqlite().await.unwrap();
     // The demo data of 1 October (its IPEI seizures are of September: this month starts empty).
-    let demo_today = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+    let demo_today = ymd(2026, 10, 1);
     load_demo(&t.db, demo_today, 0.01).await;
     let clock = Clock::fixed(nov(3, 10));
     let config = WebConfig {
@@ -66,10 +63,7 @@ async fn a_whole_ipei_month_through_the_pages() {
             )).await;
     let expert = app
         .db
-        .operators(
-            chrono::NaiveDate::from_ymd_opt(2026, 10, 31).unwrap(),
-            Some(&["SPTC-IC".to_string()]),
-        )
+        .operators(ymd(2026, 10, 31), Some(&["SPTC-IC".to_string()]))
         .await
         .unwrap()[0]
         .registration
@@ -102,7 +96,7 @@ async fn a_whole_ipei_month_through_the_pages() {
     );
     // The home page reminds the head of the deadline they own.
     let home = app.get("/", Some(&chief1)).await;
-    home.assert_has(& "IPEI de outubro de 2026: faltam 3 dias úteis — Envio das informações (planilha e BOs) — prazo 09/11/2026." );
+    home.assert_has("IPEI de outubro de 2026: faltam 3 dias úteis — Envio das informações (planilha e BOs) — prazo 09/11/2026." );
     assert!(
         !app.get("/", Some(&committee))
             .await
@@ -131,7 +125,7 @@ async fn a_whole_ipei_month_through_the_pages() {
     }
     // Before its deadline the unit is waiting, not excluded.
     let page = app.get("/ipei/unidade?mes=2026-10", Some(&chief1)).await;
-    page.assert_has(& "Situação com os dados de hoje: aguardando o envio (o prazo não venceu) — 5 apreensão(ões) registrada(s)" );
+    page.assert_has("Situação com os dados de hoje: aguardando o envio (o prazo não venceu) — 5 apreensão(ões) registrada(s)" );
     page.assert_lacks("EXCLUÍDA");
     // A unit head cannot enter a seizure for another unit: it answers as one that does not exist.
     let r = app
@@ -447,7 +441,7 @@ async fn a_whole_ipei_month_through_the_pages() {
             &grant7("PM-1BPM"),
         )
         .await;
-    r.assert_has(&"o recurso é da unidade PM-7BPM: a decisão não pode alcançar a unidade PM-1BPM");
+    r.assert_has("o recurso é da unidade PM-7BPM: a decisão não pode alcançar a unidade PM-1BPM");
     app.post_ok(
         &format!("/ipei/ciclo/{cycle_id}"),
         &committee,
@@ -699,7 +693,7 @@ async fn a_whole_ipei_month_through_the_pages() {
             bo_number: "1003/2026".into(),
             serial: "AA333".into(),
             expert_registration: expert.clone(),
-            signed_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 5).unwrap(),
+            signed_on: ymd(2026, 11, 5),
         },
         None,
         false,

@@ -1,6 +1,7 @@
 //! Uploads become jobs: queued at once, cancellable while they wait, run by a worker when one starts —
 //! also a job left running by a server that died.
 
+use crate::ymd;
 use atalaia_store::jobs::JobState;
 use atalaia_store::testing::TestDb;
 use atalaia_web::AppState;
@@ -13,7 +14,7 @@ const POPULATION: &[u8] =
 #[tokio::test]
 async fn an_upload_waits_in_the_queue_until_a_worker_runs_it() {
     for t in TestDb::all().await.unwrap() {
-        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        let today = ymd(2026, 11, 20);
         let config = crate::demo_config(&t.db, today, 0.01).await;
         atalaia_web::demo_users::ensure(&t.db, atalaia_web::PasswordCost::TEST)
             .await

@@ -146,6 +146,22 @@ pub(crate) async fn demo_config(db: &Db, today: chrono::NaiveDate, scale: f64) -
     }
 }
 
+/// A day of the tests' calendar.
+pub(crate) fn ymd(y: i32, m: u32, d: u32) -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+/// The app over a new SQLite database holding the demo at `scale` as it stands on `today`, its clock
+/// at 15:00 that day.
+pub(crate) async fn demo_app(
+    today: chrono::NaiveDate,
+    scale: f64,
+) -> (atalaia_store::testing::TestDb, App) {
+    let t = atalaia_store::testing::TestDb::sqlite().await.unwrap();
+    let app = App::new(t.db.clone(), demo_config(&t.db, today, scale).await).await;
+    (t, app)
+}
+
 /// The id of the institution `code`.
 pub(crate) async fn institution_id(db: &Db, code: &str) -> i64 {
     db.institutions()

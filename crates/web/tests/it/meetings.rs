@@ -63,7 +63,7 @@ async fn story(db: &atalaia_store::Db) {
         .await;
     assert_eq!(r.status, 200);
     r.assert_has(
-        &"MPGO não é força de segurança nem a Secretaria: reuniões internas são só das polícias",
+        "MPGO não é força de segurança nem a Secretaria: reuniões internas são só das polícias",
     );
     assert_eq!(db.meetings().await.unwrap().len(), before);
     // The refused form comes back as it was typed: title, kind, municipality, invited institutions.

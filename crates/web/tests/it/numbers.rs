@@ -108,7 +108,7 @@ async fn import_state(db: &atalaia_store::Db, today: chrono::NaiveDate) {
 
 per_backend! {
     async fn a_state_counts_what_its_municipalities_count(t) {
-        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 15).unwrap();
+        let today = ymd(2026, 11, 15);
         import_state(&t.db, today).await;
         let config = WebConfig {
             clock: atalaia_web::Clock::fixed(today.and_hms_opt(15, 0, 0).unwrap()),
@@ -152,9 +152,8 @@ per_backend! {
 /// RECAP2's 10 %: its own reduction, and 10 minus it in percentage points.
 #[tokio::test]
 async fn an_area_without_a_level_says_how_far_it_fell_short() {
-    let t = atalaia_store::testing::TestDb::sqlite().await.unwrap();
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
-    let app = App::new(t.db.clone(), demo_config(&t.db, today, 0.01).await).await;
+    let today = ymd(2026, 11, 20);
+    let (t, app) = demo_app(today, 0.01).await;
     let cookie = app.login("comite", "demo-comite-7872").await.unwrap();
     let page = app.get_ok("/recap?trimestre=2026-Q3", &cookie).await;
     // The quarter in words in text, short in the form and charts, never as its code.
@@ -179,7 +178,7 @@ async fn an_area_without_a_level_says_how_far_it_fell_short() {
     // The chart begins with the first quarter the data cover whole: the demo's records begin within
     // a quarter, after its first month, and that quarter's one or two months are not a fall.
     let months: std::collections::BTreeSet<String> =
-        t.db.monthly_totals(chrono::NaiveDate::from_ymd_opt(2015, 1, 1).unwrap(), today)
+        t.db.monthly_totals(ymd(2015, 1, 1), today)
             .await
             .unwrap()
             .into_iter()
@@ -248,9 +247,8 @@ fn shortfalls_checked(table: &str, column: usize) -> usize {
 /// of 2026 on 20 Nov 2026), with the level and reduction the store's own calculation gives it.
 #[tokio::test]
 async fn a_unit_head_finds_his_units_standing_on_the_home_page() {
-    let t = atalaia_store::testing::TestDb::sqlite().await.unwrap();
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
-    let app = App::new(t.db.clone(), demo_config(&t.db, today, 0.1).await).await;
+    let today = ymd(2026, 11, 20);
+    let (t, app) = demo_app(today, 0.1).await;
     let q = atalaia_core::Quarter::parse("2026-Q3").unwrap();
     let computed = t.db.compute_quarter(q, None, today).await.unwrap();
     let unit = computed
@@ -321,7 +319,7 @@ per_backend! {
     /// none against the two of 8–14 Nov 2025. p-values from the binomial at ½: 2·299/4096 = 0,146 for
     /// 9 against 3, 2·46/512 = 0,180 for 7 against 2, 1 for 2 against 1, ½ for 0 against 2.
     async fn the_compstat_brief_reads_each_change_against_chance(t) {
-        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 15).unwrap();
+        let today = ymd(2026, 11, 15);
         import_state(&t.db, today).await;
         let earlier = "id,occurred_at,crime,territory_code\n\
             A-1,2025-11-10T10:00,roubo_veiculo,M1\n\
@@ -362,9 +360,8 @@ per_backend! {
 /// thousands and the year it is of, as the store holds them.
 #[tokio::test]
 async fn the_territory_list_reads_population_then_year() {
-    let t = atalaia_store::testing::TestDb::sqlite().await.unwrap();
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
-    let app = App::new(t.db.clone(), demo_config(&t.db, today, 0.01).await).await;
+    let today = ymd(2026, 11, 20);
+    let (t, app) = demo_app(today, 0.01).await;
     let (year, population) = t.db.population_for("AIS8", 2026).await.unwrap().unwrap();
     let cookie = app.login("analista", "demo-analista-7872").await.unwrap();
     let page = app.get_ok("/territorios", &cookie).await;

@@ -1,5 +1,6 @@
 //! `/health`, `/ready` and `/metrics`: who may read the metrics, and that they count what happened.
 
+use crate::{demo_app, ymd};
 use std::net::SocketAddr;
 
 use atalaia_store::testing::TestDb;
@@ -7,7 +8,7 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, header};
 
-use crate::{App, Reply, demo_config, test_config};
+use crate::{App, Reply, test_config};
 
 /// A request to `/metrics` from `peer`, with an API key when given.
 fn scrape(peer: &str, key: Option<&str>) -> Request<Body> {
@@ -110,9 +111,8 @@ async fn metrics_open_to_loopback_and_to_keys_that_grant_them() {
 
 #[tokio::test]
 async fn metrics_count_requests_by_route_template_and_imports_from_the_database() {
-    let t = TestDb::sqlite().await.unwrap();
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
-    let app = App::new(t.db.clone(), demo_config(&t.db, today, 0.01).await).await;
+    let today = ymd(2026, 11, 20);
+    let (t, app) = demo_app(today, 0.01).await;
     let analyst = app.login("analista", "demo-analista-7872").await.unwrap();
     for path in [
         "/territorios/5208707",

@@ -11,7 +11,7 @@ use super::*;
 #[tokio::test]
 async fn recap_acts_are_checked_and_audited() {
     let t = TestDb::sqlite().await.unwrap();
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    let today = ymd(2026, 11, 20);
     load_demo(&t.db, today, 0.01).await;
     let app = App::new(t.db.clone(), test_config()).await;
     let committee = app.login("comite", "demo-comite-7872").await.unwrap();
@@ -274,7 +274,7 @@ async fn recap_documents_are_downloaded_by_who_may() {
     // the final one.
     use atalaia_core::cycle::{CycleKind, CyclePeriod, Schedule, StepKey};
     use atalaia_store::cycles::ActRequest;
-    let late = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    let late = ymd(2026, 11, 20);
     let cycle = app
         .db
         .open_cycle(

@@ -2,6 +2,7 @@
 //! at once: their pages wait for the replica to replay it, or read the primary. CI starts the replica
 //! with `pg_basebackup -R` and sets `ATALAIA_TEST_POSTGRES_REPLICA_URL`.
 
+use crate::ymd;
 use atalaia_store::Db;
 use atalaia_store::testing::TestDb;
 use atalaia_web::AppState;
@@ -40,7 +41,7 @@ async fn pages_read_the_replica_and_a_writer_sees_the_write_at_once() {
         t.cleanup().await.unwrap();
         return;
     };
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    let today = ymd(2026, 11, 20);
     let config = demo_config(&t.db, today, 0.01).await;
     atalaia_web::demo_users::ensure(&t.db, atalaia_web::PasswordCost::TEST)
         .await
@@ -67,15 +68,15 @@ async fn pages_read_the_replica_and_a_writer_sees_the_write_at_once() {
     // Replaying again before anything can fail: the other tests share the replica.
     on_replica(&replica, "SELECT pg_wal_replay_resume()").await;
     // The coordinator saw the meeting at once: his pages waited for what he wrote.
-    mine.assert_has(&title);
+    mine.assert_has(title);
     // The analyst's page was read from the replica, which had not replayed it.
     assert!(!theirs.body.contains(title), "served by the primary?");
     // Once the replica has replayed, everyone reads it there.
     caught_up(&t.db, &replica).await;
     let theirs = app.get_ok("/reunioes", &analyst).await;
-    theirs.assert_has(&title);
+    theirs.assert_has(title);
     let mine = app.get_ok("/reunioes", &coord).await;
-    mine.assert_has(&title);
+    mine.assert_has(title);
     replica.close().await;
     println!("backend postgres: pages read the replica, writers read their writes");
     t.cleanup().await.unwrap();

@@ -83,7 +83,7 @@ fn first_meeting(html: &str) -> Option<i64> {
 
 per_backend! {
     async fn every_read_outside_the_requesters_scope_answers_404(t) {
-        let today = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+        let today = ymd(2026, 10, 1);
         let config = demo_config(&t.db, today, 0.05).await;
         let evidence = config.evidence_dir();
         let app = App::new(t.db.clone(), config).await;
@@ -428,13 +428,7 @@ async fn listings_show_only_the_scope(
     assert!(!page.body.contains(&format!("value=\"{ANAPOLIS}\"")));
     // The occurrence explorer without an area: rows of his areas only.
     let rows = app.get_ok("/ocorrencias/exportar.csv", chefe).await;
-    let own = db
-        .unit_areas_on(
-            "PM-1BPM",
-            chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
-        )
-        .await
-        .unwrap();
+    let own = db.unit_areas_on("PM-1BPM", ymd(2026, 10, 1)).await.unwrap();
     let mut lines = rows.body.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
     let areas = header.iter().position(|h| *h == "areas").unwrap();

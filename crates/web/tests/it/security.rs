@@ -6,9 +6,9 @@ use super::*;
 use atalaia_store::testing::TestDb;
 
 /// A demo database (5 % scale) with the clock on 2026-10-01, and its state (to reach the analysis slots).
-async fn demo_app() -> (TestDb, App, AppState) {
+async fn demo_app_with_state() -> (TestDb, App, AppState) {
     let t = TestDb::sqlite().await.unwrap();
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+    let today = ymd(2026, 10, 1);
     let config = WebConfig {
         analysis_wait: std::time::Duration::from_millis(200),
         ..demo_config(&t.db, today, 0.05).await
@@ -26,7 +26,7 @@ async fn demo_app() -> (TestDb, App, AppState) {
 /// bound depends on the number of occurrences: `atalaia_spatial::budget`'s tests hold it.)
 #[tokio::test]
 async fn every_analysis_number_is_bounded() {
-    let (t, app, _) = demo_app().await;
+    let (t, app, _) = demo_app_with_state().await;
     let cookie = app.login("analista", "demo-analista-7872").await.unwrap();
     let base = "area=5208707&de=2025-10&ate=2026-09";
     let cases = [
@@ -94,7 +94,7 @@ async fn every_analysis_number_is_bounded() {
 /// with `Retry-After`, and the rest of the application keeps answering.
 #[tokio::test]
 async fn analyses_wait_for_a_slot_and_the_rest_answers() {
-    let (t, app, state) = demo_app().await;
+    let (t, app, state) = demo_app_with_state().await;
     let cookie = app.login("analista", "demo-analista-7872").await.unwrap();
     let held = state
         .analyses
@@ -128,7 +128,7 @@ async fn analyses_wait_for_a_slot_and_the_rest_answers() {
 /// The administration form refuses a scope that does not fit the role.
 #[tokio::test]
 async fn a_scope_that_does_not_fit_its_role_is_refused() {
-    let (t, app, _) = demo_app().await;
+    let (t, app, _) = demo_app_with_state().await;
     let admin = app.login("admin", "demo-admin-7872").await.unwrap();
     let csrf = app.csrf(&admin).await;
     let inst =
@@ -393,7 +393,7 @@ async fn sign_in_abuse_is_bounded() {
 /// data are audited.
 #[tokio::test]
 async fn pages_and_downloads_are_not_stored_and_exports_are_audited() {
-    let (t, app, _) = demo_app().await;
+    let (t, app, _) = demo_app_with_state().await;
     let cookie = app.login("analista", "demo-analista-7872").await.unwrap();
     for path in [
         "/",

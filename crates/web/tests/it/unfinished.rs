@@ -9,7 +9,7 @@ use super::*;
 
 per_backend! {
     async fn arts_5_6_and_anexo_unico_an_unfinished_period_pays_nothing(t) {
-        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+        let today = ymd(2026, 12, 6);
         let config = demo_config(&t.db, today, 0.03).await;
         let app = App::new(t.db.clone(), config).await;
         let label = t.label;

@@ -27,7 +27,7 @@ async fn the_hot_spot_map_finds_the_planted_hot_spots_and_makes_an_intervention_
     };
     use geo::Contains;
     let t = TestDb::sqlite().await.unwrap();
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+    let today = ymd(2026, 10, 1);
     let report = atalaia_demo::load_scaled(&t.db, 7872, today, 1.0)
         .await
         .unwrap();
@@ -202,7 +202,7 @@ async fn the_hot_spot_map_finds_the_planted_hot_spots_and_makes_an_intervention_
     assert_eq!(v[0].kind, "intervention");
     assert_eq!(v[0].parent_code.as_deref(), Some("5208707"));
     // In force from the analysed period's first day, so the period is its history.
-    let born = chrono::NaiveDate::from_ymd_opt(2025, 10, 1).unwrap();
+    let born = ymd(2025, 10, 1);
     assert_eq!(v[0].valid_from, born);
     let merged = atalaia_spatial::hotspot::merge_cells(
         &a.cells
@@ -214,19 +214,14 @@ async fn the_hot_spot_map_finds_the_planted_hot_spots_and_makes_an_intervention_
     // Occurrences on or after the area's first day that fall inside it, by geo's own test.
     let bbox = v[0].bbox.unwrap();
     let inside =
-        t.db.located(
-            bbox,
-            born,
-            chrono::NaiveDate::from_ymd_opt(2100, 1, 1).unwrap(),
-            &[],
-        )
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|&(lon, lat, _)| merged.contains(&geo::Point::new(lon, lat)))
-        .count() as i64;
+        t.db.located(bbox, born, ymd(2100, 1, 1), &[])
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|&(lon, lat, _)| merged.contains(&geo::Point::new(lon, lat)))
+            .count() as i64;
     let counted: i64 =
-        t.db.monthly_totals(born, chrono::NaiveDate::from_ymd_opt(2100, 1, 1).unwrap())
+        t.db.monthly_totals(born, ymd(2100, 1, 1))
             .await
             .unwrap()
             .iter()

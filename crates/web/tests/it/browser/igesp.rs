@@ -25,7 +25,7 @@ async fn an_igesp_cycle_from_the_coordinator_to_the_partner() {
         return;
     };
     let t = TestDb::sqlite().await.unwrap();
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+    let today = ymd(2026, 10, 1);
     let config = demo_config(&t.db, today, 0.05).await;
     let addr = serve(t.db.clone(), config).await;
     let base = format!("http://{addr}");

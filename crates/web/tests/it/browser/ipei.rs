@@ -8,12 +8,7 @@ use fantoccini::{Client, Locator};
 
 /// Moves the program clock to 10h in Goiânia on a day of November 2026.
 fn at_nov(clock: &atalaia_web::Clock, day: u32) {
-    clock.set(
-        chrono::NaiveDate::from_ymd_opt(2026, 11, day)
-            .unwrap()
-            .and_hms_opt(13, 0, 0)
-            .unwrap(),
-    );
+    clock.set(ymd(2026, 11, day).and_hms_opt(13, 0, 0).unwrap());
 }
 
 /// Fills a seizure form of the unit page (`/ipei/unidade`) and sends it.
@@ -122,14 +117,9 @@ async fn a_whole_ipei_month_in_the_browser() {
     };
     use atalaia_core::cycle::{CycleKind, CyclePeriod};
     let t = TestDb::sqlite().await.unwrap();
-    atalaia_demo::load_scaled(
-        &t.db,
-        7872,
-        chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
-        0.01,
-    )
-    .await
-    .unwrap();
+    atalaia_demo::load_scaled(&t.db, 7872, ymd(2026, 10, 1), 0.01)
+        .await
+        .unwrap();
     // PM-7BPM's head.
     {
         atalaia_web::demo_users::ensure(&t.db, PasswordCost::TEST)

@@ -122,7 +122,7 @@ async fn serve(db: atalaia_store::Db, config: WebConfig) -> SocketAddr {
 /// The 1 % demo of 20 Nov 2026 on SQLite, served on a local port: its database and the base URL.
 async fn demo_site() -> (atalaia_store::testing::TestDb, String) {
     let t = atalaia_store::testing::TestDb::sqlite().await.unwrap();
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    let today = ymd(2026, 11, 20);
     let config = demo_config(&t.db, today, 0.01).await;
     let base = format!("http://{}", serve(t.db.clone(), config).await);
     (t, base)

@@ -13,7 +13,7 @@ async fn two_roles_navigate_see_the_map_upload_and_are_protected_from_forgery() 
         return;
     };
     let t = TestDb::sqlite().await.unwrap();
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    let today = ymd(2026, 11, 20);
     atalaia_demo::load(&t.db, 7872, today).await.unwrap();
     let config = test_config();
     let data_dir = config.data_dir.clone();
