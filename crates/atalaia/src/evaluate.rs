@@ -26,7 +26,7 @@ pub(crate) fn evaluation_query(
         })?;
     let buffer_m = match buffer_m {
         None => None,
-        Some(v) => Some(atalaia_spatial::ring::parse_width(&v).ok_or_else(|| {
+        Some(v) => Some(atalaia_spatial::ring::parse_width(v).ok_or_else(|| {
             format!(
                 "--buffer-m `{v}` inválido: esperado um número de metros maior que 0 e até {}",
                 atalaia_spatial::ring::MAX_METRES
