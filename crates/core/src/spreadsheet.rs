@@ -23,8 +23,12 @@ pub fn safe_cell(text: &str) -> Cow<'_, str> {
     }
 }
 
-/// A plain decimal number, with `.` or `,` as the decimal separator (`-3`, `+2.5`, `-12,75`).
+/// A plain decimal number, with `.` or `,` as the decimal separator (`-3`, `+2.5`, `-12,75`), or a
+/// percentage of one (`-97,63%`, `-4,2 %`): a spreadsheet reads either as a value, never a formula.
 fn is_number(text: &str) -> bool {
+    let text = text
+        .strip_suffix('%')
+        .map_or(text, |t| t.strip_suffix(' ').unwrap_or(t));
     let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
     let mut parts = digits.splitn(2, ['.', ',']);
     let int = parts.next().unwrap_or_default();
@@ -70,6 +74,11 @@ mod tests {
             ("-12,75", "-12,75"),
             ("-3.25", "-3.25"),
             ("3,5", "3,5"),
+            ("-97,63%", "-97,63%"),
+            ("-4,2 %", "-4,2 %"),
+            ("-%", "'-%"),
+            ("-5%%", "'-5%%"),
+            ("-1+1%", "'-1+1%"),
             ("Rua =1", "Rua =1"),
             ("Goiânia", "Goiânia"),
             ("", ""),
