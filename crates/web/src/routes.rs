@@ -132,6 +132,11 @@ pub fn routes() -> Vec<Route> {
             pages::territories::list,
         ),
         get(
+            "/territorios/exportar",
+            Perm(P::ViewIndicators),
+            pages::territories::export,
+        ),
+        get(
             "/territorios/mapa.geojson",
             Perm(P::ViewIndicators),
             pages::territories::geojson,
@@ -175,6 +180,11 @@ pub fn routes() -> Vec<Route> {
             "/reunioes",
             Perm(P::ViewMeetings),
             pages::igesp::meetings::list,
+        ),
+        get(
+            "/reunioes/exportar",
+            Perm(P::ViewMeetings),
+            pages::igesp::downloads::meetings,
         ),
         post(
             "/reunioes",
@@ -225,6 +235,11 @@ pub fn routes() -> Vec<Route> {
             "/acoes",
             Perm(P::ViewMeetings),
             pages::igesp::actions::actions,
+        ),
+        get(
+            "/acoes/exportar",
+            Perm(P::ViewMeetings),
+            pages::igesp::downloads::actions,
         ),
         post(
             "/acoes",
@@ -296,7 +311,17 @@ pub fn routes() -> Vec<Route> {
             Perm(P::ViewOperators),
             pages::operators::page,
         ),
+        get(
+            "/operadores/exportar",
+            Perm(P::ViewOperators),
+            pages::operators::export,
+        ),
         get("/recap", Perm(P::ViewRecap), pages::recap::page),
+        get(
+            "/recap/exportar",
+            Perm(P::ViewRecap),
+            pages::recap::downloads::export,
+        ),
         get("/recap/mapa.geojson", Perm(P::ViewRecap), pages::recap::map),
         get(
             "/recap/execucoes",
@@ -457,6 +482,11 @@ pub fn routes() -> Vec<Route> {
             pages::calendar::revoke,
         ),
         get("/importacoes", Perm(P::Import), pages::imports::list),
+        get(
+            "/importacoes/exportar",
+            Perm(P::Import),
+            pages::imports::export,
+        ),
         post("/importacoes", Perm(P::Import), pages::imports::upload),
         get("/importacoes/{id}", Perm(P::Import), pages::imports::detail),
         get(
@@ -538,6 +568,11 @@ pub fn routes() -> Vec<Route> {
             pages::keys::revoke,
         ),
         get("/auditoria", Perm(P::ViewAudit), pages::audit::page),
+        get(
+            "/auditoria/exportar",
+            Perm(P::ViewAudit),
+            pages::audit::export,
+        ),
         get("/api/v1/openapi.json", Public, api::openapi),
         get("/api/v1/me", SignedIn, api::me),
         get(

@@ -19,6 +19,8 @@ pub struct AuditQuery {
     ator: Option<String>,
     acao: Option<String>,
     antes: Option<i64>,
+    /// The download's format (`csv`, `xlsx`) on `/auditoria/exportar`.
+    formato: Option<String>,
 }
 
 struct Row {
@@ -35,6 +37,13 @@ struct Row {
     hash: String,
 }
 
+impl Row {
+    /// The chain's link as the table shows it: its first 12 characters.
+    fn short_hash(&self) -> &str {
+        self.hash.get(..12).unwrap_or(&self.hash)
+    }
+}
+
 #[derive(Template)]
 #[template(path = "audit.html")]
 struct AuditPage {
@@ -46,6 +55,8 @@ struct AuditPage {
     chain_ok: bool,
     rows: Vec<Row>,
     older: Option<String>,
+    /// `/auditoria/exportar?ator=…&acao=…&`, the format appended by the template.
+    export_href: String,
 }
 
 fn nonempty(s: &Option<String>) -> Option<String> {
@@ -85,6 +96,83 @@ fn local_at(at: &str) -> String {
     chrono::NaiveDateTime::parse_from_str(&head, "%Y-%m-%dT%H:%M:%S")
         .map(crate::pages::local_time)
         .unwrap_or_else(|_| at.to_string())
+}
+
+/// An entry as the table shows it; its full hash kept (the page shows the first 12 characters).
+fn row(e: AuditEntry, actors: &crate::pages::Actors) -> Row {
+    Row {
+        id: e.id,
+        at: local_at(&e.at),
+        actor: actors.name(&e.actor),
+        action: atalaia_core::audit::action_pt(&e.action),
+        action_code: e.action,
+        object: atalaia_core::audit::object_pt(&e.object),
+        details: serde_json::from_str(&e.details)
+            .map(|v| atalaia_core::audit::details_pt(&v))
+            .unwrap_or_else(|_| vec![e.details.clone()]),
+        ip: e.ip,
+        hash: e.hash,
+    }
+}
+
+/// The most entries one download carries: a larger selection is refused with a pointer to the
+/// filters (the whole log stays with `atalaia audit verify` and a database backup).
+const EXPORT_MAX: i64 = super::export::XLSX_MAX_ROWS as i64;
+
+/// `GET /auditoria/exportar?formato=csv|xlsx&ator=…&acao=…`: every entry the page's filters select
+/// (all its pages, newest first), with the table's columns and each link of the chain in full.
+pub async fn export(
+    Ctx { st, id: _ }: Ctx,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, AppError> {
+    use super::export::{Format, Table};
+    let format = Format::parse(q.formato.as_deref())?;
+    let filter = AuditFilter {
+        actor: actor_filter(&st, &q.ator).await?,
+        action_prefix: nonempty(&q.acao),
+        before_id: None,
+        limit: EXPORT_MAX + 1,
+    };
+    let entries = st.db.audit_entries(&filter).await?;
+    if entries.len() as i64 > EXPORT_MAX {
+        return Err(AppError::BadRequest(format!(
+            "o registro filtrado passa de {} entradas: escolha uma pessoa ou um tipo de ação",
+            super::thousands(EXPORT_MAX as u64)
+        )));
+    }
+    let actors = crate::pages::Actors::load(&st).await?;
+    let rows = entries
+        .into_iter()
+        .map(|e| {
+            let r = row(e, &actors);
+            vec![
+                r.id.into(),
+                r.at.into(),
+                r.actor.into(),
+                r.action.into(),
+                r.object.into(),
+                r.details.join("; ").into(),
+                r.ip.into(),
+                r.hash.into(),
+            ]
+        })
+        .collect();
+    let table = Table {
+        name: "auditoria".into(),
+        sheet: "Auditoria",
+        header: vec![
+            "#",
+            "Quando",
+            "Quem",
+            "O quê",
+            "Sobre",
+            "Detalhes",
+            "Endereço",
+            "Elo da cadeia",
+        ],
+        rows,
+    };
+    super::export::send(table, format).await
 }
 
 /// `GET /auditoria`.
@@ -132,22 +220,7 @@ pub async fn page(Ctx { st, id }: Ctx, Query(q): Query<AuditQuery>) -> Result<Re
             format!("/auditoria?{}", q2.join("&"))
         });
     let actors = crate::pages::Actors::load(&st).await?;
-    let rows = entries
-        .into_iter()
-        .map(|e| Row {
-            id: e.id,
-            at: local_at(&e.at),
-            actor: actors.name(&e.actor),
-            action: atalaia_core::audit::action_pt(&e.action),
-            action_code: e.action,
-            object: atalaia_core::audit::object_pt(&e.object),
-            details: serde_json::from_str(&e.details)
-                .map(|v| atalaia_core::audit::details_pt(&v))
-                .unwrap_or_else(|_| vec![e.details.clone()]),
-            ip: e.ip,
-            hash: e.hash.chars().take(12).collect(),
-        })
-        .collect();
+    let rows = entries.into_iter().map(|e| row(e, &actors)).collect();
     let prefix = filter.action_prefix.clone().unwrap_or_default();
     let groups = atalaia_core::audit::ACTION_GROUPS
         .iter()
@@ -157,7 +230,13 @@ pub async fn page(Ctx { st, id }: Ctx, Query(q): Query<AuditQuery>) -> Result<Re
             chosen: *code == prefix,
         })
         .collect();
+    let export_href = format!(
+        "/auditoria/exportar?ator={}&acao={}&",
+        crate::guard::percent_encode(q.ator.as_deref().unwrap_or_default()),
+        crate::guard::percent_encode(&prefix)
+    );
     render(&AuditPage {
+        export_href,
         chrome: Chrome::new(&st, &id, "Auditoria", "/auditoria").await,
         actor: q.ator.clone().unwrap_or_default(),
         groups,

@@ -121,6 +121,61 @@ pub async fn list(
     list_page(&st, &id, StatusCode::OK, None, chosen).await
 }
 
+/// `GET /importacoes/exportar?formato=csv|xlsx`: the imports table of the page, every import rather
+/// than the latest 50, newest first.
+pub async fn export(
+    State(st): State<AppState>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    use super::export::{Format, Table, XLSX_MAX_ROWS};
+    let format = Format::parse(q.get("formato").map(String::as_str))?;
+    let actors = crate::pages::Actors::load(&st).await?;
+    let records = st.db.recent_imports(XLSX_MAX_ROWS as i64 + 1).await?;
+    if records.len() > XLSX_MAX_ROWS {
+        return Err(AppError::BadRequest(format!(
+            "há mais de {} importações: a lista completa fica com o administrador do banco",
+            thousands(XLSX_MAX_ROWS as u64)
+        )));
+    }
+    let rows = records
+        .into_iter()
+        .map(|i| {
+            let counts = i.counts;
+            let r = row(i, &actors);
+            vec![
+                r.id.into(),
+                r.kind.into(),
+                r.file_name.into(),
+                r.actor.into(),
+                r.when.into(),
+                (counts.read as i64).into(),
+                (counts.inserted as i64).into(),
+                (counts.updated as i64).into(),
+                (counts.unchanged as i64).into(),
+                (counts.rejected as i64).into(),
+            ]
+        })
+        .collect();
+    let table = Table {
+        name: "importacoes".into(),
+        sheet: "Importações",
+        header: vec![
+            "#",
+            "Tipo",
+            "Arquivo",
+            "Por",
+            "Quando",
+            "Lidas",
+            "Incluídas",
+            "Alteradas",
+            "Sem mudança",
+            "Rejeitadas",
+        ],
+        rows,
+    };
+    super::export::send(table, format).await
+}
+
 /// A new folder, not yet made, for one upload in the server's `data_dir` (`envios/<random>`): web
 /// uploads and `atalaia import --background` wait there for their import.
 pub fn new_upload_dir(data_dir: &FsPath) -> PathBuf {

@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod crimes;
 mod declined;
 mod desk;
+pub(crate) mod export;
 mod kept;
 pub(crate) use declined::Declined;
 pub mod help;

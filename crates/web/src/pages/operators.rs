@@ -7,13 +7,15 @@ use atalaia_core::Cpf;
 use atalaia_core::access::Permission;
 use atalaia_store::accounts::Scope;
 use atalaia_store::audit::AuditEvent;
+use atalaia_store::reference::OperatorRecord;
 use axum::extract::Query;
 use axum::response::Response;
 use serde::Deserialize;
 
+use super::export::{self, Format, Table};
 use super::{Chrome, render};
-use crate::AppError;
-use crate::guard::Ctx;
+use crate::guard::{Ctx, Identity};
+use crate::{AppError, AppState};
 
 struct Row {
     registration: String,
@@ -37,6 +39,8 @@ struct Page {
     showing: String,
     previous: Option<String>,
     next: Option<String>,
+    /// `/operadores/exportar?busca=…&`, the format appended by the template.
+    export_href: String,
 }
 
 /// Operators per page: a state's roster runs to tens of thousands.
@@ -47,6 +51,8 @@ const PER_PAGE: usize = 100;
 pub struct OperatorsQuery {
     busca: Option<String>,
     pagina: Option<usize>,
+    /// The download's format (`csv`, `xlsx`) on `/operadores/exportar`.
+    formato: Option<String>,
 }
 
 /// How a stored CPF is shown: in full for roles that may see it, masked otherwise; a value that is not a
@@ -60,13 +66,13 @@ pub fn show_cpf(stored: Option<&str>, full: bool) -> String {
     }
 }
 
-/// `GET /operadores`: a page of the roster, filtered by registration, name, institution or unit.
-pub async fn page(
-    Ctx { st, id }: Ctx,
-    Query(q): Query<OperatorsQuery>,
-) -> Result<Response, AppError> {
-    let full_cpf = id.may(Permission::ViewCpf);
-    // Unit heads see their own units unless another role of theirs reaches everyone.
+/// The operators the requester may see today that match `search`, in name order. Unit heads see
+/// their own units unless another role of theirs reaches everyone; the units are returned for the note.
+async fn matching(
+    st: &AppState,
+    id: &Identity,
+    search: &str,
+) -> Result<(Vec<OperatorRecord>, Option<Vec<String>>), AppError> {
     let unscoped = id.grants.iter().any(|g| {
         atalaia_core::access::allows(g.role, Permission::ViewOperators) && g.scope == Scope::All
     });
@@ -79,8 +85,7 @@ pub async fn page(
             })
             .collect()
     });
-    let search = q.busca.unwrap_or_default().trim().to_string();
-    let wanted = atalaia_core::text::folded(&search);
+    let wanted = atalaia_core::text::folded(search);
     let mut ops = st
         .db
         .operators(st.config.clock.today(), units.as_deref())
@@ -93,6 +98,39 @@ pub async fn page(
     });
     // The store orders by bytes; people look a name up where an index would have it.
     atalaia_core::text::sort_pt(&mut ops, |o| &o.name);
+    Ok((ops, units))
+}
+
+/// Full CPFs shown to `id` are written to the audit log (LGPD), with how many and where.
+async fn audit_full_cpfs(
+    st: &AppState,
+    id: &Identity,
+    shown: usize,
+    download: Option<&str>,
+) -> Result<(), AppError> {
+    let mut details = serde_json::json!({"operators": shown});
+    if let Some(format) = download {
+        details["download"] = format.into();
+    }
+    st.primary
+        .audit(
+            &AuditEvent::new(id.actor(), "operators.view_cpf")
+                .details(details)
+                .ip(&id.ip),
+            st.config.clock.now_utc(),
+        )
+        .await?;
+    Ok(())
+}
+
+/// `GET /operadores`: a page of the roster, filtered by registration, name, institution or unit.
+pub async fn page(
+    Ctx { st, id }: Ctx,
+    Query(q): Query<OperatorsQuery>,
+) -> Result<Response, AppError> {
+    let full_cpf = id.may(Permission::ViewCpf);
+    let search = q.busca.unwrap_or_default().trim().to_string();
+    let (ops, units) = matching(&st, &id, &search).await?;
     let total = ops.len();
     let pages = total.div_ceil(PER_PAGE).max(1);
     let page = q.pagina.unwrap_or(1).clamp(1, pages);
@@ -118,14 +156,7 @@ pub async fn page(
         ),
     };
     if full_cpf {
-        st.primary
-            .audit(
-                &AuditEvent::new(id.actor(), "operators.view_cpf")
-                    .details(serde_json::json!({"operators": ops.len()}))
-                    .ip(&id.ip),
-                st.config.clock.now_utc(),
-            )
-            .await?;
+        audit_full_cpfs(&st, &id, ops.len(), None).await?;
     }
     let rows = ops
         .into_iter()
@@ -150,9 +181,53 @@ pub async fn page(
         rows,
         previous: (page > 1).then(|| link(page - 1)),
         next: (page < pages).then(|| link(page + 1)),
+        export_href: format!(
+            "/operadores/exportar?busca={}&",
+            crate::guard::percent_encode(&search)
+        ),
         search: search.clone(),
         showing,
     })
+}
+
+/// `GET /operadores/exportar?formato=csv|xlsx&busca=…`: every operator the page's search finds (all its
+/// pages), with the page's columns and CPFs shown as the page shows them.
+pub async fn export(
+    Ctx { st, id }: Ctx,
+    Query(q): Query<OperatorsQuery>,
+) -> Result<Response, AppError> {
+    let format = Format::parse(q.formato.as_deref())?;
+    let full_cpf = id.may(Permission::ViewCpf);
+    let search = q.busca.unwrap_or_default().trim().to_string();
+    let (ops, _) = matching(&st, &id, &search).await?;
+    if full_cpf {
+        let name = if format == Format::Csv { "csv" } else { "xlsx" };
+        audit_full_cpfs(&st, &id, ops.len(), Some(name)).await?;
+    }
+    let rows = ops
+        .into_iter()
+        .map(|o| {
+            let name = if o.synthetic {
+                format!("{} (sintético)", o.name)
+            } else {
+                o.name
+            };
+            vec![
+                o.registration.into(),
+                name.into(),
+                o.institution.into(),
+                show_cpf(o.cpf.as_deref(), full_cpf).into(),
+                o.units.into(),
+            ]
+        })
+        .collect();
+    let table = Table {
+        name: "operadores".into(),
+        sheet: "Operadores",
+        header: vec!["Matrícula", "Nome", "Instituição", "CPF", "Unidades"],
+        rows,
+    };
+    export::send(table, format).await
 }
 
 #[cfg(test)]

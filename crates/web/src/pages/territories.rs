@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 
+use super::export::{self, Format, Table};
 use super::{Chrome, render, thousands};
 use crate::guard::Ctx;
 use crate::pages::home::validity;
@@ -23,6 +24,8 @@ const AREA_KINDS: [&str; 4] = ["aisp", "ais", "aise", "intervention"];
 #[derive(Debug, Deserialize, Default)]
 pub struct KindsQuery {
     tipos: Option<String>,
+    /// The download's format (`csv`, `xlsx`) on `/territorios/exportar`.
+    formato: Option<String>,
 }
 
 impl KindsQuery {
@@ -62,11 +65,12 @@ struct ListPage {
     map_url: String,
     tile_url: String,
     show_municipalities: bool,
+    /// `/territorios/exportar?tipos=…&`, the format appended by the template.
+    export_href: String,
 }
 
-/// `GET /territorios`.
-pub async fn list(Ctx { st, id }: Ctx, Query(q): Query<KindsQuery>) -> Result<Response, AppError> {
-    let kinds = q.kinds();
+/// The territories of `kinds` in force or not, in name order, with this year's population.
+async fn rows(st: &AppState, kinds: &[String]) -> Result<Vec<Row>, AppError> {
     let year = st.config.clock.today().year();
     let mut rows = Vec::new();
     for t in st.territories().await?.iter().cloned() {
@@ -86,6 +90,13 @@ pub async fn list(Ctx { st, id }: Ctx, Query(q): Query<KindsQuery>) -> Result<Re
         });
     }
     atalaia_core::text::sort_pt(&mut rows, |r| &r.name);
+    Ok(rows)
+}
+
+/// `GET /territorios`.
+pub async fn list(Ctx { st, id }: Ctx, Query(q): Query<KindsQuery>) -> Result<Response, AppError> {
+    let kinds = q.kinds();
+    let rows = rows(&st, &kinds).await?;
     let joined = kinds.join(",");
     render(&ListPage {
         chrome: Chrome::new(&st, &id, "Territórios", "/territorios").await,
@@ -104,7 +115,44 @@ pub async fn list(Ctx { st, id }: Ctx, Query(q): Query<KindsQuery>) -> Result<Re
             .collect::<Vec<_>>()
             .join(", "),
         tile_url: st.config.tile_url.clone().unwrap_or_default(),
+        export_href: format!(
+            "/territorios/exportar?tipos={}&",
+            crate::guard::percent_encode(&joined)
+        ),
     })
+}
+
+/// `GET /territorios/exportar?formato=csv|xlsx&tipos=…`: the list's rows and columns.
+pub async fn export(
+    State(st): State<AppState>,
+    Query(q): Query<KindsQuery>,
+) -> Result<Response, AppError> {
+    let format = Format::parse(q.formato.as_deref())?;
+    let rows = rows(&st, &q.kinds())
+        .await?
+        .into_iter()
+        .map(|r| {
+            let name = if r.synthetic {
+                format!("{} (sintético)", r.name)
+            } else {
+                r.name
+            };
+            vec![
+                r.code.into(),
+                name.into(),
+                r.kind.into(),
+                r.validity.into(),
+                r.population.into(),
+            ]
+        })
+        .collect();
+    let table = Table {
+        name: "territorios".into(),
+        sheet: "Territórios",
+        header: vec!["Código", "Nome", "Tipo", "Vigência", "População"],
+        rows,
+    };
+    export::send(table, format).await
 }
 
 /// The map layer: a GeoJSON FeatureCollection of the versions in force today.
@@ -129,7 +177,11 @@ pub async fn geojson(
             .filter(|v| v.valid_on(today))
             .collect(),
         None => {
-            let kinds = KindsQuery { tipos: q.tipos }.kinds();
+            let kinds = KindsQuery {
+                tipos: q.tipos,
+                formato: None,
+            }
+            .kinds();
             let refs: Vec<&str> = kinds.iter().map(String::as_str).collect();
             st.db.territories_on(&refs, today).await?
         }

@@ -9,6 +9,7 @@ mod copy;
 mod crimes;
 mod diagnostics;
 mod evaluation;
+mod exports;
 mod flows;
 mod forms;
 mod ipei;

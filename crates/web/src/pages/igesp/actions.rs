@@ -69,13 +69,50 @@ pub(crate) async fn form_choices(
 
 /// `GET /acoes?situacao=abertas|atrasadas|todas`: the actions the user may see, overdue flagged.
 pub async fn actions(Ctx { st, id }: Ctx, Query(f): Query<Fields>) -> Result<Response, AppError> {
-    let filter = field(&f, "situacao").unwrap_or("abertas").to_string();
+    let filter = situation(&f)?;
+    actions_page(&st, &id, filter, None, Kept::default()).await
+}
+
+/// The list's `situacao`: `abertas` (the default), `atrasadas` or `todas`.
+pub(crate) fn situation(f: &Fields) -> Result<String, AppError> {
+    let filter = field(f, "situacao").unwrap_or("abertas").to_string();
     if !matches!(filter.as_str(), "abertas" | "atrasadas" | "todas") {
         return Err(AppError::BadRequest(format!(
             "situação `{filter}` inválida: esperado abertas, atrasadas ou todas"
         )));
     }
-    actions_page(&st, &id, filter, None, Kept::default()).await
+    Ok(filter)
+}
+
+/// The actions `v` may see: every one, and the lines of those `filter` keeps (overdue first), with
+/// how many are open and overdue.
+pub(crate) async fn action_lines(
+    st: &AppState,
+    v: &Viewer,
+    filter: &str,
+) -> Result<(Vec<ActionLine>, usize, usize), AppError> {
+    let today = st.config.clock.today();
+    let names = names(st).await?;
+    let visible: Vec<ActionRecord> = st
+        .db
+        .actions()
+        .await?
+        .into_iter()
+        .filter(|a| sees_action(v, a))
+        .collect();
+    let open_count = visible.iter().filter(|a| a.status.is_open()).count();
+    let overdue_count = visible.iter().filter(|a| a.overdue(today)).count();
+    let mut rows: Vec<ActionLine> = visible
+        .into_iter()
+        .filter(|a| match filter {
+            "abertas" => a.status.is_open(),
+            "atrasadas" => a.overdue(today),
+            _ => true,
+        })
+        .map(|a| ActionLine::of(a, today, &names))
+        .collect();
+    rows.sort_by_key(|r| !r.overdue);
+    Ok((rows, open_count, overdue_count))
 }
 
 async fn actions_page(
@@ -87,26 +124,7 @@ async fn actions_page(
 ) -> Result<Response, AppError> {
     let v = viewer(id);
     let today = st.config.clock.today();
-    let names = names(st).await?;
-    let visible: Vec<ActionRecord> = st
-        .db
-        .actions()
-        .await?
-        .into_iter()
-        .filter(|a| sees_action(&v, a))
-        .collect();
-    let open_count = visible.iter().filter(|a| a.status.is_open()).count();
-    let overdue_count = visible.iter().filter(|a| a.overdue(today)).count();
-    let mut rows: Vec<ActionLine> = visible
-        .into_iter()
-        .filter(|a| match filter.as_str() {
-            "abertas" => a.status.is_open(),
-            "atrasadas" => a.overdue(today),
-            _ => true,
-        })
-        .map(|a| ActionLine::of(a, today, &names))
-        .collect();
-    rows.sort_by_key(|r| !r.overdue);
+    let (rows, open_count, overdue_count) = action_lines(st, &v, &filter).await?;
     let manages = id.may(Permission::ManageMeetings) && v.manages;
     let (municipalities, areas) = if manages {
         form_choices(st, &v, today).await?

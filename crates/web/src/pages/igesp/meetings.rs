@@ -36,16 +36,16 @@ use chrono::{NaiveDate, NaiveTime};
 use std::collections::HashMap;
 
 /// One row of a meeting list.
-struct MeetingRow {
+pub(crate) struct MeetingRow {
     id: i64,
-    when: String,
-    kind: &'static str,
-    title: String,
-    municipality: String,
-    status: &'static str,
-    institutions: String,
-    open_actions: usize,
-    overdue_actions: usize,
+    pub(crate) when: String,
+    pub(crate) kind: &'static str,
+    pub(crate) title: String,
+    pub(crate) municipality: String,
+    pub(crate) status: &'static str,
+    pub(crate) institutions: String,
+    pub(crate) open_actions: usize,
+    pub(crate) overdue_actions: usize,
 }
 
 #[derive(Template)]
@@ -107,13 +107,12 @@ async fn meetings_page(
     meetings_page_with(st, id, error, None, None).await
 }
 
-async fn meetings_page_with(
+/// The meetings `id` may see as the page lists them: the scheduled ones to come, soonest first, and
+/// the rest (held, cancelled, past), latest first.
+pub(crate) async fn meeting_rows(
     st: &AppState,
     id: &Identity,
-    error: Option<String>,
-    feed_url: Option<String>,
-    refused: Option<(&Fields, &'static str)>,
-) -> Result<Response, AppError> {
+) -> Result<(Vec<MeetingRow>, Vec<MeetingRow>), AppError> {
     let v = viewer(id);
     let today = st.config.clock.today();
     let names = names(st).await?;
@@ -129,6 +128,19 @@ async fn meetings_page_with(
         }
     }
     upcoming.reverse();
+    Ok((upcoming, past))
+}
+
+async fn meetings_page_with(
+    st: &AppState,
+    id: &Identity,
+    error: Option<String>,
+    feed_url: Option<String>,
+    refused: Option<(&Fields, &'static str)>,
+) -> Result<Response, AppError> {
+    let v = viewer(id);
+    let today = st.config.clock.today();
+    let (upcoming, past) = meeting_rows(st, id).await?;
     let manages = id.may(Permission::ManageMeetings) && v.manages;
     let (mut municipalities, mut areas) = form_choices(st, &v, today).await?;
     let mut kinds: Vec<FormOption> = MeetingKind::ALL

@@ -9,6 +9,7 @@
 pub mod actions;
 pub mod ata;
 pub mod compstat;
+pub mod downloads;
 pub mod evaluation;
 pub mod hotspots;
 pub mod ical;

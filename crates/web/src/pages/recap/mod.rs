@@ -8,6 +8,7 @@
 //! transaction; the rules are `atalaia_core`'s.
 
 pub mod config;
+pub mod downloads;
 pub mod runs;
 pub mod trace;
 pub mod unit;
@@ -220,6 +221,8 @@ struct RecapPage {
     chart_series: String,
     map_url: String,
     cf: CycleFrame,
+    /// `/recap/exportar?trimestre=…&`, the table and format appended by the template.
+    export_href: String,
 }
 
 fn config_summary(c: &Computed) -> Vec<(String, String)> {
@@ -373,20 +376,14 @@ async fn compute_series(
     Ok((quarters, out))
 }
 
-async fn recap_page(
-    st: &AppState,
-    id: &Identity,
-    q: Quarter,
-    kept: Kept,
-) -> Result<Response, AppError> {
-    let c = st
-        .db
-        .compute_quarter(q, None, st.config.clock.today())
-        .await?;
-    // Eight years of quarters: the chart of each area's index, and the history the peak flag reads.
-    let (quarters, series) = series(st, &c, q, CHART_QUARTERS).await?;
+/// Each area's counts of the eight quarters before the baseline, the history the peak flag reads.
+fn peak_history(
+    c: &Computed,
+    quarters: &[Quarter],
+    series: &BTreeMap<String, Vec<(Option<f64>, u64)>>,
+) -> BTreeMap<String, Vec<u64>> {
     let base = Quarter::parse(&c.report.baseline_quarter).ok();
-    let history: BTreeMap<String, Vec<u64>> = series
+    series
         .iter()
         .map(|(code, v)| {
             let before: Vec<u64> = quarters
@@ -399,7 +396,22 @@ async fn recap_page(
                 .collect();
             (code.clone(), before)
         })
-        .collect();
+        .collect()
+}
+
+async fn recap_page(
+    st: &AppState,
+    id: &Identity,
+    q: Quarter,
+    kept: Kept,
+) -> Result<Response, AppError> {
+    let c = st
+        .db
+        .compute_quarter(q, None, st.config.clock.today())
+        .await?;
+    // Eight years of quarters: the chart of each area's index, and the history the peak flag reads.
+    let (quarters, series) = series(st, &c, q, CHART_QUARTERS).await?;
+    let history = peak_history(&c, &quarters, &series);
     let today_inputs = sha256(&serde_json::to_string(&c.inputs).unwrap_or_default());
     let actors = crate::pages::Actors::load(st).await?;
     let runs: Vec<RunRow> = st
@@ -475,6 +487,7 @@ async fn recap_page(
         chart_labels,
         chart_series,
         map_url: format!("/recap/mapa.geojson?trimestre={q}"),
+        export_href: format!("/recap/exportar?trimestre={q}&"),
         cf,
     })
 }

@@ -16,9 +16,18 @@ fn page_link(base: &str, href: &str) -> Option<String> {
     let path = href.strip_prefix(base)?;
     let path = path.split('#').next()?;
     let bare = path.split('?').next()?;
-    let download = [".csv", ".xlsx", ".pdf", ".geojson", ".ics", ".json", "/bo"]
-        .iter()
-        .any(|ext| bare.ends_with(ext));
+    let download = [
+        ".csv",
+        ".xlsx",
+        ".pdf",
+        ".geojson",
+        ".ics",
+        ".json",
+        "/bo",
+        "/exportar",
+    ]
+    .iter()
+    .any(|ext| bare.ends_with(ext));
     let elsewhere = ["/static/", "/api/", "/logout", "/login", "/dados-abertos"]
         .iter()
         .any(|p| bare.starts_with(p));
