@@ -320,6 +320,32 @@ impl Db {
         })
     }
 
+    /// The GeoJSON geometry of each version in `ids` that has one (a page of a map layer: the list is
+    /// read without geometry, the page's outlines in one query).
+    pub async fn geometries(&self, ids: &[i64]) -> Result<HashMap<i64, String>> {
+        let rows: Vec<(i64, String)> = match self {
+            Db::Pg(p) => sqlx::query_as(
+                "SELECT id, geometry FROM territories WHERE id = ANY($1) AND geometry IS NOT NULL",
+            )
+            .bind(ids)
+            .fetch_all(p)
+            .await?,
+            Db::Sqlite(p) => {
+                // The list goes in as a JSON array: SQLite seeks the primary key for each value.
+                let ids = serde_json::to_string(ids)
+                    .map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
+                sqlx::query_as(
+                    "SELECT id, geometry FROM territories
+                     WHERE id IN (SELECT value FROM json_each($1)) AND geometry IS NOT NULL",
+                )
+                .bind(ids)
+                .fetch_all(p)
+                .await?
+            }
+        };
+        Ok(rows.into_iter().collect())
+    }
+
     /// Every version of one territory, with geometry.
     pub async fn territory(&self, code: &str) -> Result<Vec<TerritoryVersion>> {
         on_db!(self, |c| {

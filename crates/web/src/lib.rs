@@ -15,6 +15,7 @@ pub mod fuzzing;
 pub mod guard;
 pub mod jobs;
 #[cfg(feature = "oidc")]
+pub mod ogc;
 pub mod oidc;
 pub mod ops;
 pub mod pages;
@@ -169,6 +170,8 @@ pub struct AppState {
         std::sync::Arc<cache::Versioned<(), Vec<atalaia_store::territories::TerritoryVersion>>>,
     /// The public transparency page's model, by data version and month.
     pub public_cache: std::sync::Arc<pages::transparency::PublicCache>,
+    /// The OGC API's territory indicators, by data version and month.
+    pub ogc_cache: std::sync::Arc<ogc::IndicatorCache>,
     /// Analyses (hot spots, evaluations, the municipality selection) running at once: a few, so that
     /// heavy requests queue instead of taking every core and leave the other pages answering.
     pub analyses: std::sync::Arc<tokio::sync::Semaphore>,
@@ -214,6 +217,7 @@ impl AppState {
             home_cache: std::sync::Arc::new(cache::Versioned::new(1)),
             territories_cache: std::sync::Arc::new(cache::Versioned::new(1)),
             public_cache: std::sync::Arc::new(cache::Versioned::new(1)),
+            ogc_cache: std::sync::Arc::new(cache::Versioned::new(1)),
             analyses: std::sync::Arc::new(tokio::sync::Semaphore::new(ANALYSES_AT_ONCE)),
             password_checks: std::sync::Arc::new(tokio::sync::Semaphore::new(2)),
             audit_checkpoint: Default::default(),

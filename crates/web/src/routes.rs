@@ -9,7 +9,7 @@ use axum::http::Method;
 use axum::routing::{MethodFilter, MethodRouter, on};
 
 use crate::guard::Access::{self, LocalOr, Perm, Public, SignedIn};
-use crate::{AppState, api, assets, ops, pages};
+use crate::{AppState, api, assets, ogc, ops, pages};
 
 /// One route: method, path (axum syntax), what it requires, its handler.
 pub struct Route {
@@ -581,6 +581,34 @@ pub fn routes() -> Vec<Route> {
             api::territories,
         ),
         get("/api/v1/audit", Perm(P::ViewAudit), api::audit),
+        get("/ogc", Perm(P::ViewIndicators), ogc::landing),
+        // Clients that take the landing page for a folder (OWSLib) ask for it with the slash.
+        get("/ogc/", Perm(P::ViewIndicators), ogc::landing),
+        get(
+            "/ogc/conformance",
+            Perm(P::ViewIndicators),
+            ogc::conformance,
+        ),
+        get(
+            "/ogc/collections",
+            Perm(P::ViewIndicators),
+            ogc::collections,
+        ),
+        get(
+            "/ogc/collections/{id}",
+            Perm(P::ViewIndicators),
+            ogc::collection,
+        ),
+        get(
+            "/ogc/collections/{id}/items",
+            Perm(P::ViewIndicators),
+            ogc::items,
+        ),
+        get(
+            "/ogc/collections/{id}/items/{item}",
+            Perm(P::ViewIndicators),
+            ogc::item,
+        ),
     ];
     #[cfg(feature = "oidc")]
     table.extend([

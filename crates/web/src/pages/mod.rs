@@ -208,6 +208,26 @@ pub(crate) async fn on_blocking_pool<E: std::fmt::Display + Send + 'static>(
         .map_err(|e| AppError::Internal(format!("{what}: {e}")))
 }
 
+/// The address a client reached this server by (`https://host:port`), for links it will follow from
+/// outside a page (a calendar feed, an OGC API's links): the `Host` it sent when it is a plain host
+/// name, the scheme of the deployment's cookies.
+pub(crate) fn origin(st: &AppState, headers: &axum::http::HeaderMap) -> String {
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".:-[]".contains(c))
+        })
+        .unwrap_or("127.0.0.1:8080");
+    let scheme = if st.config.secure_cookies {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{scheme}://{host}")
+}
+
 /// The CSV written into `w` as the download `name`.
 pub(crate) fn csv_download(w: csv::Writer<Vec<u8>>, name: String) -> Result<Response, AppError> {
     let body = w

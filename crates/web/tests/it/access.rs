@@ -138,6 +138,13 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/me", "nYYYYYYY"),
     ("GET", "/api/v1/territories", "nYYYYYYY"),
     ("GET", "/api/v1/audit", "nYnnnnnY"),
+    ("GET", "/ogc", "nYYYYYYY"),
+    ("GET", "/ogc/", "nYYYYYYY"),
+    ("GET", "/ogc/conformance", "nYYYYYYY"),
+    ("GET", "/ogc/collections", "nYYYYYYY"),
+    ("GET", "/ogc/collections/{id}", "nYYYYYYY"),
+    ("GET", "/ogc/collections/{id}/items", "nYYYYYYY"),
+    ("GET", "/ogc/collections/{id}/items/{item}", "nYYYYYYY"),
     ("GET", "/login/govbr", "YYYYYYYY"),
     ("GET", "/login/govbr/retorno", "YYYYYYYY"),
     // Last: it ends the session.
@@ -183,6 +190,7 @@ fn concrete(path: &str) -> String {
         .replace("{id}", "999999")
         .replace("{code}", "AISP1")
         .replace("{update}", "999999")
+        .replace("{item}", "999999")
 }
 
 /// Whether the guard let the request through: a denial is 401, 403, or a redirect to the login page.
@@ -244,9 +252,10 @@ per_backend! {
                 if !expected && session.is_some() {
                     assert_eq!(reply.status, 403, "{method} {path} as {login}");
                 }
-                // Anonymous: pages redirect to the login page, the API and the metrics answer 401.
+                // Anonymous: pages redirect to the login page, the APIs and the metrics answer 401.
                 if !expected && session.is_none() {
-                    if path.starts_with("/api/") || path == "/metrics" {
+                    let machine = ["/api/", "/ogc"].iter().any(|p| path.starts_with(p));
+                    if machine || path == "/metrics" {
                         assert_eq!(reply.status, 401, "{method} {path}");
                     } else {
                         assert_eq!(reply.status, 303, "{method} {path}");

@@ -18,6 +18,7 @@ mod labels;
 mod meetings;
 mod numbers;
 #[cfg(feature = "oidc")]
+mod ogc;
 mod oidc;
 mod ops;
 mod recap;
@@ -145,6 +146,30 @@ pub(crate) async fn demo_config(db: &Db, today: chrono::NaiveDate, scale: f64) -
         clock: atalaia_web::Clock::fixed(today.and_hms_opt(15, 0, 0).unwrap()),
         ..test_config()
     }
+}
+
+/// Serves the app over `db` with `config` on a local port (the worker running), as a deployment does.
+pub(crate) async fn serve(db: atalaia_store::Db, config: WebConfig) -> std::net::SocketAddr {
+    atalaia_web::demo_users::ensure(&db, PasswordCost::TEST)
+        .await
+        .unwrap();
+    // The server task owns the data directory: the test's runtime drops both when the test ends.
+    let data_dir = DataDir(config.data_dir.clone());
+    let state = AppState::new(db, config);
+    atalaia_web::jobs::spawn_worker(&state);
+    let app = atalaia_web::router(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _data_dir = data_dir;
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    addr
 }
 
 /// A day of the tests' calendar.

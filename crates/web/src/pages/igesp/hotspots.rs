@@ -511,6 +511,18 @@ pub(crate) async fn warm(st: &AppState) -> Result<(), AppError> {
     Ok(())
 }
 
+/// The analysis `/zonas-quentes` opens on for `area` (the last twelve whole months, every crime, the
+/// default method), kept like any other: the OGC API serves its cells. The caller has asked the scope.
+pub(crate) async fn default_analysis(
+    st: &AppState,
+    area: &str,
+) -> Result<Result<std::sync::Arc<HotspotRun>, HotspotError>, AppError> {
+    let today = st.config.clock.today();
+    let choice =
+        Choice::parse(&Fields::new(), area.to_string(), today).map_err(AppError::BadRequest)?;
+    analysis(st, &choice).await
+}
+
 /// The analysis `choice` asks for, kept per data version and query (`crate::cache`): the same analysis
 /// is not run twice on the same data. The inner error is the analysis's (a bad period, an area
 /// without outline…), the outer one the server's.

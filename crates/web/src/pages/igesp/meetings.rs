@@ -30,7 +30,6 @@ use atalaia_store::igesp::{
 };
 use axum::Form;
 use axum::extract::Path;
-use axum::http::header;
 use axum::response::Response;
 use chrono::{NaiveDate, NaiveTime};
 use std::collections::HashMap;
@@ -214,21 +213,9 @@ pub async fn calendar_key(
             st.config.clock.now_utc(),
         )
         .await?;
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".:-[]".contains(c))
-        })
-        .unwrap_or("127.0.0.1:8080");
-    let scheme = if st.config.secure_cookies {
-        "https"
-    } else {
-        "http"
-    };
     let url = format!(
-        "{scheme}://{host}{}?chave={key}",
+        "{}{}?chave={key}",
+        crate::pages::origin(&st, &headers),
         crate::guard::CALENDAR_FEED
     );
     meetings_page_with(&st, &id, None, Some(url), None).await

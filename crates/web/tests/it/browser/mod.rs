@@ -13,9 +13,7 @@ mod recap;
 mod tables;
 
 use super::*;
-use atalaia_web::AppState;
 use fantoccini::{Client, ClientBuilder, Locator};
-use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -94,29 +92,6 @@ async fn browser() -> Option<(Driver, Client, tempfile::TempDir)> {
         }
     }
     panic!("could not start a Chromium session: {last:?}");
-}
-
-async fn serve(db: atalaia_store::Db, config: WebConfig) -> SocketAddr {
-    atalaia_web::demo_users::ensure(&db, PasswordCost::TEST)
-        .await
-        .unwrap();
-    // The server task owns the data directory: the test's runtime drops both when the test ends.
-    let data_dir = DataDir(config.data_dir.clone());
-    let state = AppState::new(db, config);
-    atalaia_web::jobs::spawn_worker(&state);
-    let app = atalaia_web::router(state);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let _data_dir = data_dir;
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    addr
 }
 
 /// The 1 % demo of 20 Nov 2026 on SQLite, served on a local port: its database and the base URL.
