@@ -78,6 +78,10 @@ pub(crate) struct ImportArgs {
     /// Pasta dos arquivos do servidor (a mesma do `serve`), onde a cópia espera.
     #[arg(long, env = "ATALAIA_DATA_DIR", default_value = "atalaia-arquivos")]
     pub(crate) data_dir: PathBuf,
+    /// Perfil de importação de uma fonte cujos arquivos não têm as colunas do Atalaia: o arquivo é lido
+    /// como a fonte o publica (sp-ssp-roubo-veiculos, mg-sejusp-crimes-violentos).
+    #[arg(long, conflicts_with = "background")]
+    pub(crate) profile: Option<String>,
 }
 
 pub(crate) async fn run(
@@ -91,6 +95,7 @@ pub(crate) async fn run(
         rejects,
         background,
         data_dir,
+        profile,
     } = args;
     let Some(kind) = Kind::parse(&kind) else {
         eprintln!(
@@ -98,6 +103,23 @@ pub(crate) async fn run(
             Kind::ALL.map(|k| k.as_str()).join(", ")
         );
         return Ok(ExitCode::from(2));
+    };
+    let profile = match profile.as_deref().map(atalaia_ingest::profile::find) {
+        None => None,
+        Some(Err(why)) => {
+            eprintln!("erro: {why}");
+            return Ok(ExitCode::from(2));
+        }
+        Some(Ok(p)) if p.kind != kind.as_str() => {
+            eprintln!(
+                "erro: o perfil `{}` lê arquivos do tipo `{}`, não `{}`",
+                p.name,
+                p.kind,
+                kind.as_str()
+            );
+            return Ok(ExitCode::from(2));
+        }
+        Some(Ok(p)) => Some(p),
     };
     let db = connect(database).await?;
     if background {
@@ -123,6 +145,7 @@ pub(crate) async fn run(
         units_allowed: None,
         job: None,
         rejects_kept_in: None,
+        profile,
     };
     let summary = atalaia_ingest::import_file(&db, kind, &file, &opts, progress_bar())
         .await

@@ -252,6 +252,31 @@ impl IbgeCode {
         Ok(IbgeCode { digits, uf })
     }
 
+    /// The code of a municipality written with six digits, without its check digit (as several
+    /// secretariats publish it): the check digit computed, or the official exception that starts so.
+    ///
+    /// ```
+    /// use atalaia_core::IbgeCode;
+    ///
+    /// assert_eq!(IbgeCode::complete("310010").unwrap().as_str(), "3100104");
+    /// assert_eq!(IbgeCode::complete("520393").unwrap().as_str(), "5203939"); // an exception
+    /// assert!(IbgeCode::complete("31001").is_err());
+    /// ```
+    pub fn complete(six: &str) -> Result<IbgeCode, IbgeCodeError> {
+        let six = six.trim();
+        if six.len() != 6 || !six.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(IbgeCodeError::Format);
+        }
+        if let Some(exception) = IBGE_CHECK_DIGIT_EXCEPTIONS
+            .iter()
+            .find(|e| e.starts_with(six))
+        {
+            return IbgeCode::parse(exception);
+        }
+        let n: Vec<u8> = six.bytes().map(|b| b - b'0').collect();
+        IbgeCode::parse(&format!("{six}{}", ibge_check_digit(&n)))
+    }
+
     /// The seven digits.
     pub fn as_str(&self) -> &str {
         // Always ASCII digits; the fallback is unreachable.

@@ -312,6 +312,7 @@ async fn import(
         units_allowed: None,
         job: None,
         rejects_kept_in: None,
+        profile: None,
     };
     let s = atalaia_ingest::import_file(
         db,

@@ -11,6 +11,7 @@ pub mod help;
 pub mod kinds;
 pub mod load;
 pub mod points;
+pub mod profile;
 pub mod read;
 mod rejects;
 pub mod territories;
@@ -129,6 +130,9 @@ pub enum ImportError {
         /// Header found.
         found: String,
     },
+    /// The file does not fit the import profile chosen for it.
+    #[error("{0}, linha 1: {1}")]
+    Profile(String, String),
     /// A column appears twice in the header.
     #[error("{file}, linha 1: a coluna `{column}` aparece duas vezes no cabeçalho")]
     DuplicateColumn { file: String, column: String },

@@ -45,6 +45,8 @@ pub struct ImportOptions {
     /// A folder where the rejects file ends, as [`kept_rejects_path`], before the import commits (the
     /// server's: its pages find an import's rejects by its number as soon as the import is visible).
     pub rejects_kept_in: Option<PathBuf>,
+    /// The source's import profile, when its files are not in Atalaia's columns (`crate::profile`).
+    pub profile: Option<crate::profile::Profile>,
 }
 
 /// Where an import's rejects file is kept in `folder`: `importacao-N.csv`, N the import's number.
@@ -404,6 +406,7 @@ enum Msg {
 fn read_stage(
     kind: Kind,
     path: PathBuf,
+    profile: Option<crate::profile::Profile>,
     ctx: Arc<Context>,
     send: tokio::sync::mpsc::Sender<Msg>,
     spent: std::sync::mpsc::Receiver<Spent>,
@@ -412,6 +415,7 @@ fn read_stage(
     let file = path.display().to_string();
     let (required, optional) = kinds::columns(kind);
     let columns: std::cell::OnceCell<Columns> = std::cell::OnceCell::new();
+    let adapter: std::cell::OnceCell<crate::profile::Adapter> = std::cell::OnceCell::new();
     let mut batch = Batch {
         items: Vec::with_capacity(BATCH_ROWS),
         offset: 0,
@@ -426,7 +430,19 @@ fn read_stage(
     let result = read_table(
         &path,
         &mut |format, header| {
-            let c = Columns::new(&file, &header, required, optional, format.decimal_comma())?;
+            // With a profile the kind's columns are the ones it computes; the rejects keep the source's.
+            let (target, decimal_comma) = match &profile {
+                None => (header.clone(), format.decimal_comma()),
+                Some(p) => {
+                    let a = p
+                        .adapter(&header)
+                        .map_err(|why| ImportError::Profile(file.clone(), why))?;
+                    let target = a.header().to_vec();
+                    let _ = adapter.set(a);
+                    (target, p.decimal_comma)
+                }
+            };
+            let c = Columns::new(&file, &target, required, optional, decimal_comma)?;
             let unknown = c.unknown.clone();
             let _ = columns.set(c);
             send.blocking_send(Msg::Header { header, unknown })
@@ -436,8 +452,9 @@ fn read_stage(
             let Some(cols) = columns.get() else {
                 return Err(ImportError::NoHeader(file.clone()));
             };
+            let computed = adapter.get().map(|a| a.record(&rec));
             let parsed = cols
-                .row(&rec)
+                .row(computed.as_ref().unwrap_or(&rec))
                 .and_then(|row| kinds::parse(kind, &row, &ctx))
                 .map_err(|why| cols.in_file_words(&why));
             if let (true, Ok(Parsed::Occurrence(o))) = (batch.counted, &parsed) {
@@ -504,9 +521,20 @@ async fn tabular(
     let precount = Arc::new(AtomicBool::new(true));
     let reader_precount = Arc::clone(&precount);
     let reader_path = path.to_path_buf();
+    let profile = opts.profile.clone();
     let reader = std::thread::Builder::new()
         .name("atalaia-reader".into())
-        .spawn(move || read_stage(kind, reader_path, ctx, send, spent, reader_precount))
+        .spawn(move || {
+            read_stage(
+                kind,
+                reader_path,
+                profile,
+                ctx,
+                send,
+                spent,
+                reader_precount,
+            )
+        })
         .map_err(|e| {
             ImportError::Interrupted(format!("não foi possível iniciar a leitura: {e}"))
         })?;

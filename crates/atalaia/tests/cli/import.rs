@@ -159,3 +159,50 @@ fn a_background_import_waits_in_the_queue_for_the_server() {
         "the server removes the upload once imported"
     );
 }
+
+/// `--profile`: a source's file imports as published; an unknown profile or one of another kind is a
+/// usage error naming what there is.
+#[test]
+fn import_with_a_profile_reads_the_source_s_own_columns() {
+    let published = concat!(
+        "REGISTROS,NATUREZA,MUNICIPIO,COD_MUNICIPIO,MES,ANO,RISP,RMBH\n",
+        "3,Homicídio Consumado (Registros),ABADIA DOS DOURADOS,310010,1,2022,10,NÃO\n",
+        "1,Roubo Consumado,ABADIA DOS DOURADOS,310010,1,2022,10,NÃO\n",
+    );
+    let town = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"3100104","name":"Abadia dos Dourados","kind":"municipality"},"geometry":null}]}"#;
+    let dir = dir_with(&[("t.geojson", town), ("mg.csv", published)]);
+    succeeds(dir.path(), &["import", "territories", "t.geojson"]);
+    // The natureza the profile does not translate is rejected (exit 3); the homicides are in.
+    let out = exits(
+        dir.path(),
+        "--format json import counts mg.csv --profile mg-sejusp-crimes-violentos",
+        3,
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (
+            v["read"].as_u64(),
+            v["inserted"].as_u64(),
+            v["rejected"].as_u64()
+        ),
+        (Some(2), Some(1), Some(1))
+    );
+    let out = exits(dir.path(), "import counts mg.csv --profile nenhum", 2);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("perfil de importação `nenhum` desconhecido; os perfis são: sp-ssp-roubo-veiculos, mg-sejusp-crimes-violentos"),
+        "{err}"
+    );
+    let out = exits(
+        dir.path(),
+        "import occurrences mg.csv --profile mg-sejusp-crimes-violentos",
+        2,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "o perfil `mg-sejusp-crimes-violentos` lê arquivos do tipo `counts`, não `occurrences`"
+        ),
+        "{err}"
+    );
+}

@@ -50,6 +50,7 @@ async fn import_for(
     let opts = atalaia_ingest::ImportOptions {
         job: Some(job),
         rejects_kept_in: Some(kept_in(file)),
+        profile: None,
         ..crate::opts(Some(file.with_extension("rejects.csv")))
     };
     let progress = Arc::new(atalaia_ingest::load::NoProgress);

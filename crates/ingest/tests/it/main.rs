@@ -3,6 +3,7 @@
 
 mod jobs;
 mod occurrences;
+mod profiles;
 mod real_data;
 mod reference;
 
@@ -28,6 +29,7 @@ pub fn opts(rejects: Option<PathBuf>) -> ImportOptions {
         units_allowed: None,
         job: None,
         rejects_kept_in: None,
+        profile: None,
     }
 }
 

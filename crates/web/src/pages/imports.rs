@@ -415,6 +415,7 @@ pub(crate) async fn run_importer(
         units_allowed: who.units_allowed,
         job: who.job,
         rejects_kept_in: Some(st.config.data_dir.join("rejeitadas")),
+        profile: None,
     };
     let (db, path) = (st.db.clone(), path.to_path_buf());
     let handle = tokio::runtime::Handle::current();

@@ -126,6 +126,7 @@ pub(crate) async fn import_text(
         units_allowed: None,
         job: None,
         rejects_kept_in: None,
+        profile: None,
     };
     let s = atalaia_ingest::import_file(
         db,
