@@ -79,7 +79,8 @@ pub(crate) struct ImportArgs {
     #[arg(long, env = "ATALAIA_DATA_DIR", default_value = "atalaia-arquivos")]
     pub(crate) data_dir: PathBuf,
     /// Perfil de importação de uma fonte cujos arquivos não têm as colunas do Atalaia: o arquivo é lido
-    /// como a fonte o publica (sp-ssp-roubo-veiculos, mg-sejusp-crimes-violentos).
+    /// como a fonte o publica (sp-ssp-roubo-veiculos, mg-sejusp-crimes-violentos,
+    /// rj-isp-cisp-mensal).
     #[arg(long, conflicts_with = "background")]
     pub(crate) profile: Option<String>,
 }

@@ -448,24 +448,38 @@ fn read_stage(
             send.blocking_send(Msg::Header { header, unknown })
                 .map_err(|_| stopped())
         },
-        &mut |rec: RawRecord| {
+        &mut |mut rec: RawRecord| {
             let Some(cols) = columns.get() else {
                 return Err(ImportError::NoHeader(file.clone()));
             };
-            let computed = adapter.get().map(|a| a.record(&rec));
-            let parsed = cols
-                .row(computed.as_ref().unwrap_or(&rec))
-                .and_then(|row| kinds::parse(kind, &row, &ctx))
-                .map_err(|why| cols.in_file_words(&why));
-            if let (true, Ok(Parsed::Occurrence(o))) = (batch.counted, &parsed) {
-                tally.count(o);
-            }
+            let parse = |r: &RawRecord| {
+                cols.row(r)
+                    .and_then(|row| kinds::parse(kind, &row, &ctx))
+                    .map_err(|why| cols.in_file_words(&why))
+            };
+            // A profile computes the kind's rows (several, when it unpivots a wide row); each keeps
+            // the source's row for the rejects file.
+            let results: Vec<_> = match adapter.get() {
+                None => vec![parse(&rec)],
+                Some(a) => a.records(&rec).iter().map(parse).collect(),
+            };
             batch.offset = rec.offset;
-            batch.items.push(Item {
-                line: rec.line,
-                fields: rec.fields,
-                parsed,
-            });
+            let last = results.len().saturating_sub(1);
+            for (i, parsed) in results.into_iter().enumerate() {
+                if let (true, Ok(Parsed::Occurrence(o))) = (batch.counted, &parsed) {
+                    tally.count(o);
+                }
+                let fields = if i == last {
+                    std::mem::take(&mut rec.fields)
+                } else {
+                    rec.fields.clone()
+                };
+                batch.items.push(Item {
+                    line: rec.line,
+                    fields,
+                    parsed,
+                });
+            }
             if batch.items.len() >= BATCH_ROWS {
                 let full = std::mem::replace(
                     &mut batch,

@@ -48,6 +48,22 @@ pub enum Rule {
     Ibge6(String),
     /// `AAAA-MM` from a year column and a month column (`2022`, `1`).
     YearMonth { year: String, month: String },
+    /// Text with `{column}` replaced by that column's value (`CISP{cisp}` → `CISP5`).
+    Template(String),
+}
+
+/// A wide source — one row per area and month, one column per crime — read as one row per crime: each
+/// listed source column gives a row whose `crime` column is the catalog code it maps to and whose
+/// `count` column is its value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Unpivot {
+    /// The kind's column that receives the catalog code.
+    pub crime: String,
+    /// The kind's column that receives the value.
+    pub count: String,
+    /// Source column → catalog code.
+    pub columns: BTreeMap<String, String>,
 }
 
 /// An import profile.
@@ -68,12 +84,16 @@ pub struct Profile {
     /// Whether the source writes decimals with a comma (`-23,5`); otherwise with a point.
     #[serde(default)]
     pub decimal_comma: bool,
+    /// A wide source's crime columns, read one row per crime.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unpivot: Option<Unpivot>,
 }
 
 /// The profiles that come with Atalaia, for public formats (`profiles/*.json`).
-const SHIPPED: [&str; 2] = [
+const SHIPPED: [&str; 3] = [
     include_str!("../profiles/sp-ssp-roubo-veiculos.json"),
     include_str!("../profiles/mg-sejusp-crimes-violentos.json"),
+    include_str!("../profiles/rj-isp-cisp-mensal.json"),
 ];
 
 /// The shipped profiles, by name.
@@ -103,6 +123,8 @@ pub struct Adapter {
     header: Vec<String>,
     rules: Vec<Bound>,
     crimes: BTreeMap<String, String>,
+    /// With an unpivot: the source column of each catalog code, in the code's order.
+    wide: Vec<(usize, String)>,
 }
 
 #[derive(Debug)]
@@ -122,6 +144,17 @@ enum Bound {
         year: usize,
         month: usize,
     },
+    /// Literal pieces and columns, in order.
+    Template(Vec<Piece>),
+    /// Filled per unpivoted row: the catalog code, then the value.
+    WideCrime,
+    WideCount,
+}
+
+#[derive(Debug)]
+enum Piece {
+    Text(String),
+    Column(usize),
 }
 
 impl Profile {
@@ -165,7 +198,18 @@ impl Profile {
                     year: at(year),
                     month: at(month),
                 },
+                Rule::Template(text) => Bound::Template(pieces(text, &mut at)),
             });
+        }
+        let mut wide = Vec::new();
+        if let Some(u) = &self.unpivot {
+            for (target, bound) in [(&u.crime, Bound::WideCrime), (&u.count, Bound::WideCount)] {
+                targets.push(target.clone());
+                rules.push(bound);
+            }
+            for (source, code) in &u.columns {
+                wide.push((at(source), code.clone()));
+            }
         }
         if !missing.is_empty() {
             missing.dedup();
@@ -183,6 +227,7 @@ impl Profile {
                 .iter()
                 .map(|(name, code)| (folded(name), code.clone()))
                 .collect(),
+            wide,
         })
     }
 }
@@ -193,9 +238,21 @@ impl Adapter {
         &self.header
     }
 
-    /// The row the profile computes from the source row `rec` (same line and offset). A value a rule
-    /// cannot read passes as written, for the importer to reject naming it.
-    pub fn record(&self, rec: &RawRecord) -> RawRecord {
+    /// The rows the profile computes from the source row `rec` (same line and offset): one, or one per
+    /// crime column of an unpivot. A value a rule cannot read passes as written, for the importer to
+    /// reject naming it.
+    pub fn records(&self, rec: &RawRecord) -> Vec<RawRecord> {
+        if self.wide.is_empty() {
+            return vec![self.record(rec, None)];
+        }
+        self.wide
+            .iter()
+            .map(|(column, code)| self.record(rec, Some((code, *column))))
+            .collect()
+    }
+
+    /// One computed row; `wide` is the unpivoted crime's code and source column.
+    fn record(&self, rec: &RawRecord, wide: Option<(&String, usize)>) -> RawRecord {
         let get = |i: usize| rec.fields.get(i).map(|s| s.trim()).unwrap_or("");
         let fields = self
             .rules
@@ -230,6 +287,15 @@ impl Adapter {
                     Ok(m) if (1..=12).contains(&m) => format!("{}-{m:02}", get(*year)),
                     _ => format!("{}-{}", get(*year), get(*month)),
                 },
+                Bound::Template(pieces) => pieces
+                    .iter()
+                    .map(|p| match p {
+                        Piece::Text(t) => t.as_str(),
+                        Piece::Column(i) => get(*i),
+                    })
+                    .collect(),
+                Bound::WideCrime => wide.map(|(code, _)| code.clone()).unwrap_or_default(),
+                Bound::WideCount => wide.map(|(_, i)| get(i).to_string()).unwrap_or_default(),
             })
             .collect();
         RawRecord {
@@ -238,6 +304,26 @@ impl Adapter {
             offset: rec.offset,
         }
     }
+}
+
+/// `text` cut into literal pieces and `{column}` references, bound by `at`.
+fn pieces(text: &str, at: &mut impl FnMut(&str) -> usize) -> Vec<Piece> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        if open > 0 {
+            out.push(Piece::Text(rest[..open].to_string()));
+        }
+        out.push(Piece::Column(at(&rest[open + 1..open + close])));
+        rest = &rest[open + close + 1..];
+    }
+    if !rest.is_empty() {
+        out.push(Piece::Text(rest.to_string()));
+    }
+    out
 }
 
 /// `day` in `format`, with `time` when given, as `AAAA-MM-DDTHH:MM:SS`; as written when unreadable.
@@ -308,12 +394,14 @@ mod tests {
             ]),
             crimes: BTreeMap::from([("Roubo (art. 157) - VEÍCULO".into(), "roubo_veiculo".into())]),
             decimal_comma: false,
+            unpivot: None,
         };
         let header: Vec<String> = ["ANO", "numero", "data", "HORA", "natureza", "cod", "mes"]
             .iter()
             .map(|s| s.to_string())
             .collect();
         let a = p.adapter(&header).unwrap();
+        let one = |fields: &[&str]| a.records(&rec(fields)).remove(0);
         assert_eq!(
             a.header(),
             [
@@ -326,7 +414,7 @@ mod tests {
                 "territory_code"
             ]
         );
-        let out = a.record(&rec(&[
+        let out = one(&[
             "2021",
             "123",
             "01/02/2021",
@@ -334,7 +422,7 @@ mod tests {
             " roubo (ART. 157) - veiculo ",
             "310010",
             "3",
-        ]));
+        ]);
         assert_eq!((out.line, out.offset), (7, 99));
         // Abadia dos Dourados: 310010 and its check digit 4 (IBGE: 3100104).
         assert_eq!(
@@ -351,38 +439,14 @@ mod tests {
             ["2021-03", "2021-02-01T07:05:00", "SSP", "3100104"].map(String::from)
         );
         // What a rule cannot read passes as written, for the importer to name.
-        let odd = a.record(&rec(&[
-            "2021",
-            "9",
-            "31/02/2021",
-            "",
-            "Furto",
-            "31001",
-            "13",
-        ]));
+        let odd = one(&["2021", "9", "31/02/2021", "", "Furto", "31001", "13"]);
         assert_eq!(odd.fields[0], "Furto");
         assert_eq!(odd.fields[3], "2021-13");
         assert_eq!(odd.fields[4], "31/02/2021");
         assert_eq!(odd.fields[6], "31001");
         // The same row hashes the same; another row does not.
-        let again = a.record(&rec(&[
-            "2021",
-            "9",
-            "31/02/2021",
-            "",
-            "Furto",
-            "31001",
-            "13",
-        ]));
-        let other = a.record(&rec(&[
-            "2021",
-            "10",
-            "31/02/2021",
-            "",
-            "Furto",
-            "31001",
-            "13",
-        ]));
+        let again = one(&["2021", "9", "31/02/2021", "", "Furto", "31001", "13"]);
+        let other = one(&["2021", "10", "31/02/2021", "", "Furto", "31001", "13"]);
         assert_eq!(odd.fields[1], again.fields[1]);
         assert_ne!(odd.fields[1], other.fields[1]);
     }
@@ -399,6 +463,6 @@ mod tests {
         );
         assert!(e.contains("COD_MUNICIPIO") && e.contains("NATUREZA"), "{e}");
         let e = find("nenhum").unwrap_err();
-        assert!(e.contains("perfil de importação `nenhum` desconhecido; os perfis são: sp-ssp-roubo-veiculos, mg-sejusp-crimes-violentos"), "{e}");
+        assert!(e.contains("perfil de importação `nenhum` desconhecido; os perfis são: sp-ssp-roubo-veiculos, mg-sejusp-crimes-violentos, rj-isp-cisp-mensal"), "{e}");
     }
 }

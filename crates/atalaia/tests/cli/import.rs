@@ -190,7 +190,7 @@ fn import_with_a_profile_reads_the_source_s_own_columns() {
     let out = exits(dir.path(), "import counts mg.csv --profile nenhum", 2);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("perfil de importação `nenhum` desconhecido; os perfis são: sp-ssp-roubo-veiculos, mg-sejusp-crimes-violentos"),
+        err.contains("perfil de importação `nenhum` desconhecido; os perfis são: sp-ssp-roubo-veiculos, mg-sejusp-crimes-violentos, rj-isp-cisp-mensal"),
         "{err}"
     );
     let out = exits(

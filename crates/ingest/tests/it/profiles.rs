@@ -202,3 +202,84 @@ fn a_profile_refuses_a_file_that_lacks_its_columns() {
         "{e}"
     );
 }
+
+per_backend! {
+    async fn isp_rj_wide_monthly_series_imports_one_count_per_crime(t) {
+        let dir = tempfile::tempdir().unwrap();
+        let name = "profiles/BaseDPEvolucaoMensalCisp-primeiras-150.csv";
+        // ISP publishes Latin-1, `;`-separated, one column per crime; read here on its own.
+        let bytes = std::fs::read(format!("{FIXTURES}/{name}")).unwrap();
+        let (text, _, _) = encoding_rs::WINDOWS_1252.decode(&bytes);
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(b';')
+            .from_reader(text.as_bytes());
+        let header = reader.headers().unwrap().clone();
+        let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+        let crimes = [
+            ("hom_doloso", "homicidio_doloso"),
+            ("latrocinio", "latrocinio"),
+            ("lesao_corp_morte", "lesao_corporal_seguida_de_morte"),
+            ("tentat_hom", "tentativa_homicidio"),
+            ("estupro", "estupro"),
+            ("roubo_veiculo", "roubo_veiculo"),
+            ("roubo_carga", "roubo_carga"),
+            ("roubo_transeunte", "roubo_transeunte"),
+            ("roubo_celular", "roubo_celular"),
+            ("roubo_comercio", "roubo_comercio"),
+            ("roubo_residencia", "roubo_residencia"),
+            ("roubo_banco", "roubo_instituicao_financeira"),
+            ("furto_veiculos", "furto_veiculo"),
+        ];
+        let mut expected = BTreeSet::new();
+        let mut cisps = BTreeSet::new();
+        let (mut rows, mut empty) = (0, 0);
+        for r in reader.records() {
+            let r = r.unwrap();
+            rows += 1;
+            let code = format!("CISP{}", &r[col("CISP")]);
+            let month = format!("{}-{:02}", &r[col("vano")], r[col("mes")].parse::<u32>().unwrap());
+            for (source, crime) in crimes {
+                match r[col(source)].trim() {
+                    "" => empty += 1,
+                    v => {
+                        expected.insert((code.clone(), month.clone(), crime.to_string(), v.parse::<i64>().unwrap()));
+                    }
+                }
+            }
+            cisps.insert(code);
+        }
+        assert_eq!(rows, 150);
+        let codes: Vec<&str> = cisps.iter().map(String::as_str).collect();
+        let features: Vec<serde_json::Value> = codes
+            .iter()
+            .map(|c| serde_json::json!({"type": "Feature", "geometry": null,
+                "properties": {"code": c, "name": format!("Delegacia {c}"), "kind": "cisp"}}))
+            .collect();
+        let geo = dir.path().join("cisp.geojson");
+        std::fs::write(&geo, serde_json::json!({"type": "FeatureCollection", "features": features}).to_string()).unwrap();
+        assert_eq!(import(&t.db, Kind::Territories, &geo).await.rejected, 0);
+
+        let path = copy(dir.path(), name);
+        let s = import_with(&t.db, Kind::Counts, &path, "rj-isp-cisp-mensal").await;
+        // One row per crime column of each line; a crime the source left empty is rejected, not zero.
+        assert_eq!(s.read, 150 * crimes.len() as u64, "{s:?}");
+        assert_eq!((s.inserted, s.rejected), (expected.len() as u64, empty), "{s:?}");
+        let stored: BTreeSet<(String, String, String, i64)> = match &t.db {
+            atalaia_store::Db::Sqlite(p) => sqlx::query_as(
+                "SELECT territory_code, substr(month, 1, 7), crime, count FROM monthly_counts",
+            )
+            .fetch_all(p)
+            .await
+            .unwrap(),
+            atalaia_store::Db::Pg(p) => sqlx::query_as(
+                "SELECT territory_code, to_char(month, 'YYYY-MM'), crime, CAST(count AS BIGINT) FROM monthly_counts",
+            )
+            .fetch_all(p)
+            .await
+            .unwrap(),
+        }
+        .into_iter()
+        .collect();
+        assert_eq!(stored, expected);
+    }
+}
