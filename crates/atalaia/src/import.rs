@@ -81,7 +81,7 @@ pub(crate) struct ImportArgs {
     /// Perfil de importação de uma fonte cujos arquivos não têm as colunas do Atalaia: o arquivo é lido
     /// como a fonte o publica (sp-ssp-roubo-veiculos, mg-sejusp-crimes-violentos,
     /// rj-isp-cisp-mensal).
-    #[arg(long, conflicts_with = "background")]
+    #[arg(long)]
     pub(crate) profile: Option<String>,
 }
 
@@ -124,7 +124,8 @@ pub(crate) async fn run(
     };
     let db = connect(database).await?;
     if background {
-        let job = queue(&db, kind, &file, &data_dir).await?;
+        let name = profile.as_ref().map(|p| p.name.as_str());
+        let job = queue(&db, kind, &file, &data_dir, name).await?;
         db.close().await;
         let location = format!("/importacoes/tarefas/{job}");
         match format {
@@ -167,6 +168,7 @@ async fn queue(
     kind: Kind,
     file: &std::path::Path,
     data_dir: &std::path::Path,
+    profile: Option<&str>,
 ) -> anyhow::Result<i64> {
     let name = file
         .file_name()
@@ -195,6 +197,7 @@ async fn queue(
                 actor: &cli_actor(),
                 ip: "",
                 bytes_total: i64::try_from(bytes).unwrap_or(i64::MAX),
+                profile,
             },
             Utc::now().naive_utc(),
         )

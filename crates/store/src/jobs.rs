@@ -108,6 +108,8 @@ pub struct JobRecord {
     pub created_at: NaiveDateTime,
     pub started_at: Option<NaiveDateTime>,
     pub finished_at: Option<NaiveDateTime>,
+    /// The import profile the file is read through, by name.
+    pub profile: Option<String>,
 }
 
 /// A job to queue.
@@ -119,6 +121,8 @@ pub struct NewJob<'a> {
     pub actor: &'a str,
     pub ip: &'a str,
     pub bytes_total: i64,
+    /// The import profile the file is read through (`atalaia_ingest::profile`), if any.
+    pub profile: Option<&'a str>,
 }
 
 /// How far a running job went.
@@ -158,7 +162,8 @@ pub enum JobEnd {
 }
 
 const COLUMNS: &str = "id, kind, file_name, path, actor, ip, state, bytes_total, bytes_read, rows_read,
-    rows_written, rows_rejected, import_id, error, cancelled_by, created_at, started_at, finished_at";
+    rows_written, rows_rejected, import_id, error, cancelled_by, created_at, started_at, finished_at,
+    profile";
 
 impl Db {
     /// Queues a job; returns its id.
@@ -166,8 +171,8 @@ impl Db {
         let mut tx = self.begin().await?;
         let id: i64 = on_tx!(&mut tx, |c| {
             sqlx::query_scalar(
-                "INSERT INTO import_jobs (kind, file_name, path, actor, ip, state, bytes_total, created_at)
-                 VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7) RETURNING id",
+                "INSERT INTO import_jobs (kind, file_name, path, actor, ip, state, bytes_total, created_at, profile)
+                 VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8) RETURNING id",
             )
             .bind(job.kind)
             .bind(job.file_name)
@@ -176,6 +181,7 @@ impl Db {
             .bind(job.ip)
             .bind(job.bytes_total)
             .bind(now)
+            .bind(job.profile)
             .fetch_one(c)
             .await?
         });

@@ -228,6 +228,13 @@ async fn import(st: &AppState, job: &JobRecord, worker: &str, live: Arc<LiveJob>
     let Some(kind) = Kind::parse(&job.kind) else {
         return JobEnd::Failed(format!("tipo de importação `{}` desconhecido", job.kind));
     };
+    let profile = match job.profile.as_deref() {
+        None => None,
+        Some(name) => match crate::pages::imports::profile_for(name, kind) {
+            Ok(p) => Some(p),
+            Err(why) => return JobEnd::Failed(why),
+        },
+    };
     let rejects_tmp = dir.join("rejeitadas.csv");
     let result = crate::pages::imports::run_importer(
         st,
@@ -242,6 +249,7 @@ async fn import(st: &AppState, job: &JobRecord, worker: &str, live: Arc<LiveJob>
                 id: job.id,
                 worker: worker.to_string(),
             }),
+            profile,
         },
         live.clone(),
     )

@@ -27,6 +27,7 @@ async fn claimed(db: &Db, worker: &str) -> i64 {
                 actor: "user:analista",
                 ip: "10.0.0.1",
                 bytes_total: FILE.len() as i64,
+                profile: None,
             },
             now,
         )

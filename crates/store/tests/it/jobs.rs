@@ -20,6 +20,7 @@ async fn queue(db: &Db, name: &str, minute: u32) -> i64 {
             actor: "user:analista",
             ip: "10.0.0.1",
             bytes_total: 1000,
+            profile: None,
         },
         at(minute),
     )

@@ -6,6 +6,7 @@ use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
 
 use askama::Template;
+use atalaia_ingest::profile::Profile;
 use atalaia_ingest::{ImportOptions, Kind};
 use atalaia_store::imports::ImportRecord;
 use atalaia_store::jobs::NewJob;
@@ -42,6 +43,8 @@ struct ListPage {
     error: Option<String>,
     kinds: Vec<FormOption>,
     guides: Vec<KindGuide>,
+    /// The shipped import profiles: name, and what they read with the kind they feed.
+    profiles: Vec<FormOption>,
     imports: Vec<ImportRow>,
     /// Files waiting or being imported.
     jobs: Vec<super::import_jobs::JobRow>,
@@ -102,6 +105,13 @@ async fn list_page(
                 kind: k.as_str(),
                 label: k.label_pt(),
                 columns: atalaia_ingest::help::column_help(*k),
+            })
+            .collect(),
+        profiles: atalaia_ingest::profile::shipped()
+            .into_iter()
+            .map(|p| {
+                let kind = Kind::parse(&p.kind).map_or(p.kind.as_str(), |k| k.label_pt());
+                FormOption::new(p.name.as_str(), format!("{} ({kind})", p.title))
             })
             .collect(),
         imports,
@@ -222,6 +232,7 @@ pub async fn upload(
     let dir = new_upload_dir(&st.config.data_dir);
     let mut kind: Option<Kind> = None;
     let mut saved: Option<PathBuf> = None;
+    let mut profile: Option<String> = None;
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(f)) => f,
@@ -256,6 +267,10 @@ pub async fn upload(
                     .await;
                 }
             }
+            Some("perfil") => {
+                let v = field.text().await.unwrap_or_default();
+                profile = Some(v.trim().to_string()).filter(|p| !p.is_empty());
+            }
             Some("arquivo") => match save_upload(field, &dir).await {
                 Ok(path) => saved = Some(path),
                 Err(e) => return fail(&st, &id, wants_json, kind, e.reason()?).await,
@@ -268,6 +283,12 @@ pub async fn upload(
         let msg = "escolha o tipo e o arquivo".into();
         return fail(&st, &id, wants_json, kind, msg).await;
     };
+    if let Some(name) = &profile
+        && let Err(why) = profile_for(name, kind)
+    {
+        let _ = tokio::fs::remove_dir_all(&dir).await;
+        return fail(&st, &id, wants_json, Some(kind), why).await;
+    }
     // The worker imports it (`crate::jobs`): the request ends here, whatever the file's size.
     let file_name = path
         .file_name()
@@ -287,6 +308,7 @@ pub async fn upload(
                 actor: &id.actor(),
                 ip: &id.ip,
                 bytes_total,
+                profile: profile.as_deref(),
             },
             st.config.clock.now_utc(),
         )
@@ -361,6 +383,7 @@ pub(crate) async fn import_saved(
             ip: id.ip.clone(),
             units_allowed,
             job: None,
+            profile: None,
         },
         Arc::new(atalaia_ingest::load::NoProgress),
     )
@@ -382,13 +405,28 @@ pub(crate) async fn import_saved(
     outcome
 }
 
+/// The shipped import profile `name` for a file of `kind`, or why it cannot read one.
+pub(crate) fn profile_for(name: &str, kind: Kind) -> Result<Profile, String> {
+    let p = atalaia_ingest::profile::find(name)?;
+    if p.kind != kind.as_str() {
+        return Err(format!(
+            "o perfil `{}` lê arquivos de {}, não de {}",
+            p.name,
+            Kind::parse(&p.kind).map_or(p.kind.as_str(), |k| k.label_pt()),
+            kind.label_pt()
+        ));
+    }
+    Ok(p)
+}
+
 /// Whom an import runs for: who and from where (for the audit log), the units it may write (`None`:
-/// any), and the web job it ends, if any.
+/// any), the web job it ends, if any, and the source's profile, if its file needs one.
 pub(crate) struct RunFor {
     pub actor: String,
     pub ip: String,
     pub units_allowed: Option<Vec<String>>,
     pub job: Option<atalaia_store::jobs::JobClaim>,
+    pub profile: Option<Profile>,
 }
 
 /// Runs the command line's importer on `path` for `who` as of the program's clock, its rejects into
@@ -415,7 +453,7 @@ pub(crate) async fn run_importer(
         units_allowed: who.units_allowed,
         job: who.job,
         rejects_kept_in: Some(st.config.data_dir.join("rejeitadas")),
-        profile: None,
+        profile: who.profile,
     };
     let (db, path) = (st.db.clone(), path.to_path_buf());
     let handle = tokio::runtime::Handle::current();

@@ -117,3 +117,67 @@ async fn an_upload_waits_in_the_queue_until_a_worker_runs_it() {
         t.cleanup().await.unwrap();
     }
 }
+
+/// A file as a source publishes it goes up with its profile; the worker reads it through the profile,
+/// and a profile of another kind is refused by name before anything is queued.
+#[tokio::test]
+async fn an_upload_names_its_source_s_profile() {
+    let (t, app) = crate::demo_app(ymd(2026, 11, 20), 0.01).await;
+    // Two of the file's municipalities, by their 7-digit codes (IBGE): Abadia dos Dourados and Abaeté.
+    let towns = r#"{"type":"FeatureCollection","features":[
+        {"type":"Feature","geometry":null,"properties":{"code":"3100104","name":"Abadia dos Dourados","kind":"municipality"}},
+        {"type":"Feature","geometry":null,"properties":{"code":"3100203","name":"Abaeté","kind":"municipality"}}]}"#;
+    crate::import_text(
+        &t.db,
+        atalaia_ingest::Kind::Territories,
+        "mg.geojson",
+        towns,
+        ymd(2026, 11, 20),
+    )
+    .await;
+    let published = concat!(
+        "REGISTROS,NATUREZA,MUNICIPIO,COD_MUNICIPIO,MES,ANO,RISP,RMBH\n",
+        "2,Homicídio Consumado (Registros),ABADIA DOS DOURADOS,310010,1,2022,10,NÃO\n",
+        "5,Homicídio Tentado,ABAETE,310020,1,2022,7,NÃO\n",
+        "9,Roubo Consumado,ABAETE,310020,1,2022,7,NÃO\n",
+    );
+    let analyst = app.login("analista", "demo-analista-7872").await.unwrap();
+    let csrf = app.csrf(&analyst).await;
+    let send = |kind: &'static str| {
+        let (app, analyst, csrf) = (&app, analyst.clone(), csrf.clone());
+        async move {
+            app.post_multipart(
+                "/importacoes",
+                Some(&analyst),
+                &[
+                    ("csrf_token", csrf.as_str()),
+                    ("tipo", kind),
+                    ("perfil", "mg-sejusp-crimes-violentos"),
+                ],
+                Some(("crimes_violentos.csv", published.as_bytes())),
+            )
+            .await
+        }
+    };
+    let refused = send("occurrences").await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    refused.assert_has(
+        "o perfil `mg-sejusp-crimes-violentos` lê arquivos de contagens mensais, não de ocorrências",
+    );
+    let sent = send("counts").await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let done = app
+        .job_end(sent.location.as_deref().unwrap(), &analyst)
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let last = &app.db.recent_imports(1).await.unwrap()[0];
+    assert_eq!(
+        (last.counts.read, last.counts.inserted, last.counts.rejected),
+        (3, 2, 1)
+    );
+    // The robbery the profile does not translate waits in the rejects, as the file wrote it.
+    let rejects = app
+        .get_ok(&format!("/importacoes/{}/rejeitadas", last.id), &analyst)
+        .await;
+    rejects.assert_has("9,Roubo Consumado,ABAETE,310020,1,2022,7,NÃO");
+}
