@@ -194,6 +194,17 @@ impl Columns {
     /// A refusal in the file's own words: a column the file names otherwise (`Data e hora` for
     /// `occurred_at`) is named as the file names it, so the person fixing the spreadsheet finds it.
     /// Values quoted in the reason (after "valor `") are left as they are.
+    /// Names the kind's columns by the source's columns they are computed from (an import profile's
+    /// rules): a reason then speaks of the column the person can find in their file.
+    pub fn computed_from(&mut self, sources: &[(String, String)]) {
+        for (target, source) in sources {
+            if let Some(column) = self.index.keys().copied().find(|c| *c == target.as_str()) {
+                self.renamed.retain(|(c, _)| *c != column);
+                self.renamed.push((column, source.clone()));
+            }
+        }
+    }
+
     pub fn in_file_words(&self, reason: &str) -> String {
         if self.renamed.is_empty() {
             return reason.to_string();

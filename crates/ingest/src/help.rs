@@ -21,6 +21,14 @@ pub struct ColumnHelp {
     pub also: Vec<String>,
 }
 
+/// The Portuguese header of the kind's column `column` (`territory_code` → "Território"), or the
+/// column itself when it has none.
+pub fn header_pt(column: &str) -> &str {
+    HELP.iter()
+        .find(|(c, _, _)| *c == column)
+        .map_or(column, |(_, header, _)| header)
+}
+
 /// Column → (template header, meaning). Every column of every tabular kind has a line.
 const HELP: &[(&str, &str, &str)] = &[
     (

@@ -147,7 +147,11 @@ fn with_ancestors(ctx: &Context, code: String) -> Vec<String> {
     areas
 }
 
-fn catalog_crime(ctx: &Context, column: &str, v: &str) -> Result<(String, Option<String>), String> {
+pub(crate) fn catalog_crime(
+    ctx: &Context,
+    column: &str,
+    v: &str,
+) -> Result<(String, Option<String>), String> {
     if let Some(c) = ctx.crime_map.get(v) {
         return Ok((c.clone(), Some(v.to_string())));
     }

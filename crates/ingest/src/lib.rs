@@ -11,6 +11,7 @@ pub mod help;
 pub mod kinds;
 pub mod load;
 pub mod points;
+pub mod preview;
 pub mod profile;
 pub mod read;
 mod rejects;

@@ -336,7 +336,7 @@ pub(crate) fn count(summary: &mut ImportSummary, u: Upsert) {
     }
 }
 
-async fn load_context(
+pub(crate) async fn load_context(
     tx: &mut Tx,
     kind: Kind,
     opts: &ImportOptions,
@@ -442,7 +442,10 @@ fn read_stage(
                     (target, p.decimal_comma)
                 }
             };
-            let c = Columns::new(&file, &target, required, optional, decimal_comma)?;
+            let mut c = Columns::new(&file, &target, required, optional, decimal_comma)?;
+            if let Some(a) = adapter.get() {
+                c.computed_from(&a.sources());
+            }
             let unknown = c.unknown.clone();
             let _ = columns.set(c);
             send.blocking_send(Msg::Header { header, unknown })

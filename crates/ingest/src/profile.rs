@@ -121,6 +121,8 @@ pub fn find(name: &str) -> Result<Profile, String> {
 #[derive(Debug)]
 pub struct Adapter {
     header: Vec<String>,
+    /// The file's own header.
+    source_header: Vec<String>,
     rules: Vec<Bound>,
     crimes: BTreeMap<String, String>,
     /// With an unpivot: the source column of each catalog code, in the code's order.
@@ -221,6 +223,7 @@ impl Profile {
         }
         Ok(Adapter {
             header: targets,
+            source_header: header.to_vec(),
             rules,
             crimes: self
                 .crimes
@@ -233,6 +236,26 @@ impl Profile {
 }
 
 impl Adapter {
+    /// Each computed column read from one source column, with that column's name as the file writes
+    /// it: what a rejected row's reason names instead of the kind's column.
+    pub fn sources(&self) -> Vec<(String, String)> {
+        self.header
+            .iter()
+            .zip(&self.rules)
+            .filter_map(|(target, rule)| {
+                let i = match rule {
+                    Bound::Column(i) | Bound::CrimeName(i) | Bound::Ibge6(i) => *i,
+                    Bound::Date { column, .. } => *column,
+                    _ => return None,
+                };
+                Some((
+                    target.clone(),
+                    self.source_header.get(i)?.trim().to_string(),
+                ))
+            })
+            .collect()
+    }
+
     /// The columns of the rows [`Adapter::record`] computes.
     pub fn header(&self) -> &[String] {
         &self.header

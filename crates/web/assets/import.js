@@ -6,6 +6,8 @@
   var form = document.getElementById("envio");
   if (!form || !window.XMLHttpRequest || !window.FormData) { return; }
   form.addEventListener("submit", function (ev) {
+    // The preview is a page of its own: the form posts there as it is.
+    if (ev.submitter && ev.submitter.hasAttribute("formaction")) { return; }
     ev.preventDefault();
     var box = form.querySelector(".progress");
     var bar = form.querySelector("progress");

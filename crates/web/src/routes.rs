@@ -488,6 +488,11 @@ pub fn routes() -> Vec<Route> {
             pages::imports::export,
         ),
         post("/importacoes", Perm(P::Import), pages::imports::upload),
+        post(
+            "/importacoes/previa",
+            Perm(P::Import),
+            pages::import_preview::preview,
+        ),
         get("/importacoes/{id}", Perm(P::Import), pages::imports::detail),
         get(
             "/importacoes/tarefas/{id}",

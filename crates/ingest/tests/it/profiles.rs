@@ -283,3 +283,56 @@ per_backend! {
         assert_eq!(stored, expected);
     }
 }
+
+per_backend! {
+    async fn a_preview_shows_what_the_import_would_do_and_writes_nothing(t) {
+        let dir = tempfile::tempdir().unwrap();
+        let ibge = std::fs::read_to_string(format!("{FIXTURES}/ibge/municipios.csv")).unwrap();
+        let mg: Vec<&str> = ibge
+            .lines()
+            .filter_map(|l| l.strip_prefix("MG,31,"))
+            .collect();
+        let geo = dir.path().join("mg.geojson");
+        std::fs::write(&geo, towns(&mg)).unwrap();
+        assert_eq!(import(&t.db, Kind::Territories, &geo).await.rejected, 0);
+        let path = copy(dir.path(), "profiles/crimes_violentos_mg_2022-primeiras-2600.csv");
+        let mut o = opts(None);
+        o.profile = Some(find("mg-sejusp-crimes-violentos").unwrap());
+        let p = atalaia_ingest::preview::preview(&t.db, Kind::Counts, &path, &o, 1_000_000)
+            .await
+            .unwrap();
+        // 200 municipalities × 13 naturezas of January; 3 naturezas translated.
+        assert_eq!((p.read, p.accepted, p.rejected, p.truncated), (2600, 600, 2000, false));
+        assert_eq!(p.header, ["count", "crime", "month", "territory_code"]);
+        // Line 2: "0,Estupro Consumado,ABADIA DOS DOURADOS,310010,1,2022,10,NÃO".
+        assert_eq!(
+            p.sample[0],
+            (2, vec!["0".to_string(), "estupro".into(), "2022-01".into(), "3100104".into()])
+        );
+        assert_eq!(p.sample.len(), atalaia_ingest::preview::SAMPLE);
+        let (line, reason, row) = &p.rejects[0];
+        assert_eq!(*line, 3);
+        assert!(reason.contains("Estupro Tentado"), "{reason}");
+        assert_eq!(row[1], "Estupro Tentado");
+        assert_eq!(p.source_header[3], "COD_MUNICIPIO");
+        assert_eq!(p.unknown_crimes.len(), 10);
+        assert!(p.unknown_crimes.iter().all(|(_, n)| *n == 200), "{:?}", p.unknown_crimes);
+        assert_eq!(p.unknown_crimes[0].0, "Estupro Tentado");
+        // Nothing was written.
+        let again = atalaia_ingest::import_file(
+            &t.db,
+            Kind::Counts,
+            &path,
+            &o,
+            Arc::new(atalaia_ingest::load::NoProgress),
+        )
+        .await
+        .unwrap();
+        assert_eq!(again.inserted, 600, "the preview stored nothing");
+        // A limit stops it early and says so.
+        let short = atalaia_ingest::preview::preview(&t.db, Kind::Counts, &path, &o, 100)
+            .await
+            .unwrap();
+        assert_eq!((short.read, short.truncated), (100, true));
+    }
+}

@@ -271,6 +271,14 @@ pub async fn upload(
                 let v = field.text().await.unwrap_or_default();
                 profile = Some(v.trim().to_string()).filter(|p| !p.is_empty());
             }
+            // A file already sent for its preview, imported as it was seen.
+            Some("previa") => {
+                let token = field.text().await.unwrap_or_default();
+                match super::import_preview::previewed_file(&st.config.data_dir, token.trim()) {
+                    Ok(path) => saved = Some(path),
+                    Err(why) => return fail(&st, &id, wants_json, kind, why).await,
+                }
+            }
             Some("arquivo") => match save_upload(field, &dir).await {
                 Ok(path) => saved = Some(path),
                 Err(e) => return fail(&st, &id, wants_json, kind, e.reason()?).await,

@@ -14,6 +14,7 @@ pub mod help;
 pub mod home;
 pub mod igesp;
 pub mod import_jobs;
+pub mod import_preview;
 pub mod imports;
 pub mod ipei;
 pub mod keys;

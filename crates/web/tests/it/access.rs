@@ -113,6 +113,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("GET", "/importacoes", "nnYnnnnn"),
     ("GET", "/importacoes/exportar", "nnYnnnnn"),
     ("POST", "/importacoes", "nnYnnnnn"),
+    ("POST", "/importacoes/previa", "nnYnnnnn"),
     ("GET", "/importacoes/tarefas/{id}", "nnYnnnnn"),
     ("GET", "/importacoes/tarefas/{id}/estado", "nnYnnnnn"),
     ("POST", "/importacoes/tarefas/{id}/cancelar", "nnYnnnnn"),

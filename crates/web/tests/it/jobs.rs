@@ -181,3 +181,98 @@ async fn an_upload_names_its_source_s_profile() {
         .await;
     rejects.assert_has("9,Roubo Consumado,ABAETE,310020,1,2022,7,NÃO");
 }
+
+/// The preview reads the file as its import would and writes nothing; "Importar este arquivo" queues
+/// the very file seen. A token that is not a preview's finds nothing.
+#[tokio::test]
+async fn a_preview_shows_the_rows_then_imports_the_file_seen() {
+    let (t, app) = crate::demo_app(ymd(2026, 11, 20), 0.01).await;
+    let town = r#"{"type":"FeatureCollection","features":[
+        {"type":"Feature","geometry":null,"properties":{"code":"3100104","name":"Abadia dos Dourados","kind":"municipality"}}]}"#;
+    crate::import_text(
+        &t.db,
+        atalaia_ingest::Kind::Territories,
+        "mg.geojson",
+        town,
+        ymd(2026, 11, 20),
+    )
+    .await;
+    let published = concat!(
+        "REGISTROS,NATUREZA,MUNICIPIO,COD_MUNICIPIO,MES,ANO,RISP,RMBH\n",
+        "2,Homicídio Consumado (Registros),ABADIA DOS DOURADOS,310010,1,2022,10,NÃO\n",
+        "4,Roubo Consumado,ABADIA DOS DOURADOS,310010,1,2022,10,NÃO\n",
+        "1,Roubo Consumado,ABADIA DOS DOURADOS,310010,2,2022,10,NÃO\n",
+    );
+    let analyst = app.login("analista", "demo-analista-7872").await.unwrap();
+    let csrf = app.csrf(&analyst).await;
+    let imports_before = t.db.recent_imports(100).await.unwrap().len();
+    let page = app
+        .post_multipart(
+            "/importacoes/previa",
+            Some(&analyst),
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("tipo", "counts"),
+                ("perfil", "mg-sejusp-crimes-violentos"),
+            ],
+            Some(("crimes_violentos.csv", published.as_bytes())),
+        )
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    page.assert_has("3 linha(s) lida(s): 1 seria(m) incluída(s) e 2 rejeitada(s).");
+    page.assert_has("<td>Roubo Consumado</td><td class=\"num\">2</td>");
+    page.assert_has("<th scope=\"col\">Quantidade</th><th scope=\"col\">Natureza</th>");
+    page.assert_has("<td>2</td><td>Homicídio doloso</td><td>2022-01</td><td>3100104</td>");
+    // The reason names the file's own column.
+    page.assert_has("coluna `NATUREZA`: valor `Roubo Consumado`");
+    page.assert_has("4 · Roubo Consumado · ABADIA DOS DOURADOS · 310010 · 1 · 2022 · 10 · NÃO");
+    assert_eq!(
+        t.db.recent_imports(100).await.unwrap().len(),
+        imports_before,
+        "a preview writes nothing"
+    );
+    let token = crate::hidden(&page.body, "previa");
+    let sent = app
+        .post_multipart(
+            "/importacoes",
+            Some(&analyst),
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("tipo", "counts"),
+                ("perfil", "mg-sejusp-crimes-violentos"),
+                ("previa", token.as_str()),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let done = app
+        .job_end(sent.location.as_deref().unwrap(), &analyst)
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let last = &app.db.recent_imports(1).await.unwrap()[0];
+    assert_eq!(
+        (
+            last.file_name.as_str(),
+            last.counts.inserted,
+            last.counts.rejected
+        ),
+        ("crimes_violentos.csv", 1, 2)
+    );
+    for forged in [token.as_str(), "../../etc", "0123456789abcdef"] {
+        let r = app
+            .post_multipart(
+                "/importacoes",
+                Some(&analyst),
+                &[
+                    ("csrf_token", csrf.as_str()),
+                    ("tipo", "counts"),
+                    ("previa", forged),
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(r.status, 400, "{forged}");
+        r.assert_has("a prévia não existe mais: envie o arquivo de novo");
+    }
+}

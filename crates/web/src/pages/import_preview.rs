@@ -1,0 +1,195 @@
+//! The preview of an upload (issue 22 §3): before anything is written, the file read as its import
+//! would read it — through the source's profile, against what is stored now — showing the first rows as
+//! they will be stored, the first rejected with their reasons, and the crime names nothing translates.
+//! The file waits in the server's `previas/<token>` folder; "Importar este arquivo" queues it as any
+//! upload, by that token.
+
+use std::path::{Path as FsPath, PathBuf};
+
+use askama::Template;
+use atalaia_ingest::{ImportOptions, Kind};
+use axum::extract::Multipart;
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use super::imports::{profile_for, save_upload};
+use super::{Chrome, render, thousands};
+use crate::AppError;
+use crate::guard::Ctx;
+use crate::security::random_token;
+
+/// The most rows a preview reads: enough to see a source's mistakes, bounded for a big file.
+pub const PREVIEW_ROWS: u64 = 100_000;
+
+#[derive(Template)]
+#[template(path = "import_preview.html")]
+struct PreviewPage {
+    chrome: Chrome,
+    file_name: String,
+    kind: &'static str,
+    kind_label: &'static str,
+    profile: String,
+    profile_label: Option<String>,
+    token: String,
+    summary: String,
+    rejected: u64,
+    truncated: bool,
+    limit: String,
+    header: Vec<String>,
+    sample: Vec<(u64, Vec<String>)>,
+    rejects: Vec<(u64, String, String)>,
+    unknown: Vec<(String, String)>,
+    sample_max: usize,
+}
+
+/// Where previewed uploads wait for their import.
+fn previews(data_dir: &FsPath) -> PathBuf {
+    data_dir.join("previas")
+}
+
+/// The file a preview kept under `token`, or why it cannot be found (a token is 16 hex digits).
+pub(crate) fn previewed_file(data_dir: &FsPath, token: &str) -> Result<PathBuf, String> {
+    let gone = || "a prévia não existe mais: envie o arquivo de novo".to_string();
+    if token.len() != 16 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(gone());
+    }
+    let dir = previews(data_dir).join(token);
+    let mut files = std::fs::read_dir(&dir)
+        .map_err(|_| gone())?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file());
+    match (files.next(), files.next()) {
+        (Some(one), None) => Ok(one),
+        _ => Err(gone()),
+    }
+}
+
+/// `POST /importacoes/previa` (multipart: `tipo`, `perfil`, `arquivo`): the preview page.
+pub async fn preview(Ctx { st, id }: Ctx, mut multipart: Multipart) -> Result<Response, AppError> {
+    let token = random_token()[..16].to_string();
+    let dir = previews(&st.config.data_dir).join(&token);
+    let (mut kind, mut profile, mut saved) = (None, String::new(), None);
+    while let Ok(Some(field)) = multipart.next_field().await {
+        match field.name() {
+            Some("tipo") => kind = Kind::parse(field.text().await.unwrap_or_default().trim()),
+            Some("perfil") => profile = field.text().await.unwrap_or_default().trim().to_string(),
+            Some("arquivo") => saved = Some(save_upload(field, &dir).await),
+            _ => {}
+        }
+    }
+    let refuse = |why: String| AppError::BadRequest(why);
+    let (Some(kind), Some(saved)) = (kind, saved) else {
+        let _ = tokio::fs::remove_dir_all(&dir).await;
+        return Err(refuse("escolha o tipo e o arquivo".into()));
+    };
+    let path = match saved {
+        Ok(p) => p,
+        Err(e) => return Err(refuse(e.reason()?)),
+    };
+    let chosen = match profile.as_str() {
+        "" => None,
+        name => match profile_for(name, kind) {
+            Ok(p) => Some(p),
+            Err(why) => {
+                let _ = tokio::fs::remove_dir_all(&dir).await;
+                return Err(refuse(why));
+            }
+        },
+    };
+    let opts = ImportOptions {
+        actor: id.actor(),
+        synthetic: false,
+        rejects: None,
+        today: st.config.clock.today(),
+        now: st.config.clock.now_utc(),
+        ip: id.ip.clone(),
+        units_allowed: None,
+        job: None,
+        rejects_kept_in: None,
+        profile: chosen.clone(),
+    };
+    // The importer's futures are not `Send` (as `imports::run_importer`): on a blocking thread.
+    let (db, at) = (st.db.clone(), path.clone());
+    let handle = tokio::runtime::Handle::current();
+    let result = tokio::task::spawn_blocking(move || {
+        handle.block_on(atalaia_ingest::preview::preview(
+            &db,
+            kind,
+            &at,
+            &opts,
+            PREVIEW_ROWS,
+        ))
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("preview task: {e}")))?;
+    let p = match result {
+        Ok(p) => p,
+        Err(atalaia_ingest::ImportError::Store(e)) => {
+            let _ = tokio::fs::remove_dir_all(&dir).await;
+            return Err(e.into());
+        }
+        Err(e) => {
+            let _ = tokio::fs::remove_dir_all(&dir).await;
+            let file = path.display().to_string();
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            return Err(refuse(e.to_string().replace(&file, &name)));
+        }
+    };
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let summary = format!(
+        "{} linha(s) lida(s): {} seria(m) incluída(s) e {} rejeitada(s).",
+        thousands(p.read),
+        thousands(p.accepted),
+        thousands(p.rejected)
+    );
+    let mut resp = render(&PreviewPage {
+        chrome: Chrome::new(&st, &id, "Prévia da importação", "/importacoes").await,
+        file_name,
+        kind: kind.as_str(),
+        kind_label: kind.label_pt(),
+        profile: profile.clone(),
+        profile_label: chosen.map(|c| c.title),
+        token,
+        summary,
+        rejected: p.rejected,
+        truncated: p.truncated,
+        limit: thousands(PREVIEW_ROWS),
+        header: p
+            .header
+            .iter()
+            .map(|h| atalaia_ingest::help::header_pt(h).to_string())
+            .collect(),
+        // Crimes by the catalog's names, as every page shows them.
+        sample: {
+            let crime = p.header.iter().position(|h| h == "crime");
+            p.sample
+                .into_iter()
+                .map(|(line, mut cells)| {
+                    if let Some(c) = crime.and_then(|i| cells.get_mut(i)) {
+                        *c = atalaia_reports::format::crime_label(c);
+                    }
+                    (line, cells)
+                })
+                .collect()
+        },
+        rejects: p
+            .rejects
+            .into_iter()
+            .map(|(line, why, row)| (line, why, row.join(" · ")))
+            .collect(),
+        unknown: p
+            .unknown_crimes
+            .into_iter()
+            .map(|(name, n)| (name, thousands(n)))
+            .collect(),
+        sample_max: atalaia_ingest::preview::SAMPLE,
+    })?;
+    *resp.status_mut() = StatusCode::OK;
+    Ok(resp)
+}
