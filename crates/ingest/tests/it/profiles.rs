@@ -53,6 +53,25 @@ fn towns(codes: &[&str]) -> String {
     serde_json::json!({"type": "FeatureCollection", "features": features}).to_string()
 }
 
+/// Every stored monthly count: (territory, `AAAA-MM`, crime, count).
+async fn stored_counts(db: &atalaia_store::Db) -> BTreeSet<(String, String, String, i64)> {
+    let rows: Vec<(String, String, String, i64)> = match db {
+        atalaia_store::Db::Sqlite(p) => sqlx::query_as(
+            "SELECT territory_code, substr(month, 1, 7), crime, count FROM monthly_counts",
+        )
+        .fetch_all(p)
+        .await
+        .unwrap(),
+        atalaia_store::Db::Pg(p) => sqlx::query_as(
+            "SELECT territory_code, to_char(month, 'YYYY-MM'), crime, CAST(count AS BIGINT) FROM monthly_counts",
+        )
+        .fetch_all(p)
+        .await
+        .unwrap(),
+    };
+    rows.into_iter().collect()
+}
+
 fn source_rows(path: &str) -> Vec<csv::StringRecord> {
     csv::Reader::from_path(format!("{FIXTURES}/{path}"))
         .unwrap()
@@ -98,22 +117,7 @@ per_backend! {
         let path = copy(dir.path(), name);
         let s = import_with(&t.db, Kind::Counts, &path, "mg-sejusp-crimes-violentos").await;
         assert_eq!((s.read, s.inserted, s.rejected), (2600, 600, refused), "{s:?}");
-        let stored: BTreeSet<(String, String, String, i64)> = match &t.db {
-            atalaia_store::Db::Sqlite(p) => sqlx::query_as(
-                "SELECT territory_code, substr(month, 1, 7), crime, count FROM monthly_counts",
-            )
-            .fetch_all(p)
-            .await
-            .unwrap(),
-            atalaia_store::Db::Pg(p) => sqlx::query_as(
-                "SELECT territory_code, to_char(month, 'YYYY-MM'), crime, CAST(count AS BIGINT) FROM monthly_counts",
-            )
-            .fetch_all(p)
-            .await
-            .unwrap(),
-        }
-        .into_iter()
-        .collect();
+        let stored = stored_counts(&t.db).await;
         assert_eq!(stored, expected);
         // A natureza the profile does not translate is rejected by its name, its row kept as published.
         let lines = rejects(&s.rejects_file);
@@ -264,22 +268,7 @@ per_backend! {
         // One row per crime column of each line; a crime the source left empty is rejected, not zero.
         assert_eq!(s.read, 150 * crimes.len() as u64, "{s:?}");
         assert_eq!((s.inserted, s.rejected), (expected.len() as u64, empty), "{s:?}");
-        let stored: BTreeSet<(String, String, String, i64)> = match &t.db {
-            atalaia_store::Db::Sqlite(p) => sqlx::query_as(
-                "SELECT territory_code, substr(month, 1, 7), crime, count FROM monthly_counts",
-            )
-            .fetch_all(p)
-            .await
-            .unwrap(),
-            atalaia_store::Db::Pg(p) => sqlx::query_as(
-                "SELECT territory_code, to_char(month, 'YYYY-MM'), crime, CAST(count AS BIGINT) FROM monthly_counts",
-            )
-            .fetch_all(p)
-            .await
-            .unwrap(),
-        }
-        .into_iter()
-        .collect();
+        let stored = stored_counts(&t.db).await;
         assert_eq!(stored, expected);
     }
 }

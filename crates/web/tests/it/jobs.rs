@@ -118,12 +118,10 @@ async fn an_upload_waits_in_the_queue_until_a_worker_runs_it() {
     }
 }
 
-/// A file as a source publishes it goes up with its profile; the worker reads it through the profile,
-/// and a profile of another kind is refused by name before anything is queued.
-#[tokio::test]
-async fn an_upload_names_its_source_s_profile() {
+/// The demo with two municipalities of Minas Gerais (Abadia dos Dourados and Abaeté, by their IBGE
+/// codes), and the analyst's session and its CSRF token.
+async fn mg_site() -> (TestDb, App, String, String) {
     let (t, app) = crate::demo_app(ymd(2026, 11, 20), 0.01).await;
-    // Two of the file's municipalities, by their 7-digit codes (IBGE): Abadia dos Dourados and Abaeté.
     let towns = r#"{"type":"FeatureCollection","features":[
         {"type":"Feature","geometry":null,"properties":{"code":"3100104","name":"Abadia dos Dourados","kind":"municipality"}},
         {"type":"Feature","geometry":null,"properties":{"code":"3100203","name":"Abaeté","kind":"municipality"}}]}"#;
@@ -135,14 +133,22 @@ async fn an_upload_names_its_source_s_profile() {
         ymd(2026, 11, 20),
     )
     .await;
+    let analyst = app.login("analista", "demo-analista-7872").await.unwrap();
+    let csrf = app.csrf(&analyst).await;
+    (t, app, analyst, csrf)
+}
+
+/// A file as a source publishes it goes up with its profile; the worker reads it through the profile,
+/// and a profile of another kind is refused by name before anything is queued.
+#[tokio::test]
+async fn an_upload_names_its_source_s_profile() {
+    let (_t, app, analyst, csrf) = mg_site().await;
     let published = concat!(
         "REGISTROS,NATUREZA,MUNICIPIO,COD_MUNICIPIO,MES,ANO,RISP,RMBH\n",
         "2,Homicídio Consumado (Registros),ABADIA DOS DOURADOS,310010,1,2022,10,NÃO\n",
         "5,Homicídio Tentado,ABAETE,310020,1,2022,7,NÃO\n",
         "9,Roubo Consumado,ABAETE,310020,1,2022,7,NÃO\n",
     );
-    let analyst = app.login("analista", "demo-analista-7872").await.unwrap();
-    let csrf = app.csrf(&analyst).await;
     let send = |kind: &'static str| {
         let (app, analyst, csrf) = (&app, analyst.clone(), csrf.clone());
         async move {
@@ -186,25 +192,13 @@ async fn an_upload_names_its_source_s_profile() {
 /// the very file seen. A token that is not a preview's finds nothing.
 #[tokio::test]
 async fn a_preview_shows_the_rows_then_imports_the_file_seen() {
-    let (t, app) = crate::demo_app(ymd(2026, 11, 20), 0.01).await;
-    let town = r#"{"type":"FeatureCollection","features":[
-        {"type":"Feature","geometry":null,"properties":{"code":"3100104","name":"Abadia dos Dourados","kind":"municipality"}}]}"#;
-    crate::import_text(
-        &t.db,
-        atalaia_ingest::Kind::Territories,
-        "mg.geojson",
-        town,
-        ymd(2026, 11, 20),
-    )
-    .await;
+    let (t, app, analyst, csrf) = mg_site().await;
     let published = concat!(
         "REGISTROS,NATUREZA,MUNICIPIO,COD_MUNICIPIO,MES,ANO,RISP,RMBH\n",
         "2,Homicídio Consumado (Registros),ABADIA DOS DOURADOS,310010,1,2022,10,NÃO\n",
         "4,Roubo Consumado,ABADIA DOS DOURADOS,310010,1,2022,10,NÃO\n",
         "1,Roubo Consumado,ABADIA DOS DOURADOS,310010,2,2022,10,NÃO\n",
     );
-    let analyst = app.login("analista", "demo-analista-7872").await.unwrap();
-    let csrf = app.csrf(&analyst).await;
     let imports_before = t.db.recent_imports(100).await.unwrap().len();
     let page = app
         .post_multipart(
