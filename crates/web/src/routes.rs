@@ -493,6 +493,11 @@ pub fn routes() -> Vec<Route> {
             Perm(P::Import),
             pages::import_preview::preview,
         ),
+        post(
+            "/importacoes/previa/traducoes",
+            Perm(P::Import),
+            pages::import_preview::translate,
+        ),
         get("/importacoes/{id}", Perm(P::Import), pages::imports::detail),
         get(
             "/importacoes/tarefas/{id}",

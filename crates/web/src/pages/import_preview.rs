@@ -8,15 +8,16 @@ use std::path::{Path as FsPath, PathBuf};
 
 use askama::Template;
 use atalaia_ingest::{ImportOptions, Kind};
+use axum::Form;
 use axum::extract::Multipart;
 use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::imports::{profile_for, save_upload};
-use super::{Chrome, render, thousands};
-use crate::AppError;
-use crate::guard::Ctx;
+use super::{Chrome, Fields, FormOption, field, render, thousands};
+use crate::guard::{Ctx, Identity};
 use crate::security::random_token;
+use crate::{AppError, AppState};
 
 /// The most rows a preview reads: enough to see a source's mistakes, bounded for a big file.
 pub const PREVIEW_ROWS: u64 = 100_000;
@@ -40,6 +41,8 @@ struct PreviewPage {
     rejects: Vec<(u64, String, String)>,
     unknown: Vec<(String, String)>,
     sample_max: usize,
+    /// The catalog, for translating the unknown names.
+    crimes: Vec<FormOption>,
 }
 
 /// Where previewed uploads wait for their import.
@@ -82,11 +85,25 @@ pub async fn preview(Ctx { st, id }: Ctx, mut multipart: Multipart) -> Result<Re
         let _ = tokio::fs::remove_dir_all(&dir).await;
         return Err(refuse("escolha o tipo e o arquivo".into()));
     };
-    let path = match saved {
-        Ok(p) => p,
-        Err(e) => return Err(refuse(e.reason()?)),
-    };
-    let chosen = match profile.as_str() {
+    if let Err(e) = saved {
+        return Err(refuse(e.reason()?));
+    }
+    show(&st, &id, &token, kind, &profile).await
+}
+
+/// Runs the preview of the file kept under `token` as `kind` through the profile named `profile`
+/// (empty: none) and shows it; an unreadable file or a wrong profile is a 400 with the reason.
+async fn show(
+    st: &AppState,
+    id: &Identity,
+    token: &str,
+    kind: Kind,
+    profile: &str,
+) -> Result<Response, AppError> {
+    let refuse = |why: String| AppError::BadRequest(why);
+    let path = previewed_file(&st.config.data_dir, token).map_err(refuse)?;
+    let dir = previews(&st.config.data_dir).join(token);
+    let chosen = match profile {
         "" => None,
         name => match profile_for(name, kind) {
             Ok(p) => Some(p),
@@ -149,13 +166,20 @@ pub async fn preview(Ctx { st, id }: Ctx, mut multipart: Multipart) -> Result<Re
         thousands(p.rejected)
     );
     let mut resp = render(&PreviewPage {
-        chrome: Chrome::new(&st, &id, "Prévia da importação", "/importacoes").await,
+        chrome: Chrome::new(st, id, "Prévia da importação", "/importacoes").await,
         file_name,
         kind: kind.as_str(),
         kind_label: kind.label_pt(),
-        profile: profile.clone(),
+        profile: profile.to_string(),
         profile_label: chosen.map(|c| c.title),
-        token,
+        token: token.to_string(),
+        crimes: st
+            .db
+            .crimes()
+            .await?
+            .into_iter()
+            .map(|c| FormOption::new(c.code, c.name))
+            .collect(),
         summary,
         rejected: p.rejected,
         truncated: p.truncated,
@@ -192,4 +216,63 @@ pub async fn preview(Ctx { st, id }: Ctx, mut multipart: Multipart) -> Result<Re
     })?;
     *resp.status_mut() = StatusCode::OK;
     Ok(resp)
+}
+
+/// `POST /importacoes/previa/traducoes` (`previa`, `tipo`, `perfil`, and pairs `nome_N`/`crime_N`): the
+/// unknown crime names given a catalog crime become entries of the crime map — imported as a crime-map
+/// file would be, audited as an import — and the preview is shown again with them.
+pub async fn translate(Ctx { st, id }: Ctx, Form(f): Form<Fields>) -> Result<Response, AppError> {
+    let refuse = |why: String| AppError::BadRequest(why);
+    let token = field(&f, "previa").unwrap_or_default().to_string();
+    let kind = Kind::parse(field(&f, "tipo").unwrap_or_default())
+        .ok_or_else(|| refuse("escolha o tipo".into()))?;
+    let profile = field(&f, "perfil").unwrap_or_default().to_string();
+    let mut pairs = Vec::new();
+    for (key, name) in &f {
+        let Some(n) = key.strip_prefix("nome_") else {
+            continue;
+        };
+        if let Some(crime) = field(&f, &format!("crime_{n}")) {
+            pairs.push((name.trim().to_string(), crime.to_string()));
+        }
+    }
+    if !pairs.is_empty() {
+        // A folder of its own in the server's, gone when the translations are in.
+        let work = st
+            .config
+            .data_dir
+            .join("traducoes")
+            .join(&random_token()[..16]);
+        tokio::fs::create_dir_all(&work)
+            .await
+            .map_err(|e| AppError::Internal(format!("{}: {e}", work.display())))?;
+        let file = work.join("traducoes-da-previa.csv");
+        let mut w =
+            csv::Writer::from_path(&file).map_err(|e| AppError::Internal(format!("csv: {e}")))?;
+        w.write_record(["source_code", "crime"])
+            .and_then(|()| pairs.iter().try_for_each(|(n, c)| w.write_record([n, c])))
+            .and_then(|()| w.flush().map_err(csv::Error::from))
+            .map_err(|e| AppError::Internal(format!("csv: {e}")))?;
+        let rejects = work.join("rejeitadas.csv");
+        let who = super::imports::RunFor {
+            actor: id.actor(),
+            ip: id.ip.clone(),
+            units_allowed: None,
+            job: None,
+            profile: None,
+        };
+        let none = std::sync::Arc::new(atalaia_ingest::load::NoProgress);
+        let result =
+            super::imports::run_importer(&st, Kind::CrimeMap, &file, &rejects, who, none).await;
+        let _ = tokio::fs::remove_dir_all(&work).await;
+        let summary = result
+            .map_err(|e| AppError::Internal(format!("import task: {e}")))?
+            .map_err(|e| refuse(e.to_string()))?;
+        if summary.rejected > 0 {
+            return Err(refuse(
+                "uma tradução não foi aceita: escolha um crime do catálogo para cada nome".into(),
+            ));
+        }
+    }
+    show(&st, &id, &token, kind, &profile).await
 }

@@ -114,6 +114,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("GET", "/importacoes/exportar", "nnYnnnnn"),
     ("POST", "/importacoes", "nnYnnnnn"),
     ("POST", "/importacoes/previa", "nnYnnnnn"),
+    ("POST", "/importacoes/previa/traducoes", "nnYnnnnn"),
     ("GET", "/importacoes/tarefas/{id}", "nnYnnnnn"),
     ("GET", "/importacoes/tarefas/{id}/estado", "nnYnnnnn"),
     ("POST", "/importacoes/tarefas/{id}/cancelar", "nnYnnnnn"),

@@ -226,6 +226,31 @@ async fn a_preview_shows_the_rows_then_imports_the_file_seen() {
         "a preview writes nothing"
     );
     let token = crate::hidden(&page.body, "previa");
+    // The untranslated name is mapped on the same screen: it enters the crime map, audited as an
+    // import, and the preview is read again with it.
+    assert_eq!(crate::hidden(&page.body, "nome_1"), "Roubo Consumado");
+    let again = app
+        .post_form(
+            "/importacoes/previa/traducoes",
+            Some(&analyst),
+            &format!(
+                "csrf_token={csrf}&tipo=counts&perfil=mg-sejusp-crimes-violentos&previa={token}&nome_1={}&crime_1=outros",
+                crate::urlencode("Roubo Consumado")
+            ),
+        )
+        .await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    again.assert_has("3 linha(s) lida(s): 3 seria(m) incluída(s) e 0 rejeitada(s).");
+    again.assert_lacks("Crimes sem tradução");
+    let mapped = &t.db.recent_imports(1).await.unwrap()[0];
+    assert_eq!(
+        (
+            mapped.kind.as_str(),
+            mapped.file_name.as_str(),
+            mapped.counts.inserted
+        ),
+        ("crime-map", "traducoes-da-previa.csv", 1)
+    );
     let sent = app
         .post_multipart(
             "/importacoes",
@@ -251,7 +276,7 @@ async fn a_preview_shows_the_rows_then_imports_the_file_seen() {
             last.counts.inserted,
             last.counts.rejected
         ),
-        ("crimes_violentos.csv", 1, 2)
+        ("crimes_violentos.csv", 3, 0)
     );
     for forged in [token.as_str(), "../../etc", "0123456789abcdef"] {
         let r = app
