@@ -5,7 +5,7 @@ use super::*;
 
 /// A CSV download's rows under its header, after checking it is for a Brazilian spreadsheet: a UTF-8
 /// byte-order mark and `;` between cells.
-fn csv_rows(r: &Reply, header: &[&str]) -> Vec<Vec<String>> {
+fn csv_rows<S: AsRef<str>>(r: &Reply, header: &[S]) -> Vec<Vec<String>> {
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(
         r.headers.get("content-type").unwrap(),
@@ -20,9 +20,40 @@ fn csv_rows(r: &Reply, header: &[&str]) -> Vec<Vec<String>> {
         .records()
         .map(|r| r.unwrap().iter().map(str::to_string).collect())
         .collect();
+    let header: Vec<&str> = header.iter().map(AsRef::as_ref).collect();
     assert_eq!(rows.remove(0), header, "the header");
     rows
 }
+
+/// The column titles of the first table header after `marker` in the page: what a download of that
+/// table must be headed with.
+fn page_columns(page: &Reply, marker: &str) -> Vec<String> {
+    let at = page
+        .body
+        .find(marker)
+        .unwrap_or_else(|| panic!("no {marker}"));
+    let head = &page.body[at..];
+    let head = &head[head.find("<thead>").unwrap()..head.find("</thead>").unwrap()];
+    head.split("<th")
+        .filter(|cell| cell.starts_with([' ', '>']))
+        .map(|cell| {
+            let text = &cell[cell.find('>').unwrap() + 1..cell.find("</th>").unwrap()];
+            text.trim().to_string()
+        })
+        .collect()
+}
+
+/// The meetings download's columns: the page's two tables' together.
+const MEETING_COLUMNS: [&str; 8] = [
+    "Quando",
+    "Tipo",
+    "Reunião",
+    "Município",
+    "Situação",
+    "Instituições",
+    "Ações em aberto",
+    "Em atraso",
+];
 
 /// How many times `needle` stands in the page's body.
 fn count(page: &Reply, needle: &str) -> usize {
@@ -33,6 +64,13 @@ fn count(page: &Reply, needle: &str) -> usize {
 async fn operators_export_every_page_of_the_search_with_the_cpfs_the_page_shows() {
     let (t, app) = demo_app(ymd(2026, 11, 20), 0.02).await;
     let header = ["Matrícula", "Nome", "Instituição", "CPF", "Unidades"];
+    let page = app
+        .get_ok(
+            "/operadores",
+            &app.login("comite", "demo-comite-7872").await.unwrap(),
+        )
+        .await;
+    assert_eq!(page_columns(&page, "<caption>Operadores"), header);
     // The committee sees full CPFs: the download carries them and is audited like the page.
     let committee = app.login("comite", "demo-comite-7872").await.unwrap();
     let page = app.get_ok("/operadores", &committee).await;
@@ -131,7 +169,7 @@ async fn territories_meetings_actions_imports_and_audit_export_what_their_pages_
             &analyst,
         )
         .await,
-        &["Código", "Nome", "Tipo", "Vigência", "População"],
+        &page_columns(&page, "<table data-busca=\"Buscar território\">"),
     );
     assert_eq!(rows.len(), count(&page, "<tr><td><a href=\"/territorios/"));
     assert!(rows.iter().any(|r| r[1] == "Goiânia"), "{rows:?}");
@@ -141,31 +179,13 @@ async fn territories_meetings_actions_imports_and_audit_export_what_their_pages_
     let page = app.get_ok("/reunioes", &partner).await;
     let rows = csv_rows(
         &app.get_ok("/reunioes/exportar?formato=csv", &partner).await,
-        &[
-            "Quando",
-            "Tipo",
-            "Reunião",
-            "Município",
-            "Situação",
-            "Instituições",
-            "Ações em aberto",
-            "Em atraso",
-        ],
+        &MEETING_COLUMNS,
     );
     assert!(!rows.is_empty());
     assert_eq!(rows.len(), count(&page, "<td><a href=\"/reunioes/"));
     let all = csv_rows(
         &app.get_ok("/reunioes/exportar?formato=csv", &analyst).await,
-        &[
-            "Quando",
-            "Tipo",
-            "Reunião",
-            "Município",
-            "Situação",
-            "Instituições",
-            "Ações em aberto",
-            "Em atraso",
-        ],
+        &MEETING_COLUMNS,
     );
     assert!(all.len() > rows.len(), "{} > {}", all.len(), rows.len());
     let action_header = [
@@ -225,21 +245,11 @@ async fn territories_meetings_actions_imports_and_audit_export_what_their_pages_
 
     // Every import, with its counts as numbers in the workbook.
     let imports = t.db.recent_imports(1000).await.unwrap();
+    let page = app.get_ok("/importacoes", &analyst).await;
     let rows = csv_rows(
         &app.get_ok("/importacoes/exportar?formato=csv", &analyst)
             .await,
-        &[
-            "#",
-            "Tipo",
-            "Arquivo",
-            "Por",
-            "Quando",
-            "Lidas",
-            "Incluídas",
-            "Alteradas",
-            "Sem mudança",
-            "Rejeitadas",
-        ],
+        &page_columns(&page, "<caption>Importações recentes</caption>"),
     );
     assert_eq!(rows.len(), imports.len());
     assert_eq!(rows[0][0], imports[0].id.to_string());
@@ -250,16 +260,10 @@ async fn territories_meetings_actions_imports_and_audit_export_what_their_pages_
     let rows = csv_rows(
         &app.get_ok("/auditoria/exportar?formato=csv&ator=coordenador", &auditor)
             .await,
-        &[
-            "#",
-            "Quando",
-            "Quem",
-            "O quê",
-            "Sobre",
-            "Detalhes",
-            "Endereço",
-            "Elo da cadeia",
-        ],
+        &page_columns(
+            &app.get_ok("/auditoria", &auditor).await,
+            "<table class=\"audit\"",
+        ),
     );
     let expected = audit_actions(&t.db)
         .await
