@@ -198,6 +198,7 @@ async fn queue(
                 ip: "",
                 bytes_total: i64::try_from(bytes).unwrap_or(i64::MAX),
                 profile,
+                idempotency_key: None,
             },
             Utc::now().naive_utc(),
         )

@@ -123,6 +123,8 @@ pub struct NewJob<'a> {
     pub bytes_total: i64,
     /// The import profile the file is read through (`atalaia_ingest::profile`), if any.
     pub profile: Option<&'a str>,
+    /// The client's name for this push (the API's `Idempotency-Key`), unique per actor.
+    pub idempotency_key: Option<&'a str>,
 }
 
 /// How far a running job went.
@@ -171,8 +173,9 @@ impl Db {
         let mut tx = self.begin().await?;
         let id: i64 = on_tx!(&mut tx, |c| {
             sqlx::query_scalar(
-                "INSERT INTO import_jobs (kind, file_name, path, actor, ip, state, bytes_total, created_at, profile)
-                 VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8) RETURNING id",
+                "INSERT INTO import_jobs (kind, file_name, path, actor, ip, state, bytes_total, created_at, profile,
+                                          idempotency_key)
+                 VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, $9) RETURNING id",
             )
             .bind(job.kind)
             .bind(job.file_name)
@@ -182,11 +185,25 @@ impl Db {
             .bind(job.bytes_total)
             .bind(now)
             .bind(job.profile)
+            .bind(job.idempotency_key)
             .fetch_one(c)
             .await?
         });
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// The job `actor` queued under the idempotency key `key`, if any.
+    pub async fn job_by_key(&self, actor: &str, key: &str) -> Result<Option<JobRecord>> {
+        let sql =
+            format!("SELECT {COLUMNS} FROM import_jobs WHERE actor = $1 AND idempotency_key = $2");
+        Ok(crate::on_db!(self, |c| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(actor)
+                .bind(key)
+                .fetch_optional(c)
+                .await?
+        }))
     }
 
     /// One job.

@@ -539,11 +539,11 @@ fn percent_decode(s: &str) -> String {
 
 fn unauthenticated(api: bool, req: &Request) -> Response {
     if api {
-        let mut r = (
+        let mut r = crate::api_jobs::problem(
             StatusCode::UNAUTHORIZED,
-            axum::Json(serde_json::json!({"error": "não autenticado: entre com uma sessão ou envie Authorization: Bearer <chave de API>"})),
-        )
-            .into_response();
+            "Não autenticado",
+            "não autenticado: entre com uma sessão ou envie Authorization: Bearer <chave de API>",
+        );
         r.headers_mut().insert(
             header::WWW_AUTHENTICATE,
             axum::http::HeaderValue::from_static("Bearer"),
@@ -578,13 +578,11 @@ pub fn percent_encode(s: &str) -> String {
 
 fn forbidden(api: bool) -> Response {
     if api {
-        return (
+        return crate::api_jobs::problem(
             StatusCode::FORBIDDEN,
-            axum::Json(
-                serde_json::json!({"error": "acesso negado: seu papel não permite esta operação"}),
-            ),
-        )
-            .into_response();
+            "Acesso negado",
+            "acesso negado: seu papel não permite esta operação",
+        );
     }
     crate::pages::error_page(
         StatusCode::FORBIDDEN,
@@ -595,11 +593,11 @@ fn forbidden(api: bool) -> Response {
 
 fn csrf_refused(api: bool) -> Response {
     if api {
-        return (
+        return crate::api_jobs::problem(
             StatusCode::FORBIDDEN,
-            axum::Json(serde_json::json!({"error": "token CSRF ausente ou inválido"})),
-        )
-            .into_response();
+            "Formulário recusado",
+            "token CSRF ausente ou inválido",
+        );
     }
     crate::pages::error_page(
         StatusCode::FORBIDDEN,

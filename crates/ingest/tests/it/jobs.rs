@@ -28,6 +28,7 @@ async fn claimed(db: &Db, worker: &str) -> i64 {
                 ip: "10.0.0.1",
                 bytes_total: FILE.len() as i64,
                 profile: None,
+                idempotency_key: None,
             },
             now,
         )

@@ -21,6 +21,7 @@ async fn queue(db: &Db, name: &str, minute: u32) -> i64 {
             ip: "10.0.0.1",
             bytes_total: 1000,
             profile: None,
+            idempotency_key: None,
         },
         at(minute),
     )

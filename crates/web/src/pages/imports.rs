@@ -215,7 +215,7 @@ pub fn safe_file_name(name: &str) -> String {
 }
 
 /// Where the rejects file of an import is kept.
-fn rejects_path(data_dir: &FsPath, import_id: i64) -> PathBuf {
+pub(crate) fn rejects_path(data_dir: &FsPath, import_id: i64) -> PathBuf {
     atalaia_ingest::load::kept_rejects_path(&data_dir.join("rejeitadas"), import_id)
 }
 
@@ -317,6 +317,7 @@ pub async fn upload(
                 ip: &id.ip,
                 bytes_total,
                 profile: profile.as_deref(),
+                idempotency_key: None,
             },
             st.config.clock.now_utc(),
         )

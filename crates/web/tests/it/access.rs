@@ -140,6 +140,9 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/me", "nYYYYYYY"),
     ("GET", "/api/v1/territories", "nYYYYYYY"),
     ("GET", "/api/v1/audit", "nYnnnnnY"),
+    ("POST", "/api/v1/imports/{kind}", "nnYnnnnn"),
+    ("GET", "/api/v1/jobs/{id}", "nnYnnnnn"),
+    ("GET", "/api/v1/recap/{quarter}", "nnnYYnnY"),
     ("GET", "/ogc", "nYYYYYYY"),
     ("GET", "/ogc/", "nYYYYYYY"),
     ("GET", "/ogc/conformance", "nYYYYYYY"),
@@ -193,6 +196,8 @@ fn concrete(path: &str) -> String {
         .replace("{code}", "AISP1")
         .replace("{update}", "999999")
         .replace("{item}", "999999")
+        .replace("{kind}", "population")
+        .replace("{quarter}", "2026-Q3")
 }
 
 /// Whether the guard let the request through: a denial is 401, 403, or a redirect to the login page.

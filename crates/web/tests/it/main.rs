@@ -2,6 +2,7 @@
 //! sent in process (`tower::ServiceExt::oneshot`).
 
 mod access;
+mod api;
 mod backup;
 mod browser;
 mod clock;

@@ -1,0 +1,278 @@
+//! The API's writes and their jobs (issue 22 §1): a file — or a JSON array of rows — pushed to
+//! `POST /api/v1/imports/{kind}` is queued as a web upload is (the same importer, the same audit);
+//! `GET /api/v1/jobs/{id}` follows it to its summary and rejected rows. An `Idempotency-Key` names a
+//! push: a retry with the same key finds the first job instead of importing twice. Errors are RFC 9457
+//! problem details with the reason in Portuguese.
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use crate::guard::Ctx;
+use crate::pages::imports::{new_upload_dir, profile_for, rejects_path};
+use crate::{AppError, AppState};
+use atalaia_ingest::Kind;
+use atalaia_store::jobs::{JobRecord, NewJob};
+
+/// Rejected rows a job's answer carries at the most (the rest stay in its rejects file).
+pub const REJECTS_SHOWN: usize = 1000;
+
+/// The longest idempotency key taken.
+const KEY_MAX: usize = 200;
+
+/// An RFC 9457 problem: `type`, `title`, `status`, `detail`.
+pub fn problem(status: StatusCode, title: &str, detail: &str) -> Response {
+    let body = serde_json::json!({
+        "type": "about:blank",
+        "title": title,
+        "status": status.as_u16(),
+        "detail": detail,
+    });
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// A handler's failure as a problem; a server failure as every other (logged, with the request's code).
+pub(crate) fn answer(result: Result<Response, AppError>) -> Response {
+    match result {
+        Ok(r) => r,
+        Err(AppError::BadRequest(why)) => problem(StatusCode::BAD_REQUEST, "Pedido inválido", &why),
+        Err(AppError::NotFound(what)) => problem(
+            StatusCode::NOT_FOUND,
+            "Não encontrado",
+            &format!("não encontrado: {what}"),
+        ),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `?profile=NAME`: the source's import profile.
+#[derive(Debug, Deserialize, Default)]
+pub struct PushQuery {
+    profile: Option<String>,
+}
+
+/// What a push answers: the job and where to follow it.
+#[derive(Debug, Serialize)]
+pub struct Accepted {
+    pub job: i64,
+    pub status: String,
+    /// Whether this push found an earlier job by its idempotency key.
+    pub replayed: bool,
+}
+
+/// A JSON array of row objects as a CSV of their keys (first seen first); values as text.
+fn rows_to_csv(rows: &[serde_json::Value]) -> Result<Vec<u8>, String> {
+    let mut header: Vec<String> = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        let obj = row
+            .as_object()
+            .ok_or_else(|| format!("linha {}: esperado um objeto com as colunas", i + 1))?;
+        for k in obj.keys() {
+            if !header.contains(k) {
+                header.push(k.clone());
+            }
+        }
+    }
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let fail = |e: csv::Error| format!("csv: {e}");
+    w.write_record(&header).map_err(fail)?;
+    for row in rows {
+        let cells = header.iter().map(|k| match &row[k] {
+            serde_json::Value::Null => String::new(),
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        });
+        w.write_record(cells).map_err(fail)?;
+    }
+    w.into_inner().map_err(|e| format!("csv: {e}"))
+}
+
+/// `POST /api/v1/imports/{kind}[?profile=NAME]`: the body is the file (CSV or XLSX, any type but
+/// JSON) or, as `application/json`, an array of row objects; answers 202 with the job.
+pub async fn push(
+    Ctx { st, id }: Ctx,
+    Path(kind): Path<String>,
+    Query(q): Query<PushQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    answer(
+        async {
+            let Some(kind) = Kind::parse(&kind) else {
+                return Err(AppError::BadRequest(format!(
+                    "tipo de importação `{kind}` desconhecido; esperado um de: {}",
+                    Kind::ALL.map(|k| k.as_str()).join(", ")
+                )));
+            };
+            let profile = q.profile.as_deref().filter(|p| !p.is_empty());
+            if let Some(name) = profile {
+                profile_for(name, kind).map_err(AppError::BadRequest)?;
+            }
+            let key = headers
+                .get("idempotency-key")
+                .map(|v| v.to_str().unwrap_or_default().trim().to_string());
+            if let Some(k) = &key
+                && (k.is_empty() || k.len() > KEY_MAX)
+            {
+                return Err(AppError::BadRequest(format!(
+                    "Idempotency-Key inválida: esperado um texto de 1 a {KEY_MAX} caracteres"
+                )));
+            }
+            let actor = id.actor();
+            if let Some(k) = &key
+                && let Some(job) = st.primary.job_by_key(&actor, k).await?
+            {
+                return Ok(accepted(job.id, true));
+            }
+            let json = headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("application/json"));
+            let (bytes, name) = if json {
+                let rows: Vec<serde_json::Value> = serde_json::from_slice(&body).map_err(|e| {
+                    AppError::BadRequest(format!(
+                        "JSON inválido: esperado um array de linhas ({e})"
+                    ))
+                })?;
+                let csv = rows_to_csv(&rows).map_err(AppError::BadRequest)?;
+                (csv, format!("{}.csv", kind.as_str()))
+            } else {
+                if body.is_empty() {
+                    return Err(AppError::BadRequest(
+                        "corpo vazio: envie o arquivo ou um array JSON de linhas".into(),
+                    ));
+                }
+                let ext = if body.starts_with(b"PK\x03\x04") {
+                    "xlsx"
+                } else {
+                    "csv"
+                };
+                (body.to_vec(), format!("{}.{ext}", kind.as_str()))
+            };
+            let dir = new_upload_dir(&st.config.data_dir);
+            let path = dir.join(&name);
+            let kept = async {
+                tokio::fs::create_dir_all(&dir).await?;
+                tokio::fs::write(&path, &bytes).await
+            };
+            kept.await
+                .map_err(|e| AppError::Internal(format!("{}: {e}", path.display())))?;
+            let queued = st
+                .primary
+                .queue_job(
+                    &NewJob {
+                        kind: kind.as_str(),
+                        file_name: &name,
+                        path: &path.to_string_lossy(),
+                        actor: &actor,
+                        ip: &id.ip,
+                        bytes_total: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+                        profile,
+                        idempotency_key: key.as_deref(),
+                    },
+                    st.config.clock.now_utc(),
+                )
+                .await;
+            match queued {
+                Ok(job) => {
+                    st.jobs.queued();
+                    Ok(accepted(job, false))
+                }
+                Err(e) => {
+                    let _ = tokio::fs::remove_dir_all(&dir).await;
+                    // Two pushes with one key at once: the second finds the first's job.
+                    match key.as_deref() {
+                        Some(k) => match st.primary.job_by_key(&actor, k).await? {
+                            Some(job) => Ok(accepted(job.id, true)),
+                            None => Err(e.into()),
+                        },
+                        None => Err(e.into()),
+                    }
+                }
+            }
+        }
+        .await,
+    )
+}
+
+fn accepted(job: i64, replayed: bool) -> Response {
+    let status = format!("/api/v1/jobs/{job}");
+    (
+        StatusCode::ACCEPTED,
+        [(header::LOCATION, status.clone())],
+        axum::Json(Accepted {
+            job,
+            status,
+            replayed,
+        }),
+    )
+        .into_response()
+}
+
+/// `GET /api/v1/jobs/{id}`: a job's state and counts; once done, the import's summary and its rejected
+/// rows (line and reason, at most [`REJECTS_SHOWN`]).
+pub async fn job(Ctx { st, id: _ }: Ctx, Path(job_id): Path<i64>) -> Response {
+    answer(
+        async {
+            let job: JobRecord = st
+                .primary
+                .job(job_id)
+                .await?
+                .ok_or_else(|| AppError::NotFound(format!("o trabalho {job_id}")))?;
+            let mut out = serde_json::json!({
+                "id": job.id,
+                "kind": job.kind,
+                "file_name": job.file_name,
+                "state": job.state.as_str(),
+                "ended": matches!(job.state.as_str(), "done" | "failed" | "cancelled"),
+                "rows_read": job.rows_read,
+                "rows_written": job.rows_written,
+                "rows_rejected": job.rows_rejected,
+                "error": job.error,
+                "import_id": job.import_id,
+                "summary": null,
+                "rejects": [],
+            });
+            if let Some(import_id) = job.import_id
+                && let Some(rec) = st.primary.import_record(import_id).await?
+            {
+                out["summary"] = serde_json::json!({
+                    "read": rec.counts.read,
+                    "inserted": rec.counts.inserted,
+                    "updated": rec.counts.updated,
+                    "unchanged": rec.counts.unchanged,
+                    "rejected": rec.counts.rejected,
+                });
+                out["rejects"] = rejected_rows(&st, import_id).into();
+            }
+            Ok(axum::Json(out).into_response())
+        }
+        .await,
+    )
+}
+
+/// The first rejected rows of an import, as (line, reason) objects, from its kept rejects file.
+fn rejected_rows(st: &AppState, import_id: i64) -> Vec<serde_json::Value> {
+    let path = rejects_path(&st.config.data_dir, import_id);
+    let Ok(mut reader) = csv::ReaderBuilder::new().flexible(true).from_path(&path) else {
+        return Vec::new();
+    };
+    reader
+        .records()
+        .filter_map(Result::ok)
+        .take(REJECTS_SHOWN)
+        .map(|r| {
+            serde_json::json!({
+                "line": r.get(0).and_then(|l| l.parse::<u64>().ok()),
+                "reason": r.get(1).unwrap_or_default(),
+            })
+        })
+        .collect()
+}

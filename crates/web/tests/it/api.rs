@@ -1,0 +1,235 @@
+//! The API as an outside program uses it: a Python client that knows only the OpenAPI document (its
+//! operation ids, servers, parameters and schemas) validates the document with a standard validator
+//! (`openapi-spec-validator`), signs in with an API key, pushes an occurrence file, polls the job and
+//! reads the quarter's RECAP, checking every answer against its schema (`jsonschema`). Then the pushes'
+//! idempotency and problems, request by request.
+
+use axum::body::Body;
+use axum::http::{Request, header};
+
+use super::*;
+
+/// An API key of `role` for SSP-GO, made through the administrator's page.
+pub(crate) async fn api_key(app: &App, role: &str) -> String {
+    let admin = app.login("admin", "demo-admin-7872").await.unwrap();
+    let csrf = app.csrf(&admin).await;
+    let inst = institution_id(&app.db, "SSP-GO").await;
+    let r = app
+        .post_form(
+            "/admin/chaves-api",
+            Some(&admin),
+            &format!("csrf_token={csrf}&nome=Sistema+{role}&instituicao={inst}&papel={role}"),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let at = r.body.find("atk_").unwrap();
+    r.body[at..].chars().take(4 + 64).collect()
+}
+
+/// Three occurrences of July 2026 in Goiânia, new to the demo.
+const OCCURRENCES: &str = "id,occurred_at,crime,territory_code\nAPI-1,2026-07-01T10:00:00,roubo_veiculo,5208707\nAPI-2,2026-07-02T11:00:00,roubo_veiculo,5208707\nAPI-3,2026-07-03T12:00:00,furto_veiculo,5208707\n";
+
+const CLIENT: &str = r##"
+import json, sys, time
+import requests
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate
+
+# The records system's key pushes; the committee's BI key reads the RECAP.
+base, key, reader = sys.argv[1], sys.argv[2], sys.argv[4]
+doc = requests.get(base + "/api/v1/openapi.json").json()
+validate(doc)
+api = base + doc["servers"][0]["url"]
+ops = {}
+for path, methods in doc["paths"].items():
+    for method, op in methods.items():
+        ops[op["operationId"]] = (method.upper(), path, op)
+
+def schema_of(op, status):
+    content = op["responses"][str(status)]["content"]
+    schema = next(iter(content.values()))["schema"]
+    return {"$defs": doc["components"]["schemas"], **json.loads(json.dumps(schema).replace("#/components/schemas/", "#/$defs/"))}
+
+def call(op_id, params, body=None, headers=None, expect=200, as_key=None):
+    method, path, op = ops[op_id]
+    r = requests.request(method, api + path.format(**params), data=body,
+                         headers={"Authorization": "Bearer " + (as_key or key), **(headers or {})})
+    assert r.status_code == expect, (op_id, r.status_code, r.text)
+    value = r.json()
+    Draft202012Validator(schema_of(op, expect)).validate(value)
+    return value
+
+me = call("getMe", {})
+pushed = call("pushImport", {"kind": "occurrences"}, body=open(sys.argv[3], "rb").read(),
+              headers={"Content-Type": "text/csv", "Idempotency-Key": "lote-2026-07"}, expect=202)
+for _ in range(600):
+    job = call("getJob", {"id": pushed["job"]})
+    if job["ended"]:
+        break
+    time.sleep(0.1)
+again = call("pushImport", {"kind": "occurrences"}, body=open(sys.argv[3], "rb").read(),
+             headers={"Content-Type": "text/csv", "Idempotency-Key": "lote-2026-07"}, expect=202)
+refused = call("getRecap", {"quarter": "2026-Q3"}, expect=403)
+recap = call("getRecap", {"quarter": "2026-Q3"}, as_key=reader)
+print(json.dumps({"roles": me["roles"], "job": job, "again": again, "refused": refused, "recap": recap}))
+"##;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_written_from_the_openapi_document_pushes_polls_and_reads_recap() {
+    let today = ymd(2026, 11, 20);
+    let t = atalaia_store::testing::TestDb::sqlite().await.unwrap();
+    let config = demo_config(&t.db, today, 0.01).await;
+    let app = App::new(t.db.clone(), config.clone()).await;
+    let analyst = api_key(&app, "analyst").await;
+    let committee = api_key(&app, "committee").await;
+    let base = format!("http://{}", serve(t.db.clone(), config).await);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ocorrencias.csv");
+    std::fs::write(&file, OCCURRENCES).unwrap();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("python3")
+            .args(["-c", CLIENT, &base, &analyst])
+            .arg(&file)
+            .arg(&committee)
+            .output()
+    })
+    .await
+    .unwrap();
+    let required = std::env::var_os("ATALAIA_TEST_REQUIRE_PYTHON_CLIENTS").is_some();
+    let out = match out {
+        Err(e) if !required => return println!("API client: not run (python3: {e})"),
+        Err(e) => panic!("python3: {e}"),
+        Ok(o) => o,
+    };
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if stderr.contains("No module named") && !required {
+        return println!(
+            "API client: not run (pip install requests jsonschema openapi-spec-validator)"
+        );
+    }
+    assert!(out.status.success(), "{stderr}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["roles"], serde_json::json!(["analyst"]));
+    assert_eq!(v["job"]["state"], "done", "{}", v["job"]);
+    assert_eq!(v["job"]["summary"]["inserted"], 3);
+    assert_eq!(v["job"]["summary"]["rejected"], 0);
+    // The retry with the same key found the first job.
+    assert_eq!(v["again"]["job"], v["job"]["id"]);
+    assert_eq!(v["again"]["replayed"], true);
+    // The pushing key may not read RECAP: a problem, as the document says.
+    assert_eq!(v["refused"]["status"], 403);
+    // The RECAP read is the one the program computes, the pushed robberies counted.
+    let expected =
+        t.db.compute_quarter(
+            atalaia_core::Quarter::parse("2026-Q3").unwrap(),
+            None,
+            today,
+        )
+        .await
+        .unwrap()
+        .report;
+    assert_eq!(
+        rounded(&v["recap"]),
+        rounded(&serde_json::to_value(&expected).unwrap())
+    );
+}
+
+/// `v` with every fractional number to 9 decimals: serde_json's default parser may read a float one
+/// unit in the last place from the text Python wrote.
+fn rounded(v: &serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::Number(n) if n.is_f64() => {
+            serde_json::json!((n.as_f64().unwrap() * 1e9).round() / 1e9)
+        }
+        serde_json::Value::Array(a) => a.iter().map(rounded).collect(),
+        serde_json::Value::Object(o) => o.iter().map(|(k, x)| (k.clone(), rounded(x))).collect(),
+        other => other.clone(),
+    }
+}
+
+async fn send(app: &App, req: Request<Body>) -> (u16, String, serde_json::Value) {
+    let r = app.send(req).await;
+    let kind = r
+        .headers
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (
+        r.status,
+        kind,
+        serde_json::from_str(&r.body).unwrap_or_default(),
+    )
+}
+
+#[tokio::test]
+async fn pushes_answer_problems_and_json_rows_import_like_a_file() {
+    let (t, app) = demo_app(ymd(2026, 11, 20), 0.01).await;
+    let key = api_key(&app, "analyst").await;
+    let post = |path: &str, kind: &str, body: &str| {
+        Request::post(path)
+            .header(header::AUTHORIZATION, format!("Bearer {key}"))
+            .header(header::CONTENT_TYPE, kind)
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    let (status, kind, p) =
+        send(&app, post("/api/v1/imports/boletins", "text/csv", "a\n1\n")).await;
+    assert_eq!((status, kind.as_str()), (400, "application/problem+json"));
+    assert_eq!(p["status"], 400);
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("tipo de importação `boletins` desconhecido")
+    );
+    let (status, _, p) = send(
+        &app,
+        post(
+            "/api/v1/imports/occurrences",
+            "application/json",
+            "{\"a\":1}",
+        ),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("JSON inválido: esperado um array de linhas"),
+        "{p}"
+    );
+    // Rows as JSON: the same import as a file of their columns.
+    let rows = r#"[{"territory_code": "5208707", "year": 2027, "population": 1600000}]"#;
+    let (status, _, accepted) = send(
+        &app,
+        post("/api/v1/imports/population", "application/json", rows),
+    )
+    .await;
+    assert_eq!(status, 202, "{accepted}");
+    let job = accepted["job"].as_i64().unwrap();
+    let get = || {
+        Request::get(format!("/api/v1/jobs/{job}"))
+            .header(header::AUTHORIZATION, format!("Bearer {key}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let mut state = serde_json::Value::Null;
+    for _ in 0..600 {
+        let (_, _, s) = send(&app, get()).await;
+        state = s;
+        if state["ended"] == true {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(state["summary"]["inserted"], 1, "{state}");
+    let (_, pop) = t.db.population_for("5208707", 2027).await.unwrap().unwrap();
+    assert_eq!(pop, 1_600_000);
+    let missing = Request::get("/api/v1/jobs/999999")
+        .header(header::AUTHORIZATION, format!("Bearer {key}"))
+        .body(Body::empty())
+        .unwrap();
+    let (status, kind, _) = send(&app, missing).await;
+    assert_eq!((status, kind.as_str()), (404, "application/problem+json"));
+}
