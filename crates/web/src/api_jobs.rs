@@ -276,3 +276,41 @@ fn rejected_rows(st: &AppState, import_id: i64) -> Vec<serde_json::Value> {
         })
         .collect()
 }
+
+/// The most bytes of an answer the ETag is computed over; a larger one goes without it.
+const ETAG_BODY_MAX: usize = 256 << 20;
+
+/// A machine read's answer with an `ETag` (the first 16 bytes of its body's SHA-256, hex): a client
+/// that sends it back in `If-None-Match` gets 304 and no body while nothing changed.
+pub async fn etag(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    use sha2::{Digest, Sha256};
+    let wanted = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let resp = next.run(req).await;
+    if resp.status() != StatusCode::OK {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, ETAG_BODY_MAX).await else {
+        return problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Erro interno",
+            "a resposta passou do tamanho que o servidor envia",
+        );
+    };
+    let digest = Sha256::digest(&bytes);
+    let tag = format!("\"{}\"", hex::encode(&digest[..16]));
+    if let Ok(v) = axum::http::HeaderValue::from_str(&tag) {
+        parts.headers.insert(header::ETAG, v);
+    }
+    let matches = wanted.is_some_and(|w| w.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
+    if matches {
+        parts.status = StatusCode::NOT_MODIFIED;
+        parts.headers.remove(header::CONTENT_LENGTH);
+        return Response::from_parts(parts, axum::body::Body::empty());
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}

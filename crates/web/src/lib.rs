@@ -381,6 +381,13 @@ pub fn router(state: AppState) -> Router {
         if route.method == axum::http::Method::POST && routes::UPLOADS.contains(&route.path) {
             handler = handler.layer(axum::extract::DefaultBodyLimit::max(upload_limit));
         }
+        // Machine reads answer with an ETag, and 304 to a client that has that version.
+        let machine = ["/api/v1/", "/ogc"]
+            .iter()
+            .any(|p| route.path.starts_with(p));
+        if route.method == axum::http::Method::GET && machine {
+            handler = handler.layer(middleware::from_fn(api_jobs::etag));
+        }
         let guarded = handler.route_layer(middleware::from_fn(move |req: Request, next: Next| {
             let st = st.clone();
             async move { guard::guard(access, st, req, next).await }

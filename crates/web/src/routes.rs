@@ -55,8 +55,10 @@ fn post<H: Handler<T, AppState>, T: 'static>(path: &'static str, access: Access,
 pub const FORM_LIMIT: usize = 64 * 1024;
 
 /// The `POST` routes that receive files (multipart), with the larger upload limit.
-pub const UPLOADS: [&str; 4] = [
+pub const UPLOADS: [&str; 6] = [
     "/importacoes",
+    "/importacoes/previa",
+    "/api/v1/imports/{kind}",
     "/ipei/unidade/planilha",
     "/ipei/unidade/bo",
     "/acoes/{id}/andamento",

@@ -233,3 +233,55 @@ async fn pushes_answer_problems_and_json_rows_import_like_a_file() {
     let (status, kind, _) = send(&app, missing).await;
     assert_eq!((status, kind.as_str()), (404, "application/problem+json"));
 }
+
+/// Reads carry an ETag; a client that has that version gets 304 and no body, until the data change.
+#[tokio::test]
+async fn reads_answer_304_while_nothing_changed() {
+    let (t, app) = demo_app(ymd(2026, 11, 20), 0.01).await;
+    let key = api_key(&app, "analyst").await;
+    let get = |path: &str, tag: Option<&str>| {
+        let mut b = Request::get(path).header(header::AUTHORIZATION, format!("Bearer {key}"));
+        if let Some(t) = tag {
+            b = b.header(header::IF_NONE_MATCH, t);
+        }
+        b.body(Body::empty()).unwrap()
+    };
+    for path in ["/api/v1/territories", "/ogc/collections/aisp/items?limit=5"] {
+        let first = app.send(get(path, None)).await;
+        assert_eq!(first.status, 200, "{path}");
+        let tag = first
+            .headers
+            .get(header::ETAG)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        let again = app.send(get(path, Some(&tag))).await;
+        assert_eq!((again.status, again.body.as_str()), (304, ""), "{path}");
+        let other = app.send(get(path, Some("\"outra\""))).await;
+        assert_eq!(other.status, 200, "{path}");
+    }
+    // A new territory changes the list: the old tag no longer matches.
+    let first = app.send(get("/api/v1/territories", None)).await;
+    let tag = first
+        .headers
+        .get(header::ETAG)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    import_text(
+        &t.db,
+        atalaia_ingest::Kind::Territories,
+        "nova.geojson",
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","geometry":null,"properties":{"code":"NOVA","name":"Nova","kind":"aisp"}}]}"#,
+        ymd(2026, 11, 20),
+    )
+    .await;
+    assert_eq!(
+        app.send(get("/api/v1/territories", Some(&tag)))
+            .await
+            .status,
+        200
+    );
+}
