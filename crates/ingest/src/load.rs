@@ -431,20 +431,15 @@ fn read_stage(
         &path,
         &mut |format, header| {
             // With a profile the kind's columns are the ones it computes; the rejects keep the source's.
-            let (target, decimal_comma) = match &profile {
-                None => (header.clone(), format.decimal_comma()),
-                Some(p) => {
-                    let a = p
-                        .adapter(&header)
-                        .map_err(|why| ImportError::Profile(file.clone(), why))?;
-                    let target = a.header().to_vec();
-                    let _ = adapter.set(a);
-                    (target, p.decimal_comma)
-                }
-            };
-            let mut c = Columns::new(&file, &target, required, optional, decimal_comma)?;
-            if let Some(a) = adapter.get() {
-                c.computed_from(&a.sources());
+            let (c, a) = crate::profile::bind(
+                &file,
+                &header,
+                format,
+                (required, optional),
+                profile.as_ref(),
+            )?;
+            if let Some(a) = a {
+                let _ = adapter.set(a);
             }
             let unknown = c.unknown.clone();
             let _ = columns.set(c);

@@ -88,20 +88,13 @@ fn scan(
     let result = read_table(
         path,
         &mut |format, header| {
-            let (target, decimal_comma) = match profile {
-                None => (header.clone(), format.decimal_comma()),
-                Some(pr) => {
-                    let a = pr
-                        .adapter(&header)
-                        .map_err(|why| ImportError::Profile(file.clone(), why))?;
-                    let target = a.header().to_vec();
-                    let _ = adapter.set(a);
-                    (target, pr.decimal_comma)
-                }
-            };
-            let mut c = Columns::new(&file, &target, required, optional, decimal_comma)?;
-            if let Some(a) = adapter.get() {
-                c.computed_from(&a.sources());
+            let (c, a) =
+                crate::profile::bind(&file, &header, format, (required, optional), profile)?;
+            let target = a
+                .as_ref()
+                .map_or_else(|| header.clone(), |a| a.header().to_vec());
+            if let Some(a) = a {
+                let _ = adapter.set(a);
             }
             let _ = columns.set(c);
             let _ = headers.set((target, header));

@@ -349,6 +349,29 @@ fn pieces(text: &str, at: &mut impl FnMut(&str) -> usize) -> Vec<Piece> {
     out
 }
 
+/// The kind's columns of a file whose header is `header`: read directly, or through `profile` — then
+/// with the profile bound to the file, and reasons naming the source's columns (`Columns::computed_from`).
+pub(crate) fn bind(
+    file: &str,
+    header: &[String],
+    format: &crate::read::Format,
+    columns: (&[&'static str], &[&'static str]),
+    profile: Option<&Profile>,
+) -> Result<(crate::fields::Columns, Option<Adapter>), crate::ImportError> {
+    let (required, optional) = columns;
+    let Some(p) = profile else {
+        let c =
+            crate::fields::Columns::new(file, header, required, optional, format.decimal_comma())?;
+        return Ok((c, None));
+    };
+    let a = p
+        .adapter(header)
+        .map_err(|why| crate::ImportError::Profile(file.to_string(), why))?;
+    let mut c = crate::fields::Columns::new(file, a.header(), required, optional, p.decimal_comma)?;
+    c.computed_from(&a.sources());
+    Ok((c, Some(a)))
+}
+
 /// `day` in `format`, with `time` when given, as `AAAA-MM-DDTHH:MM:SS`; as written when unreadable.
 fn date(day: &str, format: &str, time: Option<&str>) -> String {
     let Ok(d) = NaiveDate::parse_from_str(day, format) else {

@@ -12,23 +12,6 @@ use super::*;
 
 const TODAY: (i32, u32, u32) = (2026, 11, 20);
 
-/// A new API key of `role` for SSP-GO, made through the administrator's page.
-async fn key(app: &App, role: &str) -> String {
-    let admin = app.login("admin", "demo-admin-7872").await.unwrap();
-    let csrf = app.csrf(&admin).await;
-    let inst = institution_id(&app.db, "SSP-GO").await;
-    let r = app
-        .post_form(
-            "/admin/chaves-api",
-            Some(&admin),
-            &format!("csrf_token={csrf}&nome=SIG+{role}&instituicao={inst}&papel={role}"),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    let at = r.body.find("atk_").unwrap();
-    r.body[at..].chars().take(4 + 64).collect()
-}
-
 async fn get(app: &App, path: &str, key: &str) -> (u16, serde_json::Value) {
     let r = app
         .send(
@@ -108,8 +91,8 @@ async fn the_ogc_api_pages_filters_and_scopes_its_collections() {
     let today = ymd(TODAY.0, TODAY.1, TODAY.2);
     let (t, app) = demo_app(today, 0.02).await;
     let area = plant_intervention(&t.db, today).await;
-    let analyst = key(&app, "analyst").await;
-    let partner = key(&app, "partner").await;
+    let analyst = crate::api::api_key(&app, "analyst").await;
+    let partner = crate::api::api_key(&app, "partner").await;
 
     let (status, landing) = get(&app, "/ogc", &analyst).await;
     assert_eq!(status, 200);
@@ -373,7 +356,7 @@ async fn gdal_and_owslib_read_the_collections_with_a_key() {
     let config = demo_config(&t.db, today, 0.01).await;
     plant_intervention(&t.db, today).await;
     let app = App::new(t.db.clone(), config.clone()).await;
-    let analyst = key(&app, "analyst").await;
+    let analyst = crate::api::api_key(&app, "analyst").await;
     let base = format!("http://{}", serve(t.db.clone(), config).await);
     let towns = in_force(&t.db, "municipality", today).await;
     let aisps = in_force(&t.db, "aisp", today).await;
