@@ -258,6 +258,16 @@ fn operation(path: &str) -> serde_json::Value {
             "parameters": [id_param("quarter", "trimestre AAAA-Qn", serde_json::json!({"type": "string", "pattern": "^[0-9]{4}-Q[1-4]$"}))],
             "responses": ok(reference("RecapReport")),
         }),
+        "/api/v1/meetings" => serde_json::json!({
+            "operationId": "listMeetings",
+            "summary": "Reuniões do Igesp que quem pede vê (parceiros: as da sua instituição), da mais recente",
+            "responses": ok(serde_json::json!({"type": "array", "items": reference("Meeting")})),
+        }),
+        "/api/v1/actions" => serde_json::json!({
+            "operationId": "listActions",
+            "summary": "Ações dos planos do Igesp que quem pede vê, com o atraso de hoje",
+            "responses": ok(serde_json::json!({"type": "array", "items": reference("Action")})),
+        }),
         _ => serde_json::json!({"summary": "", "responses": ok(serde_json::json!({}))}),
     }
 }
@@ -290,6 +300,17 @@ fn schemas() -> serde_json::Value {
         "Territory": {"type": "object", "required": ["code", "name", "kind", "valid_from"], "properties": {
             "code": {"type": "string"}, "name": {"type": "string"}, "kind": {"type": "string"}, "parent_code": nullable("string"),
             "valid_from": {"type": "string", "format": "date"}, "valid_to": {"type": ["string", "null"], "format": "date"}, "synthetic": {"type": "boolean"}}},
+        "Meeting": {"type": "object", "required": ["id", "kind", "title", "municipality_code", "starts_at", "status", "institutions"], "properties": {
+            "id": {"type": "integer"}, "kind": {"enum": ["internal", "articulation", "intervention"]}, "title": {"type": "string"},
+            "municipality_code": {"type": "string"}, "area_code": nullable("string"),
+            "starts_at": {"type": "string"}, "ends_at": {"type": "string"}, "place": {"type": "string"},
+            "status": {"type": "string"}, "institutions": {"type": "array", "items": {"type": "string"}}}},
+        "Action": {"type": "object", "required": ["id", "title", "municipality_code", "responsible", "due_on", "status", "overdue"], "properties": {
+            "id": {"type": "integer"}, "title": {"type": "string"}, "municipality_code": {"type": "string"},
+            "meeting_id": nullable("integer"), "responsible": {"type": "string"},
+            "partners": {"type": "array", "items": {"type": "string"}},
+            "starts_on": {"type": "string", "format": "date"}, "due_on": {"type": "string", "format": "date"},
+            "status": {"type": "string"}, "overdue": {"type": "boolean"}, "joint_operation": {"type": "boolean"}}},
         "Accepted": {"type": "object", "required": ["job", "status", "replayed"], "properties": {
             "job": {"type": "integer"}, "status": {"type": "string"}, "replayed": {"type": "boolean"}}},
         "Job": {"type": "object", "required": ["id", "kind", "state", "ended", "summary", "rejects"], "properties": {

@@ -7,6 +7,7 @@
 //! [`AppError`] is the one mapping from errors to HTTP statuses.
 
 pub mod api;
+pub mod api_igesp;
 pub mod api_jobs;
 pub mod assets;
 pub mod cache;

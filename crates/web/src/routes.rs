@@ -9,7 +9,7 @@ use axum::http::Method;
 use axum::routing::{MethodFilter, MethodRouter, on};
 
 use crate::guard::Access::{self, LocalOr, Perm, Public, SignedIn};
-use crate::{AppState, api, api_jobs, assets, ogc, ops, pages};
+use crate::{AppState, api, api_igesp, api_jobs, assets, ogc, ops, pages};
 
 /// One route: method, path (axum syntax), what it requires, its handler.
 pub struct Route {
@@ -596,6 +596,12 @@ pub fn routes() -> Vec<Route> {
         post("/api/v1/imports/{kind}", Perm(P::Import), api_jobs::push),
         get("/api/v1/jobs/{id}", Perm(P::Import), api_jobs::job),
         get("/api/v1/recap/{quarter}", Perm(P::ViewRecap), api::recap),
+        get(
+            "/api/v1/meetings",
+            Perm(P::ViewMeetings),
+            api_igesp::meetings,
+        ),
+        get("/api/v1/actions", Perm(P::ViewMeetings), api_igesp::actions),
         get("/ogc", Perm(P::ViewIndicators), ogc::landing),
         // Clients that take the landing page for a folder (OWSLib) ask for it with the slash.
         get("/ogc/", Perm(P::ViewIndicators), ogc::landing),

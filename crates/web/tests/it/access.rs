@@ -143,6 +143,8 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/imports/{kind}", "nnYnnnnn"),
     ("GET", "/api/v1/jobs/{id}", "nnYnnnnn"),
     ("GET", "/api/v1/recap/{quarter}", "nnnYYnnY"),
+    ("GET", "/api/v1/meetings", "nnYnYYYn"),
+    ("GET", "/api/v1/actions", "nnYnYYYn"),
     ("GET", "/ogc", "nYYYYYYY"),
     ("GET", "/ogc/", "nYYYYYYY"),
     ("GET", "/ogc/conformance", "nYYYYYYY"),

@@ -11,9 +11,14 @@ use super::*;
 
 /// An API key of `role` for SSP-GO, made through the administrator's page.
 pub(crate) async fn api_key(app: &App, role: &str) -> String {
+    api_key_of(app, role, "SSP-GO").await
+}
+
+/// An API key of `role` for the institution `code`, made through the administrator's page.
+pub(crate) async fn api_key_of(app: &App, role: &str, code: &str) -> String {
     let admin = app.login("admin", "demo-admin-7872").await.unwrap();
     let csrf = app.csrf(&admin).await;
-    let inst = institution_id(&app.db, "SSP-GO").await;
+    let inst = institution_id(&app.db, code).await;
     let r = app
         .post_form(
             "/admin/chaves-api",
@@ -283,5 +288,63 @@ async fn reads_answer_304_while_nothing_changed() {
             .await
             .status,
         200
+    );
+}
+
+/// A partner institution's key reads the meetings and actions its institution takes part in — what its
+/// people see on the pages — and never an internal meeting.
+#[tokio::test]
+async fn a_partner_key_reads_its_institution_s_meetings_and_actions() {
+    let (_t, app) = demo_app(ymd(2026, 11, 20), 0.02).await;
+    let partner = api_key_of(&app, "partner", "MPGO").await;
+    let analyst = api_key(&app, "analyst").await;
+    let read = |path: &'static str, key: String| {
+        let app = &app;
+        async move {
+            let r = app
+                .send(
+                    Request::get(path)
+                        .header(header::AUTHORIZATION, format!("Bearer {key}"))
+                        .body(Body::empty())
+                        .unwrap(),
+                )
+                .await;
+            assert_eq!(r.status, 200, "{path}: {}", r.body);
+            serde_json::from_str::<Vec<serde_json::Value>>(&r.body).unwrap()
+        }
+    };
+    let ids = |v: &[serde_json::Value]| -> std::collections::BTreeSet<i64> {
+        v.iter().map(|x| x["id"].as_i64().unwrap()).collect()
+    };
+    // The partner's people (parceiro, MPGO) on the pages.
+    let person = app.login("parceiro", "demo-parceiro-7872").await.unwrap();
+    let page = app.get_ok("/reunioes", &person).await;
+    let meetings = read("/api/v1/meetings", partner.clone()).await;
+    assert!(!meetings.is_empty());
+    for m in &meetings {
+        assert_ne!(m["kind"], "internal", "{m}");
+        page.assert_has(&format!("<a href=\"/reunioes/{}\">", m["id"]));
+    }
+    assert_eq!(
+        meetings.len(),
+        page.body.matches("<td><a href=\"/reunioes/").count()
+    );
+    let page = app.get_ok("/acoes?situacao=todas", &person).await;
+    let actions = read("/api/v1/actions", partner).await;
+    assert_eq!(
+        actions.len(),
+        page.body.matches("<td><a href=\"/acoes/").count()
+    );
+    for a in &actions {
+        page.assert_has(&format!("<a href=\"/acoes/{}\">", a["id"]));
+    }
+    // Who sees every municipality's reads more.
+    let all = read("/api/v1/actions", analyst.clone()).await;
+    assert!(ids(&all).is_superset(&ids(&actions)) && all.len() > actions.len());
+    assert!(
+        read("/api/v1/meetings", analyst)
+            .await
+            .iter()
+            .any(|m| m["kind"] == "internal")
     );
 }

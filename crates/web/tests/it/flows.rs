@@ -333,10 +333,12 @@ async fn api_keys_authenticate_machine_clients_until_revoked() {
     assert_eq!(
         paths,
         [
+            "/actions",
             "/audit",
             "/imports/{kind}",
             "/jobs/{id}",
             "/me",
+            "/meetings",
             "/openapi.json",
             "/recap/{quarter}",
             "/territories"

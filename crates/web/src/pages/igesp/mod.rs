@@ -26,6 +26,27 @@ use chrono::{NaiveDate, NaiveDateTime};
 use std::collections::HashMap;
 
 /// The viewer of the signed-in user (an API key has no institution: it sees by its role only).
+/// The Igesp viewer of a machine client: its key's institution, found by code (a key's identity carries
+/// the code only), and its role everywhere.
+pub(crate) async fn key_viewer(st: &AppState, id: &Identity) -> Result<Viewer, AppError> {
+    if id.user.is_some() {
+        return Ok(viewer(id));
+    }
+    let institution = st
+        .db
+        .institutions()
+        .await?
+        .into_iter()
+        .find(|i| i.code == id.institution)
+        .map_or(-1, |i| i.id);
+    let roles: Vec<(Role, atalaia_store::accounts::Scope)> = id
+        .roles
+        .iter()
+        .map(|r| (*r, atalaia_store::accounts::Scope::All))
+        .collect();
+    Ok(Viewer::of(institution, &roles))
+}
+
 pub(crate) fn viewer(id: &Identity) -> Viewer {
     match &id.user {
         Some(u) => u.igesp_viewer(),
@@ -49,11 +70,11 @@ fn actor<'a>(id: &'a Identity, name: &'a str, ip: &'a str, v: &Viewer) -> Actor<
     }
 }
 
-fn sees(v: &Viewer, m: &MeetingRecord) -> bool {
+pub(crate) fn sees(v: &Viewer, m: &MeetingRecord) -> bool {
     v.sees_meeting(m.kind, &m.municipality_code, &m.institution_ids())
 }
 
-fn sees_action(v: &Viewer, a: &ActionRecord) -> bool {
+pub(crate) fn sees_action(v: &Viewer, a: &ActionRecord) -> bool {
     v.sees_action(&a.plan.municipality_code, &a.institution_ids())
 }
 
