@@ -268,6 +268,18 @@ fn operation(path: &str) -> serde_json::Value {
             "summary": "Ações dos planos do Igesp que quem pede vê, com o atraso de hoje",
             "responses": ok(serde_json::json!({"type": "array", "items": reference("Action")})),
         }),
+        "/api/v1/actions/{id}/updates" => serde_json::json!({
+            "operationId": "updateAction",
+            "summary": "Registra o andamento de uma ação da instituição ou do município de quem envia",
+            "parameters": [id_param("id", "número da ação", serde_json::json!({"type": "integer"}))],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["note"], "additionalProperties": false, "properties": {
+                    "note": {"type": "string"},
+                    "status": {"enum": atalaia_core::igesp::ActionStatus::ALL.map(|s| s.as_str())}}}}}},
+            "responses": {"201": {"description": "registrado", "content": {"application/json": {"schema": {
+                "type": "object", "required": ["action", "update"], "properties": {
+                    "action": {"type": "integer"}, "update": {"type": "integer"}}}}}}},
+        }),
         _ => serde_json::json!({"summary": "", "responses": ok(serde_json::json!({}))}),
     }
 }

@@ -75,3 +75,77 @@ pub async fn actions(Ctx { st, id }: Ctx) -> Response {
         .await,
     )
 }
+
+/// A partner's progress note: `note` and, optionally, the new `status` (`planned`, `in_progress`,
+/// `done`, `cancelled`).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateIn {
+    note: String,
+    #[serde(default)]
+    status: Option<String>,
+}
+
+/// `POST /api/v1/actions/{id}/updates`: a progress note (and status) on an action of the requester's
+/// institution or municipality, recorded as from the page (audited, the action's history); 201 with
+/// the update's number. An action it may not see is a 404; one it may see but not update, a 403.
+pub async fn update(
+    Ctx { st, id }: Ctx,
+    axum::extract::Path(aid): axum::extract::Path<i64>,
+    body: axum::body::Bytes,
+) -> Response {
+    use crate::AppError;
+    answer(
+        async {
+            let input: UpdateIn = serde_json::from_slice(&body).map_err(|e| {
+                AppError::BadRequest(format!(
+                    "JSON inválido: esperado {{\"note\": \"…\", \"status\": \"…\"}} ({e})"
+                ))
+            })?;
+            let v = key_viewer(&st, &id).await?;
+            let a = st
+                .primary
+                .action(aid)
+                .await?
+                .filter(|a| sees_action(&v, a))
+                .ok_or_else(|| AppError::NotFound(format!("a ação {aid}")))?;
+            if !v.updates_action(&a.plan.municipality_code, &a.institution_ids()) {
+                return Ok(crate::api_jobs::problem(
+                    axum::http::StatusCode::FORBIDDEN,
+                    "Acesso negado",
+                    &format!("a ação {aid} não é da sua instituição nem do seu município"),
+                ));
+            }
+            let status = match input.status.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(s) => Some(
+                    s.parse::<atalaia_core::igesp::ActionStatus>()
+                        .map_err(|e| AppError::BadRequest(format!("status `{s}` inválido: {e}")))?,
+                ),
+            };
+            let p = atalaia_store::igesp::ActionProgress {
+                status,
+                note: input.note.trim(),
+                evidence: None,
+            };
+            let name = id.actor();
+            let who = crate::pages::igesp::actor(&id, &name, &id.ip, &v);
+            let dir = st.config.evidence_dir();
+            match st
+                .primary
+                .update_action(aid, &p, &dir, who, st.config.clock.now_utc())
+                .await
+            {
+                Ok(update) => Ok((
+                    axum::http::StatusCode::CREATED,
+                    Json(serde_json::json!({"action": aid, "update": update})),
+                )
+                    .into_response()),
+                Err(e) => Err(AppError::BadRequest(
+                    crate::pages::Declined::from(e).reason()?,
+                )),
+            }
+        }
+        .await,
+    )
+}

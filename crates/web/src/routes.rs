@@ -602,6 +602,11 @@ pub fn routes() -> Vec<Route> {
             api_igesp::meetings,
         ),
         get("/api/v1/actions", Perm(P::ViewMeetings), api_igesp::actions),
+        post(
+            "/api/v1/actions/{id}/updates",
+            Perm(P::UpdateActions),
+            api_igesp::update,
+        ),
         get("/ogc", Perm(P::ViewIndicators), ogc::landing),
         // Clients that take the landing page for a folder (OWSLib) ask for it with the slash.
         get("/ogc/", Perm(P::ViewIndicators), ogc::landing),

@@ -145,6 +145,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/recap/{quarter}", "nnnYYnnY"),
     ("GET", "/api/v1/meetings", "nnYnYYYn"),
     ("GET", "/api/v1/actions", "nnYnYYYn"),
+    ("POST", "/api/v1/actions/{id}/updates", "nnYnYYYn"),
     ("GET", "/ogc", "nYYYYYYY"),
     ("GET", "/ogc/", "nYYYYYYY"),
     ("GET", "/ogc/conformance", "nYYYYYYY"),

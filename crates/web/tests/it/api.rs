@@ -297,6 +297,7 @@ async fn reads_answer_304_while_nothing_changed() {
 async fn a_partner_key_reads_its_institution_s_meetings_and_actions() {
     let (_t, app) = demo_app(ymd(2026, 11, 20), 0.02).await;
     let partner = api_key_of(&app, "partner", "MPGO").await;
+    let partner_key = partner.clone();
     let analyst = api_key(&app, "analyst").await;
     let read = |path: &'static str, key: String| {
         let app = &app;
@@ -338,6 +339,53 @@ async fn a_partner_key_reads_its_institution_s_meetings_and_actions() {
     for a in &actions {
         page.assert_has(&format!("<a href=\"/acoes/{}\">", a["id"]));
     }
+    // The partner records progress on one of its actions, as on the page; another's is a 404.
+    let post = |path: String, body: &'static str| {
+        Request::post(path)
+            .header(header::AUTHORIZATION, format!("Bearer {partner_key}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let mine = actions[0]["id"].as_i64().unwrap();
+    let (status, _, made) = send(
+        &app,
+        post(
+            format!("/api/v1/actions/{mine}/updates"),
+            r#"{"note": "Audiência de custódia marcada pelo sistema do MP", "status": "in_progress"}"#,
+        ),
+    )
+    .await;
+    assert_eq!(status, 201, "{made}");
+    assert_eq!(made["action"], mine);
+    let action_page = app.get_ok(&format!("/acoes/{mine}"), &person).await;
+    action_page.assert_has("Audiência de custódia marcada pelo sistema do MP");
+    let hidden = all_ids_minus(&app, &analyst, &actions).await;
+    let (status, kind, _) = send(
+        &app,
+        post(
+            format!("/api/v1/actions/{hidden}/updates"),
+            r#"{"note": "x"}"#,
+        ),
+    )
+    .await;
+    assert_eq!((status, kind.as_str()), (404, "application/problem+json"));
+    let (status, _, p) = send(
+        &app,
+        post(
+            format!("/api/v1/actions/{mine}/updates"),
+            r#"{"note": "x", "status": "talvez"}"#,
+        ),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("status `talvez` inválido"),
+        "{p}"
+    );
     // Who sees every municipality's reads more.
     let all = read("/api/v1/actions", analyst.clone()).await;
     assert!(ids(&all).is_superset(&ids(&actions)) && all.len() > actions.len());
@@ -347,4 +395,21 @@ async fn a_partner_key_reads_its_institution_s_meetings_and_actions() {
             .iter()
             .any(|m| m["kind"] == "internal")
     );
+}
+
+/// An action the analyst's key reads and that is not among `seen`.
+async fn all_ids_minus(app: &App, key: &str, seen: &[serde_json::Value]) -> i64 {
+    let r = app
+        .send(
+            Request::get("/api/v1/actions")
+                .header(header::AUTHORIZATION, format!("Bearer {key}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    let all: Vec<serde_json::Value> = serde_json::from_str(&r.body).unwrap();
+    all.iter()
+        .map(|a| a["id"].as_i64().unwrap())
+        .find(|id| !seen.iter().any(|s| s["id"] == *id))
+        .unwrap()
 }

@@ -334,6 +334,7 @@ async fn api_keys_authenticate_machine_clients_until_revoked() {
         paths,
         [
             "/actions",
+            "/actions/{id}/updates",
             "/audit",
             "/imports/{kind}",
             "/jobs/{id}",

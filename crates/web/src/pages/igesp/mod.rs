@@ -61,7 +61,7 @@ pub(crate) fn viewer(id: &Identity) -> Viewer {
     }
 }
 
-fn actor<'a>(id: &'a Identity, name: &'a str, ip: &'a str, v: &Viewer) -> Actor<'a> {
+pub(crate) fn actor<'a>(id: &'a Identity, name: &'a str, ip: &'a str, v: &Viewer) -> Actor<'a> {
     Actor {
         actor: name,
         name: &id.name,
