@@ -64,10 +64,10 @@ async fn metrics_open_to_loopback_and_to_keys_that_grant_them() {
 
     let status = |r: Reply| (r.status, r.headers.get(header::CONTENT_TYPE).cloned());
     // From another machine: a key is needed, and only one whose role grants `metrics`; machine
-    // clients get JSON answers, never the sign-in page.
+    // clients get JSON answers (RFC 9457 problem details), never the sign-in page.
     let (code, kind) = status(app.send(scrape("10.1.2.3:5000", None)).await);
     assert_eq!(code, 401);
-    assert_eq!(kind.unwrap(), "application/json");
+    assert_eq!(kind.unwrap(), "application/problem+json");
     assert_eq!(
         app.send(scrape("10.1.2.3:5000", Some(&analyst_key)))
             .await
