@@ -130,6 +130,32 @@ pub async fn recap(
     )
 }
 
+/// `GET /api/v1/ipei/{month}`: the month's IPEI with today's data (`ipei result`'s JSON, with its
+/// memória): payments only once the month is over.
+pub async fn ipei(
+    crate::guard::Ctx { st, id: _ }: crate::guard::Ctx,
+    axum::extract::Path(month): axum::extract::Path<String>,
+) -> Response {
+    crate::api_jobs::answer(
+        async {
+            let m = atalaia_core::Month::parse(&month)
+                .map_err(|e| AppError::BadRequest(format!("mês `{month}` inválido: {e}")))?;
+            let report = st
+                .db
+                .ipei_result(m, st.config.clock.today())
+                .await
+                .map_err(|e| match e {
+                    atalaia_store::StoreError::Refused(why) => {
+                        AppError::BadRequest(why.to_string())
+                    }
+                    e => e.into(),
+                })?;
+            Ok(Json(report).into_response())
+        }
+        .await,
+    )
+}
+
 /// `GET /api/v1/openapi.json`: OpenAPI 3.1, one operation per API route of the table, each with its
 /// parameters, body and the schema of every answer ([`operation`], [`schemas`]).
 pub async fn openapi() -> Response {
@@ -280,6 +306,25 @@ fn operation(path: &str) -> serde_json::Value {
                 "type": "object", "required": ["action", "update"], "properties": {
                     "action": {"type": "integer"}, "update": {"type": "integer"}}}}}}},
         }),
+        "/api/v1/indicators" => serde_json::json!({
+            "operationId": "getIndicators",
+            "summary": "Ocorrências e vítimas de cada crime numa área (um estado: seus municípios) num período",
+            "parameters": [
+                {"name": "area", "in": "query", "required": true, "schema": {"type": "string"}},
+                {"name": "from", "in": "query", "required": true, "schema": {"type": "string", "format": "date"}},
+                {"name": "to", "in": "query", "required": true, "schema": {"type": "string", "format": "date"}}
+            ],
+            "responses": ok(reference("Indicators")),
+        }),
+        "/api/v1/ipei/{month}" => serde_json::json!({
+            "operationId": "getIpei",
+            "summary": "Resultado do IPEI de um mês com os dados de hoje (pagamentos só com o mês encerrado), com a memória de cálculo",
+            "parameters": [id_param("month", "mês AAAA-MM", serde_json::json!({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}))],
+            "responses": ok(serde_json::json!({"type": "object", "required": ["month", "stage", "units", "payments", "total_cents", "memoria"],
+                "properties": {"month": {"type": "string"}, "stage": {"type": "string"}, "units": {"type": "array"},
+                    "seizures": {"type": "array"}, "payments": {"type": "array"}, "total_cents": {"type": "integer"},
+                    "memoria": {"type": "array", "items": {"type": "string"}}}})),
+        }),
         _ => serde_json::json!({"summary": "", "responses": ok(serde_json::json!({}))}),
     }
 }
@@ -323,6 +368,12 @@ fn schemas() -> serde_json::Value {
             "partners": {"type": "array", "items": {"type": "string"}},
             "starts_on": {"type": "string", "format": "date"}, "due_on": {"type": "string", "format": "date"},
             "status": {"type": "string"}, "overdue": {"type": "boolean"}, "joint_operation": {"type": "boolean"}}},
+        "Indicators": {"type": "object", "required": ["area", "from", "to", "occurrences", "victims", "crimes"], "properties": {
+            "area": {"type": "string"}, "name": {"type": "string"},
+            "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
+            "occurrences": {"type": "integer"}, "victims": {"type": "integer"},
+            "crimes": {"type": "array", "items": {"type": "object", "required": ["crime", "occurrences", "victims"], "properties": {
+                "crime": {"type": "string"}, "name": {"type": "string"}, "occurrences": {"type": "integer"}, "victims": {"type": "integer"}}}}}},
         "Accepted": {"type": "object", "required": ["job", "status", "replayed"], "properties": {
             "job": {"type": "integer"}, "status": {"type": "string"}, "replayed": {"type": "boolean"}}},
         "Job": {"type": "object", "required": ["id", "kind", "state", "ended", "summary", "rejects"], "properties": {

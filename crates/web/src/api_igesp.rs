@@ -149,3 +149,66 @@ pub async fn update(
         .await,
     )
 }
+
+/// `?area=CODE&from=AAAA-MM-DD&to=AAAA-MM-DD`.
+#[derive(Debug, serde::Deserialize)]
+pub struct IndicatorQuery {
+    area: String,
+    from: String,
+    to: String,
+}
+
+/// The longest period one indicators call reads, in days (ten years).
+const INDICATOR_DAYS_MAX: i64 = 3660;
+
+/// `GET /api/v1/indicators?area=&from=&to=`: occurrences and victims of every crime in an area (a
+/// state: its municipalities) over the days `from`–`to`, both included, as the pages count them.
+pub async fn indicators(
+    Ctx { st, id: _ }: Ctx,
+    axum::extract::Query(q): axum::extract::Query<IndicatorQuery>,
+) -> Response {
+    use crate::AppError;
+    answer(
+        async {
+            let day = |name: &str, v: &str| {
+                atalaia_core::parse_date(v).map_err(|_| {
+                    AppError::BadRequest(format!("{name} `{v}` inválido: esperado AAAA-MM-DD"))
+                })
+            };
+            let (from, to) = (day("from", &q.from)?, day("to", &q.to)?);
+            if to < from || (to - from).num_days() > INDICATOR_DAYS_MAX {
+                return Err(AppError::BadRequest(format!(
+                    "período de {from} a {to} inválido: esperado `from` até `to`, no máximo {INDICATOR_DAYS_MAX} dias"
+                )));
+            }
+            let area = st
+                .territories()
+                .await?
+                .iter()
+                .find(|t| t.code == q.area)
+                .map(|t| t.name.clone())
+                .ok_or_else(|| AppError::NotFound(format!("a área `{}`", q.area)))?;
+            let codes = st.db.counted_codes(&q.area).await?;
+            let catalog = st.db.crimes().await?;
+            let crimes: Vec<&str> = catalog.iter().map(|c| c.code.as_str()).collect();
+            let sums = st.db.period_sums(&codes, &crimes, from, to).await?;
+            let mut rows: Vec<serde_json::Value> = Vec::new();
+            let (mut occurrences, mut victims) = (0i64, 0i64);
+            for c in &catalog {
+                let (o, v) = sums
+                    .iter()
+                    .filter(|((_, crime), _)| crime == &c.code)
+                    .fold((0, 0), |(o, v), (_, s)| (o + s.occurrences, v + s.victims));
+                occurrences += o;
+                victims += v;
+                rows.push(serde_json::json!({"crime": c.code, "name": c.name, "occurrences": o, "victims": v}));
+            }
+            Ok(Json(serde_json::json!({
+                "area": q.area, "name": area, "from": from, "to": to,
+                "occurrences": occurrences, "victims": victims, "crimes": rows,
+            }))
+            .into_response())
+        }
+        .await,
+    )
+}

@@ -597,6 +597,12 @@ pub fn routes() -> Vec<Route> {
         get("/api/v1/jobs/{id}", Perm(P::Import), api_jobs::job),
         get("/api/v1/recap/{quarter}", Perm(P::ViewRecap), api::recap),
         get(
+            "/api/v1/indicators",
+            Perm(P::ViewIndicators),
+            api_igesp::indicators,
+        ),
+        get("/api/v1/ipei/{month}", Perm(P::ViewPayroll), api::ipei),
+        get(
             "/api/v1/meetings",
             Perm(P::ViewMeetings),
             api_igesp::meetings,

@@ -143,6 +143,8 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/imports/{kind}", "nnYnnnnn"),
     ("GET", "/api/v1/jobs/{id}", "nnYnnnnn"),
     ("GET", "/api/v1/recap/{quarter}", "nnnYYnnY"),
+    ("GET", "/api/v1/indicators", "nYYYYYYY"),
+    ("GET", "/api/v1/ipei/{month}", "nnnYnnnY"),
     ("GET", "/api/v1/meetings", "nnYnYYYn"),
     ("GET", "/api/v1/actions", "nnYnYYYn"),
     ("POST", "/api/v1/actions/{id}/updates", "nnYnYYYn"),
@@ -201,6 +203,7 @@ fn concrete(path: &str) -> String {
         .replace("{item}", "999999")
         .replace("{kind}", "population")
         .replace("{quarter}", "2026-Q3")
+        .replace("{month}", "2026-10")
 }
 
 /// Whether the guard let the request through: a denial is 401, 403, or a redirect to the login page.

@@ -413,3 +413,85 @@ async fn all_ids_minus(app: &App, key: &str, seen: &[serde_json::Value]) -> i64 
         .find(|id| !seen.iter().any(|s| s["id"] == *id))
         .unwrap()
 }
+
+/// Indicators of an area and period, counted here from the occurrences themselves; IPEI as the
+/// program computes it; bad periods and unknown areas named.
+#[tokio::test]
+async fn indicators_and_ipei_read_what_the_program_counts() {
+    let today = ymd(2026, 11, 20);
+    let (t, app) = demo_app(today, 0.02).await;
+    let analyst = api_key(&app, "analyst").await;
+    let committee = api_key(&app, "committee").await;
+    let get = |path: &str, key: &str| {
+        Request::get(path)
+            .header(header::AUTHORIZATION, format!("Bearer {key}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let (status, _, v) = send(
+        &app,
+        get(
+            "/api/v1/indicators?area=5208707&from=2026-07-01&to=2026-09-30",
+            &analyst,
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+    let atalaia_store::Db::Sqlite(pool) = &t.db else {
+        unreachable!("the demo app is on SQLite")
+    };
+    let counted: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM occurrences WHERE occurred_at >= '2026-07-01' AND occurred_at < '2026-10-01'
+         AND '|' || areas || '|' LIKE '%|5208707|%'",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert!(counted > 0);
+    assert_eq!(v["occurrences"], counted);
+    let by_crime: i64 = v["crimes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["occurrences"].as_i64().unwrap())
+        .sum();
+    assert_eq!(by_crime, counted);
+    for (path, status, says) in [
+        (
+            "/api/v1/indicators?area=5208707&from=2026-09-30&to=2026-07-01",
+            400,
+            "período de 2026-09-30 a 2026-07-01 inválido",
+        ),
+        (
+            "/api/v1/indicators?area=NENHUMA&from=2026-07-01&to=2026-09-30",
+            404,
+            "a área `NENHUMA`",
+        ),
+        ("/api/v1/ipei/2026-13", 400, "mês `2026-13` inválido"),
+    ] {
+        let key = if path.contains("ipei") {
+            &committee
+        } else {
+            &analyst
+        };
+        let (got, kind, p) = send(&app, get(path, key)).await;
+        assert_eq!(
+            (got, kind.as_str()),
+            (status, "application/problem+json"),
+            "{path}"
+        );
+        assert!(p["detail"].as_str().unwrap().contains(says), "{path}: {p}");
+    }
+    let (status, _, ipei) = send(&app, get("/api/v1/ipei/2026-10", &committee)).await;
+    assert_eq!(status, 200, "{ipei}");
+    let expected =
+        t.db.ipei_result(atalaia_core::Month::parse("2026-10").unwrap(), today)
+            .await
+            .unwrap();
+    assert_eq!(ipei["total_cents"], expected.total_cents);
+    assert_eq!(ipei["memoria"], serde_json::json!(expected.memoria));
+    assert_eq!(
+        send(&app, get("/api/v1/ipei/2026-10", &analyst)).await.0,
+        403
+    );
+}

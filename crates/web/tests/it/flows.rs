@@ -337,6 +337,8 @@ async fn api_keys_authenticate_machine_clients_until_revoked() {
             "/actions/{id}/updates",
             "/audit",
             "/imports/{kind}",
+            "/indicators",
+            "/ipei/{month}",
             "/jobs/{id}",
             "/me",
             "/meetings",
