@@ -45,6 +45,35 @@ struct PreviewPage {
     crimes: Vec<FormOption>,
 }
 
+/// How long a previewed file waits for its import before a later preview removes it.
+pub const PREVIEW_KEPT: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// Removes the previews whose file was written more than `kept` before `now`; how many went. A preview
+/// is imported within minutes of being seen, or never: nothing else removes the ones never imported.
+pub(crate) fn sweep_previews(
+    data_dir: &FsPath,
+    now: std::time::SystemTime,
+    kept: std::time::Duration,
+) -> usize {
+    let Ok(dirs) = std::fs::read_dir(previews(data_dir)) else {
+        return 0;
+    };
+    let old = |dir: &FsPath| {
+        std::fs::read_dir(dir).is_ok_and(|files| {
+            files.filter_map(Result::ok).all(|f| {
+                f.metadata()
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|t| now.duration_since(t).is_ok_and(|age| age > kept))
+            })
+        })
+    };
+    dirs.filter_map(Result::ok)
+        .map(|d| d.path())
+        .filter(|d| d.is_dir() && old(d))
+        .filter(|d| std::fs::remove_dir_all(d).is_ok())
+        .count()
+}
+
 /// Where previewed uploads wait for their import.
 fn previews(data_dir: &FsPath) -> PathBuf {
     data_dir.join("previas")
@@ -69,6 +98,12 @@ pub(crate) fn previewed_file(data_dir: &FsPath, token: &str) -> Result<PathBuf, 
 
 /// `POST /importacoes/previa` (multipart: `tipo`, `perfil`, `arquivo`): the preview page.
 pub async fn preview(Ctx { st, id }: Ctx, mut multipart: Multipart) -> Result<Response, AppError> {
+    // File time, not the program's clock: it is the disk's age of the files.
+    sweep_previews(
+        &st.config.data_dir,
+        std::time::SystemTime::now(),
+        PREVIEW_KEPT,
+    );
     let token = random_token()[..16].to_string();
     let dir = previews(&st.config.data_dir).join(&token);
     let (mut kind, mut profile, mut saved) = (None, String::new(), None);
@@ -275,4 +310,28 @@ pub async fn translate(Ctx { st, id }: Ctx, Form(f): Form<Fields>) -> Result<Res
         }
     }
     show(&st, &id, &token, kind, &profile).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn previews_older_than_a_day_are_swept_and_newer_ones_kept() {
+        let data = tempfile::tempdir().unwrap();
+        let now = std::time::SystemTime::now();
+        let write = |token: &str, age_hours: u64| {
+            let dir = previews(data.path()).join(token);
+            std::fs::create_dir_all(&dir).unwrap();
+            let f = std::fs::File::create(dir.join("arquivo.csv")).unwrap();
+            f.set_modified(now - std::time::Duration::from_secs(age_hours * 3600))
+                .unwrap();
+        };
+        write("00000000000000aa", 30);
+        write("00000000000000bb", 2);
+        assert_eq!(sweep_previews(data.path(), now, PREVIEW_KEPT), 1);
+        assert!(previewed_file(data.path(), "00000000000000aa").is_err());
+        assert!(previewed_file(data.path(), "00000000000000bb").is_ok());
+        assert_eq!(sweep_previews(data.path(), now, PREVIEW_KEPT), 0);
+    }
 }
