@@ -113,13 +113,7 @@ pub async fn recap(
             let c = st
                 .db
                 .compute_quarter(q, None, st.config.clock.today())
-                .await
-                .map_err(|e| match e {
-                    atalaia_store::StoreError::Refused(why) => {
-                        AppError::BadRequest(why.to_string())
-                    }
-                    e => e.into(),
-                })?;
+                .await?;
             let mut report = c.report;
             if !id.reads_whole_runs() {
                 report.units.retain(|u| id.heads_unit(&u.code));
@@ -140,16 +134,7 @@ pub async fn ipei(
         async {
             let m = atalaia_core::Month::parse(&month)
                 .map_err(|e| AppError::BadRequest(format!("mês `{month}` inválido: {e}")))?;
-            let report = st
-                .db
-                .ipei_result(m, st.config.clock.today())
-                .await
-                .map_err(|e| match e {
-                    atalaia_store::StoreError::Refused(why) => {
-                        AppError::BadRequest(why.to_string())
-                    }
-                    e => e.into(),
-                })?;
+            let report = st.db.ipei_result(m, st.config.clock.today()).await?;
             Ok(Json(report).into_response())
         }
         .await,

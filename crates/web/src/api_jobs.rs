@@ -43,6 +43,10 @@ pub(crate) fn answer(result: Result<Response, AppError>) -> Response {
     match result {
         Ok(r) => r,
         Err(AppError::BadRequest(why)) => problem(StatusCode::BAD_REQUEST, "Pedido inválido", &why),
+        // The program's rules refuse it (a period not begun…): the reason, as the pages give it.
+        Err(AppError::Store(atalaia_store::StoreError::Refused(why))) => {
+            problem(StatusCode::BAD_REQUEST, "Pedido inválido", &why.to_string())
+        }
         Err(AppError::NotFound(what)) => problem(
             StatusCode::NOT_FOUND,
             "Não encontrado",

@@ -10,7 +10,6 @@ use askama::Template;
 use atalaia_ingest::{ImportOptions, Kind};
 use axum::Form;
 use axum::extract::Multipart;
-use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::imports::{profile_for, save_upload};
@@ -200,7 +199,7 @@ async fn show(
         thousands(p.accepted),
         thousands(p.rejected)
     );
-    let mut resp = render(&PreviewPage {
+    render(&PreviewPage {
         chrome: Chrome::new(st, id, "Prévia da importação", "/importacoes").await,
         file_name,
         kind: kind.as_str(),
@@ -248,9 +247,7 @@ async fn show(
             .map(|(name, n)| (name, thousands(n)))
             .collect(),
         sample_max: atalaia_ingest::preview::SAMPLE,
-    })?;
-    *resp.status_mut() = StatusCode::OK;
-    Ok(resp)
+    })
 }
 
 /// `POST /importacoes/previa/traducoes` (`previa`, `tipo`, `perfil`, and pairs `nome_N`/`crime_N`): the

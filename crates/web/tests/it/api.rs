@@ -468,8 +468,10 @@ async fn indicators_and_ipei_read_what_the_program_counts() {
             "a área `NENHUMA`",
         ),
         ("/api/v1/ipei/2026-13", 400, "mês `2026-13` inválido"),
+        // A period not begun: the program's own refusal, as the pages give it.
+        ("/api/v1/recap/2027-Q2", 400, "2027"),
     ] {
-        let key = if path.contains("ipei") {
+        let key = if path.contains("ipei") || path.contains("recap") {
             &committee
         } else {
             &analyst
