@@ -23,7 +23,7 @@ pub enum CountBy {
 }
 
 /// The period a quarter is compared with (parameter `baseline`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Baseline {
     /// The same quarter a year before (default: removes seasonality).
@@ -33,7 +33,7 @@ pub enum Baseline {
 }
 
 /// A level of the bonus (Arts. 5 and 6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 pub enum Level {
     /// Reduction ≥ `recap2_min_pct` (10 % by decree, Art. 6).
     #[serde(rename = "RECAP2")]
@@ -44,7 +44,7 @@ pub enum Level {
 }
 
 /// Why an area or unit has no level, or reached one by another road.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Reason {
     /// No population for the period (never silently zero).
@@ -64,7 +64,7 @@ pub enum Reason {
 }
 
 /// Something to know that does not change the result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Warning {
     /// The period's year had no population; the latest earlier year's was used.
@@ -233,7 +233,8 @@ pub struct AreaInput {
 }
 
 /// One crime's line of an area's result.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "RecapCrime")]
 pub struct CrimeLine {
     pub crime: String,
     /// Count in the period.
@@ -247,7 +248,8 @@ pub struct CrimeLine {
 }
 
 /// An area's result (contracts.md §3, `areas[]`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "RecapArea")]
 pub struct AreaResult {
     pub code: String,
     pub name: String,
@@ -431,7 +433,8 @@ pub fn compute_area(params: &RecapParams, input: &AreaInput) -> AreaResult {
 }
 
 /// A unit's result (contracts.md §3, `units[]`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "RecapUnit")]
 pub struct UnitResult {
     pub code: String,
     pub name: String,
@@ -479,7 +482,8 @@ pub struct RunInputs {
 }
 
 /// The result of a quarter (contracts.md §3, `recap compute`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "RecapReport")]
 pub struct Report {
     /// The quarter.
     pub quarter: String,
@@ -512,7 +516,8 @@ impl Report {
 }
 
 /// `parameters` of the report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "RecapParameters")]
 pub struct ReportParameters {
     /// CAP crimes.
     pub crimes: Vec<String>,

@@ -59,6 +59,21 @@ macro_rules! serde_as_str {
             }
         }
         $crate::serde_str::deserialize_from_str!($ty, $expecting);
+
+        // The API's OpenAPI document: written as text, so a string.
+        impl ::schemars::JsonSchema for $ty {
+            fn schema_name() -> ::std::borrow::Cow<'static, str> {
+                "String".into()
+            }
+
+            fn inline_schema() -> bool {
+                true
+            }
+
+            fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+                ::schemars::json_schema!({"type": "string"})
+            }
+        }
     };
 }
 

@@ -67,7 +67,7 @@ impl AuditEvent {
 }
 
 /// A stored entry.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, schemars::JsonSchema)]
 pub struct AuditEntry {
     /// Position in the chain (1, 2, …).
     pub id: i64,

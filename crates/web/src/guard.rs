@@ -539,7 +539,7 @@ fn percent_decode(s: &str) -> String {
 
 fn unauthenticated(api: bool, req: &Request) -> Response {
     if api {
-        let mut r = crate::api_jobs::problem(
+        let mut r = crate::api::jobs::problem(
             StatusCode::UNAUTHORIZED,
             "Não autenticado",
             "não autenticado: entre com uma sessão ou envie Authorization: Bearer <chave de API>",
@@ -578,7 +578,7 @@ pub fn percent_encode(s: &str) -> String {
 
 fn forbidden(api: bool) -> Response {
     if api {
-        return crate::api_jobs::problem(
+        return crate::api::jobs::problem(
             StatusCode::FORBIDDEN,
             "Acesso negado",
             "acesso negado: seu papel não permite esta operação",
@@ -593,7 +593,7 @@ fn forbidden(api: bool) -> Response {
 
 fn csrf_refused(api: bool) -> Response {
     if api {
-        return crate::api_jobs::problem(
+        return crate::api::jobs::problem(
             StatusCode::FORBIDDEN,
             "Formulário recusado",
             "token CSRF ausente ou inválido",

@@ -7,8 +7,6 @@
 //! [`AppError`] is the one mapping from errors to HTTP statuses.
 
 pub mod api;
-pub mod api_igesp;
-pub mod api_jobs;
 pub mod assets;
 pub mod cache;
 pub mod demo_users;
@@ -387,7 +385,7 @@ pub fn router(state: AppState) -> Router {
             .iter()
             .any(|p| route.path.starts_with(p));
         if route.method == axum::http::Method::GET && machine {
-            handler = handler.layer(middleware::from_fn(api_jobs::etag));
+            handler = handler.layer(middleware::from_fn(api::jobs::etag));
         }
         let guarded = handler.route_layer(middleware::from_fn(move |req: Request, next: Next| {
             let st = st.clone();

@@ -9,7 +9,7 @@ use axum::http::Method;
 use axum::routing::{MethodFilter, MethodRouter, on};
 
 use crate::guard::Access::{self, LocalOr, Perm, Public, SignedIn};
-use crate::{AppState, api, api_igesp, api_jobs, assets, ogc, ops, pages};
+use crate::{AppState, api, assets, ogc, ops, pages};
 
 /// One route: method, path (axum syntax), what it requires, its handler.
 pub struct Route {
@@ -593,25 +593,29 @@ pub fn routes() -> Vec<Route> {
             api::territories,
         ),
         get("/api/v1/audit", Perm(P::ViewAudit), api::audit),
-        post("/api/v1/imports/{kind}", Perm(P::Import), api_jobs::push),
-        get("/api/v1/jobs/{id}", Perm(P::Import), api_jobs::job),
+        post("/api/v1/imports/{kind}", Perm(P::Import), api::jobs::push),
+        get("/api/v1/jobs/{id}", Perm(P::Import), api::jobs::job),
         get("/api/v1/recap/{quarter}", Perm(P::ViewRecap), api::recap),
         get(
             "/api/v1/indicators",
             Perm(P::ViewIndicators),
-            api_igesp::indicators,
+            api::igesp::indicators,
         ),
         get("/api/v1/ipei/{month}", Perm(P::ViewPayroll), api::ipei),
         get(
             "/api/v1/meetings",
             Perm(P::ViewMeetings),
-            api_igesp::meetings,
+            api::igesp::meetings,
         ),
-        get("/api/v1/actions", Perm(P::ViewMeetings), api_igesp::actions),
+        get(
+            "/api/v1/actions",
+            Perm(P::ViewMeetings),
+            api::igesp::actions,
+        ),
         post(
             "/api/v1/actions/{id}/updates",
             Perm(P::UpdateActions),
-            api_igesp::update,
+            api::igesp::update,
         ),
         get("/ogc", Perm(P::ViewIndicators), ogc::landing),
         // Clients that take the landing page for a folder (OWSLib) ask for it with the slash.

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// How the amount of one weapon is shared among the operators the BO names (a parameter).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Share {
     /// The amount is divided among the entitled operators (the default).
@@ -28,7 +28,8 @@ impl Share {
 }
 
 /// The IPEI parameters of the program configuration, in centavos.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "IpeiParameters")]
 pub struct IpeiParams {
     /// Per weapon seized (R$ 300 after Lei 19.984/2018).
     pub amount_per_weapon_cents: i64,

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 /// Why a unit is excluded from the month (Art. 15).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum UnitReason {
     /// The deadline to send has not passed and the unit has not sent yet.
@@ -21,7 +21,7 @@ pub enum UnitReason {
 }
 
 /// Why a seizure is not paid (or not wholly).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum SeizureReason {
     /// Not in flagrante (Art. 10).
@@ -41,7 +41,7 @@ pub enum SeizureReason {
 }
 
 /// Why one named person is not paid for a seizure or laudo.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum PersonReason {
     /// No operator with this registration.
@@ -59,7 +59,7 @@ pub enum PersonReason {
 }
 
 /// A person named on a seizure or laudo and what they get from it (before the monthly cap).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct PersonShare {
     pub registration: String,
     /// Centavos from this weapon (zero when refused).
@@ -69,7 +69,7 @@ pub struct PersonShare {
 }
 
 /// Status of a seizure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SeizureStatus {
     /// Paid to at least one operator.
@@ -81,7 +81,7 @@ pub enum SeizureStatus {
 }
 
 /// Status of a unit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum UnitStatus {
     /// In the month's payment.
@@ -91,7 +91,8 @@ pub enum UnitStatus {
 }
 
 /// A unit's line of the result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "IpeiUnit")]
 pub struct UnitResult {
     /// Unit code.
     pub code: String,
@@ -113,7 +114,8 @@ pub struct UnitResult {
 }
 
 /// A seizure's line of the result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "IpeiSeizure")]
 pub struct SeizureResult {
     /// Store id.
     pub id: i64,
@@ -139,7 +141,8 @@ pub struct SeizureResult {
 }
 
 /// A laudo's line of the result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "IpeiLaudo")]
 pub struct LaudoResult {
     pub bo_number: String,
     pub serial: String,
@@ -150,7 +153,8 @@ pub struct LaudoResult {
 }
 
 /// One person's payment of the month.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "IpeiPayment")]
 pub struct Payment {
     pub registration: String,
     /// Name (empty when unknown).
@@ -168,7 +172,9 @@ pub struct Payment {
 }
 
 /// Where a month's IPEI stands, from the date and its cycle (the `stage` of contracts.md's JSON).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum MonthStage {
     /// The month is not over: figures so far, no payment (`crate::closing`).
@@ -216,7 +222,7 @@ impl MonthStage {
 }
 
 /// The month's result (`atalaia ipei result`, contracts.md).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct IpeiReport {
     /// Reference month.
     pub month: Month,

@@ -53,7 +53,8 @@ for path, methods in doc["paths"].items():
 def schema_of(op, status):
     content = op["responses"][str(status)]["content"]
     schema = next(iter(content.values()))["schema"]
-    return {"$defs": doc["components"]["schemas"], **json.loads(json.dumps(schema).replace("#/components/schemas/", "#/$defs/"))}
+    # The document's own components beside the schema, so its `#/components/schemas/…` refs resolve.
+    return {"components": doc["components"], **schema}
 
 def call(op_id, params, body=None, headers=None, expect=200, as_key=None):
     method, path, op = ops[op_id]

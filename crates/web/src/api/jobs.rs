@@ -22,18 +22,30 @@ pub const REJECTS_SHOWN: usize = 1000;
 /// The longest idempotency key taken.
 const KEY_MAX: usize = 200;
 
+/// An RFC 9457 problem, as every API refusal answers.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Problem {
+    /// Always `about:blank`: the status says what kind of problem it is.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    /// Why, in Portuguese, naming the value refused.
+    pub detail: String,
+}
+
 /// An RFC 9457 problem: `type`, `title`, `status`, `detail`.
 pub fn problem(status: StatusCode, title: &str, detail: &str) -> Response {
-    let body = serde_json::json!({
-        "type": "about:blank",
-        "title": title,
-        "status": status.as_u16(),
-        "detail": detail,
-    });
+    let body = Problem {
+        kind: "about:blank".into(),
+        title: title.into(),
+        status: status.as_u16(),
+        detail: detail.into(),
+    };
     (
         status,
         [(header::CONTENT_TYPE, "application/problem+json")],
-        body.to_string(),
+        serde_json::to_string(&body).unwrap_or_default(),
     )
         .into_response()
 }
@@ -63,7 +75,7 @@ pub struct PushQuery {
 }
 
 /// What a push answers: the job and where to follow it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Accepted {
     pub job: i64,
     pub status: String,
@@ -230,31 +242,32 @@ pub async fn job(Ctx { st, id: _ }: Ctx, Path(job_id): Path<i64>) -> Response {
                 .job(job_id)
                 .await?
                 .ok_or_else(|| AppError::NotFound(format!("o trabalho {job_id}")))?;
-            let mut out = serde_json::json!({
-                "id": job.id,
-                "kind": job.kind,
-                "file_name": job.file_name,
-                "state": job.state.as_str(),
-                "ended": matches!(job.state.as_str(), "done" | "failed" | "cancelled"),
-                "rows_read": job.rows_read,
-                "rows_written": job.rows_written,
-                "rows_rejected": job.rows_rejected,
-                "error": job.error,
-                "import_id": job.import_id,
-                "summary": null,
-                "rejects": [],
-            });
+            let mut out = JobOut {
+                id: job.id,
+                ended: matches!(job.state.as_str(), "done" | "failed" | "cancelled"),
+                state: job.state.as_str(),
+                kind: job.kind,
+                file_name: job.file_name,
+                rows_read: job.rows_read,
+                rows_written: job.rows_written,
+                rows_rejected: job.rows_rejected,
+                error: job.error,
+                import_id: job.import_id,
+                summary: None,
+                rejects: Vec::new(),
+            };
             if let Some(import_id) = job.import_id
                 && let Some(rec) = st.primary.import_record(import_id).await?
             {
-                out["summary"] = serde_json::json!({
-                    "read": rec.counts.read,
-                    "inserted": rec.counts.inserted,
-                    "updated": rec.counts.updated,
-                    "unchanged": rec.counts.unchanged,
-                    "rejected": rec.counts.rejected,
+                let c = rec.counts;
+                out.summary = Some(JobSummary {
+                    read: c.read,
+                    inserted: c.inserted,
+                    updated: c.updated,
+                    unchanged: c.unchanged,
+                    rejected: c.rejected,
                 });
-                out["rejects"] = rejected_rows(&st, import_id).into();
+                out.rejects = rejected_rows(&st, import_id);
             }
             Ok(axum::Json(out).into_response())
         }
@@ -262,8 +275,48 @@ pub async fn job(Ctx { st, id: _ }: Ctx, Path(job_id): Path<i64>) -> Response {
     )
 }
 
-/// The first rejected rows of an import, as (line, reason) objects, from its kept rejects file.
-fn rejected_rows(st: &AppState, import_id: i64) -> Vec<serde_json::Value> {
+/// A job as `GET /api/v1/jobs/{id}` answers it.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Job")]
+pub struct JobOut {
+    pub id: i64,
+    pub kind: String,
+    pub file_name: String,
+    /// `queued`, `running`, `done`, `failed` or `cancelled`.
+    pub state: &'static str,
+    /// Whether it will change no more.
+    pub ended: bool,
+    pub rows_read: i64,
+    pub rows_written: i64,
+    pub rows_rejected: i64,
+    pub error: Option<String>,
+    pub import_id: Option<i64>,
+    /// The import's counts, once it ran.
+    pub summary: Option<JobSummary>,
+    /// The first rejected rows, at most [`REJECTS_SHOWN`].
+    pub rejects: Vec<RejectOut>,
+}
+
+/// An import's counts.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct JobSummary {
+    pub read: u64,
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub rejected: u64,
+}
+
+/// A rejected row: its line in the file (none for a file-level reason) and why.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "RejectedRow")]
+pub struct RejectOut {
+    pub line: Option<u64>,
+    pub reason: String,
+}
+
+/// The first rejected rows of an import, from its kept rejects file.
+fn rejected_rows(st: &AppState, import_id: i64) -> Vec<RejectOut> {
     let path = rejects_path(&st.config.data_dir, import_id);
     let Ok(mut reader) = csv::ReaderBuilder::new().flexible(true).from_path(&path) else {
         return Vec::new();
@@ -272,11 +325,9 @@ fn rejected_rows(st: &AppState, import_id: i64) -> Vec<serde_json::Value> {
         .records()
         .filter_map(Result::ok)
         .take(REJECTS_SHOWN)
-        .map(|r| {
-            serde_json::json!({
-                "line": r.get(0).and_then(|l| l.parse::<u64>().ok()),
-                "reason": r.get(1).unwrap_or_default(),
-            })
+        .map(|r| RejectOut {
+            line: r.get(0).and_then(|l| l.parse::<u64>().ok()),
+            reason: r.get(1).unwrap_or_default().to_string(),
         })
         .collect()
 }

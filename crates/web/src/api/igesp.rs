@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::response::{IntoResponse, Response};
 
-use crate::api_jobs::answer;
+use crate::api::jobs::answer;
 use crate::guard::Ctx;
 use crate::pages::igesp::{key_viewer, sees, sees_action};
 
@@ -14,25 +14,23 @@ pub async fn meetings(Ctx { st, id }: Ctx) -> Response {
     answer(
         async {
             let v = key_viewer(&st, &id).await?;
-            let mut out: Vec<serde_json::Value> = st
+            let mut out: Vec<MeetingOut> = st
                 .db
                 .meetings()
                 .await?
                 .iter()
                 .filter(|m| sees(&v, m))
-                .map(|m| {
-                    serde_json::json!({
-                        "id": m.id,
-                        "kind": m.kind.as_str(),
-                        "title": m.title,
-                        "municipality_code": m.municipality_code,
-                        "area_code": m.area_code,
-                        "starts_at": m.starts_at,
-                        "ends_at": m.ends_at,
-                        "place": m.place,
-                        "status": m.status.as_str(),
-                        "institutions": m.institutions.iter().map(|i| i.code.as_str()).collect::<Vec<_>>(),
-                    })
+                .map(|m| MeetingOut {
+                    id: m.id,
+                    kind: m.kind.as_str(),
+                    title: m.title.clone(),
+                    municipality_code: m.municipality_code.clone(),
+                    area_code: m.area_code.clone(),
+                    starts_at: m.starts_at,
+                    ends_at: m.ends_at,
+                    place: m.place.clone(),
+                    status: m.status.as_str(),
+                    institutions: m.institutions.iter().map(|i| i.code.clone()).collect(),
                 })
                 .collect();
             out.reverse();
@@ -48,26 +46,24 @@ pub async fn actions(Ctx { st, id }: Ctx) -> Response {
         async {
             let v = key_viewer(&st, &id).await?;
             let today = st.config.clock.today();
-            let out: Vec<serde_json::Value> = st
+            let out: Vec<ActionOut> = st
                 .db
                 .actions()
                 .await?
                 .iter()
                 .filter(|a| sees_action(&v, a))
-                .map(|a| {
-                    serde_json::json!({
-                        "id": a.id,
-                        "title": a.title,
-                        "municipality_code": a.plan.municipality_code,
-                        "meeting_id": a.meeting_id,
-                        "responsible": a.responsible.code,
-                        "partners": a.partners.iter().map(|p| p.code.as_str()).collect::<Vec<_>>(),
-                        "starts_on": a.starts_on,
-                        "due_on": a.due_on,
-                        "status": a.status.as_str(),
-                        "overdue": a.overdue(today),
-                        "joint_operation": a.joint_operation,
-                    })
+                .map(|a| ActionOut {
+                    id: a.id,
+                    title: a.title.clone(),
+                    municipality_code: a.plan.municipality_code.clone(),
+                    meeting_id: a.meeting_id,
+                    responsible: a.responsible.code.clone(),
+                    partners: a.partners.iter().map(|p| p.code.clone()).collect(),
+                    starts_on: a.starts_on,
+                    due_on: a.due_on,
+                    status: a.status.as_str(),
+                    overdue: a.overdue(today),
+                    joint_operation: a.joint_operation,
                 })
                 .collect();
             Ok(Json(out).into_response())
@@ -78,11 +74,13 @@ pub async fn actions(Ctx { st, id }: Ctx) -> Response {
 
 /// A partner's progress note: `note` and, optionally, the new `status` (`planned`, `in_progress`,
 /// `done`, `cancelled`).
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "ActionUpdate")]
 #[serde(deny_unknown_fields)]
 pub struct UpdateIn {
     note: String,
     #[serde(default)]
+    #[schemars(with = "Option<atalaia_core::igesp::ActionStatus>")]
     status: Option<String>,
 }
 
@@ -110,7 +108,7 @@ pub async fn update(
                 .filter(|a| sees_action(&v, a))
                 .ok_or_else(|| AppError::NotFound(format!("a ação {aid}")))?;
             if !v.updates_action(&a.plan.municipality_code, &a.institution_ids()) {
-                return Ok(crate::api_jobs::problem(
+                return Ok(crate::api::jobs::problem(
                     axum::http::StatusCode::FORBIDDEN,
                     "Acesso negado",
                     &format!("a ação {aid} não é da sua instituição nem do seu município"),
@@ -138,7 +136,10 @@ pub async fn update(
             {
                 Ok(update) => Ok((
                     axum::http::StatusCode::CREATED,
-                    Json(serde_json::json!({"action": aid, "update": update})),
+                    Json(UpdateOut {
+                        action: aid,
+                        update,
+                    }),
                 )
                     .into_response()),
                 Err(e) => Err(AppError::BadRequest(
@@ -192,7 +193,7 @@ pub async fn indicators(
             let catalog = st.db.crimes().await?;
             let crimes: Vec<&str> = catalog.iter().map(|c| c.code.as_str()).collect();
             let sums = st.db.period_sums(&codes, &crimes, from, to).await?;
-            let mut rows: Vec<serde_json::Value> = Vec::new();
+            let mut rows: Vec<CrimeIndicator> = Vec::new();
             let (mut occurrences, mut victims) = (0i64, 0i64);
             for c in &catalog {
                 let (o, v) = sums
@@ -201,14 +202,90 @@ pub async fn indicators(
                     .fold((0, 0), |(o, v), (_, s)| (o + s.occurrences, v + s.victims));
                 occurrences += o;
                 victims += v;
-                rows.push(serde_json::json!({"crime": c.code, "name": c.name, "occurrences": o, "victims": v}));
+                rows.push(CrimeIndicator {
+                    crime: c.code.clone(),
+                    name: c.name.clone(),
+                    occurrences: o,
+                    victims: v,
+                });
             }
-            Ok(Json(serde_json::json!({
-                "area": q.area, "name": area, "from": from, "to": to,
-                "occurrences": occurrences, "victims": victims, "crimes": rows,
-            }))
+            Ok(Json(Indicators {
+                area: q.area,
+                name: area,
+                from,
+                to,
+                occurrences,
+                victims,
+                crimes: rows,
+            })
             .into_response())
         }
         .await,
     )
+}
+
+/// A meeting as the API lists it.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Meeting")]
+pub struct MeetingOut {
+    pub id: i64,
+    /// `internal`, `articulation` or `intervention`.
+    pub kind: &'static str,
+    pub title: String,
+    pub municipality_code: String,
+    pub area_code: Option<String>,
+    pub starts_at: chrono::NaiveDateTime,
+    pub ends_at: chrono::NaiveDateTime,
+    pub place: String,
+    pub status: &'static str,
+    /// The codes of the institutions taking part.
+    pub institutions: Vec<String>,
+}
+
+/// An action of a plan as the API lists it.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Action")]
+pub struct ActionOut {
+    pub id: i64,
+    pub title: String,
+    pub municipality_code: String,
+    pub meeting_id: Option<i64>,
+    /// The code of the institution responsible.
+    pub responsible: String,
+    pub partners: Vec<String>,
+    pub starts_on: chrono::NaiveDate,
+    pub due_on: chrono::NaiveDate,
+    pub status: &'static str,
+    /// Past its deadline today and not done.
+    pub overdue: bool,
+    pub joint_operation: bool,
+}
+
+/// A recorded progress note.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "ActionUpdated")]
+pub struct UpdateOut {
+    pub action: i64,
+    pub update: i64,
+}
+
+/// An area's indicators over a period.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Indicators {
+    pub area: String,
+    pub name: String,
+    pub from: chrono::NaiveDate,
+    pub to: chrono::NaiveDate,
+    pub occurrences: i64,
+    pub victims: i64,
+    pub crimes: Vec<CrimeIndicator>,
+}
+
+/// One crime's counts in [`Indicators`].
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct CrimeIndicator {
+    pub crime: String,
+    pub name: String,
+    pub occurrences: i64,
+    pub victims: i64,
 }

@@ -1,0 +1,228 @@
+//! The OpenAPI 3.1 document of `/api/v1`, generated: one operation per API route of the table the
+//! router is built from (so none is missing and each says the permission it needs), and every body's
+//! schema derived from the Rust type the handler serialises (`schemars`), so the document cannot
+//! drift from the answers. Parameters carry an example drawn from the demo, which is also what the
+//! route-by-route test calls.
+
+use axum::Json;
+use axum::response::{IntoResponse, Response};
+use schemars::{JsonSchema, SchemaGenerator, generate::SchemaSettings};
+use serde_json::{Value, json};
+
+use super::igesp::{ActionOut, Indicators, MeetingOut, UpdateIn, UpdateOut};
+use super::jobs::{Accepted, JobOut, Problem};
+use super::{Me, TerritoryOut};
+use crate::guard::Access;
+use crate::routes::routes;
+use atalaia_ingest::Kind;
+
+/// `GET /api/v1/openapi.json`: the document.
+pub async fn openapi() -> Response {
+    Json(document()).into_response()
+}
+
+/// Schemas of the types an operation names, collected under `components/schemas`.
+struct Schemas(SchemaGenerator);
+
+impl Schemas {
+    fn new() -> Self {
+        let settings = SchemaSettings::draft2020_12().with(|s| {
+            s.definitions_path = "/components/schemas".into();
+            s.meta_schema = None;
+        });
+        Schemas(SchemaGenerator::new(settings))
+    }
+
+    /// The schema of `T`: a `$ref` for a named type.
+    fn of<T: JsonSchema>(&mut self) -> Value {
+        self.0.subschema_for::<T>().to_value()
+    }
+
+    /// A 200 answer with `T` as JSON.
+    fn ok<T: JsonSchema>(&mut self) -> Value {
+        json!({"200": {"description": "OK", "content": {"application/json": {"schema": self.of::<T>()}}}})
+    }
+
+    /// Every named schema, without the code's doc comments (English, for us): the document's
+    /// words are the operations' summaries, in Portuguese.
+    fn into_components(mut self) -> Value {
+        let mut defs = Value::Object(self.0.take_definitions(true));
+        strip_descriptions(&mut defs);
+        defs
+    }
+}
+
+fn strip_descriptions(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            o.remove("description");
+            o.values_mut().for_each(strip_descriptions);
+        }
+        Value::Array(a) => a.iter_mut().for_each(strip_descriptions),
+        _ => {}
+    }
+}
+
+/// The whole document.
+pub(crate) fn document() -> Value {
+    let mut schemas = Schemas::new();
+    let problem = schemas.of::<Problem>();
+    let mut paths = serde_json::Map::new();
+    for r in routes()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/api/v1/"))
+    {
+        let (security, note) = match r.access {
+            Access::Public => (json!([]), "público".to_string()),
+            Access::SignedIn => (
+                json!([{"bearer": []}, {"session": []}]),
+                "qualquer usuário ou chave".to_string(),
+            ),
+            Access::Perm(p) | Access::LocalOr(p) => (
+                json!([{"bearer": []}, {"session": []}]),
+                format!("permissão `{}`", p.as_str()),
+            ),
+        };
+        let mut op = operation(r.path, &mut schemas);
+        op["description"] = format!("Acesso: {note}.").into();
+        op["security"] = security;
+        let responses = op["responses"]
+            .as_object_mut()
+            .expect("responses is an object");
+        for (code, what) in [
+            ("400", "pedido inválido: o motivo em `detail`"),
+            ("401", "não autenticado"),
+            ("403", "papel sem permissão"),
+            ("404", "não encontrado, ou fora do alcance de quem pede"),
+        ] {
+            responses.entry(code).or_insert(json!({"description": what,
+                "content": {"application/problem+json": {"schema": problem.clone()}}}));
+        }
+        let path = r.path.trim_start_matches("/api/v1");
+        let entry = paths.entry(path.to_string()).or_insert_with(|| json!({}));
+        entry[r.method.as_str().to_lowercase()] = op;
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Atalaia API",
+            "version": "1",
+            "description": "API de integração do Atalaia (Igesp e Programa Goiás Cidadão Seguro). Autentique-se com a chave de API da sua instituição no cabeçalho Authorization: Bearer."
+        },
+        "servers": [{"url": "/api/v1"}],
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "chave de API da instituição (atk_…)"},
+                "session": {"type": "apiKey", "in": "cookie", "name": crate::guard::SESSION_COOKIE}
+            },
+            "schemas": schemas.into_components(),
+        },
+        "paths": paths,
+    })
+}
+
+/// A path parameter.
+fn in_path(name: &str, what: &str, schema: Value, example: Value) -> Value {
+    json!({"name": name, "in": "path", "required": true, "description": what, "schema": schema, "example": example})
+}
+
+/// A query parameter.
+fn in_query(name: &str, what: &str, required: bool, schema: Value, example: Value) -> Value {
+    json!({"name": name, "in": "query", "required": required, "description": what, "schema": schema, "example": example})
+}
+
+/// The operation of the API route `path`: its id, summary, parameters, body and answers.
+fn operation(path: &str, s: &mut Schemas) -> Value {
+    match path {
+        "/api/v1/openapi.json" => json!({
+            "operationId": "getOpenApi", "summary": "Este documento",
+            "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}},
+        }),
+        "/api/v1/me" => json!({
+            "operationId": "getMe",
+            "summary": "Quem está chamando (usuário ou chave, instituição, papéis)",
+            "responses": s.ok::<Me>(),
+        }),
+        "/api/v1/territories" => json!({
+            "operationId": "listTerritories",
+            "summary": "Territórios e suas versões (sem geometria); filtro ?kind=aisp",
+            "parameters": [in_query("kind", "tipo de território", false,
+                json!({"type": "string"}), json!("aisp"))],
+            "responses": s.ok::<Vec<TerritoryOut>>(),
+        }),
+        "/api/v1/audit" => json!({
+            "operationId": "listAudit",
+            "summary": "Entradas do registro de auditoria, da mais recente para a mais antiga",
+            "parameters": [
+                in_query("actor", "quem agiu", false, json!({"type": "string"}), json!("admin")),
+                in_query("action", "começo do código da ação", false, json!({"type": "string"}), json!("auth")),
+                in_query("before_id", "só entradas anteriores a esta", false, json!({"type": "integer"}), json!(1000)),
+                in_query("limit", "quantas no máximo", false, json!({"type": "integer", "minimum": 1, "maximum": 1000}), json!(50))
+            ],
+            "responses": s.ok::<Vec<atalaia_store::audit::AuditEntry>>(),
+        }),
+        "/api/v1/imports/{kind}" => json!({
+            "operationId": "pushImport",
+            "summary": "Envia um arquivo (CSV ou XLSX) ou um array JSON de linhas para importação; responde com o trabalho",
+            "parameters": [
+                in_path("kind", "tipo de importação", json!({"type": "string", "enum": Kind::ALL.map(|k| k.as_str())}), json!("occurrences")),
+                in_query("profile", "perfil de importação da fonte", false, json!({"type": "string"}), json!("sp-ssp-roubo-veiculos")),
+                {"name": "Idempotency-Key", "in": "header", "required": false, "description": "o mesmo valor de novo devolve o primeiro trabalho", "schema": {"type": "string", "maxLength": 200}}
+            ],
+            "requestBody": {"required": true, "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+                "application/json": {"schema": {"type": "array", "items": {"type": "object"}},
+                    "example": [{"id": "BO-1", "occurred_at": "2026-07-01T10:00:00", "crime": "roubo_veiculo", "territory_code": "5208707"}]}
+            }},
+            "responses": {"202": {"description": "na fila", "content": {"application/json": {"schema": s.of::<Accepted>()}}}},
+        }),
+        "/api/v1/jobs/{id}" => json!({
+            "operationId": "getJob",
+            "summary": "Um trabalho de importação: situação, contagens e, ao fim, o resumo e as linhas rejeitadas",
+            "parameters": [in_path("id", "número do trabalho", json!({"type": "integer"}), json!(1))],
+            "responses": s.ok::<JobOut>(),
+        }),
+        "/api/v1/recap/{quarter}" => json!({
+            "operationId": "getRecap",
+            "summary": "Resultado do RECAP de um trimestre com os dados de hoje (níveis só com o trimestre encerrado)",
+            "parameters": [in_path("quarter", "trimestre AAAA-Qn", json!({"type": "string", "pattern": "^[0-9]{4}-Q[1-4]$"}), json!("2026-Q2"))],
+            "responses": s.ok::<atalaia_core::recap::Report>(),
+        }),
+        "/api/v1/meetings" => json!({
+            "operationId": "listMeetings",
+            "summary": "Reuniões do Igesp que quem pede vê (parceiros: as da sua instituição), da mais recente",
+            "responses": s.ok::<Vec<MeetingOut>>(),
+        }),
+        "/api/v1/actions" => json!({
+            "operationId": "listActions",
+            "summary": "Ações dos planos do Igesp que quem pede vê, com o atraso de hoje",
+            "responses": s.ok::<Vec<ActionOut>>(),
+        }),
+        "/api/v1/actions/{id}/updates" => json!({
+            "operationId": "updateAction",
+            "summary": "Registra o andamento de uma ação da instituição ou do município de quem envia",
+            "parameters": [in_path("id", "número da ação", json!({"type": "integer"}), json!(1))],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": s.of::<UpdateIn>(),
+                "example": {"note": "Patrulhamento reforçado na praça", "status": "in_progress"}}}},
+            "responses": {"201": {"description": "registrado", "content": {"application/json": {"schema": s.of::<UpdateOut>()}}}},
+        }),
+        "/api/v1/indicators" => json!({
+            "operationId": "getIndicators",
+            "summary": "Ocorrências e vítimas de cada crime numa área (um estado: seus municípios) num período",
+            "parameters": [
+                in_query("area", "código da área", true, json!({"type": "string"}), json!("5208707")),
+                in_query("from", "primeiro dia", true, json!({"type": "string", "format": "date"}), json!("2026-01-01")),
+                in_query("to", "último dia", true, json!({"type": "string", "format": "date"}), json!("2026-03-31"))
+            ],
+            "responses": s.ok::<Indicators>(),
+        }),
+        "/api/v1/ipei/{month}" => json!({
+            "operationId": "getIpei",
+            "summary": "Resultado do IPEI de um mês com os dados de hoje (pagamentos só com o mês encerrado), com a memória de cálculo",
+            "parameters": [in_path("month", "mês AAAA-MM", json!({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}), json!("2026-05"))],
+            "responses": s.ok::<atalaia_core::ipei::IpeiReport>(),
+        }),
+        _ => json!({"summary": "", "responses": {"200": {"description": "OK"}}}),
+    }
+}
