@@ -36,7 +36,7 @@ pub const GROUPS: [CrimeGroup; 6] = [
 ];
 
 /// One municipality's facts.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Facts {
     /// Territory code.
     pub code: String,
@@ -56,7 +56,7 @@ pub struct Facts {
 }
 
 /// The team's weights.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Weights {
     /// Weight of each group's rate.
     pub rates: BTreeMap<CrimeGroup, f64>,
@@ -86,7 +86,7 @@ impl Default for Weights {
 }
 
 /// One component of a score, as the table explains it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Component {
     /// What it measures (pt-BR).
     pub label: String,
@@ -101,7 +101,7 @@ pub struct Component {
 }
 
 /// A ranked row.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Row {
     /// 1-based rank; `None` when the municipality could not be ranked.
     pub rank: Option<usize>,

@@ -592,16 +592,64 @@ pub fn routes() -> Vec<Route> {
             Perm(P::ViewIndicators),
             api::territories,
         ),
+        get(
+            "/api/v1/territories/{code}",
+            Perm(P::ViewIndicators),
+            api::places::territory,
+        ),
+        get(
+            "/api/v1/hotspots",
+            Perm(P::ViewOccurrences),
+            api::places::hotspots,
+        ),
+        get(
+            "/api/v1/selection",
+            Perm(P::Diagnose),
+            api::places::selection,
+        ),
+        get(
+            "/api/v1/occurrences",
+            Perm(P::ViewOccurrences),
+            api::places::occurrences,
+        ),
         get("/api/v1/audit", Perm(P::ViewAudit), api::audit),
         post("/api/v1/imports/{kind}", Perm(P::Import), api::jobs::push),
         get("/api/v1/jobs/{id}", Perm(P::Import), api::jobs::job),
-        get("/api/v1/recap/{quarter}", Perm(P::ViewRecap), api::recap),
+        get(
+            "/api/v1/recap/{quarter}",
+            Perm(P::ViewRecap),
+            api::programs::recap,
+        ),
+        get(
+            "/api/v1/recap/runs",
+            Perm(P::ViewPayroll),
+            api::programs::runs::<Recap>,
+        ),
+        get(
+            "/api/v1/recap/runs/{id}",
+            Perm(P::ViewPayroll),
+            api::programs::run::<Recap>,
+        ),
+        get(
+            "/api/v1/ipei/runs",
+            Perm(P::ViewPayroll),
+            api::programs::runs::<Ipei>,
+        ),
+        get(
+            "/api/v1/ipei/runs/{id}",
+            Perm(P::ViewPayroll),
+            api::programs::run::<Ipei>,
+        ),
         get(
             "/api/v1/indicators",
             Perm(P::ViewIndicators),
             api::igesp::indicators,
         ),
-        get("/api/v1/ipei/{month}", Perm(P::ViewPayroll), api::ipei),
+        get(
+            "/api/v1/ipei/{month}",
+            Perm(P::ViewPayroll),
+            api::programs::ipei,
+        ),
         get(
             "/api/v1/meetings",
             Perm(P::ViewMeetings),

@@ -207,7 +207,7 @@ pub struct OccurrenceFilter {
 }
 
 /// An occurrence as the explorer lists it.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, schemars::JsonSchema)]
 pub struct OccurrenceRow {
     /// Row id (paging key).
     pub id: i64,

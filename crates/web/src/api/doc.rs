@@ -11,6 +11,8 @@ use serde_json::{Value, json};
 
 use super::igesp::{ActionOut, Indicators, MeetingOut, UpdateIn, UpdateOut};
 use super::jobs::{Accepted, JobOut, Problem};
+use super::places::{Hotspots, OCCURRENCES_MAX, Page, Selection, TerritoryShape};
+use super::programs::{RunOut, RunSummary};
 use super::{Me, TerritoryOut};
 use crate::guard::Access;
 use crate::routes::routes;
@@ -222,6 +224,67 @@ fn operation(path: &str, s: &mut Schemas) -> Value {
             "summary": "Resultado do IPEI de um mês com os dados de hoje (pagamentos só com o mês encerrado), com a memória de cálculo",
             "parameters": [in_path("month", "mês AAAA-MM", json!({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}), json!("2026-05"))],
             "responses": s.ok::<atalaia_core::ipei::IpeiReport>(),
+        }),
+        "/api/v1/recap/runs" | "/api/v1/ipei/runs" => json!({
+            "operationId": if path.contains("recap") { "listRecapRuns" } else { "listIpeiRuns" },
+            "summary": "Execuções salvas do programa, da mais recente (quem lê execuções inteiras)",
+            "responses": s.ok::<Vec<RunSummary>>(),
+        }),
+        "/api/v1/recap/runs/{id}" | "/api/v1/ipei/runs/{id}" => json!({
+            "operationId": if path.contains("recap") { "getRecapRun" } else { "getIpeiRun" },
+            "summary": "Uma execução salva: o resultado selado (bytes e SHA-256), se o recálculo o reproduz, a configuração e a memória de cálculo",
+            "parameters": [in_path("id", "número da execução", json!({"type": "integer"}), json!(1))],
+            "responses": s.ok::<RunOut>(),
+        }),
+        "/api/v1/territories/{code}" => json!({
+            "operationId": "getTerritory",
+            "summary": "Um território com seu contorno (GeoJSON), na versão vigente na data",
+            "parameters": [
+                in_path("code", "código do território", json!({"type": "string"}), json!("5208707")),
+                in_query("date", "data da versão (padrão: hoje)", false, json!({"type": "string", "format": "date"}), json!("2026-06-30"))
+            ],
+            "responses": s.ok::<TerritoryShape>(),
+        }),
+        "/api/v1/hotspots" => json!({
+            "operationId": "getHotspots",
+            "summary": "Zonas quentes (Gi*) de uma área, com os mesmos parâmetros e limites da página",
+            "parameters": [
+                in_query("area", "código da área (padrão: o município do escopo com mais ocorrências)", false, json!({"type": "string"}), json!("5208707")),
+                in_query("de", "primeiro mês", false, json!({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}), json!("2026-01")),
+                in_query("ate", "último mês", false, json!({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}), json!("2026-06")),
+                in_query("crime", "crime do catálogo (repita para vários)", false, json!({"type": "string"}), json!("roubo_transeunte")),
+                in_query("celula", "lado da célula, metros", false, json!({"type": "number"}), json!(500)),
+                in_query("forma", "forma da célula", false, json!({"enum": ["quadrado", "hexagono"]}), json!("quadrado")),
+                in_query("vizinhanca", "vizinhança", false, json!({"enum": ["rainha", "distancia"]}), json!("rainha")),
+                in_query("distancia", "raio da vizinhança por distância, metros", false, json!({"type": "number"}), json!(1000)),
+                in_query("inferencia", "inferência", false, json!({"enum": ["analitica", "permutacao"]}), json!("analitica")),
+                in_query("fdr", "corrigir p por FDR", false, json!({"enum": ["sim", "nao"]}), json!("sim")),
+                in_query("raio", "raio do KDE, metros", false, json!({"type": "number"}), json!(800))
+            ],
+            "responses": s.ok::<Hotspots>(),
+        }),
+        "/api/v1/selection" => json!({
+            "operationId": "getSelection",
+            "summary": "Seleção de municípios: a tabela ordenada e explicável, com os pesos dados",
+            "parameters": [
+                in_query("ate", "último mês da tabela (padrão: o mês passado)", false, json!({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}), json!("2026-06")),
+                in_query("peso_cvli", "peso dos CVLI, de 0 a 100", false, json!({"type": "number", "minimum": 0, "maximum": 100}), json!(3)),
+                in_query("peso_tendencia", "peso da tendência, de 0 a 100", false, json!({"type": "number", "minimum": 0, "maximum": 100}), json!(1))
+            ],
+            "responses": s.ok::<Selection>(),
+        }),
+        "/api/v1/occurrences" => json!({
+            "operationId": "listOccurrences",
+            "summary": "Ocorrências do escopo de quem pede, da mais recente, por cursor",
+            "parameters": [
+                in_query("de", "primeiro dia", false, json!({"type": "string", "format": "date"}), json!("2026-01-01")),
+                in_query("ate", "último dia", false, json!({"type": "string", "format": "date"}), json!("2026-06-30")),
+                in_query("crime", "crime do catálogo", false, json!({"type": "string"}), json!("roubo_veiculo")),
+                in_query("area", "código da área", false, json!({"type": "string"}), json!("5208707")),
+                in_query("limit", "quantas no máximo", false, json!({"type": "integer", "minimum": 1, "maximum": OCCURRENCES_MAX}), json!(100)),
+                in_query("cursor", "o `next_cursor` da página anterior", false, json!({"type": "string"}), json!("1000000"))
+            ],
+            "responses": s.ok::<Page<atalaia_store::occurrences::OccurrenceRow>>(),
         }),
         _ => json!({"summary": "", "responses": {"200": {"description": "OK"}}}),
     }

@@ -6,6 +6,8 @@
 mod doc;
 pub mod igesp;
 pub mod jobs;
+pub mod places;
+pub mod programs;
 
 pub use doc::openapi;
 
@@ -60,6 +62,20 @@ pub struct TerritoryOut {
     synthetic: bool,
 }
 
+impl From<&atalaia_store::territories::TerritoryVersion> for TerritoryOut {
+    fn from(t: &atalaia_store::territories::TerritoryVersion) -> Self {
+        TerritoryOut {
+            code: t.code.clone(),
+            name: t.name.clone(),
+            kind: t.kind.clone(),
+            parent_code: t.parent_code.clone(),
+            valid_from: t.valid_from,
+            valid_to: t.valid_to,
+            synthetic: t.synthetic,
+        }
+    }
+}
+
 /// Filters of `/api/v1/territories`.
 #[derive(Debug, Deserialize, Default)]
 pub struct TerritoryQuery {
@@ -76,15 +92,7 @@ pub async fn territories(
         .await?
         .iter()
         .filter(|t| q.kind.as_deref().is_none_or(|k| t.kind == k))
-        .map(|t| TerritoryOut {
-            code: t.code.clone(),
-            name: t.name.clone(),
-            kind: t.kind.clone(),
-            parent_code: t.parent_code.clone(),
-            valid_from: t.valid_from,
-            valid_to: t.valid_to,
-            synthetic: t.synthetic,
-        })
+        .map(TerritoryOut::from)
         .collect();
     Ok(Json(out).into_response())
 }
@@ -113,46 +121,4 @@ pub async fn audit(
         })
         .await?;
     Ok(Json(entries).into_response())
-}
-
-/// `GET /api/v1/recap/{quarter}`: the quarter's RECAP result with today's data, as `recap compute`
-/// writes it (contracts.md §3): levels only once the quarter is over; a unit head gets his units only.
-pub async fn recap(
-    crate::guard::Ctx { st, id }: crate::guard::Ctx,
-    axum::extract::Path(quarter): axum::extract::Path<String>,
-) -> Response {
-    crate::api::jobs::answer(
-        async {
-            let q = atalaia_core::Quarter::parse(&quarter).map_err(|e| {
-                AppError::BadRequest(format!("trimestre `{quarter}` inválido: {e}"))
-            })?;
-            let c = st
-                .db
-                .compute_quarter(q, None, st.config.clock.today())
-                .await?;
-            let mut report = c.report;
-            if !id.reads_whole_runs() {
-                report.units.retain(|u| id.heads_unit(&u.code));
-            }
-            Ok(Json(report).into_response())
-        }
-        .await,
-    )
-}
-
-/// `GET /api/v1/ipei/{month}`: the month's IPEI with today's data (`ipei result`'s JSON, with its
-/// memória): payments only once the month is over.
-pub async fn ipei(
-    crate::guard::Ctx { st, id: _ }: crate::guard::Ctx,
-    axum::extract::Path(month): axum::extract::Path<String>,
-) -> Response {
-    crate::api::jobs::answer(
-        async {
-            let m = atalaia_core::Month::parse(&month)
-                .map_err(|e| AppError::BadRequest(format!("mês `{month}` inválido: {e}")))?;
-            let report = st.db.ipei_result(m, st.config.clock.today()).await?;
-            Ok(Json(report).into_response())
-        }
-        .await,
-    )
 }

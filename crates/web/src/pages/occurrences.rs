@@ -130,6 +130,51 @@ fn place(r: &OccurrenceRow) -> String {
     }
 }
 
+/// The rows `f` selects, their reading audited (who looked at which occurrences).
+async fn viewed(
+    st: &AppState,
+    id: &Identity,
+    q: &ExplorerQuery,
+    f: &OccurrenceFilter,
+) -> Result<Vec<OccurrenceRow>, AppError> {
+    let found = st.db.occurrences_page(f).await?;
+    st.primary
+        .audit(
+            &AuditEvent::new(id.actor(), "occurrences.view")
+                .details(serde_json::json!({"filter": filter_query(q), "page_before_id": q.antes, "rows": found.len()}))
+                .ip(&id.ip),
+            st.config.clock.now_utc(),
+        )
+        .await?;
+    Ok(found)
+}
+
+/// The API's page of occurrences: the explorer's filters (`crime`, `de`, `ate`, `area`) read from
+/// `f`, the rows before `before` (newest first), `limit` of them.
+pub(crate) async fn api_page(
+    st: &AppState,
+    id: &Identity,
+    f: &crate::pages::Fields,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<OccurrenceRow>, AppError> {
+    let text = |name: &str| crate::pages::field(f, name).map(str::to_string);
+    let q = ExplorerQuery {
+        crime: text("crime"),
+        de: text("de"),
+        ate: text("ate"),
+        area: text("area"),
+        antes: before,
+    };
+    let filter = filter(st, id, &q, limit)
+        .await
+        .map_err(|e| match e.reason() {
+            Ok(why) => AppError::BadRequest(why),
+            Err(e) => e,
+        })?;
+    viewed(st, id, &q, &filter).await
+}
+
 /// `GET /ocorrencias`.
 pub async fn page(
     Ctx { st, id }: Ctx,
@@ -157,15 +202,7 @@ pub async fn page(
                     format!("Mostrando só as áreas do seu escopo: {}.", a.join(", "))
                 }
             });
-            let found = st.db.occurrences_page(&f).await?;
-            st.primary
-                .audit(
-                    &AuditEvent::new(id.actor(), "occurrences.view")
-                        .details(serde_json::json!({"filter": filter_query(&q), "page_before_id": q.antes, "rows": found.len()}))
-                        .ip(&id.ip),
-                    st.config.clock.now_utc(),
-                )
-                .await?;
+            let found = viewed(&st, &id, &q, &f).await?;
             let next = (found.len() as i64 == PAGE)
                 .then(|| found.last().map(|r| r.id))
                 .flatten()

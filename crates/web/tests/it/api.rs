@@ -101,20 +101,10 @@ async fn a_client_written_from_the_openapi_document_pushes_polls_and_reads_recap
     })
     .await
     .unwrap();
-    let required = std::env::var_os("ATALAIA_TEST_REQUIRE_PYTHON_CLIENTS").is_some();
-    let out = match out {
-        Err(e) if !required => return println!("API client: not run (python3: {e})"),
-        Err(e) => panic!("python3: {e}"),
-        Ok(o) => o,
+    let Some(out) = python_output(out) else {
+        return;
     };
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    if stderr.contains("No module named") && !required {
-        return println!(
-            "API client: not run (pip install requests jsonschema openapi-spec-validator)"
-        );
-    }
-    assert!(out.status.success(), "{stderr}");
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(v["roles"], serde_json::json!(["analyst"]));
     assert_eq!(v["job"]["state"], "done", "{}", v["job"]);
     assert_eq!(v["job"]["summary"]["inserted"], 3);
@@ -138,6 +128,140 @@ async fn a_client_written_from_the_openapi_document_pushes_polls_and_reads_recap
         rounded(&v["recap"]),
         rounded(&serde_json::to_value(&expected).unwrap())
     );
+}
+
+/// Every route of the API in the route table, called by a key of each role through the OpenAPI
+/// document alone (`api_walk.py`): each answer's status is one the document lists for the operation
+/// and its body is valid under that status's schema; every route answers 2xx to some role.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_api_route_answers_as_its_schema_says() {
+    let today = ymd(2026, 11, 20);
+    let t = atalaia_store::testing::TestDb::sqlite().await.unwrap();
+    let config = demo_config(&t.db, today, 0.01).await;
+    let app = App::new(t.db.clone(), config.clone()).await;
+    let mut keys = serde_json::Map::new();
+    for role in ["analyst", "committee", "coordinator", "auditor"] {
+        keys.insert(role.into(), api_key(&app, role).await.into());
+    }
+    keys.insert(
+        "partner".into(),
+        api_key_of(&app, "partner", "MPGO").await.into(),
+    );
+    // What the ids of the document's examples must name: a saved run of each program, a job and an
+    // action the partner's institution takes part in.
+    let committee = app.login("comite", "demo-comite-7872").await.unwrap();
+    let csrf = app.csrf(&committee).await;
+    app.post_ok(
+        "/recap/execucoes",
+        &committee,
+        &format!("csrf_token={csrf}&trimestre=2026-Q3"),
+    )
+    .await;
+    app.post_ok(
+        "/ipei/execucoes",
+        &committee,
+        &format!("csrf_token={csrf}&mes=2026-10"),
+    )
+    .await;
+    let run = |kind| {
+        let db = t.db.clone();
+        async move { db.saved_runs(kind, None).await.unwrap()[0].id }
+    };
+    let recap_run = run(atalaia_core::cycle::CycleKind::Recap).await;
+    let ipei_run = run(atalaia_core::cycle::CycleKind::Ipei).await;
+    let mpgo = institution_id(&t.db, "MPGO").await;
+    let action =
+        t.db.actions()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|a| a.institution_ids().contains(&mpgo))
+            .expect("the demo has an action with MPGO")
+            .id;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ocorrencias.csv");
+    std::fs::write(&file, OCCURRENCES).unwrap();
+    // A job to read: the analyst's push of the same file.
+    let analyst = keys["analyst"].as_str().unwrap().to_string();
+    let pushed = app
+        .send(
+            Request::post("/api/v1/imports/occurrences")
+                .header(header::AUTHORIZATION, format!("Bearer {analyst}"))
+                .header(header::CONTENT_TYPE, "text/csv")
+                .body(Body::from(OCCURRENCES))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(pushed.status, 202, "{}", pushed.body);
+    let job: serde_json::Value = serde_json::from_str(&pushed.body).unwrap();
+    let overrides = serde_json::json!({
+        "getJob": {"id": job["job"]},
+        "getRecapRun": {"id": recap_run},
+        "getIpeiRun": {"id": ipei_run},
+        "updateAction": {"id": action},
+    });
+    let base = format!("http://{}", serve(t.db.clone(), config).await);
+    let keys = serde_json::Value::Object(keys).to_string();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("python3")
+            .args(["-c", include_str!("api_walk.py"), &base, &keys])
+            .arg(overrides.to_string())
+            .arg(&file)
+            .output()
+    })
+    .await
+    .unwrap();
+    let Some(out) = python_output(out) else {
+        return;
+    };
+    let seen: std::collections::BTreeMap<String, std::collections::BTreeMap<String, u16>> =
+        serde_json::from_slice(&out).unwrap();
+    let table: Vec<String> = atalaia_web::routes::routes()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/api/v1/"))
+        .map(|r| format!("{} {}", r.method.as_str(), r.path))
+        .collect();
+    assert_eq!(
+        seen.keys().cloned().collect::<Vec<_>>(),
+        {
+            let mut t = table.clone();
+            t.sort();
+            t
+        },
+        "the document has every route of the table, and no other"
+    );
+    for (route, statuses) in &seen {
+        assert!(
+            statuses.values().any(|s| (200..300).contains(s)),
+            "{route}: no role was answered: {statuses:?}"
+        );
+    }
+    // The scope of reads, as the pages have it: a partner reads no RECAP run, nor occurrences.
+    assert_eq!(seen["GET /api/v1/recap/runs/{id}"]["partner"], 403);
+    assert_eq!(seen["GET /api/v1/recap/runs/{id}"]["auditor"], 200);
+    assert_eq!(seen["GET /api/v1/occurrences"]["partner"], 403);
+    assert_eq!(seen["POST /api/v1/actions/{id}/updates"]["partner"], 201);
+}
+
+/// The standard output of a Python client that succeeded; `None` (the test not run) when Python or
+/// its packages are missing and the environment does not require them.
+fn python_output(out: std::io::Result<std::process::Output>) -> Option<Vec<u8>> {
+    let required = std::env::var_os("ATALAIA_TEST_REQUIRE_PYTHON_CLIENTS").is_some();
+    let out = match out {
+        Err(e) if !required => {
+            println!("API client: not run (python3: {e})");
+            return None;
+        }
+        Err(e) => panic!("python3: {e}"),
+        Ok(o) => o,
+    };
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if stderr.contains("No module named") && !required {
+        println!("API client: not run (pip install requests jsonschema openapi-spec-validator)");
+        return None;
+    }
+    assert!(out.status.success(), "{stderr}");
+    Some(out.stdout)
 }
 
 /// `v` with every fractional number to 9 decimals: serde_json's default parser may read a float one
@@ -497,4 +621,117 @@ async fn indicators_and_ipei_read_what_the_program_counts() {
         send(&app, get("/api/v1/ipei/2026-10", &analyst)).await.0,
         403
     );
+}
+
+/// A GET with an API key, its status and JSON body.
+async fn read(app: &App, key: &str, path: &str) -> (u16, serde_json::Value) {
+    let (status, _, v) = send(
+        app,
+        Request::get(path)
+            .header(header::AUTHORIZATION, format!("Bearer {key}"))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    (status, v)
+}
+
+#[tokio::test]
+async fn occurrences_page_by_cursor_and_runs_and_hot_spots_read_as_the_pages() {
+    let (t, app) = demo_app(ymd(2026, 11, 20), 0.01).await;
+    let analyst = api_key(&app, "analyst").await;
+    // Every occurrence of Goiânia's first half-year, 37 at a time: each once, as many as the store has.
+    let filter = "area=5208707&de=2026-01-01&ate=2026-06-30";
+    let (mut ids, mut cursor, mut pages) = (Vec::new(), String::new(), 0);
+    loop {
+        let (status, page) = read(
+            &app,
+            &analyst,
+            &format!("/api/v1/occurrences?{filter}&limit=37{cursor}"),
+        )
+        .await;
+        assert_eq!(status, 200, "{page}");
+        pages += 1;
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= 37);
+        ids.extend(items.iter().map(|o| o["id"].as_i64().unwrap()));
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = format!("&cursor={c}"),
+            None => break,
+        }
+    }
+    let expected =
+        t.db.occurrences_page(&atalaia_store::occurrences::OccurrenceFilter {
+            crime: None,
+            from: Some(ymd(2026, 1, 1)),
+            to: Some(ymd(2026, 6, 30)),
+            area: Some("5208707".into()),
+            allowed_areas: None,
+            before_id: None,
+            limit: i64::MAX,
+        })
+        .await
+        .unwrap();
+    assert!(
+        expected.len() > 37,
+        "more than one page: {}",
+        expected.len()
+    );
+    assert_eq!(pages, expected.len() / 37 + 1);
+    assert_eq!(ids, expected.iter().map(|o| o.id).collect::<Vec<_>>());
+    // A size beyond the bound is refused before anything is read.
+    let (status, p) = read(&app, &analyst, "/api/v1/occurrences?limit=1001").await;
+    assert_eq!(status, 400);
+    assert!(p["detail"].as_str().unwrap().contains("de 1 a 1000"), "{p}");
+
+    // The hot spots are the page's cells for the same parameters.
+    let q = "area=5208707&de=2026-01&ate=2026-06&celula=500";
+    let (status, api) = read(&app, &analyst, &format!("/api/v1/hotspots?{q}")).await;
+    assert_eq!(status, 200, "{api}");
+    let cookie = app.login("analista", "demo-analista-7872").await.unwrap();
+    let page: serde_json::Value = serde_json::from_str(
+        &app.get_ok(&format!("/zonas-quentes/celulas.geojson?{q}"), &cookie)
+            .await
+            .body,
+    )
+    .unwrap();
+    let features = page["features"].as_array().unwrap();
+    let cells = api["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), features.len());
+    assert!(!cells.is_empty());
+    for (c, f) in cells.iter().zip(features) {
+        assert_eq!(c["id"], f["properties"]["id"]);
+        assert_eq!(c["count"], f["properties"]["count"]);
+    }
+    assert_eq!(api["cell_m"], 500.0);
+
+    // A saved run: its sealed bytes hash to its SHA-256, it reproduces, and its memória is there.
+    let committee = app.login("comite", "demo-comite-7872").await.unwrap();
+    let csrf = app.csrf(&committee).await;
+    app.post_ok(
+        "/recap/execucoes",
+        &committee,
+        &format!("csrf_token={csrf}&trimestre=2026-Q3"),
+    )
+    .await;
+    let auditor = api_key(&app, "auditor").await;
+    let (status, runs) = read(&app, &auditor, "/api/v1/recap/runs").await;
+    assert_eq!(status, 200, "{runs}");
+    let run_id = runs[0]["id"].as_i64().unwrap();
+    assert_eq!(runs[0]["period"], "2026-Q3");
+    let (status, run) = read(&app, &auditor, &format!("/api/v1/recap/runs/{run_id}")).await;
+    assert_eq!(status, 200, "{run}");
+    use sha2::Digest;
+    let bytes = run["result_json"].as_str().unwrap();
+    assert_eq!(
+        run["result_sha256"],
+        hex::encode(sha2::Sha256::digest(bytes.as_bytes()))
+    );
+    assert_eq!(run["reproduces"], true);
+    assert_eq!(run["result"]["quarter"], "2026-Q3");
+    assert!(!run["memoria"].as_array().unwrap().is_empty());
+    // A run that does not exist is a problem 404, as the document lists.
+    let (status, _) = read(&app, &auditor, "/api/v1/ipei/runs/999").await;
+    assert_eq!(status, 404);
+    t.cleanup().await.unwrap();
 }

@@ -336,15 +336,23 @@ async fn api_keys_authenticate_machine_clients_until_revoked() {
             "/actions",
             "/actions/{id}/updates",
             "/audit",
+            "/hotspots",
             "/imports/{kind}",
             "/indicators",
+            "/ipei/runs",
+            "/ipei/runs/{id}",
             "/ipei/{month}",
             "/jobs/{id}",
             "/me",
             "/meetings",
+            "/occurrences",
             "/openapi.json",
+            "/recap/runs",
+            "/recap/runs/{id}",
             "/recap/{quarter}",
-            "/territories"
+            "/selection",
+            "/territories",
+            "/territories/{code}"
         ]
     );
     t.cleanup().await.unwrap();

@@ -545,7 +545,7 @@ async fn analysis(
 
 /// The analysis the form asks for. A download (`download` names its format) is recorded in the audit
 /// log: the cells are point data of police occurrences.
-async fn run_of(
+pub(crate) async fn run_of(
     st: &AppState,
     id: &Identity,
     f: &Fields,

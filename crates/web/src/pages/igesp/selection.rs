@@ -36,8 +36,8 @@ fn weight_name(g: CrimeGroup) -> String {
 /// The table's choices: its last month (default: the month before today's) and the weights (default:
 /// `Weights::default`), each a number from 0 to 100.
 pub(crate) struct Choice {
-    end: Month,
-    weights: Weights,
+    pub(crate) end: Month,
+    pub(crate) weights: Weights,
 }
 
 impl Choice {
@@ -106,7 +106,11 @@ fn fmt_weight(w: f64) -> String {
 /// The ranked table, ranked over every municipality, with the rows of those within the requester's
 /// scope (`crate::scope`).
 /// The choice the query asks for and the municipalities it ranks, those in the requester's scope.
-async fn ranked(st: &AppState, id: &Identity, f: &Fields) -> Result<(Choice, Vec<Row>), AppError> {
+pub(crate) async fn ranked(
+    st: &AppState,
+    id: &Identity,
+    f: &Fields,
+) -> Result<(Choice, Vec<Row>), AppError> {
     let c = Choice::parse(f, st.config.clock.today())?;
     let rows = rank_choice(st, id, &c).await?;
     Ok((c, rows))
