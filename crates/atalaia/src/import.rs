@@ -105,24 +105,18 @@ pub(crate) async fn run(
         );
         return Ok(ExitCode::from(2));
     };
-    let profile = match profile.as_deref().map(atalaia_ingest::profile::find) {
-        None => None,
-        Some(Err(why)) => {
-            eprintln!("erro: {why}");
-            return Ok(ExitCode::from(2));
-        }
-        Some(Ok(p)) if p.kind != kind.as_str() => {
-            eprintln!(
-                "erro: o perfil `{}` lê arquivos do tipo `{}`, não `{}`",
-                p.name,
-                p.kind,
-                kind.as_str()
-            );
-            return Ok(ExitCode::from(2));
-        }
-        Some(Ok(p)) => Some(p),
-    };
     let db = connect(database).await?;
+    let profile = match profile.as_deref() {
+        None => None,
+        Some(name) => match atalaia_ingest::profile::named(&db, name, kind).await? {
+            Ok(p) => Some(p),
+            Err(why) => {
+                eprintln!("erro: {why}");
+                db.close().await;
+                return Ok(ExitCode::from(2));
+            }
+        },
+    };
     if background {
         let name = profile.as_ref().map(|p| p.name.as_str());
         let job = queue(&db, kind, &file, &data_dir, name).await?;

@@ -117,6 +117,43 @@ pub fn find(name: &str) -> Result<Profile, String> {
     })
 }
 
+/// The profile `name` for files of `kind`: a shipped one, else one an analyst saved in `db`. The
+/// inner error says why there is none (listing the names there are) or that it reads another kind.
+pub async fn named(
+    db: &atalaia_store::Db,
+    name: &str,
+    kind: crate::Kind,
+) -> Result<Result<Profile, String>, atalaia_store::StoreError> {
+    let saved = db.import_profiles().await?;
+    let found = match find(name) {
+        Ok(p) => Ok(p),
+        Err(_) => match saved.iter().find(|p| p.name == name) {
+            Some(p) => serde_json::from_str::<Profile>(&p.document)
+                .map_err(|e| format!("perfil de importação `{name}` ilegível: {e}")),
+            None => {
+                let mut names: Vec<String> = shipped().into_iter().map(|p| p.name).collect();
+                names.extend(saved.into_iter().map(|p| p.name));
+                Err(format!(
+                    "perfil de importação `{name}` desconhecido; os perfis são: {}",
+                    names.join(", ")
+                ))
+            }
+        },
+    };
+    Ok(found.and_then(|p| {
+        if p.kind == kind.as_str() {
+            Ok(p)
+        } else {
+            Err(format!(
+                "o perfil `{}` lê arquivos de {}, não de {}",
+                p.name,
+                crate::Kind::parse(&p.kind).map_or(p.kind.as_str(), |k| k.label_pt()),
+                kind.label_pt()
+            ))
+        }
+    }))
+}
+
 /// A profile bound to one file's header: source columns found by position.
 #[derive(Debug)]
 pub struct Adapter {

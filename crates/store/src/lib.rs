@@ -36,6 +36,7 @@ pub mod ipei;
 pub mod jobs;
 pub mod occurrences;
 pub mod partitions;
+pub mod profiles;
 mod read;
 pub mod recap;
 pub mod reference;

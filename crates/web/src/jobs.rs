@@ -230,9 +230,10 @@ async fn import(st: &AppState, job: &JobRecord, worker: &str, live: Arc<LiveJob>
     };
     let profile = match job.profile.as_deref() {
         None => None,
-        Some(name) => match crate::pages::imports::profile_for(name, kind) {
+        Some(name) => match crate::pages::imports::profile_for(st, name, kind).await {
             Ok(p) => Some(p),
-            Err(why) => return JobEnd::Failed(why),
+            Err(crate::AppError::BadRequest(why)) => return JobEnd::Failed(why),
+            Err(e) => return JobEnd::Failed(e.to_string()),
         },
     };
     let rejects_tmp = dir.join("rejeitadas.csv");

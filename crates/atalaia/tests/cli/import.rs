@@ -201,7 +201,7 @@ fn import_with_a_profile_reads_the_source_s_own_columns() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains(
-            "o perfil `mg-sejusp-crimes-violentos` lê arquivos do tipo `counts`, não `occurrences`"
+            "o perfil `mg-sejusp-crimes-violentos` lê arquivos de contagens mensais, não de ocorrências"
         ),
         "{err}"
     );

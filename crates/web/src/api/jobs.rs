@@ -129,7 +129,7 @@ pub async fn push(
             };
             let profile = q.profile.as_deref().filter(|p| !p.is_empty());
             if let Some(name) = profile {
-                profile_for(name, kind).map_err(AppError::BadRequest)?;
+                profile_for(&st, name, kind).await?;
             }
             let key = headers
                 .get("idempotency-key")

@@ -139,11 +139,11 @@ async fn show(
     let dir = previews(&st.config.data_dir).join(token);
     let chosen = match profile {
         "" => None,
-        name => match profile_for(name, kind) {
+        name => match profile_for(st, name, kind).await {
             Ok(p) => Some(p),
-            Err(why) => {
+            Err(e) => {
                 let _ = tokio::fs::remove_dir_all(&dir).await;
-                return Err(refuse(why));
+                return Err(e);
             }
         },
     };

@@ -291,11 +291,15 @@ pub async fn upload(
         let msg = "escolha o tipo e o arquivo".into();
         return fail(&st, &id, wants_json, kind, msg).await;
     };
-    if let Some(name) = &profile
-        && let Err(why) = profile_for(name, kind)
-    {
-        let _ = tokio::fs::remove_dir_all(&dir).await;
-        return fail(&st, &id, wants_json, Some(kind), why).await;
+    if let Some(name) = &profile {
+        match profile_for(&st, name, kind).await {
+            Ok(_) => {}
+            Err(AppError::BadRequest(why)) => {
+                let _ = tokio::fs::remove_dir_all(&dir).await;
+                return fail(&st, &id, wants_json, Some(kind), why).await;
+            }
+            Err(e) => return Err(e),
+        }
     }
     // The worker imports it (`crate::jobs`): the request ends here, whatever the file's size.
     let file_name = path
@@ -414,18 +418,15 @@ pub(crate) async fn import_saved(
     outcome
 }
 
-/// The shipped import profile `name` for a file of `kind`, or why it cannot read one.
-pub(crate) fn profile_for(name: &str, kind: Kind) -> Result<Profile, String> {
-    let p = atalaia_ingest::profile::find(name)?;
-    if p.kind != kind.as_str() {
-        return Err(format!(
-            "o perfil `{}` lê arquivos de {}, não de {}",
-            p.name,
-            Kind::parse(&p.kind).map_or(p.kind.as_str(), |k| k.label_pt()),
-            kind.label_pt()
-        ));
-    }
-    Ok(p)
+/// The import profile `name` (shipped or saved) for a file of `kind`; why there is none is a 400.
+pub(crate) async fn profile_for(
+    st: &AppState,
+    name: &str,
+    kind: Kind,
+) -> Result<Profile, AppError> {
+    atalaia_ingest::profile::named(&st.db, name, kind)
+        .await?
+        .map_err(AppError::BadRequest)
 }
 
 /// Whom an import runs for: who and from where (for the audit log), the units it may write (`None`:
