@@ -20,6 +20,7 @@ pub fn action_pt(action: &str) -> String {
         "apikey.revoke" => "chave de API revogada",
         "institution.create" => "instituição criada",
         "import.finish" => "importação concluída",
+        "import.profile_saved" => "perfil de importação salvo",
         "config.program" => "configuração do programa salva",
         "calendar.decree_added" => "decreto registrado no calendário",
         "calendar.decree_revoked" => "decreto revogado no calendário",

@@ -38,7 +38,8 @@ impl Db {
 }
 
 impl Tx {
-    /// Saves `document` as the profile `name` of `kind`, replacing one saved before under that name.
+    /// Saves `document` as the profile `name` of `kind`; `false` (nothing written) when a profile of
+    /// that name was saved before.
     pub async fn save_import_profile(
         &mut self,
         name: &str,
@@ -46,13 +47,11 @@ impl Tx {
         document: &str,
         actor: &str,
         now: NaiveDateTime,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let sql = "INSERT INTO import_profiles (name, kind, document, created_by, created_at)
-                   VALUES ($1, $2, $3, $4, $5)
-                   ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, document = excluded.document,
-                       created_by = excluded.created_by, created_at = excluded.created_at";
+                   VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING";
         on_tx!(self, |c| {
-            sqlx::query(sql)
+            let done = sqlx::query(sql)
                 .bind(name)
                 .bind(kind)
                 .bind(document)
@@ -60,7 +59,7 @@ impl Tx {
                 .bind(now)
                 .execute(c)
                 .await?;
-            Ok(())
+            Ok(done.rows_affected() > 0)
         })
     }
 }

@@ -495,6 +495,16 @@ pub fn routes() -> Vec<Route> {
             Perm(P::Import),
             pages::import_preview::preview,
         ),
+        get(
+            "/importacoes/perfis/novo",
+            Perm(P::Import),
+            pages::import_profiles::new,
+        ),
+        post(
+            "/importacoes/perfis",
+            Perm(P::Import),
+            pages::import_profiles::save,
+        ),
         post(
             "/importacoes/previa/traducoes",
             Perm(P::Import),

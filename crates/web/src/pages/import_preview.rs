@@ -127,7 +127,7 @@ pub async fn preview(Ctx { st, id }: Ctx, mut multipart: Multipart) -> Result<Re
 
 /// Runs the preview of the file kept under `token` as `kind` through the profile named `profile`
 /// (empty: none) and shows it; an unreadable file or a wrong profile is a 400 with the reason.
-async fn show(
+pub(crate) async fn show(
     st: &AppState,
     id: &Identity,
     token: &str,
@@ -178,6 +178,15 @@ async fn show(
         Err(atalaia_ingest::ImportError::Store(e)) => {
             let _ = tokio::fs::remove_dir_all(&dir).await;
             return Err(e.into());
+        }
+        // A file without Atalaia's columns and no profile for it: keep it, and ask where each
+        // column comes from (the mapping saved is its profile).
+        Err(atalaia_ingest::ImportError::MissingColumns { missing, .. }) if chosen.is_none() => {
+            let why = format!(
+                "O arquivo não tem as colunas do Atalaia para {} (faltam {missing}): diga de que coluna dele vem cada uma.",
+                kind.label_pt()
+            );
+            return super::import_profiles::mapping(st, id, token, kind, Some(why)).await;
         }
         Err(e) => {
             let _ = tokio::fs::remove_dir_all(&dir).await;

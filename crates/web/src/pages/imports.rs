@@ -107,19 +107,30 @@ async fn list_page(
                 columns: atalaia_ingest::help::column_help(*k),
             })
             .collect(),
-        profiles: atalaia_ingest::profile::shipped()
-            .into_iter()
-            .map(|p| {
-                let kind = Kind::parse(&p.kind).map_or(p.kind.as_str(), |k| k.label_pt());
-                FormOption::new(p.name.as_str(), format!("{} ({kind})", p.title))
-            })
-            .collect(),
+        profiles: profile_options(st).await?,
         imports,
         jobs: super::import_jobs::open_rows(st, &actors).await?,
         max_mb: st.config.max_body_bytes / (1024 * 1024),
     })?;
     *resp.status_mut() = status;
     Ok(resp)
+}
+
+/// The profiles an upload may choose: the shipped ones, then those analysts saved, each by its
+/// description and the kind it reads.
+async fn profile_options(st: &AppState) -> Result<Vec<FormOption>, AppError> {
+    let saved = st.db.import_profiles().await?;
+    let saved = saved
+        .iter()
+        .filter_map(|p| serde_json::from_str::<Profile>(&p.document).ok());
+    Ok(atalaia_ingest::profile::shipped()
+        .into_iter()
+        .chain(saved)
+        .map(|p| {
+            let kind = Kind::parse(&p.kind).map_or(p.kind.as_str(), |k| k.label_pt());
+            FormOption::new(p.name.as_str(), format!("{} ({kind})", p.title))
+        })
+        .collect())
 }
 
 /// `GET /importacoes[?tipo=KIND]`: the kind comes chosen when a try is started again.

@@ -15,6 +15,7 @@ pub mod home;
 pub mod igesp;
 pub mod import_jobs;
 pub mod import_preview;
+pub mod import_profiles;
 pub mod imports;
 pub mod ipei;
 pub mod keys;

@@ -114,6 +114,8 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("GET", "/importacoes/exportar", "nnYnnnnn"),
     ("POST", "/importacoes", "nnYnnnnn"),
     ("POST", "/importacoes/previa", "nnYnnnnn"),
+    ("GET", "/importacoes/perfis/novo", "nnYnnnnn"),
+    ("POST", "/importacoes/perfis", "nnYnnnnn"),
     ("POST", "/importacoes/previa/traducoes", "nnYnnnnn"),
     ("GET", "/importacoes/tarefas/{id}", "nnYnnnnn"),
     ("GET", "/importacoes/tarefas/{id}/estado", "nnYnnnnn"),

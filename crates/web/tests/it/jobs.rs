@@ -295,3 +295,136 @@ async fn a_preview_shows_the_rows_then_imports_the_file_seen() {
         r.assert_has("a prévia não existe mais: envie o arquivo de novo");
     }
 }
+
+/// An analyst maps a records system's columns onto the occurrences' once, from the preview of its
+/// file, and saves the mapping as a named profile (audited): the same file previews through it at
+/// once, imports, and imports again unchanged. The name of a shipped profile, a name taken, and a
+/// required column left unmapped are refused, each saying why.
+#[tokio::test]
+async fn an_analyst_saves_a_source_s_column_mapping_and_imports_its_files_unchanged() {
+    let (t, app, analyst, csrf) = mg_site().await;
+    let export = concat!(
+        "NUM_REDS;DATA_FATO;HORA_FATO;NATUREZA;MUNICIPIO_IBGE\n",
+        "2022-000001;05/01/2022;14:30;roubo_veiculo;3100104\n",
+        "2022-000002;06/01/2022;08:05;roubo_veiculo;3100104\n",
+        "2022-000003;31/02/2022;09:00;roubo_veiculo;3100104\n",
+    );
+    let upload = |profile: &'static str, previa: Option<String>| {
+        let (app, csrf) = (&app, csrf.clone());
+        let analyst = analyst.clone();
+        async move {
+            let mut fields = vec![("csrf_token", csrf), ("tipo", "occurrences".to_string())];
+            fields.push(("perfil", profile.to_string()));
+            let file = match &previa {
+                Some(token) => {
+                    fields.push(("previa", token.clone()));
+                    None
+                }
+                None => Some(("reds.csv", export.as_bytes())),
+            };
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let url = if profile.is_empty() {
+                "/importacoes/previa"
+            } else {
+                "/importacoes"
+            };
+            app.post_multipart(url, Some(&analyst), &fields, file).await
+        }
+    };
+    // Its preview without a profile asks where each column comes from, keeping the file.
+    let form = upload("", None).await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    form.assert_has("O arquivo não tem as colunas do Atalaia para ocorrências");
+    form.assert_has("<option value=\"DATA_FATO\">DATA_FATO</option>");
+    let token = crate::hidden(&form.body, "previa");
+    let again = app
+        .get_ok(
+            &format!("/importacoes/perfis/novo?previa={token}&tipo=occurrences"),
+            &analyst,
+        )
+        .await;
+    again.assert_has("<option value=\"HORA_FATO\">HORA_FATO</option>");
+    let mapping = |name: &str, crime: &str| {
+        format!(
+            "csrf_token={csrf}&previa={token}&tipo=occurrences&nome={name}&titulo=REDS+de+teste\
+             &coluna_id=NUM_REDS&coluna_occurred_at=DATA_FATO&formato_occurred_at=%25d%2F%25m%2F%25Y\
+             &hora_occurred_at=HORA_FATO&coluna_crime={crime}&coluna_territory_code=MUNICIPIO_IBGE\
+             &coluna_lat=&valor_lat=&coluna_victims=&valor_victims="
+        )
+    };
+    for (name, crime, why) in [
+        (
+            "sp-ssp-roubo-veiculos",
+            "NATUREZA",
+            "é de um perfil que vem com o Atalaia",
+        ),
+        ("reds-teste", "", "a coluna «Natureza» é obrigatória"),
+        ("Reds Teste", "NATUREZA", "nome `Reds Teste` inválido"),
+    ] {
+        let r = app
+            .post_form("/importacoes/perfis", Some(&analyst), &mapping(name, crime))
+            .await;
+        assert_eq!(r.status, 400, "{name}");
+        r.assert_has(why);
+    }
+    let saved = app
+        .post_form(
+            "/importacoes/perfis",
+            Some(&analyst),
+            &mapping("reds-teste", "NATUREZA"),
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    saved.assert_has("pelo perfil «REDS de teste»");
+    saved.assert_has("3 linha(s) lida(s): 2 seria(m) incluída(s) e 1 rejeitada(s).");
+    saved.assert_has("<td>2022-000001</td><td>2022-01-05T14:30:00</td>");
+    let again = app
+        .post_form(
+            "/importacoes/perfis",
+            Some(&analyst),
+            &mapping("reds-teste", "NATUREZA"),
+        )
+        .await;
+    assert_eq!(again.status, 400);
+    again.assert_has("já existe um perfil chamado `reds-teste`");
+    let audited = audit_actions(&t.db).await;
+    assert_eq!(
+        audited
+            .iter()
+            .filter(|(_, a, _)| a == "import.profile_saved")
+            .count(),
+        1
+    );
+    // The upload page offers it; the file imports through it, then again without a change.
+    app.get_ok("/importacoes", &analyst)
+        .await
+        .assert_has("<option value=\"reds-teste\">REDS de teste (ocorrências)</option>");
+    let mut counts = Vec::new();
+    for previa in [Some(token.clone()), None] {
+        let sent = match previa {
+            Some(p) => upload("reds-teste", Some(p)).await,
+            None => {
+                let fields = [
+                    ("csrf_token", csrf.as_str()),
+                    ("tipo", "occurrences"),
+                    ("perfil", "reds-teste"),
+                ];
+                app.post_multipart(
+                    "/importacoes",
+                    Some(&analyst),
+                    &fields,
+                    Some(("reds.csv", export.as_bytes())),
+                )
+                .await
+            }
+        };
+        assert_eq!(sent.status, 303, "{}", sent.body);
+        let done = app
+            .job_end(sent.location.as_deref().unwrap(), &analyst)
+            .await;
+        assert_eq!(done.status, 303, "{}", done.body);
+        let c = app.db.recent_imports(1).await.unwrap()[0].counts;
+        counts.push((c.inserted, c.unchanged, c.rejected));
+    }
+    assert_eq!(counts, [(2, 0, 1), (0, 2, 1)]);
+}
