@@ -149,14 +149,7 @@ async fn every_api_route_answers_as_its_schema_says() {
     );
     // What the ids of the document's examples must name: a saved run of each program, a job and an
     // action the partner's institution takes part in.
-    let committee = app.login("comite", "demo-comite-7872").await.unwrap();
-    let csrf = app.csrf(&committee).await;
-    app.post_ok(
-        "/recap/execucoes",
-        &committee,
-        &format!("csrf_token={csrf}&trimestre=2026-Q3"),
-    )
-    .await;
+    let (committee, csrf) = recap_run_saved(&app).await;
     app.post_ok(
         "/ipei/execucoes",
         &committee,
@@ -706,14 +699,7 @@ async fn occurrences_page_by_cursor_and_runs_and_hot_spots_read_as_the_pages() {
     assert_eq!(api["cell_m"], 500.0);
 
     // A saved run: its sealed bytes hash to its SHA-256, it reproduces, and its memória is there.
-    let committee = app.login("comite", "demo-comite-7872").await.unwrap();
-    let csrf = app.csrf(&committee).await;
-    app.post_ok(
-        "/recap/execucoes",
-        &committee,
-        &format!("csrf_token={csrf}&trimestre=2026-Q3"),
-    )
-    .await;
+    recap_run_saved(&app).await;
     let auditor = api_key(&app, "auditor").await;
     let (status, runs) = read(&app, &auditor, "/api/v1/recap/runs").await;
     assert_eq!(status, 200, "{runs}");
@@ -734,4 +720,17 @@ async fn occurrences_page_by_cursor_and_runs_and_hot_spots_read_as_the_pages() {
     let (status, _) = read(&app, &auditor, "/api/v1/ipei/runs/999").await;
     assert_eq!(status, 404);
     t.cleanup().await.unwrap();
+}
+
+/// The committee saves a RECAP run of 2026-Q3 through its page; its session and form token.
+async fn recap_run_saved(app: &App) -> (String, String) {
+    let committee = app.login("comite", "demo-comite-7872").await.unwrap();
+    let csrf = app.csrf(&committee).await;
+    app.post_ok(
+        "/recap/execucoes",
+        &committee,
+        &format!("csrf_token={csrf}&trimestre=2026-Q3"),
+    )
+    .await;
+    (committee, csrf)
 }
