@@ -24,6 +24,7 @@ pub mod request_id;
 pub mod routes;
 pub mod scope;
 pub mod security;
+pub mod twelve_months;
 
 use atalaia_store::Db;
 use axum::Router;
@@ -170,8 +171,8 @@ pub struct AppState {
         std::sync::Arc<cache::Versioned<(), Vec<atalaia_store::territories::TerritoryVersion>>>,
     /// The public transparency page's model, by data version and month.
     pub public_cache: std::sync::Arc<pages::transparency::PublicCache>,
-    /// The OGC API's territory indicators, by data version and month.
-    pub ogc_cache: std::sync::Arc<ogc::IndicatorCache>,
+    /// Each territory's last twelve months, by data version and month (`twelve_months`).
+    pub twelve_months_cache: std::sync::Arc<twelve_months::Cache>,
     /// Analyses (hot spots, evaluations, the municipality selection) running at once: a few, so that
     /// heavy requests queue instead of taking every core and leave the other pages answering.
     pub analyses: std::sync::Arc<tokio::sync::Semaphore>,
@@ -217,7 +218,7 @@ impl AppState {
             home_cache: std::sync::Arc::new(cache::Versioned::new(1)),
             territories_cache: std::sync::Arc::new(cache::Versioned::new(1)),
             public_cache: std::sync::Arc::new(cache::Versioned::new(1)),
-            ogc_cache: std::sync::Arc::new(cache::Versioned::new(1)),
+            twelve_months_cache: std::sync::Arc::new(cache::Versioned::new(1)),
             analyses: std::sync::Arc::new(tokio::sync::Semaphore::new(ANALYSES_AT_ONCE)),
             password_checks: std::sync::Arc::new(tokio::sync::Semaphore::new(2)),
             audit_checkpoint: Default::default(),

@@ -14,8 +14,6 @@
 //! territory collection holds the versions in force today — the map a GIS user expects — rather than
 //! every version ever (Part 1 §7.15.4 leaves the default extent to the server).
 
-use std::collections::HashMap;
-
 use atalaia_core::access::Permission;
 use atalaia_core::crime::CrimeGroup;
 use atalaia_core::selection::GROUPS;
@@ -24,11 +22,12 @@ use atalaia_store::territories::TerritoryVersion;
 use axum::extract::{Path, Query};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 
 use crate::guard::{Ctx, Identity};
 use crate::pages::{Fields, field};
 use crate::scope::AreaScope;
+use crate::twelve_months::{self, TwelveMonths};
 use crate::{AppError, AppState};
 
 /// Items per page when `limit` is not given.
@@ -385,77 +384,9 @@ impl ItemsQuery {
     }
 }
 
-/// Each territory's indicators of the twelve whole months before this one.
-#[derive(Debug, Default)]
-pub struct Indicators {
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
-    /// Per territory: per group, then the total.
-    counts: HashMap<String, Vec<u64>>,
-    /// Per territory: the latest population up to the last month's year, and its year.
-    populations: HashMap<String, (i32, i64)>,
-}
-
-/// [`Indicators`] kept per data version and the month they were computed in (`crate::cache`).
-pub type IndicatorCache = crate::cache::Versioned<NaiveDate, Indicators>;
-
-async fn indicators(st: &AppState) -> Result<std::sync::Arc<Indicators>, AppError> {
-    let today = st.config.clock.today();
-    let version = st.db.data_version().await?;
-    let month_start = today.with_day0(0).unwrap_or(today);
-    st.ogc_cache
-        .get_or(version, month_start, compute_indicators(st, today))
-        .await
-}
-
-async fn compute_indicators(st: &AppState, today: NaiveDate) -> Result<Indicators, AppError> {
-    let Some(end) = atalaia_core::Month::of(today).ok().and_then(|m| m.pred()) else {
-        return Ok(Indicators::default());
-    };
-    let (_, from, end_next) = atalaia_store::selection::windows(end);
-    let groups: HashMap<String, CrimeGroup> = st
-        .db
-        .crimes()
-        .await?
-        .into_iter()
-        .map(|c| (c.code, atalaia_store::selection::group_of(&c.group)))
-        .collect();
-    let mut counts: HashMap<String, Vec<u64>> = HashMap::new();
-    for t in st.db.monthly_totals(from, end_next).await? {
-        let g = groups.get(&t.crime).copied().unwrap_or(CrimeGroup::Other);
-        let row = counts
-            .entry(t.territory_code)
-            .or_insert_with(|| vec![0; GROUPS.len() + 1]);
-        let n = t.occurrences.max(0) as u64;
-        if let Some(i) = GROUPS.iter().position(|x| *x == g) {
-            row[i] += n;
-        }
-        row[GROUPS.len()] += n;
-    }
-    let codes: Vec<String> = st
-        .territories()
-        .await?
-        .iter()
-        .map(|t| t.code.clone())
-        .collect();
-    let populations = st
-        .db
-        .populations_upto(&codes, end.year())
-        .await?
-        .into_iter()
-        .filter_map(|(code, v)| v.into_iter().max_by_key(|(y, _)| *y).map(|p| (code, p)))
-        .collect();
-    Ok(Indicators {
-        from: Some(from),
-        to: Some(end.last_day()),
-        counts,
-        populations,
-    })
-}
-
 /// A territory version as a feature, its geometry left for [`attach_geometries`] (the list of versions
 /// is read without outlines; a page's are read at once).
-fn territory_feature(t: &TerritoryVersion, ind: &Indicators) -> serde_json::Value {
+fn territory_feature(t: &TerritoryVersion, ind: Option<&TwelveMonths>) -> serde_json::Value {
     let geometry = serde_json::Value::Null;
     let mut p = serde_json::json!({
         "codigo": t.code,
@@ -465,13 +396,13 @@ fn territory_feature(t: &TerritoryVersion, ind: &Indicators) -> serde_json::Valu
         "vigencia_inicio": t.valid_from,
         "vigencia_fim": t.valid_to,
         "sintetico": t.synthetic,
-        "periodo_inicio": ind.from,
-        "periodo_fim": ind.to,
+        "periodo_inicio": ind.map(|i| i.from),
+        "periodo_fim": ind.map(|i| i.to),
     });
-    let population = ind.populations.get(&t.code).copied();
+    let population = ind.and_then(|i| i.populations.get(&t.code).copied());
     p["populacao"] = population.map(|(_, n)| n).into();
     p["ano_populacao"] = population.map(|(y, _)| y).into();
-    let row = ind.counts.get(&t.code);
+    let row = ind.and_then(|i| i.counts.get(&t.code));
     let count = |i: usize| row.map_or(0, |r| r[i]);
     for (i, g) in GROUPS.iter().enumerate() {
         p[group_key(*g)] = count(i).into();
@@ -503,7 +434,7 @@ async fn territory_features(
     q: &ItemsQuery,
 ) -> Result<Vec<serde_json::Value>, AppError> {
     let today = st.config.clock.today();
-    let ind = indicators(st).await?;
+    let ind = twelve_months::of(st).await?;
     let mut list: Vec<&TerritoryVersion> = Vec::new();
     let territories = st.territories().await?;
     for t in territories.iter() {
@@ -514,7 +445,7 @@ async fn territory_features(
     list.sort_by(|a, b| a.code.cmp(&b.code).then(a.valid_from.cmp(&b.valid_from)));
     Ok(list
         .into_iter()
-        .map(|t| territory_feature(t, &ind))
+        .map(|t| territory_feature(t, ind.as_ref().as_ref()))
         .collect())
 }
 
@@ -688,7 +619,10 @@ pub async fn item(
                         .iter()
                         .find(|t| t.id == wanted && t.kind == kind)
                         .ok_or_else(not_found)?;
-                    let mut one = [territory_feature(t, &*indicators(&st).await?)];
+                    let mut one = [territory_feature(
+                        t,
+                        twelve_months::of(&st).await?.as_ref().as_ref(),
+                    )];
                     attach_geometries(&st, &mut one).await?;
                     let [feature] = one;
                     feature

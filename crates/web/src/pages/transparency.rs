@@ -14,7 +14,6 @@ use std::sync::Arc;
 
 use askama::Template;
 use atalaia_core::Month;
-use atalaia_core::crime::CrimeGroup;
 use atalaia_core::disclosure::{Equation, suppress};
 use atalaia_core::selection::GROUPS;
 use axum::extract::State;
@@ -73,17 +72,17 @@ async fn model(st: &AppState) -> Result<Arc<PublicModel>, AppError> {
     let version = st.db.data_version().await?;
     let month_start = today.with_day0(0).unwrap_or(today);
     st.public_cache
-        .get_or(version, month_start, build(st, today))
+        .get_or(version, month_start, build(st))
         .await
 }
 
-async fn build(st: &AppState, today: NaiveDate) -> Result<PublicModel, AppError> {
-    let end = Month::of(today)
-        .ok()
-        .and_then(Month::pred)
+async fn build(st: &AppState) -> Result<PublicModel, AppError> {
+    let months = crate::twelve_months::of(st).await?;
+    let m = months
+        .as_ref()
+        .as_ref()
         .ok_or_else(|| AppError::Internal("mês anterior a hoje".into()))?;
-    let (_, from, end_next) = atalaia_store::selection::windows(end);
-    let to = end.last_day();
+    let (from, to, end) = (m.from, m.to, m.end);
     let territories = st.territories().await?;
     let mut areas: Vec<_> = territories
         .iter()
@@ -95,40 +94,16 @@ async fn build(st: &AppState, today: NaiveDate) -> Result<PublicModel, AppError>
             t.name.clone(),
         )
     });
-    let groups: HashMap<String, CrimeGroup> = st
-        .db
-        .crimes()
-        .await?
-        .into_iter()
-        .map(|c| (c.code, atalaia_store::selection::group_of(&c.group)))
-        .collect();
-    let mut counts: HashMap<&str, Vec<u64>> = HashMap::new();
     let index: HashMap<&str, usize> = areas
         .iter()
         .enumerate()
         .map(|(i, t)| (t.code.as_str(), i))
         .collect();
-    for t in st.db.monthly_totals(from, end_next).await? {
-        let Some(&i) = index.get(t.territory_code.as_str()) else {
-            continue;
-        };
-        let g = groups.get(&t.crime).copied().unwrap_or(CrimeGroup::Other);
-        let gi = GROUPS
-            .iter()
-            .position(|x| *x == g)
-            .unwrap_or(GROUPS.len() - 1);
-        let row = counts
-            .entry(areas[i].code.as_str())
-            .or_insert_with(|| vec![0; GROUPS.len() + 1]);
-        let n = t.occurrences.max(0) as u64;
-        row[gi] += n;
-        row[GROUPS.len()] += n;
-    }
     // Cells: row r, column c (groups then total) → r × width + c.
     let width = GROUPS.len() + 1;
     let mut values = vec![0u64; areas.len() * width];
     for (r, t) in areas.iter().enumerate() {
-        if let Some(row) = counts.get(t.code.as_str()) {
+        if let Some(row) = m.counts.get(&t.code) {
             values[r * width..(r + 1) * width].copy_from_slice(row);
         }
     }
@@ -157,15 +132,13 @@ async fn build(st: &AppState, today: NaiveDate) -> Result<PublicModel, AppError>
     }
     let threshold = st.config.public_min_count;
     let hidden = suppress(&values, &equations, threshold);
-    let codes: Vec<String> = areas.iter().map(|t| t.code.clone()).collect();
-    let pops = st.db.populations_upto(&codes, end.year()).await?;
     let rows = areas
         .iter()
         .enumerate()
         .map(|(r, t)| {
-            let population = pops
+            let population = m
+                .populations
                 .get(&t.code)
-                .and_then(|v| v.iter().max_by_key(|(y, _)| *y))
                 .map(|&(_, p)| p.max(0) as u64)
                 .filter(|p| *p > 0);
             let counts: Vec<Option<u64>> = (0..width)
