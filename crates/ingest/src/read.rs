@@ -94,6 +94,25 @@ pub fn read_table(
     read_csv(&name, &sample, file, FILE_BUFFER, on_header, on_record)
 }
 
+/// The header of the table in `path`, read as [`read_table`] reads it (no record is parsed).
+pub fn read_header(path: &Path) -> Result<Vec<String>, ImportError> {
+    const HEADER_READ: &str = "cabeçalho lido";
+    let mut header = Vec::new();
+    let read = read_table(
+        path,
+        &mut |_, h| {
+            header = h;
+            Err(ImportError::Interrupted(HEADER_READ.into()))
+        },
+        &mut |_| Ok(()),
+    );
+    match read {
+        Err(ImportError::Interrupted(why)) if why == HEADER_READ => Ok(header),
+        Err(e) => Err(e),
+        Ok(()) => Ok(header),
+    }
+}
+
 /// Reads a table held in memory exactly as [`read_table`] reads a file of the same bytes (the same
 /// CSV/XLSX dispatch, sniffing, decoding, line numbers and errors); `name` stands for the file in
 /// messages. No thread, no file and no buffer larger than the input: fit for many small inputs.
@@ -371,6 +390,16 @@ fn read_xlsx<RS: Read + Seek>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_header_is_read_without_the_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("reds.csv");
+        std::fs::write(&path, "NUM_REDS;DATA_FATO\n1;05/01/2022\n\"broken\n").unwrap();
+        assert_eq!(read_header(&path).unwrap(), ["NUM_REDS", "DATA_FATO"]);
+        std::fs::write(&path, "").unwrap();
+        assert!(matches!(read_header(&path), Err(ImportError::NoHeader(_))));
+    }
 
     #[test]
     fn sniffs_delimiter_and_encoding() {

@@ -70,23 +70,20 @@ fn targets(kind: Kind) -> Vec<Target> {
         .collect()
 }
 
-/// The header of the file kept under `token`.
-fn source_header(st: &AppState, token: &str) -> Result<Vec<String>, AppError> {
+/// The header of the file kept under `token` (on a blocking thread: a workbook is read whole).
+async fn source_header(st: &AppState, token: &str) -> Result<Vec<String>, AppError> {
     let path = previewed_file(&st.config.data_dir, token).map_err(AppError::BadRequest)?;
-    let mut header = Vec::new();
-    let stop = || atalaia_ingest::ImportError::Profile(String::new(), String::new());
-    let read = atalaia_ingest::read::read_table(
-        &path,
-        &mut |_, h| {
-            header = h;
-            Err(stop())
-        },
-        &mut |_| Err(stop()),
+    // Messages name the file as the user sent it, not where the server keeps it.
+    let (full, name) = (
+        path.display().to_string(),
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
     );
-    match read {
-        Err(atalaia_ingest::ImportError::Profile(..)) | Ok(()) => Ok(header),
-        Err(e) => Err(AppError::BadRequest(e.to_string())),
-    }
+    tokio::task::spawn_blocking(move || atalaia_ingest::read::read_header(&path))
+        .await
+        .map_err(|e| AppError::Internal(format!("cabeçalho: {e}")))?
+        .map_err(|e| AppError::BadRequest(e.to_string().replace(&full, &name)))
 }
 
 fn kind_of(f: &Fields) -> Result<Kind, AppError> {
@@ -110,7 +107,7 @@ pub(crate) async fn mapping(
     kind: Kind,
     why: Option<String>,
 ) -> Result<Response, AppError> {
-    let source = source_header(st, token)?;
+    let source = source_header(st, token).await?;
     render(&ProfilePage {
         chrome: Chrome::new(st, id, "Novo perfil de importação", "/importacoes").await,
         why,
@@ -189,7 +186,7 @@ fn profile_of(f: &Fields, kind: Kind, header: &[String]) -> Result<Profile, Stri
 pub async fn save(Ctx { st, id }: Ctx, Form(f): Form<Fields>) -> Result<Response, AppError> {
     let kind = kind_of(&f)?;
     let token = field(&f, "previa").unwrap_or_default().to_string();
-    let header = source_header(&st, &token)?;
+    let header = source_header(&st, &token).await?;
     let profile = profile_of(&f, kind, &header).map_err(AppError::BadRequest)?;
     let document = serde_json::to_string_pretty(&profile)
         .map_err(|e| AppError::Internal(format!("perfil: {e}")))?;
