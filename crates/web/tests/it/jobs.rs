@@ -309,30 +309,15 @@ async fn an_analyst_saves_a_source_s_column_mapping_and_imports_its_files_unchan
         "2022-000002;06/01/2022;08:05;roubo_veiculo;3100104\n",
         "2022-000003;31/02/2022;09:00;roubo_veiculo;3100104\n",
     );
-    let upload = |profile: &'static str, previa: Option<String>| {
-        let (app, csrf) = (&app, csrf.clone());
-        let analyst = analyst.clone();
-        async move {
-            let mut fields = vec![("csrf_token", csrf), ("tipo", "occurrences".to_string())];
-            fields.push(("perfil", profile.to_string()));
-            let file = match &previa {
-                Some(token) => {
-                    fields.push(("previa", token.clone()));
-                    None
-                }
-                None => Some(("reds.csv", export.as_bytes())),
-            };
-            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let url = if profile.is_empty() {
-                "/importacoes/previa"
-            } else {
-                "/importacoes"
-            };
-            app.post_multipart(url, Some(&analyst), &fields, file).await
-        }
-    };
     // Its preview without a profile asks where each column comes from, keeping the file.
-    let form = upload("", None).await;
+    let form = app
+        .post_multipart(
+            "/importacoes/previa",
+            Some(&analyst),
+            &[("csrf_token", csrf.as_str()), ("tipo", "occurrences")],
+            Some(("reds.csv", export.as_bytes())),
+        )
+        .await;
     assert_eq!(form.status, 200, "{}", form.body);
     form.assert_has("O arquivo não tem as colunas do Atalaia para ocorrências");
     form.assert_has("<option value=\"DATA_FATO\">DATA_FATO</option>");
@@ -399,25 +384,23 @@ async fn an_analyst_saves_a_source_s_column_mapping_and_imports_its_files_unchan
     app.get_ok("/importacoes", &analyst)
         .await
         .assert_has("<option value=\"reds-teste\">REDS de teste (ocorrências)</option>");
+    // First the very file previewed (by its token), then the same file sent again.
     let mut counts = Vec::new();
-    for previa in [Some(token.clone()), None] {
-        let sent = match previa {
-            Some(p) => upload("reds-teste", Some(p)).await,
-            None => {
-                let fields = [
-                    ("csrf_token", csrf.as_str()),
-                    ("tipo", "occurrences"),
-                    ("perfil", "reds-teste"),
-                ];
-                app.post_multipart(
-                    "/importacoes",
-                    Some(&analyst),
-                    &fields,
-                    Some(("reds.csv", export.as_bytes())),
-                )
-                .await
-            }
+    for previa in [token.as_str(), ""] {
+        let mut fields = vec![
+            ("csrf_token", csrf.as_str()),
+            ("tipo", "occurrences"),
+            ("perfil", "reds-teste"),
+        ];
+        let file = if previa.is_empty() {
+            Some(("reds.csv", export.as_bytes()))
+        } else {
+            fields.push(("previa", previa));
+            None
         };
+        let sent = app
+            .post_multipart("/importacoes", Some(&analyst), &fields, file)
+            .await;
         assert_eq!(sent.status, 303, "{}", sent.body);
         let done = app
             .job_end(sent.location.as_deref().unwrap(), &analyst)
