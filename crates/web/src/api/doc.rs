@@ -133,6 +133,35 @@ fn in_query(name: &str, what: &str, required: bool, schema: Value, example: Valu
     json!({"name": name, "in": "query", "required": required, "description": what, "schema": schema, "example": example})
 }
 
+/// The selection page's month and weights (the same names, so a link to the page and a call agree).
+fn selection_parameters() -> Value {
+    use crate::pages::igesp::selection::weight_name;
+    let weight = |name: String, what: &str, example: f64| {
+        let what = format!("peso de {what}, de 0 a 100");
+        let schema = json!({"type": "number", "minimum": 0, "maximum": 100});
+        in_query(&name, &what, false, schema, json!(example))
+    };
+    let defaults = atalaia_core::selection::Weights::default();
+    let mut out = vec![in_query(
+        "ate",
+        "último mês da tabela (padrão: o mês passado)",
+        false,
+        json!({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}),
+        json!("2026-06"),
+    )];
+    for g in atalaia_core::selection::GROUPS {
+        let example = defaults.rates.get(&g).copied().unwrap_or(0.0);
+        out.push(weight(weight_name(g), g.label_pt(), example));
+    }
+    out.push(weight("peso_tendencia".into(), "tendência", defaults.trend));
+    out.push(weight(
+        "peso_concentracao".into(),
+        "concentração",
+        defaults.concentration,
+    ));
+    Value::Array(out)
+}
+
 /// The operation of the API route `path`: its id, summary, parameters, body and answers.
 fn operation(path: &str, s: &mut Schemas) -> Value {
     match path {
@@ -266,11 +295,7 @@ fn operation(path: &str, s: &mut Schemas) -> Value {
         "/api/v1/selection" => json!({
             "operationId": "getSelection",
             "summary": "Seleção de municípios: a tabela ordenada e explicável, com os pesos dados",
-            "parameters": [
-                in_query("ate", "último mês da tabela (padrão: o mês passado)", false, json!({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}), json!("2026-06")),
-                in_query("peso_cvli", "peso dos CVLI, de 0 a 100", false, json!({"type": "number", "minimum": 0, "maximum": 100}), json!(3)),
-                in_query("peso_tendencia", "peso da tendência, de 0 a 100", false, json!({"type": "number", "minimum": 0, "maximum": 100}), json!(1))
-            ],
+            "parameters": selection_parameters(),
             "responses": s.ok::<Selection>(),
         }),
         "/api/v1/occurrences" => json!({

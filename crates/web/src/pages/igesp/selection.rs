@@ -21,7 +21,7 @@ use crate::{AppError, AppState};
 use atalaia_core::access::Permission;
 
 /// The form name of a group's weight.
-fn weight_name(g: CrimeGroup) -> String {
+pub(crate) fn weight_name(g: CrimeGroup) -> String {
     let word = match g {
         CrimeGroup::ViolentLethal => "cvli",
         CrimeGroup::ViolentOther => "violentos",
