@@ -60,6 +60,15 @@ pub(crate) struct Table {
     pub(crate) rows: Vec<Vec<Cell>>,
 }
 
+/// A name as a download writes it: marked when it is the demo's, as the page's tag marks it.
+pub(crate) fn marked_name(name: String, synthetic: bool) -> String {
+    if synthetic {
+        format!("{name} (sintético)")
+    } else {
+        name
+    }
+}
+
 /// Which file: `?formato=csv` or `?formato=xlsx`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Format {

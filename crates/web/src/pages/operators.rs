@@ -207,11 +207,7 @@ pub async fn export(
     let rows = ops
         .into_iter()
         .map(|o| {
-            let name = if o.synthetic {
-                format!("{} (sintético)", o.name)
-            } else {
-                o.name
-            };
+            let name = export::marked_name(o.name, o.synthetic);
             vec![
                 o.registration.into(),
                 name.into(),

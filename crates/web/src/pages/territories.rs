@@ -132,11 +132,7 @@ pub async fn export(
         .await?
         .into_iter()
         .map(|r| {
-            let name = if r.synthetic {
-                format!("{} (sintético)", r.name)
-            } else {
-                r.name
-            };
+            let name = export::marked_name(r.name, r.synthetic);
             vec![
                 r.code.into(),
                 name.into(),
