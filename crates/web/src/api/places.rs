@@ -47,21 +47,21 @@ pub async fn territory(
                     AppError::BadRequest(format!("date `{v}` inválida: esperado AAAA-MM-DD"))
                 })?,
             };
-            let all = st.territories().await?;
-            let versions: Vec<_> = all.iter().filter(|t| t.code == code).collect();
+            // Every version with its outline, oldest first.
+            let versions = st.db.territory(&code).await?;
             let t = versions
                 .iter()
                 .find(|t| t.valid_on(day))
-                .or_else(|| versions.iter().max_by_key(|t| t.valid_from))
+                .or(versions.last())
                 .ok_or_else(|| AppError::NotFound(format!("o território `{code}`")))?;
-            let geometry = match st.db.geometries(&[t.id]).await?.remove(&t.id) {
-                Some(text) => Some(serde_json::from_str(&text).map_err(|e| {
+            let geometry = match &t.geometry {
+                Some(text) => Some(serde_json::from_str(text).map_err(|e| {
                     AppError::Internal(format!("contorno de `{code}` ilegível: {e}"))
                 })?),
                 None => None,
             };
             Ok(Json(TerritoryShape {
-                territory: super::TerritoryOut::from(*t),
+                territory: super::TerritoryOut::from(t),
                 bbox: t.bbox,
                 geometry,
             })

@@ -677,6 +677,29 @@ async fn occurrences_page_by_cursor_and_runs_and_hot_spots_read_as_the_pages() {
     assert_eq!(status, 400);
     assert!(p["detail"].as_str().unwrap().contains("de 1 a 1000"), "{p}");
 
+    // A territory comes with the outline the store keeps for its version in force.
+    let (status, goiania) = read(&app, &analyst, "/api/v1/territories/5208707").await;
+    assert_eq!(status, 200, "{goiania}");
+    let stored = t.db.territory("5208707").await.unwrap();
+    let stored: serde_json::Value =
+        serde_json::from_str(stored.last().unwrap().geometry.as_deref().unwrap()).unwrap();
+    assert_eq!(goiania["geometry"], stored);
+    assert_eq!(goiania["name"], "Goiânia");
+    let (status, p) = read(
+        &app,
+        &analyst,
+        "/api/v1/territories/5208707?date=31-12-2026",
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("esperado AAAA-MM-DD"),
+        "{p}"
+    );
+
     // The hot spots are the page's cells for the same parameters.
     let q = "area=5208707&de=2026-01&ate=2026-06&celula=500";
     let (status, api) = read(&app, &analyst, &format!("/api/v1/hotspots?{q}")).await;
