@@ -131,47 +131,14 @@ pub async fn push(
             if let Some(name) = profile {
                 profile_for(&st, name, kind).await?;
             }
-            let key = headers
-                .get("idempotency-key")
-                .map(|v| v.to_str().unwrap_or_default().trim().to_string());
-            if let Some(k) = &key
-                && (k.is_empty() || k.len() > KEY_MAX)
-            {
-                return Err(AppError::BadRequest(format!(
-                    "Idempotency-Key inválida: esperado um texto de 1 a {KEY_MAX} caracteres"
-                )));
-            }
+            let key = idempotency_key(&headers)?;
             let actor = id.actor();
             if let Some(k) = &key
                 && let Some(job) = st.primary.job_by_key(&actor, k).await?
             {
                 return Ok(accepted(job.id, true));
             }
-            let json = headers
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.starts_with("application/json"));
-            let (bytes, name) = if json {
-                let rows: Vec<serde_json::Value> = serde_json::from_slice(&body).map_err(|e| {
-                    AppError::BadRequest(format!(
-                        "JSON inválido: esperado um array de linhas ({e})"
-                    ))
-                })?;
-                let csv = rows_to_csv(&rows).map_err(AppError::BadRequest)?;
-                (csv, format!("{}.csv", kind.as_str()))
-            } else {
-                if body.is_empty() {
-                    return Err(AppError::BadRequest(
-                        "corpo vazio: envie o arquivo ou um array JSON de linhas".into(),
-                    ));
-                }
-                let ext = if body.starts_with(b"PK\x03\x04") {
-                    "xlsx"
-                } else {
-                    "csv"
-                };
-                (body.to_vec(), format!("{}.{ext}", kind.as_str()))
-            };
+            let (bytes, name) = pushed_file(kind, &headers, &body)?;
             let dir = new_upload_dir(&st.config.data_dir);
             let path = dir.join(&name);
             let kept = async {
@@ -204,18 +171,60 @@ pub async fn push(
                 Err(e) => {
                     let _ = tokio::fs::remove_dir_all(&dir).await;
                     // Two pushes with one key at once: the second finds the first's job.
-                    match key.as_deref() {
-                        Some(k) => match st.primary.job_by_key(&actor, k).await? {
-                            Some(job) => Ok(accepted(job.id, true)),
-                            None => Err(e.into()),
-                        },
-                        None => Err(e.into()),
-                    }
+                    let first = match key.as_deref() {
+                        Some(k) => st.primary.job_by_key(&actor, k).await?,
+                        None => None,
+                    };
+                    first.map(|job| accepted(job.id, true)).ok_or(e.into())
                 }
             }
         }
         .await,
     )
+}
+
+/// The push's `Idempotency-Key`, if it sent one: 1 to [`KEY_MAX`] characters.
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, AppError> {
+    let key = headers
+        .get("idempotency-key")
+        .map(|v| v.to_str().unwrap_or_default().trim().to_string());
+    match key {
+        Some(k) if k.is_empty() || k.len() > KEY_MAX => Err(AppError::BadRequest(format!(
+            "Idempotency-Key inválida: esperado um texto de 1 a {KEY_MAX} caracteres"
+        ))),
+        key => Ok(key),
+    }
+}
+
+/// The pushed body as the file to import and its name: the bytes as sent (CSV or XLSX), or a JSON
+/// array of rows written as a CSV of their keys.
+fn pushed_file(
+    kind: Kind,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(Vec<u8>, String), AppError> {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if json {
+        let rows: Vec<serde_json::Value> = serde_json::from_slice(body).map_err(|e| {
+            AppError::BadRequest(format!("JSON inválido: esperado um array de linhas ({e})"))
+        })?;
+        let csv = rows_to_csv(&rows).map_err(AppError::BadRequest)?;
+        return Ok((csv, format!("{}.csv", kind.as_str())));
+    }
+    if body.is_empty() {
+        return Err(AppError::BadRequest(
+            "corpo vazio: envie o arquivo ou um array JSON de linhas".into(),
+        ));
+    }
+    let ext = if body.starts_with(b"PK\x03\x04") {
+        "xlsx"
+    } else {
+        "csv"
+    };
+    Ok((body.to_vec(), format!("{}.{ext}", kind.as_str())))
 }
 
 fn accepted(job: i64, replayed: bool) -> Response {
