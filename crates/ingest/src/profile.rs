@@ -124,34 +124,40 @@ pub async fn named(
     name: &str,
     kind: crate::Kind,
 ) -> Result<Result<Profile, String>, atalaia_store::StoreError> {
-    let saved = db.import_profiles().await?;
-    let found = match find(name) {
-        Ok(p) => Ok(p),
-        Err(_) => match saved.iter().find(|p| p.name == name) {
-            Some(p) => serde_json::from_str::<Profile>(&p.document)
-                .map_err(|e| format!("perfil de importação `{name}` ilegível: {e}")),
-            None => {
-                let mut names: Vec<String> = shipped().into_iter().map(|p| p.name).collect();
-                names.extend(saved.into_iter().map(|p| p.name));
-                Err(format!(
-                    "perfil de importação `{name}` desconhecido; os perfis são: {}",
-                    names.join(", ")
-                ))
-            }
-        },
+    let saved = match find(name) {
+        Ok(p) => return Ok(of_kind(p, kind)),
+        Err(_) => db.import_profile(name).await?,
     };
-    Ok(found.and_then(|p| {
-        if p.kind == kind.as_str() {
-            Ok(p)
-        } else {
+    let found = match saved {
+        Some(p) => serde_json::from_str::<Profile>(&p.document)
+            .map_err(|e| format!("perfil de importação `{name}` ilegível: {e}")),
+        None => {
+            let saved = db.import_profiles().await?;
+            let names: Vec<String> = shipped()
+                .into_iter()
+                .map(|p| p.name)
+                .chain(saved.into_iter().map(|p| p.name))
+                .collect();
             Err(format!(
-                "o perfil `{}` lê arquivos de {}, não de {}",
-                p.name,
-                crate::Kind::parse(&p.kind).map_or(p.kind.as_str(), |k| k.label_pt()),
-                kind.label_pt()
+                "perfil de importação `{name}` desconhecido; os perfis são: {}",
+                names.join(", ")
             ))
         }
-    }))
+    };
+    Ok(found.and_then(|p| of_kind(p, kind)))
+}
+
+/// `p` if it reads files of `kind`; otherwise why not, in the kinds' names for people.
+fn of_kind(p: Profile, kind: crate::Kind) -> Result<Profile, String> {
+    if p.kind == kind.as_str() {
+        return Ok(p);
+    }
+    Err(format!(
+        "o perfil `{}` lê arquivos de {}, não de {}",
+        p.name,
+        crate::Kind::parse(&p.kind).map_or(p.kind.as_str(), |k| k.label_pt()),
+        kind.label_pt()
+    ))
 }
 
 /// A profile bound to one file's header: source columns found by position.

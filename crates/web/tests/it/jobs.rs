@@ -384,6 +384,20 @@ async fn an_analyst_saves_a_source_s_column_mapping_and_imports_its_files_unchan
     app.get_ok("/importacoes", &analyst)
         .await
         .assert_has("<option value=\"reds-teste\">REDS de teste (ocorrências)</option>");
+    // A name that is neither is refused, listing both kinds of profile.
+    let unknown = app
+        .post_multipart(
+            "/importacoes",
+            Some(&analyst),
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("tipo", "occurrences"),
+                ("perfil", "reds"),
+            ],
+            Some(("reds.csv", export.as_bytes())),
+        )
+        .await;
+    unknown.assert_has("os perfis são: sp-ssp-roubo-veiculos, mg-sejusp-crimes-violentos, rj-isp-cisp-mensal, reds-teste");
     // First the very file previewed (by its token), then the same file sent again.
     let mut counts = Vec::new();
     for previa in [token.as_str(), ""] {
